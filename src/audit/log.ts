@@ -1,0 +1,58 @@
+/**
+ * The audit writer: TLS events (every handshake, accepted or refused, with what the client
+ * offered), SMTP sessions and per-recipient outcomes. Writes ride on the store's group commit,
+ * so auditing costs no fsync of its own.
+ */
+import type { Insertable, Transaction } from "kysely";
+import type { Database, GroupCommitter } from "../store/index.ts";
+import type { TlsEvent } from "../tls/index.ts";
+
+export type SmtpSessionRow = Insertable<Database["smtp_sessions"]>;
+export type SmtpRecipientRow = Insertable<Database["smtp_recipients"]>;
+
+const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+
+export class AuditLog {
+  readonly #committer: GroupCommitter;
+  constructor(committer: GroupCommitter) {
+    this.#committer = committer;
+  }
+
+  tlsEvent(ev: TlsEvent): void {
+    this.#committer.audit((trx) =>
+      trx
+        .insertInto("tls_events")
+        .values({
+          time: ev.time,
+          protocol: ev.protocol,
+          port: ev.port,
+          client_ip: ev.clientIp,
+          mode: ev.mode,
+          outcome: ev.outcome,
+          reason: ev.reason,
+          version: ev.version,
+          cipher: ev.cipher,
+          offered_versions: json(ev.hello?.offeredVersions),
+          offered_max: ev.hello?.maxVersion ?? null,
+          offered_suites: json(ev.hello?.cipherSuites),
+          weak_suites: json(ev.hello?.weakSuites),
+          sni: ev.hello?.sni ?? null,
+          alpn: json(ev.hello?.alpn),
+        })
+        .execute(),
+    );
+  }
+
+  smtpSession(row: SmtpSessionRow): void {
+    this.#committer.audit((trx) => trx.insertInto("smtp_sessions").values(row).execute());
+  }
+
+  smtpRecipient(row: SmtpRecipientRow): void {
+    this.#committer.audit((trx) => trx.insertInto("smtp_recipients").values(row).execute());
+  }
+
+  /** Records delivered recipients inside the delivery's own transaction: they commit together. */
+  async smtpRecipientsIn(trx: Transaction<Database>, rows: readonly SmtpRecipientRow[]): Promise<void> {
+    if (rows.length > 0) await trx.insertInto("smtp_recipients").values([...rows]).execute();
+  }
+}

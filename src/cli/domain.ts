@@ -1,0 +1,55 @@
+/** `sealpost domain add|list|set`. */
+import type { Command } from "commander";
+import { addDomain, listDomains, setDomain } from "../directory/index.ts";
+import { withStore, parseOnOff, printJson, printTable, UsageError } from "./common.ts";
+
+interface DomainFlags {
+  data?: string;
+  json?: boolean;
+  mandatoryTls?: string;
+}
+
+export function registerDomain(program: Command): void {
+  const domain = program.command("domain").description("hosted domains and their TLS policy");
+  domain
+    .command("add <domain>")
+    .description("host a domain (mailboxes for its accounts)")
+    .option("--data <dir>", "data directory", "./data")
+    .option("--mandatory-tls <on|off>", "accept mail for this domain only over TLS", "off")
+    .option("--json", "print the record as JSON")
+    .action(async (name: string, flags: DomainFlags) => {
+      const mandatoryTls = parseOnOff("--mandatory-tls", flags.mandatoryTls ?? "off");
+      await withStore(flags, async (store) => {
+        const d = await addDomain(store.db, name, { mandatoryTls });
+        if (flags.json === true) printJson(d);
+        else process.stdout.write(`added ${d.name} (mandatory TLS ${d.mandatoryTls ? "on" : "off"})\n`);
+      });
+    });
+  domain
+    .command("set <domain>")
+    .description("change a domain's policy")
+    .option("--data <dir>", "data directory", "./data")
+    .option("--mandatory-tls <on|off>", "accept mail for this domain only over TLS")
+    .option("--json", "print the record as JSON")
+    .action(async (name: string, flags: DomainFlags) => {
+      if (flags.mandatoryTls === undefined) throw new UsageError("domain set: nothing to change (give --mandatory-tls on|off)");
+      const mandatoryTls = parseOnOff("--mandatory-tls", flags.mandatoryTls);
+      await withStore(flags, async (store) => {
+        const d = await setDomain(store.db, name, { mandatoryTls });
+        if (flags.json === true) printJson(d);
+        else process.stdout.write(`${d.name}: mandatory TLS ${d.mandatoryTls ? "on" : "off"}\n`);
+      });
+    });
+  domain
+    .command("list")
+    .description("list hosted domains")
+    .option("--data <dir>", "data directory", "./data")
+    .option("--json", "print records as JSON")
+    .action(async (flags: DomainFlags) => {
+      await withStore(flags, async (store) => {
+        const list = await listDomains(store.db);
+        if (flags.json === true) printJson(list);
+        else printTable(["DOMAIN", "MANDATORY TLS", "CREATED"], list.map((d) => [d.name, d.mandatoryTls ? "on" : "off", new Date(d.createdAt).toISOString()]));
+      });
+    });
+}

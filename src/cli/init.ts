@@ -1,0 +1,35 @@
+/** `sealpost init`: writes the config and a self-signed certificate into a new data directory. */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderConfig, STANDARD_PORTS } from "../config/index.ts";
+import { openStore } from "../store/index.ts";
+import { generateSelfSigned, writeCertificateFiles } from "../tls/index.ts";
+import { UsageError } from "./common.ts";
+
+export interface InitOptions {
+  hostname: string;
+  portBase: number;
+  listen: string;
+}
+
+export async function initDataDir(dir: string, opts: InitOptions): Promise<string> {
+  const configPath = join(dir, "sealpost.toml");
+  if (existsSync(configPath)) throw new UsageError(`${configPath} exists already; refusing to overwrite it`);
+  if (!/^[A-Za-z0-9.-]{1,253}$/.test(opts.hostname)) throw new UsageError(`--hostname: expected a host name, got "${opts.hostname}"`);
+  for (const p of Object.values(STANDARD_PORTS)) {
+    if (opts.portBase + p > 65535) throw new UsageError(`--port-base: ${opts.portBase} + ${p} is past 65535`);
+  }
+  mkdirSync(join(dir, "certs"), { recursive: true });
+  const pair = await generateSelfSigned({ hostnames: [opts.hostname], keyType: "ecdsa", days: 825 });
+  await writeCertificateFiles(join(dir, "certs"), opts.hostname, pair);
+  const port = (p: number): number => opts.portBase + p;
+  const text = renderConfig({
+    hostname: opts.hostname,
+    tls: { certificates: [{ cert: `certs/${opts.hostname}.pem`, key: `certs/${opts.hostname}.key` }] },
+    listeners: { mx: { enabled: true, address: opts.listen, port: port(STANDARD_PORTS.mx) } },
+  });
+  writeFileSync(configPath, text, { mode: 0o600, flag: "wx" });
+  const store = await openStore(dir);
+  await store.close();
+  return configPath;
+}

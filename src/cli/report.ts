@@ -1,0 +1,40 @@
+/** `sealpost tls-report [--days N] [--json]`. */
+import type { Command } from "commander";
+import { tlsReport, type TlsReport } from "../audit/index.ts";
+import { parseIntFlag, printJson, printTable, withStore } from "./common.ts";
+
+function printHuman(r: TlsReport): void {
+  const out = (s: string): boolean => process.stdout.write(s);
+  out(`TLS report for the last ${r.days} days (since ${r.since})\n\nSessions by protocol and TLS version:\n`);
+  if (r.sessions.length === 0) out("  none\n");
+  else printTable(["PROTOCOL", "TLS", "SESSIONS"], r.sessions.map((s) => [s.protocol, s.tls, String(s.count)]));
+  out("\nRefused or failed TLS handshakes:\n");
+  if (r.refusedHandshakes.length === 0) out("  none\n");
+  else
+    printTable(
+      ["OFFERED MAX", "CLIENT", "PROTOCOL", "COUNT", "LAST SEEN", "REASON"],
+      r.refusedHandshakes.map((h) => [h.offeredMax, h.clientIp, h.protocol, String(h.count), h.lastSeen, h.reason ?? ""]),
+    );
+  out("\nSenders that delivered in plaintext (turned away if the domain required TLS):\n");
+  for (const d of r.plaintextSenders) {
+    out(`  ${d.domain} (mandatory TLS ${d.mandatoryTls ? "on" : "off"}): ${d.senders.length === 0 ? "none" : ""}\n`);
+    for (const s of d.senders) out(`    ${s.clientIp}  ${s.ehlo ?? "-"}  ${s.messages} message(s), last ${s.lastSeen}\n`);
+  }
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command("tls-report")
+    .description("TLS versions in use, refused handshakes, and plaintext senders per domain")
+    .option("--data <dir>", "data directory", "./data")
+    .option("--days <n>", "how many days back", "30")
+    .option("--json", "print the report as JSON")
+    .action(async (flags: { data?: string; days: string; json?: boolean }) => {
+      const days = parseIntFlag("--days", flags.days, 1, 3650);
+      await withStore(flags, async (store) => {
+        const report = await tlsReport(store.db, days);
+        if (flags.json === true) printJson(report);
+        else printHuman(report);
+      });
+    });
+}

@@ -1,0 +1,76 @@
+/**
+ * `sealpost serve`: runs the server until SIGTERM/SIGINT (finish transactions in flight, then
+ * exit); SIGHUP reloads config, certificates and policy without dropping connections.
+ * `--demo` (what `npm start` runs) first sets up a data directory with a demo domain and account
+ * when there is none.
+ */
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { addAccount, addDomain, generatePassword } from "../directory/index.ts";
+import { createLogger } from "../log/index.ts";
+import { startServer } from "../server/index.ts";
+import { openStore } from "../store/index.ts";
+import { dataDir } from "./common.ts";
+import { initDataDir } from "./init.ts";
+
+const DEMO_DOMAIN = "example.test";
+const DEMO_ACCOUNT = `demo@${DEMO_DOMAIN}`;
+
+async function setUpDemo(dir: string): Promise<void> {
+  await initDataDir(dir, { hostname: "localhost", portBase: 10000, listen: "127.0.0.1" });
+  const store = await openStore(dir);
+  try {
+    await addDomain(store.db, DEMO_DOMAIN);
+    const password = generatePassword();
+    await addAccount(store.db, DEMO_ACCOUNT, password);
+    process.stdout.write(
+      [
+        `Set up a new data directory in ${dir}:`,
+        `  domain   ${DEMO_DOMAIN}`,
+        `  account  ${DEMO_ACCOUNT}`,
+        `  password ${password}   (shown once; stored only as a hash)`,
+        `  MX       127.0.0.1:10025 (STARTTLS with a self-signed certificate for "localhost")`,
+        `Try: swaks --server 127.0.0.1:10025 --tls --to ${DEMO_ACCOUNT}`,
+        "",
+      ].join("\n"),
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("run every enabled listener")
+    .option("--data <dir>", "data directory", "./data")
+    .option("--demo", "first create a demo set-up (ports 10025…, domain example.test) if the data directory has none")
+    .action(async (flags: { data?: string; demo?: boolean }) => {
+      const dir = dataDir(flags);
+      if (flags.demo === true && !existsSync(join(dir, "sealpost.toml"))) await setUpDemo(dir);
+      const log = createLogger();
+      const server = await startServer(dir, log);
+      log.info(`sealpost serving from ${dir}`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string): void => {
+          if (stopping) return;
+          stopping = true;
+          log.info(`${signal}: finishing transactions in flight, then exiting`);
+          server
+            .shutdown()
+            .catch((e: unknown) => log.error("shutdown failed", e))
+            .finally(resolve);
+        };
+        process.on("SIGTERM", () => stop("SIGTERM"));
+        process.on("SIGINT", () => stop("SIGINT"));
+        process.on("SIGHUP", () => {
+          server
+            .reload()
+            .then(() => log.info("SIGHUP: configuration and certificates reloaded"))
+            .catch((e: unknown) => log.error("SIGHUP: reload failed; keeping the running configuration", e));
+        });
+      });
+    });
+}

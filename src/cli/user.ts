@@ -1,0 +1,64 @@
+/** `sealpost user add|list|passwd`: passwords come from stdin, or are generated and printed once. */
+import type { Command } from "commander";
+import { addAccount, generatePassword, listAccounts, setPassword } from "../directory/index.ts";
+import { withStore, printJson, printTable, readStdin, UsageError } from "./common.ts";
+
+interface UserFlags {
+  data?: string;
+  json?: boolean;
+  domain?: string;
+}
+
+/** The password piped on stdin (first line), or a generated one that must be shown once. */
+async function passwordFromStdin(): Promise<{ password: string; generated: boolean }> {
+  const input = (await readStdin()).split(/\r?\n/)[0] ?? "";
+  if (input === "") return { password: generatePassword(), generated: true };
+  if (input.length < 8) throw new UsageError("password: at least 8 characters");
+  if (input.length > 1024) throw new UsageError("password: at most 1024 characters");
+  return { password: input, generated: false };
+}
+
+export function registerUser(program: Command): void {
+  const user = program.command("user").description("accounts");
+  user
+    .command("add <address>")
+    .description("create an account (password from stdin, or generated and printed once)")
+    .option("--data <dir>", "data directory", "./data")
+    .option("--json", "print the record as JSON")
+    .action(async (address: string, flags: UserFlags) => {
+      const { password, generated } = await passwordFromStdin();
+      await withStore(flags, async (store) => {
+        const a = await addAccount(store.db, address, password);
+        if (flags.json === true) printJson({ ...a, ...(generated ? { password } : {}) });
+        else {
+          process.stdout.write(`added ${a.address}\n`);
+          if (generated) process.stdout.write(`password: ${password}\n(shown once; it is stored only as a hash)\n`);
+        }
+      });
+    });
+  user
+    .command("passwd <address>")
+    .description("set a new password (from stdin, or generated and printed once)")
+    .option("--data <dir>", "data directory", "./data")
+    .action(async (address: string, flags: UserFlags) => {
+      const { password, generated } = await passwordFromStdin();
+      await withStore(flags, async (store) => {
+        await setPassword(store.db, address, password);
+        process.stdout.write(`password changed for ${address.toLowerCase()}\n`);
+        if (generated) process.stdout.write(`password: ${password}\n(shown once; it is stored only as a hash)\n`);
+      });
+    });
+  user
+    .command("list")
+    .description("list accounts")
+    .option("--data <dir>", "data directory", "./data")
+    .option("--domain <domain>", "only this domain's accounts")
+    .option("--json", "print records as JSON")
+    .action(async (flags: UserFlags) => {
+      await withStore(flags, async (store) => {
+        const list = await listAccounts(store.db, flags.domain);
+        if (flags.json === true) printJson(list);
+        else printTable(["ADDRESS", "DOMAIN", "CREATED"], list.map((a) => [a.address, a.domain, new Date(a.createdAt).toISOString()]));
+      });
+    });
+}

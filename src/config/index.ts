@@ -1,0 +1,3 @@
+/** Configuration: the schema of `sealpost.toml`, loading, validation and rendering. */
+export { SCHEMA, STANDARD_PORTS, type Config, type ListenerConfig, type Field, type TlsVersionSetting } from "./schema.ts";
+export { loadConfig, validateConfig, renderConfig, ConfigError } from "./load.ts";

@@ -1,0 +1,132 @@
+/**
+ * `sealpost.toml`: one typed schema, a description on every field. `loadConfig` checks every key
+ * and reports the first problem as one line that names the key ("smtp.max_recipients: expected an
+ * integer from 1 to 100000, got "lots"").
+ */
+
+/** A field of the config: its type, default and the sentence `sealpost init` writes above it. */
+export type Field =
+  | { kind: "string"; description: string; default?: string; pattern?: RegExp; patternHint?: string }
+  | { kind: "enum"; description: string; default?: string; values: readonly string[] }
+  | { kind: "int"; description: string; default?: number; min: number; max: number }
+  | { kind: "bool"; description: string; default?: boolean }
+  | { kind: "table"; description: string; fields: Record<string, Field> }
+  | { kind: "array"; description: string; of: Field; default?: unknown[] };
+
+const listener = (port: number, what: string): Field => ({
+  kind: "table",
+  description: what,
+  fields: {
+    enabled: { kind: "bool", default: true, description: "Run this listener." },
+    address: { kind: "string", default: "0.0.0.0", description: "Address to listen on (\"::\" for IPv6 and IPv4)." },
+    port: { kind: "int", default: port, min: 0, max: 65535, description: "TCP port (0: any free port, logged at start; for tests)." },
+    min_tls_version: {
+      kind: "enum",
+      values: ["", "TLSv1.2", "TLSv1.3"],
+      default: "",
+      description: "Lowest TLS version this listener accepts; empty means tls.min_version.",
+    },
+  },
+});
+
+export const SCHEMA: Record<string, Field> = {
+  hostname: {
+    kind: "string",
+    description: "This server's host name: greeting, EHLO, Received headers, certificate.",
+    pattern: /^[A-Za-z0-9.-]{1,253}$/,
+    patternHint: "a host name",
+  },
+  tls: {
+    kind: "table",
+    description: "TLS for every listener (RFC 8996: TLS 1.0 and 1.1 are never offered).",
+    fields: {
+      min_version: { kind: "enum", values: ["TLSv1.2", "TLSv1.3"], default: "TLSv1.2", description: "Lowest TLS version any listener accepts." },
+      ciphers: {
+        kind: "string",
+        default:
+          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305",
+        description: "TLS 1.2 cipher suites (OpenSSL names): forward-secret AEAD only, Mozilla's intermediate list.",
+      },
+      ciphersuites: {
+        kind: "string",
+        default: "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+        description: "TLS 1.3 cipher suites.",
+      },
+      certificates: {
+        kind: "array",
+        default: [],
+        description: "Certificate chains and keys (PEM), one entry each; the first is the default, others are chosen by SNI.",
+        of: {
+          kind: "table",
+          description: "A certificate chain and its private key; paths relative to the data directory.",
+          fields: {
+            cert: { kind: "string", description: "PEM certificate chain, leaf first." },
+            key: { kind: "string", description: "PEM private key (RSA or ECDSA)." },
+          },
+        },
+      },
+    },
+  },
+  listeners: {
+    kind: "table",
+    description: "Network listeners.",
+    fields: {
+      mx: listener(25, "Inbound SMTP for hosted domains (RFC 5321), STARTTLS offered (RFC 3207)."),
+    },
+  },
+  smtp: {
+    kind: "table",
+    description: "SMTP server limits (Postfix's defaults where it has one).",
+    fields: {
+      max_message_size: { kind: "int", default: 26_214_400, min: 1024, max: 2_147_483_647, description: "Largest message in bytes (SIZE, RFC 1870)." },
+      max_recipients: { kind: "int", default: 100, min: 1, max: 100_000, description: "Recipients per message (RFC 5321 §4.5.3.1.8: at least 100)." },
+      max_connections: { kind: "int", default: 1000, min: 1, max: 1_000_000, description: "Concurrent connections per listener." },
+      max_connections_per_ip: { kind: "int", default: 50, min: 1, max: 100_000, description: "Concurrent connections from one client address." },
+      command_timeout: { kind: "int", default: 300, min: 1, max: 3600, description: "Seconds to wait for a command (RFC 5321 §4.5.3.2.7: 5 minutes)." },
+      data_timeout: { kind: "int", default: 180, min: 1, max: 3600, description: "Seconds to wait for more DATA (RFC 5321 §4.5.3.2.5: 3 minutes)." },
+      tls_handshake_timeout: { kind: "int", default: 30, min: 1, max: 600, description: "Seconds a client may take for the TLS handshake." },
+      max_errors: { kind: "int", default: 20, min: 1, max: 1000, description: "Errors in one session before 421 and close (Postfix's smtpd_hard_error_limit)." },
+    },
+  },
+  audit: {
+    kind: "table",
+    description: "Audit records (TLS events, SMTP sessions).",
+    fields: {
+      flush_ms: { kind: "int", default: 200, min: 1, max: 60_000, description: "Longest time an audit record waits to be written." },
+    },
+  },
+};
+
+export type TlsVersionSetting = "TLSv1.2" | "TLSv1.3";
+
+export interface ListenerConfig {
+  enabled: boolean;
+  address: string;
+  port: number;
+  min_tls_version: "" | TlsVersionSetting;
+}
+
+export interface Config {
+  hostname: string;
+  tls: {
+    min_version: TlsVersionSetting;
+    ciphers: string;
+    ciphersuites: string;
+    certificates: Array<{ cert: string; key: string }>;
+  };
+  listeners: { mx: ListenerConfig };
+  smtp: {
+    max_message_size: number;
+    max_recipients: number;
+    max_connections: number;
+    max_connections_per_ip: number;
+    command_timeout: number;
+    data_timeout: number;
+    tls_handshake_timeout: number;
+    max_errors: number;
+  };
+  audit: { flush_ms: number };
+}
+
+/** The standard ports, for `--port-base N` (N + P). */
+export const STANDARD_PORTS = { mx: 25 } as const;

@@ -1,0 +1,139 @@
+/**
+ * Domains and accounts. Addresses are stored lower-cased: the domain part is case-insensitive
+ * (RFC 5321 §2.4), and like Postfix and Dovecot we treat local parts case-insensitively too.
+ */
+import type { Kysely } from "kysely";
+import type { Database } from "../store/index.ts";
+import { createDefaultMailboxes } from "../store/index.ts";
+import { hashPassword } from "./password.ts";
+
+export class DirectoryError extends Error {
+  override name = "DirectoryError";
+}
+
+export interface Domain {
+  name: string;
+  mandatoryTls: boolean;
+  createdAt: number;
+}
+
+export interface Account {
+  id: number;
+  address: string;
+  domain: string;
+  disabled: boolean;
+  createdAt: number;
+}
+
+const DOMAIN_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function normalizeDomain(input: string): string {
+  const d = input.trim().toLowerCase().replace(/\.$/, "");
+  if (!DOMAIN_RE.test(d)) throw new DirectoryError(`invalid domain name "${input}"`);
+  return d;
+}
+
+export function normalizeAddress(input: string): { address: string; local: string; domain: string } {
+  const at = input.lastIndexOf("@");
+  if (at <= 0 || at === input.length - 1) throw new DirectoryError(`invalid address "${input}": expected local@domain`);
+  const local = input.slice(0, at).trim().toLowerCase();
+  if (local.length > 64 || !/^[^\s@<>()[\]\\,;:"]+$/u.test(local)) {
+    throw new DirectoryError(`invalid local part in "${input}"`);
+  }
+  const domain = normalizeDomain(input.slice(at + 1));
+  return { address: `${local}@${domain}`, local, domain };
+}
+
+export async function addDomain(db: Kysely<Database>, name: string, opts: { mandatoryTls?: boolean } = {}): Promise<Domain> {
+  const domain = normalizeDomain(name);
+  const existing = await db.selectFrom("domains").select("id").where("name", "=", domain).executeTakeFirst();
+  if (existing !== undefined) throw new DirectoryError(`domain ${domain} exists already`);
+  const createdAt = Date.now();
+  await db
+    .insertInto("domains")
+    .values({ name: domain, mandatory_tls: opts.mandatoryTls === true ? 1 : 0, created_at: createdAt })
+    .execute();
+  return { name: domain, mandatoryTls: opts.mandatoryTls === true, createdAt };
+}
+
+export async function setDomain(db: Kysely<Database>, name: string, opts: { mandatoryTls?: boolean }): Promise<Domain> {
+  const domain = normalizeDomain(name);
+  if (opts.mandatoryTls !== undefined) {
+    await db.updateTable("domains").set({ mandatory_tls: opts.mandatoryTls ? 1 : 0 }).where("name", "=", domain).execute();
+  }
+  const d = await getDomain(db, domain);
+  if (d === undefined) throw new DirectoryError(`no such domain: ${domain}`);
+  return d;
+}
+
+export async function getDomain(db: Kysely<Database>, name: string): Promise<Domain | undefined> {
+  const row = await db
+    .selectFrom("domains")
+    .select(["name", "mandatory_tls", "created_at"])
+    .where("name", "=", name.toLowerCase())
+    .executeTakeFirst();
+  return row === undefined ? undefined : { name: row.name, mandatoryTls: row.mandatory_tls === 1, createdAt: row.created_at };
+}
+
+export async function listDomains(db: Kysely<Database>): Promise<Domain[]> {
+  const rows = await db.selectFrom("domains").select(["name", "mandatory_tls", "created_at"]).orderBy("name").execute();
+  return rows.map((r) => ({ name: r.name, mandatoryTls: r.mandatory_tls === 1, createdAt: r.created_at }));
+}
+
+export async function addAccount(db: Kysely<Database>, address: string, password: string): Promise<Account> {
+  const a = normalizeAddress(address);
+  const domain = await db.selectFrom("domains").select("id").where("name", "=", a.domain).executeTakeFirst();
+  if (domain === undefined) throw new DirectoryError(`domain ${a.domain} is not hosted here: add it first with "sealpost domain add ${a.domain}"`);
+  const exists = await db.selectFrom("accounts").select("id").where("address", "=", a.address).executeTakeFirst();
+  if (exists !== undefined) throw new DirectoryError(`account ${a.address} exists already`);
+  const hash = await hashPassword(password);
+  const createdAt = Date.now();
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto("accounts")
+      .values({ address: a.address, domain_id: domain.id, password_hash: hash, created_at: createdAt })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await createDefaultMailboxes(trx, row.id);
+    return { id: row.id, address: a.address, domain: a.domain, disabled: false, createdAt };
+  });
+}
+
+export async function setPassword(db: Kysely<Database>, address: string, password: string): Promise<void> {
+  const a = normalizeAddress(address);
+  const hash = await hashPassword(password);
+  const res = await db.updateTable("accounts").set({ password_hash: hash }).where("address", "=", a.address).executeTakeFirst();
+  if (res.numUpdatedRows === 0n) throw new DirectoryError(`no such account: ${a.address}`);
+}
+
+export async function listAccounts(db: Kysely<Database>, domain?: string): Promise<Account[]> {
+  let q = db
+    .selectFrom("accounts")
+    .innerJoin("domains", "domains.id", "accounts.domain_id")
+    .select(["accounts.id", "accounts.address", "domains.name as domain", "accounts.disabled", "accounts.created_at"])
+    .orderBy("accounts.address");
+  if (domain !== undefined) q = q.where("domains.name", "=", normalizeDomain(domain));
+  const rows = await q.execute();
+  return rows.map((r) => ({ id: r.id, address: r.address, domain: r.domain, disabled: r.disabled === 1, createdAt: r.created_at }));
+}
+
+/** What the MX needs to know about a recipient address. */
+export type RecipientLookup =
+  | { kind: "account"; accountId: number; address: string; domain: Domain }
+  | { kind: "unknown-user"; domain: Domain }
+  | { kind: "not-hosted" };
+
+export async function lookupRecipient(db: Kysely<Database>, address: string): Promise<RecipientLookup> {
+  const at = address.lastIndexOf("@");
+  const domainName = address.slice(at + 1).toLowerCase();
+  const domain = await getDomain(db, domainName);
+  if (domain === undefined) return { kind: "not-hosted" };
+  const normalized = `${address.slice(0, at).toLowerCase()}@${domainName}`;
+  const row = await db
+    .selectFrom("accounts")
+    .select(["id", "disabled"])
+    .where("address", "=", normalized)
+    .executeTakeFirst();
+  if (row === undefined || row.disabled === 1) return { kind: "unknown-user", domain };
+  return { kind: "account", accountId: row.id, address: normalized, domain };
+}

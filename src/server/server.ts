@@ -1,0 +1,117 @@
+/**
+ * The Sealpost process: reads the config, opens the store, loads certificates, and runs every
+ * enabled listener. `reload` (SIGHUP, or a changed certificate file) swaps certificates, TLS
+ * policy and limits without dropping a connection; `shutdown` (SIGTERM) lets transactions in
+ * flight finish.
+ */
+import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
+import { AuditLog } from "../audit/index.ts";
+import type { Logger } from "../log/index.ts";
+import { MxRole, SmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
+import { openStore, type Store } from "../store/index.ts";
+import { CertificateStore, TlsTransport, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
+
+export interface RunningServer {
+  readonly store: Store;
+  readonly listeners: ReadonlyMap<string, SmtpListener>;
+  reload(): Promise<void>;
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+function contextPolicy(config: Config): TlsContextPolicy {
+  return { minVersion: config.tls.min_version, ciphers: config.tls.ciphers, ciphersuites: config.tls.ciphersuites };
+}
+
+function smtpLimits(config: Config): SmtpLimits {
+  return {
+    maxMessageSize: config.smtp.max_message_size,
+    maxRecipients: config.smtp.max_recipients,
+    commandTimeoutMs: config.smtp.command_timeout * 1000,
+    dataTimeoutMs: config.smtp.data_timeout * 1000,
+    maxErrors: config.smtp.max_errors,
+    maxLineLength: 2048,
+  };
+}
+
+export async function startServer(dataDir: string, log: Logger): Promise<RunningServer> {
+  let config = loadConfig(dataDir);
+  const policies = new Map<string, EffectivePolicy>();
+  const computePolicies = (c: Config): Map<string, EffectivePolicy> =>
+    new Map(Object.entries(c.listeners).map(([name, l]: [string, ListenerConfig]) => [name, effectivePolicy(contextPolicy(c), l.min_tls_version)]));
+  for (const [k, v] of computePolicies(config)) policies.set(k, v);
+
+  const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config));
+  const store = await openStore(dataDir, { auditFlushMs: config.audit.flush_ms });
+  const audit = new AuditLog(store.committer);
+  const listeners = new Map<string, SmtpListener>();
+
+  const transportFor = (name: string): TlsTransport =>
+    new TlsTransport({
+      contextFor: (sni) => certs.contextFor(sni),
+      policy: () => policies.get(name) ?? effectivePolicy(contextPolicy(config)),
+      onEvent: (ev) => audit.tlsEvent(ev),
+      handshakeTimeoutMs: config.smtp.tls_handshake_timeout * 1000,
+    });
+
+  const mx = config.listeners.mx;
+  if (mx.enabled) {
+    listeners.set(
+      "mx",
+      new SmtpListener({
+        name: "mx",
+        address: mx.address,
+        port: mx.port,
+        implicitTls: false,
+        hostname: () => config.hostname,
+        role: new MxRole(store, audit),
+        limits: () => smtpLimits(config),
+        maxConnections: () => config.smtp.max_connections,
+        maxConnectionsPerIp: () => config.smtp.max_connections_per_ip,
+        transport: transportFor("mx"),
+        tlsAvailable: () => true,
+        audit: smtpAuditSink(audit),
+        log: (msg, err) => log.error(msg, err),
+      }),
+    );
+  }
+  try {
+    for (const [name, l] of listeners) {
+      await l.listen();
+      log.info(`${name} listening on ${config.listeners.mx.address}:${l.port}`);
+    }
+  } catch (e) {
+    for (const l of listeners.values()) await l.drain(0).catch(() => undefined);
+    await store.close();
+    throw e;
+  }
+
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = async (): Promise<void> => {
+    const next = loadConfig(dataDir);
+    const nextPolicies = computePolicies(next);
+    await certs.reload(contextPolicy(next));
+    config = next;
+    policies.clear();
+    for (const [k, v] of nextPolicies) policies.set(k, v);
+  };
+  const unwatch = certs.watch(() => {
+    reloading = reloading
+      .then(() => certs.reload())
+      .then(() => log.info("certificates reloaded (file changed)"))
+      .catch((e: unknown) => log.error("certificate reload failed; keeping the previous certificates", e));
+  });
+
+  return {
+    store,
+    listeners,
+    async reload() {
+      await reloading;
+      await reload();
+    },
+    async shutdown(timeoutMs = 30_000) {
+      unwatch();
+      await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));
+      await store.close();
+    },
+  };
+}

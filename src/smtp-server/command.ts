@@ -1,0 +1,34 @@
+/** The shape of one SMTP command: the states it may run in, and its handler. */
+import type { MailTransaction, Recipient, SessionInfo, SmtpLimits, SmtpRole, State } from "./types.ts";
+import type { SmtpError } from "../smtp/index.ts";
+
+/** What a handler may do to its session. State changes only through the handler's return value. */
+export interface CommandApi extends SessionInfo {
+  readonly state: State;
+  readonly limits: SmtpLimits;
+  readonly role: SmtpRole;
+  /** STARTTLS can be offered: not yet on TLS and a certificate is loaded. */
+  readonly canStartTls: boolean;
+  reply(code: number, status: string | null, text: string): void;
+  /** A multi-line reply without enhanced codes (EHLO, RFC 5321 §4.1.1.1). */
+  replyLines(code: number, lines: readonly string[]): void;
+  setHelo(name: string, extended: boolean): void;
+  beginTransaction(tx: MailTransaction): void;
+  /** Drops the current transaction (RSET, EHLO, STARTTLS); unfinished recipients are recorded. */
+  resetTransaction(reason: string): void;
+  addRecipient(r: Recipient): void;
+  recordRejectedRecipient(address: string, error: SmtpError): void;
+  /** After "354": the reader now collects the body; the session finishes the transaction. */
+  expectData(): void;
+  /** Reply has been written; close the connection after it. */
+  closeAfterReply(reason: string): void;
+}
+
+export interface SmtpCommand {
+  readonly verb: string;
+  readonly states: readonly State[];
+  /** The error for this command in a state it is not allowed in (RFC 5321 §4.1.4: 503). */
+  outOfSequence(state: State): SmtpError;
+  /** Returns the next state, or undefined to stay. Returning "tls" starts the STARTTLS handshake. */
+  handle(s: CommandApi, arg: string): Promise<State | undefined> | State | undefined;
+}

@@ -1,0 +1,45 @@
+/**
+ * The end of DATA (RFC 5321 §4.1.1.4, §4.2.5): the body is complete; add the Received header,
+ * hand the message to the role, and reply 250 only once it is durably stored (principle 1).
+ */
+import { Code, Status, SmtpError } from "../smtp/index.ts";
+import type { CommandApi } from "./command.ts";
+import { receivedHeader } from "./received.ts";
+import type { MailTransaction } from "./types.ts";
+
+export async function finishData(
+  s: CommandApi,
+  tx: MailTransaction,
+  body: { parts: Buffer[]; size: number; oversize: boolean },
+): Promise<void> {
+  const fail = (err: SmtpError): SmtpError => {
+    for (const r of tx.recipients) s.recordRejectedRecipient(r.address, err);
+    return err;
+  };
+  if (body.oversize) {
+    // RFC 1870 §6.3 / RFC 3463 X.3.4: 552 5.3.4.
+    throw fail(new SmtpError(Code.EXCEEDED_STORAGE, Status.MESSAGE_TOO_BIG, "Error: message file too big"));
+  }
+  const id = `${s.id}${s.messages > 0 ? `.${s.messages}` : ""}`;
+  const header = receivedHeader({
+    heloName: s.helo?.name ?? null,
+    extended: s.helo?.extended ?? false,
+    clientIp: s.conn.remoteAddress,
+    hostname: s.hostname,
+    id,
+    tls: s.conn.tls,
+    smtputf8: tx.smtputf8,
+    recipients: tx.recipients.map((r) => r.address),
+    date: new Date(),
+  });
+  const headerBuf = Buffer.from(header, "utf8");
+  const message = [headerBuf, ...body.parts];
+  let queueId: string;
+  try {
+    queueId = await s.role.deliver(s, tx, message, body.size + headerBuf.length);
+  } catch (e) {
+    if (e instanceof SmtpError) throw fail(e);
+    throw fail(new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: local error in processing, try again later"));
+  }
+  s.reply(Code.OK, Status.OK, `Ok: queued as ${queueId}`);
+}

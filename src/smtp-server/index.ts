@@ -1,0 +1,6 @@
+/** The SMTP server: sessions, commands, roles (MX), listeners. */
+export { SmtpListener, type SmtpListenerOptions } from "./listener.ts";
+export { MxRole } from "./mx.ts";
+export { smtpAuditSink } from "./audit-sink.ts";
+export { receivedHeader, rfc5322Date } from "./received.ts";
+export type { SmtpLimits, SmtpRole, SmtpAuditSink } from "./types.ts";

@@ -1,0 +1,55 @@
+/**
+ * The Received header (RFC 5321 §4.4) with the TLS details in a comment, in the style of
+ * Postfix's smtpd_tls_received_header, and the with-protocol keywords of RFC 3848
+ * (SMTP, ESMTP, ESMTPS; UTF8SMTP/UTF8SMTPS from RFC 6531 §3.7.3).
+ */
+import type { TlsInfo } from "../tls/index.ts";
+
+export interface ReceivedInfo {
+  heloName: string | null;
+  extended: boolean;
+  clientIp: string;
+  hostname: string;
+  id: string;
+  tls: TlsInfo | null;
+  smtputf8: boolean;
+  /** Named in a "for" clause only when there is exactly one (RFC 5321 §4.4, privacy). */
+  recipients: readonly string[];
+  date: Date;
+}
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const pad = (n: number): string => String(n).padStart(2, "0");
+
+/** RFC 5322 §3.3 date-time, in UTC. */
+export function rfc5322Date(d: Date): string {
+  return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+function addressLiteral(ip: string): string {
+  return ip.includes(":") ? `[IPv6:${ip}]` : `[${ip}]`;
+}
+
+/** The HELO argument, made safe for a header comment. */
+function cleanName(name: string): string {
+  return name.replace(/[^\x21-\x7e]/g, "?").replace(/[()\\]/g, "?").slice(0, 255);
+}
+
+export function receivedHeader(r: ReceivedInfo): string {
+  const proto = (r.smtputf8 ? "UTF8" : "") + (r.extended ? "ESMTP" : "SMTP") + (r.tls !== null ? "S" : "");
+  const helo = r.heloName === null ? "unknown" : cleanName(r.heloName);
+  const tlsComment =
+    r.tls !== null
+      ? `(using ${r.tls.version} with cipher ${r.tls.cipher}${r.tls.cipherOpenSsl !== r.tls.cipher ? ` [${r.tls.cipherOpenSsl}]` : ""})`
+      : "(no TLS: plaintext session)";
+  const lines = [
+    `Received: from ${helo} (${addressLiteral(r.clientIp)})`,
+    `\tby ${r.hostname} (Sealpost) with ${proto} id ${r.id}`,
+    `\t${tlsComment}`,
+  ];
+  const single = r.recipients.length === 1 ? r.recipients[0] : undefined;
+  if (single !== undefined) lines.push(`\tfor <${single}>; ${rfc5322Date(r.date)}`);
+  else lines[lines.length - 1] += `; ${rfc5322Date(r.date)}`;
+  return lines.join("\r\n") + "\r\n";
+}

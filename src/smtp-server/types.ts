@@ -1,0 +1,70 @@
+/** What commands, roles and the session share. */
+import type { Connection } from "../tls/index.ts";
+import type { Reply } from "../smtp/index.ts";
+import type { State } from "./state.ts";
+
+export interface SmtpLimits {
+  maxMessageSize: number;
+  maxRecipients: number;
+  commandTimeoutMs: number;
+  dataTimeoutMs: number;
+  maxErrors: number;
+  /** Longest command line in octets (RFC 5321 §4.5.3.1.4 says 512; like Postfix we allow 2048). */
+  maxLineLength: number;
+}
+
+export interface Recipient {
+  /** As given in RCPT TO. */
+  address: string;
+  domain: string;
+  /** What the role needs to deliver (account id for local mailboxes). */
+  target: number;
+}
+
+export interface MailTransaction {
+  from: string;
+  /** BODY=8BITMIME (RFC 6152) or 7BIT. */
+  body: "7BIT" | "8BITMIME";
+  smtputf8: boolean;
+  declaredSize: number | undefined;
+  recipients: Recipient[];
+}
+
+export interface SessionInfo {
+  readonly id: string;
+  readonly conn: Connection;
+  readonly hostname: string;
+  readonly protocol: string;
+  readonly helo: { name: string; extended: boolean } | null;
+  readonly tx: MailTransaction | null;
+  readonly messages: number;
+}
+
+/** Rejected recipients are recorded as they happen; accepted ones with the DATA outcome. */
+export interface RecipientOutcome {
+  address: string;
+  domain: string;
+  code: number;
+  status: string;
+  text: string;
+  delivered: boolean;
+}
+
+/** A role gives an SMTP listener its meaning: the MX for hosted domains (later: submission). */
+export interface SmtpRole {
+  readonly protocol: string;
+  /** RCPT: accept (returning the recipient) or throw an SmtpError. */
+  checkRecipient(session: SessionInfo, address: string): Promise<Recipient>;
+  /**
+   * DATA complete: store durably, then resolve with the queue id for the 250 reply. `message` already
+   * carries the Received header. Recipient outcomes are recorded in the same commit.
+   */
+  deliver(session: SessionInfo, tx: MailTransaction, message: Buffer[], size: number): Promise<string>;
+}
+
+export interface SmtpAuditSink {
+  recipientRejected(session: SessionInfo, tx: MailTransaction | null, outcome: RecipientOutcome): void;
+  sessionEnded(session: SessionInfo, startedAt: number, endReason: string): void;
+}
+
+export type { Reply, State };

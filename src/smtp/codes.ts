@@ -1,0 +1,89 @@
+/**
+ * SMTP reply codes (RFC 5321 §4.2.2, §4.2.3) and enhanced status codes (RFC 3463, registry per
+ * RFC 5248), as named constants. Handlers never write a bare number.
+ */
+
+/** Basic reply codes, RFC 5321 §4.2.2 unless noted. */
+export const Code = {
+  /** RFC 5321 §4.2.2: help message. */
+  HELP: 214,
+  SERVICE_READY: 220,
+  CLOSING: 221,
+  OK: 250,
+  /** RFC 5321 §3.5.3: cannot VRFY, will accept and attempt delivery. */
+  CANNOT_VRFY: 252,
+  START_MAIL_INPUT: 354,
+  SERVICE_UNAVAILABLE: 421,
+  MAILBOX_UNAVAILABLE_TEMP: 450,
+  LOCAL_ERROR: 451,
+  INSUFFICIENT_STORAGE: 452,
+  /** RFC 3207 §4: TLS not available due to temporary reason. */
+  TLS_NOT_AVAILABLE: 454,
+  SYNTAX_ERROR: 500,
+  PARAM_SYNTAX_ERROR: 501,
+  NOT_IMPLEMENTED: 502,
+  BAD_SEQUENCE: 503,
+  PARAM_NOT_IMPLEMENTED: 504,
+  /** RFC 4954 §6 / RFC 3207 §4: must issue STARTTLS / authentication required. */
+  AUTH_REQUIRED: 530,
+  MAILBOX_UNAVAILABLE: 550,
+  EXCEEDED_STORAGE: 552,
+  MAILBOX_NAME_NOT_ALLOWED: 553,
+  TRANSACTION_FAILED: 554,
+  /** RFC 5321 §4.2.2: MAIL FROM/RCPT TO parameters not recognized or not implemented. */
+  PARAMS_NOT_RECOGNIZED: 555,
+} as const;
+export type ReplyCode = (typeof Code)[keyof typeof Code];
+
+/** Enhanced status codes, RFC 3463 §3 (class.subject.detail). */
+export const Status = {
+  OK: "2.0.0",
+  SENDER_OK: "2.1.0",
+  DEST_OK: "2.1.5",
+  DELIVERED: "2.0.0",
+  /** RFC 3463 §3.2: other or undefined status — used with 4.x.x/5.x.x generic failures. */
+  OTHER_TEMP: "4.0.0",
+  BAD_DEST_MAILBOX: "5.1.1",
+  BAD_DEST_SYNTAX: "5.1.3",
+  BAD_SENDER_SYNTAX: "5.1.7",
+  /** RFC 3463 §3.4 X.3.4: message too big for system. */
+  MESSAGE_TOO_BIG: "5.3.4",
+  SYSTEM_NOT_ACCEPTING: "4.3.2",
+  SYSTEM_ERROR_TEMP: "4.3.0",
+  /** X.4.2: bad connection — used for timeouts. */
+  BAD_CONNECTION: "4.4.2",
+  /** X.5.3: too many recipients. */
+  TOO_MANY_RECIPIENTS: "4.5.3",
+  INVALID_COMMAND: "5.5.1",
+  SYNTAX_ERROR: "5.5.2",
+  INVALID_ARGUMENTS: "5.5.4",
+  WRONG_PROTOCOL_VERSION: "5.5.0",
+  /** X.6.7: non-ASCII address without SMTPUTF8 (RFC 6531 §3.7.4.1). */
+  NON_ASCII_ADDRESS: "5.6.7",
+  /** X.7.0: other security or policy status — TLS required (RFC 3207 §4). */
+  SECURITY_TEMP: "4.7.0",
+  SECURITY: "5.7.0",
+  /** X.7.1: delivery not authorized (relay denied). */
+  NOT_AUTHORIZED: "5.7.1",
+  /** Too many errors / connections: policy-driven 421. */
+  POLICY_TEMP: "4.7.0",
+} as const;
+
+export interface Reply {
+  code: number;
+  /** Enhanced status code, or null for replies that carry none (220 greeting, 354, EHLO lines). */
+  status: string | null;
+  text: string;
+}
+
+/** RFC 5321 §4.2.1: multi-line replies use "code-text" for all but the last line. */
+export function formatReply(reply: Reply, ehloLines?: readonly string[]): string {
+  const lines = ehloLines ?? reply.text.split("\n");
+  const prefix = reply.status !== null && ehloLines === undefined ? `${reply.status} ` : "";
+  let out = "";
+  lines.forEach((line, i) => {
+    const sep = i === lines.length - 1 ? " " : "-";
+    out += `${reply.code}${sep}${prefix}${line}\r\n`;
+  });
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * Group commit: every write that must be durable before a reply goes through here. Work items
+ * that arrive while a commit is in flight are batched into the next transaction, so many
+ * concurrent deliveries share one fsync of the WAL (and one fsync per new-blob directory) instead
+ * of paying one each. A batch whose transaction fails is retried item by item, so one bad item
+ * cannot fail its neighbours.
+ *
+ * Audit rows are "best effort soon": they ride along with the next batch, or are flushed by a
+ * short timer when no mail is moving.
+ */
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "./schema.ts";
+
+export type Work<T> = (trx: Transaction<Database>) => Promise<T>;
+
+interface Item {
+  work: Work<unknown>;
+  dirs: readonly string[];
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface CommitterOptions {
+  /** fsyncs directories holding new blob files; called before the transaction commits. */
+  syncDirs: (dirs: Iterable<string>) => Promise<void>;
+  /** How long audit rows may wait for a batch to ride on. */
+  auditFlushMs?: number;
+}
+
+export class GroupCommitter {
+  readonly #db: Kysely<Database>;
+  readonly #opts: CommitterOptions;
+  #pending: Item[] = [];
+  #audit: Work<unknown>[] = [];
+  #running: Promise<void> | null = null;
+  #auditTimer: NodeJS.Timeout | null = null;
+
+  constructor(db: Kysely<Database>, opts: CommitterOptions) {
+    this.#db = db;
+    this.#opts = opts;
+  }
+
+  /** Runs `work` inside a transaction that is committed (fsynced) before the promise resolves. */
+  submit<T>(work: Work<T>, dirs: readonly string[] = []): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ work, dirs, resolve: resolve as (v: unknown) => void, reject });
+      this.#kick();
+    });
+  }
+
+  /** Queues an audit write; it is committed with the next batch or within `auditFlushMs`. */
+  audit(work: Work<unknown>): void {
+    this.#audit.push(work);
+    if (this.#auditTimer === null) {
+      this.#auditTimer = setTimeout(() => {
+        this.#auditTimer = null;
+        this.#kick();
+      }, this.#opts.auditFlushMs ?? 200);
+      this.#auditTimer.unref();
+    }
+  }
+
+  /** Commits everything queued so far, audit rows included. */
+  async flush(): Promise<void> {
+    while (this.#running !== null || this.#pending.length > 0 || this.#audit.length > 0) {
+      if (this.#running === null) this.#kick();
+      await this.#running;
+    }
+  }
+
+  #kick(): void {
+    if (this.#running !== null) return;
+    if (this.#pending.length === 0 && this.#audit.length === 0) return;
+    this.#running = this.#runBatches().finally(() => {
+      this.#running = null;
+      if (this.#pending.length > 0) this.#kick();
+    });
+  }
+
+  async #runBatches(): Promise<void> {
+    while (this.#pending.length > 0 || this.#audit.length > 0) {
+      const batch = this.#pending;
+      const audit = this.#audit;
+      this.#pending = [];
+      this.#audit = [];
+      await this.#commit(batch, audit);
+    }
+  }
+
+  async #commit(batch: Item[], audit: Work<unknown>[]): Promise<void> {
+    try {
+      await this.#opts.syncDirs(batch.flatMap((i) => i.dirs));
+    } catch (e) {
+      for (const item of batch) item.reject(e);
+      batch = [];
+    }
+    const results: unknown[] = [];
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        for (const item of batch) results.push(await item.work(trx));
+        for (const a of audit) await a(trx);
+      });
+    } catch {
+      // One item (or audit row) spoiled the batch: redo each in its own transaction.
+      for (const item of batch) {
+        try {
+          item.resolve(await this.#db.transaction().execute(item.work));
+        } catch (e) {
+          item.reject(e);
+        }
+      }
+      for (const a of audit) {
+        await this.#db.transaction().execute(a).catch(() => undefined);
+      }
+      return;
+    }
+    batch.forEach((item, i) => item.resolve(results[i]));
+  }
+}

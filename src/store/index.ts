@@ -1,0 +1,16 @@
+/** The store: SQLite database (WAL, fsync per group commit), blob files, mailboxes. */
+export { openStore, type Store } from "./database.ts";
+export type { Database } from "./schema.ts";
+export { BlobStore } from "./blobs.ts";
+export { GroupCommitter, type Work } from "./committer.ts";
+export {
+  INBOX,
+  DEFAULT_MAILBOXES,
+  createDefaultMailboxes,
+  deliverToInboxes,
+  appendToInboxes,
+  listMessages,
+  newUidValidity,
+  type StoredMessage,
+  type MessageRow,
+} from "./mailstore.ts";

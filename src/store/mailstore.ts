@@ -1,0 +1,131 @@
+/**
+ * Mailboxes and messages: the one store that MX delivery, IMAP and POP3 share.
+ *
+ * RFC 3501 §2.3.1.1 / RFC 9051 §2.3.1.1: UIDs are strictly ascending per mailbox and never reused;
+ * UIDVALIDITY is set when the mailbox is created. RFC 6154: new accounts get the special-use
+ * mailboxes real clients look for.
+ */
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "./schema.ts";
+import type { Store } from "./database.ts";
+
+export const INBOX = "INBOX";
+
+/** The mailboxes every new account starts with, with their RFC 6154 attributes. */
+export const DEFAULT_MAILBOXES: ReadonlyArray<{ name: string; specialUse: string | null }> = [
+  { name: INBOX, specialUse: null },
+  { name: "Sent", specialUse: "\\Sent" },
+  { name: "Drafts", specialUse: "\\Drafts" },
+  { name: "Trash", specialUse: "\\Trash" },
+  { name: "Junk", specialUse: "\\Junk" },
+  { name: "Archive", specialUse: "\\Archive" },
+];
+
+let lastUidValidity = 0;
+/** A UIDVALIDITY that is new for this server: seconds since the epoch, bumped if two are made in one second. */
+export function newUidValidity(): number {
+  lastUidValidity = Math.max(lastUidValidity + 1, Math.floor(Date.now() / 1000));
+  return lastUidValidity;
+}
+
+export async function createDefaultMailboxes(db: Kysely<Database> | Transaction<Database>, accountId: number): Promise<void> {
+  const now = Date.now();
+  for (const mb of DEFAULT_MAILBOXES) {
+    await db
+      .insertInto("mailboxes")
+      .values({
+        account_id: accountId,
+        name: mb.name,
+        special_use: mb.specialUse,
+        subscribed: 1,
+        uidvalidity: newUidValidity(),
+        uidnext: 1,
+        highest_modseq: 1,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(["account_id", "name"]).doNothing())
+      .execute();
+  }
+}
+
+export interface StoredMessage {
+  accountId: number;
+  mailboxId: number;
+  uid: number;
+}
+
+/**
+ * Appends a message (already written as blob `blob`) to each account's INBOX inside `trx`.
+ * The caller commits through the group committer, so the rows are durable when it resolves.
+ */
+export async function appendToInboxes(
+  trx: Transaction<Database>,
+  accountIds: readonly number[],
+  blob: { name: string; size: number },
+  internalDate: number,
+  flags = "",
+): Promise<StoredMessage[]> {
+  const stored: StoredMessage[] = [];
+  for (const accountId of accountIds) {
+    let mb = await trx
+      .selectFrom("mailboxes")
+      .select(["id", "uidnext", "highest_modseq"])
+      .where("account_id", "=", accountId)
+      .where("name", "=", INBOX)
+      .executeTakeFirst();
+    if (mb === undefined) {
+      await createDefaultMailboxes(trx, accountId);
+      mb = await trx
+        .selectFrom("mailboxes")
+        .select(["id", "uidnext", "highest_modseq"])
+        .where("account_id", "=", accountId)
+        .where("name", "=", INBOX)
+        .executeTakeFirstOrThrow();
+    }
+    const uid = mb.uidnext;
+    const modseq = mb.highest_modseq + 1;
+    await trx
+      .updateTable("mailboxes")
+      .set({ uidnext: uid + 1, highest_modseq: modseq })
+      .where("id", "=", mb.id)
+      .execute();
+    await trx
+      .insertInto("messages")
+      .values({ mailbox_id: mb.id, uid, blob: blob.name, size: blob.size, internal_date: internalDate, flags, modseq })
+      .execute();
+    stored.push({ accountId, mailboxId: mb.id, uid });
+  }
+  return stored;
+}
+
+/** Writes the message bytes and indexes them in each account's INBOX; resolves once both are fsynced. */
+export async function deliverToInboxes(
+  store: Store,
+  accountIds: readonly number[],
+  parts: readonly Uint8Array[],
+  internalDate = Date.now(),
+): Promise<StoredMessage[]> {
+  const blob = await store.blobs.write(parts);
+  return store.committer.submit((trx) => appendToInboxes(trx, accountIds, blob, internalDate), [blob.dir]);
+}
+
+export interface MessageRow {
+  uid: number;
+  size: number;
+  internalDate: number;
+  flags: string;
+  blob: string;
+}
+
+/** Lists an account's messages in one mailbox, by UID. */
+export async function listMessages(db: Kysely<Database>, accountId: number, mailbox = INBOX): Promise<MessageRow[]> {
+  const rows = await db
+    .selectFrom("messages")
+    .innerJoin("mailboxes", "mailboxes.id", "messages.mailbox_id")
+    .select(["messages.uid", "messages.size", "messages.internal_date", "messages.flags", "messages.blob"])
+    .where("mailboxes.account_id", "=", accountId)
+    .where("mailboxes.name", "=", mailbox)
+    .orderBy("messages.uid")
+    .execute();
+  return rows.map((r) => ({ uid: r.uid, size: r.size, internalDate: r.internal_date, flags: r.flags, blob: r.blob }));
+}

@@ -1,0 +1,66 @@
+/**
+ * Kysely over `node:sqlite` (Node 24's built-in SQLite, no native addon).
+ *
+ * Kysely's SqliteDialect expects the better-sqlite3 shape (`prepare().reader/all/run/iterate`);
+ * this adapter gives a `DatabaseSync` that shape and caches prepared statements per SQL text,
+ * since Kysely prepares every query anew.
+ */
+import { DatabaseSync, type StatementSync, type SQLInputValue } from "node:sqlite";
+import type { SqliteDatabase, SqliteStatement } from "kysely";
+
+const CACHE_LIMIT = 256;
+
+class Statement implements SqliteStatement {
+  readonly reader: boolean;
+  readonly #stmt: StatementSync;
+  constructor(stmt: StatementSync) {
+    this.#stmt = stmt;
+    this.reader = stmt.columns().length > 0;
+  }
+  all(parameters: ReadonlyArray<unknown>): unknown[] {
+    return this.#stmt.all(...(parameters as SQLInputValue[]));
+  }
+  run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint } {
+    return this.#stmt.run(...(parameters as SQLInputValue[]));
+  }
+  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
+    return this.#stmt.iterate(...(parameters as SQLInputValue[]));
+  }
+}
+
+export class NodeSqliteDatabase implements SqliteDatabase {
+  readonly raw: DatabaseSync;
+  readonly #cache = new Map<string, Statement>();
+  constructor(raw: DatabaseSync) {
+    this.raw = raw;
+  }
+  prepare(sql: string): SqliteStatement {
+    let stmt = this.#cache.get(sql);
+    if (stmt === undefined) {
+      stmt = new Statement(this.raw.prepare(sql));
+      if (this.#cache.size >= CACHE_LIMIT) {
+        const oldest = this.#cache.keys().next();
+        if (oldest.done !== true) this.#cache.delete(oldest.value);
+      }
+      this.#cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+  close(): void {
+    this.#cache.clear();
+    if (this.raw.isOpen) this.raw.close();
+  }
+}
+
+/**
+ * Opens the database file in WAL mode with `synchronous=FULL`: a commit returns only after the
+ * WAL is fsynced, which is what "acknowledged means durable" needs. `busy_timeout` lets the CLI
+ * and the server share the file.
+ */
+export function openSqlite(path: string): NodeSqliteDatabase {
+  const raw = new DatabaseSync(path, { timeout: 5000 });
+  raw.exec("PRAGMA journal_mode = WAL");
+  raw.exec("PRAGMA synchronous = FULL");
+  raw.exec("PRAGMA foreign_keys = ON");
+  return new NodeSqliteDatabase(raw);
+}

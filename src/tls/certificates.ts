@@ -1,0 +1,338 @@
+/**
+ * The server's certificates: loads PEM chain/key pairs, checks each key matches its leaf, builds
+ * one `tls.SecureContext` per set of certificates serving a name, picks a context per connection
+ * from the client's Server Name Indication (RFC 6066 §3), and reloads atomically when files change.
+ *
+ * Names a leaf covers are its subjectAltName dNSNames, or its subject CN only when it has none
+ * (RFC 5280 §4.2.1.6, RFC 6125 §6.4.4). Matching is case-insensitive; an exact name beats a
+ * wildcard, and `*.example.com` matches exactly one left-most label (RFC 6125 §6.4.3), never
+ * `example.com` or `a.b.example.com`. Unknown or absent SNI gets the first certificate's context.
+ *
+ * RSA + ECDSA for one host: OpenSSL chooses between certificates of one context by the client's
+ * signature_algorithms, but Node installs only the last certificate of a context returned from
+ * `SNICallback` (nodejs/node#54235). So the default context carries every certificate (first per
+ * key type) that covers the first certificate's first name, and `sniCallback` answers "keep the
+ * connection's initial context" for names that context serves; the server or TLSSocket must
+ * therefore start from `defaultContextOptions()`/`defaultContext()`. Other names get the first
+ * listed certificate covering them. Private key contents never appear in errors.
+ */
+import { readFile } from "node:fs/promises";
+import { watchFile, unwatchFile, type Stats } from "node:fs";
+import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import tls from "node:tls";
+import { keyTypeLabel, parseSubjectAltName, type CertificateSpec } from "./certificates-generate.ts";
+
+export { generateSelfSigned, generateCa, writeCertificateFiles, certificateSummary } from "./certificates-generate.ts";
+export type { CertificateSpec, CertificateSummary, KeyType, PemPair, SelfSignedOptions } from "./certificates-generate.ts";
+
+export interface TlsContextPolicy {
+  /** Never lower than TLS 1.2. */
+  minVersion: "TLSv1.2" | "TLSv1.3";
+  /** OpenSSL cipher list for TLS ≤ 1.2. */
+  ciphers: string;
+  /** TLS 1.3 suites, colon-separated, e.g. "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384". */
+  ciphersuites: string;
+}
+
+export interface CertificateDescription {
+  names: string[];
+  notAfter: Date;
+  keyType: string;
+  fingerprint256: string;
+  file: string;
+}
+
+interface LoadedPair {
+  spec: CertificateSpec;
+  chainPem: string;
+  keyPem: string;
+  leaf: X509Certificate;
+  key: KeyObject;
+  names: string[];
+}
+
+interface Snapshot {
+  pairs: LoadedPair[];
+  exact: Map<string, tls.SecureContext>;
+  /** Keyed by the part after "*." of a wildcard name. */
+  wildcard: Map<string, tls.SecureContext>;
+  defaultContext: tls.SecureContext;
+  defaultOptions: tls.SecureContextOptions;
+  /** The default context holds more than one certificate (e.g. RSA + ECDSA). */
+  defaultIsMulti: boolean;
+  names: string[];
+}
+
+const ECDH_CURVES = "X25519:P-256:P-384";
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+export class CertificateStore {
+  readonly #specs: CertificateSpec[];
+  #policy: TlsContextPolicy;
+  #snap: Snapshot;
+  #reloading: Promise<void> = Promise.resolve();
+  readonly #servers = new Set<tls.Server>();
+
+  private constructor(specs: CertificateSpec[], policy: TlsContextPolicy, snap: Snapshot) {
+    this.#specs = specs;
+    this.#policy = policy;
+    this.#snap = snap;
+  }
+
+  /** Reads and checks every pair and builds the contexts; rejects with a one-line error naming the file. */
+  static async load(specs: CertificateSpec[], policy: TlsContextPolicy): Promise<CertificateStore> {
+    const copy = specs.map((s) => ({ cert: s.cert, key: s.key }));
+    return new CertificateStore(copy, policy, await buildSnapshot(copy, policy));
+  }
+
+  /** The context for an SNI host name (RFC 6066 §3); unknown or absent → the default. */
+  contextFor(servername: string | undefined): tls.SecureContext {
+    const snap = this.#snap;
+    if (servername === undefined || servername === "") return snap.defaultContext;
+    const name = normalizeName(servername);
+    const exact = snap.exact.get(name);
+    if (exact !== undefined) return exact;
+    const dot = name.indexOf(".");
+    if (dot > 0) {
+      const wild = snap.wildcard.get(name.slice(dot + 1));
+      if (wild !== undefined) return wild;
+    }
+    return snap.defaultContext;
+  }
+
+  /** Bound; pass as `SNICallback` to `tls.createServer` or `new tls.TLSSocket`. */
+  readonly sniCallback = (servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => {
+    const ctx = this.contextFor(servername);
+    // A multi-certificate default context only works as the connection's initial context.
+    cb(null, ctx === this.#snap.defaultContext && this.#snap.defaultIsMulti ? undefined : ctx);
+  };
+
+  /** The first certificate's context, for clients that send no SNI. */
+  defaultContext(): tls.SecureContext {
+    return this.#snap.defaultContext;
+  }
+
+  /**
+   * Options equivalent to `defaultContext()`, for `tls.createServer(...)` and, after `reload()`,
+   * `server.setSecureContext(...)`: a `tls.Server` builds its own no-SNI context from options.
+   */
+  defaultContextOptions(): tls.SecureContextOptions {
+    return { ...this.#snap.defaultOptions };
+  }
+
+  /**
+   * Keeps `server`'s own (no-SNI and multi-certificate) context current: applies
+   * `defaultContextOptions()` now and after every successful `reload()`. Note that
+   * `server.setSecureContext` also resets `ca`/`crl`; this store does not manage client
+   * certificates. Returns a function that detaches.
+   */
+  attachServer(server: tls.Server): () => void {
+    server.setSecureContext(this.defaultContextOptions());
+    this.#servers.add(server);
+    return () => {
+      this.#servers.delete(server);
+    };
+  }
+
+  /** Every DNS name (and wildcard) covered, lower-cased, in load order. */
+  names(): string[] {
+    return [...this.#snap.names];
+  }
+
+  describe(): CertificateDescription[] {
+    return this.#snap.pairs.map((p) => ({
+      names: [...p.names],
+      notAfter: p.leaf.validToDate,
+      keyType: keyTypeLabel(p.key),
+      fingerprint256: p.leaf.fingerprint256,
+      file: p.spec.cert,
+    }));
+  }
+
+  /**
+   * Re-reads every file and swaps all contexts at once. On failure the old contexts stay and the
+   * promise rejects with a one-line error naming the file. Open connections keep their context.
+   */
+  reload(policy?: TlsContextPolicy): Promise<void> {
+    const run = async (): Promise<void> => {
+      const nextPolicy = policy ?? this.#policy;
+      const snap = await buildSnapshot(this.#specs, nextPolicy);
+      this.#snap = snap;
+      this.#policy = nextPolicy;
+      for (const server of this.#servers) server.setSecureContext(this.defaultContextOptions());
+    };
+    const result = this.#reloading.then(run);
+    this.#reloading = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Polls every certificate and key file (`fs.watchFile`); calls `onChange` once, 200 ms after
+   * the last change seen, so a key and certificate replaced together trigger one reload.
+   * Returns a function that stops watching. Does not keep the process alive.
+   */
+  watch(onChange: () => void, intervalMs = 2000): () => void {
+    const paths = [...new Set(this.#specs.flatMap((s) => [s.cert, s.key]))];
+    let timer: NodeJS.Timeout | undefined;
+    const listener = (curr: Stats, prev: Stats): void => {
+      if (curr.mtimeMs === prev.mtimeMs && curr.ino === prev.ino && curr.size === prev.size) return;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        onChange();
+      }, 200);
+      timer.unref();
+    };
+    for (const p of paths) watchFile(p, { interval: intervalMs, persistent: false }, listener);
+    return () => {
+      for (const p of paths) unwatchFile(p, listener);
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    };
+  }
+}
+
+/** Checks a policy read from configuration; throws a one-line error. */
+export function checkPolicy(policy: TlsContextPolicy): void {
+  if (policy.minVersion !== "TLSv1.2" && policy.minVersion !== "TLSv1.3") {
+    throw new Error(`TLS policy: minVersion must be TLSv1.2 or TLSv1.3, not ${JSON.stringify(policy.minVersion)}`);
+  }
+  const list = policy.ciphers.split(":").filter((c) => c !== "");
+  const suites = policy.ciphersuites.split(":").filter((c) => c !== "");
+  if (list.some((c) => /^!?TLS_/.test(c))) throw new Error("TLS policy: TLS 1.3 suites belong in ciphersuites, not ciphers");
+  if (suites.some((c) => !/^!?TLS_/.test(c))) throw new Error("TLS policy: ciphersuites may only name TLS 1.3 suites (TLS_…)");
+  if (suites.length === 0) throw new Error("TLS policy: ciphersuites is empty, which would disable TLS 1.3");
+  if (list.length === 0 && policy.minVersion === "TLSv1.2") throw new Error("TLS policy: ciphers is empty, which would disable TLS 1.2");
+}
+
+/** Options shared by every context; Node splits `ciphers` into the ≤1.2 list and 1.3 suites by the "TLS_" prefix. */
+function policyOptions(policy: TlsContextPolicy): tls.SecureContextOptions {
+  return {
+    minVersion: "TLSv1" as "TLSv1.2",
+    ciphers: [policy.ciphers, policy.ciphersuites].filter((s) => s !== "").join(":"),
+    honorCipherOrder: true,
+    ecdhCurve: ECDH_CURVES,
+  };
+}
+
+async function buildSnapshot(specs: CertificateSpec[], policy: TlsContextPolicy): Promise<Snapshot> {
+  if (specs.length === 0) throw new Error("no TLS certificates configured");
+  checkPolicy(policy);
+  const pairs: LoadedPair[] = [];
+  for (const spec of specs) pairs.push(await loadPair(spec));
+
+  // Which pairs cover each name, in list order.
+  const byName = new Map<string, number[]>();
+  pairs.forEach((p, i) => {
+    for (const n of p.names) byName.set(n, [...(byName.get(n) ?? []), i]);
+  });
+  // The default group: the first pair plus, per other key type, the first pair covering its first name.
+  const group: number[] = [];
+  for (const i of byName.get(pairs[0]?.names[0] ?? "") ?? [0]) {
+    if (!group.some((j) => pairs[j]?.key.asymmetricKeyType === pairs[i]?.key.asymmetricKeyType)) group.push(i);
+  }
+  const build = (members: LoadedPair[]): { ctx: tls.SecureContext; options: tls.SecureContextOptions } => {
+    const options: tls.SecureContextOptions = {
+      ...policyOptions(policy),
+      cert: members.map((p) => p.chainPem),
+      key: members.map((p) => p.keyPem),
+    };
+    try {
+      return { ctx: tls.createSecureContext(options), options };
+    } catch (err) {
+      throw new Error(`${members.map((p) => p.spec.cert).join(", ")}: cannot build TLS context: ${errorText(err)}`);
+    }
+  };
+  const def = build(group.map((i) => pairs[i]).filter((p): p is LoadedPair => p !== undefined));
+  const single = new Map<number, tls.SecureContext>(group.length === 1 ? [[0, def.ctx]] : []);
+  const contextOf = (indexes: number[]): tls.SecureContext => {
+    // Names every default-group certificate covers use the default context; others the first listed pair.
+    if (group.every((i) => indexes.includes(i))) return def.ctx;
+    const first = indexes[0] ?? 0;
+    let ctx = single.get(first);
+    if (ctx === undefined) {
+      const pair = pairs[first];
+      if (pair === undefined) throw new Error("internal: no certificate for name");
+      ctx = build([pair]).ctx;
+      single.set(first, ctx);
+    }
+    return ctx;
+  };
+  // Build every pair's context up front so a bad pair fails load/reload, not a handshake.
+  pairs.forEach((_, i) => contextOf([i]));
+
+  const exact = new Map<string, tls.SecureContext>();
+  const wildcard = new Map<string, tls.SecureContext>();
+  for (const [name, indexes] of byName) {
+    const ctx = contextOf(indexes);
+    if (name.startsWith("*.")) {
+      const base = name.slice(2);
+      // RFC 6125 §6.4.3: only a whole left-most label; refuse "*.com"-style patterns.
+      if (base.includes(".") && !base.includes("*")) wildcard.set(base, ctx);
+    } else if (!name.includes("*")) {
+      exact.set(name, ctx);
+    }
+  }
+  const defaultIsMulti = group.length > 1;
+  return { pairs, exact, wildcard, defaultContext: def.ctx, defaultOptions: def.options, defaultIsMulti, names: [...byName.keys()] };
+}
+
+async function loadPair(spec: CertificateSpec): Promise<LoadedPair> {
+  const chainText = await readText(spec.cert);
+  const keyPem = await readText(spec.key);
+  const blocks = chainText.match(PEM_CERT) ?? [];
+  const first = blocks[0];
+  if (first === undefined) throw new Error(`${spec.cert}: no PEM certificate found`);
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(first);
+    for (const b of blocks.slice(1)) new X509Certificate(b);
+  } catch (err) {
+    throw new Error(`${spec.cert}: unreadable certificate: ${errorText(err)}`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch (err) {
+    // The error text from OpenSSL does not echo the input, but only its code is needed here.
+    throw new Error(`${spec.key}: not a readable unencrypted PEM private key (${errorCode(err)})`);
+  }
+  if (!leaf.checkPrivateKey(key)) {
+    throw new Error(`${spec.key}: private key does not match the first certificate in ${spec.cert}`);
+  }
+  const names = leafNames(leaf);
+  if (names.length === 0) throw new Error(`${spec.cert}: certificate names no DNS host (no subjectAltName dNSName or CN)`);
+  return { spec, chainPem: blocks.join("\n") + "\n", keyPem, leaf, key, names };
+}
+
+/** SAN dNSNames, else the subject CN (RFC 6125 §6.4.4), lower-cased and de-duplicated. */
+function leafNames(leaf: X509Certificate): string[] {
+  const dns = parseSubjectAltName(leaf.subjectAltName).filter((n) => n.type === "DNS").map((n) => n.value);
+  let names = dns;
+  if (names.length === 0) {
+    const cn = leaf.subject.split("\n").find((line) => line.startsWith("CN="));
+    names = cn === undefined ? [] : [cn.slice(3)];
+  }
+  return [...new Set(names.map(normalizeName).filter((n) => n !== ""))];
+}
+
+function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, "");
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new Error(`${path}: cannot read (${errorCode(err)})`);
+  }
+}
+
+function errorCode(err: unknown): string {
+  if (err instanceof Error && "code" in err && typeof err.code === "string") return err.code;
+  return "invalid";
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
+}

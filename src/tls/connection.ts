@@ -1,0 +1,137 @@
+/**
+ * A client connection as every protocol session sees it: bytes in, bytes out, and an upgrade to
+ * TLS in place. The session never touches the socket; STARTTLS swaps the stream underneath.
+ */
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { normalizeIp, type TlsEndpoint, type TlsInfo, type TlsTransport } from "./transport.ts";
+
+export interface ConnectionHandlers {
+  data: (chunk: Buffer) => void;
+  /** The peer closed or the socket failed; called once. */
+  close: (hadError: boolean) => void;
+}
+
+export class Connection {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  #stream: Socket | TLSSocket;
+  #tls: TlsInfo | null = null;
+  #handlers: ConnectionHandlers | null = null;
+  #closed = false;
+  #paused = false;
+  readonly #transport: TlsTransport;
+
+  constructor(socket: Socket, transport: TlsTransport, tls?: { socket: TLSSocket; info: TlsInfo }) {
+    this.remoteAddress = normalizeIp(socket.remoteAddress);
+    this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
+    this.#transport = transport;
+    this.#stream = tls?.socket ?? socket;
+    this.#tls = tls?.info ?? null;
+    socket.setNoDelay(true);
+  }
+
+  get tls(): TlsInfo | null {
+    return this.#tls;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Starts delivering input to `handlers`. */
+  start(handlers: ConnectionHandlers): void {
+    this.#handlers = handlers;
+    this.#attach();
+  }
+
+  #onData = (chunk: Buffer): void => {
+    this.#handlers?.data(chunk);
+  };
+  #onClose = (): void => {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handlers?.close(false);
+  };
+  #onError = (): void => {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stream.destroy();
+    this.#handlers?.close(true);
+  };
+
+  #attach(): void {
+    this.#stream.on("data", this.#onData);
+    this.#stream.on("close", this.#onClose);
+    this.#stream.on("error", this.#onError);
+  }
+
+  #detach(): void {
+    this.#stream.off("data", this.#onData);
+    this.#stream.off("close", this.#onClose);
+    this.#stream.off("error", this.#onError);
+  }
+
+  write(data: string | Buffer): void {
+    if (this.#closed) return;
+    this.#stream.write(data);
+  }
+
+  /** Stops reading from the peer (back-pressure while input is queued). */
+  pause(): void {
+    if (!this.#paused) {
+      this.#paused = true;
+      this.#stream.pause();
+    }
+  }
+
+  resume(): void {
+    if (this.#paused) {
+      this.#paused = false;
+      this.#stream.resume();
+    }
+  }
+
+  /**
+   * STARTTLS: the caller has sent its "go ahead" reply and discarded whatever it had buffered.
+   * Runs the handshake on the raw socket; on failure the connection is closed.
+   */
+  async upgrade(endpoint: Omit<TlsEndpoint, "port" | "mode">): Promise<TlsInfo | null> {
+    if (this.#tls !== null) throw new Error("connection is already using TLS");
+    const raw = this.#stream as Socket;
+    this.#detach();
+    raw.pause();
+    // RFC 3207 §4.2: anything still in the socket's read buffer was sent before our "go ahead"
+    // reply — plaintext pipelined after STARTTLS — and is discarded, never taken as TLS input.
+    // The caller sends that reply and calls upgrade() in the same tick, so a compliant client's
+    // ClientHello cannot be among it.
+    while (raw.read() !== null) {
+      /* discard */
+    }
+    const result = await this.#transport.accept(raw, { ...endpoint, port: this.localPort, mode: "starttls" });
+    if (!result.ok) {
+      this.#onClose();
+      return null;
+    }
+    this.#stream = result.socket;
+    this.#tls = result.info;
+    this.#attach();
+    if (this.#paused) this.#stream.pause();
+    return result.info;
+  }
+
+  /** Writes `data` (if any), then closes once it is flushed. */
+  end(data?: string | Buffer): void {
+    if (this.#closed) return;
+    if (data !== undefined) this.#stream.end(data);
+    else this.#stream.end();
+    const stream = this.#stream;
+    setTimeout(() => stream.destroy(), 2000).unref();
+  }
+
+  destroy(): void {
+    this.#stream.destroy();
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The one TLS transport for every protocol: implicit TLS (RFC 8314) and STARTTLS (RFC 3207,
+ * RFC 2595, RFC 9051 §6.2.1) both come through `TlsTransport.accept`.
+ *
+ * It reads the client's first flight from the raw TCP socket and parses the ClientHello itself
+ * (offered versions, suites, SNI, ALPN) before OpenSSL sees a byte; applies the listener's policy
+ * (refusing with a TLS alert and a recorded reason, e.g. "client offered at most TLS 1.0"); then
+ * hands the bytes back to the socket and lets OpenSSL run the handshake with the certificate the
+ * SNI asks for. Every outcome — success with version and cipher, refusal, failure — is reported
+ * to the event sink, which the server wires to the audit log.
+ */
+import type { Socket } from "node:net";
+import { TLSSocket, type SecureContext } from "node:tls";
+import { parseClientHello, summarizeHello, type ClientHello, type HelloSummary } from "./client-hello.ts";
+import { buildAlert } from "./alerts.ts";
+import { evaluateHello, type EffectivePolicy } from "./policy.ts";
+
+/** The largest first flight we buffer while waiting for a complete ClientHello. */
+const MAX_HELLO_BYTES = 64 * 1024;
+
+export type { HelloSummary } from "./client-hello.ts";
+
+export interface TlsEndpoint {
+  /** Protocol name for the audit: "smtp", "submission", "imap", "pop3". */
+  protocol: string;
+  port: number;
+  mode: "implicit" | "starttls";
+}
+
+export interface TlsEvent {
+  time: number;
+  protocol: string;
+  port: number;
+  clientIp: string;
+  mode: "implicit" | "starttls";
+  outcome: "ok" | "refused" | "failed";
+  reason: string | null;
+  version: string | null;
+  cipher: string | null;
+  hello: HelloSummary | null;
+}
+
+export interface TlsInfo {
+  /** Negotiated version as OpenSSL names it ("TLSv1.3"). */
+  version: string;
+  /** Negotiated suite, IANA name ("TLS_AES_256_GCM_SHA384"). */
+  cipher: string;
+  /** OpenSSL's name for the suite (for Received headers in Postfix's style). */
+  cipherOpenSsl: string;
+  hello: HelloSummary;
+  sni: string | undefined;
+}
+
+export type TlsAcceptResult = { ok: true; socket: TLSSocket; info: TlsInfo } | { ok: false; reason: string };
+
+export interface TlsTransportOptions {
+  contextFor: (servername: string | undefined) => SecureContext;
+  policy: () => EffectivePolicy;
+  onEvent: (event: TlsEvent) => void;
+  handshakeTimeoutMs: number;
+}
+
+/** What a chunk of not-a-ClientHello bytes was, safe to log. */
+function sanitize(reason: string): string {
+  return reason.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
+}
+
+export class TlsTransport {
+  readonly #opts: TlsTransportOptions;
+  constructor(opts: TlsTransportOptions) {
+    this.#opts = opts;
+  }
+
+  /**
+   * Runs the server side of a TLS handshake on `socket`, which must have no other data listener
+   * and nothing buffered that belongs to the plaintext protocol (STARTTLS callers discard their
+   * buffered input first: RFC 3207 §4.2).
+   */
+  accept(socket: Socket, endpoint: TlsEndpoint): Promise<TlsAcceptResult> {
+    const clientIp = normalizeIp(socket.remoteAddress);
+    const event = (e: Omit<TlsEvent, "time" | "protocol" | "port" | "clientIp" | "mode">): void => {
+      this.#opts.onEvent({ time: Date.now(), protocol: endpoint.protocol, port: endpoint.port, clientIp, mode: endpoint.mode, ...e });
+    };
+    return new Promise<TlsAcceptResult>((resolve) => {
+      let buffered: Buffer = Buffer.alloc(0);
+      let settled = false;
+      const timer = setTimeout(() => finishRaw("handshake timed out before the ClientHello arrived", null), this.#opts.handshakeTimeoutMs);
+
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        socket.off("data", onData);
+        socket.off("close", onClose);
+        socket.off("error", onClose);
+      };
+      const finishRaw = (reason: string, hello: ClientHello | null, alert?: number): void => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        event({ outcome: hello === null ? "failed" : "refused", reason, version: null, cipher: null, hello: hello ? summarizeHello(hello) : null });
+        if (alert !== undefined && hello !== null && !socket.destroyed) {
+          socket.end(buildAlert(2, alert, hello.recordVersion >= 0x0301 ? hello.recordVersion : 0x0301));
+          socket.destroySoon();
+        } else {
+          socket.destroy();
+        }
+        resolve({ ok: false, reason });
+      };
+      const onClose = (): void => finishRaw(buffered.length === 0 ? "client closed the connection before the handshake" : "client closed the connection during the handshake", null);
+      const onData = (chunk: Buffer): void => {
+        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+        const parsed = parseClientHello(buffered);
+        if (parsed.kind === "incomplete") {
+          if (buffered.length > MAX_HELLO_BYTES) finishRaw("ClientHello larger than 64 KiB", null);
+          return;
+        }
+        if (parsed.kind === "not-tls" || parsed.kind === "invalid") {
+          finishRaw(sanitize(parsed.reason), null);
+          return;
+        }
+        const hello = parsed.hello;
+        const verdict = evaluateHello(hello, this.#opts.policy());
+        if (!verdict.accept) {
+          finishRaw(verdict.reason, hello, verdict.alert);
+          return;
+        }
+        settled = true;
+        cleanup();
+        socket.pause();
+        socket.unshift(buffered);
+        this.#handshake(socket, hello, event, resolve);
+      };
+      socket.on("data", onData);
+      socket.on("close", onClose);
+      socket.on("error", onClose);
+      socket.resume();
+    });
+  }
+
+  #handshake(
+    socket: Socket,
+    hello: ClientHello,
+    event: (e: Omit<TlsEvent, "time" | "protocol" | "port" | "clientIp" | "mode">) => void,
+    resolve: (r: TlsAcceptResult) => void,
+  ): void {
+    const summary = summarizeHello(hello);
+    let done = false;
+    const tlsSocket = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: this.#opts.contextFor(hello.sni),
+      requestCert: false,
+      rejectUnauthorized: false,
+    });
+    const fail = (reason: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      event({ outcome: "failed", reason: sanitize(reason), version: null, cipher: null, hello: summary });
+      tlsSocket.destroy();
+      resolve({ ok: false, reason });
+    };
+    const timer = setTimeout(() => fail("TLS handshake timed out"), this.#opts.handshakeTimeoutMs);
+    tlsSocket.once("secure", () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      tlsSocket.off("_tlsError", onError);
+      const cipher = tlsSocket.getCipher();
+      const info: TlsInfo = {
+        version: tlsSocket.getProtocol() ?? "unknown",
+        cipher: cipher.standardName,
+        cipherOpenSsl: cipher.name,
+        hello: summary,
+        sni: hello.sni,
+      };
+      event({ outcome: "ok", reason: null, version: info.version, cipher: info.cipher, hello: summary });
+      resolve({ ok: true, socket: tlsSocket, info });
+    });
+    const onError = (err: Error): void => fail(opensslReason(err));
+    tlsSocket.on("_tlsError", onError);
+    tlsSocket.once("error", onError);
+    tlsSocket.once("close", () => fail("client closed the connection during the handshake"));
+  }
+}
+
+/** OpenSSL's reason ("no shared cipher", "unsupported protocol"), without addresses or stack. */
+function opensslReason(err: Error): string {
+  const m = /routines:[^:]*:([^:]+)/.exec(err.message);
+  const reason = m?.[1] ?? (err as NodeJS.ErrnoException).code ?? err.message;
+  return `TLS handshake failed: ${reason}`;
+}
+
+/** "::ffff:127.0.0.1" → "127.0.0.1". */
+export function normalizeIp(ip: string | undefined): string {
+  if (ip === undefined) return "unknown";
+  return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
+}

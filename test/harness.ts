@@ -1,0 +1,164 @@
+/**
+ * End-to-end harness: a real `sealpost serve` process on loopback, in its own data directory,
+ * on ports the kernel picks (so test files run in parallel), plus the CLI against the same
+ * directory.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const NODE = process.execPath;
+export const CLI = join(ROOT, "src/cli/main.ts");
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `sealpost ARGS --data DIR` to completion. */
+export function runCli(dataDir: string, args: readonly string[], input?: string): CliResult {
+  const r = spawnSync(NODE, [CLI, ...args, "--data", dataDir], { input: input ?? "", encoding: "utf8", timeout: 60_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface ServerHandle {
+  dataDir: string;
+  mxPort: number;
+  proc: ChildProcess;
+  log(): string;
+  cli(args: readonly string[], input?: string): CliResult;
+  /** Sends a signal and waits for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Starts the server again on the same data directory (after a stop or a kill). */
+  restart(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra TOML appended to a section: e.g. { smtp: "command_timeout = 2" }. */
+  settings?: Record<string, string>;
+  domains?: Array<{ name: string; mandatoryTls?: boolean }>;
+  users?: Array<{ address: string; password: string }>;
+  hostname?: string;
+}
+
+/** Creates a data directory with `sealpost init`, sets the listeners to port 0, applies settings. */
+export function prepareDataDir(opts: StartOptions = {}): string {
+  const dataDir = mkdtempSync(join(tmpdir(), "sealpost-e2e-"));
+  const init = runCli(dataDir, ["init", "--hostname", opts.hostname ?? "mx.sealpost.test", "--listen", "127.0.0.1"]);
+  if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
+  const path = join(dataDir, "sealpost.toml");
+  let toml = readFileSync(path, "utf8").replace(/^port = \d+$/gm, "port = 0");
+  for (const [section, text] of Object.entries(opts.settings ?? {})) {
+    const header = `[${section}]\n`;
+    if (!toml.includes(header)) throw new Error(`no section [${section}] in the config`);
+    // Replace keys given in `text` within that section.
+    for (const line of text.split("\n").filter((l) => l.includes("="))) {
+      const key = line.split("=")[0]?.trim() ?? "";
+      const start = toml.indexOf(header) + header.length;
+      const nextSection = toml.indexOf("\n[", start);
+      const end = nextSection < 0 ? toml.length : nextSection;
+      const body = toml.slice(start, end);
+      const re = new RegExp(`^${key} = .*$`, "m");
+      const newBody = re.test(body) ? body.replace(re, line.trim()) : `${line.trim()}\n${body}`;
+      toml = toml.slice(0, start) + newBody + toml.slice(end);
+    }
+  }
+  writeFileSync(path, toml);
+  for (const d of opts.domains ?? []) {
+    const r = runCli(dataDir, ["domain", "add", d.name, "--mandatory-tls", d.mandatoryTls === true ? "on" : "off"]);
+    if (r.status !== 0) throw new Error(`domain add failed: ${r.stderr}`);
+  }
+  for (const u of opts.users ?? []) {
+    const r = runCli(dataDir, ["user", "add", u.address], `${u.password}\n`);
+    if (r.status !== 0) throw new Error(`user add failed: ${r.stderr}`);
+  }
+  return dataDir;
+}
+
+/** Starts `sealpost serve` on a prepared data directory and waits for its listeners. */
+export async function startServer(dataDir: string): Promise<ServerHandle> {
+  let output = "";
+  let proc!: ChildProcess;
+  let mxPort = 0;
+  const launch = async (): Promise<void> => {
+    output = "";
+    proc = spawn(NODE, [CLI, "serve", "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    const onOut = (b: Buffer): void => {
+      output += b.toString("utf8");
+    };
+    proc.stdout?.on("data", onOut);
+    proc.stderr?.on("data", onOut);
+    mxPort = await new Promise<number>((resolveP, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+      const check = (): void => {
+        const m = /mx listening on [^\s]+:(\d+)/.exec(output);
+        if (m?.[1] !== undefined) {
+          clearTimeout(timer);
+          proc.stderr?.off("data", check);
+          resolveP(Number(m[1]));
+        }
+      };
+      proc.stderr?.on("data", check);
+      proc.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited with ${code}:\n${output}`));
+      });
+    });
+  };
+  await launch();
+  const handle: ServerHandle = {
+    dataDir,
+    get mxPort() {
+      return mxPort;
+    },
+    get proc() {
+      return proc;
+    },
+    log: () => output,
+    cli: (args, input) => runCli(dataDir, args, input),
+    stop(signal = "SIGTERM") {
+      return new Promise((res) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          res(proc.exitCode);
+          return;
+        }
+        proc.once("exit", (code) => res(code));
+        proc.kill(signal);
+      });
+    },
+    restart: launch,
+    async cleanup() {
+      await handle.stop("SIGKILL");
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
+
+/** Prepares a data directory and starts a server on it. */
+export async function startSealpost(opts: StartOptions = {}): Promise<ServerHandle> {
+  return startServer(prepareDataDir(opts));
+}
+
+/** Polls `fn` until it returns a value that is not undefined, or throws after `timeoutMs`. */
+export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs a Python snippet (smtplib etc.) and returns its stdout; throws with stderr on failure. */
+export function python(code: string, env: Record<string, string> = {}): string {
+  const r = spawnSync("python3", ["-c", code], { encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`python failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
