@@ -84,7 +84,7 @@ export function loadConfig(dataDir: string): Config {
   }
   let doc: Record<string, unknown>;
   try {
-    doc = parse(text) as Record<string, unknown>;
+    doc = parse(text);
   } catch (e) {
     const first = (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
     throw new ConfigError(`${path}: ${first}`);

@@ -15,7 +15,7 @@ function describe(err: unknown): string {
     const code = (err as NodeJS.ErrnoException).code;
     return `: ${err.message.split("\n")[0] ?? ""}${code !== undefined ? ` (${code})` : ""}`;
   }
-  return `: ${String(err).split("\n")[0] ?? ""}`;
+  return `: ${(typeof err === "string" ? err : JSON.stringify(err) ?? "").split("\n")[0] ?? ""}`;
 }
 
 export function createLogger(write: (line: string) => void = (l) => process.stderr.write(l)): Logger {

@@ -25,7 +25,7 @@ export async function openStore(dataDir: string, opts: { auditFlushMs?: number }
   const { error } = await migrator.migrateToLatest();
   if (error !== undefined) {
     await db.destroy();
-    throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`database migration failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
   }
   const blobs = new BlobStore(join(dataDir, "blobs"));
   const committer = new GroupCommitter(db, {

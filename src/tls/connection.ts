@@ -100,7 +100,7 @@ export class Connection {
    */
   async upgrade(endpoint: Omit<TlsEndpoint, "port" | "mode">): Promise<TlsInfo | null> {
     if (this.#tls !== null) throw new Error("connection is already using TLS");
-    const raw = this.#stream as Socket;
+    const raw = this.#stream;
     this.#detach();
     raw.pause();
     // RFC 3207 §4.2: anything still in the socket's read buffer was sent before our "go ahead"

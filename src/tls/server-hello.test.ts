@@ -1,0 +1,184 @@
+// buildClientHello against a real OpenSSL server (Node's tls.Server), parsing its answers;
+// alerts; SSLv2 server messages.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import tls from "node:tls";
+import {
+  AlertDescription,
+  AlertLevel,
+  alertName,
+  buildAlert,
+  parseAlert,
+  parseServerHello,
+  parseSslv2ServerHello,
+  type ServerHelloParse,
+} from "./client-hello.ts";
+import { buildClientHello, buildSslv2ClientHello } from "./hello-builder.ts";
+import { versionName } from "./versions.ts";
+import { u16, u24 } from "./wire.ts";
+
+let dir = "";
+let server: tls.Server;
+let port = 0;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "sealpost-tls-"));
+  const key = (name: string, args: string[]): void => {
+    execFileSync("/usr/bin/openssl", ["req", "-x509", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", join(dir, `${name}.key`), "-out", join(dir, `${name}.crt`), ...args], { stdio: "ignore" });
+  };
+  key("rsa", ["-newkey", "rsa:2048"]);
+  key("ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]);
+  const read = (f: string): Buffer => readFileSync(join(dir, f));
+  server = tls.createServer(
+    { key: [read("rsa.key"), read("ec.key")], cert: [read("rsa.crt"), read("ec.crt")], ALPNProtocols: ["smtp"], minVersion: "TLSv1.2" },
+    (s) => s.end("hello\r\n"),
+  );
+  server.on("tlsClientError", () => {});
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as net.AddressInfo).port;
+});
+
+after(() => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Sends raw bytes to the TLS server and parses its first answer. */
+async function probe(hello: Buffer): Promise<ServerHelloParse> {
+  const socket = net.connect(port, "127.0.0.1");
+  try {
+    return await new Promise((resolve, reject) => {
+      let buf = Buffer.alloc(0);
+      const timer = setTimeout(() => reject(new Error("no answer within 10 s")), 10_000);
+      socket.on("data", (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        const p = parseServerHello(buf);
+        if (p.kind !== "incomplete") {
+          clearTimeout(timer);
+          resolve(p);
+        }
+      });
+      socket.on("close", () => reject(new Error(`closed after ${buf.length} bytes`)));
+      socket.on("error", reject);
+      socket.write(hello);
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+function serverHello(p: ServerHelloParse) {
+  assert.equal(p.kind, "server-hello", JSON.stringify(p));
+  if (p.kind !== "server-hello") throw new Error("unreachable");
+  return p.hello;
+}
+
+test("TLS 1.3 hello: ServerHello with supported_versions and an x25519 key share", async () => {
+  const h = serverHello(await probe(buildClientHello({ versions: ["TLSv1.2", "TLSv1.3"], cipherSuites: [0x1302, 0xc02f], sni: "localhost" })));
+  assert.equal(h.legacyVersion, 0x0303);
+  assert.equal(h.version, 0x0304);
+  assert.equal(h.versionName, "TLSv1.3");
+  assert.equal(h.cipherSuite, 0x1302);
+  assert.equal(h.keyShareGroup, 0x001d);
+  assert.equal(h.isHelloRetryRequest, false);
+  assert.equal(h.sessionId.length, 32); // echoes the middlebox-compatibility session id
+});
+
+test("TLS 1.3 hello without a usable key share: HelloRetryRequest naming the group", async () => {
+  const h = serverHello(await probe(buildClientHello({ versions: ["TLSv1.3"], cipherSuites: [0x1301], groups: [0x0017] })));
+  assert.equal(h.isHelloRetryRequest, true);
+  assert.equal(h.keyShareGroup, 0x0017);
+  assert.equal(h.versionName, "TLSv1.3");
+});
+
+test("TLS 1.2 hellos (RSA and ECDSA suites, ALPN) are answered", async () => {
+  const rsa = serverHello(await probe(buildClientHello({ versions: ["TLSv1.2"], cipherSuites: [0xc02f], alpn: ["smtp"], sni: "localhost" })));
+  assert.equal(rsa.versionName, "TLSv1.2");
+  assert.equal(rsa.cipherSuite, 0xc02f);
+  assert.equal(rsa.alpn, "smtp");
+  assert.ok(rsa.extensions.includes(0xff01), "secure renegotiation");
+  const ec = serverHello(await probe(buildClientHello({ versions: ["TLSv1.2"], cipherSuites: [0xc02b] })));
+  assert.equal(ec.cipherSuite, 0xc02b);
+});
+
+test("fragmented and GREASEd hellos are accepted by OpenSSL", async () => {
+  const h = serverHello(await probe(buildClientHello({ versions: ["TLSv1.2", "TLSv1.3"], cipherSuites: [0x1303], fragmentRecords: 4, grease: true })));
+  assert.equal(h.cipherSuite, 0x1303);
+});
+
+test("refusals arrive as alerts: old version → protocol_version, weak suites → handshake_failure", async () => {
+  const old = await probe(buildClientHello({ versions: ["TLSv1"], cipherSuites: [0xc013, 0x002f] }));
+  assert.deepEqual(old, { kind: "alert", level: 2, description: 70, name: "protocol_version", consumed: 7 });
+  const weak = await probe(buildClientHello({ versions: ["TLSv1.2"], cipherSuites: [0x0005, 0x000a] }));
+  assert.equal(weak.kind === "alert" && weak.name, "handshake_failure");
+});
+
+test("an SSLv2-format hello is parsed by OpenSSL (it picks a suite, then lacks signature algorithms)", async () => {
+  const p = await probe(buildSslv2ClientHello({ version: 0x0303, cipherSpecs: [0x00c02f, 0x00009c] }));
+  assert.equal(p.kind === "alert" && p.name, "handshake_failure"); // a malformed hello would be decode_error
+  const v2 = await probe(buildSslv2ClientHello({ version: 0x0002, cipherSpecs: [0x010080] }));
+  assert.equal(v2.kind === "alert" && v2.name, "protocol_version");
+});
+
+test("versionName agrees with Node's getProtocol()", async () => {
+  for (const [max, code] of [["TLSv1.2", 0x0303], ["TLSv1.3", 0x0304]] as const) {
+    const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false, maxVersion: max });
+    const protocol = await new Promise<string | null>((resolve, reject) => {
+      socket.on("secureConnect", () => resolve(socket.getProtocol()));
+      socket.on("error", reject);
+    });
+    socket.destroy();
+    assert.equal(protocol, versionName(code));
+  }
+});
+
+test("buildAlert / parseAlert round trip", () => {
+  const alert = buildAlert(AlertLevel.fatal, AlertDescription.protocolVersion, 0x0301);
+  assert.deepEqual([...alert], [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 70]);
+  assert.deepEqual(parseAlert(alert), { kind: "alert", level: 2, description: 70, name: "protocol_version", recordVersion: 0x0301, consumed: 7 });
+  assert.equal(parseAlert(alert.subarray(0, 6)).kind, "incomplete");
+  assert.equal(parseAlert(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x1a])).kind, "invalid"); // encrypted alert
+  assert.equal(parseAlert(Buffer.from([0x16, 0x03, 0x03, 0x00, 0x02])).kind, "invalid");
+  assert.deepEqual([...buildAlert(2, AlertDescription.insufficientSecurity)], [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 71]);
+  assert.equal(alertName(40), "handshake_failure");
+  assert.equal(alertName(200), "alert_200");
+});
+
+test("parseServerHello: incomplete, plaintext and wrong message type", () => {
+  assert.equal(parseServerHello(Buffer.alloc(0)).kind, "incomplete");
+  const plain = parseServerHello(Buffer.from("220 mx.example.org ESMTP\r\n"));
+  assert.equal(plain.kind === "not-tls" && plain.reason, 'plaintext data ("220 mx.example.org E") where a TLS ServerHello was expected');
+  const body = Buffer.alloc(10);
+  const wrong = Buffer.concat([Buffer.from([0x16, 0x03, 0x03]), u16(14), Buffer.from([11]), u24(10), body]);
+  const wrongP = parseServerHello(wrong);
+  assert.match(wrongP.kind === "invalid" ? wrongP.reason : wrongP.kind, /type 11 where a ServerHello/);
+  assert.equal(parseServerHello(Buffer.from([0x80, 0x10, 0x04])).kind, "not-tls");
+});
+
+function sslv2Record(msg: Buffer): Buffer {
+  return Buffer.concat([u16(0x8000 | msg.length), msg]);
+}
+
+test("parseSslv2ServerHello: SERVER-HELLO and ERROR", () => {
+  const cert = Buffer.from("fake-der");
+  const conn = Buffer.alloc(16, 9);
+  const msg = Buffer.concat([Buffer.from([4, 0, 1]), u16(0x0002), u16(cert.length), u16(6), u16(conn.length), cert, u24(0x010080), u24(0x0700c0), conn]);
+  const p = parseSslv2ServerHello(sslv2Record(msg));
+  assert.equal(p.kind, "server-hello");
+  if (p.kind !== "server-hello") return;
+  assert.deepEqual(p.cipherSpecs, [0x010080, 0x0700c0]);
+  assert.equal(p.version, 0x0002);
+  assert.equal(p.certificate.toString(), "fake-der");
+  assert.equal(p.sessionIdHit, false);
+  assert.equal(p.consumed, msg.length + 2);
+  assert.equal(parseSslv2ServerHello(sslv2Record(msg).subarray(0, 20)).kind, "incomplete");
+  assert.deepEqual(parseSslv2ServerHello(sslv2Record(Buffer.from([0, 0, 1]))), { kind: "error", errorCode: 1, consumed: 5 });
+  assert.equal(parseSslv2ServerHello(sslv2Record(Buffer.from([4, 0, 1, 0, 2]))).kind, "invalid");
+  const tlsAlert = parseSslv2ServerHello(buildAlert(2, 70, 0x0301));
+  assert.equal(tlsAlert.kind === "not-sslv2" && tlsAlert.reason, "TLS alert protocol_version");
+});

@@ -1,0 +1,60 @@
+/**
+ * Reading what the server stored, from a test: mailbox contents through the store (SQLite in WAL,
+ * safe to read while the server runs) and the TLS audit through `sealpost tls-report --json`.
+ */
+import { listAccounts } from "../src/directory/index.ts";
+import { listMessages, openStore } from "../src/store/index.ts";
+import type { TlsReport } from "../src/audit/report.ts";
+import { eventually, type ServerHandle } from "./harness.ts";
+
+/** The raw bytes of every message in `address`'s INBOX, by UID. */
+export async function readMailbox(dataDir: string, address: string): Promise<Buffer[]> {
+  const store = await openStore(dataDir);
+  try {
+    const acct = (await listAccounts(store.db)).find((a) => a.address === address.toLowerCase());
+    if (acct === undefined) throw new Error(`no account ${address}`);
+    const msgs = await listMessages(store.db, acct.id);
+    const out: Buffer[] = [];
+    for (const m of msgs) out.push(await store.blobs.read(m.blob));
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The INBOX as strings (latin1 keeps every byte), for marker searches. */
+export async function readMailboxText(dataDir: string, address: string): Promise<string[]> {
+  return (await readMailbox(dataDir, address)).map((b) => b.toString("latin1"));
+}
+
+/** Waits until a message containing `marker` is in the INBOX and returns it. */
+export async function waitForMessage(dataDir: string, address: string, marker: string, timeoutMs = 5000): Promise<Buffer> {
+  return eventually(
+    async () => (await readMailbox(dataDir, address)).find((b) => b.includes(marker)),
+    timeoutMs,
+    `a message with ${marker} for ${address}`,
+  );
+}
+
+/** Splits a stored message into the Received header the server prepended and the rest. */
+export function splitReceived(stored: Buffer): { received: string; rest: Buffer } {
+  const text = stored.toString("latin1");
+  if (!text.startsWith("Received: ")) throw new Error(`stored message does not start with Received: ${JSON.stringify(text.slice(0, 80))}`);
+  // The header ends at the first CRLF not followed by folding whitespace.
+  const m = /\r\n(?![ \t])/.exec(text);
+  if (m === null) throw new Error("unterminated Received header");
+  const end = m.index + 2;
+  return { received: text.slice(0, end), rest: stored.subarray(end) };
+}
+
+/** `sealpost tls-report --json` against the handle's data directory. */
+export function tlsReport(h: ServerHandle, days = 1): TlsReport {
+  const r = h.cli(["tls-report", "--days", String(days), "--json"]);
+  if (r.status !== 0) throw new Error(`tls-report failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as TlsReport;
+}
+
+/** Polls the TLS report until `pick` finds something (audit rows are written within ~200 ms). */
+export async function eventuallyInReport<T>(h: ServerHandle, pick: (r: TlsReport) => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+  return eventually(() => pick(tlsReport(h)), timeoutMs, what);
+}
