@@ -34,6 +34,8 @@ export class GroupCommitter {
   #audit: Work<unknown>[] = [];
   #running: Promise<void> | null = null;
   #auditTimer: NodeJS.Timeout | null = null;
+  /** How many transactions committed how many items: the group-commit ratio, for tests and metrics. */
+  readonly stats = { transactions: 0, items: 0 };
 
   constructor(db: Kysely<Database>, opts: CommitterOptions) {
     this.#db = db;
@@ -114,6 +116,8 @@ export class GroupCommitter {
       }
       return;
     }
+    this.stats.transactions++;
+    this.stats.items += batch.length;
     batch.forEach((item, i) => item.resolve(results[i]));
   }
 }

@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore } from "../store/index.ts";
+import { addAccount, addDomain, DirectoryError, lookupRecipient, normalizeAddress, setDomain, setPassword } from "./index.ts";
+import { dummyVerify, generatePassword, hashPassword, verifyPassword } from "./password.ts";
+
+test("scrypt hashes verify, and never contain the password", async () => {
+  const h = await hashPassword("correct horse");
+  assert.match(h, /^\$scrypt\$ln=15,r=8,p=1\$/);
+  assert.ok(!h.includes("correct"));
+  assert.equal(await verifyPassword("correct horse", h), true);
+  assert.equal(await verifyPassword("wrong horse", h), false);
+  assert.equal(await verifyPassword("x", "garbage"), false);
+  assert.equal(await dummyVerify("x"), false);
+  const p = generatePassword();
+  assert.equal(p.length, 20);
+  assert.notEqual(p, generatePassword());
+});
+
+test("addresses and domains are normalised and validated", () => {
+  assert.deepEqual(normalizeAddress("Bob@Example.TEST"), { address: "bob@example.test", local: "bob", domain: "example.test" });
+  assert.throws(() => normalizeAddress("nobody"), DirectoryError);
+  assert.throws(() => normalizeAddress("a@-bad-.test"), /invalid domain/);
+});
+
+test("recipient lookup: account, unknown user, not hosted; policy changes apply at once", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-dir-"));
+  const store = await openStore(dir);
+  try {
+    await addDomain(store.db, "example.test", { mandatoryTls: true });
+    await assert.rejects(addDomain(store.db, "EXAMPLE.test"), /exists already/);
+    await assert.rejects(addAccount(store.db, "a@other.test", "password1"), /not hosted here/);
+    const a = await addAccount(store.db, "a@example.test", "password1");
+    const found = await lookupRecipient(store.db, "A@example.TEST");
+    assert.ok(found.kind === "account" && found.accountId === a.id && found.domain.mandatoryTls);
+    assert.equal((await lookupRecipient(store.db, "zz@example.test")).kind, "unknown-user");
+    assert.equal((await lookupRecipient(store.db, "a@else.test")).kind, "not-hosted");
+    await setDomain(store.db, "example.test", { mandatoryTls: false });
+    const again = await lookupRecipient(store.db, "a@example.test");
+    assert.ok(again.kind === "account" && !again.domain.mandatoryTls);
+    await setPassword(store.db, "a@example.test", "newpassword");
+    const row = await store.db.selectFrom("accounts").select("password_hash").where("id", "=", a.id).executeTakeFirstOrThrow();
+    assert.equal(await verifyPassword("newpassword", row.password_hash), true);
+    await assert.rejects(setPassword(store.db, "nobody@example.test", "x12345678"), /no such account/);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,37 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { receivedHeader, rfc5322Date } from "./received.ts";
+
+const base = {
+  heloName: "client.example",
+  extended: true,
+  clientIp: "192.0.2.7",
+  hostname: "mx.sealpost.test",
+  id: "ABC123",
+  smtputf8: false,
+  recipients: ["a@example.test"],
+  date: new Date(Date.UTC(2026, 10, 23, 8, 5, 9)),
+};
+
+test("RFC 5322 date in UTC", () => {
+  assert.equal(rfc5322Date(base.date), "Mon, 23 Nov 2026 08:05:09 +0000");
+});
+
+test("Received names TLS version and cipher, with ESMTPS (RFC 3848)", () => {
+  const h = receivedHeader({
+    ...base,
+    tls: { version: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", cipherOpenSsl: "TLS_AES_256_GCM_SHA384", hello: { offeredVersions: [], maxVersion: undefined, cipherSuites: [], weakSuites: [], sni: undefined, alpn: [], sslv2: false }, sni: undefined },
+  });
+  assert.match(h, /^Received: from client\.example \(\[192\.0\.2\.7\]\)\r\n\tby mx\.sealpost\.test \(Sealpost\) with ESMTPS id ABC123\r\n/);
+  assert.match(h, /\(using TLSv1\.3 with cipher TLS_AES_256_GCM_SHA384\)/);
+  assert.match(h, /\tfor <a@example\.test>; Mon, 23 Nov 2026 08:05:09 \+0000\r\n$/);
+});
+
+test("plaintext says so; several recipients are not listed; hostile HELO is neutralised", () => {
+  const h = receivedHeader({ ...base, tls: null, extended: false, heloName: "evil)\r\nX-Injected: 1", recipients: ["a@x.test", "b@x.test"] });
+  assert.match(h, /with SMTP id/);
+  assert.match(h, /\(no TLS: plaintext session\); Mon/);
+  assert.doesNotMatch(h, /for </);
+  assert.doesNotMatch(h, /\r\nX-Injected/);
+  assert.equal(h.split("\r\n").length, 4);
+});
