@@ -40,6 +40,8 @@ export interface SmtpLoadResult {
   firstErrors: string[];
   /** CPU (user + system) the load generator's process used, as % of one core over elapsedMs. */
   clientCpuPercent: number;
+  /** What the first successful handshake negotiated, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384 X25519MLKEM768". */
+  tls: string | null;
 }
 
 const MAX_ERROR_TEXTS = 8;
@@ -165,6 +167,7 @@ async function session(
   message: Buffer,
   cmds: { ehlo: string; mail: string; rcpt: string },
   onAck: (latencyMs: number) => void,
+  onTls: ((s: TLSSocket) => void) | null,
 ): Promise<void> {
   const t0 = performance.now();
   const reader = new ReplyReader();
@@ -204,6 +207,7 @@ async function session(
       });
       secure.once("error", onErr);
     });
+    onTls?.(secure);
     secure.write(cmds.ehlo);
     await expect(250, "EHLO after STARTTLS");
     secure.write(cmds.mail);
@@ -248,10 +252,16 @@ export async function runSmtpLoad(o: SmtpLoadOptions): Promise<SmtpLoadResult> {
   const onAck = (ms: number): void => {
     latencies.push(ms);
   };
+  let tls: string | null = null;
+  const onTls = (s: TLSSocket): void => {
+    const e = s.getEphemeralKeyInfo();
+    const group = e !== null && "name" in e && typeof e.name === "string" ? ` ${e.name}` : "";
+    tls = `${s.getProtocol() ?? "?"} ${s.getCipher().standardName}${group}`;
+  };
   const loop = async (): Promise<void> => {
     while (performance.now() < deadline) {
       try {
-        await session(o, message, cmds, onAck);
+        await session(o, message, cmds, onAck, tls === null ? onTls : null);
       } catch (e) {
         // A failure after the 250 (QUIT) still counts the message, which was acknowledged.
         errors++;
@@ -276,5 +286,6 @@ export async function runSmtpLoad(o: SmtpLoadOptions): Promise<SmtpLoadResult> {
     maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
     firstErrors,
     clientCpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+    tls,
   };
 }

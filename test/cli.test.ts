@@ -1,0 +1,94 @@
+/** The CLI as an administrator uses it: one-line errors with status 2, --json records, passwords shown once. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { CLI, NODE, prepareDataDir, runCli } from "./harness.ts";
+
+function oneLineError(r: { status: number; stderr: string }, pattern: RegExp): void {
+  assert.equal(r.status, 2, `exit status 2, stderr: ${r.stderr}`);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line: ${r.stderr}`);
+  assert.match(lines[0] ?? "", pattern);
+}
+
+test("init writes a config and certificate, and refuses to overwrite", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-cli-"));
+  try {
+    const r = runCli(dir, ["init", "--hostname", "mx.cli.test", "--port-base", "10000"]);
+    assert.equal(r.status, 0, r.stderr);
+    const toml = readFileSync(join(dir, "sealpost.toml"), "utf8");
+    assert.match(toml, /^port = 10025$/m);
+    assert.match(toml, /^hostname = "mx\.cli\.test"$/m);
+    assert.match(readFileSync(join(dir, "certs/mx.cli.test.pem"), "utf8"), /BEGIN CERTIFICATE/);
+    oneLineError(runCli(dir, ["init"]), /sealpost\.toml exists already; refusing to overwrite it/);
+    assert.equal(readFileSync(join(dir, "sealpost.toml"), "utf8"), toml);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bad flags and values: one line, status 2", () => {
+  const dir = prepareDataDir();
+  try {
+    oneLineError(runCli(dir, ["domain", "add", "x.test", "--bogus"]), /unknown option '--bogus'/);
+    oneLineError(runCli(dir, ["domain", "add", "x.test", "--mandatory-tls", "maybe"]), /--mandatory-tls: expected on or off, got "maybe"/);
+    oneLineError(runCli(dir, ["domain", "add", "not a domain"]), /invalid domain name/);
+    oneLineError(runCli(dir, ["tls-report", "--days", "soon"]), /--days: expected an integer/);
+    oneLineError(runCli(dir, ["user", "add", "a@unhosted.test"]), /domain unhosted\.test is not hosted here/);
+    oneLineError(runCli(dir, ["frobnicate"]), /unknown command 'frobnicate'/);
+    const empty = mkdtempSync(join(tmpdir(), "sealpost-cli-empty-"));
+    oneLineError(runCli(empty, ["domain", "list"]), /sealpost\.toml: not found \(run "sealpost init" first\)/);
+    rmSync(empty, { recursive: true, force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a bad config stops serve with one line naming the key", () => {
+  const dir = prepareDataDir();
+  try {
+    const path = join(dir, "sealpost.toml");
+    writeFileSync(path, readFileSync(path, "utf8").replace(/^max_recipients = \d+$/m, 'max_recipients = "many"'));
+    const r = spawnSync(NODE, [CLI, "serve", "--data", dir], { encoding: "utf8", timeout: 20_000 });
+    oneLineError({ status: r.status ?? -1, stderr: r.stderr }, /smtp\.max_recipients: expected an integer from 1 to 100000, got "many"/);
+    writeFileSync(path, readFileSync(path, "utf8").replace(/^max_recipients = .*$/m, "max_recipients = 100").replace(/^ciphers = .*$/m, 'ciphers = "DES-CBC3-SHA"'));
+    const r2 = spawnSync(NODE, [CLI, "serve", "--data", dir], { encoding: "utf8", timeout: 20_000 });
+    oneLineError({ status: r2.status ?? -1, stderr: r2.stderr }, /tls\.ciphers: "DES-CBC3-SHA" is a forbidden suite/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("domains and users: add, set, list, --json; generated passwords are printed once", () => {
+  const dir = prepareDataDir();
+  try {
+    assert.equal(runCli(dir, ["domain", "add", "Example.TEST"]).status, 0);
+    const set = runCli(dir, ["domain", "set", "example.test", "--mandatory-tls", "on", "--json"]);
+    assert.equal(set.status, 0, set.stderr);
+    assert.equal((JSON.parse(set.stdout) as { mandatoryTls: boolean }).mandatoryTls, true);
+    const domains = JSON.parse(runCli(dir, ["domain", "list", "--json"]).stdout) as Array<{ name: string; mandatoryTls: boolean }>;
+    assert.deepEqual(domains.map((d) => [d.name, d.mandatoryTls]), [["example.test", true]]);
+
+    const gen = runCli(dir, ["user", "add", "gen@example.test"]);
+    assert.equal(gen.status, 0, gen.stderr);
+    const password = /^password: (\S+)$/m.exec(gen.stdout)?.[1];
+    assert.ok(password !== undefined && password.length === 20, gen.stdout);
+    const piped = runCli(dir, ["user", "add", "piped@example.test"], "my secret pass\n");
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.doesNotMatch(piped.stdout, /password/);
+    oneLineError(runCli(dir, ["user", "add", "short@example.test"], "abc\n"), /password: at least 8 characters/);
+    oneLineError(runCli(dir, ["user", "add", "gen@example.test"], "another pass\n"), /account gen@example\.test exists already/);
+
+    const users = JSON.parse(runCli(dir, ["user", "list", "--json"]).stdout) as Array<{ address: string; password?: string }>;
+    assert.deepEqual(users.map((u) => u.address), ["gen@example.test", "piped@example.test"]);
+    assert.ok(users.every((u) => u.password === undefined), "list never shows passwords");
+    const passwd = runCli(dir, ["user", "passwd", "piped@example.test"], "changed pass 2\n");
+    assert.equal(passwd.status, 0, passwd.stderr);
+    assert.doesNotMatch(passwd.stdout, /changed pass 2/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
