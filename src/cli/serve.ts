@@ -50,11 +50,26 @@ export function registerServe(program: Command): void {
       const dir = dataDir(flags);
       if (flags.demo === true && !existsSync(join(dir, "sealpost.toml"))) await setUpDemo(dir);
       const log = createLogger();
+      // Signals are handled from the start: one that arrives while the listeners come up waits for them.
+      let stopRequested: string | null = null;
+      let hupRequested = false;
+      let onStop: (signal: string) => void = (signal) => (stopRequested = signal);
+      let onHup: () => void = () => (hupRequested = true);
+      process.on("SIGTERM", () => onStop("SIGTERM"));
+      process.on("SIGINT", () => onStop("SIGINT"));
+      process.on("SIGHUP", () => onHup());
       const server = await startServer(dir, log);
       log.info(`sealpost serving from ${dir}`);
+      onHup = () => {
+        server
+          .reload()
+          .then(() => log.info("SIGHUP: configuration and certificates reloaded"))
+          .catch((e: unknown) => log.error("SIGHUP: reload failed; keeping the running configuration", e));
+      };
+      if (hupRequested) onHup();
       await new Promise<void>((resolve) => {
         let stopping = false;
-        const stop = (signal: string): void => {
+        onStop = (signal) => {
           if (stopping) return;
           stopping = true;
           log.info(`${signal}: finishing transactions in flight, then exiting`);
@@ -63,14 +78,7 @@ export function registerServe(program: Command): void {
             .catch((e: unknown) => log.error("shutdown failed", e))
             .finally(resolve);
         };
-        process.on("SIGTERM", () => stop("SIGTERM"));
-        process.on("SIGINT", () => stop("SIGINT"));
-        process.on("SIGHUP", () => {
-          server
-            .reload()
-            .then(() => log.info("SIGHUP: configuration and certificates reloaded"))
-            .catch((e: unknown) => log.error("SIGHUP: reload failed; keeping the running configuration", e));
-        });
+        if (stopRequested !== null) onStop(stopRequested);
       });
     });
 }
