@@ -194,11 +194,18 @@ export class RawSmtp {
     this.#detach(raw);
     const s = await new Promise<TLSSocket>((resolve, reject) => {
       const t = tlsConnect({ socket: raw, rejectUnauthorized: false, ...opts });
+      const fail = (e: Error): void => {
+        // A failed handshake ends the connection: nothing more can be read from it.
+        this.#closed = true;
+        t.destroy();
+        raw.destroy();
+        reject(e);
+      };
       t.once("secureConnect", () => {
-        t.off("error", reject);
+        t.off("error", fail);
         resolve(t);
       });
-      t.once("error", reject);
+      t.once("error", fail);
     });
     this.socket = s;
     this.#attach(s);
