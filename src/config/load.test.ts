@@ -40,7 +40,7 @@ test("the rendered file parses back to the same values, with comments", () => {
     listeners: { mx: { enabled: true, address: "127.0.0.1", port: 10025 } },
   });
   assert.match(text, /# Recipients per message/);
-  const c = validateConfig(parse(text) as Record<string, unknown>);
+  const c = validateConfig(parse(text));
   assert.equal(c.listeners.mx.port, 10025);
   assert.equal(c.tls.certificates[0]?.cert, "certs/a.pem");
 });
