@@ -39,7 +39,9 @@ export async function finishData(
     queueId = await s.role.deliver(s, tx, message, body.size + headerBuf.length);
   } catch (e) {
     if (e instanceof SmtpError) throw fail(e);
-    throw fail(new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: local error in processing, try again later"));
+    // Recorded as a temporary failure; the session logs the cause and replies 451 (never the details).
+    fail(new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: local error in processing"));
+    throw e;
   }
   s.reply(Code.OK, Status.OK, `Ok: queued as ${queueId}`);
 }

@@ -218,10 +218,11 @@ export class Session implements CommandApi {
    */
   async #runTls(): Promise<void> {
     this.#reader.discard();
+    this.#closeReason = "tls-failed"; // if the handshake fails, the connection closes under us
     const ok = await this.#opts.upgrade(this.conn);
     this.#helo = null;
     this.#tx = null;
-    if (!ok) this.#closeReason = "tls-failed";
+    if (ok) this.#closeReason = null;
     this.#transition(ok ? "greeting" : "closing");
     this.#armTimer();
   }
