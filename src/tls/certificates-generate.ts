@@ -3,21 +3,24 @@
  * tests, a small local CA for test chains, atomic writing of the PEM pair, and a summary for the
  * CLI.
  *
- * Certificates are X.509 v3 (RFC 5280): subjectAltName carries the DNS names and IP addresses
- * (§4.2.1.6), the subject CN repeats the first name only for old clients (RFC 6125 §6.4.4 says
- * verifiers must prefer the SAN), keyUsage (§4.2.1.3) is digitalSignature (+ keyEncipherment for
- * RSA) on leaves and keyCertSign/cRLSign on CAs, extendedKeyUsage (§4.2.1.12) is serverAuth, and
- * serial numbers are positive random 128-bit integers (§4.1.2.2). Keys are ECDSA P-256 with
- * SHA-256 by default, RSA 2048 on request, written as PKCS#8 PEM.
+ * Certificates are X.509 v3 (RFC 5280), built and signed by @peculiar/x509 over WebCrypto:
+ * subjectAltName carries the DNS names and IP addresses (§4.2.1.6), the subject CN repeats the
+ * first name only for old clients (RFC 6125 §6.4.4 says verifiers must prefer the SAN), keyUsage
+ * (§4.2.1.3) is digitalSignature (+ keyEncipherment for RSA) on leaves and keyCertSign/cRLSign on
+ * CAs, extendedKeyUsage (§4.2.1.12) is serverAuth, and serial numbers are the library's positive
+ * random 128-bit integers (§4.1.2.2). Keys are ECDSA P-256 with SHA-256 by default, RSA 2048 on request, written
+ * as PKCS#8 PEM.
  */
-import { createHash, createPrivateKey, generateKeyPair, randomBytes, sign, X509Certificate, type KeyObject } from "node:crypto";
+// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect
+// metadata API; the polyfill must be evaluated before the library.
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { createPrivateKey, randomBytes, X509Certificate, type KeyObject, type webcrypto } from "node:crypto";
 import { isIP } from "node:net";
 import { open, rename, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import * as der from "./certificates-der.ts";
 
-const generateKeyPairAsync = promisify(generateKeyPair);
+x509.cryptoProvider.set(globalThis.crypto);
 
 /** Absolute paths of a PEM certificate chain (leaf first) and its PEM private key. */
 export interface CertificateSpec {
@@ -48,19 +51,7 @@ const BACKDATE_MS = 5 * 60_000;
 /** ub-common-name (RFC 5280 Appendix A.1). */
 const MAX_CN = 64;
 
-const OID = {
-  cn: "2.5.4.3",
-  basicConstraints: "2.5.29.19",
-  keyUsage: "2.5.29.15",
-  extKeyUsage: "2.5.29.37",
-  subjectAltName: "2.5.29.17",
-  subjectKeyId: "2.5.29.14",
-  authorityKeyId: "2.5.29.35",
-  serverAuth: "1.3.6.1.5.5.7.3.1",
-  sha256WithRSA: "1.2.840.113549.1.1.11",
-} as const;
-/** keyUsage bit numbers (RFC 5280 §4.2.1.3). */
-const KU = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 } as const;
+const { KeyUsageFlags: KU } = x509;
 
 /** Generates a server certificate for `hostnames` (self-signed, or issued by `opts.issuer`). */
 export async function generateSelfSigned(opts: SelfSignedOptions): Promise<PemPair> {
@@ -71,136 +62,99 @@ export async function generateSelfSigned(opts: SelfSignedOptions): Promise<PemPa
   }
   const keyType = opts.keyType ?? "ecdsa";
   const keys = await generateKeys(keyType);
-  const spki = keys.publicKey.export({ type: "spki", format: "der" });
-  const sans = opts.hostnames.map((h) => (isIP(h) !== 0 ? der.implicit(7, der.ipBytes(h)) : der.implicit(2, Buffer.from(h, "ascii"))));
-  const subject = first.length <= MAX_CN ? cnName(first) : der.seq();
-  const usage = keyType === "rsa" ? [KU.digitalSignature, KU.keyEncipherment] : [KU.digitalSignature];
-  const extensions = [
-    extension(OID.basicConstraints, true, der.seq()),
-    extension(OID.keyUsage, true, der.namedBits(usage)),
-    extension(OID.extKeyUsage, false, der.seq(der.oid(OID.serverAuth))),
+  const sans: x509.JsonGeneralNames = opts.hostnames.map((h) => (isIP(h) !== 0 ? { type: "ip", value: ipText(h) } : { type: "dns", value: h }));
+  const hasCn = first.length <= MAX_CN;
+  const subject = hasCn ? cnName(first) : new x509.Name([]);
+  const usage = keyType === "rsa" ? KU.digitalSignature | KU.keyEncipherment : KU.digitalSignature;
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(usage, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
     // An empty subject requires a critical subjectAltName (RFC 5280 §4.2.1.6).
-    extension(OID.subjectAltName, subject.length === 2, der.seq(...sans)),
-    extension(OID.subjectKeyId, false, der.octets(keyIdentifier(spki))),
+    new x509.SubjectAlternativeNameExtension(sans, !hasCn),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
-  let signer = keys.privateKey;
-  let issuerName = subject;
-  if (opts.issuer !== undefined) {
-    const ca = new X509Certificate(opts.issuer.certPem);
-    signer = createPrivateKey(opts.issuer.keyPem);
-    if (!ca.checkPrivateKey(signer)) throw new Error("generateSelfSigned: the issuer key does not match the issuer certificate");
-    issuerName = subjectNameDer(ca);
-    const caSpki = ca.publicKey.export({ type: "spki", format: "der" });
-    extensions.push(extension(OID.authorityKeyId, false, der.seq(der.implicit(0, keyIdentifier(caSpki)))));
+  const common = { subject, publicKey: keys.publicKey, extensions, ...validity(opts, 365) };
+  let cert: x509.X509Certificate;
+  if (opts.issuer === undefined) {
+    cert = await x509.X509CertificateGenerator.create({ ...common, issuer: subject, signingKey: keys.privateKey });
+  } else {
+    const ca = new x509.X509Certificate(opts.issuer.certPem);
+    const signer = issuerSigner(opts.issuer);
+    extensions.push(await x509.AuthorityKeyIdentifierExtension.create(ca.publicKey));
+    cert = await x509.X509CertificateGenerator.create({ ...common, issuer: ca.subjectName, ...signer });
   }
-  const certPem = buildCertificate({ subject, issuer: issuerName, spki, signer, extensions, ...validity(opts, 365) });
-  return { certPem, keyPem: pkcs8(keys.privateKey) };
+  return { certPem: certificatePem(cert), keyPem: await pkcs8(keys.privateKey) };
 }
 
 /** Generates a self-signed CA certificate (basicConstraints CA:true, keyCertSign) for test chains. */
 export async function generateCa(opts: { name: string; days?: number; keyType?: KeyType; notBefore?: Date; notAfter?: Date }): Promise<PemPair> {
   const keys = await generateKeys(opts.keyType ?? "ecdsa");
-  const spki = keys.publicKey.export({ type: "spki", format: "der" });
-  const name = cnName(opts.name);
-  const ski = keyIdentifier(spki);
-  const extensions = [
-    extension(OID.basicConstraints, true, der.seq(der.bool(true))),
-    extension(OID.keyUsage, true, der.namedBits([KU.digitalSignature, KU.keyCertSign, KU.cRLSign])),
-    extension(OID.subjectKeyId, false, der.octets(ski)),
-    extension(OID.authorityKeyId, false, der.seq(der.implicit(0, ski))),
-  ];
-  const certPem = buildCertificate({ subject: name, issuer: name, spki, signer: keys.privateKey, extensions, ...validity(opts, 3650) });
-  return { certPem, keyPem: pkcs8(keys.privateKey) };
+  const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: cnName(opts.name),
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(KU.digitalSignature | KU.keyCertSign | KU.cRLSign, true),
+      ski,
+      new x509.AuthorityKeyIdentifierExtension(ski.keyId),
+    ],
+    ...validity(opts, 3650),
+  });
+  return { certPem: certificatePem(cert), keyPem: await pkcs8(keys.privateKey) };
 }
 
-interface CertificateFields {
-  subject: Buffer;
-  issuer: Buffer;
-  spki: Buffer;
-  signer: KeyObject;
-  extensions: Buffer[];
-  notBefore: Date;
-  notAfter: Date;
+/** A subject of one CN, always a UTF8String (RFC 5280 §4.1.2.6); no RFC 4514 string parsing, so any characters are safe. */
+function cnName(cn: string): x509.Name {
+  return new x509.Name([{ CN: [{ utf8String: cn }] }]);
 }
 
-/** Assembles and signs a TBSCertificate (RFC 5280 §4.1); returns the certificate as PEM. */
-function buildCertificate(f: CertificateFields): string {
-  const { algorithm, hash } = signatureAlgorithm(f.signer);
-  const tbs = der.seq(
-    der.explicit(0, der.integer(2)), // v3
-    der.integer(randomSerial()),
-    algorithm,
-    f.issuer,
-    der.seq(der.time(f.notBefore), der.time(f.notAfter)),
-    f.subject,
-    f.spki,
-    der.explicit(3, der.seq(...f.extensions)),
-  );
-  const signature = sign(hash, tbs, f.signer); // ECDSA signatures come out DER-encoded (RFC 5758 §3.2)
-  const certDer = der.seq(tbs, algorithm, der.bits(signature));
-  return pem("CERTIFICATE", certDer);
-}
-
-function cnName(cn: string): Buffer {
-  return der.seq(der.set(der.seq(der.oid(OID.cn), der.utf8(cn))));
-}
-
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return critical ? der.seq(der.oid(id), der.bool(true), der.octets(value)) : der.seq(der.oid(id), der.octets(value));
-}
-
-/** Key identifier method 1 of RFC 5280 §4.2.1.2: SHA-1 of the subjectPublicKey bits. */
-function keyIdentifier(spki: Buffer): Buffer {
-  const bitString = der.children(spki)[1];
-  if (bitString === undefined) throw new Error("malformed SubjectPublicKeyInfo");
-  return createHash("sha1").update(bitString.body.subarray(1)).digest();
-}
-
-/** The DER subject Name of `cert`, copied byte for byte so issuer/subject chaining is exact. */
-function subjectNameDer(cert: X509Certificate): Buffer {
-  const tbs = der.children(cert.raw)[0];
-  if (tbs === undefined) throw new Error("malformed issuer certificate");
-  const fields = der.readAll(tbs.body);
-  const skip = fields[0]?.tag === 0xa0 ? 1 : 0; // optional [0] version
-  const subject = fields[skip + 4];
-  if (subject === undefined) throw new Error("malformed issuer certificate");
-  return subject.raw;
-}
-
-const EC_SIGNATURES: Record<string, { oid: string; hash: string }> = {
-  prime256v1: { oid: "1.2.840.10045.4.3.2", hash: "sha256" },
-  secp384r1: { oid: "1.2.840.10045.4.3.3", hash: "sha384" },
-  secp521r1: { oid: "1.2.840.10045.4.3.4", hash: "sha512" },
-};
-
-/** AlgorithmIdentifier and digest for a signing key (RFC 5758 §3.2 for ECDSA, RFC 4055 §5 for RSA). */
-function signatureAlgorithm(key: KeyObject): { algorithm: Buffer; hash: string } {
-  if (key.asymmetricKeyType === "rsa") return { algorithm: der.seq(der.oid(OID.sha256WithRSA), der.derNull()), hash: "sha256" };
+/**
+ * The CA's key as a WebCrypto signing key plus the matching signature algorithm (RFC 5758 §3.2
+ * for ECDSA, RFC 4055 §5 for RSA). `createPrivateKey` also accepts SEC1 and PKCS#1 PEM.
+ */
+function issuerSigner(issuer: PemPair): { signingKey: webcrypto.CryptoKey; signingAlgorithm: webcrypto.EcdsaParams | webcrypto.Algorithm } {
+  const key = createPrivateKey(issuer.keyPem);
+  if (!new X509Certificate(issuer.certPem).checkPrivateKey(key)) throw new Error("generateSelfSigned: the issuer key does not match the issuer certificate");
+  if (key.asymmetricKeyType === "rsa") {
+    const algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+    return { signingKey: key.toCryptoKey(algorithm, false, ["sign"]), signingAlgorithm: algorithm };
+  }
   const ec = key.asymmetricKeyType === "ec" ? EC_SIGNATURES[key.asymmetricKeyDetails?.namedCurve ?? ""] : undefined;
   if (ec === undefined) throw new Error(`signing key type ${keyTypeLabel(key)} is not supported (use ECDSA P-256/384/521 or RSA)`);
-  return { algorithm: der.seq(der.oid(ec.oid)), hash: ec.hash };
+  return { signingKey: key.toCryptoKey({ name: "ECDSA", namedCurve: ec.curve }, false, ["sign"]), signingAlgorithm: { name: "ECDSA", hash: ec.hash } };
 }
 
-async function generateKeys(keyType: KeyType): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
-  if (keyType === "rsa") return generateKeyPairAsync("rsa", { modulusLength: 2048, publicExponent: 0x10001 });
-  if (keyType === "ecdsa") return generateKeyPairAsync("ec", { namedCurve: "P-256" });
+const EC_SIGNATURES: Record<string, { curve: string; hash: string }> = {
+  prime256v1: { curve: "P-256", hash: "SHA-256" },
+  secp384r1: { curve: "P-384", hash: "SHA-384" },
+  secp521r1: { curve: "P-521", hash: "SHA-512" },
+};
+
+async function generateKeys(keyType: KeyType): Promise<webcrypto.CryptoKeyPair> {
+  if (keyType === "rsa") {
+    const params = { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
+    return crypto.subtle.generateKey(params, true, ["sign", "verify"]);
+  }
+  if (keyType === "ecdsa") return crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
   throw new Error(`unsupported key type: ${String(keyType)}`);
 }
 
-function pkcs8(key: KeyObject): string {
-  return key.export({ type: "pkcs8", format: "pem" }).toString();
+async function pkcs8(key: webcrypto.CryptoKey): Promise<string> {
+  return `${x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", key), "PRIVATE KEY")}\n`;
 }
 
-function pem(label: string, body: Buffer): string {
-  const b64 = body.toString("base64").replace(/.{64}/g, "$&\n").replace(/\n$/, "");
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+function certificatePem(cert: x509.X509Certificate): string {
+  return `${cert.toString("pem")}\n`;
 }
 
-/** A positive 128-bit serial with a non-zero first octet (RFC 5280 §4.1.2.2 allows up to 20 octets). */
-function randomSerial(): Buffer {
-  const bytes = randomBytes(16);
-  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
-  return bytes;
+/**
+ * The library's iPAddress encoder misreads IPv6 with a dotted IPv4 tail ("::ffff:10.1.2.3");
+ * the WHATWG URL serializer rewrites such addresses to plain hex groups first.
+ */
+function ipText(ip: string): string {
+  return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
 }
 
 /**

@@ -30,12 +30,19 @@ const POLICY: TlsContextPolicy = {
 const fp = (pem: string): string => new X509Certificate(pem).fingerprint256;
 
 let dir = "";
-const servers: tls.Server[] = [];
+const servers: net.Server[] = [];
+/** Every socket opened on either side, destroyed at the end so a failing assertion cannot hang the run. */
+const sockets = new Set<net.Socket>();
+const track = (server: net.Server): void => {
+  servers.push(server);
+  server.on("connection", (s: net.Socket) => sockets.add(s));
+};
+const T = { timeout: 15_000 };
 
 async function startServer(store: CertificateStore): Promise<{ server: tls.Server; port: number }> {
   const server = tls.createServer({ ...store.defaultContextOptions(), SNICallback: store.sniCallback }, (s) => s.pipe(s));
   server.on("tlsClientError", () => undefined);
-  servers.push(server);
+  track(server);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   return { server, port: (server.address() as AddressInfo).port };
@@ -45,6 +52,7 @@ async function startServer(store: CertificateStore): Promise<{ server: tls.Serve
 function connect(port: number, opts: tls.ConnectionOptions): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const sock = tls.connect({ host: "127.0.0.1", port, ...opts }, () => resolve(sock));
+    sockets.add(sock);
     sock.once("error", reject);
   });
 }
@@ -66,14 +74,13 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), "sealpost-certs-"));
 });
 after(() => {
-  for (const s of servers) {
-    s.close();
-  }
+  for (const s of sockets) s.destroy();
+  for (const s of servers) s.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe("generation", () => {
-  test("ECDSA and RSA certificates are X.509 v3 with SANs, serverAuth, keyUsage, and openssl parses them", async () => {
+  test("ECDSA and RSA certificates are X.509 v3 with SANs, serverAuth, keyUsage, and openssl parses them", T, async () => {
     const ec = await writeCertificateFiles(dir, "gen-ec", await generateSelfSigned({ hostnames: ["mail.example.test", "127.0.0.1", "::1"] }));
     const rsa = await writeCertificateFiles(dir, "gen-rsa", await generateSelfSigned({ hostnames: ["rsa.example.test"], keyType: "rsa" }));
     const ca = await writeCertificateFiles(dir, "gen-ca", await generateCa({ name: "Sealpost Test CA" }));
@@ -102,7 +109,7 @@ describe("generation", () => {
     assert.equal(serials.size, 3);
   });
 
-  test("a CA-issued leaf verifies against the CA and is served with a verifiable chain", async () => {
+  test("a CA-issued leaf verifies against the CA and is served with a verifiable chain", T, async () => {
     const ca = await generateCa({ name: "Sealpost Test CA", keyType: "rsa" });
     const leaf = await generateSelfSigned({ hostnames: ["chain.example.test"], issuer: ca });
     const caCert = new X509Certificate(ca.certPem);
@@ -120,7 +127,7 @@ describe("generation", () => {
     await assert.rejects(connect(port, { servername: "chain.example.test", ca: [stranger.certPem] }), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
   });
 
-  test("notBefore/notAfter make expired and not-yet-valid certificates", async () => {
+  test("notBefore/notAfter make expired and not-yet-valid certificates", T, async () => {
     const day = 86_400_000;
     const expired = await generateSelfSigned({ hostnames: ["old.example.test"], notBefore: new Date(Date.now() - 10 * day), notAfter: new Date(Date.now() - day) });
     assert.ok(certificateSummary(expired.certPem).notAfter.getTime() < Date.now());
@@ -179,7 +186,7 @@ describe("CertificateStore", () => {
     assert.ok(d.every((x) => x.notAfter.getTime() > Date.now()));
   });
 
-  test("serves the certificate for each SNI name; unknown or absent SNI gets the default", async () => {
+  test("serves the certificate for each SNI name; unknown or absent SNI gets the default", T, async () => {
     const verify = { ca: ca(), checkServerIdentity: tls.checkServerIdentity };
     assert.equal(await servedFingerprint(port, { servername: "mail.example.test", ...verify }), fp(pems.mail!.certPem));
     assert.equal(await servedFingerprint(port, { servername: "other.example.test", ...verify }), fp(pems.other!.certPem));
@@ -192,7 +199,7 @@ describe("CertificateStore", () => {
     assert.equal(await servedFingerprint(port, { ...verify }), fp(pems.mail!.certPem));
   });
 
-  test("RSA + ECDSA for the default host: the client's sigalgs choose, with or without SNI", async () => {
+  test("RSA + ECDSA for the default host: the client's sigalgs choose, with or without SNI", T, async () => {
     const ec = { sigalgs: "ecdsa_secp256r1_sha256", ca: ca(), checkServerIdentity: tls.checkServerIdentity };
     const rsa = { ...ec, sigalgs: "rsa_pss_rsae_sha256:rsa_pkcs1_sha256" };
     for (const maxVersion of ["TLSv1.2", "TLSv1.3"] as const) {
@@ -205,35 +212,36 @@ describe("CertificateStore", () => {
     assert.equal(await servedFingerprint(port, { servername: "dual.example.test", ca: ca() }), fp(pems.dualEc!.certPem));
   });
 
-  test("STARTTLS-style TLSSocket wrapping uses the same default and SNI contexts", async () => {
+  test("STARTTLS-style TLSSocket wrapping uses the same default and SNI contexts", T, async () => {
     const plain = net.createServer((raw) => {
       const sock = new tls.TLSSocket(raw, { isServer: true, secureContext: store.defaultContext(), SNICallback: store.sniCallback });
       sock.on("error", () => undefined);
       sock.pipe(sock);
     });
+    track(plain);
     plain.listen(0, "127.0.0.1");
     await once(plain, "listening");
     const p = (plain.address() as AddressInfo).port;
     const opts = { ca: ca(), checkServerIdentity: tls.checkServerIdentity };
-    try {
-      assert.equal(await servedFingerprint(p, { ...opts, servername: "other.example.test" }), fp(pems.other!.certPem));
-      assert.equal(await servedFingerprint(p, { ...opts, servername: "mail.example.test", sigalgs: "rsa_pss_rsae_sha256" }), fp(pems.mailRsa!.certPem));
-      assert.equal(await servedFingerprint(p, { ...opts, sigalgs: "ecdsa_secp256r1_sha256" }), fp(pems.mail!.certPem));
-    } finally {
-      plain.close();
-    }
+    assert.equal(await servedFingerprint(p, { ...opts, servername: "other.example.test" }), fp(pems.other!.certPem));
+    assert.equal(await servedFingerprint(p, { ...opts, servername: "mail.example.test", sigalgs: "rsa_pss_rsae_sha256" }), fp(pems.mailRsa!.certPem));
+    assert.equal(await servedFingerprint(p, { ...opts, sigalgs: "ecdsa_secp256r1_sha256" }), fp(pems.mail!.certPem));
   });
 
-  test("TLS 1.1 and older clients are refused; TLS 1.2 works", async () => {
+  test("TLS 1.1 and older clients are refused by minVersion even when the ciphers would allow them", T, async () => {
+    // A deliberately permissive cipher list, so that only minVersion stands between a TLS 1.1 client and the server.
+    const lax = await CertificateStore.load([specs.mail!], { ...POLICY, ciphers: "DEFAULT:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0" });
+    const { port: p } = await startServer(lax);
     const weak = { servername: "mail.example.test", ca: ca(), minVersion: "TLSv1" as const, ciphers: "DEFAULT@SECLEVEL=0" };
-    await assert.rejects(connect(port, { ...weak, maxVersion: "TLSv1.1" }));
-    await assert.rejects(connect(port, { ...weak, maxVersion: "TLSv1" }));
-    const ok = await connect(port, { ...weak, maxVersion: "TLSv1.2" });
+    await assert.rejects(connect(p, { ...weak, maxVersion: "TLSv1.1" }), /protocol|version/i);
+    await assert.rejects(connect(p, { ...weak, maxVersion: "TLSv1" }), /protocol|version/i);
+    const ok = await connect(p, { ...weak, maxVersion: "TLSv1.2", ciphers: "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0" });
     assert.equal(ok.getProtocol(), "TLSv1.2");
     ok.destroy();
+    await assert.rejects(connect(port, { ...weak, maxVersion: "TLSv1.1" }), "the production policy refuses too");
   });
 
-  test("a TLSv1.3-only policy refuses TLS 1.2; bad policies are rejected", async () => {
+  test("a TLSv1.3-only policy refuses TLS 1.2; bad policies are rejected", T, async () => {
     const strict = await CertificateStore.load([specs.mail!], { ...POLICY, minVersion: "TLSv1.3" });
     const { port: p } = await startServer(strict);
     await assert.rejects(connect(p, { servername: "mail.example.test", ca: ca(), maxVersion: "TLSv1.2" }));
@@ -245,7 +253,7 @@ describe("CertificateStore", () => {
     await assert.rejects(CertificateStore.load([specs.mail!], { ...POLICY, minVersion: "TLSv1" as "TLSv1.2" }), /minVersion/);
   });
 
-  test("a key that does not match its certificate is refused, naming the files but not the key", async () => {
+  test("a key that does not match its certificate is refused, naming the files but not the key", T, async () => {
     const err = await CertificateStore.load([{ cert: specs.mail!.cert, key: specs.other!.key }], POLICY).then(
       () => assert.fail("load succeeded"),
       (e: unknown) => e as Error,
@@ -258,7 +266,7 @@ describe("CertificateStore", () => {
 });
 
 describe("reload and watch", () => {
-  test("reload serves the new certificate to new connections; open connections keep working", async () => {
+  test("reload serves the new certificate to new connections; open connections keep working", T, async () => {
     const first = await generateSelfSigned({ hostnames: ["reload.example.test", "127.0.0.1"] });
     const spec = await writeCertificateFiles(dir, "reload", first);
     const store = await CertificateStore.load([spec], POLICY);
@@ -280,7 +288,7 @@ describe("reload and watch", () => {
     open.destroy();
   });
 
-  test("reload with a broken key rejects and keeps serving the old certificate", async () => {
+  test("reload with a broken key rejects and keeps serving the old certificate", T, async () => {
     const good = await generateSelfSigned({ hostnames: ["broken.example.test"] });
     const spec = await writeCertificateFiles(dir, "broken", good);
     const store = await CertificateStore.load([spec], POLICY);
@@ -303,7 +311,7 @@ describe("reload and watch", () => {
     assert.equal(await servedFingerprint(port, opts), fp(good.certPem));
   });
 
-  test("watch calls onChange once after the files change, and stops when unwatched", async () => {
+  test("watch calls onChange once after the files change, and stops when unwatched", T, async () => {
     const pair = await generateSelfSigned({ hostnames: ["watch.example.test"] });
     const spec = await writeCertificateFiles(dir, "watch", pair);
     const store = await CertificateStore.load([spec], POLICY);
@@ -315,7 +323,11 @@ describe("reload and watch", () => {
       notify();
     }, 20);
     await new Promise((r) => setTimeout(r, 100));
-    await writeCertificateFiles(dir, "watch", await generateSelfSigned({ hostnames: ["watch.example.test"] }));
+    const next = await generateSelfSigned({ hostnames: ["watch.example.test"] });
+    // Key and certificate replaced 60 ms apart (several polls) still make one call.
+    writeFileSync(spec.key, next.keyPem);
+    await new Promise((r) => setTimeout(r, 60));
+    writeFileSync(spec.cert, next.certPem);
     await changed;
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(calls, 1, "key and certificate changes are debounced into one call");

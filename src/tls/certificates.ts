@@ -208,7 +208,7 @@ export function checkPolicy(policy: TlsContextPolicy): void {
 /** Options shared by every context; Node splits `ciphers` into the ≤1.2 list and 1.3 suites by the "TLS_" prefix. */
 function policyOptions(policy: TlsContextPolicy): tls.SecureContextOptions {
   return {
-    minVersion: "TLSv1" as "TLSv1.2",
+    minVersion: policy.minVersion,
     ciphers: [policy.ciphers, policy.ciphersuites].filter((s) => s !== "").join(":"),
     honorCipherOrder: true,
     ecdhCurve: ECDH_CURVES,

@@ -110,7 +110,10 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
   const exts: Buffer[] = [];
   if (!sslv3Only) {
     const groups = [...(opts.groups ?? DEFAULT_GROUPS)];
-    const greaseExt = greaseValue();
+    // Two distinct GREASE extension types, neither among the caller's extra extensions.
+    const taken = new Set((opts.extraExtensions ?? []).map((e) => e.type));
+    let greaseExt = greaseValue();
+    while (taken.has(greaseExt) || taken.has(greaseExt ^ 0x1010)) greaseExt = greaseValue();
     if (grease) exts.push(ext(greaseExt, Buffer.alloc(0)));
     if (opts.sni !== undefined) {
       const name = Buffer.from(opts.sni, "latin1");
