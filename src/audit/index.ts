@@ -1,3 +1,5 @@
 /** Audit: TLS events, SMTP sessions and recipient outcomes; the TLS report. */
-export { AuditLog, type SmtpSessionRow, type SmtpRecipientRow } from "./log.ts";
+export { AuditLog, type SmtpSessionRow, type SmtpRecipientRow, type LoginRow } from "./log.ts";
 export { tlsReport, type TlsReport } from "./report.ts";
+export { loginHistory, type HistoryEntry } from "./history.ts";
+export { deviceHint, isLegacy } from "./device-hint.ts";

@@ -9,6 +9,7 @@ import type { TlsEvent } from "../tls/index.ts";
 
 export type SmtpSessionRow = Insertable<Database["smtp_sessions"]>;
 export type SmtpRecipientRow = Insertable<Database["smtp_recipients"]>;
+export type LoginRow = Insertable<Database["logins"]>;
 
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
@@ -49,6 +50,11 @@ export class AuditLog {
 
   smtpRecipient(row: SmtpRecipientRow): void {
     this.#committer.audit((trx) => trx.insertInto("smtp_recipients").values(row).execute());
+  }
+
+  /** One authentication attempt (principle 4: every login is history). */
+  login(row: LoginRow): void {
+    this.#committer.audit((trx) => trx.insertInto("logins").values(row).execute());
   }
 
   /** Records delivered recipients inside the delivery's own transaction: they commit together. */

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { dataDir, parseIntFlag, reportError } from "./common.ts";
 import { registerDomain } from "./domain.ts";
+import { registerHistory } from "./history.ts";
 import { initDataDir } from "./init.ts";
 import { registerReport } from "./report.ts";
 import { registerServe } from "./serve.ts";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDomain(program);
   registerUser(program);
   registerReport(program);
+  registerHistory(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;

@@ -7,13 +7,14 @@
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { AuditLog } from "../audit/index.ts";
 import type { Logger } from "../log/index.ts";
-import { MxRole, SmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
+import { Listener } from "../net/index.ts";
+import { MxRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { CertificateStore, TlsTransport, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
 
 export interface RunningServer {
   readonly store: Store;
-  readonly listeners: ReadonlyMap<string, SmtpListener>;
+  readonly listeners: ReadonlyMap<string, Listener>;
   reload(): Promise<void>;
   shutdown(timeoutMs?: number): Promise<void>;
 }
@@ -43,7 +44,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config));
   const store = await openStore(dataDir, { auditFlushMs: config.audit.flush_ms });
   const audit = new AuditLog(store.committer);
-  const listeners = new Map<string, SmtpListener>();
+  const listeners = new Map<string, Listener>();
 
   const transportFor = (name: string): TlsTransport =>
     new TlsTransport({
@@ -57,7 +58,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   if (mx.enabled) {
     listeners.set(
       "mx",
-      new SmtpListener({
+      createSmtpListener({
         name: "mx",
         address: mx.address,
         port: mx.port,

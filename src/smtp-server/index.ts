@@ -1,5 +1,5 @@
 /** The SMTP server: sessions, commands, roles (MX), listeners. */
-export { SmtpListener, type SmtpListenerOptions } from "./listener.ts";
+export { createSmtpListener, type SmtpListenerOptions } from "./listener.ts";
 export { MxRole } from "./mx.ts";
 export { smtpAuditSink } from "./audit-sink.ts";
 export { receivedHeader, rfc5322Date } from "./received.ts";

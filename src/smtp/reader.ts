@@ -7,51 +7,27 @@
  * cannot make the reader hold more than the limit; DATA past the size limit is counted, not kept.
  */
 
-export type ReaderEvent =
-  | { kind: "line"; line: string }
-  | { kind: "line-too-long" }
-  | { kind: "data"; parts: Buffer[]; size: number; oversize: boolean };
+import { LineReader, type LineEvent } from "../net/index.ts";
+
+export type ReaderEvent = LineEvent | { kind: "data"; parts: Buffer[]; size: number; oversize: boolean };
 
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
 const CRLF = Buffer.from("\r\n");
 
-export class SmtpReader {
-  readonly #maxLine: number;
-  #buf: Buffer = Buffer.alloc(0);
-  #off = 0;
-  #skipping = false;
-  // DATA mode state
-  #data: { parts: Buffer[]; size: number; max: number; atLineStart: boolean } | null = null;
+interface DataState {
+  parts: Buffer[];
+  size: number;
+  max: number;
+  atLineStart: boolean;
+}
 
-  constructor(opts: { maxLine: number }) {
-    this.#maxLine = opts.maxLine;
-  }
-
-  /** Bytes received and not yet consumed. */
-  get buffered(): number {
-    return this.#buf.length - this.#off;
-  }
+export class SmtpReader extends LineReader {
+  #data: DataState | null = null;
 
   get inData(): boolean {
     return this.#data !== null;
-  }
-
-  push(chunk: Buffer): void {
-    if (this.#off >= this.#buf.length) {
-      this.#buf = chunk;
-    } else {
-      this.#buf = Buffer.concat([this.#buf.subarray(this.#off), chunk]);
-    }
-    this.#off = 0;
-  }
-
-  /** RFC 3207 §4.2: forget everything received but not yet processed. */
-  discard(): void {
-    this.#buf = Buffer.alloc(0);
-    this.#off = 0;
-    this.#skipping = false;
   }
 
   /** Switches to reading a DATA body of at most `maxSize` bytes (more is counted, not kept). */
@@ -60,67 +36,45 @@ export class SmtpReader {
   }
 
   next(): ReaderEvent | null {
-    return this.#data !== null ? this.#nextData(this.#data) : this.#nextLine();
+    return this.#data !== null ? this.#nextData(this.#data) : this.nextLine();
   }
 
-  #nextLine(): ReaderEvent | null {
-    const buf = this.#buf;
-    for (;;) {
-      const nl = buf.indexOf(LF, this.#off);
-      if (nl < 0) {
-        if (buf.length - this.#off > this.#maxLine) {
-          this.#skipping = true;
-          this.#off = buf.length;
-        }
-        return null;
-      }
-      const start = this.#off;
-      this.#off = nl + 1;
-      if (this.#skipping || nl - start > this.#maxLine) {
-        this.#skipping = false;
-        return { kind: "line-too-long" };
-      }
-      const end = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
-      return { kind: "line", line: buf.toString("utf8", start, end) };
-    }
-  }
-
-  #keep(d: { parts: Buffer[]; size: number; max: number }, part: Buffer): void {
+  #keep(d: DataState, part: Buffer): void {
     d.size += part.length;
     if (d.size <= d.max) d.parts.push(part);
   }
 
-  #nextData(d: { parts: Buffer[]; size: number; max: number; atLineStart: boolean }): ReaderEvent | null {
-    const buf = this.#buf;
+  #nextData(d: DataState): ReaderEvent | null {
+    const buf = this.buf;
     for (;;) {
-      const remaining = buf.length - this.#off;
+      const remaining = buf.length - this.off;
       if (d.atLineStart) {
         if (remaining === 0) return null;
-        if (buf[this.#off] === DOT) {
+        if (buf[this.off] === DOT) {
           if (remaining < 3) {
             // ".", ".\r" could still become the terminator; "..": stuffed, safe to go on.
-            if (remaining === 1 || buf[this.#off + 1] === CR) return null;
-          } else if (buf[this.#off + 1] === CR && buf[this.#off + 2] === LF) {
-            this.#off += 3;
+            if (remaining === 1 || buf[this.off + 1] === CR) return null;
+          } else if (buf[this.off + 1] === CR && buf[this.off + 2] === LF) {
+            this.off += 3;
             this.#data = null;
             return { kind: "data", parts: d.parts, size: d.size, oversize: d.size > d.max };
           }
-          this.#off += 1; // RFC 5321 §4.5.2: remove the stuffed dot
+          this.off += 1; // RFC 5321 §4.5.2: remove the stuffed dot
         }
       }
-      const crlf = buf.indexOf(CRLF, this.#off);
+      const crlf = buf.indexOf(CRLF, this.off);
       if (crlf >= 0) {
-        this.#keep(d, buf.subarray(this.#off, crlf + 2));
-        this.#off = crlf + 2;
+        this.#keep(d, buf.subarray(this.off, crlf + 2));
+        this.off = crlf + 2;
         d.atLineStart = true;
         continue;
       }
       // No full line yet: keep what we have, except a trailing CR that may start the CRLF.
       let end = buf.length;
-      if (end > this.#off && buf[end - 1] === CR) end -= 1;
-      if (end > this.#off) {
-        this.#keep(d, buf.subarray(this.#off, end));
-        this.#off = end;
+      if (end > this.off && buf[end - 1] === CR) end -= 1;
+      if (end > this.off) {
+        this.#keep(d, buf.subarray(this.off, end));
+        this.off = end;
         d.atLineStart = false;
       }
       return null;

@@ -102,8 +102,31 @@ const initial: Migration = {
   },
 };
 
+const logins: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("logins")
+      .addColumn("id", "integer", (c) => c.primaryKey())
+      .addColumn("time", "integer", (c) => c.notNull())
+      .addColumn("username", "text", (c) => c.notNull())
+      .addColumn("account_id", "integer")
+      .addColumn("protocol", "text", (c) => c.notNull())
+      .addColumn("port", "integer", (c) => c.notNull())
+      .addColumn("client_ip", "text", (c) => c.notNull())
+      .addColumn("tls_version", "text")
+      .addColumn("tls_cipher", "text")
+      .addColumn("client_name", "text")
+      .addColumn("mechanism", "text", (c) => c.notNull())
+      .addColumn("result", "text", (c) => c.notNull())
+      .addColumn("reason", "text")
+      .execute();
+    await db.schema.createIndex("logins_account_time").on("logins").columns(["account_id", "time"]).execute();
+    await db.schema.createIndex("logins_ip_time").on("logins").columns(["client_ip", "time"]).execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { "0001_initial": initial };
+    return { "0001_initial": initial, "0002_logins": logins };
   },
 };

@@ -103,6 +103,26 @@ export interface SmtpRecipientTable {
   delivered: number;
 }
 
+export interface LoginTable {
+  id: Generated<number>;
+  time: number;
+  /** The user name as the client typed it. */
+  username: string;
+  /** The account it resolved to, or null (unknown account, or refused before lookup). */
+  account_id: number | null;
+  protocol: string;
+  port: number;
+  client_ip: string;
+  tls_version: string | null;
+  tls_cipher: string | null;
+  /** IMAP ID name/version, EHLO name, or POP3 client hint. */
+  client_name: string | null;
+  mechanism: string;
+  /** "ok", "failed" (bad credentials), "refused" (policy: plaintext, rate limit, disabled). */
+  result: string;
+  reason: string | null;
+}
+
 export interface Database {
   domains: DomainTable;
   accounts: AccountTable;
@@ -111,4 +131,5 @@ export interface Database {
   tls_events: TlsEventTable;
   smtp_sessions: SmtpSessionTable;
   smtp_recipients: SmtpRecipientTable;
+  logins: LoginTable;
 }

@@ -1,0 +1,122 @@
+/**
+ * `sealpost history ADDRESS`: an account's logins on every protocol, newest first, with the TLS
+ * version and cipher of each — and refused TLS handshakes from addresses that logged in as this
+ * account within 30 days before, marked as probably this account's device (mail.de's notice:
+ * users find their old devices in the login history before the cut-off date).
+ */
+import type { Kysely } from "kysely";
+import type { Database } from "../store/index.ts";
+import { deviceHint, isLegacy } from "./device-hint.ts";
+
+export interface HistoryEntry {
+  time: string;
+  kind: "login" | "refused-handshake";
+  protocol: string;
+  port: number;
+  clientIp: string;
+  /** For logins: "ok", "failed" or "refused"; for handshakes: "refused" or "failed". */
+  result: string;
+  reason: string | null;
+  tlsVersion: string | null;
+  tlsCipher: string | null;
+  clientName: string | null;
+  mechanism: string | null;
+  /** For handshakes: the highest version the client offered. */
+  offeredMax: string | null;
+  legacy: boolean;
+  hint: string | null;
+  /** Handshakes are attributed by address: "probably this account's device". */
+  attribution: string | null;
+}
+
+const DEVICE_WINDOW_MS = 30 * 86_400_000;
+const CLIENT_PROTOCOLS = ["imap", "pop3", "submission"];
+
+function parseList(v: string | null): string[] {
+  if (v === null) return [];
+  try {
+    const x: unknown = JSON.parse(v);
+    return Array.isArray(x) ? x.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+export async function loginHistory(db: Kysely<Database>, address: string, days: number, now = Date.now()): Promise<{ address: string; since: string; entries: HistoryEntry[] } | undefined> {
+  const account = await db.selectFrom("accounts").select(["id", "address"]).where("address", "=", address.toLowerCase()).executeTakeFirst();
+  if (account === undefined) return undefined;
+  const since = now - days * 86_400_000;
+  const logins = await db
+    .selectFrom("logins")
+    .selectAll()
+    .where("time", ">=", since)
+    .where((eb) => eb.or([eb("account_id", "=", account.id), eb(eb.fn("lower", ["username"]), "=", account.address)]))
+    .orderBy("time", "desc")
+    .limit(5000)
+    .execute();
+  const entries: HistoryEntry[] = logins.map((l) => ({
+    time: new Date(l.time).toISOString(),
+    kind: "login",
+    protocol: l.protocol,
+    port: l.port,
+    clientIp: l.client_ip,
+    result: l.result,
+    reason: l.reason,
+    tlsVersion: l.tls_version,
+    tlsCipher: l.tls_cipher,
+    clientName: l.client_name,
+    mechanism: l.mechanism,
+    offeredMax: null,
+    legacy: isLegacy({ tlsVersion: l.tls_version, offeredMax: null, plaintext: l.tls_version === null }),
+    hint: deviceHint({ clientName: l.client_name, tlsVersion: l.tls_version, offeredMax: null, offeredSuites: [], plaintext: l.tls_version === null }),
+    attribution: null,
+  }));
+
+  // Addresses this account logged in from, and when: a refused handshake from one of them within
+  // 30 days after such a login is probably the same device.
+  const okLogins = await db
+    .selectFrom("logins")
+    .select(["client_ip", "time", "client_name"])
+    .where("account_id", "=", account.id)
+    .where("result", "=", "ok")
+    .where("time", ">=", since - DEVICE_WINDOW_MS)
+    .execute();
+  const ips = [...new Set(okLogins.map((l) => l.client_ip))];
+  if (ips.length > 0) {
+    const refused = await db
+      .selectFrom("tls_events")
+      .selectAll()
+      .where("time", ">=", since)
+      .where("outcome", "!=", "ok")
+      .where("protocol", "in", CLIENT_PROTOCOLS)
+      .where("client_ip", "in", ips)
+      .orderBy("time", "desc")
+      .limit(5000)
+      .execute();
+    for (const ev of refused) {
+      const before = okLogins.filter((l) => l.client_ip === ev.client_ip && l.time <= ev.time && ev.time - l.time <= DEVICE_WINDOW_MS);
+      if (before.length === 0) continue;
+      const suites = parseList(ev.offered_suites);
+      const clientName = before.map((l) => l.client_name).find((n) => n !== null) ?? null;
+      entries.push({
+        time: new Date(ev.time).toISOString(),
+        kind: "refused-handshake",
+        protocol: ev.protocol,
+        port: ev.port,
+        clientIp: ev.client_ip,
+        result: ev.outcome,
+        reason: ev.reason,
+        tlsVersion: null,
+        tlsCipher: null,
+        clientName: null,
+        mechanism: null,
+        offeredMax: ev.offered_max,
+        legacy: isLegacy({ tlsVersion: null, offeredMax: ev.offered_max, plaintext: false }) || parseList(ev.weak_suites).length > 0,
+        hint: deviceHint({ clientName, tlsVersion: null, offeredMax: ev.offered_max, offeredSuites: suites, plaintext: false }),
+        attribution: `probably this account's device: ${ev.client_ip} logged in as ${account.address} before`,
+      });
+    }
+  }
+  entries.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
+  return { address: account.address, since: new Date(since).toISOString(), entries };
+}

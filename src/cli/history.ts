@@ -1,0 +1,37 @@
+/** `sealpost history ADDRESS [--days N] [--json]`: one account's logins, legacy ones flagged. */
+import type { Command } from "commander";
+import { loginHistory, type HistoryEntry } from "../audit/index.ts";
+import { normalizeAddress } from "../directory/index.ts";
+import { parseIntFlag, printJson, UsageError, withStore } from "./common.ts";
+
+function line(e: HistoryEntry): string {
+  const tls = e.tlsVersion !== null ? `${e.tlsVersion} ${e.tlsCipher ?? ""}`.trim() : e.kind === "login" ? "no TLS" : `offered at most ${e.offeredMax ?? "?"}`;
+  const what = e.kind === "login" ? `${e.mechanism ?? ""} ${e.result}${e.reason !== null ? ` (${e.reason})` : ""}` : `TLS handshake ${e.result}: ${e.reason ?? ""}`;
+  const head = `${e.legacy ? "LEGACY " : "       "}${e.time}  ${e.protocol}:${e.port}  ${e.clientIp}  ${tls}  ${what}${e.clientName !== null ? `  [${e.clientName}]` : ""}`;
+  const extra = [e.attribution, e.hint].filter((x): x is string => x !== null).map((x) => `         ${x}`);
+  return [head, ...extra].join("\n");
+}
+
+export function registerHistory(program: Command): void {
+  program
+    .command("history <address>")
+    .description("an account's logins (IMAP, POP3, submission) with TLS version and cipher, legacy ones flagged")
+    .option("--data <dir>", "data directory", "./data")
+    .option("--days <n>", "how many days back", "30")
+    .option("--json", "print records as JSON")
+    .action(async (address: string, flags: { data?: string; days: string; json?: boolean }) => {
+      const days = parseIntFlag("--days", flags.days, 1, 3650);
+      const normalized = normalizeAddress(address).address;
+      await withStore(flags, async (store) => {
+        const h = await loginHistory(store.db, normalized, days);
+        if (h === undefined) throw new UsageError(`no such account: ${normalized}`);
+        if (flags.json === true) {
+          printJson(h);
+          return;
+        }
+        process.stdout.write(`Logins of ${h.address} since ${h.since} (newest first; LEGACY = stops working with TLS 1.2+ only):\n`);
+        if (h.entries.length === 0) process.stdout.write("  none\n");
+        for (const e of h.entries) process.stdout.write(`${line(e)}\n`);
+      });
+    });
+}

@@ -1,0 +1,139 @@
+/**
+ * A TCP listener for any of the protocols: connection limits (total, and per client address like
+ * Postfix's smtpd_client_connection_count_limit and Dovecot's mail_max_userip_connections),
+ * implicit TLS through the shared transport (RFC 8314), one session per connection, and `drain`
+ * for SIGTERM: stop accepting, let sessions finish what they have in flight, close the rest.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { Connection, normalizeIp, type TlsTransport } from "../tls/index.ts";
+
+/** What a listener needs of a protocol session. */
+export interface ProtocolSession {
+  readonly conn: Connection;
+  start(): void;
+  /** Shut down: close now if idle, else after the work in flight. */
+  drain(): void;
+}
+
+export type Refusal = "shutting-down" | "too-many-connections" | "too-many-from-address";
+
+export interface ListenerOptions {
+  name: string;
+  address: string;
+  port: number;
+  implicitTls: boolean;
+  /** Protocol name for the TLS audit ("smtp", "submission", "imap", "pop3"). */
+  protocol: string;
+  transport: TlsTransport;
+  maxConnections: () => number;
+  maxConnectionsPerIp: () => number;
+  /** The protocol's words for turning a client away (SMTP 421, POP3 -ERR, IMAP * BYE). */
+  refusal: (why: Refusal, clientIp: string) => string;
+  createSession: (conn: Connection, onClosed: () => void) => ProtocolSession;
+  log: (msg: string, err?: unknown) => void;
+}
+
+export class Listener {
+  readonly #opts: ListenerOptions;
+  readonly #server: Server;
+  readonly #sessions = new Set<ProtocolSession>();
+  readonly #perIp = new Map<string, number>();
+  #pending = 0;
+  #draining = false;
+
+  constructor(opts: ListenerOptions) {
+    this.#opts = opts;
+    this.#server = createServer({ noDelay: true }, (socket) => this.#onConnection(socket));
+  }
+
+  get name(): string {
+    return this.#opts.name;
+  }
+
+  get port(): number {
+    const addr = this.#server.address();
+    return typeof addr === "object" && addr !== null ? addr.port : this.#opts.port;
+  }
+
+  get activeSessions(): number {
+    return this.#sessions.size;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen({ host: this.#opts.address, port: this.#opts.port, backlog: 511 }, () => {
+        this.#server.off("error", reject);
+        resolve();
+      });
+    });
+  }
+
+  #onConnection(socket: Socket): void {
+    socket.on("error", () => undefined);
+    const ip = normalizeIp(socket.remoteAddress);
+    const refuse = (why: Refusal): void => {
+      // Implicit-TLS listeners cannot speak the protocol before a handshake: just close.
+      if (this.#opts.implicitTls) socket.destroy();
+      else socket.end(this.#opts.refusal(why, ip));
+      setTimeout(() => socket.destroy(), 1000).unref();
+    };
+    if (this.#draining) return refuse("shutting-down");
+    if (this.#sessions.size + this.#pending >= this.#opts.maxConnections()) return refuse("too-many-connections");
+    const count = this.#perIp.get(ip) ?? 0;
+    if (count >= this.#opts.maxConnectionsPerIp()) return refuse("too-many-from-address");
+    this.#perIp.set(ip, count + 1);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      const n = (this.#perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.#perIp.delete(ip);
+      else this.#perIp.set(ip, n);
+    };
+    if (!this.#opts.implicitTls) {
+      this.#startSession(new Connection(socket, this.#opts.transport), release);
+      return;
+    }
+    this.#pending++;
+    this.#opts.transport
+      .accept(socket, { protocol: this.#opts.protocol, port: this.port, mode: "implicit" })
+      .then((r) => {
+        this.#pending--;
+        if (r.ok) this.#startSession(new Connection(socket, this.#opts.transport, { socket: r.socket, info: r.info }), release);
+        else release();
+      })
+      .catch((e: unknown) => {
+        this.#pending--;
+        release();
+        this.#opts.log(`${this.#opts.name}: implicit TLS accept failed`, e);
+      });
+  }
+
+  #startSession(conn: Connection, release: () => void): void {
+    if (this.#draining) {
+      conn.destroy();
+      release();
+      return;
+    }
+    const session = this.#opts.createSession(conn, () => {
+      this.#sessions.delete(session);
+      release();
+    });
+    this.#sessions.add(session);
+    session.start();
+  }
+
+  /** SIGTERM: stop accepting; idle sessions close now, busy ones after their work in flight. */
+  async drain(timeoutMs: number): Promise<void> {
+    this.#draining = true;
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const s of this.#sessions) s.drain();
+    const deadline = Date.now() + timeoutMs;
+    while (this.#sessions.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    for (const s of this.#sessions) s.conn.destroy();
+    await closed;
+  }
+}
