@@ -48,9 +48,8 @@ export function createSmtpListener(opts: SmtpListenerOptions): Listener {
         limits: opts.limits(),
         audit: opts.audit,
         tlsAvailable: opts.tlsAvailable(),
-        upgrade: async (c) => (await c.upgrade({ protocol: opts.role.protocol })) !== null,
         onLog: opts.log,
-        onClosed: () => onClosed(),
+        onClosed,
       }),
     log: opts.log,
   });

@@ -59,10 +59,12 @@ export class MxRole implements SmtpRole {
       text: `Ok: queued as ${id}`,
       delivered: 1,
     }));
-    await this.#store.committer.submit(async (trx) => {
-      await appendToInboxes(trx, accounts, blob, now);
+    const stored = await this.#store.committer.submit(async (trx) => {
+      const s = await appendToInboxes(trx, accounts, blob, now);
       await this.#audit.smtpRecipientsIn(trx, rows);
+      return s;
     }, [blob.dir]);
+    for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
     return id;
   }
 }

@@ -1,19 +1,16 @@
 /**
  * One SMTP server session (RFC 5321): reads commands, dispatches them by verb to handlers that
  * declare their allowed states, and maps every typed error to a reply in one place (`#fail`).
- * PIPELINING (RFC 2920): commands are processed strictly in order; input that arrives while a
- * command is in flight waits in the reader (with back-pressure past a bound).
+ * PIPELINING (RFC 2920), back-pressure, timers and draining come from the shared LineSession.
  */
 import { randomBytes } from "node:crypto";
+import { LineSession } from "../net/index.ts";
 import { Code, Status, SmtpError, SmtpReader, formatReply, type ReaderEvent } from "../smtp/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { CommandApi, SmtpCommand } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { finishData } from "./data-phase.ts";
 import type { MailTransaction, Recipient, SmtpAuditSink, SmtpLimits, SmtpRole, State } from "./types.ts";
-
-/** Stop reading from the socket while this much unprocessed input is queued. */
-const MAX_QUEUED_INPUT = 256 * 1024;
 
 /** Non-SMTP protocols aimed at mail ports (Postfix: smtpd_forbidden_commands). */
 const FORBIDDEN_VERBS = new Set(["GET", "POST", "CONNECT", "PUT", "HEAD", "USER"]);
@@ -25,39 +22,30 @@ export interface SessionOptions {
   limits: SmtpLimits;
   audit: SmtpAuditSink;
   tlsAvailable: boolean;
-  /** Starts a STARTTLS handshake on the connection (bound to the listener's TLS transport). */
-  upgrade: (conn: Connection) => Promise<boolean>;
   onLog: (msg: string, err?: unknown) => void;
-  onClosed: (session: Session) => void;
+  onClosed: () => void;
 }
 
-export class Session implements CommandApi {
+export class Session extends LineSession<ReaderEvent> implements CommandApi {
   readonly id = randomBytes(6).toString("hex").toUpperCase();
-  readonly conn: Connection;
   readonly hostname: string;
   readonly role: SmtpRole;
   readonly limits: SmtpLimits;
-  readonly startedAt = Date.now();
+  protected readonly reader: SmtpReader;
   #state: State = "greeting";
   #helo: { name: string; extended: boolean } | null = null;
   #tx: MailTransaction | null = null;
   #messages = 0;
   #errors = 0;
-  #busy = false;
-  #closeReason: string | null = null;
-  #draining = false;
-  #timer: NodeJS.Timeout | null = null;
-  #ended = false;
-  readonly #reader: SmtpReader;
   readonly #opts: SessionOptions;
 
   constructor(opts: SessionOptions) {
+    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog });
     this.#opts = opts;
-    this.conn = opts.conn;
     this.hostname = opts.hostname;
     this.role = opts.role;
     this.limits = opts.limits;
-    this.#reader = new SmtpReader({ maxLine: opts.limits.maxLineLength });
+    this.reader = new SmtpReader({ maxLine: opts.limits.maxLineLength });
   }
 
   get protocol(): string {
@@ -78,25 +66,41 @@ export class Session implements CommandApi {
   get canStartTls(): boolean {
     return this.#opts.tlsAvailable && this.conn.tls === null;
   }
-  /** True while a transaction is open or a command is running: SIGTERM waits for these. */
-  get inFlight(): boolean {
-    return this.#busy || this.#state === "mail" || this.#state === "rcpt" || this.#state === "data";
-  }
 
-  start(): void {
-    this.conn.start({ data: (chunk) => this.#onData(chunk), close: () => this.#onPeerClosed() });
-    // RFC 5321 §4.2: 220 greeting; RFC 3848-style product name only, no version.
+  // ---- LineSession hooks ------------------------------------------------------------------
+
+  protected greet(): void {
+    // RFC 5321 §4.2: 220 greeting; product name only, no version.
     this.reply(Code.SERVICE_READY, null, `${this.hostname} ESMTP Sealpost`);
-    this.#armTimer();
+  }
+  protected nextEvent(): ReaderEvent | null {
+    return this.reader.next();
+  }
+  protected timeoutMs(): number {
+    return this.#state === "data" ? this.limits.dataTimeoutMs : this.limits.commandTimeoutMs;
+  }
+  protected sayTimeout(): void {
+    // RFC 5321 §4.5.3.2: the server may close after a timeout; Postfix sends 421 4.4.2.
+    this.reply(Code.SERVICE_UNAVAILABLE, Status.BAD_CONNECTION, `${this.hostname} Error: timeout exceeded`);
+  }
+  protected sayShutdown(): void {
+    this.reply(Code.SERVICE_UNAVAILABLE, Status.SYSTEM_NOT_ACCEPTING, `${this.hostname} Service shutting down, closing transmission channel`);
+  }
+  protected holdsWork(): boolean {
+    return this.#state === "mail" || this.#state === "rcpt" || this.#state === "data";
+  }
+  protected ended(reason: string): void {
+    this.#state = "closing";
+    this.#opts.audit.sessionEnded(this, this.startedAt, reason);
   }
 
   // ---- CommandApi -------------------------------------------------------------------------
 
   reply(code: number, status: string | null, text: string): void {
-    this.conn.write(formatReply({ code, status, text }));
+    this.write(formatReply({ code, status, text }));
   }
   replyLines(code: number, lines: readonly string[]): void {
-    this.conn.write(formatReply({ code, status: null, text: "" }, lines));
+    this.write(formatReply({ code, status: null, text: "" }, lines));
   }
   setHelo(name: string, extended: boolean): void {
     this.#helo = { name, extended };
@@ -122,56 +126,15 @@ export class Session implements CommandApi {
     });
   }
   expectData(): void {
-    this.#reader.startData(this.limits.maxMessageSize);
+    this.reader.startData(this.limits.maxMessageSize);
   }
   closeAfterReply(reason: string): void {
-    this.#closeReason = reason;
+    this.closeReason = reason;
   }
 
-  /** SIGTERM: idle sessions get 421 now; busy ones after their transaction. */
-  drain(): void {
-    this.#draining = true;
-    if (!this.inFlight) this.#shutdownNow();
-  }
+  // ---- dispatch ---------------------------------------------------------------------------
 
-  // ---- input and dispatch -----------------------------------------------------------------
-
-  #onData(chunk: Buffer): void {
-    if (this.#state === "closing") return;
-    this.#reader.push(chunk);
-    this.#armTimer();
-    if (this.#reader.buffered > MAX_QUEUED_INPUT) this.conn.pause();
-    this.#pump();
-  }
-
-  #pump(): void {
-    if (this.#busy) return;
-    this.#busy = true;
-    this.#drainInput()
-      .catch((e: unknown) => this.#opts.onLog("session loop failed", e))
-      .finally(() => {
-        this.#busy = false;
-        if (this.#draining && !this.inFlight && this.#state !== "closing") this.#shutdownNow();
-      });
-  }
-
-  async #drainInput(): Promise<void> {
-    for (;;) {
-      if (this.#state === "closing" || this.#state === "tls") return;
-      const ev = this.#reader.next();
-      if (ev === null) {
-        this.conn.resume();
-        return;
-      }
-      await this.#handle(ev);
-      if (this.#closeReason !== null) {
-        this.#close(this.#closeReason);
-        return;
-      }
-    }
-  }
-
-  async #handle(ev: ReaderEvent): Promise<void> {
+  protected async handleEvent(ev: ReaderEvent): Promise<void> {
     try {
       if (ev.kind === "data") {
         const tx = this.#tx;
@@ -199,7 +162,6 @@ export class Session implements CommandApi {
     const cmd: SmtpCommand | undefined = COMMANDS.get(verb);
     if (cmd === undefined) {
       if (FORBIDDEN_VERBS.has(verb)) {
-        this.#closeReason = "non-SMTP command";
         throw new SmtpError(Code.SERVICE_UNAVAILABLE, Status.POLICY_TEMP, `${this.hostname} Error: non-SMTP command`, { close: true });
       }
       // RFC 5321 §4.2.4: 500 for an unrecognized command.
@@ -217,82 +179,36 @@ export class Session implements CommandApi {
    * (no EHLO, no transaction).
    */
   async #runTls(): Promise<void> {
-    this.#reader.discard();
-    this.#closeReason = "tls-failed"; // if the handshake fails, the connection closes under us
-    const ok = await this.#opts.upgrade(this.conn);
+    const ok = await this.upgradeTls(this.role.protocol);
     this.#helo = null;
     this.#tx = null;
-    if (ok) this.#closeReason = null;
     this.#transition(ok ? "greeting" : "closing");
-    this.#armTimer();
   }
 
   /** The one place where the session's state changes. */
   #transition(next: State): void {
-    if (next === "closing" && this.#closeReason === null) this.#closeReason = "quit";
+    if (next === "closing") this.closeReason ??= "quit";
     const timeoutChanges = (next === "data") !== (this.#state === "data");
     this.#state = next;
-    if (timeoutChanges) this.#armTimer();
+    if (timeoutChanges) this.armTimer();
   }
 
   /** The one place where errors become replies (design principle 5). */
   #fail(e: unknown): void {
     if (!(e instanceof SmtpError)) {
-      this.#opts.onLog(`session ${this.id}: internal error`, e);
+      this.hooks.onLog(`session ${this.id}: internal error`, e);
       e = new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: internal error, try again later");
     }
     const err = e as SmtpError;
     this.reply(err.code, err.status, err.text);
     if (err.close) {
-      this.#closeReason ??= "error";
+      this.closeReason ??= "error";
       return;
     }
     if (err.countsAsError && ++this.#errors >= this.limits.maxErrors) {
       // Postfix: smtpd_hard_error_limit → "421 4.7.0 host Error: too many errors".
       this.reply(Code.SERVICE_UNAVAILABLE, Status.POLICY_TEMP, `${this.hostname} Error: too many errors`);
-      this.#closeReason = "errors";
+      this.closeReason = "errors";
     }
-  }
-
-  // ---- timers and closing -----------------------------------------------------------------
-
-  #armTimer(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    const ms = this.#state === "data" ? this.limits.dataTimeoutMs : this.limits.commandTimeoutMs;
-    this.#timer = setTimeout(() => this.#onTimeout(), ms);
-    this.#timer.unref();
-  }
-
-  #onTimeout(): void {
-    if (this.#state === "closing" || this.#state === "tls") return;
-    // RFC 5321 §4.5.3.2: the server may close after a timeout; Postfix sends 421 4.4.2.
-    this.reply(Code.SERVICE_UNAVAILABLE, Status.BAD_CONNECTION, `${this.hostname} Error: timeout exceeded`);
-    this.#close("timeout");
-  }
-
-  #shutdownNow(): void {
-    this.reply(Code.SERVICE_UNAVAILABLE, Status.SYSTEM_NOT_ACCEPTING, `${this.hostname} Service shutting down, closing transmission channel`);
-    this.#close("shutdown");
-  }
-
-  #close(reason: string): void {
-    if (this.#ended) return;
-    this.#state = "closing";
-    this.conn.end();
-    this.#finish(reason);
-  }
-
-  #onPeerClosed(): void {
-    this.#state = "closing";
-    this.#finish(this.#closeReason ?? "closed");
-  }
-
-  #finish(reason: string): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#opts.audit.sessionEnded(this, this.startedAt, reason);
-    this.#opts.onClosed(this);
   }
 }

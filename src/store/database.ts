@@ -1,4 +1,5 @@
 /** Opens the data directory's SQLite database, applies migrations, and wires blobs and group commit. */
+import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Kysely, SqliteDialect } from "kysely";
@@ -9,8 +10,12 @@ import { BlobStore } from "./blobs.ts";
 import { GroupCommitter } from "./committer.ts";
 import type { Database } from "./schema.ts";
 
+/** Mailbox change notices within this process ("changed", mailboxId): IMAP IDLE and concurrent sessions. */
+export class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number] }> {}
+
 export interface Store {
   readonly db: Kysely<Database>;
+  readonly events: MailboxEvents;
   readonly blobs: BlobStore;
   readonly committer: GroupCommitter;
   readonly dataDir: string;
@@ -32,8 +37,11 @@ export async function openStore(dataDir: string, opts: { auditFlushMs?: number }
     syncDirs: (dirs) => blobs.syncDirs(dirs),
     ...(opts.auditFlushMs !== undefined ? { auditFlushMs: opts.auditFlushMs } : {}),
   });
+  const events = new MailboxEvents();
+  events.setMaxListeners(0);
   return {
     db,
+    events,
     blobs,
     committer,
     dataDir,

@@ -1,5 +1,5 @@
 /** The store: SQLite database (WAL, fsync per group commit), blob files, mailboxes. */
-export { openStore, type Store } from "./database.ts";
+export { openStore, MailboxEvents, type Store } from "./database.ts";
 export type { Database } from "./schema.ts";
 export { BlobStore } from "./blobs.ts";
 export { GroupCommitter, type Work } from "./committer.ts";
@@ -11,6 +11,9 @@ export {
   appendToInboxes,
   listMessages,
   newUidValidity,
+  inboxSnapshot,
+  expungeMessages,
+  type MailboxSnapshot,
   type StoredMessage,
   type MessageRow,
 } from "./mailstore.ts";

@@ -106,7 +106,9 @@ export async function deliverToInboxes(
   internalDate = Date.now(),
 ): Promise<StoredMessage[]> {
   const blob = await store.blobs.write(parts);
-  return store.committer.submit((trx) => appendToInboxes(trx, accountIds, blob, internalDate), [blob.dir]);
+  const stored = await store.committer.submit((trx) => appendToInboxes(trx, accountIds, blob, internalDate), [blob.dir]);
+  for (const s of stored) store.events.emit("changed", s.mailboxId);
+  return stored;
 }
 
 export interface MessageRow {
@@ -128,4 +130,41 @@ export async function listMessages(db: Kysely<Database>, accountId: number, mail
     .orderBy("messages.uid")
     .execute();
   return rows.map((r) => ({ uid: r.uid, size: r.size, internalDate: r.internal_date, flags: r.flags, blob: r.blob }));
+}
+
+export interface MailboxSnapshot {
+  mailboxId: number;
+  uidvalidity: number;
+  messages: MessageRow[];
+}
+
+/** The account's INBOX as it is now (POP3's maildrop, RFC 1939 §8). */
+export async function inboxSnapshot(db: Kysely<Database>, accountId: number): Promise<MailboxSnapshot | undefined> {
+  const mb = await db
+    .selectFrom("mailboxes")
+    .select(["id", "uidvalidity"])
+    .where("account_id", "=", accountId)
+    .where("name", "=", INBOX)
+    .executeTakeFirst();
+  if (mb === undefined) return undefined;
+  return { mailboxId: mb.id, uidvalidity: mb.uidvalidity, messages: await listMessages(db, accountId, INBOX) };
+}
+
+/**
+ * Removes messages from a mailbox, durably, before the caller acknowledges (POP3 QUIT in the
+ * UPDATE state, IMAP EXPUNGE). Bumps the mailbox's modification sequence so other sessions notice.
+ */
+export async function expungeMessages(store: Store, mailboxId: number, uids: readonly number[]): Promise<number> {
+  if (uids.length === 0) return 0;
+  const removed = await store.committer.submit(async (trx) => {
+    const res = await trx.deleteFrom("messages").where("mailbox_id", "=", mailboxId).where("uid", "in", [...uids]).executeTakeFirst();
+    await trx
+      .updateTable("mailboxes")
+      .set((eb) => ({ highest_modseq: eb("highest_modseq", "+", 1) }))
+      .where("id", "=", mailboxId)
+      .execute();
+    return Number(res.numDeletedRows);
+  });
+  store.events.emit("changed", mailboxId);
+  return removed;
 }

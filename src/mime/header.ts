@@ -1,0 +1,126 @@
+/**
+ * Header block scanning: RFC 5322 §2.2 (header fields), §2.2.3 (folding and unfolding), RFC 2045 §3
+ * (MIME header fields in body parts). Tolerant of bare LF line endings and of lines without a colon.
+ */
+import { isAscii, isUtf8 } from "node:buffer";
+
+/** One header field as it appears in the message. */
+export interface HeaderField {
+  /** The field name as written, trailing whitespace before the colon removed (e.g. "Subject"). */
+  name: string;
+  /** The field body as written after the colon: folding (CRLF + WSP) preserved, final line break excluded. */
+  rawValue: string;
+  /** The field body unfolded (RFC 5322 §2.2.3): leading blanks of the first line and trailing blanks removed. */
+  value: string;
+  /** Absolute byte offset of the first byte of the field name. */
+  start: number;
+  /** Absolute byte offset just past the field's final line break (or the header's end if it has none). */
+  end: number;
+}
+
+/** Where a header block ends and its body begins. */
+export interface HeaderBlock {
+  fields: HeaderField[];
+  /** Offset of the blank line that ends the header (equals bodyStart when there is none). */
+  headerEnd: number;
+  /** Offset of the first body byte: just past the blank line. */
+  bodyStart: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const HT = 0x09;
+const COLON = 0x3a;
+
+/**
+ * Decodes header bytes to a string: UTF-8 when the bytes are valid UTF-8 (RFC 6532), otherwise Latin-1
+ * so that every byte maps to one character and nothing is lost.
+ */
+export function decodeHeaderText(bytes: Buffer): string {
+  if (isAscii(bytes) || !isUtf8(bytes)) return bytes.toString("latin1");
+  return bytes.toString("utf8");
+}
+
+/** Unfolds a raw field body per RFC 5322 §2.2.3 and trims it the way IMAP servers report it. */
+export function unfold(rawValue: string): string {
+  return rawValue
+    .replace(/^[ \t]+/, "")
+    .replace(/[\r\n]+/g, "")
+    .replace(/[ \t]+$/, "");
+}
+
+/**
+ * Visits the lines of a header block in raw[start, end): calls `onField(start, colon, end)` for each
+ * field (continuation lines included; colon is -1 for a line without one) and returns where the header
+ * ends. The header ends at the first empty line (RFC 5322 §2.1), or at `end`.
+ */
+export function scanHeader(
+  raw: Buffer,
+  start: number,
+  end: number,
+  onField: (fieldStart: number, colon: number, fieldEnd: number) => void,
+): { headerEnd: number; bodyStart: number } {
+  let pos = start;
+  let fieldStart = -1;
+  let colon = -1;
+  const flush = (fieldEnd: number): void => {
+    if (fieldStart >= 0) onField(fieldStart, colon, fieldEnd);
+    fieldStart = -1;
+  };
+  while (pos < end) {
+    let nl = raw.indexOf(LF, pos);
+    if (nl < 0 || nl >= end) nl = end;
+    const lineEnd = nl < end ? nl + 1 : end;
+    const first = raw[pos];
+    // A blank line: "\n" or "\r\n" alone.
+    if (first === LF || (first === CR && pos + 1 < end && raw[pos + 1] === LF)) {
+      flush(pos);
+      return { headerEnd: pos, bodyStart: lineEnd };
+    }
+    if ((first === SP || first === HT) && fieldStart >= 0) {
+      // Continuation of the current field (RFC 5322 §2.2.3).
+    } else {
+      flush(pos);
+      fieldStart = pos;
+      const c = raw.indexOf(COLON, pos);
+      colon = c >= 0 && c < nl ? c : -1;
+    }
+    pos = lineEnd;
+  }
+  flush(end);
+  return { headerEnd: end, bodyStart: end };
+}
+
+/** Parses the header block in raw[start, end), keeping at most `maxFields` fields. */
+export function parseHeader(raw: Buffer, start: number, end: number, maxFields = 10_000): HeaderBlock {
+  const fields: HeaderField[] = [];
+  const { headerEnd, bodyStart } = scanHeader(raw, start, end, (fieldStart, colon, fieldEnd) => {
+    if (fields.length >= maxFields) return;
+    fields.push(makeField(raw, fieldStart, colon, fieldEnd));
+  });
+  return { fields, headerEnd, bodyStart };
+}
+
+function makeField(raw: Buffer, start: number, colon: number, end: number): HeaderField {
+  let valueEnd = end;
+  if (valueEnd > start && raw[valueEnd - 1] === LF) valueEnd--;
+  if (valueEnd > start && raw[valueEnd - 1] === CR) valueEnd--;
+  let nameEnd = colon >= 0 ? colon : valueEnd;
+  while (nameEnd > start && (raw[nameEnd - 1] === SP || raw[nameEnd - 1] === HT)) nameEnd--;
+  const name = raw.toString("latin1", start, nameEnd);
+  const rawValue = colon >= 0 ? decodeHeaderText(raw.subarray(colon + 1, valueEnd)) : "";
+  return { name, rawValue, value: unfold(rawValue), start, end };
+}
+
+/** The first field named `name` (case-insensitive), or undefined. */
+export function findField(fields: readonly HeaderField[], name: string): HeaderField | undefined {
+  const lower = name.toLowerCase();
+  return fields.find((f) => f.name.toLowerCase() === lower);
+}
+
+/** Every field named `name` (case-insensitive), in order. */
+export function findFields(fields: readonly HeaderField[], name: string): HeaderField[] {
+  const lower = name.toLowerCase();
+  return fields.filter((f) => f.name.toLowerCase() === lower);
+}
