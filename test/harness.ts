@@ -28,6 +28,8 @@ export function runCli(dataDir: string, args: readonly string[], input?: string)
 export interface ServerHandle {
   dataDir: string;
   mxPort: number;
+  /** Every listener's port by name (mx, pop3, pop3s, …), as the server logged them. */
+  ports: Record<string, number>;
   proc: ChildProcess;
   log(): string;
   cli(args: readonly string[], input?: string): CliResult;
@@ -85,6 +87,7 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
   let output = "";
   let proc!: ChildProcess;
   let mxPort = 0;
+  let ports: Record<string, number> = {};
   const launch = async (): Promise<void> => {
     output = "";
     proc = spawn(NODE, [CLI, "serve", "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
@@ -96,12 +99,14 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
     mxPort = await new Promise<number>((resolveP, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
       const check = (): void => {
-        const m = /mx listening on [^\s]+:(\d+)/.exec(output);
-        if (m?.[1] !== undefined) {
-          clearTimeout(timer);
-          proc.stderr?.off("data", check);
-          resolveP(Number(m[1]));
+        if (!/sealpost serving from/.test(output)) return;
+        ports = {};
+        for (const m of output.matchAll(/(\w+) listening on [^\s]+:(\d+)/g)) {
+          if (m[1] !== undefined && m[2] !== undefined) ports[m[1]] = Number(m[2]);
         }
+        clearTimeout(timer);
+        proc.stderr?.off("data", check);
+        resolveP(ports.mx ?? 0);
       };
       proc.stderr?.on("data", check);
       proc.once("exit", (code) => {
@@ -115,6 +120,9 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
     dataDir,
     get mxPort() {
       return mxPort;
+    },
+    get ports() {
+      return ports;
     },
     get proc() {
       return proc;

@@ -26,7 +26,9 @@ export async function initDataDir(dir: string, opts: InitOptions): Promise<strin
   const text = renderConfig({
     hostname: opts.hostname,
     tls: { certificates: [{ cert: `certs/${opts.hostname}.pem`, key: `certs/${opts.hostname}.key` }] },
-    listeners: { mx: { enabled: true, address: opts.listen, port: port(STANDARD_PORTS.mx) } },
+    listeners: Object.fromEntries(
+      Object.entries(STANDARD_PORTS).map(([name, p]) => [name, { enabled: true, address: opts.listen, port: port(p) }]),
+    ),
   });
   writeFileSync(configPath, text, { mode: 0o600, flag: "wx" });
   const store = await openStore(dir);

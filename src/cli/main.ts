@@ -38,6 +38,11 @@ export function buildProgram(): Command {
 }
 
 async function main(): Promise<void> {
+  // `sealpost … | head`: a closed pipe ends the command quietly.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (e) {

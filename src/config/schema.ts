@@ -72,6 +72,8 @@ export const SCHEMA: Record<string, Field> = {
     description: "Network listeners.",
     fields: {
       mx: listener(25, "Inbound SMTP for hosted domains (RFC 5321), STARTTLS offered (RFC 3207)."),
+      pop3: listener(110, "POP3 with STLS (RFC 1939, RFC 2595); logins only after TLS."),
+      pop3s: listener(995, "POP3 over implicit TLS (RFC 8314)."),
     },
   },
   smtp: {
@@ -86,6 +88,24 @@ export const SCHEMA: Record<string, Field> = {
       data_timeout: { kind: "int", default: 180, min: 1, max: 3600, description: "Seconds to wait for more DATA (RFC 5321 §4.5.3.2.5: 3 minutes)." },
       tls_handshake_timeout: { kind: "int", default: 30, min: 1, max: 600, description: "Seconds a client may take for the TLS handshake." },
       max_errors: { kind: "int", default: 20, min: 1, max: 1000, description: "Errors in one session before 421 and close (Postfix's smtpd_hard_error_limit)." },
+    },
+  },
+  pop3: {
+    kind: "table",
+    description: "POP3 server limits.",
+    fields: {
+      idle_timeout: { kind: "int", default: 600, min: 1, max: 3600, description: "Seconds of inactivity before the server disconnects (RFC 1939 §3: at least 10 minutes)." },
+      max_bad_commands: { kind: "int", default: 20, min: 1, max: 1000, description: "Bad commands in one session before the server disconnects." },
+    },
+  },
+  auth: {
+    kind: "table",
+    description: "Logins on IMAP, POP3 and submission: failure delay and rate limits.",
+    fields: {
+      failure_delay_ms: { kind: "int", default: 2000, min: 0, max: 60_000, description: "Delay before a failed login is answered (Dovecot's auth_failure_delay)." },
+      max_failures_per_ip: { kind: "int", default: 10, min: 1, max: 100_000, description: "Failed logins from one address within the window before further attempts are refused." },
+      max_failures_per_user: { kind: "int", default: 20, min: 1, max: 100_000, description: "Failed logins for one user name within the window before further attempts are refused." },
+      failure_window: { kind: "int", default: 300, min: 1, max: 86_400, description: "Seconds over which failed logins are counted." },
     },
   },
   audit: {
@@ -114,7 +134,7 @@ export interface Config {
     ciphersuites: string;
     certificates: Array<{ cert: string; key: string }>;
   };
-  listeners: { mx: ListenerConfig };
+  listeners: { mx: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig };
   smtp: {
     max_message_size: number;
     max_recipients: number;
@@ -125,8 +145,10 @@ export interface Config {
     tls_handshake_timeout: number;
     max_errors: number;
   };
+  pop3: { idle_timeout: number; max_bad_commands: number };
+  auth: { failure_delay_ms: number; max_failures_per_ip: number; max_failures_per_user: number; failure_window: number };
   audit: { flush_ms: number };
 }
 
 /** The standard ports, for `--port-base N` (N + P). */
-export const STANDARD_PORTS = { mx: 25 } as const;
+export const STANDARD_PORTS = { mx: 25, pop3: 110, pop3s: 995 } as const;

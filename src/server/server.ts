@@ -6,6 +6,8 @@
  */
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { AuditLog } from "../audit/index.ts";
+import { Authenticator, type AuthLimits } from "../auth/index.ts";
+import { createPop3Listener, type Pop3Limits } from "../pop3-server/index.ts";
 import type { Logger } from "../log/index.ts";
 import { Listener } from "../net/index.ts";
 import { MxRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
@@ -34,6 +36,19 @@ function smtpLimits(config: Config): SmtpLimits {
   };
 }
 
+function authLimits(config: Config): AuthLimits {
+  return {
+    failureDelayMs: config.auth.failure_delay_ms,
+    maxFailuresPerIp: config.auth.max_failures_per_ip,
+    maxFailuresPerUser: config.auth.max_failures_per_user,
+    windowMs: config.auth.failure_window * 1000,
+  };
+}
+
+function pop3Limits(config: Config): Pop3Limits {
+  return { idleTimeoutMs: config.pop3.idle_timeout * 1000, maxBadCommands: config.pop3.max_bad_commands };
+}
+
 export async function startServer(dataDir: string, log: Logger): Promise<RunningServer> {
   let config = loadConfig(dataDir);
   const policies = new Map<string, EffectivePolicy>();
@@ -54,31 +69,39 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       handshakeTimeoutMs: config.smtp.tls_handshake_timeout * 1000,
     });
 
-  const mx = config.listeners.mx;
-  if (mx.enabled) {
+  const auth = new Authenticator(store.db, audit, () => authLimits(config));
+  const log1 = (msg: string, err?: unknown): void => log.error(msg, err);
+  const common = (name: keyof Config["listeners"]) => ({
+    name,
+    address: config.listeners[name].address,
+    port: config.listeners[name].port,
+    transport: transportFor(name),
+    maxConnections: () => config.smtp.max_connections,
+    maxConnectionsPerIp: () => config.smtp.max_connections_per_ip,
+    log: log1,
+  });
+  if (config.listeners.mx.enabled) {
     listeners.set(
       "mx",
       createSmtpListener({
-        name: "mx",
-        address: mx.address,
-        port: mx.port,
+        ...common("mx"),
         implicitTls: false,
         hostname: () => config.hostname,
         role: new MxRole(store, audit),
         limits: () => smtpLimits(config),
-        maxConnections: () => config.smtp.max_connections,
-        maxConnectionsPerIp: () => config.smtp.max_connections_per_ip,
-        transport: transportFor("mx"),
         tlsAvailable: () => true,
         audit: smtpAuditSink(audit),
-        log: (msg, err) => log.error(msg, err),
       }),
     );
+  }
+  for (const [name, implicitTls] of [["pop3", false], ["pop3s", true]] as const) {
+    if (!config.listeners[name].enabled) continue;
+    listeners.set(name, createPop3Listener({ ...common(name), implicitTls, store, auth, limits: () => pop3Limits(config) }));
   }
   try {
     for (const [name, l] of listeners) {
       await l.listen();
-      log.info(`${name} listening on ${config.listeners.mx.address}:${l.port}`);
+      log.info(`${name} listening on ${config.listeners[name as keyof Config["listeners"]].address}:${l.port}`);
     }
   } catch (e) {
     for (const l of listeners.values()) await l.drain(0).catch(() => undefined);

@@ -1,0 +1,36 @@
+/**
+ * What the IMAP server needs from a message's bytes: the MIME tree with byte offsets, ENVELOPE,
+ * BODY/BODYSTRUCTURE, BODY[section]<partial> and BINARY[] (RFC 9051 §6.4.5, §7.5.2; RFC 3501; RFC 3516;
+ * RFC 2045-2047; RFC 5322). Pure: callers pass bytes, nothing here does I/O.
+ */
+export {
+  parseMime,
+  isMultipart,
+  type MimePart,
+  type MimeLimits,
+  type ContentType,
+  type Disposition,
+} from "./tree.ts";
+export { type HeaderField, decodeHeaderText } from "./header.ts";
+export { type MimeParam, paramValue } from "./params.ts";
+export { parseAddressList, type ImapAddress, MISSING_MAILBOX, MISSING_DOMAIN } from "./address.ts";
+export { envelope, formatEnvelope, type ImapEnvelope } from "./envelope.ts";
+export {
+  bodyStructure,
+  formatBodyStructure,
+  type ImapBodyStructure,
+  type ImapSinglePart,
+  type ImapMultipart,
+  type ImapBodyExtension,
+} from "./bodystructure.ts";
+export { imapString, imapNString, imapList } from "./imap-string.ts";
+export {
+  parseSection,
+  resolvePart,
+  extractSection,
+  headerFields,
+  applyPartial,
+  type SectionSpec,
+  type SectionText,
+} from "./section.ts";
+export { decodeBinary, decodeTransfer, decodeQuotedPrintable, UnknownCteError } from "./transfer.ts";

@@ -1,0 +1,167 @@
+/**
+ * One POP3 session (RFC 1939, RFC 2449, RFC 2595, RFC 5034): the state machine, dispatch by verb
+ * to handlers that declare their states, and the one place where errors become "-ERR" replies.
+ */
+import type { Authenticator } from "../auth/index.ts";
+import { LineReader, LineSession, type LineEvent } from "../net/index.ts";
+import { expungeMessages, inboxSnapshot, type Store } from "../store/index.ts";
+import type { Connection } from "../tls/index.ts";
+import type { Pop3Api, Pop3Command, State } from "./command.ts";
+import { COMMANDS } from "./commands/index.ts";
+import { Maildrop } from "./maildrop.ts";
+import { Pop3Error, RespCode, errLine, okLine } from "./replies.ts";
+
+export interface Pop3Limits {
+  idleTimeoutMs: number;
+  maxBadCommands: number;
+}
+
+export interface Pop3SessionOptions {
+  conn: Connection;
+  store: Store;
+  auth: Authenticator;
+  limits: Pop3Limits;
+  tlsAvailable: boolean;
+  onLog: (msg: string, err?: unknown) => void;
+  onClosed: () => void;
+}
+
+/** RFC 2449 §4: commands up to 255 octets; SASL responses may be longer. */
+const MAX_LINE = 8192;
+
+export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
+  protected readonly reader = new LineReader({ maxLine: MAX_LINE });
+  pendingUser: string | null = null;
+  #state: State = "authorization";
+  #maildrop: Maildrop | null = null;
+  #sasl: ((line: string) => Promise<State | undefined>) | null = null;
+  #bad = 0;
+  readonly #opts: Pop3SessionOptions;
+
+  constructor(opts: Pop3SessionOptions) {
+    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog });
+    this.#opts = opts;
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+  get maildrop(): Maildrop | null {
+    return this.#maildrop;
+  }
+  get canStartTls(): boolean {
+    return this.#opts.tlsAvailable && this.conn.tls === null;
+  }
+
+  // ---- LineSession hooks ------------------------------------------------------------------
+  protected greet(): void {
+    this.ok("Sealpost POP3 ready.");
+  }
+  protected nextEvent(): LineEvent | null {
+    return this.reader.nextLine();
+  }
+  protected timeoutMs(): number {
+    return this.#opts.limits.idleTimeoutMs;
+  }
+  protected sayTimeout(): void {
+    this.write(errLine("Disconnected for inactivity.", RespCode.SYS_TEMP));
+  }
+  protected sayShutdown(): void {
+    this.write(errLine("Server shutting down.", RespCode.SYS_TEMP));
+  }
+  protected holdsWork(): boolean {
+    return false;
+  }
+  protected ended(): void {
+    this.#state = "closing";
+  }
+
+  // ---- Pop3Api ----------------------------------------------------------------------------
+  ok(text: string): void {
+    this.write(okLine(text));
+  }
+  override write(data: string | Buffer): void {
+    super.write(data);
+  }
+  closeAfterReply(reason: string): void {
+    this.closeReason = reason;
+  }
+  expectSaslResponse(handler: (line: string) => Promise<State | undefined>): void {
+    this.#sasl = handler;
+  }
+  #authContext() {
+    return { protocol: "pop3" as const, port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: null };
+  }
+  async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited"> {
+    const outcome = await this.#opts.auth.login(this.#authContext(), username, password, mechanism);
+    if (!outcome.ok) return outcome.refusal;
+    const snapshot = await inboxSnapshot(this.#opts.store.db, outcome.accountId);
+    if (snapshot === undefined) throw new Pop3Error("Mailbox unavailable.", { code: RespCode.SYS_TEMP });
+    this.#maildrop = new Maildrop(snapshot);
+    return "ok";
+  }
+  refuseLogin(username: string, mechanism: string, reason: string): void {
+    this.#opts.auth.refused(this.#authContext(), username, mechanism, reason);
+  }
+  readMessage(blob: string): Promise<Buffer> {
+    return this.#opts.store.blobs.read(blob);
+  }
+  async commitDeletions(): Promise<void> {
+    const d = this.#maildrop;
+    if (d !== null) await expungeMessages(this.#opts.store, d.mailboxId, d.deletedUids());
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------------
+  protected async handleEvent(ev: LineEvent): Promise<void> {
+    try {
+      if (ev.kind === "line-too-long") throw new Pop3Error("Line too long.");
+      const sasl = this.#sasl;
+      if (this.#state === "sasl" && sasl !== null) {
+        this.#sasl = null;
+        this.#transition("authorization");
+        const next = await sasl(ev.line);
+        if (next !== undefined) this.#transition(next);
+        return;
+      }
+      await this.#dispatch(ev.line);
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  async #dispatch(line: string): Promise<void> {
+    const sp = line.indexOf(" ");
+    const verb = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
+    const rawArg = sp < 0 ? "" : line.slice(sp + 1);
+    const cmd: Pop3Command | undefined = COMMANDS.get(verb);
+    if (cmd === undefined) throw new Pop3Error(`Unknown command: ${verb.replace(/[^\x21-\x7e]/g, "?").slice(0, 20)}`);
+    if (!cmd.states.includes(this.#state)) throw new Pop3Error(`${verb} is not allowed in the ${this.#state.toUpperCase()} state.`);
+    const next = await cmd.handle(this, rawArg.split(" ").filter((a) => a !== ""), rawArg);
+    if (next !== undefined) this.#transition(next);
+    if (next === "tls") {
+      const ok = await this.upgradeTls("pop3");
+      this.pendingUser = null;
+      this.#transition(ok ? "authorization" : "closing");
+    }
+  }
+
+  /** The one place where the state changes. */
+  #transition(next: State): void {
+    this.#state = next;
+  }
+
+  /** The one place where errors become replies. */
+  #fail(e: unknown): void {
+    if (!(e instanceof Pop3Error)) {
+      this.hooks.onLog("pop3 session: internal error", e);
+      e = new Pop3Error("Internal error, try again later.", { code: RespCode.SYS_TEMP });
+    }
+    const err = e as Pop3Error;
+    this.write(errLine(err.text, err.code));
+    if (err.close) this.closeReason ??= "error";
+    else if (++this.#bad >= this.#opts.limits.maxBadCommands) {
+      this.write(errLine("Too many bad commands, disconnecting."));
+      this.closeReason = "errors";
+    }
+  }
+}
