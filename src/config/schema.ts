@@ -72,6 +72,8 @@ export const SCHEMA: Record<string, Field> = {
     description: "Network listeners.",
     fields: {
       mx: listener(25, "Inbound SMTP for hosted domains (RFC 5321), STARTTLS offered (RFC 3207)."),
+      submission: listener(587, "Submission with STARTTLS (RFC 6409); AUTH only after TLS (RFC 4954, RFC 8314)."),
+      submissions: listener(465, "Submission over implicit TLS (RFC 8314 §3.3)."),
       pop3: listener(110, "POP3 with STLS (RFC 1939, RFC 2595); logins only after TLS."),
       pop3s: listener(995, "POP3 over implicit TLS (RFC 8314)."),
     },
@@ -134,7 +136,7 @@ export interface Config {
     ciphersuites: string;
     certificates: Array<{ cert: string; key: string }>;
   };
-  listeners: { mx: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig };
+  listeners: { mx: ListenerConfig; submission: ListenerConfig; submissions: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig };
   smtp: {
     max_message_size: number;
     max_recipients: number;
@@ -151,4 +153,4 @@ export interface Config {
 }
 
 /** The standard ports, for `--port-base N` (N + P). */
-export const STANDARD_PORTS = { mx: 25, pop3: 110, pop3s: 995 } as const;
+export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, pop3: 110, pop3s: 995 } as const;

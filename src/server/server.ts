@@ -10,7 +10,7 @@ import { Authenticator, type AuthLimits } from "../auth/index.ts";
 import { createPop3Listener, type Pop3Limits } from "../pop3-server/index.ts";
 import type { Logger } from "../log/index.ts";
 import { Listener } from "../net/index.ts";
-import { MxRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
+import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { CertificateStore, TlsTransport, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
 
@@ -88,6 +88,22 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         implicitTls: false,
         hostname: () => config.hostname,
         role: new MxRole(store, audit),
+        limits: () => smtpLimits(config),
+        tlsAvailable: () => true,
+        audit: smtpAuditSink(audit),
+      }),
+    );
+  }
+  const submission = new SubmissionRole(store, audit, auth);
+  for (const [name, implicitTls] of [["submission", false], ["submissions", true]] as const) {
+    if (!config.listeners[name].enabled) continue;
+    listeners.set(
+      name,
+      createSmtpListener({
+        ...common(name),
+        implicitTls,
+        hostname: () => config.hostname,
+        role: submission,
         limits: () => smtpLimits(config),
         tlsAvailable: () => true,
         audit: smtpAuditSink(audit),

@@ -1,6 +1,7 @@
 /** The shape of one SMTP command: the states it may run in, and its handler. */
 import type { MailTransaction, Recipient, SessionInfo, SmtpLimits, SmtpRole, State } from "./types.ts";
 import type { SmtpError } from "../smtp/index.ts";
+import type { AuthContext } from "../auth/index.ts";
 
 /** What a handler may do to its session. State changes only through the handler's return value. */
 export interface CommandApi extends SessionInfo {
@@ -22,6 +23,12 @@ export interface CommandApi extends SessionInfo {
   expectData(): void;
   /** Reply has been written; close the connection after it. */
   closeAfterReply(reason: string): void;
+  /** RFC 4954: the session is now authenticated as this account. */
+  setAuthenticated(user: { accountId: number; address: string }): void;
+  /** The next client line goes to `handler` (a SASL continuation); its result is the next state. */
+  expectSaslResponse(handler: (line: string) => Promise<State | undefined>): void;
+  /** Who is connecting, for the login history. */
+  authContext(): AuthContext;
 }
 
 export interface SmtpCommand {

@@ -28,6 +28,7 @@ export async function finishData(
     hostname: s.hostname,
     id,
     tls: s.conn.tls,
+    authenticated: s.authenticated !== null,
     smtputf8: tx.smtputf8,
     recipients: tx.recipients.map((r) => r.address),
     date: new Date(),

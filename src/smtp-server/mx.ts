@@ -10,12 +10,17 @@ import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.
 
 export class MxRole implements SmtpRole {
   readonly protocol = "smtp";
+  readonly auth = null;
   readonly #store: Store;
   readonly #audit: AuditLog;
 
   constructor(store: Store, audit: AuditLog) {
     this.#store = store;
     this.#audit = audit;
+  }
+
+  async checkSender(): Promise<void> {
+    // The MX takes mail from anyone for its hosted domains (sender checks like SPF come later).
   }
 
   async checkRecipient(s: SessionInfo, address: string): Promise<Recipient> {
@@ -37,11 +42,11 @@ export class MxRole implements SmtpRole {
     if (found.kind === "unknown-user") {
       throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown`);
     }
-    return { address, domain: found.domain.name, target: found.accountId };
+    return { address, domain: found.domain.name, accountId: found.accountId };
   }
 
   async deliver(s: SessionInfo, tx: MailTransaction, message: Buffer[], _size: number): Promise<string> {
-    const accounts = [...new Set(tx.recipients.map((r) => r.target))];
+    const accounts = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
     const blob = await this.#store.blobs.write(message);
     const now = Date.now();
     const id = `${s.id}${s.messages > 0 ? `.${s.messages}` : ""}`;

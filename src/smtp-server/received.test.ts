@@ -9,6 +9,7 @@ const base = {
   hostname: "mx.sealpost.test",
   id: "ABC123",
   smtputf8: false,
+  authenticated: false,
   recipients: ["a@example.test"],
   date: new Date(Date.UTC(2026, 10, 23, 8, 5, 9)),
 };
@@ -25,6 +26,16 @@ test("Received names TLS version and cipher, with ESMTPS (RFC 3848)", () => {
   assert.match(h, /^Received: from client\.example \(\[192\.0\.2\.7\]\)\r\n\tby mx\.sealpost\.test \(Sealpost\) with ESMTPS id ABC123\r\n/);
   assert.match(h, /\(using TLSv1\.3 with cipher TLS_AES_256_GCM_SHA384\)/);
   assert.match(h, /\tfor <a@example\.test>; Mon, 23 Nov 2026 08:05:09 \+0000\r\n$/);
+});
+
+test("an authenticated submission over TLS is ESMTPSA (RFC 3848)", () => {
+  const h = receivedHeader({
+    ...base,
+    authenticated: true,
+    tls: { version: "TLSv1.2", cipher: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", cipherOpenSsl: "ECDHE-ECDSA-AES128-GCM-SHA256", hello: { offeredVersions: [], maxVersion: undefined, cipherSuites: [], weakSuites: [], sni: undefined, alpn: [], sslv2: false }, sni: undefined },
+  });
+  assert.match(h, /with ESMTPSA id/);
+  assert.match(h, /\(using TLSv1\.2 with cipher TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 \[ECDHE-ECDSA-AES128-GCM-SHA256\]\)/);
 });
 
 test("plaintext says so; several recipients are not listed; hostile HELO is neutralised", () => {

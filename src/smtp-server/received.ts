@@ -1,7 +1,7 @@
 /**
  * The Received header (RFC 5321 §4.4) with the TLS details in a comment, in the style of
  * Postfix's smtpd_tls_received_header, and the with-protocol keywords of RFC 3848
- * (SMTP, ESMTP, ESMTPS; UTF8SMTP/UTF8SMTPS from RFC 6531 §3.7.3).
+ * (SMTP, ESMTP, ESMTPS, ESMTPSA; UTF8SMTP/UTF8SMTPS from RFC 6531 §3.7.3).
  */
 import type { TlsInfo } from "../tls/index.ts";
 
@@ -12,6 +12,8 @@ export interface ReceivedInfo {
   hostname: string;
   id: string;
   tls: TlsInfo | null;
+  /** RFC 3848: "A" for an authenticated (submission) session. */
+  authenticated: boolean;
   smtputf8: boolean;
   /** Named in a "for" clause only when there is exactly one (RFC 5321 §4.4, privacy). */
   recipients: readonly string[];
@@ -37,7 +39,7 @@ function cleanName(name: string): string {
 }
 
 export function receivedHeader(r: ReceivedInfo): string {
-  const proto = (r.smtputf8 ? "UTF8" : "") + (r.extended ? "ESMTP" : "SMTP") + (r.tls !== null ? "S" : "");
+  const proto = (r.smtputf8 ? "UTF8" : "") + (r.extended ? "ESMTP" : "SMTP") + (r.tls !== null ? "S" : "") + (r.authenticated ? "A" : "");
   const helo = r.heloName === null ? "unknown" : cleanName(r.heloName);
   const tlsComment =
     r.tls !== null

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { LineSession } from "../net/index.ts";
 import { Code, Status, SmtpError, SmtpReader, formatReply, type ReaderEvent } from "../smtp/index.ts";
+import type { AuthContext } from "../auth/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { CommandApi, SmtpCommand } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -37,6 +38,8 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   #tx: MailTransaction | null = null;
   #messages = 0;
   #errors = 0;
+  #authenticated: { accountId: number; address: string } | null = null;
+  #sasl: ((line: string) => Promise<State | undefined>) | null = null;
   readonly #opts: SessionOptions;
 
   constructor(opts: SessionOptions) {
@@ -62,6 +65,9 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   }
   get messages(): number {
     return this.#messages;
+  }
+  get authenticated(): { accountId: number; address: string } | null {
+    return this.#authenticated;
   }
   get canStartTls(): boolean {
     return this.#opts.tlsAvailable && this.conn.tls === null;
@@ -131,6 +137,21 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   closeAfterReply(reason: string): void {
     this.closeReason = reason;
   }
+  setAuthenticated(user: { accountId: number; address: string }): void {
+    this.#authenticated = user;
+  }
+  expectSaslResponse(handler: (line: string) => Promise<State | undefined>): void {
+    this.#sasl = handler;
+  }
+  authContext(): AuthContext {
+    return {
+      protocol: "submission",
+      port: this.conn.localPort,
+      clientIp: this.conn.remoteAddress,
+      tls: this.conn.tls,
+      clientName: this.#helo?.name ?? null,
+    };
+  }
 
   // ---- dispatch ---------------------------------------------------------------------------
 
@@ -148,6 +169,14 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
       if (ev.kind === "line-too-long") {
         // RFC 5321 §4.5.3.1.4 / §4.2.2: 500 for a line too long.
         throw new SmtpError(Code.SYNTAX_ERROR, Status.SYNTAX_ERROR, "Error: line too long");
+      }
+      const sasl = this.#sasl;
+      if (this.#state === "auth" && sasl !== null) {
+        this.#sasl = null;
+        this.#transition("ready");
+        const next = await sasl(ev.line);
+        if (next !== undefined) this.#transition(next);
+        return;
       }
       await this.#dispatch(ev.line);
     } catch (e) {
@@ -182,6 +211,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
     const ok = await this.upgradeTls(this.role.protocol);
     this.#helo = null;
     this.#tx = null;
+    this.#authenticated = null;
     this.#transition(ok ? "greeting" : "closing");
   }
 

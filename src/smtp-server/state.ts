@@ -16,6 +16,8 @@ export type State =
   | "data"
   /** TLS handshake in progress. */
   | "tls"
+  /** A SASL exchange (RFC 4954 §4): the next line is the client's response, not a command. */
+  | "auth"
   /** Closing: no more commands are read. */
   | "closing";
 

@@ -1,4 +1,5 @@
 /** What commands, roles and the session share. */
+import type { Authenticator } from "../auth/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { Reply } from "../smtp/index.ts";
 import type { State } from "./state.ts";
@@ -17,8 +18,8 @@ export interface Recipient {
   /** As given in RCPT TO. */
   address: string;
   domain: string;
-  /** What the role needs to deliver (account id for local mailboxes). */
-  target: number;
+  /** The hosted account for local delivery, or null for a remote recipient (outbound queue). */
+  accountId: number | null;
 }
 
 export interface MailTransaction {
@@ -38,6 +39,8 @@ export interface SessionInfo {
   readonly helo: { name: string; extended: boolean } | null;
   readonly tx: MailTransaction | null;
   readonly messages: number;
+  /** The authenticated account (submission, RFC 4954), or null. */
+  readonly authenticated: { accountId: number; address: string } | null;
 }
 
 /** Rejected recipients are recorded as they happen; accepted ones with the DATA outcome. */
@@ -53,6 +56,10 @@ export interface RecipientOutcome {
 /** A role gives an SMTP listener its meaning: the MX for hosted domains (later: submission). */
 export interface SmtpRole {
   readonly protocol: string;
+  /** SMTP AUTH (RFC 4954): offered only after TLS and required before MAIL when set; null on the MX. */
+  readonly auth: Authenticator | null;
+  /** MAIL FROM: accept, or throw an SmtpError (submission: the sender must be the account's own). */
+  checkSender(session: SessionInfo, address: string): Promise<void>;
   /** RCPT: accept (returning the recipient) or throw an SmtpError. */
   checkRecipient(session: SessionInfo, address: string): Promise<Recipient>;
   /**

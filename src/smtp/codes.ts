@@ -9,9 +9,13 @@ export const Code = {
   HELP: 214,
   SERVICE_READY: 220,
   CLOSING: 221,
+  /** RFC 4954 §6: authentication succeeded. */
+  AUTH_SUCCESS: 235,
   OK: 250,
   /** RFC 5321 §3.5.3: cannot VRFY, will accept and attempt delivery. */
   CANNOT_VRFY: 252,
+  /** RFC 4954 §4: server challenge. */
+  AUTH_CONTINUE: 334,
   START_MAIL_INPUT: 354,
   SERVICE_UNAVAILABLE: 421,
   MAILBOX_UNAVAILABLE_TEMP: 450,
@@ -26,6 +30,8 @@ export const Code = {
   PARAM_NOT_IMPLEMENTED: 504,
   /** RFC 4954 §6 / RFC 3207 §4: must issue STARTTLS / authentication required. */
   AUTH_REQUIRED: 530,
+  /** RFC 4954 §6: authentication credentials invalid. */
+  AUTH_FAILED: 535,
   MAILBOX_UNAVAILABLE: 550,
   EXCEEDED_STORAGE: 552,
   MAILBOX_NAME_NOT_ALLOWED: 553,
@@ -63,6 +69,10 @@ export const Status = {
   /** X.7.0: other security or policy status — TLS required (RFC 3207 §4). */
   SECURITY_TEMP: "4.7.0",
   SECURITY: "5.7.0",
+  /** RFC 4954 §6: 2.7.0 authentication succeeded. */
+  AUTH_OK: "2.7.0",
+  /** RFC 4954 §6: 5.7.8 authentication credentials invalid. */
+  BAD_CREDENTIALS: "5.7.8",
   /** X.7.1: delivery not authorized (relay denied). */
   NOT_AUTHORIZED: "5.7.1",
   /** Too many errors / connections: policy-driven 421. */

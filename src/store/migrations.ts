@@ -125,8 +125,28 @@ const logins: Migration = {
   },
 };
 
+const queue: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("queue")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("created_at", "integer", (c) => c.notNull())
+      .addColumn("mail_from", "text", (c) => c.notNull())
+      .addColumn("recipients", "text", (c) => c.notNull())
+      .addColumn("blob", "text", (c) => c.notNull())
+      .addColumn("size", "integer", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("next_attempt_at", "integer", (c) => c.notNull())
+      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("last_error", "text")
+      .addColumn("source", "text", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("queue_due").on("queue").columns(["status", "next_attempt_at"]).execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { "0001_initial": initial, "0002_logins": logins };
+    return { "0001_initial": initial, "0002_logins": logins, "0003_queue": queue };
   },
 };

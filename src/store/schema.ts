@@ -123,6 +123,24 @@ export interface LoginTable {
   reason: string | null;
 }
 
+export interface QueueTable {
+  id: string;
+  created_at: number;
+  /** Envelope sender ("" for the null sender). */
+  mail_from: string;
+  /** JSON array of recipient addresses still to deliver. */
+  recipients: string;
+  blob: string;
+  size: number;
+  /** "queued" (due at next_attempt_at), "held" (paused by the operator). */
+  status: string;
+  next_attempt_at: number;
+  attempts: number;
+  last_error: string | null;
+  /** Who handed it over: "submission:alice@example.test", "relay". */
+  source: string;
+}
+
 export interface Database {
   domains: DomainTable;
   accounts: AccountTable;
@@ -132,4 +150,5 @@ export interface Database {
   smtp_sessions: SmtpSessionTable;
   smtp_recipients: SmtpRecipientTable;
   logins: LoginTable;
+  queue: QueueTable;
 }

@@ -30,6 +30,8 @@ function greet(extended: boolean): SmtpCommand {
       }
       const lines = [s.hostname, "PIPELINING", `SIZE ${s.limits.maxMessageSize}`];
       if (s.canStartTls) lines.push("STARTTLS");
+      // RFC 4954 §3 / RFC 8314: AUTH only once TLS protects the password.
+      if (s.role.auth !== null && s.conn.tls !== null) lines.push("AUTH PLAIN LOGIN");
       lines.push("ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8");
       s.replyLines(Code.OK, lines);
       return "ready";

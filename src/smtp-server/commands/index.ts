@@ -4,7 +4,8 @@ import { DATA } from "./data.ts";
 import { EHLO, HELO } from "./ehlo.ts";
 import { MAIL } from "./mail.ts";
 import { RCPT } from "./rcpt.ts";
-import { AUTH, HELP, NOOP, QUIT, RSET, VRFY } from "./simple.ts";
+import { AUTH } from "./auth.ts";
+import { HELP, NOOP, QUIT, RSET, VRFY } from "./simple.ts";
 import { STARTTLS } from "./starttls.ts";
 
 export const COMMANDS: ReadonlyMap<string, SmtpCommand> = new Map(

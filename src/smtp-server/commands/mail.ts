@@ -12,7 +12,11 @@ export const MAIL: SmtpCommand = {
     state === "greeting"
       ? new SmtpError(Code.BAD_SEQUENCE, Status.INVALID_COMMAND, "Error: send HELO/EHLO first")
       : new SmtpError(Code.BAD_SEQUENCE, Status.INVALID_COMMAND, "Error: nested MAIL command"),
-  handle(s, arg) {
+  async handle(s, arg) {
+    if (s.role.auth !== null && s.authenticated === null) {
+      // RFC 4954 §6: 530 5.7.0 Authentication required.
+      throw new SmtpError(Code.AUTH_REQUIRED, Status.SECURITY, "Authentication required");
+    }
     if (!/^FROM:/i.test(arg)) throw new SmtpError(Code.PARAM_SYNTAX_ERROR, Status.INVALID_ARGUMENTS, "Syntax: MAIL FROM:<address>");
     const { address, params } = parsePathArgs(arg.slice(5), { allowNull: true, what: "sender" });
     let body: "7BIT" | "8BITMIME" = "7BIT";
@@ -53,8 +57,9 @@ export const MAIL: SmtpCommand = {
       // RFC 6531 §3.7.4.1: non-ASCII address without SMTPUTF8.
       throw new SmtpError(Code.MAILBOX_NAME_NOT_ALLOWED, Status.NON_ASCII_ADDRESS, "Error: non-ASCII address requires SMTPUTF8");
     }
+    await s.role.checkSender(s, address);
     s.beginTransaction({ from: address, body, smtputf8, declaredSize, recipients: [] });
     s.reply(Code.OK, Status.SENDER_OK, "Ok");
-    return "mail";
+    return "mail" as const;
   },
 };

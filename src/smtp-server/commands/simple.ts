@@ -1,4 +1,4 @@
-/** RSET, NOOP, VRFY, HELP, QUIT (RFC 5321 §4.1.1.5–§4.1.1.10) and AUTH on a listener without it. */
+/** RSET, NOOP, VRFY, HELP, QUIT (RFC 5321 §4.1.1.5–§4.1.1.10). */
 import { Code, Status, SmtpError } from "../../smtp/index.ts";
 import type { SmtpCommand } from "../command.ts";
 import { ANY_COMMAND_STATE } from "../state.ts";
@@ -58,15 +58,5 @@ export const QUIT: SmtpCommand = {
     s.reply(Code.CLOSING, Status.OK, "Bye");
     s.closeAfterReply("quit");
     return "closing";
-  },
-};
-
-export const AUTH: SmtpCommand = {
-  verb: "AUTH",
-  states: ANY_COMMAND_STATE,
-  outOfSequence: noSequenceError,
-  handle() {
-    // Not advertised on the MX: Postfix answers "503 5.5.1 Error: authentication not enabled".
-    throw new SmtpError(Code.BAD_SEQUENCE, Status.INVALID_COMMAND, "Error: authentication not enabled");
   },
 };

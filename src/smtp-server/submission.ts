@@ -1,0 +1,75 @@
+/**
+ * The submission role (RFC 6409, RFC 4954, RFC 8314): users send mail after authenticating over
+ * TLS. The envelope sender must be the account's own address (Postfix's
+ * reject_sender_login_mismatch: 553 5.7.1); hosted recipients are delivered like MX mail, remote
+ * ones go to the outbound queue — both in the same commit, before the 250.
+ */
+import type { Authenticator } from "../auth/index.ts";
+import type { AuditLog, SmtpRecipientRow } from "../audit/index.ts";
+import { lookupRecipient } from "../directory/index.ts";
+import { enqueue, newQueueId } from "../queue/index.ts";
+import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
+import { appendToInboxes, type Store } from "../store/index.ts";
+import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
+
+export class SubmissionRole implements SmtpRole {
+  readonly protocol = "submission";
+  readonly auth: Authenticator;
+  readonly #store: Store;
+  readonly #audit: AuditLog;
+
+  constructor(store: Store, audit: AuditLog, auth: Authenticator) {
+    this.#store = store;
+    this.#audit = audit;
+    this.auth = auth;
+  }
+
+  async checkSender(s: SessionInfo, address: string): Promise<void> {
+    const user = s.authenticated;
+    if (user === null) throw new SmtpError(Code.AUTH_REQUIRED, Status.SECURITY, "Authentication required");
+    if (address.toLowerCase() !== user.address) {
+      throw new SmtpError(Code.MAILBOX_NAME_NOT_ALLOWED, Status.NOT_AUTHORIZED, `<${address}>: Sender address rejected: not owned by user ${user.address}`);
+    }
+  }
+
+  async checkRecipient(_s: SessionInfo, address: string): Promise<Recipient> {
+    const found = await lookupRecipient(this.#store.db, address);
+    if (found.kind === "not-hosted") return { address, domain: domainOf(address), accountId: null };
+    if (found.kind === "unknown-user") {
+      throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown`);
+    }
+    return { address, domain: found.domain.name, accountId: found.accountId };
+  }
+
+  async deliver(s: SessionInfo, tx: MailTransaction, message: Buffer[], size: number): Promise<string> {
+    const local = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
+    const remote = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
+    const blob = await this.#store.blobs.write(message);
+    const now = Date.now();
+    const id = newQueueId();
+    const rows: SmtpRecipientRow[] = tx.recipients.map((r) => ({
+      session_id: s.id,
+      time: now,
+      client_ip: s.conn.remoteAddress,
+      ehlo: s.helo?.name ?? null,
+      tls_version: s.conn.tls?.version ?? null,
+      mail_from: tx.from,
+      rcpt: r.address,
+      domain: r.domain,
+      code: Code.OK,
+      enhanced: Status.OK,
+      text: r.accountId === null ? `queued as ${id}` : `delivered as ${id}`,
+      delivered: r.accountId === null ? 0 : 1,
+    }));
+    const stored = await this.#store.committer.submit(async (trx) => {
+      const st = local.length > 0 ? await appendToInboxes(trx, local, blob, now) : [];
+      if (remote.length > 0) {
+        await enqueue(trx, { id, from: tx.from, recipients: remote, blob: blob.name, size, source: `submission:${s.authenticated?.address ?? "?"}`, now });
+      }
+      await this.#audit.smtpRecipientsIn(trx, rows);
+      return st;
+    }, [blob.dir]);
+    for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
+    return id;
+  }
+}
