@@ -25,11 +25,21 @@ export function runCli(dataDir: string, args: readonly string[], input?: string)
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The listeners `sealpost init` configures (all on port 0 in tests). */
+export interface Ports {
+  mx: number;
+  submission: number;
+  submissions: number;
+  pop3: number;
+  pop3s: number;
+  [name: string]: number;
+}
+
 export interface ServerHandle {
   dataDir: string;
   mxPort: number;
-  /** Every listener's port by name (mx, pop3, pop3s, …), as the server logged them. */
-  ports: Record<string, number>;
+  /** Every listener's port by name, as the server logged them. */
+  ports: Ports;
   proc: ChildProcess;
   log(): string;
   cli(args: readonly string[], input?: string): CliResult;
@@ -87,7 +97,7 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
   let output = "";
   let proc!: ChildProcess;
   let mxPort = 0;
-  let ports: Record<string, number> = {};
+  let ports: Ports = { mx: 0, submission: 0, submissions: 0, pop3: 0, pop3s: 0 };
   const launch = async (): Promise<void> => {
     output = "";
     proc = spawn(NODE, [CLI, "serve", "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
@@ -100,13 +110,13 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
       const check = (): void => {
         if (!/sealpost serving from/.test(output)) return;
-        ports = {};
+        ports = { mx: 0, submission: 0, submissions: 0, pop3: 0, pop3s: 0 };
         for (const m of output.matchAll(/(\w+) listening on [^\s]+:(\d+)/g)) {
           if (m[1] !== undefined && m[2] !== undefined) ports[m[1]] = Number(m[2]);
         }
         clearTimeout(timer);
         proc.stderr?.off("data", check);
-        resolveP(ports.mx ?? 0);
+        resolveP(ports.mx);
       };
       proc.stderr?.on("data", check);
       proc.once("exit", (code) => {

@@ -35,7 +35,9 @@ export class AuditLog {
           cipher: ev.cipher,
           offered_versions: json(ev.hello?.offeredVersions),
           offered_max: ev.hello?.maxVersion ?? null,
-          offered_suites: json(ev.hello?.cipherSuites),
+          // The full suite list matters for refusals (what did the old device offer?); for the
+          // successful majority it would only bloat the table.
+          offered_suites: ev.outcome === "ok" ? null : json(ev.hello?.cipherSuites),
           weak_suites: json(ev.hello?.weakSuites),
           sni: ev.hello?.sni ?? null,
           alpn: json(ev.hello?.alpn),

@@ -57,7 +57,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   for (const [k, v] of computePolicies(config)) policies.set(k, v);
 
   const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config));
-  const store = await openStore(dataDir, { auditFlushMs: config.audit.flush_ms });
+  const store = await openStore(dataDir, { auditFlushMs: config.audit.flush_ms, durability: "async-wal-fsync" });
   const audit = new AuditLog(store.committer);
   const listeners = new Map<string, Listener>();
 

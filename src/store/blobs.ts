@@ -15,21 +15,26 @@ export class BlobStore {
     this.dir = dir;
   }
 
-  /** Writes `parts` to a new blob and fsyncs it; returns its name. The directory is fsynced by `syncDirs`. */
+  /**
+   * Writes `parts` to a new blob and fsyncs it; returns its name ("<bucket>/<random>"). Blobs are
+   * bucketed by the hour they were written in, so a group commit's new files share one directory
+   * and need one directory fsync (`syncDirs`, called by the committer before the index commits).
+   */
   async write(parts: readonly Uint8Array[]): Promise<{ name: string; size: number; dir: string }> {
-    const name = randomBytes(12).toString("hex");
-    const sub = join(this.dir, name.slice(0, 2));
+    const bucket = Math.floor(Date.now() / 3_600_000).toString(16);
+    const sub = join(this.dir, bucket);
     if (!this.#madeDirs.has(sub)) {
       await mkdir(sub, { recursive: true });
       this.#madeDirs.add(sub);
       await syncDir(this.dir);
     }
-    const fh = await open(join(sub, name), "wx", 0o600);
+    const name = `${bucket}/${randomBytes(12).toString("hex")}`;
+    const fh = await open(join(this.dir, name), "wx", 0o600);
     const bytes = parts.length === 1 && parts[0] !== undefined ? parts[0] : Buffer.concat(parts);
     const size = bytes.byteLength;
     try {
       await fh.writeFile(bytes);
-      await fh.sync();
+      await fh.datasync();
     } finally {
       await fh.close();
     }
@@ -42,7 +47,8 @@ export class BlobStore {
   }
 
   path(name: string): string {
-    return join(this.dir, name.slice(0, 2), name);
+    if (!/^[0-9a-f]+\/[0-9a-f]+$/.test(name)) throw new Error("invalid blob name");
+    return join(this.dir, name);
   }
 
   async read(name: string): Promise<Buffer> {

@@ -23,6 +23,8 @@ interface Item {
 export interface CommitterOptions {
   /** fsyncs directories holding new blob files; called before the transaction commits. */
   syncDirs: (dirs: Iterable<string>) => Promise<void>;
+  /** Makes committed transactions durable, when the database does not fsync in COMMIT itself. */
+  syncWal?: () => Promise<void>;
   /** How long audit rows may wait for a batch to ride on. */
   auditFlushMs?: number;
 }
@@ -106,7 +108,9 @@ export class GroupCommitter {
       // One item (or audit row) spoiled the batch: redo each in its own transaction.
       for (const item of batch) {
         try {
-          item.resolve(await this.#db.transaction().execute(item.work));
+          const result = await this.#db.transaction().execute(item.work);
+          await this.#opts.syncWal?.();
+          item.resolve(result);
         } catch (e) {
           item.reject(e);
         }
@@ -118,6 +122,15 @@ export class GroupCommitter {
     }
     this.stats.transactions++;
     this.stats.items += batch.length;
+    if (batch.length > 0 && this.#opts.syncWal !== undefined) {
+      try {
+        await this.#opts.syncWal();
+      } catch (e) {
+        // Committed but not known to be on disk: nothing may be acknowledged.
+        for (const item of batch) item.reject(e);
+        return;
+      }
+    }
     batch.forEach((item, i) => item.resolve(results[i]));
   }
 }

@@ -1,6 +1,7 @@
 /** Opens the data directory's SQLite database, applies migrations, and wires blobs and group commit. */
 import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { Kysely, SqliteDialect } from "kysely";
 import { Migrator } from "kysely/migration";
@@ -22,9 +23,20 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export async function openStore(dataDir: string, opts: { auditFlushMs?: number } = {}): Promise<Store> {
+export interface StoreOptions {
+  auditFlushMs?: number;
+  /**
+   * "async-wal-fsync" (the server): commits use synchronous=NORMAL and the committer fsyncs the
+   * WAL file in the thread pool before acknowledging; "full" (default): SQLite fsyncs in COMMIT.
+   */
+  durability?: "full" | "async-wal-fsync";
+}
+
+export async function openStore(dataDir: string, opts: StoreOptions = {}): Promise<Store> {
   mkdirSync(dataDir, { recursive: true });
-  const sqlite: NodeSqliteDatabase = openSqlite(join(dataDir, "sealpost.db"));
+  const dbPath = join(dataDir, "sealpost.db");
+  const asyncWal = opts.durability === "async-wal-fsync";
+  const sqlite: NodeSqliteDatabase = openSqlite(dbPath, asyncWal ? "NORMAL" : "FULL");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const migrator = new Migrator({ db, provider: migrations });
   const { error } = await migrator.migrateToLatest();
@@ -35,6 +47,7 @@ export async function openStore(dataDir: string, opts: { auditFlushMs?: number }
   const blobs = new BlobStore(join(dataDir, "blobs"));
   const committer = new GroupCommitter(db, {
     syncDirs: (dirs) => blobs.syncDirs(dirs),
+    ...(asyncWal ? { syncWal: () => fsyncFile(`${dbPath}-wal`) } : {}),
     ...(opts.auditFlushMs !== undefined ? { auditFlushMs: opts.auditFlushMs } : {}),
   });
   const events = new MailboxEvents();
@@ -50,4 +63,20 @@ export async function openStore(dataDir: string, opts: { auditFlushMs?: number }
       await db.destroy();
     },
   };
+}
+
+/** fsync in the thread pool. A missing file has nothing unsynced (SQLite removed the WAL after a full checkpoint). */
+async function fsyncFile(path: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, "r");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }

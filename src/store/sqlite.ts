@@ -53,14 +53,16 @@ export class NodeSqliteDatabase implements SqliteDatabase {
 }
 
 /**
- * Opens the database file in WAL mode with `synchronous=FULL`: a commit returns only after the
- * WAL is fsynced, which is what "acknowledged means durable" needs. `busy_timeout` lets the CLI
- * and the server share the file.
+ * Opens the database file in WAL mode. `synchronous` FULL (the CLI, tests) fsyncs the WAL inside
+ * every COMMIT, on the calling thread. The server uses NORMAL — the WAL is written at COMMIT and
+ * synced at checkpoints — and makes each commit durable itself by fsyncing the WAL file off the
+ * event loop before anything is acknowledged (see GroupCommitter), so one slow fsync never stalls
+ * every session. `busy_timeout` lets the CLI and the server share the file.
  */
-export function openSqlite(path: string): NodeSqliteDatabase {
+export function openSqlite(path: string, synchronous: "FULL" | "NORMAL" = "FULL"): NodeSqliteDatabase {
   const raw = new DatabaseSync(path, { timeout: 5000 });
   raw.exec("PRAGMA journal_mode = WAL");
-  raw.exec("PRAGMA synchronous = FULL");
+  raw.exec(`PRAGMA synchronous = ${synchronous}`);
   raw.exec("PRAGMA foreign_keys = ON");
   return new NodeSqliteDatabase(raw);
 }
