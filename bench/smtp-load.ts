@@ -24,6 +24,11 @@ export interface SmtpLoadOptions {
   ehloName: string;
   /** SNI sent in the ClientHello (default: none). */
   servername?: string;
+  /**
+   * Start sessions at this many per second in total (an offered load), each client taking the
+   * next slot when it is free; default: back to back (a closed loop, as fast as the server goes).
+   */
+  ratePerSecond?: number;
   /** Longest a single session may take before it counts as an error (default 30 s). */
   sessionTimeoutMs?: number;
 }
@@ -40,11 +45,18 @@ export interface SmtpLoadResult {
   firstErrors: string[];
   /** CPU (user + system) the load generator's process used, as % of one core over elapsedMs. */
   clientCpuPercent: number;
+  /** Mean ms per step of the acknowledged sessions (connect+220, EHLO, …, body→250). */
+  phaseMs: Record<string, number>;
+  /** Every acknowledged message's latency, sorted (for merging runs; left out of JSON output). */
+  latenciesMs: Float64Array;
   /** What the first successful handshake negotiated, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384 X25519MLKEM768". */
   tls: string | null;
 }
 
 const MAX_ERROR_TEXTS = 8;
+
+/** The steps of a session up to the 250, timed separately (the reply that ends each one). */
+const PHASES = ["connect+220", "EHLO", "STARTTLS", "handshake", "EHLO/TLS", "MAIL", "RCPT", "DATA", "body+250"] as const;
 
 /** A complete (possibly multi-line) SMTP reply: its code and its last line. */
 interface Reply {
@@ -166,10 +178,11 @@ async function session(
   o: SmtpLoadOptions,
   message: Buffer,
   cmds: { ehlo: string; mail: string; rcpt: string },
-  onAck: (latencyMs: number) => void,
+  onAck: (latencyMs: number, marks: number[]) => void,
   onTls: ((s: TLSSocket) => void) | null,
 ): Promise<void> {
   const t0 = performance.now();
+  const marks: number[] = [t0];
   const reader = new ReplyReader();
   const raw = netConnect({ host: o.host, port: o.port, noDelay: true });
   let sock: Socket | TLSSocket = raw;
@@ -181,6 +194,7 @@ async function session(
   }, o.sessionTimeoutMs ?? 30_000);
   const expect = async (code: number, what: string): Promise<void> => {
     const r = await reader.next();
+    marks.push(performance.now());
     if (r.code !== code) throw new ProtocolError(`${what}: expected ${code}, got "${r.text.slice(0, 160)}"`);
   };
   try {
@@ -202,6 +216,7 @@ async function session(
     await new Promise<void>((resolve, reject) => {
       const onErr = (e: Error): void => reject(new Error(`TLS handshake: ${e.message}`));
       secure.once("secureConnect", () => {
+        marks.push(performance.now());
         secure.off("error", onErr);
         resolve();
       });
@@ -218,7 +233,7 @@ async function session(
     await expect(354, "DATA");
     secure.write(message);
     await expect(250, "end of DATA");
-    onAck(performance.now() - t0);
+    onAck(performance.now() - t0, marks);
     secure.write("QUIT\r\n");
     await expect(221, "QUIT");
   } finally {
@@ -249,8 +264,10 @@ export async function runSmtpLoad(o: SmtpLoadOptions): Promise<SmtpLoadResult> {
   const start = performance.now();
   const deadline = start + o.durationMs;
 
-  const onAck = (ms: number): void => {
+  const phaseSums = new Float64Array(PHASES.length);
+  const onAck = (ms: number, marks: number[]): void => {
     latencies.push(ms);
+    for (let i = 0; i < PHASES.length; i++) phaseSums[i] = (phaseSums[i] ?? 0) + ((marks[i + 1] ?? 0) - (marks[i] ?? 0));
   };
   let tls: string | null = null;
   const onTls = (s: TLSSocket): void => {
@@ -258,8 +275,15 @@ export async function runSmtpLoad(o: SmtpLoadOptions): Promise<SmtpLoadResult> {
     const group = e !== null && "name" in e && typeof e.name === "string" ? ` ${e.name}` : "";
     tls = `${s.getProtocol() ?? "?"} ${s.getCipher().standardName}${group}`;
   };
+  let slot = 0;
   const loop = async (): Promise<void> => {
     while (performance.now() < deadline) {
+      if (o.ratePerSecond !== undefined) {
+        const at = start + (slot++ * 1000) / o.ratePerSecond;
+        if (at >= deadline) break;
+        const wait = at - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      }
       try {
         await session(o, message, cmds, onAck, tls === null ? onTls : null);
       } catch (e) {
@@ -286,6 +310,38 @@ export async function runSmtpLoad(o: SmtpLoadOptions): Promise<SmtpLoadResult> {
     maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
     firstErrors,
     clientCpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+    phaseMs: Object.fromEntries(PHASES.map((p, i) => [p, latencies.length > 0 ? (phaseSums[i] ?? 0) / latencies.length : 0])),
+    latenciesMs: sorted,
     tls,
+  };
+}
+
+/** One result for several runs against the same server (e.g. interleaved rounds). */
+export function mergeLoadResults(runs: readonly SmtpLoadResult[]): SmtpLoadResult {
+  const messages = runs.reduce((n, r) => n + r.messages, 0);
+  const elapsedMs = runs.reduce((n, r) => n + r.elapsedMs, 0);
+  const all = new Float64Array(messages);
+  let at = 0;
+  for (const r of runs) {
+    all.set(r.latenciesMs, at);
+    at += r.latenciesMs.length;
+  }
+  all.sort();
+  const phaseMs: Record<string, number> = {};
+  for (const p of PHASES) phaseMs[p] = messages > 0 ? runs.reduce((n, r) => n + (r.phaseMs[p] ?? 0) * r.messages, 0) / messages : 0;
+  return {
+    messages,
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    elapsedMs,
+    perSecond: messages / (elapsedMs / 1000),
+    p50Ms: percentile(all, 50),
+    p90Ms: percentile(all, 90),
+    p99Ms: percentile(all, 99),
+    maxMs: all.length > 0 ? (all[all.length - 1] ?? 0) : 0,
+    firstErrors: runs.flatMap((r) => r.firstErrors).slice(0, MAX_ERROR_TEXTS),
+    clientCpuPercent: elapsedMs > 0 ? runs.reduce((n, r) => n + r.clientCpuPercent * r.elapsedMs, 0) / elapsedMs : 0,
+    phaseMs,
+    latenciesMs: all,
+    tls: runs.find((r) => r.tls !== null)?.tls ?? null,
   };
 }
