@@ -7,6 +7,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../store/index.ts";
 import { deviceHint, isLegacy } from "./device-hint.ts";
+import { parseList } from "./json.ts";
 
 export interface HistoryEntry {
   time: string;
@@ -32,15 +33,6 @@ export interface HistoryEntry {
 const DEVICE_WINDOW_MS = 30 * 86_400_000;
 const CLIENT_PROTOCOLS = ["imap", "pop3", "submission"];
 
-function parseList(v: string | null): string[] {
-  if (v === null) return [];
-  try {
-    const x: unknown = JSON.parse(v);
-    return Array.isArray(x) ? x.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 export async function loginHistory(db: Kysely<Database>, address: string, days: number, now = Date.now()): Promise<{ address: string; since: string; entries: HistoryEntry[] } | undefined> {
   const account = await db.selectFrom("accounts").select(["id", "address"]).where("address", "=", address.toLowerCase()).executeTakeFirst();

@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../store/index.ts";
+import { parseList } from "./json.ts";
 
 export interface TlsReport {
   since: string;
@@ -36,15 +37,6 @@ export interface TlsReport {
 
 const HANDSHAKE_LIST_LIMIT = 1000;
 
-function parseList(v: string | null): string[] {
-  if (v === null) return [];
-  try {
-    const parsed: unknown = JSON.parse(v);
-    return Array.isArray(parsed) ? parsed.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 export async function tlsReport(db: Kysely<Database>, days: number, now = Date.now()): Promise<TlsReport> {
   const since = now - days * 86_400_000;

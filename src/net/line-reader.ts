@@ -60,3 +60,9 @@ export class LineReader {
     return { kind: "line", line: buf.toString("utf8", start, end) };
   }
 }
+
+/** "VERB rest of line" → the upper-cased verb and the rest (commands in SMTP, POP3). */
+export function splitVerb(line: string): { verb: string; arg: string } {
+  const sp = line.indexOf(" ");
+  return { verb: (sp < 0 ? line : line.slice(0, sp)).toUpperCase(), arg: sp < 0 ? "" : line.slice(sp + 1) };
+}

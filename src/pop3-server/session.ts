@@ -3,7 +3,7 @@
  * to handlers that declare their states, and the one place where errors become "-ERR" replies.
  */
 import type { Authenticator } from "../auth/index.ts";
-import { LineReader, LineSession, type LineEvent } from "../net/index.ts";
+import { LineReader, LineSession, splitVerb, type LineEvent } from "../net/index.ts";
 import { expungeMessages, inboxSnapshot, type Store } from "../store/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { Pop3Api, Pop3Command, State } from "./command.ts";
@@ -130,9 +130,7 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
   }
 
   async #dispatch(line: string): Promise<void> {
-    const sp = line.indexOf(" ");
-    const verb = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
-    const rawArg = sp < 0 ? "" : line.slice(sp + 1);
+    const { verb, arg: rawArg } = splitVerb(line);
     const cmd: Pop3Command | undefined = COMMANDS.get(verb);
     if (cmd === undefined) throw new Pop3Error(`Unknown command: ${verb.replace(/[^\x21-\x7e]/g, "?").slice(0, 20)}`);
     if (!cmd.states.includes(this.#state)) throw new Pop3Error(`${verb} is not allowed in the ${this.#state.toUpperCase()} state.`);

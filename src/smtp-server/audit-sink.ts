@@ -1,6 +1,33 @@
 /** Connects SMTP sessions to the audit log: one row per session, one per recipient outcome. */
-import type { AuditLog } from "../audit/index.ts";
-import type { SmtpAuditSink } from "./types.ts";
+import type { AuditLog, SmtpRecipientRow } from "../audit/index.ts";
+import { Code, Status } from "../smtp/index.ts";
+import type { MailTransaction, Recipient, SessionInfo, SmtpAuditSink } from "./types.ts";
+
+/** The accepted recipients' rows, written in the same commit as the message they describe. */
+export function acceptedRecipientRows(
+  s: SessionInfo,
+  tx: MailTransaction,
+  now: number,
+  outcome: (r: Recipient) => { text: string; delivered: boolean },
+): SmtpRecipientRow[] {
+  return tx.recipients.map((r) => {
+    const o = outcome(r);
+    return {
+      session_id: s.id,
+      time: now,
+      client_ip: s.conn.remoteAddress,
+      ehlo: s.helo?.name ?? null,
+      tls_version: s.conn.tls?.version ?? null,
+      mail_from: tx.from,
+      rcpt: r.address,
+      domain: r.domain,
+      code: Code.OK,
+      enhanced: Status.OK,
+      text: o.text,
+      delivered: o.delivered ? 1 : 0,
+    };
+  });
+}
 
 export function smtpAuditSink(audit: AuditLog): SmtpAuditSink {
   return {

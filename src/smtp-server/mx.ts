@@ -5,7 +5,8 @@
 import { lookupRecipient } from "../directory/index.ts";
 import { Code, Status, SmtpError } from "../smtp/index.ts";
 import { appendToInboxes, type Store } from "../store/index.ts";
-import type { AuditLog, SmtpRecipientRow } from "../audit/index.ts";
+import type { AuditLog } from "../audit/index.ts";
+import { acceptedRecipientRows } from "./audit-sink.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
 
 export class MxRole implements SmtpRole {
@@ -50,20 +51,7 @@ export class MxRole implements SmtpRole {
     const blob = await this.#store.blobs.write(message);
     const now = Date.now();
     const id = `${s.id}${s.messages > 0 ? `.${s.messages}` : ""}`;
-    const rows: SmtpRecipientRow[] = tx.recipients.map((r) => ({
-      session_id: s.id,
-      time: now,
-      client_ip: s.conn.remoteAddress,
-      ehlo: s.helo?.name ?? null,
-      tls_version: s.conn.tls?.version ?? null,
-      mail_from: tx.from,
-      rcpt: r.address,
-      domain: r.domain,
-      code: Code.OK,
-      enhanced: Status.OK,
-      text: `Ok: queued as ${id}`,
-      delivered: 1,
-    }));
+    const rows = acceptedRecipientRows(s, tx, now, () => ({ text: `Ok: queued as ${id}`, delivered: true }));
     const stored = await this.#store.committer.submit(async (trx) => {
       const s = await appendToInboxes(trx, accounts, blob, now);
       await this.#audit.smtpRecipientsIn(trx, rows);

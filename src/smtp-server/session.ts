@@ -4,7 +4,7 @@
  * PIPELINING (RFC 2920), back-pressure, timers and draining come from the shared LineSession.
  */
 import { randomBytes } from "node:crypto";
-import { LineSession } from "../net/index.ts";
+import { LineSession, splitVerb } from "../net/index.ts";
 import { Code, Status, SmtpError, SmtpReader, formatReply, type ReaderEvent } from "../smtp/index.ts";
 import type { AuthContext } from "../auth/index.ts";
 import type { Connection } from "../tls/index.ts";
@@ -185,9 +185,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   }
 
   async #dispatch(line: string): Promise<void> {
-    const sp = line.indexOf(" ");
-    const verb = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
-    const arg = sp < 0 ? "" : line.slice(sp + 1);
+    const { verb, arg } = splitVerb(line);
     const cmd: SmtpCommand | undefined = COMMANDS.get(verb);
     if (cmd === undefined) {
       if (FORBIDDEN_VERBS.has(verb)) {

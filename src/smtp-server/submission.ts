@@ -5,7 +5,8 @@
  * ones go to the outbound queue — both in the same commit, before the 250.
  */
 import type { Authenticator } from "../auth/index.ts";
-import type { AuditLog, SmtpRecipientRow } from "../audit/index.ts";
+import type { AuditLog } from "../audit/index.ts";
+import { acceptedRecipientRows } from "./audit-sink.ts";
 import { lookupRecipient } from "../directory/index.ts";
 import { enqueue, newQueueId } from "../queue/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
@@ -47,20 +48,9 @@ export class SubmissionRole implements SmtpRole {
     const blob = await this.#store.blobs.write(message);
     const now = Date.now();
     const id = newQueueId();
-    const rows: SmtpRecipientRow[] = tx.recipients.map((r) => ({
-      session_id: s.id,
-      time: now,
-      client_ip: s.conn.remoteAddress,
-      ehlo: s.helo?.name ?? null,
-      tls_version: s.conn.tls?.version ?? null,
-      mail_from: tx.from,
-      rcpt: r.address,
-      domain: r.domain,
-      code: Code.OK,
-      enhanced: Status.OK,
-      text: r.accountId === null ? `queued as ${id}` : `delivered as ${id}`,
-      delivered: r.accountId === null ? 0 : 1,
-    }));
+    const rows = acceptedRecipientRows(s, tx, now, (r) =>
+      r.accountId === null ? { text: `queued as ${id}`, delivered: false } : { text: `delivered as ${id}`, delivered: true },
+    );
     const stored = await this.#store.committer.submit(async (trx) => {
       const st = local.length > 0 ? await appendToInboxes(trx, local, blob, now) : [];
       if (remote.length > 0) {

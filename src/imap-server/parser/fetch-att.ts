@@ -8,6 +8,7 @@
  */
 import type { ArgParser } from "./parse.ts";
 import { ImapParseError } from "./errors.ts";
+import { formatAstring } from "./format.ts";
 
 export type SectionText = "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME";
 
@@ -21,7 +22,7 @@ export interface Section {
 }
 
 /** `<origin.length>`; the response names only the origin (RFC 9051 §7.5.2). */
-export interface Partial {
+export interface FetchPartial {
   offset: number;
   length: number;
 }
@@ -33,9 +34,9 @@ export type SimpleFetchAtt =
 export type FetchAtt =
   | { type: SimpleFetchAtt }
   /** BODY[...] and BODY.PEEK[...]; without peek it sets \Seen. */
-  | { type: "BODY[]"; peek: boolean; section: Section; partial: Partial | null }
+  | { type: "BODY[]"; peek: boolean; section: Section; partial: FetchPartial | null }
   /** BINARY[...] and BINARY.PEEK[...] (RFC 3516): the part with its transfer encoding undone. */
-  | { type: "BINARY[]"; peek: boolean; part: number[]; partial: Partial | null }
+  | { type: "BINARY[]"; peek: boolean; part: number[]; partial: FetchPartial | null }
   | { type: "BINARY.SIZE"; part: number[] };
 
 export interface FetchItems {
@@ -67,10 +68,9 @@ function readPart(p: ArgParser): number[] {
     if (part.length >= MAX_PARTS) fail("Section part nested too deeply");
     part.push(p.nzNumber());
     if (!p.accept(".")) break;
-    if (!(p.peek() >= 0x30 && p.peek() <= 0x39)) {
-      if (p.peek() < 0x41) fail("Invalid section");
-      return part; // "." section-text follows
-    }
+    const b = p.peek() | 0x20;
+    if (b >= 0x61 && b <= 0x7a) return part; // "." section-text follows
+    if (!(p.peek() >= 0x30 && p.peek() <= 0x39)) fail("Invalid section");
   }
   return part;
 }
@@ -114,13 +114,12 @@ function readSection(p: ArgParser): Section {
 function readBinarySection(p: ArgParser): number[] {
   p.expect("[");
   const part = readPart(p);
-  if (p.peekIs(".")) fail("Invalid section");
   p.expect("]");
   return part;
 }
 
 /** partial = "<" number64 "." nz-number64 ">" */
-function readPartial(p: ArgParser): Partial | null {
+function readPartial(p: ArgParser): FetchPartial | null {
   if (!p.accept("<")) return null;
   const offset = p.number(MAX_OFFSET);
   p.expect(".");
@@ -170,13 +169,13 @@ function formatPart(part: readonly number[]): string {
   return part.join(".");
 }
 
-/** The section-spec text, e.g. `1.2.HEADER.FIELDS (From To)` (field names echoed as sent). */
+/** The section-spec text, e.g. `1.2.HEADER.FIELDS (From To)` (field names echoed as sent, quoted if needed). */
 export function formatSection(section: Section): string {
   const parts: string[] = [];
   if (section.part.length > 0) parts.push(formatPart(section.part));
   if (section.text !== null) parts.push(section.text);
   let spec = parts.join(".");
-  if (section.fields.length > 0) spec += ` (${section.fields.join(" ")})`;
+  if (section.fields.length > 0) spec += ` (${section.fields.map((f) => formatAstring(f)).join(" ")})`;
   return spec;
 }
 

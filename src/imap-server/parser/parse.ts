@@ -30,18 +30,8 @@ export type ImapValue =
   | { type: "nil" }
   | { type: "list"; items: ImapValue[] };
 
-export interface ParsedCommand {
-  tag: string;
-  /** Upper-cased command name; after "UID", the name that follows it. */
-  name: string;
-  /** RFC 9051 §6.4.9: the command was prefixed with UID. */
-  uid: boolean;
-  /** The cursor, positioned after the command name. */
-  args: ArgParser;
-}
-
 const MAX_UINT32 = 4294967295;
-const SYSTEM_FLAGS = new Map(["\\ANSWERED", "\\FLAGGED", "\\DELETED", "\\SEEN", "\\DRAFT"].map((f) => [f, f[0] + f[1] + f.slice(2).toLowerCase()]));
+const SYSTEM_FLAGS = new Map(["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"].map((f) => [f.toUpperCase(), f]));
 
 function fail(message: string): never {
   throw new ImapParseError(message);
@@ -388,30 +378,4 @@ export class ArgParser {
 function decode(buf: Buffer): string {
   if (!isUtf8(buf)) fail("String is not valid UTF-8");
   return buf.toString("utf8");
-}
-
-/**
- * Reads `tag SP command` (and `UID SP command`). Errors carry the tag when it was readable, so the
- * session answers `tag BAD ...`, or `* BAD ...` when `tag` is null.
- */
-export function parseCommand(input: CommandInput | string | Buffer, opts: ParserOptions = {}): ParsedCommand {
-  const args = new ArgParser(input, opts);
-  let tag: string | null = null;
-  try {
-    if (args.atEnd()) fail("Empty command line");
-    tag = args.tag();
-    if (args.atEnd()) fail("Missing command");
-    args.sp();
-    let name = args.keyword("command name");
-    let uid = false;
-    if (name === "UID") {
-      args.sp();
-      name = args.keyword("command name");
-      uid = true;
-    }
-    return { tag, name, uid, args };
-  } catch (err) {
-    if (err instanceof ImapParseError) err.tag = tag;
-    throw err;
-  }
 }

@@ -123,6 +123,14 @@ export function findAnnouncement(buf: Buffer, end: number): Announcement | null 
   return { start: binary ? i - 1 : i, size, synchronizing, binary };
 }
 
+/** The tag of a line whose start is `a` then `b`, if a SP ends it within the first 256 bytes. */
+function headTag(a: Buffer, b: Buffer): string | null {
+  const first = a.subarray(0, 256);
+  const head = first.length < 256 ? Buffer.concat([first, b.subarray(0, 256 - first.length)]) : first;
+  const tag = extractTag(head);
+  return tag !== null && tag.length < head.length ? tag : null;
+}
+
 export class ImapReader {
   readonly maxLine: number;
   readonly maxLiteral: number;
@@ -263,8 +271,8 @@ export class ImapReader {
       this.#keepTail(chunk, start, end);
     } else if (this.#text + this.#line.length + (end - start) + 1 > this.maxLine) {
       // Over the limit: answer now, keep only a tail to see whether a literal follows the line.
-      const tag = this.#segments.length > 0 ? this.#tag : extractTag(this.#line.view());
       const line = this.#line.view();
+      const tag = this.#segments.length > 0 ? this.#tag : headTag(line, chunk.subarray(start, end));
       this.#keepTail(line, 0, line.length);
       this.#keepTail(chunk, start, end);
       if (this.mode === "line") {

@@ -6,8 +6,8 @@
  * search-program = ["CHARSET" SP charset SP] search-key *(SP search-key)
  *
  * The prefix syntax (NOT x, OR x y, parenthesised groups) is read with an explicit stack, not
- * recursion. The AST is simplified as it is built (OR and AND flattened, NOT NOT dropped,
- * one-key groups unwrapped) and its depth is then limited to the parser's maxDepth, so code
+ * recursion. The AST is simplified as it is built (OR and AND flattened — operand order is not
+ * kept —, NOT NOT dropped, one-key groups unwrapped) and its depth is then limited to the parser's maxDepth, so code
  * evaluating it recursively is safe.
  */
 import { isUtf8 } from "node:buffer";
@@ -116,13 +116,39 @@ function leafKey(p: ArgParser, name: string): SearchKey {
   }
 }
 
-function orKey(a: SearchKey, b: SearchKey): SearchKey {
-  return { type: "or", keys: [...(a.type === "or" ? a.keys : [a]), ...(b.type === "or" ? b.keys : [b])] };
+/**
+ * OR and AND are flattened in place, the larger operand list absorbing the smaller, so long
+ * chains cost O(n log n), not O(n²). Operand order is therefore not kept (both commute); the
+ * nodes are fresh from this parse, so mutating them is safe.
+ */
+function absorb(into: SearchKey[], from: readonly SearchKey[]): void {
+  for (const k of from) into.push(k);
 }
 
-function andKey(keys: SearchKey[]): SearchKey {
-  const flat = keys.flatMap((k) => (k.type === "and" ? k.keys : [k]));
-  return flat.length === 1 && flat[0] !== undefined ? flat[0] : { type: "and", keys: flat };
+function orKey(a: SearchKey, b: SearchKey): SearchKey {
+  const aKeys = a.type === "or" ? a.keys : [a];
+  const bKeys = b.type === "or" ? b.keys : [b];
+  if (a.type === "or" && aKeys.length >= bKeys.length) {
+    absorb(a.keys, bKeys);
+    return a;
+  }
+  if (b.type === "or") {
+    absorb(b.keys, aKeys);
+    return b;
+  }
+  return { type: "or", keys: [a, b] };
+}
+
+function andKey(keys: readonly SearchKey[]): SearchKey {
+  let base: SearchKey | null = null;
+  for (const k of keys) if (k.type === "and" && (base?.type !== "and" || k.keys.length > base.keys.length)) base = k;
+  const out = base?.type === "and" ? base.keys : [];
+  for (const k of keys) {
+    if (k === base) continue;
+    if (k.type === "and") absorb(out, k.keys);
+    else out.push(k);
+  }
+  return out.length === 1 && out[0] !== undefined ? out[0] : { type: "and", keys: out };
 }
 
 function notKey(k: SearchKey): SearchKey {
