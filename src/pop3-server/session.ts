@@ -114,15 +114,17 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
   // ---- dispatch ---------------------------------------------------------------------------
   protected async handleEvent(ev: LineEvent): Promise<void> {
     try {
-      if (ev.kind === "line-too-long") throw new Pop3Error("Line too long.");
       const sasl = this.#sasl;
       if (this.#state === "sasl" && sasl !== null) {
+        // RFC 5034 §4: any -ERR ends the exchange, so the state goes back first.
         this.#sasl = null;
         this.#transition("authorization");
+        if (ev.kind === "line-too-long") throw new Pop3Error("Line too long.");
         const next = await sasl(ev.line);
         if (next !== undefined) this.#transition(next);
         return;
       }
+      if (ev.kind === "line-too-long") throw new Pop3Error("Line too long.");
       await this.#dispatch(ev.line);
     } catch (e) {
       this.#fail(e);

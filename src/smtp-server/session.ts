@@ -166,17 +166,19 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
         this.#messages++;
         return;
       }
-      if (ev.kind === "line-too-long") {
-        // RFC 5321 §4.5.3.1.4 / §4.2.2: 500 for a line too long.
-        throw new SmtpError(Code.SYNTAX_ERROR, Status.SYNTAX_ERROR, "Error: line too long");
-      }
       const sasl = this.#sasl;
       if (this.#state === "auth" && sasl !== null) {
+        // RFC 4954 §4: an error reply ends the exchange, so the state goes back first.
         this.#sasl = null;
         this.#transition("ready");
+        if (ev.kind === "line-too-long") throw new SmtpError(Code.SYNTAX_ERROR, Status.SYNTAX_ERROR, "Error: line too long");
         const next = await sasl(ev.line);
         if (next !== undefined) this.#transition(next);
         return;
+      }
+      if (ev.kind === "line-too-long") {
+        // RFC 5321 §4.5.3.1.4 / §4.2.2: 500 for a line too long.
+        throw new SmtpError(Code.SYNTAX_ERROR, Status.SYNTAX_ERROR, "Error: line too long");
       }
       await this.#dispatch(ev.line);
     } catch (e) {

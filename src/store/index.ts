@@ -17,3 +17,12 @@ export {
   type StoredMessage,
   type MessageRow,
 } from "./mailstore.ts";
+export {
+  getMailbox,
+  getMailboxById,
+  listMailboxes,
+  messageStates,
+  canonicalMailboxName,
+  type MailboxRow,
+  type MessageState,
+} from "./mailboxes.ts";

@@ -1,0 +1,69 @@
+/**
+ * Mailbox reads the IMAP server needs (RFC 9051 §2.3): a mailbox by name, the list, and the
+ * per-message state (UID, flags, modification sequence) a selected mailbox is built from.
+ */
+import type { Kysely } from "kysely";
+import type { Database } from "./schema.ts";
+
+export interface MailboxRow {
+  id: number;
+  accountId: number;
+  name: string;
+  specialUse: string | null;
+  subscribed: boolean;
+  uidvalidity: number;
+  uidnext: number;
+  highestModseq: number;
+}
+
+export interface MessageState {
+  uid: number;
+  /** Space-separated flags, as stored. */
+  flags: string;
+  modseq: number;
+}
+
+function toMailbox(r: { id: number; account_id: number; name: string; special_use: string | null; subscribed: number; uidvalidity: number; uidnext: number; highest_modseq: number }): MailboxRow {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    name: r.name,
+    specialUse: r.special_use,
+    subscribed: r.subscribed === 1,
+    uidvalidity: r.uidvalidity,
+    uidnext: r.uidnext,
+    highestModseq: r.highest_modseq,
+  };
+}
+
+const COLUMNS = ["id", "account_id", "name", "special_use", "subscribed", "uidvalidity", "uidnext", "highest_modseq"] as const;
+
+/** RFC 9051 §5.1: INBOX is case-insensitive; every other name is exact. */
+export function canonicalMailboxName(name: string): string {
+  return name.toUpperCase() === "INBOX" ? "INBOX" : name;
+}
+
+export async function getMailbox(db: Kysely<Database>, accountId: number, name: string): Promise<MailboxRow | undefined> {
+  const row = await db
+    .selectFrom("mailboxes")
+    .select(COLUMNS)
+    .where("account_id", "=", accountId)
+    .where("name", "=", canonicalMailboxName(name))
+    .executeTakeFirst();
+  return row === undefined ? undefined : toMailbox(row);
+}
+
+export async function getMailboxById(db: Kysely<Database>, id: number): Promise<MailboxRow | undefined> {
+  const row = await db.selectFrom("mailboxes").select(COLUMNS).where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : toMailbox(row);
+}
+
+export async function listMailboxes(db: Kysely<Database>, accountId: number): Promise<MailboxRow[]> {
+  const rows = await db.selectFrom("mailboxes").select(COLUMNS).where("account_id", "=", accountId).orderBy("name").execute();
+  return rows.map(toMailbox);
+}
+
+/** Every message's UID, flags and modification sequence, in UID order: a selected mailbox's state. */
+export async function messageStates(db: Kysely<Database>, mailboxId: number): Promise<MessageState[]> {
+  return db.selectFrom("messages").select(["uid", "flags", "modseq"]).where("mailbox_id", "=", mailboxId).orderBy("uid").execute();
+}
