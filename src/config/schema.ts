@@ -74,6 +74,8 @@ export const SCHEMA: Record<string, Field> = {
       mx: listener(25, "Inbound SMTP for hosted domains (RFC 5321), STARTTLS offered (RFC 3207)."),
       submission: listener(587, "Submission with STARTTLS (RFC 6409); AUTH only after TLS (RFC 4954, RFC 8314)."),
       submissions: listener(465, "Submission over implicit TLS (RFC 8314 §3.3)."),
+      imap: listener(143, "IMAP with STARTTLS (RFC 9051); logins only after TLS."),
+      imaps: listener(993, "IMAP over implicit TLS (RFC 8314)."),
       pop3: listener(110, "POP3 with STLS (RFC 1939, RFC 2595); logins only after TLS."),
       pop3s: listener(995, "POP3 over implicit TLS (RFC 8314)."),
     },
@@ -90,6 +92,16 @@ export const SCHEMA: Record<string, Field> = {
       data_timeout: { kind: "int", default: 180, min: 1, max: 3600, description: "Seconds to wait for more DATA (RFC 5321 §4.5.3.2.5: 3 minutes)." },
       tls_handshake_timeout: { kind: "int", default: 30, min: 1, max: 600, description: "Seconds a client may take for the TLS handshake." },
       max_errors: { kind: "int", default: 20, min: 1, max: 1000, description: "Errors in one session before 421 and close (Postfix's smtpd_hard_error_limit)." },
+    },
+  },
+  imap: {
+    kind: "table",
+    description: "IMAP server limits.",
+    fields: {
+      idle_timeout: { kind: "int", default: 1800, min: 1, max: 86_400, description: "Seconds a logged-in client may stay silent (RFC 9051 §5.4: at least 30 minutes)." },
+      login_timeout: { kind: "int", default: 60, min: 1, max: 3600, description: "Seconds a client may take to log in." },
+      max_literal: { kind: "int", default: 52_428_800, min: 1024, max: 2_147_483_647, description: "Largest literal (e.g. an APPENDed message) in bytes." },
+      max_bad_commands: { kind: "int", default: 20, min: 1, max: 1000, description: "Invalid commands in one session before the server disconnects." },
     },
   },
   pop3: {
@@ -136,7 +148,7 @@ export interface Config {
     ciphersuites: string;
     certificates: Array<{ cert: string; key: string }>;
   };
-  listeners: { mx: ListenerConfig; submission: ListenerConfig; submissions: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig };
+  listeners: { mx: ListenerConfig; submission: ListenerConfig; submissions: ListenerConfig; imap: ListenerConfig; imaps: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig };
   smtp: {
     max_message_size: number;
     max_recipients: number;
@@ -147,10 +159,11 @@ export interface Config {
     tls_handshake_timeout: number;
     max_errors: number;
   };
+  imap: { idle_timeout: number; login_timeout: number; max_literal: number; max_bad_commands: number };
   pop3: { idle_timeout: number; max_bad_commands: number };
   auth: { failure_delay_ms: number; max_failures_per_ip: number; max_failures_per_user: number; failure_window: number };
   audit: { flush_ms: number };
 }
 
 /** The standard ports, for `--port-base N` (N + P). */
-export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, pop3: 110, pop3s: 995 } as const;
+export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995 } as const;

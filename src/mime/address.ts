@@ -17,6 +17,8 @@ export interface ImapAddress {
 /** Placeholders for a missing mailbox or domain, as Dovecot reports them (a null host would read as a group). */
 export const MISSING_MAILBOX = "MISSING_MAILBOX";
 export const MISSING_DOMAIN = "MISSING_DOMAIN";
+/** The adl Dovecot reports for an obsolete route without its closing ":". */
+export const INVALID_ROUTE = "INVALID_ROUTE";
 
 type Token =
   | { kind: "word"; text: string; quoted: boolean; spaceBefore: boolean }
@@ -148,7 +150,7 @@ class Parser {
   }
 
   private parseGroup(name: string): void {
-    this.out.push({ name: null, adl: null, mailbox: name, host: null });
+    this.out.push({ name: null, adl: null, mailbox: name === "" ? MISSING_MAILBOX : name, host: null });
     for (;;) {
       const t = this.peek();
       if (t === undefined) break;
@@ -170,14 +172,18 @@ class Parser {
     let adl: string | null = null;
     if (this.isSpecial(this.peek(), "@")) {
       let route = "";
+      let closed = false;
       for (;;) {
         const t = this.peek();
         if (t === undefined || this.isSpecial(t, ">", ";")) break;
         this.pos++;
-        if (this.isSpecial(t, ":")) break;
+        if (this.isSpecial(t, ":")) {
+          closed = true;
+          break;
+        }
         if (t.kind !== "comment") route += t.text;
       }
-      adl = route === "" ? null : route;
+      adl = closed ? route : INVALID_ROUTE;
     }
     const local: Token[] = [];
     let domain: string | null = null;
@@ -195,13 +201,7 @@ class Parser {
     }
     // Anything after ">" up to the next "," (comments, garbage) is ignored.
     while (this.peek() !== undefined && !this.isSpecial(this.peek(), ",", ";")) this.pos++;
-    const mailbox = joinWords(local, false);
-    if (mailbox === "" && domain === null && adl === null) {
-      // "<>": the null address.
-      this.push(name, null, "", "", null);
-      return;
-    }
-    this.push(name, adl, mailbox, domain, null);
+    this.push(name, adl, joinWords(local, false), domain, null);
   }
 
   /** domain = dot-atom / domain-literal / obs-domain, read up to a delimiter. */
@@ -232,8 +232,8 @@ class Parser {
     this.out.push({
       name: name ?? comment,
       adl,
-      mailbox: mailbox === "" && host !== "" ? MISSING_MAILBOX : mailbox,
-      host: host === null || (host === "" && mailbox !== "") ? MISSING_DOMAIN : host,
+      mailbox: mailbox === "" ? MISSING_MAILBOX : mailbox,
+      host: host === null || host === "" ? MISSING_DOMAIN : host,
     });
   }
 }

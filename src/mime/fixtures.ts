@@ -272,6 +272,59 @@ export const quirks = msg([
   "--b \"q\"--",
 ]);
 
+/** A forwarded message that is not multipart, next to a text part whose charset parameter is not first. */
+export const forward = msg([
+  "From: fwd@example.org",
+  "To: \"\" <empty-name@example.org>, <>, plain@example.org (Plain Person), Name <@nodomain>, bare",
+  "Cc: \"Smith, John\" <john@example.org>, John Q Smith <jqs@[192.0.2.1]>",
+  "Subject:",
+  "Date:",
+  "MIME-Version: 1.0",
+  "Content-Type: multipart/mixed; boundary=fw",
+  "",
+  "--fw",
+  "Content-Type: text/html; name=page.html",
+  "Content-Type: text/plain",
+  "",
+  "<p>hi</p>",
+  "--fw",
+  "Content-Type: message/rfc822",
+  "",
+  "From: orig@example.org",
+  "Subject: original",
+  "",
+  "original body",
+  "two lines",
+  "",
+  "--fw",
+  "Content-Type: text",
+  "",
+  "invalid type",
+  "--fw--",
+  "",
+]);
+
+/** A message whose own type is message/rfc822. */
+export const wrapped = msg([
+  "From: wrapper@example.org",
+  "Subject: wrapper",
+  "MIME-Version: 1.0",
+  "Content-Type: message/rfc822",
+  "",
+  "From: inner@example.org",
+  "Subject: inner",
+  "Content-Type: multipart/alternative; boundary=w",
+  "",
+  "--w",
+  "",
+  "alt one",
+  "--w",
+  "",
+  "alt two",
+  "--w--",
+  "",
+]);
+
 /** Every fixture by name, for the tests and the reference capture. */
 export const fixtures = {
   plain,
@@ -286,4 +339,6 @@ export const fixtures = {
   noBoundary,
   unterminated,
   quirks,
+  forward,
+  wrapped,
 };

@@ -10,7 +10,7 @@ export interface HeaderField {
   name: string;
   /** The field body as written after the colon: folding (CRLF + WSP) preserved, final line break excluded. */
   rawValue: string;
-  /** The field body unfolded (RFC 5322 §2.2.3): leading blanks of the first line and trailing blanks removed. */
+  /** The field body unfolded (RFC 5322 §2.2.3), blanks after the colon and at the end removed (as Dovecot). */
   value: string;
   /** Absolute byte offset of the first byte of the field name. */
   start: number;
@@ -44,10 +44,13 @@ export function decodeHeaderText(bytes: Buffer): string {
 
 /** Unfolds a raw field body per RFC 5322 §2.2.3 and trims it the way IMAP servers report it. */
 export function unfold(rawValue: string): string {
-  return rawValue
-    .replace(/^[ \t]+/, "")
-    .replace(/[\r\n]+/g, "")
-    .replace(/[ \t]+$/, "");
+  // Blanks after the colon go; those of a continuation line stay ("Message-ID:\r\n   <x>" is "   <x>").
+  let a = 0;
+  while (a < rawValue.length && (rawValue[a] === " " || rawValue[a] === "\t")) a++;
+  const s = rawValue.slice(a).replace(/[\r\n]+/g, "");
+  let b = s.length;
+  while (b > 0 && (s[b - 1] === " " || s[b - 1] === "\t")) b--; // not /[ \t]+$/: quadratic on long blank runs
+  return s.slice(0, b);
 }
 
 /**
@@ -61,6 +64,7 @@ export function scanHeader(
   end: number,
   onField: (fieldStart: number, colon: number, fieldEnd: number) => void,
 ): { headerEnd: number; bodyStart: number } {
+  raw = raw.subarray(0, end); // so that searches stop at `end`
   let pos = start;
   let fieldStart = -1;
   let colon = -1;
@@ -83,8 +87,9 @@ export function scanHeader(
     } else {
       flush(pos);
       fieldStart = pos;
-      const c = raw.indexOf(COLON, pos);
-      colon = c >= 0 && c < nl ? c : -1;
+      let c = pos; // search this line only: indexOf would run on to the end of the buffer
+      while (c < nl && raw[c] !== COLON) c++;
+      colon = c < nl ? c : -1;
     }
     pos = lineEnd;
   }

@@ -5,18 +5,18 @@
  * content: write them with Buffer.from(s, "utf8").
  */
 
-/** True when `s` can be sent as a quoted string: printable US-ASCII only (quoted-specials get escaped). */
+/** True when `s` can be sent as a quoted string: US-ASCII TEXT-CHARs only (RFC 9051 §9), no CR or LF. */
 function quotable(s: string): boolean {
-  return /^[\x20-\x7e]*$/.test(s);
+  return /^[\x01-\x09\x0b\x0c\x0e-\x7f]*$/.test(s);
 }
 
 /**
- * Formats a string as an IMAP quoted string when that is safe, otherwise as a literal `{n}\r\n...`
- * (CR, LF, control or 8-bit characters). NUL bytes, which no IMAP string may carry, are removed.
+ * Formats a string as an IMAP quoted string when that is safe (quoted-specials escaped), otherwise as a
+ * literal `{n}\r\n...` (CR, LF or 8-bit characters). NUL, which no IMAP string may carry, is removed.
  */
 export function imapString(s: string): string {
-  if (quotable(s)) return '"' + s.replace(/[\\"]/g, "\\$&") + '"';
-  const clean = s.replace(/\0/g, "");
+  const clean = s.includes("\0") ? s.replace(/\0/g, "") : s;
+  if (quotable(clean)) return '"' + clean.replace(/[\\"]/g, "\\$&") + '"';
   return `{${Buffer.byteLength(clean, "utf8")}}\r\n${clean}`;
 }
 

@@ -28,6 +28,7 @@ export {
   parseSection,
   resolvePart,
   extractSection,
+  extractBinary,
   headerFields,
   applyPartial,
   type SectionSpec,

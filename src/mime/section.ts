@@ -5,6 +5,7 @@
  * message/rfc822 part; MIME to a numbered part.
  */
 import { scanHeader } from "./header.ts";
+import { decodeBinary } from "./transfer.ts";
 import { isMultipart, type MimePart } from "./tree.ts";
 
 export type SectionText = "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME";
@@ -53,10 +54,12 @@ export function parseSection(text: string): SectionSpec | null {
 
 /**
  * Resolves part numbers to a part: for each number, a multipart (or a message/rfc822 part's embedded
- * multipart) gives its child; any other part gives itself for 1. Returns null for a missing part.
+ * multipart) gives its child; a non-multipart message, embedded message or leaf part gives itself for 1,
+ * once (so "1.1" of a single-part message does not exist, as with Dovecot). Null for a missing part.
  */
 export function resolvePart(root: MimePart, numbers: readonly number[]): MimePart | null {
   let node = root;
+  let selfStep = false; // the previous number selected a part as its own part 1
   for (let i = 0; i < numbers.length; i++) {
     const n = numbers[i] ?? 0;
     const base = i > 0 && node.message !== undefined ? node.message : node;
@@ -64,8 +67,10 @@ export function resolvePart(root: MimePart, numbers: readonly number[]): MimePar
       const child = base.children[n - 1];
       if (child === undefined) return null;
       node = child;
-    } else if (n === 1) {
+      selfStep = false;
+    } else if (n === 1 && !(selfStep && base === node)) {
       node = base;
+      selfStep = true;
     } else {
       return null;
     }
@@ -128,4 +133,15 @@ export function applyPartial(buf: Buffer, offset: number, length?: number): Buff
   const start = Math.min(Math.max(offset, 0), buf.length);
   const end = length === undefined ? buf.length : Math.min(start + Math.max(length, 0), buf.length);
   return buf.subarray(start, end);
+}
+
+/**
+ * BINARY[part] (RFC 3516 §4.2): the part's body with its Content-Transfer-Encoding undone; null when the
+ * part does not exist. The empty section gives the message as stored (not re-encoded). Throws
+ * UnknownCteError for an encoding it cannot undo (the server answers NO [UNKNOWN-CTE]).
+ */
+export function extractBinary(raw: Buffer, tree: MimePart, part: readonly number[]): Buffer | null {
+  if (part.length === 0) return raw.subarray(tree.headerStart, tree.bodyEnd);
+  const node = resolvePart(tree, part);
+  return node === null ? null : decodeBinary(node, raw);
 }

@@ -141,16 +141,33 @@ function parseEntity(ctx: Ctx, start: number, end: number, depth: number, inDige
     if (boundary !== undefined && boundary !== "") {
       const digest = part.contentType.subtype.toLowerCase() === "digest";
       // Past the part limit the rest is left unparsed, like an epilogue.
-      for (const [s, e] of splitMultipart(raw, part.bodyStart, part.bodyEnd, boundary, ctx.partsLeft)) {
+      const split = splitMultipart(raw, part.bodyStart, part.bodyEnd, boundary, ctx.partsLeft);
+      for (const [s, e] of split.ranges) {
         ctx.partsLeft--;
         part.children.push(parseEntity(ctx, s, e, depth + 1, digest));
       }
+      // A close delimiter line cut by the enclosing boundary keeps its line break (as Dovecot counts it).
+      if (split.closeAtEnd) extendOverLineBreak(raw, part);
     }
   } else {
     ctx.partsLeft--;
-    part.message = parseEntity(ctx, part.bodyStart, part.bodyEnd, depth + 1, false);
+    const message = parseEntity(ctx, part.bodyStart, part.bodyEnd, depth + 1, false);
+    part.message = message;
+    // Likewise a header that runs up to the enclosing boundary keeps its line break.
+    if (message.bodyStart === part.bodyEnd && message.headerEnd > message.headerStart && raw[part.bodyEnd - 1] !== 0x0a) {
+      extendOverLineBreak(raw, part);
+      part.lineCount = countLf(raw, part.bodyStart, part.bodyEnd);
+    }
   }
   return part;
+}
+
+/** Extends a part's body over the line break right after it (the one before the next boundary). */
+function extendOverLineBreak(raw: Buffer, part: MimePart): void {
+  const at = part.bodyEnd;
+  const len = raw[at] === 0x0a ? 1 : raw[at] === 0x0d && raw[at + 1] === 0x0a ? 2 : 0;
+  part.bodyEnd += len;
+  part.size += len;
 }
 
 function contentTypeOf(fields: readonly HeaderField[], inDigest: boolean): ContentType {
@@ -190,8 +207,9 @@ function readMimeFields(part: MimePart): void {
 
 /** Counts LF bytes in raw[start, end). */
 export function countLf(raw: Buffer, start: number, end: number): number {
+  const view = raw.subarray(0, end); // so that searches stop at `end`
   let n = 0;
-  for (let i = raw.indexOf(0x0a, start); i >= 0 && i < end; i = raw.indexOf(0x0a, i + 1)) n++;
+  for (let i = view.indexOf(0x0a, start); i >= 0; i = view.indexOf(0x0a, i + 1)) n++;
   return n;
 }
 
@@ -199,7 +217,8 @@ export function countLf(raw: Buffer, start: number, end: number): number {
  * Splits a multipart body raw[start, end) at its boundary delimiter lines (RFC 2046 §5.1.1): returns
  * each body part's [start, end). A delimiter is "--boundary" at the start of a line followed by optional
  * whitespace and the line end; the close delimiter "--boundary--". The line break before a delimiter
- * belongs to it. Without a close delimiter the last part runs to `end`. At most `maxRanges` are returned.
+ * belongs to it. Without a close delimiter the last part runs to `end`. At most `maxRanges` are returned;
+ * `closeAtEnd` tells that the close delimiter line runs up to `end` without a line break of its own.
  */
 export function splitMultipart(
   raw: Buffer,
@@ -207,9 +226,11 @@ export function splitMultipart(
   end: number,
   boundary: string,
   maxRanges = Infinity,
-): Array<[number, number]> {
+): { ranges: Array<[number, number]>; closeAtEnd: boolean } {
+  raw = raw.subarray(0, end); // so that searches stop at `end`
   const delim = Buffer.from("--" + boundary, "latin1");
   const ranges: Array<[number, number]> = [];
+  const result = { ranges, closeAtEnd: false };
   let partStart = -1; // -1 while in the preamble
   let pos = start;
   while (pos < end) {
@@ -228,14 +249,18 @@ export function splitMultipart(
       if (partEnd > partStart && raw[partEnd - 1] === 0x0a) partEnd--;
       if (partEnd > partStart && raw[partEnd - 1] === 0x0d) partEnd--;
       ranges.push([partStart, partEnd]);
-      if (ranges.length >= maxRanges) return ranges;
+      if (ranges.length >= maxRanges) return result;
     }
-    if (close) return ranges;
+    if (close) {
+      const nl = raw.indexOf(0x0a, i);
+      result.closeAtEnd = nl < 0 || nl >= end;
+      return result;
+    }
     // The next part starts after this delimiter line.
     const nl = raw.indexOf(0x0a, i);
     partStart = nl < 0 || nl >= end ? end : nl + 1;
     pos = partStart;
   }
   if (partStart >= 0) ranges.push([partStart, end]);
-  return ranges;
+  return result;
 }

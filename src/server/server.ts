@@ -8,6 +8,7 @@ import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts
 import { AuditLog } from "../audit/index.ts";
 import { Authenticator, type AuthLimits } from "../auth/index.ts";
 import { createPop3Listener, type Pop3Limits } from "../pop3-server/index.ts";
+import { createImapListener, type ImapLimits } from "../imap-server/index.ts";
 import type { Logger } from "../log/index.ts";
 import { Listener } from "../net/index.ts";
 import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
@@ -42,6 +43,15 @@ function authLimits(config: Config): AuthLimits {
     maxFailuresPerIp: config.auth.max_failures_per_ip,
     maxFailuresPerUser: config.auth.max_failures_per_user,
     windowMs: config.auth.failure_window * 1000,
+  };
+}
+
+function imapLimits(config: Config): ImapLimits {
+  return {
+    idleTimeoutMs: config.imap.idle_timeout * 1000,
+    loginTimeoutMs: config.imap.login_timeout * 1000,
+    maxLiteral: config.imap.max_literal,
+    maxBadCommands: config.imap.max_bad_commands,
   };
 }
 
@@ -108,6 +118,13 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         tlsAvailable: () => true,
         audit: smtpAuditSink(audit),
       }),
+    );
+  }
+  for (const [name, implicitTls] of [["imap", false], ["imaps", true]] as const) {
+    if (!config.listeners[name].enabled) continue;
+    listeners.set(
+      name,
+      createImapListener({ ...common(name), implicitTls, hostname: () => config.hostname, store, auth, limits: () => imapLimits(config) }),
     );
   }
   for (const [name, implicitTls] of [["pop3", false], ["pop3s", true]] as const) {

@@ -28,7 +28,8 @@ export class SubmissionRole implements SmtpRole {
   async checkSender(s: SessionInfo, address: string): Promise<void> {
     const user = s.authenticated;
     if (user === null) throw new SmtpError(Code.AUTH_REQUIRED, Status.SECURITY, "Authentication required");
-    if (address.toLowerCase() !== user.address) {
+    // The null sender (bounces, MDNs) names nobody; any other sender must be the account itself.
+    if (address !== "" && address.toLowerCase() !== user.address) {
       throw new SmtpError(Code.MAILBOX_NAME_NOT_ALLOWED, Status.NOT_AUTHORIZED, `<${address}>: Sender address rejected: not owned by user ${user.address}`);
     }
   }

@@ -78,6 +78,7 @@ export const AUTH: SmtpCommand = {
           throw e;
         }
         if (creds.authzid !== "" && creds.authzid.toLowerCase() !== creds.authcid.toLowerCase()) {
+          s.role.auth?.refused(s.authContext(), creds.authcid, "AUTH PLAIN", "authorization identity differs from the login");
           throw new SmtpError(Code.AUTH_FAILED, Status.BAD_CREDENTIALS, "Error: authentication failed");
         }
         return verify(s, creds.authcid, creds.password, "AUTH PLAIN");

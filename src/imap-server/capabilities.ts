@@ -1,0 +1,27 @@
+/**
+ * The CAPABILITY list (RFC 9051 §6.1.1, §7.2.2). Before TLS: STARTTLS and LOGINDISABLED, no AUTH=
+ * mechanisms (RFC 9051 §6.2.3, RFC 8314 §3); after TLS: AUTH=PLAIN with SASL-IR (RFC 4959).
+ */
+const EXTENSIONS = [
+  "LITERAL+", // RFC 7888
+  "ID", // RFC 2971
+  "ENABLE", // RFC 5161
+  "IDLE", // RFC 2177
+  "NAMESPACE", // RFC 2342
+  "UIDPLUS", // RFC 4315
+  "MOVE", // RFC 6851
+  "UNSELECT", // RFC 3691
+  "CHILDREN", // RFC 3348
+  "SPECIAL-USE", // RFC 6154
+];
+
+export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean }): string[] {
+  const caps = ["IMAP4rev1"];
+  if (!s.authenticated) {
+    if (s.canStartTls) caps.push("STARTTLS");
+    if (s.tls) caps.push("AUTH=PLAIN", "SASL-IR");
+    else caps.push("LOGINDISABLED");
+  }
+  caps.push(...EXTENSIONS);
+  return caps;
+}

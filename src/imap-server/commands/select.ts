@@ -1,0 +1,136 @@
+/**
+ * Selecting a mailbox and leaving it (RFC 9051 §6.3.2, §6.3.3, §6.4.1, §6.4.2; RFC 3691 UNSELECT),
+ * and the other authenticated-state basics: ENABLE (RFC 5161), NAMESPACE (RFC 2342), IDLE
+ * (RFC 2177), CHECK (RFC 3501 §6.4.1).
+ */
+import { expungeMessages, getMailbox } from "../../store/index.ts";
+import { DEFERRED, type ImapCommand } from "../command.ts";
+import { bad, no, ResponseCode } from "../errors.ts";
+import { flagSet, readMailbox, SYSTEM_FLAGS } from "./util.ts";
+
+function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapCommand {
+  return {
+    name,
+    states: ["authenticated", "selected"],
+    async handle(s, cmd) {
+      const a = cmd.args;
+      a.sp();
+      const mailboxName = readMailbox(s, a);
+      a.end();
+      // RFC 9051 §6.3.2: a SELECT deselects the current mailbox first, even if it then fails.
+      s.unselect();
+      const account = s.account;
+      if (account === null) throw no("Not logged in.");
+      const mailbox = await getMailbox(s.store.db, account.id, mailboxName);
+      if (mailbox === undefined) throw no("Mailbox does not exist.", ResponseCode.NONEXISTENT);
+      const view = await s.select(mailbox, readOnly);
+      let firstUnseen = 0;
+      for (let seq = 1; seq <= view.exists; seq++) {
+        if (!flagSet(view.flagsAt(seq)).has("\\Seen")) {
+          firstUnseen = seq;
+          break;
+        }
+      }
+      const lines = [
+        `* FLAGS (${SYSTEM_FLAGS.join(" ")})`,
+        `* OK [PERMANENTFLAGS (${readOnly ? "" : `${SYSTEM_FLAGS.join(" ")} \\*`})] Flags permitted.`,
+        `* ${view.exists} EXISTS`,
+        "* 0 RECENT",
+        ...(firstUnseen > 0 ? [`* OK [UNSEEN ${firstUnseen}] First unseen.`] : []),
+        `* OK [UIDVALIDITY ${mailbox.uidvalidity}] UIDs valid.`,
+        `* OK [UIDNEXT ${mailbox.uidnext}] Predicted next UID.`,
+      ];
+      s.write(`${lines.join("\r\n")}\r\n`);
+      return { code: readOnly ? ResponseCode.READ_ONLY : ResponseCode.READ_WRITE, text: `${name} completed.`, next: "selected" };
+    },
+  };
+}
+
+export const SELECT = selectCommand("SELECT", false);
+export const EXAMINE = selectCommand("EXAMINE", true);
+
+export const CLOSE: ImapCommand = {
+  name: "CLOSE",
+  states: ["selected"],
+  async handle(s, cmd) {
+    cmd.args.end();
+    const view = s.selected;
+    // RFC 9051 §6.4.1: remove \Deleted messages silently (not in a read-only mailbox), then deselect.
+    if (view !== null && !view.readOnly) {
+      const uids: number[] = [];
+      for (let seq = 1; seq <= view.exists; seq++) if (flagSet(view.flagsAt(seq)).has("\\Deleted")) uids.push(view.uidAt(seq) ?? 0);
+      s.unselect();
+      await expungeMessages(s.store, view.mailboxId, uids);
+    }
+    s.unselect();
+    return { text: "CLOSE completed.", next: "authenticated" };
+  },
+};
+
+export const UNSELECT: ImapCommand = {
+  name: "UNSELECT",
+  states: ["selected"],
+  handle(s, cmd) {
+    cmd.args.end();
+    s.unselect();
+    return { text: "UNSELECT completed.", next: "authenticated" };
+  },
+};
+
+export const CHECK: ImapCommand = {
+  name: "CHECK",
+  states: ["selected"],
+  handle(_s, cmd) {
+    // Everything is durable when acknowledged; CHECK is a NOOP here (RFC 3501 §6.4.1).
+    cmd.args.end();
+    return { text: "CHECK completed." };
+  },
+};
+
+export const ENABLE: ImapCommand = {
+  name: "ENABLE",
+  states: ["authenticated", "selected"],
+  handle(s, cmd) {
+    const a = cmd.args;
+    const enabled: string[] = [];
+    if (a.atEnd()) throw bad("ENABLE needs at least one capability.");
+    while (!a.atEnd()) {
+      a.sp();
+      const cap = a.atom().toUpperCase();
+      if (s.enable(cap)) enabled.push(cap);
+    }
+    // RFC 5161 §3.2: list only what this command enabled.
+    s.untagged(`ENABLED${enabled.length > 0 ? ` ${enabled.join(" ")}` : ""}`);
+    return { text: "ENABLE completed." };
+  },
+};
+
+export const NAMESPACE: ImapCommand = {
+  name: "NAMESPACE",
+  states: ["authenticated", "selected"],
+  handle(s, cmd) {
+    cmd.args.end();
+    // RFC 2342 §5: one personal namespace, no prefix, "/" as the delimiter; no shared ones.
+    s.untagged('NAMESPACE (("" "/")) NIL NIL');
+    return { text: "NAMESPACE completed." };
+  },
+};
+
+export const IDLE: ImapCommand = {
+  name: "IDLE",
+  states: ["authenticated", "selected"],
+  async handle(s, cmd) {
+    cmd.args.end();
+    // RFC 2177 §3: "+ idling", then changes as they happen, until the client sends DONE.
+    s.expectLine(
+      (line) => {
+        if (line.trim().toUpperCase() !== "DONE") throw bad("Expected DONE.");
+        return { text: "IDLE terminated." };
+      },
+      { pushUpdates: true },
+    );
+    s.write("+ idling\r\n");
+    await s.flushUpdates(true);
+    return DEFERRED;
+  },
+};

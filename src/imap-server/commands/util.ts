@@ -1,0 +1,27 @@
+/** Argument and output helpers the IMAP commands share: mailbox names (RFC 3501 §5.1.3), flags. */
+import type { ArgParser } from "../parser/index.ts";
+import { decodeMailboxName, encodeMailboxName, formatAstring } from "../parser/index.ts";
+import type { ImapApi } from "../command.ts";
+import { canonicalMailboxName } from "../../store/index.ts";
+
+/** The hierarchy delimiter (RFC 9051 §5.1). */
+export const DELIMITER = "/";
+
+/** RFC 9051 §2.3.2: the system flags this server stores. */
+export const SYSTEM_FLAGS = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"] as const;
+
+/** Reads a mailbox argument and returns its name as stored (UTF-8; modified UTF-7 decoded). */
+export function readMailbox(s: ImapApi, a: ArgParser): string {
+  const raw = a.mailbox();
+  return canonicalMailboxName(s.utf8 ? raw : decodeMailboxName(raw));
+}
+
+/** A stored mailbox name as the client expects it on the wire. */
+export function formatMailbox(s: ImapApi, name: string): string {
+  return formatAstring(s.utf8 ? name : encodeMailboxName(name), { utf8: s.utf8 });
+}
+
+/** Flags as stored (space-separated) → a set. */
+export function flagSet(flags: string): Set<string> {
+  return new Set(flags.split(" ").filter((f) => f !== ""));
+}

@@ -1,0 +1,46 @@
+/**
+ * Typed IMAP errors. Handlers throw them; the session turns each into one tagged response
+ * (`tag NO [CODE] text`, `tag BAD text`) in one place — or, for `bye`, an untagged BYE and a
+ * closed connection (RFC 9051 §7.1).
+ */
+export type ImapStatus = "NO" | "BAD";
+
+/** Response codes we use (RFC 9051 §7.1, RFC 5530). */
+export const ResponseCode = {
+  ALERT: "ALERT",
+  AUTHENTICATIONFAILED: "AUTHENTICATIONFAILED",
+  PRIVACYREQUIRED: "PRIVACYREQUIRED",
+  UNAVAILABLE: "UNAVAILABLE",
+  NONEXISTENT: "NONEXISTENT",
+  ALREADYEXISTS: "ALREADYEXISTS",
+  TRYCREATE: "TRYCREATE",
+  CANNOT: "CANNOT",
+  LIMIT: "LIMIT",
+  TOOBIG: "TOOBIG",
+  SERVERBUG: "SERVERBUG",
+  CLIENTBUG: "CLIENTBUG",
+  INUSE: "INUSE",
+  EXPUNGEISSUED: "EXPUNGEISSUED",
+  READ_ONLY: "READ-ONLY",
+  READ_WRITE: "READ-WRITE",
+  PARSE: "PARSE",
+} as const;
+
+export class ImapError extends Error {
+  override name = "ImapError";
+  readonly status: ImapStatus;
+  readonly code: string | null;
+  readonly text: string;
+  /** Send `* BYE text` and close after the response. */
+  readonly bye: boolean;
+  constructor(status: ImapStatus, text: string, opts: { code?: string; bye?: boolean } = {}) {
+    super(text);
+    this.status = status;
+    this.text = text;
+    this.code = opts.code ?? null;
+    this.bye = opts.bye ?? false;
+  }
+}
+
+export const no = (text: string, code?: string): ImapError => new ImapError("NO", text, code !== undefined ? { code } : {});
+export const bad = (text: string, code?: string): ImapError => new ImapError("BAD", text, code !== undefined ? { code } : {});

@@ -1,0 +1,54 @@
+/** IMAP listeners: 143 with STARTTLS and 993 with implicit TLS (RFC 8314). */
+import type { Authenticator } from "../auth/index.ts";
+import { Listener, type Refusal } from "../net/index.ts";
+import type { Store } from "../store/index.ts";
+import type { TlsTransport } from "../tls/index.ts";
+import { ImapSession, type ImapLimits } from "./session.ts";
+
+export interface ImapListenerOptions {
+  name: string;
+  address: string;
+  port: number;
+  implicitTls: boolean;
+  hostname: () => string;
+  store: Store;
+  auth: Authenticator;
+  transport: TlsTransport;
+  limits: () => ImapLimits;
+  maxConnections: () => number;
+  maxConnectionsPerIp: () => number;
+  log: (msg: string, err?: unknown) => void;
+}
+
+const REFUSALS: Record<Refusal, string> = {
+  "shutting-down": "[UNAVAILABLE] Server shutting down.",
+  "too-many-connections": "[UNAVAILABLE] Too many connections.",
+  "too-many-from-address": "[UNAVAILABLE] Too many connections from your address.",
+};
+
+export function createImapListener(opts: ImapListenerOptions): Listener {
+  return new Listener({
+    name: opts.name,
+    address: opts.address,
+    port: opts.port,
+    implicitTls: opts.implicitTls,
+    protocol: "imap",
+    transport: opts.transport,
+    maxConnections: opts.maxConnections,
+    maxConnectionsPerIp: opts.maxConnectionsPerIp,
+    // RFC 9051 §7.1.5: a BYE greeting refuses the connection.
+    refusal: (why) => `* BYE ${REFUSALS[why]}\r\n`,
+    createSession: (conn, onClosed) =>
+      new ImapSession({
+        conn,
+        store: opts.store,
+        auth: opts.auth,
+        hostname: opts.hostname(),
+        limits: opts.limits(),
+        tlsAvailable: true,
+        onLog: opts.log,
+        onClosed,
+      }),
+    log: opts.log,
+  });
+}

@@ -1,0 +1,292 @@
+/**
+ * One IMAP session (RFC 9051, RFC 3501): the state machine of §3, dispatch by command name to
+ * handlers that declare their states, untagged updates for the selected mailbox (§7.5.1 rules on
+ * EXPUNGE), and the one place where errors become tagged NO/BAD responses or BYE.
+ */
+import type { Authenticator, AuthContext } from "../auth/index.ts";
+import { LineSession } from "../net/index.ts";
+import { messageStates, type MailboxRow, type Store } from "../store/index.ts";
+import type { Connection } from "../tls/index.ts";
+import { capabilities } from "./capabilities.ts";
+import { type Account, type Deferred, type Completion, type ImapApi, type ImapCommand, type State } from "./command.ts";
+import { COMMANDS } from "./commands/index.ts";
+import { ImapError, ResponseCode } from "./errors.ts";
+import { ImapParseError, ImapReader, parseCommand, type CommandInput, type ReaderEvent } from "./parser/index.ts";
+import { MailboxView } from "./view.ts";
+
+export interface ImapLimits {
+  /** RFC 9051 §5.4: at least 30 minutes once authenticated. */
+  idleTimeoutMs: number;
+  /** Before login. */
+  loginTimeoutMs: number;
+  maxLiteral: number;
+  maxBadCommands: number;
+}
+
+export interface ImapSessionOptions {
+  conn: Connection;
+  store: Store;
+  auth: Authenticator;
+  hostname: string;
+  limits: ImapLimits;
+  tlsAvailable: boolean;
+  onLog: (msg: string, err?: unknown) => void;
+  onClosed: () => void;
+}
+
+type LineHandler = (line: string) => Promise<Completion | Deferred> | Completion | Deferred;
+
+export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
+  protected readonly reader: ImapReader;
+  readonly store: Store;
+  readonly hostname: string;
+  #state: State = "not-authenticated";
+  #account: Account | null = null;
+  #view: MailboxView | null = null;
+  #utf8 = false;
+  #clientName: string | null = null;
+  #bad = 0;
+  #dirty = false;
+  #pending: { tag: string; handler: LineHandler; pushUpdates: boolean } | null = null;
+  #flushing: Promise<void> = Promise.resolve();
+  readonly #opts: ImapSessionOptions;
+  readonly #onStoreChange = (mailboxId: number): void => {
+    if (this.#view?.mailboxId !== mailboxId) return;
+    this.#dirty = true;
+    if (this.#pending?.pushUpdates === true) this.#queueFlush(true);
+  };
+
+  constructor(opts: ImapSessionOptions) {
+    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog });
+    this.#opts = opts;
+    this.store = opts.store;
+    this.hostname = opts.hostname;
+    this.reader = new ImapReader({ maxLiteral: opts.limits.maxLiteral });
+    opts.store.events.on("changed", this.#onStoreChange);
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+  get account(): Account | null {
+    return this.#account;
+  }
+  get selected(): MailboxView | null {
+    return this.#view;
+  }
+  get utf8(): boolean {
+    return this.#utf8;
+  }
+  get canStartTls(): boolean {
+    return this.#opts.tlsAvailable && this.conn.tls === null;
+  }
+
+  // ---- LineSession hooks ------------------------------------------------------------------
+  protected greet(): void {
+    this.untagged(`OK [CAPABILITY ${this.capabilities().join(" ")}] Sealpost IMAP ready.`);
+  }
+  protected nextEvent(): ReaderEvent | null {
+    return this.reader.next();
+  }
+  protected timeoutMs(): number {
+    return this.#account === null ? this.#opts.limits.loginTimeoutMs : this.#opts.limits.idleTimeoutMs;
+  }
+  protected sayTimeout(): void {
+    this.untagged("BYE Autologout; idle for too long.");
+  }
+  protected sayShutdown(): void {
+    this.untagged("BYE [UNAVAILABLE] Server shutting down.");
+  }
+  protected holdsWork(): boolean {
+    return false;
+  }
+  protected ended(): void {
+    this.#state = "logout";
+    this.store.events.off("changed", this.#onStoreChange);
+  }
+
+  // ---- ImapApi ----------------------------------------------------------------------------
+  capabilities(): string[] {
+    return capabilities({ tls: this.conn.tls !== null, canStartTls: this.canStartTls, authenticated: this.#account !== null });
+  }
+  untagged(text: string): void {
+    this.write(`* ${text}\r\n`);
+  }
+  override write(data: string | Buffer): void {
+    super.write(data);
+  }
+  authContext(): AuthContext {
+    return { protocol: "imap", port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: this.#clientName };
+  }
+  async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited"> {
+    const outcome = await this.#opts.auth.login(this.authContext(), username, password, mechanism);
+    if (!outcome.ok) return outcome.refusal;
+    this.#account = { id: outcome.accountId, address: outcome.address };
+    this.armTimer();
+    return "ok";
+  }
+  refuseLogin(username: string, mechanism: string, reason: string): void {
+    this.#opts.auth.refused(this.authContext(), username, mechanism, reason);
+  }
+  async select(mailbox: MailboxRow, readOnly: boolean): Promise<MailboxView> {
+    this.#view = null;
+    const view = new MailboxView(mailbox, readOnly, await messageStates(this.store.db, mailbox.id));
+    this.#view = view;
+    this.#dirty = false;
+    return view;
+  }
+  unselect(): void {
+    this.#view = null;
+    this.#dirty = false;
+  }
+  enable(capability: string): boolean {
+    if (capability === "UTF8=ACCEPT") {
+      this.#utf8 = true;
+      return true;
+    }
+    return false;
+  }
+  setClientName(name: string): void {
+    this.#clientName = name.slice(0, 200);
+  }
+  expectLine(handler: LineHandler, opts: { pushUpdates?: boolean } = {}): void {
+    // The tag is filled in by #run once the handler returns DEFERRED.
+    this.#pending = { tag: "", handler, pushUpdates: opts.pushUpdates ?? false };
+    this.reader.mode = "line";
+  }
+  async flushUpdates(allowExpunge: boolean): Promise<void> {
+    const view = this.#view;
+    if (view === null || !this.#dirty) return;
+    this.#dirty = false;
+    const states = await messageStates(this.store.db, view.mailboxId);
+    if (this.#view !== view) return;
+    const u = view.refresh(states, allowExpunge);
+    let out = "";
+    for (const seq of u.expunged) out += `* ${seq} EXPUNGE\r\n`;
+    if (u.exists !== null) out += `* ${u.exists} EXISTS\r\n`;
+    for (const [seq, uid, flags] of u.flags) out += `* ${seq} FETCH (UID ${uid} FLAGS (${flags}))\r\n`;
+    if (out !== "") this.write(out);
+    if (!allowExpunge && states.length < view.exists) this.#dirty = true;
+  }
+  closeAfterReply(reason: string): void {
+    this.closeReason = reason;
+  }
+  async startTls(tag: string): Promise<boolean> {
+    this.write(`${tag} OK Begin TLS negotiation now.\r\n`);
+    return this.upgradeTls("imap");
+  }
+
+  #queueFlush(allowExpunge: boolean): void {
+    this.#flushing = this.#flushing
+      .then(() => this.flushUpdates(allowExpunge))
+      .catch((e: unknown) => this.hooks.onLog("imap: pushing updates failed", e));
+  }
+
+  // ---- input ------------------------------------------------------------------------------
+  protected async handleEvent(ev: ReaderEvent): Promise<void> {
+    switch (ev.kind) {
+      case "continue":
+        // RFC 9051 §7.5: command continuation request for a synchronizing literal.
+        this.write("+ Ready for literal data\r\n");
+        return;
+      case "too-long":
+        this.#respondError(ev.tag, new ImapError("BAD", "Command line too long.", { code: ResponseCode.TOOBIG }));
+        return;
+      case "literal-too-large":
+        if (ev.close) {
+          this.write(`${ev.tag ?? "*"} BAD [TOOBIG] Literal too large.\r\n`);
+          this.untagged("BYE Literal too large to skip; closing.");
+          this.closeReason = "literal-too-large";
+        } else {
+          this.write(`${ev.tag ?? "*"} ${ev.synchronizing ? "NO" : "BAD"} [TOOBIG] Literal too large.\r\n`);
+        }
+        return;
+      case "line":
+        await this.#continueLine(ev.line);
+        return;
+      case "command":
+        await this.#run(ev.input);
+        return;
+    }
+  }
+
+  async #continueLine(line: string): Promise<void> {
+    const pending = this.#pending;
+    if (pending === null) return;
+    this.#pending = null;
+    this.reader.mode = "command";
+    await this.#finish(pending.tag, null, () => pending.handler(line));
+  }
+
+  async #run(input: CommandInput): Promise<void> {
+    let tag: string | null = input.tag;
+    let cmd: ImapCommand | undefined;
+    try {
+      const parsed = parseCommand(input, { utf8: this.#utf8 });
+      tag = parsed.tag;
+      cmd = COMMANDS.get(parsed.name);
+      if (cmd === undefined) throw new ImapError("BAD", "Unknown command.");
+      if (!cmd.states.includes(this.#state)) throw new ImapError("BAD", `${parsed.name} is not allowed in the ${this.#state} state.`);
+      const command = cmd;
+      await this.#finish(parsed.tag, command.noExpungeResponses === true && !parsed.uid ? command : null, () => command.handle(this, parsed));
+    } catch (e) {
+      this.#respondError(tag, e);
+    }
+  }
+
+  /** Runs a handler and writes its tagged completion (or its error). */
+  async #finish(tag: string, noExpunge: ImapCommand | null, run: () => ReturnType<LineHandler> | Promise<Completion | Deferred | undefined> | undefined): Promise<void> {
+    try {
+      const result = await run();
+      if (result !== undefined && "deferred" in result) {
+        if (this.#pending !== null) this.#pending.tag = tag;
+        return;
+      }
+      if (result?.next !== undefined) this.#transition(result.next);
+      await this.flushUpdates(noExpunge === null);
+      const code = result?.code !== undefined ? `[${result.code}] ` : "";
+      this.write(`${tag} OK ${code}${result?.text ?? "Completed."}\r\n`);
+    } catch (e) {
+      // A failed SELECT has already left the old mailbox (RFC 9051 §6.3.2).
+      if (this.#state === "selected" && this.#view === null) this.#transition("authenticated");
+      this.#respondError(tag, e);
+    }
+  }
+
+  /** The one place where state changes. */
+  #transition(next: State): void {
+    if (next !== "selected") this.#view = next === this.#state ? this.#view : null;
+    this.#state = next;
+    if (next === "logout") this.closeReason ??= "logout";
+  }
+
+  /** The one place where errors become responses. */
+  #respondError(tag: string | null, e: unknown): void {
+    let status: "NO" | "BAD";
+    let code: string | null;
+    let text: string;
+    if (e instanceof ImapError) {
+      ({ status, code, text } = e);
+      if (e.bye) {
+        this.untagged(`BYE ${text}`);
+        this.closeReason = "error";
+        return;
+      }
+    } else if (e instanceof ImapParseError) {
+      status = e.status;
+      code = e.code;
+      text = e.message;
+      tag = e.tag ?? tag;
+    } else {
+      this.hooks.onLog("imap session: internal error", e);
+      status = "NO";
+      code = ResponseCode.SERVERBUG;
+      text = "Internal error; try again later.";
+    }
+    this.write(`${tag ?? "*"} ${status} ${code !== null ? `[${code}] ` : ""}${text}\r\n`);
+    if (status === "BAD" && ++this.#bad >= this.#opts.limits.maxBadCommands) {
+      this.untagged("BYE Too many invalid IMAP commands.");
+      this.closeReason = "errors";
+    }
+  }
+}

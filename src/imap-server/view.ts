@@ -1,0 +1,124 @@
+/**
+ * The selected mailbox as one session sees it (RFC 9051 §2.3.1.2): message sequence numbers over
+ * the UIDs this session has been told about. Other sessions' changes arrive as store events; a
+ * refresh diffs the stored state against the view and yields the untagged responses that bring
+ * the client up to date — EXPUNGE (highest first, so every number is valid when sent), EXISTS,
+ * and FETCH FLAGS for messages whose modification sequence moved.
+ */
+import type { MessageState } from "../store/index.ts";
+
+export interface ViewUpdate {
+  /** Sequence numbers to announce as expunged, in the order to send them. */
+  expunged: number[];
+  /** New EXISTS count, if messages were added. */
+  exists: number | null;
+  /** Messages whose flags changed: [seq, uid, flags]. */
+  flags: Array<[number, number, string]>;
+}
+
+const interned = new Map<string, string>();
+/** Flag strings repeat across thousands of messages; keep one copy of each. */
+function intern(flags: string): string {
+  let v = interned.get(flags);
+  if (v === undefined) {
+    if (interned.size > 10_000) interned.clear();
+    interned.set(flags, flags);
+    v = flags;
+  }
+  return v;
+}
+
+export class MailboxView {
+  readonly mailboxId: number;
+  readonly name: string;
+  readonly readOnly: boolean;
+  readonly uidvalidity: number;
+  #uids: number[] = [];
+  #flags: string[] = [];
+  #modseqs: number[] = [];
+
+  constructor(mailbox: { id: number; name: string; uidvalidity: number }, readOnly: boolean, states: readonly MessageState[]) {
+    this.mailboxId = mailbox.id;
+    this.name = mailbox.name;
+    this.uidvalidity = mailbox.uidvalidity;
+    this.readOnly = readOnly;
+    for (const m of states) this.#push(m);
+  }
+
+  #push(m: MessageState): void {
+    this.#uids.push(m.uid);
+    this.#flags.push(intern(m.flags));
+    this.#modseqs.push(m.modseq);
+  }
+
+  get exists(): number {
+    return this.#uids.length;
+  }
+
+  get uids(): readonly number[] {
+    return this.#uids;
+  }
+
+  uidAt(seq: number): number | undefined {
+    return this.#uids[seq - 1];
+  }
+
+  flagsAt(seq: number): string {
+    return this.#flags[seq - 1] ?? "";
+  }
+
+  /** Binary search: the sequence number of `uid`, or 0. */
+  seqOf(uid: number): number {
+    let lo = 0;
+    let hi = this.#uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.#uids[mid] ?? 0;
+      if (v === uid) return mid + 1;
+      if (v < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+
+  /** Records flags this session set itself (STORE), so a refresh does not echo them back. */
+  setFlags(seq: number, flags: string, modseq: number): void {
+    if (seq < 1 || seq > this.#uids.length) return;
+    this.#flags[seq - 1] = intern(flags);
+    this.#modseqs[seq - 1] = modseq;
+  }
+
+  /**
+   * Brings the view to `states` (the mailbox now) and says what changed. With `allowExpunge`
+   * false (during FETCH, STORE, SEARCH: RFC 9051 §7.5.1) removed messages stay in the view and
+   * are reported by a later refresh.
+   */
+  refresh(states: readonly MessageState[], allowExpunge: boolean): ViewUpdate {
+    const update: ViewUpdate = { expunged: [], exists: null, flags: [] };
+    const current = new Map<number, MessageState>();
+    for (const m of states) current.set(m.uid, m);
+    if (allowExpunge) {
+      for (let i = this.#uids.length - 1; i >= 0; i--) {
+        if (!current.has(this.#uids[i] ?? 0)) {
+          update.expunged.push(i + 1);
+          this.#uids.splice(i, 1);
+          this.#flags.splice(i, 1);
+          this.#modseqs.splice(i, 1);
+        }
+      }
+    }
+    for (let i = 0; i < this.#uids.length; i++) {
+      const m = current.get(this.#uids[i] ?? 0);
+      if (m !== undefined && m.modseq !== this.#modseqs[i]) {
+        if (m.flags !== this.#flags[i]) update.flags.push([i + 1, m.uid, m.flags]);
+        this.#flags[i] = intern(m.flags);
+        this.#modseqs[i] = m.modseq;
+      }
+    }
+    const last = this.#uids[this.#uids.length - 1] ?? 0;
+    const before = this.#uids.length;
+    for (const m of states) if (m.uid > last) this.#push(m);
+    if (this.#uids.length !== before) update.exists = this.#uids.length;
+    return update;
+  }
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { dovecot } from "./dovecot-reference.ts";
+import { fixtures } from "./fixtures.ts";
+import { envelope, formatEnvelope, parseAddressList, parseMime, type ImapAddress } from "./index.ts";
+
+/**
+ * Where we answer differently from Dovecot, on purpose:
+ * - quirks: "Cc: ,,  ," has no address at all (RFC 5322 §4.4 obs-addr-list: empty elements are ignored);
+ *   Dovecot reports three MISSING_MAILBOX entries. Dovecot also sends the trimmed Subject as a literal
+ *   where a quoted string is equivalent.
+ */
+const deviations: Record<string, (s: string) => string> = {
+  quirks: (s) =>
+    s
+      .replace("{14}\r\ntrailing space", '"trailing space"')
+      .replace(/\(\(NIL NIL "MISSING_MAILBOX" "MISSING_DOMAIN"\)(?:\(NIL NIL "MISSING_MAILBOX" "MISSING_DOMAIN"\)){2}\)/, "NIL"),
+};
+
+for (const [name, ref] of Object.entries(dovecot)) {
+  test(`ENVELOPE of ${name} is Dovecot's`, () => {
+    const raw = fixtures[name as keyof typeof fixtures];
+    const expected = (deviations[name] ?? ((s: string) => s))(ref.envelope);
+    assert.equal(formatEnvelope(envelope(parseMime(raw))), expected);
+  });
+}
+
+test("bare-LF messages have the same envelope as their CRLF twins", () => {
+  for (const [lf, crlf] of [
+    [fixtures.plainLf, fixtures.plain],
+    [fixtures.mixedLf, fixtures.mixed],
+  ] as const) {
+    assert.equal(formatEnvelope(envelope(parseMime(lf))), formatEnvelope(envelope(parseMime(crlf))));
+  }
+});
+
+test("envelope fields: sender and reply-to default to from; raw values, encoded-words kept", () => {
+  const env = envelope(parseMime(fixtures.alternative));
+  assert.equal(env.subject, "=?UTF-8?Q?Summer_sale_=E2=80=93_30=25_off?=");
+  assert.deepEqual(env.sender, env.from);
+  assert.deepEqual(env.replyTo, [{ name: null, adl: null, mailbox: "support", host: "shop.example" }]);
+  assert.equal(env.to?.length, 1);
+  assert.equal(env.cc, null);
+  const none = envelope(parseMime(Buffer.from("\r\nbody")));
+  assert.equal(formatEnvelope(none), "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
+  // 8-bit strings go out as literals counted in UTF-8 bytes.
+  assert.match(formatEnvelope(envelope(parseMime(fixtures.encoded))), /\(\(\{13\}\r\nJörg Müller NIL "joerg" \{15\}\r\nmüller\.example\)/);
+});
+
+const addr = (name: string | null, adl: string | null, mailbox: string | null, host: string | null): ImapAddress => ({
+  name,
+  adl,
+  mailbox,
+  host,
+});
+
+test("RFC 5322 Appendix A address forms", () => {
+  assert.deepEqual(parseAddressList('"Joe Q. Public" <john.q.public@example.com>'), [
+    addr("Joe Q. Public", null, "john.q.public", "example.com"),
+  ]);
+  assert.deepEqual(parseAddressList("Mary Smith <mary@x.test>, jdoe@example.org, Who? <one@y.test>"), [
+    addr("Mary Smith", null, "mary", "x.test"),
+    addr(null, null, "jdoe", "example.org"),
+    addr("Who?", null, "one", "y.test"),
+  ]);
+  assert.deepEqual(parseAddressList('<boss@nil.test>, "Giant; \\"Big\\" Box" <sysservices@example.net>'), [
+    addr(null, null, "boss", "nil.test"),
+    addr('Giant; "Big" Box', null, "sysservices", "example.net"),
+  ]);
+  assert.deepEqual(parseAddressList("A Group:Ed Jones <c@a.test>,joe@where.test;, Undisclosed recipients:;"), [
+    addr(null, null, "A Group", null),
+    addr("Ed Jones", null, "c", "a.test"),
+    addr(null, null, "joe", "where.test"),
+    addr(null, null, null, null),
+    addr(null, null, "Undisclosed recipients", null),
+    addr(null, null, null, null),
+  ]);
+  // §A.6.3 obsolete forms: spaces around dots, a route, a comment as the name.
+  assert.deepEqual(parseAddressList("Joe Q. Public <john.q.public @ example . com>"), [
+    addr("Joe Q. Public", null, "john.q.public", "example.com"),
+  ]);
+  assert.deepEqual(parseAddressList("Mary <@machine.tld:mary@example.net>, jdoe@test  . example (John Doe)"), [
+    addr("Mary", "@machine.tld", "mary", "example.net"),
+    addr("John Doe", null, "jdoe", "test.example"),
+  ]);
+});
+
+test("incomplete addresses get Dovecot's placeholders; empty elements are skipped", () => {
+  assert.deepEqual(parseAddressList("bare, <>, @host.test, user@"), [
+    addr(null, null, "bare", "MISSING_DOMAIN"),
+    addr(null, null, "MISSING_MAILBOX", "MISSING_DOMAIN"),
+    addr(null, null, "MISSING_MAILBOX", "host.test"),
+    addr(null, null, "user", "MISSING_DOMAIN"),
+  ]);
+  assert.deepEqual(parseAddressList(" , ,, "), []);
+  assert.deepEqual(parseAddressList("X <@a.test>"), [addr("X", "INVALID_ROUTE", "MISSING_MAILBOX", "MISSING_DOMAIN")]);
+  assert.deepEqual(parseAddressList("unclosed group: a@b.test"), [
+    addr(null, null, "unclosed group", null),
+    addr(null, null, "a", "b.test"),
+    addr(null, null, null, null),
+  ]);
+});
+
+test("garbage never throws and costs linear time", () => {
+  let seed = 12345;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const alphabet = '<>@,;:"()[]\\. \tab\r\n';
+  for (let i = 0; i < 2000; i++) {
+    let s = "";
+    const len = rand(40);
+    for (let j = 0; j < len; j++) s += alphabet[rand(alphabet.length)];
+    for (const a of parseAddressList(s)) {
+      assert.ok(a.mailbox === null || a.mailbox.length > 0, JSON.stringify(s));
+    }
+  }
+  const t0 = performance.now();
+  for (const bomb of ["<".repeat(1 << 20), "(".repeat(1 << 20), '"'.repeat(1 << 20), "a@b,".repeat(1 << 18), ":".repeat(1 << 20)]) {
+    parseAddressList(bomb);
+  }
+  assert.ok(performance.now() - t0 < 3000);
+});
