@@ -92,3 +92,23 @@ test("domains and users: add, set, list, --json; generated passwords are printed
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("queue list shows what waits for delivery, as a table and as JSON", async () => {
+  const dir = prepareDataDir();
+  try {
+    const { openStore } = await import("../src/store/index.ts");
+    const { enqueue } = await import("../src/queue/index.ts");
+    const store = await openStore(dir);
+    const blob = await store.blobs.write([Buffer.from("Subject: q\r\n\r\nqueued\r\n")]);
+    await store.committer.submit((trx) => enqueue(trx, { id: "ABC123", from: "a@example.test", recipients: ["x@remote.test"], blob: blob.name, size: blob.size, source: "test" }), [blob.dir]);
+    await store.close();
+    const json = runCli(dir, ["queue", "list", "--json"]);
+    assert.equal(json.status, 0, json.stderr);
+    const items = JSON.parse(json.stdout) as Array<{ id: string; recipients: string[]; status: string }>;
+    assert.deepEqual(items.map((q) => [q.id, q.recipients, q.status]), [["ABC123", ["x@remote.test"], "queued"]]);
+    const table = runCli(dir, ["queue", "list"]);
+    assert.match(table.stdout, /^ABC123 +\S+ +a@example\.test +x@remote\.test +\d+ +queued/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

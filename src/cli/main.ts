@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { dataDir, parseIntFlag, reportError } from "./common.ts";
 import { registerDomain } from "./domain.ts";
 import { registerHistory } from "./history.ts";
+import { registerQueue } from "./queue.ts";
 import { initDataDir } from "./init.ts";
 import { registerReport } from "./report.ts";
 import { registerServe } from "./serve.ts";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerUser(program);
   registerReport(program);
   registerHistory(program);
+  registerQueue(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;
