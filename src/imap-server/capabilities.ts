@@ -13,6 +13,8 @@ const EXTENSIONS = [
   "UNSELECT", // RFC 3691
   "CHILDREN", // RFC 3348
   "SPECIAL-USE", // RFC 6154
+  "LIST-EXTENDED", // RFC 5258
+  "LIST-STATUS", // RFC 5819
 ];
 
 export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean }): string[] {

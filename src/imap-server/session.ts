@@ -5,7 +5,7 @@
  */
 import type { Authenticator, AuthContext } from "../auth/index.ts";
 import { LineSession } from "../net/index.ts";
-import { messageStates, type MailboxRow, type Store } from "../store/index.ts";
+import { changedSince, countUpTo, messageStates, uidsUpTo, type MailboxRow, type Store } from "../store/index.ts";
 import type { Connection } from "../tls/index.ts";
 import { capabilities } from "./capabilities.ts";
 import { type Account, type Deferred, type Completion, type ImapApi, type ImapCommand, type State } from "./command.ts";
@@ -154,19 +154,33 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     this.#pending = { tag: "", handler, pushUpdates: opts.pushUpdates ?? false };
     this.reader.mode = "line";
   }
-  async flushUpdates(allowExpunge: boolean): Promise<void> {
+  /**
+   * One flush at a time: an IDLE push still reading the mailbox when DONE's flush starts must not
+   * apply its older snapshot after the newer one (that would announce new messages as expunged).
+   */
+  flushUpdates(allowExpunge: boolean): Promise<void> {
+    const run = this.#flushing.then(() => this.#flushNow(allowExpunge));
+    this.#flushing = run.catch(() => undefined);
+    return run;
+  }
+  async #flushNow(allowExpunge: boolean): Promise<void> {
     const view = this.#view;
     if (view === null || !this.#dirty) return;
     this.#dirty = false;
-    const states = await messageStates(this.store.db, view.mailboxId);
+    // Only what changed since the view last looked, plus an index-only count to spot expunges.
+    const db = this.store.db;
+    const last = view.lastUid;
+    const changed = await changedSince(db, view.mailboxId, view.knownModseq);
+    const gone = view.exists > 0 && (await countUpTo(db, view.mailboxId, last)) < view.exists;
+    const present = gone ? new Set(await uidsUpTo(db, view.mailboxId, last)) : null;
     if (this.#view !== view) return;
-    const u = view.refresh(states, allowExpunge);
+    const u = view.applyChanges(changed, present, allowExpunge);
     let out = "";
     for (const seq of u.expunged) out += `* ${seq} EXPUNGE\r\n`;
     if (u.exists !== null) out += `* ${u.exists} EXISTS\r\n`;
     for (const [seq, uid, flags] of u.flags) out += `* ${seq} FETCH (UID ${uid} FLAGS (${flags}))\r\n`;
     if (out !== "") this.write(out);
-    if (!allowExpunge && states.length < view.exists) this.#dirty = true;
+    if (!allowExpunge && gone) this.#dirty = true;
   }
   closeAfterReply(reason: string): void {
     this.closeReason = reason;
@@ -177,9 +191,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   }
 
   #queueFlush(allowExpunge: boolean): void {
-    this.#flushing = this.#flushing
-      .then(() => this.flushUpdates(allowExpunge))
-      .catch((e: unknown) => this.hooks.onLog("imap: pushing updates failed", e));
+    this.flushUpdates(allowExpunge).catch((e: unknown) => this.hooks.onLog("imap: pushing updates failed", e));
   }
 
   // ---- input ------------------------------------------------------------------------------

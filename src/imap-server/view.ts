@@ -36,6 +36,8 @@ export class MailboxView {
   #uids: number[] = [];
   #flags: string[] = [];
   #modseqs: number[] = [];
+  /** The highest modseq seen in a snapshot of the mailbox (not raised by setFlags). */
+  #known = 0;
 
   constructor(mailbox: { id: number; name: string; uidvalidity: number }, readOnly: boolean, states: readonly MessageState[]) {
     this.mailboxId = mailbox.id;
@@ -46,6 +48,7 @@ export class MailboxView {
   }
 
   #push(m: MessageState): void {
+    if (m.modseq > this.#known) this.#known = m.modseq;
     this.#uids.push(m.uid);
     this.#flags.push(intern(m.flags));
     this.#modseqs.push(m.modseq);
@@ -53,6 +56,15 @@ export class MailboxView {
 
   get exists(): number {
     return this.#uids.length;
+  }
+
+  /** Every change with a higher modseq is still to be looked at (`applyChanges`). */
+  get knownModseq(): number {
+    return this.#known;
+  }
+
+  get lastUid(): number {
+    return this.#uids[this.#uids.length - 1] ?? 0;
   }
 
   get uids(): readonly number[] {
@@ -93,6 +105,43 @@ export class MailboxView {
    * false (during FETCH, STORE, SEARCH: RFC 9051 §7.5.1) removed messages stay in the view and
    * are reported by a later refresh.
    */
+  /**
+   * The incremental form of `refresh`: `changed` holds the messages whose modseq is above
+   * `knownModseq` (changed flags, new messages), `present` the UIDs up to `lastUid` that still
+   * exist — null when none of them went. Costs O(changes), not O(mailbox), when nothing was
+   * expunged. Same rules as `refresh`.
+   */
+  applyChanges(changed: readonly MessageState[], present: ReadonlySet<number> | null, allowExpunge: boolean): ViewUpdate {
+    const update: ViewUpdate = { expunged: [], exists: null, flags: [] };
+    if (present !== null && allowExpunge) {
+      for (let i = this.#uids.length - 1; i >= 0; i--) {
+        if (!present.has(this.#uids[i] ?? 0)) {
+          update.expunged.push(i + 1);
+          this.#uids.splice(i, 1);
+          this.#flags.splice(i, 1);
+          this.#modseqs.splice(i, 1);
+        }
+      }
+    }
+    const last = this.lastUid;
+    const before = this.#uids.length;
+    for (const m of changed) {
+      if (m.modseq > this.#known) this.#known = m.modseq;
+      if (m.uid > this.lastUid) {
+        this.#push(m);
+        continue;
+      }
+      if (m.uid > last) continue;
+      const seq = this.seqOf(m.uid);
+      if (seq === 0 || m.modseq === this.#modseqs[seq - 1]) continue;
+      if (m.flags !== this.#flags[seq - 1]) update.flags.push([seq, m.uid, m.flags]);
+      this.#flags[seq - 1] = intern(m.flags);
+      this.#modseqs[seq - 1] = m.modseq;
+    }
+    if (this.#uids.length !== before) update.exists = this.#uids.length;
+    return update;
+  }
+
   refresh(states: readonly MessageState[], allowExpunge: boolean): ViewUpdate {
     const update: ViewUpdate = { expunged: [], exists: null, flags: [] };
     const current = new Map<number, MessageState>();

@@ -38,9 +38,14 @@ function toMailbox(r: { id: number; account_id: number; name: string; special_us
 
 const COLUMNS = ["id", "account_id", "name", "special_use", "subscribed", "uidvalidity", "uidnext", "highest_modseq"] as const;
 
-/** RFC 9051 §5.1: INBOX is case-insensitive; every other name is exact. */
+/**
+ * RFC 9051 §5.1: "INBOX" is case-insensitive, also as the first level of a hierarchical name
+ * ("inbox/x" is "INBOX/x"); every other name is exact.
+ */
 export function canonicalMailboxName(name: string): string {
-  return name.toUpperCase() === "INBOX" ? "INBOX" : name;
+  const head = name.slice(0, 5);
+  if (head.toUpperCase() === "INBOX" && (name.length === 5 || name[5] === "/")) return `INBOX${name.slice(5)}`;
+  return name;
 }
 
 export async function getMailbox(db: Kysely<Database>, accountId: number, name: string): Promise<MailboxRow | undefined> {

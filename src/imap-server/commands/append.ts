@@ -1,0 +1,56 @@
+/**
+ * APPEND (RFC 9051 §6.3.12, RFC 3501 §6.3.11) with UIDPLUS's APPENDUID (RFC 4315 §3):
+ *
+ *   append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal
+ *
+ * literal8 (`~{n}`, RFC 3516 §4.4 / RFC 9051 §6.3.12) is accepted, so messages may carry NULs.
+ * The literal's size limit is the reader's (TOOBIG before the data is sent). The message is on
+ * disk — blob fsynced, row committed — before the tagged OK; a missing target is NO [TRYCREATE].
+ */
+import { appendMessage, applyFlagOp, FlagLimitError, getMailbox, MailboxGoneError, MAX_KEYWORDS } from "../../store/index.ts";
+import type { ImapCommand } from "../command.ts";
+import { bad, no, ResponseCode } from "../errors.ts";
+import { readMailbox } from "./util.ts";
+
+export const APPEND: ImapCommand = {
+  name: "APPEND",
+  states: ["authenticated", "selected"],
+  async handle(s, cmd) {
+    if (cmd.uid) throw bad("UID APPEND is not a command.");
+    const a = cmd.args;
+    a.sp();
+    const name = readMailbox(s, a);
+    a.sp();
+    let flags: string[] = [];
+    if (a.peekIs("(")) {
+      flags = a.flagList();
+      a.sp();
+    }
+    let internalDate = Date.now();
+    if (a.peekIs('"')) {
+      internalDate = a.dateTime().date.getTime();
+      a.sp();
+    }
+    const message = a.literal({ binary: true }).data;
+    a.end();
+    let stored: string;
+    try {
+      stored = applyFlagOp("", "set", flags);
+    } catch (e) {
+      if (e instanceof FlagLimitError) throw no(`A message may carry at most ${MAX_KEYWORDS} keywords.`, ResponseCode.LIMIT);
+      throw e;
+    }
+    if (message.length === 0) throw no("Empty messages are not stored.", ResponseCode.CANNOT);
+    const account = s.account;
+    if (account === null) throw no("Not logged in.");
+    const target = await getMailbox(s.store.db, account.id, name);
+    if (target === undefined) throw no("Mailbox does not exist.", ResponseCode.TRYCREATE);
+    try {
+      const { uid, uidvalidity } = await appendMessage(s.store, target.id, message, stored, internalDate);
+      return { code: `APPENDUID ${uidvalidity} ${uid}`, text: "APPEND completed." };
+    } catch (e) {
+      if (e instanceof MailboxGoneError) throw no("Mailbox does not exist.", ResponseCode.TRYCREATE);
+      throw e;
+    }
+  },
+};

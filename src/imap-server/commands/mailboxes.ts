@@ -1,0 +1,152 @@
+/**
+ * Mailbox management commands: CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE and STATUS
+ * (RFC 9051 §6.3.4–§6.3.8, §6.3.11; RFC 3501 §6.3.3–§6.3.7, §6.3.10). LIST and LSUB are in
+ * list.ts. The store decides and explains refusals (src/store/mailbox-admin.ts); here they become
+ * `NO [code]` responses.
+ */
+import {
+  createMailbox, deleteMailbox, getMailbox, MailboxAdminError, mailboxStatus, renameMailbox, setSubscribed,
+  type MailboxStatus,
+} from "../../store/index.ts";
+import type { ImapApi, ImapCommand } from "../command.ts";
+import { bad, no, ResponseCode } from "../errors.ts";
+import type { ArgParser } from "../parser/index.ts";
+import { formatMailbox, readMailbox } from "./util.ts";
+
+/** The logged-in account (the command tables only allow these commands after login). */
+export function accountId(s: ImapApi): number {
+  if (s.account === null) throw no("Not logged in.");
+  return s.account.id;
+}
+
+/** Runs a store operation; its refusals become `NO [code] text`. */
+async function admin<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof MailboxAdminError) throw no(e.message, e.code);
+    throw e;
+  }
+}
+
+/**
+ * STATUS data items (RFC 9051 §6.3.11, RFC 3501 §6.3.10): RECENT is always 0 (this server keeps
+ * no \Recent), SIZE is RFC 8438's, DELETED IMAP4rev2's. HIGHESTMODSEQ needs CONDSTORE, which is
+ * not advertised, so it is an unknown item here.
+ */
+export const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED"] as const;
+export type StatusItem = (typeof STATUS_ITEMS)[number];
+
+/** "(" status-att *(SP status-att) ")"; unknown items are BAD. Duplicates are reported once. */
+export function readStatusItems(a: ArgParser): StatusItem[] {
+  const items = a.list((p) => {
+    const item = p.keyword("STATUS item");
+    if (!(STATUS_ITEMS as readonly string[]).includes(item)) throw bad("Unknown STATUS item.");
+    return item as StatusItem;
+  });
+  return [...new Set(items)];
+}
+
+function statusValue(st: MailboxStatus, item: StatusItem): number {
+  switch (item) {
+    case "MESSAGES":
+      return st.messages;
+    case "RECENT":
+      return 0;
+    case "UIDNEXT":
+      return st.uidnext;
+    case "UIDVALIDITY":
+      return st.uidvalidity;
+    case "UNSEEN":
+      return st.unseen;
+    case "SIZE":
+      return st.size;
+    case "DELETED":
+      return st.deleted;
+  }
+}
+
+/** The untagged STATUS response text (RFC 9051 §7.3.2), without "* ". */
+export function formatStatus(s: ImapApi, name: string, st: MailboxStatus, items: readonly StatusItem[]): string {
+  return `STATUS ${formatMailbox(s, name)} (${items.map((i) => `${i} ${statusValue(st, i)}`).join(" ")})`;
+}
+
+export const CREATE: ImapCommand = {
+  name: "CREATE",
+  states: ["authenticated", "selected"],
+  async handle(s, cmd) {
+    const a = cmd.args;
+    a.sp();
+    const name = readMailbox(s, a);
+    a.end();
+    await admin(() => createMailbox(s.store, accountId(s), name));
+    return { text: "CREATE completed." };
+  },
+};
+
+export const DELETE: ImapCommand = {
+  name: "DELETE",
+  states: ["authenticated", "selected"],
+  async handle(s, cmd) {
+    const a = cmd.args;
+    a.sp();
+    const name = readMailbox(s, a);
+    a.end();
+    // Deleting the selected mailbox is allowed: this session (like any other that has it
+    // selected) is told that every message was expunged before the tagged OK.
+    await admin(() => deleteMailbox(s.store, accountId(s), name));
+    return { text: "DELETE completed." };
+  },
+};
+
+export const RENAME: ImapCommand = {
+  name: "RENAME",
+  states: ["authenticated", "selected"],
+  async handle(s, cmd) {
+    const a = cmd.args;
+    a.sp();
+    const from = readMailbox(s, a);
+    a.sp();
+    const to = readMailbox(s, a);
+    a.end();
+    await admin(() => renameMailbox(s.store, accountId(s), from, to));
+    return { text: "RENAME completed." };
+  },
+};
+
+function subscribeCommand(name: "SUBSCRIBE" | "UNSUBSCRIBE", subscribed: boolean): ImapCommand {
+  return {
+    name,
+    states: ["authenticated", "selected"],
+    async handle(s, cmd) {
+      const a = cmd.args;
+      a.sp();
+      const mailbox = readMailbox(s, a);
+      a.end();
+      await admin(() => setSubscribed(s.store, accountId(s), mailbox, subscribed));
+      return { text: `${name} completed.` };
+    },
+  };
+}
+
+export const SUBSCRIBE = subscribeCommand("SUBSCRIBE", true);
+export const UNSUBSCRIBE = subscribeCommand("UNSUBSCRIBE", false);
+
+export const STATUS: ImapCommand = {
+  name: "STATUS",
+  states: ["authenticated", "selected"],
+  async handle(s, cmd) {
+    const a = cmd.args;
+    a.sp();
+    const name = readMailbox(s, a);
+    a.sp();
+    const items = readStatusItems(a);
+    a.end();
+    // RFC 9051 §6.3.11: allowed on the selected mailbox too; the counts come from the store.
+    const mailbox = await getMailbox(s.store.db, accountId(s), name);
+    const st = mailbox === undefined ? undefined : await mailboxStatus(s.store.db, mailbox.id);
+    if (st === undefined) throw no("Mailbox does not exist.", ResponseCode.NONEXISTENT);
+    s.untagged(formatStatus(s, name, st, items));
+    return { text: "STATUS completed." };
+  },
+};

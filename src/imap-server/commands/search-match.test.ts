@@ -1,0 +1,86 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { encoded, mixed, plain } from "../../mime/fixtures.ts";
+import { parseMime } from "../../mime/index.ts";
+import { parseCommand, readSearchProgram } from "../parser/index.ts";
+import { bodyText, commonFields, compileSearch, dayOf, decodeEncodedWords, headerIndex, searchNeeds, sentDay, type SearchSubject } from "./search-match.ts";
+
+function key(text: string): ReturnType<typeof readSearchProgram>["key"] {
+  const c = parseCommand(Buffer.from(`a SEARCH ${text}`), { utf8: true });
+  c.args.sp();
+  return readSearchProgram(c.args, { esearch: false }).key;
+}
+
+function subject(raw: Buffer, over: Partial<SearchSubject> = {}): SearchSubject {
+  const tree = parseMime(raw);
+  const headers = headerIndex(tree.headers);
+  return {
+    seq: 1,
+    uid: 10,
+    flags: new Set(["\\seen"]),
+    size: raw.length,
+    internalDate: Date.UTC(2024, 5, 5, 23, 30),
+    headers,
+    common: commonFields(headers),
+    sentDay: sentDay(tree.headers),
+    body: () => bodyText(raw, tree),
+    text: () => bodyText(raw, tree),
+    ...over,
+  };
+}
+
+const run = (text: string, m: SearchSubject, scope = { exists: 3, maxUid: 12 }): boolean => compileSearch(key(text), scope)(m);
+
+test("RFC 2047 encoded-words are decoded for matching; adjacent ones join", () => {
+  assert.equal(decodeEncodedWords("=?ISO-8859-1?Q?Andr=E9?= Pirard"), "André Pirard");
+  assert.equal(decodeEncodedWords("=?UTF-8?B?44GT44KT?= =?UTF-8?Q?_x?="), "こん x");
+  assert.equal(decodeEncodedWords("=?bogus-charset?Q?abc?="), "abc");
+  assert.equal(decodeEncodedWords("plain text"), "plain text");
+});
+
+test("Date header days, obsolete years included; internal dates by UTC day", () => {
+  const day = (v: string): number | null => sentDay(parseMime(Buffer.from(`Date: ${v}\r\n\r\n`)).headers);
+  assert.equal(day("Mon, 3 Jun 2024 11:15:00 +0200"), 20240603);
+  assert.equal(day("7 Jun 24 09:00 GMT"), 20240607);
+  assert.equal(day("7 Jun 99 09:00 GMT"), 19990607);
+  assert.equal(day("garbage"), null);
+  assert.equal(dayOf(Date.UTC(2024, 5, 5, 23, 30)), 20240605);
+});
+
+test("header, body and text keys match case-insensitively, decoded", () => {
+  const p = subject(plain);
+  assert.ok(run('FROM "ALICE example"', p));
+  assert.ok(run("SUBJECT thursday", p));
+  assert.ok(run('HEADER Message-ID ""', p), "empty value: the field is present");
+  assert.ok(!run('HEADER X-Missing ""', p));
+  assert.ok(run("BODY \"usual PLACE\"", p));
+  assert.ok(!run("BODY lunch-not-there", p));
+  const e = subject(encoded);
+  assert.ok(run('FROM "andré"', e));
+  assert.ok(run('SUBJECT "こんにちは"', e));
+  assert.ok(run('TEXT "grüße"', e));
+  const m = subject(mixed);
+  assert.ok(searchNeeds(key("BODY x")).body && !searchNeeds(key("FLAGGED")).rows);
+  assert.ok(run('BODY "numbers look good"', m), "text inside an attached message");
+  assert.ok(run('BODY "heidi@example.org"', m), "the attached message's header is part of the body");
+  assert.ok(!run(`BODY "%PDF"`, m), "non-text attachments are not searched");
+  assert.ok(!run("BODY preamble", m));
+  assert.ok(run('TEXT "quarterly report" CC grace BCC audit TO frank', m));
+});
+
+test("flags, sizes, dates, sequence and UID sets, NOT/OR/AND", () => {
+  const p = subject(plain);
+  assert.ok(run("SEEN UNFLAGGED", p));
+  assert.ok(!run("NOT SEEN", p));
+  assert.ok(run("OR FLAGGED SEEN", p));
+  assert.ok(run(`LARGER ${plain.length - 1} SMALLER ${plain.length + 1}`, p));
+  assert.ok(run("ON 5-Jun-2024 SINCE 5-Jun-2024 BEFORE 6-Jun-2024", p));
+  assert.ok(run("SENTON 3-Jun-2024 SENTBEFORE 4-Jun-2024 NOT SENTSINCE 4-Jun-2024", p));
+  assert.ok(run("SENTON 5-Jun-2024", subject(Buffer.from("Subject: no date\r\n\r\n"))), "no Date: the internal date");
+  assert.ok(run("1 UID 10", p));
+  assert.ok(run("UID 11:*", subject(plain, { uid: 12 })));
+  assert.ok(!run("2:*", p));
+  assert.ok(run("*", subject(plain, { seq: 3 })));
+  assert.ok(!run("RECENT", p));
+  assert.ok(run("NOT (OR NEW DRAFT)", p));
+});

@@ -1,0 +1,88 @@
+/**
+ * SEARCH and UID SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4; answered `* SEARCH n ...`, §7.3.5 of
+ * RFC 3501). The key tree is compiled once; each message of the view is then tested with only the
+ * data the keys need: flags and numbers from the view, size and dates from one read of the rows,
+ * header fields and the Date day from the shared summary cache, and the bytes only for BODY/TEXT.
+ */
+import type { ImapCommand } from "../command.ts";
+import { messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
+import { readSearchProgram } from "../parser/index.ts";
+import { bodyText, COMMON_FIELDS, compileSearch, headerText, searchNeeds, type SearchSubject } from "./search-match.ts";
+import { selectedView } from "./fetch-targets.ts";
+
+const NO_COMMON: ReadonlyArray<string | null> = COMMON_FIELDS.map(() => null);
+
+export const SEARCH: ImapCommand = {
+  name: "SEARCH",
+  states: ["selected"],
+  noExpungeResponses: true,
+  async handle(s, cmd) {
+    const view = selectedView(s);
+    const a = cmd.args;
+    a.sp();
+    // ESEARCH (RFC 4731) is not advertised, so RETURN is not a keyword here.
+    const program = readSearchProgram(a, { esearch: false });
+    const needs = searchNeeds(program.key);
+    const uids = view.uids;
+    const match = compileSearch(program.key, { exists: view.exists, maxUid: uids.at(-1) ?? 0 });
+    const cache = messageCache(s.store);
+    const rows = needs.rows ? await cache.rows(view, uids) : new Map<number, StaticRow>();
+    const blobs = needs.body || needs.summary ? uids.map((uid) => rows.get(uid)) : [];
+    const load = readAhead(cache, blobs, needs.body ? undefined : (blob) => cache.cachedSummary(blob) !== undefined);
+    const flagSets = new Map<string, Set<string>>();
+    // One subject, refilled per message: a search visits every message of the mailbox.
+    let loaded: LoadedMessage | null = null;
+    let body: string | null = null;
+    let text: string | null = null;
+    const bodyOf = (): string => {
+      if (loaded === null) return "";
+      body ??= bodyText(loaded.raw, loaded.tree);
+      return body;
+    };
+    const subject: SearchSubject = {
+      seq: 0,
+      uid: 0,
+      flags: new Set(),
+      size: 0,
+      internalDate: 0,
+      headers: "",
+      common: NO_COMMON,
+      sentDay: null,
+      body: bodyOf,
+      text: () => {
+        if (loaded === null) return "";
+        text ??= `${headerText(loaded.tree.headers)}\n${bodyOf()}`;
+        return text;
+      },
+    };
+    const hits: number[] = [];
+    for (let seq = 1; seq <= view.exists; seq++) {
+      const uid = view.uidAt(seq) ?? 0;
+      const row = rows.get(uid);
+      // Expunged by another session but still in this view: it matches nothing that needs its data.
+      if (needs.rows && row === undefined) continue;
+      const flagText = view.flagsAt(seq);
+      let flags = flagSets.get(flagText);
+      if (flags === undefined) {
+        flags = new Set(flagText.toLowerCase().split(" ").filter((f) => f !== ""));
+        flagSets.set(flagText, flags);
+      }
+      let summary = needs.summary && row !== undefined ? cache.cachedSummary(row.blob) : undefined;
+      const pending = needs.body || (needs.summary && summary === undefined) ? load(seq - 1) : null;
+      loaded = pending === null ? null : await pending;
+      body = text = null;
+      if (needs.summary && row !== undefined && loaded !== null) summary ??= cache.summaryOf(row.blob, loaded);
+      subject.seq = seq;
+      subject.uid = uid;
+      subject.flags = flags;
+      subject.size = row?.size ?? 0;
+      subject.internalDate = row?.internalDate ?? 0;
+      subject.headers = summary?.headers ?? "";
+      subject.common = summary?.common ?? NO_COMMON;
+      subject.sentDay = summary?.sentDay ?? null;
+      if (match(subject)) hits.push(cmd.uid ? uid : seq);
+    }
+    s.write(`* SEARCH${hits.length > 0 ? ` ${hits.join(" ")}` : ""}\r\n`);
+    return { text: `${cmd.uid ? "UID SEARCH" : "SEARCH"} completed.` };
+  },
+};

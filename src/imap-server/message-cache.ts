@@ -1,0 +1,283 @@
+/**
+ * Parsed messages, shared by every IMAP session of a store. Blobs are written once and never
+ * change, so a blob name is a cache key that can never go stale.
+ *
+ * Two bounded LRU tiers:
+ * - `summary` (small, many entries): the formatted ENVELOPE, BODY and BODYSTRUCTURE (RFC 9051
+ *   §7.5.2) and the decoded header fields and Date SEARCH looks at (§6.4.4). FETCH ENVELOPE /
+ *   BODYSTRUCTURE and header SEARCH over a whole mailbox are served from here without I/O.
+ * - `loaded` (byte-budgeted): the raw bytes, with their MIME tree parsed on first use, for
+ *   BODY[section], BINARY and body-text SEARCH (a whole-message BODY[] never parses).
+ *
+ * Plus, per mailbox, the columns of a message row that never change (blob name, size, internal
+ * date; RFC 9051 §2.3.1.1: a UID names one message for as long as UIDVALIDITY stands), so FETCH
+ * and SEARCH over a whole mailbox do not re-read a thousand rows per command.
+ *
+ * Concurrent requests for one blob share one read.
+ */
+import { open } from "node:fs/promises";
+import { envelope, formatBodyStructure, bodyStructure, formatEnvelope, parseMime, type MimePart } from "../mime/index.ts";
+import { messageRows, type Store } from "../store/index.ts";
+import { commonFields, headerIndex, sentDay, type HeaderIndex } from "./commands/search-match.ts";
+
+export interface MessageSummary {
+  envelope: string;
+  body: string;
+  bodyStructure: string;
+  /** Decoded, unfolded, lower-cased header fields (SEARCH HEADER). */
+  headers: HeaderIndex;
+  /** The same for From, To, Cc, Bcc, Subject (SEARCH FROM/TO/CC/BCC/SUBJECT). */
+  common: Array<string | null>;
+  /** The Date header's calendar day as YYYYMMDD, or null (SENTBEFORE/SENTON/SENTSINCE). */
+  sentDay: number | null;
+}
+
+/** A message's bytes; the MIME tree is parsed when first asked for. */
+export class LoadedMessage {
+  readonly raw: Buffer;
+  #tree: MimePart | null = null;
+  constructor(raw: Buffer) {
+    this.raw = raw;
+  }
+  get tree(): MimePart {
+    this.#tree ??= parseMime(this.raw);
+    return this.#tree;
+  }
+}
+
+/** The columns of a message row that never change. */
+export interface StaticRow {
+  blob: string;
+  size: number;
+  internalDate: number;
+}
+
+export interface CacheLimits {
+  /** Bytes of raw messages (and their trees) kept. */
+  loadedBytes: number;
+  /** Approximate bytes of summaries kept. */
+  summaryBytes: number;
+  /** Static rows kept, over all mailboxes (about 150 bytes each). */
+  rows: number;
+}
+
+/** Reads a file of known size: open, pread, close (readFile would fstat as well). */
+async function readSized(path: string, size: number): Promise<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await fh.read(buf, got, size - got, got);
+      if (bytesRead === 0) throw new Error(`blob shorter than its recorded size: ${path}`);
+      got += bytesRead;
+    }
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** About 60,000 summaries (~1 KB each) and 64 MiB of message bytes. */
+const DEFAULT_LIMITS: CacheLimits = { loadedBytes: 64 * 1024 * 1024, summaryBytes: 64 * 1024 * 1024, rows: 200_000 };
+
+/**
+ * A map bounded by the sum of its entries' costs, evicting with CLOCK (second chance), an LRU
+ * approximation: a hit only sets a flag, so lookups never reorder the map — whole-mailbox scans by
+ * many sessions cost one Map lookup per message. An entry flagged since the hand last passed is
+ * moved to the young end instead of evicted.
+ */
+export class Lru<V> {
+  readonly #map = new Map<string, { value: V; cost: number; used: boolean }>();
+  readonly #budget: number;
+  #total = 0;
+  constructor(budget: number) {
+    this.#budget = budget;
+  }
+  get size(): number {
+    return this.#map.size;
+  }
+  get total(): number {
+    return this.#total;
+  }
+  get(key: string): V | undefined {
+    const e = this.#map.get(key);
+    if (e === undefined) return undefined;
+    e.used = true;
+    return e.value;
+  }
+  set(key: string, value: V, cost: number): void {
+    const old = this.#map.get(key);
+    if (old !== undefined) {
+      this.#total -= old.cost;
+      this.#map.delete(key);
+    }
+    if (cost > this.#budget) return;
+    this.#map.set(key, { value, cost, used: true }); // a new entry gets one chance too
+    this.#total += cost;
+    while (this.#total > this.#budget) {
+      const oldest = this.#map.entries().next();
+      if (oldest.done === true) break;
+      const [k, e] = oldest.value;
+      this.#map.delete(k);
+      if (e.used) {
+        e.used = false;
+        this.#map.set(k, e);
+      } else {
+        this.#total -= e.cost;
+      }
+    }
+  }
+}
+
+/**
+ * A fresh sequential copy of a string. Formatted strings are V8 cons-string trees (and slices of
+ * header text) that pin every piece they were built from; a cached string should be one flat block.
+ */
+function flat(s: string): string {
+  return Buffer.from(s, "utf8").toString("utf8");
+}
+
+function summarize(tree: MimePart): MessageSummary {
+  const headers = flat(headerIndex(tree.headers));
+  return {
+    envelope: flat(formatEnvelope(envelope(tree))),
+    body: flat(formatBodyStructure(bodyStructure(tree, false))),
+    bodyStructure: flat(formatBodyStructure(bodyStructure(tree, true))),
+    headers,
+    common: commonFields(headers).map((v) => (v === null ? null : flat(v))),
+    sentDay: sentDay(tree.headers),
+  };
+}
+
+/** V8 heap bytes of a summary, measured: about 100 bytes of objects plus one or two bytes per character. */
+function summaryCost(s: MessageSummary): number {
+  let chars = s.envelope.length + s.body.length + s.bodyStructure.length + s.headers.length;
+  for (const v of s.common) chars += v === null ? 0 : v.length + 20;
+  return 160 + chars;
+}
+
+export class MessageCache {
+  readonly #store: Store;
+  readonly #loaded: Lru<LoadedMessage>;
+  readonly #summaries: Lru<MessageSummary>;
+  readonly #rows: Lru<{ uidvalidity: number; rows: Map<number, StaticRow> }>;
+  readonly #inflight = new Map<string, Promise<LoadedMessage>>();
+  /** Blob reads, for tests and metrics. */
+  reads = 0;
+
+  constructor(store: Store, limits: Partial<CacheLimits> = {}) {
+    this.#store = store;
+    const l = { ...DEFAULT_LIMITS, ...limits };
+    this.#loaded = new Lru(l.loadedBytes);
+    this.#summaries = new Lru(l.summaryBytes);
+    this.#rows = new Lru(l.rows);
+  }
+
+  /** The bytes of a blob (its tree parsed on demand); `size`, when known, saves an fstat. */
+  load(blob: string, size?: number): Promise<LoadedMessage> {
+    const hit = this.#loaded.get(blob);
+    if (hit !== undefined) return Promise.resolve(hit);
+    let p = this.#inflight.get(blob);
+    if (p === undefined) {
+      p = this.#read(blob, size).finally(() => this.#inflight.delete(blob));
+      this.#inflight.set(blob, p);
+    }
+    return p;
+  }
+
+  async #read(blob: string, size: number | undefined): Promise<LoadedMessage> {
+    this.reads++;
+    const loaded = new LoadedMessage(size === undefined ? await this.#store.blobs.read(blob) : await readSized(this.#store.blobs.path(blob), size));
+    // The tree, once parsed, costs about as much again as the header; count it up front.
+    this.#loaded.set(blob, loaded, 512 + Math.ceil(loaded.raw.length * 1.25));
+    return loaded;
+  }
+
+  /** The summary if it is cached (no I/O). */
+  cachedSummary(blob: string): MessageSummary | undefined {
+    return this.#summaries.get(blob);
+  }
+
+  async summary(blob: string): Promise<MessageSummary> {
+    return this.#summaries.get(blob) ?? this.summaryOf(blob, await this.load(blob));
+  }
+
+  /** The summary of a blob whose bytes the caller has loaded already. */
+  summaryOf(blob: string, loaded: LoadedMessage): MessageSummary {
+    let s = this.#summaries.get(blob);
+    if (s === undefined) {
+      s = summarize(loaded.tree);
+      this.#summaries.set(blob, s, summaryCost(s));
+    }
+    return s;
+  }
+
+  /**
+   * The static rows of `uids` in a mailbox, from the cache or one read of the missing ones. A UID
+   * expunged after it was cached still answers (RFC 2180 §4.1.1 lets a server serve it); one
+   * never seen is missing. `uidvalidity` guards against a mailbox id reused after a DELETE.
+   */
+  async rows(mailbox: { mailboxId: number; uidvalidity: number }, uids: readonly number[]): Promise<Map<number, StaticRow>> {
+    const key = String(mailbox.mailboxId);
+    let entry = this.#rows.get(key);
+    if (entry?.uidvalidity !== mailbox.uidvalidity) entry = { uidvalidity: mailbox.uidvalidity, rows: new Map() };
+    const out = new Map<number, StaticRow>();
+    const missing: number[] = [];
+    for (const uid of uids) {
+      const r = entry.rows.get(uid);
+      if (r === undefined) missing.push(uid);
+      else out.set(uid, r);
+    }
+    if (missing.length > 0 || this.#rows.get(key) !== entry) {
+      for (const r of await messageRows(this.#store.db, mailbox.mailboxId, missing)) {
+        const row: StaticRow = { blob: r.blob, size: r.size, internalDate: r.internalDate };
+        entry.rows.set(r.uid, row);
+        out.set(r.uid, row);
+      }
+      this.#rows.set(key, entry, entry.rows.size + 1);
+    }
+    return out;
+  }
+}
+
+/**
+ * Walks `blobs` in order, keeping up to `window` loads in flight ahead of the one asked for, so
+ * cold reads overlap (the thread pool reads files in parallel) while results are used in order.
+ * `skip(blob)` says a blob needs no load (e.g. its summary is cached). Undefined: no message.
+ */
+export function readAhead(
+  cache: MessageCache,
+  blobs: ReadonlyArray<StaticRow | undefined>,
+  skip: (blob: string) => boolean = () => false,
+  window = 8,
+): (i: number) => Promise<LoadedMessage> | null {
+  const pending = new Map<number, Promise<LoadedMessage>>();
+  let next = 0;
+  return (i) => {
+    for (next = Math.max(next, i); next < blobs.length && next < i + window; next++) {
+      const row = blobs[next];
+      if (row === undefined || skip(row.blob)) continue;
+      const p = cache.load(row.blob, row.size);
+      p.catch(() => undefined); // awaited by the caller; must not count as unhandled meanwhile
+      pending.set(next, p);
+    }
+    const p = pending.get(i);
+    pending.delete(i);
+    if (p !== undefined) return p;
+    const row = blobs[i];
+    return row === undefined || skip(row.blob) ? null : cache.load(row.blob, row.size);
+  };
+}
+
+const caches = new WeakMap<Store, MessageCache>();
+
+/** The cache shared by all sessions on `store`. */
+export function messageCache(store: Store): MessageCache {
+  let c = caches.get(store);
+  if (c === undefined) {
+    c = new MessageCache(store);
+    caches.set(store, c);
+  }
+  return c;
+}

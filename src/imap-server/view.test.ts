@@ -1,0 +1,23 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MailboxView } from "./view.ts";
+
+const mb = { id: 1, name: "INBOX", uidvalidity: 7 };
+const st = (uid: number, flags: string, modseq: number): { uid: number; flags: string; modseq: number } => ({ uid, flags, modseq });
+
+test("applyChanges: flags of others, own STORE not echoed, new messages, expunges (held back during FETCH/STORE/SEARCH)", () => {
+  const v = new MailboxView(mb, false, [st(1, "", 2), st(2, "", 3), st(4, "", 5)]);
+  assert.equal(v.knownModseq, 5);
+  v.setFlags(1, "\\Seen", 6); // this session's STORE
+  assert.equal(v.knownModseq, 5, "only snapshots move knownModseq");
+  let u = v.applyChanges([st(1, "\\Seen", 6), st(2, "\\Flagged", 7), st(9, "", 8)], null, false);
+  assert.deepEqual(u, { expunged: [], exists: 4, flags: [[2, 2, "\\Flagged"]] });
+  assert.deepEqual([v.knownModseq, v.lastUid, v.flagsAt(1)], [8, 9, "\\Seen"]);
+  // UID 2 expunged: held back while expunges may not be sent, then reported.
+  u = v.applyChanges([], new Set([1, 4, 9]), false);
+  assert.deepEqual(u, { expunged: [], exists: null, flags: [] });
+  assert.equal(v.exists, 4);
+  u = v.applyChanges([st(4, "$X", 9)], new Set([1, 4, 9]), true);
+  assert.deepEqual(u, { expunged: [2], exists: null, flags: [[2, 4, "$X"]] });
+  assert.deepEqual(v.uids, [1, 4, 9]);
+});

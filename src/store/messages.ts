@@ -1,0 +1,270 @@
+/**
+ * Message writes the IMAP server makes (RFC 9051 §6.3.12 APPEND, §6.4.3 EXPUNGE, §6.4.6 STORE,
+ * §6.4.7 COPY; RFC 6851 MOVE; RFC 4315 UIDPLUS) and the row reads FETCH and SEARCH need.
+ *
+ * Every write goes through the group committer, so it is on disk before the promise resolves
+ * ("acknowledged means durable"), and then announces the change so other sessions — IDLE
+ * included — pick it up. A write that changes messages gives them the mailbox's new
+ * highest_modseq as their modseq (the CONDSTORE model, RFC 7162 §3), which is what a selected
+ * view compares to tell which flags moved.
+ */
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "./schema.ts";
+import type { Store } from "./database.ts";
+
+/** RFC 9051 §2.3.2: the system flags, in the order they are stored. */
+const SYSTEM_ORDER = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
+const SYSTEM_RANK = new Map(SYSTEM_ORDER.map((f, i) => [f.toLowerCase(), i]));
+/** Keywords one message may carry; more is refused (the IMAP layer answers NO [LIMIT]). */
+export const MAX_KEYWORDS = 100;
+/** SQLite allows 32,766 host parameters; stay far below. */
+const CHUNK = 500;
+
+export class FlagLimitError extends Error {
+  override name = "FlagLimitError";
+}
+
+export type FlagOp = "set" | "add" | "remove";
+
+/**
+ * Applies a STORE operation to a stored flag string (space-separated). Flag names compare
+ * case-insensitively (RFC 9051 §2.3.2); the result lists system flags first, then keywords in
+ * the order they were added, each once.
+ */
+export function applyFlagOp(current: string, op: FlagOp, flags: readonly string[]): string {
+  const have = new Map<string, string>();
+  if (op !== "set") for (const f of current.split(" ")) if (f !== "") have.set(f.toLowerCase(), f);
+  if (op === "remove") {
+    for (const f of flags) have.delete(f.toLowerCase());
+  } else {
+    for (const f of flags) if (!have.has(f.toLowerCase())) have.set(f.toLowerCase(), f);
+  }
+  const system: string[] = [];
+  const keywords: string[] = [];
+  for (const [lower, f] of have) {
+    if (SYSTEM_RANK.has(lower)) system.push(f);
+    else keywords.push(f);
+  }
+  if (keywords.length > MAX_KEYWORDS) throw new FlagLimitError(`more than ${MAX_KEYWORDS} keywords on a message`);
+  system.sort((a, b) => (SYSTEM_RANK.get(a.toLowerCase()) ?? 0) - (SYSTEM_RANK.get(b.toLowerCase()) ?? 0));
+  return [...system, ...keywords].join(" ");
+}
+
+export interface MessageFullRow {
+  uid: number;
+  blob: string;
+  size: number;
+  internalDate: number;
+  flags: string;
+  modseq: number;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * The rows of `uids` (ascending or not) in one mailbox, in UID order; UIDs without a row (expunged)
+ * are left out. A long list is read as one UID range and filtered, not as thousands of parameters.
+ */
+export async function messageRows(db: Db, mailboxId: number, uids: readonly number[]): Promise<MessageFullRow[]> {
+  if (uids.length === 0) return [];
+  const cols = ["uid", "blob", "size", "internal_date", "flags", "modseq"] as const;
+  let rows: Array<{ uid: number; blob: string; size: number; internal_date: number; flags: string; modseq: number }>;
+  if (uids.length > CHUNK) {
+    let lo = Infinity;
+    let hi = 0;
+    for (const u of uids) {
+      if (u < lo) lo = u;
+      if (u > hi) hi = u;
+    }
+    const want = new Set(uids);
+    const all = await db.selectFrom("messages").select(cols).where("mailbox_id", "=", mailboxId).where("uid", ">=", lo).where("uid", "<=", hi).orderBy("uid").execute();
+    rows = all.filter((r) => want.has(r.uid));
+  } else {
+    rows = await db.selectFrom("messages").select(cols).where("mailbox_id", "=", mailboxId).where("uid", "in", [...uids]).orderBy("uid").execute();
+  }
+  return rows.map((r) => ({ uid: r.uid, blob: r.blob, size: r.size, internalDate: r.internal_date, flags: r.flags, modseq: r.modseq }));
+}
+
+/**
+ * Messages changed or added since a view last looked: modseq above `modseq`, in UID order. With
+ * one writer at a time, a message's modseq is its mailbox's highest at commit, so a snapshot
+ * that saw modseq M has seen every change up to M (RFC 7162 §3.1.1's model).
+ */
+export async function changedSince(db: Db, mailboxId: number, modseq: number): Promise<Array<{ uid: number; flags: string; modseq: number }>> {
+  return db.selectFrom("messages").select(["uid", "flags", "modseq"]).where("mailbox_id", "=", mailboxId).where("modseq", ">", modseq).orderBy("uid").execute();
+}
+
+/** How many messages have a UID up to `uid` (fewer than a view holds: some were expunged). */
+export async function countUpTo(db: Db, mailboxId: number, uid: number): Promise<number> {
+  const r = await db.selectFrom("messages").select((eb) => eb.fn.countAll<number>().as("n")).where("mailbox_id", "=", mailboxId).where("uid", "<=", uid).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** The UIDs up to `uid`, ascending. */
+export async function uidsUpTo(db: Db, mailboxId: number, uid: number): Promise<number[]> {
+  const rows = await db.selectFrom("messages").select("uid").where("mailbox_id", "=", mailboxId).where("uid", "<=", uid).orderBy("uid").execute();
+  return rows.map((r) => r.uid);
+}
+
+async function bumpModseq(trx: Transaction<Database>, mailboxId: number): Promise<number> {
+  const mb = await trx.selectFrom("mailboxes").select("highest_modseq").where("id", "=", mailboxId).executeTakeFirst();
+  if (mb === undefined) throw new Error("mailbox vanished");
+  const modseq = mb.highest_modseq + 1;
+  await trx.updateTable("mailboxes").set({ highest_modseq: modseq }).where("id", "=", mailboxId).execute();
+  return modseq;
+}
+
+export interface FlagResult {
+  uid: number;
+  flags: string;
+  modseq: number;
+  changed: boolean;
+}
+
+/**
+ * STORE (RFC 9051 §6.4.6): sets, adds or removes flags on the messages of `uids` that still
+ * exist. Returns each one's flags afterwards; changed ones carry the mailbox's new modseq.
+ */
+export async function storeFlags(store: Store, mailboxId: number, uids: readonly number[], op: FlagOp, flags: readonly string[]): Promise<FlagResult[]> {
+  if (uids.length === 0) return [];
+  const results = await store.committer.submit(async (trx) => {
+    const rows = await messageRows(trx, mailboxId, uids);
+    const out: FlagResult[] = [];
+    let modseq = 0;
+    for (const r of rows) {
+      const next = applyFlagOp(r.flags, op, flags);
+      if (next === r.flags) {
+        out.push({ uid: r.uid, flags: r.flags, modseq: r.modseq, changed: false });
+        continue;
+      }
+      if (modseq === 0) modseq = await bumpModseq(trx, mailboxId);
+      await trx.updateTable("messages").set({ flags: next, modseq }).where("mailbox_id", "=", mailboxId).where("uid", "=", r.uid).execute();
+      out.push({ uid: r.uid, flags: next, modseq, changed: true });
+    }
+    return out;
+  });
+  if (results.some((r) => r.changed)) store.events.emit("changed", mailboxId);
+  return results;
+}
+
+/** Allocates `count` UIDs in a mailbox inside `trx`: the first one and the modseq the new rows get. */
+async function allocateUids(trx: Transaction<Database>, mailboxId: number, count: number): Promise<{ first: number; modseq: number; uidvalidity: number }> {
+  const mb = await trx.selectFrom("mailboxes").select(["uidnext", "highest_modseq", "uidvalidity"]).where("id", "=", mailboxId).executeTakeFirst();
+  if (mb === undefined) throw new MailboxGoneError();
+  const modseq = mb.highest_modseq + 1;
+  await trx.updateTable("mailboxes").set({ uidnext: mb.uidnext + count, highest_modseq: modseq }).where("id", "=", mailboxId).execute();
+  return { first: mb.uidnext, modseq, uidvalidity: mb.uidvalidity };
+}
+
+/** The target mailbox was deleted while the command ran. */
+export class MailboxGoneError extends Error {
+  override name = "MailboxGoneError";
+}
+
+/**
+ * APPEND (RFC 9051 §6.3.12): writes the bytes as a blob (fsynced), then indexes them in the
+ * mailbox with the next UID; resolves only once both are durable. RFC 4315 APPENDUID data.
+ */
+export async function appendMessage(
+  store: Store,
+  mailboxId: number,
+  bytes: Uint8Array,
+  flags: string,
+  internalDate: number,
+): Promise<{ uid: number; uidvalidity: number }> {
+  const blob = await store.blobs.write([bytes]);
+  const res = await store.committer.submit(async (trx) => {
+    const { first, modseq, uidvalidity } = await allocateUids(trx, mailboxId, 1);
+    await trx
+      .insertInto("messages")
+      .values({ mailbox_id: mailboxId, uid: first, blob: blob.name, size: blob.size, internal_date: internalDate, flags, modseq })
+      .execute();
+    return { uid: first, uidvalidity };
+  }, [blob.dir]);
+  store.events.emit("changed", mailboxId);
+  return res;
+}
+
+export interface CopyResult {
+  /** The target's UIDVALIDITY (RFC 4315 COPYUID). */
+  uidvalidity: number;
+  /** Source UIDs copied, ascending; `dstUids[i]` is the copy of `srcUids[i]`. */
+  srcUids: number[];
+  dstUids: number[];
+}
+
+async function copyRows(trx: Transaction<Database>, from: number, uids: readonly number[], to: number): Promise<CopyResult> {
+  const rows = await messageRows(trx, from, uids);
+  if (rows.length === 0) {
+    const mb = await trx.selectFrom("mailboxes").select("uidvalidity").where("id", "=", to).executeTakeFirst();
+    if (mb === undefined) throw new MailboxGoneError();
+    return { uidvalidity: mb.uidvalidity, srcUids: [], dstUids: [] };
+  }
+  const { first, modseq, uidvalidity } = await allocateUids(trx, to, rows.length);
+  const values = rows.map((r, i) => ({
+    mailbox_id: to,
+    uid: first + i,
+    blob: r.blob,
+    size: r.size,
+    internal_date: r.internalDate,
+    flags: r.flags,
+    modseq,
+  }));
+  for (let i = 0; i < values.length; i += CHUNK / 10) await trx.insertInto("messages").values(values.slice(i, i + CHUNK / 10)).execute();
+  return { uidvalidity, srcUids: rows.map((r) => r.uid), dstUids: values.map((v) => v.uid) };
+}
+
+/**
+ * COPY (RFC 9051 §6.4.7): the messages of `uids` that still exist get new UIDs in `toMailbox`,
+ * sharing the blob (bytes are immutable), with their flags and internal date.
+ */
+export async function copyMessages(store: Store, fromMailbox: number, uids: readonly number[], toMailbox: number): Promise<CopyResult> {
+  const res = await store.committer.submit((trx) => copyRows(trx, fromMailbox, uids, toMailbox));
+  if (res.dstUids.length > 0) store.events.emit("changed", toMailbox);
+  return res;
+}
+
+async function deleteUids(trx: Transaction<Database>, mailboxId: number, uids: readonly number[]): Promise<void> {
+  for (let i = 0; i < uids.length; i += CHUNK) {
+    await trx.deleteFrom("messages").where("mailbox_id", "=", mailboxId).where("uid", "in", uids.slice(i, i + CHUNK)).execute();
+  }
+}
+
+/** MOVE (RFC 6851 §3.1): copy and removal of the source messages in one transaction. */
+export async function moveMessages(store: Store, fromMailbox: number, uids: readonly number[], toMailbox: number): Promise<CopyResult> {
+  const res = await store.committer.submit(async (trx) => {
+    const copied = await copyRows(trx, fromMailbox, uids, toMailbox);
+    if (copied.srcUids.length > 0) {
+      await deleteUids(trx, fromMailbox, copied.srcUids);
+      if (fromMailbox !== toMailbox) await bumpModseq(trx, fromMailbox);
+    }
+    return copied;
+  });
+  if (res.srcUids.length > 0) {
+    store.events.emit("changed", toMailbox);
+    if (fromMailbox !== toMailbox) store.events.emit("changed", fromMailbox);
+  }
+  return res;
+}
+
+/**
+ * EXPUNGE (RFC 9051 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1): removes the messages flagged
+ * \Deleted — only those among `uids` when given. Returns the removed UIDs, ascending.
+ */
+export async function expunge(store: Store, mailboxId: number, uids?: readonly number[]): Promise<number[]> {
+  if (uids?.length === 0) return [];
+  const removed = await store.committer.submit(async (trx) => {
+    const rows =
+      uids === undefined
+        ? await trx.selectFrom("messages").select(["uid", "flags"]).where("mailbox_id", "=", mailboxId).orderBy("uid").execute()
+        : await messageRows(trx, mailboxId, uids);
+    const gone = rows.filter((r) => r.flags.split(" ").some((f) => f.toLowerCase() === "\\deleted")).map((r) => r.uid);
+    if (gone.length > 0) {
+      await deleteUids(trx, mailboxId, gone);
+      await bumpModseq(trx, mailboxId);
+    }
+    return gone;
+  });
+  if (removed.length > 0) store.events.emit("changed", mailboxId);
+  return removed;
+}
