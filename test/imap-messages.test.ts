@@ -250,6 +250,8 @@ test("raw: BODY sections, partials, BINARY, UID FETCH, STORE .SILENT, read-only 
     assert.deepEqual(silent.untagged, []);
     const us = await c.ok("UID STORE 2 -FLAGS (\\Seen)");
     assert.deepEqual(us.untagged, ["* 2 FETCH (UID 2 FLAGS ())"]);
+    const full = await c.ok("FETCH 2 FULL");
+    assert.match(full.untagged[0] ?? "", /^\* 2 FETCH \(FLAGS \(\) INTERNALDATE "[^"]+" RFC822\.SIZE \d+ ENVELOPE \(.*\) BODY \(\("text" "plain" \("charset" "utf-8"\) NIL NIL "quoted-printable" \d+ \d+\)\("application" "octet-stream" NIL NIL NIL "base64" \d+\) "mixed"\)\)$/);
     const rfc = await c.ok("FETCH 1 (RFC822.HEADER RFC822.SIZE)");
     assert.ok(rfc.untagged[0]?.includes("RFC822.HEADER {"), rfc.untagged[0]);
     assert.equal((await c.command("FETCH 3 FLAGS")).status, "BAD", "sequence number past the end");
@@ -257,6 +259,15 @@ test("raw: BODY sections, partials, BINARY, UID FETCH, STORE .SILENT, read-only 
     assert.equal((await c.command("STORE 1 FLAGS (\\Recent)")).status, "BAD");
     assert.equal((await c.command("SEARCH CHARSET KOI8-R ALL")).text, "[BADCHARSET (US-ASCII UTF-8)] Unsupported charset");
     assert.deepEqual((await c.ok("SEARCH OR 1 UID 2 NOT SEEN")).untagged, ["* SEARCH 2"]);
+    // APPEND: literal8 with NUL bytes (RFC 3516 §4.4), a missing target, an empty message.
+    const bin = Buffer.from("Subject: bin\r\n\r\nnul\0byte\r\n");
+    const app = await c.ok(Buffer.concat([Buffer.from(`APPEND Drafts ~{${bin.length}+}\r\n`), bin]));
+    assert.match(app.text, /^\[APPENDUID \d+ 1\] /);
+    assert.equal((await c.command("APPEND Nowhere {1+}\r\nx")).text, "[TRYCREATE] Mailbox does not exist.");
+    assert.equal((await c.command("APPEND Drafts {0+}\r\n")).status, "NO");
+    await c.ok("EXAMINE Drafts");
+    assert.deepEqual((await c.ok("FETCH 1 (BINARY.PEEK[] BINARY.SIZE[])")).untagged, [`* 1 FETCH (BINARY[] ~{${bin.length}}\r\n${bin.toString("latin1")} BINARY.SIZE[] ${bin.length})`]);
+    await c.ok("SELECT INBOX");
     assert.deepEqual((await c.ok(Buffer.from("UID SEARCH CHARSET UTF-8 OR SEEN (SMALLER 100000 TEXT {7+}\r\nZüRICH)"))).untagged, ["* SEARCH 1 2"]);
     assert.deepEqual((await c.ok("SEARCH NOT (OR 1 2)")).untagged, ["* SEARCH"]);
     assert.deepEqual((await c.ok('SEARCH HEADER Message-ID "<M1@" SENTON 2-Mar-2026')).untagged, ["* SEARCH 1"]);

@@ -65,7 +65,7 @@ export interface CacheLimits {
 async function readSized(path: string, size: number): Promise<Buffer> {
   const fh = await open(path, "r");
   try {
-    const buf = Buffer.allocUnsafe(size);
+    const buf = Buffer.allocUnsafeSlow(size); // not from the shared pool: a cached small blob would pin a whole slab
     let got = 0;
     while (got < size) {
       const { bytesRead } = await fh.read(buf, got, size - got, got);
