@@ -15,6 +15,7 @@ const EXTENSIONS = [
   "SPECIAL-USE", // RFC 6154
   "LIST-EXTENDED", // RFC 5258
   "LIST-STATUS", // RFC 5819
+  "BINARY", // RFC 3516
 ];
 
 export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean }): string[] {

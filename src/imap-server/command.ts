@@ -35,6 +35,8 @@ export interface ImapApi {
   /** Writes "* " + text + CRLF. */
   untagged(text: string): void;
   write(data: string | Buffer): void;
+  /** Resolves when the client has taken what was written so far (long FETCH responses). */
+  drained(): Promise<void>;
   authContext(): AuthContext;
   /** Checks credentials and records the attempt; on success the session is authenticated. */
   login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited">;

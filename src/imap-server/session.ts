@@ -115,6 +115,9 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   override write(data: string | Buffer): void {
     super.write(data);
   }
+  drained(): Promise<void> {
+    return this.conn.drained();
+  }
   authContext(): AuthContext {
     return { protocol: "imap", port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: this.#clientName };
   }

@@ -1,9 +1,10 @@
 /**
  * The selected mailbox as one session sees it (RFC 9051 §2.3.1.2): message sequence numbers over
- * the UIDs this session has been told about. Other sessions' changes arrive as store events; a
- * refresh diffs the stored state against the view and yields the untagged responses that bring
- * the client up to date — EXPUNGE (highest first, so every number is valid when sent), EXISTS,
- * and FETCH FLAGS for messages whose modification sequence moved.
+ * the UIDs this session has been told about. Other sessions' changes arrive as store events; the
+ * session then reads only the rows changed since the view's modification sequence (and the UIDs,
+ * when a count shows messages went away), and `applyChanges` yields the untagged responses that
+ * bring the client up to date — EXPUNGE (highest first, so every number is valid when sent),
+ * EXISTS, and FETCH FLAGS for messages whose modification sequence moved.
  */
 import type { MessageState } from "../store/index.ts";
 
@@ -93,7 +94,7 @@ export class MailboxView {
     return 0;
   }
 
-  /** Records flags this session set itself (STORE), so a refresh does not echo them back. */
+  /** Records flags this session set itself (STORE), so the next update does not echo them back. */
   setFlags(seq: number, flags: string, modseq: number): void {
     if (seq < 1 || seq > this.#uids.length) return;
     this.#flags[seq - 1] = intern(flags);
@@ -101,15 +102,11 @@ export class MailboxView {
   }
 
   /**
-   * Brings the view to `states` (the mailbox now) and says what changed. With `allowExpunge`
-   * false (during FETCH, STORE, SEARCH: RFC 9051 §7.5.1) removed messages stay in the view and
-   * are reported by a later refresh.
-   */
-  /**
-   * The incremental form of `refresh`: `changed` holds the messages whose modseq is above
-   * `knownModseq` (changed flags, new messages), `present` the UIDs up to `lastUid` that still
-   * exist — null when none of them went. Costs O(changes), not O(mailbox), when nothing was
-   * expunged. Same rules as `refresh`.
+   * Brings the view up to date and says what changed: `changed` holds the messages whose modseq
+   * is above `knownModseq` (changed flags, new messages), `present` the UIDs up to `lastUid` that
+   * still exist — null when none of them went. Costs O(changes), not O(mailbox), when nothing was
+   * expunged. With `allowExpunge` false (during FETCH, STORE, SEARCH: RFC 9051 §7.5.1) removed
+   * messages stay in the view and are reported by a later call.
    */
   applyChanges(changed: readonly MessageState[], present: ReadonlySet<number> | null, allowExpunge: boolean): ViewUpdate {
     const update: ViewUpdate = { expunged: [], exists: null, flags: [] };
@@ -138,35 +135,6 @@ export class MailboxView {
       this.#flags[seq - 1] = intern(m.flags);
       this.#modseqs[seq - 1] = m.modseq;
     }
-    if (this.#uids.length !== before) update.exists = this.#uids.length;
-    return update;
-  }
-
-  refresh(states: readonly MessageState[], allowExpunge: boolean): ViewUpdate {
-    const update: ViewUpdate = { expunged: [], exists: null, flags: [] };
-    const current = new Map<number, MessageState>();
-    for (const m of states) current.set(m.uid, m);
-    if (allowExpunge) {
-      for (let i = this.#uids.length - 1; i >= 0; i--) {
-        if (!current.has(this.#uids[i] ?? 0)) {
-          update.expunged.push(i + 1);
-          this.#uids.splice(i, 1);
-          this.#flags.splice(i, 1);
-          this.#modseqs.splice(i, 1);
-        }
-      }
-    }
-    for (let i = 0; i < this.#uids.length; i++) {
-      const m = current.get(this.#uids[i] ?? 0);
-      if (m !== undefined && m.modseq !== this.#modseqs[i]) {
-        if (m.flags !== this.#flags[i]) update.flags.push([i + 1, m.uid, m.flags]);
-        this.#flags[i] = intern(m.flags);
-        this.#modseqs[i] = m.modseq;
-      }
-    }
-    const last = this.#uids[this.#uids.length - 1] ?? 0;
-    const before = this.#uids.length;
-    for (const m of states) if (m.uid > last) this.#push(m);
     if (this.#uids.length !== before) update.exists = this.#uids.length;
     return update;
   }

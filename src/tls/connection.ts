@@ -79,6 +79,21 @@ export class Connection {
     this.#stream.write(data);
   }
 
+  /** Resolves once the socket can take more output (write back-pressure), or at once if it can. */
+  drained(): Promise<void> {
+    const stream = this.#stream;
+    if (this.#closed || !stream.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        stream.off("drain", done);
+        stream.off("close", done);
+        resolve();
+      };
+      stream.on("drain", done);
+      stream.on("close", done);
+    });
+  }
+
   /** Stops reading from the peer (back-pressure while input is queued). */
   pause(): void {
     if (!this.#paused) {

@@ -102,7 +102,11 @@ export async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly num
       if (seenNow.has(seq) && !withFlags) out.push(` FLAGS (${m.flags})`);
       out.push(")\r\n");
       for (let j = before; j < out.length; j++) size += out[j]?.length ?? 0;
-      if (size >= CHUNK) flush();
+      if (size >= CHUNK) {
+        flush();
+        // Write back-pressure: a FETCH over many large messages never buffers more than the socket holds.
+        await s.drained();
+      }
     }
   } catch (e) {
     flush();
