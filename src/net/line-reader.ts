@@ -7,6 +7,7 @@
 export type LineEvent = { kind: "line"; line: string } | { kind: "line-too-long" };
 
 const CR = 0x0d;
+const EMPTY = Buffer.alloc(0);
 const LF = 0x0a;
 
 export class LineReader {
@@ -42,6 +43,12 @@ export class LineReader {
 
   nextLine(): LineEvent | null {
     const buf = this.buf;
+    if (this.off >= buf.length && buf.length > 0) {
+      // All consumed: let the last read buffer go (an idle connection pins nothing).
+      this.buf = EMPTY;
+      this.off = 0;
+      return null;
+    }
     const nl = buf.indexOf(LF, this.off);
     if (nl < 0) {
       if (buf.length - this.off > this.#maxLine) {

@@ -220,6 +220,12 @@ export class ImapReader {
       if (ev !== null) return ev;
     }
     if (this.#state === "closed") this.discard();
+    // Everything queued is consumed: drop the chunks, so an idle connection pins no read buffer.
+    else if (this.#queued === 0 && this.#chunks.length > 0) {
+      this.#chunks = [];
+      this.#head = 0;
+      this.#off = 0;
+    }
     return null;
   }
 
