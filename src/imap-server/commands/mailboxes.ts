@@ -11,7 +11,7 @@ import {
 import type { ImapApi, ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
 import type { ArgParser } from "../parser/index.ts";
-import { formatMailbox, readMailbox } from "./util.ts";
+import { formatMailbox, onlyMailboxArg, readMailbox } from "./util.ts";
 
 /** The logged-in account (the command tables only allow these commands after login). */
 export function accountId(s: ImapApi): number {
@@ -75,10 +75,7 @@ export const CREATE: ImapCommand = {
   name: "CREATE",
   states: ["authenticated", "selected"],
   async handle(s, cmd) {
-    const a = cmd.args;
-    a.sp();
-    const name = readMailbox(s, a);
-    a.end();
+    const name = onlyMailboxArg(s, cmd.args);
     await admin(() => createMailbox(s.store, accountId(s), name));
     return { text: "CREATE completed." };
   },
@@ -88,10 +85,7 @@ export const DELETE: ImapCommand = {
   name: "DELETE",
   states: ["authenticated", "selected"],
   async handle(s, cmd) {
-    const a = cmd.args;
-    a.sp();
-    const name = readMailbox(s, a);
-    a.end();
+    const name = onlyMailboxArg(s, cmd.args);
     // Deleting the selected mailbox is allowed: this session (like any other that has it
     // selected) is told that every message was expunged before the tagged OK.
     await admin(() => deleteMailbox(s.store, accountId(s), name));
@@ -119,10 +113,7 @@ function subscribeCommand(name: "SUBSCRIBE" | "UNSUBSCRIBE", subscribed: boolean
     name,
     states: ["authenticated", "selected"],
     async handle(s, cmd) {
-      const a = cmd.args;
-      a.sp();
-      const mailbox = readMailbox(s, a);
-      a.end();
+      const mailbox = onlyMailboxArg(s, cmd.args);
       await admin(() => setSubscribed(s.store, accountId(s), mailbox, subscribed));
       return { text: `${name} completed.` };
     },

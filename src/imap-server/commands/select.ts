@@ -6,17 +6,14 @@
 import { expungeMessages, getMailbox } from "../../store/index.ts";
 import { DEFERRED, type ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
-import { flagSet, readMailbox, SYSTEM_FLAGS } from "./util.ts";
+import { flagSet, onlyMailboxArg, SYSTEM_FLAGS } from "./util.ts";
 
 function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapCommand {
   return {
     name,
     states: ["authenticated", "selected"],
     async handle(s, cmd) {
-      const a = cmd.args;
-      a.sp();
-      const mailboxName = readMailbox(s, a);
-      a.end();
+      const mailboxName = onlyMailboxArg(s, cmd.args);
       // RFC 9051 §6.3.2: a SELECT deselects the current mailbox first, even if it then fails.
       s.unselect();
       const account = s.account;

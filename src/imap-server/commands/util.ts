@@ -16,6 +16,14 @@ export function readMailbox(s: ImapApi, a: ArgParser): string {
   return canonicalMailboxName(s.utf8 ? raw : decodeMailboxName(raw));
 }
 
+/** The whole argument list of commands that take just a mailbox (CREATE, DELETE, SELECT, …). */
+export function onlyMailboxArg(s: ImapApi, a: ArgParser): string {
+  a.sp();
+  const name = readMailbox(s, a);
+  a.end();
+  return name;
+}
+
 /** A stored mailbox name as the client expects it on the wire. */
 export function formatMailbox(s: ImapApi, name: string): string {
   return formatAstring(s.utf8 ? name : encodeMailboxName(name), { utf8: s.utf8 });
