@@ -3,8 +3,9 @@
  * literals inlined, tagged commands, and waits for untagged lines (IDLE). Lines are latin1
  * strings, so a literal's `{n}` is its length in characters.
  */
-import { connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { RawSocket } from "./raw-socket.ts";
 
 export interface Reply {
   status: "OK" | "NO" | "BAD";
@@ -13,83 +14,53 @@ export interface Reply {
   untagged: string[];
 }
 
-export class RawImap {
+/** One response line with its literals inlined (their CRLFs kept) and its length with the final CRLF, or null until complete. */
+function takeLine(b: Buffer): [string, number] | null {
+  let off = 0;
+  for (;;) {
+    const nl = b.indexOf("\r\n", off);
+    if (nl < 0) return null;
+    const m = /~?\{(\d+)\}$/.exec(b.toString("latin1", off, nl));
+    if (m === null) return [b.toString("latin1", 0, nl), nl + 2];
+    off = nl + 2 + Number(m[1]);
+    if (off > b.length) return null;
+  }
+}
+
+export class RawImap extends RawSocket {
   readonly lines: string[] = [];
-  #buf = Buffer.alloc(0);
-  #pending = "";
-  #literal = -1;
-  #waiters: Array<() => void> = [];
   #seen = 0;
   #tag = 0;
-  closed = false;
-  socket: TLSSocket | Socket;
 
   private constructor(socket: TLSSocket | Socket) {
-    this.socket = socket;
-    this.#attach(socket);
-  }
-
-  #attach(s: TLSSocket | Socket): void {
-    s.on("data", (b: Buffer) => this.#onData(b));
-    s.on("close", () => {
-      this.closed = true;
-      this.#wake();
-    });
-    s.on("error", () => undefined);
+    super(socket);
   }
 
   /** Connects with implicit TLS and waits for the greeting. */
   static async open(port: number): Promise<RawImap> {
-    const s = await new Promise<TLSSocket>((resolve, reject) => {
-      const t = tlsConnect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => resolve(t));
-      t.once("error", reject);
-    });
-    const c = new RawImap(s);
+    const c = new RawImap(await RawSocket.dial(port, { tls: true }));
     await c.waitFor((l) => l.startsWith("* "), 5000);
     return c;
   }
 
   /** Plaintext connection to the STARTTLS port (for input that must reach the server before TLS). */
   static async openPlain(port: number): Promise<RawImap> {
-    const s = await new Promise<Socket>((resolve, reject) => {
-      const t = netConnect({ host: "127.0.0.1", port }, () => resolve(t));
-      t.once("error", reject);
-    });
-    const c = new RawImap(s);
+    const c = new RawImap(await RawSocket.dial(port));
     await c.waitFor((l) => l.startsWith("* "), 5000);
     return c;
   }
 
-  #wake(): void {
-    const w = this.#waiters;
-    this.#waiters = [];
-    for (const f of w) f();
+  /** Splits complete lines off the buffer as they arrive. */
+  protected override received(): void {
+    for (let l = this.consume(takeLine); l !== null; l = this.consume(takeLine)) this.lines.push(l);
   }
 
-  #onData(chunk: Buffer): void {
-    this.#buf = Buffer.concat([this.#buf, chunk]);
-    for (;;) {
-      if (this.#literal >= 0) {
-        if (this.#buf.length < this.#literal) break;
-        this.#pending += this.#buf.toString("latin1", 0, this.#literal);
-        this.#buf = this.#buf.subarray(this.#literal);
-        this.#literal = -1;
-        continue;
-      }
-      const nl = this.#buf.indexOf("\r\n");
-      if (nl < 0) break;
-      const line = this.#buf.toString("latin1", 0, nl);
-      this.#buf = this.#buf.subarray(nl + 2);
-      const m = /~?\{(\d+)\}$/.exec(line);
-      if (m !== null) {
-        this.#pending += `${line}\r\n`;
-        this.#literal = Number(m[1]);
-        continue;
-      }
-      this.lines.push(this.#pending + line);
-      this.#pending = "";
-    }
-    this.#wake();
+  protected override closedError(): Error {
+    return new Error(`connection closed; last lines: ${this.lines.slice(-5).join(" | ")}`);
+  }
+
+  protected override timeoutError(): Error {
+    return new Error(`timed out; last lines: ${this.lines.slice(-5).join(" | ")}`);
   }
 
   /** Lines received since the last call (or since connecting). */
@@ -100,31 +71,17 @@ export class RawImap {
   }
 
   /** Waits for a new line matching `pred` (among those not yet taken); returns it. */
-  async waitFor(pred: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  waitFor(pred: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
+    return this.read(() => {
       for (let i = this.#seen; i < this.lines.length; i++) {
         const l = this.lines[i] ?? "";
         if (pred(l)) {
           this.#seen = i + 1;
-          return l;
+          return [l, 0];
         }
       }
-      if (this.closed) throw new Error(`connection closed; last lines: ${this.lines.slice(-5).join(" | ")}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out; last lines: ${this.lines.slice(-5).join(" | ")}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  send(data: string | Buffer): void {
-    this.socket.write(data);
+      return null;
+    }, timeoutMs);
   }
 
   /** Sends `tag text` (text may hold literals already) and returns the completion. */

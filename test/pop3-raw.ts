@@ -2,101 +2,40 @@
  * A small promise-based raw POP3 client for byte-level end-to-end tests: status lines, multi-line
  * responses as received (still byte-stuffed), STLS on the same socket, and implicit TLS.
  */
-import { connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { ClosedError, RawSocket } from "./raw-socket.ts";
 
-export class Pop3ClosedError extends Error {
+export class Pop3ClosedError extends ClosedError {
   override name = "Pop3ClosedError";
 }
 
-export class RawPop3 {
-  socket: Socket | TLSSocket;
-  #buf: Buffer = Buffer.alloc(0);
-  #closed = false;
-  #waiters: Array<() => void> = [];
-
+export class RawPop3 extends RawSocket {
   private constructor(socket: Socket | TLSSocket) {
-    this.socket = socket;
-    this.#attach(socket);
+    super(socket);
   }
 
   /** Connects to 127.0.0.1:port, with implicit TLS if asked, and reads the greeting. */
   static async open(port: number, opts: { tls?: boolean } = {}): Promise<{ c: RawPop3; greeting: string }> {
-    const socket = await new Promise<Socket | TLSSocket>((resolve, reject) => {
-      const s = opts.tls === true ? tlsConnect({ host: "127.0.0.1", port, rejectUnauthorized: false }) : netConnect({ host: "127.0.0.1", port });
-      s.once("error", reject);
-      s.once(opts.tls === true ? "secureConnect" : "connect", () => {
-        s.off("error", reject);
-        resolve(s);
-      });
-    });
-    const c = new RawPop3(socket);
+    const c = new RawPop3(await RawSocket.dial(port, { tls: opts.tls === true }));
     return { c, greeting: await c.readLine() };
-  }
-
-  get closed(): boolean {
-    return this.#closed;
   }
 
   get tls(): TLSSocket | null {
     return "encrypted" in this.socket ? this.socket : null;
   }
 
-  #onData = (chunk: Buffer): void => {
-    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
-    this.#wake();
-  };
-  #onClose = (): void => {
-    this.#closed = true;
-    this.#wake();
-  };
-  #wake(): void {
-    const w = this.#waiters;
-    this.#waiters = [];
-    for (const f of w) f();
-  }
-  #attach(s: Socket | TLSSocket): void {
-    s.on("data", this.#onData);
-    s.on("close", this.#onClose);
-    s.on("end", this.#onClose);
-    s.on("error", this.#onClose);
-  }
-  #detach(s: Socket | TLSSocket): void {
-    s.off("data", this.#onData);
-    s.off("close", this.#onClose);
-    s.off("end", this.#onClose);
-    s.off("error", this.#onClose);
+  protected override closedError(): Error {
+    return new Pop3ClosedError(`connection closed; pending: ${this.preview(200)}`);
   }
 
-  /** Waits until `take` finds what it needs in the buffer (returns [value, bytes consumed]). */
-  async #read<T>(take: (buf: Buffer) => [T, number] | null, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = take(this.#buf);
-      if (r !== null) {
-        this.#buf = this.#buf.subarray(r[1]);
-        return r[0];
-      }
-      if (this.#closed) throw new Pop3ClosedError(`connection closed; pending: ${JSON.stringify(this.#buf.toString("latin1").slice(0, 200))}`);
-      const left = deadline - Date.now();
-      const woke = left > 0 && (await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          this.#waiters = this.#waiters.filter((w) => w !== done);
-          resolve(false);
-        }, left);
-        const done = (): void => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        this.#waiters.push(done);
-      }));
-      if (!woke) throw new Error(`nothing complete within ${timeoutMs} ms; pending: ${JSON.stringify(this.#buf.toString("latin1").slice(0, 200))}`);
-    }
+  protected override timeoutError(timeoutMs: number): Error {
+    return new Error(`nothing complete within ${timeoutMs} ms; pending: ${this.preview(200)}`);
   }
 
   /** One line without its CRLF. */
   readLine(timeoutMs = 10_000): Promise<string> {
-    return this.#read((b) => {
+    return this.read((b) => {
       const nl = b.indexOf("\r\n");
       return nl < 0 ? null : [b.toString("latin1", 0, nl), nl + 2];
     }, timeoutMs);
@@ -104,7 +43,7 @@ export class RawPop3 {
 
   /** The body of a multi-line response after its status line, as received: stuffed, up to and including CRLF "." CRLF. */
   readMultiRaw(timeoutMs = 10_000): Promise<Buffer> {
-    return this.#read((b) => {
+    return this.read((b) => {
       if (b.subarray(0, 3).toString("latin1") === ".\r\n") return [b.subarray(0, 3), 3];
       const end = b.indexOf("\r\n.\r\n");
       return end < 0 ? null : [b.subarray(0, end + 5), end + 5];
@@ -126,10 +65,6 @@ export class RawPop3 {
     return { status, lines };
   }
 
-  send(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
   /** STLS and the TLS handshake on the same socket. */
   async stls(): Promise<TLSSocket> {
     const r = await this.command("STLS");
@@ -139,17 +74,8 @@ export class RawPop3 {
 
   /** The TLS handshake after the server's +OK to STLS; input buffered in the clear is dropped. */
   async stlsHandshake(): Promise<TLSSocket> {
-    this.#buf = Buffer.alloc(0);
-    const raw = this.socket;
-    this.#detach(raw);
-    const s = await new Promise<TLSSocket>((resolve, reject) => {
-      const t = tlsConnect({ socket: raw, rejectUnauthorized: false });
-      t.once("secureConnect", () => resolve(t));
-      t.once("error", reject);
-    });
-    this.socket = s;
-    this.#attach(s);
-    return s;
+    this.discard();
+    return this.startTls();
   }
 
   /** USER/PASS; returns the reply to PASS (or to USER if that failed). */
@@ -159,10 +85,9 @@ export class RawPop3 {
     return this.command(`PASS ${password}`);
   }
 
-  async waitClosed(timeoutMs = 10_000): Promise<void> {
-    await this.#read((b) => (this.#closed ? [b, b.length] : null), timeoutMs).catch((e: unknown) => {
-      if (!(e instanceof Pop3ClosedError)) throw e;
-    });
+  /** Waits for the server to close; drops whatever it sent before closing. */
+  override async waitClosed(timeoutMs = 10_000): Promise<void> {
+    await this.read((b) => (this.closed ? [b, b.length] : null), timeoutMs);
   }
 
   /** Every line until the server closes the connection. */
@@ -179,7 +104,7 @@ export class RawPop3 {
   }
 
   async quit(): Promise<void> {
-    if (!this.#closed) await this.command("QUIT", 3000).catch(() => undefined);
+    if (!this.closed) await this.command("QUIT", 3000).catch(() => undefined);
     this.socket.destroy();
   }
 }

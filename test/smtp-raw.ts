@@ -2,8 +2,12 @@
  * A small promise-based raw SMTP client for byte-level end-to-end tests: connect, read replies
  * (multi-line aware, RFC 5321 §4.2.1), send bytes, and upgrade the same socket to TLS.
  */
-import { connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { ClosedError, RawSocket } from "./raw-socket.ts";
+
+/** Rejected when the peer closes before a complete reply arrived. */
+export { ClosedError };
 
 export interface SmtpReply {
   code: number;
@@ -13,32 +17,29 @@ export interface SmtpReply {
   raw: string;
 }
 
-/** Rejected when the peer closes before a complete reply arrived. */
-export class ClosedError extends Error {
-  override name = "ClosedError";
+/** One complete reply at the start of `buf` and its length, or null if none is complete yet. */
+function takeReply(buf: Buffer): [SmtpReply, number] | null {
+  let off = 0;
+  const lines: string[] = [];
+  for (;;) {
+    const nl = buf.indexOf("\r\n", off);
+    if (nl < 0) return null;
+    const line = buf.toString("utf8", off, nl);
+    off = nl + 2;
+    if (!/^\d{3}[ -]/.test(line) && !/^\d{3}$/.test(line)) throw new Error(`malformed reply line: ${JSON.stringify(line)}`);
+    lines.push(line.slice(4));
+    if (line[3] !== "-") return [{ code: Number(line.slice(0, 3)), lines, raw: buf.toString("utf8", 0, off) }, off];
+  }
 }
 
-export class RawSmtp {
-  socket: Socket | TLSSocket;
-  #buf: Buffer = Buffer.alloc(0);
-  #closed = false;
-  #waiters: Array<() => void> = [];
-
-  private constructor(socket: Socket) {
-    this.socket = socket;
-    this.#attach(socket);
+export class RawSmtp extends RawSocket {
+  private constructor(socket: Socket | TLSSocket) {
+    super(socket);
   }
 
   /** Connects to 127.0.0.1:port (loopback only) and waits for the TCP connection. */
-  static connect(port: number, host = "127.0.0.1"): Promise<RawSmtp> {
-    return new Promise((resolve, reject) => {
-      const s = netConnect({ host, port });
-      s.once("error", reject);
-      s.once("connect", () => {
-        s.off("error", reject);
-        resolve(new RawSmtp(s));
-      });
-    });
+  static async connect(port: number, host = "127.0.0.1"): Promise<RawSmtp> {
+    return new RawSmtp(await RawSocket.dial(port, { host }));
   }
 
   /** Connects and reads the 220 greeting. */
@@ -49,90 +50,13 @@ export class RawSmtp {
     return c;
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Bytes received and not yet consumed by readReply/readFor. */
-  get pending(): Buffer {
-    return this.#buf;
-  }
-
-  #onData = (chunk: Buffer): void => {
-    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
-    this.#wake();
-  };
-  #onClose = (): void => {
-    this.#closed = true;
-    this.#wake();
-  };
-
-  #wake(): void {
-    const w = this.#waiters;
-    this.#waiters = [];
-    for (const f of w) f();
-  }
-
-  #attach(s: Socket | TLSSocket): void {
-    s.on("data", this.#onData);
-    s.on("close", this.#onClose);
-    s.on("end", this.#onClose);
-    s.on("error", this.#onClose);
-  }
-
-  #detach(s: Socket | TLSSocket): void {
-    s.off("data", this.#onData);
-    s.off("close", this.#onClose);
-    s.off("end", this.#onClose);
-    s.off("error", this.#onClose);
-  }
-
-  /** Waits for new input, close, or `ms`; resolves false on timeout. */
-  #wait(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-        resolve(false);
-      }, ms);
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.#waiters.push(done);
-    });
-  }
-
-  /** Takes one complete reply off the buffer, or returns null if none is complete yet. */
-  #takeReply(): SmtpReply | null {
-    let off = 0;
-    const lines: string[] = [];
-    for (;;) {
-      const nl = this.#buf.indexOf("\r\n", off);
-      if (nl < 0) return null;
-      const line = this.#buf.toString("utf8", off, nl);
-      off = nl + 2;
-      if (!/^\d{3}[ -]/.test(line) && !/^\d{3}$/.test(line)) throw new Error(`malformed reply line: ${JSON.stringify(line)}`);
-      lines.push(line.slice(4));
-      if (line[3] !== "-") {
-        const raw = this.#buf.toString("utf8", 0, off);
-        this.#buf = this.#buf.subarray(off);
-        return { code: Number(line.slice(0, 3)), lines, raw };
-      }
-    }
+  protected override timeoutError(timeoutMs: number): Error {
+    return new Error(`no reply within ${timeoutMs} ms; pending: ${this.preview()}`);
   }
 
   /** Reads one (possibly multi-line) reply. Throws ClosedError if the peer closes first. */
-  async readReply(timeoutMs = 10_000): Promise<SmtpReply> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = this.#takeReply();
-      if (r !== null) return r;
-      if (this.#closed) throw new ClosedError(`connection closed; pending: ${JSON.stringify(this.#buf.toString("latin1"))}`);
-      const left = deadline - Date.now();
-      if (left <= 0 || !(await this.#wait(left))) {
-        throw new Error(`no reply within ${timeoutMs} ms; pending: ${JSON.stringify(this.#buf.toString("latin1"))}`);
-      }
-    }
+  readReply(timeoutMs = 10_000): Promise<SmtpReply> {
+    return this.read(takeReply, timeoutMs);
   }
 
   /** Reads `n` replies (for pipelined commands). */
@@ -155,61 +79,10 @@ export class RawSmtp {
     }
   }
 
-  /** Collects whatever arrives within `ms` (stops early on close); consumes it. */
-  async readFor(ms: number): Promise<Buffer> {
-    const deadline = Date.now() + ms;
-    while (!this.#closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      await this.#wait(left);
-    }
-    const out = this.#buf;
-    this.#buf = Buffer.alloc(0);
-    return out;
-  }
-
-  /** Resolves once the peer has closed the connection; rejects after `timeoutMs`. */
-  async waitClosed(timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`connection still open after ${timeoutMs} ms`);
-      await this.#wait(left);
-    }
-  }
-
-  send(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
   /** Sends one command line (CRLF added) and reads its reply. */
   async command(line: string, timeoutMs?: number): Promise<SmtpReply> {
     this.send(`${line}\r\n`);
     return this.readReply(timeoutMs);
-  }
-
-  /** Runs the TLS client handshake over the same TCP socket (after the server's 220 to STARTTLS). */
-  async startTls(opts: { servername?: string; minVersion?: "TLSv1.2" | "TLSv1.3"; maxVersion?: "TLSv1.2" | "TLSv1.3" } = {}): Promise<TLSSocket> {
-    const raw = this.socket;
-    this.#detach(raw);
-    const s = await new Promise<TLSSocket>((resolve, reject) => {
-      const t = tlsConnect({ socket: raw, rejectUnauthorized: false, ...opts });
-      const fail = (e: Error): void => {
-        // A failed handshake ends the connection: nothing more can be read from it.
-        this.#closed = true;
-        t.destroy();
-        raw.destroy();
-        reject(e);
-      };
-      t.once("secureConnect", () => {
-        t.off("error", fail);
-        resolve(t);
-      });
-      t.once("error", fail);
-    });
-    this.socket = s;
-    this.#attach(s);
-    return s;
   }
 
   /** Runs a whole plaintext-or-TLS delivery; returns the final DATA reply. */
@@ -237,14 +110,10 @@ export class RawSmtp {
 
   /** Sends QUIT (best effort) and destroys the socket. */
   async quit(): Promise<void> {
-    if (!this.#closed) {
+    if (!this.closed) {
       this.send("QUIT\r\n");
       await this.readReply(2000).catch(() => undefined);
     }
     this.destroy();
-  }
-
-  destroy(): void {
-    this.socket.destroy();
   }
 }
