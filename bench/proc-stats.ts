@@ -64,6 +64,17 @@ export function sampleRss(pids: () => number[], everyMs: number, pss = false): (
   };
 }
 
+/** Summed VmRSS and (with `pss`) summed PSS of `pids` now, in kB. */
+export function memoryKb(pids: readonly number[], pss: boolean): { rss: number; pss: number | null } {
+  let rss = 0;
+  let totalPss = 0;
+  for (const p of pids) {
+    rss += statusKb(p, "VmRSS");
+    if (pss) totalPss += procKb(`/proc/${p}/smaps_rollup`, "Pss");
+  }
+  return { rss, pss: pss ? totalPss : null };
+}
+
 /** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
 export function machineJiffies(): { busy: number; total: number } {
   const f = readFileSync("/proc/stat", "latin1");

@@ -1,0 +1,309 @@
+/**
+ * `npm run bench:imap`: N clients over implicit TLS, each with a 1,000-message INBOX selected, run
+ * a fixed command mix (FETCH flags / envelope / body, UID FETCH, SEARCH, STORE) against Sealpost
+ * and, where Debian's Dovecot is installed, against a local Dovecot (`../shared/peers/`) holding
+ * the same messages, driven by the same client in the same run. Prints commands/s and p50/p99
+ * overall and per command type, errors, CPU (server, client, the rest of the machine), then the
+ * idle test: the server's memory with M connections logged in, SELECTed and in IDLE, per
+ * connection (run first, on the freshly started servers). Before the measured rounds, every
+ * user's mailbox is read once (FETCH 1:* ENVELOPE, SEARCH) so that header caches start warm on
+ * both servers; how long that took is printed too. Targets: at least Dovecot's commands/s, under
+ * 50 KB per idle connection.
+ *
+ * Both servers run side by side and the measured time is split into rounds that alternate
+ * between them, so that a burst of unrelated load on a shared machine hits both alike.
+ *
+ *   node bench/imap.ts [--clients 20] [--seconds 20] [--rounds 4] [--warmup 3] [--messages 1000]
+ *                      [--idle 1000] [--no-dovecot] [--json] [--profile DIR]
+ *   --seconds S: measured time per server (split into --rounds rounds).
+ *   --idle M:    connections for the idle test (0: skip it).
+ *   --profile D: run the Sealpost server with node --cpu-prof, profile written to D at exit
+ *                (summarise it with `node bench/cpuprof.ts D/*.cpuprofile`).
+ */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { mergeImapResults, MIX, openIdleConnections, primeMailboxes, runImapLoad, type ImapLoadResult } from "./imap-load.ts";
+import { DOVECOT, startDovecot, startSealpost, type ImapTarget } from "./imap-targets.ts";
+import { idleLoad, machineJiffies, memoryKb, sampleRss, treeCpuTicks } from "./proc-stats.ts";
+
+interface ServerResult {
+  server: string;
+  load: ImapLoadResult;
+  /** Time to read every message's headers once in every user's mailbox (cold caches), s. */
+  primeSeconds: number;
+  /** Peak memory during warm-up and rounds (Dovecot: summed over master, imap, imap-login). */
+  peakRssKb: number;
+  peakPssKb: number | null;
+  /** The server's first logged warnings and errors during the run. */
+  problems: string[];
+  /** CPU of the server's processes during the measured rounds, % of one core. */
+  serverCpuPercent: number;
+  /** Busy CPU of the whole machine during the measured rounds, % of one core (client included). */
+  machineCpuPercent: number;
+}
+
+interface IdleResult {
+  server: string;
+  open: number;
+  failed: number;
+  openSeconds: number;
+  rssBeforeKb: number;
+  rssAfterKb: number;
+  pssBeforeKb: number | null;
+  pssAfterKb: number | null;
+  rssPerConnKb: number;
+  pssPerConnKb: number | null;
+  firstErrors: string[];
+}
+
+const { values: flags } = parseArgs({
+  options: {
+    clients: { type: "string", default: "20" },
+    seconds: { type: "string", default: "20" },
+    rounds: { type: "string", default: "4" },
+    warmup: { type: "string", default: "3" },
+    messages: { type: "string", default: "1000" },
+    idle: { type: "string", default: "1000" },
+    "no-dovecot": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    profile: { type: "string" },
+  },
+});
+
+function intFlag(name: string, v: string | undefined, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: expected an integer from ${min} to ${max}, got "${v}"`);
+  return n;
+}
+const clients = intFlag("clients", flags.clients, 1, 1000);
+const seconds = intFlag("seconds", flags.seconds, 1, 3600);
+const rounds = intFlag("rounds", flags.rounds, 1, 100);
+const warmupSeconds = intFlag("warmup", flags.warmup, 0, 60);
+const messages = intFlag("messages", flags.messages, 10, 100_000);
+const idleCount = intFlag("idle", flags.idle, 0, 5000);
+/** Test users per server (the Dovecot peer has test1..test100); clients beyond share them. */
+const users = Math.min(clients, 100);
+const cores = availableParallelism();
+
+const note = (msg: string): void => {
+  process.stderr.write(`[bench] ${msg}\n`);
+};
+
+interface Tally {
+  runs: ImapLoadResult[];
+  serverTicks: number;
+  busyTicks: number;
+  totalTicks: number;
+}
+
+function runLoad(t: ImapTarget, durationMs: number): Promise<ImapLoadResult> {
+  return runImapLoad({ ...t.load, clients, durationMs });
+}
+
+/** Priming, warm-up and the alternating rounds; fills `tallies` and `primed` (seconds). */
+async function measure(targets: ImapTarget[], tallies: Tally[], primed: number[]): Promise<void> {
+  for (const t of targets) {
+    const ms = await primeMailboxes(t.load, users);
+    primed.push(ms / 1000);
+    note(`${t.name}: every message's headers read once in ${users} mailboxes in ${(ms / 1000).toFixed(1)} s (cold caches)`);
+    if (warmupSeconds === 0) continue;
+    note(`${t.name}: warm-up ${warmupSeconds} s`);
+    const w = await runLoad(t, warmupSeconds * 1000);
+    note(`${t.name}: warm-up ${w.perSecond.toFixed(0)} commands/s, ${w.errors} errors${w.errors > 0 ? `: ${w.firstErrors.slice(0, 2).join(" | ")}` : ""}`);
+  }
+  const sliceMs = (seconds * 1000) / rounds;
+  for (let round = 0; round < rounds; round++) {
+    note(`round ${round + 1}/${rounds}: ${clients} clients, ${(sliceMs / 1000).toFixed(1)} s per server`);
+    const order = targets.map((t, i) => ({ t, i }));
+    if (round % 2 === 1) order.reverse(); // A B, B A, … so neither always goes first
+    for (const { t, i } of order) {
+      const tally = tallies[i];
+      if (tally === undefined) continue;
+      const j0 = machineJiffies();
+      const s0 = treeCpuTicks(t.root);
+      const r = await runLoad(t, sliceMs);
+      const j1 = machineJiffies();
+      tally.serverTicks += treeCpuTicks(t.root) - s0;
+      tally.busyTicks += j1.busy - j0.busy;
+      tally.totalTicks += j1.total - j0.total;
+      tally.runs.push(r);
+      note(`${t.name}: ${r.perSecond.toFixed(0)} commands/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`);
+    }
+  }
+}
+
+async function bench(targets: ImapTarget[]): Promise<ServerResult[]> {
+  const tallies = targets.map((): Tally => ({ runs: [], serverTicks: 0, busyTicks: 0, totalTicks: 0 }));
+  const primed: number[] = [];
+  const samplers = targets.map((t) => sampleRss(() => t.memoryPids(), 250, t.multiProcess));
+  let peaks: Array<{ rss: number; pss: number | null }> = [];
+  try {
+    await measure(targets, tallies, primed);
+  } finally {
+    peaks = samplers.map((stop) => stop());
+  }
+  return targets.map((t, i) => {
+    const tally = tallies[i] ?? { runs: [], serverTicks: 0, busyTicks: 0, totalTicks: 0 };
+    const perCore = Math.max(1, tally.totalTicks / cores);
+    const peak = peaks[i] ?? { rss: 0, pss: null };
+    return {
+      server: t.name,
+      load: mergeImapResults(tally.runs),
+      primeSeconds: primed[i] ?? 0,
+      peakRssKb: peak.rss,
+      peakPssKb: peak.pss,
+      problems: t.problems.slice(0, 10),
+      serverCpuPercent: (tally.serverTicks / perCore) * 100,
+      machineCpuPercent: (tally.busyTicks / perCore) * 100,
+    };
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Server memory before and with `idleCount` connections in IDLE; (after − before) / connections. */
+async function idleTest(t: ImapTarget): Promise<IdleResult> {
+  const mem = (): { rss: number; pss: number | null } => memoryKb(t.memoryPids(), t.multiProcess);
+  await sleep(1000);
+  const before = mem();
+  note(`${t.name}: idle test: opening ${idleCount} connections (LOGIN, SELECT INBOX, IDLE)`);
+  const idle = await openIdleConnections(t.load, idleCount, { parallel: 32 });
+  await sleep(3000);
+  const after = mem();
+  note(`${t.name}: ${idle.open} idle connections in ${(idle.elapsedMs / 1000).toFixed(1)} s, ${idle.failed} failed; RSS ${(before.rss / 1024).toFixed(1)} → ${(after.rss / 1024).toFixed(1)} MB`);
+  await idle.close();
+  const per = (a: number, b: number): number => (idle.open > 0 ? (a - b) / idle.open : 0);
+  return {
+    server: t.name,
+    open: idle.open,
+    failed: idle.failed,
+    openSeconds: idle.elapsedMs / 1000,
+    rssBeforeKb: before.rss,
+    rssAfterKb: after.rss,
+    pssBeforeKb: before.pss,
+    pssAfterKb: after.pss,
+    rssPerConnKb: per(after.rss, before.rss),
+    pssPerConnKb: after.pss !== null && before.pss !== null ? per(after.pss, before.pss) : null,
+    firstErrors: idle.firstErrors,
+  };
+}
+
+// ---- report --------------------------------------------------------------------------------
+
+function table(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  for (const r of [head, ...rows]) process.stdout.write(`${r.map((c, i) => c.padStart(widths[i] ?? 0)).join("  ")}\n`);
+}
+
+function printResults(results: ServerResult[], idle: IdleResult[]): void {
+  const ms = (v: number): string => v.toFixed(1);
+  const pct = (v: number): string => `${Math.max(0, v).toFixed(0)}%`;
+  table(
+    ["server", "cmd/s", "p50 ms", "p99 ms", "max ms", "errors", "login+select ms", "body MB/s", "peak RSS", "server CPU", "client CPU", "other CPU"],
+    results.map((r) => [
+      r.server,
+      r.load.perSecond.toFixed(1),
+      ms(r.load.p50Ms),
+      ms(r.load.p99Ms),
+      ms(r.load.maxMs),
+      String(r.load.errors),
+      ms(r.load.setupMs),
+      (r.load.literalBytesPerSecond / 1e6).toFixed(2),
+      `${(r.peakRssKb / 1024).toFixed(0)} MB${r.peakPssKb !== null ? ` (PSS ${(r.peakPssKb / 1024).toFixed(0)})` : ""}`,
+      pct(r.serverCpuPercent),
+      pct(r.load.clientCpuPercent),
+      pct(r.machineCpuPercent - r.serverCpuPercent - r.load.clientCpuPercent),
+    ]),
+  );
+  process.stdout.write("(CPU as % of one core; 'other' = the rest of the machine: kernel threads, other processes)\n\n");
+  table(
+    ["command", ...results.flatMap((r) => [`${r.server} cmd/s`, "p50", "p99", "err"])],
+    MIX.map(({ type }) => [
+      type,
+      ...results.flatMap((r) => {
+        const s = r.load.byType[type];
+        return s === undefined ? ["-", "-", "-", "-"] : [s.perSecond.toFixed(1), ms(s.p50Ms), ms(s.p99Ms), String(s.errors)];
+      }),
+    ]),
+  );
+  for (const r of results) {
+    process.stdout.write(`${r.server}: ${r.load.commands} commands in ${(r.load.elapsedMs / 1000).toFixed(1)} s, ${r.load.sessions} sessions, TLS ${r.load.tls ?? "none"}\n`);
+    process.stdout.write(`  cold start: every message's headers read once in ${users} mailboxes in ${r.primeSeconds.toFixed(1)} s\n`);
+    if (r.load.firstErrors.length > 0) process.stdout.write(`  first errors:\n    ${r.load.firstErrors.join("\n    ")}\n`);
+    if (r.problems.length > 0) process.stdout.write(`  server log, first warnings and errors:\n    ${r.problems.join("\n    ")}\n`);
+  }
+  if (idle.length > 0) {
+    process.stdout.write("\n");
+    const mb = (kb: number | null): string => (kb === null ? "-" : (kb / 1024).toFixed(1));
+    table(
+      ["idle test", "open", "failed", "RSS before MB", "RSS after MB", "RSS KB/conn", "PSS before MB", "PSS after MB", "PSS KB/conn"],
+      idle.map((r) => [
+        r.server,
+        String(r.open),
+        String(r.failed),
+        mb(r.rssBeforeKb),
+        mb(r.rssAfterKb),
+        r.rssPerConnKb.toFixed(1),
+        mb(r.pssBeforeKb),
+        mb(r.pssAfterKb),
+        r.pssPerConnKb === null ? "-" : r.pssPerConnKb.toFixed(1),
+      ]),
+    );
+    for (const r of idle) if (r.firstErrors.length > 0) process.stdout.write(`  ${r.server} idle errors:\n    ${r.firstErrors.join("\n    ")}\n`);
+  }
+}
+
+async function main(): Promise<void> {
+  const busy = await idleLoad(1000);
+  note(`machine busy before the run: ${busy.toFixed(0)}% of one core (${cores} cores)`);
+  if (busy > 20) note("WARNING: other processes are using the CPU; figures will be low and noisy (see 'other CPU')");
+  note(`${clients} clients, ${seconds} s per server in ${rounds} rounds, ${messages} messages in each of ${users} users' INBOX, idle test ${idleCount}`);
+
+  let dovecotNote: string | null = null;
+  if (flags["no-dovecot"]) dovecotNote = "Dovecot skipped (--no-dovecot)";
+  else if (!existsSync(DOVECOT)) dovecotNote = `Dovecot not installed (${DOVECOT}): Sealpost only`;
+  const targets: ImapTarget[] = [];
+  let results: ServerResult[];
+  const idle: IdleResult[] = [];
+  try {
+    targets.push(await startSealpost({ users, messages, profileDir: flags.profile, note }));
+    if (dovecotNote === null) targets.push(await startDovecot({ users, messages, idle: idleCount, note }));
+    // The idle test runs first, on freshly started servers: after the load, Sealpost's heap and
+    // caches have grown and new connections would reuse freed memory, hiding their cost.
+    if (idleCount > 0) for (const t of targets) idle.push(await idleTest(t));
+    results = await bench(targets);
+  } finally {
+    for (const t of targets) await t.stop();
+  }
+
+  const sp = results.find((r) => r.server === "sealpost");
+  const dc = results.find((r) => r.server === "dovecot");
+  const ratio = sp !== undefined && dc !== undefined && dc.load.perSecond > 0 ? sp.load.perSecond / dc.load.perSecond : null;
+  const spIdle = idle.find((r) => r.server === "sealpost");
+  const idleOk = spIdle !== undefined && spIdle.open === idleCount ? spIdle.rssPerConnKb < 50 : null;
+  if (flags.json) {
+    const strip = (r: ServerResult): unknown => ({ ...r, load: { ...r.load, latenciesMs: undefined, typeLatenciesMs: undefined, typeErrors: undefined } });
+    const targetsMet = { ratio: ratio !== null ? ratio >= 1 : null, idleMemory: idleOk };
+    const out = { clients, seconds, rounds, messages, users, idle: idleCount, results: results.map(strip), idleResults: idle, ratio, targetsMet, note: dovecotNote };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    printResults(results, idle);
+    if (dovecotNote !== null) process.stdout.write(`note: ${dovecotNote}\n`);
+    if (ratio !== null) process.stdout.write(`sealpost/dovecot commands/s: ${ratio.toFixed(2)}× (target ≥ 1×: ${ratio >= 1 ? "met" : "NOT met"})\n`);
+    if (spIdle !== undefined) {
+      const verdict = idleOk === null ? `not measured: ${spIdle.open}/${idleCount} connections opened` : idleOk ? "met" : "NOT met";
+      process.stdout.write(`sealpost memory per idle connection: ${spIdle.rssPerConnKb.toFixed(1)} KB (target < 50 KB: ${verdict})\n`);
+    }
+    const dcIdle = idle.find((r) => r.server === "dovecot");
+    if (spIdle !== undefined && dcIdle !== undefined && dcIdle.pssPerConnKb !== null && dcIdle.pssPerConnKb > 0) {
+      process.stdout.write(`  (dovecot: ${dcIdle.rssPerConnKb.toFixed(0)} KB RSS, ${dcIdle.pssPerConnKb.toFixed(0)} KB PSS per connection: an imap and an imap-login process each)\n`);
+    }
+  }
+  if (results.some((r) => r.load.commands === 0)) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
