@@ -8,7 +8,7 @@ const st = (uid: number, flags: string, modseq: number): { uid: number; flags: s
 test("applyChanges: flags of others, own STORE not echoed, new messages, expunges (held back during FETCH/STORE/SEARCH)", () => {
   const v = new MailboxView(mb, false, [st(1, "", 2), st(2, "", 3), st(4, "", 5)]);
   assert.equal(v.knownModseq, 5);
-  v.setFlags(1, "\\Seen", 6); // this session's STORE
+  v.setFlags(1, "\\Seen"); // this session's STORE
   assert.equal(v.knownModseq, 5, "only snapshots move knownModseq");
   let u = v.applyChanges([st(1, "\\Seen", 6), st(2, "\\Flagged", 7), st(9, "", 8)], null, false);
   assert.deepEqual(u, { expunged: [], exists: 4, flags: [[2, 2, "\\Flagged"]] });

@@ -35,8 +35,8 @@ export class MailboxView {
   readonly readOnly: boolean;
   readonly uidvalidity: number;
   #uids: number[] = [];
+  /** Per message only UID and flags: an idle session holding a big mailbox stays small. */
   #flags: string[] = [];
-  #modseqs: number[] = [];
   /** The highest modseq seen in a snapshot of the mailbox (not raised by setFlags). */
   #known = 0;
 
@@ -52,7 +52,6 @@ export class MailboxView {
     if (m.modseq > this.#known) this.#known = m.modseq;
     this.#uids.push(m.uid);
     this.#flags.push(intern(m.flags));
-    this.#modseqs.push(m.modseq);
   }
 
   get exists(): number {
@@ -95,10 +94,9 @@ export class MailboxView {
   }
 
   /** Records flags this session set itself (STORE), so the next update does not echo them back. */
-  setFlags(seq: number, flags: string, modseq: number): void {
+  setFlags(seq: number, flags: string): void {
     if (seq < 1 || seq > this.#uids.length) return;
     this.#flags[seq - 1] = intern(flags);
-    this.#modseqs[seq - 1] = modseq;
   }
 
   /**
@@ -116,7 +114,6 @@ export class MailboxView {
           update.expunged.push(i + 1);
           this.#uids.splice(i, 1);
           this.#flags.splice(i, 1);
-          this.#modseqs.splice(i, 1);
         }
       }
     }
@@ -130,10 +127,10 @@ export class MailboxView {
       }
       if (m.uid > last) continue;
       const seq = this.seqOf(m.uid);
-      if (seq === 0 || m.modseq === this.#modseqs[seq - 1]) continue;
-      if (m.flags !== this.#flags[seq - 1]) update.flags.push([seq, m.uid, m.flags]);
+      // Flags this session already reported (or set itself) are not announced again.
+      if (seq === 0 || m.flags === this.#flags[seq - 1]) continue;
+      update.flags.push([seq, m.uid, m.flags]);
       this.#flags[seq - 1] = intern(m.flags);
-      this.#modseqs[seq - 1] = m.modseq;
     }
     if (this.#uids.length !== before) update.exists = this.#uids.length;
     return update;

@@ -41,7 +41,7 @@ export async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly num
       for (const r of await storeFlags(s.store, view.mailboxId, uidsOf(view, unseen), "add", ["\\Seen"])) {
         const seq = view.seqOf(r.uid);
         if (!r.changed || seq === 0) continue;
-        view.setFlags(seq, r.flags, r.modseq);
+        view.setFlags(seq, r.flags);
         seenNow.add(seq);
       }
     }

@@ -46,7 +46,7 @@ export const STORE: ImapCommand = {
     for (const r of results) {
       const seq = view.seqOf(r.uid);
       if (seq === 0) continue;
-      if (r.changed) view.setFlags(seq, r.flags, r.modseq);
+      if (r.changed) view.setFlags(seq, r.flags);
       if (item === "FLAGS") out += `* ${seq} FETCH (${cmd.uid ? `UID ${r.uid} ` : ""}FLAGS (${r.flags}))\r\n`;
     }
     if (out !== "") s.write(out);
