@@ -36,7 +36,7 @@ export const Code = {
   EXCEEDED_STORAGE: 552,
   MAILBOX_NAME_NOT_ALLOWED: 553,
   TRANSACTION_FAILED: 554,
-  /** RFC 5321 §4.2.2: MAIL FROM/RCPT TO parameters not recognized or not implemented. */
+  /** RFC 5321 §4.2.2: MAIL FROM/RCPT TO parameters not recognized, or recognized but unsupported. */
   PARAMS_NOT_RECOGNIZED: 555,
 } as const;
 export type ReplyCode = (typeof Code)[keyof typeof Code];

@@ -160,7 +160,7 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
  * An SSLv2-format CLIENT-HELLO (2-byte header, no session id, 16-byte challenge).
  * `version` is 0x0002 for a pure SSLv2 hello or e.g. 0x0301 for the
  * SSLv2-compatible hello of an SSLv3/TLS client; cipherSpecs are 3-byte codes
- * (a TLS suite is 0x00XXXX).
+ * (a TLS suite is its 16-bit code behind a zero byte: 0x00 hi lo).
  */
 export function buildSslv2ClientHello(opts: { version: number; cipherSpecs: number[] }): Buffer {
   const specs = Buffer.concat(opts.cipherSpecs.map((s) => u24(s)));
