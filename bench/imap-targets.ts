@@ -6,19 +6,16 @@
  * messages through dovecot-lda, one process each: too slow, and not comparable). Every user has
  * its own copy of each message on both servers.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { appendFileSync, chownSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { addAccount, listAccounts } from "../src/directory/index.ts";
 import { appendToInboxes, openStore } from "../src/store/index.ts";
+import type { Note } from "./common.ts";
 import { buildCorpus, toLf, type CorpusMessage } from "./imap-corpus.ts";
 import type { ImapTargetOptions } from "./imap-load.ts";
 import { processTree } from "./proc-stats.ts";
+import { BENCH_DOMAIN, BENCH_HOSTNAME, livePid, peersScript, run, startSealpostServer } from "./sealpost-target.ts";
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const CLI = join(REPO, "src/cli/main.ts");
 export const DOVECOT = "/usr/sbin/dovecot";
 const DOVECOT_IMAPS = 14993;
 const PASSWORD = "bench-password-1";
@@ -37,38 +34,16 @@ export interface ImapTarget {
   stop(): Promise<void>;
 }
 
-export type Note = (msg: string) => void;
-
-function run(cmd: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = execFile(cmd, args, { cwd: REPO, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err !== null) reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}\n${stderr}`));
-      else resolvePromise(stdout);
-    });
-    child.stdin?.end(input ?? "");
-  });
-}
-
 // ---- Sealpost ------------------------------------------------------------------------------
 
-async function prepareSealpost(dir: string, users: number, corpus: readonly CorpusMessage[], note: Note): Promise<void> {
-  await run(process.execPath, [CLI, "init", "--data", dir, "--hostname", "bench.sealpost.test", "--listen", "127.0.0.1"]);
-  const configPath = join(dir, "sealpost.toml");
-  let config = readFileSync(configPath, "utf8");
-  config = config.replace(/^port = \d+$/gm, "port = 0");
-  config = config.replace(/^max_connections_per_ip = \d+$/m, "max_connections_per_ip = 5000");
-  config = config.replace(/^max_connections = \d+$/m, "max_connections = 5000");
-  if (/^port = [1-9]/m.test(config) || !config.includes("max_connections_per_ip = 5000") || !config.includes("max_connections = 5000")) {
-    throw new Error(`could not edit ${configPath}`);
-  }
-  writeFileSync(configPath, config);
-  await run(process.execPath, [CLI, "domain", "add", "bench.test", "--data", dir]);
+/** Test users and their mailboxes, written through the store before the server starts. */
+async function seedSealpost(dir: string, users: number, corpus: readonly CorpusMessage[], note: Note): Promise<void> {
   const t0 = Date.now();
   const store = await openStore(dir);
   try {
     // The same path as `sealpost user add` (scrypt hash), without a process per user.
-    for (let i = 1; i <= users; i++) await addAccount(store.db, `test${i}@bench.test`, PASSWORD);
-    const ids = (await listAccounts(store.db, "bench.test")).map((a) => a.id);
+    for (let i = 1; i <= users; i++) await addAccount(store.db, `test${i}@${BENCH_DOMAIN}`, PASSWORD);
+    const ids = (await listAccounts(store.db, BENCH_DOMAIN)).map((a) => a.id);
     // Every user gets its own copy of each message (a blob per user and message, as real mail
     // would be: the server's caches are keyed by blob, and shared blobs would make them all hit),
     // appended in corpus order so that UID n is message n. Blob writes (each fsynced) run 128 at a
@@ -97,54 +72,6 @@ async function prepareSealpost(dir: string, users: number, corpus: readonly Corp
   note(`sealpost: ${users} users seeded with ${corpus.length} messages each in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** The server's `warn` and `error` log lines after start (the first 50), for the report. */
-type Problems = string[];
-
-function serve(dir: string, nodeArgs: readonly string[], problems: Problems): Promise<{ child: ChildProcess; imaps: number }> {
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "serve", "--data", dir], { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
-  return new Promise((resolvePromise, reject) => {
-    let log = "";
-    let settled = false;
-    const fail = (why: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      reject(new Error(`sealpost serve: ${why}\n${log.slice(-2000)}`));
-    };
-    const timer = setTimeout(() => fail("no 'sealpost serving from' line within 30 s"), 30_000);
-    child.once("exit", (code) => fail(`exited with ${code}`));
-    child.stderr?.setEncoding("utf8");
-    let rest = "";
-    child.stderr?.on("data", (s: string) => {
-      if (settled) {
-        // Keep draining the pipe; remember the first warnings and errors.
-        const lines = (rest + s).split("\n");
-        rest = lines.pop() ?? "";
-        for (const l of lines) if (problems.length < 50 && /^\S+ (warn|error) /.test(l)) problems.push(l.slice(0, 400));
-        return;
-      }
-      log += s;
-      if (!log.includes("sealpost serving from")) return;
-      const imaps = /imaps listening on 127\.0\.0\.1:(\d+)/.exec(log)?.[1];
-      const mx = /mx listening on 127\.0\.0\.1:(\d+)/.exec(log)?.[1];
-      if (imaps === undefined || mx === undefined) return fail("no 'imaps listening on' or 'mx listening on' line");
-      settled = true;
-      clearTimeout(timer);
-      resolvePromise({ child, imaps: Number(imaps) });
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM"); // SIGTERM also makes --cpu-prof write its profile
-  const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  await exited;
-  clearTimeout(t);
-}
-
 export async function startSealpost(opts: {
   users: number;
   messages: number;
@@ -153,42 +80,28 @@ export async function startSealpost(opts: {
   nodeArgs?: readonly string[];
   note: Note;
 }): Promise<ImapTarget> {
-  const dir = mkdtempSync(join(tmpdir(), "sealpost-imap-bench-"));
-  let child: ChildProcess | null = null;
-  const stop = async (): Promise<void> => {
-    if (child !== null) await stopChild(child);
-    child = null;
-    rmSync(dir, { recursive: true, force: true });
+  const server = await startSealpostServer({
+    dirPrefix: "sealpost-imap-bench-",
+    maxConnections: 5000,
+    seed: (dir) => seedSealpost(dir, opts.users, buildCorpus(opts.messages), opts.note),
+    listeners: ["imaps", "mx"],
+    profileDir: opts.profileDir,
+    ...(opts.nodeArgs !== undefined ? { nodeArgs: opts.nodeArgs } : {}),
+    note: opts.note,
+  });
+  const { pid } = server;
+  return {
+    name: "sealpost",
+    root: pid,
+    memoryPids: () => [pid],
+    multiProcess: false,
+    problems: server.problems,
+    load: { port: server.port("imaps"), servername: BENCH_HOSTNAME, user: (i) => `test${(i % opts.users) + 1}@${BENCH_DOMAIN}`, password: PASSWORD, mailbox: "INBOX" },
+    stop: () => server.remove(),
   };
-  try {
-    await prepareSealpost(dir, opts.users, buildCorpus(opts.messages), opts.note);
-    const problems: Problems = [];
-    const profile = opts.profileDir !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${resolve(opts.profileDir)}`] : [];
-    const s = await serve(dir, [...profile, ...(opts.nodeArgs ?? [])], problems);
-    child = s.child;
-    const pid = s.child.pid ?? 0;
-    opts.note(`sealpost: pid ${pid}, imaps on 127.0.0.1:${s.imaps}, data ${dir}`);
-    return {
-      name: "sealpost",
-      root: pid,
-      memoryPids: () => [pid],
-      multiProcess: false,
-      problems,
-      load: { port: s.imaps, servername: "bench.sealpost.test", user: (i) => `test${(i % opts.users) + 1}@bench.test`, password: PASSWORD, mailbox: "INBOX" },
-      stop,
-    };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
 }
 
 // ---- Dovecot -------------------------------------------------------------------------------
-
-function peersScript(): string {
-  const rel = resolve(REPO, "../shared/peers/dovecot-peer.sh");
-  return existsSync(rel) ? rel : "/work/shared/peers/dovecot-peer.sh";
-}
 
 const PEER_UID = 65534; // dovecot-peer.sh maps every user to nobody:nogroup
 
@@ -221,18 +134,10 @@ function seedMaildirs(mailRoot: string, users: number, corpus: readonly CorpusMe
 }
 
 export async function startDovecot(opts: { users: number; messages: number; idle: number; note: Note }): Promise<ImapTarget> {
-  const script = peersScript();
+  const script = peersScript("dovecot-peer.sh");
   const peersDir = process.env["PEERS_DIR"] ?? "/tmp/peers";
   const conf = join(peersDir, "dovecot", "dovecot.conf");
-  const masterPid = (): number | null => {
-    try {
-      const pid = Number(readFileSync(join(peersDir, "dovecot.pid"), "latin1").trim());
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return null;
-    }
-  };
+  const masterPid = (): number | null => livePid(join(peersDir, "dovecot.pid"));
   const wasRunning = masterPid() !== null;
   const stop = async (): Promise<void> => {
     // Leave an instance that someone else started running.

@@ -20,12 +20,12 @@
  *   --profile D: run the Sealpost server with node --cpu-prof, profile written to D at exit
  *                (summarise it with `node bench/cpuprof.ts D/*.cpuprofile`).
  */
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { alternateRounds, benchOptions, checkMachine, cpuPercents, intFlag, note, ratioLine, roundFlags, runMain, sleep, speedRatio, verdict, withServers } from "./common.ts";
+import { CPU_HEAD, CPU_NOTE, cpuCells, fmtMs, fmtRss, loadCells, out, table, writeJson } from "./common.ts";
 import { mergeImapResults, MIX, openIdleConnections, primeMailboxes, runImapLoad, type ImapLoadResult } from "./imap-load.ts";
 import { DOVECOT, startDovecot, startSealpost, type ImapTarget } from "./imap-targets.ts";
-import { idleLoad, machineJiffies, memoryKb, sampleRss, treeCpuTicks } from "./proc-stats.ts";
+import { memoryKb, sampleRss } from "./proc-stats.ts";
 
 interface ServerResult {
   server: string;
@@ -59,108 +59,62 @@ interface IdleResult {
 
 const { values: flags } = parseArgs({
   options: {
-    clients: { type: "string", default: "20" },
-    seconds: { type: "string", default: "20" },
-    rounds: { type: "string", default: "4" },
-    warmup: { type: "string", default: "3" },
+    ...benchOptions({ clients: "20", warmup: "3" }),
     messages: { type: "string", default: "1000" },
     idle: { type: "string", default: "1000" },
     "no-dovecot": { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    profile: { type: "string" },
   },
 });
-
-function intFlag(name: string, v: string | undefined, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: expected an integer from ${min} to ${max}, got "${v}"`);
-  return n;
-}
-const clients = intFlag("clients", flags.clients, 1, 1000);
-const seconds = intFlag("seconds", flags.seconds, 1, 3600);
-const rounds = intFlag("rounds", flags.rounds, 1, 100);
-const warmupSeconds = intFlag("warmup", flags.warmup, 0, 60);
+/** Clients, seconds, rounds and warm-up seconds. */
+const plan = roundFlags(flags, 1000);
+const { clients, seconds, rounds } = plan;
 const messages = intFlag("messages", flags.messages, 10, 100_000);
 const idleCount = intFlag("idle", flags.idle, 0, 5000);
 /** Test users per server (the Dovecot peer has test1..test100); clients beyond share them. */
 const users = Math.min(clients, 100);
-const cores = availableParallelism();
-
-const note = (msg: string): void => {
-  process.stderr.write(`[bench] ${msg}\n`);
-};
-
-interface Tally {
-  runs: ImapLoadResult[];
-  serverTicks: number;
-  busyTicks: number;
-  totalTicks: number;
-}
-
 function runLoad(t: ImapTarget, durationMs: number): Promise<ImapLoadResult> {
   return runImapLoad({ ...t.load, clients, durationMs });
 }
 
-/** Priming, warm-up and the alternating rounds; fills `tallies` and `primed` (seconds). */
-async function measure(targets: ImapTarget[], tallies: Tally[], primed: number[]): Promise<void> {
-  for (const t of targets) {
-    const ms = await primeMailboxes(t.load, users);
-    primed.push(ms / 1000);
-    note(`${t.name}: every message's headers read once in ${users} mailboxes in ${(ms / 1000).toFixed(1)} s (cold caches)`);
-    if (warmupSeconds === 0) continue;
-    note(`${t.name}: warm-up ${warmupSeconds} s`);
-    const w = await runLoad(t, warmupSeconds * 1000);
-    note(`${t.name}: warm-up ${w.perSecond.toFixed(0)} commands/s, ${w.errors} errors${w.errors > 0 ? `: ${w.firstErrors.slice(0, 2).join(" | ")}` : ""}`);
-  }
-  const sliceMs = (seconds * 1000) / rounds;
-  for (let round = 0; round < rounds; round++) {
-    note(`round ${round + 1}/${rounds}: ${clients} clients, ${(sliceMs / 1000).toFixed(1)} s per server`);
-    const order = targets.map((t, i) => ({ t, i }));
-    if (round % 2 === 1) order.reverse(); // A B, B A, … so neither always goes first
-    for (const { t, i } of order) {
-      const tally = tallies[i];
-      if (tally === undefined) continue;
-      const j0 = machineJiffies();
-      const s0 = treeCpuTicks(t.root);
-      const r = await runLoad(t, sliceMs);
-      const j1 = machineJiffies();
-      tally.serverTicks += treeCpuTicks(t.root) - s0;
-      tally.busyTicks += j1.busy - j0.busy;
-      tally.totalTicks += j1.total - j0.total;
-      tally.runs.push(r);
-      note(`${t.name}: ${r.perSecond.toFixed(0)} commands/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`);
-    }
-  }
-}
-
 async function bench(targets: ImapTarget[]): Promise<ServerResult[]> {
-  const tallies = targets.map((): Tally => ({ runs: [], serverTicks: 0, busyTicks: 0, totalTicks: 0 }));
   const primed: number[] = [];
   const samplers = targets.map((t) => sampleRss(() => t.memoryPids(), 250, t.multiProcess));
   let peaks: Array<{ rss: number; pss: number | null }> = [];
+  let tallies;
   try {
-    await measure(targets, tallies, primed);
+    tallies = await alternateRounds({
+      ...plan,
+      targets,
+      run: runLoad,
+      async prepare(t) {
+        const ms = await primeMailboxes(t.load, users);
+        primed.push(ms / 1000);
+        note(`${t.name}: every message's headers read once in ${users} mailboxes in ${(ms / 1000).toFixed(1)} s (cold caches)`);
+      },
+      warmedUp(t, _i, w) {
+        note(`${t.name}: warm-up ${w.perSecond.toFixed(0)} commands/s, ${w.errors} errors${w.errors > 0 ? `: ${w.firstErrors.slice(0, 2).join(" | ")}` : ""}`);
+      },
+      measured(t, _i, r) {
+        note(`${t.name}: ${r.perSecond.toFixed(0)} commands/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`);
+      },
+    });
   } finally {
     peaks = samplers.map((stop) => stop());
   }
   return targets.map((t, i) => {
-    const tally = tallies[i] ?? { runs: [], serverTicks: 0, busyTicks: 0, totalTicks: 0 };
-    const perCore = Math.max(1, tally.totalTicks / cores);
+    const tally = tallies[i];
     const peak = peaks[i] ?? { rss: 0, pss: null };
     return {
       server: t.name,
-      load: mergeImapResults(tally.runs),
+      load: mergeImapResults(tally?.runs ?? []),
       primeSeconds: primed[i] ?? 0,
       peakRssKb: peak.rss,
       peakPssKb: peak.pss,
       problems: t.problems.slice(0, 10),
-      serverCpuPercent: (tally.serverTicks / perCore) * 100,
-      machineCpuPercent: (tally.busyTicks / perCore) * 100,
+      ...cpuPercents(tally),
     };
   });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Server memory before and with `idleCount` connections in IDLE; (after − before) / connections. */
 async function idleTest(t: ImapTarget): Promise<IdleResult> {
@@ -191,50 +145,36 @@ async function idleTest(t: ImapTarget): Promise<IdleResult> {
 
 // ---- report --------------------------------------------------------------------------------
 
-function table(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  for (const r of [head, ...rows]) process.stdout.write(`${r.map((c, i) => c.padStart(widths[i] ?? 0)).join("  ")}\n`);
-}
-
 function printResults(results: ServerResult[], idle: IdleResult[]): void {
-  const ms = (v: number): string => v.toFixed(1);
-  const pct = (v: number): string => `${Math.max(0, v).toFixed(0)}%`;
   table(
-    ["server", "cmd/s", "p50 ms", "p99 ms", "max ms", "errors", "login+select ms", "body MB/s", "peak RSS", "server CPU", "client CPU", "other CPU"],
+    ["server", "cmd/s", "p50 ms", "p99 ms", "max ms", "errors", "login+select ms", "body MB/s", "peak RSS", ...CPU_HEAD],
     results.map((r) => [
-      r.server,
-      r.load.perSecond.toFixed(1),
-      ms(r.load.p50Ms),
-      ms(r.load.p99Ms),
-      ms(r.load.maxMs),
-      String(r.load.errors),
-      ms(r.load.setupMs),
+      ...loadCells(r.server, r.load, [r.load.p50Ms, r.load.p99Ms, r.load.maxMs]),
+      fmtMs(r.load.setupMs),
       (r.load.literalBytesPerSecond / 1e6).toFixed(2),
-      `${(r.peakRssKb / 1024).toFixed(0)} MB${r.peakPssKb !== null ? ` (PSS ${(r.peakPssKb / 1024).toFixed(0)})` : ""}`,
-      pct(r.serverCpuPercent),
-      pct(r.load.clientCpuPercent),
-      pct(r.machineCpuPercent - r.serverCpuPercent - r.load.clientCpuPercent),
+      fmtRss(r.peakRssKb, r.peakPssKb, 0),
+      ...cpuCells(r),
     ]),
   );
-  process.stdout.write("(CPU as % of one core; 'other' = the rest of the machine: kernel threads, other processes)\n\n");
+  out(`${CPU_NOTE}\n`);
   table(
     ["command", ...results.flatMap((r) => [`${r.server} cmd/s`, "p50", "p99", "err"])],
     MIX.map(({ type }) => [
       type,
       ...results.flatMap((r) => {
         const s = r.load.byType[type];
-        return s === undefined ? ["-", "-", "-", "-"] : [s.perSecond.toFixed(1), ms(s.p50Ms), ms(s.p99Ms), String(s.errors)];
+        return s === undefined ? ["-", "-", "-", "-"] : [s.perSecond.toFixed(1), fmtMs(s.p50Ms), fmtMs(s.p99Ms), String(s.errors)];
       }),
     ]),
   );
   for (const r of results) {
-    process.stdout.write(`${r.server}: ${r.load.commands} commands in ${(r.load.elapsedMs / 1000).toFixed(1)} s, ${r.load.sessions} sessions, TLS ${r.load.tls ?? "none"}\n`);
-    process.stdout.write(`  cold start: every message's headers read once in ${users} mailboxes in ${r.primeSeconds.toFixed(1)} s\n`);
-    if (r.load.firstErrors.length > 0) process.stdout.write(`  first errors:\n    ${r.load.firstErrors.join("\n    ")}\n`);
-    if (r.problems.length > 0) process.stdout.write(`  server log, first warnings and errors:\n    ${r.problems.join("\n    ")}\n`);
+    out(`${r.server}: ${r.load.commands} commands in ${(r.load.elapsedMs / 1000).toFixed(1)} s, ${r.load.sessions} sessions, TLS ${r.load.tls ?? "none"}\n`);
+    out(`  cold start: every message's headers read once in ${users} mailboxes in ${r.primeSeconds.toFixed(1)} s\n`);
+    if (r.load.firstErrors.length > 0) out(`  first errors:\n    ${r.load.firstErrors.join("\n    ")}\n`);
+    if (r.problems.length > 0) out(`  server log, first warnings and errors:\n    ${r.problems.join("\n    ")}\n`);
   }
   if (idle.length > 0) {
-    process.stdout.write("\n");
+    out("\n");
     const mb = (kb: number | null): string => (kb === null ? "-" : (kb / 1024).toFixed(1));
     table(
       ["idle test", "open", "failed", "RSS before MB", "RSS after MB", "RSS KB/conn", "PSS before MB", "PSS after MB", "PSS KB/conn"],
@@ -250,60 +190,51 @@ function printResults(results: ServerResult[], idle: IdleResult[]): void {
         r.pssPerConnKb === null ? "-" : r.pssPerConnKb.toFixed(1),
       ]),
     );
-    for (const r of idle) if (r.firstErrors.length > 0) process.stdout.write(`  ${r.server} idle errors:\n    ${r.firstErrors.join("\n    ")}\n`);
+    for (const r of idle) if (r.firstErrors.length > 0) out(`  ${r.server} idle errors:\n    ${r.firstErrors.join("\n    ")}\n`);
   }
 }
 
 async function main(): Promise<void> {
-  const busy = await idleLoad(1000);
-  note(`machine busy before the run: ${busy.toFixed(0)}% of one core (${cores} cores)`);
-  if (busy > 20) note("WARNING: other processes are using the CPU; figures will be low and noisy (see 'other CPU')");
+  await checkMachine();
   note(`${clients} clients, ${seconds} s per server in ${rounds} rounds, ${messages} messages in each of ${users} users' INBOX, idle test ${idleCount}`);
 
-  let dovecotNote: string | null = null;
-  if (flags["no-dovecot"]) dovecotNote = "Dovecot skipped (--no-dovecot)";
-  else if (!existsSync(DOVECOT)) dovecotNote = `Dovecot not installed (${DOVECOT}): Sealpost only`;
-  const targets: ImapTarget[] = [];
-  let results: ServerResult[];
   const idle: IdleResult[] = [];
-  try {
-    targets.push(await startSealpost({ users, messages, profileDir: flags.profile, note }));
-    if (dovecotNote === null) targets.push(await startDovecot({ users, messages, idle: idleCount, note }));
-    // The idle test runs first, on freshly started servers: after the load, Sealpost's heap and
-    // caches have grown and new connections would reuse freed memory, hiding their cost.
-    if (idleCount > 0) for (const t of targets) idle.push(await idleTest(t));
-    results = await bench(targets);
-  } finally {
-    for (const t of targets) await t.stop();
-  }
+  const { results, skipped: dovecotNote } = await withServers({
+    reference: { name: "Dovecot", path: DOVECOT, skip: flags["no-dovecot"] },
+    sealpost: () => startSealpost({ users, messages, profileDir: flags.profile, note }),
+    start: () => startDovecot({ users, messages, idle: idleCount, note }),
+    stop: (t) => t.stop(),
+    body: async (targets) => {
+      // The idle test runs first, on freshly started servers: after the load, Sealpost's heap and
+      // caches have grown and new connections would reuse freed memory, hiding their cost.
+      if (idleCount > 0) for (const t of targets) idle.push(await idleTest(t));
+      return bench(targets);
+    },
+  });
 
   const sp = results.find((r) => r.server === "sealpost");
   const dc = results.find((r) => r.server === "dovecot");
-  const ratio = sp !== undefined && dc !== undefined && dc.load.perSecond > 0 ? sp.load.perSecond / dc.load.perSecond : null;
+  const ratio = speedRatio(sp?.load.perSecond, dc?.load.perSecond);
   const spIdle = idle.find((r) => r.server === "sealpost");
   const idleOk = spIdle !== undefined && spIdle.open === idleCount ? spIdle.rssPerConnKb < 50 : null;
   if (flags.json) {
     const strip = (r: ServerResult): unknown => ({ ...r, load: { ...r.load, latenciesMs: undefined, typeLatenciesMs: undefined, typeErrors: undefined } });
     const targetsMet = { ratio: ratio !== null ? ratio >= 1 : null, idleMemory: idleOk };
-    const out = { clients, seconds, rounds, messages, users, idle: idleCount, results: results.map(strip), idleResults: idle, ratio, targetsMet, note: dovecotNote };
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    writeJson({ clients, seconds, rounds, messages, users, idle: idleCount, results: results.map(strip), idleResults: idle, ratio, targetsMet, note: dovecotNote });
   } else {
     printResults(results, idle);
-    if (dovecotNote !== null) process.stdout.write(`note: ${dovecotNote}\n`);
-    if (ratio !== null) process.stdout.write(`sealpost/dovecot commands/s: ${ratio.toFixed(2)}× (target ≥ 1×: ${ratio >= 1 ? "met" : "NOT met"})\n`);
+    if (dovecotNote !== null) out(`note: ${dovecotNote}\n`);
+    if (ratio !== null) ratioLine(ratio, "dovecot", "commands", 1);
     if (spIdle !== undefined) {
-      const verdict = idleOk === null ? `not measured: ${spIdle.open}/${idleCount} connections opened` : idleOk ? "met" : "NOT met";
-      process.stdout.write(`sealpost memory per idle connection: ${spIdle.rssPerConnKb.toFixed(1)} KB (target < 50 KB: ${verdict})\n`);
+      const idleVerdict = idleOk === null ? `not measured: ${spIdle.open}/${idleCount} connections opened` : verdict(idleOk);
+      out(`sealpost memory per idle connection: ${spIdle.rssPerConnKb.toFixed(1)} KB (target < 50 KB: ${idleVerdict})\n`);
     }
     const dcIdle = idle.find((r) => r.server === "dovecot");
     if (spIdle !== undefined && dcIdle !== undefined && dcIdle.pssPerConnKb !== null && dcIdle.pssPerConnKb > 0) {
-      process.stdout.write(`  (dovecot: ${dcIdle.rssPerConnKb.toFixed(0)} KB RSS, ${dcIdle.pssPerConnKb.toFixed(0)} KB PSS per connection: an imap and an imap-login process each)\n`);
+      out(`  (dovecot: ${dcIdle.rssPerConnKb.toFixed(0)} KB RSS, ${dcIdle.pssPerConnKb.toFixed(0)} KB PSS per connection: an imap and an imap-login process each)\n`);
     }
   }
   if (results.some((r) => r.load.commands === 0)) process.exitCode = 1;
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+runMain(main);
