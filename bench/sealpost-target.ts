@@ -5,6 +5,7 @@
  * the ports, and stopping and removing it all afterwards. Also the small helpers the reference
  * servers' targets share (running a command, the peer scripts, a live pid from a pid file).
  */
+import { SERVER_NODE_FLAGS } from "../src/cli/node-flags.ts";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -67,7 +68,8 @@ async function prepare(dir: string, maxConnections: number, seed: (dir: string) 
  * first 50 `warn` and `error` lines are pushed to `problems`.
  */
 function serve(dir: string, nodeArgs: readonly string[], need: readonly string[], problems: string[]): Promise<{ child: ChildProcess; ports: Map<string, number> }> {
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "serve", "--data", dir], { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
+  // Started the way `npm start` and the bin start it (SERVER_NODE_FLAGS).
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, CLI, "serve", "--data", dir], { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
   return new Promise((resolvePromise, reject) => {
     let log = "";
     let settled = false;

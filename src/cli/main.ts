@@ -1,5 +1,8 @@
-#!/usr/bin/env node
-/** The `sealpost` command. Usage and config errors: one line on stderr, exit status 2. */
+#!/usr/bin/env -S node --max-semi-space-size=2
+/**
+ * The `sealpost` command. Usage and config errors: one line on stderr, exit status 2.
+ * The shebang's V8 flag is SERVER_NODE_FLAGS (node-flags.ts).
+ */
 import { Command, CommanderError } from "commander";
 import { dataDir, parseIntFlag, reportError } from "./common.ts";
 import { registerDomain } from "./domain.ts";
