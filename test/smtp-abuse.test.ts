@@ -24,7 +24,7 @@ before(async () => {
     users: USERS,
     settings: { smtp: `command_timeout = 2\ndata_timeout = 2\nmax_errors = ${MAX_ERRORS}` },
   });
-  b = await startSealpost({ domains: [{ name: "example.test" }], users: USERS, settings: { smtp: "max_connections_per_ip = 3" } });
+  b = await startSealpost({ domains: [{ name: "example.test" }], users: USERS, settings: { connections: "max_connections_per_ip = 3" } });
 });
 after(async () => {
   await Promise.all([a.cleanup(), b.cleanup()]);

@@ -80,14 +80,20 @@ export const SCHEMA: Record<string, Field> = {
       pop3s: listener(995, "POP3 over implicit TLS (RFC 8314)."),
     },
   },
+  connections: {
+    kind: "table",
+    description: "Connection limits of every listener (SMTP, submission, IMAP, POP3).",
+    fields: {
+      max_connections: { kind: "int", default: 1000, min: 1, max: 1_000_000, description: "Concurrent connections per listener." },
+      max_connections_per_ip: { kind: "int", default: 50, min: 1, max: 100_000, description: "Concurrent connections to one listener from one client address (Postfix's smtpd_client_connection_count_limit)." },
+    },
+  },
   smtp: {
     kind: "table",
     description: "SMTP server limits (Postfix's defaults where it has one).",
     fields: {
       max_message_size: { kind: "int", default: 26_214_400, min: 1024, max: 2_147_483_647, description: "Largest message in bytes (SIZE, RFC 1870)." },
       max_recipients: { kind: "int", default: 100, min: 1, max: 100_000, description: "Recipients per message (RFC 5321 §4.5.3.1.8: at least 100)." },
-      max_connections: { kind: "int", default: 1000, min: 1, max: 1_000_000, description: "Concurrent connections per listener." },
-      max_connections_per_ip: { kind: "int", default: 50, min: 1, max: 100_000, description: "Concurrent connections from one client address." },
       command_timeout: { kind: "int", default: 300, min: 1, max: 3600, description: "Seconds to wait for a command (RFC 5321 §4.5.3.2.7: 5 minutes)." },
       data_timeout: { kind: "int", default: 180, min: 1, max: 3600, description: "Seconds to wait for more DATA (RFC 5321 §4.5.3.2.5: 3 minutes)." },
       tls_handshake_timeout: { kind: "int", default: 30, min: 1, max: 600, description: "Seconds a client may take for the TLS handshake." },
@@ -149,11 +155,10 @@ export interface Config {
     certificates: Array<{ cert: string; key: string }>;
   };
   listeners: { mx: ListenerConfig; submission: ListenerConfig; submissions: ListenerConfig; imap: ListenerConfig; imaps: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig };
+  connections: { max_connections: number; max_connections_per_ip: number };
   smtp: {
     max_message_size: number;
     max_recipients: number;
-    max_connections: number;
-    max_connections_per_ip: number;
     command_timeout: number;
     data_timeout: number;
     tls_handshake_timeout: number;

@@ -1,23 +1,14 @@
 /** IMAP listeners: 143 with STARTTLS and 993 with implicit TLS (RFC 8314). */
 import type { Authenticator } from "../auth/index.ts";
-import { Listener, type Refusal } from "../net/index.ts";
+import { Listener, type ListenerBase, type Refusal } from "../net/index.ts";
 import type { Store } from "../store/index.ts";
-import type { TlsTransport } from "../tls/index.ts";
 import { ImapSession, type ImapLimits } from "./session.ts";
 
-export interface ImapListenerOptions {
-  name: string;
-  address: string;
-  port: number;
-  implicitTls: boolean;
+export interface ImapListenerOptions extends ListenerBase {
   hostname: () => string;
   store: Store;
   auth: Authenticator;
-  transport: TlsTransport;
   limits: () => ImapLimits;
-  maxConnections: () => number;
-  maxConnectionsPerIp: () => number;
-  log: (msg: string, err?: unknown) => void;
 }
 
 const REFUSALS: Record<Refusal, string> = {

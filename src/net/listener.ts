@@ -17,16 +17,21 @@ export interface ProtocolSession {
 
 export type Refusal = "shutting-down" | "too-many-connections" | "too-many-from-address";
 
-export interface ListenerOptions {
+/** What every protocol's listener is configured with (the protocol adds its own). */
+export interface ListenerBase {
   name: string;
   address: string;
   port: number;
   implicitTls: boolean;
-  /** Protocol name for the TLS audit ("smtp", "submission", "imap", "pop3"). */
-  protocol: string;
   transport: TlsTransport;
   maxConnections: () => number;
   maxConnectionsPerIp: () => number;
+  log: (msg: string, err?: unknown) => void;
+}
+
+export interface ListenerOptions extends ListenerBase {
+  /** Protocol name for the TLS audit ("smtp", "submission", "imap", "pop3"). */
+  protocol: string;
   /** The protocol's words for turning a client away (SMTP 421, POP3 -ERR, IMAP * BYE). */
   refusal: (why: Refusal, clientIp: string) => string;
   createSession: (conn: Connection, onClosed: () => void) => ProtocolSession;

@@ -1,23 +1,14 @@
 /** POP3 listeners: 110 with STLS and 995 with implicit TLS (RFC 8314). */
 import type { Authenticator } from "../auth/index.ts";
-import { Listener, type Refusal } from "../net/index.ts";
+import { Listener, type ListenerBase, type Refusal } from "../net/index.ts";
 import type { Store } from "../store/index.ts";
-import type { TlsTransport } from "../tls/index.ts";
 import { errLine, RespCode } from "./replies.ts";
 import { Pop3Session, type Pop3Limits } from "./session.ts";
 
-export interface Pop3ListenerOptions {
-  name: string;
-  address: string;
-  port: number;
-  implicitTls: boolean;
+export interface Pop3ListenerOptions extends ListenerBase {
   store: Store;
   auth: Authenticator;
-  transport: TlsTransport;
   limits: () => Pop3Limits;
-  maxConnections: () => number;
-  maxConnectionsPerIp: () => number;
-  log: (msg: string, err?: unknown) => void;
 }
 
 const REFUSALS: Record<Refusal, string> = {

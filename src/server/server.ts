@@ -86,8 +86,8 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     address: config.listeners[name].address,
     port: config.listeners[name].port,
     transport: transportFor(name),
-    maxConnections: () => config.smtp.max_connections,
-    maxConnectionsPerIp: () => config.smtp.max_connections_per_ip,
+    maxConnections: () => config.connections.max_connections,
+    maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
     log: log1,
   });
   if (config.listeners.mx.enabled) {

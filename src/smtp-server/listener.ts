@@ -1,24 +1,15 @@
 /** An SMTP listener: the shared listener with SMTP's sessions and its 421 refusals. */
-import { Listener, type Refusal } from "../net/index.ts";
+import { Listener, type ListenerBase, type Refusal } from "../net/index.ts";
 import { Code, Status, formatReply } from "../smtp/index.ts";
-import type { TlsTransport } from "../tls/index.ts";
 import { Session } from "./session.ts";
 import type { SmtpAuditSink, SmtpLimits, SmtpRole } from "./types.ts";
 
-export interface SmtpListenerOptions {
-  name: string;
-  address: string;
-  port: number;
-  implicitTls: boolean;
+export interface SmtpListenerOptions extends ListenerBase {
   hostname: () => string;
   role: SmtpRole;
   limits: () => SmtpLimits;
-  maxConnections: () => number;
-  maxConnectionsPerIp: () => number;
-  transport: TlsTransport;
   tlsAvailable: () => boolean;
   audit: SmtpAuditSink;
-  log: (msg: string, err?: unknown) => void;
 }
 
 const REFUSAL_TEXT: Record<Refusal, (ip: string) => string> = {
