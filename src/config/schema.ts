@@ -41,6 +41,7 @@ export const SCHEMA: Record<string, Field> = {
     description: "TLS for every listener (RFC 8996: TLS 1.0 and 1.1 are never offered).",
     fields: {
       min_version: { kind: "enum", values: ["TLSv1.2", "TLSv1.3"], default: "TLSv1.2", description: "Lowest TLS version any listener accepts." },
+      handshake_timeout: { kind: "int", default: 30, min: 1, max: 600, description: "Seconds a client may take for the TLS handshake, on every listener." },
       ciphers: {
         kind: "string",
         default:
@@ -96,7 +97,6 @@ export const SCHEMA: Record<string, Field> = {
       max_recipients: { kind: "int", default: 100, min: 1, max: 100_000, description: "Recipients per message (RFC 5321 §4.5.3.1.8: at least 100)." },
       command_timeout: { kind: "int", default: 300, min: 1, max: 3600, description: "Seconds to wait for a command (RFC 5321 §4.5.3.2.7: 5 minutes)." },
       data_timeout: { kind: "int", default: 180, min: 1, max: 3600, description: "Seconds to wait for more DATA (RFC 5321 §4.5.3.2.5: 3 minutes)." },
-      tls_handshake_timeout: { kind: "int", default: 30, min: 1, max: 600, description: "Seconds a client may take for the TLS handshake." },
       max_errors: { kind: "int", default: 20, min: 1, max: 1000, description: "Errors in one session before 421 and close (Postfix's smtpd_hard_error_limit)." },
     },
   },
@@ -150,6 +150,7 @@ export interface Config {
   hostname: string;
   tls: {
     min_version: TlsVersionSetting;
+    handshake_timeout: number;
     ciphers: string;
     ciphersuites: string;
     certificates: Array<{ cert: string; key: string }>;
@@ -161,7 +162,6 @@ export interface Config {
     max_recipients: number;
     command_timeout: number;
     data_timeout: number;
-    tls_handshake_timeout: number;
     max_errors: number;
   };
   imap: { idle_timeout: number; login_timeout: number; max_literal: number; max_bad_commands: number };

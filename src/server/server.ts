@@ -76,11 +76,11 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       contextFor: (sni) => certs.contextFor(sni),
       policy: () => policies.get(name) ?? effectivePolicy(contextPolicy(config)),
       onEvent: (ev) => audit.tlsEvent(ev),
-      handshakeTimeoutMs: config.smtp.tls_handshake_timeout * 1000,
+      handshakeTimeoutMs: config.tls.handshake_timeout * 1000,
     });
 
   const auth = new Authenticator(store.db, audit, () => authLimits(config));
-  const log1 = (msg: string, err?: unknown): void => log.error(msg, err);
+  const logError = (msg: string, err?: unknown): void => log.error(msg, err);
   const common = (name: keyof Config["listeners"]) => ({
     name,
     address: config.listeners[name].address,
@@ -88,24 +88,12 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     transport: transportFor(name),
     maxConnections: () => config.connections.max_connections,
     maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
-    log: log1,
+    log: logError,
   });
-  if (config.listeners.mx.enabled) {
-    listeners.set(
-      "mx",
-      createSmtpListener({
-        ...common("mx"),
-        implicitTls: false,
-        hostname: () => config.hostname,
-        role: new MxRole(store, audit),
-        limits: () => smtpLimits(config),
-        tlsAvailable: () => true,
-        audit: smtpAuditSink(audit),
-      }),
-    );
-  }
+  const mx = new MxRole(store, audit);
   const submission = new SubmissionRole(store, audit, auth);
-  for (const [name, implicitTls] of [["submission", false], ["submissions", true]] as const) {
+  const smtpListeners = [["mx", false, mx], ["submission", false, submission], ["submissions", true, submission]] as const;
+  for (const [name, implicitTls, role] of smtpListeners) {
     if (!config.listeners[name].enabled) continue;
     listeners.set(
       name,
@@ -113,7 +101,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         ...common(name),
         implicitTls,
         hostname: () => config.hostname,
-        role: submission,
+        role,
         limits: () => smtpLimits(config),
         tlsAvailable: () => true,
         audit: smtpAuditSink(audit),
