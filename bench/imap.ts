@@ -26,6 +26,7 @@ import { CPU_HEAD, CPU_NOTE, cpuCells, fmtMs, fmtRss, loadCells, out, table, wri
 import { mergeImapResults, MIX, openIdleConnections, primeMailboxes, runImapLoad, type ImapLoadResult } from "./imap-load.ts";
 import { DOVECOT, startDovecot, startSealpost, type ImapTarget } from "./imap-targets.ts";
 import { memoryKb, sampleRss } from "./proc-stats.ts";
+import { measureTlsFloor, type TlsFloor } from "./tls-floor.ts";
 
 interface ServerResult {
   server: string;
@@ -199,6 +200,7 @@ async function main(): Promise<void> {
   note(`${clients} clients, ${seconds} s per server in ${rounds} rounds, ${messages} messages in each of ${users} users' INBOX, idle test ${idleCount}`);
 
   const idle: IdleResult[] = [];
+  let floor = null as TlsFloor | null; // set inside the callback below
   const { results, skipped: dovecotNote } = await withServers({
     reference: { name: "Dovecot", path: DOVECOT, skip: flags["no-dovecot"] },
     sealpost: () => startSealpost({ users, messages, profileDir: flags.profile, note }),
@@ -208,6 +210,7 @@ async function main(): Promise<void> {
       // The idle test runs first, on freshly started servers: after the load, Sealpost's heap and
       // caches have grown and new connections would reuse freed memory, hiding their cost.
       if (idleCount > 0) for (const t of targets) idle.push(await idleTest(t));
+      if (idleCount > 0) floor = await measureTlsFloor(idleCount);
       return bench(targets);
     },
   });
@@ -220,7 +223,7 @@ async function main(): Promise<void> {
   if (flags.json) {
     const strip = (r: ServerResult): unknown => ({ ...r, load: { ...r.load, latenciesMs: undefined, typeLatenciesMs: undefined, typeErrors: undefined } });
     const targetsMet = { ratio: ratio !== null ? ratio >= 1 : null, idleMemory: idleOk };
-    writeJson({ clients, seconds, rounds, messages, users, idle: idleCount, results: results.map(strip), idleResults: idle, ratio, targetsMet, note: dovecotNote });
+    writeJson({ clients, seconds, rounds, messages, users, idle: idleCount, results: results.map(strip), idleResults: idle, tlsFloor: floor, ratio, targetsMet, note: dovecotNote });
   } else {
     printResults(results, idle);
     if (dovecotNote !== null) out(`note: ${dovecotNote}\n`);
@@ -228,6 +231,9 @@ async function main(): Promise<void> {
     if (spIdle !== undefined) {
       const idleVerdict = idleOk === null ? `not measured: ${spIdle.open}/${idleCount} connections opened` : verdict(idleOk);
       out(`sealpost memory per idle connection: ${spIdle.rssPerConnKb.toFixed(1)} KB (target < 50 KB: ${idleVerdict})\n`);
+    }
+    if (floor !== null) {
+      out(`  floor: a bare Node tls.Server (same flags, ${floor.protocol ?? "?"}) holds ${floor.rssPerConnKb.toFixed(1)} KB per idle connection; the rest is Sealpost's\n`);
     }
     const dcIdle = idle.find((r) => r.server === "dovecot");
     if (spIdle !== undefined && dcIdle !== undefined && dcIdle.pssPerConnKb !== null && dcIdle.pssPerConnKb > 0) {

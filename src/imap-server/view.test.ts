@@ -19,5 +19,21 @@ test("applyChanges: flags of others, own STORE not echoed, new messages, expunge
   assert.equal(v.exists, 4);
   u = v.applyChanges([st(4, "$X", 9)], new Set([1, 4, 9]), true);
   assert.deepEqual(u, { expunged: [2], exists: null, flags: [[2, 4, "$X"]] });
-  assert.deepEqual(v.uids, [1, 4, 9]);
+  assert.deepEqual(Array.from(v.uids), [1, 4, 9]);
+});
+
+test("a view of 70,000 messages with as many distinct flag sets and UIDs past 2^16 keeps every value", () => {
+  const n = 70_000;
+  const states = Array.from({ length: n }, (_, i) => st(100_000 + i * 3, `$K${i}`, i + 1));
+  const v = new MailboxView(mb, false, states.slice(0, 10));
+  v.applyChanges(states.slice(10), null, true);
+  assert.equal(v.exists, n);
+  assert.deepEqual([v.uidAt(1), v.uidAt(n), v.flagsAt(1), v.flagsAt(n)], [100_000, 100_000 + (n - 1) * 3, "$K0", `$K${n - 1}`]);
+  assert.equal(v.seqOf(100_000 + 69_998 * 3), 69_999);
+  // Expunge every other message: sequence numbers close up, flags stay with their UIDs.
+  const keep = new Set(states.filter((_, i) => i % 2 === 0).map((m) => m.uid));
+  const u = v.applyChanges([], keep, true);
+  assert.equal(u.expunged.length, n / 2);
+  assert.equal(v.exists, n / 2);
+  assert.deepEqual([v.uidAt(2), v.flagsAt(2), v.flagsAt(n / 2)], [100_006, "$K2", `$K${n - 2}`]);
 });

@@ -18,7 +18,7 @@ export interface ViewUpdate {
 }
 
 const interned = new Map<string, string>();
-/** Flag strings repeat across thousands of messages; keep one copy of each. */
+/** Flag strings repeat across thousands of messages and sessions; keep one copy of each. */
 function intern(flags: string): string {
   let v = interned.get(flags);
   if (v === undefined) {
@@ -29,14 +29,56 @@ function intern(flags: string): string {
   return v;
 }
 
+/**
+ * A growable column of small unsigned integers. Starts 16 bits wide and widens to 32 only when a
+ * value needs it: per message a view keeps a UID (32 bits) and an index into its own table of flag
+ * strings (16 bits), 6 bytes instead of the 16 two JS arrays of numbers and strings would take.
+ */
+class Column {
+  #a: Uint16Array | Uint32Array;
+  #n = 0;
+  constructor(wide: boolean, capacity: number) {
+    const c = Math.max(16, capacity);
+    this.#a = wide ? new Uint32Array(c) : new Uint16Array(c);
+  }
+  get length(): number {
+    return this.#n;
+  }
+  get values(): Uint16Array | Uint32Array {
+    return this.#a.subarray(0, this.#n);
+  }
+  at(i: number): number | undefined {
+    return i >= 0 && i < this.#n ? this.#a[i] : undefined;
+  }
+  set(i: number, v: number): void {
+    if (v > 0xffff && this.#a instanceof Uint16Array) this.#a = Uint32Array.from(this.#a);
+    this.#a[i] = v;
+  }
+  push(v: number): void {
+    if (this.#n === this.#a.length) {
+      const grown = this.#a instanceof Uint16Array ? new Uint16Array(this.#n * 2) : new Uint32Array(this.#n * 2);
+      grown.set(this.#a);
+      this.#a = grown;
+    }
+    this.set(this.#n++, v);
+  }
+  remove(i: number): void {
+    this.#a.copyWithin(i, i + 1, this.#n);
+    this.#n--;
+  }
+}
+
 export class MailboxView {
   readonly mailboxId: number;
   readonly name: string;
   readonly readOnly: boolean;
   readonly uidvalidity: number;
-  #uids: number[] = [];
-  /** Per message only UID and flags: an idle session holding a big mailbox stays small. */
-  #flags: string[] = [];
+  /** Per message only its UID and flags: an idle session holding a big mailbox stays small. */
+  #uids: Column;
+  #flagIndex: Column;
+  /** The distinct flag strings of this mailbox; `#flagIndex` points into it. */
+  #flagTable: string[] = [];
+  #flagSlots = new Map<string, number>();
   /** The highest modseq seen in a snapshot of the mailbox (not raised by setFlags). */
   #known = 0;
 
@@ -45,13 +87,26 @@ export class MailboxView {
     this.name = mailbox.name;
     this.uidvalidity = mailbox.uidvalidity;
     this.readOnly = readOnly;
+    this.#uids = new Column(true, states.length);
+    this.#flagIndex = new Column(false, states.length);
     for (const m of states) this.#push(m);
+  }
+
+  #slot(flags: string): number {
+    let i = this.#flagSlots.get(flags);
+    if (i === undefined) {
+      i = this.#flagTable.length;
+      const s = intern(flags);
+      this.#flagTable.push(s);
+      this.#flagSlots.set(s, i);
+    }
+    return i;
   }
 
   #push(m: MessageState): void {
     if (m.modseq > this.#known) this.#known = m.modseq;
     this.#uids.push(m.uid);
-    this.#flags.push(intern(m.flags));
+    this.#flagIndex.push(this.#slot(m.flags));
   }
 
   get exists(): number {
@@ -64,28 +119,31 @@ export class MailboxView {
   }
 
   get lastUid(): number {
-    return this.#uids[this.#uids.length - 1] ?? 0;
+    return this.#uids.at(this.#uids.length - 1) ?? 0;
   }
 
-  get uids(): readonly number[] {
-    return this.#uids;
+  /** The UIDs in sequence order; a view of the session's copy, valid until the next change. */
+  get uids(): ArrayLike<number> {
+    return this.#uids.values;
   }
 
   uidAt(seq: number): number | undefined {
-    return this.#uids[seq - 1];
+    return this.#uids.at(seq - 1);
   }
 
   flagsAt(seq: number): string {
-    return this.#flags[seq - 1] ?? "";
+    const i = this.#flagIndex.at(seq - 1);
+    return i === undefined ? "" : (this.#flagTable[i] ?? "");
   }
 
   /** Binary search: the sequence number of `uid`, or 0. */
   seqOf(uid: number): number {
+    const uids = this.#uids.values;
     let lo = 0;
-    let hi = this.#uids.length - 1;
+    let hi = uids.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const v = this.#uids[mid] ?? 0;
+      const v = uids[mid] ?? 0;
       if (v === uid) return mid + 1;
       if (v < uid) lo = mid + 1;
       else hi = mid - 1;
@@ -96,7 +154,7 @@ export class MailboxView {
   /** Records flags this session set itself (STORE), so the next update does not echo them back. */
   setFlags(seq: number, flags: string): void {
     if (seq < 1 || seq > this.#uids.length) return;
-    this.#flags[seq - 1] = intern(flags);
+    this.#flagIndex.set(seq - 1, this.#slot(flags));
   }
 
   /**
@@ -110,10 +168,10 @@ export class MailboxView {
     const update: ViewUpdate = { expunged: [], exists: null, flags: [] };
     if (present !== null && allowExpunge) {
       for (let i = this.#uids.length - 1; i >= 0; i--) {
-        if (!present.has(this.#uids[i] ?? 0)) {
+        if (!present.has(this.#uids.at(i) ?? 0)) {
           update.expunged.push(i + 1);
-          this.#uids.splice(i, 1);
-          this.#flags.splice(i, 1);
+          this.#uids.remove(i);
+          this.#flagIndex.remove(i);
         }
       }
     }
@@ -128,9 +186,9 @@ export class MailboxView {
       if (m.uid > last) continue;
       const seq = this.seqOf(m.uid);
       // Flags this session already reported (or set itself) are not announced again.
-      if (seq === 0 || m.flags === this.#flags[seq - 1]) continue;
+      if (seq === 0 || m.flags === this.flagsAt(seq)) continue;
       update.flags.push([seq, m.uid, m.flags]);
-      this.#flags[seq - 1] = intern(m.flags);
+      this.setFlags(seq, m.flags);
     }
     if (this.#uids.length !== before) update.exists = this.#uids.length;
     return update;

@@ -23,7 +23,7 @@ export const SEARCH: ImapCommand = {
     // ESEARCH (RFC 4731) is not advertised, so RETURN is not a keyword here.
     const program = readSearchProgram(a, { esearch: false });
     const needs = searchNeeds(program.key);
-    const uids = view.uids;
+    const uids = Array.from(view.uids);
     const match = compileSearch(program.key, { exists: view.exists, maxUid: uids.at(-1) ?? 0 });
     const cache = messageCache(s.store);
     const rows = needs.rows ? await cache.rows(view, uids) : new Map<number, StaticRow>();

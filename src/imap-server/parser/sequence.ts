@@ -108,7 +108,7 @@ export function* iterateIntervals(intervals: readonly Interval[]): Generator<num
 }
 
 /** The first index i with sorted[i] >= n. */
-function lowerBound(sorted: readonly number[], n: number): number {
+function lowerBound(sorted: ArrayLike<number>, n: number): number {
   let a = 0;
   let b = sorted.length;
   while (a < b) {
@@ -123,8 +123,8 @@ function lowerBound(sorted: readonly number[], n: number): number {
  * The indexes (0-based, ascending) of the ascending `uids` that the UID set selects; `*` is the
  * last UID. Costs O(ranges · log n + matches), whatever the ranges' width.
  */
-export function selectUids(set: SequenceSet, uids: readonly number[]): number[] {
-  const intervals = resolveSequenceSet(set, uids.at(-1) ?? 0);
+export function selectUids(set: SequenceSet, uids: ArrayLike<number>): number[] {
+  const intervals = resolveSequenceSet(set, uids[uids.length - 1] ?? 0);
   const out: number[] = [];
   for (const r of intervals) {
     for (let i = lowerBound(uids, r.lo); i < uids.length && (uids[i] ?? 0) <= r.hi; i++) out.push(i);

@@ -1,0 +1,1 @@
+export type { CertificateProblem, DeliveryProblem } from "./problems.ts";
