@@ -67,7 +67,10 @@ export function prepareDataDir(opts: StartOptions = {}): string {
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
   const path = join(dataDir, "sealpost.toml");
   let toml = readFileSync(path, "utf8").replace(/^port = \d+$/gm, "port = 0");
-  for (const [section, text] of Object.entries(opts.settings ?? {})) {
+  // Never a lookup off this machine: unless a test brings its own DNS server, queries go to a
+  // closed loopback port and fail at once (queued mail then waits, deferred).
+  const settings = { dns: 'servers = ["127.0.0.1:1"]', ...opts.settings };
+  for (const [section, text] of Object.entries(settings)) {
     const header = `[${section}]\n`;
     if (!toml.includes(header)) throw new Error(`no section [${section}] in the config`);
     // Replace keys given in `text` within that section.

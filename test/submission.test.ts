@@ -126,7 +126,7 @@ test("nodemailer over STARTTLS: bob's INBOX gets the message, carol's copy is qu
   assert.equal(row.id, queueId, "the 250 names the queue id");
   assert.deepEqual(row.recipients, [CAROL], "only the remote recipient is queued");
   assert.equal(row.from, ALICE);
-  assert.equal(row.status, "queued");
+  assert.ok(["queued", "deferred"].includes(row.status), row.status);
   assert.equal(row.source, `submission:${ALICE}`);
   assert.equal(row.size, row.bytes.length);
   assert.ok(row.bytes.equals(stored), "the queued bytes are the bytes delivered to bob");
@@ -557,7 +557,7 @@ test("a message accepted for a remote recipient survives SIGKILL right after the
     assert.ok(row !== undefined);
     assert.deepEqual(row.recipients, [CAROL]);
     assert.equal(row.from, ALICE);
-    assert.equal(row.status, "queued");
+    assert.ok(["queued", "deferred"].includes(row.status), row.status);
     assert.equal(row.size, row.bytes.length);
     assert.ok(row.bytes.toString("latin1").endsWith(`\r\n${marker}\r\n`), "the blob is complete");
     assert.match(row.bytes.toString("latin1"), /^Received: from crash\.client\.test /);

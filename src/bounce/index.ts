@@ -1,1 +1,8 @@
+/**
+ * Bounces: delivery problems in plain words and RFC 3464 delivery status notifications.
+ * Pure: callers pass the problem, the recipients and the original message; nothing here does I/O.
+ */
 export type { CertificateProblem, DeliveryProblem } from "./problems.ts";
+export { explain, explainParts, advice, type Explanation } from "./explain.ts";
+export { statusOf, parseReply, type ParsedReply } from "./status.ts";
+export { buildDsn, type BouncedRecipient, type DsnInput } from "./dsn.ts";

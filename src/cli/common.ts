@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from "../config/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { DirectoryError } from "../directory/index.ts";
 import { TlsPolicyError } from "../tls/index.ts";
+import { OutboundAdminError } from "../outbound/index.ts";
 
 /** A usage or configuration problem: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -30,7 +31,7 @@ export function printTable(headers: readonly string[], rows: ReadonlyArray<reado
 export function reportError(e: unknown): number {
   const msg = e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e);
   process.stderr.write(`sealpost: ${msg}\n`);
-  if (e instanceof UsageError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof TlsPolicyError) return 2;
+  if (e instanceof UsageError || e instanceof ConfigError || e instanceof DirectoryError || e instanceof TlsPolicyError || e instanceof OutboundAdminError) return 2;
   return 1;
 }
 

@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { dataDir, parseIntFlag, reportError } from "./common.ts";
 import { registerDomain } from "./domain.ts";
 import { registerHistory } from "./history.ts";
+import { registerOutbound } from "./outbound.ts";
 import { registerQueue } from "./queue.ts";
 import { initDataDir } from "./init.ts";
 import { registerReport } from "./report.ts";
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerHistory(program);
   registerQueue(program);
+  registerOutbound(program);
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;

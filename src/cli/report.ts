@@ -1,9 +1,10 @@
 /** `sealpost tls-report [--days N] [--json]`. */
 import type { Command } from "commander";
 import { tlsReport, type TlsReport } from "../audit/index.ts";
+import { outboundReport, type OutboundDomainReport } from "../outbound/index.ts";
 import { parseIntFlag, printJson, printTable, withStore } from "./common.ts";
 
-function printHuman(r: TlsReport): void {
+function printHuman(r: TlsReport, outbound: OutboundDomainReport[]): void {
   const out = (s: string): boolean => process.stdout.write(s);
   out(`TLS report for the last ${r.days} days (since ${r.since})\n\nSessions by protocol and TLS version:\n`);
   if (r.sessions.length === 0) out("  none\n");
@@ -20,6 +21,20 @@ function printHuman(r: TlsReport): void {
     out(`  ${d.domain} (mandatory TLS ${d.mandatoryTls ? "on" : "off"}): ${d.senders.length === 0 ? "none" : ""}\n`);
     for (const s of d.senders) out(`    ${s.clientIp}  ${s.ehlo ?? "-"}  ${s.messages} message(s), last ${s.lastSeen}\n`);
   }
+  out("\nOutbound: what each destination's servers offered, and what failed:\n");
+  if (outbound.length === 0) out("  none\n");
+  else
+    printTable(
+      ["DOMAIN", "ATTEMPTS", "DELIVERED", "TLS", "LEVEL", "PROBLEMS"],
+      outbound.map((d) => [
+        d.domain,
+        String(d.attempts),
+        String(d.delivered),
+        Object.entries(d.tls).map(([v, n]) => `${v} ×${n}`).join(", ") || "-",
+        d.levels.join(", "),
+        d.problems.map((p) => `${p.kind} ×${p.count}: ${p.last}`).join("; "),
+      ]),
+    );
 }
 
 export function registerReport(program: Command): void {
@@ -33,8 +48,9 @@ export function registerReport(program: Command): void {
       const days = parseIntFlag("--days", flags.days, 1, 3650);
       await withStore(flags, async (store) => {
         const report = await tlsReport(store.db, days);
-        if (flags.json === true) printJson(report);
-        else printHuman(report);
+        const outbound = await outboundReport(store.db, Date.now() - days * 86_400_000);
+        if (flags.json === true) printJson({ ...report, outbound });
+        else printHuman(report, outbound);
       });
     });
 }

@@ -128,6 +128,61 @@ export const SCHEMA: Record<string, Field> = {
       failure_window: { kind: "int", default: 300, min: 1, max: 86_400, description: "Seconds over which failed logins are counted." },
     },
   },
+  queue: {
+    kind: "table",
+    description: "The outbound queue: concurrency, retries and lifetime (Postfix's defaults).",
+    fields: {
+      concurrency: { kind: "int", default: 100, min: 1, max: 10_000, description: "Deliveries in progress at once, over all destinations (Postfix's default_process_limit)." },
+      per_destination: { kind: "int", default: 20, min: 1, max: 10_000, description: "Deliveries in progress at once to one destination domain (default_destination_concurrency_limit)." },
+      min_backoff: { kind: "int", default: 300, min: 1, max: 86_400, description: "Seconds before the first retry of a temporary failure (minimal_backoff_time); doubles per attempt." },
+      max_backoff: { kind: "int", default: 4000, min: 1, max: 604_800, description: "Longest wait between retries, seconds (maximal_backoff_time)." },
+      lifetime: { kind: "int", default: 432_000, min: 1, max: 8_640_000, description: "Seconds a message may stay in the queue before it is returned to its sender (maximal_queue_lifetime: 5 days)." },
+      max_recipients_per_attempt: { kind: "int", default: 50, min: 1, max: 1000, description: "Recipients of one message sent in one SMTP transaction (smtp_destination_recipient_limit)." },
+    },
+  },
+  delivery: {
+    kind: "table",
+    description: "Outbound SMTP: the TLS level per destination and how the server reaches other servers.",
+    fields: {
+      tls_policy: {
+        kind: "enum",
+        values: ["may", "encrypt", "verify", "verify-once"],
+        default: "may",
+        description: "Default TLS level: may (STARTTLS when offered), encrypt (TLS 1.2+ required), verify (and a valid certificate naming the MX), verify-once (verify, and a TLS failure returns the message at once).",
+      },
+      policies: {
+        kind: "array",
+        default: [],
+        description: "TLS level per destination domain ({ domain = \"example.net\", level = \"verify\" }); `sealpost policy set` adds more.",
+        of: {
+          kind: "table",
+          description: "A destination domain and its TLS level.",
+          fields: {
+            domain: { kind: "string", description: "Destination domain.", pattern: /^[A-Za-z0-9.-]{1,253}$/, patternHint: "a domain name" },
+            level: { kind: "enum", values: ["may", "encrypt", "verify", "verify-once"], description: "TLS level for this domain." },
+          },
+        },
+      },
+      mta_sts: { kind: "bool", default: true, description: "Honour MTA-STS policies (RFC 8461): an enforce policy makes delivery verify the certificate against the policy's MX names." },
+      remote_port: { kind: "int", default: 25, min: 1, max: 65535, description: "Port of remote MX hosts (25; tests use high loopback ports)." },
+      mta_sts_port: { kind: "int", default: 443, min: 1, max: 65535, description: "HTTPS port of MTA-STS policy hosts (443; tests use high loopback ports)." },
+      ca_file: { kind: "string", default: "", description: "Extra trust anchors (PEM) for verify, besides the system's roots; relative to the data directory." },
+      connect_timeout: { kind: "int", default: 30, min: 1, max: 600, description: "Seconds to wait for a TCP connection to an MX host (smtp_connect_timeout)." },
+    },
+  },
+  dns: {
+    kind: "table",
+    description: "DNS lookups for outbound mail (MX, addresses, MTA-STS).",
+    fields: {
+      servers: {
+        kind: "array",
+        default: [],
+        description: "Resolvers as \"ADDRESS:PORT\"; empty means the system's (/etc/resolv.conf).",
+        of: { kind: "string", description: "A resolver address.", pattern: /^[0-9A-Fa-f.:[\]]+$/, patternHint: "an address like 127.0.0.1:53" },
+      },
+      timeout_ms: { kind: "int", default: 5000, min: 100, max: 60_000, description: "Milliseconds to wait for one DNS answer." },
+    },
+  },
   audit: {
     kind: "table",
     description: "Audit records (TLS events, SMTP sessions).",
@@ -167,8 +222,23 @@ export interface Config {
   imap: { idle_timeout: number; login_timeout: number; max_literal: number; max_bad_commands: number };
   pop3: { idle_timeout: number; max_bad_commands: number };
   auth: { failure_delay_ms: number; max_failures_per_ip: number; max_failures_per_user: number; failure_window: number };
+  queue: { concurrency: number; per_destination: number; min_backoff: number; max_backoff: number; lifetime: number; max_recipients_per_attempt: number };
+  delivery: {
+    tls_policy: TlsLevel;
+    policies: Array<{ domain: string; level: TlsLevel }>;
+    mta_sts: boolean;
+    remote_port: number;
+    mta_sts_port: number;
+    ca_file: string;
+    connect_timeout: number;
+  };
+  dns: { servers: string[]; timeout_ms: number };
   audit: { flush_ms: number };
 }
+
+/** Outbound TLS levels, in Postfix's sense plus verify-once (the notices' sender). */
+export type TlsLevel = "may" | "encrypt" | "verify" | "verify-once";
+export const TLS_LEVELS: readonly TlsLevel[] = ["may", "encrypt", "verify", "verify-once"];
 
 /** The standard ports, for `--port-base N` (N + P). */
 export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995 } as const;

@@ -1,19 +1,34 @@
 /**
- * The outbound queue: a message is in the queue only once its blob is fsynced and its row is
- * committed (principle 1) — the hand-off from submission is acknowledged after that. The runner
- * that delivers, retries and bounces belongs to the outbound issue; until then messages wait here.
+ * The outbound queue's records: a message is in the queue only once its blob is fsynced and its
+ * rows are committed (principle 1) — the hand-off from submission or the MX is acknowledged after
+ * that. Each recipient has its own row and schedule, so a message to three domains is delivered,
+ * retried and bounced per destination, like Postfix's per-recipient queue file records.
  */
 import { randomBytes } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../store/index.ts";
+import { domainOf } from "../smtp/index.ts";
+
+export interface QueuedRecipient {
+  address: string;
+  domain: string;
+  /** "pending", "delivered" or "failed". */
+  status: string;
+  attempts: number;
+  nextAttemptAt: number;
+  lastReply: string | null;
+  remoteMta: string | null;
+}
 
 export interface QueuedMessage {
   id: string;
   createdAt: number;
   from: string;
+  /** Addresses still pending. */
   recipients: string[];
   blob: string;
   size: number;
+  /** "queued", "deferred" (tried and waiting), "held" (the queue is paused). */
   status: string;
   nextAttemptAt: number;
   attempts: number;
@@ -21,14 +36,21 @@ export interface QueuedMessage {
   source: string;
 }
 
+export interface QueuedMessageDetail extends QueuedMessage {
+  allRecipients: QueuedRecipient[];
+}
+
 export function newQueueId(): string {
   return randomBytes(8).toString("hex").toUpperCase();
 }
 
-/** Adds a message inside the caller's transaction (so it commits with whatever else the hand-off does). */
+/**
+ * Adds a message inside the caller's transaction (so it commits with whatever else the hand-off
+ * does). `ownsBlob`: no mailbox shares the blob, so the queue deletes it when the message is done.
+ */
 export async function enqueue(
   trx: Transaction<Database>,
-  msg: { id: string; from: string; recipients: readonly string[]; blob: string; size: number; source: string; now?: number },
+  msg: { id: string; from: string; recipients: readonly string[]; blob: string; size: number; source: string; now?: number; ownsBlob?: boolean },
 ): Promise<void> {
   const now = msg.now ?? Date.now();
   await trx
@@ -45,23 +67,117 @@ export async function enqueue(
       attempts: 0,
       last_error: null,
       source: msg.source,
+      owns_blob: msg.ownsBlob === true ? 1 : 0,
     })
+    .execute();
+  await trx
+    .insertInto("queue_recipients")
+    .values(
+      msg.recipients.map((r) => ({
+        queue_id: msg.id,
+        recipient: r,
+        domain: domainOf(r).toLowerCase(),
+        status: "pending",
+        attempts: 0,
+        next_attempt_at: now,
+        updated_at: now,
+      })),
+    )
     .execute();
 }
 
+/** Every message still in the queue, oldest first, with its pending recipients and schedule. */
 export async function listQueue(db: Kysely<Database>): Promise<QueuedMessage[]> {
-  const rows = await db.selectFrom("queue").selectAll().orderBy("created_at").execute();
-  return rows.map((r) => ({
-    id: r.id,
-    createdAt: r.created_at,
-    from: r.mail_from,
-    recipients: JSON.parse(r.recipients) as string[],
-    blob: r.blob,
-    size: r.size,
-    status: r.status,
-    nextAttemptAt: r.next_attempt_at,
-    attempts: r.attempts,
-    lastError: r.last_error,
-    source: r.source,
-  }));
+  const [rows, rcpts, paused] = await Promise.all([
+    db.selectFrom("queue").selectAll().orderBy("created_at").execute(),
+    db.selectFrom("queue_recipients").selectAll().where("status", "=", "pending").orderBy("id").execute(),
+    isPaused(db),
+  ]);
+  const byQueue = new Map<string, typeof rcpts>();
+  for (const r of rcpts) {
+    const list = byQueue.get(r.queue_id) ?? [];
+    list.push(r);
+    byQueue.set(r.queue_id, list);
+  }
+  return rows.map((r) => {
+    const pending = byQueue.get(r.id) ?? [];
+    const attempts = Math.max(0, ...pending.map((p) => p.attempts));
+    const next = pending.length > 0 ? Math.min(...pending.map((p) => p.next_attempt_at)) : r.next_attempt_at;
+    const last = pending.find((p) => p.last_reply !== null)?.last_reply ?? null;
+    return {
+      id: r.id,
+      createdAt: r.created_at,
+      from: r.mail_from,
+      recipients: pending.map((p) => p.recipient),
+      blob: r.blob,
+      size: r.size,
+      status: paused ? "held" : attempts > 0 ? "deferred" : "queued",
+      nextAttemptAt: next,
+      attempts,
+      lastError: last,
+      source: r.source,
+    };
+  });
+}
+
+/** One message with every recipient's state, or null. */
+export async function showQueued(db: Kysely<Database>, id: string): Promise<QueuedMessageDetail | null> {
+  const item = (await listQueue(db)).find((q) => q.id === id);
+  if (item === undefined) return null;
+  const rcpts = await db.selectFrom("queue_recipients").selectAll().where("queue_id", "=", id).orderBy("id").execute();
+  return {
+    ...item,
+    allRecipients: rcpts.map((r) => ({
+      address: r.recipient,
+      domain: r.domain,
+      status: r.status,
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+      lastReply: r.last_reply,
+      remoteMta: r.remote_mta,
+    })),
+  };
+}
+
+/** Makes a message's pending recipients due now; false when there is no such message. */
+export async function retryNow(db: Kysely<Database>, id: string, now = Date.now()): Promise<boolean> {
+  const exists = await db.selectFrom("queue").select("id").where("id", "=", id).executeTakeFirst();
+  if (exists === undefined) return false;
+  await db.updateTable("queue_recipients").set({ next_attempt_at: now, updated_at: now }).where("queue_id", "=", id).where("status", "=", "pending").execute();
+  return true;
+}
+
+/** Asks the runner to return a message to its sender now (it sends the DSN); false when unknown. */
+export async function requestBounce(db: Kysely<Database>, id: string, now = Date.now()): Promise<boolean> {
+  const res = await db.updateTable("queue").set({ bounce_requested: 1 }).where("id", "=", id).executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) return false;
+  await db.updateTable("queue_recipients").set({ next_attempt_at: now, updated_at: now }).where("queue_id", "=", id).where("status", "=", "pending").execute();
+  return true;
+}
+
+/** Removes a message without a bounce; returns its blob if the queue owned it (for the caller to delete), undefined when unknown. */
+export async function deleteQueued(db: Kysely<Database>, id: string): Promise<{ ownedBlob: string | null } | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom("queue").select(["blob", "owns_blob"]).where("id", "=", id).executeTakeFirst();
+    if (row === undefined) return undefined;
+    await trx.deleteFrom("queue_recipients").where("queue_id", "=", id).execute();
+    await trx.deleteFrom("queue").where("id", "=", id).execute();
+    return { ownedBlob: row.owns_blob === 1 ? row.blob : null };
+  });
+}
+
+const PAUSED = "queue.paused";
+
+/** The maintenance switch: while paused, mail is accepted and queued but nothing goes out. */
+export async function setPaused(db: Kysely<Database>, paused: boolean): Promise<void> {
+  if (paused) {
+    await db.insertInto("settings").values({ key: PAUSED, value: "1" }).onConflict((oc) => oc.column("key").doUpdateSet({ value: "1" })).execute();
+  } else {
+    await db.deleteFrom("settings").where("key", "=", PAUSED).execute();
+  }
+}
+
+export async function isPaused(db: Kysely<Database>): Promise<boolean> {
+  const row = await db.selectFrom("settings").select("value").where("key", "=", PAUSED).executeTakeFirst();
+  return row?.value === "1";
 }

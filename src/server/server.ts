@@ -11,6 +11,7 @@ import { createPop3Listener, type Pop3Limits } from "../pop3-server/index.ts";
 import { createImapListener, type ImapLimits } from "../imap-server/index.ts";
 import type { Logger } from "../log/index.ts";
 import { Listener } from "../net/index.ts";
+import { startOutbound } from "../outbound/index.ts";
 import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { CertificateStore, TlsTransport, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
@@ -90,8 +91,10 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
     log: logError,
   });
-  const mx = new MxRole(store, audit);
-  const submission = new SubmissionRole(store, audit, auth);
+  const outbound = startOutbound(store, dataDir, config, log);
+  const wake = (): void => outbound.runner.wake();
+  const mx = new MxRole(store, audit, wake);
+  const submission = new SubmissionRole(store, audit, auth, wake);
   const smtpListeners = [["mx", false, mx], ["submission", false, submission], ["submissions", true, submission]] as const;
   for (const [name, implicitTls, role] of smtpListeners) {
     if (!config.listeners[name].enabled) continue;
@@ -126,6 +129,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     }
   } catch (e) {
     for (const l of listeners.values()) await l.drain(0).catch(() => undefined);
+    await outbound.stop();
     await store.close();
     throw e;
   }
@@ -135,6 +139,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     const next = loadConfig(dataDir);
     const nextPolicies = computePolicies(next);
     await certs.reload(contextPolicy(next));
+    outbound.reload(next);
     config = next;
     policies.clear();
     for (const [k, v] of nextPolicies) policies.set(k, v);
@@ -156,6 +161,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     async shutdown(timeoutMs = 30_000) {
       unwatch();
       await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));
+      await outbound.stop();
       await store.close();
     },
   };

@@ -1,9 +1,12 @@
 /**
- * The MX role: accept mail for hosted domains only (no open relay), under each domain's TLS
- * policy, and deliver it into the recipients' INBOXes.
+ * The MX role: accept mail for hosted domains (delivered into the recipients' INBOXes) and for
+ * relay domains (gateway mode: queued for the domain's next hop), under each domain's TLS policy;
+ * anything else is relaying and refused.
  */
 import { lookupRecipient } from "../directory/index.ts";
-import { Code, Status, SmtpError } from "../smtp/index.ts";
+import { relayRoute } from "../outbound/index.ts";
+import { enqueue, newQueueId } from "../queue/index.ts";
+import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
 import { appendToInboxes, type Store } from "../store/index.ts";
 import type { AuditLog } from "../audit/index.ts";
 import { acceptedRecipientRows } from "./audit-sink.ts";
@@ -15,9 +18,13 @@ export class MxRole implements SmtpRole {
   readonly #store: Store;
   readonly #audit: AuditLog;
 
-  constructor(store: Store, audit: AuditLog) {
+  readonly #queued: (() => void) | undefined;
+
+  /** `queued` is called after a commit that put relay mail in the outbound queue (wakes the runner). */
+  constructor(store: Store, audit: AuditLog, queued?: () => void) {
     this.#store = store;
     this.#audit = audit;
+    this.#queued = queued;
   }
 
   async checkSender(): Promise<void> {
@@ -27,6 +34,8 @@ export class MxRole implements SmtpRole {
   async checkRecipient(s: SessionInfo, address: string): Promise<Recipient> {
     const found = await lookupRecipient(this.#store.db, address);
     if (found.kind === "not-hosted") {
+      const relay = await relayRoute(this.#store.db, domainOf(address));
+      if (relay !== null) return this.#relayRecipient(address, relay.localParts);
       // No open relay: Postfix's reject_unauth_destination gives 554 5.7.1 "Relay access denied".
       throw new SmtpError(Code.TRANSACTION_FAILED, Status.NOT_AUTHORIZED, `<${address}>: Relay access denied`);
     }
@@ -46,18 +55,30 @@ export class MxRole implements SmtpRole {
     return { address, domain: found.domain.name, accountId: found.accountId };
   }
 
-  async deliver(s: SessionInfo, tx: MailTransaction, message: Buffer[], _size: number): Promise<string> {
+  /** A relay domain's recipient: any local part, or only those the operator listed (else 550 5.1.1). */
+  #relayRecipient(address: string, localParts: string[] | null): Recipient {
+    const local = address.slice(0, address.lastIndexOf("@")).toLowerCase();
+    if (localParts !== null && !localParts.some((p) => p.toLowerCase() === local)) {
+      throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown in relay recipient table`);
+    }
+    return { address, domain: domainOf(address), accountId: null };
+  }
+
+  async deliver(s: SessionInfo, tx: MailTransaction, message: Buffer[], size: number): Promise<string> {
     const accounts = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
+    const relayed = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
     const blob = await this.#store.blobs.write(message);
     const now = Date.now();
-    const id = `${s.id}${s.messages > 0 ? `.${s.messages}` : ""}`;
-    const rows = acceptedRecipientRows(s, tx, now, () => ({ text: `Ok: queued as ${id}`, delivered: true }));
+    const id = relayed.length > 0 ? newQueueId() : `${s.id}${s.messages > 0 ? `.${s.messages}` : ""}`;
+    const rows = acceptedRecipientRows(s, tx, now, (r) => ({ text: `Ok: queued as ${id}`, delivered: r.accountId !== null }));
     const stored = await this.#store.committer.submit(async (trx) => {
       const s = await appendToInboxes(trx, accounts, blob, now);
+      if (relayed.length > 0) await enqueue(trx, { id, from: tx.from, recipients: relayed, blob: blob.name, size, source: "relay", now, ownsBlob: accounts.length === 0 });
       await this.#audit.smtpRecipientsIn(trx, rows);
       return s;
     }, [blob.dir]);
     for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
+    if (relayed.length > 0) this.#queued?.();
     return id;
   }
 }

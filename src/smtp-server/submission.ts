@@ -19,10 +19,14 @@ export class SubmissionRole implements SmtpRole {
   readonly #store: Store;
   readonly #audit: AuditLog;
 
-  constructor(store: Store, audit: AuditLog, auth: Authenticator) {
+  readonly #queued: (() => void) | undefined;
+
+  /** `queued` is called after a commit that put mail in the outbound queue (wakes the runner). */
+  constructor(store: Store, audit: AuditLog, auth: Authenticator, queued?: () => void) {
     this.#store = store;
     this.#audit = audit;
     this.auth = auth;
+    this.#queued = queued;
   }
 
   async checkSender(s: SessionInfo, address: string): Promise<void> {
@@ -55,12 +59,13 @@ export class SubmissionRole implements SmtpRole {
     const stored = await this.#store.committer.submit(async (trx) => {
       const st = local.length > 0 ? await appendToInboxes(trx, local, blob, now) : [];
       if (remote.length > 0) {
-        await enqueue(trx, { id, from: tx.from, recipients: remote, blob: blob.name, size, source: `submission:${s.authenticated?.address ?? "?"}`, now });
+        await enqueue(trx, { id, from: tx.from, recipients: remote, blob: blob.name, size, source: `submission:${s.authenticated?.address ?? "?"}`, now, ownsBlob: local.length === 0 });
       }
       await this.#audit.smtpRecipientsIn(trx, rows);
       return st;
     }, [blob.dir]);
     for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
+    if (remote.length > 0) this.#queued?.();
     return id;
   }
 }

@@ -4,7 +4,7 @@
  * on disk, so a crash between the two leaves at worst an unreferenced file, never a row without
  * its bytes.
  */
-import { mkdir, open, readFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 
@@ -49,6 +49,11 @@ export class BlobStore {
   path(name: string): string {
     if (!/^[0-9a-f]+\/[0-9a-f]+$/.test(name)) throw new Error("invalid blob name");
     return join(this.dir, name);
+  }
+
+  /** Deletes a blob no row names any more (a delivered queue entry's own copy). */
+  async remove(name: string): Promise<void> {
+    await rm(this.path(name), { force: true });
   }
 
   async read(name: string): Promise<Buffer> {

@@ -1,5 +1,5 @@
 /** Schema migrations, applied in order by Kysely's Migrator when the store opens. */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 
 const initial: Migration = {
@@ -145,8 +145,91 @@ const queue: Migration = {
   },
 };
 
+/** Outbound delivery: per-recipient queue state, attempts, TLS policies, relay domains, MTA-STS cache. */
+const outbound: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable("queue").addColumn("owns_blob", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable("queue").addColumn("bounce_requested", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .createTable("queue_recipients")
+      .addColumn("id", "integer", (c) => c.primaryKey())
+      .addColumn("queue_id", "text", (c) => c.notNull().references("queue.id").onDelete("cascade"))
+      .addColumn("recipient", "text", (c) => c.notNull())
+      .addColumn("domain", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("next_attempt_at", "integer", (c) => c.notNull())
+      .addColumn("problem", "text")
+      .addColumn("last_reply", "text")
+      .addColumn("remote_mta", "text")
+      .addColumn("updated_at", "integer", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("queue_recipients_due").on("queue_recipients").columns(["status", "next_attempt_at"]).execute();
+    await db.schema.createIndex("queue_recipients_queue").on("queue_recipients").columns(["queue_id"]).execute();
+    // Messages queued before this migration: one pending row per recipient.
+    const old = await sql<{ id: string; recipients: string; next_attempt_at: number }>`select id, recipients, next_attempt_at from queue`.execute(db);
+    for (const q of old.rows) {
+      for (const r of JSON.parse(q.recipients) as string[]) {
+        const domain = (r.slice(r.lastIndexOf("@") + 1) || r).toLowerCase();
+        await sql`insert into queue_recipients (queue_id, recipient, domain, status, attempts, next_attempt_at, updated_at)
+                  values (${q.id}, ${r}, ${domain}, 'pending', 0, ${q.next_attempt_at}, ${q.next_attempt_at})`.execute(db);
+      }
+    }
+    await db.schema
+      .createTable("delivery_attempts")
+      .addColumn("id", "integer", (c) => c.primaryKey())
+      .addColumn("time", "integer", (c) => c.notNull())
+      .addColumn("queue_id", "text", (c) => c.notNull())
+      .addColumn("domain", "text", (c) => c.notNull())
+      .addColumn("mx_host", "text")
+      .addColumn("address", "text")
+      .addColumn("port", "integer")
+      .addColumn("policy_level", "text", (c) => c.notNull())
+      .addColumn("policy_source", "text", (c) => c.notNull())
+      .addColumn("starttls_offered", "integer")
+      .addColumn("tls_version", "text")
+      .addColumn("tls_cipher", "text")
+      .addColumn("cert_verdict", "text")
+      .addColumn("outcome", "text", (c) => c.notNull())
+      .addColumn("recipients", "integer", (c) => c.notNull())
+      .addColumn("reply", "text")
+      .addColumn("problem", "text")
+      .execute();
+    await db.schema.createIndex("delivery_attempts_time").on("delivery_attempts").columns(["time"]).execute();
+    await db.schema.createIndex("delivery_attempts_queue").on("delivery_attempts").columns(["queue_id"]).execute();
+    await db.schema
+      .createTable("tls_policies")
+      .addColumn("domain", "text", (c) => c.primaryKey())
+      .addColumn("level", "text", (c) => c.notNull())
+      .addColumn("updated_at", "integer", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("relay_domains")
+      .addColumn("domain", "text", (c) => c.primaryKey())
+      .addColumn("next_hop", "text", (c) => c.notNull())
+      .addColumn("level", "text")
+      .addColumn("local_parts", "text")
+      .addColumn("created_at", "integer", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("mta_sts_policies")
+      .addColumn("domain", "text", (c) => c.primaryKey())
+      .addColumn("policy_id", "text", (c) => c.notNull())
+      .addColumn("mode", "text", (c) => c.notNull())
+      .addColumn("mx", "text", (c) => c.notNull())
+      .addColumn("max_age", "integer", (c) => c.notNull())
+      .addColumn("fetched_at", "integer", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable("settings")
+      .addColumn("key", "text", (c) => c.primaryKey())
+      .addColumn("value", "text", (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { "0001_initial": initial, "0002_logins": logins, "0003_queue": queue };
+    return { "0001_initial": initial, "0002_logins": logins, "0003_queue": queue, "0004_outbound": outbound };
   },
 };

@@ -137,8 +137,93 @@ export interface QueueTable {
   next_attempt_at: number;
   attempts: number;
   last_error: string | null;
-  /** Who handed it over: "submission:alice@example.test", "relay". */
+  /** Who handed it over: "submission:alice@example.test", "relay", "bounce". */
   source: string;
+  /** 1 when no mailbox shares the blob, so the queue deletes it when done. */
+  owns_blob: Generated<number>;
+  /** 1 once an operator asked for a bounce (`sealpost queue bounce`): the runner returns it. */
+  bounce_requested: Generated<number>;
+}
+
+/** One recipient of a queued message: delivered per destination domain, retried on its own schedule. */
+export interface QueueRecipientTable {
+  id: Generated<number>;
+  queue_id: string;
+  recipient: string;
+  /** The recipient's domain (lower case): messages are delivered per destination. */
+  domain: string;
+  /** "pending", "delivered" or "failed" (bounced). */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  /** JSON of the last `DeliveryProblem`, or null. */
+  problem: string | null;
+  /** The remote reply (or our explanation) of the last attempt. */
+  last_reply: string | null;
+  /** The MX host of the last attempt. */
+  remote_mta: string | null;
+  updated_at: number;
+}
+
+/** Every delivery attempt to one host: what TLS it offered, what policy applied, what came of it. */
+export interface DeliveryAttemptTable {
+  id: Generated<number>;
+  time: number;
+  queue_id: string;
+  domain: string;
+  mx_host: string | null;
+  address: string | null;
+  port: number | null;
+  /** "may", "encrypt", "verify", "verify-once", "none" (a relay hop may say so). */
+  policy_level: string;
+  /** Where the level came from: "default", "config", "policy" (sealpost policy set), "relay", "mta-sts". */
+  policy_source: string;
+  starttls_offered: number | null;
+  tls_version: string | null;
+  tls_cipher: string | null;
+  /** "ok", "not checked", or the certificate problem ("expired: expired on …"). */
+  cert_verdict: string | null;
+  /** "delivered", "deferred", "bounced", "tls-fallback" (TLS failed, retried in plaintext under may). */
+  outcome: string;
+  recipients: number;
+  reply: string | null;
+  /** JSON of the `DeliveryProblem`, or null. */
+  problem: string | null;
+}
+
+/** TLS level per destination domain, set with `sealpost policy set`. */
+export interface TlsPolicyTable {
+  domain: string;
+  level: string;
+  updated_at: number;
+}
+
+/** Gateway mode: mail for `domain` is accepted by the MX and forwarded to `next_hop`. */
+export interface RelayDomainTable {
+  domain: string;
+  /** "host:port" or "[ip]:port". */
+  next_hop: string;
+  /** TLS level toward the next hop, or null for the destination policy / default. */
+  level: string | null;
+  /** JSON array of accepted local parts, or null for any. */
+  local_parts: string | null;
+  created_at: number;
+}
+
+/** Cached MTA-STS policies (RFC 8461 §5.1). */
+export interface MtaStsPolicyTable {
+  domain: string;
+  policy_id: string;
+  mode: string;
+  mx: string;
+  max_age: number;
+  fetched_at: number;
+}
+
+/** Small persistent switches: "queue.paused" = "1". */
+export interface SettingTable {
+  key: string;
+  value: string;
 }
 
 export interface Database {
@@ -151,4 +236,10 @@ export interface Database {
   smtp_recipients: SmtpRecipientTable;
   logins: LoginTable;
   queue: QueueTable;
+  queue_recipients: QueueRecipientTable;
+  delivery_attempts: DeliveryAttemptTable;
+  tls_policies: TlsPolicyTable;
+  relay_domains: RelayDomainTable;
+  mta_sts_policies: MtaStsPolicyTable;
+  settings: SettingTable;
 }

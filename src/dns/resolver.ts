@@ -1,0 +1,95 @@
+/**
+ * The Resolver outbound mail uses, over node:dns/promises (c-ares): MX (RFC 5321 §5.1, RFC 7505),
+ * A/AAAA and TXT lookups, with failures as typed DnsErrors. Tests point it at a DNS server on
+ * loopback (test/dns-server.ts); production uses the system's servers or configured ones.
+ */
+import { Resolver as NodeResolver } from "node:dns/promises";
+import { DnsError, toDnsError } from "./errors.ts";
+
+export interface MxRecord {
+  /** The exchange host without a trailing dot; "" for a null MX (RFC 7505: the root, "."). */
+  exchange: string;
+  priority: number;
+}
+
+export interface Resolver {
+  /** MX records; [] when the name exists but has no MX; throws DnsError ("not-found" for NXDOMAIN). */
+  mx(domain: string): Promise<MxRecord[]>;
+  /**
+   * A and AAAA addresses (IPv4 first); [] when the name does not exist or has neither. Throws a
+   * temporary DnsError only when no address was found and one of the two lookups failed.
+   */
+  addresses(host: string): Promise<string[]>;
+  /** TXT records, each joined from its strings (RFC 7208 §3.3 style); [] when none or no such name. */
+  txt(name: string): Promise<string[]>;
+}
+
+export interface ResolverOptions {
+  /** "127.0.0.1", "127.0.0.1:5353", "[::1]:5353"; default (also for []): the system's servers. */
+  servers?: readonly string[];
+  /** Initial per-try timeout in milliseconds (c-ares backs off on later tries). Default 5000. */
+  timeoutMs?: number;
+  /** Tries per server. Default 3. */
+  tries?: number;
+}
+
+/** A Resolver over node:dns with its own servers, timeout and tries. */
+export function createResolver(opts: ResolverOptions = {}): Resolver {
+  const r = new NodeResolver({ timeout: opts.timeoutMs ?? 5000, tries: opts.tries ?? 3 });
+  if (opts.servers !== undefined && opts.servers.length > 0) r.setServers([...opts.servers]);
+  return new NodeDnsResolver(r);
+}
+
+class NodeDnsResolver implements Resolver {
+  readonly #r: NodeResolver;
+
+  constructor(r: NodeResolver) {
+    this.#r = r;
+  }
+
+  async mx(domain: string): Promise<MxRecord[]> {
+    try {
+      const records = await this.#r.resolveMx(domain);
+      return records.map((m) => ({ exchange: stripDot(m.exchange), priority: m.priority }));
+    } catch (err) {
+      const e = toDnsError(err, domain, "MX");
+      // NODATA: the name exists without MX records (the implicit MX case, RFC 5321 §5.1).
+      if (e.code === "ENODATA") return [];
+      throw e;
+    }
+  }
+
+  async addresses(host: string): Promise<string[]> {
+    const [v4, v6] = await Promise.all([this.#family(host, "A"), this.#family(host, "AAAA")]);
+    const found = [...(Array.isArray(v4) ? v4 : []), ...(Array.isArray(v6) ? v6 : [])];
+    if (found.length > 0) return found;
+    if (v4 instanceof DnsError) throw v4;
+    if (v6 instanceof DnsError) throw v6;
+    return [];
+  }
+
+  async txt(name: string): Promise<string[]> {
+    try {
+      const records = await this.#r.resolveTxt(name);
+      return records.map((chunks) => chunks.join(""));
+    } catch (err) {
+      const e = toDnsError(err, name, "TXT");
+      if (e.kind === "not-found") return [];
+      throw e;
+    }
+  }
+
+  /** The addresses of one family; [] for NXDOMAIN/NODATA; a temporary DnsError is returned, not thrown. */
+  async #family(host: string, rrtype: "A" | "AAAA"): Promise<string[] | DnsError> {
+    try {
+      return rrtype === "A" ? await this.#r.resolve4(host) : await this.#r.resolve6(host);
+    } catch (err) {
+      const e = toDnsError(err, host, rrtype);
+      return e.kind === "not-found" ? [] : e;
+    }
+  }
+}
+
+function stripDot(name: string): string {
+  return name.endsWith(".") ? name.slice(0, -1) : name;
+}

@@ -1,0 +1,100 @@
+/**
+ * Fetching the policy file (RFC 8461 §3.3): HTTPS GET https://mta-sts.DOMAIN/.well-known/mta-sts.txt
+ * with the host resolved through our Resolver (never the system's), SNI and certificate checked
+ * against mta-sts.DOMAIN, no redirects, no HTTP caching, text/plain only, a size limit and a timeout.
+ */
+import { request } from "node:https";
+import { rootCertificates } from "node:tls";
+import type { LookupAddress, LookupOptions } from "node:dns";
+import type { IncomingMessage } from "node:http";
+import type { Resolver } from "../dns/index.ts";
+import { parsePolicy, type ParsePolicyResult } from "./policy.ts";
+import type { FetchOptions } from "./types.ts";
+
+export const POLICY_PATH = "/.well-known/mta-sts.txt";
+/** §3.3: "senders SHOULD impose a limit on the maximum size of the response body (e.g. 64 KB)". */
+export const MAX_POLICY_BYTES = 64 * 1024;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** A `lookup` for node:net that asks `resolver` (A then AAAA) instead of getaddrinfo. */
+export function resolverLookup(resolver: Resolver): (hostname: string, options: LookupOptions, callback: LookupCallback) => void {
+  return (hostname, options, callback) => {
+    resolver.addresses(hostname).then(
+      (all) => {
+        const family = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family;
+        const found = all
+          .map((address) => ({ address, family: address.includes(":") ? 6 : 4 }))
+          .filter((a) => family === undefined || family === 0 || a.family === family);
+        const first = found[0];
+        if (first === undefined) {
+          const err: NodeJS.ErrnoException = new Error(`no addresses for ${hostname}`);
+          err.code = "ENOTFOUND";
+          callback(err, "", undefined);
+        } else if (options.all === true) {
+          callback(null, found);
+        } else {
+          callback(null, first.address, first.family);
+        }
+      },
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), "", undefined),
+    );
+  };
+}
+
+/** Fetches and parses the policy of `domain`; every failure comes back as an error string. */
+export function fetchPolicy(domain: string, opts: FetchOptions): Promise<ParsePolicyResult> {
+  const host = `mta-sts.${domain}`;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (result: ParsePolicyResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(result);
+    };
+    const failWith = (what: string): void => finish({ ok: false, error: `fetch ${host}: ${what}` });
+    const req = request({
+      host,
+      port: opts.port ?? 443,
+      path: POLICY_PATH,
+      method: "GET",
+      servername: host,
+      // Our resolver, not getaddrinfo; the certificate is still checked against `host`.
+      lookup: resolverLookup(opts.resolver),
+      ca: opts.ca === undefined ? undefined : [...rootCertificates, ...opts.ca],
+      minVersion: "TLSv1.2",
+      // A fresh connection each time: no pooled sockets, nothing cached (§3.3).
+      agent: false,
+      headers: { accept: "text/plain", "cache-control": "no-cache", connection: "close" },
+    });
+    const timer = setTimeout(() => failWith(`timed out after ${timeoutMs} ms`), timeoutMs);
+    req.on("error", (err: NodeJS.ErrnoException) => failWith(err.code === undefined ? err.message : `${err.code}: ${err.message}`));
+    req.on("response", (res: IncomingMessage) => {
+      // §3.3: "HTTP 3xx redirects MUST NOT be followed"; only 200 carries a policy.
+      if (res.statusCode !== 200) return failWith(`HTTP ${res.statusCode ?? "?"}${isRedirect(res.statusCode) ? " (redirects are not followed)" : ""}`);
+      const type = (res.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+      if (type !== "text/plain") return failWith(`content type ${JSON.stringify(res.headers["content-type"] ?? "")} is not text/plain`);
+      const declared = Number(res.headers["content-length"] ?? "0");
+      if (declared > MAX_POLICY_BYTES) return failWith(`policy of ${declared} bytes exceeds ${MAX_POLICY_BYTES}`);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_POLICY_BYTES) return failWith(`policy exceeds ${MAX_POLICY_BYTES} bytes`);
+        chunks.push(chunk);
+      });
+      res.on("error", (err: Error) => failWith(err.message));
+      res.on("aborted", () => failWith("connection closed before the policy was complete"));
+      res.on("end", () => finish(parsePolicy(Buffer.concat(chunks).toString("utf8"))));
+    });
+    req.end();
+  });
+}
+
+function isRedirect(status: number | undefined): boolean {
+  return status !== undefined && status >= 300 && status < 400;
+}

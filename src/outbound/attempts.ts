@@ -1,0 +1,79 @@
+/** The delivery attempt log: one row per connection, for `sealpost queue show` and `tls-report`. */
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "../store/index.ts";
+import type { AttemptRecord } from "./deliver-job.ts";
+import type { LevelChoice } from "./policy.ts";
+
+export async function recordAttempts(trx: Transaction<Database>, queueId: string, domain: string, choice: LevelChoice, attempts: readonly AttemptRecord[]): Promise<void> {
+  if (attempts.length === 0) return;
+  const source = choice.stsMode === "testing" ? `${choice.source} (mta-sts testing)` : choice.source;
+  await trx
+    .insertInto("delivery_attempts")
+    .values(
+      attempts.map((a) => ({
+        time: a.time,
+        queue_id: queueId,
+        domain,
+        mx_host: a.mxHost,
+        address: a.address,
+        port: a.port,
+        policy_level: choice.level,
+        policy_source: source,
+        starttls_offered: a.starttlsOffered === null ? null : a.starttlsOffered ? 1 : 0,
+        tls_version: a.tlsVersion,
+        tls_cipher: a.tlsCipher,
+        cert_verdict: a.certVerdict,
+        outcome: a.outcome,
+        recipients: a.recipients,
+        reply: a.reply,
+        problem: a.problem === null ? null : JSON.stringify(a.problem),
+      })),
+    )
+    .execute();
+}
+
+export interface AttemptRow {
+  time: number;
+  queueId: string;
+  domain: string;
+  mxHost: string | null;
+  address: string | null;
+  port: number | null;
+  policyLevel: string;
+  policySource: string;
+  starttlsOffered: boolean | null;
+  tlsVersion: string | null;
+  tlsCipher: string | null;
+  certVerdict: string | null;
+  outcome: string;
+  recipients: number;
+  reply: string | null;
+  problem: unknown;
+}
+
+/** Attempts, oldest first: of one message, or since a time. */
+export async function listAttempts(db: Kysely<Database>, filter: { queueId?: string; since?: number; domain?: string }): Promise<AttemptRow[]> {
+  let q = db.selectFrom("delivery_attempts").selectAll();
+  if (filter.queueId !== undefined) q = q.where("queue_id", "=", filter.queueId);
+  if (filter.since !== undefined) q = q.where("time", ">=", filter.since);
+  if (filter.domain !== undefined) q = q.where("domain", "=", filter.domain);
+  const rows = await q.orderBy("id").execute();
+  return rows.map((r) => ({
+    time: r.time,
+    queueId: r.queue_id,
+    domain: r.domain,
+    mxHost: r.mx_host,
+    address: r.address,
+    port: r.port,
+    policyLevel: r.policy_level,
+    policySource: r.policy_source,
+    starttlsOffered: r.starttls_offered === null ? null : r.starttls_offered === 1,
+    tlsVersion: r.tls_version,
+    tlsCipher: r.tls_cipher,
+    certVerdict: r.cert_verdict,
+    outcome: r.outcome,
+    recipients: r.recipients,
+    reply: r.reply,
+    problem: r.problem === null ? null : (JSON.parse(r.problem) as unknown),
+  }));
+}

@@ -1,0 +1,226 @@
+/**
+ * One delivery job: one message's recipients in one destination domain. Finds the hosts (relay
+ * next hop, or MX per RFC 5321 §5.1 with null MX per RFC 7505), applies the TLS level, tries hosts
+ * in order until one answers the mail transaction, and says per recipient what happened. Every
+ * connection is returned as an attempt record. Never falls back to plaintext when the level
+ * requires TLS; under `may`, a failed TLS handshake is retried in plaintext on the same host
+ * (RFC 7435 §4.1), and the record says why.
+ */
+import { isIP } from "node:net";
+import type { DeliveryProblem } from "../bounce/index.ts";
+import { destinationHosts, DnsError, type Resolver } from "../dns/index.ts";
+import { mxMatches } from "../mta-sts/index.ts";
+import { deliver, type DeliveryRequest, type DeliveryResult } from "../smtp-client/index.ts";
+import { tlsRequirement, type LevelChoice, type RelayRoute } from "./policy.ts";
+
+export interface Job {
+  queueId: string;
+  domain: string;
+  from: string;
+  recipients: string[];
+  message: Buffer;
+}
+
+export type RecipientOutcome =
+  | { kind: "delivered"; reply: string; mx: string }
+  | { kind: "failed" | "deferred"; problem: DeliveryProblem; reply: string | null; mx: string | null };
+
+export interface AttemptRecord {
+  time: number;
+  mxHost: string | null;
+  address: string | null;
+  port: number | null;
+  starttlsOffered: boolean | null;
+  tlsVersion: string | null;
+  tlsCipher: string | null;
+  certVerdict: string | null;
+  outcome: "delivered" | "deferred" | "bounced" | "tls-fallback";
+  recipients: number;
+  reply: string | null;
+  problem: DeliveryProblem | null;
+}
+
+export interface JobResult {
+  outcomes: Map<string, RecipientOutcome>;
+  attempts: AttemptRecord[];
+}
+
+export interface JobContext {
+  resolver: Resolver;
+  heloName: string;
+  remotePort: number;
+  ca: readonly string[];
+  connectTimeoutMs: number;
+  choice: LevelChoice;
+  relay: RelayRoute | null;
+  signal?: AbortSignal;
+  /** Test seam for the SMTP client; the real one by default. */
+  send?: (req: DeliveryRequest) => Promise<DeliveryResult>;
+}
+
+/** Problems that end the try on this host but let the next host be tried. */
+const NEXT_HOST = new Set<DeliveryProblem["kind"]>(["connect", "protocol", "no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate"]);
+/** TLS policy failures: under verify-once they return the message at once (the notices' sender). */
+const TLS_FAILURE = new Set<DeliveryProblem["kind"]>(["no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate"]);
+/** TLS failures after which `may` retries the same host in plaintext. */
+const MAY_FALLBACK = new Set<DeliveryProblem["kind"]>(["tls-version", "weak-cipher", "tls-handshake"]);
+/** At most this many addresses per host name, like Postfix's smtp_mx_address_limit spread over hosts. */
+const ADDRESSES_PER_HOST = 2;
+
+export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> {
+  const attempts: AttemptRecord[] = [];
+  const all = (o: RecipientOutcome): JobResult => ({ outcomes: new Map(job.recipients.map((r) => [r, o])), attempts });
+  const deferAll = (problem: DeliveryProblem, mx: string | null = null): JobResult => {
+    attempts.push(record(null, null, null, null, "deferred", job.recipients.length, problem));
+    return all({ kind: "deferred", problem, reply: null, mx });
+  };
+  const failAll = (problem: DeliveryProblem, mx: string | null = null, reply: string | null = null): JobResult => {
+    attempts.push(record(mx, null, null, null, "bounced", job.recipients.length, problem, reply));
+    return all({ kind: "failed", problem, reply, mx });
+  };
+
+  let hosts: Array<{ host: string; port: number }>;
+  if (ctx.relay !== null) {
+    hosts = [{ host: ctx.relay.host, port: ctx.relay.port }];
+  } else {
+    try {
+      const dest = await destinationHosts(job.domain, ctx.resolver);
+      if (dest.kind === "null-mx") return failAll({ kind: "null-mx", domain: job.domain });
+      if (dest.kind === "not-found") return failAll({ kind: "no-such-domain", domain: job.domain });
+      hosts = dest.hosts.map((h) => ({ host: h.host, port: ctx.remotePort }));
+    } catch (e) {
+      return deferAll({ kind: "dns", domain: job.domain, detail: errorText(e) });
+    }
+    const patterns = ctx.choice.mxPatterns;
+    if (patterns !== null) {
+      const allowed = hosts.filter((h) => patterns.some((p) => mxMatches(p, h.host)));
+      // RFC 8461 §4.1: MX hosts the enforced policy does not name are not used.
+      if (allowed.length === 0) return deferAll({ kind: "mta-sts-mismatch", host: hosts[0]?.host ?? job.domain, patterns }, hosts[0]?.host ?? null);
+      hosts = allowed;
+    }
+  }
+
+  const send = ctx.send ?? deliver;
+  let last: DeliveryProblem | null = null;
+  let lastHost: string | null = null;
+  for (const { host, port } of hosts) {
+    let addresses: string[];
+    try {
+      addresses = isIP(host) !== 0 ? [host] : (await ctx.resolver.addresses(host)).slice(0, ADDRESSES_PER_HOST);
+    } catch (e) {
+      last = { kind: "dns", domain: host, detail: errorText(e) };
+      continue;
+    }
+    if (addresses.length === 0) last = { kind: "dns", domain: host, detail: "no address records" };
+    for (const address of addresses) {
+      if (ctx.signal?.aborted === true) return deferAll({ kind: "protocol", host, detail: "the server is shutting down" }, host);
+      const base: Omit<DeliveryRequest, "tls"> = {
+        host,
+        address,
+        port,
+        heloName: ctx.heloName,
+        from: job.from,
+        recipients: job.recipients,
+        message: job.message,
+        timeouts: { connectMs: ctx.connectTimeoutMs },
+        ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
+      };
+      let res = await send({ ...base, tls: tlsRequirement(ctx.choice, host, ctx.ca) });
+      const p = res.problem;
+      if (p !== null && TLS_FAILURE.has(p.kind)) {
+        if (ctx.choice.level === "verify-once") {
+          // One connection, then back to the sender: no other host, no retry.
+          attempts.push(fromResult(res, "bounced", job.recipients.length));
+          return all({ kind: "failed", problem: p, reply: null, mx: host });
+        }
+        if (ctx.choice.level === "may" && MAY_FALLBACK.has(p.kind)) {
+          attempts.push(fromResult(res, "tls-fallback", job.recipients.length));
+          res = await send({ ...base, tls: { starttls: "never", verify: null } });
+        }
+      }
+      const problem = res.problem;
+      if (problem !== null && NEXT_HOST.has(problem.kind) && !res.recipients.some((r) => r.delivered)) {
+        attempts.push(fromResult(res, "deferred", job.recipients.length));
+        last = problem;
+        lastHost = host;
+        continue;
+      }
+      return finish(job, res, attempts);
+    }
+  }
+  const problem = last ?? { kind: "connect", host: lastHost ?? job.domain, detail: "no host could be reached" };
+  // Every connection made is already on record; a synthetic record only when none was made.
+  return attempts.length > 0 ? all({ kind: "deferred", problem, reply: null, mx: lastHost }) : deferAll(problem, lastHost);
+}
+
+/** The host answered the mail transaction: per-recipient outcomes from its replies. */
+function finish(job: Job, res: DeliveryResult, attempts: AttemptRecord[]): JobResult {
+  const outcomes = new Map<string, RecipientOutcome>();
+  const byAddress = new Map(res.recipients.map((r) => [r.address, r]));
+  let delivered = 0;
+  let failed = 0;
+  for (const address of job.recipients) {
+    const r = byAddress.get(address);
+    if (r?.delivered === true) {
+      outcomes.set(address, { kind: "delivered", reply: r.reply, mx: res.host });
+      delivered++;
+      continue;
+    }
+    // Refused at RCPT: that reply decides; accepted but the transaction failed: the transaction's problem.
+    const refused = r !== undefined && !r.accepted;
+    const problem: DeliveryProblem = refused
+      ? { kind: "rejected", host: res.host, reply: r.reply, permanent: r.permanent }
+      : (res.problem ?? { kind: "protocol", host: res.host, detail: "the server did not confirm the message" });
+    const permanent = refused ? r.permanent : res.permanent;
+    if (permanent) failed++;
+    outcomes.set(address, { kind: permanent ? "failed" : "deferred", problem, reply: refused ? r.reply : replyOf(problem), mx: res.host });
+  }
+  const outcome = delivered > 0 ? "delivered" : failed > 0 ? "bounced" : "deferred";
+  attempts.push(fromResult(res, outcome, job.recipients.length));
+  return { outcomes, attempts };
+}
+
+function replyOf(p: DeliveryProblem): string | null {
+  return p.kind === "rejected" ? p.reply : null;
+}
+
+function fromResult(res: DeliveryResult, outcome: AttemptRecord["outcome"], recipients: number): AttemptRecord {
+  const tls = res.tls;
+  const cert = tls?.certificate;
+  let verdict: string | null = null;
+  if (cert !== undefined) verdict = !cert.checked ? "not checked" : cert.ok ? "ok" : `${cert.problem}: ${cert.detail}`;
+  if (res.problem?.kind === "certificate") verdict = `${res.problem.problem}: ${res.problem.detail}`;
+  const reply = res.problem?.kind === "rejected" ? res.problem.reply : (res.recipients.find((r) => r.delivered)?.reply ?? res.recipients.find((r) => !r.accepted)?.reply ?? null);
+  return {
+    time: Date.now(),
+    mxHost: res.host,
+    address: res.address,
+    port: res.port,
+    starttlsOffered: res.starttlsOffered,
+    tlsVersion: tls?.version ?? null,
+    tlsCipher: tls?.cipher ?? null,
+    certVerdict: verdict,
+    outcome,
+    recipients,
+    reply,
+    problem: res.problem,
+  };
+}
+
+function record(
+  mxHost: string | null,
+  address: string | null,
+  port: number | null,
+  tlsVersion: string | null,
+  outcome: AttemptRecord["outcome"],
+  recipients: number,
+  problem: DeliveryProblem | null,
+  reply: string | null = null,
+): AttemptRecord {
+  return { time: Date.now(), mxHost, address, port, starttlsOffered: null, tlsVersion, tlsCipher: null, certVerdict: null, outcome, recipients, reply, problem };
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof DnsError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,84 @@
+/**
+ * The outbound policy engine: which TLS level applies to a destination, and where it came from.
+ * Order: a relay domain's own level, then `sealpost policy set`, then `[delivery] policies`, then
+ * the default. An MTA-STS policy in mode enforce (RFC 8461 §5) raises whatever that gives to
+ * verify against the policy's MX names; mode testing is recorded, not enforced.
+ */
+import type { Kysely } from "kysely";
+import type { Config, TlsLevel } from "../config/index.ts";
+import type { MtaStsPolicy } from "../mta-sts/index.ts";
+import type { Database } from "../store/index.ts";
+import type { TlsRequirement } from "../smtp-client/index.ts";
+
+export type LevelSource = "default" | "config" | "policy" | "relay" | "mta-sts";
+
+export interface LevelChoice {
+  level: TlsLevel;
+  source: LevelSource;
+  /** MTA-STS MX patterns the certificate (and the MX host) must match, when an enforce policy applies. */
+  mxPatterns: string[] | null;
+  /** "enforce", "testing" or null: what MTA-STS said (testing is recorded only). */
+  stsMode: "enforce" | "testing" | null;
+}
+
+export interface RelayRoute {
+  domain: string;
+  host: string;
+  port: number;
+  level: TlsLevel | null;
+  localParts: string[] | null;
+}
+
+const RANK: Record<TlsLevel, number> = { may: 0, encrypt: 1, verify: 2, "verify-once": 3 };
+
+/** The stronger of two levels. */
+export function stronger(a: TlsLevel, b: TlsLevel): TlsLevel {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+export async function configuredLevel(db: Kysely<Database>, config: Config, domain: string, relay: RelayRoute | null): Promise<LevelChoice> {
+  const none = { mxPatterns: null, stsMode: null };
+  if (relay?.level != null) return { level: relay.level, source: "relay", ...none };
+  const row = await db.selectFrom("tls_policies").select("level").where("domain", "=", domain).executeTakeFirst();
+  if (row !== undefined) return { level: row.level as TlsLevel, source: "policy", ...none };
+  const fromConfig = config.delivery.policies.find((p) => p.domain.toLowerCase() === domain);
+  if (fromConfig !== undefined) return { level: fromConfig.level, source: "config", ...none };
+  return { level: config.delivery.tls_policy, source: "default", ...none };
+}
+
+/** Applies a domain's MTA-STS policy to the configured choice. */
+export function withMtaSts(choice: LevelChoice, policy: MtaStsPolicy | null): LevelChoice {
+  if (policy === null || policy.mode === "none") return choice;
+  if (policy.mode === "testing") return { ...choice, stsMode: "testing" };
+  return { level: stronger(choice.level, "verify"), source: "mta-sts", mxPatterns: [...policy.mx], stsMode: "enforce" };
+}
+
+/** What the SMTP client must do for a level toward one MX host. */
+export function tlsRequirement(choice: LevelChoice, mxHost: string, ca: readonly string[]): TlsRequirement {
+  switch (choice.level) {
+    case "may":
+      return { starttls: "opportunistic", verify: null };
+    case "encrypt":
+      return { starttls: "required", verify: null };
+    case "verify":
+    case "verify-once":
+      return { starttls: "required", verify: { ca, names: choice.mxPatterns ?? [mxHost] } };
+  }
+}
+
+/** The relay route for a domain (gateway mode), or null. */
+export async function relayRoute(db: Kysely<Database>, domain: string): Promise<RelayRoute | null> {
+  const row = await db.selectFrom("relay_domains").selectAll().where("domain", "=", domain).executeTakeFirst();
+  if (row === undefined) return null;
+  const hop = parseNextHop(row.next_hop);
+  return { domain: row.domain, host: hop.host, port: hop.port, level: row.level as TlsLevel | null, localParts: row.local_parts === null ? null : (JSON.parse(row.local_parts) as string[]) };
+}
+
+/** "host:port", "[ip]:port" or "host" (port 25). Throws on anything else. */
+export function parseNextHop(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::(\d{1,5}))?$/.exec(text.trim());
+  const host = m?.[1] ?? m?.[2];
+  const port = m?.[3] === undefined ? 25 : Number(m[3]);
+  if (host === undefined || port < 1 || port > 65535) throw new Error(`next hop "${text}": expected HOST:PORT or [ADDRESS]:PORT`);
+  return { host, port };
+}

@@ -1,0 +1,262 @@
+/**
+ * The queue runner: picks due recipients, groups them per message and destination into jobs, runs
+ * jobs concurrently (bounded overall and per destination), and commits each job's outcome with
+ * its attempt records in one transaction. Temporary failures are retried with Postfix's backoff
+ * (min_backoff doubling to max_backoff); past the lifetime, or on a permanent failure, the
+ * recipient is returned to the sender with a DSN. Nothing is marked delivered before the remote
+ * 250, and nothing acknowledged is lost: a SIGKILL at any point leaves pending rows that the next
+ * start delivers (at worst twice, if it came between the remote 250 and our commit).
+ */
+import type { Config } from "../config/index.ts";
+import type { DeliveryProblem } from "../bounce/index.ts";
+import type { Resolver } from "../dns/index.ts";
+import type { MtaStsCache } from "../mta-sts/index.ts";
+import { isPaused } from "../queue/index.ts";
+import type { Store } from "../store/index.ts";
+import type { Logger } from "../log/index.ts";
+import { deliverJob, type AttemptRecord, type Job, type JobContext, type RecipientOutcome } from "./deliver-job.ts";
+import { configuredLevel, relayRoute, withMtaSts, type LevelChoice } from "./policy.ts";
+import { returnToSender, type Bounced } from "./bounces.ts";
+import { recordAttempts } from "./attempts.ts";
+
+export interface RunnerOptions {
+  store: Store;
+  config: () => Config;
+  resolver: () => Resolver;
+  mtaSts: () => MtaStsCache;
+  ca: () => readonly string[];
+  log: Logger;
+  /** How often due messages are looked for when nothing wakes the runner, ms. */
+  pollMs?: number;
+  send?: JobContext["send"];
+}
+
+interface DueRow {
+  id: number;
+  queue_id: string;
+  recipient: string;
+  domain: string;
+  attempts: number;
+}
+
+export class QueueRunner {
+  readonly #o: RunnerOptions;
+  readonly #inFlight = new Set<string>();
+  readonly #perDomain = new Map<string, number>();
+  readonly #jobs = new Set<Promise<void>>();
+  readonly #abort = new AbortController();
+  #timer: NodeJS.Timeout | null = null;
+  #ticking = false;
+  #again = false;
+  #stopped = false;
+
+  constructor(o: RunnerOptions) {
+    this.#o = o;
+  }
+
+  start(): void {
+    const every = this.#o.pollMs ?? 1000;
+    this.#timer = setInterval(() => this.wake(), every);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  /** Look for due work now (after an enqueue, a finished job, or a tick). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#ticking) {
+      this.#again = true;
+      return;
+    }
+    this.#ticking = true;
+    this.#tick()
+      .catch((e: unknown) => this.#o.log.error("queue runner", e))
+      .finally(() => {
+        this.#ticking = false;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Stops picking work and abandons deliveries in progress (their rows stay pending). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#abort.abort();
+    await Promise.allSettled([...this.#jobs]);
+  }
+
+  get busy(): number {
+    return this.#inFlight.size;
+  }
+
+  async #tick(): Promise<void> {
+    const { store } = this.#o;
+    const cfg = this.#o.config().queue;
+    const free = cfg.concurrency - this.#inFlight.size;
+    if (free <= 0 || (await isPaused(store.db))) return;
+    const now = Date.now();
+    const rows: DueRow[] = await store.db
+      .selectFrom("queue_recipients")
+      .select(["id", "queue_id", "recipient", "domain", "attempts"])
+      .where("status", "=", "pending")
+      .where("next_attempt_at", "<=", now)
+      .orderBy("next_attempt_at")
+      .limit(Math.max(200, free * cfg.max_recipients_per_attempt))
+      .execute();
+    const groups = new Map<string, DueRow[]>();
+    for (const r of rows) {
+      const key = `${r.queue_id}\n${r.domain}`;
+      if (this.#inFlight.has(key)) continue;
+      const g = groups.get(key) ?? [];
+      if (g.length < cfg.max_recipients_per_attempt) g.push(r);
+      groups.set(key, g);
+    }
+    let started = 0;
+    for (const [key, group] of groups) {
+      if (started >= free) break;
+      const domain = group[0]?.domain ?? "";
+      if ((this.#perDomain.get(domain) ?? 0) >= cfg.per_destination) continue;
+      started++;
+      this.#inFlight.add(key);
+      this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 0) + 1);
+      const p = this.#run(group)
+        .catch((e: unknown) => this.#o.log.error(`delivery job ${group[0]?.queue_id ?? "?"}`, e))
+        .finally(() => {
+          this.#inFlight.delete(key);
+          this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 1) - 1);
+          this.#jobs.delete(p);
+          this.wake();
+        });
+      this.#jobs.add(p);
+    }
+  }
+
+  async #run(group: DueRow[]): Promise<void> {
+    const { store } = this.#o;
+    const first = group[0];
+    if (first === undefined) return;
+    const q = await store.db.selectFrom("queue").selectAll().where("id", "=", first.queue_id).executeTakeFirst();
+    if (q === undefined) return; // deleted by the operator meanwhile
+    const config = this.#o.config();
+    const domain = first.domain;
+    const now = Date.now();
+    const relay = await relayRoute(store.db, domain);
+    let choice: LevelChoice = await configuredLevel(store.db, config, domain, relay);
+    let outcomes: Map<string, RecipientOutcome>;
+    let attempts: AttemptRecord[] = [];
+    if (q.bounce_requested === 1) {
+      outcomes = new Map(group.map((r) => [r.recipient, { kind: "failed", problem: { kind: "operator" }, reply: null, mx: null }]));
+    } else {
+      if (relay === null && config.delivery.mta_sts) {
+        const sts = await this.#o.mtaSts().lookup(domain);
+        choice = withMtaSts(choice, sts.policy);
+      }
+      const job: Job = { queueId: q.id, domain, from: q.mail_from, recipients: group.map((r) => r.recipient), message: await store.blobs.read(q.blob) };
+      const result = await deliverJob(job, {
+        resolver: this.#o.resolver(),
+        heloName: config.hostname,
+        remotePort: config.delivery.remote_port,
+        ca: this.#o.ca(),
+        connectTimeoutMs: config.delivery.connect_timeout * 1000,
+        choice,
+        relay,
+        signal: this.#abort.signal,
+        ...(this.#o.send !== undefined ? { send: this.#o.send } : {}),
+      });
+      if (this.#abort.signal.aborted) return; // shutting down: leave the rows pending
+      outcomes = result.outcomes;
+      attempts = result.attempts;
+    }
+    const bounced: Bounced[] = [];
+    const lifetimeEnds = q.created_at + config.queue.lifetime * 1000;
+    const updates = group.map((r) => {
+      const o = outcomes.get(r.recipient) ?? { kind: "deferred" as const, problem: { kind: "protocol" as const, host: domain, detail: "no outcome" }, reply: null, mx: null };
+      const attemptsNow = r.attempts + 1;
+      if (o.kind === "delivered") return { row: r, status: "delivered", next: now, attempts: attemptsNow, problem: null, reply: o.reply, mx: o.mx };
+      let problem: DeliveryProblem = o.problem;
+      let status = o.kind === "failed" ? "failed" : "pending";
+      const next = now + backoffMs(attemptsNow, config.queue.min_backoff, config.queue.max_backoff);
+      if (status === "pending" && next > lifetimeEnds) {
+        status = "failed";
+        problem = { kind: "expired", lifetime: humanDuration(config.queue.lifetime), last: o.problem };
+      }
+      if (status === "failed") bounced.push({ address: r.recipient, problem, remoteMta: o.mx, lastAttemptAt: now });
+      return { row: r, status, next, attempts: attemptsNow, problem, reply: o.reply, mx: o.mx };
+    });
+    const dsn = bounced.length > 0 && q.mail_from !== "" ? await returnToSender(store, config, q, bounced) : null;
+    const changed = await store.committer.submit(async (trx) => {
+      for (const u of updates) {
+        await trx
+          .updateTable("queue_recipients")
+          .set({
+            status: u.status,
+            attempts: u.attempts,
+            next_attempt_at: u.next,
+            problem: u.problem === null ? null : JSON.stringify(u.problem),
+            last_reply: u.reply ?? (u.problem === null ? null : problemLine(u.problem)),
+            remote_mta: u.mx,
+            updated_at: now,
+          })
+          .where("id", "=", u.row.id)
+          .execute();
+      }
+      await recordAttempts(trx, q.id, domain, choice, attempts);
+      const mailboxes = dsn === null ? [] : await dsn.commit(trx);
+      const pending = await trx.selectFrom("queue_recipients").select("id").where("queue_id", "=", q.id).where("status", "=", "pending").limit(1).executeTakeFirst();
+      if (pending === undefined) {
+        await trx.deleteFrom("queue_recipients").where("queue_id", "=", q.id).execute();
+        await trx.deleteFrom("queue").where("id", "=", q.id).execute();
+      }
+      return { mailboxes, done: pending === undefined };
+    }, dsn?.dirs ?? []);
+    for (const m of changed.mailboxes) store.events.emit("changed", m);
+    if (changed.done && q.owns_blob === 1) await store.blobs.remove(q.blob);
+    const count = (st: string): number => updates.filter((u) => u.status === st).length;
+    this.#o.log.info(`delivery ${q.id} to ${domain} (tls ${choice.level} from ${choice.source}): ${count("delivered")} delivered, ${count("pending")} deferred, ${bounced.length} bounced`);
+  }
+}
+
+/** Postfix's schedule: min_backoff, doubling per attempt, at most max_backoff (seconds in, ms out). */
+export function backoffMs(attempts: number, minS: number, maxS: number): number {
+  return Math.min(maxS, minS * 2 ** Math.max(0, Math.min(30, attempts - 1))) * 1000;
+}
+
+function humanDuration(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? "" : "s"}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}`;
+  if (seconds % 60 === 0) return `${seconds / 60} minute${seconds === 60 ? "" : "s"}`;
+  return `${seconds} second${seconds === 1 ? "" : "s"}`;
+}
+
+/** A one-line summary of a problem for `queue list` (the DSN explains it fully). */
+export function problemLine(p: DeliveryProblem): string {
+  switch (p.kind) {
+    case "rejected":
+      return p.reply;
+    case "tls-version":
+      return `${p.host} offered only ${p.offered}`;
+    case "certificate":
+      return `${p.host}: certificate ${p.problem}: ${p.detail}`;
+    case "expired":
+      return `expired after ${p.lifetime}${p.last !== null ? `; last: ${problemLine(p.last)}` : ""}`;
+    case "operator":
+      return "returned by the operator";
+    case "null-mx":
+    case "no-such-domain":
+    case "dns":
+      return `${p.kind}: ${p.domain}${"detail" in p ? ` (${p.detail})` : ""}`;
+    case "mta-sts-mismatch":
+      return `${p.host} is not allowed by the MTA-STS policy (${p.patterns.join(", ")})`;
+    case "no-starttls":
+      return `${p.host} does not offer STARTTLS`;
+    case "weak-cipher":
+      return `${p.host} would only use ${p.cipher} (${p.weakness})`;
+    case "connect":
+    case "protocol":
+    case "tls-handshake":
+      return `${p.host}: ${p.detail}`;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * For the client's TLS tests: a test CA, a rogue CA and leaves signed by them (good, expired,
+ * not yet valid, wrong name, rogue), plus weak leaves (1024-bit RSA, SHA-1 signature) made with
+ * the openssl command line, which @peculiar/x509 would not produce.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
+
+export interface TestPki {
+  ca: PemPair;
+  good: PemPair;
+  goodRsa: PemPair;
+  expired: PemPair;
+  notYetValid: PemPair;
+  wrongName: PemPair;
+  rogue: PemPair;
+  selfSigned: PemPair;
+  weakKey: PemPair;
+  sha1: PemPair;
+}
+
+const DAY = 86_400_000;
+
+export async function makeTestPki(host: string): Promise<TestPki> {
+  const ca = await generateCa({ name: "Sealpost Test CA" });
+  const rogueCa = await generateCa({ name: "Rogue Test CA" });
+  const now = Date.now();
+  return {
+    ca,
+    good: await generateSelfSigned({ hostnames: [host], issuer: ca }),
+    goodRsa: await generateSelfSigned({ hostnames: [host], issuer: ca, keyType: "rsa" }),
+    expired: await generateSelfSigned({
+      hostnames: [host],
+      issuer: ca,
+      notBefore: new Date("2020-01-01T00:00:00Z"),
+      notAfter: new Date("2021-01-05T12:00:00Z"),
+    }),
+    notYetValid: await generateSelfSigned({ hostnames: [host], issuer: ca, notBefore: new Date(now + 10 * DAY), days: 30 }),
+    wrongName: await generateSelfSigned({ hostnames: ["mail.other.test"], issuer: ca }),
+    rogue: await generateSelfSigned({ hostnames: [host], issuer: rogueCa }),
+    selfSigned: await generateSelfSigned({ hostnames: [host] }),
+    weakKey: opensslLeaf(ca, host, ["-newkey", "rsa:1024"], "-sha256"),
+    sha1: opensslLeaf(ca, host, ["-newkey", "rsa:2048"], "-sha1"),
+  };
+}
+
+/** A leaf for `host` signed by `ca` with the openssl CLI (key options and digest as given). */
+function opensslLeaf(ca: PemPair, host: string, keyArgs: string[], digest: string): PemPair {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-smtp-client-pki-"));
+  try {
+    const p = (f: string): string => join(dir, f);
+    writeFileSync(p("ca.pem"), ca.certPem);
+    writeFileSync(p("ca.key"), ca.keyPem);
+    writeFileSync(p("ext"), `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`);
+    const quiet = { stdio: ["ignore", "ignore", "ignore"] as ["ignore", "ignore", "ignore"] };
+    execFileSync("openssl", ["req", ...keyArgs, "-nodes", "-keyout", p("leaf.key"), "-out", p("leaf.csr"), "-subj", `/CN=${host}`], quiet);
+    execFileSync(
+      "openssl",
+      ["x509", "-req", "-in", p("leaf.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "30", digest, "-extfile", p("ext"), "-out", p("leaf.pem")],
+      quiet,
+    );
+    return { certPem: readFileSync(p("leaf.pem"), "utf8"), keyPem: readFileSync(p("leaf.key"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,93 @@
+/** The DNS fixture at the wire level: response codes, authority records, truncation, TCP framing. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createSocket } from "node:dgram";
+import { connect } from "node:net";
+import * as dnsPacket from "dns-packet";
+import { startDnsServer, type Zone } from "./dns-server.ts";
+
+const ZONE: Zone = {
+  "ok.test": { A: ["127.0.0.5"], MX: [{ preference: 0, exchange: "." }], TXT: Array.from({ length: 10 }, (_, i) => `${i}${"t".repeat(100)}`) },
+  "fail.test": { servfail: true },
+  "tlsa._25._tcp.ok.test": { TLSA: [{ usage: 3, selector: 1, matchingType: 1, certificate: Buffer.alloc(32, 7) }] },
+};
+
+async function udpQuery(port: number, name: string, type: dnsPacket.RecordType): Promise<dnsPacket.DecodedPacket & { rcode?: string }> {
+  const sock = createSocket("udp4");
+  try {
+    const reply = new Promise<Buffer>((resolve, reject) => {
+      sock.once("message", resolve);
+      sock.once("error", reject);
+    });
+    const query = dnsPacket.encode({ type: "query", id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name }] });
+    sock.send(query, port, "127.0.0.1");
+    return dnsPacket.decode(await reply);
+  } finally {
+    sock.close();
+  }
+}
+
+async function tcpQuery(port: number, name: string, type: dnsPacket.RecordType): Promise<dnsPacket.Packet> {
+  const sock = connect(port, "127.0.0.1");
+  try {
+    sock.write(dnsPacket.streamEncode({ type: "query", id: 7, questions: [{ type, name }] }));
+    let buf = Buffer.alloc(0);
+    for await (const chunk of sock) {
+      buf = Buffer.concat([buf, chunk as Buffer]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) break;
+    }
+    return dnsPacket.streamDecode(buf);
+  } finally {
+    sock.destroy();
+  }
+}
+
+test("the fixture answers NOERROR, NXDOMAIN, NODATA and SERVFAIL as a real server does", async () => {
+  const s = await startDnsServer(ZONE);
+  try {
+    assert.match(s.address, /^127\.0\.0\.1:\d+$/);
+    const a = await udpQuery(s.port, "OK.test", "A");
+    assert.equal(a.id, 4242);
+    assert.equal(a.rcode, "NOERROR");
+    assert.ok(a.flag_aa && a.flag_rd);
+    assert.deepEqual(a.answers?.map((r) => [r.name, r.type, r.type === "A" ? r.data : null]), [["OK.test", "A", "127.0.0.5"]]);
+
+    const nx = await udpQuery(s.port, "missing.test", "A");
+    assert.equal(nx.rcode, "NXDOMAIN");
+    assert.deepEqual(nx.authorities?.map((r) => r.type), ["SOA"]);
+
+    const nodata = await udpQuery(s.port, "ok.test", "AAAA");
+    assert.equal(nodata.rcode, "NOERROR");
+    assert.equal(nodata.answers?.length, 0);
+    assert.deepEqual(nodata.authorities?.map((r) => r.type), ["SOA"]);
+
+    assert.equal((await udpQuery(s.port, "fail.test", "MX")).rcode, "SERVFAIL");
+
+    const mx = await udpQuery(s.port, "ok.test", "MX");
+    assert.deepEqual(mx.answers?.map((r) => (r.type === "MX" ? r.data : null)), [{ preference: 0, exchange: "." }]);
+
+    const tlsa = await udpQuery(s.port, "tlsa._25._tcp.ok.test", "TLSA");
+    const t = tlsa.answers?.[0];
+    assert.ok(t?.type === "TLSA");
+    assert.deepEqual([t.data.usage, t.data.selector, t.data.matchingType, t.data.certificate], [3, 1, 1, Buffer.alloc(32, 7)]);
+  } finally {
+    await s.close();
+  }
+});
+
+test("an answer over 512 bytes is truncated on UDP and whole on TCP", async () => {
+  const s = await startDnsServer(ZONE);
+  try {
+    const udp = await udpQuery(s.port, "ok.test", "TXT");
+    assert.ok(udp.flag_tc);
+    assert.equal(udp.answers?.length, 0);
+    const tcp = await tcpQuery(s.port, "ok.test", "TXT");
+    assert.equal(tcp.answers?.length, 10);
+    assert.deepEqual(
+      s.queries.map((q) => q.transport),
+      ["udp", "tcp"],
+    );
+  } finally {
+    await s.close();
+  }
+});

@@ -1,0 +1,99 @@
+/**
+ * Debian's Postfix as a receiving peer for outbound tests, through `test/peers/postfix-peer.sh`:
+ * each test file gets its own PEERS_DIR and free ports, so files running in parallel never meet.
+ * Variants: modern (STARTTLS, TLS 1.2+), legacy (only TLS 1.0/1.1), plain (no STARTTLS). Every
+ * instance accepts mail for any domain into one Maildir; its certificate names mail.peer.test and
+ * is signed by the peers' CA (`ca`).
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ROOT } from "./harness.ts";
+
+// A copy of ../shared/peers/postfix-peer.sh (and its common.sh), so a clean clone needs nothing beside it.
+const SCRIPT = resolve(ROOT, "test/peers/postfix-peer.sh");
+export type Variant = "modern" | "legacy" | "plain";
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a !== null ? a.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export interface PostfixPeers {
+  dir: string;
+  ports: Record<Variant, number>;
+  /** The peers' CA certificate (PEM file). */
+  ca: string;
+  /** Messages in a variant's Maildir. */
+  messages(v: Variant): string[];
+  /** The variant's Postfix log. */
+  log(v: Variant): string;
+  /** Connections the variant accepted ("connect from" lines). */
+  connections(v: Variant): number;
+  stop(): void;
+}
+
+export async function startPostfixPeers(variants: readonly Variant[]): Promise<PostfixPeers> {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-peers-"));
+  chmodSync(dir, 0o755); // Postfix's daemons run as the postfix user and must reach their directories
+
+  const ports = { modern: await freePort(), legacy: await freePort(), plain: await freePort() };
+  const env = { ...process.env, PEERS_DIR: dir, PF_PORT_MODERN: String(ports.modern), PF_PORT_LEGACY: String(ports.legacy), PF_PORT_PLAIN: String(ports.plain), PF_PORT_SENDER: String(await freePort()) };
+  const run = (args: string[]): void => {
+    const r = spawnSync("bash", [SCRIPT, ...args], { env, encoding: "utf8", timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`postfix-peer.sh ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  };
+  const stop = (): void => {
+    spawnSync("bash", [SCRIPT, "stop", "all"], { env, encoding: "utf8", timeout: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const v of variants) run(["start", v]);
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  const instance = (v: Variant): string => join(dir, `postfix-${v}`);
+  const log = (v: Variant): string => {
+    try {
+      return readFileSync(join(instance(v), "maillog"), "utf8");
+    } catch {
+      return "";
+    }
+  };
+  return {
+    dir,
+    ports,
+    ca: join(dir, "certs", "ca.pem"),
+    messages(v) {
+      const out: string[] = [];
+      const walk = (d: string): void => {
+        let entries;
+        try {
+          entries = readdirSync(d, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const e of entries) {
+          const p = join(d, e.name);
+          if (e.isDirectory()) walk(p);
+          else if (/\/(new|cur)\//.test(p)) out.push(readFileSync(p, "latin1"));
+        }
+      };
+      walk(join(instance(v), "mail"));
+      return out;
+    },
+    log,
+    connections: (v) => (log(v).match(/\bconnect from /g) ?? []).length,
+    stop,
+  };
+}
