@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startDnsServer, type DnsServer } from "./dns-server.ts";
 import { eventually } from "./harness.ts";
-import { attempts, queueIds, startSender, submit, tag, waitForBounce, type Sender } from "./outbound-helpers.ts";
+import { attempts, outboundOf, queueIds, startSender, submit, tag, waitForBounce, type Sender } from "./outbound-helpers.ts";
 import { startPostfixPeers, type PostfixPeers } from "./postfix-peer.ts";
 
 let peers: PostfixPeers;
@@ -106,4 +106,17 @@ test("encrypt: never plaintext; retried, then returned to the sender when the li
   assert.ok(list.length >= 2, `retried: ${list.length} attempt(s)`);
   assert.ok(list.every((a) => a.policyLevel === "encrypt" && a.problem?.kind === "tls-version"));
   assert.equal(peers.messages("legacy").some((m) => m.includes(subject)), false, "nothing went in plaintext");
+});
+
+test("tls-report's outbound section names, per destination, the TLS its servers offered and what failed", () => {
+  const once = outboundOf(legacy, "legacy-once.test");
+  assert.ok(once !== undefined);
+  assert.deepEqual(once.problems.map((p) => p.kind), ["tls-version"]);
+  assert.match(once.problems[0]?.last ?? "", /old\.peer\.test offered only TLS 1\.[01]/);
+  const fine = outboundOf(modern, "modern.test");
+  assert.ok(fine !== undefined && fine.delivered >= 1);
+  assert.ok(Object.keys(fine.tls).every((v) => /^TLSv1\.[23]$/.test(v)), JSON.stringify(fine.tls));
+  const human = legacy.h.cli(["tls-report"]);
+  assert.match(human.stdout, /^Outbound: /m);
+  assert.match(human.stdout, /^legacy-once\.test +1 +0 .*tls-version ×1/m);
 });

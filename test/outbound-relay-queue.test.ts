@@ -104,6 +104,31 @@ test("queue retry, delete: a message for an unreachable next hop waits, can be r
   assert.match(again.stderr, /^sealpost: queue delete: no queued message /);
 });
 
+test("queue bounce: a remote sender gets a DSN from the null sender; a message from the null sender is dropped without one", async () => {
+  const one = (from: string, subject: string): void => {
+    python(`
+import smtplib
+s = smtplib.SMTP("127.0.0.1", ${gw.h.ports.mx}, local_hostname="client.example")
+s.sendmail("${from}", ["sales@limited.test"], "From: x@example.org\\r\\nSubject: ${subject}\\r\\n\\r\\nbody\\r\\n")
+s.quit()
+`);
+  };
+  const list = (): Array<{ id: string; from: string; recipients: string[]; source: string }> => JSON.parse(gw.h.cli(["queue", "list", "--json"]).stdout) as never;
+  one("", tag("null-sender"));
+  const nullId = await eventually(() => list().find((q) => q.from === "")?.id, 5000, "the null-sender message");
+  assert.equal(gw.h.cli(["queue", "bounce", nullId]).status, 0);
+  await eventually(() => (list().length === 0 ? true : undefined), 10_000, "the null-sender message gone, no DSN queued");
+
+  one("someone@example.org", tag("remote-sender"));
+  const id = await eventually(() => list()[0]?.id, 5000, "the queued message");
+  assert.equal(gw.h.cli(["queue", "bounce", id]).status, 0);
+  const dsn = await eventually(() => list().find((q) => q.source === `bounce:${id}`), 10_000, "the DSN in the queue");
+  assert.deepEqual([dsn.from, dsn.recipients], ["", ["someone@example.org"]]);
+  // example.org does not exist in this test's DNS: the DSN fails too, and being from the null
+  // sender it is dropped — a bounce never bounces.
+  await eventually(() => (list().length === 0 ? true : undefined), 10_000, "an empty queue");
+});
+
 test("SIGKILL in the middle of 1,000 deliveries: after a restart all 1,000 arrive, none lost", async () => {
   const prefix = tag("kill");
   assert.equal(gw.h.cli(["queue", "pause"]).status, 0);

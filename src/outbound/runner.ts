@@ -92,46 +92,58 @@ export class QueueRunner {
     return this.#inFlight.size;
   }
 
+  /**
+   * Starts jobs for due recipients: per destination domain with room under `per_destination`,
+   * oldest first, skipping messages already in flight — so one busy destination never starves
+   * the others, and each tick reads only as many rows as it can start.
+   */
   async #tick(): Promise<void> {
     const { store } = this.#o;
     const cfg = this.#o.config().queue;
-    const free = cfg.concurrency - this.#inFlight.size;
+    let free = cfg.concurrency - this.#inFlight.size;
     if (free <= 0 || (await isPaused(store.db))) return;
     const now = Date.now();
-    const rows: DueRow[] = await store.db
+    const busy = [...new Set([...this.#inFlight].map((k) => k.slice(0, k.indexOf("\n"))))];
+    const due = store.db
       .selectFrom("queue_recipients")
-      .select(["id", "queue_id", "recipient", "domain", "attempts"])
       .where("status", "=", "pending")
       .where("next_attempt_at", "<=", now)
-      .orderBy("next_attempt_at")
-      .limit(Math.max(200, free * cfg.max_recipients_per_attempt))
-      .execute();
-    const groups = new Map<string, DueRow[]>();
-    for (const r of rows) {
-      const key = `${r.queue_id}\n${r.domain}`;
-      if (this.#inFlight.has(key)) continue;
-      const g = groups.get(key) ?? [];
-      if (g.length < cfg.max_recipients_per_attempt) g.push(r);
-      groups.set(key, g);
+      .$if(busy.length > 0, (q) => q.where("queue_id", "not in", busy));
+    const domains = await due.select("domain").distinct().limit(1000).execute();
+    for (const { domain } of domains) {
+      const room = Math.min(free, cfg.per_destination - (this.#perDomain.get(domain) ?? 0));
+      if (room <= 0) continue;
+      const rows: DueRow[] = await due
+        .select(["id", "queue_id", "recipient", "domain", "attempts"])
+        .where("domain", "=", domain)
+        .orderBy("next_attempt_at")
+        .limit(room * 4)
+        .execute();
+      const groups = new Map<string, DueRow[]>();
+      for (const r of rows) {
+        const g = groups.get(r.queue_id) ?? [];
+        if (g.length < cfg.max_recipients_per_attempt) g.push(r);
+        groups.set(r.queue_id, g);
+      }
+      for (const group of [...groups.values()].slice(0, room)) this.#start(group, domain);
+      free = cfg.concurrency - this.#inFlight.size;
+      if (free <= 0) return;
     }
-    let started = 0;
-    for (const [key, group] of groups) {
-      if (started >= free) break;
-      const domain = group[0]?.domain ?? "";
-      if ((this.#perDomain.get(domain) ?? 0) >= cfg.per_destination) continue;
-      started++;
-      this.#inFlight.add(key);
-      this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 0) + 1);
-      const p = this.#run(group)
-        .catch((e: unknown) => this.#o.log.error(`delivery job ${group[0]?.queue_id ?? "?"}`, e))
-        .finally(() => {
-          this.#inFlight.delete(key);
-          this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 1) - 1);
-          this.#jobs.delete(p);
-          this.wake();
-        });
-      this.#jobs.add(p);
-    }
+  }
+
+  #start(group: DueRow[], domain: string): void {
+    const key = `${group[0]?.queue_id ?? ""}\n${domain}`;
+    this.#inFlight.add(key);
+    this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 0) + 1);
+    const p = this.#run(group)
+      .catch((e: unknown) => this.#o.log.error(`delivery job ${group[0]?.queue_id ?? "?"}`, e))
+      .finally(() => {
+        this.#inFlight.delete(key);
+        this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 1) - 1);
+        this.#jobs.delete(p);
+        this.wake();
+      });
+    this.#jobs.add(p);
   }
 
   async #run(group: DueRow[]): Promise<void> {

@@ -1,0 +1,140 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { DeliveryProblem } from "../bounce/index.ts";
+import { DnsError, type Resolver } from "../dns/index.ts";
+import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
+import { deliverJob, type JobContext } from "./deliver-job.ts";
+import type { LevelChoice } from "./policy.ts";
+
+/** A resolver over a fixed table: MX per domain, addresses per host; "servfail" throws temporary. */
+function resolver(mx: Record<string, Array<[number, string]> | "servfail">, hosts: Record<string, string[]>): Resolver {
+  return {
+    async mx(domain) {
+      const m = mx[domain];
+      if (m === "servfail") throw new DnsError("temporary", domain, "MX", "ESERVFAIL");
+      if (m === undefined) {
+        if (hosts[domain] !== undefined) return [];
+        throw new DnsError("not-found", domain, "MX", "ENOTFOUND");
+      }
+      return m.map(([priority, exchange]) => ({ priority, exchange }));
+    },
+    async addresses(host) {
+      return hosts[host] ?? [];
+    },
+    async txt() {
+      return [];
+    },
+  };
+}
+
+type Script = (req: DeliveryRequest) => Partial<DeliveryResult>;
+
+/** A stand-in SMTP client: records every request and answers from `script`. */
+function client(script: Script): { calls: DeliveryRequest[]; send: (req: DeliveryRequest) => Promise<DeliveryResult> } {
+  const calls: DeliveryRequest[] = [];
+  return {
+    calls,
+    async send(req) {
+      calls.push(req);
+      const r = script(req);
+      return { host: req.host, address: req.address, port: req.port, starttlsOffered: true, tls: null, problem: null, permanent: false, recipients: [], ...r };
+    },
+  };
+}
+
+const delivered = (req: DeliveryRequest): Partial<DeliveryResult> => ({
+  recipients: req.recipients.map((address) => ({ address, code: 250, reply: "250 2.0.0 Ok", accepted: true, delivered: true, permanent: false })),
+});
+const failing = (problem: DeliveryProblem, permanent = false): Partial<DeliveryResult> => ({ problem, permanent });
+
+const choice = (level: LevelChoice["level"], mxPatterns: string[] | null = null): LevelChoice => ({ level, source: "config", mxPatterns, stsMode: mxPatterns === null ? null : "enforce" });
+const job = { queueId: "Q1", domain: "example.net", from: "a@local.test", recipients: ["x@example.net", "y@example.net"], message: Buffer.from("Subject: t\r\n\r\nhi\r\n") };
+const DNS = resolver({ "example.net": [[20, "mx2.example.net"], [10, "mx1.example.net"]] }, { "mx1.example.net": ["127.0.0.11"], "mx2.example.net": ["127.0.0.12"] });
+
+function ctx(c: { send: JobContext["send"] }, level: LevelChoice = choice("may"), dns: Resolver = DNS): JobContext {
+  return { resolver: dns, heloName: "out.test", remotePort: 2525, ca: [], connectTimeoutMs: 1000, choice: level, relay: null, ...(c.send !== undefined ? { send: c.send } : {}) };
+}
+
+test("MX hosts are tried by preference; a connection failure moves on to the next, whose 250 delivers", async () => {
+  const c = client((req) => (req.host === "mx1.example.net" ? failing({ kind: "connect", host: req.host, detail: "connection refused" }) : delivered(req)));
+  const r = await deliverJob(job, ctx(c));
+  assert.deepEqual(c.calls.map((x) => [x.host, x.address, x.port]), [["mx1.example.net", "127.0.0.11", 2525], ["mx2.example.net", "127.0.0.12", 2525]]);
+  assert.deepEqual([...r.outcomes.values()].map((o) => o.kind), ["delivered", "delivered"]);
+  assert.deepEqual(r.attempts.map((a) => a.outcome), ["deferred", "delivered"]);
+});
+
+test("null MX and a domain that does not exist bounce without a connection; SERVFAIL defers", async () => {
+  const c = client(delivered);
+  const nullMx = resolver({ "example.net": [[0, ""]] }, {});
+  let r = await deliverJob(job, ctx(c, choice("may"), nullMx));
+  assert.deepEqual([...r.outcomes.values()].map((o) => (o.kind === "delivered" ? o.kind : [o.kind, o.problem.kind])), [["failed", "null-mx"], ["failed", "null-mx"]]);
+  r = await deliverJob(job, ctx(c, choice("may"), resolver({}, {})));
+  assert.equal(r.outcomes.get("x@example.net")?.kind, "failed");
+  r = await deliverJob(job, ctx(c, choice("may"), resolver({ "example.net": "servfail" }, {})));
+  const o = r.outcomes.get("x@example.net");
+  assert.deepEqual(o?.kind === "deferred" ? o.problem.kind : o?.kind, "dns");
+  assert.equal(c.calls.length, 0);
+});
+
+test("no MX records: the domain itself is the host (implicit MX, RFC 5321 §5.1)", async () => {
+  const c = client(delivered);
+  await deliverJob(job, ctx(c, choice("may"), resolver({}, { "example.net": ["127.0.0.20"] })));
+  assert.deepEqual(c.calls.map((x) => [x.host, x.address]), [["example.net", "127.0.0.20"]]);
+});
+
+test("may: a TLS version failure is retried in plaintext on the same host, and both attempts are recorded", async () => {
+  const c = client((req) => (req.tls.starttls === "never" ? delivered(req) : failing({ kind: "tls-version", host: req.host, offered: "TLS 1.0" }, true)));
+  const r = await deliverJob(job, ctx(c));
+  assert.deepEqual(c.calls.map((x) => [x.host, x.tls.starttls]), [["mx1.example.net", "opportunistic"], ["mx1.example.net", "never"]]);
+  assert.deepEqual(r.attempts.map((a) => a.outcome), ["tls-fallback", "delivered"]);
+});
+
+test("encrypt and verify never fall back to plaintext: every host is tried with TLS required, then the message waits", async () => {
+  for (const level of ["encrypt", "verify"] as const) {
+    const c = client((req) => failing({ kind: "tls-version", host: req.host, offered: "TLS 1.1" }, true));
+    const r = await deliverJob(job, ctx(c, choice(level)));
+    assert.deepEqual(c.calls.map((x) => x.tls.starttls), ["required", "required"], level);
+    assert.equal(c.calls.every((x) => (level === "verify") === (x.tls.verify !== null)), true);
+    assert.equal(r.outcomes.get("y@example.net")?.kind, "deferred");
+  }
+});
+
+test("verify-once: one connection; a TLS failure returns the message at once", async () => {
+  const c = client((req) => failing({ kind: "certificate", host: req.host, problem: "expired", detail: "expired on 2026-01-01" }, true));
+  const r = await deliverJob(job, ctx(c, choice("verify-once")));
+  assert.equal(c.calls.length, 1);
+  const o = r.outcomes.get("x@example.net");
+  assert.deepEqual(o?.kind === "failed" ? o.problem.kind : o?.kind, "certificate");
+  assert.deepEqual(r.attempts.map((a) => [a.outcome, a.certVerdict]), [["bounced", "expired: expired on 2026-01-01"]]);
+});
+
+test("MTA-STS enforce: only MX hosts matching the policy are used, verified against its patterns; none matching defers", async () => {
+  const c = client(delivered);
+  await deliverJob(job, ctx(c, choice("verify", ["mx2.example.net"])));
+  assert.deepEqual(c.calls.map((x) => [x.host, x.tls.verify?.names]), [["mx2.example.net", ["mx2.example.net"]]]);
+  const none = client(delivered);
+  const r = await deliverJob(job, ctx(none, choice("verify", ["*.elsewhere.net"])));
+  assert.equal(none.calls.length, 0);
+  const o = r.outcomes.get("x@example.net");
+  assert.deepEqual(o?.kind === "deferred" ? o.problem.kind : o?.kind, "mta-sts-mismatch");
+});
+
+test("per-recipient replies: a 550 fails that recipient, a 450 defers it, the accepted one is delivered; no other host is tried", async () => {
+  const c = client(() => ({
+    recipients: [
+      { address: "x@example.net", code: 550, reply: "550 5.1.1 no such user", accepted: false, delivered: false, permanent: true },
+      { address: "y@example.net", code: 450, reply: "450 4.2.1 try later", accepted: false, delivered: false, permanent: false },
+    ],
+    problem: { kind: "rejected", host: "mx1.example.net", reply: "450 4.2.1 try later", permanent: false },
+  }));
+  const r = await deliverJob(job, ctx(c));
+  assert.equal(c.calls.length, 1);
+  assert.deepEqual([...r.outcomes.values()].map((o) => [o.kind, o.kind === "delivered" ? o.reply : o.reply]), [["failed", "550 5.1.1 no such user"], ["deferred", "450 4.2.1 try later"]]);
+});
+
+test("a relay route goes to the next hop directly, without an MX lookup", async () => {
+  const c = client(delivered);
+  const relay = { domain: "example.net", host: "127.0.0.9", port: 2600, level: "encrypt" as const, localParts: null };
+  await deliverJob(job, { ...ctx(c, choice("encrypt"), resolver({}, {})), relay });
+  assert.deepEqual(c.calls.map((x) => [x.host, x.address, x.port, x.tls.starttls]), [["127.0.0.9", "127.0.0.9", 2600, "required"]]);
+});
