@@ -48,6 +48,9 @@ export class QueueRunner {
   #timer: NodeJS.Timeout | null = null;
   #ticking = false;
   #again = false;
+  /** Destinations with due mail, as of the last full look (refreshed by the timer and by enqueues). */
+  #domains: string[] = [];
+  #refresh = true;
   #stopped = false;
 
   constructor(o: RunnerOptions) {
@@ -56,14 +59,18 @@ export class QueueRunner {
 
   start(): void {
     const every = this.#o.pollMs ?? 1000;
-    this.#timer = setInterval(() => this.wake(), every);
+    this.#timer = setInterval(() => this.wake(true), every);
     this.#timer.unref();
     this.wake();
   }
 
-  /** Look for due work now (after an enqueue, a finished job, or a tick). */
-  wake(): void {
+  /**
+   * Look for due work now. `refresh` (the timer, an enqueue) re-reads which destinations have due
+   * mail; a finished job only refills the destinations already known.
+   */
+  wake(refresh = true): void {
     if (this.#stopped) return;
+    if (refresh) this.#refresh = true;
     if (this.#ticking) {
       this.#again = true;
       return;
@@ -75,7 +82,7 @@ export class QueueRunner {
         this.#ticking = false;
         if (this.#again) {
           this.#again = false;
-          this.wake();
+          this.wake(false);
         }
       });
   }
@@ -109,8 +116,11 @@ export class QueueRunner {
       .where("status", "=", "pending")
       .where("next_attempt_at", "<=", now)
       .$if(busy.length > 0, (q) => q.where("queue_id", "not in", busy));
-    const domains = await due.select("domain").distinct().limit(1000).execute();
-    for (const { domain } of domains) {
+    if (this.#refresh) {
+      this.#refresh = false;
+      this.#domains = (await due.select("domain").distinct().limit(1000).execute()).map((r) => r.domain);
+    }
+    for (const domain of this.#domains) {
       const room = Math.min(free, cfg.per_destination - (this.#perDomain.get(domain) ?? 0));
       if (room <= 0) continue;
       const rows: DueRow[] = await due
@@ -141,7 +151,7 @@ export class QueueRunner {
         this.#inFlight.delete(key);
         this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 1) - 1);
         this.#jobs.delete(p);
-        this.wake();
+        this.wake(false);
       });
     this.#jobs.add(p);
   }

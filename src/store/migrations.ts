@@ -166,6 +166,7 @@ const outbound: Migration = {
       .execute();
     await db.schema.createIndex("queue_recipients_due").on("queue_recipients").columns(["status", "next_attempt_at"]).execute();
     await db.schema.createIndex("queue_recipients_queue").on("queue_recipients").columns(["queue_id"]).execute();
+    await db.schema.createIndex("queue_recipients_domain_due").on("queue_recipients").columns(["domain", "status", "next_attempt_at"]).execute();
     // Messages queued before this migration: one pending row per recipient.
     const old = await sql<{ id: string; recipients: string; next_attempt_at: number }>`select id, recipients, next_attempt_at from queue`.execute(db);
     for (const q of old.rows) {
