@@ -29,7 +29,7 @@ export const FROM = `bench@${BENCH_DOMAIN}`;
 /** A run that makes no progress for this long is stopped and reported with what it got. */
 const STALL_MS = 60_000;
 /** smtp-source sends its own headers (From, To, Date, Message-Id) and the sender adds a Received header: this many bytes, about. */
-const POSTFIX_HEADER_BYTES = 420;
+const POSTFIX_HEADER_BYTES = 310;
 
 export interface RunOptions {
   peers: Peers;
@@ -62,7 +62,10 @@ export interface OutboundRun {
   meanMessageBytes: number;
   /** DNS questions the fixture answered during the run (Sealpost; Postfix relays to [127.0.0.1]). */
   dnsQueries: number | null;
+  /** The first failed deliveries' replies or problems. */
   firstErrors: string[];
+  /** The sender's first warning and error log lines (Sealpost's `warn`/`error`, Postfix's `warning:`…). */
+  warnings: string[];
 }
 
 /** CPU ticks of the sender's and receiver's process trees, the bench's own and the machine's, from now. */
@@ -227,7 +230,7 @@ export async function runSealpost(o: RunOptions & { profileDir: string | undefin
       const senderTls: Record<string, number> = {};
       for (const r of rows) senderTls[`${r.outcome}: ${r.tls_version ?? "no TLS"} ${r.tls_cipher ?? "-"} cert ${r.cert_verdict ?? "-"}`] = Number(r.n);
       const failures = await ctl.db.selectFrom("delivery_attempts").select(["reply", "problem"]).where("outcome", "!=", "delivered").limit(5).execute();
-      const firstErrors = [...failures.map((f) => (f.reply ?? f.problem ?? "?").slice(0, 300)), ...server.problems.slice(0, 5)];
+      const firstErrors = failures.map((f) => (f.reply ?? f.problem ?? "?").slice(0, 300));
       const rc = await receiver.settle(delivered);
       return {
         server: "sealpost",
@@ -245,6 +248,7 @@ export async function runSealpost(o: RunOptions & { profileDir: string | undefin
         meanMessageBytes: o.size,
         dnsQueries: o.peers.dns.queries.length - dnsBefore,
         firstErrors,
+        warnings: server.problems.slice(0, 5),
       };
     } finally {
       await ctl.close();
@@ -291,6 +295,7 @@ export async function runPostfix(o: RunOptions): Promise<OutboundRun> {
   let firstSent: number | null = null;
   const senderTls: Record<string, number> = {};
   const firstErrors: string[] = [];
+  const warnings: string[] = [];
   const read = (): void => {
     for (const l of log.lines()) {
       if (/\/smtp\[\d+\]: .* status=sent /.test(l)) {
@@ -311,7 +316,7 @@ export async function runPostfix(o: RunOptions): Promise<OutboundRun> {
           const k = `${tls[2]} ${tls[3]} ${tls[1]}`;
           senderTls[k] = (senderTls[k] ?? 0) + 1;
         }
-        if (/ (warning|error|fatal|panic): /.test(l) && firstErrors.length < 5) firstErrors.push(l.slice(0, 300));
+        if (/ (warning|error|fatal|panic): /.test(l) && warnings.length < 5) warnings.push(l.replace(/^\w+ +\d+ [\d:]+ \S+ /, "").slice(0, 300));
       }
     }
   };
@@ -358,6 +363,7 @@ export async function runPostfix(o: RunOptions): Promise<OutboundRun> {
     meanMessageBytes: sized > 0 ? bytes / sized : 0,
     dnsQueries: null,
     firstErrors,
+    warnings,
   };
 }
 

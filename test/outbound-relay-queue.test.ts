@@ -68,6 +68,21 @@ s.quit()
   assert.equal(out.trim(), "250 550 554");
 });
 
+test("a message that has passed 50 relays is refused as a loop (554 5.4.6), so two gateways cannot bounce it forever", () => {
+  const out = python(`
+import smtplib
+hops = "".join("Received: from hop%d.example by hop%d.example; Mon, 23 Nov 2026 10:00:00 +0000\\r\\n" % (i, i + 1) for i in range(50))
+s = smtplib.SMTP("127.0.0.1", ${gw.h.ports.mx}, local_hostname="client.example")
+try:
+    s.sendmail("someone@example.org", ["loop@customer.test"], hops + "Subject: loop\\r\\n\\r\\nbody\\r\\n")
+    print("accepted")
+except smtplib.SMTPDataError as e:
+    print(e.smtp_code, e.smtp_error.decode())
+s.quit()
+`);
+  assert.match(out.trim(), /^554 5\.4\.6 Error: too many hops/);
+});
+
 test("queue pause holds mail (accepted, queued, not sent); resume delivers it", async () => {
   assert.equal(gw.h.cli(["queue", "pause"]).status, 0);
   try {

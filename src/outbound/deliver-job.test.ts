@@ -37,7 +37,7 @@ function client(script: Script): { calls: DeliveryRequest[]; send: (req: Deliver
     async send(req) {
       calls.push(req);
       const r = script(req);
-      return { host: req.host, address: req.address, port: req.port, starttlsOffered: true, tls: null, problem: null, permanent: false, recipients: [], ...r };
+      return { host: req.host, address: req.address, port: req.port, starttlsOffered: true, tls: null, problem: null, permanent: false, mailStarted: true, recipients: [], ...r };
     },
   };
 }
@@ -45,7 +45,8 @@ function client(script: Script): { calls: DeliveryRequest[]; send: (req: Deliver
 const delivered = (req: DeliveryRequest): Partial<DeliveryResult> => ({
   recipients: req.recipients.map((address) => ({ address, code: 250, reply: "250 2.0.0 Ok", accepted: true, delivered: true, permanent: false })),
 });
-const failing = (problem: DeliveryProblem, permanent = false): Partial<DeliveryResult> => ({ problem, permanent });
+/** A failure before MAIL FROM (connect, greeting, EHLO, STARTTLS, TLS). */
+const failing = (problem: DeliveryProblem, permanent = false): Partial<DeliveryResult> => ({ problem, permanent, mailStarted: false });
 
 const choice = (level: LevelChoice["level"], mxPatterns: string[] | null = null): LevelChoice => ({ level, source: "config", mxPatterns, stsMode: mxPatterns === null ? null : "enforce" });
 const job = { queueId: "Q1", domain: "example.net", from: "a@local.test", recipients: ["x@example.net", "y@example.net"], message: Buffer.from("Subject: t\r\n\r\nhi\r\n") };
@@ -137,4 +138,16 @@ test("a relay route goes to the next hop directly, without an MX lookup", async 
   const relay = { domain: "example.net", host: "127.0.0.9", port: 2600, level: "encrypt" as const, localParts: null };
   await deliverJob(job, { ...ctx(c, choice("encrypt"), resolver({}, {})), relay });
   assert.deepEqual(c.calls.map((x) => [x.host, x.address, x.port, x.tls.starttls]), [["127.0.0.9", "127.0.0.9", 2600, "required"]]);
+});
+
+test("a refused greeting (421 or 554) moves on to the next MX; when every host refuses for good, the message fails", async () => {
+  const c = client((req) => (req.host === "mx1.example.net" ? failing({ kind: "rejected", host: req.host, reply: "421 4.3.2 busy", permanent: false }) : delivered(req)));
+  let r = await deliverJob(job, ctx(c));
+  assert.deepEqual(c.calls.map((x) => x.host), ["mx1.example.net", "mx2.example.net"]);
+  assert.equal(r.outcomes.get("x@example.net")?.kind, "delivered");
+  const all554 = client((req) => failing({ kind: "rejected", host: req.host, reply: "554 5.7.1 no service", permanent: true }, true));
+  r = await deliverJob(job, ctx(all554));
+  assert.equal(all554.calls.length, 2);
+  const o = r.outcomes.get("x@example.net");
+  assert.deepEqual([o?.kind, o?.kind === "delivered" ? null : o?.reply], ["failed", "554 5.7.1 no service"]);
 });

@@ -58,8 +58,6 @@ export interface JobContext {
   send?: (req: DeliveryRequest) => Promise<DeliveryResult>;
 }
 
-/** Problems that end the try on this host but let the next host be tried. */
-const NEXT_HOST = new Set<DeliveryProblem["kind"]>(["connect", "protocol", "no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate"]);
 /** TLS policy failures: under verify-once they return the message at once (the notices' sender). */
 const TLS_FAILURE = new Set<DeliveryProblem["kind"]>(["no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate"]);
 /** TLS failures after which `may` retries the same host in plaintext. */
@@ -139,7 +137,9 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
         }
       }
       const problem = res.problem;
-      if (problem !== null && NEXT_HOST.has(problem.kind) && !res.recipients.some((r) => r.delivered)) {
+      // Anything before MAIL FROM — connection, greeting (even 5xx, like Postfix's
+      // smtp_skip_5xx_greeting), EHLO, STARTTLS, TLS — says nothing about the message: next host.
+      if (problem !== null && !res.mailStarted) {
         attempts.push(fromResult(res, "deferred", job.recipients.length));
         last = problem;
         lastHost = host;
@@ -148,9 +148,12 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
       return finish(job, res, attempts);
     }
   }
-  const problem = last ?? { kind: "connect", host: lastHost ?? job.domain, detail: "no host could be reached" };
+  const problem: DeliveryProblem = last ?? { kind: "connect", host: lastHost ?? job.domain, detail: "no host could be reached" };
+  // Every host refused service for good (5xx greetings): that is the answer; anything else waits.
+  const kind = problem.kind === "rejected" && problem.permanent ? "failed" : "deferred";
   // Every connection made is already on record; a synthetic record only when none was made.
-  return attempts.length > 0 ? all({ kind: "deferred", problem, reply: null, mx: lastHost }) : deferAll(problem, lastHost);
+  if (attempts.length === 0) return kind === "failed" ? failAll(problem, lastHost) : deferAll(problem, lastHost);
+  return all({ kind, problem, reply: problem.kind === "rejected" ? problem.reply : null, mx: lastHost });
 }
 
 /** The host answered the mail transaction: per-recipient outcomes from its replies. */

@@ -31,7 +31,7 @@ test("level precedence: relay hop, then `policy set`, then [delivery] policies, 
     assert.deepEqual(withMtaSts(base, policy), { level: "verify", source: "mta-sts", mxPatterns: ["*.cfg.test"], stsMode: "enforce" });
     assert.equal(withMtaSts({ ...base, level: "verify-once" }, policy).level, "verify-once", "never weaker than configured");
     assert.deepEqual(withMtaSts(base, { ...policy, mode: "testing" }), { ...base, stsMode: "testing" });
-    assert.deepEqual(tlsRequirement(withMtaSts(base, policy), "mx1.cfg.test", ["CA"]), { starttls: "required", verify: { ca: ["CA"], names: ["*.cfg.test"] } });
+    assert.deepEqual(tlsRequirement(withMtaSts(base, policy), "mx1.cfg.test", ["CA"]), { starttls: "required", verify: { ca: ["CA"], names: ["mx1.cfg.test"], sanOnly: true } });
     assert.deepEqual(tlsRequirement(base, "mx1.cfg.test", []), { starttls: "required", verify: null });
     await assert.rejects(addRelay(store.db, "gw2.test", "not a hop", null, null), /next hop "not a hop"/);
   } finally {

@@ -62,7 +62,9 @@ export function tlsRequirement(choice: LevelChoice, mxHost: string, ca: readonly
       return { starttls: "required", verify: null };
     case "verify":
     case "verify-once":
-      return { starttls: "required", verify: { ca, names: choice.mxPatterns ?? [mxHost] } };
+      // Under MTA-STS the host was already matched against the policy's patterns (deliver-job);
+      // the certificate must then name that host in a subjectAltName (RFC 8461 §4.2).
+      return { starttls: "required", verify: { ca, names: [mxHost], ...(choice.mxPatterns !== null ? { sanOnly: true } : {}) } };
   }
 }
 

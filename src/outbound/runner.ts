@@ -58,7 +58,7 @@ export class QueueRunner {
   }
 
   start(): void {
-    const every = this.#o.pollMs ?? 1000;
+    const every = this.#o.pollMs ?? 500;
     this.#timer = setInterval(() => this.wake(true), every);
     this.#timer.unref();
     this.wake();
@@ -146,14 +146,34 @@ export class QueueRunner {
     this.#inFlight.add(key);
     this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 0) + 1);
     const p = this.#run(group)
-      .catch((e: unknown) => this.#o.log.error(`delivery job ${group[0]?.queue_id ?? "?"}`, e))
+      .catch(async (e: unknown) => {
+        this.#o.log.error(`delivery job ${group[0]?.queue_id ?? "?"} failed; retrying later`, e);
+        await this.#postpone(group).catch((e2: unknown) => this.#o.log.error("could not reschedule a failed delivery job", e2));
+      })
       .finally(() => {
         this.#inFlight.delete(key);
         this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 1) - 1);
         this.#jobs.delete(p);
-        this.wake(false);
+        // A macrotask later: a job that fails at once must not spin the event loop.
+        setImmediate(() => this.wake(false));
       });
     this.#jobs.add(p);
+  }
+
+  /** A job that threw (a missing blob, a failed commit): its recipients wait one backoff step. */
+  async #postpone(group: DueRow[]): Promise<void> {
+    const cfg = this.#o.config().queue;
+    const now = Date.now();
+    await this.#o.store.committer.submit(async (trx) => {
+      for (const r of group) {
+        await trx
+          .updateTable("queue_recipients")
+          .set({ attempts: r.attempts + 1, next_attempt_at: now + backoffMs(r.attempts + 1, cfg.min_backoff, cfg.max_backoff), last_reply: "local error; retrying", updated_at: now })
+          .where("id", "=", r.id)
+          .where("status", "=", "pending")
+          .execute();
+      }
+    });
   }
 
   async #run(group: DueRow[]): Promise<void> {
@@ -188,10 +208,12 @@ export class QueueRunner {
         signal: this.#abort.signal,
         ...(this.#o.send !== undefined ? { send: this.#o.send } : {}),
       });
-      if (this.#abort.signal.aborted) return; // shutting down: leave the rows pending
       outcomes = result.outcomes;
       attempts = result.attempts;
     }
+    // Shutting down: what the remote server took (its 250) is committed, so it is not sent again;
+    // everything else stays pending as it was, to be tried after the restart.
+    const stopping = this.#abort.signal.aborted;
     const bounced: Bounced[] = [];
     const lifetimeEnds = q.created_at + config.queue.lifetime * 1000;
     const updates = group.map((r) => {
@@ -201,13 +223,14 @@ export class QueueRunner {
       let problem: DeliveryProblem = o.problem;
       let status = o.kind === "failed" ? "failed" : "pending";
       const next = now + backoffMs(attemptsNow, config.queue.min_backoff, config.queue.max_backoff);
-      if (status === "pending" && next > lifetimeEnds) {
+      if (status === "pending" && now >= lifetimeEnds) {
         status = "failed";
         problem = { kind: "expired", lifetime: humanDuration(config.queue.lifetime), last: o.problem };
       }
       if (status === "failed") bounced.push({ address: r.recipient, problem, remoteMta: o.mx, lastAttemptAt: now });
       return { row: r, status, next, attempts: attemptsNow, problem, reply: o.reply, mx: o.mx };
-    });
+    }).filter((u) => !stopping || u.status === "delivered");
+    if (stopping) bounced.length = 0;
     const dsn = bounced.length > 0 && q.mail_from !== "" ? await returnToSender(store, config, q, bounced) : null;
     const changed = await store.committer.submit(async (trx) => {
       for (const u of updates) {

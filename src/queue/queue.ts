@@ -87,10 +87,10 @@ export async function enqueue(
 }
 
 /** Every message still in the queue, oldest first, with its pending recipients and schedule. */
-export async function listQueue(db: Kysely<Database>): Promise<QueuedMessage[]> {
+export async function listQueue(db: Kysely<Database>, onlyId?: string): Promise<QueuedMessage[]> {
   const [rows, rcpts, paused] = await Promise.all([
-    db.selectFrom("queue").selectAll().orderBy("created_at").execute(),
-    db.selectFrom("queue_recipients").selectAll().where("status", "=", "pending").orderBy("id").execute(),
+    db.selectFrom("queue").selectAll().$if(onlyId !== undefined, (q) => q.where("id", "=", onlyId ?? "")).orderBy("created_at").execute(),
+    db.selectFrom("queue_recipients").selectAll().where("status", "=", "pending").$if(onlyId !== undefined, (q) => q.where("queue_id", "=", onlyId ?? "")).orderBy("id").execute(),
     isPaused(db),
   ]);
   const byQueue = new Map<string, typeof rcpts>();
@@ -101,8 +101,13 @@ export async function listQueue(db: Kysely<Database>): Promise<QueuedMessage[]> 
   }
   return rows.map((r) => {
     const pending = byQueue.get(r.id) ?? [];
-    const attempts = Math.max(0, ...pending.map((p) => p.attempts));
-    const next = pending.length > 0 ? Math.min(...pending.map((p) => p.next_attempt_at)) : r.next_attempt_at;
+    // Loops, not Math.max(...spread): a message may have more recipients than call arguments allow.
+    let attempts = 0;
+    let next = pending.length > 0 ? Infinity : r.next_attempt_at;
+    for (const p of pending) {
+      attempts = Math.max(attempts, p.attempts);
+      next = Math.min(next, p.next_attempt_at);
+    }
     const last = pending.find((p) => p.last_reply !== null)?.last_reply ?? null;
     return {
       id: r.id,
@@ -122,7 +127,7 @@ export async function listQueue(db: Kysely<Database>): Promise<QueuedMessage[]> 
 
 /** One message with every recipient's state, or null. */
 export async function showQueued(db: Kysely<Database>, id: string): Promise<QueuedMessageDetail | null> {
-  const item = (await listQueue(db)).find((q) => q.id === id);
+  const [item] = await listQueue(db, id);
   if (item === undefined) return null;
   const rcpts = await db.selectFrom("queue_recipients").selectAll().where("queue_id", "=", id).orderBy("id").execute();
   return {

@@ -60,7 +60,21 @@ function curveBits(curve: string | undefined): number | null {
 }
 
 /** Facts from Node's parsed certificate; names via @peculiar/x509 (no string-escaping ambiguity). */
+/** Facts by certificate fingerprint: a destination presents the same certificate every time. */
+const factsCache = new Map<string, CertificateFacts>();
+
 export function certificateFacts(cert: X509Certificate): CertificateFacts {
+  const key = cert.fingerprint256;
+  let f = factsCache.get(key);
+  if (f === undefined) {
+    if (factsCache.size >= 1000) factsCache.clear();
+    f = readFacts(cert);
+    factsCache.set(key, f);
+  }
+  return f;
+}
+
+function readFacts(cert: X509Certificate): CertificateFacts {
   const parsed = new x509.X509Certificate(cert.raw);
   const san = parsed.getExtension(x509.SubjectAlternativeNameExtension);
   const items = san?.names.items ?? [];
@@ -132,11 +146,13 @@ export function describeOnly(cert: X509Certificate | undefined): CertificateVerd
  * Judges the peer certificate of a finished handshake that was run with `rejectUnauthorized:
  * false`, the caller's CAs added to Node's roots, and no hostname check.
  */
-export function judgeCertificate(socket: TLSSocket, references: readonly string[], now: Date = new Date()): CertificateVerdict {
+export function judgeCertificate(socket: TLSSocket, references: readonly string[], sanOnly = false, now: Date = new Date()): CertificateVerdict {
   const cert = socket.getPeerX509Certificate();
   if (cert === undefined) return fail("other", "the server presented no certificate", null);
   const f = certificateFacts(cert);
-  const verdict = judgeFacts(f, authorizationCode(socket), references, now);
+  // MTA-STS (RFC 8461 §4.2) accepts only subjectAltName DNS-IDs, never a CN.
+  const facts = sanOnly ? { ...f, names: { ...f.names, cn: null } } : f;
+  const verdict = judgeFacts(facts, authorizationCode(socket), references, now);
   return verdict;
 }
 

@@ -176,3 +176,24 @@ test("a protocol_version alert to a hello offering TLS 1.0–1.3: tls-version be
   assert.equal(res.tls, null);
   assert.deepEqual(commands, ["EHLO", "STARTTLS"]);
 });
+
+test("a 1024-bit Diffie-Hellman group is refused as weak even with a strong suite (OpenSSL runs at SECLEVEL=0 here)", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const dhparam = execFileSync("openssl", ["dhparam", "-dsaparam", "1024"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+  const rsa = pki.goodRsa;
+  const { res, commands } = await attempt(
+    { tls: context(rsa, { dhparam, ciphers: "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0", maxVersion: "TLSv1.2", minVersion: "TLSv1.2" }) },
+    { tls: { starttls: "required", verify: null } },
+  );
+  assert.deepEqual([res.problem?.kind, res.tls?.keyExchange?.type, res.tls?.keyExchange?.bits], ["weak-cipher", "DH", 1024]);
+  assert.match(res.problem?.kind === "weak-cipher" ? res.problem.weakness : "", /1024-bit Diffie-Hellman/);
+  assert.equal(commands.includes("MAIL"), false);
+});
+
+test("MTA-STS (sanOnly): a certificate that names the host only in its CN is refused; with a SAN it is accepted", async () => {
+  const cnOnly = pki.cnOnly;
+  const { res } = await attempt({ tls: context(cnOnly) }, { tls: { starttls: "required", verify: { ca: [pki.ca.certPem], names: [HOST], sanOnly: true } } });
+  assert.deepEqual([res.problem?.kind, res.problem?.kind === "certificate" ? res.problem.problem : null], ["certificate", "hostname"]);
+  const plainVerify = await attempt({ tls: context(cnOnly) }, { tls: { starttls: "required", verify: { ca: [pki.ca.certPem], names: [HOST] } } });
+  assert.equal(plainVerify.res.problem, null, "RFC 6125 still allows the CN when there is no SAN");
+});

@@ -40,6 +40,7 @@ export async function deliver(req: DeliveryRequest): Promise<DeliveryResult> {
     tls: null,
     problem: null,
     permanent: false,
+    mailStarted: false,
     recipients: req.recipients.map((address) => ({ address, code: 0, reply: "", accepted: false, delivered: false, permanent: false })),
     transcript,
   };
@@ -112,6 +113,7 @@ async function session(ch: Channel, req: DeliveryRequest, t: DeliveryTimeouts, r
       }
     }
   }
+  result.mailStarted = true;
   await transaction(ch, req, t, ext, result);
 }
 

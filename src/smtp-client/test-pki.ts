@@ -20,6 +20,8 @@ export interface TestPki {
   selfSigned: PemPair;
   weakKey: PemPair;
   sha1: PemPair;
+  /** Names the host only in its subject CN, no subjectAltName. */
+  cnOnly: PemPair;
 }
 
 const DAY = 86_400_000;
@@ -44,17 +46,18 @@ export async function makeTestPki(host: string): Promise<TestPki> {
     selfSigned: await generateSelfSigned({ hostnames: [host] }),
     weakKey: opensslLeaf(ca, host, ["-newkey", "rsa:1024"], "-sha256"),
     sha1: opensslLeaf(ca, host, ["-newkey", "rsa:2048"], "-sha1"),
+    cnOnly: opensslLeaf(ca, host, ["-newkey", "rsa:2048"], "-sha256", "extendedKeyUsage=serverAuth\n"),
   };
 }
 
 /** A leaf for `host` signed by `ca` with the openssl CLI (key options and digest as given). */
-function opensslLeaf(ca: PemPair, host: string, keyArgs: string[], digest: string): PemPair {
+function opensslLeaf(ca: PemPair, host: string, keyArgs: string[], digest: string, ext = `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`): PemPair {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-smtp-client-pki-"));
   try {
     const p = (f: string): string => join(dir, f);
     writeFileSync(p("ca.pem"), ca.certPem);
     writeFileSync(p("ca.key"), ca.keyPem);
-    writeFileSync(p("ext"), `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`);
+    writeFileSync(p("ext"), ext);
     const quiet = { stdio: ["ignore", "ignore", "ignore"] as ["ignore", "ignore", "ignore"] };
     execFileSync("openssl", ["req", ...keyArgs, "-nodes", "-keyout", p("leaf.key"), "-out", p("leaf.csr"), "-subj", `/CN=${host}`], quiet);
     execFileSync(

@@ -14,7 +14,7 @@ export interface TlsRequirement {
    * `names` are acceptable reference identities: host names, or MTA-STS patterns "*.example.net"
    * where "*." matches exactly one leftmost label (RFC 8461 §4.1). Empty: the request's `host`.
    */
-  verify: null | { ca: readonly string[]; names: readonly string[] };
+  verify: null | { ca: readonly string[]; names: readonly string[]; sanOnly?: boolean };
 }
 
 /**
@@ -70,6 +70,8 @@ export interface TlsSummary {
   version: string;
   /** OpenSSL's name of the negotiated suite ("ECDHE-RSA-AES256-GCM-SHA384", "TLS_AES_256_GCM_SHA384"). */
   cipher: string;
+  /** The ephemeral key exchange (`getEphemeralKeyInfo`): "ECDH X25519 253", "DH 2048"; null for TLS 1.3 PSK or unknown. */
+  keyExchange: { type: string; name: string | null; bits: number } | null;
   certificate: CertificateVerdict;
 }
 
@@ -98,6 +100,8 @@ export interface DeliveryResult {
   problem: DeliveryProblem | null;
   /** `problem` is permanent: a 5xx, a local 5xx-style refusal, or a TLS policy failure. */
   permanent: boolean;
+  /** MAIL FROM was sent: a failure before it (connect, greeting, EHLO, STARTTLS, TLS) says nothing about the message. */
+  mailStarted: boolean;
   recipients: RecipientResult[];
   /** Commands and replies ("C: MAIL FROM:<a@b>", "S: 250 2.1.0 Ok"), without message data. */
   transcript?: string[];

@@ -66,6 +66,8 @@ export const Status = {
   WRONG_PROTOCOL_VERSION: "5.5.0",
   /** X.6.7: non-ASCII address without SMTPUTF8 (RFC 6531 §3.7.4.1). */
   NON_ASCII_ADDRESS: "5.6.7",
+  /** RFC 3463 §3.5 X.4.6: routing loop detected (too many Received headers, RFC 5321 §6.3). */
+  ROUTING_LOOP: "5.4.6",
   /** X.7.0: other security or policy status — TLS required (RFC 3207 §4). */
   SECURITY_TEMP: "4.7.0",
   SECURITY: "5.7.0",

@@ -1,0 +1,182 @@
+/**
+ * `npm run bench:outbound`: delivers a batch of messages (5,000 × 10 KB) from the outbound queue
+ * to a local receiver over STARTTLS with TLS level `verify` (certificate for mail.peer.test from a
+ * test CA), 20 connections at a time, and prints messages/s, the elapsed time, the sender's peak
+ * memory, errors and CPU; where Debian's Postfix is installed, the same batch through a local
+ * Postfix relay (same receiver, level verify, destination concurrency 20) for a ratio. Target:
+ * at least Postfix's rate.
+ *
+ * Both senders deliver to one Postfix `modern` instance that discards what it accepts
+ * (PF_DELIVERY=discard): no Maildir writes, so the receiver costs as little as it can. Each run
+ * first queues the whole batch with delivery held (Sealpost: queue paused, filled through the
+ * store before the server starts; Postfix: every message put on hold as it arrives), then times
+ * from the release (Sealpost: the pause flag cleared; Postfix: `postsuper -H ALL` +
+ * `postqueue -f`) until every message has been tried (Sealpost: no untried queue row left;
+ * Postfix: a status=sent line per message). See outbound-targets.ts and outbound-peers.ts.
+ *
+ *   node bench/outbound.ts [--messages 5000] [--size 10240] [--concurrency 20] [--rounds 1]
+ *                          [--no-postfix] [--json] [--profile DIR]
+ *   --rounds R:  R batches per server, alternating which server goes first.
+ *   --profile D: run Sealpost with node --cpu-prof, the profile written to D at exit
+ *                (summarise it with `node bench/cpuprof.ts D/*.cpuprofile`).
+ */
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { checkMachine, cores, fmtPct, fmtRss, intFlag, note, out, runMain, speedRatio, table, verdict, writeJson } from "./common.ts";
+import { Cleanup, POSTFIX, startPeers } from "./outbound-peers.ts";
+import { runPostfix, runSealpost, type OutboundRun } from "./outbound-targets.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    messages: { type: "string", default: "5000" },
+    size: { type: "string", default: "10240" },
+    concurrency: { type: "string", default: "20" },
+    rounds: { type: "string", default: "1" },
+    json: { type: "boolean", default: false },
+    "no-postfix": { type: "boolean", default: false },
+    profile: { type: "string" },
+  },
+});
+const messages = intFlag("messages", flags.messages, 1, 1_000_000);
+const size = intFlag("size", flags.size, 1024, 50_000_000);
+const concurrency = intFlag("concurrency", flags.concurrency, 1, 1000);
+const rounds = intFlag("rounds", flags.rounds, 1, 100);
+
+/** One server's rounds together. */
+interface Summary {
+  server: string;
+  runs: OutboundRun[];
+  messages: number;
+  delivered: number;
+  errors: number;
+  elapsedMs: number;
+  perSecond: number;
+  peakRssKb: number;
+  peakPssKb: number | null;
+  /** % of one core, time-weighted over the rounds. */
+  cpu: OutboundRun["cpu"];
+}
+
+function summarise(server: string, runs: OutboundRun[]): Summary {
+  const sum = (f: (r: OutboundRun) => number): number => runs.reduce((a, r) => a + f(r), 0);
+  const elapsedMs = sum((r) => r.elapsedMs);
+  const weighted = (f: (r: OutboundRun) => number): number => (elapsedMs > 0 ? sum((r) => f(r) * r.elapsedMs) / elapsedMs : 0);
+  const psses = runs.map((r) => r.peakPssKb).filter((p) => p !== null);
+  return {
+    server,
+    runs,
+    messages: sum((r) => r.messages),
+    delivered: sum((r) => r.delivered),
+    errors: sum((r) => r.errors),
+    elapsedMs,
+    perSecond: elapsedMs > 0 ? (sum((r) => r.delivered) / elapsedMs) * 1000 : 0,
+    peakRssKb: Math.max(0, ...runs.map((r) => r.peakRssKb)),
+    peakPssKb: psses.length > 0 ? Math.max(...psses) : null,
+    cpu: { sender: weighted((r) => r.cpu.sender), receiver: weighted((r) => r.cpu.receiver), machine: weighted((r) => r.cpu.machine), bench: weighted((r) => r.cpu.bench) },
+  };
+}
+
+// ---- report --------------------------------------------------------------------------------
+
+const entries = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ×${v}`).join("; ") || "none";
+
+function printReport(summaries: Summary[], postfixNote: string | null, receiverPort: number): void {
+  out(`${messages} messages of ${size} bytes, ${concurrency} concurrent deliveries, STARTTLS with TLS level verify, ${rounds} round(s) per server\n`);
+  out(`receiver: one Postfix 'modern' on 127.0.0.1:${receiverPort} (TLS 1.2+), PF_DELIVERY=discard: it queues and drops each message, no Maildir, so it is not the bottleneck (its CPU is shown)\n\n`);
+  table(
+    ["sender", "msg/s", "elapsed s", "delivered", "errors", "peak RSS", "sender CPU", "receiver CPU", "bench CPU", "other CPU", "TLS conns"],
+    summaries.map((s) => [
+      s.server,
+      s.perSecond.toFixed(1),
+      (s.elapsedMs / 1000).toFixed(1),
+      `${s.delivered}/${s.messages}`,
+      String(s.errors),
+      fmtRss(s.peakRssKb, s.peakPssKb, 1),
+      fmtPct(s.cpu.sender),
+      fmtPct(s.cpu.receiver),
+      fmtPct(s.cpu.bench),
+      fmtPct(s.cpu.machine - s.cpu.sender - s.cpu.receiver - s.cpu.bench),
+      String(s.runs.reduce((a, r) => a + r.receiver.tlsHandshakes, 0)),
+    ]),
+  );
+  out(`(CPU as % of one core, ${cores} cores; 'bench CPU' = this script with the DNS fixture; 'TLS conns' = handshakes the receiver logged)\n`);
+  for (const s of summaries) {
+    out(`${s.server}:\n`);
+    if (s.runs.length > 1) out(`  per round: ${s.runs.map((r) => `${r.perSecond.toFixed(1)} msg/s`).join(", ")}\n`);
+    for (const r of s.runs.slice(0, 1)) {
+      out(`  sender's TLS record: ${entries(r.senderTls)}\n`);
+      out(`  receiver: ${r.receiver.connections} connections, ${r.receiver.received} messages accepted; TLS ${entries(r.receiver.tls)}\n`);
+      const first = r.firstDeliveryMs === null ? "none" : `${(r.firstDeliveryMs / 1000).toFixed(2)} s after the release`;
+      out(`  mean message ${r.meanMessageBytes.toFixed(0)} bytes on the wire; first delivery done ${first}`);
+      if (r.firstDeliveryMs !== null && r.delivered > 1 && r.elapsedMs > r.firstDeliveryMs) {
+        out(` (${(((r.delivered - 1) / (r.elapsedMs - r.firstDeliveryMs)) * 1000).toFixed(1)} msg/s from there on)`);
+      }
+      out("\n");
+      if (r.dnsQueries !== null) out(`  DNS questions answered by the fixture: ${r.dnsQueries} (${(r.dnsQueries / Math.max(1, r.messages)).toFixed(1)} per message)\n`);
+    }
+    const errs = s.runs.flatMap((r) => r.firstErrors).slice(0, 5);
+    if (errs.length > 0) out(`  first errors:\n    ${errs.join("\n    ")}\n`);
+    const warns = s.runs.flatMap((r) => r.warnings).slice(0, 5);
+    if (warns.length > 0) out(`  first warnings in its log:\n    ${warns.join("\n    ")}\n`);
+  }
+  if (postfixNote !== null) out(`note: ${postfixNote}\n`);
+}
+
+async function main(): Promise<void> {
+  await checkMachine();
+  let postfixNote: string | null = null;
+  if (flags["no-postfix"]) postfixNote = "Postfix skipped (--no-postfix)";
+  else if (!existsSync(POSTFIX)) postfixNote = `Postfix not installed (${POSTFIX}): Sealpost only`;
+  const withPostfix = postfixNote === null;
+  note(`${messages} messages × ${size} bytes, concurrency ${concurrency}, ${rounds} round(s)${withPostfix ? ", Sealpost and Postfix" : ", Sealpost only"}`);
+
+  const cleanup = new Cleanup(note);
+  const onSignal = (signal: string): void => {
+    note(`${signal}: cleaning up`);
+    void cleanup.runAll().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let summaries: Summary[];
+  let receiverPort: number;
+  try {
+    const peers = await startPeers({ sender: withPostfix, concurrency, cleanup, note });
+    receiverPort = peers.receiver.port;
+    const opts = { peers, messages, size, concurrency, cleanup, note };
+    const servers: Array<{ name: string; run: () => Promise<OutboundRun> }> = [{ name: "sealpost", run: () => runSealpost({ ...opts, profileDir: flags.profile }) }];
+    if (withPostfix) servers.push({ name: "postfix", run: () => runPostfix(opts) });
+    const results = new Map<string, OutboundRun[]>(servers.map((s) => [s.name, []]));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 1 ? [...servers].reverse() : servers; // A B, B A, … so neither always goes first
+      for (const s of order) {
+        note(`round ${round + 1}/${rounds}: ${s.name}`);
+        const r = await s.run();
+        note(`${s.name}: ${r.delivered}/${r.messages} delivered in ${(r.elapsedMs / 1000).toFixed(1)} s = ${r.perSecond.toFixed(1)} msg/s, ${r.errors} errors`);
+        results.get(s.name)?.push(r);
+      }
+    }
+    summaries = servers.map((s) => summarise(s.name, results.get(s.name) ?? []));
+  } finally {
+    await cleanup.runAll();
+    process.removeAllListeners("SIGINT");
+    process.removeAllListeners("SIGTERM");
+  }
+
+  const sp = summaries.find((s) => s.server === "sealpost");
+  const pf = summaries.find((s) => s.server === "postfix");
+  const ratio = speedRatio(sp?.perSecond, pf?.perSecond);
+  const complete = summaries.every((s) => s.delivered === s.messages && s.runs.every((r) => r.receiver.received >= r.delivered));
+  if (flags.json) {
+    writeJson({ messages, size, concurrency, rounds, results: summaries, ratio, targetMet: ratio !== null ? ratio >= 1 : null, complete, note: postfixNote });
+  } else {
+    printReport(summaries, postfixNote, receiverPort);
+    if (ratio !== null) {
+      out(`sealpost/postfix messages/s: ${ratio.toFixed(2)}×\n`);
+      out(`target (≥ Postfix's rate): ${verdict(ratio >= 1)}\n`);
+    }
+    out(`every message delivered and seen by the receiver: ${complete ? "yes" : "NO"}\n`);
+  }
+  if (!complete) process.exitCode = 1;
+}
+
+runMain(main);

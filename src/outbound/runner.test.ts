@@ -1,0 +1,105 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { validateConfig } from "../config/index.ts";
+import type { Resolver } from "../dns/index.ts";
+import { MtaStsCache, memoryPolicyStore } from "../mta-sts/index.ts";
+import { enqueue } from "../queue/index.ts";
+import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
+import { openStore, type Store } from "../store/index.ts";
+import { QueueRunner } from "./runner.ts";
+
+const RESOLVER: Resolver = {
+  mx: async () => [{ exchange: "mx.example.net", priority: 10 }],
+  addresses: async () => ["127.0.0.1"],
+  txt: async () => [],
+};
+
+async function withRunner(
+  send: (req: DeliveryRequest, signal: AbortSignal | undefined) => Promise<DeliveryResult>,
+  body: (ctx: { store: Store; runner: QueueRunner; errors: string[] }) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-runner-"));
+  const store = await openStore(dir);
+  const errors: string[] = [];
+  const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false } });
+  const runner = new QueueRunner({
+    store,
+    config: () => config,
+    resolver: () => RESOLVER,
+    mtaSts: () => new MtaStsCache(memoryPolicyStore(), { resolver: RESOLVER }),
+    ca: () => [],
+    log: { info: () => undefined, warn: () => undefined, error: (msg) => errors.push(msg) },
+    pollMs: 20,
+    send: (req) => send(req, req.signal),
+  });
+  try {
+    await body({ store, runner, errors });
+  } finally {
+    await runner.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function queueOne(store: Store, blobName?: string): Promise<void> {
+  const blob = await store.blobs.write([Buffer.from("Subject: t\r\n\r\nhello\r\n")]);
+  await store.committer.submit((trx) => enqueue(trx, { id: "Q1", from: "a@local.test", recipients: ["x@example.net"], blob: blobName ?? blob.name, size: blob.size, source: "test", ownsBlob: true }), [blob.dir]);
+}
+
+const rows = (store: Store) => store.db.selectFrom("queue_recipients").selectAll().execute();
+const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test("a job that throws (its blob is gone) is postponed by one backoff step, not retried in a loop", async () => {
+  let sent = 0;
+  await withRunner(
+    async () => {
+      sent++;
+      throw new Error("not reached");
+    },
+    async ({ store, runner, errors }) => {
+      await queueOne(store, "ffff/0000000000000000");
+      runner.start();
+      await wait(500);
+      const [r] = await rows(store);
+      assert.equal(sent, 0);
+      assert.equal(r?.status, "pending");
+      assert.equal(r?.attempts, 1, `one failed run, not a loop (${errors.length} errors logged)`);
+      assert.ok((r?.next_attempt_at ?? 0) > Date.now() + 200_000, "waits min_backoff (300 s)");
+      assert.equal(r?.last_reply, "local error; retrying");
+    },
+  );
+});
+
+test("stopping mid-job keeps what the remote server took: a 250 is committed, so it is not sent again after a restart", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  await withRunner(
+    async (req, signal) => {
+      // The remote said 250; then we are stopped while waiting for its reply to QUIT.
+      const res: DeliveryResult = {
+        host: req.host,
+        address: req.address,
+        port: req.port,
+        starttlsOffered: true,
+        tls: null,
+        problem: null,
+        permanent: false,
+        mailStarted: true,
+        recipients: req.recipients.map((address) => ({ address, code: 250, reply: "250 2.0.0 Ok", accepted: true, delivered: true, permanent: false })),
+      };
+      release();
+      await new Promise((r) => (signal?.aborted === true ? r(null) : signal?.addEventListener("abort", () => r(null))));
+      return res;
+    },
+    async ({ store, runner }) => {
+      await queueOne(store);
+      runner.start();
+      await gate;
+      await runner.stop();
+      assert.deepEqual(await rows(store), [], "delivered, so the message left the queue");
+    },
+  );
+});
