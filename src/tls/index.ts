@@ -36,3 +36,20 @@ export {
 } from "./client-hello.ts";
 export { describeSuite, suiteName, suiteWeaknesses, isForbiddenSuite, opensslNameToCode } from "./cipher-suites.ts";
 export { versionLabel, versionName, versionCode, compareVersions, type TlsVersionName } from "./versions.ts";
+// What the checker (src/check) builds its probes from: the same hello code the transport parses with.
+export {
+  allSuites,
+  isGrease,
+  describeSslv2Spec,
+  sslv2SpecName,
+  sslv2SpecWeaknesses,
+  TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
+  TLS_FALLBACK_SCSV,
+  type CipherSuiteInfo,
+  type Weakness,
+  type Sslv2CipherSpecInfo,
+} from "./cipher-suites.ts";
+export { buildClientHello, buildSslv2ClientHello, toRecords, GROUP, DEFAULT_GROUPS, DEFAULT_SIG_ALGS, type ClientHelloOptions } from "./hello-builder.ts";
+export { parseServerHello, parseSslv2ServerHello, HELLO_RETRY_REQUEST_RANDOM, type ServerHello, type ServerHelloParse, type Sslv2ServerParse } from "./server-hello.ts";
+export { AlertDescription, AlertLevel, alertName, type AlertParse } from "./alerts.ts";
+export { ALL_VERSIONS, isTlsVersionName } from "./versions.ts";
