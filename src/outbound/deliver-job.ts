@@ -4,13 +4,15 @@
  * in order until one answers the mail transaction, and says per recipient what happened. Every
  * connection is returned as an attempt record. Never falls back to plaintext when the level
  * requires TLS; under `may`, a failed TLS handshake is retried in plaintext on the same host
- * (RFC 7435 §4.1), and the record says why.
+ * (RFC 7435 §4.1), and the record says why. With a connection cache (connection-cache.ts) a
+ * clean session is kept for the next job to the same host under the same TLS requirement.
  */
 import { isIP } from "node:net";
 import type { DeliveryProblem } from "../bounce/index.ts";
 import { destinationHosts, DnsError, type Resolver } from "../dns/index.ts";
 import { mxMatches } from "../mta-sts/index.ts";
 import { deliver, type DeliveryRequest, type DeliveryResult } from "../smtp-client/index.ts";
+import type { ConnectionCache } from "./connection-cache.ts";
 import { tlsRequirement, type LevelChoice, type RelayRoute } from "./policy.ts";
 
 export interface Job {
@@ -38,6 +40,8 @@ export interface AttemptRecord {
   recipients: number;
   reply: string | null;
   problem: DeliveryProblem | null;
+  /** The attempt ran on a connection kept from an earlier one (in memory and logs only; not stored). */
+  reused: boolean;
 }
 
 export interface JobResult {
@@ -54,7 +58,9 @@ export interface JobContext {
   choice: LevelChoice;
   relay: RelayRoute | null;
   signal?: AbortSignal;
-  /** Test seam for the SMTP client; the real one by default. */
+  /** Kept connections to reuse (and to keep this job's in); none: a new connection per attempt. */
+  connections?: ConnectionCache;
+  /** Test seam for the SMTP client; the real one (through `connections`, if given) by default. */
   send?: (req: DeliveryRequest) => Promise<DeliveryResult>;
 }
 
@@ -98,7 +104,8 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
     }
   }
 
-  const send = ctx.send ?? deliver;
+  const cache = ctx.connections;
+  const send = ctx.send ?? (cache !== undefined ? (req: DeliveryRequest) => cache.deliver(req) : deliver);
   let last: DeliveryProblem | null = null;
   let lastHost: string | null = null;
   for (const { host, port } of hosts) {
@@ -207,6 +214,7 @@ function fromResult(res: DeliveryResult, outcome: AttemptRecord["outcome"], reci
     recipients,
     reply,
     problem: res.problem,
+    reused: res.reused === true,
   };
 }
 
@@ -220,7 +228,7 @@ function record(
   problem: DeliveryProblem | null,
   reply: string | null = null,
 ): AttemptRecord {
-  return { time: Date.now(), mxHost, address, port, starttlsOffered: null, tlsVersion, tlsCipher: null, certVerdict: null, outcome, recipients, reply, problem };
+  return { time: Date.now(), mxHost, address, port, starttlsOffered: null, tlsVersion, tlsCipher: null, certVerdict: null, outcome, recipients, reply, problem, reused: false };
 }
 
 function errorText(e: unknown): string {

@@ -3,6 +3,7 @@
  * the SMTP client, the queue runner, bounces, and the attempt log.
  */
 export { QueueRunner, backoffMs, problemLine, type RunnerOptions } from "./runner.ts";
+export { ConnectionCache, sessionKey, type ConnectionCacheOptions, type ConnectionCacheStats } from "./connection-cache.ts";
 export { deliverJob, type Job, type JobContext, type JobResult, type AttemptRecord, type RecipientOutcome } from "./deliver-job.ts";
 export { configuredLevel, withMtaSts, tlsRequirement, relayRoute, parseNextHop, stronger, type LevelChoice, type LevelSource, type RelayRoute } from "./policy.ts";
 export { listAttempts, type AttemptRow } from "./attempts.ts";

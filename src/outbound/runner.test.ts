@@ -7,7 +7,7 @@ import { validateConfig } from "../config/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import { MtaStsCache, memoryPolicyStore } from "../mta-sts/index.ts";
 import { enqueue } from "../queue/index.ts";
-import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
+import { startScriptedServer, type DeliveryRequest, type DeliveryResult } from "../smtp-client/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { QueueRunner } from "./runner.ts";
 
@@ -102,4 +102,34 @@ test("stopping mid-job keeps what the remote server took: a 250 is committed, so
       assert.deepEqual(await rows(store), [], "delivered, so the message left the queue");
     },
   );
+});
+
+test("the runner keeps a delivered session for the next job and closes it with QUIT on stop", async () => {
+  const server = await startScriptedServer();
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-runner-"));
+  const store = await openStore(dir);
+  const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false, remote_port: server.port } });
+  const runner = new QueueRunner({
+    store,
+    config: () => config,
+    resolver: () => RESOLVER,
+    mtaSts: () => new MtaStsCache(memoryPolicyStore(), { resolver: RESOLVER }),
+    ca: () => [],
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    pollMs: 20,
+  });
+  try {
+    await queueOne(store);
+    runner.start();
+    while ((await rows(store)).length > 0) await wait(10);
+    assert.equal(server.sessions.length, 1);
+    assert.notEqual(server.sessions[0]?.commands.at(-1), "QUIT", "kept open for the next job");
+    await runner.stop();
+    assert.equal(server.sessions[0]?.commands.at(-1), "QUIT");
+  } finally {
+    await runner.stop();
+    await store.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

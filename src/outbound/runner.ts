@@ -14,6 +14,7 @@ import type { MtaStsCache } from "../mta-sts/index.ts";
 import { isPaused } from "../queue/index.ts";
 import type { Store } from "../store/index.ts";
 import type { Logger } from "../log/index.ts";
+import { ConnectionCache } from "./connection-cache.ts";
 import { deliverJob, type AttemptRecord, type Job, type JobContext, type RecipientOutcome } from "./deliver-job.ts";
 import { configuredLevel, relayRoute, withMtaSts, type LevelChoice } from "./policy.ts";
 import { returnToSender, type Bounced } from "./bounces.ts";
@@ -45,6 +46,8 @@ export class QueueRunner {
   readonly #perDomain = new Map<string, number>();
   readonly #jobs = new Set<Promise<void>>();
   readonly #abort = new AbortController();
+  /** SMTP sessions kept between jobs (connection-cache.ts); all closed by `stop`. */
+  readonly #connections: ConnectionCache;
   #timer: NodeJS.Timeout | null = null;
   #ticking = false;
   #again = false;
@@ -55,6 +58,7 @@ export class QueueRunner {
 
   constructor(o: RunnerOptions) {
     this.#o = o;
+    this.#connections = new ConnectionCache({ perKey: o.config().queue.per_destination });
   }
 
   start(): void {
@@ -93,6 +97,7 @@ export class QueueRunner {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#abort.abort();
     await Promise.allSettled([...this.#jobs]);
+    await this.#connections.close();
   }
 
   get busy(): number {
@@ -206,6 +211,7 @@ export class QueueRunner {
         choice,
         relay,
         signal: this.#abort.signal,
+        connections: this.#connections,
         ...(this.#o.send !== undefined ? { send: this.#o.send } : {}),
       });
       outcomes = result.outcomes;

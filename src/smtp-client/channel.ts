@@ -2,6 +2,8 @@
  * One client connection: TCP connect, replies read with a time limit per stage, writes with
  * back-pressure, the STARTTLS upgrade (RFC 3207) and abort. Every failure becomes a ChannelError
  * with a plain-English detail; after one, the channel is broken and only `destroy()` is left.
+ * Between transactions of a kept session (session.ts) the channel can be parked: no abort
+ * signal, the socket unref'd, and `idle` says whether it is still fit for another transaction.
  */
 import net from "node:net";
 import tls from "node:tls";
@@ -55,16 +57,20 @@ interface Waiter {
 
 export class Channel {
   #socket: net.Socket;
+  /** The TCP socket under a TLS one (for ref/unref). */
+  readonly #tcp: net.Socket;
   #parser = new ReplyParser();
   #replies: SmtpReply[] = [];
   #waiter: Waiter | null = null;
   #failure: ChannelError | null = null;
   #drainWaiters = new Set<() => void>();
   #signal: AbortSignal | undefined;
-  readonly transcript: string[];
+  /** Where commands and replies are logged; a kept session gives each transaction its own. */
+  transcript: string[];
 
   private constructor(socket: net.Socket, transcript: string[], signal: AbortSignal | undefined) {
     this.#socket = socket;
+    this.#tcp = socket;
     this.transcript = transcript;
     this.#signal = signal;
     this.#attach(socket);
@@ -144,13 +150,58 @@ export class Channel {
     this.#socket.write(lines.map((l) => `${l}\r\n`).join(""));
   }
 
-  /** Writes chunks in order, waiting for 'drain' whenever the socket's buffer is full. */
+  /**
+   * Writes chunks in order, waiting for 'drain' whenever the socket's buffer is full. Corked
+   * between waits, so a small message and its terminator leave in one write (one TLS record).
+   */
   async sendData(chunks: Iterable<Buffer>, blockTimeoutMs: number): Promise<void> {
-    for (const chunk of chunks) {
-      if (this.#failure !== null) throw this.#failure;
-      if (!this.#socket.write(chunk)) await this.#drain(blockTimeoutMs);
+    const socket = this.#socket;
+    socket.cork();
+    try {
+      for (const chunk of chunks) {
+        if (this.#failure !== null) throw this.#failure;
+        if (!socket.write(chunk)) {
+          socket.uncork();
+          await this.#drain(blockTimeoutMs);
+          socket.cork();
+        }
+      }
+    } finally {
+      socket.uncork();
     }
     if (this.#failure !== null) throw this.#failure;
+  }
+
+  /**
+   * Fit for another command: not broken, nothing awaited, and the server has sent nothing
+   * since its last reply (an unsolicited 421 or a close while parked ends reuse).
+   */
+  get idle(): boolean {
+    const s = this.#socket;
+    return this.#failure === null && this.#waiter === null && this.#replies.length === 0 && !this.#parser.partial && !s.destroyed && s.writable && !s.readableEnded;
+  }
+
+  /** Why the channel broke, or null. */
+  get failure(): ChannelError | null {
+    return this.#failure;
+  }
+
+  /** Aborts on this signal from now on instead of the one before (undefined: none, while parked). */
+  useSignal(signal: AbortSignal | undefined): void {
+    if (signal === this.#signal) return;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    this.#signal = signal;
+    if (signal === undefined) return;
+    if (signal.aborted) this.#onAbort();
+    else signal.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** Whether the socket keeps the process alive (a parked session does not). */
+  ref(on: boolean): void {
+    for (const s of new Set([this.#socket, this.#tcp])) {
+      if (on) s.ref();
+      else s.unref();
+    }
   }
 
   /** After a 220 to STARTTLS: the handshake on the same socket; resolves when it completes. */

@@ -179,7 +179,7 @@ test("a protocol_version alert to a hello offering TLS 1.0–1.3: tls-version be
 
 test("a 1024-bit Diffie-Hellman group is refused as weak even with a strong suite (OpenSSL runs at SECLEVEL=0 here)", async () => {
   const { execFileSync } = await import("node:child_process");
-  const dhparam = execFileSync("openssl", ["dhparam", "-dsaparam", "1024"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+  const dhparam = execFileSync("openssl", ["dhparam", "1024"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
   const rsa = pki.goodRsa;
   const { res, commands } = await attempt(
     { tls: context(rsa, { dhparam, ciphers: "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0", maxVersion: "TLSv1.2", minVersion: "TLSv1.2" }) },

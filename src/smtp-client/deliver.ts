@@ -3,13 +3,15 @@
  * §4.1.4), STARTTLS as the requirement says (RFC 3207) with a fresh EHLO after the handshake
  * (§4.2), the mail transaction (transaction.ts), QUIT. Every outcome — delivered, refused,
  * broken, TLS policy failure — comes back as a DeliveryResult; network and protocol failures
- * never throw. Time limits default to RFC 5321 §4.5.3.2.
+ * never throw. Time limits default to RFC 5321 §4.5.3.2. `deliverAndKeep` leaves a clean session
+ * open for the next transaction (session.ts).
  */
 import { Channel } from "./channel.ts";
-import { Failure, localRefusal, policyFailure, toFailure, unexpected } from "./failure.ts";
+import { Failure, policyFailure, unexpected } from "./failure.ts";
 import { parseExtensions, type SmtpReply } from "./reply.ts";
 import { clientTlsOptions, summarise, tlsProblem } from "./tls-check.ts";
-import { envelopeAddressOk, transaction } from "./transaction.ts";
+import { applyFailure, checkRequest, newResult, SmtpSession } from "./session.ts";
+import { transaction } from "./transaction.ts";
 import type { DeliveryRequest, DeliveryResult, DeliveryTimeouts } from "./types.ts";
 
 const MINUTE = 60_000;
@@ -30,62 +32,43 @@ export function resolveTimeouts(given: Partial<DeliveryTimeouts> = {}): Delivery
 }
 
 export async function deliver(req: DeliveryRequest): Promise<DeliveryResult> {
+  return (await deliverAndKeep(req, false)).result;
+}
+
+/**
+ * One attempt on a new connection, as `deliver`; with `keep`, a session fit for another
+ * transaction (session.ts) comes back open instead of being closed with QUIT.
+ */
+export async function deliverAndKeep(req: DeliveryRequest, keep: boolean): Promise<{ result: DeliveryResult; session: SmtpSession | null }> {
   const t = resolveTimeouts(req.timeouts);
-  const transcript: string[] = [];
-  const result: DeliveryResult = {
-    host: req.host,
-    address: req.address,
-    port: req.port,
-    starttlsOffered: null,
-    tls: null,
-    problem: null,
-    permanent: false,
-    mailStarted: false,
-    recipients: req.recipients.map((address) => ({ address, code: 0, reply: "", accepted: false, delivered: false, permanent: false })),
-    transcript,
-  };
+  const result = newResult(req, []);
   let ch: Channel | null = null;
-  let closing = false;
+  let ext: Map<string, string> | null = null;
+  let failure: Failure | null = null;
   try {
     checkRequest(req, result);
-    ch = await Channel.connect({ address: req.address, port: req.port, timeoutMs: t.connectMs, signal: req.signal, transcript });
-    await session(ch, req, t, result);
+    ch = await Channel.connect({ address: req.address, port: req.port, timeoutMs: t.connectMs, signal: req.signal, transcript: result.transcript ?? [] });
+    ext = await session(ch, req, t, result);
+    result.mailStarted = true;
+    await transaction(ch, req, t, ext, result);
   } catch (e) {
-    const f = toFailure(e, req.host, ch !== null);
-    closing = f.closing;
-    result.problem = f.problem;
-    result.permanent = f.permanent;
-    for (const r of result.recipients) {
-      if (r.delivered || (r.code !== 0 && !r.accepted)) continue; // decided by its own RCPT reply
-      r.code = f.code;
-      r.reply = f.reply;
-      r.permanent = f.permanent;
-    }
-  } finally {
-    if (ch !== null) {
-      if (closing) ch.destroy();
-      else await ch.quit(Math.min(t.commandMs, 10_000));
-    }
+    failure = applyFailure(e, req.host, ch !== null, result);
   }
-  return result;
+  if (ch === null) return { result, session: null };
+  if (keep && ext !== null && result.mailStarted) {
+    const kept = new SmtpSession(ch, t, ext, result, failure);
+    if (kept.reusable) return { result, session: kept };
+    await kept.close();
+  } else if (failure?.closing === true) {
+    ch.destroy();
+  } else {
+    await ch.quit(Math.min(t.commandMs, 10_000));
+  }
+  return { result, session: null };
 }
 
-/** Local checks before connecting: nothing we send may split a command line. */
-function checkRequest(req: DeliveryRequest, result: DeliveryResult): void {
-  if (!/^[\x21-\x7e]{1,255}$/.test(req.heloName)) {
-    throw new Failure({ kind: "protocol", host: req.host, detail: "our HELO name is not a valid host name" }, false);
-  }
-  if (!envelopeAddressOk(req.from, true)) throw localRefusal(req.host, 553, "5.1.7", "the sender address is not valid");
-  for (const r of result.recipients) {
-    if (envelopeAddressOk(r.address, false)) continue;
-    r.code = 553;
-    r.reply = "553 5.1.3 the recipient address is not valid (local: not sent to the server)";
-    r.permanent = true;
-  }
-  if (result.recipients.every((r) => r.code !== 0)) throw localRefusal(req.host, 553, "5.1.3", "no valid recipient address");
-}
-
-async function session(ch: Channel, req: DeliveryRequest, t: DeliveryTimeouts, result: DeliveryResult): Promise<void> {
+/** Greeting, EHLO, STARTTLS and its checks, EHLO again: the extensions for the transaction. */
+async function session(ch: Channel, req: DeliveryRequest, t: DeliveryTimeouts, result: DeliveryResult): Promise<Map<string, string>> {
   const host = req.host;
   // RFC 5321 §4.3.2: 220 greets; 554 refuses service (permanent); 421 closes (temporary).
   const greeting = await ch.readReply(t.greetingMs, "the greeting");
@@ -113,8 +96,7 @@ async function session(ch: Channel, req: DeliveryRequest, t: DeliveryTimeouts, r
       }
     }
   }
-  result.mailStarted = true;
-  await transaction(ch, req, t, ext, result);
+  return ext;
 }
 
 function failedStarttls(host: string, r: SmtpReply): Failure {

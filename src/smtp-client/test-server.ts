@@ -1,7 +1,8 @@
 /**
  * For the client's tests: a small scripted SMTP server on 127.0.0.1. By default it accepts
  * everything (EHLO with a configurable extension list, STARTTLS when given a TLS context, MAIL,
- * RCPT, DATA, QUIT); `reply` overrides any command's reply, or withholds it.
+ * RCPT, DATA, QUIT, RSET); `reply` overrides any command's reply, or withholds it; `hangUp` closes
+ * the connection at a chosen command. `sessions` has one entry per connection.
  */
 import net from "node:net";
 import tls from "node:tls";
@@ -30,6 +31,8 @@ export interface ScriptedServerOptions {
   onStarttls?: (socket: net.Socket) => void;
   /** A raw reply for this command line (lines joined by "\r\n"); null: no reply; undefined: the default. */
   reply?: (line: string, session: ServerSession) => string | null | undefined;
+  /** Close the connection instead of replying to this line ("before") or right after the reply ("after"); "." is the end of data. */
+  hangUp?: (line: string, session: ServerSession) => "before" | "after" | undefined;
 }
 
 export interface ScriptedServer {
@@ -127,7 +130,16 @@ function serve(socket: net.Socket, session: ServerSession, opts: ScriptedServerO
         session.data.push(Buffer.from(buffer.subarray(0, len)));
         buffer = buffer.subarray(len);
         inData = false;
+        const hangAtDot = opts.hangUp?.(".", session);
+        if (hangAtDot === "before") {
+          current.destroy();
+          return;
+        }
         write(opts.reply?.(".", session) ?? "250 2.0.0 Ok: queued as TEST1");
+        if (hangAtDot === "after") {
+          current.end();
+          return;
+        }
         continue;
       }
       const lf = buffer.indexOf(10);
@@ -136,12 +148,17 @@ function serve(socket: net.Socket, session: ServerSession, opts: ScriptedServerO
       buffer = buffer.subarray(lf + 1);
       session.commands.push(line);
       batch.push(line);
+      const hang = opts.hangUp?.(line, session);
+      if (hang === "before") {
+        current.destroy();
+        return;
+      }
       const custom = opts.reply?.(line, session);
       const reply = custom === undefined ? defaults(line) : custom;
       write(reply);
       const verb = line.toUpperCase();
       if (verb === "DATA" && reply?.startsWith("354") === true) inData = true;
-      if (verb === "QUIT" || reply?.startsWith("421") === true) {
+      if (verb === "QUIT" || hang === "after" || reply?.startsWith("421") === true) {
         current.end();
         return;
       }

@@ -29,12 +29,18 @@ export function sizeLimit(ext: ReadonlyMap<string, string>): number | null {
   return n > 0 ? n : null;
 }
 
+/** How far a transaction got: the code of the reply to MAIL FROM, 0 before one arrived. */
+export interface TransactionProgress {
+  mailReply: number;
+}
+
 export async function transaction(
   ch: Channel,
   req: DeliveryRequest,
   t: DeliveryTimeouts,
   ext: ReadonlyMap<string, string>,
   result: DeliveryResult,
+  progress: TransactionProgress = { mailReply: 0 },
 ): Promise<void> {
   const host = req.host;
   const targets = result.recipients.filter((r) => r.code === 0);
@@ -58,6 +64,7 @@ export async function transaction(
   if (pipelining) ch.send(mailCommand, ...targets.map((r) => `RCPT TO:<${r.address}>`));
   else ch.send(mailCommand);
   const mail = await ch.readReply(t.commandMs, "the reply to MAIL FROM");
+  progress.mailReply = mail.code;
   if (!isPositive(mail)) {
     // The pipelined RCPTs still get (503) replies; read them so QUIT's reply is QUIT's.
     if (pipelining && mail.code !== 421) await skipReplies(ch, targets.length, t.commandMs);

@@ -103,6 +103,8 @@ export interface DeliveryResult {
   /** MAIL FROM was sent: a failure before it (connect, greeting, EHLO, STARTTLS, TLS) says nothing about the message. */
   mailStarted: boolean;
   recipients: RecipientResult[];
+  /** The transaction ran on a connection kept from an earlier one (session.ts); absent: a new connection. */
+  reused?: boolean;
   /** Commands and replies ("C: MAIL FROM:<a@b>", "S: 250 2.1.0 Ok"), without message data. */
   transcript?: string[];
 }

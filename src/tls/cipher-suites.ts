@@ -240,4 +240,4 @@ export const INTERMEDIATE_TLS12_SUITES: readonly number[] = Object.freeze(
   suitesForOpenSslNames([INTERMEDIATE_TLS12_OPENSSL]),
 );
 
-export { describeSslv2Spec, sslv2SpecName, sslv2SpecWeaknesses, type Sslv2CipherSpecInfo } from "./sslv2-specs.ts";
+export { allSslv2Specs, describeSslv2Spec, sslv2SpecName, sslv2SpecWeaknesses, type Sslv2CipherSpecInfo } from "./sslv2-specs.ts";

@@ -40,6 +40,7 @@ export { versionLabel, versionName, versionCode, compareVersions, type TlsVersio
 export {
   allSuites,
   isGrease,
+  allSslv2Specs,
   describeSslv2Spec,
   sslv2SpecName,
   sslv2SpecWeaknesses,

@@ -31,6 +31,11 @@ const SPECS: readonly Sslv2CipherSpecInfo[] = [
 
 const BY_CODE = new Map(SPECS.map((s) => [s.code, Object.freeze(s)]));
 
+/** Every known SSLv2 cipher spec, in code order (what an SSLv2 probe offers). */
+export function allSslv2Specs(): Sslv2CipherSpecInfo[] {
+  return [...BY_CODE.values()];
+}
+
 export function describeSslv2Spec(code: number): Sslv2CipherSpecInfo | undefined {
   return BY_CODE.get(code);
 }

@@ -1,0 +1,145 @@
+/**
+ * Test helpers (not used by the scan): scripted servers that answer hand-built hellos the way old
+ * or odd servers do — an SSLv3 ServerHello to anything, an SSLv2 SERVER-HELLO, silence — and
+ * builders for those answers (RFC 6101 §5.6.1.3 / RFC 5246 §7.4.1.3 ServerHello, RFC 8446 §4.2.1
+ * supported_versions, draft-hickman-netscape-ssl-00 SERVER-HELLO).
+ */
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import { buildAlert, parseClientHello, type ClientHello } from "../../tls/index.ts";
+
+function u16(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+}
+
+function u24(n: number): Buffer {
+  const b = Buffer.alloc(3);
+  b.writeUIntBE(n, 0, 3);
+  return b;
+}
+
+/** A ServerHello record selecting `version` and `suite` (TLS 1.3: legacy 0x0303 + supported_versions). */
+export function buildServerHello(version: number, suite: number): Buffer {
+  const tls13 = version >= 0x0304;
+  const exts = tls13 ? Buffer.concat([u16(43), u16(2), u16(version)]) : Buffer.alloc(0);
+  const body = Buffer.concat([
+    u16(tls13 ? 0x0303 : version),
+    randomBytes(32),
+    Buffer.from([0]), // empty session id
+    u16(suite),
+    Buffer.from([0]), // null compression
+    ...(exts.length > 0 ? [u16(exts.length), exts] : []),
+  ]);
+  const msg = Buffer.concat([Buffer.from([2]), u24(body.length), body]);
+  return Buffer.concat([Buffer.from([22]), u16(Math.min(version, 0x0303)), u16(msg.length), msg]);
+}
+
+/** An SSLv2 SERVER-HELLO (msg type 4) with a fake certificate and the given cipher specs. */
+export function buildSslv2ServerHello(specs: readonly number[]): Buffer {
+  const cert = Buffer.from("not-a-real-certificate");
+  const connId = randomBytes(16);
+  const specBytes = Buffer.concat(specs.map(u24));
+  const msg = Buffer.concat([
+    Buffer.from([4, 0, 1]), // SERVER-HELLO, no session-id hit, X.509 certificate
+    u16(0x0002),
+    u16(cert.length),
+    u16(specBytes.length),
+    u16(connId.length),
+    cert,
+    specBytes,
+    connId,
+  ]);
+  return Buffer.concat([u16(0x8000 | msg.length), msg]);
+}
+
+export interface FakeTlsOptions {
+  /** The version every ServerHello names (e.g. 0x0300 for SSL 3.0). */
+  version: number;
+  /** Suites it accepts, in its preference order; default: any (the client's first). */
+  accept?: readonly number[];
+  /** Pick by its own order (default) or by the client's. */
+  serverOrder?: boolean;
+  /** Answer SSLv2-format hellos with a SERVER-HELLO listing these specs (default: a ServerHello like any other hello). */
+  sslv2Specs?: readonly number[];
+  /** Read the hello and never answer. */
+  silent?: boolean;
+}
+
+export interface FakeServer {
+  port: number;
+  /** Every hello received, in order. */
+  hellos: ClientHello[];
+  close: () => Promise<void>;
+}
+
+function choose(opts: FakeTlsOptions, offered: readonly number[]): number | undefined {
+  if (!opts.accept) return offered[0];
+  const accept = opts.accept;
+  return opts.serverOrder === false ? offered.find((c) => accept.includes(c)) : accept.find((c) => offered.includes(c));
+}
+
+/** A TCP server that answers the first hello on each connection as `opts` says, then waits for the close. */
+export async function startFakeTlsServer(opts: FakeTlsOptions): Promise<FakeServer> {
+  const hellos: ClientHello[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    let buf = Buffer.alloc(0);
+    let answered = false;
+    socket.on("data", (chunk: Buffer) => {
+      if (answered) return;
+      buf = Buffer.concat([buf, chunk]);
+      const p = parseClientHello(buf);
+      if (p.kind === "incomplete") return;
+      answered = true;
+      if (p.kind !== "hello") {
+        socket.destroy();
+        return;
+      }
+      hellos.push(p.hello);
+      if (opts.silent === true) return;
+      if (p.hello.sslv2 && opts.sslv2Specs) {
+        const specs = opts.sslv2Specs.filter((s) => p.hello.sslv2CipherSpecs.includes(s));
+        socket.write(specs.length > 0 ? buildSslv2ServerHello(specs) : Buffer.from([0x80, 0x03, 0x00, 0x00, 0x01]));
+        return;
+      }
+      const offered = p.hello.sslv2 ? p.hello.sslv2CipherSpecs.filter((s) => s <= 0xffff) : p.hello.cipherSuites;
+      // "Any hello": an SSLv2-format hello without TLS suites still gets a ServerHello.
+      const suite = choose(opts, offered) ?? (p.hello.sslv2 ? (opts.accept?.[0] ?? 0x000a) : undefined);
+      socket.write(suite === undefined ? buildAlert(2, 40, 0x0300) : buildServerHello(opts.version, suite));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    hellos,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A TCP server whose connections `handler` scripts by hand (STARTTLS dialogues in tests). */
+export async function startScriptedServer(handler: (socket: net.Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    handler(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/**
+ * The probe engine of `sealpost check`: connections to the target (TCP, and the STARTTLS
+ * dialogue of SMTP, IMAP and POP3), and the protocol scan — versions SSL 2.0 … TLS 1.3 and the
+ * suites accepted with each — from hand-built hellos that read only the ServerHello.
+ */
+export { CheckError, type CheckErrorKind } from "./errors.ts";
+export { connectTarget, DEFAULT_HELO_NAME, type ConnectExtra, type Connected } from "./connect.ts";
+export { scanProtocols } from "./scan.ts";
