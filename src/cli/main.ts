@@ -4,17 +4,29 @@
  * The shebang's V8 flag is SERVER_NODE_FLAGS (node-flags.ts).
  */
 import { Command, CommanderError } from "commander";
-import { dataDir, parseIntFlag, reportError } from "./common.ts";
-import { registerDomain } from "./domain.ts";
-import { registerHistory } from "./history.ts";
-import { registerOutbound } from "./outbound.ts";
-import { registerQueue } from "./queue.ts";
-import { initDataDir } from "./init.ts";
-import { registerReport } from "./report.ts";
-import { registerServe } from "./serve.ts";
-import { registerUser } from "./user.ts";
+import { dataDir, parseIntFlag, reportError } from "./output.ts";
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command group's module, loaded only when its command runs (or for the full help): type
+ * stripping and module loading are most of a short command's time, and `sealpost check` must not
+ * pay for the store, the config and the outbound side.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  serve: async () => (await import("./serve.ts")).registerServe,
+  domain: async () => (await import("./domain.ts")).registerDomain,
+  user: async () => (await import("./user.ts")).registerUser,
+  "tls-report": async () => (await import("./report.ts")).registerReport,
+  history: async () => (await import("./history.ts")).registerHistory,
+  queue: async () => (await import("./queue.ts")).registerQueue,
+  policy: async () => (await import("./outbound.ts")).registerOutbound,
+  relay: async () => (await import("./outbound.ts")).registerOutbound,
+  check: async () => (await import("./check.ts")).registerCheck,
+};
+
+/** The program with every command, or only `only` (and `init`) when given. */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("sealpost")
     .description("Sealpost: a mail server that keeps mail encrypted in transit (TLS 1.2+ only)")
     .showHelpAfterError(false)
@@ -29,16 +41,17 @@ export function buildProgram(): Command {
     .option("--listen <address>", "address the listeners bind to", "0.0.0.0")
     .action(async (flags: { data?: string; hostname: string; portBase: string; listen: string }) => {
       const portBase = parseIntFlag("--port-base", flags.portBase, 0, 65000);
+      const { initDataDir } = await import("./init.ts");
       const path = await initDataDir(dataDir(flags), { hostname: flags.hostname, portBase, listen: flags.listen });
       process.stdout.write(`wrote ${path}\n`);
     });
-  registerServe(program);
-  registerDomain(program);
-  registerUser(program);
-  registerReport(program);
-  registerHistory(program);
-  registerQueue(program);
-  registerOutbound(program);
+  const load = only !== undefined && COMMANDS[only] !== undefined ? [COMMANDS[only]] : [...new Set(Object.values(COMMANDS))];
+  const registered = new Set<Register>();
+  for (const register of await Promise.all(load.map((l) => l()))) {
+    if (registered.has(register)) continue; // policy and relay share a module
+    registered.add(register);
+    register(program);
+  }
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
   return program;
@@ -51,7 +64,8 @@ async function main(): Promise<void> {
     throw e;
   });
   try {
-    await buildProgram().parseAsync(process.argv);
+    const command = process.argv.slice(2).find((a) => !a.startsWith("-"));
+    await (await buildProgram(command)).parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode === 0 ? 0 : 2;

@@ -1,0 +1,252 @@
+/**
+ * The server's certificate as the checker reports it: one handshake over the probe's connection
+ * (implicit TLS or after STARTTLS), with every check ours rather than OpenSSL's.
+ *
+ * The handshake accepts TLS 1.0 and OpenSSL security level 0 so that a server stuck on legacy TLS
+ * still shows its certificate, and it never rejects: the chain is judged by OpenSSL's verify
+ * result against Node's root store plus the caller's CAs (RFC 5280 §6), the names by RFC 6125 §6
+ * (subjectAltName dNSName/iPAddress; the subject CN only when there is no dNSName, §6.4.4; see
+ * smtp-client's names.ts), validity by RFC 5280 §4.1.2.5.
+ */
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import type { X509Certificate } from "node:crypto";
+import type { Socket } from "node:net";
+import * as tls from "node:tls";
+import { findNameMatch, type PresentedNames } from "../smtp-client/index.ts";
+import { connectTarget } from "./probe/index.ts";
+import type { CertificateInfo, CheckOptions, Target } from "./types.ts";
+
+const DAY_MS = 86_400_000;
+
+/** One secure context per CA set: createSecureContext parses every root, which is expensive. */
+const contexts = new Map<string, tls.SecureContext>();
+
+/** Node's roots plus `ca`, TLS 1.0 and up, every suite OpenSSL still has (security level 0). */
+export function legacyContext(ca: readonly string[]): tls.SecureContext {
+  const key = ca.join("\n");
+  let ctx = contexts.get(key);
+  if (ctx === undefined) {
+    if (contexts.size >= 32) contexts.clear();
+    ctx = tls.createSecureContext({
+      ca: [...tls.rootCertificates, ...ca],
+      minVersion: "TLSv1",
+      ciphers: "DEFAULT:@SECLEVEL=0",
+    });
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
+
+/**
+ * Runs a TLS client handshake over `socket` (SNI = target.servername; none for an address),
+ * bounded by opts.timeoutMs and opts.signal. Never rejects a certificate and never checks the
+ * host name: the caller judges both.
+ */
+export function tlsHandshake(socket: Socket, target: Target, opts: CheckOptions): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const secure = tls.connect({
+      socket,
+      secureContext: legacyContext(opts.ca),
+      ...(target.servername !== null ? { servername: target.servername } : {}),
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+      // Node's own floor (1024) would hide a legacy server's certificate behind a DH error.
+      minDHSize: 1,
+    });
+    const finish = (err: Error | null): void => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      secure.off("secureConnect", onConnect);
+      secure.off("error", onError);
+      secure.off("close", onClose);
+      if (err === null) {
+        secure.on("error", () => undefined);
+        resolve(secure);
+      } else {
+        secure.on("error", () => undefined);
+        secure.destroy();
+        socket.destroy();
+        reject(err);
+      }
+    };
+    const onConnect = (): void => finish(null);
+    const onError = (e: Error): void => finish(new Error(`TLS handshake failed: ${e.message}`));
+    const onClose = (): void => finish(new Error("TLS handshake failed: the server closed the connection"));
+    const onAbort = (): void => finish(new Error("aborted"));
+    const timer = setTimeout(() => finish(new Error(`TLS handshake timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    secure.once("secureConnect", onConnect);
+    secure.once("error", onError);
+    secure.once("close", onClose);
+    if (opts.signal?.aborted === true) onAbort();
+    else opts.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Connects to the target (STARTTLS when its access says so), handshakes and reads the certificate. */
+export async function inspectCertificate(target: Target, opts: CheckOptions): Promise<CertificateInfo> {
+  const { socket } = await connectTarget(target, opts);
+  const secure = await tlsHandshake(socket, target, opts);
+  try {
+    return describePeer(secure, target, opts);
+  } finally {
+    secure.destroy();
+  }
+}
+
+/** The CertificateInfo of a finished handshake (run with rejectUnauthorized false, no name check). */
+export function describePeer(secure: tls.TLSSocket, target: Target, opts: CheckOptions): CertificateInfo {
+  const leaf = secure.getPeerX509Certificate();
+  if (leaf === undefined) throw new Error("the server presented no certificate");
+  const references = referenceNames(target, opts.extraNames ?? []);
+  return describeCertificate(leaf, {
+    chain: chainOf(leaf),
+    trusted: secure.authorized,
+    verifyError: secure.authorized ? null : errorCode(secure.authorizationError),
+    references,
+    now: opts.now?.() ?? new Date(),
+  });
+}
+
+/** The names the certificate must match: the SNI name first, then each extra name once. */
+export function referenceNames(target: Target, extraNames: readonly string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const n of [...(target.servername !== null ? [target.servername] : []), ...extraNames]) {
+    const key = n.trim().toLowerCase().replace(/\.$/, "");
+    if (key === "" || seen.has(key)) continue;
+    seen.add(key);
+    out.push(n.trim());
+  }
+  return out;
+}
+
+export interface DescribeContext {
+  chain: X509Certificate[];
+  trusted: boolean;
+  verifyError: string | null;
+  references: readonly string[];
+  now: Date;
+}
+
+/** Facts and name checks for one leaf certificate (pure apart from parsing). */
+export function describeCertificate(leaf: X509Certificate, ctx: DescribeContext): CertificateInfo {
+  const names = presentedNames(leaf);
+  const notBefore = leaf.validFromDate;
+  const notAfter = leaf.validToDate;
+  const { keyType, keyBits } = keyOf(leaf);
+  return {
+    subject: oneLine(leaf.subject),
+    issuer: oneLine(leaf.issuer),
+    names: names.dns.length > 0 || names.ips.length > 0 ? [...names.dns, ...names.ips] : names.cn !== null ? [names.cn] : [],
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    daysLeft: Math.floor((notAfter.getTime() - ctx.now.getTime()) / DAY_MS),
+    selfSigned: isSelfSigned(leaf),
+    keyType,
+    keyBits,
+    signatureAlgorithm: signatureAlgorithmOf(leaf),
+    chain: ctx.chain.map((c) => ({ subject: oneLine(c.subject), issuer: oneLine(c.issuer) })),
+    trusted: ctx.trusted,
+    verifyError: ctx.trusted ? null : ctx.verifyError ?? "UNKNOWN",
+    nameChecks: ctx.references.map((name) => ({ name, matches: findNameMatch(names, [name]) !== null })),
+  };
+}
+
+/** subjectAltName dNSNames and iPAddresses, parsed structurally (no string escaping), and the CN. */
+function presentedNames(cert: X509Certificate): PresentedNames {
+  const parsed = new x509.X509Certificate(cert.raw);
+  const items = parsed.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [];
+  return {
+    dns: items.filter((n) => n.type === "dns").map((n) => n.value),
+    ips: items.filter((n) => n.type === "ip").map((n) => n.value),
+    cn: parsed.subjectName.getField("CN")[0] ?? null,
+  };
+}
+
+/** The chain as the peer sent it (plus the root Node found for it), leaf first. */
+function chainOf(leaf: X509Certificate): X509Certificate[] {
+  const chain = [leaf];
+  let cur = leaf;
+  while (chain.length < 16) {
+    const next = cur.issuerCertificate;
+    if (next === undefined || next.fingerprint256 === cur.fingerprint256) break;
+    chain.push(next);
+    cur = next;
+  }
+  return chain;
+}
+
+/** Issuer equals subject and the certificate's own key verifies its signature. */
+export function isSelfSigned(cert: X509Certificate): boolean {
+  if (cert.issuer !== cert.subject) return false;
+  try {
+    return cert.verify(cert.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+const CURVE_BITS: Readonly<Record<string, number>> = {
+  prime256v1: 256,
+  secp256k1: 256,
+  secp384r1: 384,
+  secp521r1: 521,
+  secp224r1: 224,
+  prime192v1: 192,
+  secp192k1: 192,
+};
+
+const KEY_TYPES: Readonly<Record<string, string>> = {
+  rsa: "RSA",
+  "rsa-pss": "RSA-PSS",
+  dsa: "DSA",
+  ec: "EC",
+  ed25519: "Ed25519",
+  ed448: "Ed448",
+  dh: "DH",
+};
+
+/** Key type ("RSA", "EC", "Ed25519" …) and size in bits (RSA/DSA modulus, EC field). */
+function keyOf(cert: X509Certificate): { keyType: string; keyBits: number | null } {
+  const key = cert.publicKey;
+  const type = key.asymmetricKeyType ?? "unknown";
+  const d = key.asymmetricKeyDetails;
+  let bits: number | null = d?.modulusLength ?? null;
+  if (bits === null && d?.namedCurve !== undefined) bits = CURVE_BITS[d.namedCurve] ?? curveDigits(d.namedCurve);
+  if (type === "ed25519") bits = 256;
+  if (type === "ed448") bits = 456;
+  return { keyType: KEY_TYPES[type] ?? type, keyBits: bits };
+}
+
+function curveDigits(curve: string): number | null {
+  const m = /(\d{3})/.exec(curve);
+  return m?.[1] !== undefined ? Number(m[1]) : null;
+}
+
+/** OpenSSL's name ("sha256WithRSAEncryption", "ecdsa-with-SHA256"); else @peculiar/x509's reading. */
+function signatureAlgorithmOf(cert: X509Certificate): string {
+  const fromNode = cert.signatureAlgorithm;
+  if (fromNode !== undefined && fromNode !== "") return fromNode;
+  try {
+    const alg = new x509.X509Certificate(cert.raw).signatureAlgorithm as { name: string; hash?: { name: string } };
+    return alg.hash !== undefined ? `${alg.name} with ${alg.hash.name}` : alg.name;
+  } catch {
+    return cert.signatureAlgorithmOid;
+  }
+}
+
+/** True for signatures over MD2, MD4, MD5 or SHA-1 (RFC 6151, RFC 9155). */
+export function isWeakSignature(algorithm: string): boolean {
+  return /md[245]|sha-?1(?!\d)/i.test(algorithm);
+}
+
+function oneLine(dn: string): string {
+  return dn.split("\n").filter((l) => l !== "").join(", ");
+}
+
+function errorCode(e: unknown): string {
+  if (typeof e === "string") return e;
+  if (e instanceof Error) return (e as { code?: unknown }).code !== undefined ? String((e as { code?: unknown }).code) : e.message;
+  return "UNKNOWN";
+}

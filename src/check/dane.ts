@@ -1,0 +1,256 @@
+/**
+ * DANE for SMTP (RFC 7672) as the checker sees it: a raw TLSA query for `_25._tcp.MXHOST` (RFC 6698
+ * §3) to the configured resolver with the DO bit (RFC 3225) and AD requested (RFC 6840 §5.7), over
+ * UDP with a TCP retry when the answer is truncated (RFC 7766); and the match of the presented
+ * chain against the records (RFC 6698 §2.1, RFC 7671 §5): DANE-EE(3) against the leaf, DANE-TA(2)
+ * against a certificate of the chain that the leaf chains to; PKIX-TA(0)/PKIX-EE(1) are unusable
+ * for SMTP (RFC 7672 §3.1.3). Only an answer the resolver marks authentic (AD) is evaluated:
+ * without DNSSEC validation TLSA records prove nothing (RFC 7672 §2.2).
+ */
+import { createHash, randomInt, X509Certificate } from "node:crypto";
+import { createSocket } from "node:dgram";
+import { getServers } from "node:dns";
+import { connect as tcpConnect, isIP } from "node:net";
+import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from "node:tls";
+import * as dnsPacket from "dns-packet";
+import { connectTarget } from "./probe/index.ts";
+import type { Target } from "./types.ts";
+
+export interface DnsServerAddress {
+  host: string;
+  port: number;
+}
+
+export interface TlsaRecord {
+  usage: number;
+  selector: number;
+  matchingType: number;
+  /** The association data, hex. */
+  data: string;
+}
+
+export interface TlsaLookup {
+  /** The resolver set AD: it validated the answer with DNSSEC. */
+  authenticated: boolean;
+  records: TlsaRecord[];
+  /** "NOERROR", "NXDOMAIN", "SERVFAIL" … */
+  rcode: string;
+}
+
+/** One TLSA record checked against the presented chain. */
+export interface TlsaMatch extends TlsaRecord {
+  /** null: the record is unusable (wrong usage, selector or matching type) and was not compared. */
+  matches: boolean | null;
+  detail: string;
+}
+
+/** "127.0.0.1:5353", "[::1]:53", "::1", "192.0.2.1" → host and port (default 53); null when not an address. */
+export function parseDnsServer(text: string): DnsServerAddress | null {
+  let host = text;
+  let port = 53;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracket !== null) {
+    host = bracket[1] ?? "";
+    if (bracket[2] !== undefined) port = Number(bracket[2]);
+  } else if (isIP(text) === 0) {
+    const m = /^([^:]+):(\d+)$/.exec(text);
+    if (m === null) return null;
+    host = m[1] ?? "";
+    port = Number(m[2]);
+  }
+  if (isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
+  return { host, port };
+}
+
+/** The first of the system's resolvers (node:dns reads /etc/resolv.conf). */
+export function systemDnsServer(): DnsServerAddress | null {
+  const first = getServers()[0];
+  return first === undefined ? null : parseDnsServer(first);
+}
+
+const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
+
+function query(name: string, id: number): dnsPacket.Packet {
+  return {
+    type: "query",
+    id,
+    // RFC 6840 §5.7: AD in a query asks the resolver to say whether it validated the answer.
+    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA,
+    questions: [{ type: "TLSA", name, class: "IN" }],
+    // RFC 3225: the DO bit in the EDNS0 OPT record (RFC 6891) asks for DNSSEC.
+    additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: dnsPacket.DNSSEC_OK, flag_do: true, options: [] }],
+  };
+}
+
+/** Asks `server` for the TLSA records of `name`; throws on a timeout or a network error. */
+export async function queryTlsa(name: string, server: DnsServerAddress, timeoutMs: number): Promise<TlsaLookup> {
+  const id = randomInt(65536);
+  let reply = await udpExchange(dnsPacket.encode(query(name, id)), server, id, timeoutMs);
+  if (reply.flag_tc) reply = await tcpExchange(dnsPacket.streamEncode(query(name, id)), server, id, timeoutMs);
+  const rcode = RCODES[(reply.flags ?? 0) & 0xf] ?? `RCODE ${(reply.flags ?? 0) & 0xf}`;
+  const records: TlsaRecord[] = [];
+  for (const a of reply.answers ?? []) {
+    if (a.type !== "TLSA") continue;
+    records.push({ usage: a.data.usage, selector: a.data.selector, matchingType: a.data.matchingType, data: a.data.certificate.toString("hex") });
+  }
+  return { authenticated: reply.flag_ad, records, rcode };
+}
+
+function udpExchange(message: Buffer, server: DnsServerAddress, id: number, timeoutMs: number): Promise<dnsPacket.DecodedPacket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
+    const done = (err: Error | null, packet?: dnsPacket.DecodedPacket): void => {
+      clearTimeout(timer);
+      socket.close();
+      if (packet !== undefined) resolve(packet);
+      else reject(err ?? new Error("no answer"));
+    };
+    const timer = setTimeout(() => done(new Error(`TLSA query to ${server.host}:${server.port} timed out after ${timeoutMs} ms`)), timeoutMs);
+    socket.on("error", (err) => done(err));
+    socket.on("message", (msg: Buffer) => {
+      let packet: dnsPacket.DecodedPacket;
+      try {
+        packet = dnsPacket.decode(msg);
+      } catch {
+        return; // not a DNS message: keep waiting
+      }
+      if (packet.id === id && packet.type === "response") done(null, packet);
+    });
+    socket.send(message, server.port, server.host, (err) => {
+      if (err !== null) done(err);
+    });
+  });
+}
+
+function tcpExchange(message: Buffer, server: DnsServerAddress, id: number, timeoutMs: number): Promise<dnsPacket.DecodedPacket> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host: server.host, port: server.port });
+    let buffered = Buffer.alloc(0);
+    const done = (err: Error | null, packet?: dnsPacket.DecodedPacket): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (packet !== undefined) resolve(packet);
+      else reject(err ?? new Error("no answer"));
+    };
+    const timer = setTimeout(() => done(new Error(`TLSA query over TCP to ${server.host}:${server.port} timed out after ${timeoutMs} ms`)), timeoutMs);
+    socket.on("error", (err) => done(err));
+    socket.on("close", () => done(new Error(`${server.host}:${server.port} closed the TCP connection without an answer`)));
+    socket.on("connect", () => socket.write(message));
+    socket.on("data", (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      // RFC 1035 §4.2.2: a two-byte length before each message.
+      if (buffered.length < 2 || buffered.length < 2 + buffered.readUInt16BE(0)) return;
+      try {
+        const packet = dnsPacket.decode(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
+        if (packet.id === id) done(null, packet);
+        else done(new Error("TLSA answer over TCP with a wrong id"));
+      } catch (e) {
+        done(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+  });
+}
+
+const USAGES = ["PKIX-TA", "PKIX-EE", "DANE-TA", "DANE-EE"];
+
+/** "3 1 1 ab12…" with the usage's name. */
+export function describeTlsa(r: TlsaRecord): string {
+  return `${r.usage} ${r.selector} ${r.matchingType} ${r.data.length > 16 ? `${r.data.slice(0, 16)}…` : r.data} (${USAGES[r.usage] ?? "unknown usage"})`;
+}
+
+/** RFC 6698 §2.1.2/§2.1.3: the certificate or its SubjectPublicKeyInfo, hashed as the record says; null for an unknown selector or matching type. */
+function associationData(cert: X509Certificate, selector: number, matchingType: number): string | null {
+  let data: Buffer;
+  if (selector === 0) data = cert.raw;
+  else if (selector === 1) data = cert.publicKey.export({ type: "spki", format: "der" });
+  else return null;
+  if (matchingType === 0) return data.toString("hex");
+  if (matchingType === 1) return createHash("sha256").update(data).digest("hex");
+  if (matchingType === 2) return createHash("sha512").update(data).digest("hex");
+  return null;
+}
+
+/**
+ * Checks each record against the chain as the server sent it (leaf first, DER). `host` is the MX
+ * host name, which DANE-TA requires the leaf to name (RFC 7672 §3.2.3); DANE-EE ignores names
+ * and validity dates (RFC 7672 §3.1.1, RFC 7671 §5.1).
+ */
+export function matchTlsa(records: readonly TlsaRecord[], chainDer: readonly Buffer[], host: string): TlsaMatch[] {
+  const chain = chainDer.map((der) => new X509Certificate(der));
+  const leaf = chain[0];
+  return records.map((r): TlsaMatch => {
+    const unusable = (detail: string): TlsaMatch => ({ ...r, matches: null, detail });
+    if (r.usage === 0 || r.usage === 1) return unusable(`${USAGES[r.usage] ?? ""} is unusable for SMTP (RFC 7672 §3.1.3)`);
+    if (r.usage !== 2 && r.usage !== 3) return unusable(`unknown usage ${r.usage}`);
+    if (leaf === undefined) return { ...r, matches: false, detail: "the server sent no certificate" };
+    if (associationData(leaf, r.selector, r.matchingType) === null) return unusable(`unknown selector ${r.selector} or matching type ${r.matchingType}`);
+    const data = r.data.toLowerCase();
+    if (r.usage === 3) {
+      const ok = associationData(leaf, r.selector, r.matchingType) === data;
+      return { ...r, matches: ok, detail: ok ? "matches the server's certificate (DANE-EE)" : "does not match the server's certificate" };
+    }
+    // DANE-TA: a certificate of the chain above the leaf matches, and the leaf chains up to it
+    // (RFC 7671 §5.2.2: the server should send its trust anchor).
+    const at = chain.findIndex((c, i) => i > 0 && associationData(c, r.selector, r.matchingType) === data);
+    if (at < 0) return { ...r, matches: false, detail: "matches no certificate of the chain the server sent" };
+    if (!chainsUpTo(chain, at)) return { ...r, matches: false, detail: "a certificate of the chain matches, but the leaf does not chain up to it" };
+    if (leaf.checkHost(host, { subject: "default", wildcards: true }) === undefined) return { ...r, matches: false, detail: `the trust anchor matches, but the certificate does not name ${host}` };
+    return { ...r, matches: true, detail: "the chain leads to this trust anchor (DANE-TA) and the certificate names the MX host" };
+  });
+}
+
+/** Each certificate up to index `to` is issued and signed by the next one. */
+function chainsUpTo(chain: readonly X509Certificate[], to: number): boolean {
+  for (let i = 0; i < to; i++) {
+    const cert = chain[i];
+    const issuer = chain[i + 1];
+    if (cert === undefined || issuer === undefined) return false;
+    if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) return false;
+  }
+  return true;
+}
+
+export interface ChainFetch {
+  address: string;
+  port: number;
+  /** SNI to send (the MX host name). */
+  servername: string;
+  timeoutMs: number;
+}
+
+/**
+ * The certificate chain an SMTP server presents after STARTTLS (RFC 3207), leaf first, as DER: one
+ * short connection (the probes' connectTarget, then node:tls) with no verification — DANE decides,
+ * not the PKI. CheckReport's CertificateInfo carries no DER, hence this extra connection.
+ */
+export async function fetchSmtpChain(o: ChainFetch): Promise<Buffer[]> {
+  const target: Target = { host: o.servername, port: o.port, address: o.address, servername: o.servername, access: "smtp" };
+  const { socket } = await connectTarget(target, { timeoutMs: o.timeoutMs, concurrency: 1, ca: [] });
+  return new Promise((resolve, reject) => {
+    const tls = tlsConnect({ socket, servername: isIP(o.servername) === 0 ? o.servername : undefined, rejectUnauthorized: false, minVersion: "TLSv1.2" });
+    const done = (err: Error | null, chain?: Buffer[]): void => {
+      clearTimeout(timer);
+      tls.destroy();
+      socket.destroy();
+      if (chain !== undefined) resolve(chain);
+      else reject(err ?? new Error("no certificate"));
+    };
+    const timer = setTimeout(() => done(new Error(`TLS handshake with ${o.address}:${o.port} timed out after ${o.timeoutMs} ms`)), o.timeoutMs);
+    tls.on("error", (err: Error) => done(err));
+    tls.on("close", () => done(new Error(`${o.address}:${o.port} closed the connection during the TLS handshake`)));
+    tls.on("secureConnect", () => done(null, derChain(tls)));
+  });
+}
+
+/** The peer's chain as sent, leaf first (Node links each certificate to its issuer; a self-signed one to itself). */
+function derChain(tls: TLSSocket): Buffer[] {
+  const out: Buffer[] = [];
+  let cert: DetailedPeerCertificate | undefined = tls.getPeerCertificate(true);
+  const seen = new Set<string>();
+  while (cert !== undefined && cert.raw !== undefined && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    out.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return out;
+}

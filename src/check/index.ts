@@ -1,0 +1,36 @@
+/**
+ * `sealpost check`: the TLS checker. One target (host, port, STARTTLS protocol or implicit TLS)
+ * is scanned for protocol versions and cipher suites with hand-built hellos (probe/), its
+ * certificate is read and judged (certificate.ts, RFC 5280, RFC 6125), STARTTLS is tested for
+ * command injection (starttls.ts, CVE-2011-0411), and the facts become findings with severities
+ * (findings.ts), two plain-words verdicts (verdicts.ts), a table for people (render.ts) and a
+ * JSON report with a stable schema (schema.ts). `--mx DOMAIN` checks every MX host of a domain
+ * with its MTA-STS, TLS-RPT and DANE records (mx.ts).
+ */
+export type {
+  Access,
+  CertificateInfo,
+  CheckOptions,
+  CheckReport,
+  CipherList,
+  Finding,
+  ProtocolScan,
+  Severity,
+  StartTlsInfo,
+  StartTlsProtocol,
+  SuiteResult,
+  Target,
+  Verdict,
+  VersionResult,
+} from "./types.ts";
+export { runCheck } from "./run.ts";
+export { renderReport, exitStatus, type RenderOptions } from "./render.ts";
+export { CHECK_SCHEMA, CHECK_SCHEMA_ID, validateAgainstSchema, unsupportedKeywords } from "./schema.ts";
+export { buildFindings, sortFindings, SEVERITY_ORDER, EXPIRY_WARNING_DAYS, type FindingNotes, type ReportFacts } from "./findings.ts";
+export { buildVerdicts, strictSendersVerdict, legacyClientsVerdict } from "./verdicts.ts";
+export { inspectCertificate, describeCertificate, isWeakSignature } from "./certificate.ts";
+export { testInjection, runInjectionTest, type InjectionOutcome } from "./starttls.ts";
+export { CheckError, connectTarget, scanProtocols, DEFAULT_HELO_NAME, type CheckErrorKind, type ConnectExtra, type Connected } from "./probe/index.ts";
+export { runMxCheck, mxExitStatus, type MxCheckOptions, type MxReport, type MxHostResult, type DaneResult, type MtaStsResult, type TlsRptResult } from "./mx.ts";
+export { renderMxReport } from "./mx-render.ts";
+export { MX_SCHEMA, MX_SCHEMA_ID } from "./mx-schema.ts";

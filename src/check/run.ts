@@ -1,0 +1,91 @@
+/**
+ * `sealpost check`: the protocol scan, the certificate and (for STARTTLS) the injection test run
+ * at once against one target; their results become one report with findings and verdicts.
+ *
+ * A missing or refused STARTTLS is a finding, not a failure: the check ran and found it. Only
+ * when the target cannot be reached or does not speak its protocol (CheckError "connect",
+ * "timeout", "protocol", or an abort) does the report carry `error` (exit status 2).
+ */
+import { inspectCertificate } from "./certificate.ts";
+import { buildFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
+import { CheckError, scanProtocols } from "./probe/index.ts";
+import { runInjectionTest, type InjectionOutcome } from "./starttls.ts";
+import type { CertificateInfo, CheckOptions, CheckReport, ProtocolScan, StartTlsInfo, Target } from "./types.ts";
+import { buildVerdicts } from "./verdicts.ts";
+
+function message(e: unknown): string {
+  if (e instanceof Error) return e.name === "AbortError" ? "the check was aborted" : e.message;
+  return String(e);
+}
+
+function kindOf(e: unknown): string | null {
+  return e instanceof CheckError ? e.kind : null;
+}
+
+/** Runs every check against `target` and returns the report (never throws for network trouble). */
+export async function runCheck(target: Target, opts: CheckOptions): Promise<CheckReport> {
+  const started = opts.now?.() ?? new Date();
+  const t0 = performance.now();
+  const viaStartTls = target.access !== "tls";
+  const [scanR, certR, injR] = await Promise.allSettled([
+    scanProtocols(target, opts),
+    inspectCertificate(target, opts),
+    viaStartTls ? runInjectionTest(target, opts) : Promise.resolve(null),
+  ]);
+  const scan: ProtocolScan | null = scanR.status === "fulfilled" ? scanR.value : null;
+  const certificate: CertificateInfo | null = certR.status === "fulfilled" ? certR.value : null;
+  const injection: InjectionOutcome | null = injR.status === "fulfilled" ? injR.value : null;
+  const failures = [scanR, certR].flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  const notOffered = failures.find((e) => kindOf(e) === "starttls-not-offered");
+  const refused = failures.find((e) => kindOf(e) === "starttls-refused");
+
+  let error: string | null = null;
+  if (scanR.status === "rejected" && notOffered === undefined && refused === undefined) error = message(scanR.reason);
+
+  const notes: FindingNotes = {
+    certificateError: certR.status === "rejected" ? message(certR.reason) : null,
+    starttlsRefused: refused !== undefined && notOffered === undefined ? message(refused) : null,
+    starttlsAnnounced: injection?.announced ?? null,
+  };
+  const starttls = viaStartTls ? starttlsInfo(target, scan !== null, notOffered, refused, injection, injR) : null;
+  const facts: ReportFacts = {
+    schema: "sealpost-check/1",
+    target,
+    startedAt: started.toISOString(),
+    durationMs: 0,
+    error,
+    starttls: error !== null ? null : starttls,
+    protocols: scan?.versions ?? [],
+    ciphers: scan?.ciphers ?? [],
+    certificate: error !== null ? null : certificate,
+    probes: (scan?.probes ?? 0) + 1 + (viaStartTls ? 1 : 0),
+  };
+  const findings = buildFindings(facts, notes);
+  const verdicts = buildVerdicts(facts);
+  return { ...facts, durationMs: Math.round(performance.now() - t0), findings, verdicts };
+}
+
+function starttlsInfo(
+  target: Target,
+  scanned: boolean,
+  notOffered: unknown,
+  refused: unknown,
+  injection: InjectionOutcome | null,
+  injR: PromiseSettledResult<InjectionOutcome | null>,
+): StartTlsInfo | null {
+  if (target.access === "tls") return null;
+  const protocol = target.access;
+  if (notOffered !== undefined) return { protocol, offered: false, injection: "not-tested", detail: message(notOffered) };
+  if (refused !== undefined) {
+    return { protocol, offered: true, injection: "not-tested", detail: `${message(refused)}; the injection test did not run.` };
+  }
+  if (injection !== null) {
+    // The scan got TLS sessions through STARTTLS, so it is offered whatever the injection run saw.
+    if (scanned && !injection.info.offered) {
+      return { protocol, offered: true, injection: "not-tested", detail: `The injection test did not get through: ${injection.info.detail}` };
+    }
+    return injection.info;
+  }
+  const why = injR.status === "rejected" ? message(injR.reason) : "unknown";
+  return { protocol, offered: true, injection: "not-tested", detail: `The injection test could not run: ${why}.` };
+}

@@ -1,0 +1,242 @@
+/**
+ * `sealpost check TARGET` and `sealpost check --mx DOMAIN`: the TLS checker from the command line.
+ * TARGET is host[:port] ([v6]:port for IPv6 literals); the port picks the protocol unless
+ * --starttls says (25/587 SMTP, 143 IMAP, 110 POP3 STARTTLS; 465/993/995/443 and any other port
+ * implicit TLS). Exit status 0: nothing above low; 1: problems; 2: the check could not run, or
+ * bad arguments (one line on stderr).
+ */
+import { lookup } from "node:dns/promises";
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { Option, type Command } from "commander";
+import { createResolver } from "../dns/index.ts";
+import type { Access, CheckOptions, CheckReport, StartTlsProtocol, Target } from "../check/index.ts";
+import { parseIntFlag, UsageError } from "./output.ts";
+
+/** The checker, loaded only when `check` runs (the server never loads it). */
+const checker = (): Promise<typeof import("../check/index.ts")> => import("../check/index.ts");
+
+interface Flags {
+  mx?: string;
+  starttls?: string;
+  servername?: string;
+  ca?: string[];
+  dns?: string;
+  json?: boolean;
+  timeout: string;
+  concurrency: string;
+  mxPort: string;
+  mtaStsPort: string;
+}
+
+/** The protocol a port implies when --starttls is absent. */
+const PORT_ACCESS: ReadonlyMap<number, Access> = new Map<number, Access>([
+  [25, "smtp"],
+  [587, "smtp"],
+  [143, "imap"],
+  [110, "pop3"],
+  [465, "tls"],
+  [993, "tls"],
+  [995, "tls"],
+  [443, "tls"],
+]);
+
+export function accessFor(port: number, starttls: StartTlsProtocol | undefined): Access {
+  return starttls ?? PORT_ACCESS.get(port) ?? "tls";
+}
+
+const HOSTNAME = /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
+/** host[:port], [v6][:port] or a bare IPv6 literal; port null when absent. Throws UsageError. */
+export function parseTarget(text: string): { host: string; port: number | null } {
+  let host = text;
+  let portText: string | undefined;
+  const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+  if (bracket !== null) {
+    host = bracket[1] ?? "";
+    portText = bracket[2];
+    if (isIP(host) !== 6) throw new UsageError(`TARGET: "${text}" is not an IPv6 address in brackets`);
+  } else if (isIP(text) !== 6) {
+    const colon = text.lastIndexOf(":");
+    if (colon >= 0) {
+      host = text.slice(0, colon);
+      portText = text.slice(colon + 1);
+    }
+    if (isIP(host) === 0 && !HOSTNAME.test(host)) throw new UsageError(`TARGET: "${host}" is not a host name or IP address`);
+  }
+  if (portText === undefined) return { host: host.replace(/\.$/, ""), port: null };
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+    throw new UsageError(`TARGET: port "${portText}" is not a number from 1 to 65535`);
+  }
+  return { host: host.replace(/\.$/, ""), port: Number(portText) };
+}
+
+function parseStartTls(value: string | undefined): StartTlsProtocol | undefined {
+  if (value === undefined) return undefined;
+  if (value === "smtp" || value === "imap" || value === "pop3") return value;
+  throw new UsageError(`--starttls: expected smtp, imap or pop3, got "${value}"`);
+}
+
+function readCa(files: readonly string[]): string[] {
+  return files.map((file) => {
+    let pem: string;
+    try {
+      pem = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new UsageError(`--ca ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--ca ${file}: no PEM certificate in it`);
+    return pem;
+  });
+}
+
+/** Progress on stderr, only on a terminal: one line rewritten in place, cleared at the end. */
+function progressLine(): { onProgress?: CheckOptions["onProgress"]; clear(): void } {
+  if (process.stderr.isTTY !== true) return { clear: () => undefined };
+  let last = 0;
+  let shown = false;
+  return {
+    onProgress: (done, total, what) => {
+      const now = Date.now();
+      if (now - last < 80 && done < total) return;
+      last = now;
+      shown = true;
+      const text = `[${done}/${total}] ${what}`;
+      process.stderr.write(`\r\x1b[K${text.slice(0, (process.stderr.columns || 80) - 1)}`);
+    },
+    clear: () => {
+      if (shown) process.stderr.write("\r\x1b[K");
+    },
+  };
+}
+
+/** The report of a check that could not start (the host did not resolve). */
+function unreachableReport(target: Target, error: string, started: number): CheckReport {
+  const text = `Could not check ${target.host}: ${error}`;
+  return {
+    schema: "sealpost-check/1",
+    target,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    error,
+    starttls: null,
+    protocols: [],
+    ciphers: [],
+    certificate: null,
+    findings: [],
+    verdicts: { strictSenders: { ok: false, text }, legacyClients: { ok: false, text } },
+    probes: 0,
+  };
+}
+
+async function resolveHost(host: string, dns: string | undefined, timeoutMs: number): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  if (dns !== undefined) {
+    const found = await createResolver({ servers: [dns], timeoutMs, tries: 2 }).addresses(host);
+    if (found[0] === undefined) throw new Error(`${host} has no address (A or AAAA)`);
+    return found[0];
+  }
+  return (await lookup(host)).address;
+}
+
+/** "127.0.0.1:5353", "[::1]:53", "::1", "192.0.2.1" (port 53); null when not an IP address with a port from 1 to 65535. */
+export function parseDnsAddress(text: string): { host: string; port: number } | null {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text) ?? (isIP(text) !== 0 ? null : /^([^:]+):(\d{1,5})$/.exec(text));
+  const host = m === null ? text : (m[1] ?? "");
+  const port = m?.[2] === undefined ? 53 : Number(m[2]);
+  return isIP(host) !== 0 && port >= 1 && port <= 65535 ? { host, port } : null;
+}
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+const color = (): boolean => process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+
+/** What to print once the check is done: stdout, an error line for stderr, the exit status. */
+interface Outcome {
+  stdout: string;
+  error: string | null;
+  status: number;
+}
+
+async function checkTarget(text: string, f: Flags, base: CheckOptions): Promise<Outcome> {
+  const { runCheck, renderReport, exitStatus } = await checker();
+  const { host, port: given } = parseTarget(text);
+  const port = given ?? 25;
+  const access = accessFor(port, parseStartTls(f.starttls));
+  const servername = f.servername ?? (isIP(host) === 0 ? host : null);
+  const started = Date.now();
+  let report: CheckReport;
+  const target: Target = { host, port, address: "", servername, access };
+  try {
+    target.address = await resolveHost(host, f.dns, base.timeoutMs);
+    report = await runCheck(target, base);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    report = unreachableReport(target, target.address === "" ? `cannot resolve ${host}: ${msg}` : msg, started);
+  }
+  return {
+    stdout: f.json === true ? json(report) : renderReport(report, { color: color() }),
+    error: report.error === null ? null : `check ${host}:${port}: ${report.error.split("\n")[0] ?? ""}`,
+    status: exitStatus(report),
+  };
+}
+
+async function checkMx(domain: string, f: Flags, base: CheckOptions): Promise<Outcome> {
+  const { runMxCheck, renderMxReport, mxExitStatus } = await checker();
+  if (!HOSTNAME.test(domain) || isIP(domain) !== 0) throw new UsageError(`--mx: "${domain}" is not a domain name`);
+  const resolver = createResolver({ servers: f.dns !== undefined ? [f.dns] : [], timeoutMs: base.timeoutMs, tries: 2 });
+  const report = await runMxCheck(domain, {
+    ...base,
+    resolver,
+    dnsServer: f.dns !== undefined ? parseDnsAddress(f.dns) : null,
+    mxPort: parseIntFlag("--mx-port", f.mxPort, 1, 65535),
+    mtaStsPort: parseIntFlag("--mta-sts-port", f.mtaStsPort, 1, 65535),
+  });
+  return {
+    stdout: f.json === true ? json(report) : renderMxReport(report, { color: color() }),
+    error: report.error === null ? null : `check --mx ${report.domain}: ${report.error}`,
+    status: mxExitStatus(report),
+  };
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command("check [target]")
+    .description("check the TLS of a mail server (TARGET host[:port], default port 25) or of every MX of a domain (--mx DOMAIN)")
+    .option("--mx <domain>", "check every MX host of DOMAIN in parallel, its MTA-STS policy, TLS-RPT record and DANE records")
+    .option("--starttls <protocol>", "smtp, imap or pop3 (default: from the port: 25/587 smtp, 143 imap, 110 pop3, else implicit TLS)")
+    .option("--servername <name>", "the name sent as SNI and checked in the certificate (default: the host of TARGET)")
+    .option("--ca <file>", "extra trust anchors (PEM), besides Node's; repeatable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option("--dns <addr:port>", "send DNS lookups (and TLSA queries for DANE) to this resolver")
+    .option("--timeout <ms>", "limit for each network step", "5000")
+    .option("--concurrency <n>", "probe connections open at once (per host)", "8")
+    .option("--json", "print the report as JSON (schema sealpost-check/1, or sealpost-check-mx/1 with --mx)")
+    .option("--mx-port <n>", "test knob: the port of the MX hosts", "25")
+    .option("--mta-sts-port <n>", "test knob: the HTTPS port of mta-sts.DOMAIN", "443")
+    .addOption(new Option("--data <dir>", "unused: check needs no data directory").hideHelp())
+    .action(async (target: string | undefined, f: Flags) => {
+      if (target === undefined && f.mx === undefined) throw new UsageError("check: TARGET (host[:port]) or --mx DOMAIN is required");
+      if (target !== undefined && f.mx !== undefined) throw new UsageError("check: give TARGET or --mx DOMAIN, not both");
+      if (f.mx !== undefined && f.starttls !== undefined) throw new UsageError("--starttls: not with --mx (MX hosts are checked with SMTP STARTTLS)");
+      if (f.mx !== undefined && f.servername !== undefined) throw new UsageError("--servername: not with --mx (each MX host name is used)");
+      if (f.dns !== undefined && parseDnsAddress(f.dns) === null) throw new UsageError(`--dns: expected ADDR or ADDR:PORT with an IP address, got "${f.dns}"`);
+      const progress = progressLine();
+      const base: CheckOptions = {
+        timeoutMs: parseIntFlag("--timeout", f.timeout, 1, 600_000),
+        concurrency: parseIntFlag("--concurrency", f.concurrency, 1, 256),
+        ca: readCa(f.ca ?? []),
+        ...(progress.onProgress !== undefined ? { onProgress: progress.onProgress } : {}),
+      };
+      parseIntFlag("--mx-port", f.mxPort, 1, 65535);
+      parseIntFlag("--mta-sts-port", f.mtaStsPort, 1, 65535);
+      if (target !== undefined) parseStartTls(f.starttls);
+      let outcome: Outcome;
+      try {
+        outcome = f.mx !== undefined ? await checkMx(f.mx, f, base) : await checkTarget(target ?? "", f, base);
+      } finally {
+        progress.clear();
+      }
+      process.stdout.write(outcome.stdout);
+      if (outcome.error !== null) process.stderr.write(`sealpost: ${outcome.error}\n`);
+      process.exitCode = outcome.status;
+    });
+}
