@@ -7,35 +7,12 @@ import { versionLabel } from "../tls/index.ts";
 import { sortFindings } from "./findings.ts";
 import type { MxHostResult, MxReport } from "./mx-types.ts";
 import { renderReport } from "./render.ts";
-import type { Severity } from "./types.ts";
+import { palette, SEVERITY_LABEL, wrap, type Paint, type Palette } from "./render.ts";
 
-type Paint = (s: string) => string;
-
-function palette(color: boolean): Record<"bold" | "dim" | "red" | "yellow" | "green" | "cyan", Paint> {
-  const sgr =
-    (code: string): Paint =>
-    (s) =>
-      color ? `\x1b[${code}m${s}\x1b[0m` : s;
-  return { bold: sgr("1"), dim: sgr("2"), red: sgr("31"), yellow: sgr("33"), green: sgr("32"), cyan: sgr("36") };
-}
-
-const LABEL: Readonly<Record<Severity, string>> = { critical: "CRITICAL", high: "HIGH", medium: "MEDIUM", low: "LOW", info: "INFO" };
-
-function wrap(text: string, width: number, indent: string): string {
-  const lines: string[] = [];
-  let line = "";
-  for (const w of text.split(/\s+/).filter((x) => x !== "")) {
-    if (line !== "" && line.length + 1 + w.length > width - indent.length) {
-      lines.push(line);
-      line = w;
-    } else line = line === "" ? w : `${line} ${w}`;
-  }
-  if (line !== "") lines.push(line);
-  return lines.join(`\n${indent}`);
-}
+const LABEL = SEVERITY_LABEL;
 
 /** Padded cells; colour is applied after padding so escape codes do not skew the columns. */
-function table(head: string[], rows: Array<Array<{ text: string; paint?: Paint }>>, p: ReturnType<typeof palette>): string[] {
+function table(head: string[], rows: Array<Array<{ text: string; paint?: Paint }>>, p: Palette): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.text.length ?? 0)));
   const line = (cells: Array<{ text: string; paint?: Paint }>): string =>
     cells
@@ -45,7 +22,7 @@ function table(head: string[], rows: Array<Array<{ text: string; paint?: Paint }
   return [`  ${p.dim(line(head.map((text) => ({ text }))))}`, ...rows.map((r) => `  ${line(r)}`)];
 }
 
-function hostRow(h: MxHostResult, p: ReturnType<typeof palette>): Array<{ text: string; paint?: Paint }> {
+function hostRow(h: MxHostResult, p: Palette): Array<{ text: string; paint?: Paint }> {
   const r = h.report;
   const failed = h.error ?? r?.error ?? null;
   const best = r?.protocols.filter((v) => v.offered).at(-1);
@@ -72,7 +49,7 @@ function hostRow(h: MxHostResult, p: ReturnType<typeof palette>): Array<{ text: 
   ];
 }
 
-function policyLines(r: MxReport, p: ReturnType<typeof palette>, width: number): string[] {
+function policyLines(r: MxReport, p: Palette, width: number): string[] {
   const s = r.mtaSts;
   let sts: string;
   if (s.txtError !== null) sts = p.red(`TXT record unusable: ${s.txtError}`);

@@ -19,8 +19,8 @@ export function exitStatus(report: CheckReport): 0 | 1 | 2 {
   return report.findings.some((f) => f.severity === "medium" || f.severity === "high" || f.severity === "critical") ? 1 : 0;
 }
 
-type Paint = (s: string) => string;
-interface Palette {
+export type Paint = (s: string) => string;
+export interface Palette {
   bold: Paint;
   dim: Paint;
   red: Paint;
@@ -29,7 +29,8 @@ interface Palette {
   cyan: Paint;
 }
 
-function palette(color: boolean): Palette {
+/** ANSI colours (SGR), or identity when `color` is false. Shared with the --mx table. */
+export function palette(color: boolean): Palette {
   const sgr =
     (code: string): Paint =>
     (s) =>
@@ -37,7 +38,7 @@ function palette(color: boolean): Palette {
   return { bold: sgr("1"), dim: sgr("2"), red: sgr("31"), yellow: sgr("33"), green: sgr("32"), cyan: sgr("36") };
 }
 
-const SEVERITY_LABEL: Readonly<Record<Severity, string>> = { critical: "CRITICAL", high: "HIGH", medium: "MEDIUM", low: "LOW", info: "INFO" };
+export const SEVERITY_LABEL: Readonly<Record<Severity, string>> = { critical: "CRITICAL", high: "HIGH", medium: "MEDIUM", low: "LOW", info: "INFO" };
 
 function severityPaint(p: Palette, s: Severity): Paint {
   switch (s) {
@@ -54,7 +55,7 @@ function severityPaint(p: Palette, s: Severity): Paint {
 }
 
 /** Words wrapped to `width` columns, every line after the first indented by `indent`. */
-function wrap(text: string, width: number, indent: string): string {
+export function wrap(text: string, width: number, indent: string): string {
   const words = text.split(/\s+/).filter((w) => w !== "");
   const lines: string[] = [];
   let line = "";

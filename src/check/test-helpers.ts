@@ -4,8 +4,8 @@
  * server with STARTTLS that is safe, injection-vulnerable (answers a pipelined command inside
  * TLS at once, or only when more input arrives), or offers no STARTTLS.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -233,19 +233,4 @@ export async function startFakeSmtp(mode: FakeSmtpMode, pem: PemPair): Promise<T
   return handle;
 }
 
-/** A leaf for `host` signed by `ca` with the openssl command line (for keys and digests @peculiar/x509 will not make). */
-export function opensslLeaf(ca: PemPair, subject: string, keyArgs: readonly string[], digest: string, ext: string): PemPair {
-  const dir = mkdtempSync(join(tmpdir(), "sealpost-check-pki-"));
-  try {
-    const p = (f: string): string => join(dir, f);
-    writeFileSync(p("ca.pem"), ca.certPem);
-    writeFileSync(p("ca.key"), ca.keyPem);
-    writeFileSync(p("ext"), ext);
-    const quiet = { stdio: ["ignore", "ignore", "ignore"] as ["ignore", "ignore", "ignore"] };
-    execFileSync("openssl", ["req", ...keyArgs, "-nodes", "-keyout", p("leaf.key"), "-out", p("leaf.csr"), "-subj", subject], quiet);
-    execFileSync("openssl", ["x509", "-req", "-in", p("leaf.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "30", digest, "-extfile", p("ext"), "-out", p("leaf.pem")], quiet);
-    return { certPem: readFileSync(p("leaf.pem"), "utf8"), keyPem: readFileSync(p("leaf.key"), "utf8") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+export { opensslLeaf } from "../../test/openssl-pki.ts";

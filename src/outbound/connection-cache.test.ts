@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Resolver } from "../dns/index.ts";
-import { startScriptedServer, type DeliveryRequest, type ScriptedServer, type ScriptedServerOptions } from "../smtp-client/index.ts";
+import { testRequest, withScriptedServer, type DeliveryRequest, type ScriptedServer } from "../smtp-client/index.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
 import { ConnectionCache, sessionKey } from "./connection-cache.ts";
 import { deliverJob, type JobContext } from "./deliver-job.ts";
@@ -18,29 +18,9 @@ before(async () => {
   wrongName = await generateSelfSigned({ hostnames: ["mail.other.test"], issuer: ca });
 });
 
-function request(port: number, over: Partial<DeliveryRequest> = {}): DeliveryRequest {
-  return {
-    host: HOST,
-    address: "127.0.0.1",
-    port,
-    heloName: "out.example.org",
-    tls: { starttls: "opportunistic", verify: null },
-    from: "a@example.org",
-    recipients: ["x@example.net"],
-    message: Buffer.from("Subject: cache\r\n\r\nhello\r\n"),
-    timeouts: { greetingMs: 5000, commandMs: 5000 },
-    ...over,
-  };
-}
-
-async function withServer(opts: ScriptedServerOptions, fn: (s: ScriptedServer) => Promise<void>): Promise<void> {
-  const server = await startScriptedServer(opts);
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
+const request = (port: number, over: Partial<DeliveryRequest> = {}): DeliveryRequest =>
+  testRequest(HOST, port, { heloName: "out.example.org", tls: { starttls: "opportunistic", verify: null }, from: "a@example.org", recipients: ["x@example.net"], message: Buffer.from("Subject: cache\r\n\r\nhello\r\n"), ...over });
+const withServer = withScriptedServer;
 
 const mails = (server: ScriptedServer): number[] => server.sessions.map((s) => s.commands.filter((c) => c.startsWith("MAIL")).length);
 const until = async (what: () => boolean): Promise<void> => {

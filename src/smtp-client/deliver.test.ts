@@ -2,31 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { deliver, type DeliveryRequest, type DeliveryResult } from "./index.ts";
-import { startScriptedServer, unstuff, type ScriptedServer, type ScriptedServerOptions } from "./test-server.ts";
+import { testRequest, unstuff, withScriptedServer, type ScriptedServer } from "./test-server.ts";
 
-function request(port: number, over: Partial<DeliveryRequest> = {}): DeliveryRequest {
-  return {
-    host: "mx.example.net",
-    address: "127.0.0.1",
-    port,
-    heloName: "client.example.org",
-    tls: { starttls: "never", verify: null },
-    from: "sender@example.org",
-    recipients: ["rcpt@example.net"],
-    message: Buffer.from("Subject: hi\r\n\r\nbody\r\n"),
-    timeouts: { greetingMs: 5000, commandMs: 5000 },
-    ...over,
-  };
-}
-
-async function withServer(opts: ScriptedServerOptions, fn: (s: ScriptedServer) => Promise<void>): Promise<void> {
-  const server = await startScriptedServer(opts);
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
+const request = (port: number, over: Partial<DeliveryRequest> = {}): DeliveryRequest => testRequest("mx.example.net", port, over);
+const withServer = withScriptedServer;
 
 function verbs(server: ScriptedServer): string[] {
   return server.sessions.flatMap((s) => s.commands.map((c) => c.split(/[ :]/)[0] ?? ""));

@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { deliverAndKeep, type DeliveryRequest, type SmtpSession } from "./index.ts";
-import { startScriptedServer, unstuff, type ScriptedServer, type ScriptedServerOptions } from "./test-server.ts";
+import { testRequest, unstuff, withScriptedServer, type ScriptedServer } from "./test-server.ts";
 import { makeTestPki, type TestPki } from "./test-pki.ts";
 
 const HOST = "mx.example.net";
@@ -11,29 +11,8 @@ before(async () => {
   pki = await makeTestPki(HOST);
 });
 
-function request(port: number, over: Partial<DeliveryRequest> = {}): DeliveryRequest {
-  return {
-    host: HOST,
-    address: "127.0.0.1",
-    port,
-    heloName: "client.example.org",
-    tls: { starttls: "never", verify: null },
-    from: "sender@example.org",
-    recipients: ["rcpt@example.net"],
-    message: Buffer.from("Subject: hi\r\n\r\nbody\r\n"),
-    timeouts: { greetingMs: 5000, commandMs: 5000 },
-    ...over,
-  };
-}
-
-async function withServer(opts: ScriptedServerOptions, fn: (s: ScriptedServer) => Promise<void>): Promise<void> {
-  const server = await startScriptedServer(opts);
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
+const request = (port: number, over: Partial<DeliveryRequest> = {}): DeliveryRequest => testRequest(HOST, port, over);
+const withServer = withScriptedServer;
 
 const verbs = (server: ScriptedServer): string[] => server.sessions.map((s) => s.commands.map((c) => c.split(/[ :]/)[0] ?? "").join(" "));
 

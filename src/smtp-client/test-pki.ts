@@ -3,10 +3,7 @@
  * not yet valid, wrong name, rogue), plus weak leaves (1024-bit RSA, SHA-1 signature) made with
  * the openssl command line, which @peculiar/x509 would not produce.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { opensslLeaf as leafFromOpenssl } from "../../test/openssl-pki.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
 
 export interface TestPki {
@@ -52,21 +49,5 @@ export async function makeTestPki(host: string): Promise<TestPki> {
 
 /** A leaf for `host` signed by `ca` with the openssl CLI (key options and digest as given). */
 function opensslLeaf(ca: PemPair, host: string, keyArgs: string[], digest: string, ext = `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`): PemPair {
-  const dir = mkdtempSync(join(tmpdir(), "sealpost-smtp-client-pki-"));
-  try {
-    const p = (f: string): string => join(dir, f);
-    writeFileSync(p("ca.pem"), ca.certPem);
-    writeFileSync(p("ca.key"), ca.keyPem);
-    writeFileSync(p("ext"), ext);
-    const quiet = { stdio: ["ignore", "ignore", "ignore"] as ["ignore", "ignore", "ignore"] };
-    execFileSync("openssl", ["req", ...keyArgs, "-nodes", "-keyout", p("leaf.key"), "-out", p("leaf.csr"), "-subj", `/CN=${host}`], quiet);
-    execFileSync(
-      "openssl",
-      ["x509", "-req", "-in", p("leaf.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "30", digest, "-extfile", p("ext"), "-out", p("leaf.pem")],
-      quiet,
-    );
-    return { certPem: readFileSync(p("leaf.pem"), "utf8"), keyPem: readFileSync(p("leaf.key"), "utf8") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return leafFromOpenssl(ca, `/CN=${host}`, keyArgs, digest, ext);
 }

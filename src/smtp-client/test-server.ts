@@ -4,6 +4,7 @@
  * RCPT, DATA, QUIT, RSET); `reply` overrides any command's reply, or withholds it; `hangUp` closes
  * the connection at a chosen command. `sessions` has one entry per connection.
  */
+import type { DeliveryRequest } from "./types.ts";
 import net from "node:net";
 import tls from "node:tls";
 
@@ -180,4 +181,30 @@ export function unstuff(raw: Buffer): string {
     .split("\r\n")
     .map((l) => (l.startsWith(".") ? l.slice(1) : l))
     .join("\r\n");
+}
+
+/** A delivery request to a scripted server on 127.0.0.1 (test-only), plaintext unless `over` says. */
+export function testRequest(host: string, port: number, over: Partial<DeliveryRequest> = {}): DeliveryRequest {
+  return {
+    host,
+    address: "127.0.0.1",
+    port,
+    heloName: "client.example.org",
+    tls: { starttls: "never", verify: null },
+    from: "sender@example.org",
+    recipients: ["rcpt@example.net"],
+    message: Buffer.from("Subject: hi\r\n\r\nbody\r\n"),
+    timeouts: { greetingMs: 5000, commandMs: 5000 },
+    ...over,
+  };
+}
+
+/** Runs `fn` with a scripted server that is closed afterwards, whatever happens (test-only). */
+export async function withScriptedServer(opts: ScriptedServerOptions, fn: (s: ScriptedServer) => Promise<void>): Promise<void> {
+  const server = await startScriptedServer(opts);
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
 }
