@@ -57,7 +57,7 @@ test("weak suites are named with their versions and graded", () => {
   );
   assert.equal(byId(fs, "cipher-null").severity, "critical");
   assert.equal(byId(fs, "cipher-export").severity, "critical");
-  assert.equal(byId(fs, "cipher-anon").severity, "critical");
+  assert.equal(byId(fs, "cipher-anon").severity, "low", "opportunistic SMTP (the default target): see the anonymous-suites test");
   assert.equal(byId(fs, "cipher-rc4").severity, "high");
   assert.equal(byId(fs, "cipher-3des").severity, "high");
   assert.equal(byId(fs, "cipher-md5").severity, "high");
@@ -173,4 +173,21 @@ test("sortFindings orders by severity and keeps order within one", () => {
   const mk = (id: string, severity: Finding["severity"]): Finding => ({ id, severity, title: id, detail: id });
   const sorted = sortFindings([mk("a", "low"), mk("b", "critical"), mk("c", "info"), mk("d", "low"), mk("e", "high"), mk("f", "medium")]);
   assert.deepEqual(ids(sorted), ["b", "e", "f", "a", "d", "c"]);
+});
+
+test("probes without an answer: a medium scan-incomplete finding, and no all-clear for protocols or suites", () => {
+  const r = report({ gaps: ["TLS 1.2 suites: no answer within 300 ms"] });
+  const ids = r.findings.map((x) => x.id);
+  assert.equal(r.findings.find((x) => x.id === "scan-incomplete")?.severity, "medium");
+  assert.equal(ids.includes("protocols-ok"), false);
+  assert.equal(ids.includes("ciphers-ok"), false);
+  assert.ok(report().findings.some((x) => x.id === "protocols-ok"), "a complete scan keeps its all-clear");
+});
+
+test("anonymous suites: critical on implicit TLS, low on SMTP STARTTLS (opportunistic, as Postfix offers them)", () => {
+  const anon = [cipherList("TLSv1.2", ["TLS_ECDH_anon_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"])];
+  const smtp = report({ ciphers: anon });
+  assert.equal(smtp.findings.find((x) => x.id === "cipher-anon")?.severity, "low");
+  const implicit = report({ ciphers: anon, target: { host: "mx.example.net", port: 993, address: "192.0.2.25", servername: "mx.example.net", access: "tls" }, starttls: null });
+  assert.equal(implicit.findings.find((x) => x.id === "cipher-anon")?.severity, "critical");
 });

@@ -87,7 +87,11 @@ function protocolFindings(r: ReportFacts): Finding[] {
   if (!any) out.push(f("no-tls", "critical", "No TLS handshake succeeded", "The server accepted none of our hellos (SSL 2.0 to TLS 1.3). Check that TLS is configured on this port with a certificate and key."));
   else if (!modern) out.push(f("no-tls12", "critical", "Neither TLS 1.2 nor TLS 1.3 offered", "Senders and mail programs that require TLS 1.2 (the BSI minimum, Microsoft 365, current Apple and Google clients) cannot connect securely. Enable TLS 1.2 and 1.3."));
   if (modern && !offered(r, "TLSv1.3")) out.push(f("tls1_3-missing", "low", "TLS 1.3 not offered", "TLS 1.3 is faster and drops every legacy cipher suite. Enable it when the server software supports it."));
-  if (modern && !offered(r, "SSLv2") && !offered(r, "SSLv3") && !offered(r, "TLSv1") && !offered(r, "TLSv1.1")) {
+  if (r.gaps.length > 0) {
+    const some = r.gaps.slice(0, 3).join("; ");
+    out.push(f("scan-incomplete", "medium", "The scan is incomplete", `${r.gaps.length} probe(s) got no answer (${some}${r.gaps.length > 3 ? "; …" : ""}), so a version or cipher suite may be missing from this report. A connection rate limit often causes this: allow this address more connections, or check again later.`));
+  }
+  if (modern && r.gaps.length === 0 && !offered(r, "SSLv2") && !offered(r, "SSLv3") && !offered(r, "TLSv1") && !offered(r, "TLSv1.1")) {
     const list = (["TLSv1.3", "TLSv1.2"] as const).filter((v) => offered(r, v)).map(versionLabel).join(" and ");
     out.push(f("protocols-ok", "info", `Only ${list} offered`, "No deprecated protocol version is offered."));
   }
@@ -104,6 +108,13 @@ function cipherFindings(r: ReportFacts): Finding[] {
       if (names.length > 0) hits.push(`${versionLabel(list.version)}: ${names.join(", ")}`);
     }
     if (hits.length === 0) continue;
+    if (weakness === "anonymous" && r.target.access === "smtp") {
+      // Opportunistic SMTP (RFC 7435): Postfix offers anonymous suites on purpose; a sender that
+      // verifies certificates never proposes them, and one that does not is no worse off than
+      // with an unverified certificate. Worth knowing, not an alarm.
+      out.push(f(rule.id, "low", `Accepts ${rule.what}`, `The server accepts ${rule.what} for opportunistic STARTTLS (RFC 7435), as Postfix does by default. Senders that verify certificates never offer them, so they do not weaken verified delivery; drop them (aNULL) if only verified TLS should be possible. (${hits.join("; ")})`));
+      continue;
+    }
     if (rule.severity !== "low") weak = true;
     out.push(f(rule.id, rule.severity, `Accepts ${rule.what}`, `The server accepts ${rule.what} — ${rule.why}. Remove them from the server's cipher list. (${hits.join("; ")})`));
   }
@@ -118,7 +129,7 @@ function cipherFindings(r: ReportFacts): Finding[] {
       out.push(f(`client-order-${list.version.toLowerCase().replace(/[^a-z0-9]+/g, "_")}`, "low", `${versionLabel(list.version)}: the client picks the cipher suite`, "The server follows the client's order, so a client that prefers a weak suite gets it. Make the server enforce its own order (e.g. Postfix tls_preempt_cipherlist = yes, Dovecot ssl_prefer_server_ciphers = yes)."));
     }
   }
-  if (!weak && r.ciphers.some((c) => c.suites.length > 0)) out.push(f("ciphers-ok", "info", "No weak cipher suites accepted", "Every accepted suite has forward secrecy and a strong cipher."));
+  if (!weak && r.gaps.length === 0 && r.ciphers.some((c) => c.suites.length > 0)) out.push(f("ciphers-ok", "info", "No weak cipher suites accepted", "Every accepted suite has forward secrecy and a strong cipher."));
   return out;
 }
 

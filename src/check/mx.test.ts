@@ -41,6 +41,7 @@ async function fakeCheck(target: Target, opts: CheckOptions): Promise<CheckRepor
     findings: bad ? [{ id: "tls1_0-offered", severity: "high", title: "TLS 1.0 offered", detail: "" }] : [],
     verdicts: { strictSenders: { ok: !bad, text: bad ? "no" : "yes" }, legacyClients: { ok: true, text: "" } },
     probes: 1,
+    gaps: [],
   };
 }
 

@@ -141,6 +141,11 @@ async function checkHost(h: { host: string; preference: number; implicit: boolea
   return result;
 }
 
+/** A resolver on the loopback interface. */
+function isLoopbackServer(server: DnsServerAddress): boolean {
+  return /^127\./.test(server.host) || server.host === "::1";
+}
+
 /** The DANE evaluation of one MX host (RFC 7672 §2.2). */
 async function dane(name: string, host: string, address: string | null, port: number, opts: MxCheckOptions): Promise<DaneResult> {
   const result: DaneResult = { name, status: "error", authenticated: null, records: [], detail: "" };
@@ -152,9 +157,15 @@ async function dane(name: string, host: string, address: string | null, port: nu
   } catch (e) {
     return { ...result, detail: `TLSA lookup failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  result.authenticated = lookup.authenticated;
+  // RFC 6698 §4.1 / RFC 4035 §4.9.3: the AD bit means something only over a trusted channel —
+  // a validating resolver on this machine. From anywhere else it is not taken as validation.
+  const trusted = isLoopbackServer(server);
+  result.authenticated = lookup.authenticated && trusted;
   result.records = lookup.records.map((r) => ({ ...r, matches: null, detail: "not evaluated" }));
+  // A validating resolver answers SERVFAIL for bogus data, never with AD: DANE senders defer.
+  if (lookup.rcode === "SERVFAIL") return { ...result, detail: `TLSA lookup answered SERVFAIL (DNSSEC-bogus or broken): DANE senders defer mail to ${host} (RFC 7672 §2.2)` };
   if (!lookup.authenticated) return { ...result, status: "not-validated", detail: "DNSSEC not validated by the resolver; DANE not evaluated" };
+  if (!trusted) return { ...result, status: "not-validated", detail: `the resolver ${server.host} is not on this machine, so its DNSSEC validation (AD bit) cannot be trusted; DANE not evaluated` };
   if (lookup.rcode !== "NOERROR" && lookup.rcode !== "NXDOMAIN") return { ...result, detail: `TLSA lookup answered ${lookup.rcode}: DANE senders defer mail to ${host} (RFC 7672 §2.2)` };
   if (lookup.records.length === 0) return { ...result, status: "none", detail: "no TLSA records (DNSSEC-validated): DANE senders use opportunistic TLS" };
   if (address === null) return { ...result, detail: "TLSA records exist but the host has no address" };

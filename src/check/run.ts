@@ -59,6 +59,7 @@ export async function runCheck(target: Target, opts: CheckOptions): Promise<Chec
     ciphers: scan?.ciphers ?? [],
     certificate: error !== null ? null : certificate,
     probes: (scan?.probes ?? 0) + 1 + (viaStartTls ? 1 : 0),
+    gaps: error !== null ? [] : (scan?.gaps ?? []),
   };
   const findings = buildFindings(facts, notes);
   const verdicts = buildVerdicts(facts);

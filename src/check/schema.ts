@@ -102,6 +102,7 @@ export const CHECK_SCHEMA: Schema = {
     ciphers: { type: "array", items: cipherList },
     certificate: { ...certificate, type: ["object", "null"] },
     findings: { type: "array", items: finding },
+    gaps: { type: "array", items: str },
     verdicts: object({ strictSenders: verdict, legacyClients: verdict }),
     probes: int,
   }),

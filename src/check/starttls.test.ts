@@ -79,6 +79,7 @@ test("what counts as an answer to the injected command after our closing command
   assert.equal(injectedWasAnswered("smtp", "221 2.0.0 Bye\r\n"), false);
   assert.equal(injectedWasAnswered("smtp", "250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n"), true);
   assert.equal(injectedWasAnswered("smtp", "221-multi\r\n221 line\r\n"), false, "one multi-line reply is one reply");
+  assert.equal(injectedWasAnswered("smtp", "250 2.0.0 Ok\r\n"), true, "the NOOP answered, then the server hung up before our QUIT");
   assert.equal(injectedWasAnswered("imap", "* BYE logging out\r\nz OK LOGOUT completed\r\n"), false);
   assert.equal(injectedWasAnswered("imap", "c OK NOOP completed\r\n* BYE\r\nz OK LOGOUT completed\r\n"), true);
   assert.equal(injectedWasAnswered("pop3", "+OK bye\r\n"), false);

@@ -73,6 +73,7 @@ export function facts(over: Partial<ReportFacts> = {}): ReportFacts {
     ciphers: MODERN_CIPHERS,
     certificate: certInfo(),
     probes: 40,
+    gaps: [],
     ...over,
   };
 }
@@ -197,7 +198,7 @@ export async function startFakeSmtp(mode: FakeSmtpMode, pem: PemPair): Promise<T
         buf = buf.slice(nl + 2);
         const verb = line.split(" ")[0]?.toUpperCase() ?? "";
         if (verb === "EHLO") socket.write(mode === "no-starttls" ? "250-fake.test\r\n250 PIPELINING\r\n" : "250-fake.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
-        else if (verb === "STARTTLS" && mode === "no-starttls") socket.write("502 5.5.1 not implemented\r\n");
+        else if (verb === "STARTTLS" && mode === "no-starttls") socket.write("502 5.5.2 Error: command not recognized\r\n");
         else if (verb === "STARTTLS") {
           socket.off("data", onData);
           socket.write("220 2.0.0 go ahead\r\n");

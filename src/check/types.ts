@@ -67,6 +67,8 @@ export interface ProtocolScan {
   ciphers: CipherList[];
   /** Connections the scan made. */
   probes: number;
+  /** Probes that got no answer (timeout, refused or dropped connection): the lists above may miss something. */
+  gaps: string[];
 }
 
 export interface CertificateInfo {
@@ -133,6 +135,8 @@ export interface CheckReport {
   ciphers: CipherList[];
   certificate: CertificateInfo | null;
   findings: Finding[];
+  /** Probes that got no answer (timeout, refused or dropped connection, e.g. a connection rate limit): versions and suites may be missing. */
+  gaps: string[];
   verdicts: {
     /** Senders that require TLS 1.2 and a valid certificate (e.g. Microsoft 365) — mail servers only. */
     strictSenders: Verdict;

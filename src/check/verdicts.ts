@@ -91,7 +91,7 @@ export function strictSendersVerdict(r: ReportFacts): Verdict {
 }
 
 export function legacyClientsVerdict(r: ReportFacts): Verdict {
-  if (r.error !== null) return { ok: false, text: `Could not tell whether ${LEGACY.toLowerCase()} can connect: the check did not run (${r.error}).` };
+  if (r.error !== null) return { ok: false, text: `Could not tell whether mail programs limited to TLS 1.0/1.1 can connect: the check did not run (${r.error}).` };
   const s = r.starttls;
   if (s !== null && !s.offered) {
     return { ok: false, text: `${LEGACY} will not be able to use TLS: the server does not offer ${s.protocol === "pop3" ? "STLS" : "STARTTLS"} at all.` };

@@ -126,6 +126,7 @@ function unreachableReport(target: Target, error: string, started: number): Chec
     findings: [],
     verdicts: { strictSenders: { ok: false, text }, legacyClients: { ok: false, text } },
     probes: 0,
+    gaps: [],
   };
 }
 

@@ -145,3 +145,13 @@ test("a server that hangs up at once is a connect error; an endless line is a pr
   cleanups.push(flood.close);
   await assert.rejects(connectTarget(target(flood.port, "smtp"), opts), (e: unknown) => e instanceof CheckError && e.kind === "protocol" && /longer than/.test(e.message));
 });
+
+test("a server that drips its greeting a line at a time cannot hold the dialogue past twice the timeout", async () => {
+  const srv = await startScriptedServer((socket) => {
+    const timer = setInterval(() => socket.write("220-still greeting\r\n"), 50);
+    socket.on("close", () => clearInterval(timer));
+    socket.on("error", () => clearInterval(timer));
+  });
+  cleanups.push(srv.close);
+  await assert.rejects(connectTarget(target(srv.port, "smtp"), { ...opts, timeoutMs: 200 }), (e: unknown) => e instanceof CheckError && e.kind === "timeout" && /took longer than 0\.4 s/.test(e.message));
+});

@@ -4,6 +4,7 @@
  */
 import type net from "node:net";
 import type { CheckOptions, Target } from "../types.ts";
+import { CheckError } from "./errors.ts";
 import { openSocket, SocketReader } from "./reader.ts";
 import { imapDialogue, pop3Dialogue, smtpDialogue, type DialogueContext } from "./starttls.ts";
 
@@ -53,13 +54,24 @@ export async function connectTarget(target: Target, opts: CheckOptions, extra: C
     pipeline,
     heloName: extra.heloName ?? DEFAULT_HELO_NAME,
   };
+  // Each read has its own timeout; the whole dialogue gets twice that, so a server that drips a
+  // line now and then cannot hold a probe for (lines × timeout).
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new CheckError("timeout", `the ${target.access.toUpperCase()} STARTTLS dialogue took longer than ${(2 * opts.timeoutMs) / 1000} s`));
+      socket.destroy();
+    }, 2 * opts.timeoutMs);
+  });
   try {
     const dialogue = { smtp: smtpDialogue, imap: imapDialogue, pop3: pop3Dialogue }[target.access];
-    const starttlsOffered = await dialogue(ctx);
+    const starttlsOffered = await Promise.race([dialogue(ctx), deadline]);
     return { socket, starttlsOffered, leftover: reader.detach() };
   } catch (e) {
     reader.detach();
     socket.destroy();
     throw e;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -65,6 +65,10 @@ export interface FakeTlsOptions {
   sslv2Specs?: readonly number[];
   /** Read the hello and never answer. */
   silent?: boolean;
+  /** Answer only this many hellos, then stay silent (a server whose connection limit ran out). */
+  answerFirst?: number;
+  /** Send a warning alert (unrecognized_name, RFC 6066 §3) before each ServerHello, as some servers do on an SNI miss. */
+  warnFirst?: boolean;
 }
 
 export interface FakeServer {
@@ -101,7 +105,7 @@ export async function startFakeTlsServer(opts: FakeTlsOptions): Promise<FakeServ
         return;
       }
       hellos.push(p.hello);
-      if (opts.silent === true) return;
+      if (opts.silent === true || (opts.answerFirst !== undefined && hellos.length > opts.answerFirst)) return;
       if (p.hello.sslv2 && opts.sslv2Specs) {
         const specs = opts.sslv2Specs.filter((s) => p.hello.sslv2CipherSpecs.includes(s));
         socket.write(specs.length > 0 ? buildSslv2ServerHello(specs) : Buffer.from([0x80, 0x03, 0x00, 0x00, 0x01]));
@@ -110,7 +114,8 @@ export async function startFakeTlsServer(opts: FakeTlsOptions): Promise<FakeServ
       const offered = p.hello.sslv2 ? p.hello.sslv2CipherSpecs.filter((s) => s <= 0xffff) : p.hello.cipherSuites;
       // "Any hello": an SSLv2-format hello without TLS suites still gets a ServerHello.
       const suite = choose(opts, offered) ?? (p.hello.sslv2 ? (opts.accept?.[0] ?? 0x000a) : undefined);
-      socket.write(suite === undefined ? buildAlert(2, 40, 0x0300) : buildServerHello(opts.version, suite));
+      if (suite === undefined) socket.write(buildAlert(2, 40, 0x0300));
+      else socket.write(opts.warnFirst === true ? Buffer.concat([buildAlert(1, 112, 0x0303), buildServerHello(opts.version, suite)]) : buildServerHello(opts.version, suite));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

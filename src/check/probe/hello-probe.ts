@@ -40,6 +40,9 @@ function fromTls(buf: Buffer): HelloOutcome | undefined {
     case "server-hello":
       return { kind: "server-hello", hello: p.hello };
     case "alert":
+      // A warning (e.g. unrecognized_name, RFC 6066 §3) may come before the ServerHello: read on.
+      if (p.level === 1 && p.description !== 0 && p.consumed < buf.length) return fromTls(buf.subarray(p.consumed));
+      if (p.level === 1 && p.description !== 0) return undefined;
       return { kind: "alert", name: p.name };
     default:
       return { kind: "invalid", reason: p.reason };

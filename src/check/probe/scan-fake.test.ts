@@ -56,6 +56,20 @@ test("SSL 3.0 with 3DES, RC4 and AES in the server's order: suites in that order
   assert.ok(sslv3Hellos.every((h) => h.extensions.length === 0 && h.cipherSuites.includes(0x00ff)));
 });
 
+test("a warning alert (unrecognized_name) before the ServerHello does not hide the version", async () => {
+  const srv = await fake({ version: 0x0303, accept: [0xc02f, 0x009c], warnFirst: true });
+  const scan = await scanProtocols(target(srv.port, "other.example"), opts);
+  assert.deepEqual(offered(scan), ["TLSv1.2"]);
+  assert.deepEqual(scan.ciphers.find((c) => c.version === "TLSv1.2")?.suites.map((x) => x.code), [0xc02f, 0x009c]);
+});
+
+test("probes that get no answer (a connection limit ran out) are listed as gaps, not taken as refusals", async () => {
+  const srv = await fake({ version: 0x0303, accept: [0xc02f, 0xc030, 0x009c, 0x009d], answerFirst: 3 });
+  const scan = await scanProtocols(target(srv.port), { ...opts, timeoutMs: 300 });
+  assert.ok(scan.gaps.length > 0, "gaps recorded");
+  assert.ok(scan.gaps.every((g) => /no answer|timed out|timeout/i.test(g)), scan.gaps.join("; "));
+});
+
 test("client order: suites in table order, serverOrder false", async () => {
   const srv = await fake({ version: 0x0300, accept: [0x002f, 0x0005, 0x000a], serverOrder: false });
   const scan = await scanProtocols(target(srv.port), opts);

@@ -29,6 +29,13 @@ interface Scanner {
   target: Target;
   opts: CheckOptions;
   pool: ProbePool;
+  /** Probes that got no answer at all, in words: what the scan may have missed. */
+  gaps: string[];
+}
+
+/** No answer at all (as opposed to a refusal): the probe says nothing about the server's TLS. */
+function noteGap(s: Scanner, what: string, o: HelloOutcome): void {
+  if (o.kind === "timeout" || o.kind === "unreachable" || (o.kind === "closed" && o.error !== null)) s.gaps.push(`${what}: ${describeOutcome(o)}`);
 }
 
 interface VersionScan {
@@ -55,8 +62,12 @@ async function chain(s: Scanner, version: TlsVersionName, candidates: readonly n
   const picks: number[] = [];
   let remaining = [...candidates];
   while (remaining.length > 0) {
-    const pick = picked(await probeTls(s, version, remaining, what), version, remaining);
-    if (pick === undefined) break;
+    const o = await probeTls(s, version, remaining, what);
+    const pick = picked(o, version, remaining);
+    if (pick === undefined) {
+      noteGap(s, what, o);
+      break;
+    }
     picks.push(pick);
     remaining = remaining.filter((c) => c !== pick);
   }
@@ -97,6 +108,7 @@ async function scanSslv2(s: Scanner): Promise<VersionScan> {
     const hello = buildSslv2ClientHello({ version: 0x0002, cipherSpecs: candidateSuites("SSLv2") });
     return probeHello(s.target, s.opts, hello, "sslv2");
   });
+  noteGap(s, "SSL 2.0 version", o);
   const offered = o.kind === "sslv2-server-hello" && o.specs.length > 0;
   return {
     result: { version: "SSLv2", offered, evidence: describeOutcome(o) },
@@ -109,6 +121,7 @@ async function scanVersion(s: Scanner, version: TlsVersionName): Promise<Version
   if (version === "SSLv2") return scanSslv2(s);
   const candidates = candidateSuites(version);
   const o = await probeTls(s, version, candidates, `${versionLabel(version)} version`);
+  noteGap(s, `${versionLabel(version)} version`, o);
   const unreachable = o.kind === "unreachable" ? o.error : null;
   let evidence = describeOutcome(o);
   if (o.kind !== "server-hello") return { result: { version, offered: false, evidence }, ciphers: null, unreachable };
@@ -131,7 +144,7 @@ const ERROR_RANK: readonly CheckError["kind"][] = ["starttls-not-offered", "star
  * abort rejects with the signal's reason.
  */
 export async function scanProtocols(target: Target, opts: CheckOptions): Promise<ProtocolScan> {
-  const s: Scanner = { target, opts, pool: new ProbePool(opts.concurrency, opts.signal, opts.onProgress) };
+  const s: Scanner = { target, opts, pool: new ProbePool(opts.concurrency, opts.signal, opts.onProgress), gaps: [] };
   const scans = await Promise.all(ALL_VERSIONS.map((v) => scanVersion(s, v)));
   const errors = scans.map((v) => v.unreachable);
   if (errors.every((e) => e !== null)) {
@@ -142,5 +155,6 @@ export async function scanProtocols(target: Target, opts: CheckOptions): Promise
     versions: scans.map((v) => v.result),
     ciphers: scans.flatMap((v) => (v.ciphers ? [v.ciphers] : [])),
     probes: s.pool.done,
+    gaps: s.gaps,
   };
 }
