@@ -101,6 +101,21 @@ test("an expired certificate: found, and senders that require a valid certificat
   assert.equal(status, 1);
 });
 
+test("an RSA and an ECDSA certificate: both are checked, and the expired RSA one fails the verdict", async () => {
+  const ec = await generateSelfSigned({ hostnames: ["mx.good.test"], issuer: ca, keyType: "ecdsa" });
+  const rsaExpired = await generateSelfSigned({ hostnames: ["mx.good.test"], issuer: ca, keyType: "rsa", notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - 2 * DAY) });
+  writeFileSync(join(dir, "rsa.pem"), rsaExpired.certPem);
+  writeFileSync(join(dir, "rsa.key"), rsaExpired.keyPem);
+  const s = await opensslTarget(ec, ["-min_protocol", "TLSv1.2", "-dcert", join(dir, "rsa.pem"), "-dkey", join(dir, "rsa.key")]);
+  const { status, report } = await check([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
+  assert.deepEqual([report.certificate?.keyType, report.certificate?.trusted], ["EC", true]);
+  assert.deepEqual(report.otherCertificates.map((c) => [c.keyType, c.daysLeft < 0]), [["RSA", true]]);
+  assert.ok(report.findings.some((f) => f.id === "cert-expired" && f.title.startsWith("RSA certificate: ")), JSON.stringify(report.findings));
+  assert.equal(report.verdicts.legacyClients.ok, false);
+  assert.match(report.verdicts.strictSenders.text, /its RSA certificate expired on .* \(senders that prefer RSA get that one\)/);
+  assert.equal(status, 1);
+});
+
 test("a certificate for another name: the name mismatch is found", async () => {
   const other = await generateSelfSigned({ hostnames: ["mail.other.test"], issuer: ca });
   const s = await opensslTarget(other, ["-min_protocol", "TLSv1.2"]);

@@ -43,11 +43,11 @@ export function legacyContext(ca: readonly string[]): tls.SecureContext {
  * bounded by opts.timeoutMs and opts.signal. Never rejects a certificate and never checks the
  * host name: the caller judges both.
  */
-export function tlsHandshake(socket: Socket, target: Target, opts: CheckOptions): Promise<tls.TLSSocket> {
+export function tlsHandshake(socket: Socket, target: Target, opts: CheckOptions, context: tls.SecureContext = legacyContext(opts.ca)): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const secure = tls.connect({
       socket,
-      secureContext: legacyContext(opts.ca),
+      secureContext: context,
       ...(target.servername !== null ? { servername: target.servername } : {}),
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,
@@ -81,6 +81,50 @@ export function tlsHandshake(socket: Socket, target: Target, opts: CheckOptions)
     if (opts.signal?.aborted === true) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * Handshakes that admit only one key type for the server's certificate (TLS 1.3: the signature
+ * algorithms; TLS 1.2 and older: the suites' authentication), so a server with an RSA and an ECDSA
+ * certificate shows each. Same trust anchors as the legacy context.
+ */
+const KEY_TYPE_OPTIONS = {
+  RSA: { ciphers: "aRSA:@SECLEVEL=0", sigalgs: "rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512:rsa_pkcs1_sha1" },
+  EC: { ciphers: "aECDSA:@SECLEVEL=0", sigalgs: "ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ecdsa_secp521r1_sha512:ecdsa_sha1" },
+} as const;
+const keyTypeContexts = new Map<string, tls.SecureContext>();
+
+function keyTypeContext(keyType: keyof typeof KEY_TYPE_OPTIONS, ca: readonly string[]): tls.SecureContext {
+  const key = `${keyType}\n${ca.join("\n")}`;
+  let ctx = keyTypeContexts.get(key);
+  if (ctx === undefined) {
+    if (keyTypeContexts.size >= 32) keyTypeContexts.clear();
+    ctx = tls.createSecureContext({ ca: [...tls.rootCertificates, ...ca], minVersion: "TLSv1", ...KEY_TYPE_OPTIONS[keyType] });
+    keyTypeContexts.set(key, ctx);
+  }
+  return ctx;
+}
+
+/**
+ * The server's certificate of the other key type than `first` (RSA ↔ EC), or null when it has
+ * none (the restricted handshake fails) or presents the same one.
+ */
+export async function inspectOtherCertificate(target: Target, opts: CheckOptions, first: CertificateInfo): Promise<CertificateInfo | null> {
+  const other = first.keyType === "RSA" ? "EC" : first.keyType === "EC" ? "RSA" : null;
+  if (other === null) return null;
+  let secure: tls.TLSSocket;
+  try {
+    const { socket } = await connectTarget(target, opts);
+    secure = await tlsHandshake(socket, target, opts, keyTypeContext(other, opts.ca));
+  } catch {
+    return null; // no certificate of that type (handshake_failure), or the server is gone
+  }
+  try {
+    const info = describePeer(secure, target, opts);
+    return info.keyType === first.keyType ? null : info;
+  } finally {
+    secure.destroy();
+  }
 }
 
 /** Connects to the target (STARTTLS when its access says so), handshakes and reads the certificate. */

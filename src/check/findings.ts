@@ -170,6 +170,18 @@ function certificateFindings(r: ReportFacts, notes: FindingNotes): Finding[] {
 }
 
 /**
+ * The server's certificate of the other key type: the same rules, its problems named as that
+ * certificate's (clients that prefer its key type get it). Its all-clear adds nothing.
+ */
+function otherCertificateFindings(r: ReportFacts, notes: FindingNotes): Finding[] {
+  return r.otherCertificates.flatMap((c) =>
+    certificateFindings({ ...r, certificate: c }, notes)
+      .filter((x) => x.severity !== "info")
+      .map((x) => ({ ...x, title: `${c.keyType} certificate: ${x.title}`, detail: `Clients that prefer ${c.keyType} keys get this second certificate. ${x.detail}` })),
+  );
+}
+
+/**
  * OpenSSL reports one verify error, the last it found; for a leaf outside its validity period that
  * is CERT_HAS_EXPIRED / CERT_NOT_YET_VALID, which the validity findings already cover.
  */
@@ -217,5 +229,5 @@ function starttlsFindings(r: ReportFacts, notes: FindingNotes): Finding[] {
 /** Every finding for the report, worst first. */
 export function buildFindings(r: ReportFacts, notes: FindingNotes = {}): Finding[] {
   if (r.error !== null) return [];
-  return sortFindings([...starttlsFindings(r, notes), ...protocolFindings(r), ...cipherFindings(r), ...certificateFindings(r, notes)]);
+  return sortFindings([...starttlsFindings(r, notes), ...protocolFindings(r), ...cipherFindings(r), ...certificateFindings(r, notes), ...otherCertificateFindings(r, notes)]);
 }

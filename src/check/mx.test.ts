@@ -42,6 +42,7 @@ async function fakeCheck(target: Target, opts: CheckOptions): Promise<CheckRepor
     verdicts: { strictSenders: { ok: !bad, text: bad ? "no" : "yes" }, legacyClients: { ok: true, text: "" } },
     probes: 1,
     gaps: [],
+    otherCertificates: [],
   };
 }
 

@@ -112,13 +112,13 @@ function ciphersBlock(r: CheckReport, p: Palette): string[] {
   return out;
 }
 
-function certificateBlock(c: CertificateInfo | null, p: Palette): string[] {
-  if (c === null) return [p.bold("Certificate"), "  not read (see findings)"];
+function certificateBlock(c: CertificateInfo | null, p: Palette, title = "Certificate"): string[] {
+  if (c === null) return [p.bold(title), "  not read (see findings)"];
   const row = (k: string, v: string): string => `  ${pad(k, 15)}${v}`;
   const validity = c.daysLeft < 0 ? p.red(`expired ${-c.daysLeft} days ago`) : c.daysLeft <= 14 ? p.yellow(`${c.daysLeft} days left`) : `${c.daysLeft} days left`;
   const trust = c.trusted ? p.green("trusted") : p.red(`not trusted (${c.verifyError ?? "unknown"})`);
   const out = [
-    p.bold("Certificate"),
+    p.bold(title),
     row("subject", c.subject),
     row("issuer", c.issuer),
     row("names", c.names.length > 0 ? c.names.join(", ") : "(none)"),
@@ -180,6 +180,7 @@ export function renderReport(report: CheckReport, opts: RenderOptions): string {
     report.protocols.length > 0 ? versionsBlock(report, p) : [],
     ciphersBlock(report, p),
     report.protocols.some((v) => v.offered) || report.certificate !== null ? certificateBlock(report.certificate, p) : [],
+    ...report.otherCertificates.map((c) => certificateBlock(c, p, `Second certificate (${c.keyType}), for clients that prefer ${c.keyType} keys`)),
     findingsBlock(report, p, width),
     verdictsBlock(report, p, width),
   ].filter((b) => b.length > 0);

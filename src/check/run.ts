@@ -6,7 +6,7 @@
  * when the target cannot be reached or does not speak its protocol (CheckError "connect",
  * "timeout", "protocol", or an abort) does the report carry `error` (exit status 2).
  */
-import { inspectCertificate } from "./certificate.ts";
+import { inspectCertificate, inspectOtherCertificate } from "./certificate.ts";
 import { buildFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
 import { CheckError, scanProtocols } from "./probe/index.ts";
 import { runInjectionTest, type InjectionOutcome } from "./starttls.ts";
@@ -34,6 +34,8 @@ export async function runCheck(target: Target, opts: CheckOptions): Promise<Chec
   ]);
   const scan: ProtocolScan | null = scanR.status === "fulfilled" ? scanR.value : null;
   const certificate: CertificateInfo | null = certR.status === "fulfilled" ? certR.value : null;
+  // A second certificate of the other key type, when the server has one (one more connection).
+  const other = certificate !== null ? await inspectOtherCertificate(target, opts, certificate).catch(() => null) : null;
   const injection: InjectionOutcome | null = injR.status === "fulfilled" ? injR.value : null;
   const failures = [scanR, certR].flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
   const notOffered = failures.find((e) => kindOf(e) === "starttls-not-offered");
@@ -58,6 +60,7 @@ export async function runCheck(target: Target, opts: CheckOptions): Promise<Chec
     protocols: scan?.versions ?? [],
     ciphers: scan?.ciphers ?? [],
     certificate: error !== null ? null : certificate,
+    otherCertificates: error !== null || other === null ? [] : [other],
     probes: (scan?.probes ?? 0) + 1 + (viaStartTls ? 1 : 0),
     gaps: error !== null ? [] : (scan?.gaps ?? []),
   };

@@ -101,6 +101,7 @@ export const CHECK_SCHEMA: Schema = {
     protocols: { type: "array", items: versionResult },
     ciphers: { type: "array", items: cipherList },
     certificate: { ...certificate, type: ["object", "null"] },
+    otherCertificates: { type: "array", items: certificate },
     findings: { type: "array", items: finding },
     gaps: { type: "array", items: str },
     verdicts: object({ strictSenders: verdict, legacyClients: verdict }),

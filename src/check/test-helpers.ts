@@ -74,6 +74,7 @@ export function facts(over: Partial<ReportFacts> = {}): ReportFacts {
     certificate: certInfo(),
     probes: 40,
     gaps: [],
+    otherCertificates: [],
     ...over,
   };
 }

@@ -134,6 +134,11 @@ export interface CheckReport {
   protocols: VersionResult[];
   ciphers: CipherList[];
   certificate: CertificateInfo | null;
+  /**
+   * A second certificate of another key type (RSA beside ECDSA, or the reverse), which clients
+   * that prefer that key type get: many servers have both. Judged like `certificate`.
+   */
+  otherCertificates: CertificateInfo[];
   findings: Finding[];
   /** Probes that got no answer (timeout, refused or dropped connection, e.g. a connection rate limit): versions and suites may be missing. */
   gaps: string[];

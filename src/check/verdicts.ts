@@ -10,7 +10,7 @@
  */
 import { versionLabel, type TlsVersionName } from "../tls/index.ts";
 import { onlyValidityError, type ReportFacts } from "./findings.ts";
-import type { CheckReport, Verdict } from "./types.ts";
+import type { CertificateInfo, CheckReport, Verdict } from "./types.ts";
 
 const STRICT = "Mail from senders that require TLS 1.2 and a valid certificate (e.g. Microsoft 365)";
 const LEGACY = "Mail programs limited to TLS 1.0/1.1";
@@ -50,6 +50,16 @@ export function strictReasons(r: ReportFacts): string[] {
   if (!offered(r, "TLSv1.2") && !offered(r, "TLSv1.3")) reasons.push(`it offers only ${joinWords([...offeredLabels(r)].reverse())}`);
   const c = r.certificate;
   if (c === null) return [...reasons, "its certificate could not be read"];
+  reasons.push(...certificateReasons(r, c));
+  // A second certificate (RSA beside ECDSA): senders that prefer its key type get it.
+  for (const other of r.otherCertificates) {
+    for (const why of certificateReasons(r, other)) reasons.push(`${why.replace(/^its certificate/, `its ${other.keyType} certificate`)} (senders that prefer ${other.keyType} get that one)`);
+  }
+  return reasons;
+}
+
+function certificateReasons(r: ReportFacts, c: CertificateInfo): string[] {
+  const reasons: string[] = [];
   const now = Date.parse(r.startedAt);
   if (Date.parse(c.notAfter) < now) reasons.push(`its certificate expired on ${day(c.notAfter)}`);
   else if (Date.parse(c.notBefore) > now) reasons.push(`its certificate is valid only from ${day(c.notBefore)}`);

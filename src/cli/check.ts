@@ -127,6 +127,7 @@ function unreachableReport(target: Target, error: string, started: number): Chec
     verdicts: { strictSenders: { ok: false, text }, legacyClients: { ok: false, text } },
     probes: 0,
     gaps: [],
+    otherCertificates: [],
   };
 }
 
