@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
 import { startDnsServer, type DnsServer } from "../../test/dns-server.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
-import { fetchSmtpChain, matchTlsa, parseDnsServer, queryTlsa, type TlsaRecord } from "./dane.ts";
+import { parseDnsServer } from "../dns/index.ts";
+import { fetchSmtpChain, matchTlsa, queryTlsa, type TlsaRecord } from "./dane.ts";
 import { startAdProxy, startTinySmtp, type AdProxy } from "./mx-test-helpers.ts";
 
 let dns: DnsServer;

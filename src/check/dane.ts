@@ -13,13 +13,9 @@ import { getServers } from "node:dns";
 import { connect as tcpConnect, isIP } from "node:net";
 import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from "node:tls";
 import * as dnsPacket from "dns-packet";
+import { parseDnsServer, type DnsServerAddress } from "../dns/index.ts";
 import { connectTarget } from "./probe/index.ts";
 import type { Target } from "./types.ts";
-
-export interface DnsServerAddress {
-  host: string;
-  port: number;
-}
 
 export interface TlsaRecord {
   usage: number;
@@ -44,25 +40,8 @@ export interface TlsaMatch extends TlsaRecord {
   detail: string;
 }
 
-/** "127.0.0.1:5353", "[::1]:53", "::1", "192.0.2.1" → host and port (default 53); null when not an address. */
-export function parseDnsServer(text: string): DnsServerAddress | null {
-  let host = text;
-  let port = 53;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  if (bracket !== null) {
-    host = bracket[1] ?? "";
-    if (bracket[2] !== undefined) port = Number(bracket[2]);
-  } else if (isIP(text) === 0) {
-    const m = /^([^:]+):(\d+)$/.exec(text);
-    if (m === null) return null;
-    host = m[1] ?? "";
-    port = Number(m[2]);
-  }
-  if (isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
-  return { host, port };
-}
-
 /** The first of the system's resolvers (node:dns reads /etc/resolv.conf). */
+
 export function systemDnsServer(): DnsServerAddress | null {
   const first = getServers()[0];
   return first === undefined ? null : parseDnsServer(first);

@@ -5,7 +5,7 @@ import { startDnsServer, type DnsServer, type Zone } from "../../test/dns-server
 import { createResolver } from "../dns/index.ts";
 import { startPolicyServer, testCa, type PolicyServer } from "../mta-sts/test-helpers.ts";
 import { generateSelfSigned, type PemPair } from "../tls/index.ts";
-import { parseDnsServer } from "./dane.ts";
+import { parseDnsServer } from "../dns/index.ts";
 import { parseTlsRpt } from "./mx-policy.ts";
 import { startAdProxy, startTinySmtp, type AdProxy, type TinySmtp } from "./mx-test-helpers.ts";
 import { MX_SCHEMA } from "./mx-schema.ts";

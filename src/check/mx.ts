@@ -5,7 +5,8 @@
  * MTA-STS (RFC 8461), TLS-RPT (RFC 8460) and, where the resolver validates DNSSEC, DANE (RFC 7672).
  */
 import { destinationHosts, type Resolver } from "../dns/index.ts";
-import { fetchSmtpChain, matchTlsa, queryTlsa, systemDnsServer, type DnsServerAddress } from "./dane.ts";
+import type { DnsServerAddress } from "../dns/index.ts";
+import { fetchSmtpChain, matchTlsa, queryTlsa, systemDnsServer } from "./dane.ts";
 import { lookupMtaSts, lookupTlsRpt, mtaStsFindings, mtaStsMatch, tlsRptFindings } from "./mx-policy.ts";
 import type { DaneResult, MxHostResult, MxReport } from "./mx-types.ts";
 import { runCheck } from "./run.ts";

@@ -9,7 +9,7 @@ import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { Option, type Command } from "commander";
-import { createResolver } from "../dns/index.ts";
+import { createResolver, parseDnsServer } from "../dns/index.ts";
 import type { Access, CheckOptions, CheckReport, StartTlsProtocol, Target } from "../check/index.ts";
 import { parseIntFlag, UsageError } from "./output.ts";
 
@@ -142,12 +142,6 @@ async function resolveHost(host: string, dns: string | undefined, timeoutMs: num
 }
 
 /** "127.0.0.1:5353", "[::1]:53", "::1", "192.0.2.1" (port 53); null when not an IP address with a port from 1 to 65535. */
-export function parseDnsAddress(text: string): { host: string; port: number } | null {
-  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text) ?? (isIP(text) !== 0 ? null : /^([^:]+):(\d{1,5})$/.exec(text));
-  const host = m === null ? text : (m[1] ?? "");
-  const port = m?.[2] === undefined ? 53 : Number(m[2]);
-  return isIP(host) !== 0 && port >= 1 && port <= 65535 ? { host, port } : null;
-}
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 const color = (): boolean => process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
@@ -189,7 +183,7 @@ async function checkMx(domain: string, f: Flags, base: CheckOptions): Promise<Ou
   const report = await runMxCheck(domain, {
     ...base,
     resolver,
-    dnsServer: f.dns !== undefined ? parseDnsAddress(f.dns) : null,
+    dnsServer: f.dns !== undefined ? parseDnsServer(f.dns) : null,
     mxPort: parseIntFlag("--mx-port", f.mxPort, 1, 65535),
     mtaStsPort: parseIntFlag("--mta-sts-port", f.mtaStsPort, 1, 65535),
   });
@@ -220,7 +214,7 @@ export function registerCheck(program: Command): void {
       if (target !== undefined && f.mx !== undefined) throw new UsageError("check: give TARGET or --mx DOMAIN, not both");
       if (f.mx !== undefined && f.starttls !== undefined) throw new UsageError("--starttls: not with --mx (MX hosts are checked with SMTP STARTTLS)");
       if (f.mx !== undefined && f.servername !== undefined) throw new UsageError("--servername: not with --mx (each MX host name is used)");
-      if (f.dns !== undefined && parseDnsAddress(f.dns) === null) throw new UsageError(`--dns: expected ADDR or ADDR:PORT with an IP address, got "${f.dns}"`);
+      if (f.dns !== undefined && parseDnsServer(f.dns) === null) throw new UsageError(`--dns: expected ADDR or ADDR:PORT with an IP address, got "${f.dns}"`);
       const progress = progressLine();
       const base: CheckOptions = {
         timeoutMs: parseIntFlag("--timeout", f.timeout, 1, 600_000),
