@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
 import { inspectCertificate, legacyContext } from "./certificate.ts";
-import { loopbackTarget, opensslLeaf, options, startOpensslServer, startTlsServer, type TestServer } from "./test-helpers.ts";
+import { buildFindings } from "./findings.ts";
+import { facts, loopbackTarget, opensslLeaf, options, startOpensslServer, startTlsServer, type TestServer } from "./test-helpers.ts";
 
 const DAY = 86_400_000;
 let ca: PemPair;
@@ -92,6 +93,16 @@ test("an expired certificate (openssl s_server)", async () => {
   assert.equal(info.daysLeft, -55);
   assert.equal(info.trusted, false);
   assert.equal(info.verifyError, "CERT_HAS_EXPIRED");
+});
+
+test("an expired certificate from a CA nobody trusts: reported as untrusted too (OpenSSL names only the expiry)", async () => {
+  const expired = await generateSelfSigned({ hostnames: ["mx.test"], issuer: ca, notBefore: new Date("2025-01-01T00:00:00Z"), notAfter: new Date("2026-01-05T12:00:00Z") });
+  const s = await startOpensslServer(expired);
+  servers.push(s);
+  const info = await inspectCertificate(loopbackTarget(s.port), options());
+  assert.deepEqual([info.trusted, info.verifyError], [false, "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"]);
+  const ids = buildFindings(facts({ certificate: info, startedAt: "2026-03-01T12:00:00.000Z" })).map((x) => x.id);
+  assert.ok(ids.includes("cert-expired") && ids.includes("cert-untrusted"), ids.join(", "));
 });
 
 test("a certificate not valid yet", async () => {

@@ -10,7 +10,7 @@
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import type { X509Certificate } from "node:crypto";
+import { X509Certificate as NodeX509, type X509Certificate } from "node:crypto";
 import type { Socket } from "node:net";
 import * as tls from "node:tls";
 import { findNameMatch, type PresentedNames } from "../smtp-client/index.ts";
@@ -143,10 +143,18 @@ export function describePeer(secure: tls.TLSSocket, target: Target, opts: CheckO
   const leaf = secure.getPeerX509Certificate();
   if (leaf === undefined) throw new Error("the server presented no certificate");
   const references = referenceNames(target, opts.extraNames ?? []);
+  const chain = chainOf(leaf);
+  let verifyError = secure.authorized ? null : errorCode(secure.authorizationError);
+  // OpenSSL reports one error, the last: for a leaf outside its validity period, the chain's trust
+  // is not reported at all. Check it ourselves, time aside, so an expired certificate from an
+  // unknown CA is reported as both (renewing it with the same CA would not help).
+  if ((verifyError === "CERT_HAS_EXPIRED" || verifyError === "CERT_NOT_YET_VALID") && !chainsToAnchor(chain, opts.ca)) {
+    verifyError = "UNABLE_TO_GET_ISSUER_CERT_LOCALLY";
+  }
   return describeCertificate(leaf, {
-    chain: chainOf(leaf),
+    chain,
     trusted: secure.authorized,
-    verifyError: secure.authorized ? null : errorCode(secure.authorizationError),
+    verifyError,
     references,
     now: opts.now?.() ?? new Date(),
   });
@@ -209,6 +217,33 @@ function presentedNames(cert: X509Certificate): PresentedNames {
 }
 
 /** The chain as the peer sent it (plus the root Node found for it), leaf first. */
+/** Node's roots plus `ca`, parsed once per CA set (only needed for expired or not-yet-valid leaves). */
+const anchorSets = new Map<string, X509Certificate[]>();
+
+function anchorsFor(ca: readonly string[]): X509Certificate[] {
+  const key = ca.join("\n");
+  let set = anchorSets.get(key);
+  if (set === undefined) {
+    if (anchorSets.size >= 8) anchorSets.clear();
+    set = [...tls.rootCertificates, ...ca].map((pem) => new NodeX509(pem));
+    anchorSets.set(key, set);
+  }
+  return set;
+}
+
+/** Whether `chain` (leaf first, as sent or completed by Node) leads to a trust anchor by signatures alone. */
+function chainsToAnchor(chain: readonly X509Certificate[], ca: readonly string[]): boolean {
+  const anchors = anchorsFor(ca);
+  const signedBy = (c: X509Certificate, issuer: X509Certificate): boolean => c.checkIssued(issuer) && c.verify(issuer.publicKey);
+  let cur = chain[0];
+  for (let depth = 0; cur !== undefined && depth < 16; depth++) {
+    const at = cur;
+    if (anchors.some((a) => a.fingerprint256 === at.fingerprint256 || signedBy(at, a))) return true;
+    cur = chain.find((c) => c !== at && signedBy(at, c));
+  }
+  return false;
+}
+
 function chainOf(leaf: X509Certificate): X509Certificate[] {
   const chain = [leaf];
   let cur = leaf;
