@@ -31,6 +31,11 @@ export interface FindingNotes {
 
 export const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "medium", "low", "info"];
 
+/** The exit-status rule of every check (single target and --mx): any finding above low is a problem. */
+export function hasProblems(findings: readonly Finding[]): boolean {
+  return findings.some((f) => SEVERITY_ORDER.indexOf(f.severity) < SEVERITY_ORDER.indexOf("low"));
+}
+
 /** critical first; stable within a severity. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
@@ -64,11 +69,13 @@ function f(id: string, severity: Severity, title: string, detail: string): Findi
   return { id, severity, title, detail };
 }
 
-function offered(r: ReportFacts, v: TlsVersionName): boolean {
+/** Whether the scan found `v` offered. */
+export function offered(r: Pick<ReportFacts, "protocols">, v: TlsVersionName): boolean {
   return r.protocols.some((p) => p.version === v && p.offered);
 }
 
-function isoDay(iso: string): string {
+/** "2026-01-05" from an ISO time. */
+export function isoDay(iso: string): string {
   return iso.slice(0, 10);
 }
 

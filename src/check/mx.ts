@@ -9,8 +9,9 @@ import type { DnsServerAddress } from "../dns/index.ts";
 import { fetchSmtpChain, matchTlsa, queryTlsa, systemDnsServer } from "./dane.ts";
 import { lookupMtaSts, lookupTlsRpt, mtaStsFindings, mtaStsMatch, tlsRptFindings } from "./mx-policy.ts";
 import type { DaneResult, MxHostResult, MxReport } from "./mx-types.ts";
+import { hasProblems, sortFindings } from "./findings.ts";
 import { runCheck } from "./run.ts";
-import type { CheckOptions, CheckReport, Finding, Severity, Target, Verdict } from "./types.ts";
+import type { CheckOptions, CheckReport, Finding, Target, Verdict } from "./types.ts";
 
 export type { MxReport, MxHostResult, DaneResult, MtaStsResult, TlsRptResult } from "./mx-types.ts";
 
@@ -27,14 +28,13 @@ export interface MxCheckOptions extends CheckOptions {
   check?: (target: Target, opts: CheckOptions) => Promise<CheckReport>;
 }
 
-const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 const STRICT = "Mail from senders that require TLS 1.2 and a valid certificate";
 
 /** 0: no finding above low anywhere; 1: problems; 2: the domain could not be checked. */
 export function mxExitStatus(report: MxReport): 0 | 1 | 2 {
   if (report.error !== null) return 2;
   const all = [...report.findings, ...report.hosts.flatMap((h) => h.report?.findings ?? [])];
-  return all.some((f) => RANK[f.severity] > RANK.low) ? 1 : 0;
+  return hasProblems(all) ? 1 : 0;
 }
 
 export async function runMxCheck(domainArg: string, opts: MxCheckOptions): Promise<MxReport> {
@@ -211,7 +211,7 @@ function failure(h: MxHostResult): string | null {
   if (h.report === null) return "not checked";
   if (h.report.error !== null) return h.report.error;
   if (h.report.verdicts.strictSenders.ok) return null;
-  const worst = [...h.report.findings].sort((a, b) => RANK[b.severity] - RANK[a.severity])[0];
+  const worst = sortFindings(h.report.findings)[0];
   return worst?.title ?? h.report.verdicts.strictSenders.text;
 }
 

@@ -4,7 +4,7 @@
  * ANSI colour only when asked (the CLI asks when stdout is a terminal and NO_COLOR is unset).
  */
 import { versionLabel } from "../tls/index.ts";
-import { sortFindings } from "./findings.ts";
+import { hasProblems, isoDay as day, sortFindings } from "./findings.ts";
 import type { CertificateInfo, CheckReport, Severity, StartTlsInfo } from "./types.ts";
 
 export interface RenderOptions {
@@ -16,7 +16,7 @@ export interface RenderOptions {
 /** 0: nothing above low; 1: at least one medium, high or critical finding; 2: the check could not run. */
 export function exitStatus(report: CheckReport): 0 | 1 | 2 {
   if (report.error !== null) return 2;
-  return report.findings.some((f) => f.severity === "medium" || f.severity === "high" || f.severity === "critical") ? 1 : 0;
+  return hasProblems(report.findings) ? 1 : 0;
 }
 
 export type Paint = (s: string) => string;
@@ -73,9 +73,6 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
 }
 
-function day(iso: string): string {
-  return iso.slice(0, 10);
-}
 
 function targetLine(r: CheckReport): string {
   const t = r.target;

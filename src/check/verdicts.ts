@@ -8,8 +8,8 @@
  * - legacyClients: can mail programs limited to TLS 1.0/1.1 connect? Yes iff TLS 1.0 or 1.1 is
  *   offered (RFC 8996 deprecates both).
  */
-import { versionLabel, type TlsVersionName } from "../tls/index.ts";
-import { onlyValidityError, type ReportFacts } from "./findings.ts";
+import { versionLabel } from "../tls/index.ts";
+import { isoDay as day, offered, onlyValidityError, type ReportFacts } from "./findings.ts";
 import type { CertificateInfo, CheckReport, Verdict } from "./types.ts";
 
 const STRICT = "Mail from senders that require TLS 1.2 and a valid certificate (e.g. Microsoft 365)";
@@ -17,13 +17,6 @@ const LEGACY = "Mail programs limited to TLS 1.0/1.1";
 /** Ports mail servers deliver to (25) or that carry mail submission (587, 465). */
 const MAIL_PORTS: ReadonlySet<number> = new Set([25, 465, 587]);
 
-function offered(r: ReportFacts, v: TlsVersionName): boolean {
-  return r.protocols.some((p) => p.version === v && p.offered);
-}
-
-function day(iso: string): string {
-  return iso.slice(0, 10);
-}
 
 function joinWords(items: readonly string[]): string {
   if (items.length <= 1) return items.join("");

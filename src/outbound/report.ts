@@ -6,7 +6,7 @@
 import type { Kysely } from "kysely";
 import type { DeliveryProblem } from "../bounce/index.ts";
 import type { Database } from "../store/index.ts";
-import { problemLine } from "./runner.ts";
+import { problemLine } from "./problem-line.ts";
 
 export interface OutboundDomainReport {
   domain: string;

@@ -19,6 +19,7 @@ import { deliverJob, type AttemptRecord, type Job, type JobContext, type Recipie
 import { configuredLevel, relayRoute, withMtaSts, type LevelChoice } from "./policy.ts";
 import { returnToSender, type Bounced } from "./bounces.ts";
 import { recordAttempts } from "./attempts.ts";
+import { humanDuration, problemLine } from "./problem-line.ts";
 
 export interface RunnerOptions {
   store: Store;
@@ -273,41 +274,4 @@ export class QueueRunner {
 /** Postfix's schedule: min_backoff, doubling per attempt, at most max_backoff (seconds in, ms out). */
 export function backoffMs(attempts: number, minS: number, maxS: number): number {
   return Math.min(maxS, minS * 2 ** Math.max(0, Math.min(30, attempts - 1))) * 1000;
-}
-
-function humanDuration(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? "" : "s"}`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}`;
-  if (seconds % 60 === 0) return `${seconds / 60} minute${seconds === 60 ? "" : "s"}`;
-  return `${seconds} second${seconds === 1 ? "" : "s"}`;
-}
-
-/** A one-line summary of a problem for `queue list` (the DSN explains it fully). */
-export function problemLine(p: DeliveryProblem): string {
-  switch (p.kind) {
-    case "rejected":
-      return p.reply;
-    case "tls-version":
-      return `${p.host} offered only ${p.offered}`;
-    case "certificate":
-      return `${p.host}: certificate ${p.problem}: ${p.detail}`;
-    case "expired":
-      return `expired after ${p.lifetime}${p.last !== null ? `; last: ${problemLine(p.last)}` : ""}`;
-    case "operator":
-      return "returned by the operator";
-    case "null-mx":
-    case "no-such-domain":
-    case "dns":
-      return `${p.kind}: ${p.domain}${"detail" in p ? ` (${p.detail})` : ""}`;
-    case "mta-sts-mismatch":
-      return `${p.host} is not allowed by the MTA-STS policy (${p.patterns.join(", ")})`;
-    case "no-starttls":
-      return `${p.host} does not offer STARTTLS`;
-    case "weak-cipher":
-      return `${p.host} would only use ${p.cipher} (${p.weakness})`;
-    case "connect":
-    case "protocol":
-    case "tls-handshake":
-      return `${p.host}: ${p.detail}`;
-  }
 }

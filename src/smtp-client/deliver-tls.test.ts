@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import type { SecureContextOptions } from "node:tls";
 import { deliver, type DeliveryRequest, type DeliveryResult, type TlsRequirement } from "./index.ts";
-import { startScriptedServer, type ScriptedServerOptions } from "./test-server.ts";
+import { startScriptedServer, testRequest, withScriptedServer, type ScriptedServerOptions } from "./test-server.ts";
 import { makeTestPki, type TestPki } from "./test-pki.ts";
 
 const HOST = "mx.example.net";
@@ -23,24 +23,12 @@ function verifying(names: string[] = []): TlsRequirement {
 
 /** Delivers once to a fresh scripted server; returns the result and the commands it received. */
 async function attempt(server: ScriptedServerOptions, over: Partial<DeliveryRequest>): Promise<{ res: DeliveryResult; commands: string[] }> {
-  const s = await startScriptedServer(server);
-  try {
-    const res = await deliver({
-      host: HOST,
-      address: "127.0.0.1",
-      port: s.port,
-      heloName: "client.example.org",
-      tls: { starttls: "opportunistic", verify: null },
-      from: "sender@example.org",
-      recipients: ["rcpt@example.net"],
-      message: Buffer.from("Subject: tls\r\n\r\nhello\r\n"),
-      timeouts: { greetingMs: 5000, commandMs: 5000 },
-      ...over,
-    });
-    return { res, commands: s.sessions.flatMap((x) => x.commands.map((c) => c.split(/[ :]/)[0] ?? "")) };
-  } finally {
-    await s.close();
-  }
+  let out!: { res: DeliveryResult; commands: string[] };
+  await withScriptedServer(server, async (s) => {
+    const res = await deliver(testRequest(HOST, s.port, { tls: { starttls: "opportunistic", verify: null }, ...over }));
+    out = { res, commands: s.sessions.flatMap((x) => x.commands.map((c) => c.split(/[ :]/)[0] ?? "")) };
+  });
+  return out;
 }
 
 test("opportunistic STARTTLS: TLS 1.3 with SNI, EHLO again, certificate described but not checked", async () => {

@@ -1,0 +1,40 @@
+/** Problems and durations in one line: `queue list`, `queue log`, the tls-report's outbound section, the log. */
+import type { DeliveryProblem } from "../bounce/index.ts";
+
+/** "5 days", "1 hour", "30 seconds": the queue lifetime in a DSN. */
+export function humanDuration(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} day${seconds === 86_400 ? "" : "s"}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}`;
+  if (seconds % 60 === 0) return `${seconds / 60} minute${seconds === 60 ? "" : "s"}`;
+  return `${seconds} second${seconds === 1 ? "" : "s"}`;
+}
+
+/** A one-line summary of a problem for `queue list` (the DSN explains it fully). */
+export function problemLine(p: DeliveryProblem): string {
+  switch (p.kind) {
+    case "rejected":
+      return p.reply;
+    case "tls-version":
+      return `${p.host} offered only ${p.offered}`;
+    case "certificate":
+      return `${p.host}: certificate ${p.problem}: ${p.detail}`;
+    case "expired":
+      return `expired after ${p.lifetime}${p.last !== null ? `; last: ${problemLine(p.last)}` : ""}`;
+    case "operator":
+      return "returned by the operator";
+    case "null-mx":
+    case "no-such-domain":
+    case "dns":
+      return `${p.kind}: ${p.domain}${"detail" in p ? ` (${p.detail})` : ""}`;
+    case "mta-sts-mismatch":
+      return `${p.host} is not allowed by the MTA-STS policy (${p.patterns.join(", ")})`;
+    case "no-starttls":
+      return `${p.host} does not offer STARTTLS`;
+    case "weak-cipher":
+      return `${p.host} would only use ${p.cipher} (${p.weakness})`;
+    case "connect":
+    case "protocol":
+    case "tls-handshake":
+      return `${p.host}: ${p.detail}`;
+  }
+}
