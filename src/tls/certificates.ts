@@ -18,7 +18,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { watchFile, unwatchFile, type Stats } from "node:fs";
-import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import { constants, createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import tls from "node:tls";
 import { keyTypeLabel, parseSubjectAltName, type CertificateSpec } from "./certificates-generate.ts";
 
@@ -212,6 +212,10 @@ function policyOptions(policy: TlsContextPolicy): tls.SecureContextOptions {
     ciphers: [policy.ciphers, policy.ciphersuites].filter((s) => s !== "").join(":"),
     honorCipherOrder: true,
     ecdhCurve: ECDH_CURVES,
+    // TLS 1.2 renegotiation started by the client costs the server a full handshake each time
+    // (testssl.sh's secure_client_renego): refused outright, with a no_renegotiation alert
+    // (RFC 5246 §7.2.2). TLS 1.3 has no renegotiation (RFC 8446 §4.1.2).
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
   };
 }
 

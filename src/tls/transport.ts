@@ -164,6 +164,10 @@ export class TlsTransport {
       done = true;
       clearTimeout(timer);
       tlsSocket.off("_tlsError", onError);
+      // After the handshake, Node reports TLS-level attacks and alerts only through this event
+      // (a tls.Server would turn them into 'tlsClientError' and drop the connection; we must too):
+      // a refused renegotiation, or one past Node's CLIENT_RENEG_LIMIT, ends the connection.
+      tlsSocket.on("_tlsError", () => tlsSocket.destroy());
       const cipher = tlsSocket.getCipher();
       const info: TlsInfo = {
         version: tlsSocket.getProtocol() ?? "unknown",
