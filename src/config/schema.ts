@@ -41,7 +41,13 @@ export const SCHEMA: Record<string, Field> = {
     description: "TLS for every listener (RFC 8996: TLS 1.0 and 1.1 are never offered).",
     fields: {
       min_version: { kind: "enum", values: ["TLSv1.2", "TLSv1.3"], default: "TLSv1.2", description: "Lowest TLS version any listener accepts." },
-      handshake_timeout: { kind: "int", default: 30, min: 1, max: 600, description: "Seconds a client may take for the TLS handshake, on every listener." },
+      handshake_timeout: {
+        kind: "int",
+        default: 10,
+        min: 1,
+        max: 600,
+        description: "Seconds a client may take from connecting (or STARTTLS) to the end of the TLS handshake, on every listener: a deadline, however slowly its bytes arrive.",
+      },
       ciphers: {
         kind: "string",
         default:
@@ -85,8 +91,21 @@ export const SCHEMA: Record<string, Field> = {
     kind: "table",
     description: "Connection limits of every listener (SMTP, submission, IMAP, POP3).",
     fields: {
-      max_connections: { kind: "int", default: 1000, min: 1, max: 1_000_000, description: "Concurrent connections per listener." },
+      max_connections: {
+        kind: "int",
+        default: 1000,
+        min: 1,
+        max: 1_000_000,
+        description: "Concurrent connections per listener. When it is full, the oldest idle connection that has not signed in (on the MX: that holds no transaction; a TLS handshake counts as idle) gives way to the new client.",
+      },
       max_connections_per_ip: { kind: "int", default: 50, min: 1, max: 100_000, description: "Concurrent connections to one listener from one client address (Postfix's smtpd_client_connection_count_limit)." },
+      min_data_rate: {
+        kind: "int",
+        default: 500,
+        min: 0,
+        max: 1_000_000_000,
+        description: "Bytes per second: each byte a client sends extends its current deadline by 1/rate seconds, so a large message or literal may take longer than the timeout but a trickle gains nothing (Postfix's smtpd_min_data_rate; 0: no extension).",
+      },
     },
   },
   smtp: {
@@ -95,8 +114,27 @@ export const SCHEMA: Record<string, Field> = {
     fields: {
       max_message_size: { kind: "int", default: 26_214_400, min: 1024, max: 2_147_483_647, description: "Largest message in bytes (SIZE, RFC 1870)." },
       max_recipients: { kind: "int", default: 100, min: 1, max: 100_000, description: "Recipients per message (RFC 5321 §4.5.3.1.8: at least 100)." },
-      command_timeout: { kind: "int", default: 300, min: 1, max: 3600, description: "Seconds to wait for a command (RFC 5321 §4.5.3.2.7: 5 minutes)." },
-      data_timeout: { kind: "int", default: 180, min: 1, max: 3600, description: "Seconds to wait for more DATA (RFC 5321 §4.5.3.2.5: 3 minutes)." },
+      command_timeout: {
+        kind: "int",
+        default: 300,
+        min: 1,
+        max: 3600,
+        description: "Seconds a client may take to send each command, counted from the previous reply: a deadline that trickled bytes do not reset (RFC 5321 §4.5.3.2.7: 5 minutes).",
+      },
+      data_timeout: {
+        kind: "int",
+        default: 180,
+        min: 1,
+        max: 3600,
+        description: "Seconds a client may take to send the DATA body, plus what its bytes earn at connections.min_data_rate (RFC 5321 §4.5.3.2.5: 3 minutes).",
+      },
+      login_timeout: {
+        kind: "int",
+        default: 60,
+        min: 1,
+        max: 3600,
+        description: "Seconds from connecting until a client has authenticated (submission) or given MAIL (MX).",
+      },
       max_errors: { kind: "int", default: 20, min: 1, max: 1000, description: "Errors in one session before 421 and close (Postfix's smtpd_hard_error_limit)." },
     },
   },
@@ -105,7 +143,7 @@ export const SCHEMA: Record<string, Field> = {
     description: "IMAP server limits.",
     fields: {
       idle_timeout: { kind: "int", default: 1800, min: 1, max: 86_400, description: "Seconds a logged-in client may stay silent (RFC 9051 §5.4: at least 30 minutes)." },
-      login_timeout: { kind: "int", default: 60, min: 1, max: 3600, description: "Seconds a client may take to log in." },
+      login_timeout: { kind: "int", default: 60, min: 1, max: 3600, description: "Seconds from connecting until a client has logged in: a deadline, not an idle timer." },
       max_literal: { kind: "int", default: 52_428_800, min: 1024, max: 2_147_483_647, description: "Largest literal (e.g. an APPENDed message) in bytes." },
       max_bad_commands: { kind: "int", default: 20, min: 1, max: 1000, description: "Invalid commands in one session before the server disconnects." },
     },
@@ -114,7 +152,8 @@ export const SCHEMA: Record<string, Field> = {
     kind: "table",
     description: "POP3 server limits.",
     fields: {
-      idle_timeout: { kind: "int", default: 600, min: 1, max: 3600, description: "Seconds of inactivity before the server disconnects (RFC 1939 §3: at least 10 minutes)." },
+      idle_timeout: { kind: "int", default: 600, min: 1, max: 3600, description: "Seconds a client may take to send each command (RFC 1939 §3: at least 10 minutes)." },
+      login_timeout: { kind: "int", default: 60, min: 1, max: 3600, description: "Seconds from connecting until a client has logged in: a deadline, not an idle timer." },
       max_bad_commands: { kind: "int", default: 20, min: 1, max: 1000, description: "Bad commands in one session before the server disconnects." },
     },
   },
@@ -211,16 +250,17 @@ export interface Config {
     certificates: Array<{ cert: string; key: string }>;
   };
   listeners: { mx: ListenerConfig; submission: ListenerConfig; submissions: ListenerConfig; imap: ListenerConfig; imaps: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig };
-  connections: { max_connections: number; max_connections_per_ip: number };
+  connections: { max_connections: number; max_connections_per_ip: number; min_data_rate: number };
   smtp: {
     max_message_size: number;
     max_recipients: number;
     command_timeout: number;
     data_timeout: number;
+    login_timeout: number;
     max_errors: number;
   };
   imap: { idle_timeout: number; login_timeout: number; max_literal: number; max_bad_commands: number };
-  pop3: { idle_timeout: number; max_bad_commands: number };
+  pop3: { idle_timeout: number; login_timeout: number; max_bad_commands: number };
   auth: { failure_delay_ms: number; max_failures_per_ip: number; max_failures_per_user: number; failure_window: number };
   queue: { concurrency: number; per_destination: number; min_backoff: number; max_backoff: number; lifetime: number; max_recipients_per_attempt: number };
   delivery: {

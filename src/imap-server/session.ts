@@ -4,7 +4,7 @@
  * EXPUNGE), and the one place where errors become tagged NO/BAD responses or BYE.
  */
 import type { Authenticator, AuthContext } from "../auth/index.ts";
-import { LineSession } from "../net/index.ts";
+import { LineSession, type EvictionRank } from "../net/index.ts";
 import { changedSince, countUpTo, messageStates, uidsUpTo, type MailboxRow, type Store } from "../store/index.ts";
 import type { Connection } from "../tls/index.ts";
 import { capabilities } from "./capabilities.ts";
@@ -17,8 +17,10 @@ import { MailboxView } from "./view.ts";
 export interface ImapLimits {
   /** RFC 9051 §5.4: at least 30 minutes once authenticated. */
   idleTimeoutMs: number;
-  /** Before login. */
+  /** From connecting to LOGIN/AUTHENTICATE, and for each command before it. */
   loginTimeoutMs: number;
+  /** Bytes per second that extend a deadline (a literal's upload). */
+  minDataRate: number;
   maxLiteral: number;
   maxBadCommands: number;
 }
@@ -57,7 +59,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   };
 
   constructor(opts: ImapSessionOptions) {
-    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog });
+    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog, minDataRate: opts.limits.minDataRate });
     this.#opts = opts;
     this.store = opts.store;
     this.hostname = opts.hostname;
@@ -91,11 +93,21 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   protected timeoutMs(): number {
     return this.#account === null ? this.#opts.limits.loginTimeoutMs : this.#opts.limits.idleTimeoutMs;
   }
+  protected signInDeadlineMs(): number {
+    return this.#opts.limits.loginTimeoutMs;
+  }
   protected sayTimeout(): void {
     this.untagged("BYE Autologout; idle for too long.");
   }
   protected sayShutdown(): void {
     this.untagged("BYE [UNAVAILABLE] Server shutting down.");
+  }
+  protected sayEvicted(): void {
+    // RFC 9051 §7.1.5: BYE; RFC 5530 §3 UNAVAILABLE: a temporary lack of resources.
+    this.untagged("BYE [UNAVAILABLE] Too many connections; closing the oldest one not logged in.");
+  }
+  protected idleEvictionRank(): EvictionRank {
+    return this.#account === null ? "idle" : null;
   }
   protected holdsWork(): boolean {
     return false;
@@ -125,7 +137,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     const outcome = await this.#opts.auth.login(this.authContext(), username, password, mechanism);
     if (!outcome.ok) return outcome.refusal;
     this.#account = { id: outcome.accountId, address: outcome.address };
-    this.armTimer();
+    this.signedIn();
     return "ok";
   }
   refuseLogin(username: string, mechanism: string, reason: string): void {

@@ -1,4 +1,4 @@
 /** What every line-based protocol server shares: the listener and line framing. */
 export { Listener, type ListenerOptions, type ListenerBase, type ProtocolSession, type Refusal } from "./listener.ts";
 export { LineReader, splitVerb, type LineEvent } from "./line-reader.ts";
-export { LineSession, type InputReader, type SessionHooks } from "./session.ts";
+export { LineSession, type EvictionRank, type InputReader, type SessionHooks } from "./session.ts";

@@ -3,9 +3,16 @@
  * Postfix's smtpd_client_connection_count_limit and Dovecot's mail_max_userip_connections),
  * implicit TLS through the shared transport (RFC 8314), one session per connection, and `drain`
  * for SIGTERM: stop accepting, let sessions finish what they have in flight, close the rest.
+ *
+ * A full listener does not turn new clients away while it holds connections that cost an attacker
+ * nothing to keep: the oldest implicit-TLS handshake still waiting, else the oldest idle session
+ * that has not signed in, else (MX) the oldest idle one in a transaction, gives way to the new
+ * client. So a flood of idle connections from many addresses cannot shut out a new sender or a
+ * user's next connection; signed-in sessions and work in flight are never evicted.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { Connection, normalizeIp, type TlsTransport } from "../tls/index.ts";
+import type { EvictionRank } from "./session.ts";
 
 /** What a listener needs of a protocol session. */
 export interface ProtocolSession {
@@ -13,6 +20,10 @@ export interface ProtocolSession {
   start(): void;
   /** Shut down: close now if idle, else after the work in flight. */
   drain(): void;
+  /** How cheaply it can give way to a new client now; null: not at all. */
+  readonly evictionRank: EvictionRank;
+  /** Says goodbye and closes at once (its slot is free when this returns). */
+  evict(): void;
 }
 
 export type Refusal = "shutting-down" | "too-many-connections" | "too-many-from-address";
@@ -41,9 +52,11 @@ export interface ListenerOptions extends ListenerBase {
 export class Listener {
   readonly #opts: ListenerOptions;
   readonly #server: Server;
+  /** Oldest first (a Set iterates in insertion order). */
   readonly #sessions = new Set<ProtocolSession>();
+  /** Implicit-TLS handshakes in progress, oldest first, each with its way to give up. */
+  readonly #handshakes = new Map<Socket, AbortController>();
   readonly #perIp = new Map<string, number>();
-  #pending = 0;
   #draining = false;
 
   constructor(opts: ListenerOptions) {
@@ -84,9 +97,9 @@ export class Listener {
       setTimeout(() => socket.destroy(), 1000).unref();
     };
     if (this.#draining) return refuse("shutting-down");
-    if (this.#sessions.size + this.#pending >= this.#opts.maxConnections()) return refuse("too-many-connections");
     const count = this.#perIp.get(ip) ?? 0;
     if (count >= this.#opts.maxConnectionsPerIp()) return refuse("too-many-from-address");
+    if (this.#sessions.size + this.#handshakes.size >= this.#opts.maxConnections() && !this.#evictOne()) return refuse("too-many-connections");
     this.#perIp.set(ip, count + 1);
     let released = false;
     const release = (): void => {
@@ -100,19 +113,44 @@ export class Listener {
       this.#startSession(new Connection(socket, this.#opts.transport), release);
       return;
     }
-    this.#pending++;
+    const abort = new AbortController();
+    this.#handshakes.set(socket, abort);
     this.#opts.transport
-      .accept(socket, { protocol: this.#opts.protocol, port: this.port, mode: "implicit" })
+      .accept(socket, { protocol: this.#opts.protocol, port: this.port, mode: "implicit" }, { signal: abort.signal })
       .then((r) => {
-        this.#pending--;
+        this.#handshakes.delete(socket);
         if (r.ok) this.#startSession(new Connection(socket, this.#opts.transport, { socket: r.socket, info: r.info }), release);
         else release();
       })
       .catch((e: unknown) => {
-        this.#pending--;
+        this.#handshakes.delete(socket);
         release();
         this.#opts.log(`${this.#opts.name}: implicit TLS accept failed`, e);
       });
+  }
+
+  /**
+   * Frees one slot for a new client, cheapest first: the oldest waiting handshake, the oldest
+   * idle session not signed in, the oldest idle one in a transaction. False if none may go.
+   */
+  #evictOne(): boolean {
+    for (const [socket, abort] of this.#handshakes) {
+      this.#handshakes.delete(socket);
+      abort.abort("gave way to a new client: too many connections");
+      return true;
+    }
+    let inTransaction: ProtocolSession | null = null;
+    for (const s of this.#sessions) {
+      const rank = s.evictionRank;
+      if (rank === "idle") {
+        s.evict();
+        return true;
+      }
+      if (rank === "transaction") inTransaction ??= s;
+    }
+    if (inTransaction === null) return false;
+    inTransaction.evict();
+    return true;
   }
 
   #startSession(conn: Connection, release: () => void): void {

@@ -1,9 +1,16 @@
 /**
  * The skeleton every line-based protocol session shares (SMTP, POP3, IMAP): input is queued in
  * the protocol's reader and processed strictly in order, one event at a time (RFC 2920, RFC 2449
- * and RFC 9051 §5.5 pipelining); reading pauses while too much input is queued; one idle timer;
- * SIGTERM drains; the connection's end is reported once. Subclasses supply the protocol: how
- * input is framed, how an event is handled, and what is said on timeout and shutdown.
+ * and RFC 9051 §5.5 pipelining); reading pauses while too much input is queued; SIGTERM drains;
+ * the connection's end is reported once. Subclasses supply the protocol: how input is framed, how
+ * an event is handled, and what is said on timeout, eviction and shutdown.
+ *
+ * Two deadlines, never idle timers (a client trickling a byte at a time gains nothing):
+ * - the wait for each input event (a command line, a DATA body, a literal) runs from the moment
+ *   the session is ready for it; bytes received extend it only by what they are worth at the
+ *   minimum data rate (Postfix's smtpd_per_request_deadline with smtpd_min_data_rate);
+ * - the sign-in deadline runs from the connection's start until the protocol says the client has
+ *   signed in (IMAP/POP3/submission) or, on the MX, has started a transaction.
  */
 import type { Connection } from "../tls/index.ts";
 import type { ProtocolSession } from "./listener.ts";
@@ -20,7 +27,16 @@ export interface InputReader {
 export interface SessionHooks {
   onClosed: () => void;
   onLog: (msg: string, err?: unknown) => void;
+  /** Bytes per second a client must average for its input to extend a deadline (0: no extension). */
+  minDataRate: number;
 }
+
+/**
+ * How cheaply a session can be closed to make room for a new client when its listener is full:
+ * "idle" ones wait for a command without having signed in and hold no transaction; "transaction"
+ * ones (MX, MAIL given) wait for their next command; null: never (signed in, or busy).
+ */
+export type EvictionRank = "idle" | "transaction" | null;
 
 export abstract class LineSession<Event> implements ProtocolSession {
   readonly conn: Connection;
@@ -29,10 +45,14 @@ export abstract class LineSession<Event> implements ProtocolSession {
   /** Set by a handler to close the connection once its reply is written. */
   protected closeReason: string | null = null;
   #busy = false;
+  #upgrading = false;
   #draining = false;
   #ended = false;
   #halted = false;
+  /** The current wait: when it began, its limit, and the input received since. */
+  #wait = { since: 0, limitMs: 0, bytes: 0 };
   #timer: NodeJS.Timeout | null = null;
+  #signInTimer: NodeJS.Timeout | null = null;
 
   constructor(conn: Connection, hooks: SessionHooks) {
     this.conn = conn;
@@ -45,12 +65,18 @@ export abstract class LineSession<Event> implements ProtocolSession {
   protected abstract handleEvent(ev: Event): Promise<void>;
   /** Sent on connect. */
   protected abstract greet(): void;
-  /** The current idle limit. */
+  /** How long the client may take for the next input event, from when the session is ready for it. */
   protected abstract timeoutMs(): number;
-  /** Says goodbye on an idle timeout (the base closes afterwards). */
+  /** How long the client may take from connecting to signing in (see `signedIn`), or null. */
+  protected abstract signInDeadlineMs(): number | null;
+  /** Says goodbye when a deadline passes (the base closes afterwards). */
   protected abstract sayTimeout(): void;
   /** Says goodbye on shutdown (the base closes afterwards). */
   protected abstract sayShutdown(): void;
+  /** Says goodbye when the session gives way to a new client (the base closes afterwards). */
+  protected abstract sayEvicted(): void;
+  /** How cheap the session is to evict while it waits for the client (signed in: null). */
+  protected abstract idleEvictionRank(): EvictionRank;
   /** True while the session holds work that shutdown should wait for (beyond a running command). */
   protected abstract holdsWork(): boolean;
   /** Called once when the session ends, with why. */
@@ -66,10 +92,35 @@ export abstract class LineSession<Event> implements ProtocolSession {
     return this.#halted;
   }
 
+  get evictionRank(): EvictionRank {
+    // A STARTTLS handshake waits on the client, as a command line does; a running command does not.
+    if (this.#ended || (this.#busy && !this.#upgrading)) return null;
+    return this.idleEvictionRank();
+  }
+
   start(): void {
     this.conn.start({ data: (chunk) => this.#onData(chunk), close: () => this.#finish(this.closeReason ?? "closed") });
     this.greet();
     this.armTimer();
+    const signIn = this.signInDeadlineMs();
+    if (signIn !== null) {
+      this.#signInTimer = setTimeout(() => this.#onSignInTimeout(), signIn);
+      this.#signInTimer.unref();
+    }
+  }
+
+  /** The client has signed in (or, on the MX, started a transaction): the sign-in deadline is off. */
+  protected signedIn(): void {
+    if (this.#signInTimer !== null) clearTimeout(this.#signInTimer);
+    this.#signInTimer = null;
+  }
+
+  /** Closes the session to make room for another client. */
+  evict(): void {
+    if (this.#ended) return;
+    // During a STARTTLS handshake there is no protocol to say goodbye in.
+    if (!this.#halted) this.sayEvicted();
+    this.close("evicted");
   }
 
   drain(): void {
@@ -81,12 +132,26 @@ export abstract class LineSession<Event> implements ProtocolSession {
     this.conn.write(data);
   }
 
-  /** Restarts the idle timer (call when the limit changes, e.g. entering DATA). */
+  /** Starts the deadline for the next input event (the base calls it after each event). */
   protected armTimer(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
     if (this.#ended) return;
-    this.#timer = setTimeout(() => this.#onTimeout(), this.timeoutMs());
+    this.#wait = { since: Date.now(), limitMs: this.timeoutMs(), bytes: 0 };
+    this.#schedule(this.#wait.limitMs);
+  }
+
+  #schedule(ms: number): void {
+    this.#timer = setTimeout(() => this.#onWaitTimer(), Math.max(ms, 1));
     this.#timer.unref();
+  }
+
+  /** The deadline: the limit, plus what the input received since counts for at the minimum rate. */
+  #onWaitTimer(): void {
+    const rate = this.hooks.minDataRate;
+    const earned = rate > 0 ? (this.#wait.bytes * 1000) / rate : 0;
+    const left = this.#wait.since + this.#wait.limitMs + earned - Date.now();
+    if (left > 0) this.#schedule(left);
+    else this.#onTimeout();
   }
 
   /**
@@ -97,8 +162,9 @@ export abstract class LineSession<Event> implements ProtocolSession {
   protected async upgradeTls(protocol: string): Promise<boolean> {
     this.reader.discard();
     this.#halted = true;
+    this.#upgrading = true;
     this.closeReason = "tls-failed"; // if the handshake fails, the connection closes under us
-    const info = await this.conn.upgrade({ protocol });
+    const info = await this.conn.upgrade({ protocol }).finally(() => (this.#upgrading = false));
     if (info === null) return false;
     this.closeReason = null;
     this.#halted = false;
@@ -109,7 +175,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
   #onData(chunk: Buffer): void {
     if (this.#halted || this.#ended) return;
     this.reader.push(chunk);
-    this.armTimer();
+    this.#wait.bytes += chunk.length;
     if (this.reader.buffered > MAX_QUEUED_INPUT) this.conn.pause();
     this.#pump();
   }
@@ -133,11 +199,15 @@ export abstract class LineSession<Event> implements ProtocolSession {
         this.conn.resume();
         return;
       }
+      // Handling the event (and writing its answer to a slow reader) has a deadline of its own.
+      this.armTimer();
       await this.handleEvent(ev);
       if (this.closeReason !== null && !this.#halted) {
         this.close(this.closeReason);
         return;
       }
+      // The client's next input has its own deadline, from now.
+      if (!this.#halted) this.armTimer();
     }
   }
 
@@ -145,6 +215,14 @@ export abstract class LineSession<Event> implements ProtocolSession {
     if (this.#ended || this.#halted) return;
     this.sayTimeout();
     this.close("timeout");
+  }
+
+  #onSignInTimeout(): void {
+    this.#signInTimer = null;
+    if (this.#ended) return;
+    // During a STARTTLS handshake there is no protocol to say goodbye in.
+    if (!this.#halted) this.sayTimeout();
+    this.close("sign-in-timeout");
   }
 
   #shutdownNow(): void {
@@ -165,6 +243,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
     this.#halted = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
+    this.signedIn();
     if (this.#ended) return;
     this.#ended = true;
     this.ended(reason);

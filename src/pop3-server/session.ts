@@ -3,7 +3,7 @@
  * to handlers that declare their states, and the one place where errors become "-ERR" replies.
  */
 import type { Authenticator } from "../auth/index.ts";
-import { LineReader, LineSession, splitVerb, type LineEvent } from "../net/index.ts";
+import { LineReader, LineSession, splitVerb, type EvictionRank, type LineEvent } from "../net/index.ts";
 import { expungeMessages, inboxSnapshot, type Store } from "../store/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { Pop3Api, Pop3Command, State } from "./command.ts";
@@ -13,7 +13,11 @@ import { Pop3Error, RespCode, errLine, okLine } from "./replies.ts";
 
 export interface Pop3Limits {
   idleTimeoutMs: number;
+  /** From connecting to a successful USER/PASS or AUTH. */
+  loginTimeoutMs: number;
   maxBadCommands: number;
+  /** Bytes per second that extend a deadline. */
+  minDataRate: number;
 }
 
 export interface Pop3SessionOptions {
@@ -39,7 +43,7 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
   readonly #opts: Pop3SessionOptions;
 
   constructor(opts: Pop3SessionOptions) {
-    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog });
+    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog, minDataRate: opts.limits.minDataRate });
     this.#opts = opts;
   }
 
@@ -63,11 +67,21 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
   protected timeoutMs(): number {
     return this.#opts.limits.idleTimeoutMs;
   }
+  protected signInDeadlineMs(): number {
+    return this.#opts.limits.loginTimeoutMs;
+  }
   protected sayTimeout(): void {
     this.write(errLine("Disconnected for inactivity.", RespCode.SYS_TEMP));
   }
   protected sayShutdown(): void {
     this.write(errLine("Server shutting down.", RespCode.SYS_TEMP));
+  }
+  protected sayEvicted(): void {
+    // RFC 3206 §4: SYS/TEMP, a temporary problem on the server's side.
+    this.write(errLine("Too many connections; closing the oldest one not logged in.", RespCode.SYS_TEMP));
+  }
+  protected idleEvictionRank(): EvictionRank {
+    return this.#state === "authorization" || this.#state === "sasl" ? "idle" : null;
   }
   protected holdsWork(): boolean {
     return false;
@@ -98,6 +112,7 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
     const snapshot = await inboxSnapshot(this.#opts.store.db, outcome.accountId);
     if (snapshot === undefined) throw new Pop3Error("Mailbox unavailable.", { code: RespCode.SYS_TEMP });
     this.#maildrop = new Maildrop(snapshot);
+    this.signedIn();
     return "ok";
   }
   refuseLogin(username: string, mechanism: string, reason: string): void {

@@ -33,6 +33,8 @@ function smtpLimits(config: Config): SmtpLimits {
     maxRecipients: config.smtp.max_recipients,
     commandTimeoutMs: config.smtp.command_timeout * 1000,
     dataTimeoutMs: config.smtp.data_timeout * 1000,
+    signInTimeoutMs: config.smtp.login_timeout * 1000,
+    minDataRate: config.connections.min_data_rate,
     maxErrors: config.smtp.max_errors,
     maxLineLength: 2048,
   };
@@ -53,11 +55,17 @@ function imapLimits(config: Config): ImapLimits {
     loginTimeoutMs: config.imap.login_timeout * 1000,
     maxLiteral: config.imap.max_literal,
     maxBadCommands: config.imap.max_bad_commands,
+    minDataRate: config.connections.min_data_rate,
   };
 }
 
 function pop3Limits(config: Config): Pop3Limits {
-  return { idleTimeoutMs: config.pop3.idle_timeout * 1000, maxBadCommands: config.pop3.max_bad_commands };
+  return {
+    idleTimeoutMs: config.pop3.idle_timeout * 1000,
+    loginTimeoutMs: config.pop3.login_timeout * 1000,
+    maxBadCommands: config.pop3.max_bad_commands,
+    minDataRate: config.connections.min_data_rate,
+  };
 }
 
 export async function startServer(dataDir: string, log: Logger): Promise<RunningServer> {

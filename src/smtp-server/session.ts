@@ -4,7 +4,7 @@
  * PIPELINING (RFC 2920), back-pressure, timers and draining come from the shared LineSession.
  */
 import { randomBytes } from "node:crypto";
-import { LineSession, splitVerb } from "../net/index.ts";
+import { LineSession, splitVerb, type EvictionRank } from "../net/index.ts";
 import { Code, Status, SmtpError, SmtpReader, formatReply, type ReaderEvent } from "../smtp/index.ts";
 import type { AuthContext } from "../auth/index.ts";
 import type { Connection } from "../tls/index.ts";
@@ -43,7 +43,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   readonly #opts: SessionOptions;
 
   constructor(opts: SessionOptions) {
-    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog });
+    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog, minDataRate: opts.limits.minDataRate });
     this.#opts = opts;
     this.hostname = opts.hostname;
     this.role = opts.role;
@@ -85,12 +85,23 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   protected timeoutMs(): number {
     return this.#state === "data" ? this.limits.dataTimeoutMs : this.limits.commandTimeoutMs;
   }
+  protected signInDeadlineMs(): number {
+    return this.limits.signInTimeoutMs;
+  }
   protected sayTimeout(): void {
     // RFC 5321 §4.5.3.2: the server may close after a timeout; Postfix sends 421 4.4.2.
     this.reply(Code.SERVICE_UNAVAILABLE, Status.BAD_CONNECTION, `${this.hostname} Error: timeout exceeded`);
   }
   protected sayShutdown(): void {
     this.reply(Code.SERVICE_UNAVAILABLE, Status.SYSTEM_NOT_ACCEPTING, `${this.hostname} Service shutting down, closing transmission channel`);
+  }
+  protected sayEvicted(): void {
+    // RFC 5321 §3.8: 421 and close when the service must shut the channel; nothing was accepted.
+    this.reply(Code.SERVICE_UNAVAILABLE, Status.SYSTEM_NOT_ACCEPTING, `${this.hostname} Error: too many connections; closing the oldest idle one`);
+  }
+  protected idleEvictionRank(): EvictionRank {
+    if (this.#authenticated !== null || this.#state === "data" || this.#state === "closing") return null;
+    return this.#state === "mail" || this.#state === "rcpt" ? "transaction" : "idle";
   }
   protected holdsWork(): boolean {
     return this.#state === "mail" || this.#state === "rcpt" || this.#state === "data";
@@ -113,6 +124,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   }
   beginTransaction(tx: MailTransaction): void {
     this.#tx = tx;
+    this.signedIn(); // on the MX, MAIL is as far as the sign-in deadline reaches
   }
   resetTransaction(_reason: string): void {
     this.#tx = null;
@@ -139,6 +151,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   }
   setAuthenticated(user: { accountId: number; address: string }): void {
     this.#authenticated = user;
+    this.signedIn();
   }
   expectSaslResponse(handler: (line: string) => Promise<State | undefined>): void {
     this.#sasl = handler;
@@ -215,12 +228,10 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
     this.#transition(ok ? "greeting" : "closing");
   }
 
-  /** The one place where the session's state changes. */
+  /** The one place where the session's state changes (the base arms the next deadline after each command). */
   #transition(next: State): void {
     if (next === "closing") this.closeReason ??= "quit";
-    const timeoutChanges = (next === "data") !== (this.#state === "data");
     this.#state = next;
-    if (timeoutChanges) this.armTimer();
   }
 
   /** The one place where errors become replies (design principle 5). */

@@ -7,8 +7,14 @@ import type { State } from "./state.ts";
 export interface SmtpLimits {
   maxMessageSize: number;
   maxRecipients: number;
+  /** Deadline for each command line, from the previous reply. */
   commandTimeoutMs: number;
+  /** Deadline for the DATA body, extended by what arrives at the minimum data rate. */
   dataTimeoutMs: number;
+  /** From connecting to AUTH (submission) or to MAIL (MX). */
+  signInTimeoutMs: number;
+  /** Bytes per second that extend a deadline (Postfix's smtpd_min_data_rate). */
+  minDataRate: number;
   maxErrors: number;
   /** Longest command line in octets (RFC 5321 §4.5.3.1.4 says 512; like Postfix we allow 2048). */
   maxLineLength: number;

@@ -76,8 +76,11 @@ export class TlsTransport {
    * and nothing buffered that belongs to the plaintext protocol (STARTTLS callers discard their
    * buffered input first: RFC 3207 §4.2).
    */
-  accept(socket: Socket, endpoint: TlsEndpoint): Promise<TlsAcceptResult> {
+  accept(socket: Socket, endpoint: TlsEndpoint, opts: { signal?: AbortSignal } = {}): Promise<TlsAcceptResult> {
     const clientIp = normalizeIp(socket.remoteAddress);
+    // One deadline from the first byte we wait for to the end of the handshake, however slowly
+    // the client's bytes trickle in.
+    const deadline = Date.now() + this.#opts.handshakeTimeoutMs;
     const event = (e: Omit<TlsEvent, "time" | "protocol" | "port" | "clientIp" | "mode">): void => {
       this.#opts.onEvent({ time: Date.now(), protocol: endpoint.protocol, port: endpoint.port, clientIp, mode: endpoint.mode, ...e });
     };
@@ -85,9 +88,12 @@ export class TlsTransport {
       let buffered: Buffer = Buffer.alloc(0);
       let settled = false;
       const timer = setTimeout(() => finishRaw("handshake timed out before the ClientHello arrived", null), this.#opts.handshakeTimeoutMs);
+      const onAbort = (): void => finishRaw(abortReason(opts.signal), null);
+      opts.signal?.addEventListener("abort", onAbort);
 
       const cleanup = (): void => {
         clearTimeout(timer);
+        opts.signal?.removeEventListener("abort", onAbort);
         socket.off("data", onData);
         socket.off("close", onClose);
         socket.off("error", onClose);
@@ -127,18 +133,20 @@ export class TlsTransport {
         cleanup();
         socket.pause();
         socket.unshift(buffered);
-        this.#handshake(socket, hello, event, resolve);
+        this.#handshake(socket, hello, { deadline, signal: opts.signal }, event, resolve);
       };
       socket.on("data", onData);
       socket.on("close", onClose);
       socket.on("error", onClose);
-      socket.resume();
+      if (opts.signal?.aborted === true) onAbort();
+      else socket.resume();
     });
   }
 
   #handshake(
     socket: Socket,
     hello: ClientHello,
+    limits: { deadline: number; signal: AbortSignal | undefined },
     event: (e: Omit<TlsEvent, "time" | "protocol" | "port" | "clientIp" | "mode">) => void,
     resolve: (r: TlsAcceptResult) => void,
   ): void {
@@ -154,15 +162,19 @@ export class TlsTransport {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      limits.signal?.removeEventListener("abort", onAbort);
       event({ outcome: "failed", reason: sanitize(reason), version: null, cipher: null, hello: summary });
       tlsSocket.destroy();
       resolve({ ok: false, reason });
     };
-    const timer = setTimeout(() => fail("TLS handshake timed out"), this.#opts.handshakeTimeoutMs);
+    const timer = setTimeout(() => fail("TLS handshake timed out"), Math.max(limits.deadline - Date.now(), 0));
+    const onAbort = (): void => fail(abortReason(limits.signal));
+    limits.signal?.addEventListener("abort", onAbort);
     tlsSocket.once("secure", () => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      limits.signal?.removeEventListener("abort", onAbort);
       tlsSocket.off("_tlsError", onError);
       // After the handshake, Node reports TLS-level attacks and alerts only through this event
       // (a tls.Server would turn them into 'tlsClientError' and drop the connection; we must too):
@@ -184,6 +196,12 @@ export class TlsTransport {
     tlsSocket.once("error", onError);
     tlsSocket.once("close", () => fail("client closed the connection during the handshake"));
   }
+}
+
+/** Why the caller gave up on a handshake (e.g. the listener needed the slot), for the audit. */
+function abortReason(signal: AbortSignal | undefined): string {
+  const r: unknown = signal?.reason;
+  return typeof r === "string" ? r : "handshake abandoned";
 }
 
 /** OpenSSL's reason ("no shared cipher", "unsupported protocol"), without addresses or stack. */
