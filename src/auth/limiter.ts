@@ -1,0 +1,208 @@
+/**
+ * Sign-in limits that cannot be raced and cannot lock an owner out.
+ *
+ * Three counters per attempt: the client address, its network (/24, /64: see network.ts), and the
+ * user name *from that address* — so an account under attack is throttled for the attacking
+ * addresses only, never for its owner's other addresses (Dovecot's auth penalty and mox's
+ * limiter key on the client, not on the account, for the same reason).
+ *
+ * A slot is taken before the password is checked: a check in flight counts against every limit
+ * like a failure, until it ends as one (it stays counted) or as a success (it is given back). So
+ * fifty parallel attempts from one address get exactly as many password checks as the limit.
+ *
+ * Each counter covers a fixed window from its first attempt (Postfix's anvil counts the same
+ * way). The counters live in maps of bounded size whose least recently used key gives way to a
+ * new one — an attacker chooses the keys — and every attempt costs O(1).
+ */
+import { clientKey } from "./network.ts";
+
+export interface LimiterSettings {
+  /** Failed sign-ins (and checks in flight) from one address within the window. */
+  maxFailuresPerIp: number;
+  /** The same from one network: an IPv4 /24 or an IPv6 /64. */
+  maxFailuresPerNetwork: number;
+  /** The same for one user name from one address. */
+  maxFailuresPerUser: number;
+  windowMs: number;
+}
+
+/** Which counter refused an attempt. */
+export type LimitKind = "user" | "address" | "network";
+
+/** The refused attempts of one user name from one address in one window: one row of the login history. */
+export interface ThrottleTally {
+  /** When the first of them was refused. */
+  readonly since: number;
+  attempts: number;
+}
+
+export type Admission =
+  | { admitted: true; slot: Slot }
+  | {
+      admitted: false;
+      limit: LimitKind;
+      /** The limit that was reached. */
+      max: number;
+      /** The address or network it was reached for. */
+      from: string;
+      tally: ThrottleTally;
+    };
+
+/** Largest number of keys each counter keeps (about 150 bytes each). */
+export const DEFAULT_MAX_KEYS = 50_000;
+
+interface Entry {
+  start: number;
+  failures: number;
+  inFlight: number;
+  tally: ThrottleTally | null;
+}
+
+/** Counts per key in fixed windows; at most `maxKeys` keys, the least recently used evicted first. */
+class Counters {
+  readonly #map = new Map<string, Entry>();
+  readonly #maxKeys: number;
+
+  constructor(maxKeys: number) {
+    this.#maxKeys = maxKeys;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** The key's entry in its current window, now the most recently used; undefined if it has none. */
+  find(key: string, now: number, windowMs: number): Entry | undefined {
+    const e = this.#map.get(key);
+    if (e === undefined) return undefined;
+    // A Map iterates in insertion order: re-inserting moves the key to the young end.
+    this.#map.delete(key);
+    if (now - e.start >= windowMs) {
+      if (e.inFlight === 0) return undefined;
+      e.start = now;
+      e.failures = 0;
+      e.tally = null;
+    }
+    this.#map.set(key, e);
+    return e;
+  }
+
+  /** The key's entry, created if it has none (evicting the least recently used key when full). */
+  obtain(key: string, now: number, windowMs: number): Entry {
+    const found = this.find(key, now, windowMs);
+    if (found !== undefined) return found;
+    if (this.#map.size >= this.#maxKeys) {
+      const oldest = this.#map.keys().next();
+      if (oldest.done !== true) this.#map.delete(oldest.value);
+    }
+    const e: Entry = { start: now, failures: 0, inFlight: 0, tally: null };
+    this.#map.set(key, e);
+    return e;
+  }
+
+  /** Forgets an entry that no longer holds anything. */
+  tidy(key: string, e: Entry): void {
+    if (e.failures === 0 && e.inFlight === 0 && e.tally === null && this.#map.get(key) === e) this.#map.delete(key);
+  }
+}
+
+/** One counter's entry held by a slot. */
+interface Held {
+  counters: Counters;
+  key: string;
+  entry: Entry;
+}
+
+/** A reserved password check; ends exactly once: as a failure, a success, or released uncounted. */
+export class Slot {
+  readonly #user: Held;
+  readonly #held: readonly Held[];
+  #open = true;
+
+  /** `user` is the user name's counter; `others` the address's and the network's. */
+  constructor(user: Held, others: readonly Held[]) {
+    this.#user = user;
+    this.#held = [user, ...others];
+  }
+
+  /** The check failed: the slot stays taken, as a failure, until its window ends. */
+  fail(): void {
+    this.#end((h) => {
+      h.entry.failures++;
+    });
+  }
+
+  /** The check succeeded: the slot is given back, and the user name starts afresh at this address. */
+  succeed(): void {
+    this.#end((h) => {
+      if (h === this.#user) h.entry.failures = 0;
+    });
+  }
+
+  /** No check took place (an internal error): the slot is given back uncounted. */
+  release(): void {
+    this.#end(() => undefined);
+  }
+
+  #end(apply: (h: Held) => void): void {
+    if (!this.#open) return;
+    this.#open = false;
+    for (const h of this.#held) {
+      h.entry.inFlight = Math.max(0, h.entry.inFlight - 1);
+      apply(h);
+      h.counters.tidy(h.key, h.entry);
+    }
+  }
+}
+
+export class LoginLimiter {
+  readonly #users: Counters;
+  readonly #addresses: Counters;
+  readonly #networks: Counters;
+
+  constructor(maxKeys = DEFAULT_MAX_KEYS) {
+    this.#users = new Counters(maxKeys);
+    this.#addresses = new Counters(maxKeys);
+    this.#networks = new Counters(maxKeys);
+  }
+
+  /** Keys held per counter (user name at address, address, network): for tests and metrics. */
+  get sizes(): { users: number; addresses: number; networks: number } {
+    return { users: this.#users.size, addresses: this.#addresses.size, networks: this.#networks.size };
+  }
+
+  /**
+   * Takes a slot for one password check of `user` from `ip`, or refuses the attempt. Synchronous:
+   * nothing can slip in between the look at the counts and the reservation.
+   */
+  admit(user: string, ip: string, s: LimiterSettings, now: number): Admission {
+    const { address, network } = clientKey(ip);
+    // The typed name, not the account it may resolve to: an unknown name counts like a known one.
+    const userKey = `${user.trim().toLowerCase().slice(0, 255)}\n${address}`;
+    const w = s.windowMs;
+    const byUser = this.#users.find(userKey, now, w);
+    const byAddress = this.#addresses.find(address, now, w);
+    const byNetwork = this.#networks.find(network, now, w);
+    const full = (e: Entry | undefined, max: number): boolean => e !== undefined && e.failures + e.inFlight >= max;
+    const refusal = full(byUser, s.maxFailuresPerUser)
+      ? { limit: "user" as const, max: s.maxFailuresPerUser, from: address }
+      : full(byAddress, s.maxFailuresPerIp)
+        ? { limit: "address" as const, max: s.maxFailuresPerIp, from: address }
+        : full(byNetwork, s.maxFailuresPerNetwork)
+          ? { limit: "network" as const, max: s.maxFailuresPerNetwork, from: network }
+          : null;
+    if (refusal !== null) {
+      const holder = byUser ?? this.#users.obtain(userKey, now, w);
+      holder.tally ??= { since: now, attempts: 0 };
+      holder.tally.attempts++;
+      return { admitted: false, ...refusal, tally: holder.tally };
+    }
+    const held: Held = { counters: this.#users, key: userKey, entry: byUser ?? this.#users.obtain(userKey, now, w) };
+    const others: Held[] = [
+      { counters: this.#addresses, key: address, entry: byAddress ?? this.#addresses.obtain(address, now, w) },
+      { counters: this.#networks, key: network, entry: byNetwork ?? this.#networks.obtain(network, now, w) },
+    ];
+    for (const h of [held, ...others]) h.entry.inFlight++;
+    return { admitted: true, slot: new Slot(held, others) };
+  }
+}
