@@ -11,8 +11,8 @@
  * fifty parallel attempts from one address get exactly as many password checks as the limit.
  *
  * Each counter covers a fixed window from its first attempt (Postfix's anvil counts the same
- * way). The counters live in maps of bounded size whose least recently used key gives way to a
- * new one — an attacker chooses the keys — and every attempt costs O(1).
+ * way). The counters live in maps of bounded size whose least recently used keys give way to new
+ * ones — an attacker chooses the keys — and every attempt costs O(1).
  */
 import { clientKey } from "./network.ts";
 
@@ -48,7 +48,7 @@ export type Admission =
       tally: ThrottleTally;
     };
 
-/** Largest number of keys each counter keeps (about 150 bytes each). */
+/** Largest number of keys each counter keeps: about 250 bytes each, so 3 × 50,000 keys ≈ 35 MB at most. */
 export const DEFAULT_MAX_KEYS = 50_000;
 
 interface Entry {
@@ -58,100 +58,96 @@ interface Entry {
   tally: ThrottleTally | null;
 }
 
-/** Counts per key in fixed windows; at most `maxKeys` keys, the least recently used evicted first. */
+/**
+ * Counts per key in fixed windows, for at most `maxKeys` keys. Two generations (the "hashlru"
+ * scheme): a key used is (re)entered in the young map; when that holds half the keys, it becomes
+ * the old map and the previous old one is dropped whole. So a key survives while it is used, the
+ * least recently used go first, and nothing is ever deleted from a map one by one — V8's Map
+ * turns a delete and re-insert of the same key in a large map into a rehash (~0.1 ms at 50,000
+ * keys), which is exactly what a throttled attacker would repeat.
+ */
 class Counters {
-  readonly #map = new Map<string, Entry>();
-  readonly #maxKeys: number;
+  #young = new Map<string, Entry>();
+  #old = new Map<string, Entry>();
+  readonly #half: number;
 
   constructor(maxKeys: number) {
-    this.#maxKeys = maxKeys;
+    this.#half = Math.max(1, Math.floor(maxKeys / 2));
   }
 
+  /** Map entries held (a key in both generations counts twice): never more than `maxKeys`. */
   get size(): number {
-    return this.#map.size;
+    return this.#young.size + this.#old.size;
   }
 
-  /** The key's entry in its current window, now the most recently used; undefined if it has none. */
+  /** The key's entry in its current window, now among the recently used; undefined if it has none. */
   find(key: string, now: number, windowMs: number): Entry | undefined {
-    const e = this.#map.get(key);
-    if (e === undefined) return undefined;
-    // A Map iterates in insertion order: re-inserting moves the key to the young end.
-    this.#map.delete(key);
-    if (now - e.start >= windowMs) {
-      if (e.inFlight === 0) return undefined;
+    let e = this.#young.get(key);
+    if (e === undefined) {
+      e = this.#old.get(key);
+      if (e === undefined) return undefined;
+      this.#enter(key, e);
+    }
+    // A window ends on the first look after it; an entry that holds nothing starts a new one.
+    if (now - e.start >= windowMs || (e.failures === 0 && e.inFlight === 0 && e.tally === null)) {
       e.start = now;
       e.failures = 0;
       e.tally = null;
     }
-    this.#map.set(key, e);
     return e;
   }
 
-  /** The key's entry, created if it has none (evicting the least recently used key when full). */
+  /** The key's entry, created if it has none. */
   obtain(key: string, now: number, windowMs: number): Entry {
     const found = this.find(key, now, windowMs);
     if (found !== undefined) return found;
-    if (this.#map.size >= this.#maxKeys) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
-    }
     const e: Entry = { start: now, failures: 0, inFlight: 0, tally: null };
-    this.#map.set(key, e);
+    this.#enter(key, e);
     return e;
   }
 
-  /** Forgets an entry that no longer holds anything. */
-  tidy(key: string, e: Entry): void {
-    if (e.failures === 0 && e.inFlight === 0 && e.tally === null && this.#map.get(key) === e) this.#map.delete(key);
+  #enter(key: string, e: Entry): void {
+    this.#young.set(key, e);
+    if (this.#young.size >= this.#half) {
+      this.#old = this.#young;
+      this.#young = new Map();
+    }
   }
-}
-
-/** One counter's entry held by a slot. */
-interface Held {
-  counters: Counters;
-  key: string;
-  entry: Entry;
 }
 
 /** A reserved password check; ends exactly once: as a failure, a success, or released uncounted. */
 export class Slot {
-  readonly #user: Held;
-  readonly #held: readonly Held[];
+  readonly #user: Entry;
+  readonly #others: readonly Entry[];
   #open = true;
 
-  /** `user` is the user name's counter; `others` the address's and the network's. */
-  constructor(user: Held, others: readonly Held[]) {
+  /** `user` is the user name's entry; `others` the address's and the network's. */
+  constructor(user: Entry, others: readonly Entry[]) {
     this.#user = user;
-    this.#held = [user, ...others];
+    this.#others = others;
   }
 
   /** The check failed: the slot stays taken, as a failure, until its window ends. */
   fail(): void {
-    this.#end((h) => {
-      h.entry.failures++;
-    });
+    if (this.#end()) for (const e of [this.#user, ...this.#others]) e.failures++;
   }
 
   /** The check succeeded: the slot is given back, and the user name starts afresh at this address. */
   succeed(): void {
-    this.#end((h) => {
-      if (h === this.#user) h.entry.failures = 0;
-    });
+    if (this.#end()) this.#user.failures = 0;
   }
 
   /** No check took place (an internal error): the slot is given back uncounted. */
   release(): void {
-    this.#end(() => undefined);
+    this.#end();
   }
 
-  #end(apply: (h: Held) => void): void {
-    if (!this.#open) return;
+  /** Gives the slot back; false if it had ended already. */
+  #end(): boolean {
+    if (!this.#open) return false;
     this.#open = false;
-    for (const h of this.#held) {
-      h.entry.inFlight = Math.max(0, h.entry.inFlight - 1);
-      apply(h);
-      h.counters.tidy(h.key, h.entry);
-    }
+    for (const e of [this.#user, ...this.#others]) e.inFlight = Math.max(0, e.inFlight - 1);
+    return true;
   }
 }
 
@@ -197,12 +193,9 @@ export class LoginLimiter {
       holder.tally.attempts++;
       return { admitted: false, ...refusal, tally: holder.tally };
     }
-    const held: Held = { counters: this.#users, key: userKey, entry: byUser ?? this.#users.obtain(userKey, now, w) };
-    const others: Held[] = [
-      { counters: this.#addresses, key: address, entry: byAddress ?? this.#addresses.obtain(address, now, w) },
-      { counters: this.#networks, key: network, entry: byNetwork ?? this.#networks.obtain(network, now, w) },
-    ];
-    for (const h of [held, ...others]) h.entry.inFlight++;
-    return { admitted: true, slot: new Slot(held, others) };
+    const forUser = byUser ?? this.#users.obtain(userKey, now, w);
+    const others = [byAddress ?? this.#addresses.obtain(address, now, w), byNetwork ?? this.#networks.obtain(network, now, w)];
+    for (const e of [forUser, ...others]) e.inFlight++;
+    return { admitted: true, slot: new Slot(forUser, others) };
   }
 }
