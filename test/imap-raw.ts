@@ -36,9 +36,9 @@ export class RawImap extends RawSocket {
     super(socket);
   }
 
-  /** Connects with implicit TLS and waits for the greeting. */
-  static async open(port: number): Promise<RawImap> {
-    const c = new RawImap(await RawSocket.dial(port, { tls: true }));
+  /** Connects with implicit TLS (from `localAddress` if given) and waits for the greeting. */
+  static async open(port: number, opts: { localAddress?: string } = {}): Promise<RawImap> {
+    const c = new RawImap(await RawSocket.dial(port, { tls: true, ...opts }));
     await c.waitFor((l) => l.startsWith("* "), 5000);
     return c;
   }

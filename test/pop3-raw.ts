@@ -15,9 +15,9 @@ export class RawPop3 extends RawSocket {
     super(socket);
   }
 
-  /** Connects to 127.0.0.1:port, with implicit TLS if asked, and reads the greeting. */
-  static async open(port: number, opts: { tls?: boolean } = {}): Promise<{ c: RawPop3; greeting: string }> {
-    const c = new RawPop3(await RawSocket.dial(port, { tls: opts.tls === true }));
+  /** Connects to 127.0.0.1:port (from `localAddress` if given), with implicit TLS if asked, and reads the greeting. */
+  static async open(port: number, opts: { tls?: boolean; localAddress?: string } = {}): Promise<{ c: RawPop3; greeting: string }> {
+    const c = new RawPop3(await RawSocket.dial(port, opts));
     return { c, greeting: await c.readLine() };
   }
 

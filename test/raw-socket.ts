@@ -31,11 +31,15 @@ export class RawSocket {
     this.#attach(socket);
   }
 
-  /** Connects to host:port (loopback by default), with implicit TLS if asked; resolves once connected (and, for TLS, handshaken). */
-  static dial(port: number, opts: { tls?: boolean; host?: string } = {}): Promise<Socket | TLSSocket> {
+  /**
+   * Connects to host:port (loopback by default), with implicit TLS if asked; resolves once connected (and, for TLS,
+   * handshaken). `localAddress` picks the client's address (Linux routes all of 127.0.0.0/8 to lo).
+   */
+  static dial(port: number, opts: { tls?: boolean; host?: string; localAddress?: string } = {}): Promise<Socket | TLSSocket> {
     const host = opts.host ?? "127.0.0.1";
+    const local = opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {};
     return new Promise((resolve, reject) => {
-      const s = opts.tls === true ? tlsConnect({ host, port, rejectUnauthorized: false }) : netConnect({ host, port });
+      const s = opts.tls === true ? tlsConnect({ host, port, rejectUnauthorized: false, ...local }) : netConnect({ host, port, ...local });
       s.once("error", reject);
       s.once(opts.tls === true ? "secureConnect" : "connect", () => {
         s.off("error", reject);

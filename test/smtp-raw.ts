@@ -37,14 +37,14 @@ export class RawSmtp extends RawSocket {
     super(socket);
   }
 
-  /** Connects to 127.0.0.1:port (loopback only) and waits for the TCP connection. */
-  static async connect(port: number, host = "127.0.0.1"): Promise<RawSmtp> {
-    return new RawSmtp(await RawSocket.dial(port, { host }));
+  /** Connects to 127.0.0.1:port (loopback only; from `localAddress` if given) and waits for the TCP connection. */
+  static async connect(port: number, host = "127.0.0.1", localAddress?: string): Promise<RawSmtp> {
+    return new RawSmtp(await RawSocket.dial(port, { host, ...(localAddress !== undefined ? { localAddress } : {}) }));
   }
 
   /** Connects and reads the 220 greeting. */
-  static async open(port: number): Promise<RawSmtp> {
-    const c = await RawSmtp.connect(port);
+  static async open(port: number, opts: { localAddress?: string } = {}): Promise<RawSmtp> {
+    const c = await RawSmtp.connect(port, "127.0.0.1", opts.localAddress);
     const greeting = await c.readReply();
     if (greeting.code !== 220) throw new Error(`unexpected greeting: ${greeting.raw}`);
     return c;

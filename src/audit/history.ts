@@ -2,12 +2,15 @@
  * `sealpost history ADDRESS`: an account's logins on every protocol, newest first, with the TLS
  * version and cipher of each — and refused TLS handshakes from addresses that logged in as this
  * account within 30 days before, marked as probably this account's device (mail.de's notice:
- * users find their old devices in the login history before the cut-off date).
+ * users find their old devices in the login history before the cut-off date). Sign-ins refused
+ * by the rate limits are one entry per address and window, saying how many there were and why,
+ * so the user sees an attack on the account.
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../store/index.ts";
 import { deviceHint, isLegacy } from "./device-hint.ts";
 import { parseList } from "./json.ts";
+import { describeThrottle, parseThrottleReason } from "./throttle.ts";
 
 export interface HistoryEntry {
   time: string;
@@ -28,6 +31,10 @@ export interface HistoryEntry {
   hint: string | null;
   /** Handshakes are attributed by address: "probably this account's device". */
   attribution: string | null;
+  /** How many attempts the entry stands for: 1, or every refused one of a throttled address in one window. */
+  attempts: number;
+  /** For throttled sign-ins, in words: "12 sign-ins from 203.0.113.7 refused without a password check, after …". */
+  throttled: string | null;
 }
 
 const DEVICE_WINDOW_MS = 30 * 86_400_000;
@@ -62,6 +69,8 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
     legacy: isLegacy({ tlsVersion: l.tls_version, offeredMax: null, plaintext: l.tls_version === null }),
     hint: deviceHint({ clientName: l.client_name, tlsVersion: l.tls_version, offeredMax: null, offeredSuites: [], plaintext: l.tls_version === null }),
     attribution: null,
+    attempts: l.attempts,
+    throttled: throttledText(l.result, l.reason, l.attempts, l.client_ip),
   }));
 
   // Addresses this account logged in from, and when: a refused handshake from one of them within
@@ -106,9 +115,16 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
         legacy: isLegacy({ tlsVersion: null, offeredMax: ev.offered_max, plaintext: false }) || parseList(ev.weak_suites).length > 0,
         hint: deviceHint({ clientName, tlsVersion: null, offeredMax: ev.offered_max, offeredSuites: suites, plaintext: false }),
         attribution: `probably this account's device: ${ev.client_ip} logged in as ${account.address} before`,
+        attempts: 1,
+        throttled: null,
       });
     }
   }
   entries.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
   return { address: account.address, since: new Date(since).toISOString(), entries };
+}
+
+function throttledText(result: string, reason: string | null, attempts: number, clientIp: string): string | null {
+  const t = result === "refused" ? parseThrottleReason(reason) : null;
+  return t === null ? null : describeThrottle(t, attempts, clientIp);
 }

@@ -13,8 +13,21 @@ export type LoginRow = Insertable<Database["logins"]>;
 
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
+/** A count of throttled attempts that one login-history row stands for (see throttle.ts). */
+export interface AttemptTally {
+  readonly attempts: number;
+}
+
+/** The row written for a tally, and whether a write of its count is waiting for the next commit. */
+interface TallyRow {
+  id: number | null;
+  queued: boolean;
+}
+
 export class AuditLog {
   readonly #committer: GroupCommitter;
+  /** Keyed by the tally object: a row is forgotten with its tally (when its window ends). */
+  readonly #tallyRows = new WeakMap<AttemptTally, TallyRow>();
   constructor(committer: GroupCommitter) {
     this.#committer = committer;
   }
@@ -57,6 +70,31 @@ export class AuditLog {
   /** One authentication attempt (principle 4: every login is history). */
   login(row: LoginRow): void {
     this.#committer.audit((trx) => trx.insertInto("logins").values(row).execute());
+  }
+
+  /**
+   * Throttled attempts: the first of a tally inserts `row`, later ones update its `attempts`.
+   * Writes ride on the group commit and read the count when they run, so a burst of refusals
+   * costs one insert and at most one update per commit.
+   */
+  countedLogin(tally: AttemptTally, row: LoginRow): void {
+    const known = this.#tallyRows.get(tally);
+    if (known === undefined) {
+      const state: TallyRow = { id: null, queued: true };
+      this.#tallyRows.set(tally, state);
+      this.#committer.audit(async (trx) => {
+        state.queued = false;
+        const inserted = await trx.insertInto("logins").values({ ...row, attempts: tally.attempts }).returning("id").executeTakeFirst();
+        state.id = inserted?.id ?? null;
+      });
+      return;
+    }
+    if (known.queued) return;
+    known.queued = true;
+    this.#committer.audit(async (trx) => {
+      known.queued = false;
+      if (known.id !== null) await trx.updateTable("logins").set({ attempts: tally.attempts }).where("id", "=", known.id).execute();
+    });
   }
 
   /** Records delivered recipients inside the delivery's own transaction: they commit together. */

@@ -1,16 +1,19 @@
 /**
  * Authentication for IMAP, POP3 and submission, and the login history it writes (principle 4).
  *
- * No account enumeration: an unknown account costs the same scrypt work as a wrong password and
- * gets the same reply after the same delay. Failed logins are rate-limited per client address and
- * per typed user name (Dovecot's auth_failure_delay and anvil penalty, Postfix's smtpd anvil):
- * past the limit, attempts are refused without checking the password.
+ * No account enumeration: an unknown account costs the same scrypt work as a wrong password, is
+ * counted by the same limits (they key on the typed name) and gets the same reply after the same
+ * delay. The limits (limiter.ts) take a slot before the password is checked, per address, per
+ * network and per user name from one address; past a limit, attempts are refused without a
+ * check, and the refusals of one user name from one address in one window share one row of the
+ * login history that counts them.
  */
 import type { Kysely } from "kysely";
-import type { AuditLog } from "../audit/index.ts";
+import { throttleReason, type AuditLog, type LoginRow } from "../audit/index.ts";
 import { dummyVerify, verifyPassword } from "../directory/index.ts";
 import type { Database } from "../store/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
+import { LoginLimiter, type LimiterSettings } from "./limiter.ts";
 
 export interface AuthContext {
   protocol: "imap" | "pop3" | "submission";
@@ -21,98 +24,83 @@ export interface AuthContext {
   clientName: string | null;
 }
 
-export interface AuthLimits {
-  /** Delay before a failure is answered (Dovecot: auth_failure_delay = 2s). */
+export interface AuthLimits extends LimiterSettings {
+  /** Delay before a failure or a refusal is answered (Dovecot: auth_failure_delay = 2s). */
   failureDelayMs: number;
-  /** Failures allowed per client address within the window. */
-  maxFailuresPerIp: number;
-  /** Failures allowed per user name within the window. */
-  maxFailuresPerUser: number;
-  windowMs: number;
 }
 
 export type AuthOutcome =
   | { ok: true; accountId: number; address: string }
   | { ok: false; refusal: "credentials" | "rate-limited" };
 
-/** Sliding-window failure counts, pruned as they are read; bounded by `maxKeys`. */
-class FailureCounter {
-  readonly #hits = new Map<string, number[]>();
-  readonly #maxKeys: number;
-  constructor(maxKeys = 100_000) {
-    this.#maxKeys = maxKeys;
-  }
-  count(key: string, now: number, windowMs: number): number {
-    const list = this.#hits.get(key);
-    if (list === undefined) return 0;
-    const fresh = list.filter((t) => now - t < windowMs);
-    if (fresh.length === 0) this.#hits.delete(key);
-    else this.#hits.set(key, fresh);
-    return fresh.length;
-  }
-  add(key: string, now: number): void {
-    if (!this.#hits.has(key) && this.#hits.size >= this.#maxKeys) {
-      const oldest = this.#hits.keys().next();
-      if (oldest.done !== true) this.#hits.delete(oldest.value);
-    }
-    const list = this.#hits.get(key) ?? [];
-    list.push(now);
-    if (list.length > 1000) list.shift();
-    this.#hits.set(key, list);
-  }
+/** The password checks: scrypt against the stored hash, and the same work for an unknown account. */
+export interface PasswordCheck {
+  verify(password: string, hash: string): Promise<boolean>;
+  dummy(password: string): Promise<false>;
 }
+
+const SCRYPT: PasswordCheck = { verify: verifyPassword, dummy: dummyVerify };
 
 export class Authenticator {
   readonly #db: Kysely<Database>;
   readonly #audit: AuditLog;
   readonly #limits: () => AuthLimits;
-  readonly #byIp = new FailureCounter();
-  readonly #byUser = new FailureCounter();
+  readonly #passwords: PasswordCheck;
+  readonly #limiter: LoginLimiter;
 
-  constructor(db: Kysely<Database>, audit: AuditLog, limits: () => AuthLimits) {
+  constructor(db: Kysely<Database>, audit: AuditLog, limits: () => AuthLimits, opts: { passwords?: PasswordCheck; limiter?: LoginLimiter } = {}) {
     this.#db = db;
     this.#audit = audit;
     this.#limits = limits;
+    this.#passwords = opts.passwords ?? SCRYPT;
+    this.#limiter = opts.limiter ?? new LoginLimiter();
   }
 
   /** Checks a user name and password; records the attempt in the login history. */
   async login(ctx: AuthContext, username: string, password: string, mechanism: string): Promise<AuthOutcome> {
     const limits = this.#limits();
     const now = Date.now();
-    const userKey = username.trim().toLowerCase();
-    if (
-      this.#byIp.count(ctx.clientIp, now, limits.windowMs) >= limits.maxFailuresPerIp ||
-      this.#byUser.count(userKey, now, limits.windowMs) >= limits.maxFailuresPerUser
-    ) {
-      this.#record(ctx, username, null, mechanism, "refused", "too many failed logins: rate limited");
+    // Synchronous, before any await: the slot is taken before the password is checked.
+    const admission = this.#limiter.admit(username, ctx.clientIp, limits, now);
+    if (!admission.admitted) {
+      const { limit, max, from, tally } = admission;
+      const reason = throttleReason({ limit, max, from, windowSeconds: Math.round(limits.windowMs / 1000) });
+      this.#audit.countedLogin(tally, { ...this.#row(ctx, username, null, mechanism, "refused", reason), time: tally.since });
       await delay(limits.failureDelayMs);
       return { ok: false, refusal: "rate-limited" };
     }
-    const account = await this.#db
-      .selectFrom("accounts")
-      .select(["id", "address", "password_hash", "disabled"])
-      .where("address", "=", userKey)
-      .executeTakeFirst();
-    const valid = account === undefined ? await dummyVerify(password) : await verifyPassword(password, account.password_hash);
-    if (account !== undefined && valid && account.disabled === 0) {
-      this.#record(ctx, username, account.id, mechanism, "ok", null);
-      return { ok: true, accountId: account.id, address: account.address };
+    const { slot } = admission;
+    try {
+      const userKey = username.trim().toLowerCase();
+      const account = await this.#db
+        .selectFrom("accounts")
+        .select(["id", "address", "password_hash", "disabled"])
+        .where("address", "=", userKey)
+        .executeTakeFirst();
+      const valid = account === undefined ? await this.#passwords.dummy(password) : await this.#passwords.verify(password, account.password_hash);
+      if (account !== undefined && valid && account.disabled === 0) {
+        slot.succeed();
+        this.#audit.login(this.#row(ctx, username, account.id, mechanism, "ok", null));
+        return { ok: true, accountId: account.id, address: account.address };
+      }
+      slot.fail();
+      const reason = account === undefined ? "unknown account" : !valid ? "wrong password" : "account disabled";
+      this.#audit.login(this.#row(ctx, username, account?.id ?? null, mechanism, "failed", reason));
+    } finally {
+      // A check that threw (a database error) gives its slot back uncounted; after fail() or succeed() this does nothing.
+      slot.release();
     }
-    const reason = account === undefined ? "unknown account" : !valid ? "wrong password" : "account disabled";
-    this.#byIp.add(ctx.clientIp, now);
-    this.#byUser.add(userKey, now);
-    this.#record(ctx, username, account?.id ?? null, mechanism, "failed", reason);
     await delay(limits.failureDelayMs);
     return { ok: false, refusal: "credentials" };
   }
 
   /** Records an attempt refused by policy before any check (e.g. a password sent without TLS). */
   refused(ctx: AuthContext, username: string, mechanism: string, reason: string): void {
-    this.#record(ctx, username, null, mechanism, "refused", reason);
+    this.#audit.login(this.#row(ctx, username, null, mechanism, "refused", reason));
   }
 
-  #record(ctx: AuthContext, username: string, accountId: number | null, mechanism: string, result: string, reason: string | null): void {
-    this.#audit.login({
+  #row(ctx: AuthContext, username: string, accountId: number | null, mechanism: string, result: string, reason: string | null): LoginRow {
+    return {
       time: Date.now(),
       username: username.slice(0, 255),
       account_id: accountId,
@@ -125,7 +113,7 @@ export class Authenticator {
       mechanism,
       result,
       reason,
-    });
+    };
   }
 }
 

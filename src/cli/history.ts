@@ -1,16 +1,8 @@
 /** `sealpost history ADDRESS [--days N] [--json]`: one account's logins, legacy ones flagged. */
 import type { Command } from "commander";
-import { loginHistory, type HistoryEntry } from "../audit/index.ts";
+import { historyLine, loginHistory } from "../audit/index.ts";
 import { normalizeAddress } from "../directory/index.ts";
 import { parseIntFlag, printJson, UsageError, withStore } from "./common.ts";
-
-function line(e: HistoryEntry): string {
-  const tls = e.tlsVersion !== null ? `${e.tlsVersion} ${e.tlsCipher ?? ""}`.trim() : e.kind === "login" ? "no TLS" : `offered at most ${e.offeredMax ?? "?"}`;
-  const what = e.kind === "login" ? `${e.mechanism ?? ""} ${e.result}${e.reason !== null ? ` (${e.reason})` : ""}` : `TLS handshake ${e.result}: ${e.reason ?? ""}`;
-  const head = `${e.legacy ? "LEGACY " : "       "}${e.time}  ${e.protocol}:${e.port}  ${e.clientIp}  ${tls}  ${what}${e.clientName !== null ? `  [${e.clientName}]` : ""}`;
-  const extra = [e.attribution, e.hint].filter((x): x is string => x !== null).map((x) => `         ${x}`);
-  return [head, ...extra].join("\n");
-}
 
 export function registerHistory(program: Command): void {
   program
@@ -31,7 +23,7 @@ export function registerHistory(program: Command): void {
         }
         process.stdout.write(`Logins of ${h.address} since ${h.since} (newest first; LEGACY = stops working with TLS 1.2+ only):\n`);
         if (h.entries.length === 0) process.stdout.write("  none\n");
-        for (const e of h.entries) process.stdout.write(`${line(e)}\n`);
+        for (const e of h.entries) process.stdout.write(`${historyLine(e)}\n`);
       });
     });
 }

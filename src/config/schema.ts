@@ -159,12 +159,25 @@ export const SCHEMA: Record<string, Field> = {
   },
   auth: {
     kind: "table",
-    description: "Logins on IMAP, POP3 and submission: failure delay and rate limits.",
+    description: "Logins on IMAP, POP3 and submission: failure delay and rate limits. A check in progress counts against every limit; past one, attempts get a temporary refusal without a password check.",
     fields: {
-      failure_delay_ms: { kind: "int", default: 2000, min: 0, max: 60_000, description: "Delay before a failed login is answered (Dovecot's auth_failure_delay)." },
-      max_failures_per_ip: { kind: "int", default: 10, min: 1, max: 100_000, description: "Failed logins from one address within the window before further attempts are refused." },
-      max_failures_per_user: { kind: "int", default: 20, min: 1, max: 100_000, description: "Failed logins for one user name within the window before further attempts are refused." },
-      failure_window: { kind: "int", default: 300, min: 1, max: 86_400, description: "Seconds over which failed logins are counted." },
+      failure_delay_ms: { kind: "int", default: 2000, min: 0, max: 60_000, description: "Delay before a failed or refused login is answered (Dovecot's auth_failure_delay)." },
+      max_failures_per_ip: { kind: "int", default: 10, min: 1, max: 100_000, description: "Failed logins from one client address within the window before further attempts from it are refused (mox: 10 a minute)." },
+      max_failures_per_network: {
+        kind: "int",
+        default: 30,
+        min: 1,
+        max: 1_000_000,
+        description: "Failed logins from one network (an IPv4 /24, an IPv6 /64) within the window before further attempts from it are refused (mox: 30 a minute).",
+      },
+      max_failures_per_user: {
+        kind: "int",
+        default: 5,
+        min: 1,
+        max: 100_000,
+        description: "Failed logins for one user name from one client address within the window before that address may no longer try that name; the account's owner elsewhere is not affected.",
+      },
+      failure_window: { kind: "int", default: 300, min: 1, max: 86_400, description: "Seconds over which failed logins are counted, from the first one." },
     },
   },
   queue: {
@@ -261,7 +274,7 @@ export interface Config {
   };
   imap: { idle_timeout: number; login_timeout: number; max_literal: number; max_bad_commands: number };
   pop3: { idle_timeout: number; login_timeout: number; max_bad_commands: number };
-  auth: { failure_delay_ms: number; max_failures_per_ip: number; max_failures_per_user: number; failure_window: number };
+  auth: { failure_delay_ms: number; max_failures_per_ip: number; max_failures_per_network: number; max_failures_per_user: number; failure_window: number };
   queue: { concurrency: number; per_destination: number; min_backoff: number; max_backoff: number; lifetime: number; max_recipients_per_attempt: number };
   delivery: {
     tls_policy: TlsLevel;

@@ -44,6 +44,7 @@ function authLimits(config: Config): AuthLimits {
   return {
     failureDelayMs: config.auth.failure_delay_ms,
     maxFailuresPerIp: config.auth.max_failures_per_ip,
+    maxFailuresPerNetwork: config.auth.max_failures_per_network,
     maxFailuresPerUser: config.auth.max_failures_per_user,
     windowMs: config.auth.failure_window * 1000,
   };

@@ -229,8 +229,15 @@ const outbound: Migration = {
   },
 };
 
+/** One login-history row may stand for many throttled attempts (the sign-in limits, src/auth/limiter.ts). */
+const loginAttempts: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable("logins").addColumn("attempts", "integer", (c) => c.notNull().defaultTo(1)).execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { "0001_initial": initial, "0002_logins": logins, "0003_queue": queue, "0004_outbound": outbound };
+    return { "0001_initial": initial, "0002_logins": logins, "0003_queue": queue, "0004_outbound": outbound, "0005_login_attempts": loginAttempts };
   },
 };

@@ -121,6 +121,8 @@ export interface LoginTable {
   /** "ok", "failed" (bad credentials), "refused" (policy: plaintext, rate limit, disabled). */
   result: string;
   reason: string | null;
+  /** How many attempts the row stands for: 1, or all the throttled attempts of one user name from one address in one window. */
+  attempts: Generated<number>;
 }
 
 export interface QueueTable {

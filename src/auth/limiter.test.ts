@@ -1,0 +1,183 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { LoginLimiter, type Admission, type LimiterSettings, type Slot } from "./limiter.ts";
+
+const LIMITS: LimiterSettings = { maxFailuresPerIp: 10, maxFailuresPerNetwork: 30, maxFailuresPerUser: 5, windowMs: 300_000 };
+const T0 = 1_000_000;
+
+function slotOf(a: Admission): Slot {
+  assert.ok(a.admitted, `refused: ${JSON.stringify(a)}`);
+  return a.slot;
+}
+
+function refusal(a: Admission): string {
+  assert.ok(!a.admitted, "admitted");
+  return `${a.limit} ${a.max} ${a.from}`;
+}
+
+test("a slot is taken before the check: parallel attempts get exactly the limit, however they end", () => {
+  const l = new LoginLimiter();
+  const limits = { ...LIMITS, maxFailuresPerUser: 100 };
+  const slots = Array.from({ length: 10 }, () => slotOf(l.admit("alice@example.test", "203.0.113.7", limits, T0)));
+  // Ten checks in flight and none finished: the eleventh is refused already.
+  assert.equal(refusal(l.admit("alice@example.test", "203.0.113.7", limits, T0)), "address 10 203.0.113.7");
+  for (const s of slots) s.fail();
+  assert.equal(refusal(l.admit("bob@example.test", "203.0.113.7", limits, T0)), "address 10 203.0.113.7");
+});
+
+test("a success gives its slot back; a failure keeps it", () => {
+  const l = new LoginLimiter();
+  const slots = Array.from({ length: 5 }, () => slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)));
+  assert.equal(refusal(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)), "user 5 203.0.113.7");
+  slots[0]?.succeed();
+  const again = slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0));
+  again.fail();
+  for (const s of slots.slice(1)) s.release();
+  // Released slots are given back uncounted; ending a slot twice changes nothing.
+  again.fail();
+  slots[0]?.fail();
+  for (let i = 0; i < 4; i++) slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)).fail();
+  assert.equal(refusal(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)), "user 5 203.0.113.7");
+});
+
+test("a success starts the user name afresh at that address, but not the address itself", () => {
+  const l = new LoginLimiter();
+  for (let i = 0; i < 4; i++) slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)).fail();
+  slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)).succeed();
+  for (let i = 0; i < 5; i++) slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)).fail();
+  // 4 + 5 failures from the address: one more is allowed there, for another name.
+  assert.equal(refusal(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)), "user 5 203.0.113.7");
+  slotOf(l.admit("bob@example.test", "203.0.113.7", LIMITS, T0)).fail();
+  assert.equal(refusal(l.admit("carol@example.test", "203.0.113.7", LIMITS, T0)), "address 10 203.0.113.7");
+});
+
+test("an attacked user name is throttled for the attacking address only; the name is compared case-blind", () => {
+  const l = new LoginLimiter();
+  for (let i = 0; i < 5; i++) slotOf(l.admit("Alice@Example.test", "203.0.113.7", LIMITS, T0)).fail();
+  assert.equal(refusal(l.admit(" alice@example.test", "203.0.113.7", LIMITS, T0)), "user 5 203.0.113.7");
+  slotOf(l.admit("alice@example.test", "198.51.100.20", LIMITS, T0)).succeed();
+  slotOf(l.admit("bob@example.test", "203.0.113.7", LIMITS, T0)).succeed();
+});
+
+test("windows: failures count for failure_window from the first, then start over", () => {
+  const l = new LoginLimiter();
+  const w = LIMITS.windowMs;
+  for (let i = 0; i < 10; i++) slotOf(l.admit(`user${i}@example.test`, "203.0.113.7", LIMITS, T0 + i * 1000)).fail();
+  assert.equal(refusal(l.admit("x@example.test", "203.0.113.7", LIMITS, T0 + w - 1)), "address 10 203.0.113.7");
+  slotOf(l.admit("x@example.test", "203.0.113.7", LIMITS, T0 + w)).fail();
+  // A check still in flight when its window ends counts in the next one.
+  const slow = slotOf(l.admit("y@example.test", "198.51.100.20", LIMITS, T0));
+  for (let i = 0; i < 9; i++) slotOf(l.admit(`z${i}@example.test`, "198.51.100.20", LIMITS, T0 + w)).fail();
+  assert.equal(refusal(l.admit("q@example.test", "198.51.100.20", LIMITS, T0 + w)), "address 10 198.51.100.20");
+  slow.fail();
+  assert.equal(refusal(l.admit("q@example.test", "198.51.100.20", LIMITS, T0 + w + 1)), "address 10 198.51.100.20");
+});
+
+test("networks: an IPv4 /24 and an IPv6 /64 share one count; the next network does not", () => {
+  const l = new LoginLimiter();
+  const limits = { ...LIMITS, maxFailuresPerNetwork: 6 };
+  for (let i = 0; i < 6; i++) slotOf(l.admit("alice@example.test", `203.0.113.${i + 1}`, limits, T0)).fail();
+  assert.equal(refusal(l.admit("bob@example.test", "203.0.113.200", limits, T0)), "network 6 203.0.113.0/24");
+  assert.equal(refusal(l.admit("bob@example.test", "::ffff:203.0.113.9", limits, T0)), "network 6 203.0.113.0/24");
+  slotOf(l.admit("bob@example.test", "203.0.114.1", limits, T0)).succeed();
+
+  for (let i = 0; i < 6; i++) slotOf(l.admit("alice@example.test", `2001:db8:1:2::${i + 1}`, limits, T0)).fail();
+  assert.equal(refusal(l.admit("bob@example.test", "2001:db8:1:2:ffff:ffff:ffff:ffff", limits, T0)), "network 6 2001:db8:1:2::/64");
+  slotOf(l.admit("bob@example.test", "2001:db8:1:3::1", limits, T0)).succeed();
+});
+
+test("an IPv4-mapped IPv6 address is the same client as its IPv4 address", () => {
+  const l = new LoginLimiter();
+  for (let i = 0; i < 5; i++) slotOf(l.admit("alice@example.test", i % 2 === 0 ? "203.0.113.7" : "::ffff:203.0.113.7", LIMITS, T0)).fail();
+  assert.equal(refusal(l.admit("alice@example.test", "::ffff:cb00:7107", LIMITS, T0)), "user 5 203.0.113.7");
+});
+
+test("refusals of one user name from one address in one window share one tally", () => {
+  const l = new LoginLimiter();
+  for (let i = 0; i < 5; i++) slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)).fail();
+  const tallies = [T0 + 1, T0 + 2, T0 + 3].map((t) => {
+    const a = l.admit("alice@example.test", "203.0.113.7", LIMITS, t);
+    assert.ok(!a.admitted);
+    return a.tally;
+  });
+  assert.ok(tallies.every((t) => t === tallies[0]));
+  assert.deepEqual(tallies[0], { since: T0 + 1, attempts: 3 });
+  // Another name refused at the same address (its limit, not the name's) has its own tally.
+  for (let i = 0; i < 5; i++) slotOf(l.admit(`x${i}@example.test`, "203.0.113.7", LIMITS, T0)).fail();
+  const other = l.admit("bob@example.test", "203.0.113.7", LIMITS, T0 + 4);
+  assert.ok(!other.admitted);
+  assert.deepEqual([other.limit, other.tally], ["address", { since: T0 + 4, attempts: 1 }]);
+  // The next window has a new one.
+  const later = l.admit("alice@example.test", "203.0.113.7", LIMITS, T0 + LIMITS.windowMs + 10);
+  assert.ok(later.admitted);
+});
+
+test("memory stays bounded however many keys an attacker makes, and the active attacker stays throttled", () => {
+  const l = new LoginLimiter(1000);
+  for (let i = 0; i < 10; i++) slotOf(l.admit(`guess${i}@example.test`, "203.0.113.7", LIMITS, T0)).fail();
+  for (let i = 0; i < 100_000; i++) {
+    const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    const a = l.admit(`u${i}@example.test`, ip, LIMITS, T0);
+    if (a.admitted) a.slot.fail();
+    // The attacker keeps trying, and so keeps its counter fresh.
+    if (i % 100 === 0) assert.equal(refusal(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)), "address 10 203.0.113.7");
+  }
+  const { users, addresses, networks } = l.sizes;
+  assert.ok(users <= 1000 && addresses <= 1000 && networks <= 1000, JSON.stringify(l.sizes));
+});
+
+test("successes count for nothing", () => {
+  const l = new LoginLimiter(1000);
+  for (let i = 0; i < 100; i++) slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0 + i)).succeed();
+  for (let i = 0; i < 5_000; i++) slotOf(l.admit(`u${i}@example.test`, `10.0.${i >> 8}.${i & 255}`, LIMITS, T0)).succeed();
+  const { users, addresses, networks } = l.sizes;
+  assert.ok(users <= 1000 && addresses <= 1000 && networks <= 1000, JSON.stringify(l.sizes));
+});
+
+test("property: within a window, no counter ever holds more than its limit, and nothing is refused below every limit", () => {
+  const limits: LimiterSettings = { maxFailuresPerIp: 4, maxFailuresPerNetwork: 6, maxFailuresPerUser: 2, windowMs: 300_000 };
+  const ips = ["203.0.113.1", "203.0.113.2", "::ffff:203.0.113.2", "203.0.114.1", "2001:db8::1", "2001:db8::2"];
+  const net = (ip: string): string => (ip.includes("2001") ? "v6" : ip.includes("114") ? "v4b" : "v4a");
+  const addr = (ip: string): string => ip.replace("::ffff:", "");
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant("admit" as const), user: fc.integer({ min: 0, max: 2 }), ip: fc.constantFrom(...ips) }),
+    fc.record({ kind: fc.constantFrom("fail" as const, "succeed" as const, "release" as const), pick: fc.nat() }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+      const l = new LoginLimiter();
+      // The model: failures and checks in flight per counter.
+      const failures = new Map<string, number>();
+      const open: Array<{ slot: Slot; keys: string[]; userKey: string }> = [];
+      const inFlight = (k: string): number => open.filter((o) => o.keys.includes(k)).length;
+      const count = (k: string): number => (failures.get(k) ?? 0) + inFlight(k);
+      for (const o of ops) {
+        if (o.kind === "admit") {
+          const userKey = `u:${o.user}@${addr(o.ip)}`;
+          const keys = [userKey, `a:${addr(o.ip)}`, `n:${net(o.ip)}`];
+          const full = count(keys[0] ?? "") >= limits.maxFailuresPerUser || count(keys[1] ?? "") >= limits.maxFailuresPerIp || count(keys[2] ?? "") >= limits.maxFailuresPerNetwork;
+          const a = l.admit(`user${o.user}@example.test`, o.ip, limits, T0);
+          if (a.admitted !== !full) return false;
+          if (a.admitted) open.push({ slot: a.slot, keys, userKey });
+        } else if (open.length > 0) {
+          const [s] = open.splice(o.pick % open.length, 1);
+          if (s === undefined) continue;
+          if (o.kind === "fail") {
+            s.slot.fail();
+            for (const k of s.keys) failures.set(k, (failures.get(k) ?? 0) + 1);
+          } else if (o.kind === "succeed") {
+            s.slot.succeed();
+            failures.delete(s.userKey);
+          } else s.slot.release();
+        }
+        for (const k of new Set([...failures.keys(), ...open.flatMap((x) => x.keys)])) {
+          const max = k.startsWith("u:") ? limits.maxFailuresPerUser : k.startsWith("a:") ? limits.maxFailuresPerIp : limits.maxFailuresPerNetwork;
+          if (count(k) > max) return false;
+        }
+      }
+      return true;
+    }),
+    { seed: 20260609, numRuns: 300 },
+  );
+});

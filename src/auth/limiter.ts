@@ -1,0 +1,201 @@
+/**
+ * Sign-in limits that cannot be raced and cannot lock an owner out.
+ *
+ * Three counters per attempt: the client address, its network (/24, /64: see network.ts), and the
+ * user name *from that address* — so an account under attack is throttled for the attacking
+ * addresses only, never for its owner's other addresses (Dovecot's auth penalty and mox's
+ * limiter key on the client, not on the account, for the same reason).
+ *
+ * A slot is taken before the password is checked: a check in flight counts against every limit
+ * like a failure, until it ends as one (it stays counted) or as a success (it is given back). So
+ * fifty parallel attempts from one address get exactly as many password checks as the limit.
+ *
+ * Each counter covers a fixed window from its first attempt (Postfix's anvil counts the same
+ * way). The counters live in maps of bounded size whose least recently used keys give way to new
+ * ones — an attacker chooses the keys — and every attempt costs O(1).
+ */
+import { clientKey } from "./network.ts";
+
+export interface LimiterSettings {
+  /** Failed sign-ins (and checks in flight) from one address within the window. */
+  maxFailuresPerIp: number;
+  /** The same from one network: an IPv4 /24 or an IPv6 /64. */
+  maxFailuresPerNetwork: number;
+  /** The same for one user name from one address. */
+  maxFailuresPerUser: number;
+  windowMs: number;
+}
+
+/** Which counter refused an attempt. */
+export type LimitKind = "user" | "address" | "network";
+
+/** The refused attempts of one user name from one address in one window: one row of the login history. */
+export interface ThrottleTally {
+  /** When the first of them was refused. */
+  readonly since: number;
+  attempts: number;
+}
+
+export type Admission =
+  | { admitted: true; slot: Slot }
+  | {
+      admitted: false;
+      limit: LimitKind;
+      /** The limit that was reached. */
+      max: number;
+      /** The address or network it was reached for. */
+      from: string;
+      tally: ThrottleTally;
+    };
+
+/** Largest number of keys each counter keeps: about 250 bytes each, so 3 × 50,000 keys ≈ 35 MB at most. */
+export const DEFAULT_MAX_KEYS = 50_000;
+
+interface Entry {
+  start: number;
+  failures: number;
+  inFlight: number;
+  tally: ThrottleTally | null;
+}
+
+/**
+ * Counts per key in fixed windows, for at most `maxKeys` keys. Two generations (the "hashlru"
+ * scheme): a key used is (re)entered in the young map; when that holds half the keys, it becomes
+ * the old map and the previous old one is dropped whole. So a key survives while it is used, the
+ * least recently used go first, and nothing is ever deleted from a map one by one — V8's Map
+ * turns a delete and re-insert of the same key in a large map into a rehash (~0.1 ms at 50,000
+ * keys), which is exactly what a throttled attacker would repeat.
+ */
+class Counters {
+  #young = new Map<string, Entry>();
+  #old = new Map<string, Entry>();
+  readonly #half: number;
+
+  constructor(maxKeys: number) {
+    this.#half = Math.max(1, Math.floor(maxKeys / 2));
+  }
+
+  /** Map entries held (a key in both generations counts twice): never more than `maxKeys`. */
+  get size(): number {
+    return this.#young.size + this.#old.size;
+  }
+
+  /** The key's entry in its current window, now among the recently used; undefined if it has none. */
+  find(key: string, now: number, windowMs: number): Entry | undefined {
+    let e = this.#young.get(key);
+    if (e === undefined) {
+      e = this.#old.get(key);
+      if (e === undefined) return undefined;
+      this.#enter(key, e);
+    }
+    // A window ends on the first look after it; an entry that holds nothing starts a new one.
+    if (now - e.start >= windowMs || (e.failures === 0 && e.inFlight === 0 && e.tally === null)) {
+      e.start = now;
+      e.failures = 0;
+      e.tally = null;
+    }
+    return e;
+  }
+
+  /** The key's entry, created if it has none. */
+  obtain(key: string, now: number, windowMs: number): Entry {
+    const found = this.find(key, now, windowMs);
+    if (found !== undefined) return found;
+    const e: Entry = { start: now, failures: 0, inFlight: 0, tally: null };
+    this.#enter(key, e);
+    return e;
+  }
+
+  #enter(key: string, e: Entry): void {
+    this.#young.set(key, e);
+    if (this.#young.size >= this.#half) {
+      this.#old = this.#young;
+      this.#young = new Map();
+    }
+  }
+}
+
+/** A reserved password check; ends exactly once: as a failure, a success, or released uncounted. */
+export class Slot {
+  readonly #user: Entry;
+  readonly #others: readonly Entry[];
+  #open = true;
+
+  /** `user` is the user name's entry; `others` the address's and the network's. */
+  constructor(user: Entry, others: readonly Entry[]) {
+    this.#user = user;
+    this.#others = others;
+  }
+
+  /** The check failed: the slot stays taken, as a failure, until its window ends. */
+  fail(): void {
+    if (this.#end()) for (const e of [this.#user, ...this.#others]) e.failures++;
+  }
+
+  /** The check succeeded: the slot is given back, and the user name starts afresh at this address. */
+  succeed(): void {
+    if (this.#end()) this.#user.failures = 0;
+  }
+
+  /** No check took place (an internal error): the slot is given back uncounted. */
+  release(): void {
+    this.#end();
+  }
+
+  /** Gives the slot back; false if it had ended already. */
+  #end(): boolean {
+    if (!this.#open) return false;
+    this.#open = false;
+    for (const e of [this.#user, ...this.#others]) e.inFlight = Math.max(0, e.inFlight - 1);
+    return true;
+  }
+}
+
+export class LoginLimiter {
+  readonly #users: Counters;
+  readonly #addresses: Counters;
+  readonly #networks: Counters;
+
+  constructor(maxKeys = DEFAULT_MAX_KEYS) {
+    this.#users = new Counters(maxKeys);
+    this.#addresses = new Counters(maxKeys);
+    this.#networks = new Counters(maxKeys);
+  }
+
+  /** Keys held per counter (user name at address, address, network): for tests and metrics. */
+  get sizes(): { users: number; addresses: number; networks: number } {
+    return { users: this.#users.size, addresses: this.#addresses.size, networks: this.#networks.size };
+  }
+
+  /**
+   * Takes a slot for one password check of `user` from `ip`, or refuses the attempt. Synchronous:
+   * nothing can slip in between the look at the counts and the reservation.
+   */
+  admit(user: string, ip: string, s: LimiterSettings, now: number): Admission {
+    const { address, network } = clientKey(ip);
+    // The typed name, not the account it may resolve to: an unknown name counts like a known one.
+    const userKey = `${user.trim().toLowerCase().slice(0, 255)}\n${address}`;
+    const w = s.windowMs;
+    const byUser = this.#users.find(userKey, now, w);
+    const byAddress = this.#addresses.find(address, now, w);
+    const byNetwork = this.#networks.find(network, now, w);
+    const full = (e: Entry | undefined, max: number): boolean => e !== undefined && e.failures + e.inFlight >= max;
+    const refusal = full(byUser, s.maxFailuresPerUser)
+      ? { limit: "user" as const, max: s.maxFailuresPerUser, from: address }
+      : full(byAddress, s.maxFailuresPerIp)
+        ? { limit: "address" as const, max: s.maxFailuresPerIp, from: address }
+        : full(byNetwork, s.maxFailuresPerNetwork)
+          ? { limit: "network" as const, max: s.maxFailuresPerNetwork, from: network }
+          : null;
+    if (refusal !== null) {
+      const holder = byUser ?? this.#users.obtain(userKey, now, w);
+      holder.tally ??= { since: now, attempts: 0 };
+      holder.tally.attempts++;
+      return { admitted: false, ...refusal, tally: holder.tally };
+    }
+    const forUser = byUser ?? this.#users.obtain(userKey, now, w);
+    const others = [byAddress ?? this.#addresses.obtain(address, now, w), byNetwork ?? this.#networks.obtain(network, now, w)];
+    for (const e of [forUser, ...others]) e.inFlight++;
+    return { admitted: true, slot: new Slot(forUser, others) };
+  }
+}
