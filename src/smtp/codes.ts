@@ -23,6 +23,8 @@ export const Code = {
   INSUFFICIENT_STORAGE: 452,
   /** RFC 3207 §4: TLS not available due to temporary reason. */
   TLS_NOT_AVAILABLE: 454,
+  /** RFC 4954 §6: 454 4.7.0 temporary authentication failure (the same number, another meaning). */
+  AUTH_TEMP_FAILURE: 454,
   SYNTAX_ERROR: 500,
   PARAM_SYNTAX_ERROR: 501,
   NOT_IMPLEMENTED: 502,

@@ -44,7 +44,8 @@ async function verify(s: CommandApi, username: string, password: string, mechani
     return "ready";
   }
   if (outcome.refusal === "rate-limited") {
-    throw new SmtpError(Code.TLS_NOT_AVAILABLE, Status.SECURITY_TEMP, "Error: too many failed logins, try again later");
+    // RFC 4954 §6: 454 4.7.0 Temporary authentication failure (Postfix's anvil answers 4.7.0 too).
+    throw new SmtpError(Code.AUTH_TEMP_FAILURE, Status.SECURITY_TEMP, "Error: too many failed logins, try again later");
   }
   // RFC 4954 §6: 535 5.7.8 Authentication credentials invalid.
   throw new SmtpError(Code.AUTH_FAILED, Status.BAD_CREDENTIALS, "Error: authentication failed");
