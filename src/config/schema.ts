@@ -183,6 +183,27 @@ export const SCHEMA: Record<string, Field> = {
       timeout_ms: { kind: "int", default: 5000, min: 100, max: 60_000, description: "Milliseconds to wait for one DNS answer." },
     },
   },
+  store: {
+    kind: "table",
+    description: "The data directory's message store: the free space it keeps.",
+    fields: {
+      min_free_space: {
+        kind: "int",
+        default: 100,
+        min: 0,
+        max: 100_000_000,
+        description:
+          "Megabytes kept free on the data directory's file system (Postfix's queue_minfree): a message that would leave less is refused (SMTP 452 4.3.1, IMAP NO [OVERQUOTA]); MAIL also wants room for 1.5 times the message (its SIZE, else smtp.max_message_size).",
+      },
+      free_space_cache_ms: {
+        kind: "int",
+        default: 1000,
+        min: 0,
+        max: 60_000,
+        description: "Milliseconds a free-space reading (statfs) is reused while it admits mail (a refusal rests on one at most a second old); the server's own writes in between are counted.",
+      },
+    },
+  },
   audit: {
     kind: "table",
     description: "Audit records (TLS events, SMTP sessions).",
@@ -233,6 +254,7 @@ export interface Config {
     connect_timeout: number;
   };
   dns: { servers: string[]; timeout_ms: number };
+  store: { min_free_space: number; free_space_cache_ms: number };
   audit: { flush_ms: number };
 }
 

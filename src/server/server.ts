@@ -68,7 +68,15 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   for (const [k, v] of computePolicies(config)) policies.set(k, v);
 
   const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config));
-  const store = await openStore(dataDir, { auditFlushMs: config.audit.flush_ms, durability: "async-wal-fsync" });
+  const store = await openStore(dataDir, {
+    auditFlushMs: config.audit.flush_ms,
+    durability: "async-wal-fsync",
+    space: {
+      minFree: () => config.store.min_free_space * 1024 * 1024,
+      cacheMs: () => config.store.free_space_cache_ms,
+      onChange: (low, detail) => (low ? log.error(`storage: refusing new mail, ${detail}`) : log.info(`storage: accepting mail again, ${detail}`)),
+    },
+  });
   const audit = new AuditLog(store.committer);
   const listeners = new Map<string, Listener>();
 
