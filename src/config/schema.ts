@@ -185,7 +185,7 @@ export const SCHEMA: Record<string, Field> = {
   },
   store: {
     kind: "table",
-    description: "The data directory's message store: the free space it keeps.",
+    description: "The data directory's message store: the free space it keeps, and the sweep of message files nothing refers to.",
     fields: {
       min_free_space: {
         kind: "int",
@@ -201,6 +201,14 @@ export const SCHEMA: Record<string, Field> = {
         min: 0,
         max: 60_000,
         description: "Milliseconds a free-space reading (statfs) is reused while it admits mail (a refusal rests on one at most a second old); the server's own writes in between are counted.",
+      },
+      sweep_interval: { kind: "int", default: 3600, min: 1, max: 604_800, description: "Seconds between sweeps for message files no message and no queue entry refers to (one also runs at start)." },
+      sweep_grace: {
+        kind: "int",
+        default: 3600,
+        min: 0,
+        max: 604_800,
+        description: "Seconds after it was written before the sweep may remove a message file nothing refers to: a write in another process may still be on its way to its commit (`sealpost store sweep` waits at least 60).",
       },
     },
   },
@@ -254,7 +262,7 @@ export interface Config {
     connect_timeout: number;
   };
   dns: { servers: string[]; timeout_ms: number };
-  store: { min_free_space: number; free_space_cache_ms: number };
+  store: { min_free_space: number; free_space_cache_ms: number; sweep_interval: number; sweep_grace: number };
   audit: { flush_ms: number };
 }
 

@@ -13,7 +13,7 @@ import type { Logger } from "../log/index.ts";
 import { Listener } from "../net/index.ts";
 import { startOutbound } from "../outbound/index.ts";
 import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
-import { openStore, type Store } from "../store/index.ts";
+import { BlobSweeper, openStore, sweepSummary, type Store } from "../store/index.ts";
 import { CertificateStore, TlsTransport, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
 
 export interface RunningServer {
@@ -142,6 +142,16 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     throw e;
   }
 
+  const sweeper = new BlobSweeper(store, {
+    intervalMs: () => config.store.sweep_interval * 1000,
+    graceMs: () => config.store.sweep_grace * 1000,
+    onReport: (r, graceMs) => {
+      if (r.removed > 0 || r.failed > 0) log.info(sweepSummary(r, graceMs));
+    },
+    onError: (e) => log.error("blob sweep failed", e),
+  });
+  sweeper.start();
+
   let reloading: Promise<void> = Promise.resolve();
   const reload = async (): Promise<void> => {
     const next = loadConfig(dataDir);
@@ -170,6 +180,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       unwatch();
       await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));
       await outbound.stop();
+      await sweeper.stop();
       await store.close();
     },
   };
