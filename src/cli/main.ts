@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   "tls-report": async () => (await import("./report.ts")).registerReport,
   history: async () => (await import("./history.ts")).registerHistory,
   queue: async () => (await import("./queue.ts")).registerQueue,
+  store: async () => (await import("./store.ts")).registerStore,
   policy: async () => (await import("./outbound.ts")).registerOutbound,
   relay: async () => (await import("./outbound.ts")).registerOutbound,
   check: async () => (await import("./check.ts")).registerCheck,

@@ -235,6 +235,35 @@ export const SCHEMA: Record<string, Field> = {
       timeout_ms: { kind: "int", default: 5000, min: 100, max: 60_000, description: "Milliseconds to wait for one DNS answer." },
     },
   },
+  store: {
+    kind: "table",
+    description: "The data directory's message store: the free space it keeps, and the sweep of message files nothing refers to.",
+    fields: {
+      min_free_space: {
+        kind: "int",
+        default: 100,
+        min: 0,
+        max: 100_000_000,
+        description:
+          "Megabytes kept free on the data directory's file system (Postfix's queue_minfree): a message that would leave less is refused (SMTP 452 4.3.1, IMAP NO [OVERQUOTA]); MAIL also wants room for 1.5 times the message (its SIZE, else smtp.max_message_size).",
+      },
+      free_space_cache_ms: {
+        kind: "int",
+        default: 1000,
+        min: 0,
+        max: 60_000,
+        description: "Milliseconds a free-space reading (statfs) is reused while it admits mail (a refusal rests on one at most a second old); the server's own writes in between are counted.",
+      },
+      sweep_interval: { kind: "int", default: 3600, min: 1, max: 604_800, description: "Seconds between sweeps for message files no message and no queue entry refers to (one also runs at start)." },
+      sweep_grace: {
+        kind: "int",
+        default: 3600,
+        min: 0,
+        max: 604_800,
+        description: "Seconds after it was written before the sweep may remove a message file nothing refers to: a write in another process may still be on its way to its commit (`sealpost store sweep` waits at least 60).",
+      },
+    },
+  },
   audit: {
     kind: "table",
     description: "Audit records (TLS events, SMTP sessions).",
@@ -286,6 +315,7 @@ export interface Config {
     connect_timeout: number;
   };
   dns: { servers: string[]; timeout_ms: number };
+  store: { min_free_space: number; free_space_cache_ms: number; sweep_interval: number; sweep_grace: number };
   audit: { flush_ms: number };
 }
 

@@ -16,6 +16,8 @@ export const ResponseCode = {
   TRYCREATE: "TRYCREATE",
   CANNOT: "CANNOT",
   LIMIT: "LIMIT",
+  /** RFC 5530 §3: the operation would exceed a quota — also a full disk (Dovecot: "Not enough disk space"). */
+  OVERQUOTA: "OVERQUOTA",
   TOOBIG: "TOOBIG",
   SERVERBUG: "SERVERBUG",
   CLIENTBUG: "CLIENTBUG",

@@ -9,7 +9,7 @@ import { buildDsn, type DeliveryProblem } from "../bounce/index.ts";
 import type { Config } from "../config/index.ts";
 import { lookupRecipient } from "../directory/index.ts";
 import { enqueue, newQueueId } from "../queue/index.ts";
-import { appendToInboxes, type Database, type Store } from "../store/index.ts";
+import { appendToInboxes, type Database, type Store, type WrittenBlob } from "../store/index.ts";
 
 export interface Bounced {
   address: string;
@@ -21,8 +21,8 @@ export interface Bounced {
 export interface PendingDsn {
   /** Adds the DSN inside the caller's transaction; returns the mailboxes that changed. */
   commit(trx: Transaction<Database>): Promise<number[]>;
-  /** Directories to fsync before the commit (the DSN's blob). */
-  dirs: string[];
+  /** The DSN's blob: commit with `commitWithBlobs` (its directory fsynced first; removed if the commit fails). */
+  blob: WrittenBlob;
 }
 
 export async function returnToSender(
@@ -40,10 +40,11 @@ export async function returnToSender(
     recipients: bounced.map((b) => ({ address: b.address, problem: b.problem, ...(b.remoteMta !== null ? { remoteMta: b.remoteMta } : {}), lastAttemptAt: b.lastAttemptAt })),
     original,
   });
-  const blob = await store.blobs.write([dsn]);
   const local = await lookupRecipient(store.db, q.mail_from);
+  // Written last: from here the caller owns the blob (StorageFullError when there is no room).
+  const blob = await store.blobs.write([dsn]);
   return {
-    dirs: [blob.dir],
+    blob,
     async commit(trx) {
       const now = Date.now();
       if (local.kind === "account") {

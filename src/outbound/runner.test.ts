@@ -133,3 +133,70 @@ test("the runner keeps a delivered session for the next job and closes it with Q
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("no room for a bounce: the delivered recipient is committed (not sent twice), the failed one waits and is returned later", async () => {
+  let floor = 0;
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-runner-"));
+  const store = await openStore(dir, { space: { minFree: () => floor, cacheMs: () => 0 } });
+  const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false } });
+  const warnings: string[] = [];
+  const sentTo: string[][] = [];
+  const runner = new QueueRunner({
+    store,
+    config: () => config,
+    resolver: () => RESOLVER,
+    mtaSts: () => new MtaStsCache(memoryPolicyStore(), { resolver: RESOLVER }),
+    ca: () => [],
+    log: { info: () => undefined, warn: (msg) => warnings.push(msg), error: () => undefined },
+    pollMs: 20,
+    send: async (req) => {
+      sentTo.push([...req.recipients]);
+      return {
+        host: req.host,
+        address: req.address,
+        port: req.port,
+        starttlsOffered: true,
+        tls: null,
+        problem: null,
+        permanent: false,
+        mailStarted: true,
+        recipients: req.recipients.map((address) =>
+          address.startsWith("ok@")
+            ? { address, code: 250, reply: "250 2.0.0 Ok", accepted: true, delivered: true, permanent: false }
+            : { address, code: 550, reply: "550 5.1.1 No such user", accepted: false, delivered: false, permanent: true },
+        ),
+      };
+    },
+  });
+  const status = async (): Promise<Record<string, string>> => Object.fromEntries((await rows(store)).map((r) => [r.recipient, r.status]));
+  const until = async (what: string, done: () => Promise<boolean>): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    while (!(await done())) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await wait(10);
+    }
+  };
+  try {
+    const blob = await store.blobs.write([Buffer.from("Subject: t\r\n\r\nhello\r\n")]);
+    await store.committer.submit((trx) => enqueue(trx, { id: "Q1", from: "a@local.test", recipients: ["ok@example.net", "gone@example.net"], blob: blob.name, size: blob.size, source: "test", ownsBlob: true }), [blob.dir]);
+    floor = Number.MAX_SAFE_INTEGER; // the disk is full from here
+    runner.start();
+    await until("the delivery's outcome", async () => (await status())["ok@example.net"] === "delivered");
+    assert.deepEqual(await status(), { "ok@example.net": "delivered", "gone@example.net": "pending" });
+    assert.match(warnings.join("\n"), /Q1: no room for the bounce of 1 recipient\(s\); they stay queued/);
+    assert.deepEqual(
+      (await store.db.selectFrom("queue").select("id").execute()).map((q) => q.id),
+      ["Q1"],
+      "no DSN queued",
+    );
+    // Space again, and the next attempt is due: the failure is returned to the sender.
+    floor = 0;
+    await store.db.updateTable("queue_recipients").set({ next_attempt_at: 0 }).execute();
+    await until("the bounce", async () => (await store.db.selectFrom("queue").select("source").execute()).some((q) => q.source === "bounce:Q1"));
+    assert.deepEqual(sentTo, [["ok@example.net", "gone@example.net"], ["gone@example.net"]], "the delivered recipient is not sent again");
+  } finally {
+    await runner.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

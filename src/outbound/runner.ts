@@ -12,12 +12,12 @@ import type { DeliveryProblem } from "../bounce/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import type { MtaStsCache } from "../mta-sts/index.ts";
 import { isPaused } from "../queue/index.ts";
-import type { Store } from "../store/index.ts";
+import { commitWithBlobs, StorageFullError, type Store } from "../store/index.ts";
 import type { Logger } from "../log/index.ts";
 import { ConnectionCache } from "./connection-cache.ts";
 import { deliverJob, type AttemptRecord, type Job, type JobContext, type RecipientOutcome } from "./deliver-job.ts";
 import { configuredLevel, relayRoute, withMtaSts, type LevelChoice } from "./policy.ts";
-import { returnToSender, type Bounced } from "./bounces.ts";
+import { returnToSender, type Bounced, type PendingDsn } from "./bounces.ts";
 import { recordAttempts } from "./attempts.ts";
 import { humanDuration, problemLine } from "./problem-line.ts";
 
@@ -238,8 +238,8 @@ export class QueueRunner {
       return { row: r, status, next, attempts: attemptsNow, problem, reply: o.reply, mx: o.mx };
     }).filter((u) => !stopping || u.status === "delivered");
     if (stopping) bounced.length = 0;
-    const dsn = bounced.length > 0 && q.mail_from !== "" ? await returnToSender(store, config, q, bounced) : null;
-    const changed = await store.committer.submit(async (trx) => {
+    const dsn = bounced.length > 0 && q.mail_from !== "" ? await this.#dsnOrHold(q, bounced, updates) : null;
+    const changed = await commitWithBlobs(store, dsn === null ? [] : [dsn.blob], async (trx) => {
       for (const u of updates) {
         await trx
           .updateTable("queue_recipients")
@@ -263,11 +263,28 @@ export class QueueRunner {
         await trx.deleteFrom("queue").where("id", "=", q.id).execute();
       }
       return { mailboxes, done: pending === undefined };
-    }, dsn?.dirs ?? []);
+    });
     for (const m of changed.mailboxes) store.events.emit("changed", m);
     if (changed.done && q.owns_blob === 1) await store.blobs.remove(q.blob);
     const count = (st: string): number => updates.filter((u) => u.status === st).length;
     this.#o.log.info(`delivery ${q.id} to ${domain} (tls ${choice.level} from ${choice.source}): ${count("delivered")} delivered, ${count("pending")} deferred, ${bounced.length} bounced`);
+  }
+
+  /**
+   * The DSN for `bounced`, or — when the store has no room for it (StorageFullError) — null with
+   * those recipients kept pending, to be returned after the next attempt: what was delivered is
+   * still committed (not sent twice), and no failure goes unreported.
+   */
+  async #dsnOrHold(q: Parameters<typeof returnToSender>[2], bounced: Bounced[], updates: Array<{ status: string }>): Promise<PendingDsn | null> {
+    try {
+      return await returnToSender(this.#o.store, this.#o.config(), q, bounced);
+    } catch (e) {
+      if (!(e instanceof StorageFullError)) throw e;
+      this.#o.log.warn(`delivery ${q.id}: no room for the bounce of ${bounced.length} recipient(s); they stay queued`, e);
+      for (const u of updates) if (u.status === "failed") u.status = "pending";
+      bounced.length = 0;
+      return null;
+    }
   }
 }
 

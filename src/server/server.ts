@@ -13,7 +13,7 @@ import type { Logger } from "../log/index.ts";
 import { Listener } from "../net/index.ts";
 import { startOutbound } from "../outbound/index.ts";
 import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
-import { openStore, type Store } from "../store/index.ts";
+import { BlobSweeper, openStore, sweepSummary, type Store } from "../store/index.ts";
 import { CertificateStore, TlsTransport, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
 
 export interface RunningServer {
@@ -77,7 +77,15 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   for (const [k, v] of computePolicies(config)) policies.set(k, v);
 
   const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config));
-  const store = await openStore(dataDir, { auditFlushMs: config.audit.flush_ms, durability: "async-wal-fsync" });
+  const store = await openStore(dataDir, {
+    auditFlushMs: config.audit.flush_ms,
+    durability: "async-wal-fsync",
+    space: {
+      minFree: () => config.store.min_free_space * 1024 * 1024,
+      cacheMs: () => config.store.free_space_cache_ms,
+      onChange: (low, detail) => (low ? log.error(`storage: refusing new mail, ${detail}`) : log.info(`storage: accepting mail again, ${detail}`)),
+    },
+  });
   const audit = new AuditLog(store.committer);
   const listeners = new Map<string, Listener>();
 
@@ -143,6 +151,16 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     throw e;
   }
 
+  const sweeper = new BlobSweeper(store, {
+    intervalMs: () => config.store.sweep_interval * 1000,
+    graceMs: () => config.store.sweep_grace * 1000,
+    onReport: (r, graceMs) => {
+      if (r.removed > 0 || r.failed > 0) log.info(sweepSummary(r, graceMs));
+    },
+    onError: (e) => log.error("blob sweep failed", e),
+  });
+  sweeper.start();
+
   let reloading: Promise<void> = Promise.resolve();
   const reload = async (): Promise<void> => {
     const next = loadConfig(dataDir);
@@ -171,6 +189,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       unwatch();
       await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));
       await outbound.stop();
+      await sweeper.stop();
       await store.close();
     },
   };

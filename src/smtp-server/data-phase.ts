@@ -5,6 +5,7 @@
 import { Code, Status, SmtpError } from "../smtp/index.ts";
 import type { CommandApi } from "./command.ts";
 import { receivedHeader } from "./received.ts";
+import { storageRefusal } from "./storage.ts";
 import type { MailTransaction } from "./types.ts";
 
 const MAX_HOPS = 50;
@@ -61,6 +62,9 @@ export async function finishData(
   try {
     queueId = await s.role.deliver(s, tx, message, body.size + headerBuf.length);
   } catch (e) {
+    // No room after all (the floor, or ENOSPC with the partial file already removed): 452 4.3.1, not 451.
+    const full = storageRefusal(e);
+    if (full !== null) throw fail(full);
     if (e instanceof SmtpError) throw fail(e);
     // Recorded as a temporary failure; the session logs the cause and replies 451 (never the details).
     fail(new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: local error in processing"));

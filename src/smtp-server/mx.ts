@@ -7,7 +7,7 @@ import { lookupRecipient } from "../directory/index.ts";
 import { relayRoute } from "../outbound/index.ts";
 import { enqueue, newQueueId } from "../queue/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
-import { appendToInboxes, type Store } from "../store/index.ts";
+import { appendToInboxes, commitWithBlobs, type Store } from "../store/index.ts";
 import type { AuditLog } from "../audit/index.ts";
 import { acceptedRecipientRows } from "./audit-sink.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
@@ -29,6 +29,10 @@ export class MxRole implements SmtpRole {
 
   async checkSender(): Promise<void> {
     // The MX takes mail from anyone for its hosted domains (sender checks like SPF come later).
+  }
+
+  async checkStorage(bytes: number): Promise<void> {
+    await this.#store.space.check(bytes);
   }
 
   async checkRecipient(s: SessionInfo, address: string): Promise<Recipient> {
@@ -67,16 +71,17 @@ export class MxRole implements SmtpRole {
   async deliver(s: SessionInfo, tx: MailTransaction, message: Buffer[], size: number): Promise<string> {
     const accounts = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
     const relayed = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
-    const blob = await this.#store.blobs.write(message);
     const now = Date.now();
     const id = relayed.length > 0 ? newQueueId() : `${s.id}${s.messages > 0 ? `.${s.messages}` : ""}`;
     const rows = acceptedRecipientRows(s, tx, now, (r) => ({ text: `Ok: queued as ${id}`, delivered: r.accountId !== null }));
-    const stored = await this.#store.committer.submit(async (trx) => {
+    const blob = await this.#store.blobs.write(message);
+    // The blob and the rows that name it: durable before the 250; a failed commit leaves no file.
+    const stored = await commitWithBlobs(this.#store, [blob], async (trx) => {
       const s = await appendToInboxes(trx, accounts, blob, now);
       if (relayed.length > 0) await enqueue(trx, { id, from: tx.from, recipients: relayed, blob: blob.name, size, source: "relay", now, ownsBlob: accounts.length === 0 });
       await this.#audit.smtpRecipientsIn(trx, rows);
       return s;
-    }, [blob.dir]);
+    });
     for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
     if (relayed.length > 0) this.#queued?.();
     return id;

@@ -10,7 +10,7 @@ import { acceptedRecipientRows } from "./audit-sink.ts";
 import { lookupRecipient } from "../directory/index.ts";
 import { enqueue, newQueueId } from "../queue/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
-import { appendToInboxes, type Store } from "../store/index.ts";
+import { appendToInboxes, commitWithBlobs, type Store } from "../store/index.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
 
 export class SubmissionRole implements SmtpRole {
@@ -38,6 +38,10 @@ export class SubmissionRole implements SmtpRole {
     }
   }
 
+  async checkStorage(bytes: number): Promise<void> {
+    await this.#store.space.check(bytes);
+  }
+
   async checkRecipient(_s: SessionInfo, address: string): Promise<Recipient> {
     const found = await lookupRecipient(this.#store.db, address);
     if (found.kind === "not-hosted") return { address, domain: domainOf(address), accountId: null };
@@ -50,20 +54,21 @@ export class SubmissionRole implements SmtpRole {
   async deliver(s: SessionInfo, tx: MailTransaction, message: Buffer[], size: number): Promise<string> {
     const local = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
     const remote = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
-    const blob = await this.#store.blobs.write(message);
     const now = Date.now();
     const id = newQueueId();
     const rows = acceptedRecipientRows(s, tx, now, (r) =>
       r.accountId === null ? { text: `queued as ${id}`, delivered: false } : { text: `delivered as ${id}`, delivered: true },
     );
-    const stored = await this.#store.committer.submit(async (trx) => {
+    const blob = await this.#store.blobs.write(message);
+    // The blob and the rows that name it: durable before the 250; a failed commit leaves no file.
+    const stored = await commitWithBlobs(this.#store, [blob], async (trx) => {
       const st = local.length > 0 ? await appendToInboxes(trx, local, blob, now) : [];
       if (remote.length > 0) {
         await enqueue(trx, { id, from: tx.from, recipients: remote, blob: blob.name, size, source: `submission:${s.authenticated?.address ?? "?"}`, now, ownsBlob: local.length === 0 });
       }
       await this.#audit.smtpRecipientsIn(trx, rows);
       return st;
-    }, [blob.dir]);
+    });
     for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
     if (remote.length > 0) this.#queued?.();
     return id;

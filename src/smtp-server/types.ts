@@ -66,6 +66,8 @@ export interface SmtpRole {
   readonly auth: Authenticator | null;
   /** MAIL FROM: accept, or throw an SmtpError (submission: the sender must be the account's own). */
   checkSender(session: SessionInfo, address: string): Promise<void>;
+  /** MAIL: resolves when the store has `bytes` to spare above its free-space floor, else throws StorageFullError. */
+  checkStorage(bytes: number): Promise<void>;
   /** RCPT: accept (returning the recipient) or throw an SmtpError. */
   checkRecipient(session: SessionInfo, address: string): Promise<Recipient>;
   /**

@@ -20,6 +20,10 @@ export const Code = {
   SERVICE_UNAVAILABLE: 421,
   MAILBOX_UNAVAILABLE_TEMP: 450,
   LOCAL_ERROR: 451,
+  /**
+   * RFC 5321 §4.2.3: "452 Requested action not taken: insufficient system storage" (also too many
+   * recipients, §4.5.3.1.10); RFC 1870 §6.2: 452 at MAIL when a declared SIZE does not fit now.
+   */
   INSUFFICIENT_STORAGE: 452,
   /** RFC 3207 §4: TLS not available due to temporary reason. */
   TLS_NOT_AVAILABLE: 454,
@@ -56,6 +60,8 @@ export const Status = {
   BAD_SENDER_SYNTAX: "5.1.7",
   /** RFC 3463 §3.4 X.3.4: message too big for system. */
   MESSAGE_TOO_BIG: "5.3.4",
+  /** RFC 3463 §3.4 X.3.1: mail system full — the temporary form, Postfix's "Insufficient system storage". */
+  MAIL_SYSTEM_FULL: "4.3.1",
   SYSTEM_NOT_ACCEPTING: "4.3.2",
   SYSTEM_ERROR_TEMP: "4.3.0",
   /** X.4.2: bad connection — used for timeouts. */

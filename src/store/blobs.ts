@@ -2,43 +2,92 @@
  * Message bodies as files under `DATA/blobs/`, written once and fsynced. A blob becomes visible
  * only through a database row that names it, committed after the file and its directory entry are
  * on disk, so a crash between the two leaves at worst an unreferenced file, never a row without
- * its bytes.
+ * its bytes. Unreferenced files are removed by the sweep (sweep.ts); a blob is "in flight" from
+ * its write until the commit that names it has finished (`settle`), and the sweep leaves it alone.
+ *
+ * A write needs room above the free-space floor (space.ts) before it starts; one that fails anyway
+ * (ENOSPC: another process filled the disk) removes its partial file and throws StorageFullError.
  */
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { asStorageError, isStorageFull, type DiskSpace } from "./space.ts";
+
+/** A blob's name: its hour bucket and random hex digits, "<bucket>/<random>" (the writer uses 24). */
+const BLOB_NAME = /^[0-9a-f]+\/[0-9a-f]+$/;
+/** Blob directories are named after the hour they were written in (hours since the epoch, hex). */
+export const hourBucket = (ms: number): string => Math.floor(ms / 3_600_000).toString(16);
+
+/**
+ * Room counted per message besides its bytes: the commit that names it writes a handful of 4 KB
+ * pages to the WAL (the rows, their indexes, the mailbox, audit rows) until the next reading.
+ */
+const ROW_ROOM = 32 * 1024;
+
+export interface WrittenBlob {
+  name: string;
+  size: number;
+  /** Its directory, fsynced by the committer before the row that names the blob commits. */
+  dir: string;
+}
 
 export class BlobStore {
   readonly dir: string;
   readonly #madeDirs = new Set<string>();
-  constructor(dir: string) {
+  readonly #inFlight = new Set<string>();
+  readonly #space: DiskSpace | null;
+
+  constructor(dir: string, space: DiskSpace | null = null) {
     this.dir = dir;
+    this.#space = space;
   }
 
   /**
    * Writes `parts` to a new blob and fsyncs it; returns its name ("<bucket>/<random>"). Blobs are
    * bucketed by the hour they were written in, so a group commit's new files share one directory
    * and need one directory fsync (`syncDirs`, called by the committer before the index commits).
+   * The blob is in flight until `settle` (commitWithBlobs in handoff.ts does both).
    */
-  async write(parts: readonly Uint8Array[]): Promise<{ name: string; size: number; dir: string }> {
-    const bucket = Math.floor(Date.now() / 3_600_000).toString(16);
-    const sub = join(this.dir, bucket);
-    if (!this.#madeDirs.has(sub)) {
-      await mkdir(sub, { recursive: true });
-      this.#madeDirs.add(sub);
-      await syncDir(this.dir);
-    }
-    const name = `${bucket}/${randomBytes(12).toString("hex")}`;
-    const fh = await open(join(this.dir, name), "wx", 0o600);
+  async write(parts: readonly Uint8Array[]): Promise<WrittenBlob> {
     const bytes = parts.length === 1 && parts[0] !== undefined ? parts[0] : Buffer.concat(parts);
     const size = bytes.byteLength;
+    const room = size + ROW_ROOM;
+    await this.#space?.reserve(room);
+    const bucket = hourBucket(Date.now());
+    const sub = join(this.dir, bucket);
+    const name = `${bucket}/${randomBytes(12).toString("hex")}`;
+    this.#inFlight.add(name);
+    let created = false;
     try {
-      await fh.writeFile(bytes);
-      await fh.datasync();
-    } finally {
-      await fh.close();
+      await this.#makeDir(sub);
+      const fh = await this.#create(sub, name);
+      created = true;
+      try {
+        await fh.writeFile(bytes);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      this.#space?.release(room);
+      this.#inFlight.delete(name);
+      // A partial file is nobody's: remove it now rather than leave it to the sweep.
+      if (created) await rm(join(this.dir, name), { force: true }).catch(() => undefined);
+      if (isStorageFull(e)) this.#space?.invalidate(`a message file could not be written (${(e as NodeJS.ErrnoException).code ?? "full"})`);
+      throw asStorageError(e);
     }
+    this.#space?.written(room);
     return { name, size, dir: sub };
+  }
+
+  /** The commit naming `name` has finished (or failed and the file is gone): the sweep may judge it now. */
+  settle(name: string): void {
+    this.#inFlight.delete(name);
+  }
+
+  /** Being written by this process, or waiting for the commit that names it. */
+  isInFlight(name: string): boolean {
+    return this.#inFlight.has(name);
   }
 
   /** fsyncs directories so that new directory entries survive a crash. */
@@ -47,7 +96,7 @@ export class BlobStore {
   }
 
   path(name: string): string {
-    if (!/^[0-9a-f]+\/[0-9a-f]+$/.test(name)) throw new Error("invalid blob name");
+    if (!BLOB_NAME.test(name)) throw new Error("invalid blob name");
     return join(this.dir, name);
   }
 
@@ -58,6 +107,25 @@ export class BlobStore {
 
   async read(name: string): Promise<Buffer> {
     return readFile(this.path(name));
+  }
+
+  async #makeDir(sub: string): Promise<void> {
+    if (this.#madeDirs.has(sub)) return;
+    await mkdir(sub, { recursive: true });
+    this.#madeDirs.add(sub);
+    await syncDir(this.dir);
+  }
+
+  /** Opens the new file; a bucket removed meanwhile (the sweep drops old empty ones) is made again. */
+  async #create(sub: string, name: string): ReturnType<typeof open> {
+    try {
+      return await open(join(this.dir, name), "wx", 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      this.#madeDirs.delete(sub);
+      await this.#makeDir(sub);
+      return open(join(this.dir, name), "wx", 0o600);
+    }
   }
 }
 

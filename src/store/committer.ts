@@ -3,13 +3,14 @@
  * that arrive while a commit is in flight are batched into the next transaction, so many
  * concurrent deliveries share one fsync of the WAL (and one fsync per new-blob directory) instead
  * of paying one each. A batch whose transaction fails is retried item by item, so one bad item
- * cannot fail its neighbours.
+ * cannot fail its neighbours. A full disk (ENOSPC, SQLITE_FULL) rejects with StorageFullError.
  *
  * Audit rows are "best effort soon": they ride along with the next batch, or are flushed by a
  * short timer when no mail is moving.
  */
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
+import { asStorageError } from "./space.ts";
 
 export type Work<T> = (trx: Transaction<Database>) => Promise<T>;
 
@@ -95,7 +96,7 @@ export class GroupCommitter {
     try {
       await this.#opts.syncDirs(batch.flatMap((i) => i.dirs));
     } catch (e) {
-      for (const item of batch) item.reject(e);
+      for (const item of batch) item.reject(asStorageError(e));
       batch = [];
     }
     const results: unknown[] = [];
@@ -112,7 +113,7 @@ export class GroupCommitter {
           await this.#opts.syncWal?.();
           item.resolve(result);
         } catch (e) {
-          item.reject(e);
+          item.reject(asStorageError(e));
         }
       }
       for (const a of audit) {
@@ -127,7 +128,7 @@ export class GroupCommitter {
         await this.#opts.syncWal();
       } catch (e) {
         // Committed but not known to be on disk: nothing may be acknowledged.
-        for (const item of batch) item.reject(e);
+        for (const item of batch) item.reject(asStorageError(e));
         return;
       }
     }

@@ -9,6 +9,7 @@ import { openSqlite, type NodeSqliteDatabase } from "./sqlite.ts";
 import { migrations } from "./migrations.ts";
 import { BlobStore } from "./blobs.ts";
 import { GroupCommitter } from "./committer.ts";
+import { DiskSpace, type DiskSpaceOptions } from "./space.ts";
 import type { Database } from "./schema.ts";
 
 /** Mailbox change notices within this process ("changed", mailboxId): IMAP IDLE and concurrent sessions. */
@@ -19,6 +20,8 @@ export interface Store {
   readonly events: MailboxEvents;
   readonly blobs: BlobStore;
   readonly committer: GroupCommitter;
+  /** Free space and the floor kept free (`[store] min_free_space`). */
+  readonly space: DiskSpace;
   readonly dataDir: string;
   close(): Promise<void>;
 }
@@ -30,6 +33,8 @@ export interface StoreOptions {
    * WAL file in the thread pool before acknowledging; "full" (default): SQLite fsyncs in COMMIT.
    */
   durability?: "full" | "async-wal-fsync";
+  /** The free-space floor and how often statfs is asked; default: no floor (the CLI, tests), 1 s. */
+  space?: Partial<DiskSpaceOptions>;
 }
 
 export async function openStore(dataDir: string, opts: StoreOptions = {}): Promise<Store> {
@@ -44,7 +49,9 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
     await db.destroy();
     throw new Error(`database migration failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
   }
-  const blobs = new BlobStore(join(dataDir, "blobs"));
+  const blobDir = join(dataDir, "blobs");
+  const space = new DiskSpace([dataDir, blobDir], { minFree: () => 0, cacheMs: () => 1000, ...opts.space });
+  const blobs = new BlobStore(blobDir, space);
   const committer = new GroupCommitter(db, {
     syncDirs: (dirs) => blobs.syncDirs(dirs),
     ...(asyncWal ? { syncWal: () => fsyncFile(`${dbPath}-wal`) } : {}),
@@ -57,6 +64,7 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
     events,
     blobs,
     committer,
+    space,
     dataDir,
     async close() {
       await committer.flush();

@@ -8,6 +8,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
+import { commitWithBlobs } from "./handoff.ts";
 
 export const INBOX = "INBOX";
 
@@ -98,7 +99,10 @@ export async function appendToInboxes(
   return stored;
 }
 
-/** Writes the message bytes and indexes them in each account's INBOX; resolves once both are fsynced. */
+/**
+ * Writes the message bytes and indexes them in each account's INBOX; resolves once both are
+ * fsynced. No room (the free-space floor, a full disk): StorageFullError, and nothing is left behind.
+ */
 export async function deliverToInboxes(
   store: Store,
   accountIds: readonly number[],
@@ -106,7 +110,7 @@ export async function deliverToInboxes(
   internalDate = Date.now(),
 ): Promise<StoredMessage[]> {
   const blob = await store.blobs.write(parts);
-  const stored = await store.committer.submit((trx) => appendToInboxes(trx, accountIds, blob, internalDate), [blob.dir]);
+  const stored = await commitWithBlobs(store, [blob], (trx) => appendToInboxes(trx, accountIds, blob, internalDate));
   for (const s of stored) store.events.emit("changed", s.mailboxId);
   return stored;
 }
@@ -153,6 +157,7 @@ export async function inboxSnapshot(db: Kysely<Database>, accountId: number): Pr
 /**
  * Removes messages from a mailbox, durably, before the caller acknowledges (POP3 QUIT in the
  * UPDATE state, IMAP EXPUNGE). Bumps the mailbox's modification sequence so other sessions notice.
+ * The blob files stay until the sweep finds no row naming them (a COPY may share one).
  */
 export async function expungeMessages(store: Store, mailboxId: number, uids: readonly number[]): Promise<number> {
   if (uids.length === 0) return 0;

@@ -11,6 +11,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
+import { commitWithBlobs } from "./handoff.ts";
 
 /** RFC 9051 §2.3.2: the system flags, in the order they are stored. */
 const SYSTEM_ORDER = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
@@ -163,7 +164,8 @@ export class MailboxGoneError extends Error {
 
 /**
  * APPEND (RFC 9051 §6.3.12): writes the bytes as a blob (fsynced), then indexes them in the
- * mailbox with the next UID; resolves only once both are durable. RFC 4315 APPENDUID data.
+ * mailbox with the next UID; resolves only once both are durable. RFC 4315 APPENDUID data. No room
+ * (the free-space floor, a full disk): StorageFullError, and no file is left behind.
  */
 export async function appendMessage(
   store: Store,
@@ -173,14 +175,14 @@ export async function appendMessage(
   internalDate: number,
 ): Promise<{ uid: number; uidvalidity: number }> {
   const blob = await store.blobs.write([bytes]);
-  const res = await store.committer.submit(async (trx) => {
+  const res = await commitWithBlobs(store, [blob], async (trx) => {
     const { first, modseq, uidvalidity } = await allocateUids(trx, mailboxId, 1);
     await trx
       .insertInto("messages")
       .values({ mailbox_id: mailboxId, uid: first, blob: blob.name, size: blob.size, internal_date: internalDate, flags, modseq })
       .execute();
     return { uid: first, uidvalidity };
-  }, [blob.dir]);
+  });
   store.events.emit("changed", mailboxId);
   return res;
 }
@@ -216,9 +218,11 @@ async function copyRows(trx: Transaction<Database>, from: number, uids: readonly
 
 /**
  * COPY (RFC 9051 §6.4.7): the messages of `uids` that still exist get new UIDs in `toMailbox`,
- * sharing the blob (bytes are immutable), with their flags and internal date.
+ * sharing the blob (bytes are immutable), with their flags and internal date. It adds only rows,
+ * but it adds: below the free-space floor it is refused (StorageFullError) like a new message.
  */
 export async function copyMessages(store: Store, fromMailbox: number, uids: readonly number[], toMailbox: number): Promise<CopyResult> {
+  await store.space.check(0);
   const res = await store.committer.submit((trx) => copyRows(trx, fromMailbox, uids, toMailbox));
   if (res.dstUids.length > 0) store.events.emit("changed", toMailbox);
   return res;

@@ -236,8 +236,22 @@ const loginAttempts: Migration = {
   },
 };
 
+/** The blob sweep asks, per batch of files, which ones a queue entry names (messages.blob has its index). */
+const blobRefs: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createIndex("queue_blob").on("queue").column("blob").execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { "0001_initial": initial, "0002_logins": logins, "0003_queue": queue, "0004_outbound": outbound, "0005_login_attempts": loginAttempts };
+    return {
+      "0001_initial": initial,
+      "0002_logins": logins,
+      "0003_queue": queue,
+      "0004_outbound": outbound,
+      "0005_login_attempts": loginAttempts,
+      "0006_blob_refs": blobRefs,
+    };
   },
 };

@@ -5,9 +5,10 @@
  *
  * literal8 (`~{n}`, RFC 3516 §4.4 / RFC 9051 §6.3.12) is accepted, so messages may carry NULs.
  * The literal's size limit is the reader's (TOOBIG before the data is sent). The message is on
- * disk — blob fsynced, row committed — before the tagged OK; a missing target is NO [TRYCREATE].
+ * disk — blob fsynced, row committed — before the tagged OK; a missing target is NO [TRYCREATE],
+ * a store without room (the free-space floor, a full disk) NO [OVERQUOTA].
  */
-import { appendMessage, applyFlagOp, FlagLimitError, getMailbox, MailboxGoneError, MAX_KEYWORDS } from "../../store/index.ts";
+import { appendMessage, applyFlagOp, FlagLimitError, getMailbox, MailboxGoneError, MAX_KEYWORDS, StorageFullError } from "../../store/index.ts";
 import type { ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
 import { readMailbox } from "./util.ts";
@@ -50,6 +51,8 @@ export const APPEND: ImapCommand = {
       return { code: `APPENDUID ${uidvalidity} ${uid}`, text: "APPEND completed." };
     } catch (e) {
       if (e instanceof MailboxGoneError) throw no("Mailbox does not exist.", ResponseCode.TRYCREATE);
+      // RFC 5530 §3 OVERQUOTA, as Dovecot answers a full disk; nothing was stored (RFC 9051 §6.3.12).
+      if (e instanceof StorageFullError) throw no("Not enough disk space.", ResponseCode.OVERQUOTA);
       throw e;
     }
   },

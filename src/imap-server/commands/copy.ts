@@ -2,11 +2,11 @@
  * COPY / UID COPY (RFC 9051 §6.4.7, RFC 3501 §6.4.7) and MOVE / UID MOVE (RFC 6851), with the
  * UIDPLUS response code COPYUID (RFC 4315 §3): `[COPYUID uidvalidity source-uids dest-uids]`.
  *
- * A missing target is `NO [TRYCREATE]` (RFC 9051 §6.4.7). MOVE copies and removes in one
+ * A missing target is `NO [TRYCREATE]` (RFC 9051 §6.4.7), a store without room `NO [OVERQUOTA]`. MOVE copies and removes in one
  * transaction (RFC 6851 §3.3: atomic to other sessions); it sends COPYUID in an untagged OK before
  * the EXPUNGE responses, which the session's update flush then sends (RFC 6851 §4.3).
  */
-import { copyMessages, getMailbox, MailboxGoneError, moveMessages, type CopyResult } from "../../store/index.ts";
+import { copyMessages, getMailbox, MailboxGoneError, moveMessages, StorageFullError, type CopyResult } from "../../store/index.ts";
 import type { ImapApi, ImapCommand } from "../command.ts";
 import { no, ResponseCode } from "../errors.ts";
 import { formatSequenceSet, type ParsedCommand } from "../parser/index.ts";
@@ -33,6 +33,8 @@ async function transfer(s: ImapApi, cmd: ParsedCommand, move: boolean): Promise<
     return await fn(s.store, view.mailboxId, uidsOf(view, seqs), target.id);
   } catch (e) {
     if (e instanceof MailboxGoneError) throw no("Mailbox does not exist.", ResponseCode.TRYCREATE);
+    // RFC 5530 §3: as for APPEND; nothing was copied or moved (one transaction).
+    if (e instanceof StorageFullError) throw no("Not enough disk space.", ResponseCode.OVERQUOTA);
     throw e;
   }
 }

@@ -1,9 +1,10 @@
 /**
  * MAIL FROM (RFC 5321 §4.1.1.2) with SIZE (RFC 1870 §6), BODY (RFC 6152 §2) and SMTPUTF8
- * (RFC 6531 §3.4).
+ * (RFC 6531 §3.4). A store short of space answers 452 4.3.1 here, before any data is sent.
  */
 import { Code, Status, SmtpError, isAscii, parsePathArgs } from "../../smtp/index.ts";
 import type { SmtpCommand } from "../command.ts";
+import { roomForMessage, storageRefusal } from "../storage.ts";
 
 export const MAIL: SmtpCommand = {
   verb: "MAIL",
@@ -56,6 +57,12 @@ export const MAIL: SmtpCommand = {
     if (!smtputf8 && !isAscii(address)) {
       // RFC 6531 §3.7.4.1: non-ASCII address without SMTPUTF8.
       throw new SmtpError(Code.MAILBOX_NAME_NOT_ALLOWED, Status.NON_ASCII_ADDRESS, "Error: non-ASCII address requires SMTPUTF8");
+    }
+    try {
+      // RFC 1870 §6.2: 452 when the declared size (or, undeclared, the largest allowed) does not fit now.
+      await s.role.checkStorage(roomForMessage(declaredSize, s.limits.maxMessageSize));
+    } catch (e) {
+      throw storageRefusal(e) ?? e;
     }
     await s.role.checkSender(s, address);
     s.beginTransaction({ from: address, body, smtputf8, declaredSize, recipients: [] });
