@@ -32,6 +32,8 @@ const CR = 0x0d;
 const SP = 0x20;
 const HT = 0x09;
 const COLON = 0x3a;
+const LF_LF = Buffer.from("\n\n");
+const LF_CRLF = Buffer.from("\n\r\n");
 
 /**
  * Decodes header bytes to a string: UTF-8 when the bytes are valid UTF-8 (RFC 6532), otherwise Latin-1
@@ -56,20 +58,23 @@ export function unfold(rawValue: string): string {
 /**
  * Visits the lines of a header block in raw[start, end): calls `onField(start, colon, end)` for each
  * field (continuation lines included; colon is -1 for a line without one) and returns where the header
- * ends. The header ends at the first empty line (RFC 5322 §2.1), or at `end`.
+ * ends. The header ends at the first empty line (RFC 5322 §2.1), or at `end`. When `onField` returns
+ * false, no further fields are visited and the end of the header is found by a byte search alone, so
+ * a caller that keeps a bounded number of fields pays no per-line cost for the rest.
  */
 export function scanHeader(
   raw: Buffer,
   start: number,
   end: number,
-  onField: (fieldStart: number, colon: number, fieldEnd: number) => void,
+  onField: (fieldStart: number, colon: number, fieldEnd: number) => boolean | void,
 ): { headerEnd: number; bodyStart: number } {
   raw = raw.subarray(0, end); // so that searches stop at `end`
   let pos = start;
   let fieldStart = -1;
   let colon = -1;
+  let more = true;
   const flush = (fieldEnd: number): void => {
-    if (fieldStart >= 0) onField(fieldStart, colon, fieldEnd);
+    if (fieldStart >= 0 && onField(fieldStart, colon, fieldEnd) === false) more = false;
     fieldStart = -1;
   };
   while (pos < end) {
@@ -86,6 +91,7 @@ export function scanHeader(
       // Continuation of the current field (RFC 5322 §2.2.3).
     } else {
       flush(pos);
+      if (!more) return findHeaderEnd(raw, pos, end);
       fieldStart = pos;
       let c = pos; // search this line only: indexOf would run on to the end of the buffer
       while (c < nl && raw[c] !== COLON) c++;
@@ -97,14 +103,29 @@ export function scanHeader(
   return { headerEnd: end, bodyStart: end };
 }
 
+/** The end of a header from `pos`, a line start inside it that is not blank: the first empty line after it. */
+function findHeaderEnd(raw: Buffer, pos: number, end: number): { headerEnd: number; bodyStart: number } {
+  const crlf = raw.indexOf(LF_CRLF, pos);
+  const lf = raw.subarray(0, crlf < 0 ? end : crlf + 2).indexOf(LF_LF, pos);
+  if (lf >= 0) return { headerEnd: lf + 1, bodyStart: lf + 2 };
+  if (crlf >= 0) return { headerEnd: crlf + 1, bodyStart: crlf + 3 };
+  return { headerEnd: end, bodyStart: end };
+}
+
 /** Parses the header block in raw[start, end), keeping at most `maxFields` fields. */
 export function parseHeader(raw: Buffer, start: number, end: number, maxFields = 10_000): HeaderBlock {
   const fields: HeaderField[] = [];
   const { headerEnd, bodyStart } = scanHeader(raw, start, end, (fieldStart, colon, fieldEnd) => {
-    if (fields.length >= maxFields) return;
+    if (fields.length >= maxFields) return false;
     fields.push(makeField(raw, fieldStart, colon, fieldEnd));
+    return fields.length < maxFields;
   });
   return { fields, headerEnd, bodyStart };
+}
+
+/** Calls `fn` with every field of the header in raw[start, end), in order, however many there are. */
+export function forEachField(raw: Buffer, start: number, end: number, fn: (field: HeaderField) => void): void {
+  scanHeader(raw, start, end, (fieldStart, colon, fieldEnd) => fn(makeField(raw, fieldStart, colon, fieldEnd)));
 }
 
 function makeField(raw: Buffer, start: number, colon: number, end: number): HeaderField {

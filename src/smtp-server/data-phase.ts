@@ -4,25 +4,10 @@
  */
 import { Code, Status, SmtpError } from "../smtp/index.ts";
 import type { CommandApi } from "./command.ts";
-import { receivedHeader } from "./received.ts";
+import { countReceived, receivedHeader } from "./received.ts";
 import type { MailTransaction } from "./types.ts";
 
 const MAX_HOPS = 50;
-
-/** Received headers in the message's header section (up to the first empty line). */
-function countReceived(parts: readonly Buffer[]): number {
-  let head = "";
-  for (const p of parts) {
-    head += p.toString("latin1", 0, Math.min(p.length, 256 * 1024 - head.length));
-    const end = head.search(/\r?\n\r?\n/);
-    if (end >= 0) {
-      head = head.slice(0, end);
-      break;
-    }
-    if (head.length >= 256 * 1024) break;
-  }
-  return (head.match(/^Received:/gim) ?? []).length;
-}
 
 export async function finishData(
   s: CommandApi,

@@ -1,8 +1,10 @@
 /**
  * The Received header (RFC 5321 §4.4) with the TLS details in a comment, in the style of
  * Postfix's smtpd_tls_received_header, and the with-protocol keywords of RFC 3848
- * (SMTP, ESMTP, ESMTPS, ESMTPSA; UTF8SMTP/UTF8SMTPS from RFC 6531 §3.7.3).
+ * (SMTP, ESMTP, ESMTPS, ESMTPSA; UTF8SMTP/UTF8SMTPS from RFC 6531 §3.7.3); and the count of
+ * Received fields a message arrives with, for loop detection (RFC 5321 §6.3).
  */
+import { scanHeader } from "../mime/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
 
 export interface ReceivedInfo {
@@ -54,4 +56,39 @@ export function receivedHeader(r: ReceivedInfo): string {
   if (single !== undefined) lines.push(`\tfor <${single}>; ${rfc5322Date(r.date)}`);
   else lines[lines.length - 1] += `; ${rfc5322Date(r.date)}`;
   return lines.join("\r\n") + "\r\n";
+}
+
+/** How much of the message's start is searched for Received fields. */
+const MAX_HEAD = 256 * 1024;
+const RECEIVED = Buffer.from("received");
+
+/**
+ * Received fields in the message's header section (up to the first empty line, within its first
+ * MAX_HEAD bytes): one pass over at most MAX_HEAD bytes, whatever the number of lines or parts.
+ */
+export function countReceived(parts: readonly Buffer[]): number {
+  const first = parts[0];
+  const head = first !== undefined && first.length >= MAX_HEAD ? first : Buffer.concat(parts.slice(0, headParts(parts)));
+  const end = Math.min(head.length, MAX_HEAD);
+  let n = 0;
+  scanHeader(head, 0, end, (start, colon) => {
+    if (colon >= 0 && isReceived(head, start, colon)) n++;
+  });
+  return n;
+}
+
+/** How many leading parts hold the first MAX_HEAD bytes. */
+function headParts(parts: readonly Buffer[]): number {
+  let bytes = 0;
+  let i = 0;
+  while (i < parts.length && bytes < MAX_HEAD) bytes += parts[i++]?.length ?? 0;
+  return i;
+}
+
+/** The field name in head[start, colon) is "Received" in any case, blanks before the colon allowed (RFC 5322 §4.5, obsolete syntax). */
+function isReceived(head: Buffer, start: number, colon: number): boolean {
+  if (colon - start < RECEIVED.length) return false;
+  for (let i = 0; i < RECEIVED.length; i++) if (((head[start + i] ?? 0) | 0x20) !== RECEIVED[i]) return false;
+  for (let i = start + RECEIVED.length; i < colon; i++) if (head[i] !== 0x20 && head[i] !== 0x09) return false;
+  return true;
 }
