@@ -13,7 +13,7 @@ function key(text: string): ReturnType<typeof readSearchProgram>["key"] {
 
 function subject(raw: Buffer, over: Partial<SearchSubject> = {}): SearchSubject {
   const tree = parseMime(raw);
-  const headers = headerIndex(tree.headers);
+  const headers = headerIndex(raw, tree);
   return {
     seq: 1,
     uid: 10,

@@ -7,7 +7,7 @@
  */
 import type { SearchKey } from "../parser/index.ts";
 import { intervalsContain, resolveSequenceSet } from "../parser/index.ts";
-import { decodeTransfer, decodeHeaderText, isMultipart, paramValue, type HeaderField, type MimePart } from "../../mime/index.ts";
+import { decodeTransfer, decodeHeaderText, forEachField, isMultipart, paramValue, type HeaderField, type MimePart } from "../../mime/index.ts";
 
 /**
  * A message's header fields for SEARCH: "\nname:value" per field, names and values lower-cased,
@@ -44,26 +44,38 @@ export function decodeEncodedWords(value: string): string {
   });
 }
 
-export function headerIndex(fields: readonly HeaderField[]): HeaderIndex {
+/**
+ * The header index of a message (the root, or a message/rfc822 part's `message`): every field of
+ * its header, however many (the MIME tree keeps only the first 10,000; a field hidden behind junk
+ * fields must still be found, RFC 9051 §6.4.4), in one pass.
+ */
+export function headerIndex(raw: Buffer, message: MimePart): HeaderIndex {
   let out = "";
-  for (const f of fields) out += `\n${f.name.toLowerCase()}:${decodeEncodedWords(f.value).replace(/\n/g, " ").toLowerCase()}`;
+  forEachField(raw, message.headerStart, message.headerEnd, (f) => {
+    out += `\n${f.name.toLowerCase()}:${decodeEncodedWords(f.value).replace(/\n/g, " ").toLowerCase()}`;
+  });
   return out;
 }
 
 /**
  * Whether field `name` (lower-case) is present with a value containing `needle` (lower-case; ""
  * matches any value), without allocating: SEARCH FROM runs this over every message of a mailbox.
+ * Linear in the index: each search resumes past what the last one covered, never re-reading the
+ * fields between a field of that name and the next place the needle occurs.
  */
 export function headerMatch(index: HeaderIndex, name: string, needle: string): boolean {
   const key = `\n${name}:`;
-  for (let i = index.indexOf(key); i >= 0; i = index.indexOf(key, i + key.length)) {
+  if (needle.includes("\n")) return false; // a field's value never holds one
+  let i = index.indexOf(key);
+  while (i >= 0) {
     if (needle === "") return true;
     const start = i + key.length;
-    let end = index.indexOf("\n", start);
-    if (end < 0) end = index.length;
     const hit = index.indexOf(needle, start);
-    if (hit >= 0 && hit + needle.length <= end) return true;
     if (hit < 0) return false;
+    const end = index.indexOf("\n", start);
+    if (end < 0 || hit + needle.length <= end) return true;
+    // No occurrence before `hit`: the next candidate is the field that holds it, or a later one.
+    i = index.indexOf(key, index.lastIndexOf("\n", hit));
   }
   return false;
 }
@@ -125,7 +137,7 @@ export function bodyText(raw: Buffer, tree: MimePart): string {
     } else if (isMultipart(part)) {
       for (let i = part.children.length - 1; i >= 0; i--) stack.push(part.children[i] as MimePart);
     } else if (part.message !== undefined) {
-      out.push(headerText(part.message.headers));
+      out.push(headerText(raw, part.message));
       stack.push(part.message);
     } else if (part.contentType.type.toLowerCase() === "text") {
       let bytes = raw.subarray(part.bodyStart, part.bodyEnd);
@@ -140,9 +152,13 @@ export function bodyText(raw: Buffer, tree: MimePart): string {
   return out.join("\n").toLowerCase();
 }
 
-/** Header fields as "name: value" lines, encoded-words decoded, lower-cased (TEXT). */
-export function headerText(fields: readonly HeaderField[]): string {
-  return fields.map((f) => `${f.name}: ${decodeEncodedWords(f.value)}`).join("\n").toLowerCase();
+/** Every header field of a message as "name: value" lines, encoded-words decoded, lower-cased (TEXT). */
+export function headerText(raw: Buffer, message: MimePart): string {
+  const lines: string[] = [];
+  forEachField(raw, message.headerStart, message.headerEnd, (f) => {
+    lines.push(`${f.name}: ${decodeEncodedWords(f.value)}`);
+  });
+  return lines.join("\n").toLowerCase();
 }
 
 /** What one message offers the evaluator; getters may compute lazily. */

@@ -51,7 +51,7 @@ export const SEARCH: ImapCommand = {
       body: bodyOf,
       text: () => {
         if (loaded === null) return "";
-        text ??= `${headerText(loaded.tree.headers)}\n${bodyOf()}`;
+        text ??= `${headerText(loaded.raw, loaded.tree)}\n${bodyOf()}`;
         return text;
       },
     };
