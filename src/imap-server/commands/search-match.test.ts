@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { encoded, mixed, plain } from "../../mime/fixtures.ts";
 import { parseMime } from "../../mime/index.ts";
 import { parseCommand, readSearchProgram } from "../parser/index.ts";
-import { bodyText, commonFields, compileSearch, dayOf, decodeEncodedWords, headerIndex, searchNeeds, sentDay, type SearchSubject } from "./search-match.ts";
+import { assertLinear } from "../../../test/support/fuzz.ts";
+import { bodyText, commonFields, compileSearch, dayOf, decodeEncodedWords, headerIndex, headerMatch, headerText, searchNeeds, sentDay, type SearchSubject } from "./search-match.ts";
 
 function key(text: string): ReturnType<typeof readSearchProgram>["key"] {
   const c = parseCommand(Buffer.from(`a SEARCH ${text}`), { utf8: true });
@@ -24,7 +25,7 @@ function subject(raw: Buffer, over: Partial<SearchSubject> = {}): SearchSubject 
     common: commonFields(headers),
     sentDay: sentDay(tree.headers),
     body: () => bodyText(raw, tree),
-    text: () => bodyText(raw, tree),
+    text: () => `${headerText(raw, tree)}\n${bodyText(raw, tree)}`,
     ...over,
   };
 }
@@ -83,4 +84,24 @@ test("flags, sizes, dates, sequence and UID sets, NOT/OR/AND", () => {
   assert.ok(run("*", subject(plain, { seq: 3 })));
   assert.ok(!run("RECENT", p));
   assert.ok(run("NOT (OR NEW DRAFT)", p));
+});
+
+test("a field behind 80,000 junk header lines is still found (HEADER, TEXT), and absent ones are not", () => {
+  const raw = Buffer.from(`Subject: flood\r\n${"X\r\n".repeat(80_000)}X-Hidden: Needle-7\r\n\r\nbody\r\n`);
+  const m = subject(raw);
+  assert.ok(run("HEADER X-Hidden needle-7", m));
+  assert.ok(run('HEADER X-Hidden ""', m));
+  assert.ok(!run("HEADER X-Hidden needle-8", m));
+  assert.ok(!run("HEADER X-Other needle-7", m));
+  assert.ok(run("TEXT needle-7", m));
+});
+
+test("HEADER matching is linear in the header: many fields of the name, the needle only at the end", (t) => {
+  // The index as headerIndex builds it: "\nname:value" per field.
+  const index = (fields: string, last: string) => (n: number): string => Buffer.from(fields.repeat(n) + last).toString("latin1");
+  const late = index("\nx-a:b", "\nx-a:needle");
+  t.diagnostic(assertLinear(late, (ix) => assert.ok(headerMatch(ix, "x-a", "needle")), { n0: 4096, maxN: 1 << 22 }));
+  t.diagnostic(assertLinear(late, (ix) => assert.ok(!headerMatch(ix, "x-a", "needle-not-there")), { n0: 4096, maxN: 1 << 22 }));
+  const elsewhere = index("\nx-a:b\nx-b:needle", "");
+  t.diagnostic(assertLinear(elsewhere, (ix) => assert.ok(!headerMatch(ix, "x-a", "needle")), { n0: 4096, maxN: 1 << 22 }));
 });
