@@ -17,7 +17,12 @@ import fc from "fast-check";
 // A full collection before each timed run, so that one run's garbage is not billed to the next
 // and every run starts from the same heap (collections are amortized linear, but noisy).
 setFlagsFromString("--expose-gc");
-const collect = runInNewContext("gc") as () => void;
+const gc = runInNewContext("gc") as () => void;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function collect(): void {
+  gc();
+  Atomics.wait(pause, 0, 0, 2); // the collector's background threads finish outside the timed run
+}
 
 /** Seconds each harness (one file) fuzzes for; its properties share them. */
 export const FUZZ_SECONDS = positive(process.env.FUZZ_SECONDS, 2);
@@ -46,7 +51,8 @@ export function fuzz<Ts>(t: TestContext, property: fc.IProperty<Ts>, share = 1):
   const details = fc.check(property, { seed: FUZZ_SEED, numRuns: 1e9, plugins: [fc.interruptAfterTimeLimit(ms)] });
   t.diagnostic(`seed ${FUZZ_SEED}: ${details.numRuns} runs in ${ms} ms`);
   if (details.failed) {
-    throw new Error(`${fc.defaultReportMessage(details) ?? "property failed"}\nreplay: FUZZ_SEED=${FUZZ_SEED} node --test ${process.argv[1] ?? ""}`);
+    const cause = details.errorInstance instanceof Error ? `\n${details.errorInstance.message}` : "";
+    throw new Error(`${fc.defaultReportMessage(details) ?? "property failed"}${cause}\nreplay: FUZZ_SEED=${FUZZ_SEED} node --test ${process.argv[1] ?? ""}`);
   }
   if (details.numRuns === 0) throw new Error(`no run completed in ${ms} ms`);
 }
