@@ -102,7 +102,8 @@ export function assertLinear<T>(make: (n: number) => T, run: (input: T) => unkno
   };
   let n = opts.n0 ?? 1024;
   let small = make(n);
-  for (let i = 0; i < 3; i++) run(small); // warm-up: let the JIT optimize
+  // Warm-up, so that calibration does not stop early on cold code: let the JIT optimize.
+  for (let i = 0, t0 = cpuMs(); i < 30 && cpuMs() - t0 < 100; i++) run(small);
   while (Math.min(time(small), time(small)) < minMs && n * 2 * k <= maxN) {
     n *= 2;
     small = make(n);
