@@ -32,6 +32,15 @@ const ATOM_END = new Uint8Array(128);
 for (const c of ' \t\n\v\f\r"(<>@,;:[]') ATOM_END[c.charCodeAt(0)] = 1;
 const SPECIALS = "<>@,;:[]";
 
+/** Tokens are never changed once made: one shared token per special and spacing, so a flood of them allocates nothing. */
+const SPECIAL_TOKENS = new Map<string, readonly [Token, Token]>(
+  [...SPECIALS].map((c) => [c, [{ kind: "special", text: c, spaceBefore: false }, { kind: "special", text: c, spaceBefore: true }]]),
+);
+
+function specialToken(c: string, space: boolean): Token {
+  return SPECIAL_TOKENS.get(c)?.[space ? 1 : 0] ?? { kind: "special", text: c, spaceBefore: space };
+}
+
 function endsAtom(code: number, s: string, i: number): boolean {
   return code < 128 ? ATOM_END[code] === 1 : /\s/.test(s[i] ?? "");
 }
@@ -89,7 +98,7 @@ function tokenize(s: string): Token[] {
       tokens.push({ kind: "literal", text: s.slice(i, stop).replace(/[\r\n]/g, ""), spaceBefore: space });
       i = stop;
     } else if (SPECIALS.includes(c)) {
-      tokens.push({ kind: "special", text: c, spaceBefore: space });
+      tokens.push(specialToken(c, space));
       i++;
     } else {
       // An atom; "." is kept inside it (dot-atom, obs-phrase "Joe Q. Public", obs-local-part).

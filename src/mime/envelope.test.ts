@@ -121,8 +121,7 @@ test("garbage never throws and costs linear time", (t) => {
   // A domain of many dotted words once cost time quadratic in their number (endsWith on a growing rope).
   const bombs: Array<[string, string]> = [["", "<"], ["", "("], ["", '"'], ["", "a@b,"], ["", ":"], ["", "a b "], ["x@", "a. "]];
   for (const [head, unit] of bombs) {
-    const figures = assertLinear((n) => flat(head + unit.repeat(n)), parseAddressList, { n0: 4096, maxN: 1 << 21 });
-    t.diagnostic(`${JSON.stringify(head + unit)}: ${figures}`);
+    t.diagnostic(assertLinear((n) => flat(head + unit.repeat(n)), parseAddressList, { name: JSON.stringify(head + unit), n0: 4096, maxN: 1 << 21 }));
   }
 });
 

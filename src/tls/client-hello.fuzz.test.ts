@@ -108,5 +108,5 @@ test("time is linear in the hello's size, even in one-byte records", (t) => {
     const body = Buffer.concat([u16(0x0303), Buffer.alloc(32), vec8(Buffer.alloc(0)), vec16(u16(0x1301)), vec8(Buffer.from([0])), vec16(Buffer.concat([u16(0xfe00), vec16(Buffer.alloc(n))]))]);
     return records(Buffer.concat([u8(1), u24(body.length), body]), [1]);
   };
-  t.diagnostic(assertLinear(hello, (b) => assert.equal(parseClientHello(b).kind, "hello"), { n0: 256, maxN: MAX_CLIENT_HELLO - 100 }));
+  t.diagnostic(assertLinear(hello, (b) => assert.equal(parseClientHello(b).kind, "hello"), { name: "one-byte records", n0: 256, maxN: MAX_CLIENT_HELLO - 100 }));
 });

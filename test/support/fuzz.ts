@@ -58,6 +58,8 @@ export function fuzz<Ts>(t: TestContext, property: fc.IProperty<Ts>, share = 1):
 }
 
 export interface LinearOptions {
+  /** Names the case in the figures and in the error. */
+  name?: string;
   /** The first size tried; doubled until one run takes minMs. */
   n0?: number;
   /** Largest size calibration may reach. */
@@ -111,12 +113,17 @@ export function assertLinear<T>(make: (n: number) => T, run: (input: T) => unkno
   const large = make(n * k);
   let tSmall = Infinity;
   let tLarge = Infinity;
-  for (let i = 0; i < reps; i++) {
-    tSmall = Math.min(tSmall, time(small));
-    tLarge = Math.min(tLarge, time(large));
+  let figures = "";
+  // A second round only when the first is over the limit: quadratic work fails it again, a
+  // collection or a busy neighbour in one round does not.
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < reps; i++) {
+      tSmall = Math.min(tSmall, time(small));
+      tLarge = Math.min(tLarge, time(large));
+    }
+    const ratio = tLarge / Math.max(tSmall, 0.01);
+    figures = `${opts.name ?? ""}${opts.name === undefined ? "" : ": "}n=${n}: ${tSmall.toFixed(2)} ms, ${k}n: ${tLarge.toFixed(2)} ms CPU (×${ratio.toFixed(1)}, limit ×${k * factor})`;
+    if (ratio <= k * factor) return figures;
   }
-  const ratio = tLarge / Math.max(tSmall, 0.01);
-  const figures = `n=${n}: ${tSmall.toFixed(2)} ms, ${k}n: ${tLarge.toFixed(2)} ms CPU (×${ratio.toFixed(1)}, limit ×${k * factor})`;
-  if (ratio > k * factor) throw new Error(`time is not linear in the input size: ${figures}`);
-  return figures;
+  throw new Error(`time is not linear in the input size: ${figures}`);
 }
