@@ -22,7 +22,7 @@ export async function finishData(
     // RFC 1870 §6.3 / RFC 3463 X.3.4: 552 5.3.4.
     throw fail(new SmtpError(Code.EXCEEDED_STORAGE, Status.MESSAGE_TOO_BIG, "Error: message file too big"));
   }
-  if (countReceived(body.parts) >= MAX_HOPS) {
+  if (countReceived(body.parts, MAX_HOPS) >= MAX_HOPS) {
     // RFC 5321 §6.3: a message that has passed this many relays is looping (Postfix's
     // hopcount_limit, 50). Relay domains make a loop possible: two gateways pointing at each other.
     throw fail(new SmtpError(Code.TRANSACTION_FAILED, Status.ROUTING_LOOP, "Error: too many hops (mail forwarding loop)"));

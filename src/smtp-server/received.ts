@@ -4,7 +4,6 @@
  * (SMTP, ESMTP, ESMTPS, ESMTPSA; UTF8SMTP/UTF8SMTPS from RFC 6531 §3.7.3); and the count of
  * Received fields a message arrives with, for loop detection (RFC 5321 §6.3).
  */
-import { scanHeader } from "../mime/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
 
 export interface ReceivedInfo {
@@ -60,21 +59,25 @@ export function receivedHeader(r: ReceivedInfo): string {
 
 /** How much of the message's start is searched for Received fields. */
 const MAX_HEAD = 256 * 1024;
-const RECEIVED = Buffer.from("received");
 
 /**
  * Received fields in the message's header section (up to the first empty line, within its first
- * MAX_HEAD bytes): one pass over at most MAX_HEAD bytes, whatever the number of lines or parts.
+ * MAX_HEAD bytes), counted up to `limit`. Native searches only: the head is lower-cased once and
+ * searched for line starts "received", so 80,000 other lines cost no JavaScript per line.
  */
-export function countReceived(parts: readonly Buffer[]): number {
+export function countReceived(parts: readonly Buffer[], limit = Infinity): number {
   const first = parts[0];
   const head = first !== undefined && first.length >= MAX_HEAD ? first : Buffer.concat(parts.slice(0, headParts(parts)));
-  const end = Math.min(head.length, MAX_HEAD);
-  let n = 0;
-  scanHeader(head, 0, end, (start, colon) => {
-    if (colon >= 0 && isReceived(head, start, colon)) n++;
-  });
-  return n;
+  // Latin-1 maps each byte to one character, and lower-casing keeps every length: offsets stay.
+  const text = head.toString("latin1", 0, Math.min(head.length, MAX_HEAD)).toLowerCase();
+  // RFC 5322 §2.1: the header ends at the first empty line.
+  if (text.startsWith("\n") || text.startsWith("\r\n")) return 0;
+  const blank = Math.min(...["\n\n", "\n\r\n"].map((s) => text.indexOf(s)).filter((i) => i >= 0), text.length);
+  let n = isReceivedAt(text, 0) ? 1 : 0;
+  for (let i = text.indexOf("\nreceived"); i >= 0 && i < blank && n < limit; i = text.indexOf("\nreceived", i + 1)) {
+    if (isReceivedAt(text, i + 1)) n++;
+  }
+  return Math.min(n, limit);
 }
 
 /** How many leading parts hold the first MAX_HEAD bytes. */
@@ -85,10 +88,10 @@ function headParts(parts: readonly Buffer[]): number {
   return i;
 }
 
-/** The field name in head[start, colon) is "Received" in any case, blanks before the colon allowed (RFC 5322 §4.5, obsolete syntax). */
-function isReceived(head: Buffer, start: number, colon: number): boolean {
-  if (colon - start < RECEIVED.length) return false;
-  for (let i = 0; i < RECEIVED.length; i++) if (((head[start + i] ?? 0) | 0x20) !== RECEIVED[i]) return false;
-  for (let i = start + RECEIVED.length; i < colon; i++) if (head[i] !== 0x20 && head[i] !== 0x09) return false;
-  return true;
+/** A field named "received" starts at `at`: the name, blanks (RFC 5322 §4.5, obsolete syntax), a colon. */
+function isReceivedAt(text: string, at: number): boolean {
+  if (!text.startsWith("received", at)) return false;
+  let i = at + 8;
+  while (text[i] === " " || text[i] === "\t") i++;
+  return text[i] === ":";
 }

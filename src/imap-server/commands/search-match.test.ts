@@ -4,7 +4,8 @@ import { encoded, mixed, plain } from "../../mime/fixtures.ts";
 import { parseMime } from "../../mime/index.ts";
 import { parseCommand, readSearchProgram } from "../parser/index.ts";
 import { assertLinear } from "../../../test/support/fuzz.ts";
-import { bodyText, commonFields, compileSearch, dayOf, decodeEncodedWords, headerIndex, headerMatch, headerText, searchNeeds, sentDay, type SearchSubject } from "./search-match.ts";
+import { decodeEncodedWords, headerIndex, headerIndexOf, headerText } from "./search-headers.ts";
+import { bodyText, commonFields, compileSearch, dayOf, headerMatch, searchNeeds, sentDay, type SearchSubject } from "./search-match.ts";
 
 function key(text: string): ReturnType<typeof readSearchProgram>["key"] {
   const c = parseCommand(Buffer.from(`a SEARCH ${text}`), { utf8: true });
@@ -94,6 +95,18 @@ test("a field behind 80,000 junk header lines is still found (HEADER, TEXT), and
   assert.ok(!run("HEADER X-Hidden needle-8", m));
   assert.ok(!run("HEADER X-Other needle-7", m));
   assert.ok(run("TEXT needle-7", m));
+});
+
+test("a huge header is indexed in slices: other work runs meanwhile, and the index is the one built at once", async () => {
+  const raw = Buffer.from(`Subject: flood\r\n${"X-A: b\r\n".repeat(80_000)}X-Hidden: =?utf-8?q?Needle?=\r\n\r\nbody\r\n`);
+  const tree = parseMime(raw);
+  let ranMeanwhile = false;
+  setImmediate(() => (ranMeanwhile = true));
+  const index = await headerIndexOf(raw, tree);
+  assert.ok(ranMeanwhile, "the event loop ran while the index was built");
+  assert.equal(index, headerIndex(raw, tree));
+  assert.ok(index.endsWith("\nx-hidden:needle"));
+  assert.equal(index.split("\n").length, 80_003);
 });
 
 test("HEADER matching is linear in the header: many fields of the name, the needle only at the end", (t) => {
