@@ -19,11 +19,11 @@ import {
   formatEnvelope,
   parseAddressList,
   parseMime,
-  scanHeader,
   UnknownCteError,
   type MimePart,
   type SectionSpec,
 } from "./index.ts";
+import { scanHeader } from "./header.ts";
 import { parseMimeValue } from "./params.ts";
 
 const LIMITS = { maxDepth: 8, maxParts: 40, maxHeaderFields: 20 };
