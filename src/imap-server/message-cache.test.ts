@@ -35,7 +35,7 @@ test("Lru: CLOCK eviction within the budget; an entry used since the last sweep 
 });
 
 test("MessageCache: one read per blob, shared by concurrent callers; summaries outlive evicted bytes", async () => {
-  const cache = new MessageCache(fakeStore({ p: plain, m: mixed }), { loadedBytes: 2600 });
+  const cache = new MessageCache(fakeStore({ p: plain, m: mixed }), { loadedBytes: 12_000 }); // one message with its parsed tree, not two
   const [a, b] = await Promise.all([cache.load("p"), cache.load("p")]);
   assert.equal(a, b);
   assert.equal(cache.reads, 1);
@@ -46,7 +46,8 @@ test("MessageCache: one read per blob, shared by concurrent callers; summaries o
   assert.equal(cache.cachedSummary("p"), s);
   assert.match(s.envelope, /^\("Mon, 3 Jun 2024 11:15:00 \+0200" "Lunch on Thursday\?" /);
   assert.match(s.bodyStructure, /^\("text" "plain" \("charset" "UTF-8" "format" "flowed"\)/);
-  assert.deepEqual(headerValues(s.headers, "subject"), ["lunch on thursday?"]);
+  assert.deepEqual(headerValues((await cache.headersOf("p", await cache.load("p"))).headers, "subject"), ["lunch on thursday?"]);
+  assert.ok(cache.cachedHeaders("p") !== undefined);
   assert.equal(s.sentDay, 20240603);
   await cache.summary("m"); // the byte budget holds one of the two: p's bytes go
   assert.equal(cache.reads, 2);
@@ -56,4 +57,15 @@ test("MessageCache: one read per blob, shared by concurrent callers; summaries o
   assert.equal(await cache.summary("p"), s);
   assert.equal(cache.reads, 3);
   await assert.rejects(cache.load("missing"), /no blob/);
+});
+
+test("a parsed tree is counted: 80,000 one-letter header lines cost more than their 240 KB", async () => {
+  const flood = Buffer.from(`Subject: x\r\n${"X\r\n".repeat(80_000)}\r\nbody\r\n`);
+  const cache = new MessageCache(fakeStore({ f: flood }), { loadedBytes: 600_000 });
+  const loaded = await cache.load("f");
+  await cache.load("f");
+  assert.equal(cache.reads, 1, "the bytes fit the budget");
+  assert.equal(loaded.tree.headers.length, 10_000);
+  await cache.load("f");
+  assert.equal(cache.reads, 2, "with its tree (10,000 fields) the message no longer fits, and is not kept");
 });

@@ -2,10 +2,12 @@
  * Parsed messages, shared by every IMAP session of a store. Blobs are written once and never
  * change, so a blob name is a cache key that can never go stale.
  *
- * Two bounded LRU tiers:
+ * Three bounded LRU tiers:
  * - `summary` (small, many entries): the formatted ENVELOPE, BODY and BODYSTRUCTURE (RFC 9051
- *   §7.5.2) and the decoded header fields and Date SEARCH looks at (§6.4.4). FETCH ENVELOPE /
- *   BODYSTRUCTURE and header SEARCH over a whole mailbox are served from here without I/O.
+ *   §7.5.2) and the Date SEARCH looks at (§6.4.4), all from the MIME tree (whose header fields
+ *   are bounded), so FETCH ENVELOPE / BODYSTRUCTURE over a whole mailbox is served without I/O.
+ * - `headers`: every header field, decoded, for SEARCH's header keys (§6.4.4) — built only when a
+ *   SEARCH asks, in slices, as a header may have millions of fields.
  * - `loaded` (byte-budgeted): the raw bytes, with their MIME tree parsed on first use, for
  *   BODY[section], BINARY and body-text SEARCH (a whole-message BODY[] never parses).
  *
@@ -18,31 +20,58 @@
 import { open } from "node:fs/promises";
 import { envelope, formatBodyStructure, bodyStructure, formatEnvelope, parseMime, type MimePart } from "../mime/index.ts";
 import { messageRows, type Store } from "../store/index.ts";
-import { commonFields, headerIndex, sentDay, type HeaderIndex } from "./commands/search-match.ts";
+import { headerIndexOf, type HeaderIndex } from "./commands/search-headers.ts";
+import { commonFields, sentDay } from "./commands/search-match.ts";
 
 export interface MessageSummary {
   envelope: string;
   body: string;
   bodyStructure: string;
-  /** Decoded, unfolded, lower-cased header fields (SEARCH HEADER). */
-  headers: HeaderIndex;
-  /** The same for From, To, Cc, Bcc, Subject (SEARCH FROM/TO/CC/BCC/SUBJECT). */
-  common: Array<string | null>;
   /** The Date header's calendar day as YYYYMMDD, or null (SENTBEFORE/SENTON/SENTSINCE). */
   sentDay: number | null;
 }
 
-/** A message's bytes; the MIME tree is parsed when first asked for. */
+/** What SEARCH's header keys look at: every field of the message's header (RFC 9051 §6.4.4). */
+export interface SearchHeaders {
+  /** Decoded, unfolded, lower-cased header fields (SEARCH HEADER). */
+  headers: HeaderIndex;
+  /** The same for From, To, Cc, Bcc, Subject (SEARCH FROM/TO/CC/BCC/SUBJECT). */
+  common: Array<string | null>;
+}
+
+/** A message's bytes; the MIME tree is parsed when first asked for (and `onParsed` told). */
 export class LoadedMessage {
   readonly raw: Buffer;
   #tree: MimePart | null = null;
-  constructor(raw: Buffer) {
+  readonly #onParsed: ((tree: MimePart) => void) | undefined;
+  constructor(raw: Buffer, onParsed?: (tree: MimePart) => void) {
     this.raw = raw;
+    this.#onParsed = onParsed;
   }
   get tree(): MimePart {
-    this.#tree ??= parseMime(this.raw);
+    if (this.#tree === null) {
+      this.#tree = parseMime(this.raw);
+      this.#onParsed?.(this.#tree);
+    }
     return this.#tree;
   }
+}
+
+/**
+ * V8 heap bytes of a parsed tree, measured: about 80 bytes per header field plus two per character
+ * of its name and values, and a few hundred per part. A message of 80,000 one-letter header lines
+ * keeps 10,000 fields (~0.7 MB) for 240 KB of bytes, so the tree is counted, not guessed from the size.
+ */
+export function treeCost(tree: MimePart): number {
+  let cost = 0;
+  const stack: MimePart[] = [tree];
+  for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
+    cost += 400;
+    for (const f of p.headers) cost += 80 + 2 * (f.name.length + f.rawValue.length + f.value.length);
+    stack.push(...p.children);
+    if (p.message !== undefined) stack.push(p.message);
+  }
+  return cost;
 }
 
 /** The columns of a message row that never change. */
@@ -57,6 +86,8 @@ export interface CacheLimits {
   loadedBytes: number;
   /** Approximate bytes of summaries kept. */
   summaryBytes: number;
+  /** Approximate bytes of SEARCH's header indexes kept. */
+  headerBytes: number;
   /** Static rows kept, over all mailboxes (about 150 bytes each). */
   rows: number;
 }
@@ -78,8 +109,8 @@ async function readSized(path: string, size: number): Promise<Buffer> {
   }
 }
 
-/** About 60,000 summaries (~1 KB each) and 64 MiB of message bytes. */
-const DEFAULT_LIMITS: CacheLimits = { loadedBytes: 64 * 1024 * 1024, summaryBytes: 64 * 1024 * 1024, rows: 200_000 };
+/** About 60,000 summaries (~1 KB each), 32 MiB of header indexes and 64 MiB of message bytes. */
+const DEFAULT_LIMITS: CacheLimits = { loadedBytes: 64 * 1024 * 1024, summaryBytes: 64 * 1024 * 1024, headerBytes: 32 * 1024 * 1024, rows: 200_000 };
 
 /**
  * A map bounded by the sum of its entries' costs, evicting with CLOCK (second chance), an LRU
@@ -105,6 +136,10 @@ export class Lru<V> {
     if (e === undefined) return undefined;
     e.used = true;
     return e.value;
+  }
+  /** Changes the cost of an entry that is still held (what it holds grew); evicts as needed. */
+  recost(key: string, value: V, cost: number): void {
+    if (this.#map.get(key)?.value === value) this.set(key, value, cost);
   }
   set(key: string, value: V, cost: number): void {
     const old = this.#map.get(key);
@@ -139,28 +174,30 @@ function flat(s: string): string {
 }
 
 function summarize(tree: MimePart): MessageSummary {
-  const headers = flat(headerIndex(tree.headers));
   return {
     envelope: flat(formatEnvelope(envelope(tree))),
     body: flat(formatBodyStructure(bodyStructure(tree, false))),
     bodyStructure: flat(formatBodyStructure(bodyStructure(tree, true))),
-    headers,
-    common: commonFields(headers).map((v) => (v === null ? null : flat(v))),
     sentDay: sentDay(tree.headers),
   };
 }
 
 /** V8 heap bytes of a summary, measured: about 100 bytes of objects plus one or two bytes per character. */
 function summaryCost(s: MessageSummary): number {
-  let chars = s.envelope.length + s.body.length + s.bodyStructure.length + s.headers.length;
-  for (const v of s.common) chars += v === null ? 0 : v.length + 20;
-  return 160 + chars;
+  return 160 + s.envelope.length + s.body.length + s.bodyStructure.length;
+}
+
+function headersCost(h: SearchHeaders): number {
+  let chars = h.headers.length;
+  for (const v of h.common) chars += v === null ? 0 : v.length + 20;
+  return 120 + chars;
 }
 
 export class MessageCache {
   readonly #store: Store;
   readonly #loaded: Lru<LoadedMessage>;
   readonly #summaries: Lru<MessageSummary>;
+  readonly #headers: Lru<SearchHeaders>;
   readonly #rows: Lru<{ uidvalidity: number; rows: Map<number, StaticRow> }>;
   readonly #inflight = new Map<string, Promise<LoadedMessage>>();
   /** Blob reads, for tests and metrics. */
@@ -171,6 +208,7 @@ export class MessageCache {
     const l = { ...DEFAULT_LIMITS, ...limits };
     this.#loaded = new Lru(l.loadedBytes);
     this.#summaries = new Lru(l.summaryBytes);
+    this.#headers = new Lru(l.headerBytes);
     this.#rows = new Lru(l.rows);
   }
 
@@ -188,9 +226,10 @@ export class MessageCache {
 
   async #read(blob: string, size: number | undefined): Promise<LoadedMessage> {
     this.reads++;
-    const loaded = new LoadedMessage(size === undefined ? await this.#store.blobs.read(blob) : await readSized(this.#store.blobs.path(blob), size));
-    // The tree, once parsed, costs about as much again as the header; count it up front.
-    this.#loaded.set(blob, loaded, 512 + Math.ceil(loaded.raw.length * 1.25));
+    const raw = size === undefined ? await this.#store.blobs.read(blob) : await readSized(this.#store.blobs.path(blob), size);
+    // The tree is counted once it is parsed: a header of many short fields costs more than its bytes.
+    const loaded: LoadedMessage = new LoadedMessage(raw, (tree) => this.#loaded.recost(blob, loaded, 512 + raw.length + treeCost(tree)));
+    this.#loaded.set(blob, loaded, 512 + raw.length);
     return loaded;
   }
 
@@ -211,6 +250,22 @@ export class MessageCache {
       this.#summaries.set(blob, s, summaryCost(s));
     }
     return s;
+  }
+
+  /** SEARCH's view of a blob's header if it is cached. */
+  cachedHeaders(blob: string): SearchHeaders | undefined {
+    return this.#headers.get(blob);
+  }
+
+  /** SEARCH's view of the header of a blob the caller has loaded: built in slices, yielding between them. */
+  async headersOf(blob: string, loaded: LoadedMessage): Promise<SearchHeaders> {
+    let h = this.#headers.get(blob);
+    if (h === undefined) {
+      const headers = flat(await headerIndexOf(loaded.raw, loaded.tree));
+      h = { headers, common: commonFields(headers).map((v) => (v === null ? null : flat(v))) };
+      this.#headers.set(blob, h, headersCost(h));
+    }
+    return h;
   }
 
   /**

@@ -5,6 +5,7 @@
  *
  * Values are kept raw: encoded-words (RFC 2047) stay encoded, as IMAP returns them.
  */
+import { readQuoted } from "./params.ts";
 
 /** One ENVELOPE address: (name adl mailbox host). A group start has host null and its name in mailbox; a group end is all null. */
 export interface ImapAddress {
@@ -26,7 +27,50 @@ type Token =
   | { kind: "comment"; text: string; spaceBefore: boolean }
   | { kind: "special"; text: string; spaceBefore: boolean };
 
+/** Characters that end an atom: whitespace, '"', "(" and the specials (ASCII; beyond it, /\s/ decides). */
+const ATOM_END = new Uint8Array(128);
+for (const c of ' \t\n\v\f\r"(<>@,;:[]') ATOM_END[c.charCodeAt(0)] = 1;
 const SPECIALS = "<>@,;:[]";
+
+/** Tokens are never changed once made: one shared token per special and spacing, so a flood of them allocates nothing. */
+const SPECIAL_TOKENS = new Map<string, readonly [Token, Token]>(
+  [...SPECIALS].map((c) => [c, [{ kind: "special", text: c, spaceBefore: false }, { kind: "special", text: c, spaceBefore: true }]]),
+);
+
+function specialToken(c: string, space: boolean): Token {
+  return SPECIAL_TOKENS.get(c)?.[space ? 1 : 0] ?? { kind: "special", text: c, spaceBefore: space };
+}
+
+function endsAtom(code: number, s: string, i: number): boolean {
+  return code < 128 ? ATOM_END[code] === 1 : /\s/.test(s[i] ?? "");
+}
+
+/**
+ * A comment from its "(" at `i` (RFC 5322 §3.2.2: nested, quoted-pairs), its text without the outer
+ * parentheses, backslashes and line breaks; built from slices of `s`, never a character at a time
+ * (a string grown by += per character is a rope V8 handles in more than linear time).
+ */
+function readComment(s: string, i: number): { text: string; next: number } {
+  const pieces: string[] = [];
+  let depth = 0;
+  let run = i + 1;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c && i + 1 < s.length) {
+      pieces.push(s.slice(run, i));
+      run = ++i; // the escaped character is kept
+    } else if (c === 0x28) {
+      depth++;
+    } else if (c === 0x29) {
+      if (--depth === 0) break;
+    } else if (c === 0x0d || c === 0x0a) {
+      pieces.push(s.slice(run, i));
+      run = i + 1;
+    }
+  }
+  pieces.push(s.slice(run, i));
+  return { text: pieces.join(""), next: i + 1 };
+}
 
 /** Splits a header value into words, quoted strings, comments, domain literals and specials. */
 function tokenize(s: string): Token[] {
@@ -41,41 +85,25 @@ function tokenize(s: string): Token[] {
       continue;
     }
     if (c === '"') {
-      let text = "";
-      for (i++; i < s.length && s[i] !== '"'; i++) {
-        if (s[i] === "\\" && i + 1 < s.length) i++;
-        const ch = s[i] ?? "";
-        if (ch !== "\r" && ch !== "\n") text += ch;
-      }
-      i++;
-      tokens.push({ kind: "word", text, quoted: true, spaceBefore: space });
+      const q = readQuoted(s, i);
+      i = q.next;
+      tokens.push({ kind: "word", text: q.text, quoted: true, spaceBefore: space });
     } else if (c === "(") {
-      let depth = 0;
-      let text = "";
-      for (; i < s.length; i++) {
-        const ch = s[i] ?? "";
-        if (ch === "\\" && i + 1 < s.length) text += s[++i];
-        else if (ch === "(") {
-          if (depth++ > 0) text += ch;
-        } else if (ch === ")") {
-          if (--depth === 0) break;
-          text += ch;
-        } else if (ch !== "\r" && ch !== "\n") text += ch;
-      }
-      i++;
-      tokens.push({ kind: "comment", text: text.trim(), spaceBefore: space });
+      const comment = readComment(s, i);
+      i = comment.next;
+      tokens.push({ kind: "comment", text: comment.text.trim(), spaceBefore: space });
     } else if (c === "[") {
       const close = s.indexOf("]", i);
       const stop = close < 0 ? s.length : close + 1;
       tokens.push({ kind: "literal", text: s.slice(i, stop).replace(/[\r\n]/g, ""), spaceBefore: space });
       i = stop;
     } else if (SPECIALS.includes(c)) {
-      tokens.push({ kind: "special", text: c, spaceBefore: space });
+      tokens.push(specialToken(c, space));
       i++;
     } else {
       // An atom; "." is kept inside it (dot-atom, obs-phrase "Joe Q. Public", obs-local-part).
       const start = i;
-      while (i < s.length && !/[\s"(<>@,;:[\]]/.test(s[i] ?? "")) i++;
+      while (i < s.length && !endsAtom(s.charCodeAt(i), s, i)) i++;
       if (i === start) i++; // a lone ")" or "]" or "\": skip it
       else tokens.push({ kind: "word", text: s.slice(start, i), quoted: false, spaceBefore: space });
     }
@@ -206,15 +234,19 @@ class Parser {
 
   /** domain = dot-atom / domain-literal / obs-domain, read up to a delimiter. */
   private readDomain(): string {
-    let domain = "";
+    const parts: string[] = [];
+    let endsWithDot = false;
     for (;;) {
       const t = this.peek();
       if (t === undefined || t.kind === "comment" || t.kind === "special") break;
-      if (domain !== "" && t.spaceBefore && !domain.endsWith(".") && !t.text.startsWith(".")) break;
-      domain += t.text;
+      if (parts.length > 0 && t.spaceBefore && !endsWithDot && !t.text.startsWith(".")) break;
+      if (t.text !== "") {
+        parts.push(t.text);
+        endsWithDot = t.text.endsWith(".");
+      }
       this.pos++;
     }
-    return domain;
+    return parts.join("");
   }
 
   /** A comment right after an addr-spec ("a@b (Name)") names it; consumes up to the next ",". */

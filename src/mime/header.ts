@@ -32,6 +32,8 @@ const CR = 0x0d;
 const SP = 0x20;
 const HT = 0x09;
 const COLON = 0x3a;
+const LF_LF = Buffer.from("\n\n");
+const LF_CRLF = Buffer.from("\n\r\n");
 
 /**
  * Decodes header bytes to a string: UTF-8 when the bytes are valid UTF-8 (RFC 6532), otherwise Latin-1
@@ -56,20 +58,23 @@ export function unfold(rawValue: string): string {
 /**
  * Visits the lines of a header block in raw[start, end): calls `onField(start, colon, end)` for each
  * field (continuation lines included; colon is -1 for a line without one) and returns where the header
- * ends. The header ends at the first empty line (RFC 5322 §2.1), or at `end`.
+ * ends. The header ends at the first empty line (RFC 5322 §2.1), or at `end`. When `onField` returns
+ * false, no further fields are visited and the end of the header is found by a byte search alone, so
+ * a caller that keeps a bounded number of fields pays no per-line cost for the rest.
  */
 export function scanHeader(
   raw: Buffer,
   start: number,
   end: number,
-  onField: (fieldStart: number, colon: number, fieldEnd: number) => void,
+  onField: (fieldStart: number, colon: number, fieldEnd: number) => boolean | void,
 ): { headerEnd: number; bodyStart: number } {
   raw = raw.subarray(0, end); // so that searches stop at `end`
   let pos = start;
   let fieldStart = -1;
   let colon = -1;
+  let more = true;
   const flush = (fieldEnd: number): void => {
-    if (fieldStart >= 0) onField(fieldStart, colon, fieldEnd);
+    if (fieldStart >= 0 && onField(fieldStart, colon, fieldEnd) === false) more = false;
     fieldStart = -1;
   };
   while (pos < end) {
@@ -86,6 +91,7 @@ export function scanHeader(
       // Continuation of the current field (RFC 5322 §2.2.3).
     } else {
       flush(pos);
+      if (!more) return findHeaderEnd(raw, pos, end);
       fieldStart = pos;
       let c = pos; // search this line only: indexOf would run on to the end of the buffer
       while (c < nl && raw[c] !== COLON) c++;
@@ -97,14 +103,53 @@ export function scanHeader(
   return { headerEnd: end, bodyStart: end };
 }
 
+/** The end of a header from `pos`, a line start inside it that is not blank: the first empty line after it. */
+function findHeaderEnd(raw: Buffer, pos: number, end: number): { headerEnd: number; bodyStart: number } {
+  const crlf = raw.indexOf(LF_CRLF, pos);
+  const lf = raw.subarray(0, crlf < 0 ? end : crlf + 2).indexOf(LF_LF, pos);
+  if (lf >= 0) return { headerEnd: lf + 1, bodyStart: lf + 2 };
+  if (crlf >= 0) return { headerEnd: crlf + 1, bodyStart: crlf + 3 };
+  return { headerEnd: end, bodyStart: end };
+}
+
 /** Parses the header block in raw[start, end), keeping at most `maxFields` fields. */
 export function parseHeader(raw: Buffer, start: number, end: number, maxFields = 10_000): HeaderBlock {
   const fields: HeaderField[] = [];
   const { headerEnd, bodyStart } = scanHeader(raw, start, end, (fieldStart, colon, fieldEnd) => {
-    if (fields.length >= maxFields) return;
+    if (fields.length >= maxFields) return false;
     fields.push(makeField(raw, fieldStart, colon, fieldEnd));
+    return fields.length < maxFields;
   });
   return { fields, headerEnd, bodyStart };
+}
+
+/**
+ * Every field of the header block in raw[start, end) (its fields only: end is the header's end, not
+ * its body's start) as text: `fn(name, value)` with the name and value as HeaderField has them —
+ * the value unfolded, its CRs and LFs dropped and its blanks trimmed — however many fields there
+ * are. For searching, where every field counts but no offsets do: the block is decoded once
+ * (RFC 6532 UTF-8 if all of it is valid UTF-8, else Latin-1) and continuation lines are joined by
+ * one native pass (RFC 5322 §2.2.3), so a field costs a few string operations, not a HeaderField.
+ */
+export function fieldTexts(raw: Buffer, start: number, end: number, fn: (name: string, value: string) => void): void {
+  const lines = decodeHeaderText(raw.subarray(start, end)).replace(/\n(?=[ \t])/g, "").split("\n");
+  if (lines.at(-1) === "") lines.pop(); // after the last field's LF
+  for (let line of lines) {
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (line.includes("\r")) line = line.replace(/\r/g, ""); // a folded field's CRs
+    const colon = line.indexOf(":");
+    let nameEnd = colon < 0 ? line.length : colon;
+    while (nameEnd > 0 && isBlank(line.charCodeAt(nameEnd - 1))) nameEnd--;
+    let a = colon < 0 ? line.length : colon + 1;
+    while (a < line.length && isBlank(line.charCodeAt(a))) a++;
+    let b = line.length;
+    while (b > a && isBlank(line.charCodeAt(b - 1))) b--;
+    fn(line.slice(0, nameEnd), line.slice(a, b));
+  }
+}
+
+function isBlank(c: number): boolean {
+  return c === SP || c === HT;
 }
 
 function makeField(raw: Buffer, start: number, colon: number, end: number): HeaderField {

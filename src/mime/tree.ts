@@ -236,14 +236,25 @@ export function splitMultipart(
   while (pos < end) {
     const at = raw.indexOf(delim, pos);
     if (at < 0 || at + delim.length > end) break;
-    pos = at + 1;
-    if (at !== start && raw[at - 1] !== 0x0a) continue; // not at a line start
+    // A delimiter only starts a line: past any other match, go on at the next line (never at
+    // at + 1, which would compare the boundary again at every byte of a line full of it).
+    const nextLine = (): number => {
+      const nl = raw.indexOf(0x0a, at);
+      return nl < 0 ? end : nl + 1;
+    };
+    if (at !== start && raw[at - 1] !== 0x0a) {
+      pos = nextLine(); // not at a line start
+      continue;
+    }
     let i = at + delim.length;
     const close = i + 1 < end && raw[i] === 0x2d && raw[i + 1] === 0x2d;
     if (close) i += 2;
     while (i < end && (raw[i] === 0x20 || raw[i] === 0x09)) i++;
     const eol = i >= end || raw[i] === 0x0a || (raw[i] === 0x0d && (i + 1 >= end || raw[i + 1] === 0x0a));
-    if (!eol && !close) continue; // "--boundaryX": some other line
+    if (!eol && !close) {
+      pos = nextLine(); // "--boundaryX": some other line
+      continue;
+    }
     if (partStart >= 0) {
       let partEnd = at;
       if (partEnd > partStart && raw[partEnd - 1] === 0x0a) partEnd--;

@@ -4,26 +4,11 @@
  */
 import { Code, Status, SmtpError } from "../smtp/index.ts";
 import type { CommandApi } from "./command.ts";
-import { receivedHeader } from "./received.ts";
+import { countReceived, receivedHeader } from "./received.ts";
 import { storageRefusal } from "./storage.ts";
 import type { MailTransaction } from "./types.ts";
 
 const MAX_HOPS = 50;
-
-/** Received headers in the message's header section (up to the first empty line). */
-function countReceived(parts: readonly Buffer[]): number {
-  let head = "";
-  for (const p of parts) {
-    head += p.toString("latin1", 0, Math.min(p.length, 256 * 1024 - head.length));
-    const end = head.search(/\r?\n\r?\n/);
-    if (end >= 0) {
-      head = head.slice(0, end);
-      break;
-    }
-    if (head.length >= 256 * 1024) break;
-  }
-  return (head.match(/^Received:/gim) ?? []).length;
-}
 
 export async function finishData(
   s: CommandApi,
@@ -38,7 +23,7 @@ export async function finishData(
     // RFC 1870 §6.3 / RFC 3463 X.3.4: 552 5.3.4.
     throw fail(new SmtpError(Code.EXCEEDED_STORAGE, Status.MESSAGE_TOO_BIG, "Error: message file too big"));
   }
-  if (countReceived(body.parts) >= MAX_HOPS) {
+  if (countReceived(body.parts, MAX_HOPS) >= MAX_HOPS) {
     // RFC 5321 §6.3: a message that has passed this many relays is looping (Postfix's
     // hopcount_limit, 50). Relay domains make a loop possible: two gateways pointing at each other.
     throw fail(new SmtpError(Code.TRANSACTION_FAILED, Status.ROUTING_LOOP, "Error: too many hops (mail forwarding loop)"));

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { receivedHeader, rfc5322Date } from "./received.ts";
+import { countReceived, receivedHeader, rfc5322Date } from "./received.ts";
 
 const base = {
   heloName: "client.example",
@@ -45,4 +45,14 @@ test("plaintext says so; several recipients are not listed; hostile HELO is neut
   assert.doesNotMatch(h, /for </);
   assert.doesNotMatch(h, /\r\nX-Injected/);
   assert.equal(h.split("\r\n").length, 4);
+});
+
+test("Received fields are counted in the header only, in any case, with blanks before the colon, across parts", () => {
+  const parts = (...texts: string[]): Buffer[] => texts.map((t) => Buffer.from(t, "latin1"));
+  assert.equal(countReceived(parts("Received: a\r\nRECEIVED : b\r\nX-Received: c\r\n received: folded\r\n\r\nReceived: body\r\n")), 2);
+  assert.equal(countReceived(parts("Rec", "eived: a\r\nreceived:b\n\nReceived: body\n")), 2, "split between parts, LF line ends");
+  assert.equal(countReceived(parts("\r\nReceived: body only\r\n")), 0, "no header at all");
+  assert.equal(countReceived(parts("Receivedx: a\r\nReceived x: b\r\n")), 0);
+  assert.equal(countReceived(parts("Received: a\r\n".repeat(80))), 80);
+  assert.equal(countReceived(parts("Received: a\r\n".repeat(80)), 50), 50, "counting stops at the limit");
 });

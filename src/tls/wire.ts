@@ -170,14 +170,17 @@ export function readHandshakeMessage(buf: Buffer, maxLength: number): HandshakeR
     parts.push(buf.subarray(off + 5, off + 5 + len));
     have += len;
     off += 5 + len;
-    const data = parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts);
+    // The fragments are joined once, at the end: joining them per record would make a message
+    // sent in one-byte records cost time quadratic in its length.
     if (total === undefined && have >= 4) {
-      total = 4 + data.readUIntBE(1, 3);
+      const head = parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts, 4);
+      total = 4 + head.readUIntBE(1, 3);
       if (total > maxLength) {
         return { kind: "invalid", reason: `handshake message of ${total} bytes exceeds the ${maxLength}-byte limit` };
       }
     }
     if (total !== undefined && have >= total) {
+      const data = parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts, have);
       return { kind: "message", msgType: data[0] ?? 0, body: data.subarray(4, total), recordVersion, consumed: off };
     }
   }

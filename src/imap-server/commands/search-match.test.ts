@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { encoded, mixed, plain } from "../../mime/fixtures.ts";
 import { parseMime } from "../../mime/index.ts";
 import { parseCommand, readSearchProgram } from "../parser/index.ts";
-import { bodyText, commonFields, compileSearch, dayOf, decodeEncodedWords, headerIndex, searchNeeds, sentDay, type SearchSubject } from "./search-match.ts";
+import { assertLinear } from "../../../test/support/fuzz.ts";
+import { decodeEncodedWords, headerIndex, headerIndexOf, headerText } from "./search-headers.ts";
+import { bodyText, commonFields, compileSearch, dayOf, headerMatch, searchNeeds, sentDay, type SearchSubject } from "./search-match.ts";
 
 function key(text: string): ReturnType<typeof readSearchProgram>["key"] {
   const c = parseCommand(Buffer.from(`a SEARCH ${text}`), { utf8: true });
@@ -13,7 +15,7 @@ function key(text: string): ReturnType<typeof readSearchProgram>["key"] {
 
 function subject(raw: Buffer, over: Partial<SearchSubject> = {}): SearchSubject {
   const tree = parseMime(raw);
-  const headers = headerIndex(tree.headers);
+  const headers = headerIndex(raw, tree);
   return {
     seq: 1,
     uid: 10,
@@ -24,7 +26,7 @@ function subject(raw: Buffer, over: Partial<SearchSubject> = {}): SearchSubject 
     common: commonFields(headers),
     sentDay: sentDay(tree.headers),
     body: () => bodyText(raw, tree),
-    text: () => bodyText(raw, tree),
+    text: () => `${headerText(raw, tree)}\n${bodyText(raw, tree)}`,
     ...over,
   };
 }
@@ -83,4 +85,36 @@ test("flags, sizes, dates, sequence and UID sets, NOT/OR/AND", () => {
   assert.ok(run("*", subject(plain, { seq: 3 })));
   assert.ok(!run("RECENT", p));
   assert.ok(run("NOT (OR NEW DRAFT)", p));
+});
+
+test("a field behind 80,000 junk header lines is still found (HEADER, TEXT), and absent ones are not", () => {
+  const raw = Buffer.from(`Subject: flood\r\n${"X\r\n".repeat(80_000)}X-Hidden: Needle-7\r\n\r\nbody\r\n`);
+  const m = subject(raw);
+  assert.ok(run("HEADER X-Hidden needle-7", m));
+  assert.ok(run('HEADER X-Hidden ""', m));
+  assert.ok(!run("HEADER X-Hidden needle-8", m));
+  assert.ok(!run("HEADER X-Other needle-7", m));
+  assert.ok(run("TEXT needle-7", m));
+});
+
+test("a huge header is indexed in slices: other work runs meanwhile, and the index is the one built at once", async () => {
+  const raw = Buffer.from(`Subject: flood\r\n${"X-A: b\r\n".repeat(80_000)}X-Hidden: =?utf-8?q?Needle?=\r\n\r\nbody\r\n`);
+  const tree = parseMime(raw);
+  let ranMeanwhile = false;
+  setImmediate(() => (ranMeanwhile = true));
+  const index = await headerIndexOf(raw, tree);
+  assert.ok(ranMeanwhile, "the event loop ran while the index was built");
+  assert.equal(index, headerIndex(raw, tree));
+  assert.ok(index.endsWith("\nx-hidden:needle"));
+  assert.equal(index.split("\n").length, 80_003);
+});
+
+test("HEADER matching is linear in the header: many fields of the name, the needle only at the end", (t) => {
+  // The index as headerIndex builds it: "\nname:value" per field.
+  const index = (fields: string, last: string) => (n: number): string => Buffer.from(fields.repeat(n) + last).toString("latin1");
+  const late = index("\nx-a:b", "\nx-a:needle");
+  t.diagnostic(assertLinear(late, (ix) => assert.ok(headerMatch(ix, "x-a", "needle")), { name: "match at the end", n0: 4096, maxN: 1 << 22 }));
+  t.diagnostic(assertLinear(late, (ix) => assert.ok(!headerMatch(ix, "x-a", "needle-not-there")), { name: "no match", n0: 4096, maxN: 1 << 22 }));
+  const elsewhere = index("\nx-a:b\nx-b:needle", "");
+  t.diagnostic(assertLinear(elsewhere, (ix) => assert.ok(!headerMatch(ix, "x-a", "needle")), { name: "needle in other fields", n0: 4096, maxN: 1 << 22 }));
 });

@@ -8,62 +8,27 @@
 import type { SearchKey } from "../parser/index.ts";
 import { intervalsContain, resolveSequenceSet } from "../parser/index.ts";
 import { decodeTransfer, decodeHeaderText, isMultipart, paramValue, type HeaderField, type MimePart } from "../../mime/index.ts";
-
-/**
- * A message's header fields for SEARCH: "\nname:value" per field, names and values lower-cased,
- * values unfolded and RFC 2047-decoded. One flat string per message keeps the shared cache small
- * (thousands of messages per mailbox); a field lookup is a scan of a few hundred characters.
- */
-export type HeaderIndex = string;
-
-const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
-
-function decodeCharset(bytes: Buffer, charset: string): string {
-  const cs = charset.split("*")[0]?.trim().toLowerCase() ?? "";
-  if (cs === "" || cs === "us-ascii" || cs === "utf-8" || cs === "utf8") return decodeHeaderText(bytes);
-  try {
-    return new TextDecoder(cs).decode(bytes);
-  } catch {
-    return decodeHeaderText(bytes);
-  }
-}
-
-/** RFC 2047 §4-§6: decodes encoded-words; whitespace between two adjacent ones is dropped. */
-export function decodeEncodedWords(value: string): string {
-  if (!value.includes("=?")) return value;
-  const joined = value.replace(/(\?=)\s+(?==\?)/g, "$1");
-  return joined.replace(ENCODED_WORD, (whole, charset: string, enc: string, text: string) => {
-    let bytes: Buffer;
-    if (enc.toLowerCase() === "b") {
-      bytes = Buffer.from(text, "base64");
-    } else {
-      const s = text.replace(/_/g, " ").replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
-      bytes = Buffer.from(s, "latin1");
-    }
-    return bytes.length === 0 && text !== "" ? whole : decodeCharset(bytes, charset);
-  });
-}
-
-export function headerIndex(fields: readonly HeaderField[]): HeaderIndex {
-  let out = "";
-  for (const f of fields) out += `\n${f.name.toLowerCase()}:${decodeEncodedWords(f.value).replace(/\n/g, " ").toLowerCase()}`;
-  return out;
-}
+import { decodeCharset, headerText, type HeaderIndex } from "./search-headers.ts";
 
 /**
  * Whether field `name` (lower-case) is present with a value containing `needle` (lower-case; ""
  * matches any value), without allocating: SEARCH FROM runs this over every message of a mailbox.
+ * Linear in the index: each search resumes past what the last one covered, never re-reading the
+ * fields between a field of that name and the next place the needle occurs.
  */
 export function headerMatch(index: HeaderIndex, name: string, needle: string): boolean {
   const key = `\n${name}:`;
-  for (let i = index.indexOf(key); i >= 0; i = index.indexOf(key, i + key.length)) {
+  if (needle.includes("\n")) return false; // a field's value never holds one
+  let i = index.indexOf(key);
+  while (i >= 0) {
     if (needle === "") return true;
     const start = i + key.length;
-    let end = index.indexOf("\n", start);
-    if (end < 0) end = index.length;
     const hit = index.indexOf(needle, start);
-    if (hit >= 0 && hit + needle.length <= end) return true;
     if (hit < 0) return false;
+    const end = index.indexOf("\n", start);
+    if (end < 0 || hit + needle.length <= end) return true;
+    // No occurrence before `hit`: the next candidate is the field that holds it, or a later one.
+    i = index.indexOf(key, index.lastIndexOf("\n", hit));
   }
   return false;
 }
@@ -125,7 +90,7 @@ export function bodyText(raw: Buffer, tree: MimePart): string {
     } else if (isMultipart(part)) {
       for (let i = part.children.length - 1; i >= 0; i--) stack.push(part.children[i] as MimePart);
     } else if (part.message !== undefined) {
-      out.push(headerText(part.message.headers));
+      out.push(headerText(raw, part.message));
       stack.push(part.message);
     } else if (part.contentType.type.toLowerCase() === "text") {
       let bytes = raw.subarray(part.bodyStart, part.bodyEnd);
@@ -138,11 +103,6 @@ export function bodyText(raw: Buffer, tree: MimePart): string {
     }
   }
   return out.join("\n").toLowerCase();
-}
-
-/** Header fields as "name: value" lines, encoded-words decoded, lower-cased (TEXT). */
-export function headerText(fields: readonly HeaderField[]): string {
-  return fields.map((f) => `${f.name}: ${decodeEncodedWords(f.value)}`).join("\n").toLowerCase();
 }
 
 /** What one message offers the evaluator; getters may compute lazily. */
@@ -170,18 +130,33 @@ export interface SearchScope {
   maxUid: number;
 }
 
-/** What a key tree needs beyond flags and numbers: rows (size, dates), summaries (headers), bytes (body). */
-export function searchNeeds(key: SearchKey): { rows: boolean; summary: boolean; body: boolean } {
-  const needs = { rows: false, summary: false, body: false };
+/** What a key tree needs beyond flags and numbers. */
+export interface SearchNeeds {
+  /** Size and dates from the message rows. */
+  rows: boolean;
+  /** The summary (the Date header's day). */
+  summary: boolean;
+  /** Every header field (HEADER, FROM, TO, CC, BCC, SUBJECT). */
+  headers: boolean;
+  /** The bytes (BODY, TEXT). */
+  body: boolean;
+  /** The header's text as well (TEXT). */
+  text: boolean;
+}
+
+export function searchNeeds(key: SearchKey): SearchNeeds {
+  const needs = { rows: false, summary: false, headers: false, body: false, text: false };
   const stack: SearchKey[] = [key];
   for (let k = stack.pop(); k !== undefined; k = stack.pop()) {
     switch (k.type) {
       case "header":
-        needs.summary = true;
+        needs.headers = true;
         break;
       case "body":
-      case "text":
         needs.body = true;
+        break;
+      case "text":
+        needs.body = needs.text = true;
         break;
       case "date":
         needs.rows = true;
@@ -201,7 +176,7 @@ export function searchNeeds(key: SearchKey): { rows: boolean; summary: boolean; 
         break;
     }
   }
-  if (needs.body || needs.summary) needs.rows = true;
+  if (needs.body || needs.summary || needs.headers) needs.rows = true;
   return needs;
 }
 

@@ -2,12 +2,15 @@
  * SEARCH and UID SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4; answered `* SEARCH n ...`, §7.3.5 of
  * RFC 3501). The key tree is compiled once; each message of the view is then tested with only the
  * data the keys need: flags and numbers from the view, size and dates from one read of the rows,
- * header fields and the Date day from the shared summary cache, and the bytes only for BODY/TEXT.
+ * the Date day from the shared summary cache, every header field from the shared header-index
+ * cache, and the bytes only for BODY/TEXT. What is built from a header is built in slices, so a
+ * message with a huge header never holds the event loop.
  */
 import type { ImapCommand } from "../command.ts";
 import { messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
 import { readSearchProgram } from "../parser/index.ts";
-import { bodyText, COMMON_FIELDS, compileSearch, headerText, searchNeeds, type SearchSubject } from "./search-match.ts";
+import { headerTextOf } from "./search-headers.ts";
+import { bodyText, COMMON_FIELDS, compileSearch, searchNeeds, type SearchSubject } from "./search-match.ts";
 import { selectedView } from "./fetch-targets.ts";
 
 const NO_COMMON: ReadonlyArray<string | null> = COMMON_FIELDS.map(() => null);
@@ -27,13 +30,15 @@ export const SEARCH: ImapCommand = {
     const match = compileSearch(program.key, { exists: view.exists, maxUid: uids.at(-1) ?? 0 });
     const cache = messageCache(s.store);
     const rows = needs.rows ? await cache.rows(view, uids) : new Map<number, StaticRow>();
-    const blobs = needs.body || needs.summary ? uids.map((uid) => rows.get(uid)) : [];
-    const load = readAhead(cache, blobs, needs.body ? undefined : (blob) => cache.cachedSummary(blob) !== undefined);
+    const cached = (blob: string): boolean =>
+      (!needs.summary || cache.cachedSummary(blob) !== undefined) && (!needs.headers || cache.cachedHeaders(blob) !== undefined);
+    const blobs = needs.body || needs.summary || needs.headers ? uids.map((uid) => rows.get(uid)) : [];
+    const load = readAhead(cache, blobs, needs.body ? undefined : cached);
     const flagSets = new Map<string, Set<string>>();
     // One subject, refilled per message: a search visits every message of the mailbox.
     let loaded: LoadedMessage | null = null;
     let body: string | null = null;
-    let text: string | null = null;
+    let headerText = "";
     const bodyOf = (): string => {
       if (loaded === null) return "";
       body ??= bodyText(loaded.raw, loaded.tree);
@@ -49,11 +54,7 @@ export const SEARCH: ImapCommand = {
       common: NO_COMMON,
       sentDay: null,
       body: bodyOf,
-      text: () => {
-        if (loaded === null) return "";
-        text ??= `${headerText(loaded.tree.headers)}\n${bodyOf()}`;
-        return text;
-      },
+      text: () => (loaded === null ? "" : `${headerText}\n${bodyOf()}`),
     };
     const hits: number[] = [];
     for (let seq = 1; seq <= view.exists; seq++) {
@@ -68,17 +69,22 @@ export const SEARCH: ImapCommand = {
         flagSets.set(flagText, flags);
       }
       let summary = needs.summary && row !== undefined ? cache.cachedSummary(row.blob) : undefined;
-      const pending = needs.body || (needs.summary && summary === undefined) ? load(seq - 1) : null;
+      let headers = needs.headers && row !== undefined ? cache.cachedHeaders(row.blob) : undefined;
+      const pending = needs.body || (needs.summary && summary === undefined) || (needs.headers && headers === undefined) ? load(seq - 1) : null;
       loaded = pending === null ? null : await pending;
-      body = text = null;
-      if (needs.summary && row !== undefined && loaded !== null) summary ??= cache.summaryOf(row.blob, loaded);
+      body = null;
+      if (row !== undefined && loaded !== null) {
+        if (needs.summary) summary ??= cache.summaryOf(row.blob, loaded);
+        if (needs.headers) headers ??= await cache.headersOf(row.blob, loaded);
+        if (needs.text) headerText = await headerTextOf(loaded.raw, loaded.tree);
+      }
       subject.seq = seq;
       subject.uid = uid;
       subject.flags = flags;
       subject.size = row?.size ?? 0;
       subject.internalDate = row?.internalDate ?? 0;
-      subject.headers = summary?.headers ?? "";
-      subject.common = summary?.common ?? NO_COMMON;
+      subject.headers = headers?.headers ?? "";
+      subject.common = headers?.common ?? NO_COMMON;
       subject.sentDay = summary?.sentDay ?? null;
       if (match(subject)) hits.push(cmd.uid ? uid : seq);
     }

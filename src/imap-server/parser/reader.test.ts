@@ -136,6 +136,19 @@ test("a 1 MB line without CRLF is reported once and not kept; the next line is f
   assert.deepEqual(texts(command(drain(r)[0])), ["C2 NOOP"]);
 });
 
+test("an over-long line's tag is the same however the bytes arrive (only the first maxLine bytes tell it)", () => {
+  const wire = `${"t".repeat(40)} NOOP ${"a".repeat(40)}\r\n`;
+  const whole = new ImapReader({ maxLine: 32 });
+  whole.push(Buffer.from(wire));
+  assert.deepEqual(drain(whole), [{ kind: "too-long", tag: null }], "no SP within the first 32 bytes: no tag");
+  assert.deepEqual(feedBytes(new ImapReader({ maxLine: 32 }), wire), [{ kind: "too-long", tag: null }]);
+  const short = `T1 NOOP ${"a".repeat(40)}\r\n`;
+  const r = new ImapReader({ maxLine: 32 });
+  r.push(Buffer.from(short));
+  assert.deepEqual(drain(r), [{ kind: "too-long", tag: "T1" }]);
+  assert.deepEqual(feedBytes(new ImapReader({ maxLine: 32 }), short), [{ kind: "too-long", tag: "T1" }]);
+});
+
 test("an over-long line ending in a non-synchronizing literal skips the literal data", () => {
   const r = new ImapReader({ maxLine: 50 });
   r.push(Buffer.from(`D1 APPEND ${"a".repeat(100)} {12+}\r\nD9 LOGOUT\r\n\r\nD2 NOOP\r\n`));

@@ -123,10 +123,14 @@ export function findAnnouncement(buf: Buffer, end: number): Announcement | null 
   return { start: binary ? i - 1 : i, size, synchronizing, binary };
 }
 
-/** The tag of a line whose start is `a` then `b`, if a SP ends it within the first 256 bytes. */
-function headTag(a: Buffer, b: Buffer): string | null {
-  const first = a.subarray(0, 256);
-  const head = first.length < 256 ? Buffer.concat([first, b.subarray(0, 256 - first.length)]) : first;
+/**
+ * The tag of a line whose start is `a` then `b`, if a SP ends it within the first `limit` bytes.
+ * The caller passes at most the line limit: that much of an over-long line is always there when
+ * it is answered, whatever the chunks, so the answer does not depend on how the bytes arrived.
+ */
+function headTag(a: Buffer, b: Buffer, limit: number): string | null {
+  const first = a.subarray(0, limit);
+  const head = first.length < limit ? Buffer.concat([first, b.subarray(0, limit - first.length)]) : first;
   const tag = extractTag(head);
   return tag !== null && tag.length < head.length ? tag : null;
 }
@@ -278,7 +282,7 @@ export class ImapReader {
     } else if (this.#text + this.#line.length + (end - start) + 1 > this.maxLine) {
       // Over the limit: answer now, keep only a tail to see whether a literal follows the line.
       const line = this.#line.view();
-      const tag = this.#segments.length > 0 ? this.#tag : headTag(line, chunk.subarray(start, end));
+      const tag = this.#segments.length > 0 ? this.#tag : headTag(line, chunk.subarray(start, end), Math.min(256, this.maxLine));
       this.#keepTail(line, 0, line.length);
       this.#keepTail(chunk, start, end);
       if (this.mode === "line") {
