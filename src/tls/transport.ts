@@ -11,7 +11,7 @@
  */
 import type { Socket } from "node:net";
 import { TLSSocket, type SecureContext } from "node:tls";
-import { parseClientHello, summarizeHello, type ClientHello, type HelloSummary } from "./client-hello.ts";
+import { parseClientHello, summarizeHello, type ClientHello, type HelloParse, type HelloSummary } from "./client-hello.ts";
 import { buildAlert } from "./alerts.ts";
 import { evaluateHello, type EffectivePolicy } from "./policy.ts";
 
@@ -85,7 +85,15 @@ export class TlsTransport {
       this.#opts.onEvent({ time: Date.now(), protocol: endpoint.protocol, port: endpoint.port, clientIp, mode: endpoint.mode, ...e });
     };
     return new Promise<TlsAcceptResult>((resolve) => {
-      let buffered: Buffer = Buffer.alloc(0);
+      // The first flight as it arrives; parsed again only once the parser's `needed` bytes are
+      // here, so a hello trickled in tiny pieces is not re-read after every one of them.
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let parseAt = 1;
+      const buffered = (): Buffer => {
+        if (chunks.length > 1) chunks.splice(0, chunks.length, Buffer.concat(chunks, received));
+        return chunks[0] ?? Buffer.alloc(0);
+      };
       let settled = false;
       const timer = setTimeout(() => finishRaw("handshake timed out before the ClientHello arrived", null), this.#opts.handshakeTimeoutMs);
       const onAbort = (): void => finishRaw(abortReason(opts.signal), null);
@@ -111,12 +119,14 @@ export class TlsTransport {
         }
         resolve({ ok: false, reason });
       };
-      const onClose = (): void => finishRaw(buffered.length === 0 ? "client closed the connection before the handshake" : "client closed the connection during the handshake", null);
+      const onClose = (): void => finishRaw(received === 0 ? "client closed the connection before the handshake" : "client closed the connection during the handshake", null);
       const onData = (chunk: Buffer): void => {
-        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-        const parsed = parseClientHello(buffered);
+        chunks.push(chunk);
+        received += chunk.length;
+        const parsed: HelloParse = received >= parseAt ? parseClientHello(buffered()) : { kind: "incomplete" };
         if (parsed.kind === "incomplete") {
-          if (buffered.length > MAX_HELLO_BYTES) finishRaw("ClientHello larger than 64 KiB", null);
+          if (received > MAX_HELLO_BYTES) finishRaw("ClientHello larger than 64 KiB", null);
+          else if (received >= parseAt) parseAt = received + Math.max(1, parsed.needed ?? 1);
           return;
         }
         if (parsed.kind === "not-tls" || parsed.kind === "invalid") {
@@ -132,7 +142,7 @@ export class TlsTransport {
         settled = true;
         cleanup();
         socket.pause();
-        socket.unshift(buffered);
+        socket.unshift(buffered());
         this.#handshake(socket, hello, { deadline, signal: opts.signal }, event, resolve);
       };
       socket.on("data", onData);
