@@ -129,3 +129,10 @@ test("garbage never throws and costs linear time", (t) => {
 function flat(s: string): string {
   return Buffer.from(s, "latin1").toString("latin1");
 }
+
+test("a To field with 200,000 addresses gives them all (no spread of the list overflows the stack)", () => {
+  const raw = Buffer.from(`From: a@b.test\r\nTo: ${"x@y.test, ".repeat(200_000)}z@y.test\r\nSubject: many\r\n\r\nbody\r\n`);
+  const env = envelope(parseMime(raw));
+  assert.equal(env.to?.length, 200_001);
+  assert.equal(env.to?.at(-1)?.mailbox, "z");
+});

@@ -27,7 +27,8 @@ function text(fields: readonly HeaderField[], name: string): string | null {
 /** Addresses of every field named `name` (repeated fields are concatenated), or null when none. */
 function addresses(fields: readonly HeaderField[], name: string): ImapAddress[] | null {
   const list: ImapAddress[] = [];
-  for (const f of findFields(fields, name)) list.push(...parseAddressList(f.value));
+  // One by one, not push(...): a field may hold more addresses than a spread may pass.
+  for (const f of findFields(fields, name)) for (const a of parseAddressList(f.value)) list.push(a);
   return list.length > 0 ? list : null;
 }
 

@@ -170,7 +170,7 @@ export function searchNeeds(key: SearchKey): SearchNeeds {
         break;
       case "or":
       case "and":
-        stack.push(...k.keys);
+        for (const sub of k.keys) stack.push(sub); // not push(...keys): a spread of 100,000+ overflows the stack
         break;
       default:
         break;
