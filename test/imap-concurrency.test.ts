@@ -180,3 +180,17 @@ test("malformed IMAP gets BAD or NO, and other clients keep being served", async
     bystander.close();
   }
 });
+
+test("a non-synchronizing literal too large to skip: tagged BAD [TOOBIG], then BYE, and the connection closes", async () => {
+  const c = await RawImap.open(h.ports.imaps);
+  try {
+    await c.login(ALICE, PW);
+    // RFC 7888 §4: the server cannot refuse a LITERAL+ literal before it is sent.
+    c.send("huge APPEND INBOX {2147483648+}\r\n");
+    assert.equal(await c.waitFor((l) => l.startsWith("huge ")), "huge BAD [TOOBIG] Literal too large.");
+    assert.equal(await c.waitFor((l) => l.startsWith("* BYE")), "* BYE Literal too large to skip; closing.");
+    await c.waitClosed();
+  } finally {
+    c.close();
+  }
+});

@@ -33,14 +33,17 @@ export class ImapError extends Error {
   readonly status: ImapStatus;
   readonly code: string | null;
   readonly text: string;
-  /** Send `* BYE text` and close after the response. */
+  /** Send `* BYE text` instead of a tagged response, and close. */
   readonly bye: boolean;
-  constructor(status: ImapStatus, text: string, opts: { code?: string; bye?: boolean } = {}) {
+  /** After the tagged response, send `* BYE <this>` and close (the rest of the input cannot be read). */
+  readonly thenBye: string | null;
+  constructor(status: ImapStatus, text: string, opts: { code?: string; bye?: boolean; thenBye?: string } = {}) {
     super(text);
     this.status = status;
     this.text = text;
     this.code = opts.code ?? null;
     this.bye = opts.bye ?? false;
+    this.thenBye = opts.thenBye ?? null;
   }
 }
 

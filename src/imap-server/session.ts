@@ -220,13 +220,15 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
         this.#respondError(ev.tag, new ImapError("BAD", "Command line too long.", { code: ResponseCode.TOOBIG }));
         return;
       case "literal-too-large":
-        if (ev.close) {
-          this.write(`${ev.tag ?? "*"} BAD [TOOBIG] Literal too large.\r\n`);
-          this.untagged("BYE Literal too large to skip; closing.");
-          this.closeReason = "literal-too-large";
-        } else {
-          this.write(`${ev.tag ?? "*"} ${ev.synchronizing ? "NO" : "BAD"} [TOOBIG] Literal too large.\r\n`);
-        }
+        // RFC 7888 §4: a synchronizing literal is refused with NO before it is sent; a
+        // non-synchronizing one is BAD, and one too large to skip ends the connection.
+        this.#respondError(
+          ev.tag,
+          new ImapError(ev.synchronizing && !ev.close ? "NO" : "BAD", "Literal too large.", {
+            code: ResponseCode.TOOBIG,
+            ...(ev.close ? { thenBye: "Literal too large to skip; closing." } : {}),
+          }),
+        );
         return;
       case "line":
         await this.#continueLine(ev.line);
@@ -311,6 +313,11 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
       text = "Internal error; try again later.";
     }
     this.write(`${tag ?? "*"} ${status} ${code !== null ? `[${code}] ` : ""}${text}\r\n`);
+    if (e instanceof ImapError && e.thenBye !== null) {
+      this.untagged(`BYE ${e.thenBye}`);
+      this.closeReason = "error";
+      return;
+    }
     if (status === "BAD" && ++this.#bad >= this.#opts.limits.maxBadCommands) {
       this.untagged("BYE Too many invalid IMAP commands.");
       this.closeReason = "errors";
