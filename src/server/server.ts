@@ -94,7 +94,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       contextFor: (sni) => certs.contextFor(sni),
       policy: () => policies.get(name) ?? effectivePolicy(contextPolicy(config)),
       onEvent: (ev) => audit.tlsEvent(ev),
-      handshakeTimeoutMs: config.tls.handshake_timeout * 1000,
+      handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
     });
 
   const auth = new Authenticator(store.db, audit, () => authLimits(config));

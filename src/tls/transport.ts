@@ -57,7 +57,8 @@ export interface TlsTransportOptions {
   contextFor: (servername: string | undefined) => SecureContext;
   policy: () => EffectivePolicy;
   onEvent: (event: TlsEvent) => void;
-  handshakeTimeoutMs: number;
+  /** Read per connection, so a reloaded config applies to the next one. */
+  handshakeTimeoutMs: () => number;
 }
 
 /** What a chunk of not-a-ClientHello bytes was, safe to log. */
@@ -80,7 +81,8 @@ export class TlsTransport {
     const clientIp = normalizeIp(socket.remoteAddress);
     // One deadline from the first byte we wait for to the end of the handshake, however slowly
     // the client's bytes trickle in.
-    const deadline = Date.now() + this.#opts.handshakeTimeoutMs;
+    const limitMs = this.#opts.handshakeTimeoutMs();
+    const deadline = Date.now() + limitMs;
     const event = (e: Omit<TlsEvent, "time" | "protocol" | "port" | "clientIp" | "mode">): void => {
       this.#opts.onEvent({ time: Date.now(), protocol: endpoint.protocol, port: endpoint.port, clientIp, mode: endpoint.mode, ...e });
     };
@@ -95,7 +97,7 @@ export class TlsTransport {
         return chunks[0] ?? Buffer.alloc(0);
       };
       let settled = false;
-      const timer = setTimeout(() => finishRaw("handshake timed out before the ClientHello arrived", null), this.#opts.handshakeTimeoutMs);
+      const timer = setTimeout(() => finishRaw("handshake timed out before the ClientHello arrived", null), limitMs);
       const onAbort = (): void => finishRaw(abortReason(opts.signal), null);
       opts.signal?.addEventListener("abort", onAbort);
 
