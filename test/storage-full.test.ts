@@ -68,6 +68,19 @@ def message(subject, size):
     body = ("x" * 76 + "\\r\\n") * (size // 78)
     return ("From: <sender@remote.test>\\r\\nTo: <${ALICE}>\\r\\nSubject: " + subject + "\\r\\n\\r\\n" + body).encode()
 def reply(code, msg): return [code, msg.decode("latin1") if isinstance(msg, bytes) else str(msg)]
+def send_until_accepted(helo, subject, size):
+    # A refusal rests on a free-space reading at most a second old: retry for a while.
+    deadline = time.time() + 15
+    while True:
+        try:
+            s = smtplib.SMTP("127.0.0.1", int(e["MX"]), local_hostname=helo, timeout=30)
+            s.sendmail("sender@remote.test", [e["ALICE"]], message(subject, size))
+            s.quit()
+            return "accepted"
+        except smtplib.SMTPSenderRefused as x:
+            if time.time() > deadline:
+                return reply(x.smtp_code, x.smtp_error)
+            time.sleep(0.2)
 `;
   const env = { MX: String(h.ports.mx), SUB: String(h.ports.submission), IMAPS: String(h.ports.imaps), ALICE, ALICE_PW };
   return JSON.parse(python(`${prelude}\n${code}\nprint(json.dumps(out))`, env)) as Record<string, unknown>;
@@ -154,19 +167,7 @@ M.logout()
     // Space is freed (by someone else): within the reading's lifetime the server takes mail again.
     unlinkSync(filler);
     const again = py(h, `
-deadline = time.time() + 15
-while True:
-    try:
-        s = smtplib.SMTP("127.0.0.1", int(e["MX"]), local_hostname="later.client.test", timeout=30)
-        s.sendmail("sender@remote.test", [e["ALICE"]], message("after-space-freed", 300 * 1024))
-        s.quit()
-        out["mx"] = "accepted"
-        break
-    except smtplib.SMTPSenderRefused as x:
-        if time.time() > deadline:
-            out["mx"] = reply(x.smtp_code, x.smtp_error)
-            break
-        time.sleep(0.2)
+out["mx"] = send_until_accepted("later.client.test", "after-space-freed", 300 * 1024)
 M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx)
 M.login(e["ALICE"], e["ALICE_PW"])
 out["append"] = reply(*M.append("INBOX", None, None, message("appended-later", 300 * 1024)))[0]
@@ -231,19 +232,7 @@ M.logout()
     // Space is freed: a refusal rests on a reading at most a second old, so mail is taken again.
     unlinkSync(filler);
     const later = py(h, `
-deadline = time.time() + 15
-while True:
-    try:
-        s = smtplib.SMTP("127.0.0.1", int(e["MX"]), local_hostname="third.client.test", timeout=30)
-        s.sendmail("sender@remote.test", [e["ALICE"]], message("fits-again", 600 * 1024))
-        s.quit()
-        out["mx"] = "accepted"
-        break
-    except smtplib.SMTPSenderRefused as x:
-        if time.time() > deadline:
-            out["mx"] = reply(x.smtp_code, x.smtp_error)
-            break
-        time.sleep(0.2)
+out["mx"] = send_until_accepted("third.client.test", "fits-again", 600 * 1024)
 `);
     assert.deepEqual(later, { mx: "accepted" });
     const stored = (await readMailboxText(mnt, ALICE)).map((m) => /^Subject: (\S+)\r$/m.exec(m)?.[1] ?? "?");

@@ -1,9 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { addAccount, addDomain } from "../directory/index.ts";
 import {
   appendMessage,
   applyFlagOp,
@@ -11,29 +7,16 @@ import {
   deliverToInboxes,
   expunge,
   FlagLimitError,
-  getMailbox,
   messageRows,
   messageStates,
   moveMessages,
-  openStore,
   storeFlags,
   type Store,
 } from "./index.ts";
+import { withTestAccount } from "../../test/support/store.ts";
 
-async function withAccount(fn: (store: Store, inbox: number, trash: number) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "sealpost-messages-"));
-  const store = await openStore(dir, { auditFlushMs: 10 });
-  try {
-    await addDomain(store.db, "example.test");
-    const a = await addAccount(store.db, "a@example.test", "password1");
-    const inbox = await getMailbox(store.db, a.id, "INBOX");
-    const trash = await getMailbox(store.db, a.id, "Trash");
-    assert.ok(inbox !== undefined && trash !== undefined);
-    await fn(store, inbox.id, trash.id);
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+function withAccount(fn: (store: Store, inbox: number, trash: number) => Promise<void>): Promise<void> {
+  return withTestAccount((store, ids) => fn(store, ids.inbox, ids.trash));
 }
 
 test("applyFlagOp: case-insensitive, system flags first, keywords in order, each once", () => {

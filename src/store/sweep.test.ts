@@ -1,9 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { addAccount, addDomain } from "../directory/index.ts";
 import {
   appendMessage,
   BlobSweeper,
@@ -11,33 +9,18 @@ import {
   copyMessages,
   deliverToInboxes,
   expunge,
-  getMailbox,
   GroupCommitter,
   listMessages,
-  openStore,
   storeFlags,
   sweepBlobs,
   type Store,
 } from "./index.ts";
 import { hourBucket } from "./blobs.ts";
+import { withTestAccount } from "../../test/support/store.ts";
 
 const HOUR = 3_600_000;
 
-async function withStore(fn: (store: Store, ids: { account: number; inbox: number; trash: number }) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "sealpost-sweep-"));
-  const store = await openStore(dir, { auditFlushMs: 10 });
-  try {
-    await addDomain(store.db, "example.test");
-    const a = await addAccount(store.db, "a@example.test", "password1");
-    const inbox = await getMailbox(store.db, a.id, "INBOX");
-    const trash = await getMailbox(store.db, a.id, "Trash");
-    assert.ok(inbox !== undefined && trash !== undefined);
-    await fn(store, { account: a.id, inbox: inbox.id, trash: trash.id });
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withStore = withTestAccount;
 
 /** Every blob file under blobs/, as "bucket/name". */
 function files(store: Store): string[] {
