@@ -1,6 +1,6 @@
 /**
  * `sealpost check --mx` for people: the MX hosts in one table (TLS, certificate, strict-sender
- * verdict, MTA-STS match, DANE), the domain's MTA-STS, TLS-RPT and DANE status, the domain's
+ * verdict, MTA-STS match, DANE), the domain's MTA-STS, TLS-RPT, DANE and CAA status, the domain's
  * findings worst first and the verdict, then each host's own report. ANSI colour only when asked.
  */
 import { versionLabel } from "../tls/index.ts";
@@ -60,8 +60,9 @@ function policyLines(r: MxReport, p: Palette, width: number): string[] {
   const rpt = t.error !== null ? p.red(`unusable: ${t.error}`) : t.records.length === 0 ? p.dim("none published") : `rua ${t.rua.join(", ")}`;
   const statuses = [...new Set(r.hosts.map((h) => h.dane.status))];
   const dane = r.hosts.length === 0 ? p.dim("-") : statuses.length === 1 && statuses[0] === "not-validated" ? p.dim("DNSSEC not validated by the resolver; DANE not evaluated") : r.hosts.map((h) => `${h.host}: ${h.dane.detail}`).join("; ");
+  const caa = r.hosts.length === 0 ? p.dim("-") : r.hosts.map((h) => `${h.host}: ${h.caa.error ?? (h.caa.name === null ? "none" : `${h.caa.records.join(", ")}${h.caa.name !== h.host ? ` (at ${h.caa.name})` : ""}`)}`).join("; ");
   const row = (k: string, v: string): string => `  ${k.padEnd(9)}${wrap(v, width, " ".repeat(11))}`;
-  return [p.bold("Policies"), row("MTA-STS", sts), row("TLS-RPT", rpt), row("DANE", dane)];
+  return [p.bold("Policies"), row("MTA-STS", sts), row("TLS-RPT", rpt), row("DANE", dane), row("CAA", caa)];
 }
 
 export function renderMxReport(r: MxReport, opts: { color: boolean; width?: number }): string {

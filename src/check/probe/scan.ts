@@ -15,7 +15,7 @@
  *    With a server order the picks come in that order, so one chain gives suites and order. With
  *    client order the candidates are split round-robin into chunks enumerated in parallel.
  */
-import { ALL_VERSIONS, buildClientHello, buildSslv2ClientHello, describeSuite, versionCode, versionLabel, type TlsVersionName } from "../../tls/index.ts";
+import { ALL_VERSIONS, buildClientHello, buildSslv2ClientHello, describeSuite, PROBE_EXT, versionCode, versionLabel, type TlsVersionName } from "../../tls/index.ts";
 import type { CheckOptions, CipherList, ProtocolScan, Target, VersionResult } from "../types.ts";
 import { candidateSuites, interleave, sslv2SpecResult, suiteResult } from "./candidates.ts";
 import { CheckError } from "./errors.ts";
@@ -31,6 +31,7 @@ interface Scanner {
   pool: ProbePool;
   /** Probes that got no answer at all, in words: what the scan may have missed. */
   gaps: string[];
+  renegotiationInfo: ProtocolScan["renegotiationInfo"];
 }
 
 /** No answer at all (as opposed to a refusal): the probe says nothing about the server's TLS. */
@@ -128,6 +129,9 @@ async function scanVersion(s: Scanner, version: TlsVersionName): Promise<Version
   if (o.hello.version !== versionCode(version)) {
     return { result: { version, offered: false, evidence: `${evidence}, not ${versionLabel(version)}` }, ciphers: null, unreachable };
   }
+  // RFC 5746 §3.6: a server that supports secure renegotiation answers our renegotiation_info
+  // (or the SCSV of an SSL 3.0 hello) with its own; TLS 1.3 has no renegotiation.
+  if (version !== "TLSv1.3") s.renegotiationInfo[version] = o.hello.extensions.includes(PROBE_EXT.renegotiationInfo);
   const first = picked(o, version, candidates);
   if (first === undefined) {
     evidence += " (a suite the probe did not offer)";
@@ -141,10 +145,10 @@ const ERROR_RANK: readonly CheckError["kind"][] = ["starttls-not-offered", "star
 /**
  * Versions SSLv2..TLS 1.3 and the accepted suites per offered version. Throws the CheckError of
  * the version probes when none of them got to send its hello (no connection, no STARTTLS); an
- * abort rejects with the signal's reason.
+ * abort rejects with the signal's reason. `pool` lets other probes share the connection limit.
  */
-export async function scanProtocols(target: Target, opts: CheckOptions): Promise<ProtocolScan> {
-  const s: Scanner = { target, opts, pool: new ProbePool(opts.concurrency, opts.signal, opts.onProgress), gaps: [] };
+export async function scanProtocols(target: Target, opts: CheckOptions, pool = new ProbePool(opts.concurrency, opts.signal, opts.onProgress)): Promise<ProtocolScan> {
+  const s: Scanner = { target, opts, pool, gaps: [], renegotiationInfo: {} };
   const scans = await Promise.all(ALL_VERSIONS.map((v) => scanVersion(s, v)));
   const errors = scans.map((v) => v.unreachable);
   if (errors.every((e) => e !== null)) {
@@ -156,5 +160,6 @@ export async function scanProtocols(target: Target, opts: CheckOptions): Promise
     ciphers: scans.flatMap((v) => (v.ciphers ? [v.ciphers] : [])),
     probes: s.pool.done,
     gaps: s.gaps,
+    renegotiationInfo: s.renegotiationInfo,
   };
 }
