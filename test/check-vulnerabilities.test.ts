@@ -18,7 +18,7 @@ import { startFakeTlsServer, type FakeTlsOptions } from "../src/check/probe/fake
 import { startOpensslServer } from "../src/check/test-helpers.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
 import { CLI, NODE } from "./harness.ts";
-import { opensslLeaf, opensslOcspResponse } from "./openssl-pki.ts";
+import { oakleyGroup2Pem, opensslLeaf, opensslOcspResponse } from "./openssl-pki.ts";
 
 const NAME = "vuln.check.test";
 let dir: string;
@@ -69,21 +69,6 @@ async function fake(opts: FakeTlsOptions): Promise<number> {
 
 /** TLS 1.2 only, ECDHE-RSA-AES128-GCM and AES128-SHA (CBC), as a scripted server that hangs up after its ServerHello. */
 const TLS12: FakeTlsOptions = { version: 0x0303, accept: [0xc02f, 0x002f], hangUp: true };
-
-/** RFC 2409 §6.2, the 1024-bit MODP group ("Oakley group 2"): the common prime Logjam targets. */
-const OAKLEY_2 =
-  "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
-  "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED" +
-  "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
-
-/** DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER } (PKCS #3), as PEM. */
-function dhParamsPem(primeHex: string, generator: number): string {
-  const prime = Buffer.concat([Buffer.from([0]), Buffer.from(primeHex, "hex")]);
-  const int = Buffer.concat([Buffer.from([0x02, 0x81, prime.length]), prime]);
-  const body = Buffer.concat([int, Buffer.from([0x02, 0x01, generator])]);
-  const der = Buffer.concat([Buffer.from([0x30, 0x81, body.length]), body]);
-  return `-----BEGIN DH PARAMETERS-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END DH PARAMETERS-----\n`;
-}
 
 test("TLS compression (scripted: no OpenSSL here has zlib): CRIME, medium; a server that declines: none", async () => {
   const on = await check(await fake({ ...TLS12, compression: true }));
@@ -143,7 +128,7 @@ test("session resumption: s_server resumes by session ID and by ticket; -no_tick
 
 test("DH group: RFC 2409's 1024-bit group (-dhparam) is medium and named; OpenSSL's default (2048 bits) none", async () => {
   const params = join(dir, "dh1024.pem");
-  writeFileSync(params, dhParamsPem(OAKLEY_2, 2));
+  writeFileSync(params, oakleyGroup2Pem());
   const weak = await check(await sServer(["-dhparam", params, "-cipher", "DEFAULT@SECLEVEL=0"]));
   assert.deepEqual([weak.features?.keyExchange.dhBits, weak.features?.keyExchange.dhGroup], [1024, "MODP 1024 (RFC 2409)"]);
   assert.equal(finding(weak, "dh-group-weak"), "medium");

@@ -46,3 +46,17 @@ export function opensslOcspResponse(ca: PemPair, leaf: PemPair, status: "good" |
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** RFC 2409 §6.2, the 1024-bit MODP group ("Oakley group 2"): the common prime Logjam targets. */
+const OAKLEY_GROUP_2 =
+  "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
+  "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED" +
+  "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
+
+/** RFC 2409's group 2 as `openssl s_server -dhparam` reads it: PKCS #3 DHParameter (prime, base 2), PEM. */
+export function oakleyGroup2Pem(): string {
+  const prime = Buffer.concat([Buffer.from([0]), Buffer.from(OAKLEY_GROUP_2, "hex")]);
+  const body = Buffer.concat([Buffer.from([0x02, 0x81, prime.length]), prime, Buffer.from([0x02, 0x01, 0x02])]);
+  const der = Buffer.concat([Buffer.from([0x30, 0x81, body.length]), body]);
+  return `-----BEGIN DH PARAMETERS-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END DH PARAMETERS-----\n`;
+}

@@ -13,7 +13,7 @@ import { judgeFeatures, probeFeatures } from "./features/index.ts";
 import { buildFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
 import { CheckError, ProbePool, scanProtocols } from "./probe/index.ts";
 import { runInjectionTest, type InjectionOutcome } from "./starttls.ts";
-import type { CertificateInfo, CheckOptions, CheckReport, ProtocolScan, StartTlsInfo, Target } from "./types.ts";
+import type { CertificateInfo, CheckOptions, CheckReport, ProtocolScan, StartTlsInfo, Target, VersionResult } from "./types.ts";
 import { buildVerdicts } from "./verdicts.ts";
 
 function message(e: unknown): string {
@@ -31,11 +31,15 @@ export async function runCheck(target: Target, opts: CheckOptions): Promise<Chec
   const t0 = performance.now();
   const viaStartTls = target.access !== "tls";
   const pool = new ProbePool(opts.concurrency, opts.signal, opts.onProgress);
+  let versionsKnown: (v: readonly VersionResult[]) => void = () => undefined;
+  const versions = new Promise<readonly VersionResult[]>((resolve) => (versionsKnown = resolve));
+  // A scan that ends without its version probes (an abort) must not leave the features waiting.
+  const scan$ = scanProtocols(target, opts, pool, versionsKnown).finally(() => versionsKnown([]));
   const [scanR, certR, injR, featR] = await Promise.allSettled([
-    scanProtocols(target, opts, pool),
+    scan$,
     readCertificate(target, opts),
     viaStartTls ? runInjectionTest(target, opts) : Promise.resolve(null),
-    probeFeatures(target, opts, pool),
+    probeFeatures(target, opts, pool, versions),
   ]);
   const scan: ProtocolScan | null = scanR.status === "fulfilled" ? scanR.value : null;
   const certificate: CertificateInfo | null = certR.status === "fulfilled" ? certR.value.certificate : null;

@@ -10,8 +10,9 @@
  *   a close_notify alert. RFC 6520 §4 says to discard such a request silently; a server that
  *   answers it sends its own memory (Heartbleed, CVE-2014-0160). The close_notify ends the wait:
  *   the server handles records in order, so its close comes after any heartbeat response.
- * - Fallback: for TLS 1.1, TLS 1.0 and SSL 3.0, a hello offering only that version plus
- *   TLS_FALLBACK_SCSV (RFC 7507 §2); which one matters is decided with the scan's versions.
+ * - Fallback: once the scan's version probes are done, testssl.sh's test: a hello offering only
+ *   the next version below the highest one under TLS 1.3, plus TLS_FALLBACK_SCSV (RFC 7507 §2) —
+ *   no probe when there is no such version (most servers today).
  * - DH group: a hello with DHE suites only; the ServerKeyExchange's dh_p (RFC 5246 §7.4.3).
  * - Weak curves: hellos with ECDHE suites and only curves of 224 bits or less in
  *   supported_groups (RFC 8422 §5.1.1); each curve the server picks is removed and the rest
@@ -44,14 +45,26 @@ import {
   type ProbeConnection,
   type ProbePool,
 } from "../probe/index.ts";
-import type { CheckOptions, Target } from "../types.ts";
+import type { CheckOptions, Target, VersionResult } from "../types.ts";
 
 /** Versions a probe for a pre-TLS 1.3 feature offers: the server answers with its highest. */
 const BELOW_13: TlsVersionName[] = ["TLSv1", "TLSv1.1", "TLSv1.2"];
 
-/** The versions a fallback probe may simulate (testssl.sh: the one below the highest under TLS 1.3). */
-export const FALLBACK_VERSIONS = ["TLSv1.1", "TLSv1", "SSLv3"] as const;
-export type FallbackVersion = (typeof FALLBACK_VERSIONS)[number];
+const BELOW_13_DOWNWARDS = ["TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"] as const;
+
+/**
+ * testssl.sh's fallback test: a client that fails at `high`, the highest version under TLS 1.3
+ * offered, retries with `low`, the next one offered below it (null: nothing to fall back to).
+ */
+export function fallbackVersions(protocols: readonly VersionResult[]): { high: TlsVersionName | null; low: TlsVersionName | null } {
+  const below = BELOW_13_DOWNWARDS.filter((v) => protocols.some((p) => p.version === v && p.offered));
+  return { high: below[0] ?? null, low: below[1] ?? null };
+}
+
+export interface FallbackProbe {
+  version: TlsVersionName;
+  outcome: HelloOutcome;
+}
 
 /** Curves of 224 bits or less (RFC 8422 §5.1.1, RFC 4492 §5.1.1 codes), the ones testssl.sh rates. */
 export const WEAK_CURVES: ReadonlyMap<number, { name: string; bits: number }> = new Map([
@@ -79,14 +92,12 @@ function hello(ctx: HelloProbeContext, over: Partial<ClientHelloOptions>): Buffe
   return buildClientHello({ versions: BELOW_13, cipherSuites: candidateSuites("TLSv1.2"), sni: ctx.target.servername ?? undefined, ...over });
 }
 
-/** For each version below TLS 1.2, a hello offering only it with TLS_FALLBACK_SCSV. */
-export async function probeFallback(ctx: HelloProbeContext): Promise<Record<FallbackVersion, HelloOutcome>> {
-  const outcomes = await Promise.all(
-    FALLBACK_VERSIONS.map((v) =>
-      ctx.pool.run(`fallback SCSV ${v}`, () => probeHello(ctx.target, ctx.opts, hello(ctx, { versions: [v], cipherSuites: [...candidateSuites(v), TLS_FALLBACK_SCSV] }), "tls")),
-    ),
-  );
-  return { "TLSv1.1": outcomes[0] as HelloOutcome, TLSv1: outcomes[1] as HelloOutcome, SSLv3: outcomes[2] as HelloOutcome };
+/** Once `versions` are known: the fallback hello with TLS_FALLBACK_SCSV, or null when there is nothing to fall back to. */
+export async function probeFallback(ctx: HelloProbeContext, versions: Promise<readonly VersionResult[]>): Promise<FallbackProbe | null> {
+  const { low } = fallbackVersions(await versions);
+  if (low === null) return null;
+  const offer = hello(ctx, { versions: [low], cipherSuites: [...candidateSuites(low), TLS_FALLBACK_SCSV] });
+  return { version: low, outcome: await ctx.pool.run("fallback SCSV", () => probeHello(ctx.target, ctx.opts, offer, "tls")) };
 }
 
 export interface HeartbeatProbe {

@@ -7,7 +7,7 @@
  * probes, with the scan's versions, into the report's `features`.
  */
 import type { ProbePool } from "../probe/index.ts";
-import type { CheckOptions, Target } from "../types.ts";
+import type { CheckOptions, Target, VersionResult } from "../types.ts";
 import { probeRenegotiation, probeResumption } from "./handshakes.ts";
 import { probeCompressionAndHeartbeat, probeDhGroup, probeFallback, probeWeakCurves } from "./hello-probes.ts";
 import type { FeatureProbes } from "./judge.ts";
@@ -17,14 +17,17 @@ export { parseStapledResponse, type StapledResponse } from "./ocsp.ts";
 export { RENEGOTIATIONS } from "./handshakes.ts";
 export { WEAK_CURVES } from "./hello-probes.ts";
 
-/** Every feature probe at once, through `pool`. Rejects only on abort. */
-export async function probeFeatures(target: Target, opts: CheckOptions, pool: ProbePool): Promise<FeatureProbes> {
+/**
+ * Every feature probe at once, through `pool`; the fallback probe once `versions` (the scan's
+ * version probes) are known, as it depends on them. Rejects only on abort.
+ */
+export async function probeFeatures(target: Target, opts: CheckOptions, pool: ProbePool, versions: Promise<readonly VersionResult[]>): Promise<FeatureProbes> {
   const ctx = { target, opts, pool };
   const [renegotiation, resumption, heartbeat, fallback, dh, curves] = await Promise.all([
     probeRenegotiation(target, opts, pool),
     probeResumption(target, opts, pool),
     probeCompressionAndHeartbeat(ctx),
-    probeFallback(ctx),
+    probeFallback(ctx, versions),
     probeDhGroup(ctx),
     probeWeakCurves(ctx),
   ]);

@@ -6,13 +6,13 @@ import type { ServerHello } from "../../tls/index.ts";
 import { CheckError, type HelloOutcome } from "../probe/index.ts";
 import { certInfo, versions } from "../test-helpers.ts";
 import type { TlsVersionName } from "../../tls/index.ts";
+import { fallbackVersions } from "./hello-probes.ts";
 import { judgeFeatures, type FeatureContext, type FeatureProbes } from "./judge.ts";
 
 function serverHello(version: number, over: Partial<ServerHello> = {}): ServerHello {
   return { recordVersion: 0x0303, legacyVersion: version, version, versionName: undefined, cipherSuite: 0x002f, compressionMethod: 0, sessionId: Buffer.alloc(0), extensions: [], isHelloRetryRequest: false, keyShareGroup: undefined, alpn: undefined, ...over };
 }
 
-const refused: HelloOutcome = { kind: "alert", name: "protocol_version" };
 const failure = { kind: "alert" as const, name: "handshake_failure", description: 40 };
 
 function probes(over: Partial<FeatureProbes> = {}): FeatureProbes {
@@ -21,7 +21,7 @@ function probes(over: Partial<FeatureProbes> = {}): FeatureProbes {
     renegotiation: { status: "refused", accepted: 0, evidence: "refused (no renegotiation)", protocol: "TLSv1.2" },
     resumption: { ids: true, tickets: false, evidence: { ids: "resumed", tickets: "no ticket" } },
     heartbeat: { outcome: flight, extension: false, heartbleed: "not-vulnerable", evidence: "" },
-    fallback: { "TLSv1.1": refused, TLSv1: refused, SSLv3: refused },
+    fallback: null,
     dh: { outcome: failure, params: null, hello: null },
     curves: { accepted: [], last: { outcome: failure, params: null, hello: null } },
     ...over,
@@ -48,16 +48,21 @@ test("secure renegotiation is false when any version below TLS 1.3 lacks renegot
   assert.match(x.renegotiation.detail, /^No secure renegotiation \(RFC 5746\) for TLS 1\.0:/);
 });
 
-test("fallback SCSV: the probe one below the highest version under TLS 1.3 counts, and only a ServerHello of that version means no protection", () => {
+test("fallback SCSV: the version one below the highest under TLS 1.3 is probed, and only a ServerHello of that version means no protection", () => {
+  assert.deepEqual(fallbackVersions(versions(["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"])), { high: "TLSv1.2", low: "TLSv1.1" });
+  assert.deepEqual(fallbackVersions(versions(["SSLv3", "TLSv1", "TLSv1.2"])), { high: "TLSv1.2", low: "TLSv1" });
+  assert.deepEqual(fallbackVersions(versions(["TLSv1.2", "TLSv1.3"])), { high: "TLSv1.2", low: null });
+  assert.deepEqual(fallbackVersions(versions(["TLSv1.3"])), { high: null, low: null });
   const ctx = context(["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]);
-  const status = (o: HelloOutcome): string => judgeFeatures(probes({ fallback: { "TLSv1.1": o, TLSv1: refused, SSLv3: refused } }), ctx).fallbackScsv.status;
+  const status = (o: HelloOutcome): string => judgeFeatures(probes({ fallback: { version: "TLSv1.1", outcome: o } }), ctx).fallbackScsv.status;
   assert.equal(status({ kind: "alert", name: "inappropriate_fallback" }), "supported");
   assert.equal(status({ kind: "alert", name: "handshake_failure" }), "handshake-failure");
   assert.equal(status({ kind: "server-hello", hello: serverHello(0x0302) }), "not-supported");
   assert.equal(status({ kind: "server-hello", hello: serverHello(0x0303) }), "not-tested");
   assert.equal(status({ kind: "timeout", ms: 5000 }), "not-tested");
+  assert.equal(judgeFeatures(probes({ fallback: null }), ctx).fallbackScsv.status, "not-tested");
   // TLS 1.2 and 1.0 offered, 1.1 not: the TLS 1.0 probe counts.
-  const gap = judgeFeatures(probes({ fallback: { "TLSv1.1": refused, TLSv1: { kind: "server-hello", hello: serverHello(0x0301) }, SSLv3: refused } }), context(["TLSv1", "TLSv1.2"]));
+  const gap = judgeFeatures(probes({ fallback: { version: "TLSv1", outcome: { kind: "server-hello", hello: serverHello(0x0301) } } }), context(["TLSv1", "TLSv1.2"]));
   assert.equal(gap.fallbackScsv.status, "not-supported");
   assert.match(gap.fallbackScsv.detail, /A TLS 1\.0 hello with TLS_FALLBACK_SCSV \(a client falling back from TLS 1\.2\)/);
 });

@@ -10,7 +10,7 @@ import { offered } from "../report-facts.ts";
 import { describeFlightOutcome, describeOutcome, type HelloOutcome } from "../probe/index.ts";
 import type { CertificateInfo, TlsFeatures, VersionResult } from "../types.ts";
 import type { RenegotiationProbe, ResumptionProbe } from "./handshakes.ts";
-import { FALLBACK_VERSIONS, WEAK_CURVES, type FallbackVersion, type HeartbeatProbe, type KeyExchangeProbe, type WeakCurvesProbe } from "./hello-probes.ts";
+import { fallbackVersions, WEAK_CURVES, type FallbackProbe, type HeartbeatProbe, type KeyExchangeProbe, type WeakCurvesProbe } from "./hello-probes.ts";
 import { parseStapledResponse } from "./ocsp.ts";
 
 export interface FeatureProbes {
@@ -18,7 +18,8 @@ export interface FeatureProbes {
   resumption: ResumptionProbe;
   /** The compression and heartbeat hello (its outcome tells the compression method). */
   heartbeat: HeartbeatProbe;
-  fallback: Record<FallbackVersion, HelloOutcome>;
+  /** null: no fallback to test (nothing offered below the highest version under TLS 1.3). */
+  fallback: FallbackProbe | null;
   dh: KeyExchangeProbe;
   curves: WeakCurvesProbe;
 }
@@ -105,17 +106,14 @@ function heartbeat(p: FeatureProbes, c: FeatureContext): TlsFeatures["heartbeat"
 
 /** RFC 7507 as testssl.sh tests it: from the highest version below TLS 1.3 to the next one offered. */
 function fallbackScsv(p: FeatureProbes, c: FeatureContext): TlsFeatures["fallbackScsv"] {
-  const below = ALL_BELOW_13.filter((v) => offered(c, v));
-  const high = below[0];
-  if (high === undefined) {
+  const { high, low } = fallbackVersions(c.protocols);
+  if (high === null) {
     return { status: offered(c, "TLSv1.3") ? "not-applicable" : "not-tested", detail: offered(c, "TLSv1.3") ? "Only TLS 1.3 is offered: there is nothing to fall back to." : "No TLS version was found." };
   }
-  const low = below[1] as FallbackVersion | undefined;
-  if (low === undefined || !FALLBACK_VERSIONS.includes(low)) {
-    return { status: "not-applicable", detail: `No version below ${versionLabel(high)} is offered, so there is nothing to fall back to.` };
-  }
-  const o = p.fallback[low];
+  if (low === null) return { status: "not-applicable", detail: `No version below ${versionLabel(high)} is offered, so there is nothing to fall back to.` };
   const how = `A ${versionLabel(low)} hello with TLS_FALLBACK_SCSV (a client falling back from ${versionLabel(high)})`;
+  const o = p.fallback?.version === low ? p.fallback.outcome : null;
+  if (o === null) return { status: "not-tested", detail: `${how} was not sent.` };
   if (o.kind === "server-hello" && o.hello.version === versionCode(low)) return { status: "not-supported", detail: `${how} was accepted: the server does not stop downgrades (RFC 7507).` };
   if (o.kind === "alert" && o.name === "inappropriate_fallback") return { status: "supported", detail: `${how} was refused with inappropriate_fallback, as RFC 7507 §3 says.` };
   if (o.kind === "alert" && o.name === "handshake_failure") return { status: "handshake-failure", detail: `${how} was refused, but with handshake_failure instead of inappropriate_fallback (RFC 7507 §3).` };
