@@ -30,7 +30,7 @@ const ITEMS: readonly Item[] = [
   { name: "Heartbleed", testssl: ["heartbleed"], ours: ["heartbleed"] },
   { name: "fallback SCSV", testssl: ["fallback_SCSV"], ours: ["fallback-scsv-missing", "fallback-scsv-wrong-alert"] },
   { name: "DH group (Logjam)", testssl: ["DH_groups", "LOGJAM", "LOGJAM-common_primes"], ours: ["dh-group-weak"] },
-  { name: "ECDHE curves", testssl: ["FS_ECDHE_curves"], ours: ["ecdh-curve-weak"] },
+  { name: "ECDHE curves", testssl: ["PFS_ECDHE_curves", "FS_ECDHE_curves"], ours: ["ecdh-curve-weak"] },
   { name: "OCSP stapling", testssl: ["OCSP_stapling"], ours: ["ocsp-stapling-missing", "ocsp-stapled-error", "cert-revoked"] },
   { name: "CRL / OCSP URL", testssl: ["cert_revocation"], ours: ["cert-no-revocation"] },
   { name: "BEAST", testssl: ["BEAST"], ours: ["beast"] },
