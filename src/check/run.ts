@@ -34,9 +34,9 @@ export async function runCheck(target: Target, opts: CheckOptions): Promise<Chec
   let versionsKnown: (v: readonly VersionResult[]) => void = () => undefined;
   const versions = new Promise<readonly VersionResult[]>((resolve) => (versionsKnown = resolve));
   // A scan that ends without its version probes (an abort) must not leave the features waiting.
-  const scan$ = scanProtocols(target, opts, pool, versionsKnown).finally(() => versionsKnown([]));
+  const scanning = scanProtocols(target, opts, pool, versionsKnown).finally(() => versionsKnown([]));
   const [scanR, certR, injR, featR] = await Promise.allSettled([
-    scan$,
+    scanning,
     readCertificate(target, opts),
     viaStartTls ? runInjectionTest(target, opts) : Promise.resolve(null),
     probeFeatures(target, opts, pool, versions),
