@@ -2,14 +2,22 @@
  * `sealpost check --mx` for people: the MX hosts in one table (TLS, certificate, strict-sender
  * verdict, MTA-STS match, DANE), the domain's MTA-STS, TLS-RPT, DANE and CAA status, the domain's
  * findings worst first and the verdict, then each host's own report. ANSI colour only when asked.
+ * Also the exit status of `--mx`.
  */
 import { versionLabel } from "../tls/index.ts";
-import { sortFindings } from "./findings.ts";
+import { hasProblems, sortFindings } from "./findings.ts";
 import type { MxHostResult, MxReport } from "./mx-types.ts";
 import { renderReport } from "./render.ts";
 import { palette, SEVERITY_LABEL, wrap, type Paint, type Palette } from "./render.ts";
 
 const LABEL = SEVERITY_LABEL;
+
+/** 0: no finding above low anywhere; 1: problems; 2: the domain could not be checked. */
+export function mxExitStatus(report: MxReport): 0 | 1 | 2 {
+  if (report.error !== null) return 2;
+  const all = [...report.findings, ...report.hosts.flatMap((h) => h.report?.findings ?? [])];
+  return hasProblems(all) ? 1 : 0;
+}
 
 /** Padded cells; colour is applied after padding so escape codes do not skew the columns. */
 function table(head: string[], rows: Array<Array<{ text: string; paint?: Paint }>>, p: Palette): string[] {

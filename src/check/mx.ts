@@ -11,11 +11,12 @@ import type { DnsServerAddress } from "../dns/index.ts";
 import { fetchSmtpChain, matchTlsa, queryTlsa, systemDnsServer } from "./dane.ts";
 import { lookupMtaSts, lookupTlsRpt, mtaStsFindings, mtaStsMatch, tlsRptFindings } from "./mx-policy.ts";
 import type { DaneResult, MxHostResult, MxReport } from "./mx-types.ts";
-import { hasProblems, sortFindings } from "./findings.ts";
+import { sortFindings } from "./findings.ts";
 import { runCheck } from "./run.ts";
 import type { CheckOptions, CheckReport, Finding, Target, Verdict } from "./types.ts";
 
 export type { MxReport, MxHostResult, DaneResult, MtaStsResult, TlsRptResult } from "./mx-types.ts";
+export { mxExitStatus } from "./mx-render.ts";
 
 export interface MxCheckOptions extends CheckOptions {
   /** MX, A/AAAA and TXT lookups. */
@@ -31,13 +32,6 @@ export interface MxCheckOptions extends CheckOptions {
 }
 
 const STRICT = "Mail from senders that require TLS 1.2 and a valid certificate";
-
-/** 0: no finding above low anywhere; 1: problems; 2: the domain could not be checked. */
-export function mxExitStatus(report: MxReport): 0 | 1 | 2 {
-  if (report.error !== null) return 2;
-  const all = [...report.findings, ...report.hosts.flatMap((h) => h.report?.findings ?? [])];
-  return hasProblems(all) ? 1 : 0;
-}
 
 export async function runMxCheck(domainArg: string, opts: MxCheckOptions): Promise<MxReport> {
   const started = Date.now();
