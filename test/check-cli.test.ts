@@ -209,7 +209,8 @@ test("--mx: both MX hosts checked, MTA-STS policy and TLS-RPT reported, DANE thr
     sts.reply = { body: "version: STSv1\nmode: enforce\nmx: *.mxcheck.test\nmax_age: 604800\n" };
     const spki = (pem: string): Buffer => createHash("sha256").update(new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" })).digest();
     dns.setZone({
-      "mxcheck.test": { MX: [{ preference: 10, exchange: "mx1.mxcheck.test" }, { preference: 20, exchange: "mx2.mxcheck.test" }] },
+      // CAA at the parent: both MX host names find it by climbing (RFC 8659 §3).
+      "mxcheck.test": { MX: [{ preference: 10, exchange: "mx1.mxcheck.test" }, { preference: 20, exchange: "mx2.mxcheck.test" }], CAA: [{ flags: 0, tag: "issue", value: "ca.mxcheck.test" }] },
       "mx1.mxcheck.test": { A: ["127.0.0.2"] },
       "mx2.mxcheck.test": { A: ["127.0.0.3"] },
       "_mta-sts.mxcheck.test": { TXT: ["v=STSv1; id=2026112301"] },
@@ -235,6 +236,8 @@ test("--mx: both MX hosts checked, MTA-STS policy and TLS-RPT reported, DANE thr
     assert.ok(sts.requests.some((q) => q.includes("/.well-known/mta-sts.txt")));
     assert.deepEqual(report.tlsRpt.rua, ["mailto:tls-reports@mxcheck.test"]);
     assert.deepEqual(report.hosts.map((h) => h.dane.status), ["not-validated", "not-validated"]);
+    assert.deepEqual(report.hosts.map((h) => [h.caa.name, h.caa.records]), [["mxcheck.test", ['0 issue "ca.mxcheck.test"']], ["mxcheck.test", ['0 issue "ca.mxcheck.test"']]]);
+    assert.ok(!report.findings.some((f) => f.id === "caa-missing"));
     assert.equal(report.verdict.text, "Mail from senders that require TLS 1.2 and a valid certificate will reach mxcheck.test: every MX passes (mx1.mxcheck.test, mx2.mxcheck.test).");
     assert.deepEqual(report.hosts.map((h) => h.report?.protocols.filter((v) => v.offered).map((v) => v.version)), [["TLSv1.2", "TLSv1.3"], ["TLSv1.2", "TLSv1.3"]]);
 

@@ -3,7 +3,8 @@
  * command line with --json: `openssl s_server` with TLS 1.2+ only, with TLS 1.0/1.1 allowed, with
  * an expired certificate, with a certificate for another name; a 3DES server; SSLv3-only and
  * SSLv2 fakes; Debian's Postfix with STARTTLS; an SMTP server that answers commands pipelined
- * after STARTTLS. Each fixture's known configuration is the assertion; where sslscan is installed
+ * after STARTTLS. Each fixture's known configuration is the assertion (issue 9 adds BEAST, LUCKY13,
+ * SWEET32 and the fallback SCSV where they follow); where sslscan is installed
  * it must agree on the versions offered. Every report validates against the JSON schema.
  */
 import { after, before, test } from "node:test";
@@ -85,6 +86,9 @@ test("s_server with TLS 1.0/1.1 allowed (SECLEVEL=0): both found and flagged, le
   const { status, report } = await check([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
   assert.deepEqual(offered(report), ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]);
   assert.ok(ids(report).includes("tls1_0-offered") && ids(report).includes("tls1_1-offered"));
+  // CBC suites with TLS 1.0 (BEAST, mitigated for clients that take TLS 1.1+) and at all (LUCKY13).
+  assert.deepEqual(["beast", "lucky13"].map((id) => report.findings.find((f) => f.id === id)?.severity), ["low", "low"]);
+  assert.equal(report.features?.fallbackScsv.status, "supported");
   assert.equal(report.verdicts.legacyClients.ok, true);
   assert.equal(status, 1);
   if (haveSslscan) assert.deepEqual(sslscan(s.port).versions, offered(report), "sslscan agrees");
@@ -127,7 +131,7 @@ test("a certificate for another name: the name mismatch is found", async () => {
 });
 
 test("3DES accepted: named as weak (this machine's OpenSSL has no 3DES, so a scripted TLS 1.2 server stands in)", async () => {
-  const s = await startFakeTlsServer({ version: 0x0303, accept: [0xc012, 0x000a] });
+  const s = await startFakeTlsServer({ version: 0x0303, accept: [0xc012, 0x000a], hangUp: true });
   servers.push(s);
   const { status, report } = await check([`127.0.0.1:${s.port}`, "--servername", "mx.good.test"]);
   const tls12 = report.ciphers.find((c) => c.version === "TLSv1.2");
@@ -135,12 +139,13 @@ test("3DES accepted: named as weak (this machine's OpenSSL has no 3DES, so a scr
   assert.ok(triple?.weaknesses.includes("3DES"), JSON.stringify(tls12));
   assert.ok(ids(report).includes("cipher-3des"));
   assert.equal(report.findings.find((f) => f.id === "cipher-3des")?.severity, "high");
+  assert.equal(report.findings.find((f) => f.id === "sweet32")?.severity, "low", "64-bit blocks: SWEET32, as testssl.sh rates it");
   assert.equal(status, 1);
 });
 
 test("SSLv3-only and SSLv2-speaking servers (scripted) are reported as such", async () => {
-  const v3 = await startFakeTlsServer({ version: 0x0300, accept: [0x000a, 0x002f] });
-  const v2 = await startFakeTlsServer({ version: 0x0300, sslv2Specs: [0x010080, 0x0700c0] });
+  const v3 = await startFakeTlsServer({ version: 0x0300, accept: [0x000a, 0x002f], hangUp: true });
+  const v2 = await startFakeTlsServer({ version: 0x0300, sslv2Specs: [0x010080, 0x0700c0], hangUp: true });
   servers.push(v3, v2);
   const r3 = (await check([`127.0.0.1:${v3.port}`])).report;
   assert.deepEqual(offered(r3), ["SSLv3"]);

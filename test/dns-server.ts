@@ -25,6 +25,7 @@ export interface ZoneEntry {
   TXT?: Array<string | string[]>;
   CNAME?: string;
   TLSA?: Array<{ usage: number; selector: number; matchingType: number; certificate: Buffer }>;
+  CAA?: Array<{ flags: number; tag: "issue" | "issuewild" | "iodef"; value: string }>;
   /** Every query for this name gets SERVFAIL. */
   servfail?: boolean;
   /** Every query for this name goes unanswered. */
@@ -92,6 +93,8 @@ function recordsFor(entry: ZoneEntry, name: string, type: string): dnsPacket.Ans
       return (entry.TXT ?? []).map((data) => ({ ...base, type: "TXT", data }));
     case "TLSA":
       return (entry.TLSA ?? []).map((data) => ({ ...base, type: "TLSA", data }));
+    case "CAA":
+      return (entry.CAA ?? []).map((data) => ({ ...base, type: "CAA", data }));
     default:
       return [];
   }

@@ -41,9 +41,17 @@ export function legacyContext(ca: readonly string[]): tls.SecureContext {
 /**
  * Runs a TLS client handshake over `socket` (SNI = target.servername; none for an address),
  * bounded by opts.timeoutMs and opts.signal. Never rejects a certificate and never checks the
- * host name: the caller judges both.
+ * host name: the caller judges both. `extra` adds connection options (a session to resume,
+ * requestOCSP); an OCSP response stapled to the handshake is passed to `onOcsp` (null: none).
  */
-export function tlsHandshake(socket: Socket, target: Target, opts: CheckOptions, context: tls.SecureContext = legacyContext(opts.ca)): Promise<tls.TLSSocket> {
+export function tlsHandshake(
+  socket: Socket,
+  target: Target,
+  opts: CheckOptions,
+  context: tls.SecureContext = legacyContext(opts.ca),
+  extra: Pick<tls.ConnectionOptions, "session" | "requestOCSP"> = {},
+  onOcsp?: (response: Buffer | null) => void,
+): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const secure = tls.connect({
       socket,
@@ -53,7 +61,10 @@ export function tlsHandshake(socket: Socket, target: Target, opts: CheckOptions,
       checkServerIdentity: () => undefined,
       // Node's own floor (1024) would hide a legacy server's certificate behind a DH error.
       minDHSize: 1,
+      ...extra,
     });
+    // RFC 6066 §8: Node reports the stapled response (or null) during the handshake.
+    if (onOcsp !== undefined) secure.once("OCSPResponse", (r: Buffer | null) => onOcsp(r));
     const finish = (err: Error | null): void => {
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
@@ -129,10 +140,16 @@ export async function inspectOtherCertificate(target: Target, opts: CheckOptions
 
 /** Connects to the target (STARTTLS when its access says so), handshakes and reads the certificate. */
 export async function inspectCertificate(target: Target, opts: CheckOptions): Promise<CertificateInfo> {
+  return (await readCertificate(target, opts)).certificate;
+}
+
+/** The certificate and the OCSP response stapled to its handshake (null: none), from one handshake. */
+export async function readCertificate(target: Target, opts: CheckOptions): Promise<{ certificate: CertificateInfo; ocsp: Buffer | null }> {
   const { socket } = await connectTarget(target, opts);
-  const secure = await tlsHandshake(socket, target, opts);
+  let ocsp: Buffer | null = null;
+  const secure = await tlsHandshake(socket, target, opts, legacyContext(opts.ca), { requestOCSP: true }, (r) => (ocsp = r));
   try {
-    return describePeer(secure, target, opts);
+    return { certificate: describePeer(secure, target, opts), ocsp };
   } finally {
     secure.destroy();
   }
@@ -183,7 +200,8 @@ export interface DescribeContext {
 
 /** Facts and name checks for one leaf certificate (pure apart from parsing). */
 export function describeCertificate(leaf: X509Certificate, ctx: DescribeContext): CertificateInfo {
-  const names = presentedNames(leaf);
+  const parsed = new x509.X509Certificate(leaf.raw);
+  const names = presentedNames(parsed);
   const notBefore = leaf.validFromDate;
   const notAfter = leaf.validToDate;
   const { keyType, keyBits } = keyOf(leaf);
@@ -202,12 +220,21 @@ export function describeCertificate(leaf: X509Certificate, ctx: DescribeContext)
     trusted: ctx.trusted,
     verifyError: ctx.trusted ? null : ctx.verifyError ?? "UNKNOWN",
     nameChecks: ctx.references.map((name) => ({ name, matches: findNameMatch(names, [name]) !== null })),
+    ...revocationUrls(parsed),
   };
 }
 
+/** RFC 5280 §4.2.1.13 CRL distribution points and §4.2.2.1 OCSP responders: the URLs of each. */
+function revocationUrls(parsed: x509.X509Certificate): { crlUrls: string[]; ocspUrls: string[] } {
+  const crl = parsed.getExtension(x509.CRLDistributionPointsExtension);
+  const crlUrls = (crl?.distributionPoints ?? []).flatMap((p) => p.distributionPoint?.fullName ?? []).flatMap((n) => (n.uniformResourceIdentifier !== undefined ? [n.uniformResourceIdentifier] : []));
+  const aia = parsed.getExtension(x509.AuthorityInfoAccessExtension);
+  const ocspUrls = (aia?.ocsp ?? []).filter((n) => n.type === "url").map((n) => n.value);
+  return { crlUrls, ocspUrls };
+}
+
 /** subjectAltName dNSNames and iPAddresses, parsed structurally (no string escaping), and the CN. */
-function presentedNames(cert: X509Certificate): PresentedNames {
-  const parsed = new x509.X509Certificate(cert.raw);
+function presentedNames(parsed: x509.X509Certificate): PresentedNames {
   const items = parsed.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [];
   return {
     dns: items.filter((n) => n.type === "dns").map((n) => n.value),

@@ -1,19 +1,16 @@
 /**
  * DANE for SMTP (RFC 7672) as the checker sees it: a raw TLSA query for `_25._tcp.MXHOST` (RFC 6698
- * §3) to the configured resolver with the DO bit (RFC 3225) and AD requested (RFC 6840 §5.7), over
- * UDP with a TCP retry when the answer is truncated (RFC 7766); and the match of the presented
+ * §3) to the configured resolver (dns-query.ts: DO bit, AD requested, TCP when truncated); and the match of the presented
  * chain against the records (RFC 6698 §2.1, RFC 7671 §5): DANE-EE(3) against the leaf, DANE-TA(2)
  * against a certificate of the chain that the leaf chains to; PKIX-TA(0)/PKIX-EE(1) are unusable
  * for SMTP (RFC 7672 §3.1.3). Only an answer the resolver marks authentic (AD) is evaluated:
  * without DNSSEC validation TLSA records prove nothing (RFC 7672 §2.2).
  */
-import { createHash, randomInt, X509Certificate } from "node:crypto";
-import { createSocket } from "node:dgram";
-import { getServers } from "node:dns";
-import { connect as tcpConnect, isIP } from "node:net";
+import { createHash, X509Certificate } from "node:crypto";
+import { isIP } from "node:net";
 import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from "node:tls";
-import * as dnsPacket from "dns-packet";
-import { parseDnsServer, type DnsServerAddress } from "../dns/index.ts";
+import type { DnsServerAddress } from "../dns/index.ts";
+import { queryDns } from "./dns-query.ts";
 import { connectTarget } from "./probe/index.ts";
 import type { Target } from "./types.ts";
 
@@ -24,6 +21,8 @@ export interface TlsaRecord {
   /** The association data, hex. */
   data: string;
 }
+
+export { systemDnsServer } from "./dns-query.ts";
 
 export interface TlsaLookup {
   /** The resolver set AD: it validated the answer with DNSSEC. */
@@ -40,94 +39,15 @@ export interface TlsaMatch extends TlsaRecord {
   detail: string;
 }
 
-/** The first of the system's resolvers (node:dns reads /etc/resolv.conf). */
-
-export function systemDnsServer(): DnsServerAddress | null {
-  const first = getServers()[0];
-  return first === undefined ? null : parseDnsServer(first);
-}
-
-const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
-
-function query(name: string, id: number): dnsPacket.Packet {
-  return {
-    type: "query",
-    id,
-    // RFC 6840 §5.7: AD in a query asks the resolver to say whether it validated the answer.
-    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA,
-    questions: [{ type: "TLSA", name, class: "IN" }],
-    // RFC 3225: the DO bit in the EDNS0 OPT record (RFC 6891) asks for DNSSEC.
-    additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: dnsPacket.DNSSEC_OK, flag_do: true, options: [] }],
-  };
-}
-
 /** Asks `server` for the TLSA records of `name`; throws on a timeout or a network error. */
 export async function queryTlsa(name: string, server: DnsServerAddress, timeoutMs: number): Promise<TlsaLookup> {
-  const id = randomInt(65536);
-  let reply = await udpExchange(dnsPacket.encode(query(name, id)), server, id, timeoutMs);
-  if (reply.flag_tc) reply = await tcpExchange(dnsPacket.streamEncode(query(name, id)), server, id, timeoutMs);
-  const rcode = RCODES[(reply.flags ?? 0) & 0xf] ?? `RCODE ${(reply.flags ?? 0) & 0xf}`;
+  const reply = await queryDns(name, "TLSA", server, timeoutMs);
   const records: TlsaRecord[] = [];
-  for (const a of reply.answers ?? []) {
+  for (const a of reply.answers) {
     if (a.type !== "TLSA") continue;
     records.push({ usage: a.data.usage, selector: a.data.selector, matchingType: a.data.matchingType, data: a.data.certificate.toString("hex") });
   }
-  return { authenticated: reply.flag_ad, records, rcode };
-}
-
-function udpExchange(message: Buffer, server: DnsServerAddress, id: number, timeoutMs: number): Promise<dnsPacket.DecodedPacket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
-    const done = (err: Error | null, packet?: dnsPacket.DecodedPacket): void => {
-      clearTimeout(timer);
-      socket.close();
-      if (packet !== undefined) resolve(packet);
-      else reject(err ?? new Error("no answer"));
-    };
-    const timer = setTimeout(() => done(new Error(`TLSA query to ${server.host}:${server.port} timed out after ${timeoutMs} ms`)), timeoutMs);
-    socket.on("error", (err) => done(err));
-    socket.on("message", (msg: Buffer) => {
-      let packet: dnsPacket.DecodedPacket;
-      try {
-        packet = dnsPacket.decode(msg);
-      } catch {
-        return; // not a DNS message: keep waiting
-      }
-      if (packet.id === id && packet.type === "response") done(null, packet);
-    });
-    socket.send(message, server.port, server.host, (err) => {
-      if (err !== null) done(err);
-    });
-  });
-}
-
-function tcpExchange(message: Buffer, server: DnsServerAddress, id: number, timeoutMs: number): Promise<dnsPacket.DecodedPacket> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host: server.host, port: server.port });
-    let buffered = Buffer.alloc(0);
-    const done = (err: Error | null, packet?: dnsPacket.DecodedPacket): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (packet !== undefined) resolve(packet);
-      else reject(err ?? new Error("no answer"));
-    };
-    const timer = setTimeout(() => done(new Error(`TLSA query over TCP to ${server.host}:${server.port} timed out after ${timeoutMs} ms`)), timeoutMs);
-    socket.on("error", (err) => done(err));
-    socket.on("close", () => done(new Error(`${server.host}:${server.port} closed the TCP connection without an answer`)));
-    socket.on("connect", () => socket.write(message));
-    socket.on("data", (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      // RFC 1035 §4.2.2: a two-byte length before each message.
-      if (buffered.length < 2 || buffered.length < 2 + buffered.readUInt16BE(0)) return;
-      try {
-        const packet = dnsPacket.decode(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
-        if (packet.id === id) done(null, packet);
-        else done(new Error("TLSA answer over TCP with a wrong id"));
-      } catch (e) {
-        done(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-  });
+  return { authenticated: reply.authenticated, records, rcode: reply.rcode };
 }
 
 const USAGES = ["PKIX-TA", "PKIX-EE", "DANE-TA", "DANE-EE"];

@@ -11,13 +11,17 @@
  * (Microsoft 365, MTA-STS, DANE-less verify policies) turn away from an MX that shows one. Only
  * the missing STARTTLS on a mail port and the injection flaw are equally high; low and info lines
  * never affect the exit status.
+ *
+ * What testssl.sh's vulnerability scan reports (renegotiation, compression, Heartbleed, fallback
+ * SCSV, groups, OCSP stapling, BEAST, LUCKY13, SWEET32, revocation URLs) is in findings-vulns.ts.
  */
-import { versionLabel, type TlsVersionName, type Weakness } from "../tls/index.ts";
+import { versionLabel, type Weakness } from "../tls/index.ts";
 import { isWeakSignature } from "./certificate.ts";
-import type { CertificateInfo, CheckReport, Finding, Severity } from "./types.ts";
+import { vulnerabilityFindings } from "./findings-vulns.ts";
+import { offered, type ReportFacts } from "./report-facts.ts";
+import type { CertificateInfo, Finding, Severity } from "./types.ts";
 
-/** What the rules read: the report before findings and verdicts are added. */
-export type ReportFacts = Omit<CheckReport, "findings" | "verdicts">;
+export { offered, type ReportFacts } from "./report-facts.ts";
 
 /** Facts the report does not carry. */
 export interface FindingNotes {
@@ -67,11 +71,6 @@ const WEAKNESS_RULES: ReadonlyArray<[Weakness, WeaknessRule]> = [
 
 function f(id: string, severity: Severity, title: string, detail: string): Finding {
   return { id, severity, title, detail };
-}
-
-/** Whether the scan found `v` offered. */
-export function offered(r: Pick<ReportFacts, "protocols">, v: TlsVersionName): boolean {
-  return r.protocols.some((p) => p.version === v && p.offered);
 }
 
 /** "2026-01-05" from an ISO time. */
@@ -236,5 +235,12 @@ function starttlsFindings(r: ReportFacts, notes: FindingNotes): Finding[] {
 /** Every finding for the report, worst first. */
 export function buildFindings(r: ReportFacts, notes: FindingNotes = {}): Finding[] {
   if (r.error !== null) return [];
-  return sortFindings([...starttlsFindings(r, notes), ...protocolFindings(r), ...cipherFindings(r), ...certificateFindings(r, notes), ...otherCertificateFindings(r, notes)]);
+  return sortFindings([
+    ...starttlsFindings(r, notes),
+    ...protocolFindings(r),
+    ...cipherFindings(r),
+    ...certificateFindings(r, notes),
+    ...otherCertificateFindings(r, notes),
+    ...vulnerabilityFindings(r),
+  ]);
 }

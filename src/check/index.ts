@@ -2,11 +2,15 @@
  * `sealpost check`: the TLS checker. One target (host, port, STARTTLS protocol or implicit TLS)
  * is scanned for protocol versions and cipher suites with hand-built hellos (probe/), its
  * certificate is read and judged (certificate.ts, RFC 5280, RFC 6125), STARTTLS is tested for
- * command injection (starttls.ts, CVE-2011-0411), and the facts become findings with severities
- * (findings.ts), two plain-words verdicts (verdicts.ts), a table for people (render.ts) and a
- * JSON report with a stable schema (schema.ts). `--mx DOMAIN` checks every MX host of a domain
- * with its MTA-STS, TLS-RPT and DANE records (mx.ts).
+ * command injection (starttls.ts, CVE-2011-0411), what testssl.sh's vulnerability scan tests is
+ * probed beside the scan (features/: renegotiation, compression, heartbeat, fallback SCSV,
+ * resumption, DH/ECDH groups, OCSP stapling), and the facts become findings with severities
+ * (findings.ts, findings-vulns.ts), two plain-words verdicts (verdicts.ts), a table for people
+ * (render.ts) and a JSON report with a stable schema (schema.ts). `--mx DOMAIN` checks every MX
+ * host of a domain with its MTA-STS, TLS-RPT, DANE and CAA records (mx.ts).
  */
+import type { MxCheckOptions, MxReport } from "./mx.ts";
+
 export type {
   Access,
   CertificateInfo,
@@ -20,6 +24,7 @@ export type {
   StartTlsProtocol,
   SuiteResult,
   Target,
+  TlsFeatures,
   Verdict,
   VersionResult,
 } from "./types.ts";
@@ -31,6 +36,15 @@ export { buildVerdicts, strictSendersVerdict, legacyClientsVerdict } from "./ver
 export { inspectCertificate, describeCertificate, isWeakSignature } from "./certificate.ts";
 export { testInjection, runInjectionTest, type InjectionOutcome } from "./starttls.ts";
 export { CheckError, connectTarget, scanProtocols, DEFAULT_HELO_NAME, type CheckErrorKind, type ConnectExtra, type Connected } from "./probe/index.ts";
-export { runMxCheck, mxExitStatus, type MxCheckOptions, type MxReport, type MxHostResult, type DaneResult, type MtaStsResult, type TlsRptResult } from "./mx.ts";
-export { renderMxReport } from "./mx-render.ts";
+export type { MxCheckOptions, MxReport, MxHostResult, DaneResult, MtaStsResult, TlsRptResult } from "./mx.ts";
+export type { CaaResult } from "./caa.ts";
+export { renderMxReport, mxExitStatus } from "./mx-render.ts";
+
+/**
+ * `--mx DOMAIN` (mx.ts), loaded when called: a single-target check does not pay for the DNS,
+ * MTA-STS, DANE and CAA code (about 10 ms of the CLI's start-up).
+ */
+export async function runMxCheck(domain: string, opts: MxCheckOptions): Promise<MxReport> {
+  return (await import("./mx.ts")).runMxCheck(domain, opts);
+}
 export { MX_SCHEMA, MX_SCHEMA_ID } from "./mx-schema.ts";

@@ -1,15 +1,23 @@
 /**
  * `sealpost check --mx` for people: the MX hosts in one table (TLS, certificate, strict-sender
- * verdict, MTA-STS match, DANE), the domain's MTA-STS, TLS-RPT and DANE status, the domain's
+ * verdict, MTA-STS match, DANE), the domain's MTA-STS, TLS-RPT, DANE and CAA status, the domain's
  * findings worst first and the verdict, then each host's own report. ANSI colour only when asked.
+ * Also the exit status of `--mx`.
  */
 import { versionLabel } from "../tls/index.ts";
-import { sortFindings } from "./findings.ts";
+import { hasProblems, sortFindings } from "./findings.ts";
 import type { MxHostResult, MxReport } from "./mx-types.ts";
 import { renderReport } from "./render.ts";
 import { palette, SEVERITY_LABEL, wrap, type Paint, type Palette } from "./render.ts";
 
 const LABEL = SEVERITY_LABEL;
+
+/** 0: no finding above low anywhere; 1: problems; 2: the domain could not be checked. */
+export function mxExitStatus(report: MxReport): 0 | 1 | 2 {
+  if (report.error !== null) return 2;
+  const all = [...report.findings, ...report.hosts.flatMap((h) => h.report?.findings ?? [])];
+  return hasProblems(all) ? 1 : 0;
+}
 
 /** Padded cells; colour is applied after padding so escape codes do not skew the columns. */
 function table(head: string[], rows: Array<Array<{ text: string; paint?: Paint }>>, p: Palette): string[] {
@@ -60,8 +68,9 @@ function policyLines(r: MxReport, p: Palette, width: number): string[] {
   const rpt = t.error !== null ? p.red(`unusable: ${t.error}`) : t.records.length === 0 ? p.dim("none published") : `rua ${t.rua.join(", ")}`;
   const statuses = [...new Set(r.hosts.map((h) => h.dane.status))];
   const dane = r.hosts.length === 0 ? p.dim("-") : statuses.length === 1 && statuses[0] === "not-validated" ? p.dim("DNSSEC not validated by the resolver; DANE not evaluated") : r.hosts.map((h) => `${h.host}: ${h.dane.detail}`).join("; ");
+  const caa = r.hosts.length === 0 ? p.dim("-") : r.hosts.map((h) => `${h.host}: ${h.caa.error ?? (h.caa.name === null ? "none" : `${h.caa.records.join(", ")}${h.caa.name !== h.host ? ` (at ${h.caa.name})` : ""}`)}`).join("; ");
   const row = (k: string, v: string): string => `  ${k.padEnd(9)}${wrap(v, width, " ".repeat(11))}`;
-  return [p.bold("Policies"), row("MTA-STS", sts), row("TLS-RPT", rpt), row("DANE", dane)];
+  return [p.bold("Policies"), row("MTA-STS", sts), row("TLS-RPT", rpt), row("DANE", dane), row("CAA", caa)];
 }
 
 export function renderMxReport(r: MxReport, opts: { color: boolean; width?: number }): string {

@@ -37,6 +37,8 @@ const dane = object(
   "DANE (RFC 7672): evaluated only when the resolver marks the TLSA answer authentic (AD).",
 );
 
+const caa = object({ name: nullableStr, records: strings, error: nullableStr }, "CAA (RFC 8659): the records that apply to the host name, found by climbing to its ancestors.");
+
 const host = object({
   host: str,
   preference: int,
@@ -47,6 +49,7 @@ const host = object({
   error: nullableStr,
   mtaStsMatch: { type: ["boolean", "null"] },
   dane,
+  caa,
 });
 
 const mtaSts = object(

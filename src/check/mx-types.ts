@@ -4,7 +4,10 @@
  * stable schema: add, never rename.
  */
 import type { CheckReport, Finding, Verdict } from "./types.ts";
+import type { CaaResult } from "./caa.ts";
 import type { TlsaMatch } from "./dane.ts";
+
+export type { CaaResult } from "./caa.ts";
 
 export interface MxHostResult {
   /** Host name, lower case, no trailing dot. */
@@ -23,6 +26,8 @@ export interface MxHostResult {
   /** Whether the host matches the MTA-STS policy's mx patterns (RFC 8461 §4.1); null without a policy. */
   mtaStsMatch: boolean | null;
   dane: DaneResult;
+  /** The CAA records that apply to the host name (RFC 8659): which CAs may issue its certificates. */
+  caa: CaaResult;
 }
 
 export interface DaneResult {

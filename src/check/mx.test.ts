@@ -43,13 +43,14 @@ async function fakeCheck(target: Target, opts: CheckOptions): Promise<CheckRepor
     probes: 1,
     gaps: [],
     otherCertificates: [],
+    features: null,
   };
 }
 
 function zone(tlsa: Buffer): Zone {
   return {
     "two.test": { MX: [{ preference: 10, exchange: "mx1.two.test" }, { preference: 20, exchange: "mx2.two.test" }] },
-    "mx1.two.test": { A: ["127.0.0.1"] },
+    "mx1.two.test": { A: ["127.0.0.1"], CAA: [{ flags: 0, tag: "issue", value: "ca.two.test" }] },
     "mx2.two.test": { A: ["127.0.0.1"] },
     "_25._tcp.mx1.two.test": { TLSA: [{ usage: 3, selector: 1, matchingType: 1, certificate: tlsa }] },
     "_25._tcp.mx2.two.test": { TLSA: [{ usage: 3, selector: 1, matchingType: 1, certificate: Buffer.alloc(32, 7) }] },
@@ -118,6 +119,9 @@ test("every MX is checked as an SMTP STARTTLS target named by its host, with MTA
   // DANE through the validating proxy: mx1's record matches its key, mx2's does not.
   assert.deepEqual(r.hosts.map((h) => [h.dane.authenticated, h.dane.status]), [[true, "valid"], [true, "invalid"]]);
   assert.ok(r.findings.some((f) => f.id === "dane-mismatch" && f.title.includes("mx2.two.test")));
+  // CAA (RFC 8659): mx1 has its own record; for mx2 neither it nor two.test nor test has one.
+  assert.deepEqual(r.hosts.map((h) => [h.caa.name, h.caa.records, h.caa.error]), [["mx1.two.test", ['0 issue "ca.two.test"'], null], [null, [], null]]);
+  assert.deepEqual(r.findings.filter((f) => f.id === "caa-missing").map((f) => [f.severity, f.title]), [["low", "No CAA record for mx2.two.test"]]);
   assert.equal(r.verdict.ok, false);
   assert.equal(
     r.verdict.text,

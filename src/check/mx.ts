@@ -2,18 +2,21 @@
  * `sealpost check --mx DOMAIN`: every MX host of a domain (RFC 5321 §5.1, null MX per RFC 7505)
  * checked in parallel as a sender would reach it (SMTP STARTTLS, the MX host name as SNI and as the
  * name the certificate must carry), plus what the domain publishes about its transport security:
- * MTA-STS (RFC 8461), TLS-RPT (RFC 8460) and, where the resolver validates DNSSEC, DANE (RFC 7672).
+ * MTA-STS (RFC 8461), TLS-RPT (RFC 8460), where the resolver validates DNSSEC DANE (RFC 7672), and
+ * for each MX host name the CAA records that say which CAs may issue its certificates (RFC 8659).
  */
+import { lookupCaa, type CaaResult } from "./caa.ts";
 import { destinationHosts, type Resolver } from "../dns/index.ts";
 import type { DnsServerAddress } from "../dns/index.ts";
 import { fetchSmtpChain, matchTlsa, queryTlsa, systemDnsServer } from "./dane.ts";
 import { lookupMtaSts, lookupTlsRpt, mtaStsFindings, mtaStsMatch, tlsRptFindings } from "./mx-policy.ts";
 import type { DaneResult, MxHostResult, MxReport } from "./mx-types.ts";
-import { hasProblems, sortFindings } from "./findings.ts";
+import { sortFindings } from "./findings.ts";
 import { runCheck } from "./run.ts";
 import type { CheckOptions, CheckReport, Finding, Target, Verdict } from "./types.ts";
 
 export type { MxReport, MxHostResult, DaneResult, MtaStsResult, TlsRptResult } from "./mx-types.ts";
+export { mxExitStatus } from "./mx-render.ts";
 
 export interface MxCheckOptions extends CheckOptions {
   /** MX, A/AAAA and TXT lookups. */
@@ -29,13 +32,6 @@ export interface MxCheckOptions extends CheckOptions {
 }
 
 const STRICT = "Mail from senders that require TLS 1.2 and a valid certificate";
-
-/** 0: no finding above low anywhere; 1: problems; 2: the domain could not be checked. */
-export function mxExitStatus(report: MxReport): 0 | 1 | 2 {
-  if (report.error !== null) return 2;
-  const all = [...report.findings, ...report.hosts.flatMap((h) => h.report?.findings ?? [])];
-  return hasProblems(all) ? 1 : 0;
-}
 
 export async function runMxCheck(domainArg: string, opts: MxCheckOptions): Promise<MxReport> {
   const started = Date.now();
@@ -87,7 +83,7 @@ export async function runMxCheck(domainArg: string, opts: MxCheckOptions): Promi
   for (const h of report.hosts) h.mtaStsMatch = mtaStsMatch(report.mtaSts, h.host);
   if (report.destination !== "null-mx" && report.destination !== "not-found") {
     report.findings.push(...hostFindings(report.hosts), ...mtaStsFindings(domain, report.mtaSts, report.hosts.map((h) => h.host)));
-    report.findings.push(...tlsRptFindings(domain, report.tlsRpt), ...daneFindings(report.hosts));
+    report.findings.push(...tlsRptFindings(domain, report.tlsRpt), ...daneFindings(report.hosts), ...caaFindings(report.hosts));
     report.verdict = strictVerdict(domain, report.hosts, report.mtaSts.policy?.mode === "enforce");
   }
   report.durationMs = Date.now() - started;
@@ -114,7 +110,17 @@ function combinedProgress(outer: Progress): (host: string) => Progress {
 
 async function checkHost(h: { host: string; preference: number; implicit: boolean }, opts: MxCheckOptions, onProgress: Progress): Promise<MxHostResult> {
   const port = opts.mxPort ?? 25;
-  const result: MxHostResult = { ...h, addresses: [], address: null, report: null, error: null, mtaStsMatch: null, dane: { name: `_25._tcp.${h.host}`, status: "error", authenticated: null, records: [], detail: "" } };
+  const result: MxHostResult = {
+    ...h,
+    addresses: [],
+    address: null,
+    report: null,
+    error: null,
+    mtaStsMatch: null,
+    dane: { name: `_25._tcp.${h.host}`, status: "error", authenticated: null, records: [], detail: "" },
+    caa: { name: null, records: [], error: "not looked up" },
+  };
+  const caaPromise = caa(h.host, opts);
   try {
     result.addresses = await opts.resolver.addresses(h.host);
   } catch (e) {
@@ -124,6 +130,7 @@ async function checkHost(h: { host: string; preference: number; implicit: boolea
   if (address === undefined) {
     result.error ??= `${h.host} has no address (A or AAAA)`;
     result.dane = await dane(result.dane.name, h.host, null, port, opts);
+    result.caa = await caaPromise;
     return result;
   }
   result.address = address;
@@ -139,7 +146,15 @@ async function checkHost(h: { host: string; preference: number; implicit: boolea
   ]);
   result.report = report;
   result.dane = daneResult;
+  result.caa = await caaPromise;
   return result;
+}
+
+/** The CAA records for the host, from the same resolver as the TLSA queries. */
+async function caa(host: string, opts: MxCheckOptions): Promise<CaaResult> {
+  const server = opts.dnsServer ?? systemDnsServer();
+  if (server === null) return { name: null, records: [], error: "no resolver to ask for CAA records" };
+  return lookupCaa(host, server, opts.timeoutMs);
 }
 
 /** A resolver on the loopback interface. */
@@ -203,6 +218,20 @@ function daneFindings(hosts: readonly MxHostResult[]): Finding[] {
     if (h.dane.status === "error" && h.dane.authenticated === true) out.push({ id: "dane-error", severity: "medium", title: `DANE could not be evaluated for ${h.host}`, detail: h.dane.detail });
   }
   return out;
+}
+
+/** testssl.sh (DNS_CAArecord): LOW when a host name has no CAA record. */
+function caaFindings(hosts: readonly MxHostResult[]): Finding[] {
+  const missing = hosts.filter((h) => h.caa.name === null && h.caa.error === null).map((h) => h.host);
+  if (missing.length === 0) return [];
+  return [
+    {
+      id: "caa-missing",
+      severity: "low",
+      title: `No CAA record for ${missing.join(", ")}`,
+      detail: `Neither ${missing.length === 1 ? "the host name" : "these host names"} nor a parent domain publishes CAA records (RFC 8659), so every CA may issue certificates for ${missing.length === 1 ? "it" : "them"}. Publish one naming the CA you use (e.g. example.net. CAA 0 issue "letsencrypt.org").`,
+    },
+  ];
 }
 
 /** Why a host fails the strict-sender question, in a few words. */

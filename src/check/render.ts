@@ -5,7 +5,7 @@
  */
 import { versionLabel } from "../tls/index.ts";
 import { hasProblems, isoDay as day, sortFindings } from "./findings.ts";
-import type { CertificateInfo, CheckReport, Severity, StartTlsInfo } from "./types.ts";
+import type { CertificateInfo, CheckReport, Severity, StartTlsInfo, TlsFeatures } from "./types.ts";
 
 export interface RenderOptions {
   color: boolean;
@@ -143,6 +143,42 @@ function starttlsBlock(s: StartTlsInfo | null, p: Palette, width: number): strin
   ];
 }
 
+/** One line per feature: good in green, bad in red, untested or not applicable dimmed. */
+function featuresBlock(x: TlsFeatures | null, p: Palette): string[] {
+  if (x === null) return [];
+  const row = (k: string, v: string): string => `  ${pad(k, 22)}${v}`;
+  const yesNo = (v: boolean | null, good: boolean, yes: string, no: string): string => (v === null ? p.dim("not tested") : v === good ? p.green(v ? yes : no) : p.red(v ? yes : no));
+  const r = x.renegotiation;
+  const client: Record<TlsFeatures["renegotiation"]["clientInitiated"], string> = {
+    refused: p.green("refused"),
+    limited: p.yellow(`allowed, limited to ${r.accepted}`),
+    unlimited: p.red(`allowed, all ${r.accepted} asked for done`),
+    "not-applicable": p.dim("not applicable (TLS 1.3 only)"),
+    "not-tested": p.dim("not tested"),
+  };
+  const hb = x.heartbeat;
+  const heartbeat = hb.heartbleed === "vulnerable" ? p.red("offered, VULNERABLE to Heartbleed") : yesNo(hb.extension, false, "offered, not vulnerable", "not offered");
+  const fb = x.fallbackScsv;
+  const fallback = { supported: p.green("supported"), "not-supported": p.red("not supported"), "handshake-failure": p.yellow("downgrade stopped, wrong alert"), "not-applicable": p.dim("not applicable (nothing to fall back to)"), "not-tested": p.dim("not tested") }[fb.status];
+  const word = (v: boolean | null): string => (v === null ? "not tested" : v ? "yes" : "no");
+  const k = x.keyExchange;
+  const dh = k.dhBits === null ? p.dim("no DHE suite") : `${k.dhBits} bits${k.dhGroup !== null ? ` (${k.dhGroup})` : ""}`;
+  const o = x.ocspStapling;
+  const ocsp = o.stapled === null ? p.dim("not tested") : o.stapled ? `yes: ${o.responseStatus ?? "unreadable"}${o.certStatus !== null ? `, ${o.certStatus}` : ""}` : "no";
+  return [
+    p.bold("Renegotiation, compression and other features"),
+    row("secure renegotiation", r.secure === null ? p.dim("not applicable (TLS 1.3 only)") : r.secure ? p.green("yes (RFC 5746)") : p.red("no")),
+    row("client renegotiation", client[r.clientInitiated]),
+    row("compression", yesNo(x.compression.offered, false, "on (CRIME)", "off")),
+    row("heartbeat", heartbeat),
+    row("fallback SCSV", fallback),
+    row("resumption", `by session ID ${word(x.resumption.ids)}, by ticket ${word(x.resumption.tickets)}`),
+    row("DH group", k.dhBits !== null && k.dhBits < 2048 ? p.red(dh) : dh),
+    row("curves ≤ 224 bits", k.weakCurves.length === 0 ? p.green("none accepted") : p.red(k.weakCurves.map((w) => w.name).join(", "))),
+    row("OCSP stapling", ocsp),
+  ];
+}
+
 function findingsBlock(r: CheckReport, p: Palette, width: number): string[] {
   const out = [p.bold("Findings")];
   if (r.findings.length === 0) return [...out, "  none"];
@@ -178,6 +214,7 @@ export function renderReport(report: CheckReport, opts: RenderOptions): string {
     ciphersBlock(report, p),
     report.protocols.some((v) => v.offered) || report.certificate !== null ? certificateBlock(report.certificate, p) : [],
     ...report.otherCertificates.map((c) => certificateBlock(c, p, `Second certificate (${c.keyType}), for clients that prefer ${c.keyType} keys`)),
+    featuresBlock(report.features, p),
     findingsBlock(report, p, width),
     verdictsBlock(report, p, width),
   ].filter((b) => b.length > 0);

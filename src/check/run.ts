@@ -1,16 +1,19 @@
 /**
- * `sealpost check`: the protocol scan, the certificate and (for STARTTLS) the injection test run
- * at once against one target; their results become one report with findings and verdicts.
+ * `sealpost check`: the protocol scan, the feature probes (renegotiation, compression, heartbeat,
+ * fallback SCSV, resumption, groups; sharing the scan's connection limit), the certificate (with
+ * its stapled OCSP response) and (for STARTTLS) the injection test run at once against one target;
+ * their results become one report with findings and verdicts.
  *
  * A missing or refused STARTTLS is a finding, not a failure: the check ran and found it. Only
  * when the target cannot be reached or does not speak its protocol (CheckError "connect",
  * "timeout", "protocol", or an abort) does the report carry `error` (exit status 2).
  */
-import { inspectCertificate, inspectOtherCertificate } from "./certificate.ts";
+import { inspectOtherCertificate, readCertificate } from "./certificate.ts";
+import { judgeFeatures, probeFeatures } from "./features/index.ts";
 import { buildFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
-import { CheckError, scanProtocols } from "./probe/index.ts";
+import { CheckError, ProbePool, scanProtocols } from "./probe/index.ts";
 import { runInjectionTest, type InjectionOutcome } from "./starttls.ts";
-import type { CertificateInfo, CheckOptions, CheckReport, ProtocolScan, StartTlsInfo, Target } from "./types.ts";
+import type { CertificateInfo, CheckOptions, CheckReport, ProtocolScan, StartTlsInfo, Target, VersionResult } from "./types.ts";
 import { buildVerdicts } from "./verdicts.ts";
 
 function message(e: unknown): string {
@@ -27,13 +30,19 @@ export async function runCheck(target: Target, opts: CheckOptions): Promise<Chec
   const started = opts.now?.() ?? new Date();
   const t0 = performance.now();
   const viaStartTls = target.access !== "tls";
-  const [scanR, certR, injR] = await Promise.allSettled([
-    scanProtocols(target, opts),
-    inspectCertificate(target, opts),
+  const pool = new ProbePool(opts.concurrency, opts.signal, opts.onProgress);
+  let versionsKnown: (v: readonly VersionResult[]) => void = () => undefined;
+  const versions = new Promise<readonly VersionResult[]>((resolve) => (versionsKnown = resolve));
+  // A scan that ends without its version probes (an abort) must not leave the features waiting.
+  const scanning = scanProtocols(target, opts, pool, versionsKnown).finally(() => versionsKnown([]));
+  const [scanR, certR, injR, featR] = await Promise.allSettled([
+    scanning,
+    readCertificate(target, opts),
     viaStartTls ? runInjectionTest(target, opts) : Promise.resolve(null),
+    probeFeatures(target, opts, pool, versions),
   ]);
   const scan: ProtocolScan | null = scanR.status === "fulfilled" ? scanR.value : null;
-  const certificate: CertificateInfo | null = certR.status === "fulfilled" ? certR.value : null;
+  const certificate: CertificateInfo | null = certR.status === "fulfilled" ? certR.value.certificate : null;
   // A second certificate of the other key type, when the server has one (one more connection).
   const other = certificate !== null ? await inspectOtherCertificate(target, opts, certificate).catch(() => null) : null;
   const injection: InjectionOutcome | null = injR.status === "fulfilled" ? injR.value : null;
@@ -50,6 +59,10 @@ export async function runCheck(target: Target, opts: CheckOptions): Promise<Chec
     starttlsAnnounced: injection?.announced ?? null,
   };
   const starttls = viaStartTls ? starttlsInfo(target, scan !== null, notOffered, refused, injection, injR) : null;
+  const features =
+    error === null && scan !== null && featR.status === "fulfilled"
+      ? judgeFeatures(featR.value, { protocols: scan.versions, renegotiationInfo: scan.renegotiationInfo, certificate, ocsp: certR.status === "fulfilled" ? certR.value.ocsp : null })
+      : null;
   const facts: ReportFacts = {
     schema: "sealpost-check/1",
     target,
@@ -61,7 +74,9 @@ export async function runCheck(target: Target, opts: CheckOptions): Promise<Chec
     ciphers: scan?.ciphers ?? [],
     certificate: error !== null ? null : certificate,
     otherCertificates: error !== null || other === null ? [] : [other],
-    probes: (scan?.probes ?? 0) + 1 + (viaStartTls ? 1 : 0),
+    features,
+    // The pooled probes (scan and features), the certificate's connection, the injection test's.
+    probes: pool.done + 1 + (viaStartTls ? 1 : 0),
     gaps: error !== null ? [] : (scan?.gaps ?? []),
   };
   const findings = buildFindings(facts, notes);

@@ -42,7 +42,7 @@ test("CHECK_SCHEMA is a draft 2020-12 schema with the stable $id", () => {
   assert.equal(CHECK_SCHEMA.$id, "https://sealpost.invalid/schemas/check-1.json");
   assert.equal(CHECK_SCHEMA_ID, CHECK_SCHEMA.$id);
   assert.equal(CHECK_SCHEMA.type, "object");
-  assert.deepEqual(CHECK_SCHEMA.required, ["schema", "target", "startedAt", "durationMs", "error", "starttls", "protocols", "ciphers", "certificate", "otherCertificates", "findings", "gaps", "verdicts", "probes"]);
+  assert.deepEqual(CHECK_SCHEMA.required, ["schema", "target", "startedAt", "durationMs", "error", "starttls", "protocols", "ciphers", "certificate", "otherCertificates", "features", "findings", "gaps", "verdicts", "probes"]);
 });
 
 test("reports of every shape validate", () => {

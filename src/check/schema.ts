@@ -74,7 +74,38 @@ const certificate = object({
   trusted: bool,
   verifyError: nullableStr,
   nameChecks: { type: "array", items: object({ name: str, matches: bool }) },
+  crlUrls: { type: "array", items: str },
+  ocspUrls: { type: "array", items: str },
 });
+
+const nullableBool = { type: ["boolean", "null"] } as const;
+const features = object(
+  {
+    renegotiation: object({
+      secure: nullableBool,
+      clientInitiated: { type: "string", enum: ["refused", "limited", "unlimited", "not-applicable", "not-tested"] },
+      accepted: int,
+      detail: str,
+    }),
+    compression: object({ offered: nullableBool, detail: str }),
+    heartbeat: object({ extension: nullableBool, heartbleed: { type: "string", enum: ["vulnerable", "not-vulnerable", "not-tested"] }, detail: str }),
+    fallbackScsv: object({ status: { type: "string", enum: ["supported", "not-supported", "handshake-failure", "not-applicable", "not-tested"] }, detail: str }),
+    resumption: object({ ids: nullableBool, tickets: nullableBool, detail: str }),
+    keyExchange: object({
+      dhBits: { type: ["integer", "null"] },
+      dhGroup: nullableStr,
+      weakCurves: { type: "array", items: object({ name: str, bits: int }) },
+      detail: str,
+    }),
+    ocspStapling: object({
+      stapled: nullableBool,
+      responseStatus: nullableStr,
+      certStatus: { type: ["string", "null"], enum: ["good", "revoked", "unknown", null] },
+      detail: str,
+    }),
+  },
+  "Renegotiation, compression, heartbeat, TLS_FALLBACK_SCSV, session resumption, key exchange groups and OCSP stapling; null when the check did not run.",
+);
 
 const starttls = object({
   protocol: { type: "string", enum: ["smtp", "imap", "pop3"] },
@@ -102,6 +133,7 @@ export const CHECK_SCHEMA: Schema = {
     ciphers: { type: "array", items: cipherList },
     certificate: { ...certificate, type: ["object", "null"] },
     otherCertificates: { type: "array", items: certificate },
+    features: { ...features, type: ["object", "null"] },
     findings: { type: "array", items: finding },
     gaps: { type: "array", items: str },
     verdicts: object({ strictSenders: verdict, legacyClients: verdict }),

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { allSuites, ALL_VERSIONS, suiteWeaknesses, type PemPair, type TlsVersionName } from "../tls/index.ts";
 import { buildFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
-import type { CertificateInfo, CheckOptions, CheckReport, CipherList, SuiteResult, Target } from "./types.ts";
+import type { CertificateInfo, CheckOptions, CheckReport, CipherList, SuiteResult, Target, TlsFeatures } from "./types.ts";
 import { buildVerdicts } from "./verdicts.ts";
 
 export const NOW = new Date("2026-03-01T12:00:00.000Z");
@@ -57,6 +57,22 @@ export function certInfo(over: Partial<CertificateInfo> = {}): CertificateInfo {
     trusted: true,
     verifyError: null,
     nameChecks: [{ name: "mx.example.net", matches: true }],
+    crlUrls: ["http://r11.c.lencr.org/12.crl"],
+    ocspUrls: [],
+    ...over,
+  };
+}
+
+/** A modern server's features: renegotiation refused, nothing compressed, no heartbeat, TLS 1.2+ only. */
+export function features(over: Partial<TlsFeatures> = {}): TlsFeatures {
+  return {
+    renegotiation: { secure: true, clientInitiated: "refused", accepted: 0, detail: "Secure renegotiation (RFC 5746) is signalled for TLS 1.2. Client-initiated renegotiation is refused." },
+    compression: { offered: false, detail: "The server chose no compression, though DEFLATE was offered." },
+    heartbeat: { extension: false, heartbleed: "not-vulnerable", detail: "The server does not offer the heartbeat extension." },
+    fallbackScsv: { status: "not-applicable", detail: "No version below TLS 1.2 is offered, so there is nothing to fall back to." },
+    resumption: { ids: false, tickets: true, detail: "By session ID: no. By ticket: yes." },
+    keyExchange: { dhBits: null, dhGroup: null, weakCurves: [], detail: "No DHE suite accepted. No curve of 224 bits or less is accepted for ECDHE." },
+    ocspStapling: { stapled: false, responseStatus: null, certStatus: null, detail: "The server staples no OCSP response; the certificate names no OCSP responder." },
     ...over,
   };
 }
@@ -75,6 +91,7 @@ export function facts(over: Partial<ReportFacts> = {}): ReportFacts {
     probes: 40,
     gaps: [],
     otherCertificates: [],
+    features: features(),
     ...over,
   };
 }
@@ -114,7 +131,7 @@ function closer(server: net.Server, sockets: Set<net.Socket>): () => Promise<voi
     });
 }
 
-/** A node:tls server (implicit TLS) that completes the handshake and waits for the client to leave. */
+/** A node:tls server (implicit TLS) that completes the handshake and waits for the client to leave (or an error). */
 export async function startTlsServer(opts: tls.TlsOptions): Promise<TestServer> {
   const sockets = new Set<net.Socket>();
   const handle: TestServer = { port: 0, servernames: [], connections: 0, close: () => Promise.resolve() };
@@ -122,7 +139,9 @@ export async function startTlsServer(opts: tls.TlsOptions): Promise<TestServer> 
     handle.servernames.push(name);
     cb(null);
   };
-  const server = tls.createServer({ ...opts, SNICallback }, (s) => s.on("error", () => undefined));
+  // As a Node.js application usually does, an error (e.g. ERR_TLS_SESSION_ATTACK after its 3
+  // renegotiations) ends the connection; an ignored one would let renegotiation go on unlimited.
+  const server = tls.createServer({ ...opts, SNICallback }, (s) => s.on("error", () => s.destroy()));
   server.on("connection", (s: net.Socket) => {
     handle.connections++;
     sockets.add(s);

@@ -69,6 +69,11 @@ export interface ProtocolScan {
   probes: number;
   /** Probes that got no answer (timeout, refused or dropped connection): the lists above may miss something. */
   gaps: string[];
+  /**
+   * Per version below TLS 1.3 that was offered: whether its ServerHello carried renegotiation_info
+   * in answer to ours (RFC 5746 §3.6). Not part of the report; the features read it.
+   */
+  renegotiationInfo: Partial<Record<TlsVersionName, boolean>>;
 }
 
 export interface CertificateInfo {
@@ -92,6 +97,55 @@ export interface CertificateInfo {
   verifyError: string | null;
   /** Each name the certificate was checked against (RFC 6125) and whether it matched. */
   nameChecks: Array<{ name: string; matches: boolean }>;
+  /** CRL distribution point URLs (RFC 5280 §4.2.1.13). */
+  crlUrls: string[];
+  /** OCSP responder URLs from the authority information access extension (RFC 5280 §4.2.2.1). */
+  ocspUrls: string[];
+}
+
+/**
+ * What testssl.sh's vulnerability scan tests besides versions and suites, from probes run beside
+ * the scan (features/): renegotiation, compression, heartbeat, TLS_FALLBACK_SCSV, session
+ * resumption, key exchange groups and OCSP stapling. "not-tested" and null mean the probe got no
+ * usable answer; the detail says why.
+ */
+export interface TlsFeatures {
+  renegotiation: {
+    /**
+     * RFC 5746 §3.6: the server answers our renegotiation_info with its own in every ServerHello
+     * below TLS 1.3. null: no version below TLS 1.3 offered (TLS 1.3 has no renegotiation).
+     */
+    secure: boolean | null;
+    /**
+     * Client-initiated renegotiation on one connection (TLS 1.2 or lower): "refused"; "limited"
+     * (refused after `accepted` renegotiations, as Node.js does after 3); "unlimited" (every
+     * renegotiation the probe asked for was done); "not-applicable" (no version below TLS 1.3);
+     * "not-tested" (the handshake failed).
+     */
+    clientInitiated: "refused" | "limited" | "unlimited" | "not-applicable" | "not-tested";
+    /** Renegotiations the server completed on the probe's connection. */
+    accepted: number;
+    detail: string;
+  };
+  /** TLS compression (RFC 3749; CRIME, CVE-2012-4929): the server chose DEFLATE. null: not tested. */
+  compression: { offered: boolean | null; detail: string };
+  /** The heartbeat extension (RFC 6520) and whether it leaks memory (Heartbleed, CVE-2014-0160). */
+  heartbeat: { extension: boolean | null; heartbleed: "vulnerable" | "not-vulnerable" | "not-tested"; detail: string };
+  /**
+   * TLS_FALLBACK_SCSV (RFC 7507), as testssl.sh tests it: a hello for the next version below the
+   * highest one under TLS 1.3, with the SCSV. "handshake-failure": refused with the wrong alert.
+   */
+  fallbackScsv: { status: "supported" | "not-supported" | "handshake-failure" | "not-applicable" | "not-tested"; detail: string };
+  /** Session resumption by session ID (RFC 5246 §7.4.1.2) and by ticket (RFC 5077), over TLS 1.2 or lower. null: not tested. */
+  resumption: { ids: boolean | null; tickets: boolean | null; detail: string };
+  /**
+   * Key exchange groups below TLS 1.3: the finite-field group of the DHE suites (RFC 5246
+   * §7.4.3; null: no DHE suite accepted) and elliptic curves of 224 bits or less accepted for
+   * ECDHE (RFC 8422 §5.1.1).
+   */
+  keyExchange: { dhBits: number | null; dhGroup: string | null; weakCurves: Array<{ name: string; bits: number }>; detail: string };
+  /** OCSP stapling (RFC 6066 §8, RFC 6960) on the certificate handshake. null: the handshake failed. */
+  ocspStapling: { stapled: boolean | null; responseStatus: string | null; certStatus: "good" | "revoked" | "unknown" | null; detail: string };
 }
 
 export interface StartTlsInfo {
@@ -139,6 +193,8 @@ export interface CheckReport {
    * that prefer that key type get: many servers have both. Judged like `certificate`.
    */
   otherCertificates: CertificateInfo[];
+  /** Renegotiation, compression, heartbeat, fallback SCSV, resumption, groups, OCSP stapling; null when the check did not run. */
+  features: TlsFeatures | null;
   findings: Finding[];
   /** Probes that got no answer (timeout, refused or dropped connection, e.g. a connection rate limit): versions and suites may be missing. */
   gaps: string[];

@@ -128,6 +128,7 @@ function unreachableReport(target: Target, error: string, started: number): Chec
     probes: 0,
     gaps: [],
     otherCertificates: [],
+    features: null,
   };
 }
 

@@ -9,7 +9,8 @@
  *   ec_point_formats RFC 8422 §5.1.2, signature_algorithms RFC 8446 §4.2.3,
  *   ALPN RFC 7301 §3.1, extended_master_secret RFC 7627, supported_versions
  *   RFC 8446 §4.2.1, psk_key_exchange_modes §4.2.9, key_share §4.2.8,
- *   renegotiation_info / SCSV RFC 5746 §3.3.
+ *   renegotiation_info / SCSV RFC 5746 §3.3; compression methods RFC 3749 §2
+ *   (DEFLATE = 1), heartbeat RFC 6520 §2 (for the checker's probes).
  * - Records: RFC 8446 §5.1 (fragments ≤ 2^14). GREASE: RFC 8701.
  * - SSLv2-compatible CLIENT-HELLO: RFC 5246 Appendix E.2.
  */
@@ -21,6 +22,15 @@ import { CONTENT_TYPE, EXT, HANDSHAKE_TYPE, MAX_RECORD_PLAINTEXT, u16, u16List, 
 
 /** Named groups (RFC 8446 §4.2.7). */
 export const GROUP = { secp256r1: 0x0017, secp384r1: 0x0018, secp521r1: 0x0019, x25519: 0x001d, x448: 0x001e } as const;
+
+/** Extension codes the checker's probes add with `extraExtensions` (IANA TLS ExtensionType Values). */
+export const PROBE_EXT = { heartbeat: 15, sessionTicket: 35, renegotiationInfo: EXT.renegotiationInfo } as const;
+
+/** RFC 6520 §2: HeartbeatMode peer_allowed_to_send, the body of a heartbeat extension. */
+export const HEARTBEAT_PEER_ALLOWED_TO_SEND = 1;
+
+/** RFC 3749 §2: the DEFLATE compression method. */
+export const COMPRESSION_DEFLATE = 1;
 
 export const DEFAULT_GROUPS: readonly number[] = [GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1, GROUP.x448];
 
@@ -55,6 +65,11 @@ export interface ClientHelloOptions {
   grease?: boolean;
   /** Extensions appended verbatim after the built ones. */
   extraExtensions?: { type: number; data: Buffer }[];
+  /**
+   * Compression methods offered, in order; default [0] (null only). RFC 5246 §7.4.1.2: the list
+   * must contain null (0), so it is added at the end when missing. TLS 1.3 allows null only.
+   */
+  compressionMethods?: number[];
 }
 
 function greaseValue(): number {
@@ -144,12 +159,14 @@ export function buildClientHello(opts: ClientHelloOptions): Buffer {
     if (grease) exts.push(ext(greaseExt ^ 0x1010, Buffer.from([0]))); // a second, distinct GREASE type
   }
 
+  const compression = [...(opts.compressionMethods ?? [0])];
+  if (!compression.includes(0)) compression.push(0);
   const body = Buffer.concat([
     u16(legacyVersion),
     randomBytes(32),
     vec8(offers13 ? randomBytes(32) : Buffer.alloc(0)),
     vec16(u16List(suites)),
-    vec8(Buffer.from([0])), // compression: null only
+    vec8(Buffer.from(compression)),
     ...(exts.length > 0 ? [vec16(Buffer.concat(exts))] : []),
   ]);
   const message = Buffer.concat([u8(HANDSHAKE_TYPE.clientHello), u24(body.length), body]);

@@ -50,7 +50,34 @@ export {
   type Weakness,
   type Sslv2CipherSpecInfo,
 } from "./cipher-suites.ts";
-export { buildClientHello, buildSslv2ClientHello, toRecords, GROUP, DEFAULT_GROUPS, DEFAULT_SIG_ALGS, type ClientHelloOptions } from "./hello-builder.ts";
-export { parseServerHello, parseSslv2ServerHello, HELLO_RETRY_REQUEST_RANDOM, type ServerHello, type ServerHelloParse, type Sslv2ServerParse } from "./server-hello.ts";
+export {
+  buildClientHello,
+  buildSslv2ClientHello,
+  toRecords,
+  GROUP,
+  DEFAULT_GROUPS,
+  DEFAULT_SIG_ALGS,
+  PROBE_EXT,
+  HEARTBEAT_PEER_ALLOWED_TO_SEND,
+  COMPRESSION_DEFLATE,
+  type ClientHelloOptions,
+} from "./hello-builder.ts";
+export {
+  parseServerHello,
+  parseSslv2ServerHello,
+  parseServerFlight,
+  parseKeyExchangeParams,
+  parseRecord,
+  HELLO_RETRY_REQUEST_RANDOM,
+  SERVER_HANDSHAKE_TYPE,
+  type ServerHello,
+  type ServerHelloParse,
+  type Sslv2ServerParse,
+  type ServerFlightParse,
+  type HandshakeMessage,
+  type FlightAlert,
+  type KeyExchangeParams,
+  type RecordParse,
+} from "./server-hello.ts";
 export { AlertDescription, AlertLevel, alertName, type AlertParse } from "./alerts.ts";
 export { ALL_VERSIONS, isTlsVersionName } from "./versions.ts";

@@ -1,5 +1,5 @@
-// buildClientHello against a real OpenSSL server (Node's tls.Server), parsing its answers;
-// alerts; SSLv2 server messages.
+// buildClientHello against a real OpenSSL server (Node's tls.Server), parsing its answers and
+// its whole first flight; alerts; SSLv2 server messages; ServerKeyExchange parameters.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -19,6 +19,7 @@ import {
   type ServerHelloParse,
 } from "./client-hello.ts";
 import { buildClientHello, buildSslv2ClientHello } from "./hello-builder.ts";
+import { parseKeyExchangeParams, parseRecord, parseServerFlight, SERVER_HANDSHAKE_TYPE, type ServerFlightParse } from "./server-hello.ts";
 import { versionName } from "./versions.ts";
 import { u16, u24 } from "./wire.ts";
 
@@ -181,4 +182,95 @@ test("parseSslv2ServerHello: SERVER-HELLO and ERROR", () => {
   assert.equal(parseSslv2ServerHello(sslv2Record(Buffer.from([4, 0, 1, 0, 2]))).kind, "invalid");
   const tlsAlert = parseSslv2ServerHello(buildAlert(2, 70, 0x0301));
   assert.equal(tlsAlert.kind === "not-sslv2" && tlsAlert.reason, "TLS alert protocol_version");
+});
+
+/** Sends raw bytes to the TLS server and parses its first flight until it ends. */
+async function probeFlight(hello: Buffer): Promise<ServerFlightParse> {
+  const socket = net.connect(port, "127.0.0.1");
+  try {
+    return await new Promise((resolve, reject) => {
+      let buf = Buffer.alloc(0);
+      const timer = setTimeout(() => reject(new Error("no answer within 10 s")), 10_000);
+      socket.on("data", (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        const p = parseServerFlight(buf);
+        if (p.kind !== "incomplete" && (p.kind !== "flight" || p.end !== null)) {
+          clearTimeout(timer);
+          resolve(p);
+        }
+      });
+      socket.on("error", reject);
+      socket.write(hello);
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+test("parseServerFlight on a real TLS 1.2 server: Certificate, ServerKeyExchange (its ECDHE curve), ServerHelloDone", async () => {
+  const p = await probeFlight(buildClientHello({ versions: ["TLSv1.2"], cipherSuites: [0xc02f], groups: [0x0017] }));
+  assert.equal(p.kind, "flight", JSON.stringify(p));
+  if (p.kind !== "flight") return;
+  assert.equal(p.hello.cipherSuite, 0xc02f);
+  assert.deepEqual(p.messages.map((m) => m.type), [SERVER_HANDSHAKE_TYPE.certificate, SERVER_HANDSHAKE_TYPE.serverKeyExchange, SERVER_HANDSHAKE_TYPE.serverHelloDone]);
+  assert.equal(p.end, "server-hello-done");
+  const ske = p.messages[1];
+  assert.deepEqual(ske && parseKeyExchangeParams(ske.body, "ECDHE"), { kind: "ecdhe", curveType: 3, namedCurve: 0x0017 });
+  // TLS 1.3: the flight after the ServerHello is encrypted, which ends what can be read.
+  const t13 = await probeFlight(buildClientHello({ versions: ["TLSv1.3"], cipherSuites: [0x1301] }));
+  assert.equal(t13.kind === "flight" && t13.end, "other-record");
+  // Node's server has no DH parameters: a DHE-only hello is refused.
+  const dhe = await probeFlight(buildClientHello({ versions: ["TLSv1.2"], cipherSuites: [0x009e, 0x0033] }));
+  assert.deepEqual(dhe, { kind: "alert", alert: { level: 2, description: 40, name: "handshake_failure" } });
+});
+
+function hs(type: number, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([type]), u24(body.length), body]);
+}
+
+function record(type: number, payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([type, 0x03, 0x03]), u16(payload.length), payload]);
+}
+
+const HELLO_BODY = Buffer.concat([u16(0x0303), Buffer.alloc(32, 1), Buffer.from([0]), u16(0x0033), Buffer.from([0])]);
+
+test("parseServerFlight: messages sharing a record or split over several, a warning alert first, an alert or another record ending it", () => {
+  const messages = Buffer.concat([hs(2, HELLO_BODY), hs(11, Buffer.alloc(40, 2)), hs(12, Buffer.alloc(9, 3)), hs(14, Buffer.alloc(0))]);
+  const together = parseServerFlight(record(22, messages));
+  assert.equal(together.kind === "flight" && together.end, "server-hello-done");
+  assert.deepEqual(together.kind === "flight" && together.messages.map((m) => [m.type, m.body.length]), [[11, 40], [12, 9], [14, 0]]);
+  // The same bytes in records of 7 bytes each, after an unrecognized_name warning (RFC 6066 §3).
+  const split: Buffer[] = [Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 112])];
+  for (let i = 0; i < messages.length; i += 7) split.push(record(22, messages.subarray(i, i + 7)));
+  const all = Buffer.concat(split);
+  const spread = parseServerFlight(all);
+  assert.deepEqual(spread.kind === "flight" && [spread.hello.cipherSuite, spread.messages.length, spread.end, spread.consumed], [0x0033, 3, "server-hello-done", all.length]);
+  // Cut short: the ServerHello alone (42 bytes: the alert, then 6 records of 7) is a flight that
+  // may go on; less than that is incomplete.
+  const partial = parseServerFlight(all.subarray(0, 7 + 6 * 12));
+  assert.deepEqual(partial.kind === "flight" && [partial.messages.length, partial.end], [0, null]);
+  assert.equal(parseServerFlight(all.subarray(0, 7 + 6 * 12 - 1)).kind, "incomplete");
+  const alerted = parseServerFlight(Buffer.concat([record(22, hs(2, HELLO_BODY)), record(21, Buffer.from([2, 40]))]));
+  assert.deepEqual(alerted.kind === "flight" && [alerted.end, alerted.alert?.name], ["alert", "handshake_failure"]);
+  const ccs = parseServerFlight(Buffer.concat([record(22, hs(2, HELLO_BODY)), record(20, Buffer.from([1]))]));
+  assert.equal(ccs.kind === "flight" && ccs.end, "other-record");
+  assert.deepEqual(parseServerFlight(record(21, Buffer.from([2, 70]))), { kind: "alert", alert: { level: 2, description: 70, name: "protocol_version" } });
+  assert.match(JSON.stringify(parseServerFlight(record(22, hs(11, Buffer.alloc(3))))), /type 11 where a ServerHello \(2\) was expected/);
+  assert.equal(parseServerFlight(Buffer.from("220 mx ESMTP\r\n")).kind, "not-tls");
+});
+
+test("parseKeyExchangeParams: the DH prime's bits, the named curve; truncated parameters throw", () => {
+  const prime = Buffer.concat([Buffer.from([0x00, 0x01]), Buffer.alloc(127, 0xff)]); // a leading zero byte, then 1 + 127 bytes: 1017 bits
+  const dhe = Buffer.concat([u16(prime.length), prime, u16(1), Buffer.from([2]), u16(2), Buffer.from([9, 9]), Buffer.alloc(20)]);
+  const p = parseKeyExchangeParams(dhe, "DHE");
+  assert.deepEqual(p.kind === "dhe" && [p.primeBits, [...p.generator]], [1017, [2]]);
+  assert.deepEqual(parseKeyExchangeParams(Buffer.from([3, 0x00, 0x13, 1, 4]), "ECDHE"), { kind: "ecdhe", curveType: 3, namedCurve: 0x0013 });
+  assert.deepEqual(parseKeyExchangeParams(Buffer.from([1, 5]), "ECDHE"), { kind: "ecdhe", curveType: 1, namedCurve: null });
+  assert.throws(() => parseKeyExchangeParams(Buffer.from([0x01, 0x00, 0xff]), "DHE"), /dh_p is truncated/);
+});
+
+test("parseRecord: one record, incomplete, or not a record", () => {
+  assert.deepEqual(parseRecord(Buffer.from([24, 3, 3, 0, 3, 1, 0x40, 0, 9])), { kind: "record", type: 24, version: 0x0303, payload: Buffer.from([1, 0x40, 0]), consumed: 8 });
+  assert.equal(parseRecord(Buffer.from([24, 3, 3, 0, 3, 1])).kind, "incomplete");
+  assert.equal(parseRecord(Buffer.from([24, 2, 0])).kind, "invalid");
 });

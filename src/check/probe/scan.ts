@@ -15,7 +15,7 @@
  *    With a server order the picks come in that order, so one chain gives suites and order. With
  *    client order the candidates are split round-robin into chunks enumerated in parallel.
  */
-import { ALL_VERSIONS, buildClientHello, buildSslv2ClientHello, describeSuite, versionCode, versionLabel, type TlsVersionName } from "../../tls/index.ts";
+import { ALL_VERSIONS, buildClientHello, buildSslv2ClientHello, describeSuite, PROBE_EXT, versionCode, versionLabel, type TlsVersionName } from "../../tls/index.ts";
 import type { CheckOptions, CipherList, ProtocolScan, Target, VersionResult } from "../types.ts";
 import { candidateSuites, interleave, sslv2SpecResult, suiteResult } from "./candidates.ts";
 import { CheckError } from "./errors.ts";
@@ -31,6 +31,9 @@ interface Scanner {
   pool: ProbePool;
   /** Probes that got no answer at all, in words: what the scan may have missed. */
   gaps: string[];
+  renegotiationInfo: ProtocolScan["renegotiationInfo"];
+  /** Called with each version's result as soon as its version probe is done (before its suites). */
+  seen: (r: VersionResult) => void;
 }
 
 /** No answer at all (as opposed to a refusal): the probe says nothing about the server's TLS. */
@@ -110,8 +113,10 @@ async function scanSslv2(s: Scanner): Promise<VersionScan> {
   });
   noteGap(s, "SSL 2.0 version", o);
   const offered = o.kind === "sslv2-server-hello" && o.specs.length > 0;
+  const result: VersionResult = { version: "SSLv2", offered, evidence: describeOutcome(o) };
+  s.seen(result);
   return {
-    result: { version: "SSLv2", offered, evidence: describeOutcome(o) },
+    result,
     ciphers: offered ? { version: "SSLv2", suites: o.specs.map(sslv2SpecResult), serverOrder: null } : null,
     unreachable: o.kind === "unreachable" ? o.error : null,
   };
@@ -123,17 +128,22 @@ async function scanVersion(s: Scanner, version: TlsVersionName): Promise<Version
   const o = await probeTls(s, version, candidates, `${versionLabel(version)} version`);
   noteGap(s, `${versionLabel(version)} version`, o);
   const unreachable = o.kind === "unreachable" ? o.error : null;
-  let evidence = describeOutcome(o);
-  if (o.kind !== "server-hello") return { result: { version, offered: false, evidence }, ciphers: null, unreachable };
-  if (o.hello.version !== versionCode(version)) {
-    return { result: { version, offered: false, evidence: `${evidence}, not ${versionLabel(version)}` }, ciphers: null, unreachable };
-  }
+  const evidence = describeOutcome(o);
+  const refused = (why: string): VersionScan => {
+    const result = { version, offered: false, evidence: why };
+    s.seen(result);
+    return { result, ciphers: null, unreachable };
+  };
+  if (o.kind !== "server-hello") return refused(evidence);
+  if (o.hello.version !== versionCode(version)) return refused(`${evidence}, not ${versionLabel(version)}`);
+  // RFC 5746 §3.6: a server that supports secure renegotiation answers our renegotiation_info
+  // (or the SCSV of an SSL 3.0 hello) with its own; TLS 1.3 has no renegotiation.
+  if (version !== "TLSv1.3") s.renegotiationInfo[version] = o.hello.extensions.includes(PROBE_EXT.renegotiationInfo);
   const first = picked(o, version, candidates);
-  if (first === undefined) {
-    evidence += " (a suite the probe did not offer)";
-    return { result: { version, offered: true, evidence }, ciphers: { version, suites: [], serverOrder: null }, unreachable };
-  }
-  return { result: { version, offered: true, evidence }, ciphers: await enumerate(s, version, candidates, first), unreachable };
+  const result = { version, offered: true, evidence: first === undefined ? `${evidence} (a suite the probe did not offer)` : evidence };
+  s.seen(result);
+  if (first === undefined) return { result, ciphers: { version, suites: [], serverOrder: null }, unreachable };
+  return { result, ciphers: await enumerate(s, version, candidates, first), unreachable };
 }
 
 const ERROR_RANK: readonly CheckError["kind"][] = ["starttls-not-offered", "starttls-refused", "protocol", "connect", "timeout"];
@@ -141,10 +151,27 @@ const ERROR_RANK: readonly CheckError["kind"][] = ["starttls-not-offered", "star
 /**
  * Versions SSLv2..TLS 1.3 and the accepted suites per offered version. Throws the CheckError of
  * the version probes when none of them got to send its hello (no connection, no STARTTLS); an
- * abort rejects with the signal's reason.
+ * abort rejects with the signal's reason. `pool` lets other probes share the connection limit;
+ * `onVersions` gets the versions as soon as the version probes are done, before the suites.
  */
-export async function scanProtocols(target: Target, opts: CheckOptions): Promise<ProtocolScan> {
-  const s: Scanner = { target, opts, pool: new ProbePool(opts.concurrency, opts.signal, opts.onProgress), gaps: [] };
+export async function scanProtocols(
+  target: Target,
+  opts: CheckOptions,
+  pool = new ProbePool(opts.concurrency, opts.signal, opts.onProgress),
+  onVersions?: (versions: VersionResult[]) => void,
+): Promise<ProtocolScan> {
+  const seen: VersionResult[] = [];
+  const s: Scanner = {
+    target,
+    opts,
+    pool,
+    gaps: [],
+    renegotiationInfo: {},
+    seen: (r) => {
+      seen.push(r);
+      if (seen.length === ALL_VERSIONS.length) onVersions?.(ALL_VERSIONS.flatMap((v) => seen.filter((x) => x.version === v)));
+    },
+  };
   const scans = await Promise.all(ALL_VERSIONS.map((v) => scanVersion(s, v)));
   const errors = scans.map((v) => v.unreachable);
   if (errors.every((e) => e !== null)) {
@@ -156,5 +183,6 @@ export async function scanProtocols(target: Target, opts: CheckOptions): Promise
     ciphers: scans.flatMap((v) => (v.ciphers ? [v.ciphers] : [])),
     probes: s.pool.done,
     gaps: s.gaps,
+    renegotiationInfo: s.renegotiationInfo,
   };
 }
