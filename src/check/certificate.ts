@@ -8,12 +8,11 @@
  * (subjectAltName dNSName/iPAddress; the subject CN only when there is no dNSName, §6.4.4; see
  * smtp-client's names.ts), validity by RFC 5280 §4.1.2.5.
  */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import { X509Certificate as NodeX509, type X509Certificate } from "node:crypto";
 import type { Socket } from "node:net";
 import * as tls from "node:tls";
 import { findNameMatch, type PresentedNames } from "../smtp-client/index.ts";
+import { certificateNames, revocationUrls } from "../tls/index.ts";
 import { connectTarget } from "./probe/index.ts";
 import type { CertificateInfo, CheckOptions, Target } from "./types.ts";
 
@@ -200,8 +199,7 @@ export interface DescribeContext {
 
 /** Facts and name checks for one leaf certificate (pure apart from parsing). */
 export function describeCertificate(leaf: X509Certificate, ctx: DescribeContext): CertificateInfo {
-  const parsed = new x509.X509Certificate(leaf.raw);
-  const names = presentedNames(parsed);
+  const names = presentedNames(leaf);
   const notBefore = leaf.validFromDate;
   const notAfter = leaf.validToDate;
   const { keyType, keyBits } = keyOf(leaf);
@@ -220,27 +218,14 @@ export function describeCertificate(leaf: X509Certificate, ctx: DescribeContext)
     trusted: ctx.trusted,
     verifyError: ctx.trusted ? null : ctx.verifyError ?? "UNKNOWN",
     nameChecks: ctx.references.map((name) => ({ name, matches: findNameMatch(names, [name]) !== null })),
-    ...revocationUrls(parsed),
+    ...revocationUrls(leaf.raw),
   };
 }
 
-/** RFC 5280 §4.2.1.13 CRL distribution points and §4.2.2.1 OCSP responders: the URLs of each. */
-function revocationUrls(parsed: x509.X509Certificate): { crlUrls: string[]; ocspUrls: string[] } {
-  const crl = parsed.getExtension(x509.CRLDistributionPointsExtension);
-  const crlUrls = (crl?.distributionPoints ?? []).flatMap((p) => p.distributionPoint?.fullName ?? []).flatMap((n) => (n.uniformResourceIdentifier !== undefined ? [n.uniformResourceIdentifier] : []));
-  const aia = parsed.getExtension(x509.AuthorityInfoAccessExtension);
-  const ocspUrls = (aia?.ocsp ?? []).filter((n) => n.type === "url").map((n) => n.value);
-  return { crlUrls, ocspUrls };
-}
-
-/** subjectAltName dNSNames and iPAddresses, parsed structurally (no string escaping), and the CN. */
-function presentedNames(parsed: x509.X509Certificate): PresentedNames {
-  const items = parsed.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [];
-  return {
-    dns: items.filter((n) => n.type === "dns").map((n) => n.value),
-    ips: items.filter((n) => n.type === "ip").map((n) => n.value),
-    cn: parsed.subjectName.getField("CN")[0] ?? null,
-  };
+/** subjectAltName dNSNames and iPAddresses, read from the structure (no string escaping), and the CN. */
+function presentedNames(leaf: X509Certificate): PresentedNames {
+  const { dns, ips, cn } = certificateNames(leaf.raw);
+  return { dns, ips, cn };
 }
 
 /** The chain as the peer sent it (plus the root Node found for it), leaf first. */
@@ -330,16 +315,10 @@ function curveDigits(curve: string): number | null {
   return m?.[1] !== undefined ? Number(m[1]) : null;
 }
 
-/** OpenSSL's name ("sha256WithRSAEncryption", "ecdsa-with-SHA256"); else @peculiar/x509's reading. */
+/** OpenSSL's name ("sha256WithRSAEncryption", "ecdsa-with-SHA256"), else the OID. */
 function signatureAlgorithmOf(cert: X509Certificate): string {
   const fromNode = cert.signatureAlgorithm;
-  if (fromNode !== undefined && fromNode !== "") return fromNode;
-  try {
-    const alg = new x509.X509Certificate(cert.raw).signatureAlgorithm as { name: string; hash?: { name: string } };
-    return alg.hash !== undefined ? `${alg.name} with ${alg.hash.name}` : alg.name;
-  } catch {
-    return cert.signatureAlgorithmOid;
-  }
+  return fromNode !== undefined && fromNode !== "" ? fromNode : cert.signatureAlgorithmOid;
 }
 
 /** True for signatures over MD2, MD4, MD5 or SHA-1 (RFC 6151, RFC 9155). */

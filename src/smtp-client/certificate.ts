@@ -6,11 +6,10 @@
  * (RFC 6125 / RFC 8461 §4.1, see names.ts), key size (RSA/DSA < 2048, EC < 256 bits: weak-key)
  * and signature hash (MD2/MD4/MD5/SHA-1: weak-signature; RFC 6151, RFC 9155).
  */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import type { X509Certificate } from "node:crypto";
 import type { TLSSocket } from "node:tls";
 import type { CertificateProblem } from "../bounce/index.ts";
+import { certificateNames } from "../tls/index.ts";
 import { findNameMatch, identifiersOf, type PresentedNames } from "./names.ts";
 import type { CertificateVerdict } from "./types.ts";
 
@@ -48,10 +47,6 @@ function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-function cnOf(name: x509.Name): string | null {
-  return name.getField("CN")[0] ?? null;
-}
-
 function curveBits(curve: string | undefined): number | null {
   if (curve === undefined) return null;
   if (curve === "prime256v1") return 256;
@@ -59,7 +54,6 @@ function curveBits(curve: string | undefined): number | null {
   return m?.[1] !== undefined ? Number(m[1]) : null;
 }
 
-/** Facts from Node's parsed certificate; names via @peculiar/x509 (no string-escaping ambiguity). */
 /** Facts by certificate fingerprint: a destination presents the same certificate every time. */
 const factsCache = new Map<string, CertificateFacts>();
 
@@ -75,23 +69,18 @@ export function certificateFacts(cert: X509Certificate): CertificateFacts {
 }
 
 function readFacts(cert: X509Certificate): CertificateFacts {
-  const parsed = new x509.X509Certificate(cert.raw);
-  const san = parsed.getExtension(x509.SubjectAlternativeNameExtension);
-  const items = san?.names.items ?? [];
+  // Names from the certificate's structure, not Node's escaped strings (src/tls/certificate-der.ts).
+  const { dns, ips, cn, issuerCn } = certificateNames(cert.raw);
   const key = cert.publicKey;
   const details = key.asymmetricKeyDetails;
   const keyBits = details?.modulusLength ?? curveBits(details?.namedCurve);
   return {
     subject: oneLine(cert.subject),
     issuer: oneLine(cert.issuer),
-    issuerCn: cnOf(parsed.issuerName),
+    issuerCn,
     notBefore: cert.validFromDate,
     notAfter: cert.validToDate,
-    names: {
-      dns: items.filter((n) => n.type === "dns").map((n) => n.value),
-      ips: items.filter((n) => n.type === "ip").map((n) => n.value),
-      cn: cnOf(parsed.subjectName),
-    },
+    names: { dns, ips, cn },
     keyType: key.asymmetricKeyType ?? "unknown",
     keyBits: keyBits ?? null,
     signatureAlgorithm: cert.signatureAlgorithm ?? cert.signatureAlgorithmOid,

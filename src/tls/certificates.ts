@@ -20,10 +20,25 @@ import { readFile } from "node:fs/promises";
 import { watchFile, unwatchFile, type Stats } from "node:fs";
 import { constants, createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import tls from "node:tls";
-import { keyTypeLabel, parseSubjectAltName, type CertificateSpec } from "./certificates-generate.ts";
+import { keyTypeLabel, parseSubjectAltName, type CertificateSpec, type KeyType, type PemPair } from "./certificate-files.ts";
+import type { SelfSignedOptions } from "./certificates-generate.ts";
 
-export { generateSelfSigned, generateCa, writeCertificateFiles, certificateSummary } from "./certificates-generate.ts";
-export type { CertificateSpec, CertificateSummary, KeyType, PemPair, SelfSignedOptions } from "./certificates-generate.ts";
+export { writeCertificateFiles, certificateSummary } from "./certificate-files.ts";
+export type { CertificateSpec, CertificateSummary, KeyType, PemPair } from "./certificate-files.ts";
+export type { SelfSignedOptions } from "./certificates-generate.ts";
+
+// Generation needs @peculiar/x509, whose loading costs ~140 ms: it is loaded only when used
+// (`sealpost init`, tests), never by the server or `sealpost check`.
+
+/** Generates a server certificate for `hostnames` (self-signed, or issued by `opts.issuer`). */
+export async function generateSelfSigned(opts: SelfSignedOptions): Promise<PemPair> {
+  return (await import("./certificates-generate.ts")).generateSelfSigned(opts);
+}
+
+/** Generates a CA certificate and key (for test chains). */
+export async function generateCa(opts: { name: string; days?: number; keyType?: KeyType; notBefore?: Date; notAfter?: Date }): Promise<PemPair> {
+  return (await import("./certificates-generate.ts")).generateCa(opts);
+}
 
 export interface TlsContextPolicy {
   /** Never lower than TLS 1.2. */

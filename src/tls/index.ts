@@ -34,6 +34,7 @@ export {
   type HelloParse,
   type HelloSummary,
 } from "./client-hello.ts";
+export { certificateNames, revocationUrls, CertificateDerError, type CertificateNames, type RevocationUrls } from "./certificate-der.ts";
 export { describeSuite, suiteName, suiteWeaknesses, isForbiddenSuite, opensslNameToCode } from "./cipher-suites.ts";
 export { versionLabel, versionName, versionCode, compareVersions, type TlsVersionName } from "./versions.ts";
 // What the checker (src/check) builds its probes from: the same hello code the transport parses with.
