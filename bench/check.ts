@@ -13,7 +13,7 @@
  * - Sealpost's own IMAPS (`sealpost serve` from a fresh `sealpost init`);
  * - Debian's Postfix (the `modern` test peer: STARTTLS, TLS 1.2+), unless --no-postfix.
  *
- * Each tool runs as a process, as a person would run it (Sealpost: `node src/cli/main.ts check
+ * Each tool runs as a process, as a person would run it (Sealpost: `node src/cli/sealpost.js check
  * --json`, so Node's start-up counts), --runs times (testssl.sh: --testssl-runs, default 1, as one
  * run takes a minute or two even with only the sections that matter here: -p -S -f -U); every
  * round's time is printed, and the median. Targets: every

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import type { Note } from "./common.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const CLI = join(REPO, "src/cli/main.ts");
+export const CLI = join(REPO, "src/cli/sealpost.js");
 export const BENCH_HOSTNAME = "bench.sealpost.test";
 export const BENCH_DOMAIN = "bench.test";
 

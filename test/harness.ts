@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const NODE = process.execPath;
-export const CLI = join(ROOT, "src/cli/main.ts");
+export const CLI = join(ROOT, "src/cli/sealpost.js");
 
 export interface CliResult {
   status: number;

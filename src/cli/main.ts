@@ -1,15 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
 /**
- * The `sealpost` command. Usage and config errors: one line on stderr, exit status 2.
- * The shebang's V8 flag is SERVER_NODE_FLAGS (node-flags.ts).
+ * The `sealpost` command. Usage and config errors: one line on stderr, exit status 2. Started
+ * through sealpost.js, which switches V8's compile cache on before this file is even stripped.
  */
-import { enableCompileCache } from "node:module";
 import { Command, CommanderError } from "commander";
 import { dataDir, parseIntFlag, reportError } from "./output.ts";
-
-// V8's code cache for the modules loaded from here on (the commands are imported lazily below), in
-// the system's temp directory: a short command such as `sealpost check` starts in about half the time.
-enableCompileCache();
 
 type Register = (program: Command) => void;
 
