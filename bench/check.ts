@@ -28,7 +28,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { CheckReport } from "../src/check/index.ts";
-import { startTlsServer, type TestServer } from "../src/check/test-helpers.ts";
+import { startTlsServer, type TestServer } from "../test/support/check-targets.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
 import type { TlsVersionName } from "../src/tls/index.ts";
 import { oakleyGroup2Pem } from "../test/openssl-pki.ts";

@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import tls from "node:tls";
 import net from "node:net";
 import { CHECK_SCHEMA, validateAgainstSchema, type CheckReport } from "../src/check/index.ts";
-import { startOpensslServer, startTlsServer, type TestServer } from "../src/check/test-helpers.ts";
+import { startOpensslServer, startTlsServer, type TestServer } from "./support/check-targets.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
 import { CLI, NODE, startSealpost, type ServerHandle } from "./harness.ts";
 

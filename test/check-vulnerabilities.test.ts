@@ -2,7 +2,7 @@
  * `sealpost check` finds what testssl.sh's vulnerability scan finds (issue 9), through the CLI
  * with --json: each property against a server configured to show it and one configured not to —
  * `openssl s_server` where OpenSSL still offers the property (-no_ticket, -no_cache, -dhparam,
- * -groups, -status_file, TLS 1.0–1.2 with the fallback SCSV), scripted servers (probe/fakes.ts)
+ * -groups, -status_file, TLS 1.0–1.2 with the fallback SCSV), scripted servers (test/support/check-fakes.ts)
  * for what no TLS library here offers any more (compression: this OpenSSL has no zlib; the
  * heartbeat extension and Heartbleed; a ServerHello without renegotiation_info; a server that
  * ignores TLS_FALLBACK_SCSV).
@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CHECK_SCHEMA, validateAgainstSchema, type CheckReport } from "../src/check/index.ts";
-import { startFakeTlsServer, type FakeTlsOptions } from "../src/check/probe/fakes.ts";
-import { startOpensslServer } from "../src/check/test-helpers.ts";
+import { startFakeTlsServer, type FakeTlsOptions } from "./support/check-fakes.ts";
+import { startOpensslServer } from "./support/check-targets.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
 import { CLI, NODE } from "./harness.ts";
 import { oakleyGroup2Pem, opensslLeaf, opensslOcspResponse } from "./openssl-pki.ts";

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { startScriptedServer, type ScriptedServer } from "../src/smtp-client/test-server.ts";
+import { startScriptedServer, type ScriptedServer } from "./support/smtp-scripted-server.ts";
 import { openStore, referencedBlobs } from "../src/store/index.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { readMailboxText } from "./mailbox.ts";

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { input, ORIGINAL } from "./fixtures.ts";
+import { input, ORIGINAL } from "../../test/support/bounce-fixtures.ts";
 import { buildDsn } from "./index.ts";
 
 const SCRIPT = String.raw`

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeTransfer, parseMime, paramValue, type MimePart } from "../mime/index.ts";
-import { LONG_REPLY, ORIGINAL, input } from "./fixtures.ts";
+import { LONG_REPLY, ORIGINAL, input } from "../../test/support/bounce-fixtures.ts";
 import { buildDsn } from "./index.ts";
 
 const body = (raw: Buffer, part: MimePart): string => decodeTransfer(raw.subarray(part.bodyStart, part.bodyEnd), part.encoding).toString("utf8");

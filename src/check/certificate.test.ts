@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
 import { inspectCertificate, legacyContext } from "./certificate.ts";
 import { buildFindings } from "./findings.ts";
-import { facts, loopbackTarget, opensslLeaf, options, startOpensslServer, startTlsServer, type TestServer } from "./test-helpers.ts";
+import { facts, loopbackTarget, opensslLeaf, options, startOpensslServer, startTlsServer, type TestServer } from "../../test/support/check-targets.ts";
 
 const DAY = 86_400_000;
 let ca: PemPair;

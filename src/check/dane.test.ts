@@ -5,7 +5,7 @@ import { startDnsServer, type DnsServer } from "../../test/dns-server.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
 import { parseDnsServer } from "../dns/index.ts";
 import { fetchSmtpChain, matchTlsa, queryTlsa, type TlsaRecord } from "./dane.ts";
-import { startAdProxy, startTinySmtp, type AdProxy } from "./mx-test-helpers.ts";
+import { startAdProxy, startTinySmtp, type AdProxy } from "../../test/support/check-mx-servers.ts";
 
 let dns: DnsServer;
 let proxy: AdProxy;

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { exitStatus } from "./render.ts";
-import { certInfo, cipherList, features, report, versions } from "./test-helpers.ts";
+import { certInfo, cipherList, features, report, versions } from "../../test/support/check-targets.ts";
 import type { CheckReport, TlsFeatures } from "./types.ts";
 
 function severities(r: CheckReport, ...ids: string[]): Array<string | undefined> {

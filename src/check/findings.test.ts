@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { buildFindings, sortFindings } from "./findings.ts";
 import { exitStatus } from "./render.ts";
-import { certInfo, cipherList, facts, NOW, report, versions } from "./test-helpers.ts";
+import { certInfo, cipherList, facts, NOW, report, versions } from "../../test/support/check-targets.ts";
 import type { CipherList, Finding } from "./types.ts";
 
 const DAY = 86_400_000;

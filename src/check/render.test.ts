@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { exitStatus, renderReport } from "./render.ts";
-import { certInfo, cipherList, report, versions } from "./test-helpers.ts";
+import { certInfo, cipherList, report, versions } from "../../test/support/check-targets.ts";
 
 const ESC = "\x1b[";
 

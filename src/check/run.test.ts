@@ -13,7 +13,7 @@ import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
 import { exitStatus, renderReport } from "./render.ts";
 import { runCheck } from "./run.ts";
 import { CHECK_SCHEMA, validateAgainstSchema } from "./schema.ts";
-import { loopbackTarget, options, startFakeSmtp, startTlsServer, type TestServer } from "./test-helpers.ts";
+import { loopbackTarget, options, startFakeSmtp, startTlsServer, type TestServer } from "../../test/support/check-targets.ts";
 import type { CheckReport } from "./types.ts";
 
 let ca: PemPair;

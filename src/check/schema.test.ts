@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CHECK_SCHEMA, CHECK_SCHEMA_ID, unsupportedKeywords, validateAgainstSchema } from "./schema.ts";
-import { cipherList, report, versions } from "./test-helpers.ts";
+import { cipherList, report, versions } from "../../test/support/check-targets.ts";
 
 /** As `--json` prints it and a consumer reads it back. */
 function roundTrip(value: unknown): unknown {

@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import { startSealpost, type ServerHandle } from "../../test/harness.ts";
 import { generateSelfSigned, type PemPair } from "../tls/index.ts";
 import { injectedWasAnswered, runInjectionTest, testInjection } from "./starttls.ts";
-import { loopbackTarget, options, startFakeSmtp, type FakeSmtpMode, type TestServer } from "./test-helpers.ts";
+import { loopbackTarget, options, startFakeSmtp, type FakeSmtpMode, type TestServer } from "../../test/support/check-targets.ts";
 
 let pem: PemPair;
 let sealpost: ServerHandle;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { certInfo, facts, versions } from "./test-helpers.ts";
+import { certInfo, facts, versions } from "../../test/support/check-targets.ts";
 import { buildVerdicts, legacyClientsVerdict, strictSendersVerdict } from "./verdicts.ts";
 
 test("strict senders reach a modern MX with a valid certificate", () => {

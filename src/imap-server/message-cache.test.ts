@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Store } from "../store/index.ts";
-import { plain, mixed } from "../mime/fixtures.ts";
+import { plain, mixed } from "../../test/support/mime-fixtures.ts";
 import { headerValues } from "./commands/search-match.ts";
 import { Lru, MessageCache } from "./message-cache.ts";
 

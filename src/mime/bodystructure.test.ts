@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dovecot } from "./dovecot-reference.ts";
-import { fixtures } from "./fixtures.ts";
+import { dovecot } from "../../test/support/mime-dovecot-reference.ts";
+import { fixtures } from "../../test/support/mime-fixtures.ts";
 import { bodyStructure, formatBodyStructure, imapList, imapNString, imapString, parseMime } from "./index.ts";
 
 /**

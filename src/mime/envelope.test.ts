@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dovecot } from "./dovecot-reference.ts";
-import { fixtures } from "./fixtures.ts";
+import { dovecot } from "../../test/support/mime-dovecot-reference.ts";
+import { fixtures } from "../../test/support/mime-fixtures.ts";
 import { assertLinear } from "../../test/support/fuzz.ts";
 import { envelope, formatEnvelope, parseAddressList, parseMime, type ImapAddress } from "./index.ts";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { dovecot } from "./dovecot-reference.ts";
-import { fixtures } from "./fixtures.ts";
+import { dovecot } from "../../test/support/mime-dovecot-reference.ts";
+import { fixtures } from "../../test/support/mime-fixtures.ts";
 import {
   applyPartial,
   extractBinary,

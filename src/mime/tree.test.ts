@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bodyStructure, formatBodyStructure } from "./bodystructure.ts";
-import * as fx from "./fixtures.ts";
+import * as fx from "../../test/support/mime-fixtures.ts";
 import { parseMime, type MimePart } from "./index.ts";
 
 const slice = (raw: Buffer, a: number, b: number): string => raw.toString("utf8", a, b);

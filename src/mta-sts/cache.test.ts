@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { startDnsServer, type DnsServer, type Zone } from "../../test/dns-server.ts";
 import { createResolver } from "../dns/index.ts";
 import { MtaStsCache, memoryPolicyStore, type FetchOptions, type MtaStsPolicy, type PolicyStore } from "./index.ts";
-import { POLICY, startPolicyServer, testCa, type PolicyServer } from "./test-helpers.ts";
+import { POLICY, startPolicyServer, testCa, type PolicyServer } from "../../test/support/https-test-server.ts";
 
 const DAY_MS = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);

@@ -4,7 +4,7 @@ import { startDnsServer, type DnsServer } from "../../test/dns-server.ts";
 import { createResolver, type Resolver } from "../dns/index.ts";
 import { generateCa } from "../tls/index.ts";
 import { fetchPolicy, MAX_POLICY_BYTES, type FetchOptions } from "./index.ts";
-import { startPolicyServer, testCa, type PolicyServer } from "./test-helpers.ts";
+import { startPolicyServer, testCa, type PolicyServer } from "../../test/support/https-test-server.ts";
 
 let dns: DnsServer;
 let resolver: Resolver;

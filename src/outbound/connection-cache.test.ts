@@ -1,7 +1,8 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Resolver } from "../dns/index.ts";
-import { testRequest, withScriptedServer, type DeliveryRequest, type ScriptedServer } from "../smtp-client/index.ts";
+import type { DeliveryRequest } from "../smtp-client/index.ts";
+import { testRequest, withScriptedServer, type ScriptedServer } from "../../test/support/smtp-scripted-server.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
 import { ConnectionCache, sessionKey } from "./connection-cache.ts";
 import { deliverJob, type JobContext } from "./deliver-job.ts";

@@ -7,7 +7,8 @@ import { validateConfig } from "../config/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import { MtaStsCache, memoryPolicyStore } from "../mta-sts/index.ts";
 import { enqueue } from "../queue/index.ts";
-import { startScriptedServer, type DeliveryRequest, type DeliveryResult } from "../smtp-client/index.ts";
+import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
+import { startScriptedServer } from "../../test/support/smtp-scripted-server.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { QueueRunner } from "./runner.ts";
 

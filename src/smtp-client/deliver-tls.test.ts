@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import type { SecureContextOptions } from "node:tls";
 import { deliver, type DeliveryRequest, type DeliveryResult, type TlsRequirement } from "./index.ts";
-import { startScriptedServer, testRequest, withScriptedServer, type ScriptedServerOptions } from "./test-server.ts";
-import { makeTestPki, type TestPki } from "./test-pki.ts";
+import { startScriptedServer, testRequest, withScriptedServer, type ScriptedServerOptions } from "../../test/support/smtp-scripted-server.ts";
+import { makeTestPki, type TestPki } from "../../test/support/smtp-pki.ts";
 
 const HOST = "mx.example.net";
 let pki: TestPki;

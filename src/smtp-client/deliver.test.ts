@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { deliver, type DeliveryRequest, type DeliveryResult } from "./index.ts";
-import { testRequest, unstuff, withScriptedServer, type ScriptedServer } from "./test-server.ts";
+import { testRequest, unstuff, withScriptedServer, type ScriptedServer } from "../../test/support/smtp-scripted-server.ts";
 
 const request = (port: number, over: Partial<DeliveryRequest> = {}): DeliveryRequest => testRequest("mx.example.net", port, over);
 const withServer = withScriptedServer;

@@ -18,5 +18,3 @@ export type {
 } from "./types.ts";
 export { findNameMatch, nameMatches, type NameMatch, type PresentedNames } from "./names.ts";
 export { cipherWeakness } from "./tls-check.ts";
-/** For tests here and in the rooms that use the client: a scripted SMTP server on 127.0.0.1. */
-export { startScriptedServer, testRequest, withScriptedServer, type ScriptedServer, type ScriptedServerOptions, type ServerSession } from "./test-server.ts";

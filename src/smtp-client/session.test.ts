@@ -1,8 +1,8 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { deliverAndKeep, type DeliveryRequest, type SmtpSession } from "./index.ts";
-import { testRequest, unstuff, withScriptedServer, type ScriptedServer } from "./test-server.ts";
-import { makeTestPki, type TestPki } from "./test-pki.ts";
+import { testRequest, unstuff, withScriptedServer, type ScriptedServer } from "../../test/support/smtp-scripted-server.ts";
+import { makeTestPki, type TestPki } from "../../test/support/smtp-pki.ts";
 
 const HOST = "mx.example.net";
 let pki: TestPki;

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ServerHello } from "../../tls/index.ts";
 import { CheckError, type HelloOutcome } from "../probe/index.ts";
-import { certInfo, versions } from "../test-helpers.ts";
+import { certInfo, versions } from "../../../test/support/check-targets.ts";
 import type { TlsVersionName } from "../../tls/index.ts";
 import { fallbackVersions } from "./hello-probes.ts";
 import { judgeFeatures, type FeatureContext, type FeatureProbes } from "./judge.ts";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type net from "node:net";
 import type { Access, CheckOptions, Target } from "../types.ts";
 import { CheckError, connectTarget } from "./index.ts";
-import { startScriptedServer } from "./fakes.ts";
+import { startScriptedServer } from "../../../test/support/check-fakes.ts";
 
 const opts: CheckOptions = { timeoutMs: 5000, concurrency: 4, ca: [] };
 const cleanups: Array<() => Promise<void>> = [];

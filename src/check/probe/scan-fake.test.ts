@@ -4,7 +4,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import type { CheckOptions, ProtocolScan, Target } from "../types.ts";
 import { CheckError, scanProtocols } from "./index.ts";
-import { startFakeTlsServer, startScriptedServer, type FakeServer, type FakeTlsOptions } from "./fakes.ts";
+import { startFakeTlsServer, startScriptedServer, type FakeServer, type FakeTlsOptions } from "../../../test/support/check-fakes.ts";
 
 const opts: CheckOptions = { timeoutMs: 5000, concurrency: 8, ca: [] };
 const servers: FakeServer[] = [];

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mixed } from "../../mime/fixtures.ts";
+import { mixed } from "../../../test/support/mime-fixtures.ts";
 import { LoadedMessage } from "../message-cache.ts";
 import { ArgParser, parseSequenceSet, readFetchItems } from "../parser/index.ts";
 import { MailboxView } from "../view.ts";

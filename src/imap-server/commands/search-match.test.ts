@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encoded, mixed, plain } from "../../mime/fixtures.ts";
+import { encoded, mixed, plain } from "../../../test/support/mime-fixtures.ts";
 import { parseMime } from "../../mime/index.ts";
 import { parseCommand, readSearchProgram } from "../parser/index.ts";
 import { assertLinear } from "../../../test/support/fuzz.ts";

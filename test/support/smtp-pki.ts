@@ -3,8 +3,8 @@
  * not yet valid, wrong name, rogue), plus weak leaves (1024-bit RSA, SHA-1 signature) made with
  * the openssl command line, which @peculiar/x509 would not produce.
  */
-import { opensslLeaf as leafFromOpenssl } from "../../test/openssl-pki.ts";
-import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
+import { opensslLeaf as leafFromOpenssl } from "../openssl-pki.ts";
+import { generateCa, generateSelfSigned, type PemPair } from "../../src/tls/index.ts";
 
 export interface TestPki {
   ca: PemPair;

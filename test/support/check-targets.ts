@@ -10,10 +10,10 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
-import { allSuites, ALL_VERSIONS, suiteWeaknesses, type PemPair, type TlsVersionName } from "../tls/index.ts";
-import { buildFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
-import type { CertificateInfo, CheckOptions, CheckReport, CipherList, SuiteResult, Target, TlsFeatures } from "./types.ts";
-import { buildVerdicts } from "./verdicts.ts";
+import { allSuites, ALL_VERSIONS, suiteWeaknesses, type PemPair, type TlsVersionName } from "../../src/tls/index.ts";
+import { buildFindings, type FindingNotes, type ReportFacts } from "../../src/check/findings.ts";
+import type { CertificateInfo, CheckOptions, CheckReport, CipherList, SuiteResult, Target, TlsFeatures } from "../../src/check/types.ts";
+import { buildVerdicts } from "../../src/check/verdicts.ts";
 
 export const NOW = new Date("2026-03-01T12:00:00.000Z");
 const DAY = 86_400_000;
@@ -254,4 +254,4 @@ export async function startFakeSmtp(mode: FakeSmtpMode, pem: PemPair): Promise<T
   return handle;
 }
 
-export { opensslLeaf } from "../../test/openssl-pki.ts";
+export { opensslLeaf } from "../openssl-pki.ts";

@@ -5,7 +5,7 @@
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
+import { generateCa, generateSelfSigned, type PemPair } from "../../src/tls/index.ts";
 
 export interface PolicyReply {
   status?: number;

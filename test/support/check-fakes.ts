@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import net from "node:net";
-import { buildAlert, parseClientHello, parseRecord, PROBE_EXT, type ClientHello } from "../../tls/index.ts";
+import { buildAlert, parseClientHello, parseRecord, PROBE_EXT, type ClientHello } from "../../src/tls/index.ts";
 
 function u16(n: number): Buffer {
   const b = Buffer.alloc(2);
