@@ -193,8 +193,12 @@ test("no room for a bounce: the delivered recipient is committed (not sent twice
     // Space again, and the next attempt is due: the failure is returned to the sender.
     floor = 0;
     await store.db.updateTable("queue_recipients").set({ next_attempt_at: 0 }).execute();
-    await until("the bounce", async () => (await store.db.selectFrom("queue").select("source").execute()).some((q) => q.source === "bounce:Q1"));
-    assert.deepEqual(sentTo, [["ok@example.net", "gone@example.net"], ["gone@example.net"]], "the delivered recipient is not sent again");
+    // The bounce is queued for a@local.test; the runner may deliver (here: fail and drop) it before
+    // a look at the queue sees it, so its delivery attempt counts too.
+    const bounceSeen = async (): Promise<boolean> =>
+      sentTo.some((r) => r.includes("a@local.test")) || (await store.db.selectFrom("queue").select("source").execute()).some((q) => q.source === "bounce:Q1");
+    await until("the bounce", bounceSeen);
+    assert.deepEqual(sentTo.slice(0, 2), [["ok@example.net", "gone@example.net"], ["gone@example.net"]], "the delivered recipient is not sent again");
   } finally {
     await runner.stop();
     await store.close();
