@@ -54,6 +54,18 @@ async function pop3Login(h: ServerHandle, localAddress: string, password: string
   }
 }
 
+test("50 parallel right sign-ins from one address all get in (an office behind one address): the limits count failures", async () => {
+  const h = await startSealpost({ domains: DOMAINS, users: USERS, settings: { connections: "max_connections_per_ip = 100" } });
+  try {
+    const clients = await Promise.all(Array.from({ length: 50 }, () => RawImap.open(h.ports.imaps, { localAddress: "127.0.0.3" })));
+    const replies = (await Promise.all(clients.map((c) => imapLogin(c, PW)))).map(status);
+    for (const c of clients) c.close();
+    assert.deepEqual(replies.filter((r) => !r.startsWith("OK")), [], "every sign-in succeeded");
+  } finally {
+    await h.cleanup();
+  }
+});
+
 test("50 parallel wrong sign-ins from one address get no more password checks than the limit", async () => {
   // The per-user limit is raised out of the way: this is the per-address limit (10, the default).
   const h = await startSealpost({

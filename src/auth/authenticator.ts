@@ -59,10 +59,14 @@ export class Authenticator {
   /** Checks a user name and password; records the attempt in the login history. */
   async login(ctx: AuthContext, username: string, password: string, mechanism: string): Promise<AuthOutcome> {
     const limits = this.#limits();
-    const now = Date.now();
-    // Synchronous, before any await: the slot is taken before the password is checked.
-    const admission = this.#limiter.admit(username, ctx.clientIp, limits, now);
-    if (!admission.admitted) {
+    // Synchronous, before any await: the slot is taken before the password is checked. While the
+    // checks in flight fill a limit, their outcome decides: wait for one to end and ask again.
+    let admission = this.#limiter.admit(username, ctx.clientIp, limits, Date.now());
+    while (admission.kind === "wait") {
+      await admission.until;
+      admission = this.#limiter.admit(username, ctx.clientIp, limits, Date.now());
+    }
+    if (admission.kind === "refused") {
       const { limit, max, from, tally } = admission;
       const reason = throttleReason({ limit, max, from, windowSeconds: Math.round(limits.windowMs / 1000) });
       this.#audit.countedLogin(tally, { ...this.#row(ctx, username, null, mechanism, "refused", reason), time: tally.since });

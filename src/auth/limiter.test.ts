@@ -7,29 +7,68 @@ const LIMITS: LimiterSettings = { maxFailuresPerIp: 10, maxFailuresPerNetwork: 3
 const T0 = 1_000_000;
 
 function slotOf(a: Admission): Slot {
-  assert.ok(a.admitted, `refused: ${JSON.stringify(a)}`);
+  assert.ok(a.kind === "admitted", `not admitted: ${a.kind}`);
   return a.slot;
 }
 
 function refusal(a: Admission): string {
-  assert.ok(!a.admitted, "admitted");
+  assert.ok(a.kind === "refused", a.kind);
   return `${a.limit} ${a.max} ${a.from}`;
 }
 
-test("a slot is taken before the check: parallel attempts get exactly the limit, however they end", () => {
+/** The attempt must wait for a check in flight; resolves true once it is woken. */
+function waiting(a: Admission): { woken: () => boolean } {
+  assert.ok(a.kind === "wait", a.kind);
+  let woken = false;
+  void a.until.then(() => (woken = true));
+  return { woken: () => woken };
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test("a slot is taken before the check: parallel attempts get exactly the limit, however they end", async () => {
   const l = new LoginLimiter();
   const limits = { ...LIMITS, maxFailuresPerUser: 100 };
   const slots = Array.from({ length: 10 }, () => slotOf(l.admit("alice@example.test", "203.0.113.7", limits, T0)));
-  // Ten checks in flight and none finished: the eleventh is refused already.
-  assert.equal(refusal(l.admit("alice@example.test", "203.0.113.7", limits, T0)), "address 10 203.0.113.7");
+  // Ten checks in flight and none finished: the eleventh gets no check now; it waits for their outcome.
+  const eleventh = waiting(l.admit("alice@example.test", "203.0.113.7", limits, T0));
   for (const s of slots) s.fail();
+  await tick();
+  assert.ok(eleventh.woken());
+  assert.equal(refusal(l.admit("alice@example.test", "203.0.113.7", limits, T0)), "address 10 203.0.113.7");
   assert.equal(refusal(l.admit("bob@example.test", "203.0.113.7", limits, T0)), "address 10 203.0.113.7");
+});
+
+test("checks in flight that succeed let the waiting attempts in: a burst of right passwords is never refused", async () => {
+  const l = new LoginLimiter();
+  let admitted = 0;
+  let refused = 0;
+  let inFlight = 0;
+  let most = 0;
+  // 50 sign-ins at once from one address, every one with the right password.
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      let a = l.admit("alice@example.test", "203.0.113.7", LIMITS, T0);
+      while (a.kind === "wait") {
+        await a.until;
+        a = l.admit("alice@example.test", "203.0.113.7", LIMITS, T0);
+      }
+      if (a.kind === "refused") return void refused++;
+      admitted++;
+      most = Math.max(most, ++inFlight);
+      await tick();
+      inFlight--;
+      a.slot.succeed();
+    }),
+  );
+  assert.deepEqual({ admitted, refused }, { admitted: 50, refused: 0 });
+  assert.ok(most <= LIMITS.maxFailuresPerUser, `${most} checks at once`);
 });
 
 test("a success gives its slot back; a failure keeps it", () => {
   const l = new LoginLimiter();
   const slots = Array.from({ length: 5 }, () => slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)));
-  assert.equal(refusal(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)), "user 5 203.0.113.7");
+  waiting(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0));
   slots[0]?.succeed();
   const again = slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0));
   again.fail();
@@ -69,7 +108,7 @@ test("windows: failures count for failure_window from the first, then start over
   // A check still in flight when its window ends counts in the next one.
   const slow = slotOf(l.admit("y@example.test", "198.51.100.20", LIMITS, T0));
   for (let i = 0; i < 9; i++) slotOf(l.admit(`z${i}@example.test`, "198.51.100.20", LIMITS, T0 + w)).fail();
-  assert.equal(refusal(l.admit("q@example.test", "198.51.100.20", LIMITS, T0 + w)), "address 10 198.51.100.20");
+  waiting(l.admit("q@example.test", "198.51.100.20", LIMITS, T0 + w));
   slow.fail();
   assert.equal(refusal(l.admit("q@example.test", "198.51.100.20", LIMITS, T0 + w + 1)), "address 10 198.51.100.20");
 });
@@ -98,7 +137,7 @@ test("refusals of one user name from one address in one window share one tally",
   for (let i = 0; i < 5; i++) slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)).fail();
   const tallies = [T0 + 1, T0 + 2, T0 + 3].map((t) => {
     const a = l.admit("alice@example.test", "203.0.113.7", LIMITS, t);
-    assert.ok(!a.admitted);
+    assert.ok(a.kind === "refused");
     return a.tally;
   });
   assert.ok(tallies.every((t) => t === tallies[0]));
@@ -106,11 +145,11 @@ test("refusals of one user name from one address in one window share one tally",
   // Another name refused at the same address (its limit, not the name's) has its own tally.
   for (let i = 0; i < 5; i++) slotOf(l.admit(`x${i}@example.test`, "203.0.113.7", LIMITS, T0)).fail();
   const other = l.admit("bob@example.test", "203.0.113.7", LIMITS, T0 + 4);
-  assert.ok(!other.admitted);
+  assert.ok(other.kind === "refused");
   assert.deepEqual([other.limit, other.tally], ["address", { since: T0 + 4, attempts: 1 }]);
   // The next window has a new one.
   const later = l.admit("alice@example.test", "203.0.113.7", LIMITS, T0 + LIMITS.windowMs + 10);
-  assert.ok(later.admitted);
+  assert.equal(later.kind, "admitted");
 });
 
 test("memory stays bounded however many keys an attacker makes, and the active attacker stays throttled", () => {
@@ -119,7 +158,7 @@ test("memory stays bounded however many keys an attacker makes, and the active a
   for (let i = 0; i < 100_000; i++) {
     const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
     const a = l.admit(`u${i}@example.test`, ip, LIMITS, T0);
-    if (a.admitted) a.slot.fail();
+    if (a.kind === "admitted") a.slot.fail();
     // The attacker keeps trying, and so keeps its counter fresh.
     if (i % 100 === 0) assert.equal(refusal(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)), "address 10 203.0.113.7");
   }
@@ -152,14 +191,16 @@ test("property: within a window, no counter ever holds more than its limit, and 
       const open: Array<{ slot: Slot; keys: string[]; userKey: string }> = [];
       const inFlight = (k: string): number => open.filter((o) => o.keys.includes(k)).length;
       const count = (k: string): number => (failures.get(k) ?? 0) + inFlight(k);
+      const maxOf = (k: string): number => (k.startsWith("u:") ? limits.maxFailuresPerUser : k.startsWith("a:") ? limits.maxFailuresPerIp : limits.maxFailuresPerNetwork);
       for (const o of ops) {
         if (o.kind === "admit") {
           const userKey = `u:${o.user}@${addr(o.ip)}`;
           const keys = [userKey, `a:${addr(o.ip)}`, `n:${net(o.ip)}`];
-          const full = count(keys[0] ?? "") >= limits.maxFailuresPerUser || count(keys[1] ?? "") >= limits.maxFailuresPerIp || count(keys[2] ?? "") >= limits.maxFailuresPerNetwork;
+          // Refused once a counter holds its limit in failures; told to wait while checks in flight fill it.
+          const expected = keys.some((k) => (failures.get(k) ?? 0) >= maxOf(k)) ? "refused" : keys.some((k) => count(k) >= maxOf(k)) ? "wait" : "admitted";
           const a = l.admit(`user${o.user}@example.test`, o.ip, limits, T0);
-          if (a.admitted !== !full) return false;
-          if (a.admitted) open.push({ slot: a.slot, keys, userKey });
+          if (a.kind !== expected) return false;
+          if (a.kind === "admitted") open.push({ slot: a.slot, keys, userKey });
         } else if (open.length > 0) {
           const [s] = open.splice(o.pick % open.length, 1);
           if (s === undefined) continue;
@@ -172,8 +213,7 @@ test("property: within a window, no counter ever holds more than its limit, and 
           } else s.slot.release();
         }
         for (const k of new Set([...failures.keys(), ...open.flatMap((x) => x.keys)])) {
-          const max = k.startsWith("u:") ? limits.maxFailuresPerUser : k.startsWith("a:") ? limits.maxFailuresPerIp : limits.maxFailuresPerNetwork;
-          if (count(k) > max) return false;
+          if (count(k) > maxOf(k)) return false;
         }
       }
       return true;

@@ -7,8 +7,11 @@
  * limiter key on the client, not on the account, for the same reason).
  *
  * A slot is taken before the password is checked: a check in flight counts against every limit
- * like a failure, until it ends as one (it stays counted) or as a success (it is given back). So
- * fifty parallel attempts from one address get exactly as many password checks as the limit.
+ * like a failure, until it ends as one (it stays counted) or as a success (it is given back). An
+ * attempt that finds a counter full of checks still in flight (not of failures) waits for one of
+ * them to end and asks again — so fifty parallel wrong passwords from one address get exactly as
+ * many password checks as the limit, and fifty parallel right ones (an office behind one address,
+ * a client opening many connections) all get in.
  *
  * Each counter covers a fixed window from its first attempt (Postfix's anvil counts the same
  * way). The counters live in maps of bounded size whose least recently used keys give way to new
@@ -37,9 +40,11 @@ export interface ThrottleTally {
 }
 
 export type Admission =
-  | { admitted: true; slot: Slot }
+  | { kind: "admitted"; slot: Slot }
+  /** Below every limit in failures, but a counter is full with checks in flight: ask again once `until` resolves. */
+  | { kind: "wait"; until: Promise<void> }
   | {
-      admitted: false;
+      kind: "refused";
       limit: LimitKind;
       /** The limit that was reached. */
       max: number;
@@ -56,6 +61,8 @@ interface Entry {
   failures: number;
   inFlight: number;
   tally: ThrottleTally | null;
+  /** Attempts waiting for one of this counter's checks in flight to end. */
+  waiters: Array<() => void>;
 }
 
 /**
@@ -101,7 +108,7 @@ class Counters {
   obtain(key: string, now: number, windowMs: number): Entry {
     const found = this.find(key, now, windowMs);
     if (found !== undefined) return found;
-    const e: Entry = { start: now, failures: 0, inFlight: 0, tally: null };
+    const e: Entry = { start: now, failures: 0, inFlight: 0, tally: null, waiters: [] };
     this.#enter(key, e);
     return e;
   }
@@ -142,11 +149,16 @@ export class Slot {
     this.#end();
   }
 
-  /** Gives the slot back; false if it had ended already. */
+  /** Gives the slot back (waking the attempts waiting on its counters); false if it had ended already. */
   #end(): boolean {
     if (!this.#open) return false;
     this.#open = false;
-    for (const e of [this.#user, ...this.#others]) e.inFlight = Math.max(0, e.inFlight - 1);
+    for (const e of [this.#user, ...this.#others]) {
+      e.inFlight = Math.max(0, e.inFlight - 1);
+      const waiting = e.waiters;
+      e.waiters = [];
+      for (const wake of waiting) wake();
+    }
     return true;
   }
 }
@@ -179,23 +191,27 @@ export class LoginLimiter {
     const byUser = this.#users.find(userKey, now, w);
     const byAddress = this.#addresses.find(address, now, w);
     const byNetwork = this.#networks.find(network, now, w);
-    const full = (e: Entry | undefined, max: number): boolean => e !== undefined && e.failures + e.inFlight >= max;
-    const refusal = full(byUser, s.maxFailuresPerUser)
+    const failed = (e: Entry | undefined, max: number): boolean => e !== undefined && e.failures >= max;
+    const refusal = failed(byUser, s.maxFailuresPerUser)
       ? { limit: "user" as const, max: s.maxFailuresPerUser, from: address }
-      : full(byAddress, s.maxFailuresPerIp)
+      : failed(byAddress, s.maxFailuresPerIp)
         ? { limit: "address" as const, max: s.maxFailuresPerIp, from: address }
-        : full(byNetwork, s.maxFailuresPerNetwork)
+        : failed(byNetwork, s.maxFailuresPerNetwork)
           ? { limit: "network" as const, max: s.maxFailuresPerNetwork, from: network }
           : null;
     if (refusal !== null) {
       const holder = byUser ?? this.#users.obtain(userKey, now, w);
       holder.tally ??= { since: now, attempts: 0 };
       holder.tally.attempts++;
-      return { admitted: false, ...refusal, tally: holder.tally };
+      return { kind: "refused", ...refusal, tally: holder.tally };
     }
+    // Full only with checks in flight: whether this attempt may have a check depends on how they end.
+    const full = (e: Entry | undefined, max: number): e is Entry => e !== undefined && e.failures + e.inFlight >= max;
+    const blocking = full(byUser, s.maxFailuresPerUser) ? byUser : full(byAddress, s.maxFailuresPerIp) ? byAddress : full(byNetwork, s.maxFailuresPerNetwork) ? byNetwork : null;
+    if (blocking !== null) return { kind: "wait", until: new Promise((wake) => blocking.waiters.push(wake)) };
     const forUser = byUser ?? this.#users.obtain(userKey, now, w);
     const others = [byAddress ?? this.#addresses.obtain(address, now, w), byNetwork ?? this.#networks.obtain(network, now, w)];
     for (const e of [forUser, ...others]) e.inFlight++;
-    return { admitted: true, slot: new Slot(forUser, others) };
+    return { kind: "admitted", slot: new Slot(forUser, others) };
   }
 }
