@@ -159,7 +159,7 @@ export const SCHEMA: Record<string, Field> = {
   },
   auth: {
     kind: "table",
-    description: "Logins on IMAP, POP3 and submission: failure delay and rate limits. A check in progress counts against every limit; past one, attempts get a temporary refusal without a password check.",
+    description: "Logins on IMAP, POP3 and submission: failure delay and rate limits. A check in progress counts against every limit (an attempt waits while checks in flight fill one); once failures fill one, attempts get a temporary refusal without a password check.",
     fields: {
       failure_delay_ms: { kind: "int", default: 2000, min: 0, max: 60_000, description: "Delay before a failed or refused login is answered (Dovecot's auth_failure_delay)." },
       max_failures_per_ip: { kind: "int", default: 10, min: 1, max: 100_000, description: "Failed logins from one client address within the window before further attempts from it are refused (mox: 10 a minute)." },
