@@ -18,34 +18,16 @@ import { accessFor, parseTarget } from "../src/cli/check.ts";
 import { startPolicyServer, type PolicyServer } from "./support/https-test-server.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
 import { startDnsServer, type DnsServer } from "./dns-server.ts";
-import { CLI, NODE, prepareDataDir, startServer, type ServerHandle } from "./harness.ts";
+import { prepareDataDir, startServer, type ServerHandle } from "./harness.ts";
 import { freePort } from "./postfix-peer.ts";
+import { runCheck as check, type CheckRun } from "./support/check-cli.ts";
 
 let dir: string;
 let ca: PemPair;
 let dns: DnsServer;
 const servers: ChildProcess[] = [];
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `sealpost check ARGS` without blocking: the DNS and HTTPS servers live in this process. */
-function check(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(NODE, [CLI, "check", ...args], { stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
-    let stdout = "";
-    let stderr = "";
-    proc.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
-    proc.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
-    proc.once("error", reject);
-    proc.once("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
-}
-
-function oneLineError(r: Run, pattern: RegExp): void {
+function oneLineError(r: CheckRun, pattern: RegExp): void {
   assert.equal(r.status, 2, `exit status 2, stderr: ${r.stderr}`);
   const lines = r.stderr.trimEnd().split("\n");
   assert.equal(lines.length, 1, `one line: ${r.stderr}`);

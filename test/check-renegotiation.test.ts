@@ -10,13 +10,13 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import tls from "node:tls";
 import net from "node:net";
-import { CHECK_SCHEMA, validateAgainstSchema, type CheckReport } from "../src/check/index.ts";
+import type { CheckReport } from "../src/check/index.ts";
+import { checkJson } from "./support/check-cli.ts";
 import { startOpensslServer, startTlsServer, type TestServer } from "./support/check-targets.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
-import { CLI, NODE, startSealpost, type ServerHandle } from "./harness.ts";
+import { startSealpost, type ServerHandle } from "./harness.ts";
 
 let ca: PemPair;
 let leaf: PemPair;
@@ -34,20 +34,11 @@ after(async () => {
   await sealpost.cleanup();
 });
 
-/** `sealpost check ARGS --json` in its own process; the report, validated against the schema. */
-async function check(args: string[]): Promise<{ status: number | null; report: CheckReport }> {
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(NODE, [CLI, "check", ...args, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
-    p.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
-    p.once("close", (status) => resolve({ status, stdout, stderr }));
-  });
-  const report = JSON.parse(r.stdout) as CheckReport;
-  assert.deepEqual(validateAgainstSchema(CHECK_SCHEMA, report), [], "the report validates against its schema");
-  assert.equal(report.error, null, r.stderr);
-  return { status: r.status, report };
+/** `sealpost check ARGS --json` in its own process; the report, which must carry no error. */
+async function check(args: string[]): Promise<{ status: number; report: CheckReport }> {
+  const r = await checkJson(args);
+  assert.equal(r.report.error, null, r.stderr);
+  return r;
 }
 
 const renegotiationFinding = (r: CheckReport): Array<[string, string]> => r.findings.filter((f) => f.id === "client-renegotiation").map((f) => [f.severity, f.title]);

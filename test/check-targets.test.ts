@@ -9,16 +9,15 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHECK_SCHEMA, validateAgainstSchema, type CheckReport } from "../src/check/index.ts";
+import type { CheckReport } from "../src/check/index.ts";
+import { checkJson } from "./support/check-cli.ts";
 import { startFakeSmtp, startOpensslServer, type TestServer } from "./support/check-targets.ts";
 import { startFakeTlsServer } from "./support/check-fakes.ts";
 import { haveSslscan, sslscan } from "../src/check/probe/openssl-peer.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
-import { CLI, NODE } from "./harness.ts";
 import { startPostfixPeers, type PostfixPeers } from "./postfix-peer.ts";
 
 const DAY = 86_400_000;
@@ -44,20 +43,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `sealpost check … --json` without blocking this process (the scripted servers live here). */
-async function check(args: string[]): Promise<{ status: number | null; report: CheckReport; stderr: string }> {
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(NODE, [CLI, "check", ...args, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
-    p.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
-    p.once("close", (status) => resolve({ status, stdout, stderr }));
-  });
-  const report = JSON.parse(r.stdout) as CheckReport;
-  assert.deepEqual(validateAgainstSchema(CHECK_SCHEMA, report), [], "the report validates against its schema");
-  return { status: r.status, report, stderr: r.stderr };
-}
 
 const offered = (r: CheckReport): string[] => r.protocols.filter((p) => p.offered).map((p) => p.version);
 const ids = (r: CheckReport): string[] => r.findings.map((f) => f.id);
@@ -70,7 +55,7 @@ async function opensslTarget(pem: PemPair, args: string[]): Promise<TestServer> 
 
 test("s_server with TLS 1.2+ only: only TLS 1.2 and 1.3; its default suites without forward secrecy are flagged (exit 1)", async () => {
   const s = await opensslTarget(good, ["-min_protocol", "TLSv1.2"]);
-  const { status, report } = await check([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
+  const { status, report } = await checkJson([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
   assert.deepEqual(offered(report), ["TLSv1.2", "TLSv1.3"]);
   // OpenSSL's DEFAULT list still has the static-RSA suites (AES128-SHA …), as testssl.sh and sslscan show too.
   assert.deepEqual(report.findings.filter((f) => f.severity !== "info" && f.severity !== "low").map((f) => f.id), ["cipher-no-fs"]);
@@ -83,7 +68,7 @@ test("s_server with TLS 1.2+ only: only TLS 1.2 and 1.3; its default suites with
 
 test("s_server with TLS 1.0/1.1 allowed (SECLEVEL=0): both found and flagged, legacy clients can connect, exit 1", async () => {
   const s = await opensslTarget(good, ["-cipher", "DEFAULT@SECLEVEL=0", "-min_protocol", "TLSv1"]);
-  const { status, report } = await check([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
+  const { status, report } = await checkJson([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
   assert.deepEqual(offered(report), ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]);
   assert.ok(ids(report).includes("tls1_0-offered") && ids(report).includes("tls1_1-offered"));
   // CBC suites with TLS 1.0 (BEAST, mitigated for clients that take TLS 1.1+) and at all (LUCKY13).
@@ -97,7 +82,7 @@ test("s_server with TLS 1.0/1.1 allowed (SECLEVEL=0): both found and flagged, le
 test("an expired certificate: found, and senders that require a valid certificate will not deliver", async () => {
   const expired = await generateSelfSigned({ hostnames: ["mx.good.test"], issuer: ca, notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - 3 * DAY) });
   const s = await opensslTarget(expired, ["-min_protocol", "TLSv1.2"]);
-  const { status, report } = await check([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
+  const { status, report } = await checkJson([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
   assert.ok(ids(report).includes("cert-expired"), ids(report).join(", "));
   assert.ok((report.certificate?.daysLeft ?? 0) < 0);
   assert.equal(report.verdicts.strictSenders.ok, false);
@@ -111,7 +96,7 @@ test("an RSA and an ECDSA certificate: both are checked, and the expired RSA one
   writeFileSync(join(dir, "rsa.pem"), rsaExpired.certPem);
   writeFileSync(join(dir, "rsa.key"), rsaExpired.keyPem);
   const s = await opensslTarget(ec, ["-min_protocol", "TLSv1.2", "-dcert", join(dir, "rsa.pem"), "-dkey", join(dir, "rsa.key")]);
-  const { status, report } = await check([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
+  const { status, report } = await checkJson([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
   assert.deepEqual([report.certificate?.keyType, report.certificate?.trusted], ["EC", true]);
   assert.deepEqual(report.otherCertificates.map((c) => [c.keyType, c.daysLeft < 0]), [["RSA", true]]);
   assert.ok(report.findings.some((f) => f.id === "cert-expired" && f.title.startsWith("RSA certificate: ")), JSON.stringify(report.findings));
@@ -123,7 +108,7 @@ test("an RSA and an ECDSA certificate: both are checked, and the expired RSA one
 test("a certificate for another name: the name mismatch is found", async () => {
   const other = await generateSelfSigned({ hostnames: ["mail.other.test"], issuer: ca });
   const s = await opensslTarget(other, ["-min_protocol", "TLSv1.2"]);
-  const { status, report } = await check([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
+  const { status, report } = await checkJson([`127.0.0.1:${s.port}`, "--servername", "mx.good.test", "--ca", caFile]);
   assert.ok(ids(report).includes("cert-name-mismatch"), ids(report).join(", "));
   assert.deepEqual(report.certificate?.nameChecks, [{ name: "mx.good.test", matches: false }]);
   assert.deepEqual(report.certificate?.names, ["mail.other.test"]);
@@ -133,7 +118,7 @@ test("a certificate for another name: the name mismatch is found", async () => {
 test("3DES accepted: named as weak (this machine's OpenSSL has no 3DES, so a scripted TLS 1.2 server stands in)", async () => {
   const s = await startFakeTlsServer({ version: 0x0303, accept: [0xc012, 0x000a], hangUp: true });
   servers.push(s);
-  const { status, report } = await check([`127.0.0.1:${s.port}`, "--servername", "mx.good.test"]);
+  const { status, report } = await checkJson([`127.0.0.1:${s.port}`, "--servername", "mx.good.test"]);
   const tls12 = report.ciphers.find((c) => c.version === "TLSv1.2");
   const triple = tls12?.suites.find((x) => x.name === "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
   assert.ok(triple?.weaknesses.includes("3DES"), JSON.stringify(tls12));
@@ -147,17 +132,17 @@ test("SSLv3-only and SSLv2-speaking servers (scripted) are reported as such", as
   const v3 = await startFakeTlsServer({ version: 0x0300, accept: [0x000a, 0x002f], hangUp: true });
   const v2 = await startFakeTlsServer({ version: 0x0300, sslv2Specs: [0x010080, 0x0700c0], hangUp: true });
   servers.push(v3, v2);
-  const r3 = (await check([`127.0.0.1:${v3.port}`])).report;
+  const r3 = (await checkJson([`127.0.0.1:${v3.port}`])).report;
   assert.deepEqual(offered(r3), ["SSLv3"]);
   assert.ok(ids(r3).includes("sslv3-offered") && ids(r3).includes("no-tls12"), ids(r3).join(", "));
-  const r2 = (await check([`127.0.0.1:${v2.port}`])).report;
+  const r2 = (await checkJson([`127.0.0.1:${v2.port}`])).report;
   assert.ok(offered(r2).includes("SSLv2"));
   assert.equal(r2.findings.find((f) => f.id === "sslv2-offered")?.severity, "critical");
   assert.deepEqual(r2.ciphers.find((c) => c.version === "SSLv2")?.suites.map((x) => x.name), ["SSL_CK_RC4_128_WITH_MD5", "SSL_CK_DES_192_EDE3_CBC_WITH_MD5"]);
 });
 
 test("Debian's Postfix with STARTTLS: TLS 1.2+, STARTTLS offered, not injectable; sslscan agrees", async () => {
-  const { report } = await check([`127.0.0.1:${peers.ports.modern}`, "--starttls", "smtp", "--servername", "mail.peer.test", "--ca", peers.ca]);
+  const { report } = await checkJson([`127.0.0.1:${peers.ports.modern}`, "--starttls", "smtp", "--servername", "mail.peer.test", "--ca", peers.ca]);
   assert.equal(report.error, null);
   assert.deepEqual(offered(report), ["TLSv1.2", "TLSv1.3"]);
   assert.deepEqual([report.starttls?.offered, report.starttls?.injection], [true, "not-vulnerable"]);
@@ -170,7 +155,7 @@ test("Debian's Postfix with STARTTLS: TLS 1.2+, STARTTLS offered, not injectable
 test("a server that answers commands pipelined after STARTTLS is reported as vulnerable (CVE-2011-0411)", async () => {
   const s = await startFakeSmtp("vulnerable", good);
   servers.push(s);
-  const { status, report } = await check([`127.0.0.1:${s.port}`, "--starttls", "smtp", "--servername", "mx.good.test", "--ca", caFile]);
+  const { status, report } = await checkJson([`127.0.0.1:${s.port}`, "--starttls", "smtp", "--servername", "mx.good.test", "--ca", caFile]);
   assert.equal(report.starttls?.injection, "vulnerable");
   assert.equal(report.findings.find((f) => f.id === "starttls-injection")?.severity, "high");
   assert.equal(status, 1);

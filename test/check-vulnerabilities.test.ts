@@ -9,15 +9,14 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHECK_SCHEMA, validateAgainstSchema, type CheckReport } from "../src/check/index.ts";
+import type { CheckReport } from "../src/check/index.ts";
+import { checkJson } from "./support/check-cli.ts";
 import { startFakeTlsServer, type FakeTlsOptions } from "./support/check-fakes.ts";
 import { startOpensslServer } from "./support/check-targets.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
-import { CLI, NODE } from "./harness.ts";
 import { oakleyGroup2Pem, opensslLeaf, opensslOcspResponse } from "./openssl-pki.ts";
 
 const NAME = "vuln.check.test";
@@ -41,14 +40,7 @@ after(async () => {
 });
 
 async function check(port: number): Promise<CheckReport> {
-  const stdout = await new Promise<string>((resolve) => {
-    const p = spawn(NODE, [CLI, "check", `127.0.0.1:${port}`, "--servername", NAME, "--ca", caFile, "--json"], { stdio: ["ignore", "pipe", "ignore"] });
-    let out = "";
-    p.stdout.on("data", (b: Buffer) => (out += b.toString("utf8")));
-    p.once("close", () => resolve(out));
-  });
-  const report = JSON.parse(stdout) as CheckReport;
-  assert.deepEqual(validateAgainstSchema(CHECK_SCHEMA, report), []);
+  const { report } = await checkJson([`127.0.0.1:${port}`, "--servername", NAME, "--ca", caFile]);
   assert.equal(report.error, null);
   return report;
 }

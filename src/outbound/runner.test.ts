@@ -18,31 +18,53 @@ const RESOLVER: Resolver = {
   txt: async () => [],
 };
 
-async function withRunner(
-  send: (req: DeliveryRequest, signal: AbortSignal | undefined) => Promise<DeliveryResult>,
-  body: (ctx: { store: Store; runner: QueueRunner; errors: string[] }) => Promise<void>,
-): Promise<void> {
+interface RunnerSetup {
+  /** The delivery attempt; without it the runner's own SMTP client sends to `remotePort`. */
+  send?: (req: DeliveryRequest, signal: AbortSignal | undefined) => Promise<DeliveryResult>;
+  remotePort?: number;
+  /** The store's free-space floor, read on every write. */
+  minFree?: () => number;
+}
+
+interface RunnerContext {
+  store: Store;
+  runner: QueueRunner;
+  warnings: string[];
+  errors: string[];
+}
+
+/** A runner on a fresh store; stopped and removed after `body`, also when it throws. */
+async function withRunner(setup: RunnerSetup, body: (ctx: RunnerContext) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-runner-"));
-  const store = await openStore(dir);
+  const store = await openStore(dir, setup.minFree === undefined ? {} : { space: { minFree: setup.minFree, cacheMs: () => 0 } });
+  const warnings: string[] = [];
   const errors: string[] = [];
-  const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false } });
+  const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false, ...(setup.remotePort === undefined ? {} : { remote_port: setup.remotePort }) } });
+  const send = setup.send;
   const runner = new QueueRunner({
     store,
     config: () => config,
     resolver: () => RESOLVER,
     mtaSts: () => new MtaStsCache(memoryPolicyStore(), { resolver: RESOLVER }),
     ca: () => [],
-    log: { info: () => undefined, warn: () => undefined, error: (msg) => errors.push(msg) },
+    log: { info: () => undefined, warn: (msg) => warnings.push(msg), error: (msg) => errors.push(msg) },
     pollMs: 20,
-    send: (req) => send(req, req.signal),
+    ...(send === undefined ? {} : { send: (req: DeliveryRequest) => send(req, req.signal) }),
   });
   try {
-    await body({ store, runner, errors });
+    await body({ store, runner, warnings, errors });
   } finally {
     await runner.stop();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const OK = (address: string): DeliveryResult["recipients"][number] => ({ address, code: 250, reply: "250 2.0.0 Ok", accepted: true, delivered: true, permanent: false });
+
+/** The remote server's answer to one delivery: each recipient's reply from `each`. */
+function answered(req: DeliveryRequest, each: (address: string) => DeliveryResult["recipients"][number] = OK): DeliveryResult {
+  return { host: req.host, address: req.address, port: req.port, starttlsOffered: true, tls: null, problem: null, permanent: false, mailStarted: true, recipients: req.recipients.map(each) };
 }
 
 async function queueOne(store: Store, blobName?: string): Promise<void> {
@@ -56,9 +78,11 @@ const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)
 test("a job that throws (its blob is gone) is postponed by one backoff step, not retried in a loop", async () => {
   let sent = 0;
   await withRunner(
-    async () => {
-      sent++;
-      throw new Error("not reached");
+    {
+      send: async () => {
+        sent++;
+        throw new Error("not reached");
+      },
     },
     async ({ store, runner, errors }) => {
       await queueOne(store, "ffff/0000000000000000");
@@ -78,22 +102,13 @@ test("stopping mid-job keeps what the remote server took: a 250 is committed, so
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   await withRunner(
-    async (req, signal) => {
-      // The remote said 250; then we are stopped while waiting for its reply to QUIT.
-      const res: DeliveryResult = {
-        host: req.host,
-        address: req.address,
-        port: req.port,
-        starttlsOffered: true,
-        tls: null,
-        problem: null,
-        permanent: false,
-        mailStarted: true,
-        recipients: req.recipients.map((address) => ({ address, code: 250, reply: "250 2.0.0 Ok", accepted: true, delivered: true, permanent: false })),
-      };
-      release();
-      await new Promise((r) => (signal?.aborted === true ? r(null) : signal?.addEventListener("abort", () => r(null))));
-      return res;
+    {
+      send: async (req, signal) => {
+        // The remote said 250; then we are stopped while waiting for its reply to QUIT.
+        release();
+        await new Promise((r) => (signal?.aborted === true ? r(null) : signal?.addEventListener("abort", () => r(null))));
+        return answered(req);
+      },
     },
     async ({ store, runner }) => {
       await queueOne(store);
@@ -107,77 +122,37 @@ test("stopping mid-job keeps what the remote server took: a 250 is committed, so
 
 test("the runner keeps a delivered session for the next job and closes it with QUIT on stop", async () => {
   const server = await startScriptedServer();
-  const dir = mkdtempSync(join(tmpdir(), "sealpost-runner-"));
-  const store = await openStore(dir);
-  const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false, remote_port: server.port } });
-  const runner = new QueueRunner({
-    store,
-    config: () => config,
-    resolver: () => RESOLVER,
-    mtaSts: () => new MtaStsCache(memoryPolicyStore(), { resolver: RESOLVER }),
-    ca: () => [],
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    pollMs: 20,
-  });
   try {
-    await queueOne(store);
-    runner.start();
-    while ((await rows(store)).length > 0) await wait(10);
-    assert.equal(server.sessions.length, 1);
-    assert.notEqual(server.sessions[0]?.commands.at(-1), "QUIT", "kept open for the next job");
-    await runner.stop();
-    assert.equal(server.sessions[0]?.commands.at(-1), "QUIT");
+    await withRunner({ remotePort: server.port }, async ({ store, runner }) => {
+      await queueOne(store);
+      runner.start();
+      while ((await rows(store)).length > 0) await wait(10);
+      assert.equal(server.sessions.length, 1);
+      assert.notEqual(server.sessions[0]?.commands.at(-1), "QUIT", "kept open for the next job");
+      await runner.stop();
+      assert.equal(server.sessions[0]?.commands.at(-1), "QUIT");
+    });
   } finally {
-    await runner.stop();
-    await store.close();
     await server.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test("no room for a bounce: the delivered recipient is committed (not sent twice), the failed one waits and is returned later", async () => {
   let floor = 0;
-  const dir = mkdtempSync(join(tmpdir(), "sealpost-runner-"));
-  const store = await openStore(dir, { space: { minFree: () => floor, cacheMs: () => 0 } });
-  const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false } });
-  const warnings: string[] = [];
   const sentTo: string[][] = [];
-  const runner = new QueueRunner({
-    store,
-    config: () => config,
-    resolver: () => RESOLVER,
-    mtaSts: () => new MtaStsCache(memoryPolicyStore(), { resolver: RESOLVER }),
-    ca: () => [],
-    log: { info: () => undefined, warn: (msg) => warnings.push(msg), error: () => undefined },
-    pollMs: 20,
-    send: async (req) => {
-      sentTo.push([...req.recipients]);
-      return {
-        host: req.host,
-        address: req.address,
-        port: req.port,
-        starttlsOffered: true,
-        tls: null,
-        problem: null,
-        permanent: false,
-        mailStarted: true,
-        recipients: req.recipients.map((address) =>
-          address.startsWith("ok@")
-            ? { address, code: 250, reply: "250 2.0.0 Ok", accepted: true, delivered: true, permanent: false }
-            : { address, code: 550, reply: "550 5.1.1 No such user", accepted: false, delivered: false, permanent: true },
-        ),
-      };
-    },
-  });
-  const status = async (): Promise<Record<string, string>> => Object.fromEntries((await rows(store)).map((r) => [r.recipient, r.status]));
-  const until = async (what: string, done: () => Promise<boolean>): Promise<void> => {
-    const deadline = Date.now() + 10_000;
-    while (!(await done())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await wait(10);
-    }
+  const send = async (req: DeliveryRequest): Promise<DeliveryResult> => {
+    sentTo.push([...req.recipients]);
+    return answered(req, (address) => (address.startsWith("ok@") ? OK(address) : { address, code: 550, reply: "550 5.1.1 No such user", accepted: false, delivered: false, permanent: true }));
   };
-  try {
+  await withRunner({ send, minFree: () => floor }, async ({ store, runner, warnings }) => {
+    const status = async (): Promise<Record<string, string>> => Object.fromEntries((await rows(store)).map((r) => [r.recipient, r.status]));
+    const until = async (what: string, done: () => Promise<boolean>): Promise<void> => {
+      const deadline = Date.now() + 10_000;
+      while (!(await done())) {
+        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+        await wait(10);
+      }
+    };
     const blob = await store.blobs.write([Buffer.from("Subject: t\r\n\r\nhello\r\n")]);
     await store.committer.submit((trx) => enqueue(trx, { id: "Q1", from: "a@local.test", recipients: ["ok@example.net", "gone@example.net"], blob: blob.name, size: blob.size, source: "test", ownsBlob: true }), [blob.dir]);
     floor = Number.MAX_SAFE_INTEGER; // the disk is full from here
@@ -199,9 +174,5 @@ test("no room for a bounce: the delivered recipient is committed (not sent twice
       sentTo.some((r) => r.includes("a@local.test")) || (await store.db.selectFrom("queue").select("source").execute()).some((q) => q.source === "bounce:Q1");
     await until("the bounce", bounceSeen);
     assert.deepEqual(sentTo.slice(0, 2), [["ok@example.net", "gone@example.net"], ["gone@example.net"]], "the delivered recipient is not sent again");
-  } finally {
-    await runner.stop();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -49,8 +49,8 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Sends raw bytes to the TLS server and parses its first answer. */
-async function probe(hello: Buffer): Promise<ServerHelloParse> {
+/** Sends raw bytes to the TLS server and parses what it sends back until `parse` has its answer. */
+async function answerTo<T extends { kind: string }>(hello: Buffer, parse: (buf: Buffer) => T, complete: (p: T) => boolean): Promise<T> {
   const socket = net.connect(port, "127.0.0.1");
   try {
     return await new Promise((resolve, reject) => {
@@ -58,8 +58,8 @@ async function probe(hello: Buffer): Promise<ServerHelloParse> {
       const timer = setTimeout(() => reject(new Error("no answer within 10 s")), 10_000);
       socket.on("data", (chunk: Buffer) => {
         buf = Buffer.concat([buf, chunk]);
-        const p = parseServerHello(buf);
-        if (p.kind !== "incomplete") {
+        const p = parse(buf);
+        if (complete(p)) {
           clearTimeout(timer);
           resolve(p);
         }
@@ -72,6 +72,9 @@ async function probe(hello: Buffer): Promise<ServerHelloParse> {
     socket.destroy();
   }
 }
+
+/** The server's first answer: a ServerHello, an alert or what it is not. */
+const probe = (hello: Buffer): Promise<ServerHelloParse> => answerTo(hello, parseServerHello, (p) => p.kind !== "incomplete");
 
 function serverHello(p: ServerHelloParse) {
   assert.equal(p.kind, "server-hello", JSON.stringify(p));
@@ -184,28 +187,9 @@ test("parseSslv2ServerHello: SERVER-HELLO and ERROR", () => {
   assert.equal(tlsAlert.kind === "not-sslv2" && tlsAlert.reason, "TLS alert protocol_version");
 });
 
-/** Sends raw bytes to the TLS server and parses its first flight until it ends. */
-async function probeFlight(hello: Buffer): Promise<ServerFlightParse> {
-  const socket = net.connect(port, "127.0.0.1");
-  try {
-    return await new Promise((resolve, reject) => {
-      let buf = Buffer.alloc(0);
-      const timer = setTimeout(() => reject(new Error("no answer within 10 s")), 10_000);
-      socket.on("data", (chunk: Buffer) => {
-        buf = Buffer.concat([buf, chunk]);
-        const p = parseServerFlight(buf);
-        if (p.kind !== "incomplete" && (p.kind !== "flight" || p.end !== null)) {
-          clearTimeout(timer);
-          resolve(p);
-        }
-      });
-      socket.on("error", reject);
-      socket.write(hello);
-    });
-  } finally {
-    socket.destroy();
-  }
-}
+/** The server's first flight, until it ends. */
+const probeFlight = (hello: Buffer): Promise<ServerFlightParse> =>
+  answerTo(hello, parseServerFlight, (p) => p.kind !== "incomplete" && (p.kind !== "flight" || p.end !== null));
 
 test("parseServerFlight on a real TLS 1.2 server: Certificate, ServerKeyExchange (its ECDHE curve), ServerHelloDone", async () => {
   const p = await probeFlight(buildClientHello({ versions: ["TLSv1.2"], cipherSuites: [0xc02f], groups: [0x0017] }));
