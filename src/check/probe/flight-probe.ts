@@ -49,29 +49,24 @@ export async function openProbe(target: Target, opts: CheckOptions): Promise<Pro
  */
 export async function sendAndReadFlight(c: ProbeConnection, opts: CheckOptions, hello: Buffer, enough: (f: Flight) => boolean): Promise<FlightOutcome> {
   c.socket.write(hello);
-  const r = await c.reader.read((buf): FlightOutcome | undefined => {
-    const p = parseServerFlight(buf);
-    switch (p.kind) {
-      case "incomplete":
-        return undefined;
-      case "flight":
-        return p.end !== null || enough(p) ? { kind: "flight", flight: p } : undefined;
-      case "alert":
-        return { kind: "alert", name: p.alert.name, description: p.alert.description };
-      default:
-        return { kind: "invalid", reason: p.reason };
-    }
-  }, opts.timeoutMs, opts.signal);
-  switch (r.kind) {
-    case "value":
-      return r.value;
-    case "closed":
-      return { kind: "closed", error: r.error };
-    case "timeout":
-      return { kind: "timeout", ms: opts.timeoutMs };
-    case "overflow":
-      return { kind: "invalid", reason: `more than ${MAX_FLIGHT_BYTES} bytes without the end of the server's flight` };
-  }
+  return c.reader.answer(
+    (buf): FlightOutcome | undefined => {
+      const p = parseServerFlight(buf);
+      switch (p.kind) {
+        case "incomplete":
+          return undefined;
+        case "flight":
+          return p.end !== null || enough(p) ? { kind: "flight", flight: p } : undefined;
+        case "alert":
+          return { kind: "alert", name: p.alert.name, description: p.alert.description };
+        default:
+          return { kind: "invalid", reason: p.reason };
+      }
+    },
+    "the end of the server's flight",
+    opts.timeoutMs,
+    opts.signal,
+  );
 }
 
 /** The outcome in words, for a feature's detail. */

@@ -78,17 +78,7 @@ export async function probeHello(target: Target, opts: CheckOptions, hello: Buff
   try {
     const reader = new SocketReader(socket, MAX_ANSWER_BYTES, leftover);
     socket.write(hello);
-    const r = await reader.read(format === "tls" ? fromTls : fromSslv2, opts.timeoutMs, opts.signal);
-    switch (r.kind) {
-      case "value":
-        return r.value;
-      case "closed":
-        return { kind: "closed", error: r.error };
-      case "timeout":
-        return { kind: "timeout", ms: opts.timeoutMs };
-      case "overflow":
-        return { kind: "invalid", reason: `more than ${MAX_ANSWER_BYTES} bytes without a complete answer` };
-    }
+    return await reader.answer(format === "tls" ? fromTls : fromSslv2, "a complete answer", opts.timeoutMs, opts.signal);
   } finally {
     socket.destroy();
   }

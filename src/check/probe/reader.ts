@@ -13,6 +13,9 @@ export type ReadResult<T> =
   | { kind: "timeout" }
   | { kind: "overflow" };
 
+/** A probe's answer that did not come: the peer closed, the deadline passed, or too many bytes came without it. */
+export type NoAnswer = { kind: "closed"; error: string | null } | { kind: "timeout"; ms: number } | { kind: "invalid"; reason: string };
+
 /** The signal's reason (an AbortError DOMException unless the caller gave an Error of its own). */
 function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
@@ -132,6 +135,21 @@ export class SocketReader {
         const late = parse(this.buffer);
         return late !== undefined ? { kind: "value", value: late } : { kind: "timeout" };
       }
+    }
+  }
+
+  /** `read`, with what ended it without a value said as a probe outcome; `what` names the answer awaited. */
+  async answer<T>(parse: (buf: Buffer) => T | undefined, what: string, timeoutMs: number, signal?: AbortSignal): Promise<T | NoAnswer> {
+    const r = await this.read(parse, timeoutMs, signal);
+    switch (r.kind) {
+      case "value":
+        return r.value;
+      case "closed":
+        return r;
+      case "timeout":
+        return { kind: "timeout", ms: timeoutMs };
+      case "overflow":
+        return { kind: "invalid", reason: `more than ${this.maxBytes} bytes without ${what}` };
     }
   }
 
