@@ -10,7 +10,7 @@
  */
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
-import { asStorageError } from "./space.ts";
+import { asStorageError, StorageFullError } from "./space.ts";
 
 export type Work<T> = (trx: Transaction<Database>) => Promise<T>;
 
@@ -28,6 +28,8 @@ export interface CommitterOptions {
   syncWal?: () => Promise<void>;
   /** How long audit rows may wait for a batch to ride on. */
   auditFlushMs?: number;
+  /** Told when a commit failed for want of space (so the free-space reading is dropped). */
+  onFull?: (e: StorageFullError) => void;
 }
 
 export class GroupCommitter {
@@ -82,6 +84,13 @@ export class GroupCommitter {
     });
   }
 
+  /** The error a failed commit rejects with: a full disk as StorageFullError, reported to onFull. */
+  #failure(e: unknown): unknown {
+    const err = asStorageError(e);
+    if (err instanceof StorageFullError) this.#opts.onFull?.(err);
+    return err;
+  }
+
   async #runBatches(): Promise<void> {
     while (this.#pending.length > 0 || this.#audit.length > 0) {
       const batch = this.#pending;
@@ -96,7 +105,7 @@ export class GroupCommitter {
     try {
       await this.#opts.syncDirs(batch.flatMap((i) => i.dirs));
     } catch (e) {
-      for (const item of batch) item.reject(asStorageError(e));
+      for (const item of batch) item.reject(this.#failure(e));
       batch = [];
     }
     const results: unknown[] = [];
@@ -113,7 +122,7 @@ export class GroupCommitter {
           await this.#opts.syncWal?.();
           item.resolve(result);
         } catch (e) {
-          item.reject(asStorageError(e));
+          item.reject(this.#failure(e));
         }
       }
       for (const a of audit) {
@@ -128,7 +137,7 @@ export class GroupCommitter {
         await this.#opts.syncWal();
       } catch (e) {
         // Committed but not known to be on disk: nothing may be acknowledged.
-        for (const item of batch) item.reject(asStorageError(e));
+        for (const item of batch) item.reject(this.#failure(e));
         return;
       }
     }

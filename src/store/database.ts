@@ -54,6 +54,7 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
   const blobs = new BlobStore(blobDir, space);
   const committer = new GroupCommitter(db, {
     syncDirs: (dirs) => blobs.syncDirs(dirs),
+    onFull: () => space.invalidate("the database could not commit: no space left"),
     ...(asyncWal ? { syncWal: () => fsyncFile(`${dbPath}-wal`) } : {}),
     ...(opts.auditFlushMs !== undefined ? { auditFlushMs: opts.auditFlushMs } : {}),
   });

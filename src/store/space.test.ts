@@ -55,6 +55,17 @@ test("one statfs serves many checks within the cache time; the server's writes c
   assert.equal(await space.available(), 100 * MB);
 });
 
+test("concurrent reservations cannot both take the last room: the comparison and the count happen together", async () => {
+  const { space } = fake(() => 10 * MB, { minFree: 0 });
+  // Both start before the first reading: each waits for the same statfs, then decides.
+  const results = await Promise.allSettled([space.reserve(6 * MB), space.reserve(6 * MB)]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ["fulfilled", "rejected"],
+  );
+  assert.equal(await space.available(), 4 * MB);
+});
+
 test("the least free of the data and blob directories counts; a directory not made yet is skipped", async () => {
   const space = new DiskSpace(["/data", "/data/blobs", "/missing"], {
     minFree: () => 0,

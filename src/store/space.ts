@@ -7,8 +7,8 @@
  * `statfs` is asked at most once per `cacheMs` (concurrent checks share one call, which runs in the
  * thread pool); bytes the store writes in between (and those being written) are subtracted from the
  * reading, so a burst of deliveries is counted without asking again. A refusal rests on a reading
- * at most a second old (freed space is seen at once), and a write that fails with ENOSPC anyway
- * (another process filled the disk) drops the reading, so the next check asks the file system.
+ * at most a second old (freed space is seen within a second), and a write or a commit that fails
+ * with ENOSPC anyway (another process filled the disk) drops the reading, so the next check asks the file system.
  */
 import { statfs } from "node:fs/promises";
 
@@ -68,35 +68,24 @@ export class DiskSpace {
 
   /** Bytes available to the server now, as far as is known (the last reading minus writes since). */
   async available(): Promise<number> {
-    const r = this.#reading;
-    if (r === null || Date.now() - r.at >= this.#o.cacheMs()) await this.#ask();
-    return (this.#reading?.bytes ?? Infinity) - this.#reserved - this.#written;
+    await this.#current();
+    return this.#free();
   }
 
   /** Throws StorageFullError when `need` more bytes would leave less than the floor free. */
   async check(need: number): Promise<void> {
-    let free = await this.available();
-    const floor = this.#o.minFree();
-    const at = this.#reading?.at ?? Date.now();
-    if (free - need < floor && Date.now() - at >= Math.min(this.#o.cacheMs(), REFUSAL_READING_MS)) {
-      // A refusal rests on a recent reading, so space freed meanwhile is seen within a second.
-      await this.#ask();
-      free = (this.#reading?.bytes ?? Infinity) - this.#reserved - this.#written;
-    }
-    if (free - need < floor) {
-      const detail = `${mb(free)} free, ${mb(need)} wanted, ${mb(floor)} kept free`;
-      this.#state(true, detail);
-      throw new StorageFullError(`insufficient storage: ${detail}`);
-    }
-    this.#state(false, `${mb(free)} free`);
+    await this.#fresh(need);
+    this.#admit(need);
   }
 
   /**
-   * `check`, then counts `need` as being written (no await in between, so concurrent writers
-   * cannot both take the last room). Follow with `written` or `release`.
+   * `check`, then counts `need` as being written: the comparison and the count happen together,
+   * after the last await, so concurrent writers cannot both take the last room. Follow with
+   * `written` or `release`.
    */
   async reserve(need: number): Promise<void> {
-    await this.check(need);
+    await this.#fresh(need);
+    this.#admit(need);
     this.#reserved += need;
   }
 
@@ -115,6 +104,35 @@ export class DiskSpace {
   invalidate(detail: string): void {
     this.#reading = null;
     this.#state(true, detail);
+  }
+
+  #free(): number {
+    return (this.#reading?.bytes ?? Infinity) - this.#reserved - this.#written;
+  }
+
+  /** A reading no older than cacheMs. */
+  async #current(): Promise<void> {
+    const r = this.#reading;
+    if (r === null || Date.now() - r.at >= this.#o.cacheMs()) await this.#ask();
+  }
+
+  /** A reading fit to decide on `need` bytes: a refusal rests on one at most a second old, so space freed meanwhile is seen. */
+  async #fresh(need: number): Promise<void> {
+    await this.#current();
+    const at = this.#reading?.at ?? Date.now();
+    if (this.#free() - need < this.#o.minFree() && Date.now() - at >= Math.min(this.#o.cacheMs(), REFUSAL_READING_MS)) await this.#ask();
+  }
+
+  /** The decision, synchronous: throws StorageFullError when `need` bytes would go below the floor. */
+  #admit(need: number): void {
+    const free = this.#free();
+    const floor = this.#o.minFree();
+    if (free - need < floor) {
+      const detail = `${mb(free)} free, ${mb(need)} wanted, ${mb(floor)} kept free`;
+      this.#state(true, detail);
+      throw new StorageFullError(`insufficient storage: ${detail}`);
+    }
+    this.#state(false, `${mb(free)} free`);
   }
 
   #state(low: boolean, detail: string): void {
