@@ -194,3 +194,30 @@ test("a non-synchronizing literal too large to skip: tagged BAD [TOOBIG], then B
     c.close();
   }
 });
+
+test("before login a literal may hold at most 8 KiB: a larger one is refused before its data; after login APPEND takes 100 KB", async () => {
+  const c = await RawImap.open(h.ports.imaps);
+  try {
+    // Synchronizing: NO [TOOBIG] before any data is sent (RFC 7888 §4), and the session goes on.
+    c.send(`a LOGIN {${8 * 1024 + 1}}\r\n`);
+    assert.equal(await c.waitFor((l) => l.startsWith("a ")), "a NO [TOOBIG] Literal too large.");
+    // A password sent as a literal within the limit still signs in.
+    c.send(`b LOGIN ${ALICE} {${PW.length}+}\r\n${PW}\r\n`);
+    assert.match(await c.waitFor((l) => l.startsWith("b ")), /^b OK /);
+    const body = `Subject: big\r\n\r\n${"x".repeat(100_000)}\r\n`;
+    c.send(`c APPEND INBOX {${body.length}+}\r\n${body}\r\n`);
+    assert.match(await c.waitFor((l) => l.startsWith("c ")), /^c OK /);
+  } finally {
+    c.close();
+  }
+  // Non-synchronizing before login: the server cannot refuse it before it arrives, so it ends the session.
+  const d = await RawImap.open(h.ports.imaps);
+  try {
+    d.send(`d LOGIN ${ALICE} {40000000+}\r\n`);
+    assert.equal(await d.waitFor((l) => l.startsWith("d ")), "d BAD [TOOBIG] Literal too large.");
+    assert.equal(await d.waitFor((l) => l.startsWith("* BYE")), "* BYE Literal too large to skip; closing.");
+    await d.waitClosed();
+  } finally {
+    d.close();
+  }
+});

@@ -14,6 +14,13 @@ import { ImapError, ResponseCode } from "./errors.ts";
 import { ImapParseError, ImapReader, parseCommand, type CommandInput, type ReaderEvent } from "./parser/index.ts";
 import { MailboxView } from "./view.ts";
 
+/**
+ * The largest literal before login: enough for LOGIN's user name and password and ID's values.
+ * A client that has not signed in cannot make the server hold `max_literal` (50 MiB) per
+ * connection; Dovecot's imap-login keeps a client to 8 KiB the same way (IMAP_LOGIN_MAX_LINE_LENGTH).
+ */
+const PRE_LOGIN_MAX_LITERAL = 8 * 1024;
+
 export interface ImapLimits {
   /** RFC 9051 §5.4: at least 30 minutes once authenticated. */
   idleTimeoutMs: number;
@@ -63,7 +70,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     this.#opts = opts;
     this.store = opts.store;
     this.hostname = opts.hostname;
-    this.reader = new ImapReader({ maxLiteral: opts.limits.maxLiteral });
+    this.reader = new ImapReader({ maxLiteral: Math.min(PRE_LOGIN_MAX_LITERAL, opts.limits.maxLiteral) });
     opts.store.events.on("changed", this.#onStoreChange);
   }
 
@@ -137,6 +144,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     const outcome = await this.#opts.auth.login(this.authContext(), username, password, mechanism);
     if (!outcome.ok) return outcome.refusal;
     this.#account = { id: outcome.accountId, address: outcome.address };
+    this.reader.setMaxLiteral(this.#opts.limits.maxLiteral);
     this.signedIn();
     return "ok";
   }

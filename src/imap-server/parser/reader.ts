@@ -137,8 +137,8 @@ function headTag(a: Buffer, b: Buffer, limit: number): string | null {
 
 export class ImapReader {
   readonly maxLine: number;
-  readonly maxLiteral: number;
-  readonly maxCommand: number;
+  #maxLiteral: number;
+  #maxCommand: number;
   mode: ReaderMode = "command";
 
   // Input queue: chunks not yet framed.
@@ -165,8 +165,22 @@ export class ImapReader {
 
   constructor(limits: ReaderLimits = {}) {
     this.maxLine = limits.maxLine ?? 64 * 1024;
-    this.maxLiteral = limits.maxLiteral ?? 50 * 1024 * 1024;
-    this.maxCommand = limits.maxCommand ?? this.maxLiteral + this.maxLine;
+    this.#maxLiteral = limits.maxLiteral ?? 50 * 1024 * 1024;
+    this.#maxCommand = limits.maxCommand ?? this.#maxLiteral + this.maxLine;
+  }
+
+  get maxLiteral(): number {
+    return this.#maxLiteral;
+  }
+
+  get maxCommand(): number {
+    return this.#maxCommand;
+  }
+
+  /** Changes the literal limit, and the command limit with it (maxLiteral + maxLine), for the commands after this one. */
+  setMaxLiteral(maxLiteral: number): void {
+    this.#maxLiteral = maxLiteral;
+    this.#maxCommand = maxLiteral + this.maxLine;
   }
 
   /** Bytes received and not yet framed: pause the socket while this is high (back-pressure). */
