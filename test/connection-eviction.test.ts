@@ -88,3 +88,17 @@ test("IMAPS: a session not logged in gives way with BYE [UNAVAILABLE]; a logged-
   user.destroy();
   newcomer.destroy();
 });
+
+test("IMAPS: sessions busy with failed LOGINs (the failure delay) still give way; the newcomer signs in", async () => {
+  const guessers = [await RawImap.open(h.ports.imaps), await RawImap.open(h.ports.imaps)];
+  // Each LOGIN fails and then waits out the failure delay (2 s): the sessions are busy, not idle.
+  for (const g of guessers) g.send(`g LOGIN ${USER} wrong-password\r\n`);
+  await new Promise((r) => setTimeout(r, 300)); // both checks done, both in the delay
+  const newcomer = await RawImap.open(h.ports.imaps);
+  const first = guessers[0];
+  assert.ok(first !== undefined);
+  assert.match(await first.waitFor((l) => l.startsWith("* BYE")), /^\* BYE \[UNAVAILABLE\] Too many connections/, "the oldest guesser gives way");
+  assert.equal((await newcomer.command(`LOGIN ${USER} ${PASSWORD}`)).status, "OK");
+  for (const g of guessers) g.destroy();
+  newcomer.destroy();
+});

@@ -103,6 +103,35 @@ test("MX: a DATA body trickled a byte at a time is cut off at data_timeout", asy
   assert.ok(sent < 30, `sent ${sent} bytes before the close`);
 });
 
+test("MX: a body past max_message_size buys no more time: an endless DATA at a good rate is cut off at data_timeout", async () => {
+  const small = await startSealpost({
+    domains: [{ name: "example.test" }],
+    users: [{ address: "user@example.test", password: "user-password-1" }],
+    settings: { smtp: "max_message_size = 1024\ndata_timeout = 2" },
+  });
+  try {
+    const c = await RawSmtp.open(small.mxPort);
+    await c.expect("EHLO client.example.net", 250);
+    await c.expect("MAIL FROM:<sender@example.net>", 250);
+    await c.expect("RCPT TO:<user@example.test>", 250);
+    await c.expect("DATA", 354);
+    // 2,000 bytes/s, four times the minimum rate: within the limit every second would earn four
+    // more; past the first 1,024 bytes (two seconds' worth) nothing does.
+    const line = `${"x".repeat(198)}\r\n`;
+    let sent = 0;
+    while (!c.closed && sent < 150) {
+      c.send(line);
+      sent++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const replies = await c.readUntilClosed();
+    assert.match(replies.at(-1)?.raw ?? "", /^421 4\.4\.2 .*timeout exceeded/);
+    assert.ok(sent < 100, `sent ${sent} lines (${sent * 200} bytes) before the close`);
+  } finally {
+    await small.cleanup();
+  }
+});
+
 test("MX: a command line trickled one byte at a time is cut off at command_timeout (421 4.4.2), not answered", async () => {
   // 40 bytes, one every 250 ms: 10 s for the line against a 2 s deadline.
   const r = await trickle(h.mxPort, bytes("EHLO a-very-slow-client.example.test\r\n"), 250);

@@ -31,7 +31,8 @@ export interface AuthLimits extends LimiterSettings {
 
 export type AuthOutcome =
   | { ok: true; accountId: number; address: string }
-  | { ok: false; refusal: "credentials" | "rate-limited" };
+  /** "gone": the session ended (its signal aborted) before a password check; nothing was recorded. */
+  | { ok: false; refusal: "credentials" | "rate-limited" | "gone" };
 
 /** The password checks: scrypt against the stored hash, and the same work for an unknown account. */
 export interface PasswordCheck {
@@ -56,21 +57,22 @@ export class Authenticator {
     this.#limiter = opts.limiter ?? new LoginLimiter();
   }
 
-  /** Checks a user name and password; records the attempt in the login history. */
-  async login(ctx: AuthContext, username: string, password: string, mechanism: string): Promise<AuthOutcome> {
+  /**
+   * Checks a user name and password; records the attempt in the login history. `signal`: the
+   * session's end — an attempt waiting in the limiter's line leaves it, and the failure delay is
+   * cut short, so a closed or evicted session holds nothing (a password check once begun runs on).
+   */
+  async login(ctx: AuthContext, username: string, password: string, mechanism: string, signal?: AbortSignal): Promise<AuthOutcome> {
     const limits = this.#limits();
-    // Synchronous, before any await: the slot is taken before the password is checked. While the
-    // checks in flight fill a limit, their outcome decides: wait for one to end and ask again.
-    let admission = this.#limiter.admit(username, ctx.clientIp, limits, Date.now());
-    while (admission.kind === "wait") {
-      await admission.until;
-      admission = this.#limiter.admit(username, ctx.clientIp, limits, Date.now());
-    }
+    // The slot is taken before the password is checked. While the checks in flight fill a limit,
+    // their outcome decides: the attempt waits in line for one to end and asks again.
+    const admission = await this.#limiter.enter(username, ctx.clientIp, limits, signal);
+    if (admission === null) return { ok: false, refusal: "gone" };
     if (admission.kind === "refused") {
       const { limit, max, from, tally } = admission;
       const reason = throttleReason({ limit, max, from, windowSeconds: Math.round(limits.windowMs / 1000) });
       this.#audit.countedLogin(tally, { ...this.#row(ctx, username, null, mechanism, "refused", reason), time: tally.since });
-      await delay(limits.failureDelayMs);
+      await delay(limits.failureDelayMs, signal);
       return { ok: false, refusal: "rate-limited" };
     }
     const { slot } = admission;
@@ -94,7 +96,7 @@ export class Authenticator {
       // A check that threw (a database error) gives its slot back uncounted; after fail() or succeed() this does nothing.
       slot.release();
     }
-    await delay(limits.failureDelayMs);
+    await delay(limits.failureDelayMs, signal);
     return { ok: false, refusal: "credentials" };
   }
 
@@ -121,6 +123,16 @@ export class Authenticator {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return ms <= 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`, or less if `signal` aborts. */
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted === true) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }

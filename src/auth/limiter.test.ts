@@ -20,7 +20,7 @@ function refusal(a: Admission): string {
 function waiting(a: Admission): { woken: () => boolean } {
   assert.ok(a.kind === "wait", a.kind);
   let woken = false;
-  void a.until.then(() => (woken = true));
+  void a.until().then(() => (woken = true));
   return { woken: () => woken };
 }
 
@@ -48,12 +48,8 @@ test("checks in flight that succeed let the waiting attempts in: a burst of righ
   // 50 sign-ins at once from one address, every one with the right password.
   await Promise.all(
     Array.from({ length: 50 }, async () => {
-      let a = l.admit("alice@example.test", "203.0.113.7", LIMITS, T0);
-      while (a.kind === "wait") {
-        await a.until;
-        a = l.admit("alice@example.test", "203.0.113.7", LIMITS, T0);
-      }
-      if (a.kind === "refused") return void refused++;
+      const a = await l.enter("alice@example.test", "203.0.113.7", LIMITS);
+      if (a === null || a.kind === "refused") return void refused++;
       admitted++;
       most = Math.max(most, ++inFlight);
       await tick();
@@ -63,6 +59,64 @@ test("checks in flight that succeed let the waiting attempts in: a burst of righ
   );
   assert.deepEqual({ admitted, refused }, { admitted: 50, refused: 0 });
   assert.ok(most <= LIMITS.maxFailuresPerUser, `${most} checks at once`);
+});
+
+test("the line: each check that ends wakes one attempt, first come first served; a burst of n costs O(n) admissions", async () => {
+  const l = new LoginLimiter();
+  let admissions = 0;
+  const admit = l.admit.bind(l);
+  l.admit = (...args) => (admissions++, admit(...args));
+  const order: number[] = [];
+  const slots = Array.from({ length: 5 }, () => slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)));
+  const waiting = Array.from({ length: 200 }, (_, i) =>
+    l.enter("alice@example.test", "203.0.113.7", LIMITS).then((a) => {
+      assert.ok(a?.kind === "admitted");
+      order.push(i);
+      return a.slot;
+    }),
+  );
+  await tick();
+  admissions = 0;
+  slots[0]?.succeed();
+  await tick();
+  assert.deepEqual(order, [0], "one success lets exactly one in: the first in line");
+  // Each admitted attempt succeeds in turn, letting the next in.
+  for (let i = 0; i < waiting.length; i++) (await waiting[i])?.succeed();
+  for (const s of slots.slice(1)) s.succeed();
+  assert.deepEqual(order, Array.from({ length: 200 }, (_, i) => i));
+  assert.ok(admissions <= 2 * waiting.length, `${admissions} admissions for ${waiting.length} waiting attempts`);
+});
+
+test("the line: once failures fill a limit, every attempt in line is refused at once (each passes its turn on)", async () => {
+  const l = new LoginLimiter();
+  const slots = Array.from({ length: 5 }, () => slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)));
+  const waiting = Array.from({ length: 20 }, () => l.enter("alice@example.test", "203.0.113.7", LIMITS));
+  await tick();
+  for (const s of slots) s.fail();
+  const outcomes = await Promise.all(waiting);
+  assert.deepEqual(new Set(outcomes.map((a) => a?.kind)), new Set(["refused"]));
+});
+
+test("the line: an attempt whose session ends leaves it and takes no one's turn", async () => {
+  const l = new LoginLimiter();
+  const slots = Array.from({ length: 5 }, () => slotOf(l.admit("alice@example.test", "203.0.113.7", LIMITS, T0)));
+  const gone = new AbortController();
+  const first = l.enter("alice@example.test", "203.0.113.7", LIMITS, gone.signal);
+  const second = l.enter("alice@example.test", "203.0.113.7", LIMITS);
+  await tick();
+  gone.abort();
+  assert.equal(await first, null, "the aborted attempt gets neither a slot nor a refusal");
+  slots[0]?.succeed();
+  assert.equal((await second)?.kind, "admitted", "the freed slot goes to the next in line");
+  // Aborted after being woken but before asking again: the turn is passed on.
+  const late = new AbortController();
+  const third = l.enter("alice@example.test", "203.0.113.7", LIMITS, late.signal);
+  const fourth = l.enter("alice@example.test", "203.0.113.7", LIMITS);
+  await tick();
+  slots[1]?.succeed();
+  late.abort();
+  assert.equal(await third, null);
+  assert.equal((await fourth)?.kind, "admitted");
 });
 
 test("a success gives its slot back; a failure keeps it", () => {

@@ -8,10 +8,12 @@
  *
  * A slot is taken before the password is checked: a check in flight counts against every limit
  * like a failure, until it ends as one (it stays counted) or as a success (it is given back). An
- * attempt that finds a counter full of checks still in flight (not of failures) waits for one of
- * them to end and asks again — so fifty parallel wrong passwords from one address get exactly as
- * many password checks as the limit, and fifty parallel right ones (an office behind one address,
- * a client opening many connections) all get in.
+ * attempt that finds a counter full of checks still in flight (not of failures) waits in line for
+ * one of them to end and asks again — so fifty parallel wrong passwords from one address get
+ * exactly as many password checks as the limit, and fifty parallel right ones (an office behind
+ * one address, a client opening many connections) all get in. Each check that ends wakes the
+ * first in line, not all of them (a burst of n waits costs O(n), not O(n²)); one that is refused
+ * on waking passes its turn on; one whose client is gone leaves the line.
  *
  * Each counter covers a fixed window from its first attempt (Postfix's anvil counts the same
  * way). The counters live in maps of bounded size whose least recently used keys give way to new
@@ -39,10 +41,19 @@ export interface ThrottleTally {
   attempts: number;
 }
 
+/** A place in a counter's line, once it was woken. */
+export interface Turn {
+  /** The woken attempt did not take the place (it was refused, or its client is gone): the next in line gets it. */
+  passOn(): void;
+}
+
 export type Admission =
   | { kind: "admitted"; slot: Slot }
-  /** Below every limit in failures, but a counter is full with checks in flight: ask again once `until` resolves. */
-  | { kind: "wait"; until: Promise<void> }
+  /**
+   * Below every limit in failures, but a counter is full with checks in flight: wait in line, then
+   * ask again (`admit` with `retry`). Resolves null if `signal` aborts first (the attempt has left the line).
+   */
+  | { kind: "wait"; until: (signal?: AbortSignal) => Promise<Turn | null> }
   | {
       kind: "refused";
       limit: LimitKind;
@@ -61,8 +72,33 @@ interface Entry {
   failures: number;
   inFlight: number;
   tally: ThrottleTally | null;
-  /** Attempts waiting for one of this counter's checks in flight to end. */
+  /** Attempts waiting for one of this counter's checks in flight to end, first in line first. */
   waiters: Array<() => void>;
+}
+
+/** Wakes the first attempt in `e`'s line, if any. */
+function wakeNext(e: Entry): void {
+  e.waiters.shift()?.();
+}
+
+/** Joins `e`'s line (at its head when retrying, so a retry keeps its place). */
+function line(e: Entry, retry: boolean): (signal?: AbortSignal) => Promise<Turn | null> {
+  return (signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted === true) return resolve(null);
+      const wake = (): void => {
+        signal?.removeEventListener("abort", leave);
+        resolve({ passOn: () => wakeNext(e) });
+      };
+      const leave = (): void => {
+        const i = e.waiters.indexOf(wake);
+        if (i >= 0) e.waiters.splice(i, 1);
+        resolve(null);
+      };
+      if (retry) e.waiters.unshift(wake);
+      else e.waiters.push(wake);
+      signal?.addEventListener("abort", leave, { once: true });
+    });
 }
 
 /**
@@ -149,15 +185,13 @@ export class Slot {
     this.#end();
   }
 
-  /** Gives the slot back (waking the attempts waiting on its counters); false if it had ended already. */
+  /** Gives the slot back (waking the first attempt in each of its counters' lines); false if it had ended already. */
   #end(): boolean {
     if (!this.#open) return false;
     this.#open = false;
     for (const e of [this.#user, ...this.#others]) {
       e.inFlight = Math.max(0, e.inFlight - 1);
-      const waiting = e.waiters;
-      e.waiters = [];
-      for (const wake of waiting) wake();
+      wakeNext(e);
     }
     return true;
   }
@@ -180,10 +214,11 @@ export class LoginLimiter {
   }
 
   /**
-   * Takes a slot for one password check of `user` from `ip`, or refuses the attempt. Synchronous:
-   * nothing can slip in between the look at the counts and the reservation.
+   * Takes a slot for one password check of `user` from `ip`, or refuses the attempt, or puts it in
+   * line. Synchronous: nothing can slip in between the look at the counts and the reservation.
+   * `retry`: the attempt was woken from a line, and keeps its place at the head if it must wait again.
    */
-  admit(user: string, ip: string, s: LimiterSettings, now: number): Admission {
+  admit(user: string, ip: string, s: LimiterSettings, now: number, retry = false): Admission {
     const { address, network } = clientKey(ip);
     // The typed name, not the account it may resolve to: an unknown name counts like a known one.
     const userKey = `${user.trim().toLowerCase().slice(0, 255)}\n${address}`;
@@ -208,10 +243,29 @@ export class LoginLimiter {
     // Full only with checks in flight: whether this attempt may have a check depends on how they end.
     const full = (e: Entry | undefined, max: number): e is Entry => e !== undefined && e.failures + e.inFlight >= max;
     const blocking = full(byUser, s.maxFailuresPerUser) ? byUser : full(byAddress, s.maxFailuresPerIp) ? byAddress : full(byNetwork, s.maxFailuresPerNetwork) ? byNetwork : null;
-    if (blocking !== null) return { kind: "wait", until: new Promise((wake) => blocking.waiters.push(wake)) };
+    if (blocking !== null) return { kind: "wait", until: line(blocking, retry) };
     const forUser = byUser ?? this.#users.obtain(userKey, now, w);
     const others = [byAddress ?? this.#addresses.obtain(address, now, w), byNetwork ?? this.#networks.obtain(network, now, w)];
     for (const e of [forUser, ...others]) e.inFlight++;
     return { kind: "admitted", slot: new Slot(forUser, others) };
+  }
+
+  /**
+   * `admit`, waiting in line while checks in flight fill a counter: a slot or a refusal, or null
+   * if `signal` aborted first (the attempt's session has ended; it has left the line).
+   */
+  async enter(user: string, ip: string, s: LimiterSettings, signal?: AbortSignal): Promise<Exclude<Admission, { kind: "wait" }> | null> {
+    let a = this.admit(user, ip, s, Date.now());
+    while (a.kind === "wait") {
+      const turn = await a.until(signal);
+      if (turn === null) return null;
+      if (signal?.aborted === true) {
+        turn.passOn();
+        return null;
+      }
+      a = this.admit(user, ip, s, Date.now(), true);
+      if (a.kind === "refused") turn.passOn();
+    }
+    return a;
   }
 }

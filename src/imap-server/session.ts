@@ -141,8 +141,9 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     return { protocol: "imap", port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: this.#clientName };
   }
   async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited"> {
-    const outcome = await this.#opts.auth.login(this.authContext(), username, password, mechanism);
-    if (!outcome.ok) return outcome.refusal;
+    const outcome = await this.signingIn((signal) => this.#opts.auth.login(this.authContext(), username, password, mechanism, signal));
+    // "gone": the session has ended; the NO that follows is written nowhere.
+    if (!outcome.ok) return outcome.refusal === "gone" ? "credentials" : outcome.refusal;
     this.#account = { id: outcome.accountId, address: outcome.address };
     this.reader.setMaxLiteral(this.#opts.limits.maxLiteral);
     this.signedIn();

@@ -46,6 +46,10 @@ export abstract class LineSession<Event> implements ProtocolSession {
   protected closeReason: string | null = null;
   #busy = false;
   #upgrading = false;
+  /** Busy only waiting on a sign-in (the limiter's line, a password check, the failure delay). */
+  #signingIn = false;
+  /** Aborted when the session ends: work done for it (a sign-in waiting its turn) stops. */
+  readonly #ending = new AbortController();
   #draining = false;
   #ended = false;
   #halted = false;
@@ -82,6 +86,11 @@ export abstract class LineSession<Event> implements ProtocolSession {
   /** Called once when the session ends, with why. */
   protected abstract ended(reason: string): void;
 
+  /** How many of `bytes` just received extend the current deadline (all, unless the protocol says they are worthless). */
+  protected inputCredit(bytes: number): number {
+    return bytes;
+  }
+
   /** True while a command runs or the session holds work: SIGTERM waits for these. */
   get inFlight(): boolean {
     return this.#busy || this.holdsWork();
@@ -93,9 +102,26 @@ export abstract class LineSession<Event> implements ProtocolSession {
   }
 
   get evictionRank(): EvictionRank {
-    // A STARTTLS handshake waits on the client, as a command line does; a running command does not.
-    if (this.#ended || (this.#busy && !this.#upgrading)) return null;
+    // A STARTTLS handshake waits on the client, as a command line does, and a sign-in on the
+    // limiter and the failure delay (else a client repeating wrong LOGINs could never be evicted);
+    // any other running command does not.
+    if (this.#ended || (this.#busy && !this.#upgrading && !this.#signingIn)) return null;
     return this.idleEvictionRank();
+  }
+
+  /** Aborted when the session ends. */
+  protected get endSignal(): AbortSignal {
+    return this.#ending.signal;
+  }
+
+  /** Runs a sign-in: the session stays evictable meanwhile, and the sign-in is told when the session ends. */
+  protected async signingIn<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.#signingIn = true;
+    try {
+      return await work(this.#ending.signal);
+    } finally {
+      this.#signingIn = false;
+    }
   }
 
   start(): void {
@@ -175,9 +201,10 @@ export abstract class LineSession<Event> implements ProtocolSession {
   #onData(chunk: Buffer): void {
     if (this.#halted || this.#ended) return;
     this.reader.push(chunk);
-    this.#wait.bytes += chunk.length;
     if (this.reader.buffered > MAX_QUEUED_INPUT) this.conn.pause();
     this.#pump();
+    // After the pump has framed what it could, so the protocol can judge what the bytes were.
+    this.#wait.bytes += this.inputCredit(chunk.length);
   }
 
   #pump(): void {
@@ -246,6 +273,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
     this.signedIn();
     if (this.#ended) return;
     this.#ended = true;
+    this.#ending.abort();
     this.ended(reason);
     this.hooks.onClosed();
   }

@@ -107,8 +107,9 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
     return { protocol: "pop3" as const, port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: null };
   }
   async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited"> {
-    const outcome = await this.#opts.auth.login(this.#authContext(), username, password, mechanism);
-    if (!outcome.ok) return outcome.refusal;
+    const outcome = await this.signingIn((signal) => this.#opts.auth.login(this.#authContext(), username, password, mechanism, signal));
+    // "gone": the session has ended; the -ERR that follows is written nowhere.
+    if (!outcome.ok) return outcome.refusal === "gone" ? "credentials" : outcome.refusal;
     const snapshot = await inboxSnapshot(this.#opts.store.db, outcome.accountId);
     if (snapshot === undefined) throw new Pop3Error("Mailbox unavailable.", { code: RespCode.SYS_TEMP });
     this.#maildrop = new Maildrop(snapshot);

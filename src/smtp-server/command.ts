@@ -29,6 +29,8 @@ export interface CommandApi extends SessionInfo {
   expectSaslResponse(handler: (line: string) => Promise<State | undefined>): void;
   /** Who is connecting, for the login history. */
   authContext(): AuthContext;
+  /** Runs a sign-in: the session stays evictable meanwhile, and the sign-in is told (aborted) when the session ends. */
+  signingIn<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 export interface SmtpCommand {

@@ -88,6 +88,11 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   protected signInDeadlineMs(): number {
     return this.limits.signInTimeoutMs;
   }
+  protected override inputCredit(bytes: number): number {
+    // A body past max_message_size will get 552 anyway: its bytes buy no time, so a client
+    // streaming an endless DATA at the minimum rate is closed at the DATA deadline.
+    return this.reader.dataOversize ? 0 : bytes;
+  }
   protected sayTimeout(): void {
     // RFC 5321 §4.5.3.2: the server may close after a timeout; Postfix sends 421 4.4.2.
     this.reply(Code.SERVICE_UNAVAILABLE, Status.BAD_CONNECTION, `${this.hostname} Error: timeout exceeded`);
@@ -155,6 +160,9 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   }
   expectSaslResponse(handler: (line: string) => Promise<State | undefined>): void {
     this.#sasl = handler;
+  }
+  override signingIn<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return super.signingIn(work);
   }
   authContext(): AuthContext {
     return {

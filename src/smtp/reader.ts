@@ -82,6 +82,11 @@ export class SmtpReader extends LineReader {
     return this.#data !== null;
   }
 
+  /** The DATA body read so far is past its limit (what follows is counted and thrown away). */
+  get dataOversize(): boolean {
+    return this.#data?.body.oversize ?? false;
+  }
+
   /** Switches to reading a DATA body of at most `maxSize` bytes (more is counted, not kept). */
   startData(maxSize: number): void {
     this.#data = { body: new Body(maxSize), atLineStart: true };

@@ -36,7 +36,8 @@ function typedUser(mechanism: string, initial: string | undefined): string {
 async function verify(s: CommandApi, username: string, password: string, mechanism: string): Promise<State> {
   const auth = s.role.auth;
   if (auth === null) throw new SmtpError(Code.BAD_SEQUENCE, Status.INVALID_COMMAND, "Error: authentication not enabled");
-  const outcome = await auth.login(s.authContext(), username, password, mechanism);
+  // "gone" (the session ended meanwhile) falls through to a 535 that is written nowhere.
+  const outcome = await s.signingIn((signal) => auth.login(s.authContext(), username, password, mechanism, signal));
   if (outcome.ok) {
     s.setAuthenticated({ accountId: outcome.accountId, address: outcome.address });
     // RFC 4954 §6: 235 2.7.0 Authentication successful.
