@@ -5,9 +5,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 import { startSealpost, type ServerHandle } from "./harness.ts";
 import { RawImap } from "./imap-raw.ts";
-import { plainB64 } from "./pop3-raw.ts";
+import { plainB64, RawPop3 } from "./pop3-raw.ts";
 import { RawSmtp } from "./smtp-raw.ts";
 
 const USER = "owner@example.test";
@@ -100,5 +101,36 @@ test("IMAPS: sessions busy with failed LOGINs (the failure delay) still give way
   assert.match(await first.waitFor((l) => l.startsWith("* BYE")), /^\* BYE \[UNAVAILABLE\] Too many connections/, "the oldest guesser gives way");
   assert.equal((await newcomer.command(`LOGIN ${USER} ${PASSWORD}`)).status, "OK");
   for (const g of guessers) g.destroy();
+  newcomer.destroy();
+});
+
+test("IMAPS: pending handshakes and idle sessions give way by age: a bare connect does not push out an older idle session's peer, nor a newer handshake", async () => {
+  const idle = await RawImap.open(h.ports.imaps);
+  // A TCP connection that never sends a ClientHello: a handshake in progress, younger than `idle`.
+  const bare = net.connect({ host: "127.0.0.1", port: h.ports.imaps });
+  await new Promise<void>((resolve) => bare.once("connect", () => resolve()));
+  let bareClosed = false;
+  bare.on("close", () => (bareClosed = true));
+  bare.on("error", () => undefined);
+  await new Promise((r) => setTimeout(r, 100)); // the server has accepted it
+  const newcomer = await RawImap.open(h.ports.imaps);
+  assert.match(await idle.waitFor((l) => l.startsWith("* BYE")), /^\* BYE \[UNAVAILABLE\] Too many connections/, "the older of the two gives way");
+  assert.equal(bareClosed, false, "the younger handshake is still waiting");
+  assert.equal((await newcomer.command(`LOGIN ${USER} ${PASSWORD}`)).status, "OK");
+  idle.destroy();
+  bare.destroy();
+  newcomer.destroy();
+});
+
+test("POP3: a client stalled in its STLS handshake gives way like an idle one (the older goes first)", async () => {
+  const { c: stalled } = await RawPop3.open(h.ports.pop3);
+  assert.match(await stalled.command("STLS"), /^\+OK/);
+  // No ClientHello follows: the handshake waits on the client.
+  const { c: idle } = await RawPop3.open(h.ports.pop3);
+  const { c: newcomer } = await RawPop3.open(h.ports.pop3);
+  await stalled.waitClosed();
+  assert.equal(idle.closed, false, "the younger idle session stays");
+  assert.match(await newcomer.command("CAPA"), /^\+OK/);
+  idle.destroy();
   newcomer.destroy();
 });

@@ -22,6 +22,8 @@ export interface ProtocolSession {
   drain(): void;
   /** How cheaply it can give way to a new client now; null: not at all. */
   readonly evictionRank: EvictionRank;
+  /** When it started (ms since the epoch): of two that may give way, the older does. */
+  readonly startedAt: number;
   /** Says goodbye and closes at once (its slot is free when this returns). */
   evict(): void;
 }
@@ -55,7 +57,8 @@ export class Listener {
   /** Oldest first (a Set iterates in insertion order). */
   readonly #sessions = new Set<ProtocolSession>();
   /** Implicit-TLS handshakes in progress, oldest first, each with its way to give up. */
-  readonly #handshakes = new Map<Socket, AbortController>();
+  /** Implicit-TLS handshakes in progress, oldest first. */
+  readonly #handshakes = new Map<Socket, { abort: AbortController; startedAt: number }>();
   readonly #perIp = new Map<string, number>();
   #draining = false;
 
@@ -114,7 +117,7 @@ export class Listener {
       return;
     }
     const abort = new AbortController();
-    this.#handshakes.set(socket, abort);
+    this.#handshakes.set(socket, { abort, startedAt: Date.now() });
     this.#opts.transport
       .accept(socket, { protocol: this.#opts.protocol, port: this.port, mode: "implicit" }, { signal: abort.signal })
       .then((r) => {
@@ -130,26 +133,33 @@ export class Listener {
   }
 
   /**
-   * Frees one slot for a new client, cheapest first: the oldest waiting handshake, the oldest
-   * idle session not signed in, the oldest idle one in a transaction. False if none may go.
+   * Frees one slot for a new client: the oldest of those waiting on their client without having
+   * signed in — an implicit-TLS handshake or an idle session, by age, so a stream of bare connects
+   * cannot push out real clients' handshakes — else the oldest idle one in a transaction. False if
+   * none may go.
    */
   #evictOne(): boolean {
-    for (const [socket, abort] of this.#handshakes) {
+    let idle: ProtocolSession | null = null;
+    let inTransaction: ProtocolSession | null = null;
+    // Sessions iterate oldest first: the first idle one is the oldest.
+    for (const s of this.#sessions) {
+      const rank = s.evictionRank;
+      if (rank === "idle") {
+        idle = s;
+        break;
+      }
+      if (rank === "transaction") inTransaction ??= s;
+    }
+    const handshake = this.#handshakes.entries().next().value;
+    if (handshake !== undefined && (idle === null || handshake[1].startedAt <= idle.startedAt)) {
+      const [socket, { abort }] = handshake;
       this.#handshakes.delete(socket);
       abort.abort("gave way to a new client: too many connections");
       return true;
     }
-    let inTransaction: ProtocolSession | null = null;
-    for (const s of this.#sessions) {
-      const rank = s.evictionRank;
-      if (rank === "idle") {
-        s.evict();
-        return true;
-      }
-      if (rank === "transaction") inTransaction ??= s;
-    }
-    if (inTransaction === null) return false;
-    inTransaction.evict();
+    const victim = idle ?? inTransaction;
+    if (victim === null) return false;
+    victim.evict();
     return true;
   }
 

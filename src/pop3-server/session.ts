@@ -81,7 +81,8 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
     this.write(errLine("Too many connections; closing the oldest one not logged in.", RespCode.SYS_TEMP));
   }
   protected idleEvictionRank(): EvictionRank {
-    return this.#state === "authorization" || this.#state === "sasl" ? "idle" : null;
+    // "tls": a STARTTLS handshake waits on the client, as a command line does.
+    return this.#state === "authorization" || this.#state === "sasl" || this.#state === "tls" ? "idle" : null;
   }
   protected holdsWork(): boolean {
     return false;
