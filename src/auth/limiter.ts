@@ -19,7 +19,7 @@
  * way). The counters live in maps of bounded size whose least recently used keys give way to new
  * ones — an attacker chooses the keys — and every attempt costs O(1).
  */
-import { clientKey } from "./network.ts";
+import { clientKey } from "../net/index.ts";
 
 export interface LimiterSettings {
   /** Failed sign-ins (and checks in flight) from one address within the window. */

@@ -98,7 +98,7 @@ export const SCHEMA: Record<string, Field> = {
         max: 1_000_000,
         description: "Concurrent connections per listener. When it is full, the oldest idle connection that has not signed in (on the MX: that holds no transaction; a TLS handshake counts as idle) gives way to the new client.",
       },
-      max_connections_per_ip: { kind: "int", default: 50, min: 1, max: 100_000, description: "Concurrent connections to one listener from one client address (Postfix's smtpd_client_connection_count_limit)." },
+      max_connections_per_ip: { kind: "int", default: 50, min: 1, max: 100_000, description: "Concurrent connections to one listener from one client address, an IPv6 client counted per /64 (Postfix's smtpd_client_connection_count_limit)." },
       min_data_rate: {
         kind: "int",
         default: 500,

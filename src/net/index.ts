@@ -2,3 +2,4 @@
 export { Listener, type ListenerOptions, type ListenerBase, type ProtocolSession, type Refusal } from "./listener.ts";
 export { LineReader, splitVerb, type LineEvent } from "./line-reader.ts";
 export { LineSession, type EvictionRank, type InputReader, type SessionHooks } from "./session.ts";
+export { clientKey, connectionKey, type ClientKey } from "./client-key.ts";

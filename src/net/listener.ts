@@ -12,6 +12,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { Connection, normalizeIp, type TlsTransport } from "../tls/index.ts";
+import { connectionKey } from "./client-key.ts";
 import type { EvictionRank } from "./session.ts";
 
 /** What a listener needs of a protocol session. */
@@ -92,25 +93,26 @@ export class Listener {
 
   #onConnection(socket: Socket): void {
     socket.on("error", () => undefined);
-    const ip = normalizeIp(socket.remoteAddress);
+    // Counted per address, an IPv6 client per /64 (client-key.ts).
+    const client = connectionKey(normalizeIp(socket.remoteAddress));
     const refuse = (why: Refusal): void => {
       // Implicit-TLS listeners cannot speak the protocol before a handshake: just close.
       if (this.#opts.implicitTls) socket.destroy();
-      else socket.end(this.#opts.refusal(why, ip));
+      else socket.end(this.#opts.refusal(why, client));
       setTimeout(() => socket.destroy(), 1000).unref();
     };
     if (this.#draining) return refuse("shutting-down");
-    const count = this.#perIp.get(ip) ?? 0;
+    const count = this.#perIp.get(client) ?? 0;
     if (count >= this.#opts.maxConnectionsPerIp()) return refuse("too-many-from-address");
     if (this.#sessions.size + this.#handshakes.size >= this.#opts.maxConnections() && !this.#evictOne()) return refuse("too-many-connections");
-    this.#perIp.set(ip, count + 1);
+    this.#perIp.set(client, count + 1);
     let released = false;
     const release = (): void => {
       if (released) return;
       released = true;
-      const n = (this.#perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) this.#perIp.delete(ip);
-      else this.#perIp.set(ip, n);
+      const n = (this.#perIp.get(client) ?? 1) - 1;
+      if (n <= 0) this.#perIp.delete(client);
+      else this.#perIp.set(client, n);
     };
     if (!this.#opts.implicitTls) {
       this.#startSession(new Connection(socket, this.#opts.transport), release);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { clientKey } from "./network.ts";
+import { clientKey, connectionKey } from "./client-key.ts";
 
 test("IPv4: the address and its /24", () => {
   assert.deepEqual(clientKey("203.0.113.7"), { address: "203.0.113.7", network: "203.0.113.0/24" });
@@ -31,4 +31,12 @@ test("anything else is its own key, never an exception", () => {
     const k = clientKey(junk);
     assert.equal(k.address, k.network, junk);
   }
+});
+
+test("connectionKey: an IPv4 address is its own client; IPv6 addresses of one /64 are one client", () => {
+  assert.equal(connectionKey("203.0.113.7"), "203.0.113.7");
+  assert.equal(connectionKey("::ffff:203.0.113.7"), "203.0.113.7");
+  assert.equal(connectionKey("2001:db8:1:2::5"), "2001:db8:1:2::/64");
+  assert.equal(connectionKey("2001:db8:1:2:ffff:eeee:dddd:1"), "2001:db8:1:2::/64");
+  assert.notEqual(connectionKey("2001:db8:1:3::5"), connectionKey("2001:db8:1:2::5"));
 });

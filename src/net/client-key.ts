@@ -1,6 +1,6 @@
 /**
- * Client addresses as the sign-in limiter keys them: the address itself, and the network an
- * attacker typically holds as a whole — an IPv4 /24, an IPv6 /64 (RFC 4291 §2.5.4: the interface
+ * Client addresses as the limits key them (the listener's connections per client, the sign-in
+ * limiter's counters): the address itself, and the network an attacker typically holds as a whole — an IPv4 /24, an IPv6 /64 (RFC 4291 §2.5.4: the interface
  * identifier is the low 64 bits, so one subscriber gets at least a /64; mox and Dovecot's anvil
  * key IPv6 the same way). An IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2, "::ffff:a.b.c.d", what
  * a dual-stack listener reports for an IPv4 client) is the IPv4 address it carries.
@@ -27,6 +27,15 @@ export function clientKey(ip: string): ClientKey {
     return ipv4Key(`${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`);
   }
   return { address: rfc5952(groups), network: `${rfc5952([...groups.slice(0, 4), 0, 0, 0, 0])}/64` };
+}
+
+/**
+ * Whom `connections.max_connections_per_ip` counts together: an IPv4 address, or an IPv6 /64 —
+ * one subscriber's share, so a single host cannot take every slot with addresses of its own /64.
+ */
+export function connectionKey(ip: string): string {
+  const k = clientKey(ip);
+  return k.address.includes(":") ? k.network : k.address;
 }
 
 function ipv4Key(ip: string): ClientKey {
