@@ -275,3 +275,23 @@ test("property: within a window, no counter ever holds more than its limit, and 
     { seed: 20260609, numRuns: 300 },
   );
 });
+
+test("refusals of names never tried from the address add no keys and share the address's tally", () => {
+  const l = new LoginLimiter();
+  for (let i = 0; i < 10; i++) slotOf(l.admit(`user${i}@example.test`, "203.0.113.7", LIMITS, T0)).fail();
+  const before = l.sizes.users;
+  const tallies = new Set<unknown>();
+  for (let i = 0; i < 1000; i++) {
+    const a = l.admit(`cycled${i}@example.test`, "203.0.113.7", LIMITS, T0);
+    assert.ok(a.kind === "refused" && a.limit === "address");
+    tallies.add(a.tally);
+  }
+  assert.equal(l.sizes.users, before, "no user-name key per refused name");
+  assert.equal(tallies.size, 1, "one history row for the lot");
+  const [tally] = tallies as Set<{ attempts: number }>;
+  assert.equal(tally?.attempts, 1000);
+  // A name that was tried from there keeps a row of its own.
+  const tried = l.admit("user3@example.test", "203.0.113.7", LIMITS, T0);
+  assert.ok(tried.kind === "refused");
+  assert.ok(!tallies.has(tried.tally));
+});

@@ -34,7 +34,12 @@ export interface LimiterSettings {
 /** Which counter refused an attempt. */
 export type LimitKind = "user" | "address" | "network";
 
-/** The refused attempts of one user name from one address in one window: one row of the login history. */
+/**
+ * Refused attempts counted together, one row of the login history: those of one user name from one
+ * address in one window when that name has been tried from there; else those the refusing counter
+ * (the address's or the network's) refused in its window — so an attacker cycling through names
+ * adds neither rows nor keys.
+ */
 export interface ThrottleTally {
   /** When the first of them was refused. */
   readonly since: number;
@@ -226,19 +231,20 @@ export class LoginLimiter {
     const byUser = this.#users.find(userKey, now, w);
     const byAddress = this.#addresses.find(address, now, w);
     const byNetwork = this.#networks.find(network, now, w);
-    const failed = (e: Entry | undefined, max: number): boolean => e !== undefined && e.failures >= max;
+    const failed = (e: Entry | undefined, max: number): e is Entry => e !== undefined && e.failures >= max;
     const refusal = failed(byUser, s.maxFailuresPerUser)
-      ? { limit: "user" as const, max: s.maxFailuresPerUser, from: address }
+      ? { limit: "user" as const, max: s.maxFailuresPerUser, from: address, counter: byUser }
       : failed(byAddress, s.maxFailuresPerIp)
-        ? { limit: "address" as const, max: s.maxFailuresPerIp, from: address }
+        ? { limit: "address" as const, max: s.maxFailuresPerIp, from: address, counter: byAddress }
         : failed(byNetwork, s.maxFailuresPerNetwork)
-          ? { limit: "network" as const, max: s.maxFailuresPerNetwork, from: network }
+          ? { limit: "network" as const, max: s.maxFailuresPerNetwork, from: network, counter: byNetwork }
           : null;
     if (refusal !== null) {
-      const holder = byUser ?? this.#users.obtain(userKey, now, w);
+      const { counter, ...which } = refusal;
+      const holder = byUser ?? counter;
       holder.tally ??= { since: now, attempts: 0 };
       holder.tally.attempts++;
-      return { kind: "refused", ...refusal, tally: holder.tally };
+      return { kind: "refused", ...which, tally: holder.tally };
     }
     // Full only with checks in flight: whether this attempt may have a check depends on how they end.
     const full = (e: Entry | undefined, max: number): e is Entry => e !== undefined && e.failures + e.inFlight >= max;

@@ -98,7 +98,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     return this.reader.next();
   }
   protected timeoutMs(): number {
-    return this.#account === null ? this.#opts.limits.loginTimeoutMs : this.#opts.limits.idleTimeoutMs;
+    // Before login the sign-in deadline (login_timeout, from connecting) ends the wait first.
+    return this.#opts.limits.idleTimeoutMs;
   }
   protected signInDeadlineMs(): number {
     return this.#opts.limits.loginTimeoutMs;

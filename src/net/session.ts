@@ -71,8 +71,8 @@ export abstract class LineSession<Event> implements ProtocolSession {
   protected abstract greet(): void;
   /** How long the client may take for the next input event, from when the session is ready for it. */
   protected abstract timeoutMs(): number;
-  /** How long the client may take from connecting to signing in (see `signedIn`), or null. */
-  protected abstract signInDeadlineMs(): number | null;
+  /** How long the client may take from connecting to signing in (see `signedIn`). */
+  protected abstract signInDeadlineMs(): number;
   /** Says goodbye when a deadline passes (the base closes afterwards). */
   protected abstract sayTimeout(): void;
   /** Says goodbye on shutdown (the base closes afterwards). */
@@ -128,11 +128,8 @@ export abstract class LineSession<Event> implements ProtocolSession {
     this.conn.start({ data: (chunk) => this.#onData(chunk), close: () => this.#finish(this.closeReason ?? "closed") });
     this.greet();
     this.armTimer();
-    const signIn = this.signInDeadlineMs();
-    if (signIn !== null) {
-      this.#signInTimer = setTimeout(() => this.#onSignInTimeout(), signIn);
-      this.#signInTimer.unref();
-    }
+    this.#signInTimer = setTimeout(() => this.#onSignInTimeout(), this.signInDeadlineMs());
+    this.#signInTimer.unref();
   }
 
   /** The client has signed in (or, on the MX, started a transaction): the sign-in deadline is off. */

@@ -188,9 +188,11 @@ export class TlsTransport {
       clearTimeout(timer);
       limits.signal?.removeEventListener("abort", onAbort);
       tlsSocket.off("_tlsError", onError);
-      // After the handshake, Node reports TLS-level attacks and alerts only through this event
-      // (a tls.Server would turn them into 'tlsClientError' and drop the connection; we must too):
-      // a refused renegotiation, or one past Node's CLIENT_RENEG_LIMIT, ends the connection.
+      // After the handshake, Node reports TLS-level errors only through this event (a tls.Server
+      // would turn them into 'tlsClientError' and drop the connection; we must too). A client's
+      // renegotiation request never gets this far: OpenSSL refuses it itself (SSL_OP_NO_RENEGOTIATION,
+      // certificates.ts) with a no_renegotiation warning alert and no handshake work, and the
+      // connection stays as it was — clients give up on it.
       tlsSocket.on("_tlsError", () => tlsSocket.destroy());
       const cipher = tlsSocket.getCipher();
       const info: TlsInfo = {
