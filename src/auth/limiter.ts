@@ -20,6 +20,7 @@
  * ones — an attacker chooses the keys — and every attempt costs O(1).
  */
 import { clientKey } from "../net/index.ts";
+import { LruMap } from "./lru.ts";
 
 export interface LimiterSettings {
   /** Failed sign-ins (and checks in flight) from one address within the window. */
@@ -106,36 +107,22 @@ function line(e: Entry, retry: boolean): (signal?: AbortSignal) => Promise<Turn 
     });
 }
 
-/**
- * Counts per key in fixed windows, for at most `maxKeys` keys. Two generations (the "hashlru"
- * scheme): a key used is (re)entered in the young map; when that holds half the keys, it becomes
- * the old map and the previous old one is dropped whole. So a key survives while it is used, the
- * least recently used go first, and nothing is ever deleted from a map one by one — V8's Map
- * turns a delete and re-insert of the same key in a large map into a rehash (~0.1 ms at 50,000
- * keys), which is exactly what a throttled attacker would repeat.
- */
+/** Counts per key in fixed windows, for at most `maxKeys` keys (lru.ts). */
 class Counters {
-  #young = new Map<string, Entry>();
-  #old = new Map<string, Entry>();
-  readonly #half: number;
+  readonly #entries: LruMap<Entry>;
 
   constructor(maxKeys: number) {
-    this.#half = Math.max(1, Math.floor(maxKeys / 2));
+    this.#entries = new LruMap(maxKeys);
   }
 
-  /** Map entries held (a key in both generations counts twice): never more than `maxKeys`. */
   get size(): number {
-    return this.#young.size + this.#old.size;
+    return this.#entries.size;
   }
 
   /** The key's entry in its current window, now among the recently used; undefined if it has none. */
   find(key: string, now: number, windowMs: number): Entry | undefined {
-    let e = this.#young.get(key);
-    if (e === undefined) {
-      e = this.#old.get(key);
-      if (e === undefined) return undefined;
-      this.#enter(key, e);
-    }
+    const e = this.#entries.get(key);
+    if (e === undefined) return undefined;
     // A window ends on the first look after it; an entry that holds nothing starts a new one.
     if (now - e.start >= windowMs || (e.failures === 0 && e.inFlight === 0 && e.tally === null)) {
       e.start = now;
@@ -150,16 +137,8 @@ class Counters {
     const found = this.find(key, now, windowMs);
     if (found !== undefined) return found;
     const e: Entry = { start: now, failures: 0, inFlight: 0, tally: null, waiters: [] };
-    this.#enter(key, e);
+    this.#entries.set(key, e);
     return e;
-  }
-
-  #enter(key: string, e: Entry): void {
-    this.#young.set(key, e);
-    if (this.#young.size >= this.#half) {
-      this.#old = this.#young;
-      this.#young = new Map();
-    }
   }
 }
 
