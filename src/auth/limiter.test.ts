@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { LoginLimiter, type Admission, type LimiterSettings, type Slot } from "./limiter.ts";
+import { KNOWN_FOR_MS, LoginLimiter, type Admission, type LimiterSettings, type Slot } from "./limiter.ts";
 
 const LIMITS: LimiterSettings = { maxFailuresPerIp: 10, maxFailuresPerNetwork: 30, maxFailuresPerUser: 5, windowMs: 300_000 };
 const T0 = 1_000_000;
@@ -294,4 +294,23 @@ test("refusals of names never tried from the address add no keys and share the a
   const tried = l.admit("user3@example.test", "203.0.113.7", LIMITS, T0);
   assert.ok(tried.kind === "refused");
   assert.ok(!tallies.has(tried.tally));
+});
+
+test("a name that signed in from an address is held to its own limit there: neighbours filling the network's or the address's limit do not lock it out", () => {
+  const l = new LoginLimiter();
+  slotOf(l.admit("alice@example.test", "203.0.113.50", LIMITS, T0)).succeed();
+  // An attacker fills the /24 with failures from other addresses, and alice's own address too.
+  for (let i = 0; i < 30; i++) slotOf(l.admit(`guess${i}@example.test`, `203.0.113.${100 + (i % 3)}`, LIMITS, T0 + 1)).fail();
+  for (let i = 0; i < 10; i++) slotOf(l.admit(`guess${i}@example.test`, "203.0.113.50", { ...LIMITS, maxFailuresPerNetwork: 1000 }, T0 + 2)).fail();
+  assert.equal(refusal(l.admit("bob@example.test", "203.0.113.50", LIMITS, T0 + 3)), "address 10 203.0.113.50");
+  assert.equal(refusal(l.admit("bob@example.test", "203.0.113.77", LIMITS, T0 + 3)), "network 30 203.0.113.0/24");
+  // Alice, known at .50, still gets a check there, and her own limit still holds.
+  for (let i = 0; i < LIMITS.maxFailuresPerUser; i++) slotOf(l.admit("alice@example.test", "203.0.113.50", LIMITS, T0 + 4)).fail();
+  assert.equal(refusal(l.admit("alice@example.test", "203.0.113.50", LIMITS, T0 + 4)), `user ${LIMITS.maxFailuresPerUser} 203.0.113.50`);
+  // Not at an address she has not signed in from, and not once the memory has lapsed.
+  assert.equal(refusal(l.admit("alice@example.test", "203.0.113.77", LIMITS, T0 + 5)), "network 30 203.0.113.0/24");
+  const lapsed = new LoginLimiter();
+  slotOf(lapsed.admit("alice@example.test", "203.0.113.50", LIMITS, T0)).succeed();
+  for (let i = 0; i < 10; i++) slotOf(lapsed.admit(`guess${i}@example.test`, "203.0.113.50", LIMITS, T0 + KNOWN_FOR_MS)).fail();
+  assert.equal(refusal(lapsed.admit("alice@example.test", "203.0.113.50", LIMITS, T0 + KNOWN_FOR_MS)), "address 10 203.0.113.50");
 });

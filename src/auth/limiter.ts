@@ -146,12 +146,14 @@ class Counters {
 export class Slot {
   readonly #user: Entry;
   readonly #others: readonly Entry[];
+  readonly #onSuccess: () => void;
   #open = true;
 
   /** `user` is the user name's entry; `others` the address's and the network's. */
-  constructor(user: Entry, others: readonly Entry[]) {
+  constructor(user: Entry, others: readonly Entry[], onSuccess: () => void) {
     this.#user = user;
     this.#others = others;
+    this.#onSuccess = onSuccess;
   }
 
   /** The check failed: the slot stays taken, as a failure, until its window ends. */
@@ -161,7 +163,9 @@ export class Slot {
 
   /** The check succeeded: the slot is given back, and the user name starts afresh at this address. */
   succeed(): void {
-    if (this.#end()) this.#user.failures = 0;
+    if (!this.#end()) return;
+    this.#user.failures = 0;
+    this.#onSuccess();
   }
 
   /** No check took place (an internal error): the slot is given back uncounted. */
@@ -181,20 +185,31 @@ export class Slot {
   }
 }
 
+/**
+ * How long a user name that signed in from an address stays known there: its sign-ins from that
+ * address are held to the per-user limit only, not to the address's and the network's — so an
+ * attacker sharing the owner's address or network (a carrier NAT, a campus, a cloud /24) cannot
+ * lock the owner out of an address the owner has used this month.
+ */
+export const KNOWN_FOR_MS = 30 * 86_400_000;
+
 export class LoginLimiter {
   readonly #users: Counters;
   readonly #addresses: Counters;
   readonly #networks: Counters;
+  /** When each user name last signed in from each address (the key as for #users). */
+  readonly #known: LruMap<number>;
 
   constructor(maxKeys = DEFAULT_MAX_KEYS) {
     this.#users = new Counters(maxKeys);
     this.#addresses = new Counters(maxKeys);
     this.#networks = new Counters(maxKeys);
+    this.#known = new LruMap(maxKeys);
   }
 
-  /** Keys held per counter (user name at address, address, network): for tests and metrics. */
-  get sizes(): { users: number; addresses: number; networks: number } {
-    return { users: this.#users.size, addresses: this.#addresses.size, networks: this.#networks.size };
+  /** Keys held per counter (user name at address, address, network) and of known sign-ins: for tests and metrics. */
+  get sizes(): { users: number; addresses: number; networks: number; known: number } {
+    return { users: this.#users.size, addresses: this.#addresses.size, networks: this.#networks.size, known: this.#known.size };
   }
 
   /**
@@ -210,13 +225,17 @@ export class LoginLimiter {
     const byUser = this.#users.find(userKey, now, w);
     const byAddress = this.#addresses.find(address, now, w);
     const byNetwork = this.#networks.find(network, now, w);
+    // A name known at this address answers to its own limit only (KNOWN_FOR_MS).
+    const known = now - (this.#known.get(userKey) ?? -Infinity) < KNOWN_FOR_MS;
+    const sharedAddress = known ? undefined : byAddress;
+    const sharedNetwork = known ? undefined : byNetwork;
     const failed = (e: Entry | undefined, max: number): e is Entry => e !== undefined && e.failures >= max;
     const refusal = failed(byUser, s.maxFailuresPerUser)
       ? { limit: "user" as const, max: s.maxFailuresPerUser, from: address, counter: byUser }
-      : failed(byAddress, s.maxFailuresPerIp)
-        ? { limit: "address" as const, max: s.maxFailuresPerIp, from: address, counter: byAddress }
-        : failed(byNetwork, s.maxFailuresPerNetwork)
-          ? { limit: "network" as const, max: s.maxFailuresPerNetwork, from: network, counter: byNetwork }
+      : failed(sharedAddress, s.maxFailuresPerIp)
+        ? { limit: "address" as const, max: s.maxFailuresPerIp, from: address, counter: sharedAddress }
+        : failed(sharedNetwork, s.maxFailuresPerNetwork)
+          ? { limit: "network" as const, max: s.maxFailuresPerNetwork, from: network, counter: sharedNetwork }
           : null;
     if (refusal !== null) {
       const { counter, ...which } = refusal;
@@ -227,12 +246,12 @@ export class LoginLimiter {
     }
     // Full only with checks in flight: whether this attempt may have a check depends on how they end.
     const full = (e: Entry | undefined, max: number): e is Entry => e !== undefined && e.failures + e.inFlight >= max;
-    const blocking = full(byUser, s.maxFailuresPerUser) ? byUser : full(byAddress, s.maxFailuresPerIp) ? byAddress : full(byNetwork, s.maxFailuresPerNetwork) ? byNetwork : null;
+    const blocking = full(byUser, s.maxFailuresPerUser) ? byUser : full(sharedAddress, s.maxFailuresPerIp) ? sharedAddress : full(sharedNetwork, s.maxFailuresPerNetwork) ? sharedNetwork : null;
     if (blocking !== null) return { kind: "wait", until: line(blocking, retry) };
     const forUser = byUser ?? this.#users.obtain(userKey, now, w);
     const others = [byAddress ?? this.#addresses.obtain(address, now, w), byNetwork ?? this.#networks.obtain(network, now, w)];
     for (const e of [forUser, ...others]) e.inFlight++;
-    return { kind: "admitted", slot: new Slot(forUser, others) };
+    return { kind: "admitted", slot: new Slot(forUser, others, () => this.#known.set(userKey, now)) };
   }
 
   /**
