@@ -180,3 +180,30 @@ test("the owner signs in from another address while the account is attacked, on 
     await h.cleanup();
   }
 });
+
+test("an attacker on the owner's own network — and at the owner's own address — cannot lock the owner out of an address the owner uses", async () => {
+  const h = await startSealpost({ domains: DOMAINS, users: USERS, settings: { auth: "failure_delay_ms = 50" } });
+  try {
+    const home = "127.0.5.9";
+    // The owner has used this address before.
+    assert.equal(await pop3Login(h, home, PW), "+OK Logged in.");
+    // The attacker fills the /24 from three other addresses, then the owner's address too, with other names.
+    await Promise.all(
+      ["127.0.5.20", "127.0.5.21", "127.0.5.22", home].map(async (ip) => {
+        const c = await RawImap.open(h.ports.imaps, { localAddress: ip });
+        for (let i = 0; i < 10; i++) await c.command(`LOGIN "victim${i}@example.test" "guess"`);
+        c.close();
+      }),
+    );
+    // The network and the owner's address are full: a newcomer there is refused even with a right password …
+    assert.match(await pop3Login(h, "127.0.5.30", PW), POP3_THROTTLED);
+    // … but the owner at the address the owner used gets in, on every protocol.
+    const imap = await RawImap.open(h.ports.imaps, { localAddress: home });
+    assert.equal((await imapLogin(imap, PW)).status, "OK");
+    imap.close();
+    assert.equal(await pop3Login(h, home, PW), "+OK Logged in.");
+    assert.equal(await submissionAuth(h, home, PW), "235 2.7.0 Authentication successful");
+  } finally {
+    await h.cleanup();
+  }
+});
