@@ -109,11 +109,6 @@ export abstract class LineSession<Event> implements ProtocolSession {
     return this.idleEvictionRank();
   }
 
-  /** Aborted when the session ends. */
-  protected get endSignal(): AbortSignal {
-    return this.#ending.signal;
-  }
-
   /** Runs a sign-in: the session stays evictable meanwhile, and the sign-in is told when the session ends. */
   protected async signingIn<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     this.#signingIn = true;
@@ -197,11 +192,11 @@ export abstract class LineSession<Event> implements ProtocolSession {
 
   #onData(chunk: Buffer): void {
     if (this.#halted || this.#ended) return;
+    // Judged by what the input before it was (framing is lazy): the wait they extend is the current one.
+    this.#wait.bytes += this.inputCredit(chunk.length);
     this.reader.push(chunk);
     if (this.reader.buffered > MAX_QUEUED_INPUT) this.conn.pause();
     this.#pump();
-    // After the pump has framed what it could, so the protocol can judge what the bytes were.
-    this.#wait.bytes += this.inputCredit(chunk.length);
   }
 
   #pump(): void {

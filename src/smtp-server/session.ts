@@ -89,8 +89,8 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
     return this.limits.signInTimeoutMs;
   }
   protected override inputCredit(bytes: number): number {
-    // A body past max_message_size will get 552 anyway: its bytes buy no time, so a client
-    // streaming an endless DATA at the minimum rate is closed at the DATA deadline.
+    // A body past max_message_size will get 552 anyway: its bytes buy no time (from the chunk after
+    // the one that crossed it), so a client streaming an endless DATA is closed at the DATA deadline.
     return this.reader.dataOversize ? 0 : bytes;
   }
   protected sayTimeout(): void {
