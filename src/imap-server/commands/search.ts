@@ -7,7 +7,7 @@
  * message with a huge header never holds the event loop.
  */
 import type { ImapCommand } from "../command.ts";
-import { messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
+import { loadedOrGone, messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
 import { readSearchProgram } from "../parser/index.ts";
 import { headerTextOf } from "./search-headers.ts";
 import { bodyText, COMMON_FIELDS, compileSearch, searchNeeds, type SearchSubject } from "./search-match.ts";
@@ -71,7 +71,9 @@ export const SEARCH: ImapCommand = {
       let summary = needs.summary && row !== undefined ? cache.cachedSummary(row.blob) : undefined;
       let headers = needs.headers && row !== undefined ? cache.cachedHeaders(row.blob) : undefined;
       const pending = needs.body || (needs.summary && summary === undefined) || (needs.headers && headers === undefined) ? load(seq - 1) : null;
-      loaded = pending === null ? null : await pending;
+      loaded = pending === null ? null : await loadedOrGone(pending);
+      // Its file swept since another session expunged it: like a row that is gone, it matches nothing.
+      if (pending !== null && loaded === null) continue;
       body = null;
       if (row !== undefined && loaded !== null) {
         if (needs.summary) summary ??= cache.summaryOf(row.blob, loaded);
