@@ -236,3 +236,60 @@ M.logout()
 `);
   assert.equal(archive.body, "body of copied\r\n");
 });
+
+test("a session that still lists a message another one deleted, after the sweep took its file: IMAP FETCH says NO [EXPUNGEISSUED], POP3 RETR and TOP say -ERR", async () => {
+  py(`
+send([e["ALICE"]], "gone-for-imap")
+send([e["BOB"]], "gone-for-pop3")
+`);
+  const imapFile = join(blobDir(), fileOf("gone-for-imap"));
+  const popFile = join(blobDir(), fileOf("gone-for-pop3"));
+  const seen = py(`
+import re, time
+def gone(path):
+    for _ in range(200):
+        if not os.path.exists(path): return True
+        time.sleep(0.05)
+    return False
+A = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx)
+A.login(e["ALICE"], e["PW"])
+# The newest message, found without reading its bytes (which the shared cache would then serve).
+n = A.select("INBOX")[1][0].decode()
+out["n"] = n
+uid = re.search(rb"UID (\\d+)", A.fetch(n, "(UID RFC822.SIZE)")[1][0]).group(1).decode()
+B = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx)
+B.login(e["ALICE"], e["PW"])
+B.select("INBOX")
+B.uid("STORE", uid, "+FLAGS", "(\\\\Deleted)")
+B.expunge()
+B.logout()
+out["imap file swept"] = gone(e["IMAP_FILE"])
+out["search"] = [x.decode() for x in A.search(None, "OR", "BODY", "gone-for-imap", "ALL")[1]]
+typ, data = A.fetch(n, "(BODY[])")
+out["fetch"] = [typ, data[0].decode()]
+out["after"] = A.noop()[0]
+A.logout()
+
+P = poplib.POP3_SSL("127.0.0.1", int(e["POP3S"]), context=ctx)
+P.user(e["BOB"]); P.pass_(e["PW"])
+n = len(P.list()[1])
+Q = poplib.POP3_SSL("127.0.0.1", int(e["POP3S"]), context=ctx)
+Q.user(e["BOB"]); Q.pass_(e["PW"])
+Q.dele(n); Q.quit()
+out["pop3 file swept"] = gone(e["POP_FILE"])
+for cmd in (lambda: P.retr(n), lambda: P.top(n, 0)):
+    try:
+        cmd(); out.setdefault("pop3", []).append("+OK")
+    except poplib.error_proto as err:
+        out.setdefault("pop3", []).append(err.args[0].decode())
+out["stat"] = P.stat()
+P.quit()
+`.replace('e["IMAP_FILE"]', JSON.stringify(imapFile)).replace('e["POP_FILE"]', JSON.stringify(popFile)));
+  assert.equal(seen["imap file swept"], true, "the server's sweep (grace 0) took the expunged message's file");
+  assert.deepEqual(seen.fetch, ["NO", "[EXPUNGEISSUED] Some messages were expunged meanwhile."]);
+  assert.ok(!(seen.search as string[])[0]?.split(" ").includes(seen.n as string), "SEARCH finds everything but the message without a file");
+  assert.equal(seen.after, "OK", "the session goes on");
+  assert.equal(seen["pop3 file swept"], true);
+  assert.deepEqual(seen.pop3, ["-ERR Message was deleted by another session.", "-ERR Message was deleted by another session."]);
+  assert.ok(Array.isArray(seen.stat), "the session goes on");
+});

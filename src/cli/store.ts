@@ -1,8 +1,10 @@
 /**
  * `sealpost store sweep [--grace S] [--json]`: removes message files that no message and no queue
- * entry refers to, and prints one line (or the report as JSON). Safe while the server runs: files
- * younger than the grace period are left alone, and from here it is at least a minute — this
- * process cannot see which files the server is writing right now (the server's own sweep can).
+ * entry refers to, and prints one line (or the report as JSON). Safe while the server runs unless a
+ * write has waited longer than the grace period to commit: files younger than the grace period are
+ * left alone, and from here it is at least a minute — this process cannot see which files the
+ * server is writing right now (the server's own sweep can), so a file whose commit is that late
+ * looks like an orphan and goes.
  */
 import type { Command } from "commander";
 import { loadConfig } from "../config/index.ts";
@@ -16,7 +18,7 @@ export function registerStore(program: Command): void {
   const store = program.command("store").description("the message store");
   store
     .command("sweep")
-    .description("remove message files no message and no queue entry refers to (safe while the server runs)")
+    .description("remove message files no message and no queue entry refers to (safe while the server runs, unless a write has waited longer than the grace period to commit)")
     .option("--data <dir>", "data directory", "./data")
     .option("--grace <seconds>", `leave files younger than this alone (default: [store] sweep_grace, at least ${MIN_CLI_GRACE})`)
     .option("--json", "print the report as JSON")

@@ -17,9 +17,8 @@
  *
  * Concurrent requests for one blob share one read.
  */
-import { open } from "node:fs/promises";
 import { envelope, formatBodyStructure, bodyStructure, formatEnvelope, parseMime, type MimePart } from "../mime/index.ts";
-import { messageRows, type Store } from "../store/index.ts";
+import { BlobGoneError, messageRows, type Store } from "../store/index.ts";
 import { headerIndexOf, type HeaderIndex } from "./commands/search-headers.ts";
 import { commonFields, sentDay } from "./commands/search-match.ts";
 
@@ -90,23 +89,6 @@ export interface CacheLimits {
   headerBytes: number;
   /** Static rows kept, over all mailboxes (about 150 bytes each). */
   rows: number;
-}
-
-/** Reads a file of known size: open, pread, close (readFile would fstat as well). */
-async function readSized(path: string, size: number): Promise<Buffer> {
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.allocUnsafeSlow(size); // not from the shared pool: a cached small blob would pin a whole slab
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await fh.read(buf, got, size - got, got);
-      if (bytesRead === 0) throw new Error(`blob shorter than its recorded size: ${path}`);
-      got += bytesRead;
-    }
-    return buf;
-  } finally {
-    await fh.close();
-  }
 }
 
 /** About 60,000 summaries (~1 KB each), 32 MiB of header indexes and 64 MiB of message bytes. */
@@ -226,7 +208,7 @@ export class MessageCache {
 
   async #read(blob: string, size: number | undefined): Promise<LoadedMessage> {
     this.reads++;
-    const raw = size === undefined ? await this.#store.blobs.read(blob) : await readSized(this.#store.blobs.path(blob), size);
+    const raw = await this.#store.blobs.read(blob, size);
     // The tree is counted once it is parsed: a header of many short fields costs more than its bytes.
     const loaded: LoadedMessage = new LoadedMessage(raw, (tree) => this.#loaded.recost(blob, loaded, 512 + raw.length + treeCost(tree)));
     this.#loaded.set(blob, loaded, 512 + raw.length);
@@ -270,8 +252,10 @@ export class MessageCache {
 
   /**
    * The static rows of `uids` in a mailbox, from the cache or one read of the missing ones. A UID
-   * expunged after it was cached still answers (RFC 2180 §4.1.1 lets a server serve it); one
-   * never seen is missing. `uidvalidity` guards against a mailbox id reused after a DELETE.
+   * expunged after it was cached still answers (RFC 2180 §4.1.1 lets a server serve it), but only
+   * its row: its file goes in the next sweep, and loading it then throws BlobGoneError, which FETCH
+   * answers with NO [EXPUNGEISSUED] as it does a UID never seen (missing here). `uidvalidity`
+   * guards against a mailbox id reused after a DELETE.
    */
   async rows(mailbox: { mailboxId: number; uidvalidity: number }, uids: readonly number[]): Promise<Map<number, StaticRow>> {
     const key = String(mailbox.mailboxId);
@@ -323,6 +307,16 @@ export function readAhead(
     const row = blobs[i];
     return row === undefined || skip(row.blob) ? null : cache.load(row.blob, row.size);
   };
+}
+
+/** The loaded message, or null when its file is gone: expunged by another session and swept since. */
+export async function loadedOrGone(pending: Promise<LoadedMessage>): Promise<LoadedMessage | null> {
+  try {
+    return await pending;
+  } catch (e) {
+    if (e instanceof BlobGoneError) return null;
+    throw e;
+  }
 }
 
 const caches = new WeakMap<Store, MessageCache>();

@@ -68,43 +68,73 @@ export function scanHeader(
   end: number,
   onField: (fieldStart: number, colon: number, fieldEnd: number) => boolean | void,
 ): { headerEnd: number; bodyStart: number } {
+  const spans = fieldSpans(raw, start, end);
+  for (let r = spans.next(); ; r = spans.next()) {
+    if (r.done === true) return r.value;
+    const [fieldStart, colon, fieldEnd] = r.value;
+    if (onField(fieldStart, colon, fieldEnd) === false) return headerEndFrom(raw.subarray(0, end), fieldEnd, end);
+  }
+}
+
+/**
+ * Every field of the header block in raw[start, end), however many, one HeaderField at a time (for
+ * SEARCH, which sees every field: a caller that stops pulling between two fields can let other work
+ * run, and one that goes on pays time linear in the header). Each field's value is decoded on its
+ * own (decodeHeaderText), so one field's stray Latin-1 byte does not change how the others read.
+ */
+export function* everyField(raw: Buffer, start: number, end: number): Generator<HeaderField, void> {
+  for (const [fieldStart, colon, fieldEnd] of fieldSpans(raw, start, end)) yield makeField(raw, fieldStart, colon, fieldEnd);
+}
+
+/** Where a field lies: its first byte, its colon (-1 for a line without one), just past its last line break. */
+type FieldSpan = [fieldStart: number, colon: number, fieldEnd: number];
+
+/**
+ * The one scanner of header lines: yields each field of raw[start, end) as scanHeader reports it,
+ * and returns where the header ends (the first empty line, RFC 5322 §2.1, or `end`). A field's
+ * end is where the next line starts, so a caller that stops after one knows where to look next.
+ */
+function* fieldSpans(raw: Buffer, start: number, end: number): Generator<FieldSpan, { headerEnd: number; bodyStart: number }> {
   raw = raw.subarray(0, end); // so that searches stop at `end`
   let pos = start;
   let fieldStart = -1;
   let colon = -1;
-  let more = true;
-  const flush = (fieldEnd: number): void => {
-    if (fieldStart >= 0 && onField(fieldStart, colon, fieldEnd) === false) more = false;
-    fieldStart = -1;
-  };
   while (pos < end) {
     let nl = raw.indexOf(LF, pos);
-    if (nl < 0 || nl >= end) nl = end;
-    const lineEnd = nl < end ? nl + 1 : end;
-    const first = raw[pos];
-    // A blank line: "\n" or "\r\n" alone.
-    if (first === LF || (first === CR && pos + 1 < end && raw[pos + 1] === LF)) {
-      flush(pos);
-      return { headerEnd: pos, bodyStart: lineEnd };
+    if (nl < 0) nl = end;
+    const blank = blankLineEnd(raw, pos, end);
+    if (blank >= 0) {
+      if (fieldStart >= 0) yield [fieldStart, colon, pos];
+      return { headerEnd: pos, bodyStart: blank };
     }
+    const first = raw[pos];
     if ((first === SP || first === HT) && fieldStart >= 0) {
       // Continuation of the current field (RFC 5322 §2.2.3).
     } else {
-      flush(pos);
-      if (!more) return findHeaderEnd(raw, pos, end);
+      if (fieldStart >= 0) yield [fieldStart, colon, pos];
       fieldStart = pos;
       let c = pos; // search this line only: indexOf would run on to the end of the buffer
       while (c < nl && raw[c] !== COLON) c++;
       colon = c < nl ? c : -1;
     }
-    pos = lineEnd;
+    pos = nl < end ? nl + 1 : end;
   }
-  flush(end);
+  if (fieldStart >= 0) yield [fieldStart, colon, end];
   return { headerEnd: end, bodyStart: end };
 }
 
-/** The end of a header from `pos`, a line start inside it that is not blank: the first empty line after it. */
-function findHeaderEnd(raw: Buffer, pos: number, end: number): { headerEnd: number; bodyStart: number } {
+/** Just past the line at `pos` if it is blank ("\n" or "\r\n" alone), else -1. */
+function blankLineEnd(raw: Buffer, pos: number, end: number): number {
+  if (raw[pos] === LF) return pos + 1;
+  if (raw[pos] === CR && pos + 1 < end && raw[pos + 1] === LF) return pos + 2;
+  return -1;
+}
+
+/** The end of a header from `pos`, a line start inside it (or its end), after a field: the first empty line from there. */
+function headerEndFrom(raw: Buffer, pos: number, end: number): { headerEnd: number; bodyStart: number } {
+  if (pos >= end) return { headerEnd: end, bodyStart: end };
+  const blank = blankLineEnd(raw, pos, end);
+  if (blank >= 0) return { headerEnd: pos, bodyStart: blank };
   const crlf = raw.indexOf(LF_CRLF, pos);
   const lf = raw.subarray(0, crlf < 0 ? end : crlf + 2).indexOf(LF_LF, pos);
   if (lf >= 0) return { headerEnd: lf + 1, bodyStart: lf + 2 };
@@ -121,35 +151,6 @@ export function parseHeader(raw: Buffer, start: number, end: number, maxFields =
     return fields.length < maxFields;
   });
   return { fields, headerEnd, bodyStart };
-}
-
-/**
- * Every field of the header block in raw[start, end) (its fields only: end is the header's end, not
- * its body's start) as text: `fn(name, value)` with the name and value as HeaderField has them —
- * the value unfolded, its CRs and LFs dropped and its blanks trimmed — however many fields there
- * are. For searching, where every field counts but no offsets do: the block is decoded once
- * (RFC 6532 UTF-8 if all of it is valid UTF-8, else Latin-1) and continuation lines are joined by
- * one native pass (RFC 5322 §2.2.3), so a field costs a few string operations, not a HeaderField.
- */
-export function fieldTexts(raw: Buffer, start: number, end: number, fn: (name: string, value: string) => void): void {
-  const lines = decodeHeaderText(raw.subarray(start, end)).replace(/\n(?=[ \t])/g, "").split("\n");
-  if (lines.at(-1) === "") lines.pop(); // after the last field's LF
-  for (let line of lines) {
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.includes("\r")) line = line.replace(/\r/g, ""); // a folded field's CRs
-    const colon = line.indexOf(":");
-    let nameEnd = colon < 0 ? line.length : colon;
-    while (nameEnd > 0 && isBlank(line.charCodeAt(nameEnd - 1))) nameEnd--;
-    let a = colon < 0 ? line.length : colon + 1;
-    while (a < line.length && isBlank(line.charCodeAt(a))) a++;
-    let b = line.length;
-    while (b > a && isBlank(line.charCodeAt(b - 1))) b--;
-    fn(line.slice(0, nameEnd), line.slice(a, b));
-  }
-}
-
-function isBlank(c: number): boolean {
-  return c === SP || c === HT;
 }
 
 function makeField(raw: Buffer, start: number, colon: number, end: number): HeaderField {

@@ -11,7 +11,7 @@ export {
   type ContentType,
   type Disposition,
 } from "./tree.ts";
-export { type HeaderField, decodeHeaderText, fieldTexts } from "./header.ts";
+export { type HeaderField, decodeHeaderText, everyField } from "./header.ts";
 export { type MimeParam, paramValue } from "./params.ts";
 export { parseAddressList, type ImapAddress, MISSING_MAILBOX, MISSING_DOMAIN } from "./address.ts";
 export { envelope, formatEnvelope, type ImapEnvelope } from "./envelope.ts";

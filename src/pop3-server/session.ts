@@ -4,7 +4,7 @@
  */
 import type { Authenticator } from "../auth/index.ts";
 import { LineReader, LineSession, splitVerb, type EvictionRank, type LineEvent } from "../net/index.ts";
-import { expungeMessages, inboxSnapshot, type Store } from "../store/index.ts";
+import { BlobGoneError, expungeMessages, inboxSnapshot, type Store } from "../store/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { Pop3Api, Pop3Command, State } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -120,8 +120,16 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
   refuseLogin(username: string, mechanism: string, reason: string): void {
     this.#opts.auth.refused(this.#authContext(), username, mechanism, reason);
   }
-  readMessage(blob: string): Promise<Buffer> {
-    return this.#opts.store.blobs.read(blob);
+  async readMessage(blob: string): Promise<Buffer> {
+    try {
+      return await this.#opts.store.blobs.read(blob);
+    } catch (e) {
+      // Deleted by another session (IMAP EXPUNGE, another POP3 session's QUIT) and swept since:
+      // this session's listing, taken at sign-in, still has it, as the maildrop is not locked
+      // (RFC 1939 §4 asks for a lock only "as necessary").
+      if (e instanceof BlobGoneError) throw new Pop3Error("Message was deleted by another session.");
+      throw e;
+    }
   }
   async commitDeletions(): Promise<void> {
     const d = this.#maildrop;

@@ -1,7 +1,7 @@
 /** The store: SQLite database (WAL, fsync per group commit), blob files and their sweep, free space, mailboxes. */
 export { openStore, MailboxEvents, type Store } from "./database.ts";
 export type { Database } from "./schema.ts";
-export { BlobStore, type WrittenBlob } from "./blobs.ts";
+export { BlobGoneError, BlobStore, type WrittenBlob } from "./blobs.ts";
 export { DiskSpace, StorageFullError, isStorageFull, type DiskSpaceOptions } from "./space.ts";
 export { commitWithBlobs, referencedBlobs } from "./handoff.ts";
 export { sweepBlobs, sweepSummary, BlobSweeper, type SweepReport, type SweepOptions } from "./sweep.ts";

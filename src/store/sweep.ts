@@ -6,7 +6,9 @@
  * - a blob is written before the row that names it commits, so a file this process is writing or
  *   handing off is skipped (`BlobStore.isInFlight`), and a file younger than the grace period is
  *   skipped too (a write in another process, which this one cannot see);
- * - a file with no row cannot gain one: rows only ever name new blobs or copy an existing row's.
+ * - a file with no row cannot gain one: rows only ever name new blobs or copy an existing row's;
+ * - which files rows name is read through the group committer, so a deletion counts only once it
+ *   is durable (the server commits with "async-wal-fsync").
  *
  * It walks the buckets with async directory reads and checks names in batches, yielding to the
  * event loop between batches, so a large store never stalls the sessions. Empty buckets older than
@@ -135,12 +137,17 @@ async function sweepBatch(store: Store, names: readonly string[], opts: SweepOpt
     }),
   );
   if (old.length === 0) return 0;
-  const referenced = await referencedBlobs(store.db, old.map((c) => c.name));
+  // Asked through the committer, not store.db: with "async-wal-fsync" a deletion (EXPUNGE, POP3
+  // DELE, a delivered queue entry) is visible once committed, before its WAL fsync; a crash may
+  // bring its row back. The committer runs one batch at a time and fsyncs each before the next, so
+  // what this transaction reads is on disk by the time it resolves (and nothing if the fsync fails).
+  // No second in-flight check is needed: a name becomes in flight only in BlobStore.write, for a new
+  // random name opened with "wx", so a file that was not in flight above never becomes so.
+  const referenced = await store.committer.submit((trx) => referencedBlobs(trx, old.map((c) => c.name)));
   report.referenced += referenced.size;
   let removed = 0;
   for (const c of old) {
-    // Checked again: a write cannot reuse a name, but a hand-off may have started meanwhile.
-    if (referenced.has(c.name) || store.blobs.isInFlight(c.name)) continue;
+    if (referenced.has(c.name)) continue;
     try {
       await rm(store.blobs.path(c.name));
       report.removed++;

@@ -89,3 +89,26 @@ test("a damaged certificate gives a CertificateDerError or a reading, never anyt
     { seed: 20_261_206, numRuns: 3000 },
   );
 });
+
+/** `good` with its first commonName (the issuer's) retagged as `tag` and holding `value`, of the same length. */
+function withIssuerCn(good: Buffer, tag: number, value: Buffer): Buffer {
+  const at = good.indexOf(Buffer.from([0x06, 0x03, 0x55, 0x04, 0x03])) + 5; // id-at-commonName; its value follows
+  assert.ok(at > 5 && good[at + 1] === value.length, "a short commonName of the same length to replace");
+  const copy = Buffer.from(good);
+  copy[at] = tag;
+  value.copy(copy, at + 2);
+  return copy;
+}
+
+test("BMPString and UniversalString commonNames are read; one that ends inside a character is a CertificateDerError", async () => {
+  const bmp = (s: string): Buffer => Buffer.from(s, "utf16le").swap16();
+  const ucs4 = (s: string): Buffer => Buffer.concat([...s].map((c) => Buffer.from([0, 0, 0, c.charCodeAt(0)])));
+  const issuerCn = (good: Buffer, tag: number, value: Buffer): string | null => certificateNames(withIssuerCn(good, tag, value)).issuerCn;
+  const sixteen = der((await generateSelfSigned({ hostnames: ["mx1.example.test"] })).certPem);
+  assert.equal(issuerCn(sixteen, 0x1e, bmp("Köln-Mx1")), "Köln-Mx1");
+  assert.equal(issuerCn(sixteen, 0x1c, ucs4("Köln")), "Köln");
+  // 15 bytes: an odd length for a BMPString (2 bytes a character), and not a multiple of 4 for a UniversalString.
+  const fifteen = der((await generateSelfSigned({ hostnames: ["mx.example.test"] })).certPem);
+  assert.throws(() => issuerCn(fifteen, 0x1e, Buffer.concat([bmp("Köln-Mx"), Buffer.from("1")])), CertificateDerError);
+  assert.throws(() => issuerCn(fifteen, 0x1c, Buffer.concat([ucs4("Köl"), Buffer.from("n-M")])), CertificateDerError);
+});

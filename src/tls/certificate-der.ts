@@ -121,9 +121,12 @@ function directoryString(der: Buffer, t: Tlv): string {
   switch (t.tag) {
     case 0x0c:
       return bytes.toString("utf8");
-    case 0x1e: // BMPString: UTF-16BE
+    case 0x1e: // BMPString: UTF-16BE, two bytes a character (swap16 would throw a RangeError on an odd count)
+      if (bytes.length % 2 !== 0) throw new CertificateDerError("BMPString of an odd length");
       return Buffer.from(bytes).swap16().toString("utf16le");
     case 0x1c: {
+      // UniversalString: UCS-4, four bytes a character; a partial one is damage, not something to drop.
+      if (bytes.length % 4 !== 0) throw new CertificateDerError("UniversalString whose length is not a multiple of 4");
       let s = "";
       for (let i = 0; i + 4 <= bytes.length; i += 4) s += String.fromCodePoint(Math.min(bytes.readUInt32BE(i), 0x10ffff));
       return s;

@@ -11,7 +11,7 @@ import { UnknownCteError } from "../../mime/index.ts";
 import { storeFlags } from "../../store/index.ts";
 import type { Completion, ImapApi, ImapCommand } from "../command.ts";
 import { no, ResponseCode } from "../errors.ts";
-import { messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
+import { loadedOrGone, messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
 import { readFetchItems, type FetchAtt } from "../parser/index.ts";
 import type { MailboxView } from "../view.ts";
 import { fetchNeeds, formatItem, type FetchSubject, type Piece } from "./fetch-items.ts";
@@ -86,7 +86,11 @@ export async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly num
       let summary = needs.summary && row !== undefined ? cache.cachedSummary(row.blob) : undefined;
       const pending = needs.content || (needs.summary && summary === undefined) ? load(i) : null;
       if (pending !== null && row !== undefined) {
-        const got = await pending;
+        const got = await loadedOrGone(pending);
+        if (got === null) {
+          missing++; // its row still answers (message-cache.ts), but the sweep took its file
+          continue;
+        }
         if (needs.content) loaded = got;
         if (needs.summary) summary ??= cache.summaryOf(row.blob, got);
       }

@@ -1,10 +1,11 @@
 /**
  * A message's header as SEARCH sees it (RFC 9051 §6.4.4): every field — not only the first 10,000
  * the MIME tree keeps, so a field hidden behind junk fields is still found — unfolded, RFC 2047
- * encoded-words decoded (RFC 2047 §4-§6), lower-cased. Built a slice of the header at a time: a
- * header of millions of lines costs time linear in its size and never holds the event loop.
+ * encoded-words decoded (RFC 2047 §4-§6), lower-cased. Built from mime's one header scanner
+ * (everyField), pausing after each slice of the header: a header of millions of lines costs time
+ * linear in its size and never holds the event loop.
  */
-import { decodeHeaderText, fieldTexts, type MimePart } from "../../mime/index.ts";
+import { decodeHeaderText, everyField, type HeaderField, type MimePart } from "../../mime/index.ts";
 
 /**
  * A message's header fields for SEARCH: "\nname:value" per field, names and values lower-cased,
@@ -17,7 +18,6 @@ const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
 
 /** Header bytes turned into text between two yields to the event loop. */
 const SLICE = 64 * 1024;
-const LF = 0x0a;
 
 export function decodeCharset(bytes: Buffer, charset: string): string {
   const cs = charset.split("*")[0]?.trim().toLowerCase() ?? "";
@@ -45,76 +45,53 @@ export function decodeEncodedWords(value: string): string {
   });
 }
 
-/** The header of a message (the root, or a message/rfc822 part's `message`) in slices of whole fields. */
-function* slices(raw: Buffer, message: MimePart): Generator<[number, number]> {
-  const end = message.headerEnd;
-  const view = raw.subarray(0, end); // so that searches stop at the header's end
-  for (let start = message.headerStart; start < end; ) {
-    let cut = end;
-    // The first line end past the slice size that no continuation line follows (RFC 5322 §2.2.3).
-    for (let nl = view.indexOf(LF, start + SLICE); nl >= 0; nl = view.indexOf(LF, nl + 1)) {
-      const next = view[nl + 1];
-      if (next !== 0x20 && next !== 0x09) {
-        cut = nl + 1;
-        break;
-      }
-    }
-    yield [start, cut];
-    start = cut;
-  }
-}
-
-/** Lets other work run between two slices. */
+/** Lets other work run. */
 function pause(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function indexLine(name: string, value: string): string {
-  return `${name}:${value.includes("=?") ? decodeEncodedWords(value).replace(/\n/g, " ") : value}`;
+function indexLine(f: HeaderField): string {
+  return `${f.name}:${f.value.includes("=?") ? decodeEncodedWords(f.value).replace(/\n/g, " ") : f.value}`;
 }
 
-function textLine(name: string, value: string): string {
-  return `${name}: ${decodeEncodedWords(value)}`;
+function textLine(f: HeaderField): string {
+  return `${f.name}: ${decodeEncodedWords(f.value)}`;
 }
 
-function collect(raw: Buffer, [start, end]: [number, number], line: (name: string, value: string) => string, out: string[]): void {
-  fieldTexts(raw, start, end, (name, value) => out.push(line(name, value)));
-}
-
-/** The header index of a small message, at once (see headerIndexOf for any message). */
-export function headerIndex(raw: Buffer, message: MimePart): HeaderIndex {
-  const lines: string[] = [""];
-  for (const slice of slices(raw, message)) collect(raw, slice, indexLine, lines);
-  return lines.length === 1 ? "" : lines.join("\n").toLowerCase();
+/**
+ * `line(field)` for every field of a message's header (the root's, or a message/rfc822 part's
+ * `message`), in order, with a pause after each SLICE bytes of header.
+ */
+async function headerLines(raw: Buffer, message: MimePart, line: (f: HeaderField) => string): Promise<string[]> {
+  const out: string[] = [];
+  let pauseAt = message.headerStart + SLICE;
+  for (const f of everyField(raw, message.headerStart, message.headerEnd)) {
+    out.push(line(f));
+    if (f.end >= pauseAt) {
+      await pause();
+      pauseAt = f.end + SLICE;
+    }
+  }
+  return out;
 }
 
 /** The header index of a message, yielding to the event loop between slices of its header. */
 export async function headerIndexOf(raw: Buffer, message: MimePart): Promise<HeaderIndex> {
-  const lines: string[] = [""];
-  let first = true;
-  for (const slice of slices(raw, message)) {
-    if (!first) await pause();
-    first = false;
-    collect(raw, slice, indexLine, lines);
-  }
-  return lines.length === 1 ? "" : lines.join("\n").toLowerCase();
+  const lines = await headerLines(raw, message, indexLine);
+  return lines.length === 0 ? "" : `\n${lines.join("\n").toLowerCase()}`;
 }
 
-/** Every header field as "name: value" lines, encoded-words decoded, lower-cased (TEXT), at once. */
+/** Every header field as "name: value" lines, encoded-words decoded, lower-cased (TEXT), yielding between slices. */
+export async function headerTextOf(raw: Buffer, message: MimePart): Promise<string> {
+  return (await headerLines(raw, message, textLine)).join("\n").toLowerCase();
+}
+
+/**
+ * headerTextOf at once, for bodyText, which reads an attached message's header (RFC 9051 §6.4.4
+ * BODY) without pausing: the same fields, one loop.
+ */
 export function headerText(raw: Buffer, message: MimePart): string {
   const lines: string[] = [];
-  for (const slice of slices(raw, message)) collect(raw, slice, textLine, lines);
-  return lines.join("\n").toLowerCase();
-}
-
-/** headerText, yielding to the event loop between slices of the header. */
-export async function headerTextOf(raw: Buffer, message: MimePart): Promise<string> {
-  const lines: string[] = [];
-  let first = true;
-  for (const slice of slices(raw, message)) {
-    if (!first) await pause();
-    first = false;
-    collect(raw, slice, textLine, lines);
-  }
+  for (const f of everyField(raw, message.headerStart, message.headerEnd)) lines.push(textLine(f));
   return lines.join("\n").toLowerCase();
 }

@@ -7,7 +7,7 @@
  * message with a huge header never holds the event loop.
  */
 import type { ImapCommand } from "../command.ts";
-import { messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
+import { loadedOrGone, messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
 import { readSearchProgram } from "../parser/index.ts";
 import { headerTextOf } from "./search-headers.ts";
 import { bodyText, COMMON_FIELDS, compileSearch, searchNeeds, type SearchSubject } from "./search-match.ts";
@@ -38,7 +38,10 @@ export const SEARCH: ImapCommand = {
     // One subject, refilled per message: a search visits every message of the mailbox.
     let loaded: LoadedMessage | null = null;
     let body: string | null = null;
-    let headerText = "";
+    let text: string | null = null;
+    let headerText: string | null = null;
+    /** TEXT was evaluated before the header's text was built (see the loop). */
+    let textWanted = false;
     const bodyOf = (): string => {
       if (loaded === null) return "";
       body ??= bodyText(loaded.raw, loaded.tree);
@@ -54,7 +57,15 @@ export const SEARCH: ImapCommand = {
       common: NO_COMMON,
       sentDay: null,
       body: bodyOf,
-      text: () => (loaded === null ? "" : `${headerText}\n${bodyOf()}`),
+      text: () => {
+        if (loaded === null) return "";
+        if (headerText === null) {
+          textWanted = true;
+          return "";
+        }
+        text ??= `${headerText}\n${bodyOf()}`;
+        return text;
+      },
     };
     const hits: number[] = [];
     for (let seq = 1; seq <= view.exists; seq++) {
@@ -71,12 +82,14 @@ export const SEARCH: ImapCommand = {
       let summary = needs.summary && row !== undefined ? cache.cachedSummary(row.blob) : undefined;
       let headers = needs.headers && row !== undefined ? cache.cachedHeaders(row.blob) : undefined;
       const pending = needs.body || (needs.summary && summary === undefined) || (needs.headers && headers === undefined) ? load(seq - 1) : null;
-      loaded = pending === null ? null : await pending;
-      body = null;
+      loaded = pending === null ? null : await loadedOrGone(pending);
+      // Its file swept since another session expunged it: like a row that is gone, it matches nothing.
+      if (pending !== null && loaded === null) continue;
+      body = text = headerText = null;
+      textWanted = false;
       if (row !== undefined && loaded !== null) {
         if (needs.summary) summary ??= cache.summaryOf(row.blob, loaded);
         if (needs.headers) headers ??= await cache.headersOf(row.blob, loaded);
-        if (needs.text) headerText = await headerTextOf(loaded.raw, loaded.tree);
       }
       subject.seq = seq;
       subject.uid = uid;
@@ -86,7 +99,18 @@ export const SEARCH: ImapCommand = {
       subject.headers = headers?.headers ?? "";
       subject.common = headers?.common ?? NO_COMMON;
       subject.sentDay = summary?.sentDay ?? null;
-      if (match(subject)) hits.push(cmd.uid ? uid : seq);
+      let hit = match(subject);
+      // TEXT's header text is built with pauses (a header may have millions of lines), which the
+      // synchronous evaluation cannot await; building it for every message up front would pay for
+      // messages whose evaluation never gets to TEXT (OR SEEN TEXT x on a seen one, an AND that
+      // failed before it). So a first evaluation notes whether TEXT was reached (answering "" meanwhile),
+      // and only then is the text built and the message evaluated again: keys are pure, and the
+      // body text is kept from the first round.
+      if (textWanted && loaded !== null) {
+        headerText = await headerTextOf(loaded.raw, loaded.tree);
+        hit = match(subject);
+      }
+      if (hit) hits.push(cmd.uid ? uid : seq);
     }
     s.write(`* SEARCH${hits.length > 0 ? ` ${hits.join(" ")}` : ""}\r\n`);
     return { text: `${cmd.uid ? "UID SEARCH" : "SEARCH"} completed.` };
