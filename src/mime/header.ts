@@ -68,12 +68,8 @@ export function scanHeader(
   end: number,
   onField: (fieldStart: number, colon: number, fieldEnd: number) => boolean | void,
 ): { headerEnd: number; bodyStart: number } {
-  const spans = fieldSpans(raw, start, end);
-  for (let r = spans.next(); ; r = spans.next()) {
-    if (r.done === true) return r.value;
-    const [fieldStart, colon, fieldEnd] = r.value;
-    if (onField(fieldStart, colon, fieldEnd) === false) return headerEndFrom(raw.subarray(0, end), fieldEnd, end);
-  }
+  const r = scanFields(raw, start, end, onField);
+  return "resumeAt" in r ? headerEndFrom(raw.subarray(0, end), r.resumeAt, end) : r;
 }
 
 /**
@@ -81,20 +77,36 @@ export function scanHeader(
  * SEARCH, which sees every field: a caller that stops pulling between two fields can let other work
  * run, and one that goes on pays time linear in the header). Each field's value is decoded on its
  * own (decodeHeaderText), so one field's stray Latin-1 byte does not change how the others read.
+ * The scan runs in batches of fields and resumes where the last one ended.
  */
 export function* everyField(raw: Buffer, start: number, end: number): Generator<HeaderField, void> {
-  for (const [fieldStart, colon, fieldEnd] of fieldSpans(raw, start, end)) yield makeField(raw, fieldStart, colon, fieldEnd);
+  for (let pos = start; ; ) {
+    const batch: HeaderField[] = [];
+    const r = scanFields(raw, pos, end, (fieldStart, colon, fieldEnd) => {
+      batch.push(makeField(raw, fieldStart, colon, fieldEnd));
+      return batch.length < FIELD_BATCH;
+    });
+    yield* batch;
+    if (!("resumeAt" in r)) return;
+    pos = r.resumeAt;
+  }
 }
 
-/** Where a field lies: its first byte, its colon (-1 for a line without one), just past its last line break. */
-type FieldSpan = [fieldStart: number, colon: number, fieldEnd: number];
+/** Fields everyField makes per scan. */
+const FIELD_BATCH = 256;
 
 /**
- * The one scanner of header lines: yields each field of raw[start, end) as scanHeader reports it,
- * and returns where the header ends (the first empty line, RFC 5322 §2.1, or `end`). A field's
- * end is where the next line starts, so a caller that stops after one knows where to look next.
+ * The one scanner of header lines (a callback, not a generator: it runs for every message parsed).
+ * Calls onField for each field of raw[start, end); when onField says stop, returns the start of the
+ * line after that field (a field's first line: the scan can resume there), else where the header
+ * ends — the first empty line (RFC 5322 §2.1), or `end`.
  */
-function* fieldSpans(raw: Buffer, start: number, end: number): Generator<FieldSpan, { headerEnd: number; bodyStart: number }> {
+function scanFields(
+  raw: Buffer,
+  start: number,
+  end: number,
+  onField: (fieldStart: number, colon: number, fieldEnd: number) => boolean | void,
+): { headerEnd: number; bodyStart: number } | { resumeAt: number } {
   raw = raw.subarray(0, end); // so that searches stop at `end`
   let pos = start;
   let fieldStart = -1;
@@ -104,14 +116,14 @@ function* fieldSpans(raw: Buffer, start: number, end: number): Generator<FieldSp
     if (nl < 0) nl = end;
     const blank = blankLineEnd(raw, pos, end);
     if (blank >= 0) {
-      if (fieldStart >= 0) yield [fieldStart, colon, pos];
+      if (fieldStart >= 0) onField(fieldStart, colon, pos);
       return { headerEnd: pos, bodyStart: blank };
     }
     const first = raw[pos];
     if ((first === SP || first === HT) && fieldStart >= 0) {
       // Continuation of the current field (RFC 5322 §2.2.3).
     } else {
-      if (fieldStart >= 0) yield [fieldStart, colon, pos];
+      if (fieldStart >= 0 && onField(fieldStart, colon, pos) === false) return { resumeAt: pos };
       fieldStart = pos;
       let c = pos; // search this line only: indexOf would run on to the end of the buffer
       while (c < nl && raw[c] !== COLON) c++;
@@ -119,7 +131,7 @@ function* fieldSpans(raw: Buffer, start: number, end: number): Generator<FieldSp
     }
     pos = nl < end ? nl + 1 : end;
   }
-  if (fieldStart >= 0) yield [fieldStart, colon, end];
+  if (fieldStart >= 0) onField(fieldStart, colon, end);
   return { headerEnd: end, bodyStart: end };
 }
 
