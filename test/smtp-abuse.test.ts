@@ -182,3 +182,33 @@ test("SIGTERM while a client is in DATA: it finishes with 250, gets 421, the ser
   assert.equal(stored.length, 1);
   assert.ok(stored[0]?.endsWith(`first half\r\nsecond half ${marker}\r\n`));
 });
+
+test("junk commands: past 100 NOOP/RSET/VRFY/HELP without a message, each counts as an error, so a session that only keeps its slot busy ends with 421", async () => {
+  const replies = await alongsideNormalDelivery("junk", async (c) => {
+    await c.expect("EHLO junk.example.net", 250);
+    await c.expect("MAIL FROM:<junk@remote.test>", 250);
+    // Postfix's smtpd_junk_command_limit (100), then smtpd_hard_error_limit (max_errors here).
+    const junk = ["NOOP", "RSET", "VRFY postmaster", "HELP"];
+    c.send(Array.from({ length: 100 + MAX_ERRORS + 5 }, (_, i) => `${junk[i % junk.length]}\r\n`).join(""));
+    return c.readUntilClosed();
+  });
+  // Every junk command is answered as usual; the one that reaches max_errors is followed by the 421.
+  assert.equal(replies.length, 100 + MAX_ERRORS + 1, replies.map((r) => r.raw).join(""));
+  assert.ok(replies.slice(0, -1).every((r) => r.code === 250 || r.code === 252 || r.code === 214), "answered as usual");
+  assertTooManyErrors(replies.at(-1));
+});
+
+test("junk commands between accepted messages do not add up: the count starts again after each 250 to DATA", async () => {
+  const c = await RawSmtp.open(a.mxPort);
+  try {
+    for (let round = 0; round < 3; round++) {
+      c.send("NOOP\r\n".repeat(100));
+      for (let i = 0; i < 100; i++) assert.equal((await c.readReply()).code, 250);
+      const r = await c.deliver({ from: "steady@remote.test", to: [ALICE], body: `Subject: round ${round}\r\n\r\nhi\r\n`, tls: round === 0 });
+      assert.equal(r.code, 250, r.raw);
+    }
+    await c.expect("NOOP", 250);
+  } finally {
+    c.destroy();
+  }
+});

@@ -136,6 +136,13 @@ export const SCHEMA: Record<string, Field> = {
         description: "Seconds from connecting until a client has authenticated (submission) or given MAIL (MX).",
       },
       max_errors: { kind: "int", default: 20, min: 1, max: 1000, description: "Errors in one session before 421 and close (Postfix's smtpd_hard_error_limit)." },
+      junk_command_limit: {
+        kind: "int",
+        default: 100,
+        min: 1,
+        max: 100_000,
+        description: "NOOP, RSET, VRFY and HELP commands a session may send (between accepted messages) before each further one counts as an error toward max_errors (Postfix's smtpd_junk_command_limit).",
+      },
     },
   },
   imap: {
@@ -300,6 +307,7 @@ export interface Config {
     data_timeout: number;
     login_timeout: number;
     max_errors: number;
+    junk_command_limit: number;
   };
   imap: { idle_timeout: number; login_timeout: number; max_literal: number; max_bad_commands: number };
   pop3: { idle_timeout: number; login_timeout: number; max_bad_commands: number };

@@ -36,6 +36,7 @@ function smtpLimits(config: Config): SmtpLimits {
     signInTimeoutMs: config.smtp.login_timeout * 1000,
     minDataRate: config.connections.min_data_rate,
     maxErrors: config.smtp.max_errors,
+    junkCommandLimit: config.smtp.junk_command_limit,
     maxLineLength: 2048,
   };
 }

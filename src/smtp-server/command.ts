@@ -40,4 +40,6 @@ export interface SmtpCommand {
   outOfSequence(state: State): SmtpError;
   /** Returns the next state, or undefined to stay. Returning "tls" starts the STARTTLS handshake. */
   handle(s: CommandApi, arg: string): Promise<State | undefined> | State | undefined;
+  /** A command that moves no mail (NOOP, RSET, VRFY, HELP): past `junkCommandLimit` each counts as an error. */
+  readonly junk?: true;
 }

@@ -38,6 +38,8 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   #tx: MailTransaction | null = null;
   #messages = 0;
   #errors = 0;
+  /** NOOP, RSET, VRFY, HELP since the last accepted message (Postfix's junk command count). */
+  #junk = 0;
   #authenticated: { accountId: number; address: string } | null = null;
   #sasl: ((line: string) => Promise<State | undefined>) | null = null;
   readonly #opts: SessionOptions;
@@ -185,6 +187,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
         if (tx === null) return;
         await finishData(this, tx, ev);
         this.#messages++;
+        this.#junk = 0;
         return;
       }
       const sasl = this.#sasl;
@@ -221,6 +224,8 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
     const next = await cmd.handle(this, arg);
     if (next !== undefined) this.#transition(next);
     if (next === "tls") await this.#runTls();
+    // Answered as usual, but a client that only keeps the connection busy runs into max_errors.
+    if (cmd.junk === true && ++this.#junk > this.limits.junkCommandLimit) this.#countError();
   }
 
   /**
@@ -254,10 +259,13 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
       this.closeReason ??= "error";
       return;
     }
-    if (err.countsAsError && ++this.#errors >= this.limits.maxErrors) {
-      // Postfix: smtpd_hard_error_limit → "421 4.7.0 host Error: too many errors".
-      this.reply(Code.SERVICE_UNAVAILABLE, Status.POLICY_TEMP, `${this.hostname} Error: too many errors`);
-      this.closeReason = "errors";
-    }
+    if (err.countsAsError) this.#countError();
+  }
+
+  /** One more error; at max_errors the session ends (Postfix: smtpd_hard_error_limit → "421 4.7.0 host Error: too many errors"). */
+  #countError(): void {
+    if (++this.#errors < this.limits.maxErrors) return;
+    this.reply(Code.SERVICE_UNAVAILABLE, Status.POLICY_TEMP, `${this.hostname} Error: too many errors`);
+    this.closeReason = "errors";
   }
 }

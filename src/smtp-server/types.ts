@@ -16,6 +16,8 @@ export interface SmtpLimits {
   /** Bytes per second that extend a deadline (Postfix's smtpd_min_data_rate). */
   minDataRate: number;
   maxErrors: number;
+  /** NOOP, RSET, VRFY, HELP allowed between accepted messages before each counts as an error. */
+  junkCommandLimit: number;
   /** Longest command line in octets (RFC 5321 §4.5.3.1.4 says 512; like Postfix we allow 2048). */
   maxLineLength: number;
 }

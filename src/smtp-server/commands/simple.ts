@@ -9,6 +9,7 @@ export const RSET: SmtpCommand = {
   verb: "RSET",
   states: ANY_COMMAND_STATE,
   outOfSequence: noSequenceError,
+  junk: true,
   handle(s, arg) {
     if (arg.trim() !== "") throw new SmtpError(Code.PARAM_SYNTAX_ERROR, Status.INVALID_ARGUMENTS, "Syntax: RSET");
     s.resetTransaction("RSET");
@@ -21,6 +22,7 @@ export const NOOP: SmtpCommand = {
   verb: "NOOP",
   states: ANY_COMMAND_STATE,
   outOfSequence: noSequenceError,
+  junk: true,
   handle(s) {
     // RFC 5321 §4.1.1.9: any parameter string is ignored.
     s.reply(Code.OK, Status.OK, "Ok");
@@ -32,6 +34,7 @@ export const VRFY: SmtpCommand = {
   verb: "VRFY",
   states: ANY_COMMAND_STATE,
   outOfSequence: noSequenceError,
+  junk: true,
   handle(s, arg) {
     if (arg.trim() === "") throw new SmtpError(Code.PARAM_SYNTAX_ERROR, Status.INVALID_ARGUMENTS, "Syntax: VRFY address");
     // RFC 5321 §3.5.3: 252 — no user enumeration.
@@ -44,6 +47,7 @@ export const HELP: SmtpCommand = {
   verb: "HELP",
   states: ANY_COMMAND_STATE,
   outOfSequence: noSequenceError,
+  junk: true,
   handle(s) {
     s.reply(Code.HELP, Status.OK, "See RFC 5321: EHLO HELO STARTTLS MAIL RCPT DATA RSET NOOP VRFY QUIT");
     return undefined;
