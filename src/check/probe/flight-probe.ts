@@ -10,7 +10,7 @@ import { parseServerFlight, type ServerFlightParse } from "../../tls/index.ts";
 import type { CheckOptions, Target } from "../types.ts";
 import { connectTarget } from "./connect.ts";
 import { CheckError } from "./errors.ts";
-import { SocketReader } from "./reader.ts";
+import { describeNoAnswer, SocketReader } from "./reader.ts";
 
 /** Cap on the bytes read for a flight (a certificate chain is rarely over 16 KiB). */
 const MAX_FLIGHT_BYTES = 128 * 1024;
@@ -78,10 +78,8 @@ export function describeFlightOutcome(o: FlightOutcome | CheckError): string {
     case "alert":
       return `${o.name} alert`;
     case "closed":
-      return o.error === null ? "connection closed" : `connection reset (${o.error})`;
     case "timeout":
-      return `no answer within ${o.ms} ms (timeout)`;
     case "invalid":
-      return `not a valid answer: ${o.reason}`;
+      return describeNoAnswer(o);
   }
 }

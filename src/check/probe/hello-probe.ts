@@ -16,7 +16,7 @@ import {
 import type { CheckOptions, Target } from "../types.ts";
 import { connectTarget } from "./connect.ts";
 import { CheckError } from "./errors.ts";
-import { SocketReader } from "./reader.ts";
+import { describeNoAnswer, SocketReader } from "./reader.ts";
 
 /** Cap on the bytes read for the first answer (a ServerHello ≤ 64 KiB, or an SSLv2 record ≤ 32 KiB). */
 const MAX_ANSWER_BYTES = 70 * 1024;
@@ -101,11 +101,9 @@ export function describeOutcome(o: HelloOutcome): string {
     case "alert":
       return `${o.name} alert`;
     case "closed":
-      return o.error === null ? "connection closed" : `connection reset (${o.error})`;
     case "timeout":
-      return `no answer within ${o.ms} ms (timeout)`;
     case "invalid":
-      return `not a valid answer: ${o.reason}`;
+      return describeNoAnswer(o);
     case "unreachable":
       return `not tested: ${o.error.message}`;
   }

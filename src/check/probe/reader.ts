@@ -16,6 +16,18 @@ export type ReadResult<T> =
 /** A probe's answer that did not come: the peer closed, the deadline passed, or too many bytes came without it. */
 export type NoAnswer = { kind: "closed"; error: string | null } | { kind: "timeout"; ms: number } | { kind: "invalid"; reason: string };
 
+/** A NoAnswer in words, for a report's detail. */
+export function describeNoAnswer(o: NoAnswer): string {
+  switch (o.kind) {
+    case "closed":
+      return o.error === null ? "connection closed" : `connection reset (${o.error})`;
+    case "timeout":
+      return `no answer within ${o.ms} ms (timeout)`;
+    case "invalid":
+      return `not a valid answer: ${o.reason}`;
+  }
+}
+
 /** The signal's reason (an AbortError DOMException unless the caller gave an Error of its own). */
 function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
