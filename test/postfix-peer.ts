@@ -16,16 +16,22 @@ import { ROOT } from "./harness.ts";
 const SCRIPT = resolve(ROOT, "test/peers/postfix-peer.sh");
 export type Variant = "modern" | "legacy" | "plain";
 
+/**
+ * A port for a peer that binds it later (Postfix, Dovecot): free now, and below Linux's ephemeral
+ * range (32768–60999), where the thousands of client sockets other test files open (the connection
+ * floods) take their local ports — a port picked by the kernel from that range could be a client's
+ * by the time the peer binds it.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a !== null ? a.port : 0;
-      s.close(() => res(port));
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((res) => {
+      const s = createServer();
+      s.once("error", () => res(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => res(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 export interface PostfixPeers {

@@ -7,31 +7,19 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { deliver, type DeliveryRequest } from "../src/smtp-client/index.ts";
+import { freePort, type Variant } from "./postfix-peer.ts";
 
 // The repository's copy of the peers script when there is one, else the shared original.
 const LOCAL_SCRIPT = resolve(import.meta.dirname, "peers/postfix-peer.sh");
 const SCRIPT = existsSync(LOCAL_SCRIPT) ? LOCAL_SCRIPT : "/work/shared/peers/postfix-peer.sh";
-type Variant = "modern" | "legacy" | "plain";
 
 const dir = mkdtempSync(join(tmpdir(), "sealpost-smtp-client-peers-"));
 chmodSync(dir, 0o755); // Postfix's daemons run as the postfix user and must reach their directories
 const ports: Record<Variant, number> = { modern: 0, legacy: 0, plain: 0 };
 let env: NodeJS.ProcessEnv = {};
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => res(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
 
 function peer(...args: string[]): Promise<string> {
   return new Promise((res, rej) => {
