@@ -1,10 +1,12 @@
 /**
  * Sign-in limits that cannot be raced and cannot lock an owner out.
  *
- * Three counters per attempt: the client address, its network (/24, /64: see network.ts), and the
- * user name *from that address* — so an account under attack is throttled for the attacking
- * addresses only, never for its owner's other addresses (Dovecot's auth penalty and mox's
- * limiter key on the client, not on the account, for the same reason).
+ * Three counters per attempt: the client address, its network (/24, /64: see net/client-key.ts),
+ * and the user name *from that address* — so an account under attack is throttled for the
+ * attacking addresses only, never for its owner's other addresses (Dovecot's auth penalty and
+ * mox's limiter key on the client, not on the account, for the same reason). A user name that
+ * signed in from an address lately (KNOWN_FOR_MS) answers there to its own counter only, so a
+ * neighbour on the owner's address or network cannot lock the owner out either.
  *
  * A slot is taken before the password is checked: a check in flight counts against every limit
  * like a failure, until it ends as one (it stays counted) or as a success (it is given back). An
