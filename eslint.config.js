@@ -1,5 +1,6 @@
 // Type-aware lint: the rules that catch lost promises and unsafe any matter most for a server.
 import tseslint from "typescript-eslint";
+import rooms from "./scripts/eslint-rooms.js";
 
 export default tseslint.config(
   { ignores: ["node_modules/**", "data/**"] },
@@ -20,5 +21,11 @@ export default tseslint.config(
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
     },
   },
-  { files: ["eslint.config.js", "src/cli/sealpost.js"], ...tseslint.configs.disableTypeChecked },
+  {
+    // The layout's doors (DESIGN.md): scripts/eslint-rooms.js.
+    files: ["src/**/*.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/**/*.ts"],
+    plugins: { rooms },
+    rules: { "rooms/room-doors": "error", "rooms/no-test-imports": "error" },
+  },
+  { files: ["eslint.config.js", "src/cli/sealpost.js", "scripts/*.js"], ...tseslint.configs.disableTypeChecked },
 );

@@ -5,7 +5,7 @@
  * the ports, and stopping and removing it all afterwards. Also the small helpers the reference
  * servers' targets share (running a command, the peer scripts, a live pid from a pid file).
  */
-import { SERVER_NODE_FLAGS } from "../src/cli/node-flags.ts";
+import { SERVER_NODE_FLAGS } from "../src/cli/index.ts";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type TLSSocket } from "node:tls";
-import { SERVER_NODE_FLAGS } from "../src/cli/node-flags.ts";
+import { SERVER_NODE_FLAGS } from "../src/cli/index.ts";
 import { sleep } from "./common.ts";
 import { statusKb } from "./proc-stats.ts";
 

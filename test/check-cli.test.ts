@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CHECK_SCHEMA, MX_SCHEMA, validateAgainstSchema, type CheckReport, type MxReport } from "../src/check/index.ts";
 import { startAdProxy, type AdProxy } from "./support/check-mx-servers.ts";
-import { accessFor, parseTarget } from "../src/cli/check.ts";
+import { accessFor, parseTarget } from "../src/cli/index.ts";
 import { startPolicyServer, type PolicyServer } from "./support/https-test-server.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
 import { startDnsServer, type DnsServer } from "./dns-server.ts";

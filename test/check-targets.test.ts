@@ -16,7 +16,7 @@ import type { CheckReport } from "../src/check/index.ts";
 import { checkJson } from "./support/check-cli.ts";
 import { startFakeSmtp, startOpensslServer, type TestServer } from "./support/check-targets.ts";
 import { startFakeTlsServer } from "./support/check-fakes.ts";
-import { haveSslscan, sslscan } from "../src/check/probe/openssl-peer.ts";
+import { haveSslscan, sslscan } from "./support/openssl-peer.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
 import { startPostfixPeers, type PostfixPeers } from "./postfix-peer.ts";
 

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { HistoryEntry } from "../src/audit/history.ts";
+import type { HistoryEntry } from "../src/audit/index.ts";
 import { eventually, startSealpost, type ServerHandle } from "./harness.ts";
 import { plainB64, RawPop3 } from "./pop3-raw.ts";
 import { permissiveOpensslConf, runTool } from "./tls-client-env.ts";

@@ -4,7 +4,7 @@
  */
 import { listAccounts } from "../src/directory/index.ts";
 import { listMessages, openStore } from "../src/store/index.ts";
-import type { TlsReport } from "../src/audit/report.ts";
+import type { TlsReport } from "../src/audit/index.ts";
 import { eventually, type ServerHandle } from "./harness.ts";
 
 /** The raw bytes of every message in `address`'s INBOX, by UID. */

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { buildClientHello } from "../src/tls/hello-builder.ts";
+import { buildClientHello } from "../src/tls/index.ts";
 import { startSealpost, type ServerHandle } from "./harness.ts";
 import { eventuallyInReport } from "./mailbox.ts";
 import { RawSmtp } from "./smtp-raw.ts";

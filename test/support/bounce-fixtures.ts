@@ -1,5 +1,5 @@
 /** Shared test inputs for the DSN tests (not part of the door). */
-import type { DsnInput } from "../../src/bounce/dsn.ts";
+import type { DsnInput } from "../../src/bounce/index.ts";
 
 export const ORIGINAL = Buffer.from(
   [

@@ -11,9 +11,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { allSuites, ALL_VERSIONS, suiteWeaknesses, type PemPair, type TlsVersionName } from "../../src/tls/index.ts";
-import { buildFindings, type FindingNotes, type ReportFacts } from "../../src/check/findings.ts";
-import type { CertificateInfo, CheckOptions, CheckReport, CipherList, SuiteResult, Target, TlsFeatures } from "../../src/check/types.ts";
-import { buildVerdicts } from "../../src/check/verdicts.ts";
+import {
+  buildFindings,
+  buildVerdicts,
+  type CertificateInfo,
+  type CheckOptions,
+  type CheckReport,
+  type CipherList,
+  type FindingNotes,
+  type ReportFacts,
+  type SuiteResult,
+  type Target,
+  type TlsFeatures,
+} from "../../src/check/index.ts";
 
 export const NOW = new Date("2026-03-01T12:00:00.000Z");
 const DAY = 86_400_000;

@@ -4,7 +4,7 @@
  * RCPT, DATA, QUIT, RSET); `reply` overrides any command's reply, or withholds it; `hangUp` closes
  * the connection at a chosen command. `sessions` has one entry per connection.
  */
-import type { DeliveryRequest } from "../../src/smtp-client/types.ts";
+import type { DeliveryRequest } from "../../src/smtp-client/index.ts";
 import net from "node:net";
 import tls from "node:tls";
 

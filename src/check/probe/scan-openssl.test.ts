@@ -5,7 +5,7 @@ import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import type { CheckOptions, ProtocolScan, Target } from "../types.ts";
 import { scanProtocols } from "./index.ts";
-import { haveSslscan, makeCert, sslscan, startOpensslServer, type CertDir } from "./openssl-peer.ts";
+import { haveSslscan, makeCert, sslscan, startOpensslServer, type CertDir } from "../../../test/support/openssl-peer.ts";
 
 const opts: CheckOptions = { timeoutMs: 5000, concurrency: 16, ca: [] };
 let certs: CertDir;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import tls from "node:tls";
 import type { Access, CheckOptions, ProtocolScan, Target } from "../types.ts";
 import { connectTarget, scanProtocols } from "./index.ts";
-import { haveSslscan, sslscan } from "./openssl-peer.ts";
+import { haveSslscan, sslscan } from "../../../test/support/openssl-peer.ts";
 import { startSealpost, type ServerHandle } from "../../../test/harness.ts";
 import { startPostfixPeers, type PostfixPeers } from "../../../test/postfix-peer.ts";
 

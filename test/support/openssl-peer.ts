@@ -1,5 +1,5 @@
 /**
- * Test helpers (not used by the scan): `openssl s_server` on a free loopback port with a
+ * Test scaffolding (the checker never uses it): `openssl s_server` on a free loopback port with a
  * throw-away RSA certificate, and sslscan's verdict on the same target for comparison.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TlsVersionName } from "../../tls/index.ts";
+import type { TlsVersionName } from "../../src/tls/index.ts";
 
 export const OPENSSL = "/usr/bin/openssl";
 export const SSLSCAN = "/usr/bin/sslscan";

@@ -1,0 +1,97 @@
+/**
+ * `node scripts/dead-exports.ts`: lists every export of a production file in src/ that no other
+ * file imports — not through the room's door, not directly, not by a lazy `import()` — and exits 1
+ * when there is one. `npm test` runs it: an export nobody uses is a promise nobody keeps (delete it,
+ * or drop the `export`). Re-exports count on their own, so a door that offers what no one takes
+ * is reported too.
+ */
+import { relative, resolve } from "node:path";
+import ts from "typescript";
+
+const ROOT = resolve(import.meta.dirname, "..");
+
+function loadProgram(): ts.Program {
+  const configPath = resolve(ROOT, "tsconfig.json");
+  const read = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
+  if (read.error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, "\n"));
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, ROOT);
+  return ts.createProgram(parsed.fileNames, parsed.options);
+}
+
+const isProduction = (file: ts.SourceFile): boolean => {
+  const path = relative(ROOT, file.fileName);
+  return path.startsWith("src/") && path.endsWith(".ts") && !path.endsWith(".test.ts") && !file.isDeclarationFile;
+};
+
+/** The export symbols of every module some file imports, each link of an alias chain included. */
+function usedExports(program: ts.Program, checker: ts.TypeChecker): { used: Set<ts.Symbol>; wholeModules: Set<ts.Symbol> } {
+  const used = new Set<ts.Symbol>();
+  const wholeModules = new Set<ts.Symbol>();
+  const follow = (start: ts.Symbol | undefined): void => {
+    let s = start;
+    for (let hops = 0; s !== undefined && hops < 32; hops++) {
+      used.add(s);
+      if ((s.flags & ts.SymbolFlags.Alias) === 0) return;
+      s = checker.getImmediateAliasedSymbol(s);
+    }
+  };
+  const moduleOf = (specifier: ts.Expression): ts.Symbol | undefined => checker.getSymbolAtLocation(specifier);
+
+  for (const file of program.getSourceFiles()) {
+    if (file.isDeclarationFile || relative(ROOT, file.fileName).startsWith("node_modules")) continue;
+    const visit = (node: ts.Node): void => {
+      if (ts.isImportDeclaration(node) && node.importClause !== undefined) {
+        const clause = node.importClause;
+        if (clause.name !== undefined) follow(checker.getSymbolAtLocation(clause.name));
+        const bindings = clause.namedBindings;
+        if (bindings !== undefined && ts.isNamedImports(bindings)) for (const el of bindings.elements) follow(checker.getSymbolAtLocation(el.name));
+        if (bindings !== undefined && ts.isNamespaceImport(bindings)) {
+          const m = moduleOf(node.moduleSpecifier);
+          if (m !== undefined) wholeModules.add(m);
+        }
+      } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && node.exportClause === undefined) {
+        // `export * from`: the door offers the whole module; count each name once it is imported.
+        const m = moduleOf(node.moduleSpecifier);
+        if (m !== undefined) wholeModules.add(m);
+      } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        const arg = node.arguments[0];
+        const m = arg !== undefined ? moduleOf(arg) : undefined;
+        if (m !== undefined) wholeModules.add(m);
+      } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+        const m = checker.getSymbolAtLocation(node.argument.literal);
+        if (m !== undefined) wholeModules.add(m);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+  }
+  return { used, wholeModules };
+}
+
+export function deadExports(): string[] {
+  const program = loadProgram();
+  const checker = program.getTypeChecker();
+  const { used, wholeModules } = usedExports(program, checker);
+  const dead: string[] = [];
+  for (const file of program.getSourceFiles()) {
+    if (!isProduction(file)) continue;
+    const module = checker.getSymbolAtLocation(file);
+    if (module === undefined || wholeModules.has(module)) continue;
+    for (const sym of checker.getExportsOfModule(module)) {
+      if (used.has(sym)) continue;
+      const decl = sym.declarations?.[0];
+      const line = decl !== undefined ? file.getLineAndCharacterOfPosition(decl.getStart()).line + 1 : 0;
+      dead.push(`${relative(ROOT, file.fileName)}:${line}: ${sym.name} is exported but never imported`);
+    }
+  }
+  return dead.sort();
+}
+
+if (import.meta.main) {
+  const dead = deadExports();
+  for (const line of dead) process.stdout.write(`${line}\n`);
+  if (dead.length > 0) {
+    process.stdout.write(`${dead.length} dead export${dead.length === 1 ? "" : "s"}: remove them or drop the export keyword\n`);
+    process.exitCode = 1;
+  }
+}
