@@ -59,13 +59,8 @@ export async function enqueue(
       id: msg.id,
       created_at: now,
       mail_from: msg.from,
-      recipients: JSON.stringify(msg.recipients),
       blob: msg.blob,
       size: msg.size,
-      status: "queued",
-      next_attempt_at: now,
-      attempts: 0,
-      last_error: null,
       source: msg.source,
       owns_blob: msg.ownsBlob === true ? 1 : 0,
     })
@@ -103,7 +98,7 @@ export async function listQueue(db: Kysely<Database>, onlyId?: string): Promise<
     const pending = byQueue.get(r.id) ?? [];
     // Loops, not Math.max(...spread): a message may have more recipients than call arguments allow.
     let attempts = 0;
-    let next = pending.length > 0 ? Infinity : r.next_attempt_at;
+    let next = pending.length > 0 ? Infinity : r.created_at;
     for (const p of pending) {
       attempts = Math.max(attempts, p.attempts);
       next = Math.min(next, p.next_attempt_at);

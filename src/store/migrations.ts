@@ -243,6 +243,20 @@ const blobRefs: Migration = {
   },
 };
 
+/**
+ * The queue row's first schedule columns (status, next_attempt_at, attempts, last_error and the
+ * recipient list) were written once and never updated after 0004 gave every recipient its own row
+ * and schedule in queue_recipients: they go, with their index, so nothing reads a stale copy.
+ */
+const queueColumns: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropIndex("queue_due").ifExists().execute();
+    for (const column of ["status", "next_attempt_at", "attempts", "last_error", "recipients"]) {
+      await db.schema.alterTable("queue").dropColumn(column).execute();
+    }
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
@@ -252,6 +266,7 @@ export const migrations: MigrationProvider = {
       "0004_outbound": outbound,
       "0005_login_attempts": loginAttempts,
       "0006_blob_refs": blobRefs,
+      "0009_queue_columns": queueColumns,
     };
   },
 };

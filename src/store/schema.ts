@@ -125,20 +125,14 @@ export interface LoginTable {
   attempts: Generated<number>;
 }
 
+/** A queued message; its recipients, their schedule and state are rows of queue_recipients. */
 export interface QueueTable {
   id: string;
   created_at: number;
   /** Envelope sender ("" for the null sender). */
   mail_from: string;
-  /** JSON array of recipient addresses still to deliver. */
-  recipients: string;
   blob: string;
   size: number;
-  /** "queued" (due at next_attempt_at), "held" (paused by the operator). */
-  status: string;
-  next_attempt_at: number;
-  attempts: number;
-  last_error: string | null;
   /** Who handed it over: "submission:alice@example.test", "relay", "bounce". */
   source: string;
   /** 1 when no mailbox shares the blob, so the queue deletes it when done. */

@@ -54,7 +54,7 @@ test("the sweep removes files nothing names and keeps referenced, young and in-f
     await commitWithBlobs(store, [d], async (trx) => {
       await trx
         .insertInto("queue")
-        .values({ id: "Q1", created_at: 0, mail_from: "", recipients: "[]", blob: d.name, size: d.size, status: "queued", next_attempt_at: 0, attempts: 0, last_error: null, source: "test" })
+        .values({ id: "Q1", created_at: 0, mail_from: "", blob: d.name, size: d.size, source: "test" })
         .execute();
     });
     // E: an interrupted write (a file in a bucket that no row names); G: the same, but just written.
