@@ -11,9 +11,9 @@ export type Field =
   | { kind: "int"; description: string; default?: number; min: number; max: number }
   | { kind: "bool"; description: string; default?: boolean }
   | { kind: "table"; description: string; fields: Record<string, Field> }
-  | { kind: "array"; description: string; of: Field; default?: unknown[] };
+  | { kind: "array"; description: string; of: Field; default?: readonly unknown[] };
 
-const listener = (port: number, what: string): Field => ({
+const listener = (port: number, what: string) => ({
   kind: "table",
   description: what,
   fields: {
@@ -27,9 +27,9 @@ const listener = (port: number, what: string): Field => ({
       description: "Lowest TLS version this listener accepts; empty means tls.min_version.",
     },
   },
-});
+}) as const satisfies Field;
 
-export const SCHEMA: Record<string, Field> = {
+export const SCHEMA = {
   hostname: {
     kind: "string",
     description: "This server's host name: greeting, EHLO, Received headers, certificate.",
@@ -278,58 +278,31 @@ export const SCHEMA: Record<string, Field> = {
       flush_ms: { kind: "int", default: 200, min: 1, max: 60_000, description: "Longest time an audit record waits to be written." },
     },
   },
-};
+} as const satisfies Record<string, Field>;
 
-export type TlsVersionSetting = "TLSv1.2" | "TLSv1.3";
+/** The value a field holds once loaded: its kind's type, an enum's values, a table's fields. */
+type ValueOf<F> = F extends { kind: "string" }
+  ? string
+  : F extends { kind: "enum"; values: readonly (infer V)[] }
+    ? V
+    : F extends { kind: "int" }
+      ? number
+      : F extends { kind: "bool" }
+        ? boolean
+        : F extends { kind: "table"; fields: infer T }
+          ? { -readonly [K in keyof T]: ValueOf<T[K]> }
+          : F extends { kind: "array"; of: infer O }
+            ? Array<ValueOf<O>>
+            : never;
 
-export interface ListenerConfig {
-  enabled: boolean;
-  address: string;
-  port: number;
-  min_tls_version: "" | TlsVersionSetting;
-}
-
-export interface Config {
-  hostname: string;
-  tls: {
-    min_version: TlsVersionSetting;
-    handshake_timeout: number;
-    ciphers: string;
-    ciphersuites: string;
-    certificates: Array<{ cert: string; key: string }>;
-  };
-  listeners: { mx: ListenerConfig; submission: ListenerConfig; submissions: ListenerConfig; imap: ListenerConfig; imaps: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig };
-  connections: { max_connections: number; max_connections_per_ip: number; min_data_rate: number };
-  smtp: {
-    max_message_size: number;
-    max_recipients: number;
-    command_timeout: number;
-    data_timeout: number;
-    login_timeout: number;
-    max_errors: number;
-    junk_command_limit: number;
-  };
-  imap: { idle_timeout: number; login_timeout: number; max_literal: number; max_bad_commands: number };
-  pop3: { idle_timeout: number; login_timeout: number; max_bad_commands: number };
-  auth: { failure_delay_ms: number; max_failures_per_ip: number; max_failures_per_network: number; max_failures_per_user: number; failure_window: number };
-  queue: { concurrency: number; per_destination: number; min_backoff: number; max_backoff: number; lifetime: number; max_recipients_per_attempt: number };
-  delivery: {
-    tls_policy: TlsLevel;
-    policies: Array<{ domain: string; level: TlsLevel }>;
-    mta_sts: boolean;
-    remote_port: number;
-    mta_sts_port: number;
-    ca_file: string;
-    connect_timeout: number;
-  };
-  dns: { servers: string[]; timeout_ms: number };
-  store: { min_free_space: number; free_space_cache_ms: number; sweep_interval: number; sweep_grace: number };
-  audit: { flush_ms: number };
-}
+/** The loaded `sealpost.toml`: derived from SCHEMA, so a field and its type cannot disagree. */
+export type Config = ValueOf<{ kind: "table"; fields: typeof SCHEMA }>;
+export type ListenerConfig = Config["listeners"][keyof Config["listeners"]];
+export type TlsVersionSetting = Config["tls"]["min_version"];
 
 /** Outbound TLS levels, in Postfix's sense plus verify-once (the notices' sender). */
-export type TlsLevel = "may" | "encrypt" | "verify" | "verify-once";
-export const TLS_LEVELS: readonly TlsLevel[] = ["may", "encrypt", "verify", "verify-once"];
+export type TlsLevel = Config["delivery"]["tls_policy"];
+export const TLS_LEVELS = SCHEMA.delivery.fields.tls_policy.values;
 
 /** The standard ports, for `--port-base N` (N + P). */
 export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995 } as const;
