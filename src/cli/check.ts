@@ -8,7 +8,7 @@
 import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { createResolver, parseDnsServer } from "../dns/index.ts";
 import type { Access, CheckOptions, CheckReport, StartTlsProtocol, Target } from "../check/index.ts";
 import { parseIntFlag, UsageError } from "./output.ts";
@@ -209,7 +209,6 @@ export function registerCheck(program: Command): void {
     .option("--json", "print the report as JSON (schema sealpost-check/1, or sealpost-check-mx/1 with --mx)")
     .option("--mx-port <n>", "test knob: the port of the MX hosts", "25")
     .option("--mta-sts-port <n>", "test knob: the HTTPS port of mta-sts.DOMAIN", "443")
-    .addOption(new Option("--data <dir>", "unused: check needs no data directory").hideHelp())
     .action(async (target: string | undefined, f: Flags) => {
       if (target === undefined && f.mx === undefined) throw new UsageError("check: TARGET (host[:port]) or --mx DOMAIN is required");
       if (target !== undefined && f.mx !== undefined) throw new UsageError("check: give TARGET or --mx DOMAIN, not both");

@@ -14,7 +14,6 @@ export function registerDomain(program: Command): void {
   domain
     .command("add <domain>")
     .description("host a domain (mailboxes for its accounts)")
-    .option("--data <dir>", "data directory", "./data")
     .option("--mandatory-tls <on|off>", "accept mail for this domain only over TLS", "off")
     .option("--json", "print the record as JSON")
     .action(async (name: string, flags: DomainFlags) => {
@@ -28,7 +27,6 @@ export function registerDomain(program: Command): void {
   domain
     .command("set <domain>")
     .description("change a domain's policy")
-    .option("--data <dir>", "data directory", "./data")
     .option("--mandatory-tls <on|off>", "accept mail for this domain only over TLS")
     .option("--json", "print the record as JSON")
     .action(async (name: string, flags: DomainFlags) => {
@@ -43,7 +41,6 @@ export function registerDomain(program: Command): void {
   domain
     .command("list")
     .description("list hosted domains")
-    .option("--data <dir>", "data directory", "./data")
     .option("--json", "print records as JSON")
     .action(async (flags: DomainFlags) => {
       await withStore(flags, async (store) => {

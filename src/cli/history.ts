@@ -8,7 +8,6 @@ export function registerHistory(program: Command): void {
   program
     .command("history <address>")
     .description("an account's logins (IMAP, POP3, submission) with TLS version and cipher, legacy ones flagged")
-    .option("--data <dir>", "data directory", "./data")
     .option("--days <n>", "how many days back", "30")
     .option("--json", "print records as JSON")
     .action(async (address: string, flags: { data?: string; days: string; json?: boolean }) => {

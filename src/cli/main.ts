@@ -2,7 +2,7 @@
  * The `sealpost` command. Usage and config errors: one line on stderr, exit status 2. Started
  * through sealpost.js, which switches V8's compile cache on before this file is even stripped.
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { dataDir, parseIntFlag, reportError } from "./output.ts";
 
 type Register = (program: Command) => void;
@@ -35,7 +35,6 @@ export async function buildProgram(only?: string): Promise<Command> {
   program
     .command("init")
     .description("create sealpost.toml and a self-signed certificate in the data directory")
-    .option("--data <dir>", "data directory", "./data")
     .option("--hostname <name>", "this server's host name", "localhost")
     .option("--port-base <n>", "run each standard port P on N+P (10000 → 10025, …)", "0")
     .option("--listen <address>", "address the listeners bind to", "0.0.0.0")
@@ -54,10 +53,23 @@ export async function buildProgram(only?: string): Promise<Command> {
   }
   for (const c of program.commands) c.exitOverride();
   for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
+  addDataOption(program);
   return program;
 }
 
-async function main(): Promise<void> {
+/** Commands that work without a data directory (they accept --data and ignore it, so scripts may pass it to every command). */
+const NO_DATA = new Set(["check"]);
+
+/** `--data DIR`, declared here once for every command (each leaf of the command tree). */
+function addDataOption(program: Command): void {
+  const leaves = (c: Command): Command[] => (c.commands.length === 0 ? [c] : c.commands.flatMap(leaves));
+  for (const c of program.commands.flatMap(leaves)) {
+    c.addOption(NO_DATA.has(c.name()) ? new Option("--data <dir>", "unused: needs no data directory").hideHelp() : new Option("--data <dir>", "data directory").default("./data"));
+  }
+}
+
+/** Runs the command line in `process.argv` (sealpost.js calls it). */
+export async function main(): Promise<void> {
   // `sealpost … | head`: a closed pipe ends the command quietly.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(0);
@@ -75,4 +87,3 @@ async function main(): Promise<void> {
   }
 }
 
-await main();

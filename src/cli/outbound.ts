@@ -17,7 +17,6 @@ export function registerOutbound(program: Command): void {
   policy
     .command("set <domain> <level>")
     .description("deliver to DOMAIN only at LEVEL (an MTA-STS enforce policy can still raise it to verify)")
-    .option("--data <dir>", "data directory", "./data")
     .option("--json", "print the record as JSON")
     .action(async (domain: string, levelText: string, flags: Flags) => {
       const level = parseLevel(levelText);
@@ -30,7 +29,6 @@ export function registerOutbound(program: Command): void {
   policy
     .command("delete <domain>")
     .description("remove a domain's level (the config's or the default applies again)")
-    .option("--data <dir>", "data directory", "./data")
     .action(async (domain: string, flags: Flags) => {
       await withStore(flags, async (store) => {
         if (!(await deletePolicy(store.db, domain))) throw new UsageError(`policy delete: no policy set for ${domain}`);
@@ -40,7 +38,6 @@ export function registerOutbound(program: Command): void {
   policy
     .command("list")
     .description("every domain's level and where it comes from")
-    .option("--data <dir>", "data directory", "./data")
     .option("--json", "print records as JSON")
     .action(async (flags: Flags) => {
       const config = loadConfig(dataDir(flags));
@@ -58,7 +55,6 @@ export function registerOutbound(program: Command): void {
     .requiredOption("--next-hop <host:port>", "where the domain's mail goes (host:port or [address]:port)")
     .option("--level <level>", "TLS level toward the next hop (default: the domain's policy)")
     .option("--local-parts <list>", "comma-separated local parts to accept (default: any)")
-    .option("--data <dir>", "data directory", "./data")
     .option("--json", "print the record as JSON")
     .action(async (domain: string, flags: Flags) => {
       const level = flags.level === undefined ? null : parseLevel(flags.level);
@@ -72,7 +68,6 @@ export function registerOutbound(program: Command): void {
   relay
     .command("delete <domain>")
     .description("stop relaying a domain")
-    .option("--data <dir>", "data directory", "./data")
     .action(async (domain: string, flags: Flags) => {
       await withStore(flags, async (store) => {
         if (!(await deleteRelay(store.db, domain))) throw new UsageError(`relay delete: ${domain} is not a relay domain`);
@@ -82,7 +77,6 @@ export function registerOutbound(program: Command): void {
   relay
     .command("list")
     .description("relay domains and their next hops")
-    .option("--data <dir>", "data directory", "./data")
     .option("--json", "print records as JSON")
     .action(async (flags: Flags) => {
       await withStore(flags, async (store) => {

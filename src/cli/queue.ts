@@ -32,7 +32,7 @@ function printAttempts(attempts: readonly AttemptRow[], withMessage: boolean): v
 export function registerQueue(program: Command): void {
   const queue = program.command("queue").description("the outbound queue");
   const cmd = (name: string, description: string): Command =>
-    queue.command(name).description(description).option("--data <dir>", "data directory", "./data");
+    queue.command(name).description(description);
 
   cmd("list", "list queued messages (pending recipients, next attempt, last problem)")
     .option("--json", "print records as JSON")

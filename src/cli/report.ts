@@ -41,7 +41,6 @@ export function registerReport(program: Command): void {
   program
     .command("tls-report")
     .description("TLS versions in use, refused handshakes, and plaintext senders per domain")
-    .option("--data <dir>", "data directory", "./data")
     .option("--days <n>", "how many days back", "30")
     .option("--json", "print the report as JSON")
     .action(async (flags: { data?: string; days: string; json?: boolean }) => {

@@ -44,7 +44,6 @@ export function registerServe(program: Command): void {
   program
     .command("serve")
     .description("run every enabled listener")
-    .option("--data <dir>", "data directory", "./data")
     .option("--demo", "first create a demo set-up (ports 10025…, domain example.test) if the data directory has none")
     .action(async (flags: { data?: string; demo?: boolean }) => {
       const dir = dataDir(flags);

@@ -19,7 +19,6 @@ export function registerStore(program: Command): void {
   store
     .command("sweep")
     .description("remove message files no message and no queue entry refers to (safe while the server runs, unless a write has waited longer than the grace period to commit)")
-    .option("--data <dir>", "data directory", "./data")
     .option("--grace <seconds>", `leave files younger than this alone (default: [store] sweep_grace, at least ${MIN_CLI_GRACE})`)
     .option("--json", "print the report as JSON")
     .action(async (flags: { data?: string; grace?: string; json?: boolean }) => {

@@ -23,7 +23,6 @@ export function registerUser(program: Command): void {
   user
     .command("add <address>")
     .description("create an account (password from stdin, or generated and printed once)")
-    .option("--data <dir>", "data directory", "./data")
     .option("--json", "print the record as JSON")
     .action(async (address: string, flags: UserFlags) => {
       const { password, generated } = await passwordFromStdin();
@@ -39,7 +38,6 @@ export function registerUser(program: Command): void {
   user
     .command("passwd <address>")
     .description("set a new password (from stdin, or generated and printed once)")
-    .option("--data <dir>", "data directory", "./data")
     .action(async (address: string, flags: UserFlags) => {
       const { password, generated } = await passwordFromStdin();
       await withStore(flags, async (store) => {
@@ -51,7 +49,6 @@ export function registerUser(program: Command): void {
   user
     .command("list")
     .description("list accounts")
-    .option("--data <dir>", "data directory", "./data")
     .option("--domain <domain>", "only this domain's accounts")
     .option("--json", "print records as JSON")
     .action(async (flags: UserFlags) => {
