@@ -29,6 +29,17 @@ const listener = (port: number, what: string): Field => ({
   },
 });
 
+/** A plain-HTTP listener for operators (no TLS, no sign-in): on loopback unless configured otherwise. */
+const loopbackListener = (port: number, what: string): Field => ({
+  kind: "table",
+  description: what,
+  fields: {
+    enabled: { kind: "bool", default: true, description: "Run this listener." },
+    address: { kind: "string", default: "127.0.0.1", description: "Address to listen on: it answers anyone who reaches it, so keep it on loopback or a private network." },
+    port: { kind: "int", default: port, min: 0, max: 65535, description: "TCP port (0: any free port, logged at start; for tests)." },
+  },
+});
+
 export const SCHEMA: Record<string, Field> = {
   hostname: {
     kind: "string",
@@ -85,6 +96,7 @@ export const SCHEMA: Record<string, Field> = {
       imaps: listener(993, "IMAP over implicit TLS (RFC 8314)."),
       pop3: listener(110, "POP3 with STLS (RFC 1939, RFC 2595); logins only after TLS."),
       pop3s: listener(995, "POP3 over implicit TLS (RFC 8314)."),
+      metrics: loopbackListener(9225, "Prometheus metrics over plain HTTP: GET /metrics (text exposition format)."),
     },
   },
   connections: {
@@ -289,6 +301,13 @@ export interface ListenerConfig {
   min_tls_version: "" | TlsVersionSetting;
 }
 
+/** A plain-HTTP listener (`[listeners.metrics]`). */
+export interface HttpListenerConfig {
+  enabled: boolean;
+  address: string;
+  port: number;
+}
+
 export interface Config {
   hostname: string;
   tls: {
@@ -298,7 +317,7 @@ export interface Config {
     ciphersuites: string;
     certificates: Array<{ cert: string; key: string }>;
   };
-  listeners: { mx: ListenerConfig; submission: ListenerConfig; submissions: ListenerConfig; imap: ListenerConfig; imaps: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig };
+  listeners: { mx: ListenerConfig; submission: ListenerConfig; submissions: ListenerConfig; imap: ListenerConfig; imaps: ListenerConfig; pop3: ListenerConfig; pop3s: ListenerConfig; metrics: HttpListenerConfig };
   connections: { max_connections: number; max_connections_per_ip: number; min_data_rate: number };
   smtp: {
     max_message_size: number;
@@ -331,5 +350,5 @@ export interface Config {
 export type TlsLevel = "may" | "encrypt" | "verify" | "verify-once";
 export const TLS_LEVELS: readonly TlsLevel[] = ["may", "encrypt", "verify", "verify-once"];
 
-/** The standard ports, for `--port-base N` (N + P). */
-export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995 } as const;
+/** The standard ports, for `--port-base N` (N + P); the metrics port is Sealpost's own. */
+export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, metrics: 9225 } as const;
