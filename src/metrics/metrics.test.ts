@@ -77,11 +77,23 @@ test("sessions, sign-ins and messages start at zero for every known protocol and
 });
 
 test("gauges read their sources when scraped: open sessions, queue depth and age, certificate days (the soonest per name and key type)", async () => {
-  const m = new Metrics(SOURCES);
+  let queries = 0;
+  let depth = 3;
+  const m = new Metrics({
+    ...SOURCES,
+    queue: () => {
+      queries++;
+      return Promise.resolve({ messages: depth, oldestCreatedAt: Date.now() - 90_000 });
+    },
+  });
   assert.deepEqual(await samples(m, "sealpost_sessions_open"), ['{listener="mx"} 2', '{listener="imaps"} 1']);
+  assert.equal(queries, 1, "one query for both queue gauges");
   assert.deepEqual(await samples(m, "sealpost_queue_messages"), [" 3"]);
   const [age] = await samples(m, "sealpost_queue_oldest_age_seconds");
   assert.ok(Number(age) >= 90 && Number(age) < 3600, age);
+  // Each scrape reads the queue afresh: the depth is never a scrape behind.
+  depth = 7;
+  assert.deepEqual(await samples(m, "sealpost_queue_messages"), [" 7"]);
   assert.deepEqual(await samples(m, "sealpost_certificate_days_left"), [
     '{name="mx.example.test",key_type="ECDSA P-256"} 12',
     '{name="mx.example.test",key_type="RSA 2048"} -1',

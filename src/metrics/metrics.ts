@@ -116,15 +116,28 @@ export class Metrics {
         for (const [listener, n] of sources.openSessions()) this.labels(listener).set(n);
       },
     });
-    const queueMessages = new Gauge({ name: "sealpost_queue_messages", help: "Messages in the outbound queue.", registers });
+    // Both queue gauges come from one query: a scrape collects its metrics concurrently, so the
+    // second gauge shares the first one's query while it is in flight.
+    let inFlight: ReturnType<MetricSources["queue"]> | null = null;
+    const queue = (): ReturnType<MetricSources["queue"]> => {
+      inFlight ??= sources.queue().finally(() => (inFlight = null));
+      return inFlight;
+    };
+    new Gauge({
+      name: "sealpost_queue_messages",
+      help: "Messages in the outbound queue.",
+      registers,
+      async collect() {
+        this.set((await queue()).messages);
+      },
+    });
     new Gauge({
       name: "sealpost_queue_oldest_age_seconds",
       help: "Age of the oldest message in the outbound queue (0: empty).",
       registers,
       async collect() {
-        const q = await sources.queue();
-        queueMessages.set(q.messages);
-        this.set(q.oldestCreatedAt === null ? 0 : Math.max(0, (Date.now() - q.oldestCreatedAt) / 1000));
+        const oldest = (await queue()).oldestCreatedAt;
+        this.set(oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
       },
     });
     new Gauge({
