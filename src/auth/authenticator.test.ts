@@ -150,3 +150,29 @@ test("one throttled row per user name, address and window, counting its attempts
     assert.deepEqual(r, ["0 failed×1", "1000 refused×3", "1000 failed×1", "1000 refused×1", "305000 failed×1", "305000 refused×2"]);
   });
 });
+
+test("the observer hears every recorded attempt's protocol and result, never the name or the password", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-auth-"));
+  const store = await openStore(dir, { auditFlushMs: 10 });
+  try {
+    await addDomain(store.db, "example.test");
+    await addAccount(store.db, ALICE, PW);
+    const heard: unknown[][] = [];
+    const observer = { login: (...args: unknown[]) => void heard.push(args) };
+    const passwords = counting([], false);
+    const auth = new Authenticator(store.db, new AuditLog(store.committer), () => ({ ...LIMITS, maxFailuresPerUser: 1 }), { passwords, observer });
+    assert.equal((await auth.login(ctx(), ALICE, PW, "PLAIN")).ok, true);
+    await auth.login({ ...ctx(), protocol: "pop3" }, ALICE, "wrong", "PLAIN");
+    await auth.login({ ...ctx(), protocol: "pop3" }, ALICE, "wrong", "PLAIN");
+    auth.refused({ ...ctx(), protocol: "submission" }, ALICE, "LOGIN", "plaintext");
+    assert.deepEqual(heard, [
+      ["imap", "ok"],
+      ["pop3", "failed"],
+      ["pop3", "throttled"],
+      ["submission", "refused"],
+    ]);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

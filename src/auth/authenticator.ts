@@ -34,6 +34,14 @@ export type AuthOutcome =
   /** "gone": the session ended (its signal aborted) before a password check; nothing was recorded. */
   | { ok: false; refusal: "credentials" | "rate-limited" | "gone" };
 
+/** How an attempt ended, for the metrics: refused by policy before a check (e.g. without TLS), or past a rate limit. */
+export type LoginResult = "ok" | "failed" | "throttled" | "refused";
+
+/** Told of every recorded attempt (the metrics count them); never of the name or the password. */
+export interface LoginObserver {
+  login(protocol: AuthContext["protocol"], result: LoginResult): void;
+}
+
 /** The password checks: scrypt against the stored hash, and the same work for an unknown account. */
 export interface PasswordCheck {
   verify(password: string, hash: string): Promise<boolean>;
@@ -48,13 +56,20 @@ export class Authenticator {
   readonly #limits: () => AuthLimits;
   readonly #passwords: PasswordCheck;
   readonly #limiter: LoginLimiter;
+  readonly #observer: LoginObserver | undefined;
 
-  constructor(db: Kysely<Database>, audit: AuditLog, limits: () => AuthLimits, opts: { passwords?: PasswordCheck; limiter?: LoginLimiter } = {}) {
+  constructor(
+    db: Kysely<Database>,
+    audit: AuditLog,
+    limits: () => AuthLimits,
+    opts: { passwords?: PasswordCheck; limiter?: LoginLimiter; observer?: LoginObserver } = {},
+  ) {
     this.#db = db;
     this.#audit = audit;
     this.#limits = limits;
     this.#passwords = opts.passwords ?? SCRYPT;
     this.#limiter = opts.limiter ?? new LoginLimiter();
+    this.#observer = opts.observer;
   }
 
   /**
@@ -72,6 +87,7 @@ export class Authenticator {
       const { limit, max, from, tally } = admission;
       const reason = throttleReason({ limit, max, from, windowSeconds: Math.round(limits.windowMs / 1000) });
       this.#audit.countedLogin(tally, { ...this.#row(ctx, username, null, mechanism, "refused", reason), time: tally.since });
+      this.#observer?.login(ctx.protocol, "throttled");
       await delay(limits.failureDelayMs, signal);
       return { ok: false, refusal: "rate-limited" };
     }
@@ -87,11 +103,13 @@ export class Authenticator {
       if (account !== undefined && valid && account.disabled === 0) {
         slot.succeed();
         this.#audit.login(this.#row(ctx, username, account.id, mechanism, "ok", null));
+        this.#observer?.login(ctx.protocol, "ok");
         return { ok: true, accountId: account.id, address: account.address };
       }
       slot.fail();
       const reason = account === undefined ? "unknown account" : !valid ? "wrong password" : "account disabled";
       this.#audit.login(this.#row(ctx, username, account?.id ?? null, mechanism, "failed", reason));
+      this.#observer?.login(ctx.protocol, "failed");
     } finally {
       // A check that threw (a database error) gives its slot back uncounted; after fail() or succeed() this does nothing.
       slot.release();
@@ -103,6 +121,7 @@ export class Authenticator {
   /** Records an attempt refused by policy before any check (e.g. a password sent without TLS). */
   refused(ctx: AuthContext, username: string, mechanism: string, reason: string): void {
     this.#audit.login(this.#row(ctx, username, null, mechanism, "refused", reason));
+    this.#observer?.login(ctx.protocol, "refused");
   }
 
   #row(ctx: AuthContext, username: string, accountId: number | null, mechanism: string, result: string, reason: string | null): LoginRow {

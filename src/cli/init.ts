@@ -27,7 +27,10 @@ export async function initDataDir(dir: string, opts: InitOptions): Promise<strin
     hostname: opts.hostname,
     tls: { certificates: [{ cert: `certs/${opts.hostname}.pem`, key: `certs/${opts.hostname}.key` }] },
     listeners: Object.fromEntries(
-      Object.entries(STANDARD_PORTS).map(([name, p]) => [name, { enabled: true, address: opts.listen, port: port(p) }]),
+      Object.entries(STANDARD_PORTS).map(([name, p]) =>
+        // The metrics endpoint answers without a sign-in: it keeps its loopback default whatever --listen says.
+        name === "metrics" ? [name, { enabled: true, port: port(p) }] : [name, { enabled: true, address: opts.listen, port: port(p) }],
+      ),
     ),
   });
   writeFileSync(configPath, text, { mode: 0o600, flag: "wx" });

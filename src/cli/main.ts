@@ -37,7 +37,7 @@ export async function buildProgram(only?: string): Promise<Command> {
     .description("create sealpost.toml and a self-signed certificate in the data directory")
     .option("--hostname <name>", "this server's host name", "localhost")
     .option("--port-base <n>", "run each standard port P on N+P (10000 → 10025, …)", "0")
-    .option("--listen <address>", "address the listeners bind to", "0.0.0.0")
+    .option("--listen <address>", "address the mail listeners bind to (metrics stay on 127.0.0.1)", "0.0.0.0")
     .action(async (flags: { data?: string; hostname: string; portBase: string; listen: string }) => {
       const portBase = parseIntFlag("--port-base", flags.portBase, 0, 65000);
       const { initDataDir } = await import("./init.ts");

@@ -29,6 +29,17 @@ const listener = (port: number, what: string) => ({
   },
 }) as const satisfies Field;
 
+/** A plain-HTTP listener for operators (no TLS, no sign-in): on loopback unless configured otherwise. */
+const loopbackListener = (port: number, what: string) => ({
+  kind: "table",
+  description: what,
+  fields: {
+    enabled: { kind: "bool", default: true, description: "Run this listener." },
+    address: { kind: "string", default: "127.0.0.1", description: "Address to listen on: it answers anyone who reaches it, so keep it on loopback or a private network." },
+    port: { kind: "int", default: port, min: 0, max: 65535, description: "TCP port (0: any free port, logged at start; for tests)." },
+  },
+}) as const satisfies Field;
+
 export const SCHEMA = {
   hostname: {
     kind: "string",
@@ -85,6 +96,7 @@ export const SCHEMA = {
       imaps: listener(993, "IMAP over implicit TLS (RFC 8314)."),
       pop3: listener(110, "POP3 with STLS (RFC 1939, RFC 2595); logins only after TLS."),
       pop3s: listener(995, "POP3 over implicit TLS (RFC 8314)."),
+      metrics: loopbackListener(9225, "Prometheus metrics over plain HTTP: GET /metrics (text exposition format)."),
     },
   },
   connections: {
@@ -297,12 +309,15 @@ type ValueOf<F> = F extends { kind: "string" }
 
 /** The loaded `sealpost.toml`: derived from SCHEMA, so a field and its type cannot disagree. */
 export type Config = ValueOf<{ kind: "table"; fields: typeof SCHEMA }>;
-export type ListenerConfig = Config["listeners"][keyof Config["listeners"]];
+/** A mail listener (TLS, a protocol session). */
+export type ListenerConfig = Config["listeners"]["mx"];
+/** A plain-HTTP listener for operators (`[listeners.metrics]`). */
+export type HttpListenerConfig = Config["listeners"]["metrics"];
 export type TlsVersionSetting = Config["tls"]["min_version"];
 
 /** Outbound TLS levels, in Postfix's sense plus verify-once (the notices' sender). */
 export type TlsLevel = Config["delivery"]["tls_policy"];
 export const TLS_LEVELS = SCHEMA.delivery.fields.tls_policy.values;
 
-/** The standard ports, for `--port-base N` (N + P). */
-export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995 } as const;
+/** The standard ports, for `--port-base N` (N + P); the metrics port is Sealpost's own. */
+export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, metrics: 9225 } as const;

@@ -31,6 +31,12 @@ export interface ProtocolSession {
 
 export type Refusal = "shutting-down" | "too-many-connections" | "too-many-from-address";
 
+/** Told of every session that ends (the metrics count them by protocol and TLS version). */
+export interface SessionObserver {
+  /** `tlsVersion`: what the session ended on ("TLSv1.3"), null if it never started TLS. */
+  sessionEnded(protocol: string, tlsVersion: string | null): void;
+}
+
 /** What every protocol's listener is configured with (the protocol adds its own). */
 export interface ListenerBase {
   name: string;
@@ -61,6 +67,7 @@ export class Listener {
   /** Implicit-TLS handshakes in progress, oldest first. */
   readonly #handshakes = new Map<Socket, { abort: AbortController; startedAt: number }>();
   readonly #perIp = new Map<string, number>();
+  readonly #observers: SessionObserver[] = [];
   #draining = false;
 
   constructor(opts: ListenerOptions) {
@@ -79,6 +86,11 @@ export class Listener {
 
   get activeSessions(): number {
     return this.#sessions.size;
+  }
+
+  /** Adds an observer of ended sessions. */
+  observe(observer: SessionObserver): void {
+    this.#observers.push(observer);
   }
 
   listen(): Promise<void> {
@@ -174,6 +186,7 @@ export class Listener {
     const session = this.#opts.createSession(conn, () => {
       this.#sessions.delete(session);
       release();
+      for (const o of this.#observers) o.sessionEnded(this.#opts.protocol, conn.tls?.version ?? null);
     });
     this.#sessions.add(session);
     session.start();

@@ -2,7 +2,7 @@
  * The outbound side: the policy engine (TLS level per destination, MTA-STS), delivery jobs over
  * the SMTP client, the queue runner, bounces, and the attempt log.
  */
-export { QueueRunner, backoffMs, type RunnerOptions } from "./runner.ts";
+export { QueueRunner, backoffMs, type RunnerOptions, type DeliveryObserver } from "./runner.ts";
 export { problemLine } from "./problem-line.ts";
 export { ConnectionCache, sessionKey, type ConnectionCacheOptions, type ConnectionCacheStats } from "./connection-cache.ts";
 export { deliverJob, type Job, type JobContext, type JobResult, type AttemptRecord, type RecipientOutcome } from "./deliver-job.ts";

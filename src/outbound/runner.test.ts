@@ -10,7 +10,7 @@ import { enqueue } from "../queue/index.ts";
 import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
 import { startScriptedServer } from "../../test/support/smtp-scripted-server.ts";
 import { openStore, type Store } from "../store/index.ts";
-import { QueueRunner } from "./runner.ts";
+import { QueueRunner, type DeliveryObserver } from "./runner.ts";
 
 const RESOLVER: Resolver = {
   mx: async () => [{ exchange: "mx.example.net", priority: 10 }],
@@ -24,6 +24,7 @@ interface RunnerSetup {
   remotePort?: number;
   /** The store's free-space floor, read on every write. */
   minFree?: () => number;
+  observer?: DeliveryObserver;
 }
 
 interface RunnerContext {
@@ -49,6 +50,7 @@ async function withRunner(setup: RunnerSetup, body: (ctx: RunnerContext) => Prom
     ca: () => [],
     log: { info: () => undefined, warn: (msg) => warnings.push(msg), error: (msg) => errors.push(msg) },
     pollMs: 20,
+    ...(setup.observer === undefined ? {} : { observer: setup.observer }),
     ...(send === undefined ? {} : { send: (req: DeliveryRequest) => send(req, req.signal) }),
   });
   try {
@@ -174,5 +176,26 @@ test("no room for a bounce: the delivered recipient is committed (not sent twice
       sentTo.some((r) => r.includes("a@local.test")) || (await store.db.selectFrom("queue").select("source").execute()).some((q) => q.source === "bounce:Q1");
     await until("the bounce", bounceSeen);
     assert.deepEqual(sentTo.slice(0, 2), [["ok@example.net", "gone@example.net"], ["gone@example.net"]], "the delivered recipient is not sent again");
+  });
+});
+
+test("the observer hears each committed attempt (outcome, TLS level, TLS version) and each message a remote server took", async () => {
+  const heard: string[] = [];
+  const observer: DeliveryObserver = {
+    attempted: (outcome, level, version) => void heard.push(`${outcome} ${level} ${version ?? "none"}`),
+    sent: () => void heard.push("sent"),
+  };
+  const send = async (req: DeliveryRequest): Promise<DeliveryResult> =>
+    answered(req, (address) => (address.startsWith("ok@") ? OK(address) : { address, code: 450, reply: "450 4.2.1 Try later", accepted: false, delivered: false, permanent: false }));
+  await withRunner({ send, observer }, async ({ store, runner }) => {
+    const blob = await store.blobs.write([Buffer.from("Subject: t\r\n\r\nhello\r\n")]);
+    await store.committer.submit(async (trx) => {
+      await enqueue(trx, { id: "Q1", from: "a@local.test", recipients: ["ok@example.net"], blob: blob.name, size: blob.size, source: "test", ownsBlob: false });
+      await enqueue(trx, { id: "Q2", from: "a@local.test", recipients: ["later@example.net"], blob: blob.name, size: blob.size, source: "test", ownsBlob: false });
+    }, [blob.dir]);
+    runner.start();
+    const deadline = Date.now() + 10_000;
+    while (heard.length < 3 && Date.now() < deadline) await wait(10);
+    assert.deepEqual(heard.sort(), ["delivered may none", "deferred may none", "sent"].sort());
   });
 });

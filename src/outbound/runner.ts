@@ -31,6 +31,16 @@ export interface RunnerOptions {
   /** How often due messages are looked for when nothing wakes the runner, ms. */
   pollMs?: number;
   send?: JobContext["send"];
+  /** Told of every committed attempt and every message handed over (the metrics count them). */
+  observer?: DeliveryObserver;
+}
+
+/** What the metrics learn of deliveries: no addresses, no host names. */
+export interface DeliveryObserver {
+  /** One connection's attempt: its outcome, the TLS level it ran under, the TLS version it got (null: none). */
+  attempted(outcome: AttemptRecord["outcome"], level: LevelChoice["level"], tlsVersion: string | null): void;
+  /** A message went out: a remote server took at least one of its recipients for one destination. */
+  sent(): void;
 }
 
 interface DueRow {
@@ -267,6 +277,8 @@ export class QueueRunner {
     for (const m of changed.mailboxes) store.events.emit("changed", m);
     if (changed.done && q.owns_blob === 1) await store.blobs.remove(q.blob);
     const count = (st: string): number => updates.filter((u) => u.status === st).length;
+    for (const a of attempts) this.#o.observer?.attempted(a.outcome, choice.level, a.tlsVersion);
+    if (count("delivered") > 0) this.#o.observer?.sent();
     this.#o.log.info(`delivery ${q.id} to ${domain} (tls ${choice.level} from ${choice.source}): ${count("delivered")} delivered, ${count("pending")} deferred, ${bounced.length} bounced`);
   }
 

@@ -120,6 +120,15 @@ export async function listQueue(db: Kysely<Database>, onlyId?: string): Promise<
   });
 }
 
+/** How full the queue is: messages in it and when the oldest came (null: empty); one aggregate over the queue table (a row per message). */
+export async function queueStats(db: Kysely<Database>): Promise<{ messages: number; oldestCreatedAt: number | null }> {
+  const r = await db
+    .selectFrom("queue")
+    .select((eb) => [eb.fn.countAll<number>().as("messages"), eb.fn.min<number | null>("created_at").as("oldest")])
+    .executeTakeFirst();
+  return { messages: Number(r?.messages ?? 0), oldestCreatedAt: r?.oldest ?? null };
+}
+
 /** One message with every recipient's state, or null. */
 export async function showQueued(db: Kysely<Database>, id: string): Promise<QueuedMessageDetail | null> {
   const [item] = await listQueue(db, id);

@@ -10,11 +10,13 @@ import { Authenticator, type AuthLimits } from "../auth/index.ts";
 import { createPop3Listener, type Pop3Limits } from "../pop3-server/index.ts";
 import { createImapListener, type ImapLimits } from "../imap-server/index.ts";
 import type { Logger } from "../log/index.ts";
+import { Metrics, MetricsEndpoint } from "../metrics/index.ts";
 import { Listener } from "../net/index.ts";
 import { startOutbound } from "../outbound/index.ts";
+import { queueStats } from "../queue/index.ts";
 import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
 import { BlobSweeper, openStore, sweepSummary, type Store } from "../store/index.ts";
-import { CertificateStore, TlsTransport, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
+import { CertificateStore, TlsTransport, certificateDaysLeft, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
 
 export interface RunningServer {
   readonly store: Store;
@@ -74,7 +76,11 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   let config = loadConfig(dataDir);
   const policies = new Map<string, EffectivePolicy>();
   const computePolicies = (c: Config): Map<string, EffectivePolicy> =>
-    new Map(Object.entries(c.listeners).map(([name, l]: [string, ListenerConfig]) => [name, effectivePolicy(contextPolicy(c), l.min_tls_version)]));
+    new Map(
+      Object.entries(c.listeners)
+        .filter((e): e is [string, ListenerConfig] => "min_tls_version" in e[1])
+        .map(([name, l]) => [name, effectivePolicy(contextPolicy(c), l.min_tls_version)]),
+    );
   for (const [k, v] of computePolicies(config)) policies.set(k, v);
 
   const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config));
@@ -89,16 +95,24 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   });
   const audit = new AuditLog(store.committer);
   const listeners = new Map<string, Listener>();
+  const metrics = new Metrics({
+    openSessions: () => [...listeners].map(([name, l]) => [name, l.activeSessions]),
+    queue: () => queueStats(store.db),
+    certificates: () => certificateDaysLeft(certs.describe()).map((c) => ({ name: c.names[0] ?? "", keyType: c.keyType, daysLeft: c.daysLeft })),
+  });
 
   const transportFor = (name: string): TlsTransport =>
     new TlsTransport({
       contextFor: (sni) => certs.contextFor(sni),
       policy: () => policies.get(name) ?? effectivePolicy(contextPolicy(config)),
-      onEvent: (ev) => audit.tlsEvent(ev),
+      onEvent: (ev) => {
+        audit.tlsEvent(ev);
+        metrics.tlsEvent(ev);
+      },
       handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
     });
 
-  const auth = new Authenticator(store.db, audit, () => authLimits(config));
+  const auth = new Authenticator(store.db, audit, () => authLimits(config), { observer: metrics });
   const logError = (msg: string, err?: unknown): void => log.error(msg, err);
   const common = (name: keyof Config["listeners"]) => ({
     name,
@@ -109,10 +123,11 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
     log: logError,
   });
-  const outbound = startOutbound(store, dataDir, config, log);
+  const outbound = startOutbound(store, dataDir, config, log, metrics);
   const wake = (): void => outbound.runner.wake();
-  const mx = new MxRole(store, audit, wake);
-  const submission = new SubmissionRole(store, audit, auth, wake);
+  const accepted = (protocol: string): void => metrics.messageIn(protocol);
+  const mx = new MxRole(store, audit, wake, accepted);
+  const submission = new SubmissionRole(store, audit, auth, wake, accepted);
   const smtpListeners = [["mx", false, mx], ["submission", false, submission], ["submissions", true, submission]] as const;
   for (const [name, implicitTls, role] of smtpListeners) {
     if (!config.listeners[name].enabled) continue;
@@ -140,12 +155,20 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     if (!config.listeners[name].enabled) continue;
     listeners.set(name, createPop3Listener({ ...common(name), implicitTls, store, auth, limits: () => pop3Limits(config) }));
   }
+  for (const l of listeners.values()) l.observe(metrics);
+  const m = config.listeners.metrics;
+  const metricsEndpoint = m.enabled ? new MetricsEndpoint({ address: m.address, port: m.port, scrape: () => metrics.scrape(), log: logError }) : null;
   try {
     for (const [name, l] of listeners) {
       await l.listen();
       log.info(`${name} listening on ${config.listeners[name as keyof Config["listeners"]].address}:${l.port}`);
     }
+    if (metricsEndpoint !== null) {
+      await metricsEndpoint.listen();
+      log.info(`metrics listening on ${m.address}:${metricsEndpoint.port}`);
+    }
   } catch (e) {
+    await metricsEndpoint?.close();
     for (const l of listeners.values()) await l.drain(0).catch(() => undefined);
     await outbound.stop();
     await store.close();
@@ -188,6 +211,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     },
     async shutdown(timeoutMs = 30_000) {
       unwatch();
+      await metricsEndpoint?.close();
       await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));
       await outbound.stop();
       await sweeper.stop();

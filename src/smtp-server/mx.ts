@@ -19,12 +19,17 @@ export class MxRole implements SmtpRole {
   readonly #audit: AuditLog;
 
   readonly #queued: (() => void) | undefined;
+  readonly #accepted: ((protocol: string) => void) | undefined;
 
-  /** `queued` is called after a commit that put relay mail in the outbound queue (wakes the runner). */
-  constructor(store: Store, audit: AuditLog, queued?: () => void) {
+  /**
+   * `queued` is called after a commit that put relay mail in the outbound queue (wakes the runner);
+   * `accepted` after every message committed (the metrics count them).
+   */
+  constructor(store: Store, audit: AuditLog, queued?: () => void, accepted?: (protocol: string) => void) {
     this.#store = store;
     this.#audit = audit;
     this.#queued = queued;
+    this.#accepted = accepted;
   }
 
   async checkSender(): Promise<void> {
@@ -83,6 +88,7 @@ export class MxRole implements SmtpRole {
       return s;
     });
     for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
+    this.#accepted?.(this.protocol);
     if (relayed.length > 0) this.#queued?.();
     return id;
   }

@@ -20,13 +20,18 @@ export class SubmissionRole implements SmtpRole {
   readonly #audit: AuditLog;
 
   readonly #queued: (() => void) | undefined;
+  readonly #accepted: ((protocol: string) => void) | undefined;
 
-  /** `queued` is called after a commit that put mail in the outbound queue (wakes the runner). */
-  constructor(store: Store, audit: AuditLog, auth: Authenticator, queued?: () => void) {
+  /**
+   * `queued` is called after a commit that put mail in the outbound queue (wakes the runner);
+   * `accepted` after every message committed (the metrics count them).
+   */
+  constructor(store: Store, audit: AuditLog, auth: Authenticator, queued?: () => void, accepted?: (protocol: string) => void) {
     this.#store = store;
     this.#audit = audit;
     this.auth = auth;
     this.#queued = queued;
+    this.#accepted = accepted;
   }
 
   async checkSender(s: SessionInfo, address: string): Promise<void> {
@@ -70,6 +75,7 @@ export class SubmissionRole implements SmtpRole {
       return st;
     });
     for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
+    this.#accepted?.(this.protocol);
     if (remote.length > 0) this.#queued?.();
     return id;
   }

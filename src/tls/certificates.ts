@@ -325,7 +325,7 @@ async function loadPair(spec: CertificateSpec): Promise<LoadedPair> {
 }
 
 /** SAN dNSNames, else the subject CN (RFC 6125 §6.4.4), lower-cased and de-duplicated. */
-function leafNames(leaf: X509Certificate): string[] {
+export function leafNames(leaf: X509Certificate): string[] {
   const dns = parseSubjectAltName(leaf.subjectAltName).filter((n) => n.type === "DNS").map((n) => n.value);
   let names = dns;
   if (names.length === 0) {
