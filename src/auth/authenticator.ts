@@ -29,16 +29,16 @@ export interface AuthLimits extends LimiterSettings {
   failureDelayMs: number;
 }
 
-export type AuthOutcome =
+type AuthOutcome =
   | { ok: true; accountId: number; address: string }
   /** "gone": the session ended (its signal aborted) before a password check; nothing was recorded. */
   | { ok: false; refusal: "credentials" | "rate-limited" | "gone" };
 
 /** How an attempt ended, for the metrics: refused by policy before a check (e.g. without TLS), or past a rate limit. */
-export type LoginResult = "ok" | "failed" | "throttled" | "refused";
+type LoginResult = "ok" | "failed" | "throttled" | "refused";
 
 /** Told of every recorded attempt (the metrics count them); never of the name or the password. */
-export interface LoginObserver {
+interface LoginObserver {
   login(protocol: AuthContext["protocol"], result: LoginResult): void;
 }
 

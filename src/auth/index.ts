@@ -1,3 +1,3 @@
 /** Authentication for the client protocols: password checks, rate limits, login history, SASL. */
-export { Authenticator, type AuthContext, type AuthLimits, type AuthOutcome, type LoginObserver, type LoginResult } from "./authenticator.ts";
-export { decodePlain, decodeBase64Strict, encodeBase64, SaslError, LOGIN_USERNAME_CHALLENGE, LOGIN_PASSWORD_CHALLENGE, type PlainCredentials } from "./sasl.ts";
+export { Authenticator, type AuthContext, type AuthLimits } from "./authenticator.ts";
+export { decodePlain, decodeBase64Strict, SaslError, LOGIN_USERNAME_CHALLENGE, LOGIN_PASSWORD_CHALLENGE } from "./sasl.ts";

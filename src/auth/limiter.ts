@@ -35,7 +35,7 @@ export interface LimiterSettings {
 }
 
 /** Which counter refused an attempt. */
-export type LimitKind = "user" | "address" | "network";
+type LimitKind = "user" | "address" | "network";
 
 /**
  * Refused attempts counted together, one row of the login history: those of one user name from one
@@ -43,14 +43,14 @@ export type LimitKind = "user" | "address" | "network";
  * (the address's or the network's) refused in its window — so an attacker cycling through names
  * adds neither rows nor keys.
  */
-export interface ThrottleTally {
+interface ThrottleTally {
   /** When the first of them was refused. */
   readonly since: number;
   attempts: number;
 }
 
 /** A place in a counter's line, once it was woken. */
-export interface Turn {
+interface Turn {
   /** The woken attempt did not take the place (it was refused, or its client is gone): the next in line gets it. */
   passOn(): void;
 }
@@ -73,7 +73,7 @@ export type Admission =
     };
 
 /** Largest number of keys each counter keeps: about 250 bytes each, so 3 × 50,000 keys ≈ 35 MB at most. */
-export const DEFAULT_MAX_KEYS = 50_000;
+const DEFAULT_MAX_KEYS = 50_000;
 
 interface Entry {
   start: number;

@@ -7,7 +7,7 @@ export class SaslError extends Error {
   override name = "SaslError";
 }
 
-export interface PlainCredentials {
+interface PlainCredentials {
   authzid: string;
   authcid: string;
   password: string;
@@ -31,7 +31,7 @@ export function decodePlain(base64: string): PlainCredentials {
   return { authzid, authcid, password };
 }
 
-export function encodeBase64(text: string): string {
+function encodeBase64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }
 

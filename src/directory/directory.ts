@@ -11,13 +11,13 @@ export class DirectoryError extends Error {
   override name = "DirectoryError";
 }
 
-export interface Domain {
+interface Domain {
   name: string;
   mandatoryTls: boolean;
   createdAt: number;
 }
 
-export interface Account {
+interface Account {
   id: number;
   address: string;
   domain: string;
@@ -66,7 +66,7 @@ export async function setDomain(db: Kysely<Database>, name: string, opts: { mand
   return d;
 }
 
-export async function getDomain(db: Kysely<Database>, name: string): Promise<Domain | undefined> {
+async function getDomain(db: Kysely<Database>, name: string): Promise<Domain | undefined> {
   const row = await db
     .selectFrom("domains")
     .select(["name", "mandatory_tls", "created_at"])
@@ -118,7 +118,7 @@ export async function listAccounts(db: Kysely<Database>, domain?: string): Promi
 }
 
 /** What the MX needs to know about a recipient address. */
-export type RecipientLookup =
+type RecipientLookup =
   | { kind: "account"; accountId: number; address: string; domain: Domain }
   | { kind: "unknown-user"; domain: Domain }
   | { kind: "not-hosted" };

@@ -3,7 +3,6 @@ export {
   DirectoryError,
   addDomain,
   setDomain,
-  getDomain,
   listDomains,
   addAccount,
   setPassword,
@@ -11,8 +10,5 @@ export {
   lookupRecipient,
   normalizeAddress,
   normalizeDomain,
-  type Domain,
-  type Account,
-  type RecipientLookup,
 } from "./directory.ts";
-export { hashPassword, verifyPassword, dummyVerify, generatePassword } from "./password.ts";
+export { verifyPassword, dummyVerify, generatePassword } from "./password.ts";

@@ -6,7 +6,7 @@ import { randomInt } from "node:crypto";
 import { DnsError } from "./errors.ts";
 import type { Resolver } from "./resolver.ts";
 
-export interface DestinationHost {
+interface DestinationHost {
   /** Host name, lower case, no trailing dot. */
   host: string;
   preference: number;
@@ -21,7 +21,7 @@ export type Destination =
   /** NXDOMAIN, or no MX records and no addresses. */
   | { kind: "not-found" };
 
-export interface DestinationOptions {
+interface DestinationOptions {
   /** Returns an integer in [0, n); default crypto.randomInt. Tests pass their own. */
   randomInt?: (n: number) => number;
 }
@@ -88,6 +88,6 @@ function shuffle<T>(items: T[], rand: (n: number) => number): void {
 }
 
 /** Lower case, without a trailing dot ("." becomes ""). */
-export function normalizeHost(name: string): string {
+function normalizeHost(name: string): string {
   return name.toLowerCase().replace(/\.$/, "");
 }

@@ -4,7 +4,7 @@
  * (SERVFAIL, REFUSED, timeout, network error: try again later, RFC 5321 §4.5.4.1).
  */
 
-export type DnsErrorKind = "not-found" | "temporary";
+type DnsErrorKind = "not-found" | "temporary";
 
 export class DnsError extends Error {
   readonly kind: DnsErrorKind;

@@ -3,7 +3,7 @@
  * server), typed DnsErrors (not-found vs temporary), and the destination of a domain per
  * RFC 5321 §5.1 (MX order, implicit MX) and RFC 7505 (null MX).
  */
-export { DnsError, type DnsErrorKind } from "./errors.ts";
+export { DnsError } from "./errors.ts";
 export { parseDnsServer, type DnsServerAddress } from "./server-address.ts";
-export { createResolver, type Resolver, type ResolverOptions, type MxRecord } from "./resolver.ts";
-export { destinationHosts, normalizeHost, type Destination, type DestinationHost, type DestinationOptions } from "./destination.ts";
+export { createResolver, type Resolver } from "./resolver.ts";
+export { destinationHosts, type Destination } from "./destination.ts";

@@ -6,7 +6,7 @@
 import { Resolver as NodeResolver } from "node:dns/promises";
 import { DnsError, toDnsError } from "./errors.ts";
 
-export interface MxRecord {
+interface MxRecord {
   /** The exchange host without a trailing dot; "" for a null MX (RFC 7505: the root, "."). */
   exchange: string;
   priority: number;
@@ -24,7 +24,7 @@ export interface Resolver {
   txt(name: string): Promise<string[]>;
 }
 
-export interface ResolverOptions {
+interface ResolverOptions {
   /** "127.0.0.1", "127.0.0.1:5353", "[::1]:5353"; default (also for []): the system's servers. */
   servers?: readonly string[];
   /** Initial per-try timeout in milliseconds (c-ares backs off on later tries). Default 5000. */

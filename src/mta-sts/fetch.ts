@@ -11,7 +11,7 @@ import type { Resolver } from "../dns/index.ts";
 import { parsePolicy, type ParsePolicyResult } from "./policy.ts";
 import type { FetchOptions } from "./types.ts";
 
-export const POLICY_PATH = "/.well-known/mta-sts.txt";
+const POLICY_PATH = "/.well-known/mta-sts.txt";
 /** §3.3: "senders SHOULD impose a limit on the maximum size of the response body (e.g. 64 KB)". */
 export const MAX_POLICY_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -19,7 +19,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** A `lookup` for node:net that asks `resolver` (A then AAAA) instead of getaddrinfo. */
-export function resolverLookup(resolver: Resolver): (hostname: string, options: LookupOptions, callback: LookupCallback) => void {
+function resolverLookup(resolver: Resolver): (hostname: string, options: LookupOptions, callback: LookupCallback) => void {
   return (hostname, options, callback) => {
     resolver.addresses(hostname).then(
       (all) => {

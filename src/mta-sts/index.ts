@@ -3,8 +3,8 @@
  * matching, and discovery with a policy cache. Pure standards code: callers pass the Resolver,
  * the trust anchors and the store (the server backs it with SQLite).
  */
-export type { MtaStsPolicy, ParsedPolicy, PolicyLookup, FetchOptions, PolicyStore } from "./types.ts";
+export type { MtaStsPolicy, FetchOptions, PolicyStore } from "./types.ts";
 export { parseTxtRecord, selectTxtRecord } from "./txt.ts";
-export { parsePolicy, mxMatches, mxAllowed, MAX_MAX_AGE, type ParsePolicyResult } from "./policy.ts";
-export { fetchPolicy, resolverLookup, POLICY_PATH, MAX_POLICY_BYTES } from "./fetch.ts";
+export { parsePolicy, mxMatches, mxAllowed } from "./policy.ts";
+export { fetchPolicy, MAX_POLICY_BYTES } from "./fetch.ts";
 export { MtaStsCache, memoryPolicyStore } from "./cache.ts";

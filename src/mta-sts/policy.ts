@@ -13,7 +13,7 @@
 import type { MtaStsPolicy, ParsedPolicy } from "./types.ts";
 
 /** §3.2: "max_age ... maximum value of 31557600" (one year). */
-export const MAX_MAX_AGE = 31_557_600;
+const MAX_MAX_AGE = 31_557_600;
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 /** RFC 5321 §4.1.2 sub-domain: Let-dig [Ldh-str]. */

@@ -14,7 +14,7 @@ import { findNameMatch, identifiersOf, type PresentedNames } from "./names.ts";
 import type { CertificateVerdict } from "./types.ts";
 
 /** What we read from one certificate. */
-export interface CertificateFacts {
+interface CertificateFacts {
   subject: string;
   issuer: string;
   issuerCn: string | null;
@@ -57,7 +57,7 @@ function curveBits(curve: string | undefined): number | null {
 /** Facts by certificate fingerprint: a destination presents the same certificate every time. */
 const factsCache = new Map<string, CertificateFacts>();
 
-export function certificateFacts(cert: X509Certificate): CertificateFacts {
+function certificateFacts(cert: X509Certificate): CertificateFacts {
   const key = cert.fingerprint256;
   let f = factsCache.get(key);
   if (f === undefined) {
@@ -146,7 +146,7 @@ export function judgeCertificate(socket: TLSSocket, references: readonly string[
 }
 
 /** The decision on already-read facts; `verifyCode` is OpenSSL's chain verdict (null: trusted). */
-export function judgeFacts(f: CertificateFacts, verifyCode: string | null, references: readonly string[], now: Date): CertificateVerdict {
+function judgeFacts(f: CertificateFacts, verifyCode: string | null, references: readonly string[], now: Date): CertificateVerdict {
   if (f.notAfter.getTime() < now.getTime()) return fail("expired", `expired on ${isoDate(f.notAfter)}`, f);
   if (f.notBefore.getTime() > now.getTime()) return fail("not-yet-valid", `not valid before ${isoDate(f.notBefore)}`, f);
   if (verifyCode !== null) {

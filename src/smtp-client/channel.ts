@@ -9,7 +9,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { ReplyParser, ReplySyntaxError, replyText, type SmtpReply } from "./reply.ts";
 
-export type ChannelErrorReason = "connect" | "timeout" | "closed" | "protocol" | "aborted" | "tls";
+type ChannelErrorReason = "connect" | "timeout" | "closed" | "protocol" | "aborted" | "tls";
 
 export class ChannelError extends Error {
   readonly reason: ChannelErrorReason;
@@ -23,7 +23,7 @@ export class ChannelError extends Error {
 }
 
 /** "30 s", "250 ms", "5 min". */
-export function duration(ms: number): string {
+function duration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${Math.round(ms / 100) / 10} s`;

@@ -17,7 +17,7 @@ import type { DeliveryRequest, DeliveryResult, DeliveryTimeouts } from "./types.
 const MINUTE = 60_000;
 
 /** RFC 5321 §4.5.3.2 time limits, except connect (30 s) and the TLS handshake (not in the RFC). */
-export function resolveTimeouts(given: Partial<DeliveryTimeouts> = {}): DeliveryTimeouts {
+function resolveTimeouts(given: Partial<DeliveryTimeouts> = {}): DeliveryTimeouts {
   const commandMs = given.commandMs ?? 5 * MINUTE; // §4.5.3.2.2 MAIL, §4.5.3.2.3 RCPT
   const dataMs = given.dataMs ?? 10 * MINUTE; // §4.5.3.2.6 DATA termination
   return {

@@ -4,17 +4,12 @@
  * TLS below 1.2, weak suites and failed certificate checks stop the attempt before MAIL.
  * `deliverAndKeep` keeps a clean session open for further transactions (RFC 5321 §3.3).
  */
-export { deliver, deliverAndKeep, resolveTimeouts } from "./deliver.ts";
-export { SmtpSession, type TransactionOutcome } from "./session.ts";
+export { deliver, deliverAndKeep } from "./deliver.ts";
+export { SmtpSession } from "./session.ts";
 export type {
-  CertificateVerdict,
   DeliveryRequest,
   DeliveryResult,
-  DeliveryTimeouts,
-  RecipientResult,
-  StartTlsMode,
   TlsRequirement,
-  TlsSummary,
 } from "./types.ts";
-export { findNameMatch, nameMatches, type NameMatch, type PresentedNames } from "./names.ts";
-export { cipherWeakness } from "./tls-check.ts";
+export { findNameMatch, type PresentedNames } from "./names.ts";
+

@@ -12,7 +12,7 @@ const CR = 13;
 const LF = 10;
 const DOT = 46;
 
-export const DATA_CHUNK_OCTETS = 64 * 1024;
+const DATA_CHUNK_OCTETS = 64 * 1024;
 
 /**
  * Already in wire form: not empty, every line ends with CRLF (no bare CR or LF, CRLF at the end)

@@ -17,7 +17,7 @@ export interface PresentedNames {
   cn: string | null;
 }
 
-export interface NameMatch {
+interface NameMatch {
   /** The certificate's name that matched. */
   presented: string;
   /** The accepted name or pattern it matched. */

@@ -12,7 +12,7 @@ export interface SmtpReply {
   lines: string[];
 }
 
-export const MAX_LINE_OCTETS = 4096;
+const MAX_LINE_OCTETS = 4096;
 const MAX_REPLY_OCTETS = 64 * 1024;
 const MAX_REPLY_LINES = 1000;
 
@@ -27,10 +27,6 @@ export function replyText(r: SmtpReply): string {
 
 export function isPositive(r: SmtpReply): boolean {
   return r.code >= 200 && r.code < 300;
-}
-
-export function isTransient(r: SmtpReply): boolean {
-  return r.code >= 400 && r.code < 500;
 }
 
 export function isPermanent(r: SmtpReply): boolean {

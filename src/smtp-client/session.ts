@@ -58,7 +58,7 @@ export function applyFailure(e: unknown, host: string, connected: boolean, resul
 /** The server refused RSET: the session cannot go on, but it took nothing of the message. */
 class ResetRefused extends Error {}
 
-export interface TransactionOutcome {
+interface TransactionOutcome {
   result: DeliveryResult;
   /**
    * The session was gone before the server answered MAIL FROM (closed, reset, a 421, a refused

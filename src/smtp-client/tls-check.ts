@@ -81,7 +81,7 @@ const WEAKNESS_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** The weaknesses of an OpenSSL-named suite that stop delivery, as plain words ("3DES, no forward secrecy"). */
-export function cipherWeakness(opensslName: string): string | null {
+function cipherWeakness(opensslName: string): string | null {
   const code = opensslNameToCode(opensslName);
   if (code === undefined) return null;
   const words = suiteWeaknesses(code).flatMap((w) => (WEAKNESS_LABELS[w] !== undefined ? [WEAKNESS_LABELS[w]] : []));

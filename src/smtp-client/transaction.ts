@@ -22,7 +22,7 @@ function isAsciiText(s: string): boolean {
 }
 
 /** RFC 1870 §4: "SIZE" [SP number]; 0 or no number means no fixed maximum. */
-export function sizeLimit(ext: ReadonlyMap<string, string>): number | null {
+function sizeLimit(ext: ReadonlyMap<string, string>): number | null {
   const param = ext.get("SIZE");
   if (param === undefined || !/^\d+$/.test(param)) return null;
   const n = Number(param);

@@ -4,7 +4,7 @@
  */
 import type { CertificateProblem, DeliveryProblem } from "../bounce/index.ts";
 
-export type StartTlsMode = "never" | "opportunistic" | "required";
+type StartTlsMode = "never" | "opportunistic" | "required";
 
 export interface TlsRequirement {
   starttls: StartTlsMode;
