@@ -125,6 +125,25 @@ export async function listQueue(db: Kysely<Database>, onlyId?: string): Promise<
   });
 }
 
+/** How much waits in the queue, without reading every row: what `sealpost status` shows. */
+export interface QueueSummary {
+  messages: number;
+  /** Recipients still pending, over all messages. */
+  recipients: number;
+  /** When the oldest message still queued was handed over (ms), or null for an empty queue. */
+  oldestCreatedAt: number | null;
+  paused: boolean;
+}
+
+export async function queueSummary(db: Kysely<Database>): Promise<QueueSummary> {
+  const [messages, recipients, paused] = await Promise.all([
+    db.selectFrom("queue").select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.min("created_at").as("oldest")]).executeTakeFirstOrThrow(),
+    db.selectFrom("queue_recipients").select((eb) => eb.fn.countAll<number>().as("n")).where("status", "=", "pending").executeTakeFirstOrThrow(),
+    isPaused(db),
+  ]);
+  return { messages: Number(messages.n), recipients: Number(recipients.n), oldestCreatedAt: messages.oldest ?? null, paused };
+}
+
 /** One message with every recipient's state, or null. */
 export async function showQueued(db: Kysely<Database>, id: string): Promise<QueuedMessageDetail | null> {
   const [item] = await listQueue(db, id);

@@ -19,6 +19,8 @@ export {
   generateCa,
   writeCertificateFiles,
   certificateSummary,
+  certificateDaysLeft,
+  type CertificateSummary,
   type TlsContextPolicy,
   type CertificateSpec,
   type PemPair,
