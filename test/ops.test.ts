@@ -186,6 +186,11 @@ test("status: one listener down is named; a bad --data is one line with status 2
     assert.match(r.stdout, new RegExp(`^pop3s\\s+127\\.0\\.0\\.1:${port}\\s+down \\(nothing listens there\\)$`, "m"));
     assert.match(r.stdout, /^mx\s+127\.0\.0\.1:0\s+unchecked \(port 0: the server picks a free port at start\)$/m);
     assert.deepEqual(r.stdout.split("\n").filter((l) => l.startsWith("problem: ")), [`problem: listener pop3s (127.0.0.1:${port}) accepts no connections: nothing listens there`]);
+    // A key the server could not read: the certificate cannot be used.
+    writeFileSync(path, readFileSync(path, "utf8").replace(/^key = "certs\/mx\.sealpost\.test\.key"$/m, 'key = "certs/missing.key"'));
+    const noKey = JSON.parse(spawnSync(NODE, [CLI, "status", "--data", dir, "--json"], { encoding: "utf8" }).stdout) as StatusJson;
+    assert.equal(noKey.certificates[0]?.state, "unreadable");
+    assert.ok(noKey.problems.includes(`certificate ${join(dir, "certs/mx.sealpost.test.pem")}: cannot read its key ${join(dir, "certs/missing.key")} (ENOENT)`), noKey.problems.join("\n"));
     const empty = mkdtempSync(join(tmpdir(), "sealpost-ops-empty-"));
     const bad = spawnSync(NODE, [CLI, "status", "--data", empty], { encoding: "utf8" });
     rmSync(empty, { recursive: true, force: true });

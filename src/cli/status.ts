@@ -7,7 +7,8 @@
  * one line with what to do.
  */
 import type { Command } from "commander";
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile } from "node:fs/promises";
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { queueSummary, type QueueSummary } from "../queue/index.ts";
 import { certificateDaysLeft, certificateSummary } from "../tls/index.ts";
@@ -62,15 +63,21 @@ async function listenerStatus(name: string, l: ListenerConfig, sockets: readonly
   return { name, address: l.address, port: l.port, state: error === null ? "up" : "down", error };
 }
 
-async function certificateStatus(file: string, now: Date): Promise<CertificateStatus> {
+async function certificateStatus(file: string, keyFile: string, now: Date): Promise<CertificateStatus> {
   try {
     const s = certificateSummary(await readFile(file, "utf8"));
+    // The key's contents stay unread: only whether this user (the server's, run as it) may read it.
+    const keyError = await access(keyFile, constants.R_OK).then(
+      () => null,
+      (e: NodeJS.ErrnoException) => `cannot read its key ${keyFile} (${e.code ?? "error"})`,
+    );
+    if (keyError !== null) return { file, subject: s.subject, sans: s.sans, notAfter: s.notAfter.toISOString(), daysLeft: null, state: "unreadable", error: keyError };
     const daysLeft = certificateDaysLeft(s.notAfter, now);
     const state = daysLeft < 0 ? "expired" : daysLeft < CERTIFICATE_WARN_DAYS ? "expiring" : "ok";
     return { file, subject: s.subject, sans: s.sans, notAfter: s.notAfter.toISOString(), daysLeft, state, error: null };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const error = code ?? (e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e));
+    const error = `cannot read it (${code ?? (e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e))})`;
     return { file, subject: null, sans: [], notAfter: null, daysLeft: null, state: "unreadable", error };
   }
 }
@@ -85,7 +92,7 @@ function problemsOf(listeners: readonly ListenerStatus[], certificates: readonly
   }
   for (const c of certificates) {
     const date = c.notAfter?.slice(0, 10) ?? "";
-    if (c.state === "unreadable") problems.push(`certificate ${c.file} cannot be read (${c.error ?? "error"})`);
+    if (c.state === "unreadable") problems.push(`certificate ${c.file}: ${c.error ?? "cannot read it"}`);
     if (c.state === "expired") problems.push(`certificate ${c.file} expired on ${date}: clients refuse it; renew it, then: systemctl reload sealpost`);
     if (c.state === "expiring") {
       problems.push(`certificate ${c.file} expires in ${c.daysLeft} day${c.daysLeft === 1 ? "" : "s"} (${date}): renew it, then: systemctl reload sealpost`);
@@ -101,7 +108,7 @@ export async function gatherStatus(flags: { data?: string }, now = new Date()): 
     const sockets = await listeningSockets();
     const [listeners, certificates, queue] = await Promise.all([
       Promise.all(enabledListeners(config).map(([name, l]) => listenerStatus(name, l, sockets))),
-      Promise.all(config.tls.certificates.map((c) => certificateStatus(c.cert, now))),
+      Promise.all(config.tls.certificates.map((c) => certificateStatus(c.cert, c.key, now))),
       queueSummary(store.db),
     ]);
     const oldestAgeSeconds = queue.oldestCreatedAt === null ? null : Math.max(0, Math.floor((now.getTime() - queue.oldestCreatedAt) / 1000));
