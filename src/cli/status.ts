@@ -1,10 +1,11 @@
 /**
- * `sealpost status`: is this server well, from its data directory — whether each enabled listener
- * accepts TCP connections, what waits in the outbound queue, and how long each certificate has
- * left. Works whether or not the server runs: it reads the config, the database and, on Linux, the
- * kernel's listening sockets (not a connection, which the audit would record: listening.ts). Exit status 0 when all is well; 1 when a listener accepts nothing or a
- * certificate is expired, unreadable or has fewer than CERTIFICATE_WARN_DAYS left, each said in
- * one line with what to do.
+ * `sealpost status`: is this server well, from its data directory — whether something listens on
+ * each enabled listener's address and port, what waits in the outbound queue, and how long each
+ * certificate has left. Works whether or not the server runs: it reads the config, the database
+ * and, on Linux, the kernel's listening sockets (not a connection, which the audit would record:
+ * listening.ts). Exit status 0 when all is well; 1 when a listener is down or a certificate is
+ * expired, unreadable or has fewer than CERTIFICATE_WARN_DAYS left, each said in one line with
+ * what to do.
  */
 import type { Command } from "commander";
 import { constants } from "node:fs";
@@ -71,10 +72,9 @@ async function certificateStatus(file: string, keyFile: string, now: Date): Prom
       () => null,
       (e: NodeJS.ErrnoException) => `cannot read its key ${keyFile} (${e.code ?? "error"})`,
     );
-    if (keyError !== null) return { file, subject: s.subject, sans: s.sans, notAfter: s.notAfter.toISOString(), daysLeft: null, state: "unreadable", error: keyError };
     const daysLeft = certificateDaysLeft(s.notAfter, now);
-    const state = daysLeft < 0 ? "expired" : daysLeft < CERTIFICATE_WARN_DAYS ? "expiring" : "ok";
-    return { file, subject: s.subject, sans: s.sans, notAfter: s.notAfter.toISOString(), daysLeft, state, error: null };
+    const state = keyError !== null ? "unreadable" : daysLeft < 0 ? "expired" : daysLeft < CERTIFICATE_WARN_DAYS ? "expiring" : "ok";
+    return { file, subject: s.subject, sans: s.sans, notAfter: s.notAfter.toISOString(), daysLeft, state, error: keyError };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const error = `cannot read it (${code ?? (e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e))})`;
@@ -95,7 +95,8 @@ function problemsOf(listeners: readonly ListenerStatus[], certificates: readonly
     if (c.state === "unreadable") problems.push(`certificate ${c.file}: ${c.error ?? "cannot read it"}`);
     if (c.state === "expired") problems.push(`certificate ${c.file} expired on ${date}: clients refuse it; renew it, then: systemctl reload sealpost`);
     if (c.state === "expiring") {
-      problems.push(`certificate ${c.file} expires in ${c.daysLeft} day${c.daysLeft === 1 ? "" : "s"} (${date}): renew it, then: systemctl reload sealpost`);
+      const when = c.daysLeft === 0 ? "today" : `in ${c.daysLeft} day${c.daysLeft === 1 ? "" : "s"}`;
+      problems.push(`certificate ${c.file} expires ${when} (${date}): renew it, then: systemctl reload sealpost`);
     }
   }
   return problems;
