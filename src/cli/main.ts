@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { dataDir, parseIntFlag, reportError } from "./output.ts";
+import { versionLine } from "./version.ts";
 
 type Register = (program: Command) => void;
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   policy: async () => (await import("./outbound.ts")).registerOutbound,
   relay: async () => (await import("./outbound.ts")).registerOutbound,
   check: async () => (await import("./check.ts")).registerCheck,
+  status: async () => (await import("./status.ts")).registerStatus,
 };
 
 /** The program with every command, or only `only` (and `init`) when given. */
@@ -30,6 +32,7 @@ export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("sealpost")
     .description("Sealpost: a mail server that keeps mail encrypted in transit (TLS 1.2+ only)")
     .showHelpAfterError(false)
+    .version(versionLine(), "-V, --version", "print the version and the Node.js it runs on")
     .exitOverride();
   program.configureOutput({ outputError: (str, write) => write(`sealpost: ${str.replace(/^error: /, "").split("\n")[0] ?? ""}\n`) });
   program
@@ -76,7 +79,13 @@ export async function main(): Promise<void> {
     throw e;
   });
   try {
-    const command = process.argv.slice(2).find((a) => !a.startsWith("-"));
+    const args = process.argv.slice(2);
+    // `sealpost --version` answers before any command module is loaded.
+    if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+      process.stdout.write(`${versionLine()}\n`);
+      return;
+    }
+    const command = args.find((a) => !a.startsWith("-"));
     await (await buildProgram(command)).parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -120,13 +120,23 @@ export async function listQueue(db: Kysely<Database>, onlyId?: string): Promise<
   });
 }
 
-/** How full the queue is: messages in it and when the oldest came (null: empty); one aggregate over the queue table (a row per message). */
-export async function queueStats(db: Kysely<Database>): Promise<{ messages: number; oldestCreatedAt: number | null }> {
-  const r = await db
-    .selectFrom("queue")
-    .select((eb) => [eb.fn.countAll<number>().as("messages"), eb.fn.min<number | null>("created_at").as("oldest")])
-    .executeTakeFirst();
-  return { messages: Number(r?.messages ?? 0), oldestCreatedAt: r?.oldest ?? null };
+/** How much waits in the queue, from aggregates (no row is read): `sealpost status` and the metrics gauges. */
+export interface QueueSummary {
+  messages: number;
+  /** Recipients still pending, over all messages. */
+  recipients: number;
+  /** When the oldest message still queued was handed over (ms), or null for an empty queue. */
+  oldestCreatedAt: number | null;
+  paused: boolean;
+}
+
+export async function queueSummary(db: Kysely<Database>): Promise<QueueSummary> {
+  const [messages, recipients, paused] = await Promise.all([
+    db.selectFrom("queue").select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.min("created_at").as("oldest")]).executeTakeFirstOrThrow(),
+    db.selectFrom("queue_recipients").select((eb) => eb.fn.countAll<number>().as("n")).where("status", "=", "pending").executeTakeFirstOrThrow(),
+    isPaused(db),
+  ]);
+  return { messages: Number(messages.n), recipients: Number(recipients.n), oldestCreatedAt: messages.oldest ?? null, paused };
 }
 
 /** One message with every recipient's state, or null. */

@@ -13,7 +13,7 @@ import type { Logger } from "../log/index.ts";
 import { Metrics, MetricsEndpoint } from "../metrics/index.ts";
 import { Listener } from "../net/index.ts";
 import { startOutbound } from "../outbound/index.ts";
-import { queueStats } from "../queue/index.ts";
+import { queueSummary } from "../queue/index.ts";
 import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
 import { BlobSweeper, openStore, sweepSummary, type Store } from "../store/index.ts";
 import { CertificateStore, TlsTransport, certificateDaysLeft, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
@@ -97,8 +97,8 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   const listeners = new Map<string, Listener>();
   const metrics = new Metrics({
     openSessions: () => [...listeners].map(([name, l]) => [name, l.activeSessions]),
-    queue: () => queueStats(store.db),
-    certificates: () => certificateDaysLeft(certs.describe()).map((c) => ({ name: c.names[0] ?? "", keyType: c.keyType, daysLeft: c.daysLeft })),
+    queue: () => queueSummary(store.db),
+    certificates: () => certs.describe().map((c) => ({ name: c.names[0] ?? "", keyType: c.keyType, daysLeft: certificateDaysLeft(c.notAfter) })),
   });
 
   const transportFor = (name: string): TlsTransport =>

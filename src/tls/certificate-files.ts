@@ -84,6 +84,17 @@ export function certificateSummary(pem: string): CertificateSummary {
   };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Whole days from `now` until a certificate's notAfter (RFC 5280 §4.1.2.5: valid through that
+ * second): 0 on its last day, negative once it has expired (-1 the day after). What `sealpost
+ * status` warns on.
+ */
+export function certificateDaysLeft(notAfter: Date, now: Date = new Date()): number {
+  return Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
+}
+
 /** Parses Node's `X509Certificate.subjectAltName` text ("DNS:a, IP Address:1.2.3.4", values with special characters JSON-quoted). */
 export function parseSubjectAltName(text: string | undefined): Array<{ type: string; value: string }> {
   const out: Array<{ type: string; value: string }> = [];

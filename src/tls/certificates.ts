@@ -23,7 +23,7 @@ import tls from "node:tls";
 import { keyTypeLabel, parseSubjectAltName, type CertificateSpec, type KeyType, type PemPair } from "./certificate-files.ts";
 import type { SelfSignedOptions } from "./certificates-generate.ts";
 
-export { writeCertificateFiles, certificateSummary } from "./certificate-files.ts";
+export { writeCertificateFiles, certificateSummary, certificateDaysLeft } from "./certificate-files.ts";
 export type { CertificateSpec, CertificateSummary, KeyType, PemPair } from "./certificate-files.ts";
 export type { SelfSignedOptions } from "./certificates-generate.ts";
 

@@ -19,7 +19,9 @@ export {
   generateCa,
   writeCertificateFiles,
   certificateSummary,
+  certificateDaysLeft,
   type CertificateDescription,
+  type CertificateSummary,
   type TlsContextPolicy,
   type CertificateSpec,
   type PemPair,
@@ -35,7 +37,6 @@ export {
   type HelloParse,
   type HelloSummary,
 } from "./client-hello.ts";
-export { certificateDaysLeft, readCertificateDaysLeft, type CertificateDaysLeft } from "./certificate-expiry.ts";
 export { certificateNames, revocationUrls, CertificateDerError, type CertificateNames, type RevocationUrls } from "./certificate-der.ts";
 export { describeSuite, suiteName, suiteWeaknesses, isForbiddenSuite, opensslNameToCode } from "./cipher-suites.ts";
 export { versionLabel, versionName, versionCode, compareVersions, type TlsVersionName } from "./versions.ts";
