@@ -11,7 +11,16 @@ export {
   type ContentType,
   type Disposition,
 } from "./tree.ts";
-export { type HeaderField, decodeHeaderText, everyField } from "./header.ts";
+export {
+  type HeaderField,
+  decodeHeaderText,
+  everyField,
+  scanHeader,
+  headerBounds,
+  fieldName,
+  fieldAt,
+} from "./header.ts";
+export { decodeEncodedWords, decodeCharset } from "./encoded-word.ts";
 export { type MimeParam, paramValue } from "./params.ts";
 export { parseAddressList, type ImapAddress, MISSING_MAILBOX, MISSING_DOMAIN } from "./address.ts";
 export { envelope, formatEnvelope, type ImapEnvelope } from "./envelope.ts";
