@@ -60,6 +60,12 @@ test("an empty envelope is all NIL; 8-bit strings go out as literals counted in 
   assert.match(env(fixtures.encoded), /\(\(\{13\}\r\nJörg Müller NIL "joerg" \{15\}\r\nmüller\.example\)/);
 });
 
+test("a value past MAX_QUOTED bytes goes out as a literal, as every string does (mime's copy quoted any length)", () => {
+  const long = "x".repeat(1100);
+  assert.match(env(Buffer.from(`Subject: ${long}\r\n\r\n`)), new RegExp(`^\\(NIL \\{1100\\}\r\n${long} NIL`));
+  assert.match(env(Buffer.from(`Subject: ${"x".repeat(1024)}\r\n\r\n`)), /^\(NIL "x{1024}" NIL/);
+});
+
 test("NUL never reaches the client: removed from ENVELOPE strings, as from every string", () => {
   const raw = Buffer.from("Subject: nul\0byte\r\nFrom: A\0B <a@b.test>\r\n\r\nbody", "latin1");
   assert.match(env(raw), /^\(NIL "nulbyte" \(\("AB" NIL "a" "b\.test"\)\)/);
