@@ -66,7 +66,7 @@ export function buildDsn(input: DsnInput): Buffer {
   const original = headerLines(input.original);
   const anyFailed = input.recipients.some((r) => (r.action ?? "failed") === "failed");
 
-  const textLines = humanText(input, mta, original).map((l) => Buffer.from(l, "utf8"));
+  const textLines = humanText(input, mta).map((l) => Buffer.from(l, "utf8"));
   const textPlain = is7bit(textLines, WIDTH);
   const textBody = textPlain ? textLines.map((b) => b.toString("utf8")) : quotedPrintable(textLines);
   const statusBody = deliveryStatus(input, mta);
@@ -183,10 +183,10 @@ function diagnostic(p: DeliveryProblem): string {
 }
 
 /** The human-readable part: greeting, then the failed and the delayed recipients, each with what went wrong. */
-function humanText(input: DsnInput, mta: string, original: readonly Buffer[]): string[] {
+function humanText(input: DsnInput, mta: string): string[] {
   const failed = input.recipients.filter((r) => (r.action ?? "failed") === "failed");
   const delayed = input.recipients.filter((r) => r.action === "delayed");
-  const subject = subjectOf(original);
+  const subject = subjectOf(input.original);
   const which = `Your message${subject === null ? "" : ` "${subject}"`}, sent on ${humanDate(input.arrivalDate)},`;
   const out = [`This is the mail system at host ${mta}.`, ""];
   const section = (intro: string, list: readonly BouncedRecipient[]): void => {

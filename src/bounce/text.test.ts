@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeQuotedPrintable } from "../mime/index.ts";
-import { decodeEncodedWords, headerLines, subjectOf } from "./original.ts";
+import { headerLines, subjectOf } from "./original.ts";
 import { ascii, clean, fold, humanDate, is7bit, quotedPrintable, rfc5322Date, wrap } from "./text.ts";
 
 test("quoted-printable round-trips through the repo's decoder; encoded lines stay within 76", () => {
@@ -65,12 +65,20 @@ test("is7bit refuses 8-bit bytes, NUL, CR and lines of 998 octets", () => {
   assert.ok(!is7bit([Buffer.from("x".repeat(79))], 78));
 });
 
+test("the original's header lines end at the first empty line (mime's scanner), bare LF too", () => {
+  const lines = headerLines(Buffer.from("From: a@b\r\nSubject: x\r\n y\r\nTo: c@d\r\n\r\nSubject: not me"));
+  assert.deepEqual(lines.map(String), ["From: a@b", "Subject: x", " y", "To: c@d"]);
+  assert.deepEqual(headerLines(Buffer.from("A: 1\nB: 2\n\nC: 3\n")).map(String), ["A: 1", "B: 2"]);
+  assert.deepEqual(headerLines(Buffer.from("A: 1\r\nB: x\ry\r\n")).map(String), ["A: 1", "B: x\ry"], "no empty line: all of it");
+  assert.deepEqual(headerLines(Buffer.from("\r\nA: 1\r\n")), [], "an empty header");
+});
+
 test("the original's subject is unfolded and RFC 2047-decoded for the text", () => {
-  const lines = headerLines(Buffer.from("From: a@b\r\nSubject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n =?iso-8859-1?q?_aus_K=F6ln?=\r\nTo: c@d\r\n\r\nSubject: not me"));
-  assert.equal(lines.length, 4);
-  assert.equal(subjectOf(lines), "Grüße aus Köln");
-  assert.equal(subjectOf(headerLines(Buffer.from("From: a@b\r\n\r\n"))), null);
-  assert.equal(subjectOf(headerLines(Buffer.from("Subject:   \r\n\r\n"))), null);
-  assert.equal(decodeEncodedWords("=?x-unknown?q?abc?= plain"), "=?x-unknown?q?abc?= plain");
-  assert.equal(subjectOf(headerLines(Buffer.from("Subject: line\r\n\tbreak\x07bell\r\n"))), "line break bell");
+  const original = Buffer.from("From: a@b\r\nSubject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n =?iso-8859-1?q?_aus_K=F6ln?=\r\nTo: c@d\r\n\r\nSubject: not me");
+  assert.equal(subjectOf(original), "Grüße aus Köln");
+  assert.equal(subjectOf(Buffer.from("From: a@b\r\n\r\nSubject: body")), null);
+  assert.equal(subjectOf(Buffer.from("Subject:   \r\n\r\n")), null);
+  assert.equal(subjectOf(Buffer.from("SUBJECT : =?x-unknown?q?abc?= plain\r\n\r\n")), "=?x-unknown?q?abc?= plain");
+  assert.equal(subjectOf(Buffer.from("Subject: line\r\n\tbreak\x07bell\r\n")), "line break bell");
+  assert.equal(subjectOf(Buffer.from("Subject: Gr\xfc\xdfe\r\n", "latin1")), "Grüße", "8-bit, not UTF-8: Latin-1");
 });

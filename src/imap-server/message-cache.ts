@@ -17,9 +17,10 @@
  *
  * Concurrent requests for one blob share one read.
  */
-import { envelope, formatBodyStructure, bodyStructure, formatEnvelope, parseMime, type MimePart } from "../mime/index.ts";
+import { envelope, bodyStructure, parseMime, type MimePart } from "../mime/index.ts";
 import { BlobGoneError, messageRows, type Store } from "../store/index.ts";
 import { headerIndexOf, type HeaderIndex } from "./commands/search-headers.ts";
+import { formatBodyStructure, formatEnvelope } from "./parser/index.ts";
 import { commonFields, sentDay } from "./commands/search-match.ts";
 
 export interface MessageSummary {

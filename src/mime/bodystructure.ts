@@ -1,9 +1,9 @@
 /**
  * BODY and BODYSTRUCTURE: RFC 9051 §7.5.2 (RFC 3501 §7.4.2) and the `body` grammar of RFC 9051 §9.
  * BODY carries no extension data; BODYSTRUCTURE carries all of it (body-ext-1part / body-ext-mpart).
+ * The structure only: the IMAP server writes it (imap-server's formatBodyStructure).
  */
-import { envelope, formatEnvelope, type ImapEnvelope } from "./envelope.ts";
-import { imapList, imapNString, imapString } from "./imap-string.ts";
+import { envelope, type ImapEnvelope } from "./envelope.ts";
 import type { MimeParam } from "./params.ts";
 import { isEmbeddedMessageType, isMultipart, type MimePart } from "./tree.ts";
 
@@ -115,37 +115,4 @@ export function bodyStructure(part: MimePart, extended: boolean): ImapBodyStruct
     body: embedded && part.message ? bodyStructure(part.message, extended) : null,
     extension: extended ? { md5: part.md5, ...commonExtension(part) } : null,
   };
-}
-
-function formatParams(params: MimeParam[] | null): string {
-  return imapList(params === null ? null : params.flatMap((p) => [imapString(p.name), imapString(p.value)]));
-}
-
-function formatExtension(ext: ImapBodyExtension): string {
-  const d = ext.disposition;
-  const disposition = d === null ? "NIL" : `(${imapString(d.type)} ${formatParams(d.params)})`;
-  const language = imapList(ext.language === null ? null : ext.language.map(imapString));
-  return `${disposition} ${language} ${imapNString(ext.location)}`;
-}
-
-/** Serializes a BODY / BODYSTRUCTURE value in IMAP syntax (RFC 9051 §9 `body`). */
-export function formatBodyStructure(bs: ImapBodyStructure): string {
-  if (bs.kind === "multipart") {
-    let s = "(" + bs.children.map(formatBodyStructure).join("") + " " + imapString(bs.subtype);
-    if (bs.extension !== null) {
-      s += ` ${formatParams(bs.extension.params)} ${formatExtension(bs.extension)}`;
-    }
-    return s + ")";
-  }
-  let s =
-    `(${imapString(bs.type)} ${imapString(bs.subtype)} ${formatParams(bs.params)} ` +
-    `${imapNString(bs.id)} ${imapNString(bs.description)} ${imapString(bs.encoding)} ${bs.size}`;
-  if (bs.envelope !== null && bs.body !== null) {
-    s += ` ${formatEnvelope(bs.envelope)} ${formatBodyStructure(bs.body)}`;
-  }
-  if (bs.lines !== null) s += ` ${bs.lines}`;
-  if (bs.extension !== null) {
-    s += ` ${imapNString(bs.extension.md5)} ${formatExtension(bs.extension)}`;
-  }
-  return s + ")";
 }

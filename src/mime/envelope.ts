@@ -1,10 +1,10 @@
 /**
  * The IMAP ENVELOPE: RFC 9051 §7.5.2 (RFC 3501 §7.4.2). Field values are the raw header text, unfolded;
- * encoded-words (RFC 2047) are not decoded, as IMAP returns them as they are.
+ * encoded-words (RFC 2047) are not decoded, as IMAP returns them as they are. The structure only: the
+ * IMAP server writes it (imap-server's formatEnvelope), with its one set of string rules.
  */
 import { parseAddressList, type ImapAddress } from "./address.ts";
 import { findField, findFields, type HeaderField } from "./header.ts";
-import { imapList, imapNString } from "./imap-string.ts";
 import type { MimePart } from "./tree.ts";
 
 export interface ImapEnvelope {
@@ -51,28 +51,4 @@ export function envelope(message: MimePart): ImapEnvelope {
     inReplyTo: text(h, "in-reply-to"),
     messageId: text(h, "message-id"),
   };
-}
-
-function formatAddress(a: ImapAddress): string {
-  return `(${imapNString(a.name)} ${imapNString(a.adl)} ${imapNString(a.mailbox)} ${imapNString(a.host)})`;
-}
-
-function formatAddresses(list: ImapAddress[] | null): string {
-  return list === null || list.length === 0 ? "NIL" : "(" + list.map(formatAddress).join("") + ")";
-}
-
-/** Serializes an envelope in IMAP syntax: `("date" "subject" ((...)) ... "message-id")`. */
-export function formatEnvelope(env: ImapEnvelope): string {
-  return imapList([
-    imapNString(env.date),
-    imapNString(env.subject),
-    formatAddresses(env.from),
-    formatAddresses(env.sender),
-    formatAddresses(env.replyTo),
-    formatAddresses(env.to),
-    formatAddresses(env.cc),
-    formatAddresses(env.bcc),
-    imapNString(env.inReplyTo),
-    imapNString(env.messageId),
-  ]);
 }

@@ -83,7 +83,7 @@ export function* everyField(raw: Buffer, start: number, end: number): Generator<
   for (let pos = start; ; ) {
     const batch: HeaderField[] = [];
     const r = scanFields(raw, pos, end, (fieldStart, colon, fieldEnd) => {
-      batch.push(makeField(raw, fieldStart, colon, fieldEnd));
+      batch.push(fieldAt(raw, fieldStart, colon, fieldEnd));
       return batch.length < FIELD_BATCH;
     });
     yield* batch;
@@ -154,18 +154,38 @@ function headerEndFrom(raw: Buffer, pos: number, end: number): { headerEnd: numb
   return { headerEnd: end, bodyStart: end };
 }
 
+/**
+ * Where the header block in raw[start, end) ends and its body begins (RFC 5322 §2.1: at the first
+ * empty line, or `end`), found by byte searches after the first field: no per-line work.
+ */
+export function headerBounds(raw: Buffer, start = 0, end = raw.length): { headerEnd: number; bodyStart: number } {
+  return scanHeader(raw, start, end, () => false);
+}
+
+/**
+ * The name of the field scanHeader reported at `start` with its colon at `colon`, lower-cased (ASCII),
+ * blanks before the colon removed (RFC 5322 §4.5.3 obsolete syntax); null for a line without a colon.
+ */
+export function fieldName(raw: Buffer, start: number, colon: number): string | null {
+  if (colon < 0) return null;
+  let nameEnd = colon;
+  while (nameEnd > start && (raw[nameEnd - 1] === SP || raw[nameEnd - 1] === HT)) nameEnd--;
+  return raw.toString("latin1", start, nameEnd).toLowerCase();
+}
+
 /** Parses the header block in raw[start, end), keeping at most `maxFields` fields. */
 export function parseHeader(raw: Buffer, start: number, end: number, maxFields = 10_000): HeaderBlock {
   const fields: HeaderField[] = [];
   const { headerEnd, bodyStart } = scanHeader(raw, start, end, (fieldStart, colon, fieldEnd) => {
     if (fields.length >= maxFields) return false;
-    fields.push(makeField(raw, fieldStart, colon, fieldEnd));
+    fields.push(fieldAt(raw, fieldStart, colon, fieldEnd));
     return fields.length < maxFields;
   });
   return { fields, headerEnd, bodyStart };
 }
 
-function makeField(raw: Buffer, start: number, colon: number, end: number): HeaderField {
+/** The field scanHeader reported as (start, colon, end), as a HeaderField. */
+export function fieldAt(raw: Buffer, start: number, colon: number, end: number): HeaderField {
   let valueEnd = end;
   if (valueEnd > start && raw[valueEnd - 1] === LF) valueEnd--;
   if (valueEnd > start && raw[valueEnd - 1] === CR) valueEnd--;

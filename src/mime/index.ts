@@ -1,7 +1,9 @@
 /**
- * What the IMAP server needs from a message's bytes: the MIME tree with byte offsets, ENVELOPE,
- * BODY/BODYSTRUCTURE, BODY[section]<partial> and BINARY[] (RFC 9051 §6.4.5, §7.5.2; RFC 3501; RFC 3516;
- * RFC 2045-2047; RFC 5322). Pure: callers pass bytes, nothing here does I/O.
+ * The one message toolkit: what the IMAP server (and SMTP, POP3, bounces) need from a message's bytes:
+ * the header scanner, the RFC 2047 decoder, the MIME tree with byte offsets, the ENVELOPE and
+ * BODY/BODYSTRUCTURE structures, BODY[section]<partial> and BINARY[] (RFC 9051 §6.4.5, §7.5.2;
+ * RFC 3501; RFC 3516; RFC 2045-2047; RFC 2231; RFC 5322). Pure: callers pass bytes, nothing here does
+ * I/O, and nothing here writes protocol syntax (imap-server formats ENVELOPE and BODYSTRUCTURE).
  */
 export {
   parseMime,
@@ -11,19 +13,26 @@ export {
   type ContentType,
   type Disposition,
 } from "./tree.ts";
-export { type HeaderField, decodeHeaderText, everyField } from "./header.ts";
+export {
+  type HeaderField,
+  decodeHeaderText,
+  everyField,
+  scanHeader,
+  headerBounds,
+  fieldName,
+  fieldAt,
+} from "./header.ts";
+export { decodeEncodedWords, decodeCharset } from "./encoded-word.ts";
 export { type MimeParam, paramValue } from "./params.ts";
 export { parseAddressList, type ImapAddress, MISSING_MAILBOX, MISSING_DOMAIN } from "./address.ts";
-export { envelope, formatEnvelope, type ImapEnvelope } from "./envelope.ts";
+export { envelope, type ImapEnvelope } from "./envelope.ts";
 export {
   bodyStructure,
-  formatBodyStructure,
   type ImapBodyStructure,
   type ImapSinglePart,
   type ImapMultipart,
   type ImapBodyExtension,
 } from "./bodystructure.ts";
-export { imapString, imapNString, imapList } from "./imap-string.ts";
 export {
   parseSection,
   resolvePart,

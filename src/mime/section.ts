@@ -4,7 +4,7 @@
  * the embedded message. HEADER, HEADER.FIELDS[.NOT] and TEXT apply to the message itself or to a
  * message/rfc822 part; MIME to a numbered part.
  */
-import { scanHeader } from "./header.ts";
+import { fieldName, scanHeader } from "./header.ts";
 import { decodeBinary } from "./transfer.ts";
 import { isMultipart, type MimePart } from "./tree.ts";
 
@@ -115,10 +115,8 @@ export function headerFields(raw: Buffer, message: MimePart, names: readonly str
   const chunks: Buffer[] = [];
   const eol = message.bodyStart - message.headerEnd === 1 ? "\n" : "\r\n";
   scanHeader(raw, message.headerStart, message.bodyStart, (start, colon, end) => {
-    if (colon < 0) return; // not a field: matches no name; HEADER.FIELDS.NOT keeps only fields too
-    let nameEnd = colon;
-    while (nameEnd > start && (raw[nameEnd - 1] === 0x20 || raw[nameEnd - 1] === 0x09)) nameEnd--;
-    const name = raw.toString("latin1", start, nameEnd).toLowerCase();
+    const name = fieldName(raw, start, colon);
+    if (name === null) return; // not a field: matches no name; HEADER.FIELDS.NOT keeps only fields too
     if (wanted.has(name) === not) return;
     let field = raw.subarray(start, end);
     if (field.at(-1) !== 0x0a) field = Buffer.concat([field, Buffer.from(eol)]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bodyStructure, formatBodyStructure } from "./bodystructure.ts";
+import { bodyStructure } from "./bodystructure.ts";
 import * as fx from "../../test/support/mime-fixtures.ts";
 import { parseMime, type MimePart } from "./index.ts";
 
@@ -183,7 +183,7 @@ test("hostile: 100,000 nested multiparts are cut at the depth limit, fast and wi
   while (deepest.children[0]) deepest = deepest.children[0];
   assert.equal(deepest.truncated, true);
   assert.ok(ms < 3000, `took ${ms} ms`);
-  assert.match(formatBodyStructure(bodyStructure(m, true)), /"application" "octet-stream"/);
+  assert.match(JSON.stringify(bodyStructure(m, true)), /"type":"application","subtype":"octet-stream"/);
   const nestedMessages = Buffer.from("Content-Type: message/rfc822\r\n\r\n".repeat(n) + "end\r\n");
   assert.equal(depthOf(parseMime(nestedMessages)), 51);
 });

@@ -49,3 +49,13 @@ test("TOP (§7): the header, the blank line and n body lines", () => {
   assert.equal(stuffMessage(raw, 2).toString(), "Subject: x\r\nFrom: a@b\r\n\r\nline 1\r\n..line 2\r\n.\r\n");
   assert.equal(stuffMessage(raw, 99).toString(), "Subject: x\r\nFrom: a@b\r\n\r\nline 1\r\n..line 2\r\nline 3\r\n.\r\n");
 });
+
+const top = (raw: string, lines: number): string => stuffMessage(Buffer.from(raw), lines).toString();
+
+test("TOP finds the header with mime's scanner: bare LF, an empty header, no blank line", () => {
+  assert.equal(top("A: 1\r\nB: 2\r\n\r\nl1\r\nl2\r\n", 1), "A: 1\r\nB: 2\r\n\r\nl1\r\n.\r\n");
+  assert.equal(top("A: 1\r\n\r\nl1\r\n\r\nl3\r\n", 0), "A: 1\r\n\r\n.\r\n");
+  assert.equal(top("A: 1\nB: 2\n\nl1\nl2\n", 1), "A: 1\nB: 2\n\nl1\n.\r\n", "bare LF line ends");
+  assert.equal(top("\r\nbody\r\n\r\nmore\r\n", 0), "\r\n.\r\n", "an empty header: no body line is taken for it");
+  assert.equal(top("A: 1\r\nB: 2\r\n", 0), "A: 1\r\nB: 2\r\n.\r\n", "no empty line: all of it is header");
+});

@@ -4,6 +4,7 @@
  * derived from the IMAP UID and UIDVALIDITY, so they are stable and shared with IMAP's view
  * (the same format as Dovecot's default pop3_uidl_format %08Xu%08Xv).
  */
+import { headerBounds } from "../mime/index.ts";
 import type { MailboxSnapshot, MessageRow } from "../store/index.ts";
 
 export class Maildrop {
@@ -75,9 +76,7 @@ export class Maildrop {
 export function stuffMessage(raw: Buffer, bodyLines?: number): Buffer {
   let text = raw;
   if (bodyLines !== undefined) {
-    const sep = raw.indexOf("\r\n\r\n");
-    const headerEnd = sep < 0 ? raw.length : sep + 4;
-    let end = headerEnd;
+    let end = headerBounds(raw).bodyStart; // mime's header scanner: CRLF or bare LF, an empty header too
     for (let i = 0; i < bodyLines && end < raw.length; i++) {
       const nl = raw.indexOf("\n", end);
       end = nl < 0 ? raw.length : nl + 1;

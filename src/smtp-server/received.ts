@@ -4,6 +4,7 @@
  * (SMTP, ESMTP, ESMTPS, ESMTPSA; UTF8SMTP/UTF8SMTPS from RFC 6531 §3.7.3); and the count of
  * Received fields a message arrives with, for loop detection (RFC 5321 §6.3).
  */
+import { fieldName, scanHeader } from "../mime/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
 
 export interface ReceivedInfo {
@@ -62,22 +63,21 @@ const MAX_HEAD = 256 * 1024;
 
 /**
  * Received fields in the message's header section (up to the first empty line, within its first
- * MAX_HEAD bytes), counted up to `limit`. Native searches only: the head is lower-cased once and
- * searched for line starts "received", so 80,000 other lines cost no JavaScript per line.
+ * MAX_HEAD bytes), counted up to `limit`, by mime's one header scanner: one pass over the head's
+ * lines, linear in its size.
  */
 export function countReceived(parts: readonly Buffer[], limit = Infinity): number {
+  if (limit <= 0) return 0;
   const first = parts[0];
-  const head = first !== undefined && first.length >= MAX_HEAD ? first : Buffer.concat(parts.slice(0, headParts(parts)));
-  // Latin-1 maps each byte to one character, and lower-casing keeps every length: offsets stay.
-  const text = head.toString("latin1", 0, Math.min(head.length, MAX_HEAD)).toLowerCase();
-  // RFC 5322 §2.1: the header ends at the first empty line.
-  if (text.startsWith("\n") || text.startsWith("\r\n")) return 0;
-  const blank = Math.min(...["\n\n", "\n\r\n"].map((s) => text.indexOf(s)).filter((i) => i >= 0), text.length);
-  let n = isReceivedAt(text, 0) ? 1 : 0;
-  for (let i = text.indexOf("\nreceived"); i >= 0 && i < blank && n < limit; i = text.indexOf("\nreceived", i + 1)) {
-    if (isReceivedAt(text, i + 1)) n++;
-  }
-  return Math.min(n, limit);
+  const joined = first !== undefined && first.length >= MAX_HEAD ? first : Buffer.concat(parts.slice(0, headParts(parts)));
+  const head = joined.subarray(0, MAX_HEAD);
+  let n = 0;
+  scanHeader(head, 0, head.length, (start, colon) => {
+    // RFC 5322 §4.5.3: blanks may stand before the colon ("Received :").
+    if (colon - start >= 8 && fieldName(head, start, colon) === "received") n++;
+    return n < limit;
+  });
+  return n;
 }
 
 /** How many leading parts hold the first MAX_HEAD bytes. */
@@ -86,12 +86,4 @@ function headParts(parts: readonly Buffer[]): number {
   let i = 0;
   while (i < parts.length && bytes < MAX_HEAD) bytes += parts[i++]?.length ?? 0;
   return i;
-}
-
-/** A field named "received" starts at `at`: the name, blanks (RFC 5322 §4.5, obsolete syntax), a colon. */
-function isReceivedAt(text: string, at: number): boolean {
-  if (!text.startsWith("received", at)) return false;
-  let i = at + 8;
-  while (text[i] === " " || text[i] === "\t") i++;
-  return text[i] === ":";
 }

@@ -1,11 +1,11 @@
 /**
  * A message's header as SEARCH sees it (RFC 9051 §6.4.4): every field — not only the first 10,000
  * the MIME tree keeps, so a field hidden behind junk fields is still found — unfolded, RFC 2047
- * encoded-words decoded (RFC 2047 §4-§6), lower-cased. Built from mime's one header scanner
- * (everyField), pausing after each slice of the header: a header of millions of lines costs time
+ * encoded-words decoded (mime's decodeEncodedWords), lower-cased. Built from mime's one header
+ * scanner (everyField), pausing after each slice of the header: a header of millions of lines costs time
  * linear in its size and never holds the event loop.
  */
-import { decodeHeaderText, everyField, type HeaderField, type MimePart } from "../../mime/index.ts";
+import { decodeEncodedWords, everyField, type HeaderField, type MimePart } from "../../mime/index.ts";
 
 /**
  * A message's header fields for SEARCH: "\nname:value" per field, names and values lower-cased,
@@ -14,36 +14,8 @@ import { decodeHeaderText, everyField, type HeaderField, type MimePart } from ".
  */
 export type HeaderIndex = string;
 
-const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=/g;
-
 /** Header bytes turned into text between two yields to the event loop. */
 const SLICE = 64 * 1024;
-
-export function decodeCharset(bytes: Buffer, charset: string): string {
-  const cs = charset.split("*")[0]?.trim().toLowerCase() ?? "";
-  if (cs === "" || cs === "us-ascii" || cs === "utf-8" || cs === "utf8") return decodeHeaderText(bytes);
-  try {
-    return new TextDecoder(cs).decode(bytes);
-  } catch {
-    return decodeHeaderText(bytes);
-  }
-}
-
-/** RFC 2047 §4-§6: decodes encoded-words; whitespace between two adjacent ones is dropped. */
-export function decodeEncodedWords(value: string): string {
-  if (!value.includes("=?")) return value;
-  const joined = value.replace(/(\?=)\s+(?==\?)/g, "$1");
-  return joined.replace(ENCODED_WORD, (whole, charset: string, enc: string, text: string) => {
-    let bytes: Buffer;
-    if (enc.toLowerCase() === "b") {
-      bytes = Buffer.from(text, "base64");
-    } else {
-      const s = text.replace(/_/g, " ").replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
-      bytes = Buffer.from(s, "latin1");
-    }
-    return bytes.length === 0 && text !== "" ? whole : decodeCharset(bytes, charset);
-  });
-}
 
 /** Lets other work run. */
 function pause(): Promise<void> {

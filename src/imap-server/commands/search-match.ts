@@ -7,8 +7,10 @@
  */
 import type { SearchKey } from "../parser/index.ts";
 import { intervalsContain, resolveSequenceSet } from "../parser/index.ts";
-import { decodeTransfer, decodeHeaderText, isMultipart, paramValue, type HeaderField, type MimePart } from "../../mime/index.ts";
-import { decodeCharset, headerText, type HeaderIndex } from "./search-headers.ts";
+import {
+  decodeCharset, decodeTransfer, decodeHeaderText, isMultipart, paramValue, type HeaderField, type MimePart,
+} from "../../mime/index.ts";
+import { headerText, type HeaderIndex } from "./search-headers.ts";
 
 /**
  * Whether field `name` (lower-case) is present with a value containing `needle` (lower-case; ""
@@ -99,7 +101,8 @@ export function bodyText(raw: Buffer, tree: MimePart): string {
       } catch {
         // unknown encoding: search the bytes as they are
       }
-      out.push(decodeCharset(bytes, paramValue(part.contentType.params, "charset") ?? ""));
+      // An unknown charset: the bytes as UTF-8 when they are, else Latin-1 (every byte one character).
+      out.push(decodeCharset(bytes, paramValue(part.contentType.params, "charset") ?? "") ?? decodeHeaderText(bytes));
     }
   }
   return out.join("\n").toLowerCase();

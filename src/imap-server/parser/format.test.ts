@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   formatString, formatAstring, formatNstring, formatFlagList, formatDateTime, formatDate, parseDateTime, parseDate, literalPrefix,
+  MAX_QUOTED,
 } from "./format.ts";
 import { ArgParser } from "./parse.ts";
 import { ImapParseError } from "./errors.ts";
@@ -13,6 +14,34 @@ test("strings: quoted with escapes, literal for CR/LF, 8-bit (unless UTF-8) and 
   assert.equal(formatString("Entwürfe", { utf8: true }), '"Entwürfe"');
   assert.equal(formatString("x".repeat(2000)).startsWith("{2000}\r\n"), true);
   assert.equal(formatString(""), '""');
+});
+
+// The one set of string rules: where the two formatters this replaces (mime's imapString for
+// ENVELOPE/BODYSTRUCTURE and this one) differed, each case is decided here once.
+test("strings: NUL is removed (RFC 9051 §9: no string may carry it), never sent in a literal", () => {
+  assert.equal(formatString("nul\0byte"), '"nulbyte"');
+  assert.equal(formatString("nul\0\n"), "{4}\r\nnul\n");
+  assert.equal(formatString("\0"), '""');
+  assert.equal(formatNstring("a\0b", { utf8: true }), '"ab"');
+  assert.equal(formatAstring("a\0b"), '"ab"');
+});
+
+test("strings: quoted up to MAX_QUOTED bytes, then a literal, 8-bit counted in UTF-8 bytes", () => {
+  assert.equal(MAX_QUOTED, 1024);
+  assert.equal(formatString("x".repeat(1024)), `"${"x".repeat(1024)}"`);
+  assert.equal(formatString("x".repeat(1025)), `{1025}\r\n${"x".repeat(1025)}`);
+  assert.equal(formatString("ü".repeat(512), { utf8: true }), `"${"ü".repeat(512)}"`);
+  assert.equal(formatString("ü".repeat(513), { utf8: true }), `{1026}\r\n${"ü".repeat(513)}`);
+  assert.equal(formatString("abc", { maxQuoted: 2 }), "{3}\r\nabc");
+});
+
+test("strings: TEXT-CHARs quoted (tab, DEL), CR or LF alone make a literal, 8-bit only quoted for UTF-8", () => {
+  assert.equal(formatString("tab\there\x7f"), '"tab\there\x7f"');
+  assert.equal(formatString("a\rb"), "{3}\r\na\rb");
+  assert.equal(formatString("a\nb", { utf8: true }), "{3}\r\na\nb");
+  assert.equal(formatString("né"), "{3}\r\nné");
+  assert.equal(formatString("日本"), "{6}\r\n日本");
+  assert.equal(formatString("日本", { utf8: true }), '"日本"');
 });
 
 test("formatted strings parse back to the same value", () => {

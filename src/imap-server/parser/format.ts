@@ -1,6 +1,8 @@
 /**
  * Response formatting (RFC 9051 §4.3, §9): strings as atom, quoted or literal as their content
  * requires, flag lists, and IMAP dates — formatted for responses and parsed for APPEND and SEARCH.
+ * The one set of string rules for every response, ENVELOPE and BODYSTRUCTURE included
+ * (format-body.ts): mime builds the structures, the IMAP side writes them.
  */
 import { ASTRING_CHAR } from "./chars.ts";
 import { ImapParseError } from "./errors.ts";
@@ -8,30 +10,51 @@ import { ImapParseError } from "./errors.ts";
 export interface StringFormatOptions {
   /** The client accepts UTF-8 in quoted strings (IMAP4rev2, RFC 6855 UTF8=ACCEPT). */
   utf8?: boolean;
-  /** Longer strings go out as literals. Default 1024 bytes. */
+  /** Longer strings go out as literals. Default MAX_QUOTED. */
   maxQuoted?: number;
 }
+
+/**
+ * Strings longer than this (in UTF-8 bytes) go out as literals: their length is then known before
+ * their content, and no client has to scan a long run of escapes. RFC 9051 sets no limit.
+ */
+export const MAX_QUOTED = 1024;
 
 /** `{n}\r\n` (or `~{n}\r\n` for literal8, RFC 3516): write the n bytes right after it. */
 export function literalPrefix(size: number, binary = false): string {
   return `${binary ? "~" : ""}{${size}}\r\n`;
 }
 
+/**
+ * True when `value` (NUL-free) can go out as a quoted string: TEXT-CHARs only, that is no CR or LF
+ * (RFC 9051 §9 QUOTED-CHAR); 8-bit only for a UTF-8 client (§9 quoted: UTF8-2/3/4 under IMAP4rev2
+ * or UTF8=ACCEPT, RFC 6855 §3); at most maxQuoted bytes.
+ */
 function quotable(value: string, opts: StringFormatOptions): boolean {
-  if (value.length > (opts.maxQuoted ?? 1024)) return false;
+  const max = opts.maxQuoted ?? MAX_QUOTED;
+  if (value.length > max) return false;
+  let eightBit = false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    // TEXT-CHAR excludes NUL, CR and LF (RFC 9051 §9); 8-bit only for UTF-8 clients.
-    if (c === 0 || c === 0x0a || c === 0x0d) return false;
-    if (c >= 0x80 && opts.utf8 !== true) return false;
+    if (c === 0x0a || c === 0x0d) return false;
+    if (c >= 0x80) {
+      if (opts.utf8 !== true) return false;
+      eightBit = true;
+    }
   }
-  return opts.utf8 !== true || Buffer.byteLength(value) <= (opts.maxQuoted ?? 1024);
+  return !eightBit || Buffer.byteLength(value) <= max;
 }
 
-/** string = quoted / literal: quoted when it can be, else a literal (byte count of its UTF-8). */
+/**
+ * string = quoted / literal: quoted when it can be, else a literal whose `{n}` counts the UTF-8 bytes
+ * of the content (write the result with Buffer.from(s, "utf8")). NUL is removed: RFC 9051 §9 allows
+ * it in neither a quoted string nor a literal (CHAR8 excludes it), and the literal8 that may carry it
+ * belongs to BINARY responses only (RFC 3516 §4.2), not to ENVELOPE, BODYSTRUCTURE or names.
+ */
 export function formatString(value: string, opts: StringFormatOptions = {}): string {
-  if (quotable(value, opts)) return `"${value.replace(/[\\"]/g, "\\$&")}"`;
-  return literalPrefix(Buffer.byteLength(value)) + value;
+  const clean = value.includes("\0") ? value.replaceAll("\0", "") : value;
+  if (quotable(clean, opts)) return `"${clean.replace(/[\\"]/g, "\\$&")}"`;
+  return literalPrefix(Buffer.byteLength(clean)) + clean;
 }
 
 /** astring: a bare atom when safe (never "NIL", which clients would read as NIL), else a string. */

@@ -1,6 +1,6 @@
 /**
  * The IMAP command input layer (RFC 9051, RFC 3501): framing client bytes into commands, parsing
- * their arguments, and formatting strings, flags and dates for responses.
+ * their arguments, and formatting strings, flags, dates, ENVELOPE and BODYSTRUCTURE for responses.
  */
 export { ImapParseError, MailboxNameError, type ErrorStatus } from "./errors.ts";
 export {
@@ -20,5 +20,6 @@ export {
 export { encodeMailboxName, decodeMailboxName, isPlainMailboxName } from "./utf7.ts";
 export {
   formatString, formatAstring, formatNstring, formatFlagList, literalPrefix, formatDateTime, formatDate,
-  parseDateTime, parseDate, type StringFormatOptions, type ImapDate, type ParsedDateTime,
+  parseDateTime, parseDate, MAX_QUOTED, type StringFormatOptions, type ImapDate, type ParsedDateTime,
 } from "./format.ts";
+export { formatEnvelope, formatBodyStructure } from "./format-body.ts";
