@@ -36,6 +36,26 @@ function usedExports(program: ts.Program, checker: ts.TypeChecker): { used: Set<
     }
   };
   const moduleOf = (specifier: ts.Expression): ts.Symbol | undefined => checker.getSymbolAtLocation(specifier);
+  /**
+   * The names a lazy `import()` takes — `(await import(x)).name` or `const { a, b } = await
+   * import(x)` — or null when it keeps the whole module.
+   */
+  const lazyNames = (call: ts.CallExpression): string[] | null => {
+    let node: ts.Node = call;
+    while (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent)) node = node.parent;
+    const parent = node.parent;
+    if (ts.isPropertyAccessExpression(parent) && parent.expression === node) return [parent.name.text];
+    if (ts.isVariableDeclaration(parent) && ts.isObjectBindingPattern(parent.name)) {
+      const names: string[] = [];
+      for (const el of parent.name.elements) {
+        const key = el.propertyName ?? el.name;
+        if (el.dotDotDotToken !== undefined || !ts.isIdentifier(key)) return null;
+        names.push(key.text);
+      }
+      return names;
+    }
+    return null;
+  };
 
   for (const file of program.getSourceFiles()) {
     if (file.isDeclarationFile || relative(ROOT, file.fileName).startsWith("node_modules")) continue;
@@ -56,7 +76,11 @@ function usedExports(program: ts.Program, checker: ts.TypeChecker): { used: Set<
       } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
         const arg = node.arguments[0];
         const m = arg !== undefined ? moduleOf(arg) : undefined;
-        if (m !== undefined) wholeModules.add(m);
+        if (m !== undefined) {
+          const names = lazyNames(node);
+          if (names === null) wholeModules.add(m);
+          else for (const name of names) follow(checker.getExportsOfModule(m).find((e) => e.name === name));
+        }
       } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
         const m = checker.getSymbolAtLocation(node.argument.literal);
         if (m !== undefined) wholeModules.add(m);

@@ -14,7 +14,7 @@ import type { DeliveryProblem } from "./problems.ts";
 import { statusOf } from "./status.ts";
 import { ascii, clean, fold, hasControl, humanDate, is7bit, quotedPrintable, rfc5322Date, TEXT_WIDTH, WIDTH, wrap } from "./text.ts";
 
-export interface BouncedRecipient {
+interface BouncedRecipient {
   address: string;
   problem: DeliveryProblem;
   /** The MX host tried last; defaults to the problem's host. */

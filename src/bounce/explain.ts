@@ -9,7 +9,7 @@ import { parseReply } from "./status.ts";
 import { clean } from "./text.ts";
 
 /** A problem explained: sentences, the remote reply to quote (rejected), and a hint for the sender. */
-export interface Explanation {
+interface Explanation {
   /** One or more plain sentences. */
   text: string;
   /** The remote server's reply, line by line, to show quoted (only for rejections). */

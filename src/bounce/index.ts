@@ -3,6 +3,6 @@
  * Pure: callers pass the problem, the recipients and the original message; nothing here does I/O.
  */
 export type { CertificateProblem, DeliveryProblem } from "./problems.ts";
-export { explain, explainParts, advice, type Explanation } from "./explain.ts";
-export { statusOf, parseReply, type ParsedReply } from "./status.ts";
-export { buildDsn, type BouncedRecipient, type DsnInput } from "./dsn.ts";
+export { explain, explainParts, advice } from "./explain.ts";
+export { statusOf, parseReply } from "./status.ts";
+export { buildDsn, type DsnInput } from "./dsn.ts";

@@ -10,7 +10,7 @@
 import type { DeliveryProblem } from "./problems.ts";
 
 /** A remote reply split into its parts: "550 5.1.1 <x@y>: unknown user". */
-export interface ParsedReply {
+interface ParsedReply {
   /** The three-digit reply code, or null when the text has none. */
   code: number | null;
   /** The enhanced status code (RFC 2034 §4) from the first line, or null. */

@@ -5,7 +5,7 @@
  */
 
 /** RFC 5322 §2.1.1: a line must be at most 998 octets; we stay well below. */
-export const MAX_LINE = 998;
+const MAX_LINE = 998;
 /** RFC 5322 §2.1.1: lines should be at most 78 characters. */
 export const WIDTH = 78;
 /** The text part's width: below 76, so quoted-printable seldom has to break a line of plain ASCII. */

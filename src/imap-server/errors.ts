@@ -3,7 +3,7 @@
  * (`tag NO [CODE] text`, `tag BAD text`) in one place — or, for `bye`, an untagged BYE and a
  * closed connection (RFC 9051 §7.1).
  */
-export type ImapStatus = "NO" | "BAD";
+type ImapStatus = "NO" | "BAD";
 
 /** Response codes we use (RFC 9051 §7.1, RFC 5530). */
 export const ResponseCode = {

@@ -4,7 +4,7 @@ import { Listener, type ListenerBase, type Refusal } from "../net/index.ts";
 import type { Store } from "../store/index.ts";
 import { ImapSession, type ImapLimits } from "./session.ts";
 
-export interface ImapListenerOptions extends ListenerBase {
+interface ImapListenerOptions extends ListenerBase {
   hostname: () => string;
   store: Store;
   auth: Authenticator;

@@ -32,7 +32,7 @@ export interface MessageSummary {
 }
 
 /** What SEARCH's header keys look at: every field of the message's header (RFC 9051 §6.4.4). */
-export interface SearchHeaders {
+interface SearchHeaders {
   /** Decoded, unfolded, lower-cased header fields (SEARCH HEADER). */
   headers: HeaderIndex;
   /** The same for From, To, Cc, Bcc, Subject (SEARCH FROM/TO/CC/BCC/SUBJECT). */
@@ -62,7 +62,7 @@ export class LoadedMessage {
  * of its name and values, and a few hundred per part. A message of 80,000 one-letter header lines
  * keeps 10,000 fields (~0.7 MB) for 240 KB of bytes, so the tree is counted, not guessed from the size.
  */
-export function treeCost(tree: MimePart): number {
+function treeCost(tree: MimePart): number {
   let cost = 0;
   const stack: MimePart[] = [tree];
   for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
@@ -81,7 +81,7 @@ export interface StaticRow {
   internalDate: number;
 }
 
-export interface CacheLimits {
+interface CacheLimits {
   /** Bytes of raw messages (and their trees) kept. */
   loadedBytes: number;
   /** Approximate bytes of summaries kept. */

@@ -32,7 +32,7 @@ export interface ImapLimits {
   maxBadCommands: number;
 }
 
-export interface ImapSessionOptions {
+interface ImapSessionOptions {
   conn: Connection;
   store: Store;
   auth: Authenticator;

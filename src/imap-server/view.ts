@@ -8,7 +8,7 @@
  */
 import type { MessageState } from "../store/index.ts";
 
-export interface ViewUpdate {
+interface ViewUpdate {
   /** Sequence numbers to announce as expunged, in the order to send them. */
   expunged: number[];
   /** New EXISTS count, if messages were added. */

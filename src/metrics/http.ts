@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
-export interface MetricsEndpointOptions {
+interface MetricsEndpointOptions {
   address: string;
   port: number;
   scrape: () => Promise<{ contentType: string; body: string }>;

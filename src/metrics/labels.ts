@@ -7,7 +7,7 @@ export const PROTOCOLS = ["smtp", "submission", "imap", "pop3"] as const;
 /** Versions a session or handshake can end on (the policy refuses anything older). */
 export const SESSION_TLS_VERSIONS = ["TLSv1.2", "TLSv1.3", "none"] as const;
 /** Versions a ClientHello can offer at most, as the hello parser names them. */
-export const OFFERED_VERSIONS = ["SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "unknown"] as const;
+const OFFERED_VERSIONS = ["SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "unknown"] as const;
 export const LOGIN_RESULTS = ["ok", "failed", "throttled", "refused"] as const;
 export const DELIVERY_OUTCOMES = ["delivered", "deferred", "bounced", "tls-fallback"] as const;
 export const TLS_LEVELS = ["may", "encrypt", "verify", "verify-once"] as const;

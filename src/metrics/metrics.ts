@@ -28,7 +28,7 @@ export interface MetricSources {
 }
 
 /** The part of a TLS event the metrics read (src/tls's TlsEvent fits). */
-export interface TlsOutcome {
+interface TlsOutcome {
   protocol: string;
   outcome: "ok" | "refused" | "failed";
   version: string | null;

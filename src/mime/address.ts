@@ -16,10 +16,10 @@ export interface ImapAddress {
 }
 
 /** Placeholders for a missing mailbox or domain, as Dovecot reports them (a null host would read as a group). */
-export const MISSING_MAILBOX = "MISSING_MAILBOX";
-export const MISSING_DOMAIN = "MISSING_DOMAIN";
+const MISSING_MAILBOX = "MISSING_MAILBOX";
+const MISSING_DOMAIN = "MISSING_DOMAIN";
 /** The adl Dovecot reports for an obsolete route without its closing ":". */
-export const INVALID_ROUTE = "INVALID_ROUTE";
+const INVALID_ROUTE = "INVALID_ROUTE";
 
 type Token =
   | { kind: "word"; text: string; quoted: boolean; spaceBefore: boolean }

@@ -32,7 +32,7 @@ export interface ImapSinglePart {
   extension: (ImapBodyExtension & { md5: string | null }) | null;
 }
 
-export interface ImapMultipart {
+interface ImapMultipart {
   kind: "multipart";
   children: ImapBodyStructure[];
   subtype: string;

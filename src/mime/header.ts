@@ -19,7 +19,7 @@ export interface HeaderField {
 }
 
 /** Where a header block ends and its body begins. */
-export interface HeaderBlock {
+interface HeaderBlock {
   fields: HeaderField[];
   /** Offset of the blank line that ends the header (equals bodyStart when there is none). */
   headerEnd: number;
@@ -45,7 +45,7 @@ export function decodeHeaderText(bytes: Buffer): string {
 }
 
 /** Unfolds a raw field body per RFC 5322 §2.2.3 and trims it the way IMAP servers report it. */
-export function unfold(rawValue: string): string {
+function unfold(rawValue: string): string {
   // Blanks after the colon go; those of a continuation line stay ("Message-ID:\r\n   <x>" is "   <x>").
   let a = 0;
   while (a < rawValue.length && (rawValue[a] === " " || rawValue[a] === "\t")) a++;

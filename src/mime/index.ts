@@ -9,9 +9,6 @@ export {
   parseMime,
   isMultipart,
   type MimePart,
-  type MimeLimits,
-  type ContentType,
-  type Disposition,
 } from "./tree.ts";
 export {
   type HeaderField,
@@ -24,23 +21,19 @@ export {
 } from "./header.ts";
 export { decodeEncodedWords, decodeCharset } from "./encoded-word.ts";
 export { type MimeParam, paramValue } from "./params.ts";
-export { parseAddressList, type ImapAddress, MISSING_MAILBOX, MISSING_DOMAIN } from "./address.ts";
+export { parseAddressList, type ImapAddress } from "./address.ts";
 export { envelope, type ImapEnvelope } from "./envelope.ts";
 export {
   bodyStructure,
   type ImapBodyStructure,
   type ImapSinglePart,
-  type ImapMultipart,
   type ImapBodyExtension,
 } from "./bodystructure.ts";
 export {
   parseSection,
-  resolvePart,
   extractSection,
   extractBinary,
-  headerFields,
   applyPartial,
   type SectionSpec,
-  type SectionText,
 } from "./section.ts";
-export { decodeBinary, decodeTransfer, decodeQuotedPrintable, UnknownCteError } from "./transfer.ts";
+export { decodeTransfer, decodeQuotedPrintable, UnknownCteError } from "./transfer.ts";

@@ -12,7 +12,7 @@ export interface MimeParam {
 }
 
 /** A value of the form `main *(";" param)`. */
-export interface MimeValue {
+interface MimeValue {
   /** The part before the first ";", whitespace and comments removed (e.g. "text/plain"). */
   main: string;
   params: MimeParam[];

@@ -8,7 +8,7 @@ import { fieldName, scanHeader } from "./header.ts";
 import { decodeBinary } from "./transfer.ts";
 import { isMultipart, type MimePart } from "./tree.ts";
 
-export type SectionText = "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME";
+type SectionText = "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME";
 
 /** A parsed section specification; `part` is empty for the message itself. */
 export interface SectionSpec {
@@ -57,7 +57,7 @@ export function parseSection(text: string): SectionSpec | null {
  * multipart) gives its child; a non-multipart message, embedded message or leaf part gives itself for 1,
  * once (so "1.1" of a single-part message does not exist, as with Dovecot). Null for a missing part.
  */
-export function resolvePart(root: MimePart, numbers: readonly number[]): MimePart | null {
+function resolvePart(root: MimePart, numbers: readonly number[]): MimePart | null {
   let node = root;
   let selfStep = false; // the previous number selected a part as its own part 1
   for (let i = 0; i < numbers.length; i++) {
@@ -110,7 +110,7 @@ function body(raw: Buffer, part: MimePart): Buffer {
  * HEADER.FIELDS / HEADER.FIELDS.NOT: the matching (or non-matching) fields as written, in message order,
  * names compared case-insensitively, then a blank line (RFC 9051 §6.4.5).
  */
-export function headerFields(raw: Buffer, message: MimePart, names: readonly string[], not: boolean): Buffer {
+function headerFields(raw: Buffer, message: MimePart, names: readonly string[], not: boolean): Buffer {
   const wanted = new Set(names.map((n) => n.toLowerCase()));
   const chunks: Buffer[] = [];
   const eol = message.bodyStart - message.headerEnd === 1 ? "\n" : "\r\n";

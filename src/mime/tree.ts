@@ -17,7 +17,7 @@ import {
   type MimeParam,
 } from "./params.ts";
 
-export interface ContentType {
+interface ContentType {
   /** Media type as written ("text", "Multipart"); compare case-insensitively. */
   type: string;
   subtype: string;
@@ -26,7 +26,7 @@ export interface ContentType {
   implicit: boolean;
 }
 
-export interface Disposition {
+interface Disposition {
   /** Disposition type as written ("attachment", "inline"). */
   type: string;
   params: MimeParam[];
@@ -63,7 +63,7 @@ export interface MimePart {
   truncated: boolean;
 }
 
-export interface MimeLimits {
+interface MimeLimits {
   /** Deepest nesting of multiparts and embedded messages looked into (default 50). */
   maxDepth?: number;
   /** Most parts created in the whole tree (default 5,000). */
@@ -206,7 +206,7 @@ function readMimeFields(part: MimePart): void {
 }
 
 /** Counts LF bytes in raw[start, end). */
-export function countLf(raw: Buffer, start: number, end: number): number {
+function countLf(raw: Buffer, start: number, end: number): number {
   const view = raw.subarray(0, end); // so that searches stop at `end`
   let n = 0;
   for (let i = view.indexOf(0x0a, start); i >= 0; i = view.indexOf(0x0a, i + 1)) n++;
@@ -220,7 +220,7 @@ export function countLf(raw: Buffer, start: number, end: number): number {
  * belongs to it. Without a close delimiter the last part runs to `end`. At most `maxRanges` are returned;
  * `closeAtEnd` tells that the close delimiter line runs up to `end` without a line break of its own.
  */
-export function splitMultipart(
+function splitMultipart(
   raw: Buffer,
   start: number,
   end: number,

@@ -1,2 +1,2 @@
 /** The durable outbound queue. */
-export { enqueue, listQueue, showQueued, retryNow, requestBounce, deleteQueued, setPaused, isPaused, newQueueId, queueSummary, type QueuedMessage, type QueuedMessageDetail, type QueuedRecipient, type QueueSummary } from "./queue.ts";
+export { enqueue, listQueue, showQueued, retryNow, requestBounce, deleteQueued, setPaused, isPaused, newQueueId, queueSummary, type QueuedMessage, type QueueSummary } from "./queue.ts";

@@ -9,7 +9,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../store/index.ts";
 import { domainOf } from "../smtp/index.ts";
 
-export interface QueuedRecipient {
+interface QueuedRecipient {
   address: string;
   domain: string;
   /** "pending", "delivered" or "failed". */
@@ -36,7 +36,7 @@ export interface QueuedMessage {
   source: string;
 }
 
-export interface QueuedMessageDetail extends QueuedMessage {
+interface QueuedMessageDetail extends QueuedMessage {
   allRecipients: QueuedRecipient[];
 }
 

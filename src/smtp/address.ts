@@ -5,7 +5,7 @@
 import { Code, Status } from "./codes.ts";
 import { SmtpError } from "./errors.ts";
 
-export interface PathArgs {
+interface PathArgs {
   /** The address without angle brackets; "" for the null reverse-path "<>". */
   address: string;
   /** ESMTP parameters, keys upper-cased; value undefined for flag parameters. */

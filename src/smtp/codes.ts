@@ -45,7 +45,6 @@ export const Code = {
   /** RFC 5321 §4.2.2: MAIL FROM/RCPT TO parameters not recognized, or recognized but unsupported. */
   PARAMS_NOT_RECOGNIZED: 555,
 } as const;
-export type ReplyCode = (typeof Code)[keyof typeof Code];
 
 /** Enhanced status codes, RFC 3463 §3 (class.subject.detail). */
 export const Status = {

@@ -75,7 +75,7 @@ export function buildAlert(level: number, description: number, recordVersion = 0
   return Buffer.concat([Buffer.from([CONTENT_TYPE.alert]), u16(recordVersion), u16(2), Buffer.from([level, description])]);
 }
 
-export type AlertParse =
+type AlertParse =
   | { kind: "incomplete"; needed?: number }
   | { kind: "invalid"; reason: string }
   | { kind: "alert"; level: number; description: number; name: string; recordVersion: number; consumed: number };

@@ -16,7 +16,7 @@ export class CertificateDerError extends Error {
   override name = "CertificateDerError";
 }
 
-export interface CertificateNames {
+interface CertificateNames {
   /** subjectAltName dNSName entries, as written. */
   dns: string[];
   /** subjectAltName iPAddress entries, as text. */
@@ -27,7 +27,7 @@ export interface CertificateNames {
   issuerCn: string | null;
 }
 
-export interface RevocationUrls {
+interface RevocationUrls {
   crlUrls: string[];
   ocspUrls: string[];
 }

@@ -53,7 +53,7 @@ async function writeFileAtomic(path: string, data: string, mode: number): Promis
   await rename(tmp, path);
 }
 
-export interface CertificateSummary {
+interface CertificateSummary {
   subject: string;
   issuer: string;
   sans: string[];

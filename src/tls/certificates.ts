@@ -24,8 +24,7 @@ import { keyTypeLabel, parseSubjectAltName, type CertificateSpec, type KeyType, 
 import type { SelfSignedOptions } from "./certificates-generate.ts";
 
 export { writeCertificateFiles, certificateSummary, certificateDaysLeft } from "./certificate-files.ts";
-export type { CertificateSpec, CertificateSummary, KeyType, PemPair } from "./certificate-files.ts";
-export type { SelfSignedOptions } from "./certificates-generate.ts";
+export type { CertificateSpec, PemPair } from "./certificate-files.ts";
 
 // Generation needs @peculiar/x509, whose loading costs ~140 ms: it is loaded only when used
 // (`sealpost init`, tests), never by the server or `sealpost check`.
@@ -49,7 +48,7 @@ export interface TlsContextPolicy {
   ciphersuites: string;
 }
 
-export interface CertificateDescription {
+interface CertificateDescription {
   names: string[];
   notAfter: Date;
   keyType: string;
@@ -325,7 +324,7 @@ async function loadPair(spec: CertificateSpec): Promise<LoadedPair> {
 }
 
 /** SAN dNSNames, else the subject CN (RFC 6125 §6.4.4), lower-cased and de-duplicated. */
-export function leafNames(leaf: X509Certificate): string[] {
+function leafNames(leaf: X509Certificate): string[] {
   const dns = parseSubjectAltName(leaf.subjectAltName).filter((n) => n.type === "DNS").map((n) => n.value);
   let names = dns;
   if (names.length === 0) {

@@ -21,7 +21,7 @@
  */
 
 /** [IANA code, OpenSSL name, IANA name], sorted by code. */
-export type SuiteRow = readonly [code: number, openssl: string | undefined, iana: string];
+type SuiteRow = readonly [code: number, openssl: string | undefined, iana: string];
 
 export const SUITE_ROWS: readonly SuiteRow[] = [
   [0x0000, undefined, "TLS_NULL_WITH_NULL_NULL"],

@@ -14,17 +14,17 @@
 
 import { OPENSSL_ALIASES, SUITE_ROWS } from "./cipher-suite-table.ts";
 
-export type KeyExchange =
+type KeyExchange =
   | "RSA" | "DH" | "DHE" | "ECDH" | "ECDHE" | "PSK" | "DHE_PSK" | "ECDHE_PSK" | "RSA_PSK"
   | "SRP" | "KRB5" | "any" | "NULL" | "SCSV";
-export type Authentication = "RSA" | "DSS" | "ECDSA" | "anon" | "PSK" | "SRP" | "KRB5" | "any" | "NULL" | "SCSV";
-export type BulkCipher =
+type Authentication = "RSA" | "DSS" | "ECDSA" | "anon" | "PSK" | "SRP" | "KRB5" | "any" | "NULL" | "SCSV";
+type BulkCipher =
   | "NULL" | "RC4" | "RC2-CBC" | "DES-CBC" | "3DES-EDE-CBC" | "IDEA-CBC" | "SEED-CBC"
   | "AES-CBC" | "AES-GCM" | "AES-CCM" | "AES-CCM8" | "CAMELLIA-CBC" | "CAMELLIA-GCM"
   | "ARIA-CBC" | "ARIA-GCM" | "CHACHA20-POLY1305" | "SM4-GCM" | "SM4-CCM" | "SCSV";
-export type MacAlgorithm = "AEAD" | "MD5" | "SHA1" | "SHA256" | "SHA384" | "NULL" | "SCSV";
+type MacAlgorithm = "AEAD" | "MD5" | "SHA1" | "SHA256" | "SHA384" | "NULL" | "SCSV";
 
-export interface CipherSuiteInfo {
+interface CipherSuiteInfo {
   readonly code: number;
   readonly iana: string;
   /** OpenSSL's name, or undefined when no OpenSSL release names the suite. */
@@ -240,4 +240,4 @@ export const INTERMEDIATE_TLS12_SUITES: readonly number[] = Object.freeze(
   suitesForOpenSslNames([INTERMEDIATE_TLS12_OPENSSL]),
 );
 
-export { allSslv2Specs, describeSslv2Spec, sslv2SpecName, sslv2SpecWeaknesses, type Sslv2CipherSpecInfo } from "./sslv2-specs.ts";
+export { allSslv2Specs, describeSslv2Spec, sslv2SpecName, sslv2SpecWeaknesses } from "./sslv2-specs.ts";

@@ -318,11 +318,9 @@ export function summarizeHello(hello: ClientHello): HelloSummary {
 }
 
 // The server refuses a hello with an alert; the checker parses the answers to its hellos.
-export { AlertDescription, AlertLevel, alertName, buildAlert, parseAlert, type AlertParse } from "./alerts.ts";
+export { AlertDescription, AlertLevel, alertName, buildAlert, parseAlert } from "./alerts.ts";
 export {
   parseServerHello,
   parseSslv2ServerHello,
-  type ServerHello,
   type ServerHelloParse,
-  type Sslv2ServerParse,
 } from "./server-hello.ts";

@@ -6,7 +6,7 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { normalizeIp, type TlsEndpoint, type TlsInfo, type TlsTransport } from "./transport.ts";
 
-export interface ConnectionHandlers {
+interface ConnectionHandlers {
   data: (chunk: Buffer) => void;
   /** The peer closed or the socket failed; called once. */
   close: (hadError: boolean) => void;

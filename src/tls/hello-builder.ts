@@ -21,7 +21,7 @@ import { compareVersions, versionCode, type TlsVersionName } from "./versions.ts
 import { CONTENT_TYPE, EXT, HANDSHAKE_TYPE, MAX_RECORD_PLAINTEXT, u16, u16List, u24, u8, vec16, vec8 } from "./wire.ts";
 
 /** Named groups (RFC 8446 §4.2.7). */
-export const GROUP = { secp256r1: 0x0017, secp384r1: 0x0018, secp521r1: 0x0019, x25519: 0x001d, x448: 0x001e } as const;
+const GROUP = { secp256r1: 0x0017, secp384r1: 0x0018, secp521r1: 0x0019, x25519: 0x001d, x448: 0x001e } as const;
 
 /** Extension codes the checker's probes add with `extraExtensions` (IANA TLS ExtensionType Values). */
 export const PROBE_EXT = { heartbeat: 15, sessionTicket: 35, renegotiationInfo: EXT.renegotiationInfo } as const;
@@ -32,10 +32,10 @@ export const HEARTBEAT_PEER_ALLOWED_TO_SEND = 1;
 /** RFC 3749 §2: the DEFLATE compression method. */
 export const COMPRESSION_DEFLATE = 1;
 
-export const DEFAULT_GROUPS: readonly number[] = [GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1, GROUP.x448];
+const DEFAULT_GROUPS: readonly number[] = [GROUP.x25519, GROUP.secp256r1, GROUP.secp384r1, GROUP.secp521r1, GROUP.x448];
 
 /** Signature schemes (RFC 8446 §4.2.3), including SHA-1 ones so old servers can answer. */
-export const DEFAULT_SIG_ALGS: readonly number[] = [
+const DEFAULT_SIG_ALGS: readonly number[] = [
   0x0403, 0x0503, 0x0603, // ecdsa_secp256r1_sha256, _secp384r1_sha384, _secp521r1_sha512
   0x0807, 0x0808, // ed25519, ed448
   0x0804, 0x0805, 0x0806, // rsa_pss_rsae_sha256/384/512

@@ -13,7 +13,7 @@ import { compareVersions, versionLabel, type TlsVersionName } from "./versions.t
 export const ALERT_HANDSHAKE_FAILURE = 40;
 export const ALERT_PROTOCOL_VERSION = 70;
 
-export interface TlsPolicyConfig {
+interface TlsPolicyConfig {
   minVersion: "TLSv1.2" | "TLSv1.3";
   /** OpenSSL cipher list for TLS 1.2. */
   ciphers: string;
@@ -58,7 +58,7 @@ export function effectivePolicy(cfg: TlsPolicyConfig, listenerMin?: "TLSv1.2" | 
   return { minVersion: min, tls12Suites: tls12, tls13Suites: tls13 };
 }
 
-export type HelloVerdict = { accept: true } | { accept: false; reason: string; alert: number };
+type HelloVerdict = { accept: true } | { accept: false; reason: string; alert: number };
 
 /** RFC 8996 §5/§6 and our cipher policy, applied to what the client offered. */
 export function evaluateHello(hello: ClientHello, policy: EffectivePolicy): HelloVerdict {

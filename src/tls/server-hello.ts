@@ -25,7 +25,7 @@ import {
 } from "./wire.ts";
 
 /** RFC 8446 §4.1.3: ServerHello.random of a HelloRetryRequest = SHA-256("HelloRetryRequest"). */
-export const HELLO_RETRY_REQUEST_RANDOM = Buffer.from(
+const HELLO_RETRY_REQUEST_RANDOM = Buffer.from(
   "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c",
   "hex",
 );
@@ -124,7 +124,7 @@ function parseServerHelloBody(body: Buffer, recordVersion: number): ServerHello 
   return hello;
 }
 
-export type Sslv2ServerParse =
+type Sslv2ServerParse =
   | { kind: "incomplete"; needed?: number }
   | { kind: "not-sslv2"; reason: string }
   | { kind: "invalid"; reason: string }
@@ -193,7 +193,7 @@ export const SERVER_HANDSHAKE_TYPE = {
   certificateStatus: 22, // RFC 6066 §8
 } as const;
 
-export type RecordParse =
+type RecordParse =
   | { kind: "incomplete" }
   | { kind: "invalid"; reason: string }
   | { kind: "record"; type: number; version: number; payload: Buffer; consumed: number };
@@ -208,12 +208,12 @@ export function parseRecord(buf: Buffer): RecordParse {
   return { kind: "record", type: buf[0] ?? 0, version: buf.readUInt16BE(1), payload: buf.subarray(5, 5 + length), consumed: 5 + length };
 }
 
-export interface HandshakeMessage {
+interface HandshakeMessage {
   type: number;
   body: Buffer;
 }
 
-export interface FlightAlert {
+interface FlightAlert {
   level: number;
   description: number;
   name: string;

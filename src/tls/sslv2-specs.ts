@@ -8,7 +8,7 @@
 
 import type { Weakness } from "./cipher-suites.ts";
 
-export interface Sslv2CipherSpecInfo {
+interface Sslv2CipherSpecInfo {
   readonly code: number;
   readonly name: string;
   readonly openssl: string;

@@ -18,8 +18,6 @@ import { evaluateHello, type EffectivePolicy } from "./policy.ts";
 /** The largest first flight we buffer while waiting for a complete ClientHello. */
 const MAX_HELLO_BYTES = 64 * 1024;
 
-export type { HelloSummary } from "./client-hello.ts";
-
 export interface TlsEndpoint {
   /** Protocol name for the audit: "smtp", "submission", "imap", "pop3". */
   protocol: string;
@@ -51,9 +49,9 @@ export interface TlsInfo {
   sni: string | undefined;
 }
 
-export type TlsAcceptResult = { ok: true; socket: TLSSocket; info: TlsInfo } | { ok: false; reason: string };
+type TlsAcceptResult = { ok: true; socket: TLSSocket; info: TlsInfo } | { ok: false; reason: string };
 
-export interface TlsTransportOptions {
+interface TlsTransportOptions {
   contextFor: (servername: string | undefined) => SecureContext;
   policy: () => EffectivePolicy;
   onEvent: (event: TlsEvent) => void;

@@ -132,7 +132,7 @@ export function u16List(values: readonly number[]): Buffer {
 
 // ---- record reassembly ----
 
-export type HandshakeRead =
+type HandshakeRead =
   | { kind: "incomplete"; needed?: number }
   | { kind: "invalid"; reason: string }
   | { kind: "message"; msgType: number; body: Buffer; recordVersion: number; consumed: number };
@@ -187,7 +187,7 @@ export function readHandshakeMessage(buf: Buffer, maxLength: number): HandshakeR
 }
 
 /** Printable-ASCII excerpt of the first line of `buf`, at most `max` chars, safe to log. */
-export function safeExcerpt(buf: Buffer, max = 20): string {
+function safeExcerpt(buf: Buffer, max = 20): string {
   let s = "";
   for (const byte of buf) {
     if (byte === 0x0d || byte === 0x0a || s.length >= max) break;

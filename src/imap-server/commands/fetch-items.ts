@@ -8,7 +8,7 @@ import { fetchResponseName, formatDateTime, literalPrefix, type FetchAtt, type S
 import type { LoadedMessage, MessageSummary, StaticRow } from "../message-cache.ts";
 
 /** What FETCH needs to read for an item list. */
-export interface FetchNeeds {
+interface FetchNeeds {
   /** size / internal date / blob name from the database. */
   row: boolean;
   /** ENVELOPE, BODY, BODYSTRUCTURE: the cached summary. */

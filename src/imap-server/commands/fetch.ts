@@ -25,7 +25,7 @@ function hasSeen(flags: string): boolean {
 }
 
 /** Runs a FETCH over `seqs` (ascending) of the selected mailbox. */
-export async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], requested: readonly FetchAtt[], uid: boolean): Promise<Completion> {
+async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], requested: readonly FetchAtt[], uid: boolean): Promise<Completion> {
   // RFC 9051 §6.4.9: UID FETCH responses always include UID.
   const items = uid && !requested.some((a) => a.type === "UID") ? [{ type: "UID" } as const, ...requested] : requested;
   const needs = fetchNeeds(items);

@@ -34,7 +34,7 @@ async function admin<T>(fn: () => Promise<T>): Promise<T> {
  * no \Recent), SIZE is RFC 8438's, DELETED IMAP4rev2's. HIGHESTMODSEQ needs CONDSTORE, which is
  * not advertised, so it is an unknown item here.
  */
-export const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED"] as const;
+const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED"] as const;
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 
 /** "(" status-att *(SP status-att) ")"; unknown items are BAD. Duplicates are reported once. */

@@ -126,7 +126,7 @@ export interface SearchSubject {
   text(): string;
 }
 
-export interface SearchScope {
+interface SearchScope {
   /** Messages in the mailbox (`*` for sequence numbers). */
   exists: number;
   /** Highest UID in the mailbox (`*` for UIDs). */
@@ -134,7 +134,7 @@ export interface SearchScope {
 }
 
 /** What a key tree needs beyond flags and numbers. */
-export interface SearchNeeds {
+interface SearchNeeds {
   /** Size and dates from the message rows. */
   rows: boolean;
   /** The summary (the Date header's day). */

@@ -27,13 +27,8 @@ export const DQUOTE = 0x22;
 export const BACKSLASH = 0x5c;
 export const LPAREN = 0x28;
 export const RPAREN = 0x29;
-export const LBRACKET = 0x5b;
-export const RBRACKET = 0x5d;
 export const LBRACE = 0x7b;
 export const RBRACE = 0x7d;
-export const LT = 0x3c;
-export const GT = 0x3e;
-export const DOT = 0x2e;
 export const PLUS = 0x2b;
 export const TILDE = 0x7e;
 

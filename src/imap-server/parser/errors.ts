@@ -4,7 +4,7 @@
  * (RFC 9051 §7.1: BADCHARSET must be a NO, RFC 9051 §6.4.4).
  */
 
-export type ErrorStatus = "BAD" | "NO";
+type ErrorStatus = "BAD" | "NO";
 
 export class ImapParseError extends Error {
   override name = "ImapParseError";

@@ -10,7 +10,7 @@ import type { ArgParser } from "./parse.ts";
 import { ImapParseError } from "./errors.ts";
 import { formatAstring } from "./format.ts";
 
-export type SectionText = "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME";
+type SectionText = "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" | "TEXT" | "MIME";
 
 /** section-spec: part numbers (empty: the whole message) and what of that part. */
 export interface Section {
@@ -22,12 +22,12 @@ export interface Section {
 }
 
 /** `<origin.length>`; the response names only the origin (RFC 9051 §7.5.2). */
-export interface FetchPartial {
+interface FetchPartial {
   offset: number;
   length: number;
 }
 
-export type SimpleFetchAtt =
+type SimpleFetchAtt =
   | "ENVELOPE" | "FLAGS" | "INTERNALDATE" | "RFC822" | "RFC822.HEADER" | "RFC822.SIZE" | "RFC822.TEXT"
   | "BODY" | "BODYSTRUCTURE" | "UID";
 
@@ -129,7 +129,7 @@ function readPartial(p: ArgParser): FetchPartial | null {
 }
 
 /** One fetch-att. */
-export function readFetchAtt(p: ArgParser): FetchAtt {
+function readFetchAtt(p: ArgParser): FetchAtt {
   const name = p.keyword("FETCH item");
   if (p.peekIs("[")) {
     switch (name) {
@@ -170,7 +170,7 @@ function formatPart(part: readonly number[]): string {
 }
 
 /** The section-spec text, e.g. `1.2.HEADER.FIELDS (From To)` (field names echoed as sent, quoted if needed). */
-export function formatSection(section: Section): string {
+function formatSection(section: Section): string {
   const parts: string[] = [];
   if (section.part.length > 0) parts.push(formatPart(section.part));
   if (section.text !== null) parts.push(section.text);

@@ -7,7 +7,7 @@
 import { ASTRING_CHAR } from "./chars.ts";
 import { ImapParseError } from "./errors.ts";
 
-export interface StringFormatOptions {
+interface StringFormatOptions {
   /** The client accepts UTF-8 in quoted strings (IMAP4rev2, RFC 6855 UTF8=ACCEPT). */
   utf8?: boolean;
   /** Longer strings go out as literals. Default MAX_QUOTED. */

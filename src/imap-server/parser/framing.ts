@@ -3,7 +3,7 @@ import { LBRACE, PLUS, RBRACE, TILDE, isDigit } from "./chars.ts";
 
 const EMPTY = Buffer.alloc(0);
 
-export interface Announcement {
+interface Announcement {
   start: number;
   size: number;
   synchronizing: boolean;

@@ -23,7 +23,7 @@ export interface ParserOptions {
 }
 
 /** A generic value (for extension arguments such as ID, ENABLE, SELECT/STATUS parameters). */
-export type ImapValue =
+type ImapValue =
   | { type: "atom"; value: string }
   | { type: "number"; value: number }
   | { type: "string"; value: Buffer; literal: boolean }

@@ -58,7 +58,7 @@ export type ReaderEvent =
    */
   | { kind: "literal-too-large"; tag: string | null; size: number; synchronizing: boolean; close: boolean };
 
-export type ReaderMode = "command" | "line";
+type ReaderMode = "command" | "line";
 
 const EMPTY = Buffer.alloc(0);
 const TAIL = 64;

@@ -35,7 +35,7 @@ export type SearchKey =
   | { type: "or"; keys: SearchKey[] }
   | { type: "and"; keys: SearchKey[] };
 
-export type ReturnOption = "MIN" | "MAX" | "ALL" | "COUNT" | "SAVE";
+type ReturnOption = "MIN" | "MAX" | "ALL" | "COUNT" | "SAVE";
 
 export interface SearchProgram {
   /** Null when the client named none (US-ASCII, in practice anything UTF-8 is accepted). */
@@ -170,7 +170,7 @@ function depthOf(root: SearchKey): number {
 type Frame = { op: "group" | "top"; keys: SearchKey[] } | { op: "or" | "not"; keys: SearchKey[] };
 
 /** search-key *(SP search-key) up to the end of the command, as one key (an AND of several). */
-export function readSearchKeys(p: ArgParser): SearchKey {
+function readSearchKeys(p: ArgParser): SearchKey {
   const stack: Frame[] = [{ op: "top", keys: [] }];
   let needSp = false;
   for (;;) {

@@ -6,12 +6,12 @@
  */
 import { ImapParseError } from "./errors.ts";
 
-export const MAX_UINT32 = 4294967295;
+const MAX_UINT32 = 4294967295;
 
 /** A number of the set, or "*" (the largest number in use). */
-export type SeqNumber = number | "*";
+type SeqNumber = number | "*";
 
-export interface SeqRange {
+interface SeqRange {
   readonly from: SeqNumber;
   readonly to: SeqNumber;
 }
@@ -22,7 +22,7 @@ export type SequenceSet =
   | { readonly type: "saved" };
 
 /** A closed interval lo..hi, lo <= hi. */
-export interface Interval {
+interface Interval {
   lo: number;
   hi: number;
 }
