@@ -278,6 +278,18 @@ export const SCHEMA: Record<string, Field> = {
       flush_ms: { kind: "int", default: 200, min: 1, max: 60_000, description: "Longest time an audit record waits to be written." },
     },
   },
+  log: {
+    kind: "table",
+    description: "The process log: JSON lines on stderr (in words on a terminal), each line of a connection with its session id.",
+    fields: {
+      level: {
+        kind: "enum",
+        values: ["debug", "info", "warn", "error"],
+        default: "info",
+        description: "Lowest level written: debug adds TLS details and error stacks; info has connections, sign-ins and refusals.",
+      },
+    },
+  },
 };
 
 export type TlsVersionSetting = "TLSv1.2" | "TLSv1.3";
@@ -325,6 +337,7 @@ export interface Config {
   dns: { servers: string[]; timeout_ms: number };
   store: { min_free_space: number; free_space_cache_ms: number; sweep_interval: number; sweep_grace: number };
   audit: { flush_ms: number };
+  log: { level: "debug" | "info" | "warn" | "error" };
 }
 
 /** Outbound TLS levels, in Postfix's sense plus verify-once (the notices' sender). */

@@ -72,6 +72,7 @@ function pop3Limits(config: Config): Pop3Limits {
 
 export async function startServer(dataDir: string, log: Logger): Promise<RunningServer> {
   let config = loadConfig(dataDir);
+  log.setLevel(config.log.level);
   const policies = new Map<string, EffectivePolicy>();
   const computePolicies = (c: Config): Map<string, EffectivePolicy> =>
     new Map(Object.entries(c.listeners).map(([name, l]: [string, ListenerConfig]) => [name, effectivePolicy(contextPolicy(c), l.min_tls_version)]));
@@ -94,12 +95,24 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     new TlsTransport({
       contextFor: (sni) => certs.contextFor(sni),
       policy: () => policies.get(name) ?? effectivePolicy(contextPolicy(config)),
-      onEvent: (ev) => audit.tlsEvent(ev),
+      onEvent: (ev) => {
+        audit.tlsEvent(ev);
+        // A refused or failed handshake is what an operator hunts for (the old device); its id leads to the audit row.
+        if (ev.outcome !== "ok") {
+          log.info(`TLS handshake ${ev.outcome}`, {
+            session: ev.session,
+            proto: ev.protocol,
+            client: ev.clientIp,
+            mode: ev.mode,
+            reason: ev.reason,
+            offered_max: ev.hello?.maxVersion ?? null,
+          });
+        }
+      },
       handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
     });
 
   const auth = new Authenticator(store.db, audit, () => authLimits(config));
-  const logError = (msg: string, err?: unknown): void => log.error(msg, err);
   const common = (name: keyof Config["listeners"]) => ({
     name,
     address: config.listeners[name].address,
@@ -107,7 +120,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     transport: transportFor(name),
     maxConnections: () => config.connections.max_connections,
     maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
-    log: logError,
+    log,
   });
   const outbound = startOutbound(store, dataDir, config, log);
   const wake = (): void => outbound.runner.wake();
@@ -169,6 +182,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     await certs.reload(contextPolicy(next));
     outbound.reload(next);
     config = next;
+    log.setLevel(next.log.level);
     policies.clear();
     for (const [k, v] of nextPolicies) policies.set(k, v);
   };

@@ -243,6 +243,15 @@ const blobRefs: Migration = {
   },
 };
 
+/** The connection id on audit rows, as in the log lines (src/log): a complaint leads to the lines. */
+const sessionIds: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    for (const table of ["logins", "tls_events", "delivery_attempts"]) {
+      await db.schema.alterTable(table).addColumn("session_id", "text").execute();
+    }
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
@@ -252,6 +261,7 @@ export const migrations: MigrationProvider = {
       "0004_outbound": outbound,
       "0005_login_attempts": loginAttempts,
       "0006_blob_refs": blobRefs,
+      "0007_session_ids": sessionIds,
     };
   },
 };

@@ -1,0 +1,41 @@
+/**
+ * A JSON log line in words, for a person watching a terminal (pino-pretty's job, in a few lines):
+ * `time level [session proto client account] message key=value … (error: message, code)`.
+ * A line that is not a JSON object comes through as it was.
+ */
+
+/** The bindings a connection's lines carry, shown first and in this order. */
+const CONNECTION_KEYS = ["session", "proto", "client", "account"] as const;
+const SKIP = new Set<string>(["time", "level", "msg", "err", ...CONNECTION_KEYS]);
+
+function text(v: unknown): string {
+  if (typeof v === "string") return /[\s"=]/.test(v) || v === "" ? JSON.stringify(v) : v;
+  return JSON.stringify(v) ?? String(v);
+}
+
+export function prettyLine(line: string): string {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (typeof rec !== "object" || rec === null || Array.isArray(rec)) return line;
+  const r = rec as Record<string, unknown>;
+  const str = (v: unknown): string => (typeof v === "string" ? v : v === undefined ? "" : text(v));
+  const parts = [str(r["time"]), str(r["level"]).padEnd(5)];
+  const conn = CONNECTION_KEYS.map((k) => r[k]).filter((v) => v !== undefined && v !== null).map(str);
+  if (conn.length > 0) parts.push(`[${conn.join(" ")}]`);
+  parts.push(str(r["msg"]));
+  for (const [k, v] of Object.entries(r)) {
+    if (!SKIP.has(k) && v !== undefined) parts.push(`${k}=${text(v)}`);
+  }
+  const err = r["err"];
+  if (typeof err === "object" && err !== null) {
+    const e = err as Record<string, unknown>;
+    const code = typeof e["code"] === "string" ? `, ${e["code"]}` : "";
+    parts.push(`(error: ${str(e["message"])}${code})`);
+    if (typeof e["stack"] === "string") parts.push(`\n${e["stack"]}`);
+  }
+  return `${parts.join(" ")}\n`;
+}
