@@ -160,6 +160,9 @@ test("a delivery attempt's row carries its connection's id, and so does the atte
       assert.equal(attempts.length, 1);
       const session = attempts[0]?.session ?? "";
       assert.match(session, SESSION_ID_PATTERN);
+      // The line follows the commit that removed the rows: wait for it.
+      const deadline = Date.now() + 10_000;
+      while (!lines.some((l) => l["msg"] === "delivery attempt") && Date.now() < deadline) await wait(10);
       const line = lines.find((l) => l["msg"] === "delivery attempt");
       assert.deepEqual(
         [line?.["session"], line?.["proto"], line?.["queue"], line?.["outcome"]],
