@@ -55,6 +55,7 @@ test("an error is its type, first message line and code; the stack only at debug
   const [first, second, third] = c.lines;
   assert.deepEqual(first?.["err"], { type: "Error", message: "EISDIR: illegal operation on a directory, read", code: "EISDIR" });
   assert.equal(first?.["tag"], "A3");
+  assert.equal(first?.["msg"], "imap session: internal error: EISDIR: illegal operation on a directory, read (EISDIR)", "the message says it too, as the plain-text log did");
   assert.match(String((second?.["err"] as Record<string, unknown>)["stack"]), /logger\.test\.ts/);
   assert.deepEqual(third?.["err"], { message: "plain words" });
 });

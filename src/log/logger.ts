@@ -5,7 +5,8 @@
  * of one connection can be found by its id — the id its login-history and TLS-event rows carry.
  *
  * Errors are reduced to their type, first message line and code (the stack only at level debug:
- * no internal paths in production lines). Callers never pass secrets (passwords, AUTH payloads,
+ * no internal paths in production lines); the message says the first line and code too, as the
+ * plain-text log did. Callers never pass secrets (passwords, AUTH payloads,
  * keys, message bodies); fields named like one are redacted all the same.
  */
 import { pino, type Logger as PinoLogger } from "pino";
@@ -59,6 +60,13 @@ function describeError(err: unknown, withStack: boolean): Record<string, string>
   return { message: text.split("\n")[0] ?? "" };
 }
 
+/** The message with the error's first line and code after it, as a person reads it ("reload failed: smtp.max_errors: …"). */
+function withReason(msg: string, err: unknown): string {
+  if (err === undefined) return msg;
+  const e = describeError(err, false);
+  return `${msg}: ${e["message"] ?? ""}${e["code"] !== undefined ? ` (${e["code"]})` : ""}`;
+}
+
 class PinoBacked implements Logger {
   readonly #p: PinoLogger;
   readonly #level: { current: LogLevel };
@@ -79,10 +87,10 @@ class PinoBacked implements Logger {
     if (this.#on("info")) this.#p.info(fields ?? {}, msg);
   }
   warn(msg: string, err?: unknown, fields?: LogFields): void {
-    if (this.#on("warn")) this.#p.warn(this.#withError(err, fields), msg);
+    if (this.#on("warn")) this.#p.warn(this.#withError(err, fields), withReason(msg, err));
   }
   error(msg: string, err?: unknown, fields?: LogFields): void {
-    if (this.#on("error")) this.#p.error(this.#withError(err, fields), msg);
+    if (this.#on("error")) this.#p.error(this.#withError(err, fields), withReason(msg, err));
   }
   child(bindings: LogFields): Logger {
     return new PinoBacked(this.#p.child(bindings), this.#level);

@@ -1,6 +1,6 @@
 /**
  * A JSON log line in words, for a person watching a terminal (pino-pretty's job, in a few lines):
- * `time level [session proto client account] message key=value … (error: message, code)`.
+ * `time level [session proto client account] message key=value …` (and an error's stack, at debug).
  * A line that is not a JSON object comes through as it was.
  */
 
@@ -30,12 +30,8 @@ export function prettyLine(line: string): string {
   for (const [k, v] of Object.entries(r)) {
     if (!SKIP.has(k) && v !== undefined) parts.push(`${k}=${text(v)}`);
   }
+  // The error's message and code are in the message already (logger.ts); its stack (level debug) follows the line.
   const err = r["err"];
-  if (typeof err === "object" && err !== null) {
-    const e = err as Record<string, unknown>;
-    const code = typeof e["code"] === "string" ? `, ${e["code"]}` : "";
-    parts.push(`(error: ${str(e["message"])}${code})`);
-    if (typeof e["stack"] === "string") parts.push(`\n${e["stack"]}`);
-  }
-  return `${parts.join(" ")}\n`;
+  const stack = typeof err === "object" && err !== null ? (err as Record<string, unknown>)["stack"] : undefined;
+  return `${parts.join(" ")}\n${typeof stack === "string" ? `${stack}\n` : ""}`;
 }
