@@ -35,6 +35,8 @@ export interface HistoryEntry {
   attempts: number;
   /** For throttled sign-ins, in words: "12 sign-ins from 203.0.113.7 refused without a password check, after …". */
   throttled: string | null;
+  /** The connection's id, as in the server's log lines (null for entries recorded before it was kept). */
+  session: string | null;
 }
 
 const DEVICE_WINDOW_MS = 30 * 86_400_000;
@@ -71,6 +73,7 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
     attribution: null,
     attempts: l.attempts,
     throttled: throttledText(l.result, l.reason, l.attempts, l.client_ip),
+    session: l.session_id,
   }));
 
   // Addresses this account logged in from, and when: a refused handshake from one of them within
@@ -117,6 +120,7 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
         attribution: `probably this account's device: ${ev.client_ip} logged in as ${account.address} before`,
         attempts: 1,
         throttled: null,
+        session: ev.session_id,
       });
     }
   }

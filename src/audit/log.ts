@@ -54,6 +54,7 @@ export class AuditLog {
           weak_suites: json(ev.hello?.weakSuites),
           sni: ev.hello?.sni ?? null,
           alpn: json(ev.hello?.alpn),
+          session_id: ev.session,
         })
         .execute(),
     );

@@ -57,7 +57,13 @@ test("sealpost history prints a throttled entry as the sentence", () => {
     attribution: null,
     attempts: 37,
     throttled: cases[0]![2],
+    session: null,
   };
   assert.equal(historyLine(e), `       2026-06-01T10:00:00.000Z  imap:993  203.0.113.7  TLSv1.3 TLS_AES_128_GCM_SHA256  LOGIN refused: ${cases[0]![2]}`);
   assert.equal(historyLine({ ...e, throttled: null, reason: "wrong password", result: "failed", attempts: 1 }).endsWith("LOGIN failed (wrong password)"), true);
+  // The connection's id, as in the server's log lines, follows the address when the row has one.
+  assert.equal(
+    historyLine({ ...e, throttled: null, reason: "wrong password", result: "failed", session: "7K2M9QX4TB0R" }),
+    "       2026-06-01T10:00:00.000Z  imap:993  203.0.113.7  session 7K2M9QX4TB0R  TLSv1.3 TLS_AES_128_GCM_SHA256  LOGIN failed (wrong password)",
+  );
 });

@@ -11,6 +11,7 @@
 import type { Kysely } from "kysely";
 import { throttleReason, type AuditLog, type LoginRow } from "../audit/index.ts";
 import { dummyVerify, verifyPassword } from "../directory/index.ts";
+import type { Logger } from "../log/index.ts";
 import type { Database } from "../store/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
 import { LoginLimiter, type LimiterSettings } from "./limiter.ts";
@@ -22,6 +23,10 @@ export interface AuthContext {
   tls: TlsInfo | null;
   /** IMAP ID name (RFC 2971), EHLO name, or null. */
   clientName: string | null;
+  /** The connection's id (src/log): the login row carries it, so a complaint leads to its log lines. */
+  session?: string;
+  /** The connection's logger: sign-ins are logged on it (never the password), and it is bound to the account on success. */
+  log?: Logger;
 }
 
 export interface AuthLimits extends LimiterSettings {
@@ -88,6 +93,7 @@ export class Authenticator {
       const reason = throttleReason({ limit, max, from, windowSeconds: Math.round(limits.windowMs / 1000) });
       this.#audit.countedLogin(tally, { ...this.#row(ctx, username, null, mechanism, "refused", reason), time: tally.since });
       this.#observer?.login(ctx.protocol, "throttled");
+      ctx.log?.info("sign-in refused", { user: username.slice(0, 255), mechanism, reason });
       await delay(limits.failureDelayMs, signal);
       return { ok: false, refusal: "rate-limited" };
     }
@@ -104,12 +110,15 @@ export class Authenticator {
         slot.succeed();
         this.#audit.login(this.#row(ctx, username, account.id, mechanism, "ok", null));
         this.#observer?.login(ctx.protocol, "ok");
+        ctx.log?.bind({ account: account.address });
+        ctx.log?.info("sign-in ok", { mechanism });
         return { ok: true, accountId: account.id, address: account.address };
       }
       slot.fail();
       const reason = account === undefined ? "unknown account" : !valid ? "wrong password" : "account disabled";
       this.#audit.login(this.#row(ctx, username, account?.id ?? null, mechanism, "failed", reason));
       this.#observer?.login(ctx.protocol, "failed");
+      ctx.log?.info("sign-in failed", { user: username.slice(0, 255), mechanism, reason });
     } finally {
       // A check that threw (a database error) gives its slot back uncounted; after fail() or succeed() this does nothing.
       slot.release();
@@ -122,6 +131,7 @@ export class Authenticator {
   refused(ctx: AuthContext, username: string, mechanism: string, reason: string): void {
     this.#audit.login(this.#row(ctx, username, null, mechanism, "refused", reason));
     this.#observer?.login(ctx.protocol, "refused");
+    ctx.log?.info("sign-in refused", { user: username.slice(0, 255), mechanism, reason });
   }
 
   #row(ctx: AuthContext, username: string, accountId: number | null, mechanism: string, result: string, reason: string | null): LoginRow {
@@ -138,6 +148,7 @@ export class Authenticator {
       mechanism,
       result,
       reason,
+      session_id: ctx.session ?? null,
     };
   }
 }

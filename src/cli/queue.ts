@@ -14,7 +14,7 @@ const when = (ms: number): string => new Date(ms).toISOString();
 
 function printAttempts(attempts: readonly AttemptRow[], withMessage: boolean): void {
   printTable(
-    [...(withMessage ? ["ID", "DOMAIN"] : []), "TIME", "MX", "LEVEL", "TLS", "CIPHER", "CERTIFICATE", "OUTCOME", "REPLY OR PROBLEM"],
+    [...(withMessage ? ["ID", "DOMAIN"] : []), "TIME", "MX", "LEVEL", "TLS", "CIPHER", "CERTIFICATE", "OUTCOME", "REPLY OR PROBLEM", "SESSION"],
     attempts.map((a) => [
       ...(withMessage ? [a.queueId, a.domain] : []),
       when(a.time),
@@ -25,6 +25,7 @@ function printAttempts(attempts: readonly AttemptRow[], withMessage: boolean): v
       a.certVerdict ?? "-",
       a.outcome,
       a.reply ?? (a.problem !== null ? problemLine(a.problem as DeliveryProblem) : ""),
+      a.session ?? "-",
     ]),
   );
 }

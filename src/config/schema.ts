@@ -290,6 +290,18 @@ export const SCHEMA = {
       flush_ms: { kind: "int", default: 200, min: 1, max: 60_000, description: "Longest time an audit record waits to be written." },
     },
   },
+  log: {
+    kind: "table",
+    description: "The process log: JSON lines on stderr (in words on a terminal), each line of a connection with its session id.",
+    fields: {
+      level: {
+        kind: "enum",
+        values: ["debug", "info", "warn", "error"],
+        default: "info",
+        description: "Lowest level written: debug adds TLS details and error stacks; info has connections, sign-ins and refusals.",
+      },
+    },
+  },
 } as const satisfies Record<string, Field>;
 
 /** The value a field holds once loaded: its kind's type, an enum's values, a table's fields. */

@@ -29,7 +29,7 @@ export function createImapListener(opts: ImapListenerOptions): Listener {
     maxConnectionsPerIp: opts.maxConnectionsPerIp,
     // RFC 9051 §7.1.5: a BYE greeting refuses the connection.
     refusal: (why) => `* BYE ${REFUSALS[why]}\r\n`,
-    createSession: (conn, onClosed) =>
+    createSession: (conn, log, onClosed) =>
       new ImapSession({
         conn,
         store: opts.store,
@@ -37,7 +37,7 @@ export function createImapListener(opts: ImapListenerOptions): Listener {
         hostname: opts.hostname(),
         limits: opts.limits(),
         tlsAvailable: true,
-        onLog: opts.log,
+        log,
         onClosed,
       }),
     log: opts.log,

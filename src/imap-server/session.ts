@@ -6,6 +6,7 @@
 import type { Authenticator, AuthContext } from "../auth/index.ts";
 import { LineSession, type EvictionRank } from "../net/index.ts";
 import { changedSince, countUpTo, messageStates, uidsUpTo, type MailboxRow, type Store } from "../store/index.ts";
+import type { Logger } from "../log/index.ts";
 import type { Connection } from "../tls/index.ts";
 import { capabilities } from "./capabilities.ts";
 import { type Account, type Deferred, type Completion, type ImapApi, type ImapCommand, type State } from "./command.ts";
@@ -39,7 +40,8 @@ interface ImapSessionOptions {
   hostname: string;
   limits: ImapLimits;
   tlsAvailable: boolean;
-  onLog: (msg: string, err?: unknown) => void;
+  /** The connection's logger (src/net/listener.ts binds its session id, protocol and client). */
+  log: Logger;
   onClosed: () => void;
 }
 
@@ -66,7 +68,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   };
 
   constructor(opts: ImapSessionOptions) {
-    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog, minDataRate: opts.limits.minDataRate });
+    super(opts.conn, { onClosed: opts.onClosed, log: opts.log, minDataRate: opts.limits.minDataRate });
     this.#opts = opts;
     this.store = opts.store;
     this.hostname = opts.hostname;
@@ -139,7 +141,15 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     return this.conn.drained();
   }
   authContext(): AuthContext {
-    return { protocol: "imap", port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: this.#clientName };
+    return {
+      protocol: "imap",
+      port: this.conn.localPort,
+      clientIp: this.conn.remoteAddress,
+      tls: this.conn.tls,
+      clientName: this.#clientName,
+      session: this.conn.id,
+      log: this.log,
+    };
   }
   async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited"> {
     const outcome = await this.signingIn((signal) => this.#opts.auth.login(this.authContext(), username, password, mechanism, signal));
@@ -216,7 +226,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   }
 
   #queueFlush(allowExpunge: boolean): void {
-    this.flushUpdates(allowExpunge).catch((e: unknown) => this.hooks.onLog("imap: pushing updates failed", e));
+    this.flushUpdates(allowExpunge).catch((e: unknown) => this.log.error("imap: pushing updates failed", e));
   }
 
   // ---- input ------------------------------------------------------------------------------
@@ -317,7 +327,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
       text = e.message;
       tag = e.tag ?? tag;
     } else {
-      this.hooks.onLog("imap session: internal error", e);
+      this.log.error("imap session: internal error", e, { tag, state: this.#state });
       status = "NO";
       code = ResponseCode.SERVERBUG;
       text = "Internal error; try again later.";

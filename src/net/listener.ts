@@ -11,6 +11,7 @@
  * user's next connection; signed-in sessions and work in flight are never evicted.
  */
 import { createServer, type Server, type Socket } from "node:net";
+import { newSessionId, type Logger } from "../log/index.ts";
 import { Connection, normalizeIp, type TlsTransport } from "../tls/index.ts";
 import { connectionKey } from "./client-key.ts";
 import type { EvictionRank } from "./session.ts";
@@ -46,7 +47,7 @@ export interface ListenerBase {
   transport: TlsTransport;
   maxConnections: () => number;
   maxConnectionsPerIp: () => number;
-  log: (msg: string, err?: unknown) => void;
+  log: Logger;
 }
 
 export interface ListenerOptions extends ListenerBase {
@@ -54,8 +55,9 @@ export interface ListenerOptions extends ListenerBase {
   protocol: string;
   /** The protocol's words for turning a client away (SMTP 421, POP3 -ERR, IMAP * BYE). */
   refusal: (why: Refusal, clientIp: string) => string;
-  createSession: (conn: Connection, onClosed: () => void) => ProtocolSession;
-  log: (msg: string, err?: unknown) => void;
+  /** `log`: the connection's logger, bound to its session id, protocol and client address. */
+  createSession: (conn: Connection, log: Logger, onClosed: () => void) => ProtocolSession;
+  log: Logger;
 }
 
 export class Listener {
@@ -105,9 +107,13 @@ export class Listener {
 
   #onConnection(socket: Socket): void {
     socket.on("error", () => undefined);
+    // One id per connection, from here on: its TLS event, log lines and login rows share it.
+    const id = newSessionId();
+    const log = this.#opts.log.child({ session: id, proto: this.#opts.protocol, client: normalizeIp(socket.remoteAddress) });
     // Counted per address, an IPv6 client per /64 (client-key.ts).
     const client = connectionKey(normalizeIp(socket.remoteAddress));
     const refuse = (why: Refusal): void => {
+      log.info("connection refused", { reason: why });
       // Implicit-TLS listeners cannot speak the protocol before a handshake: just close.
       if (this.#opts.implicitTls) socket.destroy();
       else socket.end(this.#opts.refusal(why, client));
@@ -127,22 +133,22 @@ export class Listener {
       else this.#perIp.set(client, n);
     };
     if (!this.#opts.implicitTls) {
-      this.#startSession(new Connection(socket, this.#opts.transport), release);
+      this.#startSession(new Connection(socket, this.#opts.transport, id), log, release);
       return;
     }
     const abort = new AbortController();
     this.#handshakes.set(socket, { abort, startedAt: Date.now() });
     this.#opts.transport
-      .accept(socket, { protocol: this.#opts.protocol, port: this.port, mode: "implicit" }, { signal: abort.signal })
+      .accept(socket, { protocol: this.#opts.protocol, port: this.port, mode: "implicit", session: id }, { signal: abort.signal })
       .then((r) => {
         this.#handshakes.delete(socket);
-        if (r.ok) this.#startSession(new Connection(socket, this.#opts.transport, { socket: r.socket, info: r.info }), release);
+        if (r.ok) this.#startSession(new Connection(socket, this.#opts.transport, id, { socket: r.socket, info: r.info }), log, release);
         else release();
       })
       .catch((e: unknown) => {
         this.#handshakes.delete(socket);
         release();
-        this.#opts.log(`${this.#opts.name}: implicit TLS accept failed`, e);
+        log.error(`${this.#opts.name}: implicit TLS accept failed`, e);
       });
   }
 
@@ -177,13 +183,13 @@ export class Listener {
     return true;
   }
 
-  #startSession(conn: Connection, release: () => void): void {
+  #startSession(conn: Connection, log: Logger, release: () => void): void {
     if (this.#draining) {
       conn.destroy();
       release();
       return;
     }
-    const session = this.#opts.createSession(conn, () => {
+    const session = this.#opts.createSession(conn, log, () => {
       this.#sessions.delete(session);
       release();
       for (const o of this.#observers) o.sessionEnded(this.#opts.protocol, conn.tls?.version ?? null);

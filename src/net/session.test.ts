@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createLogger } from "../log/index.ts";
 import { Connection, TlsTransport } from "../tls/index.ts";
 import { LineReader, type LineEvent } from "./line-reader.ts";
 import { LineSession, type EvictionRank } from "./session.ts";
@@ -28,7 +29,7 @@ class EchoSession extends LineSession<LineEvent> {
   readonly #limits: Limits;
 
   constructor(conn: Connection, limits: Limits) {
-    super(conn, { onClosed: () => this.closedHooks++, onLog: () => undefined, minDataRate: limits.minDataRate ?? 0 });
+    super(conn, { onClosed: () => this.closedHooks++, log: createLogger({ write: () => undefined }), minDataRate: limits.minDataRate ?? 0 });
     this.#limits = limits;
   }
 
@@ -107,7 +108,7 @@ async function pair(limits: Limits = {}): Promise<{ session: EchoSession; client
   client.setEncoding("utf8").on("data", (d: string) => (text += d));
   const closed = once(client, "close").then(() => undefined);
   const [socket] = await accepted;
-  const session = new EchoSession(new Connection(socket, transport), limits);
+  const session = new EchoSession(new Connection(socket, transport, "TESTSESSION"), limits);
   session.start();
   return { session, client, received: () => text, closed, done: () => (client.destroy(), server.close()) };
 }

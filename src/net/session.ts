@@ -12,6 +12,7 @@
  * - the sign-in deadline runs from the connection's start until the protocol says the client has
  *   signed in (IMAP/POP3/submission) or, on the MX, has started a transaction.
  */
+import type { Logger } from "../log/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { ProtocolSession } from "./listener.ts";
 
@@ -26,7 +27,8 @@ export interface InputReader {
 
 export interface SessionHooks {
   onClosed: () => void;
-  onLog: (msg: string, err?: unknown) => void;
+  /** The connection's logger (bound to its session id, protocol and client address). */
+  log: Logger;
   /** Bytes per second a client must average for its input to extend a deadline (0: no extension). */
   minDataRate: number;
 }
@@ -42,6 +44,8 @@ export abstract class LineSession<Event> implements ProtocolSession {
   readonly conn: Connection;
   readonly startedAt = Date.now();
   protected readonly hooks: SessionHooks;
+  /** Every line this connection logs; the account is bound to it once the client signs in. */
+  readonly log: Logger;
   /** Set by a handler to close the connection once its reply is written. */
   protected closeReason: string | null = null;
   #busy = false;
@@ -61,6 +65,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
   constructor(conn: Connection, hooks: SessionHooks) {
     this.conn = conn;
     this.hooks = hooks;
+    this.log = hooks.log;
   }
 
   protected abstract readonly reader: InputReader;
@@ -120,6 +125,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
   }
 
   start(): void {
+    this.log.info("connection opened", { port: this.conn.localPort, tls: this.conn.tls?.version ?? null });
     this.conn.start({ data: (chunk) => this.#onData(chunk), close: () => this.#finish(this.closeReason ?? "closed") });
     this.greet();
     this.armTimer();
@@ -184,6 +190,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
     this.closeReason = "tls-failed"; // if the handshake fails, the connection closes under us
     const info = await this.conn.upgrade({ protocol }).finally(() => (this.#upgrading = false));
     if (info === null) return false;
+    this.log.debug("TLS started", { tls: info.version, cipher: info.cipher });
     this.closeReason = null;
     this.#halted = false;
     this.armTimer();
@@ -203,7 +210,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
     if (this.#busy) return;
     this.#busy = true;
     this.#drainInput()
-      .catch((e: unknown) => this.hooks.onLog("session loop failed", e))
+      .catch((e: unknown) => this.log.error("session loop failed", e))
       .finally(() => {
         this.#busy = false;
         if (this.#draining && !this.inFlight && !this.#ended) this.#shutdownNow();
@@ -266,6 +273,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
     if (this.#ended) return;
     this.#ended = true;
     this.#ending.abort();
+    this.log.info("connection closed", { reason, seconds: Math.round((Date.now() - this.startedAt) / 1000) });
     this.ended(reason);
     this.hooks.onClosed();
   }

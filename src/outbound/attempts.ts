@@ -27,6 +27,7 @@ export async function recordAttempts(trx: Transaction<Database>, queueId: string
         recipients: a.recipients,
         reply: a.reply,
         problem: a.problem === null ? null : JSON.stringify(a.problem),
+        session_id: a.session,
       })),
     )
     .execute();
@@ -49,6 +50,8 @@ export interface AttemptRow {
   recipients: number;
   reply: string | null;
   problem: unknown;
+  /** The connection's id, as in the server's log lines; null when no connection was made. */
+  session: string | null;
 }
 
 /** Attempts, oldest first: of one message, or since a time. */
@@ -75,5 +78,6 @@ export async function listAttempts(db: Kysely<Database>, filter: { queueId?: str
     recipients: r.recipients,
     reply: r.reply,
     problem: r.problem === null ? null : (JSON.parse(r.problem) as unknown),
+    session: r.session_id,
   }));
 }

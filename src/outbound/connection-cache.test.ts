@@ -1,6 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Resolver } from "../dns/index.ts";
+import { SESSION_ID_PATTERN } from "../log/index.ts";
 import type { DeliveryRequest } from "../smtp-client/index.ts";
 import { testRequest, withScriptedServer, type ScriptedServer } from "../../test/support/smtp-scripted-server.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../tls/index.ts";
@@ -35,6 +36,9 @@ test("two deliveries share one connection: the server sees one session and two M
     const second = await cache.deliver(request(server.port, { recipients: ["y@example.net"] }));
     assert.deepEqual([first.problem, second.problem], [null, null]);
     assert.deepEqual([first.reused, second.reused], [undefined, true]);
+    // One connection, one id (src/log): both attempt rows and log lines carry it.
+    assert.match(first.session ?? "", SESSION_ID_PATTERN);
+    assert.equal(second.session, first.session);
     assert.deepEqual(second.recipients.map((r) => [r.address, r.delivered]), [["y@example.net", true]]);
     assert.deepEqual(mails(server), [2]);
     assert.deepEqual(cache.stats, { opened: 1, reused: 1, stale: 0 });
@@ -63,6 +67,7 @@ test("a server that closed the kept connection: the next delivery reconnects and
       assert.equal(again.problem, null, when);
       assert.equal(again.recipients[0]?.delivered, true);
       assert.equal(again.reused, undefined, "delivered on a new connection");
+      assert.match(again.session ?? "", SESSION_ID_PATTERN);
       assert.equal(server.sessions.length, 2);
       const copies = server.sessions.flatMap((s) => s.data).filter((d) => d.toString("latin1").includes("Subject: second"));
       assert.equal(copies.length, 1, `${when}: exactly one copy`);

@@ -42,6 +42,8 @@ export interface AttemptRecord {
   problem: DeliveryProblem | null;
   /** The attempt ran on a connection kept from an earlier one (in memory and logs only; not stored). */
   reused: boolean;
+  /** The connection's id (src/log), as in the log lines; null when no connection was tried. */
+  session: string | null;
 }
 
 export interface JobResult {
@@ -215,6 +217,7 @@ function fromResult(res: DeliveryResult, outcome: AttemptRecord["outcome"], reci
     reply,
     problem: res.problem,
     reused: res.reused === true,
+    session: res.session ?? null,
   };
 }
 
@@ -228,7 +231,7 @@ function record(
   problem: DeliveryProblem | null,
   reply: string | null = null,
 ): AttemptRecord {
-  return { time: Date.now(), mxHost, address, port, starttlsOffered: null, tlsVersion, tlsCipher: null, certVerdict: null, outcome, recipients, reply, problem, reused: false };
+  return { time: Date.now(), mxHost, address, port, starttlsOffered: null, tlsVersion, tlsCipher: null, certVerdict: null, outcome, recipients, reply, problem, reused: false, session: null };
 }
 
 function errorText(e: unknown): string {

@@ -5,11 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "../config/index.ts";
 import type { Resolver } from "../dns/index.ts";
+import { createLogger, SESSION_ID_PATTERN } from "../log/index.ts";
 import { MtaStsCache, memoryPolicyStore } from "../mta-sts/index.ts";
 import { enqueue } from "../queue/index.ts";
 import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
 import { startScriptedServer } from "../../test/support/smtp-scripted-server.ts";
 import { openStore, type Store } from "../store/index.ts";
+import { listAttempts } from "./attempts.ts";
 import { QueueRunner, type DeliveryObserver } from "./runner.ts";
 
 const RESOLVER: Resolver = {
@@ -32,6 +34,8 @@ interface RunnerContext {
   runner: QueueRunner;
   warnings: string[];
   errors: string[];
+  /** Every log line, parsed. */
+  lines: Array<Record<string, unknown>>;
 }
 
 /** A runner on a fresh store; stopped and removed after `body`, also when it throws. */
@@ -40,6 +44,7 @@ async function withRunner(setup: RunnerSetup, body: (ctx: RunnerContext) => Prom
   const store = await openStore(dir, setup.minFree === undefined ? {} : { space: { minFree: setup.minFree, cacheMs: () => 0 } });
   const warnings: string[] = [];
   const errors: string[] = [];
+  const lines: Array<Record<string, unknown>> = [];
   const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false, ...(setup.remotePort === undefined ? {} : { remote_port: setup.remotePort }) } });
   const send = setup.send;
   const runner = new QueueRunner({
@@ -48,13 +53,20 @@ async function withRunner(setup: RunnerSetup, body: (ctx: RunnerContext) => Prom
     resolver: () => RESOLVER,
     mtaSts: () => new MtaStsCache(memoryPolicyStore(), { resolver: RESOLVER }),
     ca: () => [],
-    log: { info: () => undefined, warn: (msg) => warnings.push(msg), error: (msg) => errors.push(msg) },
+    log: createLogger({
+      write: (line) => {
+        const r = JSON.parse(line) as { level: string; msg: string };
+        lines.push(r);
+        if (r.level === "warn") warnings.push(r.msg);
+        if (r.level === "error") errors.push(r.msg);
+      },
+    }),
     pollMs: 20,
     ...(setup.observer === undefined ? {} : { observer: setup.observer }),
     ...(send === undefined ? {} : { send: (req: DeliveryRequest) => send(req, req.signal) }),
   });
   try {
-    await body({ store, runner, warnings, errors });
+    await body({ store, runner, warnings, errors, lines });
   } finally {
     await runner.stop();
     await store.close();
@@ -133,6 +145,32 @@ test("the runner keeps a delivered session for the next job and closes it with Q
       assert.notEqual(server.sessions[0]?.commands.at(-1), "QUIT", "kept open for the next job");
       await runner.stop();
       assert.equal(server.sessions[0]?.commands.at(-1), "QUIT");
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+test("a delivery attempt's row carries its connection's id, and so does the attempt's log line", async () => {
+  const server = await startScriptedServer();
+  try {
+    await withRunner({ remotePort: server.port }, async ({ store, runner, lines }) => {
+      await queueOne(store);
+      runner.start();
+      while ((await rows(store)).length > 0) await wait(10);
+      const attempts = await listAttempts(store.db, { queueId: "Q1" });
+      assert.equal(attempts.length, 1);
+      const session = attempts[0]?.session ?? "";
+      assert.match(session, SESSION_ID_PATTERN);
+      // The line follows the commit that removed the rows: wait for it.
+      const deadline = Date.now() + 10_000;
+      while (!lines.some((l) => l["msg"] === "delivery attempt") && Date.now() < deadline) await wait(10);
+      const line = lines.find((l) => l["msg"] === "delivery attempt");
+      assert.deepEqual(
+        [line?.["session"], line?.["proto"], line?.["queue"], line?.["outcome"]],
+        [session, "smtp-out", "Q1", "delivered"],
+        JSON.stringify(lines),
+      );
     });
   } finally {
     await server.close();

@@ -276,6 +276,21 @@ export class QueueRunner {
     });
     for (const m of changed.mailboxes) store.events.emit("changed", m);
     if (changed.done && q.owns_blob === 1) await store.blobs.remove(q.blob);
+    for (const a of attempts) {
+      // One line per connection, with the id its attempt row carries (`sealpost queue show`).
+      this.#o.log.info("delivery attempt", {
+        session: a.session,
+        proto: "smtp-out",
+        queue: q.id,
+        domain,
+        mx: a.mxHost,
+        address: a.address,
+        tls: a.tlsVersion,
+        outcome: a.outcome,
+        reused: a.reused,
+        reply: a.reply ?? (a.problem !== null ? problemLine(a.problem) : null),
+      });
+    }
     const count = (st: string): number => updates.filter((u) => u.status === st).length;
     for (const a of attempts) this.#o.observer?.attempted(a.outcome, choice.level, a.tlsVersion);
     if (count("delivered") > 0) this.#o.observer?.sent();

@@ -28,8 +28,8 @@ export function createPop3Listener(opts: Pop3ListenerOptions): Listener {
     maxConnections: opts.maxConnections,
     maxConnectionsPerIp: opts.maxConnectionsPerIp,
     refusal: (why) => errLine(REFUSALS[why], RespCode.SYS_TEMP),
-    createSession: (conn, onClosed) =>
-      new Pop3Session({ conn, store: opts.store, auth: opts.auth, limits: opts.limits(), tlsAvailable: true, onLog: opts.log, onClosed }),
+    createSession: (conn, log, onClosed) =>
+      new Pop3Session({ conn, store: opts.store, auth: opts.auth, limits: opts.limits(), tlsAvailable: true, log, onClosed }),
     log: opts.log,
   });
 }

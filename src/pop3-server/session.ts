@@ -2,9 +2,10 @@
  * One POP3 session (RFC 1939, RFC 2449, RFC 2595, RFC 5034): the state machine, dispatch by verb
  * to handlers that declare their states, and the one place where errors become "-ERR" replies.
  */
-import type { Authenticator } from "../auth/index.ts";
+import type { AuthContext, Authenticator } from "../auth/index.ts";
 import { LineReader, LineSession, splitVerb, type EvictionRank, type LineEvent } from "../net/index.ts";
 import { BlobGoneError, expungeMessages, inboxSnapshot, type Store } from "../store/index.ts";
+import type { Logger } from "../log/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { Pop3Api, Pop3Command, State } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -26,7 +27,8 @@ export interface Pop3SessionOptions {
   auth: Authenticator;
   limits: Pop3Limits;
   tlsAvailable: boolean;
-  onLog: (msg: string, err?: unknown) => void;
+  /** The connection's logger (src/net/listener.ts binds its session id, protocol and client). */
+  log: Logger;
   onClosed: () => void;
 }
 
@@ -43,7 +45,7 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
   readonly #opts: Pop3SessionOptions;
 
   constructor(opts: Pop3SessionOptions) {
-    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog, minDataRate: opts.limits.minDataRate });
+    super(opts.conn, { onClosed: opts.onClosed, log: opts.log, minDataRate: opts.limits.minDataRate });
     this.#opts = opts;
   }
 
@@ -104,8 +106,8 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
   expectSaslResponse(handler: (line: string) => Promise<State | undefined>): void {
     this.#sasl = handler;
   }
-  #authContext() {
-    return { protocol: "pop3" as const, port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: null };
+  #authContext(): AuthContext {
+    return { protocol: "pop3", port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: null, session: this.conn.id, log: this.log };
   }
   async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited"> {
     const outcome = await this.signingIn((signal) => this.#opts.auth.login(this.#authContext(), username, password, mechanism, signal));
@@ -178,7 +180,7 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
   /** The one place where errors become replies. */
   #fail(e: unknown): void {
     if (!(e instanceof Pop3Error)) {
-      this.hooks.onLog("pop3 session: internal error", e);
+      this.log.error("pop3 session: internal error", e);
       e = new Pop3Error("Internal error, try again later.", { code: RespCode.SYS_TEMP });
     }
     const err = e as Pop3Error;

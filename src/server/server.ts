@@ -74,6 +74,7 @@ function pop3Limits(config: Config): Pop3Limits {
 
 export async function startServer(dataDir: string, log: Logger): Promise<RunningServer> {
   let config = loadConfig(dataDir);
+  log.setLevel(config.log.level);
   const policies = new Map<string, EffectivePolicy>();
   const computePolicies = (c: Config): Map<string, EffectivePolicy> =>
     new Map(
@@ -108,12 +109,22 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       onEvent: (ev) => {
         audit.tlsEvent(ev);
         metrics.tlsEvent(ev);
+        // A refused or failed handshake is what an operator hunts for (the old device); its id leads to the audit row.
+        if (ev.outcome !== "ok") {
+          log.info(`TLS handshake ${ev.outcome}`, {
+            session: ev.session,
+            proto: ev.protocol,
+            client: ev.clientIp,
+            mode: ev.mode,
+            reason: ev.reason,
+            offered_max: ev.hello?.maxVersion ?? null,
+          });
+        }
       },
       handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
     });
 
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { observer: metrics });
-  const logError = (msg: string, err?: unknown): void => log.error(msg, err);
   const common = (name: keyof Config["listeners"]) => ({
     name,
     address: config.listeners[name].address,
@@ -121,7 +132,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     transport: transportFor(name),
     maxConnections: () => config.connections.max_connections,
     maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
-    log: logError,
+    log,
   });
   const outbound = startOutbound(store, dataDir, config, log, metrics);
   const wake = (): void => outbound.runner.wake();
@@ -157,7 +168,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   }
   for (const l of listeners.values()) l.observe(metrics);
   const m = config.listeners.metrics;
-  const metricsEndpoint = m.enabled ? new MetricsEndpoint({ address: m.address, port: m.port, scrape: () => metrics.scrape(), log: logError }) : null;
+  const metricsEndpoint = m.enabled ? new MetricsEndpoint({ address: m.address, port: m.port, scrape: () => metrics.scrape(), log: (msg, err) => log.error(msg, err) }) : null;
   try {
     for (const [name, l] of listeners) {
       await l.listen();
@@ -192,6 +203,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     await certs.reload(contextPolicy(next));
     outbound.reload(next);
     config = next;
+    log.setLevel(next.log.level);
     policies.clear();
     for (const [k, v] of nextPolicies) policies.set(k, v);
   };

@@ -6,6 +6,7 @@
  * never throw. Time limits default to RFC 5321 §4.5.3.2. `deliverAndKeep` leaves a clean session
  * open for the next transaction (session.ts).
  */
+import { newSessionId } from "../log/index.ts";
 import { Channel } from "./channel.ts";
 import { Failure, policyFailure, unexpected } from "./failure.ts";
 import { parseExtensions, type SmtpReply } from "./reply.ts";
@@ -47,6 +48,7 @@ export async function deliverAndKeep(req: DeliveryRequest, keep: boolean): Promi
   let failure: Failure | null = null;
   try {
     checkRequest(req, result);
+    result.session = newSessionId();
     ch = await Channel.connect({ address: req.address, port: req.port, timeoutMs: t.connectMs, signal: req.signal, transcript: result.transcript ?? [] });
     ext = await session(ch, req, t, result);
     result.mailStarted = true;

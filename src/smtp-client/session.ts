@@ -76,6 +76,8 @@ export class SmtpSession {
   readonly starttlsOffered: boolean | null;
   /** The handshake's TLS (null: plaintext), reported with every transaction. */
   readonly tls: TlsSummary | null;
+  /** The connection's id, reported with every transaction on it. */
+  readonly session: string | undefined;
   readonly #ch: Channel;
   readonly #t: DeliveryTimeouts;
   readonly #ext: ReadonlyMap<string, string>;
@@ -92,6 +94,7 @@ export class SmtpSession {
     this.port = first.port;
     this.starttlsOffered = first.starttlsOffered;
     this.tls = first.tls;
+    this.session = first.session;
     this.#ch = ch;
     this.#t = t;
     this.#ext = ext;
@@ -121,6 +124,7 @@ export class SmtpSession {
     this.#state = "busy";
     const ch = this.#ch;
     const result: DeliveryResult = { ...newResult(req, []), starttlsOffered: this.starttlsOffered, tls: this.tls, reused: true };
+    if (this.session !== undefined) result.session = this.session;
     ch.transcript = result.transcript ?? [];
     ch.ref(true);
     ch.useSignal(req.signal);

@@ -105,6 +105,8 @@ export interface DeliveryResult {
   recipients: RecipientResult[];
   /** The transaction ran on a connection kept from an earlier one (session.ts); absent: a new connection. */
   reused?: boolean;
+  /** The connection's id (src/log): the attempt row and the log lines of the delivery carry it; absent: no connection was tried. */
+  session?: string;
   /** Commands and replies ("C: MAIL FROM:<a@b>", "S: 250 2.1.0 Ok"), without message data. */
   transcript?: string[];
 }

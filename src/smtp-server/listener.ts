@@ -31,7 +31,7 @@ export function createSmtpListener(opts: SmtpListenerOptions): Listener {
     // RFC 5321 §3.1: a server may refuse a connection with 421 in its greeting.
     refusal: (why, ip) =>
       formatReply({ code: Code.SERVICE_UNAVAILABLE, status: Status.POLICY_TEMP, text: `${opts.hostname()} ${REFUSAL_TEXT[why](ip)}` }),
-    createSession: (conn, onClosed) =>
+    createSession: (conn, log, onClosed) =>
       new Session({
         conn,
         hostname: opts.hostname(),
@@ -39,7 +39,7 @@ export function createSmtpListener(opts: SmtpListenerOptions): Listener {
         limits: opts.limits(),
         audit: opts.audit,
         tlsAvailable: opts.tlsAvailable(),
-        onLog: opts.log,
+        log,
         onClosed,
       }),
     log: opts.log,

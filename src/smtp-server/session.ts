@@ -3,10 +3,10 @@
  * declare their allowed states, and maps every typed error to a reply in one place (`#fail`).
  * PIPELINING (RFC 2920), back-pressure, timers and draining come from the shared LineSession.
  */
-import { randomBytes } from "node:crypto";
 import { LineSession, splitVerb, type EvictionRank } from "../net/index.ts";
 import { Code, Status, SmtpError, SmtpReader, formatReply, type ReaderEvent } from "../smtp/index.ts";
 import type { AuthContext } from "../auth/index.ts";
+import type { Logger } from "../log/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { CommandApi, SmtpCommand } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -23,12 +23,14 @@ export interface SessionOptions {
   limits: SmtpLimits;
   audit: SmtpAuditSink;
   tlsAvailable: boolean;
-  onLog: (msg: string, err?: unknown) => void;
+  /** The connection's logger (src/net/listener.ts binds its session id, protocol and client). */
+  log: Logger;
   onClosed: () => void;
 }
 
 export class Session extends LineSession<ReaderEvent> implements CommandApi {
-  readonly id = randomBytes(6).toString("hex").toUpperCase();
+  /** The connection's id: its log lines, TLS events, login rows and smtp_sessions row share it. */
+  readonly id: string;
   readonly hostname: string;
   readonly role: SmtpRole;
   readonly limits: SmtpLimits;
@@ -45,8 +47,9 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   readonly #opts: SessionOptions;
 
   constructor(opts: SessionOptions) {
-    super(opts.conn, { onClosed: opts.onClosed, onLog: opts.onLog, minDataRate: opts.limits.minDataRate });
+    super(opts.conn, { onClosed: opts.onClosed, log: opts.log, minDataRate: opts.limits.minDataRate });
     this.#opts = opts;
+    this.id = opts.conn.id;
     this.hostname = opts.hostname;
     this.role = opts.role;
     this.limits = opts.limits;
@@ -173,6 +176,8 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
       clientIp: this.conn.remoteAddress,
       tls: this.conn.tls,
       clientName: this.#helo?.name ?? null,
+      session: this.id,
+      log: this.log,
     };
   }
 
@@ -250,7 +255,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   /** The one place where errors become replies (design principle 5). */
   #fail(e: unknown): void {
     if (!(e instanceof SmtpError)) {
-      this.hooks.onLog(`session ${this.id}: internal error`, e);
+      this.log.error("smtp session: internal error", e, { state: this.#state });
       e = new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: internal error, try again later");
     }
     const err = e as SmtpError;

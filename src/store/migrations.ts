@@ -243,6 +243,15 @@ const blobRefs: Migration = {
   },
 };
 
+/** The connection id on audit rows, as in the log lines (src/log): a complaint leads to the lines. */
+const sessionIds: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    for (const table of ["logins", "tls_events", "delivery_attempts"]) {
+      await db.schema.alterTable(table).addColumn("session_id", "text").execute();
+    }
+  },
+};
+
 /**
  * The queue row's first schedule columns (status, next_attempt_at, attempts, last_error and the
  * recipient list) were written once and never updated after 0004 gave every recipient its own row
@@ -266,6 +275,7 @@ export const migrations: MigrationProvider = {
       "0004_outbound": outbound,
       "0005_login_attempts": loginAttempts,
       "0006_blob_refs": blobRefs,
+      "0007_session_ids": sessionIds,
       "0009_queue_columns": queueColumns,
     };
   },

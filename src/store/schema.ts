@@ -68,6 +68,8 @@ export interface TlsEventTable {
   weak_suites: string | null;
   sni: string | null;
   alpn: string | null;
+  /** The connection's id (src/log), as in its log lines; null for rows before migration 0007. */
+  session_id: string | null;
 }
 
 export interface SmtpSessionTable {
@@ -123,6 +125,8 @@ export interface LoginTable {
   reason: string | null;
   /** How many attempts the row stands for: 1, or all the throttled attempts of one user name from one address in one window. */
   attempts: Generated<number>;
+  /** The connection's id (src/log), as in its log lines; null for rows before migration 0007. */
+  session_id: string | null;
 }
 
 /** A queued message; its recipients, their schedule and state are rows of queue_recipients. */
@@ -185,6 +189,8 @@ export interface DeliveryAttemptTable {
   reply: string | null;
   /** JSON of the `DeliveryProblem`, or null. */
   problem: string | null;
+  /** The outbound connection's id (src/log), as in its log lines; null when none was made, or before migration 0007. */
+  session_id: string | null;
 }
 
 /** TLS level per destination domain, set with `sealpost policy set`. */

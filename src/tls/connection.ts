@@ -13,6 +13,8 @@ interface ConnectionHandlers {
 }
 
 export class Connection {
+  /** The connection's id (src/log): its log lines, TLS events and login rows carry it. */
+  readonly id: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
@@ -23,7 +25,8 @@ export class Connection {
   #paused = false;
   readonly #transport: TlsTransport;
 
-  constructor(socket: Socket, transport: TlsTransport, tls?: { socket: TLSSocket; info: TlsInfo }) {
+  constructor(socket: Socket, transport: TlsTransport, id: string, tls?: { socket: TLSSocket; info: TlsInfo }) {
+    this.id = id;
     this.remoteAddress = normalizeIp(socket.remoteAddress);
     this.remotePort = socket.remotePort ?? 0;
     this.localPort = socket.localPort ?? 0;
@@ -113,7 +116,7 @@ export class Connection {
    * STARTTLS: the caller has sent its "go ahead" reply and discarded whatever it had buffered.
    * Runs the handshake on the raw socket; on failure the connection is closed.
    */
-  async upgrade(endpoint: Omit<TlsEndpoint, "port" | "mode">): Promise<TlsInfo | null> {
+  async upgrade(endpoint: Omit<TlsEndpoint, "port" | "mode" | "session">): Promise<TlsInfo | null> {
     if (this.#tls !== null) throw new Error("connection is already using TLS");
     const raw = this.#stream;
     this.#detach();
@@ -125,7 +128,7 @@ export class Connection {
     while (raw.read() !== null) {
       /* discard */
     }
-    const result = await this.#transport.accept(raw, { ...endpoint, port: this.localPort, mode: "starttls" });
+    const result = await this.#transport.accept(raw, { ...endpoint, port: this.localPort, mode: "starttls", session: this.id });
     if (!result.ok) {
       this.#onClose();
       return null;

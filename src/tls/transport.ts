@@ -23,10 +23,14 @@ export interface TlsEndpoint {
   protocol: string;
   port: number;
   mode: "implicit" | "starttls";
+  /** The connection's id (src/log), carried into the event. */
+  session?: string;
 }
 
 export interface TlsEvent {
   time: number;
+  /** The connection's id: the same in its log lines and login-history rows; null if none was given. */
+  session: string | null;
   protocol: string;
   port: number;
   clientIp: string;
@@ -81,8 +85,8 @@ export class TlsTransport {
     // the client's bytes trickle in.
     const limitMs = this.#opts.handshakeTimeoutMs();
     const deadline = Date.now() + limitMs;
-    const event = (e: Omit<TlsEvent, "time" | "protocol" | "port" | "clientIp" | "mode">): void => {
-      this.#opts.onEvent({ time: Date.now(), protocol: endpoint.protocol, port: endpoint.port, clientIp, mode: endpoint.mode, ...e });
+    const event = (e: Omit<TlsEvent, "time" | "session" | "protocol" | "port" | "clientIp" | "mode">): void => {
+      this.#opts.onEvent({ time: Date.now(), session: endpoint.session ?? null, protocol: endpoint.protocol, port: endpoint.port, clientIp, mode: endpoint.mode, ...e });
     };
     return new Promise<TlsAcceptResult>((resolve) => {
       // The first flight as it arrives; parsed again only once the parser's `needed` bytes are
@@ -157,7 +161,7 @@ export class TlsTransport {
     socket: Socket,
     hello: ClientHello,
     limits: { deadline: number; signal: AbortSignal | undefined },
-    event: (e: Omit<TlsEvent, "time" | "protocol" | "port" | "clientIp" | "mode">) => void,
+    event: (e: Omit<TlsEvent, "time" | "session" | "protocol" | "port" | "clientIp" | "mode">) => void,
     resolve: (r: TlsAcceptResult) => void,
   ): void {
     const summary = summarizeHello(hello);
