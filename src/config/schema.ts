@@ -288,6 +288,14 @@ export const SCHEMA = {
     description: "Audit records (TLS events, SMTP sessions).",
     fields: {
       flush_ms: { kind: "int", default: 200, min: 1, max: 60_000, description: "Longest time an audit record waits to be written." },
+      retention_days: {
+        kind: "int",
+        default: 90,
+        min: 1,
+        max: 36_500,
+        description:
+          "Days login history, TLS events, SMTP session and recipient records and delivery attempts are kept (they hold IP and mail addresses; GDPR Art. 5(1)(e)); pruned daily. Attempts of mail still queued are kept until it leaves the queue.",
+      },
     },
   },
 } as const satisfies Record<string, Field>;
