@@ -79,21 +79,22 @@ export async function* bucketFiles(root: string): AsyncGenerator<string> {
 /** Runs `fn` over `items` with at most `limit` at a time, in a bounded window (for async iterables too). */
 export async function forEachLimited<T>(items: AsyncIterable<T> | Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   const running = new Set<Promise<void>>();
-  let failure: Error | null = null;
+  const failures: Error[] = [];
   for await (const item of items) {
-    if (failure !== null) break;
+    if (failures.length > 0) break;
     const p: Promise<void> = fn(item).then(
       () => {
         running.delete(p);
       },
       (e: unknown) => {
         running.delete(p);
-        failure ??= e instanceof Error ? e : new Error(String(e));
+        failures.push(e instanceof Error ? e : new Error(String(e)));
       },
     );
     running.add(p);
     if (running.size >= limit) await Promise.race(running);
   }
   await Promise.all(running);
-  if (failure !== null) throw failure;
+  const first = failures[0];
+  if (first !== undefined) throw first;
 }
