@@ -7,14 +7,14 @@
  * time, writing each message as it is read (memory: one message). A message deleted while the
  * export runs (its file swept) is skipped and counted.
  *
- * Import reads the file as a stream and appends each message through the store's APPEND path
- * (`appendMessage`: file fsynced, row committed, UIDs and modseqs allocated as for IMAP APPEND),
- * in file order, creating missing mailboxes; the flags and mailbox come from the header block
+ * Import reads the file as a stream and appends the messages through the store's APPEND path
+ * (`appendMessages`: files fsynced, rows committed, UIDs and modseqs allocated as for IMAP APPEND),
+ * in file order and in batches of consecutive messages for one mailbox, creating missing mailboxes; the flags and mailbox come from the header block
  * the export added, which is taken off again, so the bytes stored are the bytes exported.
  */
 import { normalizeAddress } from "../directory/index.ts";
 import {
-  appendMessage,
+  appendMessages,
   applyFlagOp,
   BlobGoneError,
   createMailbox,
@@ -95,9 +95,14 @@ export interface ImportOptions {
   mailbox?: string;
 }
 
-/** Appends every message of the mbox stream `input` to the account. */
+/** Messages and bytes committed together (one commit per batch, memory bounded by the batch). */
+const BATCH_MESSAGES = 100;
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+/** Appends every message of the mbox stream `input` to the account, in file order. */
 export async function importAccount(store: Store, address: string, input: AsyncIterable<Buffer>, opts: ImportOptions): Promise<ImportResult> {
   const acct = await accountId(store, address);
+  const before = new Set((await listMailboxes(store.db, acct.id)).map((m) => m.name));
   const result: ImportResult = { address: acct.address, messages: 0, created: [] };
   const ids = new Map<string, number>();
   const mailboxId = async (name: string): Promise<number> => {
@@ -107,7 +112,6 @@ export async function importAccount(store: Store, address: string, input: AsyncI
     if (mb === undefined) {
       try {
         mb = await createMailbox(store, acct.id, name);
-        result.created.push(mb.name);
       } catch (e) {
         if (e instanceof MailboxAdminError) throw new BackupError(`mailbox ${JSON.stringify(name)} of message ${result.messages + 1} cannot be created: ${e.message}`);
         throw e;
@@ -116,18 +120,34 @@ export async function importAccount(store: Store, address: string, input: AsyncI
     ids.set(name, mb.id);
     return mb.id;
   };
-  const append = async (m: MboxEntry): Promise<void> => {
-    const flags = applyFlagOp("", "set", m.flags);
-    await appendMessage(store, await mailboxId(m.mailbox ?? opts.mailbox ?? INBOX), m.bytes, flags, m.internalDate ?? Date.now());
-    result.messages++;
+  // Consecutive messages for one mailbox go in one commit.
+  let batch: Array<{ bytes: Uint8Array; flags: string; internalDate: number }> = [];
+  let batchBytes = 0;
+  let batchBox = "";
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    batchBytes = 0;
+    await appendMessages(store, await mailboxId(batchBox), items);
+    result.messages += items.length;
+  };
+  const add = async (m: MboxEntry): Promise<void> => {
+    const box = m.mailbox ?? opts.mailbox ?? INBOX;
+    if (box !== batchBox || batch.length >= BATCH_MESSAGES || batchBytes + m.bytes.length > BATCH_BYTES) await flush();
+    batchBox = box;
+    batch.push({ bytes: m.bytes, flags: applyFlagOp("", "set", m.flags), internalDate: m.internalDate ?? Date.now() });
+    batchBytes += m.bytes.length;
   };
   const reader = new MboxReader(opts.maxMessageBytes);
   try {
-    for await (const chunk of input) for (const m of reader.push(chunk)) await append(m);
-    for (const m of reader.end()) await append(m);
+    for await (const chunk of input) for (const m of reader.push(chunk)) await add(m);
+    for (const m of reader.end()) await add(m);
+    await flush();
   } catch (e) {
     if (e instanceof Error && e.name === "MboxError") throw new BackupError(`${e.message} (${result.messages} messages imported before it)`);
     throw e;
   }
+  result.created = (await listMailboxes(store.db, acct.id)).map((m) => m.name).filter((n) => !before.has(n));
   return result;
 }

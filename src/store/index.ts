@@ -34,6 +34,7 @@ export {
 export {
   applyFlagOp,
   appendMessage,
+  appendMessages,
   changedSince,
   countUpTo,
   uidsUpTo,
