@@ -94,7 +94,7 @@ test("backup while mail arrives; restore into a new directory; every message ack
       p.once("exit", (status) => res({ status, stdout, stderr }));
     });
     assert.equal(backup.status, 0, backup.stderr);
-    assert.match(backup.stdout, /^backup in .*backup-1: database \(0008_retention\), \d+ message files/);
+    assert.match(backup.stdout, /^backup in .*backup-1: database \(\d{4}_\w+\), \d+ message files/);
     assert.deepEqual(existsSync(join(h.dataDir, "sweep-holds")) ? readdirSync(join(h.dataDir, "sweep-holds")) : [], [], "the sweep hold is released");
     const manifest = JSON.parse(readFileSync(join(dest, "manifest.json"), "utf8")) as { blobs: { count: number }; files: string[] };
     assert.ok(manifest.blobs.count >= before.length);

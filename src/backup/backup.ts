@@ -90,15 +90,18 @@ export async function backupDataDir(dataDirIn: string, destIn: string, now: () =
     try {
       migration = String((snap.prepare("select max(name) as m from kysely_migration").get() as { m: string | null } | undefined)?.m ?? "");
       const names = snap.prepare("select blob from messages union select blob from queue").iterate() as Iterable<{ blob: string }>;
-      const made = new Set<string>();
+      const made = new Map<string, Promise<void>>();
       await mkdir(join(dest, "blobs"), { mode: 0o700 });
       await forEachLimited(names, COPIES_AT_ONCE, async ({ blob }) => {
         if (!/^[0-9a-f]+\/[0-9a-f]+$/.test(blob)) throw new Error(`the database names a message file with an unexpected name: ${JSON.stringify(blob)}`);
         const bucket = blob.slice(0, blob.indexOf("/"));
-        if (!made.has(bucket)) {
-          made.add(bucket);
-          await mkdir(join(dest, "blobs", bucket), { recursive: true, mode: 0o700 });
+        // One mkdir per bucket, which every copy into it waits for (copies run side by side).
+        let dir = made.get(bucket);
+        if (dir === undefined) {
+          dir = mkdir(join(dest, "blobs", bucket), { recursive: true, mode: 0o700 }).then(() => undefined);
+          made.set(bucket, dir);
         }
+        await dir;
         try {
           const size = await copySynced(join(dataDir, "blobs", blob), join(dest, "blobs", blob));
           blobBytes += size; // not `blobBytes += await …`: that adds to the value read before the await
@@ -109,7 +112,7 @@ export async function backupDataDir(dataDirIn: string, destIn: string, now: () =
         blobs++;
         if (blobs % 1000 === 0) await hold.refresh();
       });
-      for (const bucket of made) await syncPath(join(dest, "blobs", bucket));
+      for (const bucket of made.keys()) await syncPath(join(dest, "blobs", bucket));
       await syncPath(join(dest, "blobs"));
     } finally {
       snap.close();

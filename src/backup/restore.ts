@@ -49,12 +49,17 @@ export async function restoreDataDir(backupIn: string, targetIn: string): Promis
     let bytes = 0;
     await mkdir(join(staging, "blobs"), { mode: 0o700 });
     dirs.add(join(staging, "blobs"));
+    const buckets = new Map<string, Promise<void>>();
     await forEachLimited(bucketFiles(join(backup, "blobs")), COPIES_AT_ONCE, async (name) => {
       const bucket = join(staging, "blobs", name.slice(0, name.indexOf("/")));
-      if (!dirs.has(bucket)) {
+      // One mkdir per bucket, which every copy into it waits for (copies run side by side).
+      let made = buckets.get(bucket);
+      if (made === undefined) {
+        made = mkdir(bucket, { recursive: true, mode: 0o700 }).then(() => undefined);
+        buckets.set(bucket, made);
         dirs.add(bucket);
-        await mkdir(bucket, { recursive: true, mode: 0o700 });
       }
+      await made;
       const size = await copySynced(join(backup, "blobs", name), join(staging, "blobs", name));
       bytes += size; // not `bytes += await …`: that would add to the value read before the await
       count++;

@@ -45,7 +45,7 @@ test("the prune removes audit rows older than the retention, keeps newer ones an
     // A message still in the queue, first tried 100 days ago.
     await store.db
       .insertInto("queue")
-      .values({ id: "QSTILL", created_at: NOW - 100 * DAY, mail_from: "a@example.test", recipients: "[]", blob: "0/0", size: 1, status: "queued", next_attempt_at: NOW, attempts: 3, last_error: null, source: "submission", owns_blob: 0, bounce_requested: 0 })
+      .values({ id: "QSTILL", created_at: NOW - 100 * DAY, mail_from: "a@example.test", blob: "0/0", size: 1, source: "submission", owns_blob: 0, bounce_requested: 0 })
       .execute();
     for (let i = 0; i < 7; i++) await seed(store, NOW - 91 * DAY - i * DAY, `old${i}`, `QGONE${i}`);
     await seed(store, NOW - 100 * DAY, "queued", "QSTILL");
