@@ -285,7 +285,7 @@ export const SCHEMA = {
   },
   audit: {
     kind: "table",
-    description: "Audit records (TLS events, SMTP sessions).",
+    description: "Audit records (TLS events, SMTP sessions, logins, delivery attempts) and how long they are kept.",
     fields: {
       flush_ms: { kind: "int", default: 200, min: 1, max: 60_000, description: "Longest time an audit record waits to be written." },
       retention_days: {

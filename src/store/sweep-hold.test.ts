@@ -23,6 +23,10 @@ test("while a backup holds the sweep, an expunged message's file stays; after re
     assert.equal(held.held, 1);
     assert.ok(existsSync(store.blobs.path(blob)));
 
+    // A delivered queue entry's own file is left to the sweep too.
+    await store.blobs.remove(blob);
+    assert.ok(existsSync(store.blobs.path(blob)));
+
     await hold.release();
     assert.deepEqual(readdirSync(join(store.dataDir, HOLD_DIR)), []);
     const swept = await sweepBlobs(store, { graceMs: 0 });

@@ -7,7 +7,9 @@
  * hold, then removes. If it saw no hold, its question was answered before the hold was made, so
  * before the snapshot; a file unreferenced then stays unreferenced ("a file with no row cannot
  * gain one", sweep.ts), so the snapshot does not name it either. Every file the snapshot names is
- * therefore still there until the hold is released.
+ * therefore still there until the hold is released. The one other deletion — a delivered queue
+ * entry's own file, removed right after its row (`BlobStore.remove`) — checks for a hold the same
+ * way, after the row is gone, and leaves the file to the sweep while one exists.
  *
  * A hold is live while its file was touched within HOLD_TTL_MS; the holder touches it every
  * minute, so one left by a crashed backup stops holding after an hour.
