@@ -16,7 +16,7 @@
  * 5. manifest.json goes last (written through a rename): a backup without one is incomplete.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { chmod, mkdir, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -61,6 +61,7 @@ export async function backupDataDir(dataDirIn: string, destIn: string, now: () =
   const dest = resolve(destIn);
   if (dest === dataDir || !relative(dataDir, dest).startsWith("..")) throw new BackupError(`backup directory ${dest} is inside the data directory; give one outside it`);
   const files = configFiles(dataDir); // checks the config before anything is written
+  if (!existsSync(join(dataDir, DB))) throw new BackupError(`${dataDir} has no ${DB}: not a Sealpost data directory`);
   await emptyDir(dest, "backup directory");
   const started = now();
   let hold;
