@@ -15,7 +15,6 @@ export function registerBackup(program: Command): void {
   program
     .command("backup <dir>")
     .description("copy the database, message files, config and certificates into DIR (new or empty), consistently, while the server runs")
-    .option("--data <dir>", "data directory", "./data")
     .option("--json", "print the manifest as JSON")
     .action(async (dir: string, flags: { data?: string; json?: boolean }) => {
       const { manifest, dir: dest } = await backupDataDir(dataDir(flags), dir);
@@ -29,7 +28,6 @@ export function registerBackup(program: Command): void {
   program
     .command("restore <dir>")
     .description("make a new data directory (--data, which must not exist or be empty) from the backup in DIR")
-    .option("--data <dir>", "the new data directory", "./data")
     .action(async (dir: string, flags: { data?: string }) => {
       const { manifest, dir: target } = await restoreDataDir(dir, dataDir(flags));
       process.stdout.write(`restored the backup of ${manifest.created} into ${target}: ${manifest.blobs.count} message files (${mb(manifest.blobs.bytes)})\n`);
@@ -39,7 +37,6 @@ export function registerBackup(program: Command): void {
   program
     .command("export <address> <file>")
     .description("write an account's mail, every mailbox with flags and dates, to FILE as mbox (mboxrd)")
-    .option("--data <dir>", "data directory", "./data")
     .action(async (address: string, file: string, flags: { data?: string }) => {
       await withStore(flags, async (store) => {
         let fh;
@@ -71,7 +68,6 @@ export function registerBackup(program: Command): void {
   program
     .command("import <address> <file>")
     .description("append the messages of an mbox FILE to an account, into the mailboxes and with the flags an export recorded")
-    .option("--data <dir>", "data directory", "./data")
     .option("--mailbox <name>", "mailbox for messages the file does not place (another program's mbox)", "INBOX")
     .action(async (address: string, file: string, flags: { data?: string; mailbox: string }) => {
       const config = loadConfig(dataDir(flags));
