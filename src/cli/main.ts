@@ -25,6 +25,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   relay: async () => (await import("./outbound.ts")).registerOutbound,
   check: async () => (await import("./check.ts")).registerCheck,
   status: async () => (await import("./status.ts")).registerStatus,
+  backup: async () => (await import("./backup.ts")).registerBackup,
+  restore: async () => (await import("./backup.ts")).registerBackup,
+  export: async () => (await import("./backup.ts")).registerBackup,
+  import: async () => (await import("./backup.ts")).registerBackup,
 };
 
 /** The program with every command, or only `only` (and `init`) when given. */
@@ -50,7 +54,7 @@ export async function buildProgram(only?: string): Promise<Command> {
   const load = only !== undefined && COMMANDS[only] !== undefined ? [COMMANDS[only]] : [...new Set(Object.values(COMMANDS))];
   const registered = new Set<Register>();
   for (const register of await Promise.all(load.map((l) => l()))) {
-    if (registered.has(register)) continue; // policy and relay share a module
+    if (registered.has(register)) continue; // policy and relay share a module, as do backup, restore, export and import
     registered.add(register);
     register(program);
   }

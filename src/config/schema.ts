@@ -285,9 +285,17 @@ export const SCHEMA = {
   },
   audit: {
     kind: "table",
-    description: "Audit records (TLS events, SMTP sessions).",
+    description: "Audit records (TLS events, SMTP sessions, logins, delivery attempts) and how long they are kept.",
     fields: {
       flush_ms: { kind: "int", default: 200, min: 1, max: 60_000, description: "Longest time an audit record waits to be written." },
+      retention_days: {
+        kind: "int",
+        default: 90,
+        min: 1,
+        max: 36_500,
+        description:
+          "Days login history, TLS events, SMTP session and recipient records and delivery attempts are kept (they hold IP and mail addresses; GDPR Art. 5(1)(e)); pruned daily. Attempts of mail still queued are kept until it leaves the queue.",
+      },
     },
   },
   log: {

@@ -15,7 +15,7 @@ import { Listener } from "../net/index.ts";
 import { startOutbound } from "../outbound/index.ts";
 import { queueSummary } from "../queue/index.ts";
 import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
-import { BlobSweeper, openStore, sweepSummary, type Store } from "../store/index.ts";
+import { AuditPruner, BlobSweeper, openStore, pruneSummary, sweepSummary, type Store } from "../store/index.ts";
 import { CertificateStore, TlsTransport, certificateDaysLeft, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
 
 export interface RunningServer {
@@ -195,6 +195,15 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     onError: (e) => log.error("blob sweep failed", e),
   });
   sweeper.start();
+  // [audit] retention_days: the daily prune, first a minute after start (not during it).
+  const pruner = new AuditPruner(store, {
+    retentionDays: () => config.audit.retention_days,
+    firstDelayMs: 60_000,
+    intervalMs: 86_400_000,
+    onReport: (r, days) => log.info(pruneSummary(r, days)),
+    onError: (e) => log.error("retention prune failed", e),
+  });
+  pruner.start();
 
   let reloading: Promise<void> = Promise.resolve();
   const reload = async (): Promise<void> => {
@@ -227,6 +236,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));
       await outbound.stop();
       await sweeper.stop();
+      await pruner.stop();
       await store.close();
     },
   };

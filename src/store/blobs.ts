@@ -10,8 +10,9 @@
  */
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { asStorageError, isStorageFull, type DiskSpace } from "./space.ts";
+import { sweepHeld } from "./sweep-hold.ts";
 
 /** A blob's name: its hour bucket and random hex digits, "<bucket>/<random>" (the writer uses 24). */
 const BLOB_NAME = /^[0-9a-f]+\/[0-9a-f]+$/;
@@ -108,9 +109,15 @@ export class BlobStore {
     return join(this.dir, name);
   }
 
-  /** Deletes a blob no row names any more (a delivered queue entry's own copy). */
+  /**
+   * Deletes a blob no row names any more (a delivered queue entry's own copy). While a backup
+   * holds the sweep the file stays for the sweep to take later: the backup's snapshot may have
+   * been taken before the row went (the order that makes this safe is in sweep-hold.ts).
+   */
   async remove(name: string): Promise<void> {
-    await rm(this.path(name), { force: true });
+    const path = this.path(name);
+    if (await sweepHeld(dirname(this.dir))) return;
+    await rm(path, { force: true });
   }
 
   /**

@@ -43,7 +43,9 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
   const asyncWal = opts.durability === "async-wal-fsync";
   const sqlite: NodeSqliteDatabase = openSqlite(dbPath, asyncWal ? "NORMAL" : "FULL");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const migrator = new Migrator({ db, provider: migrations });
+  // Migration names are handed out per branch ahead of time, and branches merge in any order: a
+  // database may have run 0009 before 0008 arrives. Each migration stands alone, so run it late.
+  const migrator = new Migrator({ db, provider: migrations, allowUnorderedMigrations: true });
   const { error } = await migrator.migrateToLatest();
   if (error !== undefined) {
     await db.destroy();

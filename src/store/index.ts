@@ -5,6 +5,8 @@ export { BlobGoneError, BlobStore, type WrittenBlob } from "./blobs.ts";
 export { DiskSpace, StorageFullError, isStorageFull, type DiskSpaceOptions } from "./space.ts";
 export { commitWithBlobs, referencedBlobs } from "./handoff.ts";
 export { sweepBlobs, sweepSummary, BlobSweeper, type SweepReport, type SweepOptions } from "./sweep.ts";
+export { pruneAudit, pruneSummary, AuditPruner, type PruneReport, type PruneOptions } from "./retention.ts";
+export { holdSweep, sweepHeld, type SweepHold } from "./sweep-hold.ts";
 export { GroupCommitter, type Work } from "./committer.ts";
 export {
   INBOX,
@@ -32,6 +34,7 @@ export {
 export {
   applyFlagOp,
   appendMessage,
+  appendMessages,
   changedSince,
   countUpTo,
   uidsUpTo,

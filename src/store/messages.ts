@@ -187,6 +187,46 @@ export async function appendMessage(
   return res;
 }
 
+/**
+ * Several APPENDs into one mailbox in one commit (the shape of RFC 3502 MULTIAPPEND): the files
+ * are written (and fsynced) side by side, then every row commits in one transaction with
+ * consecutive UIDs in the order given, so a bulk import pays one commit per batch, not per message.
+ */
+export async function appendMessages(
+  store: Store,
+  mailboxId: number,
+  messages: ReadonlyArray<{ bytes: Uint8Array; flags: string; internalDate: number }>,
+): Promise<{ uids: number[]; uidvalidity: number }> {
+  if (messages.length === 0) return { uids: [], uidvalidity: 0 };
+  const settled = await Promise.allSettled(messages.map((m) => store.blobs.write([m.bytes])));
+  const blobs = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed !== undefined) {
+    // Nothing names the files written: remove them now rather than leave them to the sweep.
+    for (const b of blobs) {
+      await store.blobs.remove(b.name).catch(() => undefined);
+      store.blobs.settle(b.name);
+    }
+    throw failed.reason;
+  }
+  const res = await commitWithBlobs(store, blobs, async (trx) => {
+    const { first, modseq, uidvalidity } = await allocateUids(trx, mailboxId, messages.length);
+    const values = messages.map((m, i) => ({
+      mailbox_id: mailboxId,
+      uid: first + i,
+      blob: blobs[i]?.name ?? "",
+      size: blobs[i]?.size ?? 0,
+      internal_date: m.internalDate,
+      flags: m.flags,
+      modseq,
+    }));
+    for (let i = 0; i < values.length; i += CHUNK / 10) await trx.insertInto("messages").values(values.slice(i, i + CHUNK / 10)).execute();
+    return { uids: values.map((v) => v.uid), uidvalidity };
+  });
+  store.events.emit("changed", mailboxId);
+  return res;
+}
+
 export interface CopyResult {
   /** The target's UIDVALIDITY (RFC 4315 COPYUID). */
   uidvalidity: number;

@@ -266,6 +266,14 @@ const queueColumns: Migration = {
   },
 };
 
+/** The retention prune (retention.ts) deletes by time: logins and SMTP recipients need an index on it alone. */
+const retention: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.createIndex("logins_time").on("logins").column("time").execute();
+    await db.schema.createIndex("smtp_recipients_at").on("smtp_recipients").column("time").execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
@@ -276,6 +284,7 @@ export const migrations: MigrationProvider = {
       "0005_login_attempts": loginAttempts,
       "0006_blob_refs": blobRefs,
       "0007_session_ids": sessionIds,
+      "0008_retention": retention,
       "0009_queue_columns": queueColumns,
     };
   },

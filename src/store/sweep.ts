@@ -8,7 +8,9 @@
  *   skipped too (a write in another process, which this one cannot see);
  * - a file with no row cannot gain one: rows only ever name new blobs or copy an existing row's;
  * - which files rows name is read through the group committer, so a deletion counts only once it
- *   is durable (the server commits with "async-wal-fsync").
+ *   is durable (the server commits with "async-wal-fsync");
+ * - while a backup holds the sweep (sweep-hold.ts), a batch removes nothing: the hold is checked
+ *   after the batch's references were read and before any removal.
  *
  * It walks the buckets with async directory reads and checks names in batches, yielding to the
  * event loop between batches, so a large store never stalls the sessions. Empty buckets older than
@@ -20,6 +22,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Store } from "./database.ts";
 import { hourBucket } from "./blobs.ts";
 import { referencedBlobs } from "./handoff.ts";
+import { sweepHeld } from "./sweep-hold.ts";
 
 const BUCKET = /^[0-9a-f]{1,12}$/;
 const FILE = /^[0-9a-f]{24}$/;
@@ -42,6 +45,8 @@ export interface SweepReport {
   young: number;
   /** Being written or handed off by this process. */
   inFlight: number;
+  /** Unreferenced but kept: a backup held the sweep (sweep-hold.ts). */
+  held: number;
   removed: number;
   removedBytes: number;
   /** Could not be looked at or removed (counted, left for the next sweep). */
@@ -60,7 +65,7 @@ export async function sweepBlobs(store: Store, opts: SweepOptions): Promise<Swee
   const now = opts.now ?? Date.now;
   const aborted = (): boolean => opts.signal?.aborted === true;
   const started = now();
-  const report: SweepReport = { files: 0, referenced: 0, young: 0, inFlight: 0, removed: 0, removedBytes: 0, failed: 0, buckets: 0, ms: 0 };
+  const report: SweepReport = { files: 0, referenced: 0, young: 0, inFlight: 0, held: 0, removed: 0, removedBytes: 0, failed: 0, buckets: 0, ms: 0 };
   let buckets: string[];
   try {
     buckets = (await readdir(store.blobs.dir, { withFileTypes: true })).filter((d) => d.isDirectory() && BUCKET.test(d.name)).map((d) => d.name);
@@ -145,6 +150,11 @@ async function sweepBatch(store: Store, names: readonly string[], opts: SweepOpt
   // random name opened with "wx", so a file that was not in flight above never becomes so.
   const referenced = await store.committer.submit((trx) => referencedBlobs(trx, old.map((c) => c.name)));
   report.referenced += referenced.size;
+  // After the references were read (sweep-hold.ts says why this order keeps a backup's files).
+  if (await sweepHeld(store.dataDir)) {
+    report.held += old.length - referenced.size;
+    return 0;
+  }
   let removed = 0;
   for (const c of old) {
     if (referenced.has(c.name)) continue;
@@ -166,6 +176,7 @@ export function sweepSummary(r: SweepReport, graceMs: number): string {
   const parts = [`${r.removed} unreferenced removed (${kb(r.removedBytes)})`, `${r.referenced} referenced`];
   if (r.young > 0) parts.push(`${r.young} younger than ${Math.round(graceMs / 1000)} s kept`);
   if (r.inFlight > 0) parts.push(`${r.inFlight} being written kept`);
+  if (r.held > 0) parts.push(`${r.held} kept while a backup runs`);
   if (r.failed > 0) parts.push(`${r.failed} could not be checked`);
   if (r.buckets > 0) parts.push(`${r.buckets} empty directories removed`);
   return `blob sweep: ${r.files} message files, ${parts.join(", ")} in ${r.ms} ms`;

@@ -1,0 +1,153 @@
+/**
+ * Retention (`[audit] retention_days`): the daily prune of records that name people's addresses —
+ * login history (`logins`), TLS events (`tls_events`), the SMTP session and recipient audit
+ * (`smtp_sessions`, `smtp_recipients`) and outbound delivery attempts (`delivery_attempts`). GDPR
+ * Art. 5(1)(e): personal data (client IP addresses, account names, envelope addresses) is kept no
+ * longer than its purpose needs; mox keeps its login history 30 days, our default is 90.
+ *
+ * A delivery attempt of a message that is still queued is kept whatever its age: `sealpost queue
+ * show` of that message must still explain why it is waiting, and the row goes once the message
+ * leaves the queue (delivered, bounced or deleted) and is older than the retention.
+ *
+ * Rows go in batches of `batch` per transaction through the group committer, with a turn of the
+ * event loop between batches, so the prune never holds the database or the sessions for long.
+ */
+import { sql, type RawBuilder } from "kysely";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import type { Store } from "./database.ts";
+
+const DAY = 86_400_000;
+
+/** What a prune removed, per table. */
+export interface PruneReport {
+  logins: number;
+  tlsEvents: number;
+  smtpSessions: number;
+  smtpRecipients: number;
+  deliveryAttempts: number;
+  /** Rows older than the retention kept because their queue entry is still queued. */
+  keptForQueue: number;
+  /** Everything before this time (ms since the epoch) was eligible. */
+  cutoff: number;
+  ms: number;
+}
+
+export interface PruneOptions {
+  retentionDays: number;
+  /** Rows per transaction (default 1000). */
+  batch?: number;
+  now?: () => number;
+  signal?: AbortSignal;
+}
+
+/** One table's batch delete: the rowids of at most `limit` rows older than `cutoff`. */
+type Victims = (cutoff: number, limit: number) => RawBuilder<unknown>;
+
+const TABLES: ReadonlyArray<{ key: Exclude<keyof PruneReport, "cutoff" | "ms" | "keptForQueue">; table: string; victims: Victims }> = [
+  { key: "logins", table: "logins", victims: (c, n) => sql`select rowid from logins where time < ${c} limit ${n}` },
+  { key: "tlsEvents", table: "tls_events", victims: (c, n) => sql`select rowid from tls_events where time < ${c} limit ${n}` },
+  {
+    key: "smtpSessions",
+    table: "smtp_sessions",
+    // started_at has the index; a session that started before the cutoff but ended after it stays.
+    victims: (c, n) => sql`select rowid from smtp_sessions where started_at < ${c} and ended_at < ${c} limit ${n}`,
+  },
+  { key: "smtpRecipients", table: "smtp_recipients", victims: (c, n) => sql`select rowid from smtp_recipients where time < ${c} limit ${n}` },
+  {
+    key: "deliveryAttempts",
+    table: "delivery_attempts",
+    victims: (c, n) => sql`select rowid from delivery_attempts where time < ${c} and queue_id not in (select id from queue) limit ${n}`,
+  },
+];
+
+/** Removes the audit rows older than `retentionDays`; see the module comment for what and why. */
+export async function pruneAudit(store: Store, opts: PruneOptions): Promise<PruneReport> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const batch = opts.batch ?? 1000;
+  const cutoff = started - opts.retentionDays * DAY;
+  const report: PruneReport = { logins: 0, tlsEvents: 0, smtpSessions: 0, smtpRecipients: 0, deliveryAttempts: 0, keptForQueue: 0, cutoff, ms: 0 };
+  for (const t of TABLES) {
+    for (;;) {
+      if (opts.signal?.aborted === true) return { ...report, ms: now() - started };
+      const removed = await store.committer.submit(async (trx) => {
+        const res = await sql`delete from ${sql.table(t.table)} where rowid in (${t.victims(cutoff, batch)})`.execute(trx);
+        return Number(res.numAffectedRows ?? 0n);
+      });
+      report[t.key] += removed;
+      await yieldToLoop();
+      if (removed < batch) break;
+    }
+  }
+  const kept = await sql<{ n: number }>`select count(*) as n from delivery_attempts where time < ${cutoff}`.execute(store.db);
+  report.keptForQueue = Number(kept.rows[0]?.n ?? 0);
+  return { ...report, ms: now() - started };
+}
+
+/** One line for the log. */
+export function pruneSummary(r: PruneReport, retentionDays: number): string {
+  const parts = [
+    `${r.logins} logins`,
+    `${r.tlsEvents} TLS events`,
+    `${r.smtpSessions} SMTP sessions`,
+    `${r.smtpRecipients} SMTP recipients`,
+    `${r.deliveryAttempts} delivery attempts`,
+  ];
+  const kept = r.keptForQueue > 0 ? `; ${r.keptForQueue} attempts of still-queued mail kept` : "";
+  return `retention: removed ${parts.join(", ")} older than ${retentionDays} days${kept} in ${r.ms} ms`;
+}
+
+export interface PrunerOptions {
+  /** Read at each run, so a reload applies. */
+  retentionDays: () => number;
+  /** Before the first run, ms (soon after start, not during it). */
+  firstDelayMs: number;
+  /** Between runs, ms (a day). */
+  intervalMs: number;
+  onReport: (r: PruneReport, retentionDays: number) => void;
+  onError: (e: unknown) => void;
+}
+
+/** The server's daily prune, on an unref'd timer like the blob sweeper; `stop` ends it between batches. */
+export class AuditPruner {
+  readonly #store: Store;
+  readonly #o: PrunerOptions;
+  readonly #abort = new AbortController();
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+
+  constructor(store: Store, opts: PrunerOptions) {
+    this.#store = store;
+    this.#o = opts;
+  }
+
+  start(): void {
+    this.#schedule(this.#o.firstDelayMs);
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#abort.signal.aborted) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.#once().finally(() => {
+        this.#running = null;
+        this.#schedule(this.#o.intervalMs);
+      });
+    }, ms);
+    this.#timer.unref();
+  }
+
+  async #once(): Promise<void> {
+    const days = this.#o.retentionDays();
+    try {
+      this.#o.onReport(await pruneAudit(this.#store, { retentionDays: days, signal: this.#abort.signal }), days);
+    } catch (e) {
+      this.#o.onError(e);
+    }
+  }
+}
