@@ -18,7 +18,7 @@ import { accessFor, parseTarget } from "../src/cli/index.ts";
 import { startPolicyServer, type PolicyServer } from "./support/https-test-server.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
 import { startDnsServer, type DnsServer } from "./dns-server.ts";
-import { prepareDataDir, startServer, type ServerHandle } from "./harness.ts";
+import { prepareDataDir, startSealpost, startServer, type ServerHandle } from "./harness.ts";
 import { freePort } from "./postfix-peer.ts";
 import { runCheck as check, type CheckRun } from "./support/check-cli.ts";
 
@@ -127,6 +127,41 @@ test("through the CLI: the port picks the protocol, --starttls overrides it, def
     assert.deepEqual([report.target.port, report.target.access, report.target.servername], [port, access, "nxdomain.check.test"]);
     assert.match(report.error ?? "", /cannot resolve nxdomain\.check\.test/);
     assert.match(r.stderr, /^sealpost: check nxdomain\.check\.test:\d+: cannot resolve/);
+  }
+});
+
+test("a port without --starttls that greets in plaintext (Sealpost's MX, IMAP and POP3 on test ports) is checked through its STARTTLS", async () => {
+  const h = await startSealpost();
+  try {
+    const cases: Array<[number, string, RegExp]> = [
+      [h.mxPort, "smtp", /^220 /],
+      [h.ports.imap, "imap", /^\* OK/],
+      [h.ports.pop3, "pop3", /^\+OK/],
+    ];
+    for (const [port, protocol, greeting] of cases) {
+      const r = await check([`127.0.0.1:${port}`, "--json", "--timeout", "5000"]);
+      const report = JSON.parse(r.stdout) as CheckReport;
+      assert.deepEqual(validateAgainstSchema(CHECK_SCHEMA, report), []);
+      assert.equal(report.error, null, r.stderr);
+      assert.equal(report.target.access, protocol);
+      assert.equal(report.starttls?.offered, true);
+      assert.deepEqual(report.protocols.filter((p) => p.offered).map((p) => p.version), ["TLSv1.2", "TLSv1.3"]);
+      const f = report.findings.find((x) => x.id === "plaintext-greeting");
+      assert.equal(f?.severity, "info", JSON.stringify(report.findings));
+      assert.match(f?.title ?? "", new RegExp(`^Port ${port} speaks ${protocol.toUpperCase()} in plaintext`));
+      assert.match(f?.detail ?? "", new RegExp(`greets in plaintext \\("${greeting.source.slice(1)}.*--starttls ${protocol}`));
+      assert.ok(!report.findings.some((x) => x.id === "no-tls"), "no 'No TLS handshake succeeded'");
+    }
+    // The human report says it in its verdict: a mail server port over STARTTLS, not "not a mail server port".
+    const human = await check([`127.0.0.1:${h.mxPort}`]);
+    assert.match(human.stdout, new RegExp(`^sealpost check 127\\.0\\.0\\.1:${h.mxPort}, SMTP STARTTLS`, "m"));
+    assert.doesNotMatch(human.stdout, /not a mail server port/);
+    // Implicit TLS ports are checked as they are.
+    const imaps = JSON.parse((await check([`127.0.0.1:${h.ports.imaps}`, "--json"])).stdout) as CheckReport;
+    assert.equal(imaps.target.access, "tls");
+    assert.ok(!imaps.findings.some((x) => x.id === "plaintext-greeting"));
+  } finally {
+    await h.cleanup();
   }
 });
 

@@ -37,6 +37,13 @@ test("bad flags and values: one line, status 2", () => {
     oneLineError(runCli(dir, ["domain", "add", "x.test", "--mandatory-tls", "maybe"]), /--mandatory-tls: expected on or off, got "maybe"/);
     oneLineError(runCli(dir, ["domain", "add", "not a domain"]), /invalid domain name/);
     oneLineError(runCli(dir, ["tls-report", "--days", "soon"]), /--days: expected an integer/);
+    // Every integer flag names its range, whatever is wrong with the value.
+    oneLineError(runCli(dir, ["tls-report", "--days", "-1"]), /^sealpost: --days: expected an integer from 1 to 3650, got "-1"$/);
+    oneLineError(runCli(dir, ["history", "a@x.test", "--days", "0"]), /^sealpost: --days: expected an integer from 1 to 3650, got "0"$/);
+    oneLineError(runCli(dir, ["queue", "log", "--days", "9999"]), /^sealpost: --days: expected an integer from 1 to 3650, got "9999"$/);
+    oneLineError(runCli(dir, ["init", "--port-base", "-5"]), /^sealpost: --port-base: expected an integer from 0 to 65000, got "-5"$/);
+    oneLineError(runCli(dir, ["store", "sweep", "--grace", "x"]), /^sealpost: --grace: expected an integer from \d+ to 604800, got "x"$/);
+    oneLineError(runCli(dir, ["check", "127.0.0.1:1", "--timeout", "-1"]), /^sealpost: --timeout: expected an integer from 1 to 600000, got "-1"$/);
     oneLineError(runCli(dir, ["user", "add", "a@unhosted.test"]), /domain unhosted\.test is not hosted here/);
     oneLineError(runCli(dir, ["frobnicate"]), /unknown command 'frobnicate'/);
     const empty = mkdtempSync(join(tmpdir(), "sealpost-cli-empty-"));
@@ -57,6 +64,18 @@ test("a bad config stops serve with one line naming the key", () => {
     writeFileSync(path, readFileSync(path, "utf8").replace(/^max_recipients = .*$/m, "max_recipients = 100").replace(/^ciphers = .*$/m, 'ciphers = "DES-CBC3-SHA"'));
     const r2 = spawnSync(NODE, [CLI, "serve", "--data", dir], { encoding: "utf8", timeout: 20_000 });
     oneLineError({ status: r2.status ?? -1, stderr: r2.stderr }, /tls\.ciphers: "DES-CBC3-SHA" is a forbidden suite/);
+    // A TOML syntax error: file, line and column, and what is wrong.
+    const lines = readFileSync(path, "utf8").split("\n");
+    const at = lines.findIndex((l) => /^max_recipients = /.test(l));
+    lines[at] = "max_recipients = = 100";
+    writeFileSync(path, lines.join("\n"));
+    const r3 = spawnSync(NODE, [CLI, "serve", "--data", dir], { encoding: "utf8", timeout: 20_000 });
+    const expected = `sealpost: ${path}:${at + 1}:18: invalid TOML: invalid value`;
+    oneLineError({ status: r3.status ?? -1, stderr: r3.stderr }, /invalid TOML/);
+    assert.equal(r3.stderr.trimEnd(), expected);
+    const list = runCli(dir, ["domain", "list"]);
+    oneLineError(list, /invalid TOML/);
+    assert.equal(list.stderr.trimEnd(), expected);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

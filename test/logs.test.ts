@@ -103,6 +103,11 @@ test("the JSON log of a failing IMAP command carries the session id that the log
     assert.equal(sent.code, 250, sent.raw);
     await smtp.quit();
     await waitForMessage(h.dataDir, ALICE, "LOGS-1");
+    // The message's log line names the id of its 250 reply (Postfix's "queued as").
+    const queuedAs = /queued as ([0-9A-F]{16})/.exec(sent.raw)?.[1];
+    assert.ok(queuedAs !== undefined, sent.raw);
+    const accepted = logLines(h).find((l) => l.msg === "message accepted" && (l as { id?: string }).id === queuedAs);
+    assert.ok(accepted !== undefined && accepted.proto === "smtp" && /^[0-9A-F]{16}$/.test(accepted.session ?? ""), h.log());
     await breakMessageFile(h.dataDir);
 
     const out = JSON.parse(python(IMAPLIB, { PORT: String(h.ports.imaps), USER: ALICE, PW, WRONG })) as { fetch: [string, string[]]; wrong: string };

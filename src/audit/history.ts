@@ -10,6 +10,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../store/index.ts";
 import { deviceHint, isLegacy } from "./device-hint.ts";
 import { parseList } from "./json.ts";
+import { handshakeReason } from "./reason.ts";
 import { describeThrottle, parseThrottleReason } from "./throttle.ts";
 
 export interface HistoryEntry {
@@ -109,7 +110,7 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
         port: ev.port,
         clientIp: ev.client_ip,
         result: ev.outcome,
-        reason: ev.reason,
+        reason: handshakeReason(ev.reason),
         tlsVersion: null,
         tlsCipher: null,
         clientName: null,

@@ -1,17 +1,25 @@
 /**
  * `sealpost tls-report`: what TLS the world speaks to this server. For the last N days:
- * sessions per protocol and negotiated version; refused handshakes by offered maximum version and
+ * sessions per protocol and negotiated version (every protocol: SMTP sessions are recorded whole
+ * in smtp_sessions; IMAP's and POP3's are their successful handshakes in tls_events, and their
+ * plaintext ones the sign-ins tried without TLS in logins — a plaintext connection that never tried
+ * to sign in leaves no record); refused handshakes by offered maximum version and
  * client; and, per hosted domain, the senders that delivered in plaintext — the ones a switch to
  * mandatory TLS would turn away (the question the Cleanmail notice tells administrators to ask).
  */
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../store/index.ts";
 import { parseList } from "./json.ts";
+import { handshakeReason } from "./reason.ts";
 
 export interface TlsReport {
   since: string;
   days: number;
-  sessions: Array<{ protocol: string; tls: string; count: number }>;
+  /**
+   * Per protocol and TLS version (or "plaintext"); `unit` says what was counted: sessions, or for
+   * IMAP/POP3 in plaintext the sign-ins tried without TLS (the only trace such a session leaves).
+   */
+  sessions: Array<{ protocol: string; tls: string; count: number; unit: "sessions" | "sign-in attempts" }>;
   refusedHandshakes: Array<{ offeredMax: string; clientIp: string; protocol: string; count: number; lastSeen: string; reason: string | null }>;
   handshakes: Array<{
     time: string;
@@ -36,18 +44,39 @@ export interface TlsReport {
 }
 
 const HANDSHAKE_LIST_LIMIT = 1000;
+/** The protocols whose sessions smtp_sessions records (the SMTP roles' `protocol`); any other is counted from tls_events and logins. */
+const SMTP_PROTOCOLS = ["smtp", "submission"];
 
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function tlsReport(db: Kysely<Database>, days: number, now = Date.now()): Promise<TlsReport> {
   const since = now - days * 86_400_000;
-  const sessions = await db
+  const smtpSessions = await db
     .selectFrom("smtp_sessions")
     .select(["protocol", sql<string>`coalesce(tls_version, 'plaintext')`.as("tls"), sql<number>`count(*)`.as("count")])
     .where("started_at", ">=", since)
     .groupBy(["protocol", "tls"])
-    .orderBy("protocol")
-    .orderBy("tls")
     .execute();
+  const tlsSessions = await db
+    .selectFrom("tls_events")
+    .select(["protocol", sql<string>`coalesce(version, 'unknown')`.as("tls"), sql<number>`count(*)`.as("count")])
+    .where("time", ">=", since)
+    .where("outcome", "=", "ok")
+    .where("protocol", "not in", SMTP_PROTOCOLS)
+    .groupBy(["protocol", "tls"])
+    .execute();
+  const plaintextSignIns = await db
+    .selectFrom("logins")
+    .select(["protocol", sql<string>`'plaintext'`.as("tls"), sql<number>`sum(attempts)`.as("count")])
+    .where("time", ">=", since)
+    .where("tls_version", "is", null)
+    .where("protocol", "not in", SMTP_PROTOCOLS)
+    .groupBy("protocol")
+    .execute();
+  const sessions = [
+    ...[...smtpSessions, ...tlsSessions].map((s) => ({ protocol: s.protocol, tls: s.tls, count: Number(s.count), unit: "sessions" as const })),
+    ...plaintextSignIns.map((s) => ({ protocol: s.protocol, tls: s.tls, count: Number(s.count), unit: "sign-in attempts" as const })),
+  ].sort((a, b) => (a.protocol === b.protocol ? cmp(a.tls, b.tls) : cmp(a.protocol, b.protocol)));
   const refused = await db
     .selectFrom("tls_events")
     .select([
@@ -85,14 +114,14 @@ export async function tlsReport(db: Kysely<Database>, days: number, now = Date.n
   return {
     since: iso(since),
     days,
-    sessions: sessions.map((s) => ({ protocol: s.protocol, tls: s.tls, count: Number(s.count) })),
+    sessions,
     refusedHandshakes: refused.map((r) => ({
       offeredMax: r.offered_max,
       clientIp: r.client_ip,
       protocol: r.protocol,
       count: Number(r.count),
       lastSeen: iso(Number(r.last)),
-      reason: r.reason,
+      reason: handshakeReason(r.reason),
     })),
     handshakes: handshakes.map((h) => ({
       time: iso(h.time),
@@ -101,7 +130,7 @@ export async function tlsReport(db: Kysely<Database>, days: number, now = Date.n
       mode: h.mode,
       clientIp: h.client_ip,
       outcome: h.outcome,
-      reason: h.reason,
+      reason: handshakeReason(h.reason),
       version: h.version,
       cipher: h.cipher,
       offeredVersions: parseList(h.offered_versions),

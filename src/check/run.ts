@@ -7,11 +7,15 @@
  * A missing or refused STARTTLS is a finding, not a failure: the check ran and found it. Only
  * when the target cannot be reached or does not speak its protocol (CheckError "connect",
  * "timeout", "protocol", or an abort) does the report carry `error` (exit status 2).
+ *
+ * A port checked for implicit TLS that answers every hello with a plaintext mail greeting is
+ * checked again through that protocol's STARTTLS when `startTlsIfGreeted` is set — what the user
+ * meant by `sealpost check host:10025` — and an info finding says so.
  */
 import { inspectOtherCertificate, readCertificate } from "./certificate.ts";
 import { judgeFeatures, probeFeatures } from "./features/index.ts";
-import { buildFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
-import { CheckError, ProbePool, scanProtocols } from "./probe/index.ts";
+import { buildFindings, sortFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
+import { CheckError, ProbePool, readGreeting, scanProtocols, type Greeting } from "./probe/index.ts";
 import { runInjectionTest, type InjectionOutcome } from "./starttls.ts";
 import type { CertificateInfo, CheckOptions, CheckReport, ProtocolScan, StartTlsInfo, Target, VersionResult } from "./types.ts";
 import { buildVerdicts } from "./verdicts.ts";
@@ -27,6 +31,30 @@ function kindOf(e: unknown): string | null {
 
 /** Runs every check against `target` and returns the report (never throws for network trouble). */
 export async function runCheck(target: Target, opts: CheckOptions): Promise<CheckReport> {
+  const report = await checkOnce(target, opts);
+  if (target.access !== "tls" || opts.startTlsIfGreeted !== true || report.error !== null || report.protocols.some((p) => p.offered)) return report;
+  const greeting = await readGreeting(target, opts).catch((): null => null);
+  if (greeting === null) return report;
+  const again = await checkOnce({ ...target, access: greeting.protocol }, opts);
+  return {
+    ...again,
+    durationMs: report.durationMs + again.durationMs,
+    probes: report.probes + again.probes + 1,
+    findings: sortFindings([greetedFinding(target.port, greeting), ...again.findings]),
+  };
+}
+
+function greetedFinding(port: number, g: Greeting): CheckReport["findings"][number] {
+  const name = g.protocol.toUpperCase();
+  return {
+    id: "plaintext-greeting",
+    severity: "info",
+    title: `Port ${port} speaks ${name} in plaintext: checked through ${g.protocol === "pop3" ? "STLS" : "STARTTLS"}`,
+    detail: `No implicit TLS handshake succeeded on port ${port}: the server greets in plaintext ("${g.line}"), as ${name} with STARTTLS does. It was checked through STARTTLS, as --starttls ${g.protocol} would.`,
+  };
+}
+
+async function checkOnce(target: Target, opts: CheckOptions): Promise<CheckReport> {
   const started = opts.now?.() ?? new Date();
   const t0 = performance.now();
   const viaStartTls = target.access !== "tls";

@@ -34,6 +34,12 @@ export interface CheckOptions {
   /** Progress for people on a terminal: called as probes finish. */
   onProgress?: (done: number, total: number, what: string) => void;
   now?: () => Date;
+  /**
+   * Implicit TLS that finds no TLS on a port that greets in plaintext (SMTP, IMAP, POP3): check it
+   * again through that protocol's STARTTLS, with an info finding saying so. The CLI sets it
+   * unless --starttls was given.
+   */
+  startTlsIfGreeted?: boolean;
 }
 
 /** One protocol version: offered or not, as found by a hello offering only that version. */

@@ -2,8 +2,9 @@
  * `sealpost check TARGET` and `sealpost check --mx DOMAIN`: the TLS checker from the command line.
  * TARGET is host[:port] ([v6]:port for IPv6 literals); the port picks the protocol unless
  * --starttls says (25/587 SMTP, 143 IMAP, 110 POP3 STARTTLS; 465/993/995/443 and any other port
- * implicit TLS). Exit status 0: nothing above low; 1: problems; 2: the check could not run, or
- * bad arguments (one line on stderr).
+ * implicit TLS — unless, without --starttls, the port greets in plaintext: then it is checked
+ * through that protocol's STARTTLS, and a finding says so). Exit status 0: nothing above low; 1:
+ * problems; 2: the check could not run, or bad arguments (one line on stderr).
  */
 import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
@@ -165,7 +166,8 @@ async function checkTarget(text: string, f: Flags, base: CheckOptions): Promise<
   const target: Target = { host, port, address: "", servername, access };
   try {
     target.address = await resolveHost(host, f.dns, base.timeoutMs);
-    report = await runCheck(target, base);
+    // A port without --starttls that greets in plaintext is checked through its STARTTLS.
+    report = await runCheck(target, { ...base, startTlsIfGreeted: f.starttls === undefined });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     report = unreachableReport(target, target.address === "" ? `cannot resolve ${host}: ${msg}` : msg, started);
@@ -200,7 +202,7 @@ export function registerCheck(program: Command): void {
     .command("check [target]")
     .description("check the TLS of a mail server (TARGET host[:port], default port 25) or of every MX of a domain (--mx DOMAIN)")
     .option("--mx <domain>", "check every MX host of DOMAIN in parallel, its MTA-STS policy, TLS-RPT record and DANE records")
-    .option("--starttls <protocol>", "smtp, imap or pop3 (default: from the port: 25/587 smtp, 143 imap, 110 pop3, else implicit TLS)")
+    .option("--starttls <protocol>", "smtp, imap or pop3 (default: from the port: 25/587 smtp, 143 imap, 110 pop3, else implicit TLS, or the STARTTLS of a port that greets in plaintext)")
     .option("--servername <name>", "the name sent as SNI and checked in the certificate (default: the host of TARGET)")
     .option("--ca <file>", "extra trust anchors (PEM), besides Node's; repeatable", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option("--dns <addr:port>", "send DNS lookups (and TLSA queries for DANE) to this resolver")

@@ -36,10 +36,13 @@ export function reportError(e: unknown): number {
   return e instanceof Error && USAGE_ERRORS.has(e.name) ? 2 : 1;
 }
 
+/**
+ * An integer flag within [min, max]. Anything else — not a number, negative, out of range — gets
+ * the range and the value as given, in the config's wording (config/load.ts).
+ */
 export function parseIntFlag(name: string, value: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(`${name}: expected an integer, got "${value}"`);
-  const n = Number(value);
-  if (n < min || n > max) throw new UsageError(`${name}: expected an integer from ${min} to ${max}, got ${n}`);
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;
 }
 

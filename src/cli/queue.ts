@@ -1,7 +1,7 @@
 /** `sealpost queue list|show|log|retry|bounce|delete|pause|resume`: the outbound queue and its attempt log. */
 import type { Command } from "commander";
 import type { DeliveryProblem } from "../bounce/index.ts";
-import { listAttempts, problemLine, type AttemptRow } from "../outbound/index.ts";
+import { attemptTls, listAttempts, problemLine, type AttemptRow } from "../outbound/index.ts";
 import { deleteQueued, listQueue, requestBounce, retryNow, setPaused, showQueued } from "../queue/index.ts";
 import { parseIntFlag, printJson, printTable, UsageError, withStore } from "./common.ts";
 
@@ -20,7 +20,7 @@ function printAttempts(attempts: readonly AttemptRow[], withMessage: boolean): v
       when(a.time),
       a.mxHost === null ? "-" : `${a.mxHost}${a.address !== null ? ` [${a.address}]:${a.port ?? ""}` : ""}`,
       `${a.policyLevel} (${a.policySource})`,
-      a.tlsVersion ?? (a.starttlsOffered === false ? "no STARTTLS" : "plaintext"),
+      attemptTls(a),
       a.tlsCipher ?? "-",
       a.certVerdict ?? "-",
       a.outcome,

@@ -8,7 +8,7 @@ function printHuman(r: TlsReport, outbound: OutboundDomainReport[]): void {
   const out = (s: string): boolean => process.stdout.write(s);
   out(`TLS report for the last ${r.days} days (since ${r.since})\n\nSessions by protocol and TLS version:\n`);
   if (r.sessions.length === 0) out("  none\n");
-  else printTable(["PROTOCOL", "TLS", "SESSIONS"], r.sessions.map((s) => [s.protocol, s.tls, String(s.count)]));
+  else printTable(["PROTOCOL", "TLS", "SESSIONS"], r.sessions.map((s) => [s.protocol, s.tls, s.unit === "sessions" ? String(s.count) : `${s.count} ${s.count === 1 ? "sign-in attempt" : "sign-in attempts"}`]));
   out("\nRefused or failed TLS handshakes:\n");
   if (r.refusedHandshakes.length === 0) out("  none\n");
   else

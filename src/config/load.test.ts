@@ -55,6 +55,12 @@ test("loadConfig resolves certificate paths and reports TOML errors in one line"
     assert.equal(c.tls.certificates[0]?.key, "/abs/k.pem");
     writeFileSync(join(dir, "sealpost.toml"), "hostname = \n");
     assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof ConfigError && !e.message.includes("\n"));
+    // The line and column of the mistake, and what it is (smol-toml's TomlError knows both).
+    const path = join(dir, "sealpost.toml");
+    writeFileSync(path, 'hostname = "h.test"\n\n[smtp]\nmax_recipients = = 5\n');
+    assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof ConfigError && e.message === `${path}:4:18: invalid TOML: invalid value`);
+    writeFileSync(path, 'hostname = "h.test"\n[smtp\n');
+    assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof ConfigError && e.message === `${path}:2:6: invalid TOML: illegal character in key`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 /** Reads and validates `sealpost.toml` against the schema; writes the commented file `init` creates. */
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { parse, stringify } from "smol-toml";
+import { parse, stringify, TomlError } from "smol-toml";
 import { SCHEMA, type Config, type Field } from "./schema.ts";
 
 export class ConfigError extends Error {
@@ -86,8 +86,11 @@ export function loadConfig(dataDir: string): Config {
   try {
     doc = parse(text);
   } catch (e) {
-    const first = (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
-    throw new ConfigError(`${path}: ${first}`);
+    // One line: where (file:line:column, as compilers and editors read it) and what is wrong;
+    // smol-toml's message adds a code block below its first line.
+    const first = (e instanceof Error ? e.message : String(e)).split("\n")[0]?.replace(/^Invalid TOML document: /, "") ?? "";
+    const where = e instanceof TomlError ? `${path}:${e.line}:${e.column}` : path;
+    throw new ConfigError(`${where}: invalid TOML: ${first}`);
   }
   const config = validateConfig(doc);
   config.tls.certificates = config.tls.certificates.map((c) => ({

@@ -33,6 +33,27 @@ export async function recordAttempts(trx: Transaction<Database>, queueId: string
     .execute();
 }
 
+/** Problems met before any connection: DNS had no host to try, or the TCP connect failed. */
+const BEFORE_CONNECTING: ReadonlySet<string> = new Set(["connect", "dns", "no-such-domain", "null-mx", "mta-sts-mismatch"]);
+
+/** Whether an attempt reached a server (attempts that never connected have no address, or failed to connect). */
+export function attemptConnected(a: { address: string | null; problem: unknown }): boolean {
+  const kind = (a.problem as { kind?: unknown } | null)?.kind;
+  return a.address !== null && !(typeof kind === "string" && BEFORE_CONNECTING.has(kind));
+}
+
+/**
+ * An attempt's TLS in one word for `queue show`, `queue log` and the tls-report: the version, "no
+ * STARTTLS" when the server did not offer it, "plaintext" when the session went on without TLS,
+ * and "no connection" when none was made (a DNS failure, a refused connection) — nothing was sent
+ * in plaintext then.
+ */
+export function attemptTls(a: { address: string | null; problem: unknown; tlsVersion: string | null; starttlsOffered: boolean | null }): string {
+  if (a.tlsVersion !== null) return a.tlsVersion;
+  if (!attemptConnected(a)) return "no connection";
+  return a.starttlsOffered === false ? "no STARTTLS" : "plaintext";
+}
+
 export interface AttemptRow {
   time: number;
   queueId: string;
@@ -52,6 +73,8 @@ export interface AttemptRow {
   problem: unknown;
   /** The connection's id, as in the server's log lines; null when no connection was made. */
   session: string | null;
+  /** False when no connection was made (DNS failure, connect refused or timed out). */
+  connected: boolean;
 }
 
 /** Attempts, oldest first: of one message, or since a time. */
@@ -61,23 +84,27 @@ export async function listAttempts(db: Kysely<Database>, filter: { queueId?: str
   if (filter.since !== undefined) q = q.where("time", ">=", filter.since);
   if (filter.domain !== undefined) q = q.where("domain", "=", filter.domain);
   const rows = await q.orderBy("id").execute();
-  return rows.map((r) => ({
-    time: r.time,
-    queueId: r.queue_id,
-    domain: r.domain,
-    mxHost: r.mx_host,
-    address: r.address,
-    port: r.port,
-    policyLevel: r.policy_level,
-    policySource: r.policy_source,
-    starttlsOffered: r.starttls_offered === null ? null : r.starttls_offered === 1,
-    tlsVersion: r.tls_version,
-    tlsCipher: r.tls_cipher,
-    certVerdict: r.cert_verdict,
-    outcome: r.outcome,
-    recipients: r.recipients,
-    reply: r.reply,
-    problem: r.problem === null ? null : (JSON.parse(r.problem) as unknown),
-    session: r.session_id,
-  }));
+  return rows.map((r) => {
+    const problem = r.problem === null ? null : (JSON.parse(r.problem) as unknown);
+    return {
+      time: r.time,
+      queueId: r.queue_id,
+      domain: r.domain,
+      mxHost: r.mx_host,
+      address: r.address,
+      port: r.port,
+      policyLevel: r.policy_level,
+      policySource: r.policy_source,
+      starttlsOffered: r.starttls_offered === null ? null : r.starttls_offered === 1,
+      tlsVersion: r.tls_version,
+      tlsCipher: r.tls_cipher,
+      certVerdict: r.cert_verdict,
+      outcome: r.outcome,
+      recipients: r.recipients,
+      reply: r.reply,
+      problem,
+      session: r.session_id,
+      connected: attemptConnected({ address: r.address, problem }),
+    };
+  });
 }

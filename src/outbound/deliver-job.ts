@@ -202,7 +202,9 @@ function fromResult(res: DeliveryResult, outcome: AttemptRecord["outcome"], reci
   let verdict: string | null = null;
   if (cert !== undefined) verdict = !cert.checked ? "not checked" : cert.ok ? "ok" : `${cert.problem}: ${cert.detail}`;
   if (res.problem?.kind === "certificate") verdict = `${res.problem.problem}: ${res.problem.detail}`;
-  const reply = res.problem?.kind === "rejected" ? res.problem.reply : (res.recipients.find((r) => r.delivered)?.reply ?? res.recipients.find((r) => !r.accepted)?.reply ?? null);
+  // A recipient refused at RCPT has its reply; one never offered (code 0: no connection, no MAIL) has none.
+  const refused = res.recipients.find((r) => !r.accepted && r.code !== 0);
+  const reply = res.problem?.kind === "rejected" ? res.problem.reply : (res.recipients.find((r) => r.delivered)?.reply ?? refused?.reply ?? null);
   return {
     time: Date.now(),
     mxHost: res.host,

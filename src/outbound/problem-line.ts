@@ -9,7 +9,11 @@ export function humanDuration(seconds: number): string {
   return `${seconds} second${seconds === 1 ? "" : "s"}`;
 }
 
-/** A one-line summary of a problem for `queue list` (the DSN explains it fully). */
+/**
+ * A one-line summary of a problem for `queue list` (the DSN explains it fully). Words, not the
+ * kind's name: the tls-report prints the kind before it ("dns ×2: …"), and the line must not
+ * say it twice.
+ */
 export function problemLine(p: DeliveryProblem): string {
   switch (p.kind) {
     case "rejected":
@@ -23,9 +27,12 @@ export function problemLine(p: DeliveryProblem): string {
     case "operator":
       return "returned by the operator";
     case "null-mx":
+      return `${p.domain} accepts no mail (null MX, RFC 7505)`;
     case "no-such-domain":
+      return `${p.domain} does not exist or has no MX or address records`;
     case "dns":
-      return `${p.kind}: ${p.domain}${"detail" in p ? ` (${p.detail})` : ""}`;
+      // The resolver's message names the domain already: "DNS MX lookup for x.test failed: ESERVFAIL".
+      return p.detail.includes(p.domain) ? p.detail : `${p.domain}: ${p.detail}`;
     case "mta-sts-mismatch":
       return `${p.host} is not allowed by the MTA-STS policy (${p.patterns.join(", ")})`;
     case "no-starttls":

@@ -6,13 +6,14 @@
 import type { Kysely } from "kysely";
 import type { DeliveryProblem } from "../bounce/index.ts";
 import type { Database } from "../store/index.ts";
+import { attemptConnected, attemptTls } from "./attempts.ts";
 import { problemLine } from "./problem-line.ts";
 
 export interface OutboundDomainReport {
   domain: string;
   attempts: number;
   delivered: number;
-  /** Connections per TLS version; "plaintext" for none, "no STARTTLS" when it was not offered. */
+  /** Connections made, per TLS version; "plaintext" for none, "no STARTTLS" when it was not offered. */
   tls: Record<string, number>;
   ciphers: string[];
   mxHosts: string[];
@@ -33,15 +34,17 @@ export async function outboundReport(db: Kysely<Database>, since: number): Promi
     }
     d.attempts++;
     if (r.outcome === "delivered") d.delivered++;
-    if (r.mx_host !== null) {
-      const tls = r.tls_version ?? (r.starttls_offered === 0 ? "no STARTTLS" : "plaintext");
+    const problem = r.problem === null ? null : (JSON.parse(r.problem) as DeliveryProblem);
+    const attempt = { address: r.address, problem, tlsVersion: r.tls_version, starttlsOffered: r.starttls_offered === null ? null : r.starttls_offered === 1 };
+    if (attemptConnected(attempt)) {
+      const tls = attemptTls(attempt);
       d.tls[tls] = (d.tls[tls] ?? 0) + 1;
-      addOnce(d.mxHosts, r.mx_host);
     }
+    if (r.mx_host !== null) addOnce(d.mxHosts, r.mx_host);
     if (r.tls_cipher !== null) addOnce(d.ciphers, r.tls_cipher);
     addOnce(d.levels, `${r.policy_level} (${r.policy_source})`);
-    if (r.problem !== null) {
-      const p = JSON.parse(r.problem) as DeliveryProblem;
+    if (problem !== null) {
+      const p = problem;
       const entry = d.problems.find((x) => x.kind === p.kind);
       if (entry === undefined) d.problems.push({ kind: p.kind, count: 1, last: problemLine(p) });
       else {

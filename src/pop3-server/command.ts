@@ -21,8 +21,8 @@ export interface Pop3Api {
   /** The next client line goes to `handler` (SASL continuation, RFC 5034 §4). */
   expectSaslResponse(handler: (line: string) => Promise<State | undefined>): void;
   readMessage(blob: string): Promise<Buffer>;
-  /** UPDATE state: removes the messages marked deleted, durably. */
-  commitDeletions(): Promise<void>;
+  /** UPDATE state: removes the messages marked deleted, durably; resolves with how many were removed. */
+  commitDeletions(): Promise<number>;
   closeAfterReply(reason: string): void;
 }
 

@@ -16,6 +16,15 @@ export const RespCode = {
   LOGIN_DELAY: "LOGIN-DELAY",
 } as const;
 
+/**
+ * QUIT (RFC 1939 §6): the sign-off says what the UPDATE state did — how many messages it removed,
+ * or a plain sign-off when none were marked (Dovecot: "Logging out." / "Logging out, messages deleted.").
+ */
+export const QuitText = {
+  SIGN_OFF: "Logging out.",
+  deleted: (n: number): string => (n === 0 ? QuitText.SIGN_OFF : `Logging out, ${n} message${n === 1 ? "" : "s"} deleted.`),
+} as const;
+
 export class Pop3Error extends Error {
   override name = "Pop3Error";
   readonly code: string | null;

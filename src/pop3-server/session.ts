@@ -133,9 +133,9 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
       throw e;
     }
   }
-  async commitDeletions(): Promise<void> {
+  async commitDeletions(): Promise<number> {
     const d = this.#maildrop;
-    if (d !== null) await expungeMessages(this.#opts.store, d.mailboxId, d.deletedUids());
+    return d !== null ? await expungeMessages(this.#opts.store, d.mailboxId, d.deletedUids()) : 0;
   }
 
   // ---- dispatch ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 /**
  * The end of DATA (RFC 5321 §4.1.1.4, §4.2.5): the body is complete; add the Received header,
- * hand the message to the role, and reply 250 only once it is durably stored (principle 1).
+ * hand the message to the role, and reply 250 only once it is durably stored (principle 1); the
+ * message's id is returned for the session's log line.
  */
+import { newQueueId } from "../queue/index.ts";
 import { Code, Status, SmtpError } from "../smtp/index.ts";
 import type { CommandApi } from "./command.ts";
 import { countReceived, receivedHeader } from "./received.ts";
@@ -14,7 +16,7 @@ export async function finishData(
   s: CommandApi,
   tx: MailTransaction,
   body: { parts: Buffer[]; size: number; oversize: boolean },
-): Promise<void> {
+): Promise<string> {
   const fail = (err: SmtpError): SmtpError => {
     for (const r of tx.recipients) s.recordRejectedRecipient(r.address, err);
     return err;
@@ -28,7 +30,9 @@ export async function finishData(
     // hopcount_limit, 50). Relay domains make a loop possible: two gateways pointing at each other.
     throw fail(new SmtpError(Code.TRANSACTION_FAILED, Status.ROUTING_LOOP, "Error: too many hops (mail forwarding loop)"));
   }
-  const id = `${s.id}${s.messages > 0 ? `.${s.messages}` : ""}`;
+  // One id per message, chosen before anything names it: the Received header's "id", the 250
+  // reply's "queued as" and the queue row are the same (Postfix's queue ID does all three).
+  const id = newQueueId();
   const header = receivedHeader({
     heloName: s.helo?.name ?? null,
     extended: s.helo?.extended ?? false,
@@ -43,9 +47,8 @@ export async function finishData(
   });
   const headerBuf = Buffer.from(header, "utf8");
   const message = [headerBuf, ...body.parts];
-  let queueId: string;
   try {
-    queueId = await s.role.deliver(s, tx, message, body.size + headerBuf.length);
+    await s.role.deliver(s, tx, id, message, body.size + headerBuf.length);
   } catch (e) {
     // No room after all (the floor, or ENOSPC with the partial file already removed): 452 4.3.1, not 451.
     const full = storageRefusal(e);
@@ -55,5 +58,6 @@ export async function finishData(
     fail(new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: local error in processing"));
     throw e;
   }
-  s.reply(Code.OK, Status.OK, `Ok: queued as ${queueId}`);
+  s.reply(Code.OK, Status.OK, `Ok: queued as ${id}`);
+  return id;
 }

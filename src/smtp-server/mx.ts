@@ -5,7 +5,7 @@
  */
 import { lookupRecipient } from "../directory/index.ts";
 import { relayRoute } from "../outbound/index.ts";
-import { enqueue, newQueueId } from "../queue/index.ts";
+import { enqueue } from "../queue/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
 import { appendToInboxes, commitWithBlobs, type Store } from "../store/index.ts";
 import type { AuditLog } from "../audit/index.ts";
@@ -73,11 +73,10 @@ export class MxRole implements SmtpRole {
     return { address, domain: domainOf(address), accountId: null };
   }
 
-  async deliver(s: SessionInfo, tx: MailTransaction, message: Buffer[], size: number): Promise<string> {
+  async deliver(s: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void> {
     const accounts = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
     const relayed = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
     const now = Date.now();
-    const id = relayed.length > 0 ? newQueueId() : `${s.id}${s.messages > 0 ? `.${s.messages}` : ""}`;
     const rows = acceptedRecipientRows(s, tx, now, (r) => ({ text: `Ok: queued as ${id}`, delivered: r.accountId !== null }));
     const blob = await this.#store.blobs.write(message);
     // The blob and the rows that name it: durable before the 250; a failed commit leaves no file.
@@ -90,6 +89,5 @@ export class MxRole implements SmtpRole {
     for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
     this.#accepted?.(this.protocol);
     if (relayed.length > 0) this.#queued?.();
-    return id;
   }
 }

@@ -190,7 +190,9 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
         this.#tx = null;
         this.#transition("ready");
         if (tx === null) return;
-        await finishData(this, tx, ev);
+        const id = await finishData(this, tx, ev);
+        // Postfix's "queued as" line: the id leads to the message's Received header and its audit rows.
+        this.log.info("message accepted", { id, size: ev.size, recipients: tx.recipients.length });
         this.#messages++;
         this.#junk = 0;
         return;

@@ -8,7 +8,7 @@ import type { Authenticator } from "../auth/index.ts";
 import type { AuditLog } from "../audit/index.ts";
 import { acceptedRecipientRows } from "./audit-sink.ts";
 import { lookupRecipient } from "../directory/index.ts";
-import { enqueue, newQueueId } from "../queue/index.ts";
+import { enqueue } from "../queue/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
 import { appendToInboxes, commitWithBlobs, type Store } from "../store/index.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
@@ -56,11 +56,10 @@ export class SubmissionRole implements SmtpRole {
     return { address, domain: found.domain.name, accountId: found.accountId };
   }
 
-  async deliver(s: SessionInfo, tx: MailTransaction, message: Buffer[], size: number): Promise<string> {
+  async deliver(s: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void> {
     const local = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
     const remote = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
     const now = Date.now();
-    const id = newQueueId();
     const rows = acceptedRecipientRows(s, tx, now, (r) =>
       r.accountId === null ? { text: `queued as ${id}`, delivered: false } : { text: `delivered as ${id}`, delivered: true },
     );
@@ -77,6 +76,5 @@ export class SubmissionRole implements SmtpRole {
     for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
     this.#accepted?.(this.protocol);
     if (remote.length > 0) this.#queued?.();
-    return id;
   }
 }

@@ -73,10 +73,11 @@ export interface SmtpRole {
   /** RCPT: accept (returning the recipient) or throw an SmtpError. */
   checkRecipient(session: SessionInfo, address: string): Promise<Recipient>;
   /**
-   * DATA complete: store durably, then resolve with the queue id for the 250 reply. `message` already
-   * carries the Received header. Recipient outcomes are recorded in the same commit.
+   * DATA complete: store durably under `id` — the message's one id, named in its Received header,
+   * in the 250 reply and (for remote recipients) as its queue id. `message` already carries the
+   * Received header. Recipient outcomes are recorded in the same commit.
    */
-  deliver(session: SessionInfo, tx: MailTransaction, message: Buffer[], size: number): Promise<string>;
+  deliver(session: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void>;
 }
 
 export interface SmtpAuditSink {

@@ -181,7 +181,7 @@ export class TlsTransport {
       tlsSocket.destroy();
       resolve({ ok: false, reason });
     };
-    const timer = setTimeout(() => fail("TLS handshake timed out"), Math.max(limits.deadline - Date.now(), 0));
+    const timer = setTimeout(() => fail("timed out"), Math.max(limits.deadline - Date.now(), 0));
     const onAbort = (): void => fail(abortReason(limits.signal));
     limits.signal?.addEventListener("abort", onAbort);
     tlsSocket.once("secure", () => {
@@ -220,11 +220,14 @@ function abortReason(signal: AbortSignal | undefined): string {
   return typeof r === "string" ? r : "handshake abandoned";
 }
 
-/** OpenSSL's reason ("no shared cipher", "unsupported protocol"), without addresses or stack. */
+/**
+ * OpenSSL's reason ("no shared cipher", "unsupported protocol"), without addresses or stack. Like
+ * every recorded reason it says why, not what: the reader says "TLS handshake failed" (the
+ * history line, the report's heading), so the record does not say it again.
+ */
 function opensslReason(err: Error): string {
   const m = /routines:[^:]*:([^:]+)/.exec(err.message);
-  const reason = m?.[1] ?? (err as NodeJS.ErrnoException).code ?? err.message;
-  return `TLS handshake failed: ${reason}`;
+  return m?.[1] ?? (err as NodeJS.ErrnoException).code ?? err.message;
 }
 
 /** "::ffff:127.0.0.1" → "127.0.0.1". */

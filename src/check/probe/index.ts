@@ -11,3 +11,4 @@ export { ProbePool } from "./pool.ts";
 export { probeHello, describeOutcome, type HelloOutcome } from "./hello-probe.ts";
 export { openProbe, sendAndReadFlight, describeFlightOutcome, type Flight, type FlightOutcome, type ProbeConnection } from "./flight-probe.ts";
 export { candidateSuites } from "./candidates.ts";
+export { greetingProtocol, readGreeting, type Greeting } from "./greeting.ts";

@@ -1,6 +1,6 @@
 /** CAPA (RFC 2449 §5), STLS (RFC 2595 §4), NOOP and QUIT (RFC 1939 §5–§6). */
 import type { Pop3Command } from "../command.ts";
-import { Pop3Error, RespCode } from "../replies.ts";
+import { Pop3Error, QuitText, RespCode } from "../replies.ts";
 
 export const CAPA: Pop3Command = {
   verb: "CAPA",
@@ -43,15 +43,16 @@ export const QUIT: Pop3Command = {
   async handle(s) {
     if (s.state === "transaction") {
       // RFC 1939 §6: the UPDATE state removes the messages marked as deleted.
+      let removed: number;
       try {
-        await s.commitDeletions();
+        removed = await s.commitDeletions();
       } catch {
         s.closeAfterReply("quit");
         throw new Pop3Error("Some deleted messages were not removed.", { code: RespCode.SYS_TEMP });
       }
-      s.ok("Logging out, messages deleted.");
+      s.ok(QuitText.deleted(removed));
     } else {
-      s.ok("Logging out.");
+      s.ok(QuitText.SIGN_OFF);
     }
     s.closeAfterReply("quit");
     return "closing" as const;
