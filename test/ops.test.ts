@@ -45,7 +45,7 @@ test("sealpost --version and -V: the package's version and the Node.js it runs o
     assert.equal(r.stdout, `sealpost ${VERSION} (Node.js ${process.version})\n`);
   }
   const help = spawnSync(NODE, [CLI, "--help"], { encoding: "utf8" });
-  assert.match(help.stdout, /-V, --version\s+print the version and the Node\.js it runs on/);
+  assert.match(help.stdout, /-V, --version\s+print the version and the Node\.js it runs\s+on/);
 });
 
 test("bin/sealpost on the machine's PATH runs on the pinned Node 24, and says nothing else", () => {
