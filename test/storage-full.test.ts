@@ -5,7 +5,8 @@
  * actually full; every message that got 250 is in the mailbox; the server takes mail again once
  * space is freed. And when another process fills the disk under a transaction (the floor not yet
  * reached), the write's ENOSPC also answers 452 4.3.1, not 451, and leaves no partial file; IMAP
- * COPY and APPEND below the floor get NO [OVERQUOTA].
+ * COPY and APPEND below the floor get NO [OVERQUOTA]. And every other IMAP write (STORE, CREATE)
+ * on a full disk gets NO [OVERQUOTA] too (issue 10: one error table per protocol).
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -58,7 +59,7 @@ async function blobsOnDiskAndInRows(dataDir: string): Promise<{ disk: string[]; 
 }
 
 /** Python's smtplib, imaplib and ssl with the settings in the environment; `out` is printed as JSON. */
-function py(h: ServerHandle, code: string): Record<string, unknown> {
+function py(h: ServerHandle, code: string, extraEnv: Record<string, string> = {}): Record<string, unknown> {
   const prelude = `
 import imaplib, json, os, smtplib, ssl, time
 e = os.environ
@@ -82,7 +83,7 @@ def send_until_accepted(helo, subject, size):
                 return reply(x.smtp_code, x.smtp_error)
             time.sleep(0.2)
 `;
-  const env = { MX: String(h.ports.mx), SUB: String(h.ports.submission), IMAPS: String(h.ports.imaps), ALICE, ALICE_PW };
+  const env = { MX: String(h.ports.mx), SUB: String(h.ports.submission), IMAPS: String(h.ports.imaps), ALICE, ALICE_PW, ...extraEnv };
   return JSON.parse(python(`${prelude}\n${code}\nprint(json.dumps(out))`, env)) as Record<string, unknown>;
 }
 
@@ -237,5 +238,51 @@ out["mx"] = send_until_accepted("third.client.test", "fits-again", 600 * 1024)
     assert.deepEqual(later, { mx: "accepted" });
     const stored = (await readMailboxText(mnt, ALICE)).map((m) => /^Subject: (\S+)\r$/m.exec(m)?.[1] ?? "?");
     assert.deepEqual(stored, ["before-the-disk-filled", "fits-again"]);
+  });
+});
+
+describe("a full disk under other IMAP writes (issue 10: one error table)", () => {
+  let mnt: string;
+  let h: ServerHandle;
+
+  before(async () => {
+    mnt = dataDirOnTmpfs(8, { store: "min_free_space = 1\nfree_space_cache_ms = 60000" });
+    h = await startServer(mnt);
+  });
+  after(async () => {
+    await removeTmpfs(h, mnt);
+  });
+
+  test("STORE and CREATE on a full disk answer NO [OVERQUOTA], not NO [SERVERBUG]; they work again once space is freed", async () => {
+    const first = py(h, `
+s = smtplib.SMTP("127.0.0.1", int(e["MX"]), local_hostname="first.client.test", timeout=30)
+s.sendmail("sender@remote.test", [e["ALICE"]], message("flag-me", 10 * 1024))
+s.quit()
+`);
+    assert.deepEqual(first, {});
+    const full = py(h, `
+M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx)
+M.login(e["ALICE"], e["ALICE_PW"])
+M.select("INBOX")
+# Another process takes every free byte: the database's next write fails with SQLITE_FULL.
+with open(e["FILLER"], "wb", buffering=0) as f:
+    for chunk in (1024 * 1024, 4096):
+        try:
+            while True:
+                f.write(b"\\1" * chunk)
+        except OSError:
+            pass
+out["store"] = reply(*M.store("1", "+FLAGS", "(\\\\Flagged)"))
+out["create"] = reply(*M.create("Projects"))
+os.unlink(e["FILLER"])
+out["storeAgain"] = reply(*M.store("1", "+FLAGS", "(\\\\Flagged)"))[0]
+out["createAgain"] = reply(*M.create("Projects"))[0]
+M.logout()
+`, { MNT: mnt, FILLER: join(mnt, "filler.bin") });
+    // Before the one table, STORE and CREATE answered NO [SERVERBUG] here (nobody mapped a full
+    // store there, and SQLite's own rollback of the failed COMMIT hid SQLITE_FULL behind "cannot rollback").
+    assert.deepEqual(full.store, ["NO", "[b'[OVERQUOTA] Not enough disk space.']"]);
+    assert.deepEqual(full.create, ["NO", "[b'[OVERQUOTA] Not enough disk space.']"]);
+    assert.deepEqual([full.storeAgain, full.createAgain], ["OK", "OK"]);
   });
 });

@@ -11,6 +11,7 @@ import type { Connection } from "../tls/index.ts";
 import { capabilities } from "./capabilities.ts";
 import { type Account, type Deferred, type Completion, type ImapApi, type ImapCommand, type State } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
+import { replyFor } from "./error-table.ts";
 import { ImapError, ResponseCode } from "./errors.ts";
 import { ImapParseError, ImapReader, parseCommand, type CommandInput, type ReaderEvent } from "./parser/index.ts";
 import { MailboxView } from "./view.ts";
@@ -123,7 +124,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     return false;
   }
   protected ended(): void {
-    this.#state = "logout";
+    this.#transition("logout");
     this.store.events.off("changed", this.#onStoreChange);
   }
 
@@ -309,32 +310,20 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     if (next === "logout") this.closeReason ??= "logout";
   }
 
-  /** The one place where errors become responses. */
+  /** The one place where errors become responses: the table (error-table.ts) says which. */
   #respondError(tag: string | null, e: unknown): void {
-    let status: "NO" | "BAD";
-    let code: string | null;
-    let text: string;
-    if (e instanceof ImapError) {
-      ({ status, code, text } = e);
-      if (e.bye) {
-        this.untagged(`BYE ${text}`);
-        this.closeReason = "error";
-        return;
-      }
-    } else if (e instanceof ImapParseError) {
-      status = e.status;
-      code = e.code;
-      text = e.message;
-      tag = e.tag ?? tag;
-    } else {
-      this.log.error("imap session: internal error", e, { tag, state: this.#state });
-      status = "NO";
-      code = ResponseCode.SERVERBUG;
-      text = "Internal error; try again later.";
+    const { reply, internal } = replyFor(e);
+    if (internal) this.log.error("imap session: internal error", e, { tag, state: this.#state });
+    if (e instanceof ImapParseError) tag = e.tag ?? tag;
+    const { status, code, text } = reply;
+    if (reply.bye) {
+      this.untagged(`BYE ${text}`);
+      this.closeReason = "error";
+      return;
     }
     this.write(`${tag ?? "*"} ${status} ${code !== null ? `[${code}] ` : ""}${text}\r\n`);
-    if (e instanceof ImapError && e.thenBye !== null) {
-      this.untagged(`BYE ${e.thenBye}`);
+    if (reply.thenBye !== null) {
+      this.untagged(`BYE ${reply.thenBye}`);
       this.closeReason = "error";
       return;
     }

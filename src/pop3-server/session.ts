@@ -4,11 +4,12 @@
  */
 import type { AuthContext, Authenticator } from "../auth/index.ts";
 import { LineReader, LineSession, splitVerb, type EvictionRank, type LineEvent } from "../net/index.ts";
-import { BlobGoneError, expungeMessages, inboxSnapshot, type Store } from "../store/index.ts";
+import { expungeMessages, inboxSnapshot, type Store } from "../store/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { Pop3Api, Pop3Command, State } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
+import { replyFor } from "./error-table.ts";
 import { Maildrop } from "./maildrop.ts";
 import { Pop3Error, RespCode, errLine, okLine } from "./replies.ts";
 
@@ -90,7 +91,7 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
     return false;
   }
   protected ended(): void {
-    this.#state = "closing";
+    this.#transition("closing");
   }
 
   // ---- Pop3Api ----------------------------------------------------------------------------
@@ -122,16 +123,9 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
   refuseLogin(username: string, mechanism: string, reason: string): void {
     this.#opts.auth.refused(this.#authContext(), username, mechanism, reason);
   }
+  /** BlobGoneError when another session deleted it meanwhile (the error table answers it). */
   async readMessage(blob: string): Promise<Buffer> {
-    try {
-      return await this.#opts.store.blobs.read(blob);
-    } catch (e) {
-      // Deleted by another session (IMAP EXPUNGE, another POP3 session's QUIT) and swept since:
-      // this session's listing, taken at sign-in, still has it, as the maildrop is not locked
-      // (RFC 1939 §4 asks for a lock only "as necessary").
-      if (e instanceof BlobGoneError) throw new Pop3Error("Message was deleted by another session.");
-      throw e;
-    }
+    return await this.#opts.store.blobs.read(blob);
   }
   async commitDeletions(): Promise<number> {
     const d = this.#maildrop;
@@ -177,13 +171,10 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
     this.#state = next;
   }
 
-  /** The one place where errors become replies. */
+  /** The one place where errors become replies: the table (error-table.ts) says which. */
   #fail(e: unknown): void {
-    if (!(e instanceof Pop3Error)) {
-      this.log.error("pop3 session: internal error", e);
-      e = new Pop3Error("Internal error, try again later.", { code: RespCode.SYS_TEMP });
-    }
-    const err = e as Pop3Error;
+    const { reply: err, internal } = replyFor(e);
+    if (internal) this.log.error("pop3 session: internal error", e, { state: this.#state });
     this.write(errLine(err.text, err.code));
     if (err.close) this.closeReason ??= "error";
     else if (++this.#bad >= this.#opts.limits.maxBadCommands) {

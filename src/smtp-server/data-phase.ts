@@ -7,7 +7,7 @@ import { newQueueId } from "../queue/index.ts";
 import { Code, Status, SmtpError } from "../smtp/index.ts";
 import type { CommandApi } from "./command.ts";
 import { countReceived, receivedHeader } from "./received.ts";
-import { storageRefusal } from "./storage.ts";
+import { replyFor } from "./error-table.ts";
 import type { MailTransaction } from "./types.ts";
 
 const MAX_HOPS = 50;
@@ -50,13 +50,12 @@ export async function finishData(
   try {
     await s.role.deliver(s, tx, id, message, body.size + headerBuf.length);
   } catch (e) {
-    // No room after all (the floor, or ENOSPC with the partial file already removed): 452 4.3.1, not 451.
-    const full = storageRefusal(e);
-    if (full !== null) throw fail(full);
-    if (e instanceof SmtpError) throw fail(e);
-    // Recorded as a temporary failure; the session logs the cause and replies 451 (never the details).
-    fail(new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: local error in processing"));
-    throw e;
+    // Each recipient is recorded with the reply the session will give (the error table: 452 4.3.1
+    // for no room, not 451). An unknown error is passed on as it is, so the session logs its
+    // cause and replies 451 (never the details).
+    const { reply, internal } = replyFor(e);
+    fail(reply);
+    throw internal ? e : reply;
   }
   s.reply(Code.OK, Status.OK, `Ok: queued as ${id}`);
   return id;

@@ -11,6 +11,7 @@ import type { Connection } from "../tls/index.ts";
 import type { CommandApi, SmtpCommand } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { finishData } from "./data-phase.ts";
+import { replyFor } from "./error-table.ts";
 import type { MailTransaction, Recipient, SmtpAuditSink, SmtpLimits, SmtpRole, State } from "./types.ts";
 
 /** Non-SMTP protocols aimed at mail ports (Postfix: smtpd_forbidden_commands). */
@@ -117,7 +118,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
     return this.#state === "mail" || this.#state === "rcpt" || this.#state === "data";
   }
   protected ended(reason: string): void {
-    this.#state = "closing";
+    this.#transition("closing");
     this.#opts.audit.sessionEnded(this, this.startedAt, reason);
   }
 
@@ -254,13 +255,10 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
     this.#state = next;
   }
 
-  /** The one place where errors become replies (design principle 5). */
+  /** The one place where errors become replies (design principle 5): the table (error-table.ts) says which. */
   #fail(e: unknown): void {
-    if (!(e instanceof SmtpError)) {
-      this.log.error("smtp session: internal error", e, { state: this.#state });
-      e = new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: internal error, try again later");
-    }
-    const err = e as SmtpError;
+    const { reply: err, internal } = replyFor(e);
+    if (internal) this.log.error("smtp session: internal error", e, { state: this.#state });
     this.reply(err.code, err.status, err.text);
     if (err.close) {
       this.closeReason ??= "error";

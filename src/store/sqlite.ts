@@ -28,6 +28,31 @@ class Statement implements SqliteStatement {
   }
 }
 
+/**
+ * Kysely's ROLLBACK after a failed transaction. SQLite may already have rolled the transaction
+ * back itself (a COMMIT that fails with SQLITE_FULL does); a ROLLBACK then fails with "no
+ * transaction is active", and that error would replace the one that says why (a full disk, which
+ * the committer turns into StorageFullError). So: roll back only what is still open.
+ */
+class Rollback implements SqliteStatement {
+  readonly reader = false;
+  readonly #raw: DatabaseSync;
+  constructor(raw: DatabaseSync) {
+    this.#raw = raw;
+  }
+  all(): unknown[] {
+    this.run();
+    return [];
+  }
+  run(): { changes: number; lastInsertRowid: number } {
+    if (this.#raw.isTransaction) this.#raw.exec("ROLLBACK");
+    return { changes: 0, lastInsertRowid: 0 };
+  }
+  iterate(): IterableIterator<unknown> {
+    return this.all().values();
+  }
+}
+
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly raw: DatabaseSync;
   readonly #cache = new Map<string, Statement>();
@@ -35,6 +60,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     this.raw = raw;
   }
   prepare(sql: string): SqliteStatement {
+    if (sql === "rollback") return new Rollback(this.raw);
     let stmt = this.#cache.get(sql);
     if (stmt === undefined) {
       stmt = new Statement(this.raw.prepare(sql));

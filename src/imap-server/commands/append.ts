@@ -8,7 +8,7 @@
  * disk — blob fsynced, row committed — before the tagged OK; a missing target is NO [TRYCREATE],
  * a store without room (the free-space floor, a full disk) NO [OVERQUOTA].
  */
-import { appendMessage, applyFlagOp, FlagLimitError, getMailbox, MailboxGoneError, MAX_KEYWORDS, StorageFullError } from "../../store/index.ts";
+import { appendMessage, applyFlagOp, getMailbox } from "../../store/index.ts";
 import type { ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
 import { readMailbox } from "./util.ts";
@@ -34,26 +34,14 @@ export const APPEND: ImapCommand = {
     }
     const message = a.literal({ binary: true }).data;
     a.end();
-    let stored: string;
-    try {
-      stored = applyFlagOp("", "set", flags);
-    } catch (e) {
-      if (e instanceof FlagLimitError) throw no(`A message may carry at most ${MAX_KEYWORDS} keywords.`, ResponseCode.LIMIT);
-      throw e;
-    }
+    // FlagLimitError, MailboxGoneError, StorageFullError: the session's error table answers them.
+    const stored = applyFlagOp("", "set", flags);
     if (message.length === 0) throw no("Empty messages are not stored.", ResponseCode.CANNOT);
     const account = s.account;
     if (account === null) throw no("Not logged in.");
     const target = await getMailbox(s.store.db, account.id, name);
     if (target === undefined) throw no("Mailbox does not exist.", ResponseCode.TRYCREATE);
-    try {
-      const { uid, uidvalidity } = await appendMessage(s.store, target.id, message, stored, internalDate);
-      return { code: `APPENDUID ${uidvalidity} ${uid}`, text: "APPEND completed." };
-    } catch (e) {
-      if (e instanceof MailboxGoneError) throw no("Mailbox does not exist.", ResponseCode.TRYCREATE);
-      // RFC 5530 §3 OVERQUOTA, as Dovecot answers a full disk; nothing was stored (RFC 9051 §6.3.12).
-      if (e instanceof StorageFullError) throw no("Not enough disk space.", ResponseCode.OVERQUOTA);
-      throw e;
-    }
+    const { uid, uidvalidity } = await appendMessage(s.store, target.id, message, stored, internalDate);
+    return { code: `APPENDUID ${uidvalidity} ${uid}`, text: "APPEND completed." };
   },
 };

@@ -6,7 +6,7 @@
  * transaction (RFC 6851 §3.3: atomic to other sessions); it sends COPYUID in an untagged OK before
  * the EXPUNGE responses, which the session's update flush then sends (RFC 6851 §4.3).
  */
-import { copyMessages, getMailbox, MailboxGoneError, moveMessages, StorageFullError, type CopyResult } from "../../store/index.ts";
+import { copyMessages, getMailbox, moveMessages, type CopyResult } from "../../store/index.ts";
 import type { ImapApi, ImapCommand } from "../command.ts";
 import { no, ResponseCode } from "../errors.ts";
 import { formatSequenceSet, type ParsedCommand } from "../parser/index.ts";
@@ -28,15 +28,9 @@ async function transfer(s: ImapApi, cmd: ParsedCommand, move: boolean): Promise<
   const target = await getMailbox(s.store.db, account.id, name);
   if (target === undefined) throw no("Mailbox does not exist.", ResponseCode.TRYCREATE);
   if (seqs.length === 0) return null;
-  try {
-    const fn = move ? moveMessages : copyMessages;
-    return await fn(s.store, view.mailboxId, uidsOf(view, seqs), target.id);
-  } catch (e) {
-    if (e instanceof MailboxGoneError) throw no("Mailbox does not exist.", ResponseCode.TRYCREATE);
-    // RFC 5530 §3: as for APPEND; nothing was copied or moved (one transaction).
-    if (e instanceof StorageFullError) throw no("Not enough disk space.", ResponseCode.OVERQUOTA);
-    throw e;
-  }
+  // MailboxGoneError, StorageFullError (nothing was copied or moved: one transaction): the session's error table.
+  const fn = move ? moveMessages : copyMessages;
+  return await fn(s.store, view.mailboxId, uidsOf(view, seqs), target.id);
 }
 
 function copyUid(res: CopyResult): string {

@@ -7,7 +7,6 @@
  * A non-PEEK body item sets \Seen first (one durable STORE for the whole command) and the
  * response then carries FLAGS. Responses are written in large chunks.
  */
-import { UnknownCteError } from "../../mime/index.ts";
 import { storeFlags } from "../../store/index.ts";
 import type { Completion, ImapApi, ImapCommand } from "../command.ts";
 import { no, ResponseCode } from "../errors.ts";
@@ -113,8 +112,8 @@ async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], 
       }
     }
   } catch (e) {
+    // What was formatted goes out before the error (UnknownCteError: NO [UNKNOWN-CTE], by the session's table).
     flush();
-    if (e instanceof UnknownCteError) throw no("Unknown Content-Transfer-Encoding.", "UNKNOWN-CTE");
     throw e;
   }
   flush();

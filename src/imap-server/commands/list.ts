@@ -12,9 +12,9 @@
  */
 import { listMailboxes, mailboxStatus, superiorNames, type MailboxRow } from "../../store/index.ts";
 import type { ImapApi, ImapCommand } from "../command.ts";
-import { bad, no, ResponseCode } from "../errors.ts";
+import { bad } from "../errors.ts";
 import { decodeMailboxName, type ArgParser } from "../parser/index.ts";
-import { compilePattern, PatternTooComplexError, type CompiledPattern } from "./list-pattern.ts";
+import { compilePattern, type CompiledPattern } from "./list-pattern.ts";
 import { accountId, formatStatus, readStatusItems, type StatusItem } from "./mailboxes.ts";
 import { DELIMITER, formatMailbox, readMailbox } from "./util.ts";
 
@@ -95,14 +95,10 @@ function readListArgs(s: ImapApi, a: ArgParser, extended: boolean): ListRequest 
   return req;
 }
 
+/** Throws PatternTooComplexError (NO [LIMIT], by the session's error table). */
 function compile(req: ListRequest): CompiledPattern[] {
-  try {
-    // RFC 9051 §6.3.9: the reference and the pattern together name the hierarchy level.
-    return req.patterns.map((p) => compilePattern(req.reference + p, DELIMITER));
-  } catch (e) {
-    if (e instanceof PatternTooComplexError) throw no("LIST pattern has too many wildcards.", ResponseCode.LIMIT);
-    throw e;
-  }
+  // RFC 9051 §6.3.9: the reference and the pattern together name the hierarchy level.
+  return req.patterns.map((p) => compilePattern(req.reference + p, DELIMITER));
 }
 
 /** Every name to consider: the mailboxes and their superior levels, INBOX first. */

@@ -3,7 +3,7 @@
  * RFC 4959). Passwords only over TLS: before it, LOGINDISABLED is advertised and LOGIN and
  * AUTHENTICATE get NO [PRIVACYREQUIRED] (RFC 9051 §6.2.3, §7.1), recorded in the login history.
  */
-import { decodePlain, SaslError } from "../../auth/index.ts";
+import { decodePlain } from "../../auth/index.ts";
 import { DEFERRED, type Completion, type ImapApi, type ImapCommand } from "../command.ts";
 import { bad, ImapError, no, ResponseCode } from "../errors.ts";
 
@@ -67,13 +67,8 @@ export const AUTHENTICATE: ImapCommand = {
     const respond = async (line: string): Promise<Completion> => {
       // RFC 9051 §6.2.2: "*" cancels with a BAD.
       if (line.trim() === "*") throw bad("Authentication cancelled.");
-      let creds;
-      try {
-        creds = decodePlain(line.trim() === "=" ? "" : line);
-      } catch (e) {
-        if (e instanceof SaslError) throw bad(`Invalid response: ${e.message}.`);
-        throw e;
-      }
+      // A SaslError is BAD, by the session's error table.
+      const creds = decodePlain(line.trim() === "=" ? "" : line);
       if (creds.authzid !== "" && creds.authzid.toLowerCase() !== creds.authcid.toLowerCase()) {
         s.refuseLogin(creds.authcid, "AUTHENTICATE PLAIN", "authorization identity differs from the login");
         throw new ImapError("NO", "Authentication failed.", { code: ResponseCode.AUTHENTICATIONFAILED });

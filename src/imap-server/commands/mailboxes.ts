@@ -1,11 +1,11 @@
 /**
  * Mailbox management commands: CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE and STATUS
  * (RFC 9051 §6.3.4–§6.3.8, §6.3.11; RFC 3501 §6.3.3–§6.3.7, §6.3.10). LIST and LSUB are in
- * list.ts. The store decides and explains refusals (src/store/mailbox-admin.ts); here they become
- * `NO [code]` responses.
+ * list.ts. The store decides and explains refusals (src/store/mailbox-admin.ts, MailboxAdminError);
+ * the session's error table (../error-table.ts) makes them `NO [code]` responses.
  */
 import {
-  createMailbox, deleteMailbox, getMailbox, MailboxAdminError, mailboxStatus, renameMailbox, setSubscribed,
+  createMailbox, deleteMailbox, getMailbox, mailboxStatus, renameMailbox, setSubscribed,
   type MailboxStatus,
 } from "../../store/index.ts";
 import type { ImapApi, ImapCommand } from "../command.ts";
@@ -17,16 +17,6 @@ import { formatMailbox, onlyMailboxArg, readMailbox } from "./util.ts";
 export function accountId(s: ImapApi): number {
   if (s.account === null) throw no("Not logged in.");
   return s.account.id;
-}
-
-/** Runs a store operation; its refusals become `NO [code] text`. */
-async function admin<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof MailboxAdminError) throw no(e.message, e.code);
-    throw e;
-  }
 }
 
 /**
@@ -76,7 +66,7 @@ export const CREATE: ImapCommand = {
   states: ["authenticated", "selected"],
   async handle(s, cmd) {
     const name = onlyMailboxArg(s, cmd.args);
-    await admin(() => createMailbox(s.store, accountId(s), name));
+    await createMailbox(s.store, accountId(s), name);
     return { text: "CREATE completed." };
   },
 };
@@ -88,7 +78,7 @@ export const DELETE: ImapCommand = {
     const name = onlyMailboxArg(s, cmd.args);
     // Deleting the selected mailbox is allowed: this session (like any other that has it
     // selected) is told that every message was expunged before the tagged OK.
-    await admin(() => deleteMailbox(s.store, accountId(s), name));
+    await deleteMailbox(s.store, accountId(s), name);
     return { text: "DELETE completed." };
   },
 };
@@ -103,7 +93,7 @@ export const RENAME: ImapCommand = {
     a.sp();
     const to = readMailbox(s, a);
     a.end();
-    await admin(() => renameMailbox(s.store, accountId(s), from, to));
+    await renameMailbox(s.store, accountId(s), from, to);
     return { text: "RENAME completed." };
   },
 };
@@ -114,7 +104,7 @@ function subscribeCommand(name: "SUBSCRIBE" | "UNSUBSCRIBE", subscribed: boolean
     states: ["authenticated", "selected"],
     async handle(s, cmd) {
       const mailbox = onlyMailboxArg(s, cmd.args);
-      await admin(() => setSubscribed(s.store, accountId(s), mailbox, subscribed));
+      await setSubscribed(s.store, accountId(s), mailbox, subscribed);
       return { text: `${name} completed.` };
     },
   };

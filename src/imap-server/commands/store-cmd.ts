@@ -7,7 +7,7 @@
  * untagged FETCH with its flags (and UID for UID STORE); the view records the new flags and
  * modseq so the session does not announce its own change a second time.
  */
-import { FlagLimitError, MAX_KEYWORDS, storeFlags, type FlagOp } from "../../store/index.ts";
+import { MAX_KEYWORDS, storeFlags, type FlagOp } from "../../store/index.ts";
 import type { ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
 import { selectedView, targetSeqs, uidsOf } from "./fetch-targets.ts";
@@ -35,13 +35,8 @@ export const STORE: ImapCommand = {
     // RFC 9051 §6.3.2: EXAMINE opens read-only; STORE must fail there.
     if (view.readOnly) throw no("Mailbox is read-only.", ResponseCode.CANNOT);
     const seqs = targetSeqs(view, set, cmd.uid);
-    let results;
-    try {
-      results = await storeFlags(s.store, view.mailboxId, uidsOf(view, seqs), op, flags);
-    } catch (e) {
-      if (e instanceof FlagLimitError) throw no(`A message may carry at most ${MAX_KEYWORDS} keywords.`, ResponseCode.LIMIT);
-      throw e;
-    }
+    // FlagLimitError, StorageFullError: the session's error table answers them.
+    const results = await storeFlags(s.store, view.mailboxId, uidsOf(view, seqs), op, flags);
     let out = "";
     for (const r of results) {
       const seq = view.seqOf(r.uid);

@@ -3,7 +3,7 @@
  * after TLS: before it, AUTH is not advertised and answers 530 5.7.0 (RFC 3207 §4, RFC 8314 §3).
  * Every attempt goes to the login history; failures get one reply whatever the cause.
  */
-import { decodeBase64Strict, decodePlain, LOGIN_PASSWORD_CHALLENGE, LOGIN_USERNAME_CHALLENGE, SaslError } from "../../auth/index.ts";
+import { decodeBase64Strict, decodePlain, LOGIN_PASSWORD_CHALLENGE, LOGIN_USERNAME_CHALLENGE } from "../../auth/index.ts";
 import { Code, Status, SmtpError } from "../../smtp/index.ts";
 import type { CommandApi, SmtpCommand } from "../command.ts";
 import type { State } from "../state.ts";
@@ -72,13 +72,8 @@ export const AUTH: SmtpCommand = {
     if (mechanism === "PLAIN") {
       const respond = async (line: string): Promise<State> => {
         if (cancelled(line)) throw new SmtpError(Code.PARAM_SYNTAX_ERROR, Status.INVALID_ARGUMENTS, "Error: authentication aborted");
-        let creds;
-        try {
-          creds = decodePlain(line === "=" ? "" : line);
-        } catch (e) {
-          if (e instanceof SaslError) throw new SmtpError(Code.PARAM_SYNTAX_ERROR, Status.SYNTAX_ERROR, `Error: ${e.message}`);
-          throw e;
-        }
+        // A SaslError is 501 5.5.2, by the session's error table.
+        const creds = decodePlain(line === "=" ? "" : line);
         if (creds.authzid !== "" && creds.authzid.toLowerCase() !== creds.authcid.toLowerCase()) {
           s.role.auth?.refused(s.authContext(), creds.authcid, "AUTH PLAIN", "authorization identity differs from the login");
           throw new SmtpError(Code.AUTH_FAILED, Status.BAD_CREDENTIALS, "Error: authentication failed");

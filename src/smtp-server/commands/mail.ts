@@ -4,7 +4,7 @@
  */
 import { Code, Status, SmtpError, isAscii, parsePathArgs } from "../../smtp/index.ts";
 import type { SmtpCommand } from "../command.ts";
-import { roomForMessage, storageRefusal } from "../storage.ts";
+import { roomForMessage } from "../storage.ts";
 
 export const MAIL: SmtpCommand = {
   verb: "MAIL",
@@ -58,12 +58,9 @@ export const MAIL: SmtpCommand = {
       // RFC 6531 §3.7.4.1: non-ASCII address without SMTPUTF8.
       throw new SmtpError(Code.MAILBOX_NAME_NOT_ALLOWED, Status.NON_ASCII_ADDRESS, "Error: non-ASCII address requires SMTPUTF8");
     }
-    try {
-      // RFC 1870 §6.2: 452 when the declared size (or, undeclared, the largest allowed) does not fit now.
-      await s.role.checkStorage(roomForMessage(declaredSize, s.limits.maxMessageSize));
-    } catch (e) {
-      throw storageRefusal(e) ?? e;
-    }
+    // RFC 1870 §6.2: 452 when the declared size (or, undeclared, the largest allowed) does not fit
+    // now — a StorageFullError, which the session's error table answers with 452 4.3.1.
+    await s.role.checkStorage(roomForMessage(declaredSize, s.limits.maxMessageSize));
     await s.role.checkSender(s, address);
     s.beginTransaction({ from: address, body, smtputf8, declaredSize, recipients: [] });
     s.reply(Code.OK, Status.SENDER_OK, "Ok");
