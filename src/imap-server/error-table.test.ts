@@ -35,7 +35,7 @@ test("every entry of the IMAP error table gives its response (RFC 9051 §7.1, RF
     assert.equal(replyFor(e).internal, false, e.name);
   }
   // Each entry is exercised above, and cites where its response is specified.
-  for (const en of ERROR_TABLE) {
+  for (const en of ERROR_TABLE.entries) {
     assert.ok(CASES.some(([e]) => e instanceof en.type), `no case for ${en.type.name}`);
     assert.match(en.rfc, /^RFC \d+ §[\d.]+/);
   }

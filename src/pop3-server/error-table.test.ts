@@ -23,7 +23,7 @@ test("every entry of the POP3 error table gives its reply (RFC 1939 §3, RFC 320
     assert.equal(line(e), want, e.name);
     assert.equal(replyFor(e).internal, false, e.name);
   }
-  for (const en of ERROR_TABLE) {
+  for (const en of ERROR_TABLE.entries) {
     assert.ok(CASES.some(([e]) => e instanceof en.type), `no case for ${en.type.name}`);
     assert.match(en.rfc, /^RFC \d+ §[\d.]+/);
   }

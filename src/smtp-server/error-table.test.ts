@@ -19,7 +19,7 @@ test("every entry of the SMTP error table gives its reply: code, enhanced status
     assert.equal(line(e), want, e.name);
     assert.equal(replyFor(e).internal, false, e.name);
   }
-  for (const en of ERROR_TABLE) {
+  for (const en of ERROR_TABLE.entries) {
     assert.ok(CASES.some(([e]) => e instanceof en.type), `no case for ${en.type.name}`);
     assert.match(en.rfc, /^RFC \d+ §[\d.]+/);
   }

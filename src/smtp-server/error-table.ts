@@ -5,41 +5,28 @@
  * answers 451 4.3.0 without its message (RFC 5321 §4.2.3: 451 "local error in processing").
  */
 import { SaslError } from "../auth/index.ts";
+import { ErrorTable, errorEntry } from "../net/index.ts";
 import { Code, SmtpError, Status } from "../smtp/index.ts";
 import { StorageFullError } from "../store/index.ts";
-
-interface Entry {
-  /** The error class (subclasses match too). */
-  readonly type: abstract new (...args: never[]) => Error;
-  /** Where the reply is specified. */
-  readonly rfc: string;
-  readonly reply: (e: Error) => SmtpError;
-}
-
-function entry<E extends Error>(type: abstract new (...args: never[]) => E, rfc: string, reply: (e: E) => SmtpError): Entry {
-  return { type, rfc, reply: reply as (e: Error) => SmtpError };
-}
 
 /** RFC 5321 §4.2.3 451, RFC 3463 §3.4 X.3.0: a temporary failure; no detail reaches the client. */
 export const INTERNAL_REPLY = new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: internal error, try again later");
 
-export const ERROR_TABLE: readonly Entry[] = [
-  // Already a reply (handlers' own refusals).
-  entry(SmtpError, "RFC 5321 §4.2", (e) => e),
-  // No room (the free-space floor at MAIL or DATA, or ENOSPC with the partial file already removed):
-  // 452 "Insufficient system storage", Postfix's words — RFC 5321 §4.2.3 and RFC 1870 §6.2 (452 for
-  // a temporary lack of storage), RFC 3463 §3.4 (X.3.1 mail system full). The client keeps the
-  // message and tries again later.
-  entry(StorageFullError, "RFC 5321 §4.2.3, RFC 3463 §3.4", () => new SmtpError(Code.INSUFFICIENT_STORAGE, Status.MAIL_SYSTEM_FULL, "Insufficient system storage")),
-  // RFC 4954 §4: a response that cannot be decoded is 501 (X.5.2 syntax error, RFC 3463 §3.6).
-  // SaslError's text names the defect ("invalid base64"), never the payload.
-  entry(SaslError, "RFC 4954 §4, RFC 3463 §3.6", (e) => new SmtpError(Code.PARAM_SYNTAX_ERROR, Status.SYNTAX_ERROR, `Error: ${e.message}`)),
-];
+export const ERROR_TABLE = new ErrorTable<SmtpError>(
+  [
+    // Already a reply (handlers' own refusals).
+    errorEntry(SmtpError, "RFC 5321 §4.2", (e) => e),
+    // No room (the free-space floor at MAIL or DATA, or ENOSPC with the partial file already removed):
+    // 452 "Insufficient system storage", Postfix's words — RFC 5321 §4.2.3 and RFC 1870 §6.2 (452 for
+    // a temporary lack of storage), RFC 3463 §3.4 (X.3.1 mail system full). The client keeps the
+    // message and tries again later.
+    errorEntry(StorageFullError, "RFC 5321 §4.2.3, RFC 3463 §3.4", () => new SmtpError(Code.INSUFFICIENT_STORAGE, Status.MAIL_SYSTEM_FULL, "Insufficient system storage")),
+    // RFC 4954 §4: a response that cannot be decoded is 501 (X.5.2 syntax error, RFC 3463 §3.6).
+    // SaslError's text names the defect ("invalid base64"), never the payload.
+    errorEntry(SaslError, "RFC 4954 §4, RFC 3463 §3.6", (e) => new SmtpError(Code.PARAM_SYNTAX_ERROR, Status.SYNTAX_ERROR, `Error: ${e.message}`)),
+  ],
+  INTERNAL_REPLY,
+);
 
 /** The reply for `e`; `internal` when the table does not know it (the caller logs it). */
-export function replyFor(e: unknown): { reply: SmtpError; internal: boolean } {
-  if (e instanceof Error) {
-    for (const en of ERROR_TABLE) if (e instanceof en.type) return { reply: en.reply(e), internal: false };
-  }
-  return { reply: INTERNAL_REPLY, internal: true };
-}
+export const replyFor = (e: unknown): { reply: SmtpError; internal: boolean } => ERROR_TABLE.replyFor(e);
