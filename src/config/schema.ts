@@ -331,9 +331,6 @@ type ValueOf<F> = F extends { kind: "string" }
 export type Config = ValueOf<{ kind: "table"; fields: typeof SCHEMA }>;
 /** A mail listener (TLS, a protocol session). */
 export type ListenerConfig = Config["listeners"]["mx"];
-/** A plain-HTTP listener for operators (`[listeners.metrics]`). */
-export type HttpListenerConfig = Config["listeners"]["metrics"];
-export type TlsVersionSetting = Config["tls"]["min_version"];
 
 /** Outbound TLS levels, in Postfix's sense plus verify-once (the notices' sender). */
 export type TlsLevel = Config["delivery"]["tls_policy"];

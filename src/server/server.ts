@@ -18,7 +18,7 @@ import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLim
 import { AuditPruner, BlobSweeper, openStore, pruneSummary, sweepSummary, type Store } from "../store/index.ts";
 import { CertificateStore, TlsTransport, certificateDaysLeft, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
 
-export interface RunningServer {
+interface RunningServer {
   readonly store: Store;
   readonly listeners: ReadonlyMap<string, Listener>;
   reload(): Promise<void>;
