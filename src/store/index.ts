@@ -4,6 +4,7 @@ export type { Database } from "./schema.ts";
 export { BlobGoneError, BlobStore, type WrittenBlob } from "./blobs.ts";
 export { DiskSpace, StorageFullError, isStorageFull, type DiskSpaceOptions } from "./space.ts";
 export { commitWithBlobs, referencedBlobs } from "./handoff.ts";
+export { deliverMessage, type Delivery, type DeliveryContext } from "./deliver.ts";
 export { sweepBlobs, sweepSummary, BlobSweeper, type SweepReport, type SweepOptions } from "./sweep.ts";
 export { pruneAudit, pruneSummary, AuditPruner, type PruneReport, type PruneOptions } from "./retention.ts";
 export { holdSweep, sweepHeld, type SweepHold } from "./sweep-hold.ts";
@@ -12,7 +13,6 @@ export {
   INBOX,
   DEFAULT_MAILBOXES,
   createDefaultMailboxes,
-  deliverToInboxes,
   appendToInboxes,
   listMessages,
   newUidValidity,

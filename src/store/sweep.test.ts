@@ -7,7 +7,7 @@ import {
   BlobSweeper,
   commitWithBlobs,
   copyMessages,
-  deliverToInboxes,
+  deliverMessage,
   expunge,
   GroupCommitter,
   listMessages,
@@ -39,7 +39,7 @@ const msg = (s: string): Buffer => Buffer.from(`Subject: ${s}\r\n\r\n${s}\r\n`);
 
 test("the sweep removes files nothing names and keeps referenced, young and in-flight ones", async () => {
   await withStore(async (store, ids) => {
-    await deliverToInboxes(store, [ids.account], [msg("kept: in the INBOX")]);
+    await deliverMessage(store, { id: "test", accounts: [ids.account], message: [msg("kept: in the INBOX")] });
     // B: appended, copied to Trash, expunged from the INBOX: the Trash copy still names its file.
     const b = await appendMessage(store, ids.inbox, msg("kept: copied"), "", 1);
     await copyMessages(store, ids.inbox, [b.uid], ids.trash);
@@ -118,7 +118,7 @@ test("a failed commit removes its new file at once; a commit that landed but who
         },
       }),
     };
-    await assert.rejects(deliverToInboxes(failingWal, [ids.account], [msg("committed, not acknowledged")]), /I\/O error/);
+    await assert.rejects(deliverMessage(failingWal, { id: "test", accounts: [ids.account], message: [msg("committed, not acknowledged")] }), /I\/O error/);
     const rows = await listMessages(store.db, ids.account);
     assert.equal(rows.length, 1, "the row is in the database");
     assert.deepEqual(files(store), [rows[0]?.blob], "and so is the file it names");
