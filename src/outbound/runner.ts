@@ -22,7 +22,7 @@ import { returnToSender, type Bounced, type PendingDsn } from "./bounces.ts";
 import { recordAttempts } from "./attempts.ts";
 import { humanDuration, problemLine } from "./problem-line.ts";
 
-export interface RunnerOptions {
+interface RunnerOptions {
   store: Store;
   config: () => Config;
   resolver: () => Resolver;

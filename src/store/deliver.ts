@@ -13,13 +13,13 @@ import { commitWithBlobs } from "./handoff.ts";
 import { appendToInboxes, type StoredMessage } from "./mailstore.ts";
 
 /** What the caller's extra rows may need to name: the message's id and its blob. */
-export interface DeliveryContext {
+interface DeliveryContext {
   id: string;
   blob: WrittenBlob;
   internalDate: number;
 }
 
-export interface Delivery {
+interface Delivery {
   /**
    * The id the message was already given (data-phase's queue id, in the Received header and the
    * 250 reply; a DSN's queue id). Never minted here; handed to `alsoInCommit` for the queue row.

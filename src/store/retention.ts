@@ -32,7 +32,7 @@ export interface PruneReport {
   ms: number;
 }
 
-export interface PruneOptions {
+interface PruneOptions {
   retentionDays: number;
   /** Rows per transaction (default 1000). */
   batch?: number;
@@ -97,7 +97,7 @@ export function pruneSummary(r: PruneReport, retentionDays: number): string {
   return `retention: removed ${parts.join(", ")} older than ${retentionDays} days${kept} in ${r.ms} ms`;
 }
 
-export interface PrunerOptions {
+interface PrunerOptions {
   /** Read at each run, so a reload applies. */
   retentionDays: () => number;
   /** Before the first run, ms (soon after start, not during it). */

@@ -28,7 +28,7 @@ const BUCKET = /^[0-9a-f]{1,12}$/;
 const FILE = /^[0-9a-f]{24}$/;
 const BATCH = 256;
 
-export interface SweepOptions {
+interface SweepOptions {
   /** Files modified less than this long ago are left alone, ms. */
   graceMs: number;
   /** Stops between batches. */
@@ -36,7 +36,7 @@ export interface SweepOptions {
   now?: () => number;
 }
 
-export interface SweepReport {
+interface SweepReport {
   /** Message files looked at. */
   files: number;
   /** Named by a message row or a queue entry. */
@@ -182,7 +182,7 @@ export function sweepSummary(r: SweepReport, graceMs: number): string {
   return `blob sweep: ${r.files} message files, ${parts.join(", ")} in ${r.ms} ms`;
 }
 
-export interface SweeperOptions {
+interface SweeperOptions {
   /** Between the end of one sweep and the start of the next, ms (read each time: reload applies). */
   intervalMs: () => number;
   graceMs: () => number;
