@@ -5,8 +5,8 @@ export { BlobGoneError, type WrittenBlob } from "./blobs.ts";
 export { StorageFullError } from "./space.ts";
 export { commitWithBlobs, referencedBlobs } from "./handoff.ts";
 export { deliverMessage } from "./deliver.ts";
-export { sweepBlobs, sweepSummary, BlobSweeper } from "./sweep.ts";
-export { pruneAudit, pruneSummary, AuditPruner, type PruneReport } from "./retention.ts";
+export { sweepBlobs, sweepSummary, blobSweeper } from "./sweep.ts";
+export { pruneAudit, pruneSummary, auditPruner, type PruneReport } from "./retention.ts";
 export { holdSweep, sweepHeld } from "./sweep-hold.ts";
 export { GroupCommitter } from "./committer.ts";
 export {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "n
 import { join } from "node:path";
 import {
   appendMessage,
-  BlobSweeper,
+  blobSweeper,
   commitWithBlobs,
   copyMessages,
   deliverMessage,
@@ -136,7 +136,7 @@ test("the server's sweeper runs at once, again after its interval, and stops bet
     };
     orphan("a");
     const reports: number[] = [];
-    const sweeper = new BlobSweeper(store, { intervalMs: () => 20, graceMs: () => 0, onReport: (r) => reports.push(r.removed), onError: (e) => assert.fail(String(e)) });
+    const sweeper = blobSweeper(store, { intervalMs: () => 20, graceMs: () => 0, onReport: (r) => reports.push(r.removed), onError: (e) => assert.fail(String(e)) });
     sweeper.start();
     while (reports.length === 0) await new Promise((r) => setTimeout(r, 5));
     assert.equal(reports[0], 1, "the start-up sweep");
