@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { addAccount } from "../directory/index.ts";
-import { deliverMessage, getMailbox, GroupCommitter, listMessages, type Store } from "./index.ts";
-import { withTestAccount } from "../../test/support/store.ts";
+import { deliverMessage, getMailbox, listMessages, type Store } from "./index.ts";
+import { withFailingWal, withTestAccount } from "../../test/support/store.ts";
 
 /** Every blob file under blobs/, as "bucket/name". */
 function files(store: Store): string[] {
@@ -95,15 +95,7 @@ test('"changed" comes after the commit: a listener reads the row, and an unackno
     assert.deepEqual(await Promise.all(reads), [1]);
 
     // The transaction lands but its WAL fsync fails: not durable, so not acknowledged and not announced.
-    const failingWal: Store = {
-      ...store,
-      committer: new GroupCommitter(store.db, {
-        syncDirs: (d) => store.blobs.syncDirs(d),
-        syncWal: async () => {
-          throw Object.assign(new Error("I/O error"), { code: "EIO" });
-        },
-      }),
-    };
+    const failingWal = withFailingWal(store);
     await assert.rejects(deliverMessage(failingWal, { id: "Q2", message: parts, accounts: [ids.account] }), /I\/O error/);
     assert.equal((await listMessages(store.db, ids.account)).length, 2, "the row is in the database");
     assert.equal(reads.length, 1, "but no second \"changed\"");

@@ -16,7 +16,7 @@ import {
   type Store,
 } from "./index.ts";
 import { hourBucket } from "./blobs.ts";
-import { withTestAccount } from "../../test/support/store.ts";
+import { withFailingWal, withTestAccount } from "../../test/support/store.ts";
 
 const HOUR = 3_600_000;
 
@@ -109,15 +109,7 @@ test("a failed commit removes its new file at once; a commit that landed but who
     assert.deepEqual(files(store), [], "no file left behind");
     assert.equal(store.blobs.isInFlight(blob.name), false);
 
-    const failingWal: Store = {
-      ...store,
-      committer: new GroupCommitter(store.db, {
-        syncDirs: (d) => store.blobs.syncDirs(d),
-        syncWal: async () => {
-          throw Object.assign(new Error("I/O error"), { code: "EIO" });
-        },
-      }),
-    };
+    const failingWal = withFailingWal(store);
     await assert.rejects(deliverMessage(failingWal, { id: "test", accounts: [ids.account], message: [msg("committed, not acknowledged")] }), /I\/O error/);
     const rows = await listMessages(store.db, ids.account);
     assert.equal(rows.length, 1, "the row is in the database");
