@@ -14,7 +14,7 @@ const BY_NAME: ReadonlyArray<[RegExp, string]> = [
   [/blackberry|nokia|symbian/i, "an old phone (BlackBerry, Nokia): these cannot be updated to TLS 1.2"],
 ];
 
-export interface HintInput {
+interface HintInput {
   clientName: string | null;
   tlsVersion: string | null;
   offeredMax: string | null;

@@ -7,14 +7,14 @@ import type { Insertable, Transaction } from "kysely";
 import type { Database, GroupCommitter } from "../store/index.ts";
 import type { TlsEvent } from "../tls/index.ts";
 
-export type SmtpSessionRow = Insertable<Database["smtp_sessions"]>;
+type SmtpSessionRow = Insertable<Database["smtp_sessions"]>;
 export type SmtpRecipientRow = Insertable<Database["smtp_recipients"]>;
 export type LoginRow = Insertable<Database["logins"]>;
 
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
 /** A count of throttled attempts that one login-history row stands for (see throttle.ts). */
-export interface AttemptTally {
+interface AttemptTally {
   readonly attempts: number;
 }
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { renderConfig } from "../config/index.ts";
 import { addAccount, addDomain } from "../directory/index.ts";
-import { appendMessage, deliverToInboxes, expunge, getMailbox, listMessages, openStore, storeFlags } from "../store/index.ts";
+import { appendMessage, deliverMessage, expunge, getMailbox, listMessages, openStore, storeFlags } from "../store/index.ts";
 import { backupDataDir, BackupError, readManifest, restoreDataDir } from "./index.ts";
 import { parseManifest } from "./manifest.ts";
 
@@ -25,7 +25,7 @@ async function dataDir(root: string): Promise<string> {
     const a = await addAccount(store.db, "a@example.test", "password1");
     const inbox = await getMailbox(store.db, a.id, "INBOX");
     assert.ok(inbox !== undefined);
-    await deliverToInboxes(store, [a.id], [msg("one")]);
+    await deliverMessage(store, { id: "test", accounts: [a.id], message: [msg("one")] });
     await appendMessage(store, inbox.id, msg("two"), "\\Seen", 1000);
     const gone = await appendMessage(store, inbox.id, msg("gone"), "", 2000);
     await storeFlags(store, inbox.id, [gone.uid], "add", ["\\Deleted"]);

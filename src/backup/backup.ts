@@ -29,7 +29,7 @@ const DB = "sealpost.db";
 const CONFIG = "sealpost.toml";
 const COPIES_AT_ONCE = 8;
 
-export interface BackupResult {
+interface BackupResult {
   manifest: Manifest;
   dir: string;
 }

@@ -18,7 +18,7 @@
  */
 
 /** Our header, last in the block the writer adds (and the reader removes). */
-export const MAILBOX_HEADER = "X-Sealpost-Mailbox";
+const MAILBOX_HEADER = "X-Sealpost-Mailbox";
 
 const SYSTEM_BY_LETTER: ReadonlyMap<string, string> = new Map([
   ["A", "\\Answered"],
@@ -219,7 +219,7 @@ export class MboxReader {
 }
 
 /** Splits off our header block (or reads a foreign message's flags) — see the module comment. */
-export function decodeEntry(fromLine: string, bytes: Buffer): MboxEntry {
+function decodeEntry(fromLine: string, bytes: Buffer): MboxEntry {
   const flags: string[] = [];
   let seen = false;
   const take = (name: string, value: string): void => {

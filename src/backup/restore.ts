@@ -17,7 +17,7 @@ import { readManifest, type Manifest } from "./manifest.ts";
 
 const COPIES_AT_ONCE = 8;
 
-export interface RestoreResult {
+interface RestoreResult {
   manifest: Manifest;
   dir: string;
 }

@@ -36,7 +36,7 @@ async function accountId(store: Store, address: string): Promise<{ id: number; a
   return { id: row.id, address: normalized };
 }
 
-export interface ExportResult {
+interface ExportResult {
   address: string;
   mailboxes: number;
   messages: number;
@@ -81,14 +81,14 @@ export async function exportAccount(store: Store, address: string, write: (chunk
   return result;
 }
 
-export interface ImportResult {
+interface ImportResult {
   address: string;
   messages: number;
   /** Mailboxes the import created. */
   created: string[];
 }
 
-export interface ImportOptions {
+interface ImportOptions {
   /** Largest message taken (the IMAP APPEND limit, `[imap] max_literal`). */
   maxMessageBytes: number;
   /** Where messages without our mailbox header go (another program's mbox); default INBOX. */

@@ -155,7 +155,7 @@ export async function readCertificate(target: Target, opts: CheckOptions): Promi
 }
 
 /** The CertificateInfo of a finished handshake (run with rejectUnauthorized false, no name check). */
-export function describePeer(secure: tls.TLSSocket, target: Target, opts: CheckOptions): CertificateInfo {
+function describePeer(secure: tls.TLSSocket, target: Target, opts: CheckOptions): CertificateInfo {
   const leaf = secure.getPeerX509Certificate();
   if (leaf === undefined) throw new Error("the server presented no certificate");
   const references = referenceNames(target, opts.extraNames ?? []);
@@ -177,7 +177,7 @@ export function describePeer(secure: tls.TLSSocket, target: Target, opts: CheckO
 }
 
 /** The names the certificate must match: the SNI name first, then each extra name once. */
-export function referenceNames(target: Target, extraNames: readonly string[]): string[] {
+function referenceNames(target: Target, extraNames: readonly string[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const n of [...(target.servername !== null ? [target.servername] : []), ...extraNames]) {
@@ -189,7 +189,7 @@ export function referenceNames(target: Target, extraNames: readonly string[]): s
   return out;
 }
 
-export interface DescribeContext {
+interface DescribeContext {
   chain: X509Certificate[];
   trusted: boolean;
   verifyError: string | null;
@@ -198,7 +198,7 @@ export interface DescribeContext {
 }
 
 /** Facts and name checks for one leaf certificate (pure apart from parsing). */
-export function describeCertificate(leaf: X509Certificate, ctx: DescribeContext): CertificateInfo {
+function describeCertificate(leaf: X509Certificate, ctx: DescribeContext): CertificateInfo {
   const names = presentedNames(leaf);
   const notBefore = leaf.validFromDate;
   const notAfter = leaf.validToDate;
@@ -269,7 +269,7 @@ function chainOf(leaf: X509Certificate): X509Certificate[] {
 }
 
 /** Issuer equals subject and the certificate's own key verifies its signature. */
-export function isSelfSigned(cert: X509Certificate): boolean {
+function isSelfSigned(cert: X509Certificate): boolean {
   if (cert.issuer !== cert.subject) return false;
   try {
     return cert.verify(cert.publicKey);

@@ -24,7 +24,7 @@ export interface TlsaRecord {
 
 export { systemDnsServer } from "./dns-query.ts";
 
-export interface TlsaLookup {
+interface TlsaLookup {
   /** The resolver set AD: it validated the answer with DNSSEC. */
   authenticated: boolean;
   records: TlsaRecord[];
@@ -50,12 +50,8 @@ export async function queryTlsa(name: string, server: DnsServerAddress, timeoutM
   return { authenticated: reply.authenticated, records, rcode: reply.rcode };
 }
 
+/** RFC 7218 §2.1: the certificate usages' names. */
 const USAGES = ["PKIX-TA", "PKIX-EE", "DANE-TA", "DANE-EE"];
-
-/** "3 1 1 ab12…" with the usage's name. */
-export function describeTlsa(r: TlsaRecord): string {
-  return `${r.usage} ${r.selector} ${r.matchingType} ${r.data.length > 16 ? `${r.data.slice(0, 16)}…` : r.data} (${USAGES[r.usage] ?? "unknown usage"})`;
-}
 
 /** RFC 6698 §2.1.2/§2.1.3: the certificate or its SubjectPublicKeyInfo, hashed as the record says; null for an unknown selector or matching type. */
 function associationData(cert: X509Certificate, selector: number, matchingType: number): string | null {
@@ -109,7 +105,7 @@ function chainsUpTo(chain: readonly X509Certificate[], to: number): boolean {
   return true;
 }
 
-export interface ChainFetch {
+interface ChainFetch {
   address: string;
   port: number;
   /** SNI to send (the MX host name). */

@@ -32,7 +32,7 @@ function query(name: string, type: dnsPacket.RecordType, id: number): dnsPacket.
   };
 }
 
-export interface DnsAnswer {
+interface DnsAnswer {
   /** "NOERROR", "NXDOMAIN", "SERVFAIL" … */
   rcode: string;
   /** The resolver set AD: it validated the answer with DNSSEC. */

@@ -33,7 +33,7 @@ export interface FindingNotes {
   starttlsAnnounced?: boolean | null;
 }
 
-export const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "medium", "low", "info"];
+const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "medium", "low", "info"];
 
 /** The exit-status rule of every check (single target and --mx): any finding above low is a problem. */
 export function hasProblems(findings: readonly Finding[]): boolean {
@@ -45,7 +45,7 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
 }
 
-export const EXPIRY_WARNING_DAYS = 14;
+const EXPIRY_WARNING_DAYS = 14;
 
 interface WeaknessRule {
   id: string;

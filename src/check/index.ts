@@ -17,27 +17,19 @@ export type {
   CheckOptions,
   CheckReport,
   CipherList,
-  Finding,
-  ProtocolScan,
-  Severity,
-  StartTlsInfo,
   StartTlsProtocol,
   SuiteResult,
   Target,
   TlsFeatures,
-  Verdict,
-  VersionResult,
 } from "./types.ts";
 export { runCheck } from "./run.ts";
-export { renderReport, exitStatus, type RenderOptions } from "./render.ts";
-export { CHECK_SCHEMA, CHECK_SCHEMA_ID, validateAgainstSchema, unsupportedKeywords } from "./schema.ts";
-export { buildFindings, sortFindings, SEVERITY_ORDER, EXPIRY_WARNING_DAYS, type FindingNotes, type ReportFacts } from "./findings.ts";
-export { buildVerdicts, strictSendersVerdict, legacyClientsVerdict } from "./verdicts.ts";
-export { inspectCertificate, describeCertificate, isWeakSignature } from "./certificate.ts";
-export { testInjection, runInjectionTest, type InjectionOutcome } from "./starttls.ts";
-export { CheckError, connectTarget, scanProtocols, DEFAULT_HELO_NAME, type CheckErrorKind, type ConnectExtra, type Connected } from "./probe/index.ts";
-export type { MxCheckOptions, MxReport, MxHostResult, DaneResult, MtaStsResult, TlsRptResult } from "./mx.ts";
-export type { CaaResult } from "./caa.ts";
+export { renderReport, exitStatus } from "./render.ts";
+export { CHECK_SCHEMA, validateAgainstSchema } from "./schema.ts";
+export { buildFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
+export { buildVerdicts } from "./verdicts.ts";
+
+export type { MxReport } from "./mx.ts";
+
 export { renderMxReport, mxExitStatus } from "./mx-render.ts";
 
 /**
@@ -47,4 +39,4 @@ export { renderMxReport, mxExitStatus } from "./mx-render.ts";
 export async function runMxCheck(domain: string, opts: MxCheckOptions): Promise<MxReport> {
   return (await import("./mx.ts")).runMxCheck(domain, opts);
 }
-export { MX_SCHEMA, MX_SCHEMA_ID } from "./mx-schema.ts";
+export { MX_SCHEMA } from "./mx-schema.ts";

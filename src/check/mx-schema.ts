@@ -7,7 +7,7 @@ import { CHECK_SCHEMA } from "./schema.ts";
 
 type Schema = { readonly [k: string]: unknown };
 
-export const MX_SCHEMA_ID = "https://sealpost.invalid/schemas/check-mx-1.json";
+const MX_SCHEMA_ID = "https://sealpost.invalid/schemas/check-mx-1.json";
 
 const str = { type: "string" } as const;
 const int = { type: "integer" } as const;

@@ -7,8 +7,6 @@ import type { CheckReport, Finding, Verdict } from "./types.ts";
 import type { CaaResult } from "./caa.ts";
 import type { TlsaMatch } from "./dane.ts";
 
-export type { CaaResult } from "./caa.ts";
-
 export interface MxHostResult {
   /** Host name, lower case, no trailing dot. */
   host: string;

@@ -15,7 +15,7 @@ import { sortFindings } from "./findings.ts";
 import { runCheck } from "./run.ts";
 import type { CheckOptions, CheckReport, Finding, Target, Verdict } from "./types.ts";
 
-export type { MxReport, MxHostResult, DaneResult, MtaStsResult, TlsRptResult } from "./mx-types.ts";
+export type { MxReport } from "./mx-types.ts";
 export { mxExitStatus } from "./mx-render.ts";
 
 export interface MxCheckOptions extends CheckOptions {

@@ -7,7 +7,7 @@ import { versionLabel } from "../tls/index.ts";
 import { hasProblems, isoDay as day, sortFindings } from "./findings.ts";
 import type { CertificateInfo, CheckReport, Severity, StartTlsInfo, TlsFeatures } from "./types.ts";
 
-export interface RenderOptions {
+interface RenderOptions {
   color: boolean;
   /** Wrap width for paragraphs (default 100). */
   width?: number;

@@ -17,7 +17,7 @@ import { CheckError, connectTarget } from "./probe/index.ts";
 import type { CheckOptions, StartTlsInfo, StartTlsProtocol, Target } from "./types.ts";
 
 /** The command pipelined after STARTTLS in the same write. */
-export const INJECTED: Readonly<Record<StartTlsProtocol, string>> = { smtp: "NOOP", imap: "c NOOP", pop3: "NOOP" };
+const INJECTED: Readonly<Record<StartTlsProtocol, string>> = { smtp: "NOOP", imap: "c NOOP", pop3: "NOOP" };
 /** Our own command once TLS is up: the server answers it and closes. */
 const CLOSING: Readonly<Record<StartTlsProtocol, string>> = { smtp: "QUIT", imap: "z LOGOUT", pop3: "QUIT" };
 

@@ -33,7 +33,7 @@ function offeredLabels(r: ReportFacts): string[] {
 }
 
 /** Why a client that requires TLS 1.2 and a valid certificate would be turned away (empty: it would not). */
-export function strictReasons(r: ReportFacts): string[] {
+function strictReasons(r: ReportFacts): string[] {
   const reasons: string[] = [];
   const s = r.starttls;
   if (s !== null && !s.offered) return [`it does not offer ${s.protocol === "pop3" ? "STLS" : "STARTTLS"}`];

@@ -14,9 +14,6 @@ import { createResolver, parseDnsServer } from "../dns/index.ts";
 import type { Access, CheckOptions, CheckReport, StartTlsProtocol, Target } from "../check/index.ts";
 import { parseIntFlag, UsageError } from "./output.ts";
 
-/** The checker, loaded only when `check` runs (the server never loads it). */
-const checker = (): Promise<typeof import("../check/index.ts")> => import("../check/index.ts");
-
 interface Flags {
   mx?: string;
   starttls?: string;
@@ -156,7 +153,8 @@ interface Outcome {
 }
 
 async function checkTarget(text: string, f: Flags, base: CheckOptions): Promise<Outcome> {
-  const { runCheck, renderReport, exitStatus } = await checker();
+  // The checker is loaded only when `check` runs (the server never loads it).
+  const { runCheck, renderReport, exitStatus } = await import("../check/index.ts");
   const { host, port: given } = parseTarget(text);
   const port = given ?? 25;
   const access = accessFor(port, parseStartTls(f.starttls));
@@ -180,7 +178,7 @@ async function checkTarget(text: string, f: Flags, base: CheckOptions): Promise<
 }
 
 async function checkMx(domain: string, f: Flags, base: CheckOptions): Promise<Outcome> {
-  const { runMxCheck, renderMxReport, mxExitStatus } = await checker();
+  const { runMxCheck, renderMxReport, mxExitStatus } = await import("../check/index.ts");
   if (!HOSTNAME.test(domain) || isIP(domain) !== 0) throw new UsageError(`--mx: "${domain}" is not a domain name`);
   const resolver = createResolver({ servers: f.dns !== undefined ? [f.dns] : [], timeoutMs: base.timeoutMs, tries: 2 });
   const report = await runMxCheck(domain, {

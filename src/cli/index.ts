@@ -3,6 +3,6 @@
  * for the benchmarks and tests that need a piece of it: the command tree, the server's V8 flags
  * and the checker's target parsing.
  */
-export { buildProgram } from "./main.ts";
+
 export { SERVER_NODE_FLAGS } from "./node-flags.ts";
 export { accessFor, parseTarget } from "./check.ts";

@@ -6,7 +6,7 @@ import { openStore } from "../store/index.ts";
 import { generateSelfSigned, writeCertificateFiles } from "../tls/index.ts";
 import { UsageError } from "./common.ts";
 
-export interface InitOptions {
+interface InitOptions {
   hostname: string;
   portBase: number;
   listen: string;

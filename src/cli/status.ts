@@ -18,9 +18,9 @@ import { connectProbe, isListening, listeningSockets, type ListeningSocket } fro
 import { versionLine } from "./version.ts";
 
 /** Fewer days left than this is a problem: Let's Encrypt renews at 30, so 14 means renewal is failing. */
-export const CERTIFICATE_WARN_DAYS = 14;
+const CERTIFICATE_WARN_DAYS = 14;
 
-export interface ListenerStatus {
+interface ListenerStatus {
   name: string;
   address: string;
   port: number;
@@ -29,7 +29,7 @@ export interface ListenerStatus {
   error: string | null;
 }
 
-export interface CertificateStatus {
+interface CertificateStatus {
   file: string;
   subject: string | null;
   sans: string[];
@@ -39,7 +39,7 @@ export interface CertificateStatus {
   error: string | null;
 }
 
-export interface Status {
+interface Status {
   ok: boolean;
   version: string;
   hostname: string;
@@ -103,7 +103,7 @@ function problemsOf(listeners: readonly ListenerStatus[], certificates: readonly
 }
 
 /** Gathers the status of the server whose data directory is `flags.data` (the store is opened and closed here). */
-export async function gatherStatus(flags: { data?: string }, now = new Date()): Promise<Status> {
+async function gatherStatus(flags: { data?: string }, now = new Date()): Promise<Status> {
   return withStore(flags, async (store) => {
     const config = loadConfig(store.dataDir);
     const sockets = await listeningSockets();

@@ -13,32 +13,37 @@ export type Field =
   | { kind: "table"; description: string; fields: Record<string, Field> }
   | { kind: "array"; description: string; of: Field; default?: readonly unknown[] };
 
-const listener = (port: number, what: string) => ({
-  kind: "table",
-  description: what,
-  fields: {
+/** What every listener table has: whether it runs, its address and port. */
+const socket = (port: number, address: string, addressHint: string) =>
+  ({
     enabled: { kind: "bool", default: true, description: "Run this listener." },
-    address: { kind: "string", default: "0.0.0.0", description: "Address to listen on (\"::\" for IPv6 and IPv4)." },
+    address: { kind: "string", default: address, description: addressHint },
     port: { kind: "int", default: port, min: 0, max: 65535, description: "TCP port (0: any free port, logged at start; for tests)." },
-    min_tls_version: {
-      kind: "enum",
-      values: ["", "TLSv1.2", "TLSv1.3"],
-      default: "",
-      description: "Lowest TLS version this listener accepts; empty means tls.min_version.",
+  }) as const;
+
+/** A mail listener (TLS, a protocol session). */
+const listener = (port: number, what: string) =>
+  ({
+    kind: "table",
+    description: what,
+    fields: {
+      ...socket(port, "0.0.0.0", 'Address to listen on ("::" for IPv6 and IPv4).'),
+      min_tls_version: {
+        kind: "enum",
+        values: ["", "TLSv1.2", "TLSv1.3"],
+        default: "",
+        description: "Lowest TLS version this listener accepts; empty means tls.min_version.",
+      },
     },
-  },
-}) as const satisfies Field;
+  }) as const satisfies Field;
 
 /** A plain-HTTP listener for operators (no TLS, no sign-in): on loopback unless configured otherwise. */
-const loopbackListener = (port: number, what: string) => ({
-  kind: "table",
-  description: what,
-  fields: {
-    enabled: { kind: "bool", default: true, description: "Run this listener." },
-    address: { kind: "string", default: "127.0.0.1", description: "Address to listen on: it answers anyone who reaches it, so keep it on loopback or a private network." },
-    port: { kind: "int", default: port, min: 0, max: 65535, description: "TCP port (0: any free port, logged at start; for tests)." },
-  },
-}) as const satisfies Field;
+const loopbackListener = (port: number, what: string) =>
+  ({
+    kind: "table",
+    description: what,
+    fields: socket(port, "127.0.0.1", "Address to listen on: it answers anyone who reaches it, so keep it on loopback or a private network."),
+  }) as const satisfies Field;
 
 export const SCHEMA = {
   hostname: {
@@ -331,9 +336,6 @@ type ValueOf<F> = F extends { kind: "string" }
 export type Config = ValueOf<{ kind: "table"; fields: typeof SCHEMA }>;
 /** A mail listener (TLS, a protocol session). */
 export type ListenerConfig = Config["listeners"]["mx"];
-/** A plain-HTTP listener for operators (`[listeners.metrics]`). */
-export type HttpListenerConfig = Config["listeners"]["metrics"];
-export type TlsVersionSetting = Config["tls"]["min_version"];
 
 /** Outbound TLS levels, in Postfix's sense plus verify-once (the notices' sender). */
 export type TlsLevel = Config["delivery"]["tls_policy"];

@@ -117,18 +117,25 @@ export async function listAccounts(db: Kysely<Database>, domain?: string): Promi
   return rows.map((r) => ({ id: r.id, address: r.address, domain: r.domain, disabled: r.disabled === 1, createdAt: r.created_at }));
 }
 
-/** What the MX needs to know about a recipient address. */
+/**
+ * What the MX needs to know about a recipient address: a hosted account (or none by that name), a
+ * relay domain's recipient (gateway mode: mail for the domain's next hop — any local part, or only
+ * those the operator listed with `sealpost relay set --local-parts`), or a domain that is neither.
+ */
 type RecipientLookup =
   | { kind: "account"; accountId: number; address: string; domain: Domain }
   | { kind: "unknown-user"; domain: Domain }
+  | { kind: "relay"; domain: string }
+  | { kind: "unknown-relay-user"; domain: string }
   | { kind: "not-hosted" };
 
 export async function lookupRecipient(db: Kysely<Database>, address: string): Promise<RecipientLookup> {
   const at = address.lastIndexOf("@");
   const domainName = address.slice(at + 1).toLowerCase();
+  const local = address.slice(0, at).toLowerCase();
   const domain = await getDomain(db, domainName);
-  if (domain === undefined) return { kind: "not-hosted" };
-  const normalized = `${address.slice(0, at).toLowerCase()}@${domainName}`;
+  if (domain === undefined) return relayRecipient(db, domainName, local);
+  const normalized = `${local}@${domainName}`;
   const row = await db
     .selectFrom("accounts")
     .select(["id", "disabled"])
@@ -136,4 +143,13 @@ export async function lookupRecipient(db: Kysely<Database>, address: string): Pr
     .executeTakeFirst();
   if (row === undefined || row.disabled === 1) return { kind: "unknown-user", domain };
   return { kind: "account", accountId: row.id, address: normalized, domain };
+}
+
+/** A relay domain's recipient (the table is the store's; `sealpost relay` in outbound manages it). */
+async function relayRecipient(db: Kysely<Database>, domain: string, local: string): Promise<RecipientLookup> {
+  const row = await db.selectFrom("relay_domains").select("local_parts").where("domain", "=", domain).executeTakeFirst();
+  if (row === undefined) return { kind: "not-hosted" };
+  const listed = row.local_parts === null ? null : (JSON.parse(row.local_parts) as string[]);
+  if (listed !== null && !listed.some((p) => p.toLowerCase() === local)) return { kind: "unknown-relay-user", domain };
+  return { kind: "relay", domain };
 }

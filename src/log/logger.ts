@@ -12,11 +12,10 @@
 import { pino, type Logger as PinoLogger } from "pino";
 import { prettyLine } from "./pretty.ts";
 
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Values a line may carry beside its message (flat: easy to grep, easy to index). */
-export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
+type LogFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
 
 export interface Logger {
   debug(msg: string, fields?: LogFields): void;
@@ -31,7 +30,7 @@ export interface Logger {
   setLevel(level: LogLevel): void;
 }
 
-export interface LoggerOptions {
+interface LoggerOptions {
   /** Where lines go; default stderr. */
   write?: (line: string) => void;
   /** Lines in words instead of JSON; default: when stderr is a terminal (and `write` is not given). */
@@ -43,10 +42,6 @@ const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 5
 
 /** Field names that would hold a secret if a caller ever slipped: their values never reach a line. */
 const SECRET_KEYS = ["password", "pass", "secret", "token", "key", "authorization", "auth_payload", "body"];
-
-export function isLogLevel(v: string): v is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(v);
-}
 
 function describeError(err: unknown, withStack: boolean): Record<string, string> {
   if (err instanceof Error) {

@@ -7,7 +7,7 @@
  */
 import { isIPv4, isIPv6 } from "node:net";
 
-export interface ClientKey {
+interface ClientKey {
   /** The address in one canonical form: dotted IPv4, or RFC 5952 IPv6. */
   address: string;
   /** Its network: "a.b.c.0/24" or "2001:db8:1:2::/64". */

@@ -4,7 +4,7 @@
  * specifies each reply beside it, and one reply for everything the table does not know — which
  * carries no detail, and which the session logs.
  */
-export interface ErrorEntry<R> {
+interface ErrorEntry<R> {
   /** The error class (subclasses match too). */
   readonly type: abstract new (...args: never[]) => Error;
   /** Where the reply is specified, e.g. "RFC 5530 §3". */

@@ -33,7 +33,7 @@ export interface ProtocolSession {
 export type Refusal = "shutting-down" | "too-many-connections" | "too-many-from-address";
 
 /** Told of every session that ends (the metrics count them by protocol and TLS version). */
-export interface SessionObserver {
+interface SessionObserver {
   /** `tlsVersion`: what the session ended on ("TLSv1.3"), null if it never started TLS. */
   sessionEnded(protocol: string, tlsVersion: string | null): void;
 }
@@ -50,7 +50,7 @@ export interface ListenerBase {
   log: Logger;
 }
 
-export interface ListenerOptions extends ListenerBase {
+interface ListenerOptions extends ListenerBase {
   /** Protocol name for the TLS audit ("smtp", "submission", "imap", "pop3"). */
   protocol: string;
   /** The protocol's words for turning a client away (SMTP 421, POP3 -ERR, IMAP * BYE). */

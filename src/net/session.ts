@@ -19,13 +19,13 @@ import type { ProtocolSession } from "./listener.ts";
 /** Stop reading from the socket while this much unprocessed input is queued. */
 const MAX_QUEUED_INPUT = 256 * 1024;
 
-export interface InputReader {
+interface InputReader {
   push(chunk: Buffer): void;
   discard(): void;
   readonly buffered: number;
 }
 
-export interface SessionHooks {
+interface SessionHooks {
   onClosed: () => void;
   /** The connection's logger (bound to its session id, protocol and client address). */
   log: Logger;

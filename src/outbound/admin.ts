@@ -5,7 +5,7 @@ import { normalizeDomain } from "../directory/index.ts";
 import type { Database } from "../store/index.ts";
 import { parseNextHop } from "./policy.ts";
 
-export class OutboundAdminError extends Error {
+class OutboundAdminError extends Error {
   override name = "OutboundAdminError";
 }
 
@@ -15,7 +15,7 @@ export function parseLevel(text: string): TlsLevel {
   return level;
 }
 
-export interface PolicyEntry {
+interface PolicyEntry {
   domain: string;
   level: TlsLevel;
   source: "policy" | "config" | "default";
@@ -45,7 +45,7 @@ export async function listPolicies(db: Kysely<Database>, config: Config): Promis
   return out;
 }
 
-export interface RelayEntry {
+interface RelayEntry {
   domain: string;
   nextHop: string;
   level: TlsLevel | null;

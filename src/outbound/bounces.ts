@@ -9,7 +9,7 @@ import { buildDsn, type DeliveryProblem } from "../bounce/index.ts";
 import type { Config } from "../config/index.ts";
 import { lookupRecipient } from "../directory/index.ts";
 import { enqueue, newQueueId } from "../queue/index.ts";
-import { appendToInboxes, type Database, type Store, type WrittenBlob } from "../store/index.ts";
+import type { Database, Store, WrittenBlob } from "../store/index.ts";
 
 export interface Bounced {
   address: string;
@@ -18,11 +18,16 @@ export interface Bounced {
   lastAttemptAt: number;
 }
 
+/** A DSN written and fsynced, to be delivered with the store's `deliverMessage` inside the runner's commit. */
 export interface PendingDsn {
-  /** Adds the DSN inside the caller's transaction; returns the mailboxes that changed. */
-  commit(trx: Transaction<Database>): Promise<number[]>;
-  /** The DSN's blob: commit with `commitWithBlobs` (its directory fsynced first; removed if the commit fails). */
+  /** The DSN's own queue id (a remote sender's DSN is queued under it). */
+  id: string;
+  /** The DSN's blob: from here the caller owns it (removed if the commit fails). */
   blob: WrittenBlob;
+  /** The sender's account when it is hosted here: the DSN goes to its INBOX. */
+  accounts: number[];
+  /** The rows besides the INBOX, inside the caller's transaction: a remote sender's queue entry. */
+  commit(trx: Transaction<Database>): Promise<void>;
 }
 
 export async function returnToSender(
@@ -43,16 +48,14 @@ export async function returnToSender(
   const local = await lookupRecipient(store.db, q.mail_from);
   // Written last: from here the caller owns the blob (StorageFullError when there is no room).
   const blob = await store.blobs.write([dsn]);
+  const id = newQueueId();
   return {
+    id,
     blob,
+    accounts: local.kind === "account" ? [local.accountId] : [],
     async commit(trx) {
-      const now = Date.now();
-      if (local.kind === "account") {
-        const stored = await appendToInboxes(trx, [local.accountId], blob, now);
-        return stored.map((m) => m.mailboxId);
-      }
-      await enqueue(trx, { id: newQueueId(), from: "", recipients: [q.mail_from], blob: blob.name, size: blob.size, source: `bounce:${q.id}`, now, ownsBlob: true });
-      return [];
+      if (local.kind === "account") return;
+      await enqueue(trx, { id, from: "", recipients: [q.mail_from], blob: blob.name, size: blob.size, source: `bounce:${q.id}`, now: Date.now(), ownsBlob: true });
     },
   };
 }

@@ -14,7 +14,7 @@
  */
 import { deliverAndKeep, type DeliveryRequest, type DeliveryResult, type SmtpSession } from "../smtp-client/index.ts";
 
-export interface ConnectionCacheOptions {
+interface ConnectionCacheOptions {
   /** How long a session may wait for its next transaction, ms (Postfix: 2 s). */
   idleMs?: number;
   /** Transactions per connection at most (Postfix: 100). */
@@ -33,7 +33,7 @@ interface Parked {
   timer: NodeJS.Timeout;
 }
 
-export interface ConnectionCacheStats {
+interface ConnectionCacheStats {
   /** Connections opened. */
   opened: number;
   /** Transactions on a kept connection. */

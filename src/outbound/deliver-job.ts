@@ -46,7 +46,7 @@ export interface AttemptRecord {
   session: string | null;
 }
 
-export interface JobResult {
+interface JobResult {
   outcomes: Map<string, RecipientOutcome>;
   attempts: AttemptRecord[];
 }

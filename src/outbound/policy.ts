@@ -10,7 +10,7 @@ import type { MtaStsPolicy } from "../mta-sts/index.ts";
 import type { Database } from "../store/index.ts";
 import type { TlsRequirement } from "../smtp-client/index.ts";
 
-export type LevelSource = "default" | "config" | "policy" | "relay" | "mta-sts";
+type LevelSource = "default" | "config" | "policy" | "relay" | "mta-sts";
 
 export interface LevelChoice {
   level: TlsLevel;
@@ -32,7 +32,7 @@ export interface RelayRoute {
 const RANK: Record<TlsLevel, number> = { may: 0, encrypt: 1, verify: 2, "verify-once": 3 };
 
 /** The stronger of two levels. */
-export function stronger(a: TlsLevel, b: TlsLevel): TlsLevel {
+function stronger(a: TlsLevel, b: TlsLevel): TlsLevel {
   return RANK[a] >= RANK[b] ? a : b;
 }
 

@@ -4,13 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "../config/index.ts";
+import { addAccount, addDomain } from "../directory/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import { createLogger, SESSION_ID_PATTERN } from "../log/index.ts";
 import { MtaStsCache, memoryPolicyStore } from "../mta-sts/index.ts";
 import { enqueue } from "../queue/index.ts";
 import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
 import { startScriptedServer } from "../../test/support/smtp-scripted-server.ts";
-import { openStore, type Store } from "../store/index.ts";
+import { listMessages, openStore, type Store } from "../store/index.ts";
 import { listAttempts } from "./attempts.ts";
 import { QueueRunner, type DeliveryObserver } from "./runner.ts";
 
@@ -214,6 +215,34 @@ test("no room for a bounce: the delivered recipient is committed (not sent twice
       sentTo.some((r) => r.includes("a@local.test")) || (await store.db.selectFrom("queue").select("source").execute()).some((q) => q.source === "bounce:Q1");
     await until("the bounce", bounceSeen);
     assert.deepEqual(sentTo.slice(0, 2), [["ok@example.net", "gone@example.net"], ["gone@example.net"]], "the delivered recipient is not sent again");
+  });
+});
+
+test("a hosted sender's bounce lands in its INBOX in the commit that settles the queue entry, announced after it", async () => {
+  const send = async (req: DeliveryRequest): Promise<DeliveryResult> =>
+    answered(req, (address) => ({ address, code: 550, reply: "550 5.1.1 No such user", accepted: false, delivered: false, permanent: true }));
+  await withRunner({ send }, async ({ store, runner }) => {
+    await addDomain(store.db, "local.test");
+    const sender = await addAccount(store.db, "a@local.test", "password1");
+    const seen: Array<Promise<{ messages: number; queued: number }>> = [];
+    store.events.on("changed", (mailboxId) => {
+      seen.push(
+        (async () => ({
+          messages: (await store.db.selectFrom("messages").select("uid").where("mailbox_id", "=", mailboxId).execute()).length,
+          queued: (await store.db.selectFrom("queue").select("id").execute()).length,
+        }))(),
+      );
+    });
+    await queueOne(store);
+    runner.start();
+    const deadline = Date.now() + 10_000;
+    while (seen.length === 0) {
+      if (Date.now() > deadline) assert.fail("timed out waiting for the bounce");
+      await wait(10);
+    }
+    assert.deepEqual(await Promise.all(seen), [{ messages: 1, queued: 0 }], "one announcement, when the DSN and the settled queue are both committed");
+    const [dsn] = await listMessages(store.db, sender.id);
+    assert.match((await store.blobs.read(dsn?.blob ?? "")).toString(), /x@example\.net/);
   });
 });
 

@@ -12,7 +12,8 @@ import type { DeliveryProblem } from "../bounce/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import type { MtaStsCache } from "../mta-sts/index.ts";
 import { isPaused } from "../queue/index.ts";
-import { commitWithBlobs, StorageFullError, type Store } from "../store/index.ts";
+import type { Transaction } from "kysely";
+import { deliverMessage, StorageFullError, type Database, type Store } from "../store/index.ts";
 import type { Logger } from "../log/index.ts";
 import { ConnectionCache } from "./connection-cache.ts";
 import { deliverJob, type AttemptRecord, type Job, type JobContext, type RecipientOutcome } from "./deliver-job.ts";
@@ -21,7 +22,7 @@ import { returnToSender, type Bounced, type PendingDsn } from "./bounces.ts";
 import { recordAttempts } from "./attempts.ts";
 import { humanDuration, problemLine } from "./problem-line.ts";
 
-export interface RunnerOptions {
+interface RunnerOptions {
   store: Store;
   config: () => Config;
   resolver: () => Resolver;
@@ -249,7 +250,8 @@ export class QueueRunner {
     }).filter((u) => !stopping || u.status === "delivered");
     if (stopping) bounced.length = 0;
     const dsn = bounced.length > 0 && q.mail_from !== "" ? await this.#dsnOrHold(q, bounced, updates) : null;
-    const changed = await commitWithBlobs(store, dsn === null ? [] : [dsn.blob], async (trx) => {
+    let done = false;
+    const settle = async (trx: Transaction<Database>): Promise<void> => {
       for (const u of updates) {
         await trx
           .updateTable("queue_recipients")
@@ -266,16 +268,27 @@ export class QueueRunner {
           .execute();
       }
       await recordAttempts(trx, q.id, domain, choice, attempts);
-      const mailboxes = dsn === null ? [] : await dsn.commit(trx);
       const pending = await trx.selectFrom("queue_recipients").select("id").where("queue_id", "=", q.id).where("status", "=", "pending").limit(1).executeTakeFirst();
       if (pending === undefined) {
         await trx.deleteFrom("queue_recipients").where("queue_id", "=", q.id).execute();
         await trx.deleteFrom("queue").where("id", "=", q.id).execute();
       }
-      return { mailboxes, done: pending === undefined };
-    });
-    for (const m of changed.mailboxes) store.events.emit("changed", m);
-    if (changed.done && q.owns_blob === 1) await store.blobs.remove(q.blob);
+      done = pending === undefined;
+    };
+    // The recipients' new states and the DSN (the sender's INBOX or the queue) in one commit.
+    if (dsn === null) await store.committer.submit(settle);
+    else {
+      await deliverMessage(store, {
+        id: dsn.id,
+        message: dsn.blob,
+        accounts: dsn.accounts,
+        alsoInCommit: async (trx) => {
+          await dsn.commit(trx);
+          await settle(trx);
+        },
+      });
+    }
+    if (done && q.owns_blob === 1) await store.blobs.remove(q.blob);
     for (const a of attempts) {
       // One line per connection, with the id its attempt row carries (`sealpost queue show`).
       this.#o.log.info("delivery attempt", {

@@ -13,7 +13,7 @@ import { MtaStsCache, type MtaStsPolicy, type PolicyStore } from "../mta-sts/ind
 import type { Database, Store } from "../store/index.ts";
 import { QueueRunner, type DeliveryObserver } from "./runner.ts";
 
-export interface OutboundService {
+interface OutboundService {
   readonly runner: QueueRunner;
   reload(config: Config): void;
   stop(): Promise<void>;
@@ -58,7 +58,7 @@ function readCaFile(path: string): string[] {
 }
 
 /** The PEM certificates in a bundle file. */
-export function splitPem(text: string): string[] {
+function splitPem(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 

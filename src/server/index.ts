@@ -1,2 +1,2 @@
 /** The server process: wiring of config, store, TLS and listeners. */
-export { startServer, type RunningServer } from "./server.ts";
+export { startServer } from "./server.ts";

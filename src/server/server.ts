@@ -15,10 +15,10 @@ import { Listener } from "../net/index.ts";
 import { startOutbound } from "../outbound/index.ts";
 import { queueSummary } from "../queue/index.ts";
 import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
-import { AuditPruner, BlobSweeper, openStore, pruneSummary, sweepSummary, type Store } from "../store/index.ts";
+import { auditPruner, blobSweeper, openStore, pruneSummary, sweepSummary, type Store } from "../store/index.ts";
 import { CertificateStore, TlsTransport, certificateDaysLeft, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
 
-export interface RunningServer {
+interface RunningServer {
   readonly store: Store;
   readonly listeners: ReadonlyMap<string, Listener>;
   reload(): Promise<void>;
@@ -186,7 +186,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     throw e;
   }
 
-  const sweeper = new BlobSweeper(store, {
+  const sweeper = blobSweeper(store, {
     intervalMs: () => config.store.sweep_interval * 1000,
     graceMs: () => config.store.sweep_grace * 1000,
     onReport: (r, graceMs) => {
@@ -196,7 +196,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   });
   sweeper.start();
   // [audit] retention_days: the daily prune, first a minute after start (not during it).
-  const pruner = new AuditPruner(store, {
+  const pruner = auditPruner(store, {
     retentionDays: () => config.audit.retention_days,
     firstDelayMs: 60_000,
     intervalMs: 86_400_000,

@@ -4,10 +4,9 @@
  * anything else is relaying and refused.
  */
 import { lookupRecipient } from "../directory/index.ts";
-import { relayRoute } from "../outbound/index.ts";
 import { enqueue } from "../queue/index.ts";
-import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
-import { appendToInboxes, commitWithBlobs, type Store } from "../store/index.ts";
+import { Code, Status, SmtpError } from "../smtp/index.ts";
+import { deliverMessage, type Store } from "../store/index.ts";
 import type { AuditLog } from "../audit/index.ts";
 import { acceptedRecipientRows } from "./audit-sink.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
@@ -43,11 +42,14 @@ export class MxRole implements SmtpRole {
   async checkRecipient(s: SessionInfo, address: string): Promise<Recipient> {
     const found = await lookupRecipient(this.#store.db, address);
     if (found.kind === "not-hosted") {
-      const relay = await relayRoute(this.#store.db, domainOf(address));
-      if (relay !== null) return this.#relayRecipient(address, relay.localParts);
       // No open relay: Postfix's reject_unauth_destination gives 554 5.7.1 "Relay access denied".
       throw new SmtpError(Code.TRANSACTION_FAILED, Status.NOT_AUTHORIZED, `<${address}>: Relay access denied`);
     }
+    if (found.kind === "unknown-relay-user") {
+      throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown in relay recipient table`);
+    }
+    // A relay domain's mail goes to the outbound queue, for its next hop.
+    if (found.kind === "relay") return { address, domain: found.domain, accountId: null };
     if (found.domain.mandatoryTls && s.conn.tls === null) {
       // Mandatory TLS (the gateway practice of the Cleanmail notice): a temporary 450 so that a
       // sender that can do TLS retries with STARTTLS; RFC 3207 §4 / RFC 3463 X.7.0. Checked before
@@ -64,29 +66,22 @@ export class MxRole implements SmtpRole {
     return { address, domain: found.domain.name, accountId: found.accountId };
   }
 
-  /** A relay domain's recipient: any local part, or only those the operator listed (else 550 5.1.1). */
-  #relayRecipient(address: string, localParts: string[] | null): Recipient {
-    const local = address.slice(0, address.lastIndexOf("@")).toLowerCase();
-    if (localParts !== null && !localParts.some((p) => p.toLowerCase() === local)) {
-      throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown in relay recipient table`);
-    }
-    return { address, domain: domainOf(address), accountId: null };
-  }
-
   async deliver(s: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void> {
     const accounts = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
     const relayed = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
     const now = Date.now();
     const rows = acceptedRecipientRows(s, tx, now, (r) => ({ text: `Ok: queued as ${id}`, delivered: r.accountId !== null }));
-    const blob = await this.#store.blobs.write(message);
     // The blob and the rows that name it: durable before the 250; a failed commit leaves no file.
-    const stored = await commitWithBlobs(this.#store, [blob], async (trx) => {
-      const s = await appendToInboxes(trx, accounts, blob, now);
-      if (relayed.length > 0) await enqueue(trx, { id, from: tx.from, recipients: relayed, blob: blob.name, size, source: "relay", now, ownsBlob: accounts.length === 0 });
-      await this.#audit.smtpRecipientsIn(trx, rows);
-      return s;
+    await deliverMessage(this.#store, {
+      id,
+      message,
+      accounts,
+      internalDate: now,
+      alsoInCommit: async (trx, { blob }) => {
+        if (relayed.length > 0) await enqueue(trx, { id, from: tx.from, recipients: relayed, blob: blob.name, size, source: "relay", now, ownsBlob: accounts.length === 0 });
+        await this.#audit.smtpRecipientsIn(trx, rows);
+      },
     });
-    for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
     this.#accepted?.(this.protocol);
     if (relayed.length > 0) this.#queued?.();
   }

@@ -10,7 +10,7 @@ import { acceptedRecipientRows } from "./audit-sink.ts";
 import { lookupRecipient } from "../directory/index.ts";
 import { enqueue } from "../queue/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
-import { appendToInboxes, commitWithBlobs, type Store } from "../store/index.ts";
+import { deliverMessage, type Store } from "../store/index.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
 
 export class SubmissionRole implements SmtpRole {
@@ -49,7 +49,8 @@ export class SubmissionRole implements SmtpRole {
 
   async checkRecipient(_s: SessionInfo, address: string): Promise<Recipient> {
     const found = await lookupRecipient(this.#store.db, address);
-    if (found.kind === "not-hosted") return { address, domain: domainOf(address), accountId: null };
+    // Anything not hosted here (a relay domain's recipients too) goes to the outbound queue.
+    if (found.kind === "not-hosted" || found.kind === "relay" || found.kind === "unknown-relay-user") return { address, domain: domainOf(address), accountId: null };
     if (found.kind === "unknown-user") {
       throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown`);
     }
@@ -63,17 +64,19 @@ export class SubmissionRole implements SmtpRole {
     const rows = acceptedRecipientRows(s, tx, now, (r) =>
       r.accountId === null ? { text: `queued as ${id}`, delivered: false } : { text: `delivered as ${id}`, delivered: true },
     );
-    const blob = await this.#store.blobs.write(message);
     // The blob and the rows that name it: durable before the 250; a failed commit leaves no file.
-    const stored = await commitWithBlobs(this.#store, [blob], async (trx) => {
-      const st = local.length > 0 ? await appendToInboxes(trx, local, blob, now) : [];
-      if (remote.length > 0) {
-        await enqueue(trx, { id, from: tx.from, recipients: remote, blob: blob.name, size, source: `submission:${s.authenticated?.address ?? "?"}`, now, ownsBlob: local.length === 0 });
-      }
-      await this.#audit.smtpRecipientsIn(trx, rows);
-      return st;
+    await deliverMessage(this.#store, {
+      id,
+      message,
+      accounts: local,
+      internalDate: now,
+      alsoInCommit: async (trx, { blob }) => {
+        if (remote.length > 0) {
+          await enqueue(trx, { id, from: tx.from, recipients: remote, blob: blob.name, size, source: `submission:${s.authenticated?.address ?? "?"}`, now, ownsBlob: local.length === 0 });
+        }
+        await this.#audit.smtpRecipientsIn(trx, rows);
+      },
     });
-    for (const m of stored) this.#store.events.emit("changed", m.mailboxId);
     this.#accepted?.(this.protocol);
     if (remote.length > 0) this.#queued?.();
   }

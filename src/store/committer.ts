@@ -21,7 +21,7 @@ interface Item {
   reject: (e: unknown) => void;
 }
 
-export interface CommitterOptions {
+interface CommitterOptions {
   /** fsyncs directories holding new blob files; called before the transaction commits. */
   syncDirs: (dirs: Iterable<string>) => Promise<void>;
   /** Makes committed transactions durable, when the database does not fsync in COMMIT itself. */

@@ -13,7 +13,7 @@ import { DiskSpace, type DiskSpaceOptions } from "./space.ts";
 import type { Database } from "./schema.ts";
 
 /** Mailbox change notices within this process ("changed", mailboxId): IMAP IDLE and concurrent sessions. */
-export class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number] }> {}
+class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number] }> {}
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -26,7 +26,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export interface StoreOptions {
+interface StoreOptions {
   auditFlushMs?: number;
   /**
    * "async-wal-fsync" (the server): commits use synchronous=NORMAL and the committer fsyncs the

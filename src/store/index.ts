@@ -1,30 +1,27 @@
 /** The store: SQLite database (WAL, fsync per group commit), blob files and their sweep, free space, mailboxes. */
-export { openStore, MailboxEvents, type Store } from "./database.ts";
+export { openStore, type Store } from "./database.ts";
 export type { Database } from "./schema.ts";
-export { BlobGoneError, BlobStore, type WrittenBlob } from "./blobs.ts";
-export { DiskSpace, StorageFullError, isStorageFull, type DiskSpaceOptions } from "./space.ts";
+export { BlobGoneError, type WrittenBlob } from "./blobs.ts";
+export { StorageFullError } from "./space.ts";
 export { commitWithBlobs, referencedBlobs } from "./handoff.ts";
-export { sweepBlobs, sweepSummary, BlobSweeper, type SweepReport, type SweepOptions } from "./sweep.ts";
-export { pruneAudit, pruneSummary, AuditPruner, type PruneReport, type PruneOptions } from "./retention.ts";
-export { holdSweep, sweepHeld, type SweepHold } from "./sweep-hold.ts";
-export { GroupCommitter, type Work } from "./committer.ts";
+export { deliverMessage } from "./deliver.ts";
+export { sweepBlobs, sweepSummary, blobSweeper } from "./sweep.ts";
+export { pruneAudit, pruneSummary, auditPruner, type PruneReport } from "./retention.ts";
+export { holdSweep, sweepHeld } from "./sweep-hold.ts";
+export { GroupCommitter } from "./committer.ts";
 export {
   INBOX,
   DEFAULT_MAILBOXES,
   createDefaultMailboxes,
-  deliverToInboxes,
   appendToInboxes,
   listMessages,
-  newUidValidity,
   inboxSnapshot,
   expungeMessages,
   type MailboxSnapshot,
-  type StoredMessage,
   type MessageRow,
 } from "./mailstore.ts";
 export {
   getMailbox,
-  getMailboxById,
   listMailboxes,
   messageStates,
   canonicalMailboxName,
@@ -47,9 +44,7 @@ export {
   MailboxGoneError,
   MAX_KEYWORDS,
   type FlagOp,
-  type FlagResult,
   type CopyResult,
-  type MessageFullRow,
 } from "./messages.ts";
 export {
   createMailbox,
@@ -59,11 +54,8 @@ export {
   mailboxStatus,
   validateNewName,
   superiorNames,
-  isSameOrInferior,
   MailboxAdminError,
-  MAILBOX_DELIMITER,
   MAX_MAILBOXES,
-  MAX_MAILBOX_NAME_BYTES,
   type MailboxAdminCode,
   type MailboxStatus,
 } from "./mailbox-admin.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addAccount, addDomain } from "../directory/index.ts";
 import {
-  createMailbox, deleteMailbox, deliverToInboxes, getMailbox, listMailboxes, listMessages, mailboxStatus, MailboxAdminError,
+  createMailbox, deleteMailbox, deliverMessage, getMailbox, listMailboxes, listMessages, mailboxStatus, MailboxAdminError,
   MAX_MAILBOXES, openStore, renameMailbox, setSubscribed, superiorNames, validateNewName, type MailboxAdminCode, type Store,
 } from "./index.ts";
 
@@ -85,7 +85,7 @@ test("CREATE stops at the per-account mailbox limit", async () => {
 test("DELETE removes the mailbox and its messages; INBOX, missing and parent mailboxes are refused", async () => {
   await withAccount(async (store, id) => {
     await createMailbox(store, id, "Old/Child");
-    await deliverToInboxes(store, [id], [Buffer.from("Subject: x\r\n\r\nx\r\n")]);
+    await deliverMessage(store, { id: "test", accounts: [id], message: [Buffer.from("Subject: x\r\n\r\nx\r\n")] });
     await renameMailbox(store, id, "INBOX", "Old/Child/Moved");
     const moved = await getMailbox(store.db, id, "Old/Child/Moved");
     assert.ok(moved !== undefined);
@@ -137,7 +137,7 @@ test("RENAME moves children, keeps UIDVALIDITY, creates target parents, refuses 
 
 test("RENAME INBOX moves its messages to a new mailbox and leaves INBOX empty", async () => {
   await withAccount(async (store, id) => {
-    for (let i = 0; i < 3; i++) await deliverToInboxes(store, [id], [Buffer.from(`Subject: ${i}\r\n\r\n${i}\r\n`)]);
+    for (let i = 0; i < 3; i++) await deliverMessage(store, { id: "test", accounts: [id], message: [Buffer.from(`Subject: ${i}\r\n\r\n${i}\r\n`)] });
     const inbox = await getMailbox(store.db, id, "INBOX");
     assert.ok(inbox !== undefined);
     const events: number[] = [];
@@ -155,7 +155,7 @@ test("RENAME INBOX moves its messages to a new mailbox and leaves INBOX empty", 
     assert.ok((after?.highestModseq ?? 0) > inbox.highestModseq);
     assert.deepEqual(events.sort(), [inbox.id, old.id].sort());
     // New mail still goes to INBOX, with UIDs that were never used there.
-    const [stored] = await deliverToInboxes(store, [id], [Buffer.from("Subject: new\r\n\r\nnew\r\n")]);
+    const [stored] = await deliverMessage(store, { id: "test", accounts: [id], message: [Buffer.from("Subject: new\r\n\r\nnew\r\n")] });
     assert.equal(stored?.uid, 4);
   });
 });
@@ -175,7 +175,7 @@ test("SUBSCRIBE / UNSUBSCRIBE, and STATUS counts", async () => {
       messages: 0, unseen: 0, deleted: 0, size: 0, uidnext: 1, uidvalidity: inbox.uidvalidity, highestModseq: inbox.highestModseq,
     });
     const bodies = ["Subject: a\r\n\r\na\r\n", "Subject: bb\r\n\r\nbb\r\n", "Subject: ccc\r\n\r\nccc\r\n"];
-    for (const body of bodies) await deliverToInboxes(store, [id], [Buffer.from(body)]);
+    for (const body of bodies) await deliverMessage(store, { id: "test", accounts: [id], message: [Buffer.from(body)] });
     await store.db.updateTable("messages").set({ flags: "\\Seen" }).where("mailbox_id", "=", inbox.id).where("uid", "=", 1).execute();
     await store.db.updateTable("messages").set({ flags: "$Seen \\Deleted \\Flagged" }).where("mailbox_id", "=", inbox.id).where("uid", "=", 2).execute();
     const s = await mailboxStatus(store.db, inbox.id);

@@ -23,11 +23,11 @@ import { canonicalMailboxName, getMailboxById, type MailboxRow } from "./mailbox
 import { INBOX, newUidValidity } from "./mailstore.ts";
 
 /** The hierarchy delimiter (RFC 9051 §5.1, §6.3.9). */
-export const MAILBOX_DELIMITER = "/";
+const MAILBOX_DELIMITER = "/";
 /** Per-account limit on mailboxes (CREATE beyond it answers NO [LIMIT], RFC 5530 §3). */
 export const MAX_MAILBOXES = 1000;
 /** Longest mailbox name, in UTF-8 bytes. */
-export const MAX_MAILBOX_NAME_BYTES = 1000;
+const MAX_MAILBOX_NAME_BYTES = 1000;
 
 /** RFC 5530 response codes (and HASCHILDREN, RFC 9051 §7.1) the IMAP layer puts on the NO. */
 export type MailboxAdminCode = "NONEXISTENT" | "ALREADYEXISTS" | "CANNOT" | "LIMIT" | "HASCHILDREN";
@@ -80,7 +80,7 @@ export function superiorNames(name: string): string[] {
 }
 
 /** Whether `name` is `parent` or below it in the hierarchy. */
-export function isSameOrInferior(name: string, parent: string): boolean {
+function isSameOrInferior(name: string, parent: string): boolean {
   return name === parent || name.startsWith(parent + MAILBOX_DELIMITER);
 }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addAccount, addDomain } from "../directory/index.ts";
-import { DEFAULT_MAILBOXES, deliverToInboxes, listMessages, openStore } from "./index.ts";
+import { DEFAULT_MAILBOXES, deliverMessage, listMessages, openStore } from "./index.ts";
 
 async function withStore(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-store-"));
@@ -36,7 +36,7 @@ test("concurrent deliveries share commits, get ascending UIDs, and keep their by
     const b = await addAccount(store.db, "b@example.test", "password1");
     const before = { ...store.committer.stats };
     const sent = Array.from({ length: 40 }, (_, i) => Buffer.from(`Subject: ${i}\r\n\r\nbody ${i}\r\n`));
-    const results = await Promise.all(sent.map((m, i) => deliverToInboxes(store, i % 2 === 0 ? [a.id, b.id] : [a.id], [m])));
+    const results = await Promise.all(sent.map((m, i) => deliverMessage(store, { id: "test", accounts: i % 2 === 0 ? [a.id, b.id] : [a.id], message: [m] })));
     assert.equal(results.length, 40);
     const items = store.committer.stats.items - before.items;
     const transactions = store.committer.stats.transactions - before.transactions;

@@ -8,7 +8,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
-import { commitWithBlobs } from "./handoff.ts";
 
 export const INBOX = "INBOX";
 
@@ -96,22 +95,6 @@ export async function appendToInboxes(
       .execute();
     stored.push({ accountId, mailboxId: mb.id, uid });
   }
-  return stored;
-}
-
-/**
- * Writes the message bytes and indexes them in each account's INBOX; resolves once both are
- * fsynced. No room (the free-space floor, a full disk): StorageFullError, and nothing is left behind.
- */
-export async function deliverToInboxes(
-  store: Store,
-  accountIds: readonly number[],
-  parts: readonly Uint8Array[],
-  internalDate = Date.now(),
-): Promise<StoredMessage[]> {
-  const blob = await store.blobs.write(parts);
-  const stored = await commitWithBlobs(store, [blob], (trx) => appendToInboxes(trx, accountIds, blob, internalDate));
-  for (const s of stored) store.events.emit("changed", s.mailboxId);
   return stored;
 }
 

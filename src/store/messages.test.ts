@@ -4,7 +4,7 @@ import {
   appendMessage,
   applyFlagOp,
   copyMessages,
-  deliverToInboxes,
+  deliverMessage,
   expunge,
   FlagLimitError,
   messageRows,
@@ -49,7 +49,7 @@ test("storeFlags: one modseq for the changed messages, unchanged ones keep their
 test("appendMessage allocates ascending UIDs and keeps bytes, flags and internal date", async () => {
   await withAccount(async (store, inbox) => {
     const owner = await store.db.selectFrom("mailboxes").select("account_id").where("id", "=", inbox).executeTakeFirstOrThrow();
-    const delivered = await deliverToInboxes(store, [owner.account_id], [Buffer.from("Subject: d\r\n\r\n")]);
+    const delivered = await deliverMessage(store, { id: "test", accounts: [owner.account_id], message: [Buffer.from("Subject: d\r\n\r\n")] });
     assert.equal(delivered[0]?.uid, 1);
     const a = await appendMessage(store, inbox, Buffer.from("Subject: a\r\n\r\n\0binary"), "\\Seen $X", Date.UTC(2026, 0, 2));
     assert.equal(a.uid, 2);

@@ -51,7 +51,7 @@ export function applyFlagOp(current: string, op: FlagOp, flags: readonly string[
   return [...system, ...keywords].join(" ");
 }
 
-export interface MessageFullRow {
+interface MessageFullRow {
   uid: number;
   blob: string;
   size: number;
@@ -115,7 +115,7 @@ async function bumpModseq(trx: Transaction<Database>, mailboxId: number): Promis
   return modseq;
 }
 
-export interface FlagResult {
+interface FlagResult {
   uid: number;
   flags: string;
   modseq: number;

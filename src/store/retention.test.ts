@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sql } from "kysely";
-import { AuditPruner, pruneAudit, pruneSummary, type PruneReport, type Store } from "./index.ts";
+import { auditPruner, pruneAudit, pruneSummary, type PruneReport, type Store } from "./index.ts";
 import { withTestAccount } from "../../test/support/store.ts";
 
 const DAY = 86_400_000;
@@ -92,7 +92,7 @@ test("the server's pruner runs after its first delay and reports; stop ends it",
     const reports: PruneReport[] = [];
     let resolveFirst!: () => void;
     const first = new Promise<void>((r) => (resolveFirst = r));
-    const pruner = new AuditPruner(store, {
+    const pruner = auditPruner(store, {
       retentionDays: () => 7,
       firstDelayMs: 1,
       intervalMs: 86_400_000,

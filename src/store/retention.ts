@@ -15,6 +15,7 @@
 import { sql, type RawBuilder } from "kysely";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Store } from "./database.ts";
+import { Periodic } from "./periodic.ts";
 
 const DAY = 86_400_000;
 
@@ -32,7 +33,7 @@ export interface PruneReport {
   ms: number;
 }
 
-export interface PruneOptions {
+interface PruneOptions {
   retentionDays: number;
   /** Rows per transaction (default 1000). */
   batch?: number;
@@ -97,7 +98,7 @@ export function pruneSummary(r: PruneReport, retentionDays: number): string {
   return `retention: removed ${parts.join(", ")} older than ${retentionDays} days${kept} in ${r.ms} ms`;
 }
 
-export interface PrunerOptions {
+interface PrunerOptions {
   /** Read at each run, so a reload applies. */
   retentionDays: () => number;
   /** Before the first run, ms (soon after start, not during it). */
@@ -109,45 +110,16 @@ export interface PrunerOptions {
 }
 
 /** The server's daily prune, on an unref'd timer like the blob sweeper; `stop` ends it between batches. */
-export class AuditPruner {
-  readonly #store: Store;
-  readonly #o: PrunerOptions;
-  readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
-
-  constructor(store: Store, opts: PrunerOptions) {
-    this.#store = store;
-    this.#o = opts;
-  }
-
-  start(): void {
-    this.#schedule(this.#o.firstDelayMs);
-  }
-
-  async stop(): Promise<void> {
-    this.#abort.abort();
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    await this.#running;
-  }
-
-  #schedule(ms: number): void {
-    if (this.#abort.signal.aborted) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.#once().finally(() => {
-        this.#running = null;
-        this.#schedule(this.#o.intervalMs);
-      });
-    }, ms);
-    this.#timer.unref();
-  }
-
-  async #once(): Promise<void> {
-    const days = this.#o.retentionDays();
-    try {
-      this.#o.onReport(await pruneAudit(this.#store, { retentionDays: days, signal: this.#abort.signal }), days);
-    } catch (e) {
-      this.#o.onError(e);
-    }
-  }
+export function auditPruner(store: Store, o: PrunerOptions): Periodic {
+  return new Periodic(
+    async (signal) => {
+      const days = o.retentionDays();
+      try {
+        o.onReport(await pruneAudit(store, { retentionDays: days, signal }), days);
+      } catch (e) {
+        o.onError(e);
+      }
+    },
+    { firstDelayMs: o.firstDelayMs, intervalMs: () => o.intervalMs },
+  );
 }

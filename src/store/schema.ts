@@ -6,7 +6,7 @@
  */
 import type { Generated } from "kysely";
 
-export interface DomainTable {
+interface DomainTable {
   id: Generated<number>;
   name: string;
   /** 1: recipients in this domain are accepted only over TLS (RCPT → 450 4.7.0 in plaintext). */
@@ -14,7 +14,7 @@ export interface DomainTable {
   created_at: number;
 }
 
-export interface AccountTable {
+interface AccountTable {
   id: Generated<number>;
   address: string;
   domain_id: number;
@@ -23,7 +23,7 @@ export interface AccountTable {
   created_at: number;
 }
 
-export interface MailboxTable {
+interface MailboxTable {
   id: Generated<number>;
   account_id: number;
   name: string;
@@ -36,7 +36,7 @@ export interface MailboxTable {
   created_at: number;
 }
 
-export interface MessageTable {
+interface MessageTable {
   id: Generated<number>;
   mailbox_id: number;
   uid: number;
@@ -49,7 +49,7 @@ export interface MessageTable {
   modseq: number;
 }
 
-export interface TlsEventTable {
+interface TlsEventTable {
   id: Generated<number>;
   time: number;
   protocol: string;
@@ -72,7 +72,7 @@ export interface TlsEventTable {
   session_id: string | null;
 }
 
-export interface SmtpSessionTable {
+interface SmtpSessionTable {
   id: string;
   started_at: number;
   ended_at: number;
@@ -88,7 +88,7 @@ export interface SmtpSessionTable {
   end_reason: string;
 }
 
-export interface SmtpRecipientTable {
+interface SmtpRecipientTable {
   id: Generated<number>;
   session_id: string;
   time: number;
@@ -105,7 +105,7 @@ export interface SmtpRecipientTable {
   delivered: number;
 }
 
-export interface LoginTable {
+interface LoginTable {
   id: Generated<number>;
   time: number;
   /** The user name as the client typed it. */
@@ -130,7 +130,7 @@ export interface LoginTable {
 }
 
 /** A queued message; its recipients, their schedule and state are rows of queue_recipients. */
-export interface QueueTable {
+interface QueueTable {
   id: string;
   created_at: number;
   /** Envelope sender ("" for the null sender). */
@@ -146,7 +146,7 @@ export interface QueueTable {
 }
 
 /** One recipient of a queued message: delivered per destination domain, retried on its own schedule. */
-export interface QueueRecipientTable {
+interface QueueRecipientTable {
   id: Generated<number>;
   queue_id: string;
   recipient: string;
@@ -166,7 +166,7 @@ export interface QueueRecipientTable {
 }
 
 /** Every delivery attempt to one host: what TLS it offered, what policy applied, what came of it. */
-export interface DeliveryAttemptTable {
+interface DeliveryAttemptTable {
   id: Generated<number>;
   time: number;
   queue_id: string;
@@ -194,14 +194,14 @@ export interface DeliveryAttemptTable {
 }
 
 /** TLS level per destination domain, set with `sealpost policy set`. */
-export interface TlsPolicyTable {
+interface TlsPolicyTable {
   domain: string;
   level: string;
   updated_at: number;
 }
 
 /** Gateway mode: mail for `domain` is accepted by the MX and forwarded to `next_hop`. */
-export interface RelayDomainTable {
+interface RelayDomainTable {
   domain: string;
   /** "host:port" or "[ip]:port". */
   next_hop: string;
@@ -213,7 +213,7 @@ export interface RelayDomainTable {
 }
 
 /** Cached MTA-STS policies (RFC 8461 §5.1). */
-export interface MtaStsPolicyTable {
+interface MtaStsPolicyTable {
   domain: string;
   policy_id: string;
   mode: string;
@@ -223,7 +223,7 @@ export interface MtaStsPolicyTable {
 }
 
 /** Small persistent switches: "queue.paused" = "1". */
-export interface SettingTable {
+interface SettingTable {
   key: string;
   value: string;
 }

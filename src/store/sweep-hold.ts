@@ -22,7 +22,7 @@ export const HOLD_DIR = "sweep-holds";
 export const HOLD_TTL_MS = 3_600_000;
 const REFRESH_MS = 60_000;
 
-export interface SweepHold {
+interface SweepHold {
   /** Marks the hold live again now (the holder's timer does so every minute). */
   refresh(): Promise<void>;
   release(): Promise<void>;

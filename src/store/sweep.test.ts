@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "n
 import { join } from "node:path";
 import {
   appendMessage,
-  BlobSweeper,
+  blobSweeper,
   commitWithBlobs,
   copyMessages,
-  deliverToInboxes,
+  deliverMessage,
   expunge,
   GroupCommitter,
   listMessages,
@@ -16,7 +16,7 @@ import {
   type Store,
 } from "./index.ts";
 import { hourBucket } from "./blobs.ts";
-import { withTestAccount } from "../../test/support/store.ts";
+import { withFailingWal, withTestAccount } from "../../test/support/store.ts";
 
 const HOUR = 3_600_000;
 
@@ -39,7 +39,7 @@ const msg = (s: string): Buffer => Buffer.from(`Subject: ${s}\r\n\r\n${s}\r\n`);
 
 test("the sweep removes files nothing names and keeps referenced, young and in-flight ones", async () => {
   await withStore(async (store, ids) => {
-    await deliverToInboxes(store, [ids.account], [msg("kept: in the INBOX")]);
+    await deliverMessage(store, { id: "test", accounts: [ids.account], message: [msg("kept: in the INBOX")] });
     // B: appended, copied to Trash, expunged from the INBOX: the Trash copy still names its file.
     const b = await appendMessage(store, ids.inbox, msg("kept: copied"), "", 1);
     await copyMessages(store, ids.inbox, [b.uid], ids.trash);
@@ -109,16 +109,8 @@ test("a failed commit removes its new file at once; a commit that landed but who
     assert.deepEqual(files(store), [], "no file left behind");
     assert.equal(store.blobs.isInFlight(blob.name), false);
 
-    const failingWal: Store = {
-      ...store,
-      committer: new GroupCommitter(store.db, {
-        syncDirs: (d) => store.blobs.syncDirs(d),
-        syncWal: async () => {
-          throw Object.assign(new Error("I/O error"), { code: "EIO" });
-        },
-      }),
-    };
-    await assert.rejects(deliverToInboxes(failingWal, [ids.account], [msg("committed, not acknowledged")]), /I\/O error/);
+    const failingWal = withFailingWal(store);
+    await assert.rejects(deliverMessage(failingWal, { id: "test", accounts: [ids.account], message: [msg("committed, not acknowledged")] }), /I\/O error/);
     const rows = await listMessages(store.db, ids.account);
     assert.equal(rows.length, 1, "the row is in the database");
     assert.deepEqual(files(store), [rows[0]?.blob], "and so is the file it names");
@@ -136,7 +128,7 @@ test("the server's sweeper runs at once, again after its interval, and stops bet
     };
     orphan("a");
     const reports: number[] = [];
-    const sweeper = new BlobSweeper(store, { intervalMs: () => 20, graceMs: () => 0, onReport: (r) => reports.push(r.removed), onError: (e) => assert.fail(String(e)) });
+    const sweeper = blobSweeper(store, { intervalMs: () => 20, graceMs: () => 0, onReport: (r) => reports.push(r.removed), onError: (e) => assert.fail(String(e)) });
     sweeper.start();
     while (reports.length === 0) await new Promise((r) => setTimeout(r, 5));
     assert.equal(reports[0], 1, "the start-up sweep");

@@ -23,12 +23,13 @@ import type { Store } from "./database.ts";
 import { hourBucket } from "./blobs.ts";
 import { referencedBlobs } from "./handoff.ts";
 import { sweepHeld } from "./sweep-hold.ts";
+import { Periodic } from "./periodic.ts";
 
 const BUCKET = /^[0-9a-f]{1,12}$/;
 const FILE = /^[0-9a-f]{24}$/;
 const BATCH = 256;
 
-export interface SweepOptions {
+interface SweepOptions {
   /** Files modified less than this long ago are left alone, ms. */
   graceMs: number;
   /** Stops between batches. */
@@ -36,7 +37,7 @@ export interface SweepOptions {
   now?: () => number;
 }
 
-export interface SweepReport {
+interface SweepReport {
   /** Message files looked at. */
   files: number;
   /** Named by a message row or a queue entry. */
@@ -182,7 +183,7 @@ export function sweepSummary(r: SweepReport, graceMs: number): string {
   return `blob sweep: ${r.files} message files, ${parts.join(", ")} in ${r.ms} ms`;
 }
 
-export interface SweeperOptions {
+interface SweeperOptions {
   /** Between the end of one sweep and the start of the next, ms (read each time: reload applies). */
   intervalMs: () => number;
   graceMs: () => number;
@@ -191,44 +192,16 @@ export interface SweeperOptions {
 }
 
 /** The server's sweep: once at start-up, then every interval; `stop` ends a sweep between batches. */
-export class BlobSweeper {
-  readonly #store: Store;
-  readonly #o: SweeperOptions;
-  readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
-
-  constructor(store: Store, opts: SweeperOptions) {
-    this.#store = store;
-    this.#o = opts;
-  }
-
-  start(): void {
-    this.#run();
-  }
-
-  async stop(): Promise<void> {
-    this.#abort.abort();
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    await this.#running;
-  }
-
-  #run(): void {
-    if (this.#abort.signal.aborted) return;
-    this.#running = this.#once().finally(() => {
-      this.#running = null;
-      if (this.#abort.signal.aborted) return;
-      this.#timer = setTimeout(() => this.#run(), this.#o.intervalMs());
-      this.#timer.unref();
-    });
-  }
-
-  async #once(): Promise<void> {
-    const graceMs = this.#o.graceMs();
-    try {
-      this.#o.onReport(await sweepBlobs(this.#store, { graceMs, signal: this.#abort.signal }), graceMs);
-    } catch (e) {
-      this.#o.onError(e);
-    }
-  }
+export function blobSweeper(store: Store, o: SweeperOptions): Periodic {
+  return new Periodic(
+    async (signal) => {
+      const graceMs = o.graceMs();
+      try {
+        o.onReport(await sweepBlobs(store, { graceMs, signal }), graceMs);
+      } catch (e) {
+        o.onError(e);
+      }
+    },
+    { firstDelayMs: 0, intervalMs: o.intervalMs },
+  );
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addAccount, addDomain } from "../../src/directory/index.ts";
-import { getMailbox, openStore, type Store } from "../../src/store/index.ts";
+import { getMailbox, GroupCommitter, openStore, type Store } from "../../src/store/index.ts";
 
 export interface TestAccount {
   account: number;
@@ -29,4 +29,17 @@ export async function withTestAccount(fn: (store: Store, ids: TestAccount) => Pr
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The same store, but every commit's WAL fsync fails (EIO): the transaction lands, undurable, unacknowledged. */
+export function withFailingWal(store: Store): Store {
+  return {
+    ...store,
+    committer: new GroupCommitter(store.db, {
+      syncDirs: (d) => store.blobs.syncDirs(d),
+      syncWal: async () => {
+        throw Object.assign(new Error("I/O error"), { code: "EIO" });
+      },
+    }),
+  };
 }

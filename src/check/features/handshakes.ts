@@ -19,7 +19,7 @@ import { connectTarget, type ProbePool } from "../probe/index.ts";
 import type { CheckOptions, Target } from "../types.ts";
 
 /** Renegotiations asked for on one connection: one more than Node.js's limit of 3 would allow, and a margin. */
-export const RENEGOTIATIONS = 5;
+const RENEGOTIATIONS = 5;
 
 /**
  * After the first renegotiation, a server that stops answering has stopped renegotiating (Node.js

@@ -82,7 +82,7 @@ export const WEAK_CURVES: ReadonlyMap<number, { name: string; bits: number }> = 
   [21, { name: "secp224r1", bits: 224 }],
 ]);
 
-export interface HelloProbeContext {
+interface HelloProbeContext {
   target: Target;
   opts: CheckOptions;
   pool: ProbePool;

@@ -12,10 +12,7 @@ import { probeRenegotiation, probeResumption } from "./handshakes.ts";
 import { probeCompressionAndHeartbeat, probeDhGroup, probeFallback, probeWeakCurves } from "./hello-probes.ts";
 import type { FeatureProbes } from "./judge.ts";
 
-export { judgeFeatures, type FeatureContext, type FeatureProbes } from "./judge.ts";
-export { parseStapledResponse, type StapledResponse } from "./ocsp.ts";
-export { RENEGOTIATIONS } from "./handshakes.ts";
-export { WEAK_CURVES } from "./hello-probes.ts";
+export { judgeFeatures } from "./judge.ts";
 
 /**
  * Every feature probe at once, through `pool`; the fallback probe once `versions` (the scan's

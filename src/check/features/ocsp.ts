@@ -6,7 +6,7 @@
  * the checker reports what the server sends.
  */
 
-export interface StapledResponse {
+interface StapledResponse {
   /** "successful", "tryLater" … (RFC 6960 §4.2.1 OCSPResponseStatus). */
   responseStatus: string;
   /** The first SingleResponse's certStatus; null when there is none or it could not be read. */

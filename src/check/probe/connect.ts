@@ -10,9 +10,9 @@ import { imapDialogue, pop3Dialogue, smtpDialogue, type DialogueContext } from "
 
 /** Bytes a server may send before its go-ahead (greeting, EHLO/CAPABILITY/CAPA lists). */
 const MAX_DIALOGUE_BYTES = 64 * 1024;
-export const DEFAULT_HELO_NAME = "sealpost-check.invalid";
+const DEFAULT_HELO_NAME = "sealpost-check.invalid";
 
-export interface ConnectExtra {
+interface ConnectExtra {
   /**
    * Command line(s) written in the same write as the STARTTLS command (CVE-2011-0411 test);
    * a missing final CRLF is added.
@@ -22,7 +22,7 @@ export interface ConnectExtra {
   heloName?: string;
 }
 
-export interface Connected {
+interface Connected {
   socket: net.Socket;
   /** Whether the server listed STARTTLS/STLS (null for implicit TLS). The go-ahead came either way. */
   starttlsOffered: boolean | null;

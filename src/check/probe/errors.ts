@@ -3,7 +3,7 @@
  * caller of connectTarget (and scanProtocols, when no probe got through) gets them as exceptions.
  */
 
-export type CheckErrorKind = "connect" | "timeout" | "starttls-not-offered" | "starttls-refused" | "protocol";
+type CheckErrorKind = "connect" | "timeout" | "starttls-not-offered" | "starttls-refused" | "protocol";
 
 export class CheckError extends Error {
   readonly kind: CheckErrorKind;

@@ -4,11 +4,11 @@
  * suites accepted with each — from hand-built hellos that read only the ServerHello; and the
  * plumbing of probes that read the server's whole first flight (flight-probe.ts).
  */
-export { CheckError, type CheckErrorKind } from "./errors.ts";
-export { connectTarget, DEFAULT_HELO_NAME, type ConnectExtra, type Connected } from "./connect.ts";
+export { CheckError } from "./errors.ts";
+export { connectTarget } from "./connect.ts";
 export { scanProtocols } from "./scan.ts";
 export { ProbePool } from "./pool.ts";
 export { probeHello, describeOutcome, type HelloOutcome } from "./hello-probe.ts";
 export { openProbe, sendAndReadFlight, describeFlightOutcome, type Flight, type FlightOutcome, type ProbeConnection } from "./flight-probe.ts";
 export { candidateSuites } from "./candidates.ts";
-export { greetingProtocol, readGreeting, type Greeting } from "./greeting.ts";
+export { readGreeting, type Greeting } from "./greeting.ts";

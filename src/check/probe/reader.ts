@@ -7,14 +7,14 @@ import net from "node:net";
 import { CheckError } from "./errors.ts";
 
 /** What a bounded read ended with. */
-export type ReadResult<T> =
+type ReadResult<T> =
   | { kind: "value"; value: T }
   | { kind: "closed"; error: string | null }
   | { kind: "timeout" }
   | { kind: "overflow" };
 
 /** A probe's answer that did not come: the peer closed, the deadline passed, or too many bytes came without it. */
-export type NoAnswer = { kind: "closed"; error: string | null } | { kind: "timeout"; ms: number } | { kind: "invalid"; reason: string };
+type NoAnswer = { kind: "closed"; error: string | null } | { kind: "timeout"; ms: number } | { kind: "invalid"; reason: string };
 
 /** A NoAnswer in words, for a report's detail. */
 export function describeNoAnswer(o: NoAnswer): string {
