@@ -5,7 +5,7 @@ import type { Store } from "../store/index.ts";
 import { errLine, RespCode } from "./replies.ts";
 import { Pop3Session, type Pop3Limits } from "./session.ts";
 
-export interface Pop3ListenerOptions extends ListenerBase {
+interface Pop3ListenerOptions extends ListenerBase {
   store: Store;
   auth: Authenticator;
   limits: () => Pop3Limits;

@@ -2,8 +2,8 @@
  * POP3 replies (RFC 1939 §3): "+OK" and "-ERR", with the extended response codes of RFC 2449 §8
  * and RFC 3206 in brackets where they apply.
  */
-export const OK = "+OK";
-export const ERR = "-ERR";
+const OK = "+OK";
+const ERR = "-ERR";
 
 /** Response codes, RFC 2449 §8.1 (IN-USE, LOGIN-DELAY) and RFC 3206 §4–5 (SYS/TEMP, SYS/PERM, AUTH). */
 export const RespCode = {

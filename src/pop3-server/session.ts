@@ -22,7 +22,7 @@ export interface Pop3Limits {
   minDataRate: number;
 }
 
-export interface Pop3SessionOptions {
+interface Pop3SessionOptions {
   conn: Connection;
   store: Store;
   auth: Authenticator;

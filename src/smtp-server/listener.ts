@@ -4,7 +4,7 @@ import { Code, Status, formatReply } from "../smtp/index.ts";
 import { Session } from "./session.ts";
 import type { SmtpAuditSink, SmtpLimits, SmtpRole } from "./types.ts";
 
-export interface SmtpListenerOptions extends ListenerBase {
+interface SmtpListenerOptions extends ListenerBase {
   hostname: () => string;
   role: SmtpRole;
   limits: () => SmtpLimits;

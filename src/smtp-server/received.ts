@@ -7,7 +7,7 @@
 import { fieldName, scanHeader } from "../mime/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
 
-export interface ReceivedInfo {
+interface ReceivedInfo {
   heloName: string | null;
   extended: boolean;
   clientIp: string;

@@ -17,7 +17,7 @@ import type { MailTransaction, Recipient, SmtpAuditSink, SmtpLimits, SmtpRole, S
 /** Non-SMTP protocols aimed at mail ports (Postfix: smtpd_forbidden_commands). */
 const FORBIDDEN_VERBS = new Set(["GET", "POST", "CONNECT", "PUT", "HEAD", "USER"]);
 
-export interface SessionOptions {
+interface SessionOptions {
   conn: Connection;
   hostname: string;
   role: SmtpRole;

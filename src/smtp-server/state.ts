@@ -22,4 +22,3 @@ export type State =
   | "closing";
 
 export const ANY_COMMAND_STATE: readonly State[] = ["greeting", "ready", "mail", "rcpt"];
-export const IN_TRANSACTION: readonly State[] = ["mail", "rcpt"];

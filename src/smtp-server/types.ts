@@ -1,7 +1,6 @@
 /** What commands, roles and the session share. */
 import type { Authenticator } from "../auth/index.ts";
 import type { Connection } from "../tls/index.ts";
-import type { Reply } from "../smtp/index.ts";
 import type { State } from "./state.ts";
 
 export interface SmtpLimits {
@@ -52,7 +51,7 @@ export interface SessionInfo {
 }
 
 /** Rejected recipients are recorded as they happen; accepted ones with the DATA outcome. */
-export interface RecipientOutcome {
+interface RecipientOutcome {
   address: string;
   domain: string;
   code: number;
@@ -85,4 +84,4 @@ export interface SmtpAuditSink {
   sessionEnded(session: SessionInfo, startedAt: number, endReason: string): void;
 }
 
-export type { Reply, State };
+export type { State };

@@ -3,7 +3,7 @@
  * runs first after `firstDelayMs` (0: at once), then `intervalMs()` after each run ends (read each
  * time, so a reload applies). `stop` aborts a run between its batches and waits for it to end.
  */
-export interface PeriodicOptions {
+interface PeriodicOptions {
   firstDelayMs: number;
   intervalMs: () => number;
 }
