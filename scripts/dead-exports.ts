@@ -10,24 +10,24 @@ import ts from "typescript";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
-function loadProgram(): ts.Program {
-  const configPath = resolve(ROOT, "tsconfig.json");
+function loadProgram(root: string): ts.Program {
+  const configPath = resolve(root, "tsconfig.json");
   const read = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
   if (read.error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, "\n"));
-  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, ROOT);
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, root);
   return ts.createProgram(parsed.fileNames, parsed.options);
 }
 
 /** Exports that code outside the type-checked program imports: the bin's plain-JavaScript entry point. */
 const ENTRY_POINTS: Record<string, readonly string[]> = { "src/cli/main.ts": ["main"] };
 
-const isProduction = (file: ts.SourceFile): boolean => {
-  const path = relative(ROOT, file.fileName);
+const isProduction = (root: string, file: ts.SourceFile): boolean => {
+  const path = relative(root, file.fileName);
   return path.startsWith("src/") && path.endsWith(".ts") && !path.endsWith(".test.ts") && !file.isDeclarationFile;
 };
 
 /** The export symbols of every module some file imports, each link of an alias chain included. */
-function usedExports(program: ts.Program, checker: ts.TypeChecker): { used: Set<ts.Symbol>; wholeModules: Set<ts.Symbol> } {
+function usedExports(root: string, program: ts.Program, checker: ts.TypeChecker): { used: Set<ts.Symbol>; wholeModules: Set<ts.Symbol> } {
   const used = new Set<ts.Symbol>();
   const wholeModules = new Set<ts.Symbol>();
   const follow = (start: ts.Symbol | undefined): void => {
@@ -61,7 +61,7 @@ function usedExports(program: ts.Program, checker: ts.TypeChecker): { used: Set<
   };
 
   for (const file of program.getSourceFiles()) {
-    if (file.isDeclarationFile || relative(ROOT, file.fileName).startsWith("node_modules")) continue;
+    if (file.isDeclarationFile || relative(root, file.fileName).startsWith("node_modules")) continue;
     const visit = (node: ts.Node): void => {
       if (ts.isImportDeclaration(node) && node.importClause !== undefined) {
         const clause = node.importClause;
@@ -95,21 +95,22 @@ function usedExports(program: ts.Program, checker: ts.TypeChecker): { used: Set<
   return { used, wholeModules };
 }
 
-export function deadExports(): string[] {
-  const program = loadProgram();
+/** The dead exports of the project at `root` (its tsconfig.json), as "file:line: name …" lines. */
+export function deadExports(root = ROOT): string[] {
+  const program = loadProgram(root);
   const checker = program.getTypeChecker();
-  const { used, wholeModules } = usedExports(program, checker);
+  const { used, wholeModules } = usedExports(root, program, checker);
   const dead: string[] = [];
   for (const file of program.getSourceFiles()) {
-    if (!isProduction(file)) continue;
+    if (!isProduction(root, file)) continue;
     const module = checker.getSymbolAtLocation(file);
     if (module === undefined || wholeModules.has(module)) continue;
-    const entry = ENTRY_POINTS[relative(ROOT, file.fileName)] ?? [];
+    const entry = ENTRY_POINTS[relative(root, file.fileName)] ?? [];
     for (const sym of checker.getExportsOfModule(module)) {
       if (used.has(sym) || entry.includes(sym.name)) continue;
       const decl = sym.declarations?.[0];
       const line = decl !== undefined ? file.getLineAndCharacterOfPosition(decl.getStart()).line + 1 : 0;
-      dead.push(`${relative(ROOT, file.fileName)}:${line}: ${sym.name} is exported but never imported`);
+      dead.push(`${relative(root, file.fileName)}:${line}: ${sym.name} is exported but never imported`);
     }
   }
   return dead.sort();

@@ -5,7 +5,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { ESLint } from "eslint";
 import tseslint from "typescript-eslint";
 import rooms from "../scripts/eslint-rooms.js";
@@ -48,4 +50,28 @@ test("production code may not import test or bench scaffolding; a unit test besi
   assert.deepEqual(await problems("src/check/probe/scan.ts", `import { sslscan } from "../../../test/support/openssl-peer.ts";`), ["rooms/no-test-imports"]);
   assert.deepEqual(await problems("src/net/x.ts", `import { x } from "../../bench/common.ts";`), ["rooms/no-test-imports"]);
   assert.deepEqual(await problems("src/check/probe/scan.test.ts", `import { sslscan } from "../../../test/support/openssl-peer.ts";`), []);
+});
+
+test("the dead-export check finds an export nobody imports, through a door and lazily, and passes the ones in use", async () => {
+  const { deadExports } = await import("../scripts/dead-exports.ts");
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-dead-"));
+  try {
+    const write = (path: string, text: string): void => {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    };
+    write("tsconfig.json", JSON.stringify({ compilerOptions: { module: "nodenext", allowImportingTsExtensions: true, noEmit: true, strict: true }, include: ["src"] }));
+    write("src/a/x.ts", "export const used = 1;\nexport const onlyHere = 2;\nexport const lazy = 3;\nexport const viaDoorOnly = 4;\nexport const unused = onlyHere;\n");
+    write("src/a/index.ts", 'export { used, viaDoorOnly } from "./x.ts";\n');
+    write("src/b/y.ts", 'import { used } from "../a/index.ts";\nexport const z = async (): Promise<number> => used + (await import("../a/x.ts")).lazy;\n');
+    write("src/b/y.test.ts", 'import { z } from "./y.ts";\nvoid z;\n');
+    assert.deepEqual(deadExports(dir), [
+      "src/a/index.ts:1: viaDoorOnly is exported but never imported",
+      "src/a/x.ts:2: onlyHere is exported but never imported",
+      "src/a/x.ts:4: viaDoorOnly is exported but never imported",
+      "src/a/x.ts:5: unused is exported but never imported",
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
