@@ -43,7 +43,7 @@ async function seedSealpost(dir: string, users: number, corpus: readonly CorpusM
   try {
     // The same path as `sealpost user add` (scrypt hash), without a process per user.
     for (let i = 1; i <= users; i++) await addAccount(store.db, `test${i}@${BENCH_DOMAIN}`, PASSWORD);
-    const ids = (await listAccounts(store.db, BENCH_DOMAIN)).map((a) => a.id);
+    const ids = (await listAccounts(store.db, { domain: BENCH_DOMAIN })).map((a) => a.id);
     // Every user gets its own copy of each message (a blob per user and message, as real mail
     // would be: the server's caches are keyed by blob, and shared blobs would make them all hit),
     // appended in corpus order so that UID n is message n. Blob writes (each fsynced) run 128 at a

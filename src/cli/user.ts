@@ -1,12 +1,14 @@
-/** `sealpost user add|list|passwd`: passwords come from stdin, or are generated and printed once. */
+/** `sealpost user add|passwd|set|list`: passwords come from stdin, or are generated and printed once; roles and disabling. */
 import type { Command } from "commander";
-import { addAccount, generatePassword, listAccounts, setPassword } from "../directory/index.ts";
-import { withStore, printJson, printTable, readStdin, UsageError } from "./common.ts";
+import { addAccount, generatePassword, listAccounts, parseRole, setAccount, setPassword } from "../directory/index.ts";
+import { withStore, parseOnOff, printJson, printTable, readStdin, UsageError } from "./common.ts";
 
 interface UserFlags {
   data?: string;
   json?: boolean;
   domain?: string;
+  role?: string;
+  disabled?: string;
 }
 
 /** The password piped on stdin (first line), or a generated one that must be shown once. */
@@ -23,11 +25,13 @@ export function registerUser(program: Command): void {
   user
     .command("add <address>")
     .description("create an account (password from stdin, or generated and printed once)")
+    .option("--role <role>", "user, domain-admin (its own domain and any it is given) or admin", "user")
     .option("--json", "print the record as JSON")
     .action(async (address: string, flags: UserFlags) => {
+      const role = parseRole(flags.role ?? "user");
       const { password, generated } = await passwordFromStdin();
       await withStore(flags, async (store) => {
-        const a = await addAccount(store.db, address, password);
+        const a = await addAccount(store.db, address, password, role);
         if (flags.json === true) printJson({ ...a, ...(generated ? { password } : {}) });
         else {
           process.stdout.write(`added ${a.address}\n`);
@@ -47,15 +51,33 @@ export function registerUser(program: Command): void {
       });
     });
   user
+    .command("set <address>")
+    .description("change an account's role, or disable it (a disabled account cannot sign in anywhere and receives no mail)")
+    .option("--role <role>", "user, domain-admin or admin")
+    .option("--disabled <on|off>", "on: refuse its sign-ins on every protocol and its mail")
+    .option("--json", "print the record as JSON")
+    .action(async (address: string, flags: UserFlags) => {
+      if (flags.role === undefined && flags.disabled === undefined) throw new UsageError("user set: give --role and/or --disabled");
+      const opts = {
+        ...(flags.role !== undefined ? { role: parseRole(flags.role) } : {}),
+        ...(flags.disabled !== undefined ? { disabled: parseOnOff("--disabled", flags.disabled) } : {}),
+      };
+      await withStore(flags, async (store) => {
+        const a = await setAccount(store.db, address, opts);
+        if (flags.json === true) printJson(a);
+        else process.stdout.write(`${a.address}: role ${a.role}${a.disabled ? ", disabled" : ""}\n`);
+      });
+    });
+  user
     .command("list")
     .description("list accounts")
     .option("--domain <domain>", "only this domain's accounts")
     .option("--json", "print records as JSON")
     .action(async (flags: UserFlags) => {
       await withStore(flags, async (store) => {
-        const list = await listAccounts(store.db, flags.domain);
+        const list = await listAccounts(store.db, flags.domain !== undefined ? { domain: flags.domain } : {});
         if (flags.json === true) printJson(list);
-        else printTable(["ADDRESS", "DOMAIN", "CREATED"], list.map((a) => [a.address, a.domain, new Date(a.createdAt).toISOString()]));
+        else printTable(["ADDRESS", "DOMAIN", "ROLE", "DISABLED", "CREATED"], list.map((a) => [a.address, a.domain, a.role, a.disabled ? "yes" : "", new Date(a.createdAt).toISOString()]));
       });
     });
 }

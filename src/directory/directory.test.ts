@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../store/index.ts";
-import { addAccount, addDomain, DirectoryError, lookupRecipient, normalizeAddress, setDomain, setPassword } from "./index.ts";
+import { addAccount, addDomain, DirectoryError, listAccounts, lookupRecipient, normalizeAddress, parseRole, setAccount, setDomain, setPassword } from "./index.ts";
 import { dummyVerify, generatePassword, hashPassword, verifyPassword } from "./password.ts";
 
 test("scrypt hashes verify, and never contain the password", async () => {
@@ -64,6 +64,29 @@ test("recipient lookup: a relay domain's recipients, all of them or only the lis
     assert.deepEqual(await lookupRecipient(store.db, "INFO@listed.test"), { kind: "relay", domain: "listed.test" });
     assert.deepEqual(await lookupRecipient(store.db, "other@listed.test"), { kind: "unknown-relay-user", domain: "listed.test" });
     assert.deepEqual(await lookupRecipient(store.db, "a@elsewhere.test"), { kind: "not-hosted" });
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("roles and disabling: an account starts as a user; a disabled one is unknown to the MX", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-dir-"));
+  const store = await openStore(dir);
+  try {
+    await addDomain(store.db, "example.test");
+    assert.equal((await addAccount(store.db, "u@example.test", "password1")).role, "user");
+    assert.equal((await addAccount(store.db, "d@example.test", "password1", "domain-admin")).role, "domain-admin");
+    assert.throws(() => parseRole("root"), /role: expected one of user, domain-admin, admin, got "root"/);
+    assert.equal(parseRole("admin"), "admin");
+
+    const changed = await setAccount(store.db, "U@Example.test", { role: "admin", disabled: true });
+    assert.deepEqual([changed.address, changed.role, changed.disabled], ["u@example.test", "admin", true]);
+    assert.equal((await lookupRecipient(store.db, "u@example.test")).kind, "unknown-user");
+    assert.deepEqual((await listAccounts(store.db, { address: "d@example.test" })).map((a) => [a.role, a.disabled]), [["domain-admin", false]]);
+    assert.equal((await setAccount(store.db, "u@example.test", { disabled: false })).disabled, false);
+    assert.equal((await lookupRecipient(store.db, "u@example.test")).kind, "account");
+    await assert.rejects(setAccount(store.db, "nobody@example.test", { disabled: true }), /no such account: nobody@example\.test/);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -17,13 +17,26 @@ interface Domain {
   createdAt: number;
 }
 
+/** What an account may administer: nothing but itself, its domain (and any it is given), or the server. */
+export const ROLES = ["user", "domain-admin", "admin"] as const;
+type Role = (typeof ROLES)[number];
+
 interface Account {
   id: number;
   address: string;
   domain: string;
   disabled: boolean;
+  role: Role;
   createdAt: number;
 }
+
+export function parseRole(text: string): Role {
+  const role = ROLES.find((r) => r === text);
+  if (role === undefined) throw new DirectoryError(`role: expected one of ${ROLES.join(", ")}, got "${text}"`);
+  return role;
+}
+
+const asRole = (text: string): Role => ROLES.find((r) => r === text) ?? "user";
 
 const DOMAIN_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -80,7 +93,7 @@ export async function listDomains(db: Kysely<Database>): Promise<Domain[]> {
   return rows.map((r) => ({ name: r.name, mandatoryTls: r.mandatory_tls === 1, createdAt: r.created_at }));
 }
 
-export async function addAccount(db: Kysely<Database>, address: string, password: string): Promise<Account> {
+export async function addAccount(db: Kysely<Database>, address: string, password: string, role: Role = "user"): Promise<Account> {
   const a = normalizeAddress(address);
   const domain = await db.selectFrom("domains").select("id").where("name", "=", a.domain).executeTakeFirst();
   if (domain === undefined) throw new DirectoryError(`domain ${a.domain} is not hosted here: add it first with "sealpost domain add ${a.domain}"`);
@@ -91,11 +104,11 @@ export async function addAccount(db: Kysely<Database>, address: string, password
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto("accounts")
-      .values({ address: a.address, domain_id: domain.id, password_hash: hash, created_at: createdAt })
+      .values({ address: a.address, domain_id: domain.id, password_hash: hash, role, created_at: createdAt })
       .returning("id")
       .executeTakeFirstOrThrow();
     await createDefaultMailboxes(trx, row.id);
-    return { id: row.id, address: a.address, domain: a.domain, disabled: false, createdAt };
+    return { id: row.id, address: a.address, domain: a.domain, disabled: false, role, createdAt };
   });
 }
 
@@ -106,15 +119,30 @@ export async function setPassword(db: Kysely<Database>, address: string, passwor
   if (res.numUpdatedRows === 0n) throw new DirectoryError(`no such account: ${a.address}`);
 }
 
-export async function listAccounts(db: Kysely<Database>, domain?: string): Promise<Account[]> {
+/**
+ * Changes an account's role or whether it may sign in. A disabled account is refused on every
+ * protocol (as a wrong password is: the Authenticator) and receives no mail (550 5.1.1).
+ */
+export async function setAccount(db: Kysely<Database>, address: string, opts: { role?: Role; disabled?: boolean }): Promise<Account> {
+  const a = normalizeAddress(address);
+  const set = { ...(opts.role !== undefined ? { role: opts.role } : {}), ...(opts.disabled !== undefined ? { disabled: opts.disabled ? 1 : 0 } : {}) };
+  if (Object.keys(set).length > 0) await db.updateTable("accounts").set(set).where("address", "=", a.address).execute();
+  const [account] = await listAccounts(db, { address: a.address });
+  if (account === undefined) throw new DirectoryError(`no such account: ${a.address}`);
+  return account;
+}
+
+/** Accounts by address: all, one domain's, or the one with `address`. */
+export async function listAccounts(db: Kysely<Database>, only: { domain?: string; address?: string } = {}): Promise<Account[]> {
   let q = db
     .selectFrom("accounts")
     .innerJoin("domains", "domains.id", "accounts.domain_id")
-    .select(["accounts.id", "accounts.address", "domains.name as domain", "accounts.disabled", "accounts.created_at"])
+    .select(["accounts.id", "accounts.address", "domains.name as domain", "accounts.disabled", "accounts.role", "accounts.created_at"])
     .orderBy("accounts.address");
-  if (domain !== undefined) q = q.where("domains.name", "=", normalizeDomain(domain));
+  if (only.domain !== undefined) q = q.where("domains.name", "=", normalizeDomain(only.domain));
+  if (only.address !== undefined) q = q.where("accounts.address", "=", only.address);
   const rows = await q.execute();
-  return rows.map((r) => ({ id: r.id, address: r.address, domain: r.domain, disabled: r.disabled === 1, createdAt: r.created_at }));
+  return rows.map((r) => ({ id: r.id, address: r.address, domain: r.domain, disabled: r.disabled === 1, role: asRole(r.role), createdAt: r.created_at }));
 }
 
 /**

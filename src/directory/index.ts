@@ -6,6 +6,8 @@ export {
   listDomains,
   addAccount,
   setPassword,
+  setAccount,
+  parseRole,
   listAccounts,
   lookupRecipient,
   normalizeAddress,

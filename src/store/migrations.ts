@@ -274,6 +274,13 @@ const retention: Migration = {
   },
 };
 
+/** An account's role: user, domain-admin (its own domain and any it is given) or admin. */
+const roles: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable("accounts").addColumn("role", "text", (c) => c.notNull().defaultTo("user")).execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
@@ -286,6 +293,7 @@ export const migrations: MigrationProvider = {
       "0007_session_ids": sessionIds,
       "0008_retention": retention,
       "0009_queue_columns": queueColumns,
+      "0010_roles": roles,
     };
   },
 };

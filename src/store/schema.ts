@@ -20,6 +20,8 @@ interface AccountTable {
   domain_id: number;
   password_hash: string;
   disabled: Generated<number>;
+  /** "user", "domain-admin" or "admin" (src/directory ROLES): what the account may administer. */
+  role: Generated<string>;
   created_at: number;
 }
 

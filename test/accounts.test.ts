@@ -1,0 +1,71 @@
+/**
+ * Roles and disabled accounts from the CLI (issue 11's first step): `user add --role`, `user set
+ * --role/--disabled`, shown by `user list`. A disabled account is refused on IMAP (Python's imaplib)
+ * with the same answer as a wrong password and receives no mail (smtplib: 550 5.1.1); enabled
+ * again, it signs in.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { python, startSealpost } from "./harness.ts";
+
+const ALICE = "alice@example.test";
+const PW = "alice-password-1";
+
+const LOGIN_AND_MAIL = `
+import imaplib, json, os, smtplib, ssl
+e = os.environ
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+out = {}
+M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx)
+try:
+    M.login(e["USER"], e["PW"])
+    out["login"] = "OK"
+    M.logout()
+except imaplib.IMAP4.error as x:
+    out["login"] = str(x)
+S = smtplib.SMTP("127.0.0.1", int(e["MX"]))
+S.starttls(context=ctx)
+S.ehlo("client.example.net")
+S.mail("someone@example.net")
+out["rcpt"] = list(S.rcpt(e["USER"]))
+out["rcpt"][1] = out["rcpt"][1].decode()
+S.quit()
+print(json.dumps(out))
+`;
+
+test("user add --role, user set --role/--disabled: a disabled account cannot sign in or receive mail; enabled again, it can", async () => {
+  const h = await startSealpost({ domains: [{ name: "example.test" }], settings: { auth: "failure_delay_ms = 50" } });
+  try {
+    const added = h.cli(["user", "add", ALICE, "--role", "domain-admin", "--json"], `${PW}\n`);
+    assert.equal(added.status, 0, added.stderr);
+    assert.equal((JSON.parse(added.stdout) as { role: string }).role, "domain-admin");
+
+    const bad = h.cli(["user", "set", ALICE, "--role", "root"]);
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr, 'sealpost: role: expected one of user, domain-admin, admin, got "root"\n');
+    assert.equal(h.cli(["user", "set", ALICE]).status, 2, "nothing to set");
+    assert.equal(h.cli(["user", "set", "nobody@example.test", "--disabled", "on"]).stderr, "sealpost: no such account: nobody@example.test\n");
+
+    const env = { IMAPS: String(h.ports.imaps), MX: String(h.ports.mx), USER: ALICE, PW };
+    const run = (): { login: string; rcpt: [number, string] } => JSON.parse(python(LOGIN_AND_MAIL, env)) as { login: string; rcpt: [number, string] };
+    assert.deepEqual(run(), { login: "OK", rcpt: [250, "2.1.5 Ok"] });
+
+    const set = h.cli(["user", "set", ALICE, "--disabled", "on", "--role", "admin"]);
+    assert.equal(set.status, 0, set.stderr);
+    assert.equal(set.stdout, `${ALICE}: role admin, disabled\n`);
+    const list = h.cli(["user", "list"]);
+    assert.match(list.stdout, /^alice@example\.test +example\.test +admin +yes /m, list.stdout);
+    const refused = run();
+    assert.match(refused.login, /AUTHENTICATIONFAILED/, "the same answer as a wrong password");
+    assert.equal(refused.rcpt[0], 550);
+    assert.match(refused.rcpt[1], /^5\.1\.1 /);
+
+    assert.equal(h.cli(["user", "set", ALICE, "--disabled", "off"]).status, 0);
+    assert.deepEqual(run(), { login: "OK", rcpt: [250, "2.1.5 Ok"] });
+    const history = h.cli(["history", ALICE, "--json"]);
+    const reasons = (JSON.parse(history.stdout) as { entries: Array<{ result: string; reason: string | null }> }).entries.map((e) => `${e.result} ${e.reason ?? ""}`.trim());
+    assert.ok(reasons.includes("failed account disabled"), reasons.join("\n"));
+  } finally {
+    await h.cleanup();
+  }
+});
