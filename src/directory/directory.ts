@@ -18,7 +18,7 @@ interface Domain {
 }
 
 /** What an account may administer: nothing but itself, its domain (and any it is given), or the server. */
-export const ROLES = ["user", "domain-admin", "admin"] as const;
+const ROLES = ["user", "domain-admin", "admin"] as const;
 type Role = (typeof ROLES)[number];
 
 interface Account {
