@@ -69,3 +69,30 @@ test("user add --role, user set --role/--disabled: a disabled account cannot sig
     await h.cleanup();
   }
 });
+
+test("domain admin add|delete|list: who administers a hosted or relay domain, in one-line errors when it cannot be", async () => {
+  const h = await startSealpost({ domains: [{ name: "example.test" }] });
+  try {
+    assert.equal(h.cli(["user", "add", "da@example.test", "--role", "domain-admin"], "password-da-1\n").status, 0);
+    assert.equal(h.cli(["user", "add", "gw@example.test"], "password-gw-1\n").status, 0);
+    assert.equal(h.cli(["relay", "add", "customer.test", "--next-hop", "[127.0.0.1]:2525"]).status, 0);
+
+    const add = h.cli(["domain", "admin", "add", "customer.test", "gw@example.test"]);
+    assert.equal(add.status, 0, add.stderr);
+    assert.equal(add.stdout, "gw@example.test administers customer.test\n");
+    const list = h.cli(["domain", "admin", "list", "customer.test", "--json"]);
+    assert.deepEqual(JSON.parse(list.stdout), [{ address: "gw@example.test", role: "user", source: "granted" }]);
+    assert.match(h.cli(["domain", "admin", "list", "example.test"]).stdout, /^da@example\.test +domain-admin +own domain$/m);
+
+    const missing = h.cli(["domain", "admin", "add", "nowhere.test", "gw@example.test"]);
+    assert.equal(missing.status, 2);
+    assert.equal(missing.stderr, "sealpost: no such domain: nowhere.test (neither hosted nor a relay domain)\n");
+    assert.equal(h.cli(["domain", "admin", "delete", "customer.test", "gw@example.test"]).status, 0);
+    const again = h.cli(["domain", "admin", "delete", "customer.test", "gw@example.test"]);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /^sealpost: gw@example\.test was not given customer\.test/);
+    assert.equal(h.cli(["domain", "admin", "add", "customer.test"]).status, 2, "a missing argument is a usage error");
+  } finally {
+    await h.cleanup();
+  }
+});

@@ -1,6 +1,6 @@
-/** `sealpost domain add|list|set`. */
+/** `sealpost domain add|list|set`, and `domain admin add|delete|list`: who administers a domain. */
 import type { Command } from "commander";
-import { addDomain, listDomains, setDomain } from "../directory/index.ts";
+import { addDomain, domainAdmins, grantDomainAdmin, listDomains, revokeDomainAdmin, setDomain } from "../directory/index.ts";
 import { withStore, parseOnOff, printJson, printTable, UsageError } from "./common.ts";
 
 interface DomainFlags {
@@ -47,6 +47,36 @@ export function registerDomain(program: Command): void {
         const list = await listDomains(store.db);
         if (flags.json === true) printJson(list);
         else printTable(["DOMAIN", "MANDATORY TLS", "CREATED"], list.map((d) => [d.name, d.mandatoryTls ? "on" : "off", new Date(d.createdAt).toISOString()]));
+      });
+    });
+  const admin = domain.command("admin").description("who administers a domain (hosted or relay): its domain-admins, the accounts given it, the admins");
+  admin
+    .command("add <domain> <address>")
+    .description("give the account the domain to administer (a relay domain's administrator has no mailbox on it)")
+    .action(async (name: string, address: string, flags: DomainFlags) => {
+      await withStore(flags, async (store) => {
+        await grantDomainAdmin(store.db, name, address);
+        process.stdout.write(`${address.toLowerCase()} administers ${name.toLowerCase()}\n`);
+      });
+    });
+  admin
+    .command("delete <domain> <address>")
+    .description("take a domain given with `domain admin add` back")
+    .action(async (name: string, address: string, flags: DomainFlags) => {
+      await withStore(flags, async (store) => {
+        if (!(await revokeDomainAdmin(store.db, name, address))) throw new UsageError(`${address.toLowerCase()} was not given ${name.toLowerCase()} (a domain-admin's own domain is changed with "user set --role")`);
+        process.stdout.write(`${address.toLowerCase()} no longer administers ${name.toLowerCase()}\n`);
+      });
+    });
+  admin
+    .command("list <domain>")
+    .description("everyone who administers the domain, and why")
+    .option("--json", "print records as JSON")
+    .action(async (name: string, flags: DomainFlags) => {
+      await withStore(flags, async (store) => {
+        const list = await domainAdmins(store.db, name);
+        if (flags.json === true) printJson(list);
+        else printTable(["ADDRESS", "ROLE", "WHY"], list.map((a) => [a.address, a.role, a.source]));
       });
     });
 }

@@ -58,8 +58,8 @@ export async function buildProgram(only?: string): Promise<Command> {
     registered.add(register);
     register(program);
   }
-  for (const c of program.commands) c.exitOverride();
-  for (const c of program.commands.flatMap((c) => c.commands)) c.exitOverride();
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) c.exitOverride();
   addDataOption(program);
   return program;
 }

@@ -13,4 +13,5 @@ export {
   normalizeAddress,
   normalizeDomain,
 } from "./directory.ts";
+export { grantDomainAdmin, revokeDomainAdmin, domainAdmins } from "./domain-admins.ts";
 export { verifyPassword, dummyVerify, generatePassword } from "./password.ts";

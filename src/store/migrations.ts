@@ -281,6 +281,19 @@ const roles: Migration = {
   },
 };
 
+/** Domains an account administers besides its own (a domain-admin's own domain needs no row); hosted or relay. */
+const domainAdmins: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("domain_admins")
+      .addColumn("domain", "text", (c) => c.notNull())
+      .addColumn("account_id", "integer", (c) => c.notNull().references("accounts.id").onDelete("cascade"))
+      .addColumn("granted_at", "integer", (c) => c.notNull())
+      .addPrimaryKeyConstraint("domain_admins_pk", ["domain", "account_id"])
+      .execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
@@ -294,6 +307,7 @@ export const migrations: MigrationProvider = {
       "0008_retention": retention,
       "0009_queue_columns": queueColumns,
       "0010_roles": roles,
+      "0011_domain_admins": domainAdmins,
     };
   },
 };

@@ -25,6 +25,13 @@ interface AccountTable {
   created_at: number;
 }
 
+/** A domain (hosted or relay) an account administers besides its own. */
+interface DomainAdminTable {
+  domain: string;
+  account_id: number;
+  granted_at: number;
+}
+
 interface MailboxTable {
   id: Generated<number>;
   account_id: number;
@@ -244,6 +251,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptTable;
   tls_policies: TlsPolicyTable;
   relay_domains: RelayDomainTable;
+  domain_admins: DomainAdminTable;
   mta_sts_policies: MtaStsPolicyTable;
   settings: SettingTable;
 }
