@@ -1,12 +1,22 @@
-/** `sealpost domain add|list|set`, and `domain admin add|delete|list`: who administers a domain. */
+/** `sealpost domain add|list|set|log`, and `domain admin add|delete|list`: who administers a domain. */
 import type { Command } from "commander";
-import { addDomain, domainAdmins, grantDomainAdmin, listDomains, revokeDomainAdmin, setDomain } from "../directory/index.ts";
+import { userInfo } from "node:os";
+import { addDomain, domainAdmins, domainChanges, grantDomainAdmin, listDomains, revokeDomainAdmin, setDomain } from "../directory/index.ts";
 import { withStore, parseOnOff, printJson, printTable, UsageError } from "./common.ts";
 
 interface DomainFlags {
   data?: string;
   json?: boolean;
   mandatoryTls?: string;
+}
+
+/** Who runs this command, for the domain's audit trail: "cli:" and the system user. */
+function cliUser(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return "cli";
+  }
 }
 
 export function registerDomain(program: Command): void {
@@ -26,14 +36,14 @@ export function registerDomain(program: Command): void {
     });
   domain
     .command("set <domain>")
-    .description("change a domain's policy")
+    .description("change a domain's policy, hosted or relay (recorded: domain log)")
     .option("--mandatory-tls <on|off>", "accept mail for this domain only over TLS")
     .option("--json", "print the record as JSON")
     .action(async (name: string, flags: DomainFlags) => {
       if (flags.mandatoryTls === undefined) throw new UsageError("domain set: nothing to change (give --mandatory-tls on|off)");
       const mandatoryTls = parseOnOff("--mandatory-tls", flags.mandatoryTls);
       await withStore(flags, async (store) => {
-        const d = await setDomain(store.db, name, { mandatoryTls });
+        const d = await setDomain(store.db, name, { mandatoryTls }, cliUser());
         if (flags.json === true) printJson(d);
         else process.stdout.write(`${d.name}: mandatory TLS ${d.mandatoryTls ? "on" : "off"}\n`);
       });
@@ -47,6 +57,17 @@ export function registerDomain(program: Command): void {
         const list = await listDomains(store.db);
         if (flags.json === true) printJson(list);
         else printTable(["DOMAIN", "MANDATORY TLS", "CREATED"], list.map((d) => [d.name, d.mandatoryTls ? "on" : "off", new Date(d.createdAt).toISOString()]));
+      });
+    });
+  domain
+    .command("log <domain>")
+    .description("who changed the domain's policy when (the mandatory-TLS switch), newest first")
+    .option("--json", "print records as JSON")
+    .action(async (name: string, flags: DomainFlags) => {
+      await withStore(flags, async (store) => {
+        const list = await domainChanges(store.db, name);
+        if (flags.json === true) printJson(list);
+        else printTable(["TIME", "SETTING", "VALUE", "BY"], list.map((c) => [new Date(c.time).toISOString(), c.setting, c.value, c.changedBy]));
       });
     });
   const admin = domain.command("admin").description("who administers a domain (hosted or relay): its domain-admins, the accounts given it, the admins");

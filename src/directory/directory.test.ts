@@ -60,9 +60,9 @@ test("recipient lookup: a relay domain's recipients, all of them or only the lis
       store.db.insertInto("relay_domains").values({ domain, next_hop: "[127.0.0.1]:2525", level: null, local_parts: localParts === null ? null : JSON.stringify(localParts), created_at: 0 }).execute();
     await relay("gateway.test", null);
     await relay("listed.test", ["Info", "sales"]);
-    assert.deepEqual(await lookupRecipient(store.db, "anyone@Gateway.TEST"), { kind: "relay", domain: "gateway.test" });
-    assert.deepEqual(await lookupRecipient(store.db, "INFO@listed.test"), { kind: "relay", domain: "listed.test" });
-    assert.deepEqual(await lookupRecipient(store.db, "other@listed.test"), { kind: "unknown-relay-user", domain: "listed.test" });
+    assert.deepEqual(await lookupRecipient(store.db, "anyone@Gateway.TEST"), { kind: "relay", domain: "gateway.test", mandatoryTls: false });
+    assert.deepEqual(await lookupRecipient(store.db, "INFO@listed.test"), { kind: "relay", domain: "listed.test", mandatoryTls: false });
+    assert.deepEqual(await lookupRecipient(store.db, "other@listed.test"), { kind: "unknown-relay-user", domain: "listed.test", mandatoryTls: false });
     assert.deepEqual(await lookupRecipient(store.db, "a@elsewhere.test"), { kind: "not-hosted" });
   } finally {
     await store.close();

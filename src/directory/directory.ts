@@ -69,14 +69,38 @@ export async function addDomain(db: Kysely<Database>, name: string, opts: { mand
   return { name: domain, mandatoryTls: opts.mandatoryTls === true, createdAt };
 }
 
-export async function setDomain(db: Kysely<Database>, name: string, opts: { mandatoryTls?: boolean }): Promise<Domain> {
+/**
+ * Changes a domain's policy — a hosted domain's or a relay (gateway) domain's: the MX treats both
+ * alike — and records who changed it and when (`domain_changes`, shown by `sealpost domain log`),
+ * in one transaction. The MX reads the switch for every RCPT, so it applies at once.
+ */
+export async function setDomain(db: Kysely<Database>, name: string, opts: { mandatoryTls?: boolean }, changedBy = "cli"): Promise<Domain> {
   const domain = normalizeDomain(name);
-  if (opts.mandatoryTls !== undefined) {
-    await db.updateTable("domains").set({ mandatory_tls: opts.mandatoryTls ? 1 : 0 }).where("name", "=", domain).execute();
-  }
-  const d = await getDomain(db, domain);
+  await db.transaction().execute(async (trx) => {
+    const hosted = await trx.selectFrom("domains").select("mandatory_tls").where("name", "=", domain).executeTakeFirst();
+    const relay = hosted === undefined ? await trx.selectFrom("relay_domains").select("mandatory_tls").where("domain", "=", domain).executeTakeFirst() : undefined;
+    const current = hosted ?? relay;
+    if (current === undefined) throw new DirectoryError(`no such domain: ${domain} (neither hosted nor a relay domain)`);
+    if (opts.mandatoryTls === undefined || opts.mandatoryTls === (current.mandatory_tls === 1)) return;
+    const value = opts.mandatoryTls ? 1 : 0;
+    if (hosted !== undefined) await trx.updateTable("domains").set({ mandatory_tls: value }).where("name", "=", domain).execute();
+    else await trx.updateTable("relay_domains").set({ mandatory_tls: value }).where("domain", "=", domain).execute();
+    await trx.insertInto("domain_changes").values({ time: Date.now(), domain, setting: "mandatory_tls", value: opts.mandatoryTls ? "on" : "off", changed_by: changedBy }).execute();
+  });
+  const d = (await getDomain(db, domain)) ?? (await getRelayDomain(db, domain));
   if (d === undefined) throw new DirectoryError(`no such domain: ${domain}`);
   return d;
+}
+
+/** A domain's policy changes, newest first: who switched what, when. */
+export async function domainChanges(db: Kysely<Database>, name: string): Promise<Array<{ time: number; setting: string; value: string; changedBy: string }>> {
+  const rows = await db.selectFrom("domain_changes").selectAll().where("domain", "=", normalizeDomain(name)).orderBy("time", "desc").orderBy("id", "desc").execute();
+  return rows.map((r) => ({ time: r.time, setting: r.setting, value: r.value, changedBy: r.changed_by }));
+}
+
+async function getRelayDomain(db: Kysely<Database>, name: string): Promise<Domain | undefined> {
+  const row = await db.selectFrom("relay_domains").select(["domain", "mandatory_tls", "created_at"]).where("domain", "=", name).executeTakeFirst();
+  return row === undefined ? undefined : { name: row.domain, mandatoryTls: row.mandatory_tls === 1, createdAt: row.created_at };
 }
 
 async function getDomain(db: Kysely<Database>, name: string): Promise<Domain | undefined> {
@@ -153,8 +177,8 @@ export async function listAccounts(db: Kysely<Database>, only: { domain?: string
 type RecipientLookup =
   | { kind: "account"; accountId: number; address: string; domain: Domain }
   | { kind: "unknown-user"; domain: Domain }
-  | { kind: "relay"; domain: string }
-  | { kind: "unknown-relay-user"; domain: string }
+  | { kind: "relay"; domain: string; mandatoryTls: boolean }
+  | { kind: "unknown-relay-user"; domain: string; mandatoryTls: boolean }
   | { kind: "not-hosted" };
 
 export async function lookupRecipient(db: Kysely<Database>, address: string): Promise<RecipientLookup> {
@@ -175,9 +199,10 @@ export async function lookupRecipient(db: Kysely<Database>, address: string): Pr
 
 /** A relay domain's recipient (the table is the store's; `sealpost relay` in outbound manages it). */
 async function relayRecipient(db: Kysely<Database>, domain: string, local: string): Promise<RecipientLookup> {
-  const row = await db.selectFrom("relay_domains").select("local_parts").where("domain", "=", domain).executeTakeFirst();
+  const row = await db.selectFrom("relay_domains").select(["local_parts", "mandatory_tls"]).where("domain", "=", domain).executeTakeFirst();
   if (row === undefined) return { kind: "not-hosted" };
+  const mandatoryTls = row.mandatory_tls === 1;
   const listed = row.local_parts === null ? null : (JSON.parse(row.local_parts) as string[]);
-  if (listed !== null && !listed.some((p) => p.toLowerCase() === local)) return { kind: "unknown-relay-user", domain };
-  return { kind: "relay", domain };
+  if (listed !== null && !listed.some((p) => p.toLowerCase() === local)) return { kind: "unknown-relay-user", domain, mandatoryTls };
+  return { kind: "relay", domain, mandatoryTls };
 }

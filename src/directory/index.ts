@@ -3,6 +3,7 @@ export {
   DirectoryError,
   addDomain,
   setDomain,
+  domainChanges,
   listDomains,
   addAccount,
   setPassword,

@@ -45,21 +45,20 @@ export class MxRole implements SmtpRole {
       // No open relay: Postfix's reject_unauth_destination gives 554 5.7.1 "Relay access denied".
       throw new SmtpError(Code.TRANSACTION_FAILED, Status.NOT_AUTHORIZED, `<${address}>: Relay access denied`);
     }
+    const relayed = found.kind === "relay" || found.kind === "unknown-relay-user";
+    const domainName = relayed ? found.domain : found.domain.name;
+    const mandatoryTls = relayed ? found.mandatoryTls : found.domain.mandatoryTls;
+    if (mandatoryTls && s.conn.tls === null) {
+      // Mandatory TLS (the gateway practice of the Cleanmail notice), for hosted and relay domains
+      // alike: a temporary 450 so that a sender that can do TLS retries with STARTTLS; RFC 3207 §4 /
+      // RFC 3463 X.7.0. Checked before the user lookup, so plaintext reveals nothing about who exists.
+      throw new SmtpError(Code.MAILBOX_UNAVAILABLE_TEMP, Status.SECURITY_TEMP, `<${address}>: TLS is required for mail to ${domainName}; issue STARTTLS and try again`);
+    }
     if (found.kind === "unknown-relay-user") {
       throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown in relay recipient table`);
     }
     // A relay domain's mail goes to the outbound queue, for its next hop.
     if (found.kind === "relay") return { address, domain: found.domain, accountId: null };
-    if (found.domain.mandatoryTls && s.conn.tls === null) {
-      // Mandatory TLS (the gateway practice of the Cleanmail notice): a temporary 450 so that a
-      // sender that can do TLS retries with STARTTLS; RFC 3207 §4 / RFC 3463 X.7.0. Checked before
-      // the user lookup, so plaintext reveals nothing about which accounts exist.
-      throw new SmtpError(
-        Code.MAILBOX_UNAVAILABLE_TEMP,
-        Status.SECURITY_TEMP,
-        `<${address}>: TLS is required for mail to ${found.domain.name}; issue STARTTLS and try again`,
-      );
-    }
     if (found.kind === "unknown-user") {
       throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown`);
     }

@@ -294,6 +294,23 @@ const domainAdmins: Migration = {
   },
 };
 
+/** Mandatory TLS for relay (gateway) domains as for hosted ones, and who changed a domain's switch when. */
+const domainPolicyTrail: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable("relay_domains").addColumn("mandatory_tls", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema
+      .createTable("domain_changes")
+      .addColumn("id", "integer", (c) => c.primaryKey())
+      .addColumn("time", "integer", (c) => c.notNull())
+      .addColumn("domain", "text", (c) => c.notNull())
+      .addColumn("setting", "text", (c) => c.notNull())
+      .addColumn("value", "text", (c) => c.notNull())
+      .addColumn("changed_by", "text", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("domain_changes_domain").on("domain_changes").columns(["domain", "time"]).execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
@@ -308,6 +325,7 @@ export const migrations: MigrationProvider = {
       "0009_queue_columns": queueColumns,
       "0010_roles": roles,
       "0011_domain_admins": domainAdmins,
+      "0012_domain_policy_trail": domainPolicyTrail,
     };
   },
 };

@@ -218,7 +218,22 @@ interface RelayDomainTable {
   level: string | null;
   /** JSON array of accepted local parts, or null for any. */
   local_parts: string | null;
+  /** 1: the MX takes this domain's mail only over TLS (450 4.7.0 to a plaintext RCPT), as for a hosted domain. */
+  mandatory_tls: Generated<number>;
   created_at: number;
+}
+
+/** Who changed a domain's policy when (`sealpost domain log`): the audit trail of the mandatory-TLS switch. */
+interface DomainChangeTable {
+  id: Generated<number>;
+  time: number;
+  domain: string;
+  /** "mandatory_tls". */
+  setting: string;
+  /** "on" or "off". */
+  value: string;
+  /** Who: "cli:USER" or, later, the web console's signed-in account. */
+  changed_by: string;
 }
 
 /** Cached MTA-STS policies (RFC 8461 §5.1). */
@@ -252,6 +267,7 @@ export interface Database {
   tls_policies: TlsPolicyTable;
   relay_domains: RelayDomainTable;
   domain_admins: DomainAdminTable;
+  domain_changes: DomainChangeTable;
   mta_sts_policies: MtaStsPolicyTable;
   settings: SettingTable;
 }
