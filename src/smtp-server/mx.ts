@@ -4,11 +4,10 @@
  * anything else is relaying and refused.
  */
 import { lookupRecipient } from "../directory/index.ts";
-import { enqueue } from "../queue/index.ts";
 import { Code, Status, SmtpError } from "../smtp/index.ts";
-import { deliverMessage, type Store } from "../store/index.ts";
+import type { Store } from "../store/index.ts";
 import type { AuditLog } from "../audit/index.ts";
-import { acceptedRecipientRows } from "./audit-sink.ts";
+import { handOff } from "./hand-off.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
 
 export class MxRole implements SmtpRole {
@@ -66,22 +65,14 @@ export class MxRole implements SmtpRole {
   }
 
   async deliver(s: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void> {
-    const accounts = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
-    const relayed = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
-    const now = Date.now();
-    const rows = acceptedRecipientRows(s, tx, now, (r) => ({ text: `Ok: queued as ${id}`, delivered: r.accountId !== null }));
-    // The blob and the rows that name it: durable before the 250; a failed commit leaves no file.
-    await deliverMessage(this.#store, {
+    const queued = await handOff(this.#store, this.#audit, s, tx, {
       id,
       message,
-      accounts,
-      internalDate: now,
-      alsoInCommit: async (trx, { blob }) => {
-        if (relayed.length > 0) await enqueue(trx, { id, from: tx.from, recipients: relayed, blob: blob.name, size, source: "relay", now, ownsBlob: accounts.length === 0 });
-        await this.#audit.smtpRecipientsIn(trx, rows);
-      },
+      size,
+      source: "relay",
+      outcome: (r) => ({ text: `Ok: queued as ${id}`, delivered: r.accountId !== null }),
     });
     this.#accepted?.(this.protocol);
-    if (relayed.length > 0) this.#queued?.();
+    if (queued) this.#queued?.();
   }
 }

@@ -6,11 +6,10 @@
  */
 import type { Authenticator } from "../auth/index.ts";
 import type { AuditLog } from "../audit/index.ts";
-import { acceptedRecipientRows } from "./audit-sink.ts";
 import { lookupRecipient } from "../directory/index.ts";
-import { enqueue } from "../queue/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
-import { deliverMessage, type Store } from "../store/index.ts";
+import type { Store } from "../store/index.ts";
+import { handOff } from "./hand-off.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
 
 export class SubmissionRole implements SmtpRole {
@@ -58,26 +57,14 @@ export class SubmissionRole implements SmtpRole {
   }
 
   async deliver(s: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void> {
-    const local = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
-    const remote = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
-    const now = Date.now();
-    const rows = acceptedRecipientRows(s, tx, now, (r) =>
-      r.accountId === null ? { text: `queued as ${id}`, delivered: false } : { text: `delivered as ${id}`, delivered: true },
-    );
-    // The blob and the rows that name it: durable before the 250; a failed commit leaves no file.
-    await deliverMessage(this.#store, {
+    const queued = await handOff(this.#store, this.#audit, s, tx, {
       id,
       message,
-      accounts: local,
-      internalDate: now,
-      alsoInCommit: async (trx, { blob }) => {
-        if (remote.length > 0) {
-          await enqueue(trx, { id, from: tx.from, recipients: remote, blob: blob.name, size, source: `submission:${s.authenticated?.address ?? "?"}`, now, ownsBlob: local.length === 0 });
-        }
-        await this.#audit.smtpRecipientsIn(trx, rows);
-      },
+      size,
+      source: `submission:${s.authenticated?.address ?? "?"}`,
+      outcome: (r) => (r.accountId === null ? { text: `queued as ${id}`, delivered: false } : { text: `delivered as ${id}`, delivered: true }),
     });
     this.#accepted?.(this.protocol);
-    if (remote.length > 0) this.#queued?.();
+    if (queued) this.#queued?.();
   }
 }

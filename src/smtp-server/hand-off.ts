@@ -1,0 +1,42 @@
+/**
+ * What both SMTP roles do with an accepted message: hosted recipients get it in their INBOX, the
+ * others' addresses go to the outbound queue, and every recipient's audit row is written — all in
+ * one commit through the store's delivery function, durable before the 250 (principle 1); a failed
+ * commit leaves no file.
+ */
+import type { AuditLog } from "../audit/index.ts";
+import { enqueue } from "../queue/index.ts";
+import { deliverMessage, type Store } from "../store/index.ts";
+import { acceptedRecipientRows } from "./audit-sink.ts";
+import type { MailTransaction, Recipient, SessionInfo } from "./types.ts";
+
+interface HandOff {
+  id: string;
+  message: Buffer[];
+  size: number;
+  /** Who handed the queued part over: "relay", "submission:ADDRESS". */
+  source: string;
+  /** Each recipient's audit row text and whether it was delivered here. */
+  outcome: (r: Recipient) => { text: string; delivered: boolean };
+}
+
+/** Stores and queues the message; true when some of it was queued (the caller wakes the runner). */
+export async function handOff(store: Store, audit: AuditLog, s: SessionInfo, tx: MailTransaction, m: HandOff): Promise<boolean> {
+  const accounts = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
+  const queued = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
+  const now = Date.now();
+  const rows = acceptedRecipientRows(s, tx, now, m.outcome);
+  await deliverMessage(store, {
+    id: m.id,
+    message: m.message,
+    accounts,
+    internalDate: now,
+    alsoInCommit: async (trx, { blob }) => {
+      if (queued.length > 0) {
+        await enqueue(trx, { id: m.id, from: tx.from, recipients: queued, blob: blob.name, size: m.size, source: m.source, now, ownsBlob: accounts.length === 0 });
+      }
+      await audit.smtpRecipientsIn(trx, rows);
+    },
+  });
+  return queued.length > 0;
+}
