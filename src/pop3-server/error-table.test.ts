@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SaslError } from "../auth/index.ts";
 import { BlobGoneError, StorageFullError } from "../store/index.ts";
+import { assertInternal, assertTableCases } from "../../test/support/error-table.ts";
 import { ERROR_TABLE, INTERNAL_REPLY, replyFor } from "./error-table.ts";
 import { Pop3Error, RespCode, errLine } from "./replies.ts";
 
@@ -19,22 +20,10 @@ const CASES: [Error, string][] = [
 ];
 
 test("every entry of the POP3 error table gives its reply (RFC 1939 §3, RFC 3206)", () => {
-  for (const [e, want] of CASES) {
-    assert.equal(line(e), want, e.name);
-    assert.equal(replyFor(e).internal, false, e.name);
-  }
-  for (const en of ERROR_TABLE.entries) {
-    assert.ok(CASES.some(([e]) => e instanceof en.type), `no case for ${en.type.name}`);
-    assert.match(en.rfc, /^RFC \d+ §[\d.]+/);
-  }
+  assertTableCases(ERROR_TABLE, CASES, line);
 });
 
 test("an unknown error is internal: -ERR [SYS/TEMP] (RFC 3206 §4), without its message", () => {
-  for (const e of [new Error("EISDIR: illegal operation on a directory, read /data/blobs/x"), new RangeError("boom"), undefined]) {
-    const { reply, internal } = replyFor(e);
-    assert.equal(internal, true);
-    assert.equal(reply, INTERNAL_REPLY);
-    assert.equal(line(e), "-ERR [SYS/TEMP] Internal error, try again later.\r\n");
-  }
+  assertInternal(ERROR_TABLE, [new Error("EISDIR: illegal operation on a directory, read /data/blobs/x"), new RangeError("boom"), undefined], line, "-ERR [SYS/TEMP] Internal error, try again later.\r\n");
   assert.equal(INTERNAL_REPLY.close, false);
 });

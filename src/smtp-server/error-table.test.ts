@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { SaslError } from "../auth/index.ts";
 import { Code, SmtpError, Status, formatReply } from "../smtp/index.ts";
 import { StorageFullError } from "../store/index.ts";
-import { ERROR_TABLE, INTERNAL_REPLY, replyFor } from "./error-table.ts";
+import { assertInternal, assertTableCases } from "../../test/support/error-table.ts";
+import { ERROR_TABLE, replyFor } from "./error-table.ts";
 
 /** The reply line, as the session writes it. */
 const line = (e: unknown): string => formatReply(replyFor(e).reply);
@@ -15,23 +16,11 @@ const CASES: [Error, string][] = [
 ];
 
 test("every entry of the SMTP error table gives its reply: code, enhanced status, text (RFC 5321 §4.2, RFC 3463)", () => {
-  for (const [e, want] of CASES) {
-    assert.equal(line(e), want, e.name);
-    assert.equal(replyFor(e).internal, false, e.name);
-  }
-  for (const en of ERROR_TABLE.entries) {
-    assert.ok(CASES.some(([e]) => e instanceof en.type), `no case for ${en.type.name}`);
-    assert.match(en.rfc, /^RFC \d+ §[\d.]+/);
-  }
+  assertTableCases(ERROR_TABLE, CASES, line);
   // A temporary refusal: the client keeps the message (RFC 5321 §4.2.1, 4yz).
   assert.equal(replyFor(new StorageFullError("full")).reply.close, false);
 });
 
 test("an unknown error is internal: 451 4.3.0, without its message", () => {
-  for (const e of [new Error("SQLITE_BUSY: database is locked at /data/sealpost.db"), new TypeError("x is undefined"), 42]) {
-    const { reply, internal } = replyFor(e);
-    assert.equal(internal, true);
-    assert.equal(reply, INTERNAL_REPLY);
-    assert.equal(line(e), "451 4.3.0 Error: internal error, try again later\r\n");
-  }
+  assertInternal(ERROR_TABLE, [new Error("SQLITE_BUSY: database is locked at /data/sealpost.db"), new TypeError("x is undefined"), 42], line, "451 4.3.0 Error: internal error, try again later\r\n");
 });
