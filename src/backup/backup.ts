@@ -21,8 +21,8 @@ import { chmod, mkdir, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../config/index.ts";
-import { holdSweep } from "../store/index.ts";
-import { BackupError, copySynced, emptyDir, forEachLimited, removeIfEmpty, syncPath, writeSynced } from "./files.ts";
+import { holdSweep, syncPath } from "../store/index.ts";
+import { BackupError, copySynced, emptyDir, forEachLimited, removeIfEmpty, writeSynced } from "./files.ts";
 import { MANIFEST, manifestText, type Manifest } from "./manifest.ts";
 
 const DB = "sealpost.db";

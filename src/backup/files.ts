@@ -2,19 +2,11 @@
 import { constants } from "node:fs";
 import { copyFile, mkdir, open, opendir, readdir, rename, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { syncPath } from "../store/index.ts";
 
 /** A refusal the operator can fix (an existing target, a missing or foreign backup): exit status 2. */
 export class BackupError extends Error {
   override name = "BackupError";
-}
-
-export async function syncPath(path: string): Promise<void> {
-  const fh = await open(path, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Copies `from` to the new file `to` (never over an existing one) and fsyncs it; returns its size. */

@@ -10,9 +10,9 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { sql } from "kysely";
 import { loadConfig } from "../config/index.ts";
-import { openStore } from "../store/index.ts";
+import { openStore, syncPath } from "../store/index.ts";
 import { fileSha256 } from "./backup.ts";
-import { BackupError, bucketFiles, copySynced, emptyDir, forEachLimited, removeIfEmpty, syncPath } from "./files.ts";
+import { BackupError, bucketFiles, copySynced, emptyDir, forEachLimited, removeIfEmpty } from "./files.ts";
 import { readManifest, type Manifest } from "./manifest.ts";
 
 const COPIES_AT_ONCE = 8;

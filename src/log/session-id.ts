@@ -1,7 +1,7 @@
 /**
- * Connection ids: 16 upper-case hex digits, 64 random bits — the shape of a queue id (an MX
- * message's queue id is its session's id), unique across restarts without a counter on disk (a
- * busy server making a million connections a day would see a repeat once in centuries). One id
+ * Connection ids: 16 upper-case hex digits, 64 random bits (the shape of a message's queue id, so
+ * an operator greps both alike), unique across restarts without a counter on disk (a busy server
+ * making a million connections a day would see a repeat once in centuries). One id
  * per accepted connection (inbound) or opened connection (outbound): the log lines, TLS events,
  * login-history rows, SMTP session rows and delivery attempts of that connection all carry it.
  */

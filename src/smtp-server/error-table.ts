@@ -10,7 +10,7 @@ import { Code, SmtpError, Status } from "../smtp/index.ts";
 import { StorageFullError } from "../store/index.ts";
 
 /** RFC 5321 §4.2.3 451, RFC 3463 §3.4 X.3.0: a temporary failure; no detail reaches the client. */
-export const INTERNAL_REPLY = new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: internal error, try again later");
+const INTERNAL_REPLY = new SmtpError(Code.LOCAL_ERROR, Status.SYSTEM_ERROR_TEMP, "Error: internal error, try again later");
 
 export const ERROR_TABLE = new ErrorTable<SmtpError>(
   [

@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { asStorageError, isStorageFull, type DiskSpace } from "./space.ts";
 import { sweepHeld } from "./sweep-hold.ts";
+import { syncPath } from "./fsync.ts";
 
 /** A blob's name: its hour bucket and random hex digits, "<bucket>/<random>" (the writer uses 24). */
 const BLOB_NAME = /^[0-9a-f]+\/[0-9a-f]+$/;
@@ -101,7 +102,7 @@ export class BlobStore {
 
   /** fsyncs directories so that new directory entries survive a crash. */
   async syncDirs(dirs: Iterable<string>): Promise<void> {
-    await Promise.all([...new Set(dirs)].map((d) => syncDir(d)));
+    await Promise.all([...new Set(dirs)].map((d) => syncPath(d)));
   }
 
   path(name: string): string {
@@ -139,7 +140,7 @@ export class BlobStore {
     if (this.#madeDirs.has(sub)) return;
     await mkdir(sub, { recursive: true });
     this.#madeDirs.add(sub);
-    await syncDir(this.dir);
+    await syncPath(this.dir);
   }
 
   /** Opens the new file; a bucket removed meanwhile (the sweep drops old empty ones) is made again. */
@@ -171,11 +172,3 @@ async function readSized(path: string, size: number): Promise<Buffer> {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}

@@ -1,7 +1,6 @@
 /** Opens the data directory's SQLite database, applies migrations, and wires blobs and group commit. */
 import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { Kysely, SqliteDialect } from "kysely";
 import { Migrator } from "kysely/migration";
@@ -11,6 +10,7 @@ import { BlobStore } from "./blobs.ts";
 import { GroupCommitter } from "./committer.ts";
 import { DiskSpace, type DiskSpaceOptions } from "./space.ts";
 import type { Database } from "./schema.ts";
+import { syncPath } from "./fsync.ts";
 
 /** Mailbox change notices within this process ("changed", mailboxId): IMAP IDLE and concurrent sessions. */
 class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number] }> {}
@@ -78,16 +78,9 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
 
 /** fsync in the thread pool. A missing file has nothing unsynced (SQLite removed the WAL after a full checkpoint). */
 async function fsyncFile(path: string): Promise<void> {
-  let fh;
   try {
-    fh = await open(path, "r");
+    await syncPath(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw e;
-  }
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
 }

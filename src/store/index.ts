@@ -59,3 +59,4 @@ export {
   type MailboxAdminCode,
   type MailboxStatus,
 } from "./mailbox-admin.ts";
+export { syncPath } from "./fsync.ts";
