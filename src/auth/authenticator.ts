@@ -17,7 +17,7 @@ import type { TlsInfo } from "../tls/index.ts";
 import { LoginLimiter, type LimiterSettings } from "./limiter.ts";
 
 export interface AuthContext {
-  protocol: "imap" | "pop3" | "submission";
+  protocol: "imap" | "pop3" | "submission" | "web";
   port: number;
   clientIp: string;
   tls: TlsInfo | null;

@@ -16,6 +16,7 @@ import { initDataDir } from "./init.ts";
 
 const DEMO_DOMAIN = "example.test";
 const DEMO_ACCOUNT = `demo@${DEMO_DOMAIN}`;
+const DEMO_ADMIN = `admin@${DEMO_DOMAIN}`;
 
 async function setUpDemo(dir: string): Promise<void> {
   await initDataDir(dir, { hostname: "localhost", portBase: 10000, listen: "127.0.0.1" });
@@ -24,13 +25,19 @@ async function setUpDemo(dir: string): Promise<void> {
     await addDomain(store.db, DEMO_DOMAIN);
     const password = generatePassword();
     await addAccount(store.db, DEMO_ACCOUNT, password);
+    const adminPassword = generatePassword();
+    await addAccount(store.db, DEMO_ADMIN, adminPassword, "admin");
     process.stdout.write(
       [
         `Set up a new data directory in ${dir}:`,
         `  domain   ${DEMO_DOMAIN}`,
         `  account  ${DEMO_ACCOUNT}`,
         `  password ${password}   (shown once; stored only as a hash)`,
+        `  admin    ${DEMO_ADMIN}`,
+        `  password ${adminPassword}   (shown once; stored only as a hash)`,
         `  MX       127.0.0.1:10025 (STARTTLS with a self-signed certificate for "localhost")`,
+        `  console  https://127.0.0.1:10443/ (the same self-signed certificate: your browser asks you to accept it)`,
+        `Sign in to the console with either account and its password.`,
         `Try: swaks --server 127.0.0.1:10025 --tls --to ${DEMO_ACCOUNT}`,
         "",
       ].join("\n"),

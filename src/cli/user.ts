@@ -1,6 +1,6 @@
 /** `sealpost user add|passwd|set|list`: passwords come from stdin, or are generated and printed once; roles and disabling. */
 import type { Command } from "commander";
-import { addAccount, generatePassword, listAccounts, parseRole, setAccount, setPassword } from "../directory/index.ts";
+import { PASSWORD_MAX, PASSWORD_MIN, addAccount, generatePassword, listAccounts, parseRole, setAccount, setPassword } from "../directory/index.ts";
 import { withStore, parseOnOff, printJson, printTable, readStdin, UsageError } from "./common.ts";
 
 interface UserFlags {
@@ -15,8 +15,8 @@ interface UserFlags {
 async function passwordFromStdin(): Promise<{ password: string; generated: boolean }> {
   const input = (await readStdin()).split(/\r?\n/)[0] ?? "";
   if (input === "") return { password: generatePassword(), generated: true };
-  if (input.length < 8) throw new UsageError("password: at least 8 characters");
-  if (input.length > 1024) throw new UsageError("password: at most 1024 characters");
+  if (input.length < PASSWORD_MIN) throw new UsageError(`password: at least ${PASSWORD_MIN} characters`);
+  if (input.length > PASSWORD_MAX) throw new UsageError(`password: at most ${PASSWORD_MAX} characters`);
   return { password: input, generated: false };
 }
 

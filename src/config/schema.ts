@@ -101,6 +101,15 @@ export const SCHEMA = {
       imaps: listener(993, "IMAP over implicit TLS (RFC 8314)."),
       pop3: listener(110, "POP3 with STLS (RFC 1939, RFC 2595); logins only after TLS."),
       pop3s: listener(995, "POP3 over implicit TLS (RFC 8314)."),
+      web: listener(443, "The web console over HTTPS (sign-in, login history, domain and server administration, the checker); TLS 1.2+ like the mail ports."),
+      http: {
+        kind: "table",
+        description: "Plain HTTP that only redirects to the web console's HTTPS address (port 80); nothing else is served without TLS.",
+        fields: {
+          ...socket(80, "0.0.0.0", 'Address to listen on ("::" for IPv6 and IPv4).'),
+          enabled: { kind: "bool", default: false, description: "Run this listener (off unless asked for)." },
+        },
+      },
       metrics: loopbackListener(9225, "Prometheus metrics over plain HTTP: GET /metrics (text exposition format)."),
     },
   },
@@ -303,6 +312,15 @@ export const SCHEMA = {
       },
     },
   },
+  web: {
+    kind: "table",
+    description: "The web console's sessions and limits.",
+    fields: {
+      session_idle: { kind: "int", default: 1800, min: 60, max: 86_400, description: "Seconds a signed-in browser may stay idle before it must sign in again." },
+      session_max: { kind: "int", default: 43_200, min: 300, max: 2_592_000, description: "Seconds a sign-in lasts at most, however active (OWASP: an absolute timeout)." },
+      check_per_hour: { kind: "int", default: 20, min: 1, max: 10_000, description: "TLS checks one account may run per hour from the checker page." },
+    },
+  },
   log: {
     kind: "table",
     description: "The process log: JSON lines on stderr (in words on a terminal), each line of a connection with its session id.",
@@ -342,4 +360,4 @@ export type TlsLevel = Config["delivery"]["tls_policy"];
 export const TLS_LEVELS = SCHEMA.delivery.fields.tls_policy.values;
 
 /** The standard ports, for `--port-base N` (N + P); the metrics port is Sealpost's own. */
-export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, metrics: 9225 } as const;
+export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, web: 443, http: 80, metrics: 9225 } as const;

@@ -70,3 +70,52 @@ export async function domainAdmins(db: Kysely<Database>, domain: string): Promis
   }
   return [...out.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 }
+
+/** A domain as its administrators see it: hosted (mailboxes here) or relay (forwarded to its next hop). */
+interface ManagedDomain {
+  name: string;
+  kind: "hosted" | "relay";
+  mandatoryTls: boolean;
+}
+
+/** Who is asking: the signed-in account (the web console's session). */
+interface Principal {
+  accountId: number;
+  address: string;
+  role: string;
+}
+
+async function allDomains(db: Kysely<Database>): Promise<ManagedDomain[]> {
+  const [hosted, relay] = await Promise.all([
+    db.selectFrom("domains").select(["name", "mandatory_tls"]).execute(),
+    db.selectFrom("relay_domains").select(["domain", "mandatory_tls"]).execute(),
+  ]);
+  return [
+    ...hosted.map((d) => ({ name: d.name, kind: "hosted" as const, mandatoryTls: d.mandatory_tls === 1 })),
+    ...relay.map((d) => ({ name: d.domain, kind: "relay" as const, mandatoryTls: d.mandatory_tls === 1 })),
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The domains `who` administers, by the same rule as `domainAdmins`: every domain for an admin; a
+ * domain-admin's own domain; and any domain given to the account.
+ */
+export async function administeredDomains(db: Kysely<Database>, who: Principal): Promise<ManagedDomain[]> {
+  const all = await allDomains(db);
+  if (who.role === "admin") return all;
+  const granted = await db.selectFrom("domain_admins").select("domain").where("account_id", "=", who.accountId).execute();
+  const mine = new Set(granted.map((g) => g.domain));
+  if (who.role === "domain-admin") mine.add(normalizeAddress(who.address).domain);
+  return all.filter((d) => mine.has(d.name));
+}
+
+/** One domain if `who` administers it; undefined if it does not exist or `who` may not see it (the same answer: no probing). */
+export async function administeredDomain(db: Kysely<Database>, who: Principal, name: string): Promise<ManagedDomain | undefined> {
+  let domain: string;
+  try {
+    domain = normalizeDomain(name);
+  } catch {
+    return undefined;
+  }
+  return (await administeredDomains(db, who)).find((d) => d.name === domain);
+}

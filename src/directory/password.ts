@@ -17,6 +17,10 @@ function scrypt(password: string, salt: Buffer, ln: number, r: number, p: number
   });
 }
 
+/** A new password's length, in characters (NIST SP 800-63B §5.1.1.2: at least 8; a long passphrase is welcome). */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 1024;
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await scrypt(password, salt, LN, R, P);

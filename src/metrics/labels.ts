@@ -3,7 +3,7 @@
  * number of series (no addresses, no names, nothing a client chose verbatim).
  */
 
-export const PROTOCOLS = ["smtp", "submission", "imap", "pop3"] as const;
+export const PROTOCOLS = ["smtp", "submission", "imap", "pop3", "web"] as const;
 /** Versions a session or handshake can end on (the policy refuses anything older). */
 export const SESSION_TLS_VERSIONS = ["TLSv1.2", "TLSv1.3", "none"] as const;
 /** Versions a ClientHello can offer at most, as the hello parser names them. */

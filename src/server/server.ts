@@ -6,7 +6,7 @@
  */
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { AuditLog } from "../audit/index.ts";
-import { Authenticator, type AuthLimits } from "../auth/index.ts";
+import { Authenticator, WebSessions, type AuthLimits } from "../auth/index.ts";
 import { createPop3Listener, type Pop3Limits } from "../pop3-server/index.ts";
 import { createImapListener, type ImapLimits } from "../imap-server/index.ts";
 import type { Logger } from "../log/index.ts";
@@ -16,6 +16,7 @@ import { startOutbound } from "../outbound/index.ts";
 import { queueSummary } from "../queue/index.ts";
 import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
 import { auditPruner, blobSweeper, openStore, pruneSummary, sweepSummary, type Store } from "../store/index.ts";
+import { createHttpServer, createRedirectServer, createWebApp, createWebListener, type MailSettings } from "../web/index.ts";
 import { CertificateStore, TlsTransport, certificateDaysLeft, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
 
 interface RunningServer {
@@ -125,6 +126,32 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     });
 
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { observer: metrics });
+  /** What the account page tells a mail program: the enabled listeners' ports (as bound: a port 0 in tests shows the real one). */
+  const mailSettings = (): MailSettings => {
+    const port = (name: "imaps" | "imap" | "pop3s" | "pop3" | "submissions" | "submission"): number | null => listeners.get(name)?.port ?? null;
+    return { hostname: config.hostname, imaps: port("imaps"), imap: port("imap"), pop3s: port("pop3s"), pop3: port("pop3"), submissions: port("submissions"), submission: port("submission") };
+  };
+  const startWeb = async () => {
+    const http = createHttpServer();
+    const app = await createWebApp(
+      {
+        db: store.db,
+        auth,
+        sessions: new WebSessions(store.db, () => ({ idleMs: config.web.session_idle * 1000, maxMs: config.web.session_max * 1000 })),
+        sessionMaxSeconds: () => config.web.session_max,
+        mailSettings,
+        listeners: () =>
+          [...listeners].map(([name, l]) => ({ name, address: config.listeners[name as keyof Config["listeners"]].address, port: l.port, sessions: l.activeSessions })),
+        certificates: () => certs.describe().map((c) => ({ names: c.names, keyType: c.keyType, notAfter: c.notAfter, daysLeft: certificateDaysLeft(c.notAfter), file: c.file })),
+        wakeOutbound: wake,
+        dns: () => ({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms }),
+        checksPerHour: () => config.web.check_per_hour,
+      },
+      http,
+    );
+    await app.ready();
+    listeners.set("web", createWebListener({ ...common("web"), implicitTls: true }, http));
+  };
   const common = (name: keyof Config["listeners"]) => ({
     name,
     address: config.listeners[name].address,
@@ -166,8 +193,13 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     if (!config.listeners[name].enabled) continue;
     listeners.set(name, createPop3Listener({ ...common(name), implicitTls, store, auth, limits: () => pop3Limits(config) }));
   }
+  if (config.listeners.web.enabled) await startWeb();
   for (const l of listeners.values()) l.observe(metrics);
   const m = config.listeners.metrics;
+  const h = config.listeners.http;
+  const redirect = h.enabled
+    ? createRedirectServer({ address: h.address, port: h.port, target: () => ({ hostname: config.hostname, port: listeners.get("web")?.port ?? 443 }) })
+    : null;
   const metricsEndpoint = m.enabled ? new MetricsEndpoint({ address: m.address, port: m.port, scrape: () => metrics.scrape(), log: (msg, err) => log.error(msg, err) }) : null;
   try {
     for (const [name, l] of listeners) {
@@ -178,8 +210,13 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       await metricsEndpoint.listen();
       log.info(`metrics listening on ${m.address}:${metricsEndpoint.port}`);
     }
+    if (redirect !== null) {
+      await redirect.listen();
+      log.info(`http listening on ${h.address}:${redirect.port} (redirects to the web console)`);
+    }
   } catch (e) {
     await metricsEndpoint?.close();
+    await redirect?.close();
     for (const l of listeners.values()) await l.drain(0).catch(() => undefined);
     await outbound.stop();
     await store.close();
@@ -233,6 +270,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     async shutdown(timeoutMs = 30_000) {
       unwatch();
       await metricsEndpoint?.close();
+      await redirect?.close();
       await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));
       await outbound.stop();
       await sweeper.stop();

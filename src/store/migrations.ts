@@ -311,6 +311,26 @@ const domainPolicyTrail: Migration = {
   },
 };
 
+/**
+ * The web console's sign-in sessions, server-side so that they survive a restart and a sign-out or a
+ * password change ends them everywhere. The cookie carries a random id; the table keeps only its
+ * SHA-256, so a copy of the database signs no one in.
+ */
+const webSessions: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("web_sessions")
+      .addColumn("id_hash", "text", (c) => c.primaryKey())
+      .addColumn("account_id", "integer", (c) => c.notNull().references("accounts.id").onDelete("cascade"))
+      .addColumn("created_at", "integer", (c) => c.notNull())
+      .addColumn("last_seen", "integer", (c) => c.notNull())
+      .addColumn("client_ip", "text", (c) => c.notNull())
+      .addColumn("client_name", "text")
+      .execute();
+    await db.schema.createIndex("web_sessions_account").on("web_sessions").column("account_id").execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
@@ -326,6 +346,7 @@ export const migrations: MigrationProvider = {
       "0010_roles": roles,
       "0011_domain_admins": domainAdmins,
       "0012_domain_policy_trail": domainPolicyTrail,
+      "0014_web_sessions": webSessions,
     };
   },
 };

@@ -236,6 +236,18 @@ interface DomainChangeTable {
   changed_by: string;
 }
 
+/** A signed-in web console session (src/auth/web-sessions.ts); the cookie's id is kept only as its SHA-256. */
+interface WebSessionTable {
+  id_hash: string;
+  account_id: number;
+  created_at: number;
+  /** Updated at most once a minute: the idle expiry counts from it. */
+  last_seen: number;
+  client_ip: string;
+  /** The browser, in words ("Chrome 131 on Linux"). */
+  client_name: string | null;
+}
+
 /** Cached MTA-STS policies (RFC 8461 §5.1). */
 interface MtaStsPolicyTable {
   domain: string;
@@ -270,4 +282,5 @@ export interface Database {
   domain_changes: DomainChangeTable;
   mta_sts_policies: MtaStsPolicyTable;
   settings: SettingTable;
+  web_sessions: WebSessionTable;
 }

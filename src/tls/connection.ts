@@ -77,6 +77,18 @@ export class Connection {
     this.#stream.off("error", this.#onError);
   }
 
+  /**
+   * For a protocol another library speaks over the stream (HTTP, through node:http): the stream
+   * itself, handed over whole. The connection delivers no data from here on; `onClose` is called
+   * once when the stream closes or fails, and `destroy` still works.
+   */
+  handOver(onClose: () => void): Socket | TLSSocket {
+    this.#handlers = { data: () => undefined, close: () => onClose() };
+    this.#stream.on("close", this.#onClose);
+    this.#stream.on("error", this.#onError);
+    return this.#stream;
+  }
+
   write(data: string | Buffer): void {
     if (this.#closed) return;
     this.#stream.write(data);

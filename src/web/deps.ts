@@ -1,0 +1,67 @@
+/** What the web room is given by the server (the same modules the CLI uses), and what each request carries. */
+import type { Kysely } from "kysely";
+import type { Authenticator, SignedIn, WebSessions } from "../auth/index.ts";
+import type { Database } from "../store/index.ts";
+import type { Lang } from "./i18n.ts";
+import type { ConnectionInfo } from "./listener.ts";
+import type { Text } from "./text-en.ts";
+
+/** What a mail program needs: the host name on the certificate and the enabled listeners' ports. */
+export interface MailSettings {
+  hostname: string;
+  imaps: number | null;
+  imap: number | null;
+  pop3s: number | null;
+  pop3: number | null;
+  submissions: number | null;
+  submission: number | null;
+}
+
+/** A running listener, for the administration page. */
+export interface ListenerView {
+  name: string;
+  address: string;
+  port: number;
+  /** Connections open now. */
+  sessions: number;
+}
+
+/** A loaded certificate, for the administration page. */
+export interface CertificateView {
+  names: string[];
+  keyType: string;
+  notAfter: Date;
+  daysLeft: number;
+  file: string;
+}
+
+export interface WebDeps {
+  db: Kysely<Database>;
+  auth: Authenticator;
+  sessions: WebSessions;
+  /** Seconds a sign-in lasts at most (the cookie's Max-Age). */
+  sessionMaxSeconds: () => number;
+  mailSettings: () => MailSettings;
+  listeners: () => ListenerView[];
+  certificates: () => CertificateView[];
+  /** Tells the queue runner to look at the queue now (after a retry from the page). */
+  wakeOutbound: () => void;
+  /** The `[dns]` servers and timeout, for the checker's MX, MTA-STS, TLS-RPT and DANE look-ups. */
+  dns: () => { servers: string[]; timeoutMs: number };
+  /** Checks one account may run per hour (`[web] check_per_hour`). */
+  checksPerHour: () => number;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    lang: Lang;
+    t: Text;
+    /** The signed-in account, or null. */
+    user: SignedIn | null;
+    /** The session cookie's id when it named a live session. */
+    webSession: string | null;
+    /** True when a session cookie came with the request but named no live session (expired, signed out elsewhere). */
+    sessionEnded: boolean;
+    conn: ConnectionInfo;
+  }
+}

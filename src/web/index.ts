@@ -1,0 +1,8 @@
+/**
+ * The web console (HTTPS on the shared listener and TLS transport): sign-in, the account page with
+ * its login history, domain and server administration, the checker. Server-rendered, no JavaScript.
+ */
+export { createHttpServer, createWebListener } from "./listener.ts";
+export { createWebApp } from "./app.ts";
+export { createRedirectServer } from "./redirect.ts";
+export type { MailSettings } from "./deps.ts";

@@ -1,0 +1,135 @@
+/**
+ * "My account" (`/account`), for every signed-in user: whether any of their devices still uses TLS
+ * 1.0/1.1 (mail.de's "check your login history before the cut-off"), the login history of the last
+ * 90 days with the old ones marked and explained, the settings a mail program needs, and a password
+ * change that ends every other web session of the account.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { historyPage, legacyDevices, type DeviceKind, type HistoryEntry } from "../audit/index.ts";
+import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from "../directory/index.ts";
+import { browserName } from "./browser-name.ts";
+import type { MailSettings, WebDeps } from "./deps.ts";
+import { requireUser } from "./guards.ts";
+import { html, type Html } from "./html.ts";
+import { csrfField, notice, sendPage } from "./page.ts";
+import type { Text } from "./text-en.ts";
+
+const HISTORY_DAYS = 90;
+const LEGACY_DAYS = 30;
+const PAGE_SIZE = 50;
+const PROTOCOLS = ["imap", "pop3", "submission", "web"] as const;
+
+function deviceHelp(t: Text, device: DeviceKind): Html {
+  return html`<p>${t.devices[device]}</p>
+    <p>${t.account.deviceShows}</p><ul class="errors">${t.deviceErrors[device].map((e) => html`<li><q>${e}</q></li>`)}</ul>
+    <p>${t.account.whatToDo}</p>`;
+}
+
+function resultText(t: Text, e: HistoryEntry): string {
+  if (e.kind === "refused-handshake") return t.account.results.handshake;
+  if (e.throttled !== null) return `${t.account.results.throttled} ×${e.attempts}`;
+  return e.result === "ok" ? t.account.results.ok : e.result === "failed" ? t.account.results.failed : t.account.results.refused;
+}
+
+function historyRow(t: Text, e: HistoryEntry): Html {
+  const tls = e.kind === "refused-handshake" ? t.account.offered(e.offeredMax ?? "?") : (e.tlsVersion ?? t.account.plaintext);
+  return html`<tr${e.legacy ? html` class="legacy"` : ""}>
+    <td>${t.date(Date.parse(e.time))}</td><td>${e.protocol}</td><td>${e.port}</td><td>${e.clientIp}</td>
+    <td>${e.clientName ?? ""}${e.legacy ? html` <strong class="badge">${t.account.legacyMark}</strong>` : ""}
+      ${e.attribution !== null ? html`<p class="attribution">${t.account.probablyYours}</p>` : ""}
+      ${e.device !== null ? html`<details><summary>${t.devices[e.device]}</summary>${deviceHelp(t, e.device)}</details>` : ""}</td>
+    <td>${tls}</td><td>${e.tlsCipher ?? ""}</td><td>${resultText(t, e)}</td></tr>`;
+}
+
+function settingsTable(t: Text, s: MailSettings, address: string): Html {
+  const rows: Array<[string, number | null, string]> = [
+    [t.account.services.imap, s.imaps, t.account.securityTls],
+    [t.account.services.imap, s.imap, t.account.securityStarttls],
+    [t.account.services.pop3, s.pop3s, t.account.securityTls],
+    [t.account.services.pop3, s.pop3, t.account.securityStarttls],
+    [t.account.services.submission, s.submissions, t.account.securityTls],
+    [t.account.services.submission, s.submission, t.account.securityStarttls],
+  ];
+  const c = t.account.settingsColumns;
+  return html`<p>${t.account.settingsIntro}</p>
+    <table><thead><tr><th scope="col">${c.service}</th><th scope="col">${c.server}</th><th scope="col">${c.port}</th><th scope="col">${c.security}</th></tr></thead>
+    <tbody>${rows.filter(([, port]) => port !== null).map(([service, port, security]) => html`<tr><td>${service}</td><td>${s.hostname}</td><td>${port ?? ""}</td><td>${security}</td></tr>`)}</tbody></table>
+    <p>${t.account.userName(address)}</p>`;
+}
+
+async function accountPage(deps: WebDeps, req: FastifyRequest, reply: FastifyReply, message: Html | "" = "", status = 200): Promise<FastifyReply> {
+  const user = req.user;
+  if (user === null) throw new Error("account page without a user");
+  const t = req.t;
+  const q = req.query as Record<string, string | undefined>;
+  const protocol = PROTOCOLS.find((p) => p === q.protocol);
+  const [page, devices] = await Promise.all([
+    historyPage(deps.db, user.address, { days: HISTORY_DAYS, pageSize: PAGE_SIZE, ...(protocol !== undefined ? { protocol } : {}), ...(q.before !== undefined ? { before: q.before } : {}) }),
+    legacyDevices(deps.db, user.address, { days: LEGACY_DAYS }),
+  ]);
+  const entries = page?.entries ?? [];
+  const filter = protocol !== undefined ? `protocol=${protocol}&` : "";
+  const c = t.account.columns;
+  const summary =
+    devices.length === 0
+      ? html`<section aria-labelledby="summary"><h2 id="summary" class="visually-hidden">${t.account.legacyDevices}</h2>${notice("ok", t.account.allModern)}</section>`
+      : html`<section aria-labelledby="summary" class="legacy-summary"><h2 id="summary">${t.account.legacyDevices}</h2>${notice("problem", t.account.legacySummary(devices.length))}
+        <ul>${devices.map((d) => html`<li><strong>${d.clientName ?? d.clientIp}</strong> (${d.protocol}, ${d.tlsVersion ?? "?"}, ${d.clientIp}, ${t.date(Date.parse(d.lastSeen))}): ${t.devices[d.device]}</li>`)}</ul></section>`;
+  const main = html`${message}<p>${t.account.signedInAs(user.address)}</p>${summary}
+    <section aria-labelledby="history"><h2 id="history">${t.account.historyTitle}</h2><p>${t.account.historyIntro}</p>
+    <form method="get" action="/account" class="inline"><label>${t.account.filter}
+      <select name="protocol"><option value="">${t.account.allProtocols}</option>${PROTOCOLS.map((p) => html`<option value="${p}"${p === protocol ? html` selected` : ""}>${p}</option>`)}</select></label>
+      <button type="submit">${t.account.apply}</button></form>
+    ${entries.length === 0 ? html`<p>${t.account.empty}</p>` : html`<table class="history"><thead><tr><th scope="col">${c.time}</th><th scope="col">${c.protocol}</th><th scope="col">${c.port}</th><th scope="col">${c.client}</th><th scope="col">${c.device}</th><th scope="col">${c.tls}</th><th scope="col">${c.cipher}</th><th scope="col">${c.result}</th></tr></thead>
+      <tbody>${entries.map((e) => historyRow(t, e))}</tbody></table>`}
+    <nav class="pages" aria-label="${t.account.historyTitle}">${q.before !== undefined ? html`<a href="/account?${filter}">${t.account.newer}</a>` : ""}
+      ${page?.next != null ? html`<a href="/account?${filter}before=${encodeURIComponent(page.next)}">${t.account.older}</a>` : ""}</nav></section>
+    <section aria-labelledby="settings"><h2 id="settings">${t.account.settingsTitle}</h2>${settingsTable(t, deps.mailSettings(), user.address)}</section>
+    <section aria-labelledby="password"><h2 id="password">${t.account.passwordTitle}</h2>
+      <form method="post" action="/account/password" class="stack">${csrfField(reply)}
+        <label>${t.account.currentPassword}<input type="password" name="current" autocomplete="current-password" required maxlength="${PASSWORD_MAX}"></label>
+        <label>${t.account.newPassword}<input type="password" name="password" autocomplete="new-password" required minlength="${PASSWORD_MIN}" maxlength="${PASSWORD_MAX}"></label>
+        <label>${t.account.repeatPassword}<input type="password" name="repeat" autocomplete="new-password" required minlength="${PASSWORD_MIN}" maxlength="${PASSWORD_MAX}"></label>
+        <button type="submit">${t.account.changePassword}</button></form></section>`;
+  return sendPage(req, reply, t.account.title, main, status);
+}
+
+interface PasswordBody {
+  current: string;
+  password: string;
+  repeat: string;
+}
+
+const PASSWORD_SCHEMA = {
+  body: {
+    type: "object",
+    required: ["current", "password", "repeat"],
+    properties: { current: { type: "string", maxLength: PASSWORD_MAX }, password: { type: "string", maxLength: PASSWORD_MAX }, repeat: { type: "string", maxLength: PASSWORD_MAX }, _csrf: { type: "string" } },
+  },
+} as const;
+
+export function registerAccount(app: FastifyInstance, deps: WebDeps): void {
+  app.get("/account", { preHandler: requireUser }, (req, reply) => accountPage(deps, req, reply));
+
+  app.post<{ Body: PasswordBody }>("/account/password", { schema: PASSWORD_SCHEMA, preHandler: [requireUser, app.csrfProtection] }, async (req, reply) => {
+    const user = req.user;
+    const session = req.webSession;
+    if (user === null || session === null) throw new Error("password change without a session");
+    const t = req.t;
+    const { current, password, repeat } = req.body;
+    if (password !== repeat) return accountPage(deps, req, reply, notice("problem", t.account.passwordMismatch), 400);
+    if (password.length < PASSWORD_MIN) return accountPage(deps, req, reply, notice("problem", t.account.passwordWeak), 400);
+    // The current password is checked as a sign-in is (rate limits, login history): a stolen
+    // session cannot try passwords faster than the sign-in page.
+    const check = await deps.auth.login(
+      { protocol: "web", port: req.conn.port, clientIp: req.conn.clientIp, tls: req.conn.tls, clientName: browserName(req.headers["user-agent"]), session: req.conn.id, log: req.conn.log },
+      user.address,
+      current,
+      "password-change",
+    );
+    if (!check.ok) return accountPage(deps, req, reply, notice("problem", check.refusal === "rate-limited" ? t.login.throttled : t.account.passwordWrong), 400);
+    await setPassword(deps.db, user.address, password);
+    const ended = await deps.sessions.endOthers(user.accountId, session);
+    return accountPage(deps, req, reply, notice("ok", t.account.passwordChanged(ended)));
+  });
+}

@@ -1,0 +1,38 @@
+/** The console's one stylesheet (served as /static/style.css: the CSP allows styles from 'self' only, none inline). */
+export const STYLESHEET = `
+:root { color-scheme: light; --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --accent: #0b5cad; --bad: #a40e26; --bad-bg: #ffebe9; --ok: #116329; --ok-bg: #dafbe1; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: #f6f8fa; }
+header { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; padding: .6rem 1.5rem; background: #0d2b4e; color: #fff; }
+header a, header button { color: #fff; }
+.brand { font-weight: 700; letter-spacing: .02em; margin-right: 1rem; }
+header nav { display: flex; flex: 1; align-items: center; gap: 1rem; }
+header nav ul { display: flex; gap: 1rem; list-style: none; margin: 0; padding: 0; flex: 1; }
+header nav a[aria-current="page"] { font-weight: 700; text-decoration: underline; }
+header form { margin: 0; }
+header button { background: transparent; border: 1px solid #ffffff88; border-radius: 4px; padding: .2rem .6rem; cursor: pointer; font: inherit; }
+main { max-width: 72rem; margin: 1.5rem auto; padding: 1.5rem; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+h1 { margin-top: 0; font-size: 1.6rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
+thead th { background: #f0f3f6; }
+tr.legacy td { background: var(--bad-bg); }
+.badge { display: inline-block; background: var(--bad); color: #fff; border-radius: 3px; padding: 0 .35rem; font-size: .8rem; }
+.notice { padding: .6rem .9rem; border-radius: 4px; }
+.notice.ok { background: var(--ok-bg); color: var(--ok); }
+.notice.problem { background: var(--bad-bg); color: var(--bad); }
+form.stack { display: grid; gap: .8rem; max-width: 24rem; }
+form.stack label { display: grid; gap: .2rem; font-weight: 600; }
+form.inline { display: flex; gap: .6rem; align-items: end; margin-bottom: .8rem; }
+input, select, button { font: inherit; }
+input, select { padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 4px; }
+main button { background: var(--accent); color: #fff; border: 0; border-radius: 4px; padding: .45rem 1rem; cursor: pointer; }
+main button.danger { background: var(--bad); }
+.pages { display: flex; gap: 1.5rem; margin-top: .8rem; }
+details summary { cursor: pointer; color: var(--muted); }
+.errors q { font-family: ui-monospace, monospace; font-size: .85rem; }
+.attribution { margin: .2rem 0; color: var(--bad); font-size: .85rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+dl.figures { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
+`;

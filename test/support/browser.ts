@@ -1,0 +1,38 @@
+/**
+ * Debian's Chromium driven by playwright-core, as a person would use the console: headless, no
+ * sandbox (CI runs as root), no background traffic off this machine. The console's certificate is
+ * the test server's self-signed one, so the context accepts it.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+export const CHROMIUM = "/usr/bin/chromium";
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-default-apps",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
+    ],
+  });
+}
+
+/** A fresh browser profile (no cookies) speaking `locale` (its Accept-Language). */
+export function newContext(browser: Browser, locale = "en-US"): Promise<BrowserContext> {
+  return browser.newContext({ ignoreHTTPSErrors: true, locale });
+}
+
+/** Signs in on /login as a person would: the two labelled fields and the button. */
+export async function signIn(page: Page, base: string, address: string, password: string, labels = { address: "Email address", password: "Password", submit: "Sign in" }): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByLabel(labels.address).fill(address);
+  await page.getByLabel(labels.password).fill(password);
+  await page.getByRole("button", { name: labels.submit }).click();
+  await page.waitForLoadState("domcontentloaded");
+}
