@@ -331,6 +331,31 @@ const webSessions: Migration = {
   },
 };
 
+/**
+ * Accounts without a mailbox: a relay (gateway) domain's administrator signs in to the web console
+ * but has no mail here, so `domain_id` (the hosted domain) may be NULL. SQLite cannot drop a NOT
+ * NULL, so the table is rebuilt (sqlite.org/lang_altertable.html, "other kinds of table schema
+ * changes"); openStore runs migrations with foreign keys off and checks them after.
+ */
+const consoleAccounts: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("accounts_new")
+      .addColumn("id", "integer", (c) => c.primaryKey())
+      .addColumn("address", "text", (c) => c.notNull().unique())
+      .addColumn("domain_id", "integer", (c) => c.references("domains.id"))
+      .addColumn("password_hash", "text", (c) => c.notNull())
+      .addColumn("disabled", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("created_at", "integer", (c) => c.notNull())
+      .addColumn("role", "text", (c) => c.notNull().defaultTo("user"))
+      .execute();
+    await sql`insert into accounts_new (id, address, domain_id, password_hash, disabled, created_at, role)
+      select id, address, domain_id, password_hash, disabled, created_at, role from accounts`.execute(db);
+    await db.schema.dropTable("accounts").execute();
+    await db.schema.alterTable("accounts_new").renameTo("accounts").execute();
+  },
+};
+
 export const migrations: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
@@ -347,6 +372,7 @@ export const migrations: MigrationProvider = {
       "0011_domain_admins": domainAdmins,
       "0012_domain_policy_trail": domainPolicyTrail,
       "0014_web_sessions": webSessions,
+      "0015_console_accounts": consoleAccounts,
     };
   },
 };
