@@ -8,7 +8,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../store/index.ts";
-import { deviceHint, isLegacy } from "./device-hint.ts";
+import { deviceHint, deviceKind, isLegacy, type DeviceKind } from "./device-hint.ts";
 import { parseList } from "./json.ts";
 import { handshakeReason } from "./reason.ts";
 import { describeThrottle, parseThrottleReason } from "./throttle.ts";
@@ -29,6 +29,8 @@ export interface HistoryEntry {
   /** For handshakes: the highest version the client offered. */
   offeredMax: string | null;
   legacy: boolean;
+  /** What kind of device a legacy entry probably came from (null when not legacy); `hint` says it in English. */
+  device: DeviceKind | null;
   hint: string | null;
   /** Handshakes are attributed by address: "probably this account's device". */
   attribution: string | null;
@@ -56,26 +58,30 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
     .orderBy("time", "desc")
     .limit(5000)
     .execute();
-  const entries: HistoryEntry[] = logins.map((l) => ({
-    time: new Date(l.time).toISOString(),
-    kind: "login",
-    protocol: l.protocol,
-    port: l.port,
-    clientIp: l.client_ip,
-    result: l.result,
-    reason: l.reason,
-    tlsVersion: l.tls_version,
-    tlsCipher: l.tls_cipher,
-    clientName: l.client_name,
-    mechanism: l.mechanism,
-    offeredMax: null,
-    legacy: isLegacy({ tlsVersion: l.tls_version, offeredMax: null, plaintext: l.tls_version === null }),
-    hint: deviceHint({ clientName: l.client_name, tlsVersion: l.tls_version, offeredMax: null, offeredSuites: [], plaintext: l.tls_version === null }),
-    attribution: null,
-    attempts: l.attempts,
-    throttled: throttledText(l.result, l.reason, l.attempts, l.client_ip),
-    session: l.session_id,
-  }));
+  const entries: HistoryEntry[] = logins.map((l) => {
+    const device = deviceKind({ clientName: l.client_name, tlsVersion: l.tls_version, offeredMax: null, offeredSuites: [], plaintext: l.tls_version === null });
+    return {
+      time: new Date(l.time).toISOString(),
+      kind: "login",
+      protocol: l.protocol,
+      port: l.port,
+      clientIp: l.client_ip,
+      result: l.result,
+      reason: l.reason,
+      tlsVersion: l.tls_version,
+      tlsCipher: l.tls_cipher,
+      clientName: l.client_name,
+      mechanism: l.mechanism,
+      offeredMax: null,
+      legacy: isLegacy({ tlsVersion: l.tls_version, offeredMax: null, plaintext: l.tls_version === null }),
+      device,
+      hint: deviceHint(device),
+      attribution: null,
+      attempts: l.attempts,
+      throttled: throttledText(l.result, l.reason, l.attempts, l.client_ip),
+      session: l.session_id,
+    };
+  });
 
   // Addresses this account logged in from, and when: a refused handshake from one of them within
   // 30 days after such a login is probably the same device.
@@ -103,6 +109,8 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
       if (before.length === 0) continue;
       const suites = parseList(ev.offered_suites);
       const clientName = before.map((l) => l.client_name).find((n) => n !== null) ?? null;
+      const hello = { clientName, tlsVersion: null, offeredMax: ev.offered_max, offeredSuites: suites, weakSuites: parseList(ev.weak_suites), plaintext: false };
+      const device = deviceKind(hello);
       entries.push({
         time: new Date(ev.time).toISOString(),
         kind: "refused-handshake",
@@ -116,8 +124,9 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
         clientName: null,
         mechanism: null,
         offeredMax: ev.offered_max,
-        legacy: isLegacy({ tlsVersion: null, offeredMax: ev.offered_max, plaintext: false }) || parseList(ev.weak_suites).length > 0,
-        hint: deviceHint({ clientName, tlsVersion: null, offeredMax: ev.offered_max, offeredSuites: suites, plaintext: false }),
+        legacy: isLegacy(hello),
+        device,
+        hint: deviceHint(device),
         attribution: `probably this account's device: ${ev.client_ip} logged in as ${account.address} before`,
         attempts: 1,
         throttled: null,
