@@ -149,6 +149,26 @@ export function candidatesOfAccount(accounts: RawBuilder<unknown>, since: number
       and exists (select 1 from tls_events e where e.client_ip = ips.ip and e.outcome != 'ok' and e.time >= ${since} and e.time <= ${until})`;
 }
 
+/**
+ * The same pairs since `since`, driven from the refused side: a loose scan of tls_events_refused_ip
+ * (one seek per address ever refused), then each such address's sign-ins in the window
+ * (logins_ip_time) — for many accounts at once (a domain's), whose addresses together outnumber
+ * the refused ones. CROSS JOIN keeps SQLite's join order so.
+ */
+export function candidatesOfRefusals(accounts: RawBuilder<unknown>, since: number): Candidates {
+  return sql<{ account_id: number; ip: string }>`
+    with recursive refused(ip) as (
+      select (select min(client_ip) from tls_events where outcome != 'ok')
+      union all
+      select (select min(client_ip) from tls_events where outcome != 'ok' and client_ip > refused.ip) from refused where refused.ip is not null
+    )
+    select distinct a.id as account_id, r.ip from refused r cross join logins l cross join accounts a
+    where r.ip is not null
+      and exists (select 1 from tls_events e where e.client_ip = r.ip and e.outcome != 'ok' and e.time >= ${since})
+      and l.client_ip = r.ip and l.result = 'ok' and l.time >= ${since - ATTRIBUTION_WINDOW_MS}
+      and a.id = l.account_id and ${accounts}`;
+}
+
 /** The sign-ins that make a refused handshake from `ip` at `time` the account's: successful ones from its address within the window before it. */
 function attributingLogins(account: RawBuilder<unknown>, ip: RawBuilder<unknown>, time: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`from logins l where l.account_id = ${account} and l.result = 'ok' and l.client_ip = ${ip} and l.time <= ${time} and l.time >= ${time} - ${ATTRIBUTION_WINDOW_MS}`;
