@@ -57,7 +57,7 @@ test("0015 rebuilds accounts (domain_id may be NULL) through openStore without c
     assert.deepEqual((await store.db.selectFrom("accounts").select(["id", "address", "domain_id", "role"]).execute()).map((r) => ({ ...r })), [{ id: 7, address: "a@example.test", domain_id: 1, role: "domain-admin" }]);
     await store.db.insertInto("accounts").values({ address: "postmaster@customer.test", domain_id: null, password_hash: "h", created_at: 2 }).execute();
     // The keys are on again: a mailbox of no account is refused.
-    await assert.rejects(store.db.insertInto("mailboxes").values({ account_id: 999, name: "INBOX", uidvalidity: 1, created_at: 1 }).execute(), /FOREIGN KEY/);
+    await assert.rejects(sql`insert into mailboxes (account_id, name, uidvalidity, created_at) values (999, 'INBOX', 1, 1)`.execute(store.db), /FOREIGN KEY/);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

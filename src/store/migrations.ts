@@ -353,6 +353,34 @@ const consoleAccounts: Migration = {
       select id, address, domain_id, password_hash, disabled, created_at, role from accounts`.execute(db);
     await db.schema.dropTable("accounts").execute();
     await db.schema.alterTable("accounts_new").renameTo("accounts").execute();
+    // The old table's indexes went with it (0013's, when it ran first).
+    await db.schema.createIndex("accounts_domain").ifNotExists().on("accounts").column("domain_id").execute();
+  },
+};
+
+/**
+ * The web console's account and domain pages (src/audit/account-view.ts, domain-view.ts): a page of
+ * an account's history, its legacy devices and a domain's plaintext senders are read through these,
+ * so a page costs about as many rows as it shows, not as many as the account or the domain has.
+ * A partial index's condition is a literal its queries repeat verbatim: SQLite uses a partial index
+ * only when the query says the same (a bound parameter does not do).
+ */
+const historyIndexes: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    // The history's protocol filter.
+    await db.schema.createIndex("logins_account_protocol_time").on("logins").columns(["account_id", "protocol", "time"]).execute();
+    // Legacy sign-ins by TLS version (which versions are legacy is the audit room's rule, not the index's).
+    await db.schema.createIndex("logins_account_tls_time").on("logins").columns(["account_id", "tls_version", "time"]).execute();
+    // The addresses an account signed in from, one seek each, for attributing refused handshakes; with
+    // the client's name, so the device's name is read from the index too (else SQLite reads it through
+    // logins_account_time, every sign-in of the window).
+    await sql`create index logins_account_ip_ok on logins (account_id, client_ip, time, client_name) where result = 'ok'`.execute(db);
+    // Sign-ins refused before the account was looked up, by the name typed; account_id is in the key
+    // only so that SQLite prefers this index to logins_account_time for "account_id is null".
+    await sql`create index logins_unresolved_name on logins (lower(username), account_id, time) where account_id is null`.execute(db);
+    await sql`create index tls_events_refused_ip on tls_events (client_ip, time) where outcome != 'ok'`.execute(db);
+    await sql`create index smtp_recipients_plaintext on smtp_recipients (domain, time) where tls_version is null`.execute(db);
+    await db.schema.createIndex("accounts_domain").ifNotExists().on("accounts").column("domain_id").execute();
   },
 };
 
@@ -371,6 +399,7 @@ export const migrations: MigrationProvider = {
       "0010_roles": roles,
       "0011_domain_admins": domainAdmins,
       "0012_domain_policy_trail": domainPolicyTrail,
+      "0013_history_indexes": historyIndexes,
       "0014_web_sessions": webSessions,
       "0015_console_accounts": consoleAccounts,
     };
