@@ -138,6 +138,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         db: store.db,
         auth,
         sessions: new WebSessions(store.db, () => ({ idleMs: config.web.session_idle * 1000, maxMs: config.web.session_max * 1000 })),
+        flushAudit: () => store.committer.flushAuditSoon(),
         sessionMaxSeconds: () => config.web.session_max,
         mailSettings,
         listeners: () =>

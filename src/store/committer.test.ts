@@ -38,3 +38,25 @@ test("a commit that fails for want of space rejects with StorageFullError and dr
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("flushAuditSoon commits the audit rows queued so far before their timer, and rows that keep coming do not hold it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-committer-"));
+  // A timer that would never fire within the test: only flushAuditSoon can commit the row.
+  const store = await openStore(dir, { auditFlushMs: 3_600_000 });
+  const row = (domain: string) => (trx: Parameters<Parameters<typeof store.committer.audit>[0]>[0]) =>
+    trx.insertInto("domains").values({ name: domain, mandatory_tls: 0, created_at: 1 }).execute();
+  try {
+    store.committer.audit(row("mine.test"));
+    // Another writer keeps adding audit rows while each batch commits.
+    let more = 0;
+    const flood = setInterval(() => store.committer.audit(row(`other-${more++}.test`)), 0);
+    await store.committer.flushAuditSoon();
+    clearInterval(flood);
+    const names = (await store.db.selectFrom("domains").select("name").execute()).map((d) => d.name);
+    assert.ok(names.includes("mine.test"), names.join(" "));
+    await store.committer.flushAuditSoon();
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

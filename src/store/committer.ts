@@ -41,6 +41,9 @@ export class GroupCommitter {
   #auditTimer: NodeJS.Timeout | null = null;
   /** How many transactions committed how many items: the group-commit ratio, for tests and metrics. */
   readonly stats = { transactions: 0, items: 0 };
+  /** flushAuditSoon callers: for the rows queued now, and for a commit that was running when they asked. */
+  #auditWaiters: Array<() => void> = [];
+  #inFlightWaiters: Array<() => void> = [];
 
   constructor(db: Kysely<Database>, opts: CommitterOptions) {
     this.#db = db;
@@ -75,6 +78,21 @@ export class GroupCommitter {
     }
   }
 
+  /**
+   * Resolves once the audit rows queued so far are committed (or their commit failed), without
+   * waiting for their timer: a sign-in shows on the page it leads to. Later rows do not hold the
+   * caller, however fast they arrive.
+   */
+  flushAuditSoon(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#audit.length > 0) {
+        this.#auditWaiters.push(resolve);
+        this.#kick();
+      } else if (this.#running !== null) this.#inFlightWaiters.push(resolve);
+      else resolve();
+    });
+  }
+
   #kick(): void {
     if (this.#running !== null) return;
     if (this.#pending.length === 0 && this.#audit.length === 0) return;
@@ -95,10 +113,19 @@ export class GroupCommitter {
     while (this.#pending.length > 0 || this.#audit.length > 0) {
       const batch = this.#pending;
       const audit = this.#audit;
+      // Who waits for these audit rows, and who asked while the previous commit ran (their rows may be in it or in this one).
+      const waiters = [...this.#auditWaiters, ...this.#inFlightWaiters];
       this.#pending = [];
       this.#audit = [];
-      await this.#commit(batch, audit);
+      this.#auditWaiters = [];
+      this.#inFlightWaiters = [];
+      try {
+        await this.#commit(batch, audit);
+      } finally {
+        for (const w of waiters) w();
+      }
     }
+    for (const w of this.#inFlightWaiters.splice(0)) w();
   }
 
   async #commit(batch: Item[], audit: Work<unknown>[]): Promise<void> {

@@ -39,6 +39,8 @@ export interface WebDeps {
   db: Kysely<Database>;
   auth: Authenticator;
   sessions: WebSessions;
+  /** Writes the audit rows waiting for the next batch (the sign-in just made shows on the page it leads to). */
+  flushAudit: () => Promise<void>;
   /** Seconds a sign-in lasts at most (the cookie's Max-Age). */
   sessionMaxSeconds: () => number;
   mailSettings: () => MailSettings;

@@ -8,9 +8,20 @@ import type { SignedIn } from "../auth/index.ts";
 import { html, type Html } from "./html.ts";
 import { LANGS, textFor } from "./i18n.ts";
 
-/** A hidden field with the request's CSRF token, for every form that changes something. */
+const tokens = new WeakMap<FastifyReply, string>();
+
+/**
+ * A hidden field with the response's CSRF token, for every form that changes something. One token
+ * per response: the first one made also sets the secret's cookie when the browser has none yet, and
+ * a second would set another secret that the first token does not match.
+ */
 export function csrfField(reply: FastifyReply): Html {
-  return html`<input type="hidden" name="_csrf" value="${reply.generateCsrf()}">`;
+  let token = tokens.get(reply);
+  if (token === undefined) {
+    token = reply.generateCsrf();
+    tokens.set(reply, token);
+  }
+  return html`<input type="hidden" name="_csrf" value="${token}">`;
 }
 
 function navigation(req: FastifyRequest, user: SignedIn, csrf: Html): Html {

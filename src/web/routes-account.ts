@@ -18,14 +18,15 @@ const HISTORY_DAYS = 90;
 const LEGACY_DAYS = 30;
 const PAGE_SIZE = 50;
 
+/** What kind of device it probably is; opened, the messages it shows when turned away and what to do. */
 function deviceHelp(t: Text, device: DeviceKind): Html {
-  return html`<p>${t.devices[device]}</p>
+  return html`<p class="hint">${t.devices[device]}</p><details><summary>${t.account.moreHelp}</summary>
     <p>${t.account.deviceShows}</p><ul class="errors">${t.deviceErrors[device].map((e) => html`<li><q>${e}</q></li>`)}</ul>
-    <p>${t.account.whatToDo}</p>`;
+    <p>${t.account.whatToDo}</p></details>`;
 }
 
 function resultText(t: Text, e: HistoryEntry): string {
-  if (e.kind === "refused-handshake") return t.account.results.handshake;
+  if (e.kind === "refused-handshake") return e.result === "refused" ? t.account.results.handshake : t.account.results.handshakeFailed;
   if (e.throttled !== null) return `${t.account.results.throttled} ×${e.attempts}`;
   return e.result === "ok" ? t.account.results.ok : e.result === "failed" ? t.account.results.failed : t.account.results.refused;
 }
@@ -36,8 +37,8 @@ function historyRow(t: Text, e: HistoryEntry): Html {
     <td>${t.date(Date.parse(e.time))}</td><td>${e.protocol}</td><td>${e.port}</td><td>${e.clientIp}</td>
     <td>${e.clientName ?? ""}${e.legacy ? html` <strong class="badge">${t.account.legacyMark}</strong>` : ""}
       ${e.attribution !== null ? html`<p class="attribution">${t.account.probablyYours}</p>` : ""}
-      ${e.device !== null ? html`<details><summary>${t.devices[e.device]}</summary>${deviceHelp(t, e.device)}</details>` : ""}</td>
-    <td>${tls}</td><td>${e.tlsCipher ?? ""}</td><td>${resultText(t, e)}</td></tr>`;
+      ${e.device !== null ? deviceHelp(t, e.device) : ""}</td>
+    <td>${tls}</td><td>${e.tlsCipher ?? ""}</td><td>${resultText(t, e)}${e.kind === "refused-handshake" && e.reason !== null ? html`<br><small>${e.reason}</small>` : ""}</td></tr>`;
 }
 
 function settingsTable(t: Text, s: MailSettings, address: string): Html {

@@ -72,6 +72,8 @@ export function registerSignIn(app: FastifyInstance, deps: WebDeps): void {
     if (req.webSession !== null) await deps.sessions.end(req.webSession);
     const id = await deps.sessions.create(outcome.accountId, { ip: req.conn.clientIp, name: browserName(req.headers["user-agent"]) });
     reply.setCookie(SESSION_COOKIE, id, { path: "/", secure: true, httpOnly: true, sameSite: "strict", maxAge: deps.sessionMaxSeconds() });
+    // The account page it leads to shows this sign-in at the top.
+    await deps.flushAudit();
     return reply.redirect(next, 303);
   });
 

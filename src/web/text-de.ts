@@ -45,10 +45,11 @@ export const de: Text = {
     older: "Ältere Einträge",
     empty: "Keine Anmeldungen in diesem Zeitraum.",
     columns: { time: "Zeit", protocol: "Protokoll", port: "Port", client: "Client-Adresse", device: "Programm / Gerät", tls: "TLS-Version", cipher: "Verschlüsselung", result: "Ergebnis" },
-    results: { ok: "angemeldet", failed: "falsches Passwort", refused: "abgewiesen", handshake: "TLS-Verbindung abgewiesen", throttled: "abgewiesen (zu viele Versuche)" },
+    results: { ok: "angemeldet", failed: "falsches Passwort", refused: "abgewiesen", handshake: "TLS-Verbindung abgewiesen", handshakeFailed: "TLS-Verbindung fehlgeschlagen", throttled: "abgewiesen (zu viele Versuche)" },
     plaintext: "keine (unverschlüsselt)",
     legacyMark: "Veraltetes TLS",
     probablyYours: "Vermutlich Ihr Gerät: Von dieser Adresse aus haben Sie sich schon angemeldet.",
+    moreHelp: "Fehlermeldungen und was zu tun ist",
     deviceShows: "Das zeigt das Gerät, wenn es abgewiesen wird:",
     whatToDo:
       "Was tun: Aktualisieren Sie das Gerät oder Programm (Software, die jünger als 5 Jahre ist, beherrscht TLS 1.2), oder verwenden Sie die Einstellungen unten. Lässt es sich nicht aktualisieren, verwenden Sie es nicht mehr für E-Mail; lesen Sie Ihre E-Mails solange mit einem aktuellen Browser.",

@@ -33,6 +33,7 @@ export async function signIn(page: Page, base: string, address: string, password
   await page.goto(`${base}/login`);
   await page.getByLabel(labels.address).fill(address);
   await page.getByLabel(labels.password).fill(password);
-  await page.getByRole("button", { name: labels.submit }).click();
+  // The form posts and the answer replaces the page: wait for that page, whichever it is.
+  await Promise.all([page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login"), page.getByRole("button", { name: labels.submit }).click()]);
   await page.waitForLoadState("domcontentloaded");
 }
