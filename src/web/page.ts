@@ -8,9 +8,21 @@ import type { SignedIn } from "../auth/index.ts";
 import { html, type Html } from "./html.ts";
 import { LANGS, textFor } from "./i18n.ts";
 
+/**
+ * One token per response: while the request brought no CSRF cookie, every `generateCsrf()` makes a
+ * new secret and sets the cookie again, so a second call would void the tokens of the forms made
+ * before it (a first visit's sign-in form failed so).
+ */
+const tokens = new WeakMap<FastifyReply, Html>();
+
 /** A hidden field with the request's CSRF token, for every form that changes something. */
 export function csrfField(reply: FastifyReply): Html {
-  return html`<input type="hidden" name="_csrf" value="${reply.generateCsrf()}">`;
+  let field = tokens.get(reply);
+  if (field === undefined) {
+    field = html`<input type="hidden" name="_csrf" value="${reply.generateCsrf()}">`;
+    tokens.set(reply, field);
+  }
+  return field;
 }
 
 function navigation(req: FastifyRequest, user: SignedIn, csrf: Html): Html {
