@@ -13,5 +13,4 @@ export {
   queueSummary,
   type QueuedMessage,
   type QueueSummary,
-  type DeferredDestination,
 } from "./queue.ts";

@@ -216,7 +216,7 @@ export async function deleteQueued(db: Kysely<Database>, blobs: BlobRemover, id:
 }
 
 /** Deferred mail by destination domain: what waits for it and the latest problem (the administration page). */
-export interface DeferredDestination {
+interface DeferredDestination {
   domain: string;
   messages: number;
   recipients: number;

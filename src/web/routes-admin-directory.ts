@@ -54,7 +54,7 @@ function accountsSection(t: Text, accounts: Awaited<ReturnType<typeof listAccoun
     <h3 id="add-account">${a.addAccountTitle}</h3>
     <form method="post" action="/admin/accounts/add" class="stack" aria-labelledby="add-account">${csrf}
       <label>${a.address}<input name="address" type="email" required maxlength="320" autocomplete="off"></label>
-      <label>${a.role}${roleSelect(t, "new-role", "user")}</label>
+      <label for="new-role">${a.role}</label>${roleSelect(t, "new-role", "user")}
       <p>${a.passwordIntro}</p>
       <button type="submit">${a.addAccount}</button></form></section>`;
 }

@@ -126,7 +126,7 @@ export const de: Text = {
     sessionColumns: { protocol: "Protokoll", tls: "TLS-Version", count: "Verbindungen" },
     plaintext: "keine (unverschlüsselt)",
     signInAttempts: (n) => (n === 1 ? "1 Anmeldeversuch" : `${n} Anmeldeversuche`),
-    refusedTitle: "Abgewiesene TLS-Verbindungen nach angebotener Version (letzte 30 Tage)",
+    refusedTitle: "Abgewiesene oder abgebrochene TLS-Verbindungen nach angebotener Version (letzte 30 Tage)",
     refusedColumns: { offered: "Höchste angebotene Version", count: "Verbindungsversuche", clients: "Client-Adressen", protocols: "Protokolle", lastSeen: "Zuletzt gesehen" },
     queueTitle: "Warteschlange",
     figures: { messages: "Wartende Mails", recipients: "Offene Empfänger", oldest: "Älteste Mail wartet seit", delivery: "Zustellung" },

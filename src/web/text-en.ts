@@ -121,7 +121,7 @@ export const en = {
     sessionColumns: { protocol: "Protocol", tls: "TLS version", count: "Sessions" },
     plaintext: "none (plaintext)",
     signInAttempts: (n: number): string => (n === 1 ? "1 sign-in attempt" : `${n} sign-in attempts`),
-    refusedTitle: "Refused handshakes by offered version (last 30 days)",
+    refusedTitle: "Refused or failed TLS handshakes by offered version (last 30 days)",
     refusedColumns: { offered: "Highest version offered", count: "Handshakes", clients: "Client addresses", protocols: "Protocols", lastSeen: "Last seen" },
     queueTitle: "Queue",
     figures: { messages: "Messages waiting", recipients: "Recipients pending", oldest: "Oldest message waits for", delivery: "Delivery" },
