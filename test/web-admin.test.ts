@@ -13,6 +13,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
+import { writeFileSync } from "node:fs";
+import { generateSelfSigned } from "../src/tls/index.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { launchChromium, newContext, signIn } from "./support/browser.ts";
 import { permissiveOpensslConf, runTool } from "./tls-client-env.ts";
@@ -53,6 +55,7 @@ interface Queued {
   id: string;
   status: string;
   attempts: number;
+  source: string;
 }
 const queueList = (h: ServerHandle): Queued[] => JSON.parse(h.cli(["queue", "list", "--json"]).stdout) as Queued[];
 const account = (h: ServerHandle, address: string): { role: string; disabled: boolean } | undefined =>
@@ -74,13 +77,17 @@ test("in Chromium an administrator runs the server from /admin; a plain user is 
     const relay = h.cli(["relay", "add", "far.test", "--next-hop", "[127.0.0.1]:1"]);
     assert.equal(relay.status, 0, relay.stderr);
     // A message for the relay domain, whose next hop is a closed port: deferred after its first attempt.
-    python(`
+    const deferred = async (to: string): Promise<string> => {
+      const before = new Set(queueList(h).map((q) => q.id));
+      python(`
 import smtplib
 s = smtplib.SMTP("127.0.0.1", ${h.ports.mx}, local_hostname="client.example")
-s.sendmail("someone@example.org", ["x@far.test"], "From: someone@example.org\\r\\nTo: x@far.test\\r\\nSubject: stuck\\r\\n\\r\\nbody\\r\\n")
+s.sendmail("someone@example.org", ["${to}"], "From: someone@example.org\\r\\nTo: ${to}\\r\\nSubject: stuck\\r\\n\\r\\nbody\\r\\n")
 s.quit()
 `);
-    const id = await eventually(() => queueList(h).find((q) => q.attempts >= 1)?.id, 15_000, "a deferred message");
+      return eventually(() => queueList(h).find((q) => !before.has(q.id) && q.attempts >= 1)?.id, 15_000, `a deferred message to ${to}`);
+    };
+    const id = await deferred("x@far.test");
     assert.equal(imapLogin(h, USER, PW), "ok");
     const old = await runTool("/usr/bin/openssl", ["s_client", "-connect", `127.0.0.1:${h.ports.imaps}`, "-tls1", "-cipher", "DEFAULT@SECLEVEL=0"], {
       input: "",
@@ -105,6 +112,7 @@ s.quit()
     const daysLeft = Number(/\t(\d+)\t/.exec(certificate.slice(certificate.indexOf("UTC")))?.[1]);
     assert.ok(daysLeft >= 14, certificate);
     assert.doesNotMatch(certificate, /Renew soon/);
+    assert.equal(await page.getByRole("alert").count(), 0);
     const sessions = await eventually(async () => {
       await page.reload();
       const r = await rowsOf(page, "Sessions");
@@ -194,6 +202,32 @@ s.quit()
     await page.getByRole("status").filter({ hasText: `Message ${id} was deleted` }).waitFor();
     assert.deepEqual(queueList(h), []);
     await page.getByText("The queue is empty.").waitFor();
+
+    // Bounce: the message goes back to its sender (a DSN from the null sender takes its place), which can be deleted too.
+    const second = await deferred("y@far.test");
+    await page.reload();
+    await tableWith(page, "Queue ID").getByRole("row").filter({ hasText: second }).getByRole("button", { name: "Bounce" }).click();
+    await page.getByRole("status").filter({ hasText: `Message ${second} will be returned to its sender.` }).waitFor();
+    const dsn = await eventually(() => queueList(h).find((q) => q.source === `bounce:${second}`), 15_000, "the DSN in the queue");
+    assert.equal(queueList(h).some((q) => q.id === second), false);
+    await page.reload();
+    const dsnRow = tableWith(page, "Queue ID").getByRole("row").filter({ hasText: dsn.id });
+    assert.match(await dsnRow.innerText(), /\t<> \(a bounce\)\tsomeone@example\.org\t/);
+    await dsnRow.getByRole("button", { name: "Delete" }).click();
+    await page.getByText("The queue is empty.").waitFor();
+    assert.deepEqual(queueList(h), []);
+
+    // A certificate that runs out in 5 days (a changed file is picked up by itself) is marked as a problem.
+    const short = await generateSelfSigned({ hostnames: ["mx.sealpost.test"], keyType: "ecdsa", days: 5 });
+    writeFileSync(join(h.dataDir, "certs/mx.sealpost.test.key"), short.keyPem);
+    writeFileSync(join(h.dataDir, "certs/mx.sealpost.test.pem"), short.certPem);
+    const expiring = await eventually(async () => {
+      await page.reload();
+      const row = (await rowsOf(page, "Days left")).find((r) => r.includes("mx.sealpost.test")) ?? "";
+      return /\t[45] Renew soon\t/.test(row) ? row : undefined;
+    }, 15_000, "the short-lived certificate on the page");
+    assert.match(expiring, /^mx\.sealpost\.test\tECDSA/);
+    await page.getByRole("alert").filter({ hasText: "1 certificate expires in less than 14 days" }).waitFor();
 
     // A plain user: 403 on the page, and on an action posted with their own valid CSRF token.
     const user = await (await newContext(browser)).newPage();
