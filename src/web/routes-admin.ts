@@ -27,11 +27,11 @@ async function adminPage(deps: WebDeps, req: FastifyRequest, reply: FastifyReply
 
 type Done = keyof Text["admin"]["done"];
 
-/** The notice a redirect after an action asked for: a known one only, about a subject that looks like an id, a domain or an address. */
+/** The notice a redirect after an action asked for: a known one only, about a subject of printable characters without spaces (an id, a domain, an address: no crafted sentence). */
 function doneNotice(t: Text, query: { done?: string; subject?: string }): Html | "" {
   const key = Object.keys(t.admin.done).find((k): k is Done => k === query.done);
   const subject = query.subject ?? "";
-  if (key === undefined || !/^[\w.@+-]{0,320}$/.test(subject)) return "";
+  if (key === undefined || !/^[\x21-\x7e]{0,320}$/.test(subject)) return "";
   return notice("ok", t.admin.done[key](subject));
 }
 
