@@ -54,7 +54,7 @@ test("user add --role, user set --role/--disabled: a disabled account cannot sig
     assert.equal(set.status, 0, set.stderr);
     assert.equal(set.stdout, `${ALICE}: role admin, disabled\n`);
     const list = h.cli(["user", "list"]);
-    assert.match(list.stdout, /^alice@example\.test +example\.test +admin +yes /m, list.stdout);
+    assert.match(list.stdout, /^alice@example\.test +example\.test +admin +yes +yes /m, list.stdout);
     const refused = run();
     assert.match(refused.login, /AUTHENTICATIONFAILED/, "the same answer as a wrong password");
     assert.equal(refused.rcpt[0], 550);
@@ -83,6 +83,18 @@ test("domain admin add|delete|list: who administers a hosted or relay domain, in
     const list = h.cli(["domain", "admin", "list", "customer.test", "--json"]);
     assert.deepEqual(JSON.parse(list.stdout), [{ address: "gw@example.test", role: "user", source: "granted" }]);
     assert.match(h.cli(["domain", "admin", "list", "example.test"]).stdout, /^da@example\.test +domain-admin +own domain$/m);
+
+    // A relay domain's own administrator has no mailbox here: a console-only account. It administers
+    // its domain, and the mail protocols refuse it as they refuse a wrong password.
+    const postmaster = h.cli(["user", "add", "postmaster@customer.test", "--role", "domain-admin"], "password-pm-1\n");
+    assert.equal(postmaster.status, 0, postmaster.stderr);
+    assert.match(postmaster.stdout, /^added postmaster@customer\.test \(console only: customer\.test is a relay domain, so no mailbox here/);
+    assert.match(h.cli(["user", "list"]).stdout, /^postmaster@customer\.test +customer\.test +domain-admin +no \(console only\) /m);
+    assert.match(h.cli(["domain", "admin", "list", "customer.test"]).stdout, /^postmaster@customer\.test +domain-admin +own domain$/m);
+    const imap = python(
+      `import imaplib, ssl\nctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE\nM = imaplib.IMAP4_SSL("127.0.0.1", ${h.ports.imaps}, ssl_context=ctx)\ntry:\n    M.login("postmaster@customer.test", "password-pm-1"); print("OK")\nexcept imaplib.IMAP4.error as x:\n    print(x)`,
+    );
+    assert.match(imap, /AUTHENTICATIONFAILED/);
 
     const missing = h.cli(["domain", "admin", "add", "nowhere.test", "gw@example.test"]);
     assert.equal(missing.status, 2);

@@ -44,7 +44,7 @@ test("bad flags and values: one line, status 2", () => {
     oneLineError(runCli(dir, ["init", "--port-base", "-5"]), /^sealpost: --port-base: expected an integer from 0 to 65000, got "-5"$/);
     oneLineError(runCli(dir, ["store", "sweep", "--grace", "x"]), /^sealpost: --grace: expected an integer from \d+ to 604800, got "x"$/);
     oneLineError(runCli(dir, ["check", "127.0.0.1:1", "--timeout", "-1"]), /^sealpost: --timeout: expected an integer from 1 to 600000, got "-1"$/);
-    oneLineError(runCli(dir, ["user", "add", "a@unhosted.test"]), /domain unhosted\.test is not hosted here/);
+    oneLineError(runCli(dir, ["user", "add", "a@unhosted.test"]), /domain unhosted\.test is neither hosted nor a relay domain/);
     oneLineError(runCli(dir, ["frobnicate"]), /unknown command 'frobnicate'/);
     const empty = mkdtempSync(join(tmpdir(), "sealpost-cli-empty-"));
     oneLineError(runCli(empty, ["domain", "list"]), /sealpost\.toml: not found \(run "sealpost init" first\)/);

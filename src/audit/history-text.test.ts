@@ -18,6 +18,7 @@ const login: HistoryEntry = {
   mechanism: "AUTH PLAIN",
   offeredMax: null,
   legacy: false,
+  device: null,
   hint: null,
   attribution: null,
   attempts: 1,

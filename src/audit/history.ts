@@ -1,14 +1,20 @@
 /**
- * `sealpost history ADDRESS`: an account's logins on every protocol, newest first, with the TLS
- * version and cipher of each — and refused TLS handshakes from addresses that logged in as this
- * account within 30 days before, marked as probably this account's device (mail.de's notice:
- * users find their old devices in the login history before the cut-off date). Sign-ins refused
- * by the rate limits are one entry per address and window, saying how many there were and why,
- * so the user sees an attack on the account.
+ * The login history's rule, in one place (the CLI's `sealpost history`, the web console's account
+ * and domain pages: account-view.ts, domain-view.ts): an account's history is
+ *  - its sign-ins (account_id), and the sign-ins refused before the account was looked up that
+ *    named it (account_id NULL, the user name typed, in any case): plaintext and throttled ones;
+ *  - refused TLS handshakes from an address the account signed in from successfully within 30
+ *    days before, marked as probably this account's device (mail.de's notice: users find their
+ *    old devices in the login history before the cut-off date).
+ * Sign-ins refused by the rate limits are one entry per address and window, saying how many
+ * there were and why, so the user sees an attack on the account.
+ *
+ * Every query here reads through an index of migration 0013: the partial indexes' conditions
+ * (`result = 'ok'`, `outcome != 'ok'`, `account_id is null`) are written as literals, as there.
  */
-import type { Kysely } from "kysely";
+import { sql, type RawBuilder, type Selectable } from "kysely";
 import type { Database } from "../store/index.ts";
-import { deviceHint, isLegacy } from "./device-hint.ts";
+import { deviceHint, deviceKind, isLegacy, type DeviceKind } from "./device-hint.ts";
 import { parseList } from "./json.ts";
 import { handshakeReason } from "./reason.ts";
 import { describeThrottle, parseThrottleReason } from "./throttle.ts";
@@ -29,6 +35,8 @@ export interface HistoryEntry {
   /** For handshakes: the highest version the client offered. */
   offeredMax: string | null;
   legacy: boolean;
+  /** What kind of device a legacy entry probably came from (null when not legacy); `hint` says it in English. */
+  device: DeviceKind | null;
   hint: string | null;
   /** Handshakes are attributed by address: "probably this account's device". */
   attribution: string | null;
@@ -40,23 +48,26 @@ export interface HistoryEntry {
   session: string | null;
 }
 
-const DEVICE_WINDOW_MS = 30 * 86_400_000;
-const CLIENT_PROTOCOLS = ["imap", "pop3", "submission"];
+/** The protocols people sign in with: the history's filter, and those whose refused handshakes are attributed to an account. */
+export const HISTORY_PROTOCOLS = ["imap", "pop3", "submission", "web"] as const;
+export type HistoryProtocol = (typeof HISTORY_PROTOCOLS)[number];
 
+/** A refused handshake is this account's when the account signed in from its address at most this long before. */
+const ATTRIBUTION_WINDOW_MS = 30 * 86_400_000;
 
-export async function loginHistory(db: Kysely<Database>, address: string, days: number, now = Date.now()): Promise<{ address: string; since: string; entries: HistoryEntry[] } | undefined> {
-  const account = await db.selectFrom("accounts").select(["id", "address"]).where("address", "=", address.toLowerCase()).executeTakeFirst();
-  if (account === undefined) return undefined;
-  const since = now - days * 86_400_000;
-  const logins = await db
-    .selectFrom("logins")
-    .selectAll()
-    .where("time", ">=", since)
-    .where((eb) => eb.or([eb("account_id", "=", account.id), eb(eb.fn("lower", ["username"]), "=", account.address)]))
-    .orderBy("time", "desc")
-    .limit(5000)
-    .execute();
-  const entries: HistoryEntry[] = logins.map((l) => ({
+export type LoginRecord = Selectable<Database["logins"]>;
+/** A refused handshake, with the client name of the account's latest sign-in from its address (the guess at the device). */
+export type HandshakeRecord = Selectable<Database["tls_events"]> & { login_name: string | null };
+
+/** What the hint and the legacy flag of a sign-in go by: its TLS version (null: none) and the client's name. */
+export function loginDevice(l: Pick<LoginRecord, "client_name" | "tls_version">): { legacy: boolean; device: DeviceKind | null } {
+  const input = { clientName: l.client_name, tlsVersion: l.tls_version, offeredMax: null, offeredSuites: [], plaintext: l.tls_version === null };
+  return { legacy: isLegacy(input), device: deviceKind(input) };
+}
+
+export function loginEntry(l: LoginRecord): HistoryEntry {
+  const { legacy, device } = loginDevice(l);
+  return {
     time: new Date(l.time).toISOString(),
     kind: "login",
     protocol: l.protocol,
@@ -69,67 +80,110 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
     clientName: l.client_name,
     mechanism: l.mechanism,
     offeredMax: null,
-    legacy: isLegacy({ tlsVersion: l.tls_version, offeredMax: null, plaintext: l.tls_version === null }),
-    hint: deviceHint({ clientName: l.client_name, tlsVersion: l.tls_version, offeredMax: null, offeredSuites: [], plaintext: l.tls_version === null }),
+    legacy,
+    device,
+    hint: deviceHint(device),
     attribution: null,
     attempts: l.attempts,
     throttled: throttledText(l.result, l.reason, l.attempts, l.client_ip),
     session: l.session_id,
-  }));
+  };
+}
 
-  // Addresses this account logged in from, and when: a refused handshake from one of them within
-  // 30 days after such a login is probably the same device.
-  const okLogins = await db
-    .selectFrom("logins")
-    .select(["client_ip", "time", "client_name"])
-    .where("account_id", "=", account.id)
-    .where("result", "=", "ok")
-    .where("time", ">=", since - DEVICE_WINDOW_MS)
-    .execute();
-  const ips = [...new Set(okLogins.map((l) => l.client_ip))];
-  if (ips.length > 0) {
-    const refused = await db
-      .selectFrom("tls_events")
-      .selectAll()
-      .where("time", ">=", since)
-      .where("outcome", "!=", "ok")
-      .where("protocol", "in", CLIENT_PROTOCOLS)
-      .where("client_ip", "in", ips)
-      .orderBy("time", "desc")
-      .limit(5000)
-      .execute();
-    for (const ev of refused) {
-      const before = okLogins.filter((l) => l.client_ip === ev.client_ip && l.time <= ev.time && ev.time - l.time <= DEVICE_WINDOW_MS);
-      if (before.length === 0) continue;
-      const suites = parseList(ev.offered_suites);
-      const clientName = before.map((l) => l.client_name).find((n) => n !== null) ?? null;
-      entries.push({
-        time: new Date(ev.time).toISOString(),
-        kind: "refused-handshake",
-        protocol: ev.protocol,
-        port: ev.port,
-        clientIp: ev.client_ip,
-        result: ev.outcome,
-        reason: handshakeReason(ev.reason),
-        tlsVersion: null,
-        tlsCipher: null,
-        clientName: null,
-        mechanism: null,
-        offeredMax: ev.offered_max,
-        legacy: isLegacy({ tlsVersion: null, offeredMax: ev.offered_max, plaintext: false }) || parseList(ev.weak_suites).length > 0,
-        hint: deviceHint({ clientName, tlsVersion: null, offeredMax: ev.offered_max, offeredSuites: suites, plaintext: false }),
-        attribution: `probably this account's device: ${ev.client_ip} logged in as ${account.address} before`,
-        attempts: 1,
-        throttled: null,
-        session: ev.session_id,
-      });
-    }
-  }
-  entries.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
-  return { address: account.address, since: new Date(since).toISOString(), entries };
+/** What the hint and the legacy flag of a refused handshake go by. */
+export function handshakeDevice(ev: Pick<HandshakeRecord, "offered_max" | "offered_suites" | "weak_suites" | "login_name">): { legacy: boolean; device: DeviceKind | null } {
+  const input = { clientName: ev.login_name, tlsVersion: null, offeredMax: ev.offered_max, offeredSuites: parseList(ev.offered_suites), weakSuites: parseList(ev.weak_suites), plaintext: false };
+  return { legacy: isLegacy(input), device: deviceKind(input) };
+}
+
+export function handshakeEntry(ev: HandshakeRecord, address: string): HistoryEntry {
+  const { legacy, device } = handshakeDevice(ev);
+  return {
+    time: new Date(ev.time).toISOString(),
+    kind: "refused-handshake",
+    protocol: ev.protocol,
+    port: ev.port,
+    clientIp: ev.client_ip,
+    result: ev.outcome,
+    reason: handshakeReason(ev.reason),
+    tlsVersion: null,
+    tlsCipher: null,
+    clientName: null,
+    mechanism: null,
+    offeredMax: ev.offered_max,
+    legacy,
+    device,
+    hint: deviceHint(device),
+    attribution: `probably this account's device: ${ev.client_ip} logged in as ${address} before`,
+    attempts: 1,
+    throttled: null,
+    session: ev.session_id,
+  };
 }
 
 function throttledText(result: string, reason: string | null, attempts: number, clientIp: string): string | null {
   const t = result === "refused" ? parseThrottleReason(reason) : null;
   return t === null ? null : describeThrottle(t, attempts, clientIp);
+}
+
+/** (account, address) pairs whose refused handshakes may be the account's; see the two ways to find them below. */
+export type Candidates = RawBuilder<{ account_id: number; ip: string }>;
+
+/**
+ * Of the accounts `accounts` selects (a condition on `accounts a`), each one's sign-in addresses
+ * that saw a refused handshake in [since, until]. Driven from the account's side: a loose scan of
+ * logins_account_ip_ok, one seek per distinct address however many sign-ins there are, then one
+ * seek per address into tls_events_refused_ip — for one account, whose addresses are few beside
+ * the addresses refused (scanners probe with old TLS too).
+ */
+export function candidatesOfAccount(accounts: RawBuilder<unknown>, since: number, until: number): Candidates {
+  return sql<{ account_id: number; ip: string }>`
+    with recursive ips(account_id, ip) as (
+      select a.id, (select min(l.client_ip) from logins l where l.account_id = a.id and l.result = 'ok') from accounts a where ${accounts}
+      union all
+      select ips.account_id, (select min(l.client_ip) from logins l where l.account_id = ips.account_id and l.result = 'ok' and l.client_ip > ips.ip)
+      from ips where ips.ip is not null
+    )
+    select account_id, ip from ips
+    where ip is not null
+      and exists (select 1 from tls_events e where e.client_ip = ips.ip and e.outcome != 'ok' and e.time >= ${since} and e.time <= ${until})`;
+}
+
+/**
+ * The same pairs since `since`, driven from the refused side: a loose scan of tls_events_refused_ip
+ * (one seek per address ever refused), then each such address's sign-ins in the window
+ * (logins_ip_time) — for many accounts at once (a domain's), whose addresses together outnumber
+ * the refused ones. CROSS JOIN keeps SQLite's join order so.
+ */
+export function candidatesOfRefusals(accounts: RawBuilder<unknown>, since: number): Candidates {
+  return sql<{ account_id: number; ip: string }>`
+    with recursive refused(ip) as (
+      select (select min(client_ip) from tls_events where outcome != 'ok')
+      union all
+      select (select min(client_ip) from tls_events where outcome != 'ok' and client_ip > refused.ip) from refused where refused.ip is not null
+    )
+    select distinct a.id as account_id, r.ip from refused r cross join logins l cross join accounts a
+    where r.ip is not null
+      and exists (select 1 from tls_events e where e.client_ip = r.ip and e.outcome != 'ok' and e.time >= ${since})
+      and l.client_ip = r.ip and l.result = 'ok' and l.time >= ${since - ATTRIBUTION_WINDOW_MS}
+      and a.id = l.account_id and ${accounts}`;
+}
+
+/** The sign-ins that make a refused handshake from `ip` at `time` the account's: successful ones from its address within the window before it. */
+function attributingLogins(account: RawBuilder<unknown>, ip: RawBuilder<unknown>, time: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`from logins l where l.account_id = ${account} and l.result = 'ok' and l.client_ip = ${ip} and l.time <= ${time} and l.time >= ${time} - ${ATTRIBUTION_WINDOW_MS}`;
+}
+
+/** A condition on `tls_events e`: it is `account`'s refused handshake (an id, or a column of the outer query). */
+export function attributedTo(account: RawBuilder<unknown>): RawBuilder<boolean> {
+  const logins = attributingLogins(account, sql.ref("e.client_ip"), sql.ref("e.time"));
+  return sql<boolean>`e.outcome != 'ok' and e.protocol in (${sql.join([...HISTORY_PROTOCOLS])}) and exists (select 1 ${logins})`;
+}
+
+/**
+ * The client name of `account`'s latest sign-in that attributes a refused handshake from `ip` at
+ * `time` (default: the handshake `e`): what the device called itself then.
+ */
+export function attributingName(account: RawBuilder<unknown>, ip = sql.ref("e.client_ip"), time = sql.ref("e.time")): RawBuilder<string | null> {
+  return sql<string | null>`(select l.client_name ${attributingLogins(account, ip, time)} order by l.time desc limit 1)`;
 }

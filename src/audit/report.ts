@@ -9,6 +9,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../store/index.ts";
+import { plaintextSenders, type PlaintextSender } from "./domain-view.ts";
 import { parseList } from "./json.ts";
 import { handshakeReason } from "./reason.ts";
 
@@ -39,7 +40,7 @@ export interface TlsReport {
   plaintextSenders: Array<{
     domain: string;
     mandatoryTls: boolean;
-    senders: Array<{ clientIp: string; ehlo: string | null; messages: number; lastSeen: string }>;
+    senders: PlaintextSender[];
   }>;
 }
 
@@ -101,15 +102,6 @@ export async function tlsReport(db: Kysely<Database>, days: number, now = Date.n
     .limit(HANDSHAKE_LIST_LIMIT)
     .execute();
   const domains = await db.selectFrom("domains").select(["name", "mandatory_tls"]).orderBy("name").execute();
-  const plain = await db
-    .selectFrom("smtp_recipients")
-    .select(["domain", "client_ip", sql<string | null>`max(ehlo)`.as("ehlo"), sql<number>`count(*)`.as("messages"), sql<number>`max(time)`.as("last")])
-    .where("time", ">=", since)
-    .where("delivered", "=", 1)
-    .where("tls_version", "is", null)
-    .groupBy(["domain", "client_ip"])
-    .orderBy("messages", "desc")
-    .execute();
   const iso = (t: number): string => new Date(t).toISOString();
   return {
     since: iso(since),
@@ -138,12 +130,8 @@ export async function tlsReport(db: Kysely<Database>, days: number, now = Date.n
       weakSuites: parseList(h.weak_suites),
       sni: h.sni,
     })),
-    plaintextSenders: domains.map((d) => ({
-      domain: d.name,
-      mandatoryTls: d.mandatory_tls === 1,
-      senders: plain
-        .filter((p) => p.domain === d.name)
-        .map((p) => ({ clientIp: p.client_ip, ehlo: p.ehlo, messages: Number(p.messages), lastSeen: iso(Number(p.last)) })),
-    })),
+    plaintextSenders: await Promise.all(
+      domains.map(async (d) => ({ domain: d.name, mandatoryTls: d.mandatory_tls === 1, senders: await plaintextSenders(db, d.name, { days, now }) })),
+    ),
   };
 }

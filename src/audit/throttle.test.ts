@@ -53,6 +53,7 @@ test("sealpost history prints a throttled entry as the sentence", () => {
     mechanism: "LOGIN",
     offeredMax: null,
     legacy: false,
+    device: null,
     hint: null,
     attribution: null,
     attempts: 37,

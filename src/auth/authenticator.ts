@@ -102,11 +102,14 @@ export class Authenticator {
       const userKey = username.trim().toLowerCase();
       const account = await this.#db
         .selectFrom("accounts")
-        .select(["id", "address", "password_hash", "disabled"])
+        .select(["id", "address", "password_hash", "disabled", "domain_id"])
         .where("address", "=", userKey)
         .executeTakeFirst();
       const valid = account === undefined ? await this.#passwords.dummy(password) : await this.#passwords.verify(password, account.password_hash);
-      if (account !== undefined && valid && account.disabled === 0) {
+      // A console-only account (a relay domain's administrator) has no mail to read or send: the mail
+      // protocols refuse it as they refuse a wrong password.
+      const mailless = account !== undefined && account.domain_id === null && ctx.protocol !== "web";
+      if (account !== undefined && valid && account.disabled === 0 && !mailless) {
         slot.succeed();
         this.#audit.login(this.#row(ctx, username, account.id, mechanism, "ok", null));
         this.#observer?.login(ctx.protocol, "ok");
@@ -115,7 +118,7 @@ export class Authenticator {
         return { ok: true, accountId: account.id, address: account.address };
       }
       slot.fail();
-      const reason = account === undefined ? "unknown account" : !valid ? "wrong password" : "account disabled";
+      const reason = account === undefined ? "unknown account" : !valid ? "wrong password" : account.disabled !== 0 ? "account disabled" : "no mailbox (a console-only account)";
       this.#audit.login(this.#row(ctx, username, account?.id ?? null, mechanism, "failed", reason));
       this.#observer?.login(ctx.protocol, "failed");
       ctx.log?.info("sign-in failed", { user: username.slice(0, 255), mechanism, reason });

@@ -34,7 +34,7 @@ export function registerUser(program: Command): void {
         const a = await addAccount(store.db, address, password, role);
         if (flags.json === true) printJson({ ...a, ...(generated ? { password } : {}) });
         else {
-          process.stdout.write(`added ${a.address}\n`);
+          process.stdout.write(a.mailbox ? `added ${a.address}\n` : `added ${a.address} (console only: ${a.domain} is a relay domain, so no mailbox here; it signs in to the web console)\n`);
           if (generated) process.stdout.write(`password: ${password}\n(shown once; it is stored only as a hash)\n`);
         }
       });
@@ -77,7 +77,11 @@ export function registerUser(program: Command): void {
       await withStore(flags, async (store) => {
         const list = await listAccounts(store.db, flags.domain !== undefined ? { domain: flags.domain } : {});
         if (flags.json === true) printJson(list);
-        else printTable(["ADDRESS", "DOMAIN", "ROLE", "DISABLED", "CREATED"], list.map((a) => [a.address, a.domain, a.role, a.disabled ? "yes" : "", new Date(a.createdAt).toISOString()]));
+        else
+          printTable(
+            ["ADDRESS", "DOMAIN", "ROLE", "MAILBOX", "DISABLED", "CREATED"],
+            list.map((a) => [a.address, a.domain, a.role, a.mailbox ? "yes" : "no (console only)", a.disabled ? "yes" : "", new Date(a.createdAt).toISOString()]),
+          );
       });
     });
 }

@@ -27,6 +27,8 @@ interface Account {
   domain: string;
   disabled: boolean;
   role: Role;
+  /** False for a console-only account (a relay domain's administrator): no mailboxes, web sign-in only. */
+  mailbox: boolean;
   createdAt: number;
 }
 
@@ -117,10 +119,18 @@ export async function listDomains(db: Kysely<Database>): Promise<Domain[]> {
   return rows.map((r) => ({ name: r.name, mandatoryTls: r.mandatory_tls === 1, createdAt: r.created_at }));
 }
 
+/**
+ * Creates an account. In a hosted domain it gets the default mailboxes; in a relay (gateway) domain
+ * it is console-only: its administrator signs in to the web console and has no mail here (the MX
+ * relays the address's mail like any other of the domain's).
+ */
 export async function addAccount(db: Kysely<Database>, address: string, password: string, role: Role = "user"): Promise<Account> {
   const a = normalizeAddress(address);
   const domain = await db.selectFrom("domains").select("id").where("name", "=", a.domain).executeTakeFirst();
-  if (domain === undefined) throw new DirectoryError(`domain ${a.domain} is not hosted here: add it first with "sealpost domain add ${a.domain}"`);
+  const relay = domain === undefined ? await db.selectFrom("relay_domains").select("domain").where("domain", "=", a.domain).executeTakeFirst() : undefined;
+  if (domain === undefined && relay === undefined) {
+    throw new DirectoryError(`domain ${a.domain} is neither hosted nor a relay domain: add it first with "sealpost domain add ${a.domain}" (or "sealpost relay add")`);
+  }
   const exists = await db.selectFrom("accounts").select("id").where("address", "=", a.address).executeTakeFirst();
   if (exists !== undefined) throw new DirectoryError(`account ${a.address} exists already`);
   const hash = await hashPassword(password);
@@ -128,11 +138,11 @@ export async function addAccount(db: Kysely<Database>, address: string, password
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto("accounts")
-      .values({ address: a.address, domain_id: domain.id, password_hash: hash, role, created_at: createdAt })
+      .values({ address: a.address, domain_id: domain?.id ?? null, password_hash: hash, role, created_at: createdAt })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await createDefaultMailboxes(trx, row.id);
-    return { id: row.id, address: a.address, domain: a.domain, disabled: false, role, createdAt };
+    if (domain !== undefined) await createDefaultMailboxes(trx, row.id);
+    return { id: row.id, address: a.address, domain: a.domain, disabled: false, role, mailbox: domain !== undefined, createdAt };
   });
 }
 
@@ -169,16 +179,21 @@ export async function setAccount(db: Kysely<Database>, address: string, opts: { 
 
 /** Accounts by address: all, one domain's, or the one with `address`; the first `limit` of them (a page's table). */
 export async function listAccounts(db: Kysely<Database>, only: { domain?: string; address?: string; limit?: number } = {}): Promise<Account[]> {
-  let q = db
-    .selectFrom("accounts")
-    .innerJoin("domains", "domains.id", "accounts.domain_id")
-    .select(["accounts.id", "accounts.address", "domains.name as domain", "accounts.disabled", "accounts.role", "accounts.created_at"])
-    .orderBy("accounts.address");
-  if (only.domain !== undefined) q = q.where("domains.name", "=", normalizeDomain(only.domain));
-  if (only.address !== undefined) q = q.where("accounts.address", "=", only.address);
+  let q = db.selectFrom("accounts").select(["id", "address", "domain_id", "disabled", "role", "created_at"]).orderBy("address");
+  // Addresses are stored normalized, and a domain name has no LIKE wildcard (DOMAIN_RE): the suffix is the domain.
+  if (only.domain !== undefined) q = q.where("address", "like", `%@${normalizeDomain(only.domain)}`);
+  if (only.address !== undefined) q = q.where("address", "=", only.address);
   if (only.limit !== undefined) q = q.limit(only.limit);
   const rows = await q.execute();
-  return rows.map((r) => ({ id: r.id, address: r.address, domain: r.domain, disabled: r.disabled === 1, role: asRole(r.role), createdAt: r.created_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    address: r.address,
+    domain: r.address.slice(r.address.lastIndexOf("@") + 1),
+    disabled: r.disabled === 1,
+    role: asRole(r.role),
+    mailbox: r.domain_id !== null,
+    createdAt: r.created_at,
+  }));
 }
 
 /** How many accounts there are (the administration page's "showing N of M"). */

@@ -47,14 +47,8 @@ export async function revokeDomainAdmin(db: Kysely<Database>, domain: string, ad
 export async function domainAdmins(db: Kysely<Database>, domain: string): Promise<DomainAdmin[]> {
   const name = await knownDomain(db, domain);
   const [own, granted, admins] = await Promise.all([
-    db
-      .selectFrom("accounts")
-      .innerJoin("domains", "domains.id", "accounts.domain_id")
-      .select(["accounts.address", "accounts.role"])
-      .where("domains.name", "=", name)
-      .where("accounts.role", "=", "domain-admin")
-      .where("accounts.disabled", "=", 0)
-      .execute(),
+    // A domain-admin's own domain: hosted (its mailbox is there) or relay (a console-only account).
+    db.selectFrom("accounts").select(["address", "role"]).where("address", "like", `%@${name}`).where("role", "=", "domain-admin").where("disabled", "=", 0).execute(),
     db
       .selectFrom("domain_admins")
       .innerJoin("accounts", "accounts.id", "domain_admins.account_id")
@@ -118,4 +112,11 @@ export async function administeredDomain(db: Kysely<Database>, who: Principal, n
     return undefined;
   }
   return (await administeredDomains(db, who)).find((d) => d.name === domain);
+}
+
+/** Whether `who` administers any domain (the console shows its "Domains" page then). */
+export async function administersAny(db: Kysely<Database>, who: Principal): Promise<boolean> {
+  if (who.role !== "user") return true;
+  const grant = await db.selectFrom("domain_admins").select("domain").where("account_id", "=", who.accountId).limit(1).executeTakeFirst();
+  return grant !== undefined;
 }

@@ -15,5 +15,5 @@ export {
   normalizeAddress,
   normalizeDomain,
 } from "./directory.ts";
-export { grantDomainAdmin, revokeDomainAdmin, domainAdmins, administeredDomains, administeredDomain } from "./domain-admins.ts";
+export { grantDomainAdmin, revokeDomainAdmin, domainAdmins, administeredDomains, administeredDomain, administersAny } from "./domain-admins.ts";
 export { verifyPassword, dummyVerify, generatePassword, PASSWORD_MIN, PASSWORD_MAX } from "./password.ts";

@@ -46,7 +46,17 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
   // Migration names are handed out per branch ahead of time, and branches merge in any order: a
   // database may have run 0009 before 0008 arrives. Each migration stands alone, so run it late.
   const migrator = new Migrator({ db, provider: migrations, allowUnorderedMigrations: true });
+  // A migration that rebuilds a table (0015) must not fire the foreign keys of the rows it moves
+  // (a DROP TABLE deletes them first, and ON DELETE CASCADE would follow): SQLite's own procedure
+  // is keys off while the schema changes, then a check that every reference still holds.
+  sqlite.raw.exec("PRAGMA foreign_keys = OFF");
   const { error } = await migrator.migrateToLatest();
+  sqlite.raw.exec("PRAGMA foreign_keys = ON");
+  const broken = error === undefined ? sqlite.raw.prepare("PRAGMA foreign_key_check").all() : [];
+  if (broken.length > 0) {
+    await db.destroy();
+    throw new Error(`database migration left ${broken.length} broken references (first: ${JSON.stringify(broken[0])})`);
+  }
   if (error !== undefined) {
     await db.destroy();
     throw new Error(`database migration failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);

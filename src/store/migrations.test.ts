@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import { migrations } from "./migrations.ts";
 import { openSqlite } from "./sqlite.ts";
+import { openStore } from "./database.ts";
 
 test("0009 drops the queue row's stale schedule columns and keeps the queued message and its recipients", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-migrate-"));
@@ -31,6 +32,34 @@ test("0009 drops the queue row's stale schedule columns and keeps the queued mes
     assert.ok(indexes.includes("queue_blob"));
   } finally {
     await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("0015 rebuilds accounts (domain_id may be NULL) through openStore without cascading to mailboxes, grants or sessions", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-migrate-"));
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: openSqlite(join(dir, "sealpost.db")) }) });
+  try {
+    assert.equal((await new Migrator({ db, provider: migrations }).migrateTo("0014_web_sessions")).error, undefined);
+    await sql`insert into domains (id, name, mandatory_tls, created_at) values (1, 'example.test', 0, 1)`.execute(db);
+    await sql`insert into accounts (id, address, domain_id, password_hash, disabled, created_at, role) values (7, 'a@example.test', 1, 'h', 0, 1, 'domain-admin')`.execute(db);
+    await sql`insert into mailboxes (account_id, name, uidvalidity, created_at) values (7, 'INBOX', 1, 1)`.execute(db);
+    await sql`insert into domain_admins (domain, account_id, granted_at) values ('customer.test', 7, 1)`.execute(db);
+    await sql`insert into web_sessions (id_hash, account_id, created_at, last_seen, client_ip) values ('x', 7, 1, 1, '127.0.0.1')`.execute(db);
+  } finally {
+    await db.destroy();
+  }
+  const store = await openStore(dir);
+  try {
+    const count = async (table: "mailboxes" | "domain_admins" | "web_sessions"): Promise<number> =>
+      Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+    assert.deepEqual([await count("mailboxes"), await count("domain_admins"), await count("web_sessions")], [1, 1, 1]);
+    assert.deepEqual((await store.db.selectFrom("accounts").select(["id", "address", "domain_id", "role"]).execute()).map((r) => ({ ...r })), [{ id: 7, address: "a@example.test", domain_id: 1, role: "domain-admin" }]);
+    await store.db.insertInto("accounts").values({ address: "postmaster@customer.test", domain_id: null, password_hash: "h", created_at: 2 }).execute();
+    // The keys are on again: a mailbox of no account is refused.
+    await assert.rejects(sql`insert into mailboxes (account_id, name, uidvalidity, created_at) values (999, 'INBOX', 1, 1)`.execute(store.db), /FOREIGN KEY/);
+  } finally {
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

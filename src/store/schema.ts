@@ -17,7 +17,8 @@ interface DomainTable {
 interface AccountTable {
   id: Generated<number>;
   address: string;
-  domain_id: number;
+  /** The hosted domain its mailboxes are in; null for a console-only account (a relay domain's administrator: no mail here). */
+  domain_id: number | null;
   password_hash: string;
   disabled: Generated<number>;
   /** "user", "domain-admin" or "admin" (src/directory ROLES): what the account may administer. */

@@ -11,6 +11,7 @@ import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Server } from "node:http";
+import { administersAny } from "../directory/index.ts";
 import { html } from "./html.ts";
 import { isLang, pickLang, textFor } from "./i18n.ts";
 import { connectionOf, type ConnectionInfo } from "./listener.ts";
@@ -60,6 +61,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   app.decorateRequest("lang", "en");
   app.decorateRequest("t", null as unknown as Text);
   app.decorateRequest("user", null);
+  app.decorateRequest("administers", false);
   app.decorateRequest("webSession", null);
   app.decorateRequest("sessionEnded", false);
   app.decorateRequest("conn", null as unknown as ConnectionInfo);
@@ -77,6 +79,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
       else {
         req.user = user;
         req.webSession = id;
+        req.administers = await administersAny(deps.db, user);
       }
     }
   });

@@ -60,6 +60,8 @@ declare module "fastify" {
     t: Text;
     /** The signed-in account, or null. */
     user: SignedIn | null;
+    /** Whether the signed-in account administers any domain (its own as a domain-admin, a given one, or all as an admin). */
+    administers: boolean;
     /** The session cookie's id when it named a live session. */
     webSession: string | null;
     /** True when a session cookie came with the request but named no live session (expired, signed out elsewhere). */

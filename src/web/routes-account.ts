@@ -5,7 +5,7 @@
  * change that ends every other web session of the account.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { historyPage, legacyDevices, type DeviceKind, type HistoryEntry } from "../audit/index.ts";
+import { HISTORY_PROTOCOLS, historyPage, legacyDevices, type DeviceKind, type HistoryEntry } from "../audit/index.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from "../directory/index.ts";
 import { browserName } from "./browser-name.ts";
 import type { MailSettings, WebDeps } from "./deps.ts";
@@ -17,7 +17,6 @@ import type { Text } from "./text-en.ts";
 const HISTORY_DAYS = 90;
 const LEGACY_DAYS = 30;
 const PAGE_SIZE = 50;
-const PROTOCOLS = ["imap", "pop3", "submission", "web"] as const;
 
 function deviceHelp(t: Text, device: DeviceKind): Html {
   return html`<p>${t.devices[device]}</p>
@@ -62,7 +61,7 @@ async function accountPage(deps: WebDeps, req: FastifyRequest, reply: FastifyRep
   if (user === null) throw new Error("account page without a user");
   const t = req.t;
   const q = req.query as Record<string, string | undefined>;
-  const protocol = PROTOCOLS.find((p) => p === q.protocol);
+  const protocol = HISTORY_PROTOCOLS.find((p) => p === q.protocol);
   const [page, devices] = await Promise.all([
     historyPage(deps.db, user.address, { days: HISTORY_DAYS, pageSize: PAGE_SIZE, ...(protocol !== undefined ? { protocol } : {}), ...(q.before !== undefined ? { before: q.before } : {}) }),
     legacyDevices(deps.db, user.address, { days: LEGACY_DAYS }),
@@ -78,7 +77,7 @@ async function accountPage(deps: WebDeps, req: FastifyRequest, reply: FastifyRep
   const main = html`${message}<p>${t.account.signedInAs(user.address)}</p>${summary}
     <section aria-labelledby="history"><h2 id="history">${t.account.historyTitle}</h2><p>${t.account.historyIntro}</p>
     <form method="get" action="/account" class="inline"><label>${t.account.filter}
-      <select name="protocol"><option value="">${t.account.allProtocols}</option>${PROTOCOLS.map((p) => html`<option value="${p}"${p === protocol ? html` selected` : ""}>${p}</option>`)}</select></label>
+      <select name="protocol"><option value="">${t.account.allProtocols}</option>${HISTORY_PROTOCOLS.map((p) => html`<option value="${p}"${p === protocol ? html` selected` : ""}>${p}</option>`)}</select></label>
       <button type="submit">${t.account.apply}</button></form>
     ${entries.length === 0 ? html`<p>${t.account.empty}</p>` : html`<table class="history"><thead><tr><th scope="col">${c.time}</th><th scope="col">${c.protocol}</th><th scope="col">${c.port}</th><th scope="col">${c.client}</th><th scope="col">${c.device}</th><th scope="col">${c.tls}</th><th scope="col">${c.cipher}</th><th scope="col">${c.result}</th></tr></thead>
       <tbody>${entries.map((e) => historyRow(t, e))}</tbody></table>`}
