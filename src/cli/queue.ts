@@ -103,9 +103,7 @@ export function registerQueue(program: Command): void {
 
   cmd("delete <id>", "remove a message from the queue without a bounce").action(async (id: string, flags: Flags) => {
     await withStore(flags, async (store) => {
-      const res = await deleteQueued(store.db, id.toUpperCase());
-      if (res === undefined) throw new UsageError(`queue delete: no queued message ${id}`);
-      if (res.ownedBlob !== null) await store.blobs.remove(res.ownedBlob);
+      if (!(await deleteQueued(store.db, store.blobs, id.toUpperCase()))) throw new UsageError(`queue delete: no queued message ${id}`);
       process.stdout.write(`${id.toUpperCase()}: deleted\n`);
     });
   });

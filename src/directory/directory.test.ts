@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../store/index.ts";
-import { addAccount, addDomain, DirectoryError, listAccounts, lookupRecipient, normalizeAddress, parseRole, setAccount, setDomain, setPassword } from "./index.ts";
+import { addAccount, addDomain, countAccounts, DirectoryError, listAccounts, lookupRecipient, normalizeAddress, parseRole, setAccount, setDomain, setPassword } from "./index.ts";
 import { dummyVerify, generatePassword, hashPassword, verifyPassword } from "./password.ts";
 
 test("scrypt hashes verify, and never contain the password", async () => {
@@ -87,6 +87,29 @@ test("roles and disabling: an account starts as a user; a disabled one is unknow
     assert.equal((await setAccount(store.db, "u@example.test", { disabled: false })).disabled, false);
     assert.equal((await lookupRecipient(store.db, "u@example.test")).kind, "account");
     await assert.rejects(setAccount(store.db, "nobody@example.test", { disabled: true }), /no such account: nobody@example\.test/);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the last enabled admin cannot be disabled or demoted; with another admin, either can be", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-dir-"));
+  const store = await openStore(dir);
+  try {
+    await addDomain(store.db, "example.test");
+    await addAccount(store.db, "root@example.test", "password1", "admin");
+    await addAccount(store.db, "u@example.test", "password1");
+    await assert.rejects(setAccount(store.db, "root@example.test", { disabled: true }), /root@example\.test is the last enabled admin/);
+    await assert.rejects(setAccount(store.db, "root@example.test", { role: "domain-admin" }), DirectoryError);
+    assert.deepEqual((await listAccounts(store.db, { address: "root@example.test" })).map((a) => [a.role, a.disabled]), [["admin", false]]);
+    // A disabled admin does not count; a user's changes are never refused.
+    await setAccount(store.db, "u@example.test", { role: "admin", disabled: true });
+    await assert.rejects(setAccount(store.db, "root@example.test", { role: "user" }), /last enabled admin/);
+    assert.equal((await setAccount(store.db, "u@example.test", { disabled: false })).disabled, false);
+    assert.equal((await setAccount(store.db, "root@example.test", { role: "user" })).role, "user");
+    assert.deepEqual((await listAccounts(store.db, { limit: 1 })).map((a) => a.address), ["root@example.test"]);
+    assert.equal(await countAccounts(store.db), 2);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

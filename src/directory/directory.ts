@@ -155,23 +155,35 @@ export async function setPassword(db: Kysely<Database>, address: string, passwor
 
 /**
  * Changes an account's role or whether it may sign in. A disabled account is refused on every
- * protocol (as a wrong password is: the Authenticator) and receives no mail (550 5.1.1).
+ * protocol (as a wrong password is: the Authenticator) and receives no mail (550 5.1.1). The last
+ * enabled administrator cannot be disabled or demoted: the server would have no one to run it from
+ * the web console (checked in the transaction that changes it, so two such changes cannot race).
  */
 export async function setAccount(db: Kysely<Database>, address: string, opts: { role?: Role; disabled?: boolean }): Promise<Account> {
   const a = normalizeAddress(address);
   const set = { ...(opts.role !== undefined ? { role: opts.role } : {}), ...(opts.disabled !== undefined ? { disabled: opts.disabled ? 1 : 0 } : {}) };
-  if (Object.keys(set).length > 0) await db.updateTable("accounts").set(set).where("address", "=", a.address).execute();
+  if (Object.keys(set).length > 0) {
+    await db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom("accounts").select(["role", "disabled"]).where("address", "=", a.address).executeTakeFirst();
+      await trx.updateTable("accounts").set(set).where("address", "=", a.address).execute();
+      if (before?.role !== "admin" || before.disabled === 1) return;
+      const left = await trx.selectFrom("accounts").select((eb) => eb.fn.countAll<number>().as("n")).where("role", "=", "admin").where("disabled", "=", 0).executeTakeFirstOrThrow();
+      // Throwing rolls the change back.
+      if (Number(left.n) === 0) throw new DirectoryError(`${a.address} is the last enabled admin: make another account admin first`);
+    });
+  }
   const [account] = await listAccounts(db, { address: a.address });
   if (account === undefined) throw new DirectoryError(`no such account: ${a.address}`);
   return account;
 }
 
-/** Accounts by address: all, one domain's, or the one with `address`. */
-export async function listAccounts(db: Kysely<Database>, only: { domain?: string; address?: string } = {}): Promise<Account[]> {
+/** Accounts by address: all, one domain's, or the one with `address`; the first `limit` of them (a page's table). */
+export async function listAccounts(db: Kysely<Database>, only: { domain?: string; address?: string; limit?: number } = {}): Promise<Account[]> {
   let q = db.selectFrom("accounts").select(["id", "address", "domain_id", "disabled", "role", "created_at"]).orderBy("address");
   // Addresses are stored normalized, and a domain name has no LIKE wildcard (DOMAIN_RE): the suffix is the domain.
   if (only.domain !== undefined) q = q.where("address", "like", `%@${normalizeDomain(only.domain)}`);
   if (only.address !== undefined) q = q.where("address", "=", only.address);
+  if (only.limit !== undefined) q = q.limit(only.limit);
   const rows = await q.execute();
   return rows.map((r) => ({
     id: r.id,
@@ -182,6 +194,12 @@ export async function listAccounts(db: Kysely<Database>, only: { domain?: string
     mailbox: r.domain_id !== null,
     createdAt: r.created_at,
   }));
+}
+
+/** How many accounts there are (the administration page's "showing N of M"). */
+export async function countAccounts(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom("accounts").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /**

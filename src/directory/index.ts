@@ -10,6 +10,7 @@ export {
   setAccount,
   parseRole,
   listAccounts,
+  countAccounts,
   lookupRecipient,
   normalizeAddress,
   normalizeDomain,

@@ -1,2 +1,16 @@
 /** The durable outbound queue. */
-export { enqueue, listQueue, showQueued, retryNow, requestBounce, deleteQueued, setPaused, isPaused, newQueueId, queueSummary, type QueuedMessage, type QueueSummary } from "./queue.ts";
+export {
+  enqueue,
+  listQueue,
+  showQueued,
+  retryNow,
+  requestBounce,
+  deleteQueued,
+  deferredByDestination,
+  setPaused,
+  isPaused,
+  newQueueId,
+  queueSummary,
+  type QueuedMessage,
+  type QueueSummary,
+} from "./queue.ts";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { withTestAccount } from "../../test/support/store.ts";
-import { deleteQueued, enqueue, isPaused, listQueue, newQueueId, requestBounce, retryNow, setPaused, showQueued } from "./queue.ts";
+import { deferredByDestination, deleteQueued, enqueue, isPaused, listQueue, newQueueId, requestBounce, retryNow, setPaused, showQueued } from "./queue.ts";
 
 const message = (id: string, recipients: string[], now: number) => ({ id, from: "a@example.test", recipients, blob: "ab/cdef", size: 321, source: "submission:a@example.test", now, ownsBlob: true });
 
@@ -47,7 +47,7 @@ test("the message's status and schedule come from its pending recipients: deferr
   });
 });
 
-test("a bounce request marks the message and makes it due; delete removes it and hands back the blob it owned", async () => {
+test("a bounce request marks the message and makes it due; delete removes it and the blob it owned (not a shared one)", async () => {
   await withTestAccount(async (store) => {
     const id = newQueueId();
     await store.db.transaction().execute((trx) => enqueue(trx, message(id, ["x@one.example"], 1_000)));
@@ -58,9 +58,56 @@ test("a bounce request marks the message and makes it due; delete removes it and
     assert.equal((await listQueue(store.db))[0]?.nextAttemptAt, 2_000);
     assert.equal(await requestBounce(store.db, "NO-SUCH-ID"), false);
 
-    assert.deepEqual(await deleteQueued(store.db, id), { ownedBlob: "ab/cdef" });
+    const removed: string[] = [];
+    const blobs = { remove: async (name: string): Promise<void> => void removed.push(name) };
+    assert.equal(await deleteQueued(store.db, blobs, id), true);
+    assert.deepEqual(removed, ["ab/cdef"]);
     assert.deepEqual(await listQueue(store.db), []);
     assert.equal(await store.db.selectFrom("queue_recipients").select("id").executeTakeFirst(), undefined);
-    assert.equal(await deleteQueued(store.db, id), undefined);
+    assert.equal(await deleteQueued(store.db, blobs, id), false);
+
+    // A blob a mailbox shares stays: the queue did not own it.
+    const shared = newQueueId();
+    await store.db.transaction().execute((trx) => enqueue(trx, { ...message(shared, ["x@one.example"], 1_000), ownsBlob: false }));
+    assert.equal(await deleteQueued(store.db, blobs, shared), true);
+    assert.deepEqual(removed, ["ab/cdef"]);
+  });
+});
+
+test("a page of the queue: the oldest messages only, with their pending recipients", async () => {
+  await withTestAccount(async (store) => {
+    const ids = [newQueueId(), newQueueId(), newQueueId()];
+    for (const [i, id] of ids.entries()) await store.db.transaction().execute((trx) => enqueue(trx, message(id, [`r${i}@one.example`, `s${i}@two.example`], 1_000 + i)));
+    const page = await listQueue(store.db, { limit: 2 });
+    assert.deepEqual(page.map((q) => [q.id, q.recipients]), [
+      [ids[0], ["r0@one.example", "s0@two.example"]],
+      [ids[1], ["r1@one.example", "s1@two.example"]],
+    ]);
+    assert.deepEqual((await listQueue(store.db, { id: ids[2] ?? "" })).map((q) => q.id), [ids[2]]);
+  });
+});
+
+test("deferred mail by destination: messages and recipients tried at least once, the latest problem, the most waiting first", async () => {
+  await withTestAccount(async (store) => {
+    const [a, b, c] = [newQueueId(), newQueueId(), newQueueId()];
+    await store.db.transaction().execute(async (trx) => {
+      await enqueue(trx, message(a, ["x@far.example", "y@far.example", "z@near.example"], 1_000));
+      await enqueue(trx, message(b, ["w@far.example"], 1_000));
+      await enqueue(trx, message(c, ["v@fresh.example"], 1_000));
+    });
+    const tried = (rcpt: string, attempts: number, updated: number, reply: string | null) =>
+      store.db.updateTable("queue_recipients").set({ attempts, updated_at: updated, next_attempt_at: 10_000 + updated, last_reply: reply }).where("recipient", "=", rcpt).execute();
+    await tried("x@far.example", 3, 100, "connect to 127.0.0.1:1: connection refused");
+    await tried("y@far.example", 1, 300, "451 4.3.0 try later");
+    await tried("w@far.example", 2, 200, null);
+    await tried("z@near.example", 1, 50, "421 busy");
+    const all = await deferredByDestination(store.db, 10);
+    assert.equal(all.total, 2);
+    assert.deepEqual(all.destinations, [
+      { domain: "far.example", messages: 2, recipients: 3, attempts: 3, lastProblem: "451 4.3.0 try later", nextAttemptAt: 10_100 },
+      { domain: "near.example", messages: 1, recipients: 1, attempts: 1, lastProblem: "421 busy", nextAttemptAt: 10_050 },
+    ]);
+    const one = await deferredByDestination(store.db, 1);
+    assert.deepEqual([one.total, one.destinations.map((d) => d.domain)], [2, ["far.example"]]);
   });
 });

@@ -81,11 +81,30 @@ export async function enqueue(
     .execute();
 }
 
-/** Every message still in the queue, oldest first, with its pending recipients and schedule. */
-export async function listQueue(db: Kysely<Database>, onlyId?: string): Promise<QueuedMessage[]> {
+/**
+ * Messages still in the queue, oldest first, with their pending recipients and schedule: every one,
+ * the one with `id`, or the oldest `limit` (a page's table: the rows read are bounded too).
+ */
+export async function listQueue(db: Kysely<Database>, opts: { id?: string; limit?: number } = {}): Promise<QueuedMessage[]> {
+  const { id, limit } = opts;
+  const oldest = db.selectFrom("queue").select("id").orderBy("created_at").orderBy("id").$if(limit !== undefined, (q) => q.limit(limit ?? 0));
   const [rows, rcpts, paused] = await Promise.all([
-    db.selectFrom("queue").selectAll().$if(onlyId !== undefined, (q) => q.where("id", "=", onlyId ?? "")).orderBy("created_at").execute(),
-    db.selectFrom("queue_recipients").selectAll().where("status", "=", "pending").$if(onlyId !== undefined, (q) => q.where("queue_id", "=", onlyId ?? "")).orderBy("id").execute(),
+    db
+      .selectFrom("queue")
+      .selectAll()
+      .$if(id !== undefined, (q) => q.where("id", "=", id ?? ""))
+      .$if(limit !== undefined, (q) => q.where("id", "in", oldest))
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute(),
+    db
+      .selectFrom("queue_recipients")
+      .selectAll()
+      .where("status", "=", "pending")
+      .$if(id !== undefined, (q) => q.where("queue_id", "=", id ?? ""))
+      .$if(limit !== undefined, (q) => q.where("queue_id", "in", oldest))
+      .orderBy("id")
+      .execute(),
     isPaused(db),
   ]);
   const byQueue = new Map<string, typeof rcpts>();
@@ -141,7 +160,7 @@ export async function queueSummary(db: Kysely<Database>): Promise<QueueSummary> 
 
 /** One message with every recipient's state, or null. */
 export async function showQueued(db: Kysely<Database>, id: string): Promise<QueuedMessageDetail | null> {
-  const [item] = await listQueue(db, id);
+  const [item] = await listQueue(db, { id });
   if (item === undefined) return null;
   const rcpts = await db.selectFrom("queue_recipients").selectAll().where("queue_id", "=", id).orderBy("id").execute();
   return {
@@ -174,15 +193,80 @@ export async function requestBounce(db: Kysely<Database>, id: string, now = Date
   return true;
 }
 
-/** Removes a message without a bounce; returns its blob if the queue owned it (for the caller to delete), undefined when unknown. */
-export async function deleteQueued(db: Kysely<Database>, id: string): Promise<{ ownedBlob: string | null } | undefined> {
-  return db.transaction().execute(async (trx) => {
+/** Where a deleted message's own blob goes: the store's blob files (`Store["blobs"]`). */
+interface BlobRemover {
+  remove(name: string): Promise<void>;
+}
+
+/**
+ * Removes a message without a bounce, and the blob it owned (no mailbox shares it) once the rows are
+ * gone; false when there is no such message. `sealpost queue delete` and the web console's Delete.
+ */
+export async function deleteQueued(db: Kysely<Database>, blobs: BlobRemover, id: string): Promise<boolean> {
+  const owned = await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("queue").select(["blob", "owns_blob"]).where("id", "=", id).executeTakeFirst();
     if (row === undefined) return undefined;
     await trx.deleteFrom("queue_recipients").where("queue_id", "=", id).execute();
     await trx.deleteFrom("queue").where("id", "=", id).execute();
-    return { ownedBlob: row.owns_blob === 1 ? row.blob : null };
+    return { blob: row.owns_blob === 1 ? row.blob : null };
   });
+  if (owned === undefined) return false;
+  if (owned.blob !== null) await blobs.remove(owned.blob);
+  return true;
+}
+
+/** Deferred mail by destination domain: what waits for it and the latest problem (the administration page). */
+interface DeferredDestination {
+  domain: string;
+  messages: number;
+  recipients: number;
+  /** The most attempts any of its recipients has had. */
+  attempts: number;
+  /** The latest reply or problem recorded for one of its recipients (the most recently updated). */
+  lastProblem: string | null;
+  /** When it will be tried next (ms). */
+  nextAttemptAt: number;
+}
+
+/**
+ * Destinations with deferred recipients (pending and tried at least once), the most waiting first;
+ * `limit` of them, and how many there are in all.
+ */
+export async function deferredByDestination(db: Kysely<Database>, limit: number): Promise<{ total: number; destinations: DeferredDestination[] }> {
+  const deferred = db.selectFrom("queue_recipients").where("status", "=", "pending").where("attempts", ">", 0);
+  const [total, rows] = await Promise.all([
+    deferred.select((eb) => eb.fn.count<number>("domain").distinct().as("n")).executeTakeFirstOrThrow(),
+    deferred
+      .select((eb) => [
+        "domain",
+        eb.fn.count<number>("queue_id").distinct().as("messages"),
+        eb.fn.countAll<number>().as("recipients"),
+        eb.fn.max("attempts").as("attempts"),
+        eb.fn.min("next_attempt_at").as("next"),
+      ])
+      .groupBy("domain")
+      .orderBy("recipients", "desc")
+      .orderBy("domain")
+      .limit(limit)
+      .execute(),
+  ]);
+  // The latest problem per listed destination: the reply of its most recently updated deferred recipient.
+  const latest = await Promise.all(
+    rows.map((r) =>
+      deferred.select("last_reply").where("domain", "=", r.domain).where("last_reply", "is not", null).orderBy("updated_at", "desc").orderBy("id", "desc").limit(1).executeTakeFirst(),
+    ),
+  );
+  return {
+    total: Number(total.n),
+    destinations: rows.map((r, i) => ({
+      domain: r.domain,
+      messages: Number(r.messages),
+      recipients: Number(r.recipients),
+      attempts: Number(r.attempts),
+      lastProblem: latest[i]?.last_reply ?? null,
+      nextAttemptAt: Number(r.next),
+    })),
+  };
 }
 
 const PAUSED = "queue.paused";

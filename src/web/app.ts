@@ -17,6 +17,7 @@ import { isLang, pickLang, textFor } from "./i18n.ts";
 import { connectionOf, type ConnectionInfo } from "./listener.ts";
 import { notice, sendPage } from "./page.ts";
 import { registerAccount } from "./routes-account.ts";
+import { registerAdmin } from "./routes-admin.ts";
 import { registerDomain } from "./routes-domain.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
 import { STYLESHEET } from "./style.ts";
@@ -108,6 +109,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerSignIn(app, deps);
   registerAccount(app, deps);
   registerDomain(app, deps);
+  registerAdmin(app, deps);
   return app;
 }
 

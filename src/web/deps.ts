@@ -1,7 +1,7 @@
 /** What the web room is given by the server (the same modules the CLI uses), and what each request carries. */
 import type { Kysely } from "kysely";
 import type { Authenticator, SignedIn, WebSessions } from "../auth/index.ts";
-import type { Database } from "../store/index.ts";
+import type { Database, Store } from "../store/index.ts";
 import type { Lang } from "./i18n.ts";
 import type { ConnectionInfo } from "./listener.ts";
 import type { Text } from "./text-en.ts";
@@ -37,6 +37,8 @@ export interface CertificateView {
 
 export interface WebDeps {
   db: Kysely<Database>;
+  /** The blob files: a queued message deleted from the page takes the blob it owned with it. */
+  blobs: Pick<Store["blobs"], "remove">;
   auth: Authenticator;
   sessions: WebSessions;
   /** Writes the audit rows waiting for the next batch (the sign-in just made shows on the page it leads to). */

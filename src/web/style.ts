@@ -35,4 +35,10 @@ details summary { cursor: pointer; color: var(--muted); }
 .attribution { margin: .2rem 0; color: var(--bad); font-size: .85rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 dl.figures { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
+h3 { font-size: 1rem; margin-top: 1.5rem; }
+.muted { color: var(--muted); font-size: .85rem; }
+td.actions form { display: inline-flex; gap: .3rem; margin: 0 .3rem .3rem 0; }
+td.actions button { padding: .2rem .6rem; }
+form.stack label.check { display: flex; gap: .4rem; font-weight: 400; align-items: center; }
+tr.disabled td { color: var(--muted); }
 `;
