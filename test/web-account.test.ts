@@ -92,12 +92,12 @@ test("in Chromium a user sees their logins on every protocol with TLS versions a
     const settings = await alice.getByRole("table").filter({ has: alice.getByRole("columnheader", { name: "Security" }) }).innerText();
     assert.match(settings, new RegExp(`IMAP \\(receive\\)\\tmx\\.sealpost\\.test\\t${h.ports.imaps}\\tSSL/TLS`));
     assert.match(settings, new RegExp(`SMTP \\(send\\)\\tmx\\.sealpost\\.test\\t${h.ports.submission}\\tSTARTTLS`));
+    await shot(alice, "account-en");
     // Filter by protocol.
     await alice.getByLabel("Protocol").selectOption("pop3");
     await alice.getByRole("button", { name: "Show" }).click();
     const pop3Only = await rows(alice);
     assert.ok(pop3Only.length >= 2 && pop3Only.slice(1).every((x) => x.includes("\tpop3\t")), pop3Only.join("\n"));
-    await shot(alice, "account-en");
 
     // Bob: his own rows only (the refused handshake is from an address he signed in from too).
     const bob = await (await newContext(browser)).newPage();

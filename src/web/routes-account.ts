@@ -38,7 +38,7 @@ function historyRow(t: Text, e: HistoryEntry): Html {
     <td>${e.clientName ?? ""}${e.legacy ? html` <strong class="badge">${t.account.legacyMark}</strong>` : ""}
       ${e.attribution !== null ? html`<p class="attribution">${t.account.probablyYours}</p>` : ""}
       ${e.device !== null ? deviceHelp(t, e.device) : ""}</td>
-    <td>${tls}</td><td>${e.tlsCipher ?? ""}</td><td>${resultText(t, e)}${e.kind === "refused-handshake" && e.reason !== null ? html`<br><small>${e.reason}</small>` : ""}</td></tr>`;
+    <td>${tls}</td><td>${e.tlsCipher ?? ""}</td><td>${resultText(t, e)}</td></tr>`;
 }
 
 function settingsTable(t: Text, s: MailSettings, address: string): Html {
@@ -74,7 +74,11 @@ async function accountPage(deps: WebDeps, req: FastifyRequest, reply: FastifyRep
     devices.length === 0
       ? html`<section aria-labelledby="summary"><h2 id="summary" class="visually-hidden">${t.account.legacyDevices}</h2>${notice("ok", t.account.allModern)}</section>`
       : html`<section aria-labelledby="summary" class="legacy-summary"><h2 id="summary">${t.account.legacyDevices}</h2>${notice("problem", t.account.legacySummary(devices.length))}
-        <ul>${devices.map((d) => html`<li><strong>${d.clientName ?? d.clientIp}</strong> (${d.protocol}, ${d.tlsVersion ?? "?"}, ${d.clientIp}, ${t.date(Date.parse(d.lastSeen))}): ${t.devices[d.device]}</li>`)}</ul></section>`;
+        <ul class="devices">${devices.map(
+          (d) =>
+            html`<li><strong>${[d.protocol.toUpperCase(), d.clientIp, d.clientName, d.tlsVersion ?? t.account.plaintext].filter((x) => x !== null).join(" · ")}</strong>
+              (${t.account.lastSeen(t.date(Date.parse(d.lastSeen)))})${deviceHelp(t, d.device)}</li>`,
+        )}</ul></section>`;
   const main = html`${message}<p>${t.account.signedInAs(user.address)}</p>${summary}
     <section aria-labelledby="history"><h2 id="history">${t.account.historyTitle}</h2><p>${t.account.historyIntro}</p>
     <form method="get" action="/account" class="inline"><label>${t.account.filter}

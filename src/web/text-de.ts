@@ -36,6 +36,7 @@ export const de: Text = {
         : `${n} Geräte haben in den letzten 30 Tagen TLS 1.0/1.1 verwendet. Sie werden nicht mehr funktionieren: siehe die markierten Einträge unten.`,
     allModern: "Alle Ihre Geräte verwenden TLS 1.2 oder neuer.",
     legacyDevices: "Geräte mit veraltetem TLS",
+    lastSeen: (when) => `zuletzt ${when}`,
     historyTitle: "Login-Historie (letzte 90 Tage)",
     historyIntro: "Jede Anmeldung an Ihrem Postfach, die neueste zuerst. Prüfen Sie die Einträge für IMAP, POP3 und SMTP auf TLS 1.0 oder 1.1: Diese Geräte werden nicht mehr funktionieren.",
     filter: "Protokoll",

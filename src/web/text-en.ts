@@ -36,6 +36,7 @@ export const en = {
       n === 1 ? "1 device used TLS 1.0/1.1 in the last 30 days. It will stop working: see the marked rows below." : `${n} devices used TLS 1.0/1.1 in the last 30 days. They will stop working: see the marked rows below.`,
     allModern: "All your devices use TLS 1.2+.",
     legacyDevices: "Devices with old TLS",
+    lastSeen: (when: string): string => `last seen ${when}`,
     historyTitle: "Login history (last 90 days)",
     historyIntro: "Every sign-in to your mailbox, newest first. Check the IMAP, POP3 and SMTP entries for TLS 1.0 or 1.1: those devices will stop working.",
     filter: "Protocol",
