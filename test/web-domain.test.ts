@@ -47,6 +47,7 @@ function send(to: string, subject: string, tls: boolean): [number, string] {
 import json, smtplib, ssl
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 s = smtplib.SMTP("127.0.0.1", ${h.ports.mx}, local_hostname="${tls ? "mx.sender.example" : "old-scanner.sender.example"}")
+s.ehlo()
 if ${tls ? "True" : "False"}:
     s.starttls(context=ctx); s.ehlo("mx.sender.example")
 s.mail("scanner@sender.example")

@@ -27,7 +27,7 @@ import {
 
 const DAY_MS = 86_400_000;
 
-export interface HistoryPage {
+interface HistoryPage {
   address: string;
   since: string;
   entries: HistoryEntry[];
@@ -157,7 +157,7 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
 }
 
 /** A device that used TLS 1.0/1.1, no TLS, or was refused a handshake on an address the account used. */
-export interface LegacyDevice {
+interface LegacyDevice {
   device: DeviceKind;
   clientIp: string;
   /** The name the client gave (IMAP ID, EHLO); for handshakes, the one it gave when it last signed in from the address. */

@@ -66,7 +66,7 @@ export async function plaintextSenders(db: Kysely<Database>, domain: string, opt
   return rows.map((r) => ({ clientIp: r.client_ip, ehlo: r.ehlo, senderDomain: r.sender_domain, messages: Number(r.messages), lastSeen: iso(Number(r.last)) }));
 }
 
-export interface DomainInboundTls {
+interface DomainInboundTls {
   /** SMTP sessions that delivered to the domain in the window. */
   total: number;
   /** Of them, those without TLS. */
@@ -100,7 +100,7 @@ export async function domainInboundTls(db: Kysely<Database>, domain: string, opt
   return { total, plaintext, plaintextShare: total === 0 ? 0 : plaintext / total, byVersion };
 }
 
-export interface LegacyAccount {
+interface LegacyAccount {
   address: string;
   /** How many legacy devices (as `legacyDevices` counts them). */
   devices: number;

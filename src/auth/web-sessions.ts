@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../store/index.ts";
 
-export interface WebSessionLimits {
+interface WebSessionLimits {
   /** An idle session ends after this long without a request. */
   idleMs: number;
   /** A session ends this long after its sign-in, however active. */

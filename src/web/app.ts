@@ -99,7 +99,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
 
   app.get("/static/style.css", (_req, reply) => reply.header("content-type", "text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(STYLESHEET));
   app.get("/", (req, reply) => reply.redirect(req.user === null ? "/login" : "/account", 303));
-  app.post("/lang", { preHandler: app.csrfProtection }, (req, reply) => {
+  app.post("/lang", { preHandler: app.csrfProtection.bind(app) }, (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const lang = typeof body.lang === "string" && isLang(body.lang) ? body.lang : req.lang;
     reply.setCookie(LANG_COOKIE, lang, { path: "/", secure: true, httpOnly: true, sameSite: "lax", maxAge: 365 * 86_400 });

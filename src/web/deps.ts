@@ -18,7 +18,7 @@ export interface MailSettings {
 }
 
 /** A running listener, for the administration page. */
-export interface ListenerView {
+interface ListenerView {
   name: string;
   address: string;
   port: number;

@@ -115,7 +115,7 @@ const PASSWORD_SCHEMA = {
 export function registerAccount(app: FastifyInstance, deps: WebDeps): void {
   app.get("/account", { preHandler: requireUser }, (req, reply) => accountPage(deps, req, reply));
 
-  app.post<{ Body: PasswordBody }>("/account/password", { schema: PASSWORD_SCHEMA, preHandler: [requireUser, app.csrfProtection] }, async (req, reply) => {
+  app.post<{ Body: PasswordBody }>("/account/password", { schema: PASSWORD_SCHEMA, preHandler: [requireUser, app.csrfProtection.bind(app)] }, async (req, reply) => {
     const user = req.user;
     const session = req.webSession;
     if (user === null || session === null) throw new Error("password change without a session");

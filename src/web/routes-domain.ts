@@ -39,16 +39,16 @@ async function domainPage(deps: WebDeps, req: FastifyRequest, reply: FastifyRepl
   const main = html`${message}<p>${d.kinds[domain.kind]}</p>
     <section aria-labelledby="switch"><h2 id="switch">${d.switchTitle}</h2>
       <form method="post" action="/domain/${domain.name}/mandatory-tls" class="stack">${csrfField(reply)}
-        <label class="switch"><input type="checkbox" role="switch" name="mandatory_tls" value="on"${domain.mandatoryTls ? html` checked` : ""}> ${d.switchLabel}</label>
+        <label class="switch"><input type="checkbox" role="switch" name="mandatory_tls" value="on"${domain.mandatoryTls ? html` checked` : ""}><span>${d.switchLabel}</span></label>
         <p>${d.switchHelp}</p>
         <button type="submit">${d.save}</button></form></section>
     <section aria-labelledby="trail"><h2 id="trail">${d.trailTitle}</h2>
       ${changes.length === 0 ? html`<p>${d.trailEmpty}</p>` : html`<table><thead><tr><th scope="col">${d.trailColumns.time}</th><th scope="col">${d.trailColumns.setting}</th><th scope="col">${d.trailColumns.value}</th><th scope="col">${d.trailColumns.by}</th></tr></thead>
-        <tbody>${changes.map((c) => html`<tr><td>${t.date(c.time)}</td><td>${c.setting}</td><td>${c.value === "on" ? d.on : d.off}</td><td>${c.changedBy}</td></tr>`)}</tbody></table>`}</section>
+        <tbody>${changes.map((c) => html`<tr><td>${t.date(c.time)}</td><td>${d.settings[c.setting] ?? c.setting}</td><td>${c.value === "on" ? d.on : d.off}</td><td>${c.changedBy}</td></tr>`)}</tbody></table>`}</section>
     <section aria-labelledby="inbound"><h2 id="inbound">${d.inboundTitle}</h2>
-      ${inbound.total === 0 ? html`<p>${d.inboundEmpty}</p>` : html`<p>${d.inboundShare(`${(inbound.plaintextShare * 100).toFixed(1)} %`)}</p>
+      ${inbound.total === 0 ? html`<p>${d.inboundEmpty}</p>` : html`<p>${d.inboundShare(inbound.plaintextShare)}</p>
         <table><thead><tr><th scope="col">${d.inboundColumns.tls}</th><th scope="col">${d.inboundColumns.sessions}</th><th scope="col">${d.inboundColumns.messages}</th></tr></thead>
-        <tbody>${inbound.byVersion.map((v) => html`<tr><td>${v.tls}</td><td>${v.sessions}</td><td>${v.messages}</td></tr>`)}</tbody></table>`}</section>
+        <tbody>${inbound.byVersion.map((v) => html`<tr><td>${v.tls === "plaintext" ? d.plaintext : v.tls}</td><td>${v.sessions}</td><td>${v.messages}</td></tr>`)}</tbody></table>`}</section>
     <section aria-labelledby="plaintext"><h2 id="plaintext">${d.plaintextTitle}</h2>${senders.length === 0 ? html`<p>${d.previewNone}</p>` : sendersTable(t, senders)}</section>
     ${domain.kind === "hosted" ? html`<section aria-labelledby="legacy"><h2 id="legacy">${d.legacyTitle}</h2>
       ${legacy.length === 0 ? html`<p>${d.legacyNone}</p>` : html`<p>${d.legacyIntro}</p><table><thead><tr><th scope="col">${d.legacyColumns.address}</th><th scope="col">${d.legacyColumns.devices}</th><th scope="col">${d.legacyColumns.lastSeen}</th></tr></thead>
@@ -81,7 +81,7 @@ export function registerDomain(app: FastifyInstance, deps: WebDeps): void {
     return domainPage(deps, req, reply, req.user as SignedIn, req.params.name, message);
   });
 
-  app.post<{ Params: { name: string }; Body: SwitchBody }>("/domain/:name/mandatory-tls", { preHandler: [requireUser, app.csrfProtection] }, async (req, reply) => {
+  app.post<{ Params: { name: string }; Body: SwitchBody }>("/domain/:name/mandatory-tls", { preHandler: [requireUser, app.csrfProtection.bind(app)] }, async (req, reply) => {
     const user = req.user as SignedIn;
     const t = req.t;
     const d = t.domain;

@@ -43,7 +43,7 @@ export function registerSignIn(app: FastifyInstance, deps: WebDeps): void {
     return sendPage(req, reply, t.login.title, html`${banner}${form(next, reply, t)}`);
   });
 
-  app.post<{ Body: SignInBody }>("/login", { schema: SIGN_IN_SCHEMA, preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post<{ Body: SignInBody }>("/login", { schema: SIGN_IN_SCHEMA, preHandler: app.csrfProtection.bind(app) }, async (req, reply) => {
     const t = req.t;
     const next = localPath((req.query as Record<string, string | undefined>).next, "/account");
     const { address, password } = req.body;
@@ -77,7 +77,7 @@ export function registerSignIn(app: FastifyInstance, deps: WebDeps): void {
     return reply.redirect(next, 303);
   });
 
-  app.post("/logout", { preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post("/logout", { preHandler: app.csrfProtection.bind(app) }, async (req, reply) => {
     if (req.webSession !== null) await deps.sessions.end(req.webSession);
     reply.clearCookie(SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "strict" });
     return reply.redirect("/login?out=1", 303);

@@ -24,6 +24,12 @@ tr.legacy td { background: var(--bad-bg); }
 .notice.problem { background: var(--bad-bg); color: var(--bad); }
 form.stack { display: grid; gap: .8rem; max-width: 24rem; }
 form.stack label { display: grid; gap: .2rem; font-weight: 600; }
+form.stack label.switch { display: flex; align-items: center; gap: .7rem; }
+label.switch input { appearance: none; width: 2.6rem; height: 1.4rem; border-radius: 1rem; background: #8c959f; position: relative; cursor: pointer; flex: none; margin: 0; }
+label.switch input::after { content: ""; position: absolute; top: .15rem; left: .15rem; width: 1.1rem; height: 1.1rem; border-radius: 50%; background: #fff; transition: left .15s; }
+label.switch input:checked { background: var(--ok); }
+label.switch input:checked::after { left: 1.35rem; }
+label.switch input:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 form.inline { display: flex; gap: .6rem; align-items: end; margin-bottom: .8rem; }
 input, select, button { font: inherit; }
 input, select { padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 4px; }
