@@ -32,7 +32,7 @@ test("recipient lookup: account, unknown user, not hosted; policy changes apply 
   try {
     await addDomain(store.db, "example.test", { mandatoryTls: true });
     await assert.rejects(addDomain(store.db, "EXAMPLE.test"), /exists already/);
-    await assert.rejects(addAccount(store.db, "a@other.test", "password1"), /not hosted here/);
+    await assert.rejects(addAccount(store.db, "a@other.test", "password1"), /neither hosted nor a relay domain/);
     const a = await addAccount(store.db, "a@example.test", "password1");
     const found = await lookupRecipient(store.db, "A@example.TEST");
     assert.ok(found.kind === "account" && found.accountId === a.id && found.domain.mandatoryTls);
