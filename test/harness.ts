@@ -112,7 +112,11 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
     proc.stdout?.on("data", onOut);
     proc.stderr?.on("data", onOut);
     mxPort = await new Promise<number>((resolveP, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+      // A server that does not come up is killed, so that it cannot keep the test process alive.
+      const timer = setTimeout(() => {
+        proc.kill("SIGKILL");
+        reject(new Error(`server did not start within 20 s:\n${output}`));
+      }, 20_000);
       const check = (): void => {
         if (!/sealpost serving from/.test(output)) return;
         ports = { mx: 0, submission: 0, submissions: 0, imap: 0, imaps: 0, pop3: 0, pop3s: 0 };

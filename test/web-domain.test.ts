@@ -101,7 +101,7 @@ test("a domain administrator previews who mandatory TLS turns away, confirms, an
 
   // Who switched it, on the page and in the CLI.
   const trail = await page.getByRole("region", { name: "Changes (who switched what, and when)" }).innerText();
-  assert.match(trail, new RegExp(`mandatory_tls\\ton\\tweb:${DOMAIN_ADMIN}`));
+  assert.match(trail, new RegExp(`Mandatory TLS\\ton\\tweb:${DOMAIN_ADMIN}`));
   assert.match(h.cli(["domain", "log", "example.test"]).stdout, new RegExp(`mandatory_tls\\s+on\\s+web:${DOMAIN_ADMIN}`));
   // The domain's inbound TLS over 30 days counts the plaintext and the TLS session.
   assert.match(await page.getByRole("region", { name: "Incoming mail by TLS version (last 30 days)" }).innerText(), /plaintext/);

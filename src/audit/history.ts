@@ -177,10 +177,7 @@ function attributingLogins(account: RawBuilder<unknown>, ip: RawBuilder<unknown>
 /** A condition on `tls_events e`: it is `account`'s refused handshake (an id, or a column of the outer query). */
 export function attributedTo(account: RawBuilder<unknown>): RawBuilder<boolean> {
   const logins = attributingLogins(account, sql.ref("e.client_ip"), sql.ref("e.time"));
-  // Refused by the policy (old TLS, weak suites), not failed for another reason (a browser that did
-  // not trust the certificate, a client that hung up): those are not a device to replace. "!= 'ok'"
-  // stays for the partial index tls_events_refused_ip.
-  return sql<boolean>`e.outcome != 'ok' and e.outcome = 'refused' and e.protocol in (${sql.join([...HISTORY_PROTOCOLS])}) and exists (select 1 ${logins})`;
+  return sql<boolean>`e.outcome != 'ok' and e.protocol in (${sql.join([...HISTORY_PROTOCOLS])}) and exists (select 1 ${logins})`;
 }
 
 /**

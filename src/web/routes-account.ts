@@ -38,7 +38,7 @@ function historyRow(t: Text, e: HistoryEntry): Html {
     <td>${e.clientName ?? ""}${e.legacy ? html` <strong class="badge">${t.account.legacyMark}</strong>` : ""}
       ${e.attribution !== null ? html`<p class="attribution">${t.account.probablyYours}</p>` : ""}
       ${e.device !== null ? deviceHelp(t, e.device) : ""}</td>
-    <td>${tls}</td><td>${e.tlsCipher ?? ""}</td><td>${resultText(t, e)}</td></tr>`;
+    <td>${tls}</td><td>${e.tlsCipher ?? ""}</td><td>${resultText(t, e)}${e.kind === "refused-handshake" && e.result !== "refused" && e.reason !== null ? html`<br><small>${e.reason}</small>` : ""}</td></tr>`;
 }
 
 function settingsTable(t: Text, s: MailSettings, address: string): Html {

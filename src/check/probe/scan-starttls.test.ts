@@ -18,8 +18,9 @@ before(async () => {
   [peers, sealpost] = await Promise.all([startPostfixPeers(["modern", "legacy"]), startSealpost()]);
 });
 after(async () => {
-  peers.stop();
-  await sealpost.cleanup();
+  // Either may have failed to start.
+  peers?.stop();
+  await sealpost?.cleanup();
 });
 
 function target(port: number, access: Access): Target {
