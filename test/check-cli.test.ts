@@ -14,7 +14,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CHECK_SCHEMA, MX_SCHEMA, validateAgainstSchema, type CheckReport, type MxReport } from "../src/check/index.ts";
 import { startAdProxy, type AdProxy } from "./support/check-mx-servers.ts";
-import { accessFor, parseTarget } from "../src/cli/index.ts";
 import { startPolicyServer, type PolicyServer } from "./support/https-test-server.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
 import { startDnsServer, type DnsServer } from "./dns-server.ts";
@@ -94,18 +93,6 @@ test("argument errors: one line naming the problem, exit status 2", async () => 
   ];
   const runs = await Promise.all(cases.map(([args]) => check(args)));
   for (const [i, r] of runs.entries()) oneLineError(r, cases[i]?.[1] ?? /never/);
-});
-
-test("TARGET parsing and the protocol each port implies", () => {
-  assert.deepEqual(parseTarget("mail.example.test"), { host: "mail.example.test", port: null });
-  assert.deepEqual(parseTarget("mail.example.test.:587"), { host: "mail.example.test", port: 587 });
-  assert.deepEqual(parseTarget("[::1]:993"), { host: "::1", port: 993 });
-  assert.deepEqual(parseTarget("::1"), { host: "::1", port: null });
-  assert.deepEqual(parseTarget("192.0.2.7:25"), { host: "192.0.2.7", port: 25 });
-  const mapping = [25, 587, 143, 110, 465, 993, 995, 443, 8443].map((p) => accessFor(p, undefined));
-  assert.deepEqual(mapping, ["smtp", "smtp", "imap", "pop3", "tls", "tls", "tls", "tls", "tls"]);
-  assert.equal(accessFor(2525, "smtp"), "smtp");
-  assert.equal(accessFor(25, "pop3"), "pop3");
 });
 
 test("through the CLI: the port picks the protocol, --starttls overrides it, default port 25", async () => {

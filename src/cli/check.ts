@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import type { Command } from "commander";
 import { createResolver, parseDnsServer } from "../dns/index.ts";
-import type { Access, CheckOptions, CheckReport, StartTlsProtocol, Target } from "../check/index.ts";
+import type { CheckOptions, CheckReport, StartTlsProtocol, Target } from "../check/index.ts";
 import { parseIntFlag, UsageError } from "./output.ts";
 
 interface Flags {
@@ -25,48 +25,6 @@ interface Flags {
   concurrency: string;
   mxPort: string;
   mtaStsPort: string;
-}
-
-/** The protocol a port implies when --starttls is absent. */
-const PORT_ACCESS: ReadonlyMap<number, Access> = new Map<number, Access>([
-  [25, "smtp"],
-  [587, "smtp"],
-  [143, "imap"],
-  [110, "pop3"],
-  [465, "tls"],
-  [993, "tls"],
-  [995, "tls"],
-  [443, "tls"],
-]);
-
-export function accessFor(port: number, starttls: StartTlsProtocol | undefined): Access {
-  return starttls ?? PORT_ACCESS.get(port) ?? "tls";
-}
-
-const HOSTNAME = /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
-
-/** host[:port], [v6][:port] or a bare IPv6 literal; port null when absent. Throws UsageError. */
-export function parseTarget(text: string): { host: string; port: number | null } {
-  let host = text;
-  let portText: string | undefined;
-  const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
-  if (bracket !== null) {
-    host = bracket[1] ?? "";
-    portText = bracket[2];
-    if (isIP(host) !== 6) throw new UsageError(`TARGET: "${text}" is not an IPv6 address in brackets`);
-  } else if (isIP(text) !== 6) {
-    const colon = text.lastIndexOf(":");
-    if (colon >= 0) {
-      host = text.slice(0, colon);
-      portText = text.slice(colon + 1);
-    }
-    if (isIP(host) === 0 && !HOSTNAME.test(host)) throw new UsageError(`TARGET: "${host}" is not a host name or IP address`);
-  }
-  if (portText === undefined) return { host: host.replace(/\.$/, ""), port: null };
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
-    throw new UsageError(`TARGET: port "${portText}" is not a number from 1 to 65535`);
-  }
-  return { host: host.replace(/\.$/, ""), port: Number(portText) };
 }
 
 function parseStartTls(value: string | undefined): StartTlsProtocol | undefined {
@@ -108,28 +66,6 @@ function progressLine(): { onProgress?: CheckOptions["onProgress"]; clear(): voi
   };
 }
 
-/** The report of a check that could not start (the host did not resolve). */
-function unreachableReport(target: Target, error: string, started: number): CheckReport {
-  const text = `Could not check ${target.host}: ${error}`;
-  return {
-    schema: "sealpost-check/1",
-    target,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    error,
-    starttls: null,
-    protocols: [],
-    ciphers: [],
-    certificate: null,
-    findings: [],
-    verdicts: { strictSenders: { ok: false, text }, legacyClients: { ok: false, text } },
-    probes: 0,
-    gaps: [],
-    otherCertificates: [],
-    features: null,
-  };
-}
-
 async function resolveHost(host: string, dns: string | undefined, timeoutMs: number): Promise<string> {
   if (isIP(host) !== 0) return host;
   if (dns !== undefined) {
@@ -139,8 +75,6 @@ async function resolveHost(host: string, dns: string | undefined, timeoutMs: num
   }
   return (await lookup(host)).address;
 }
-
-/** "127.0.0.1:5353", "[::1]:53", "::1", "192.0.2.1" (port 53); null when not an IP address with a port from 1 to 65535. */
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 const color = (): boolean => process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
@@ -154,7 +88,7 @@ interface Outcome {
 
 async function checkTarget(text: string, f: Flags, base: CheckOptions): Promise<Outcome> {
   // The checker is loaded only when `check` runs (the server never loads it).
-  const { runCheck, renderReport, exitStatus } = await import("../check/index.ts");
+  const { runCheck, renderReport, exitStatus, parseTarget, accessFor, unreachableReport } = await import("../check/index.ts");
   const { host, port: given } = parseTarget(text);
   const port = given ?? 25;
   const access = accessFor(port, parseStartTls(f.starttls));
@@ -178,8 +112,8 @@ async function checkTarget(text: string, f: Flags, base: CheckOptions): Promise<
 }
 
 async function checkMx(domain: string, f: Flags, base: CheckOptions): Promise<Outcome> {
-  const { runMxCheck, renderMxReport, mxExitStatus } = await import("../check/index.ts");
-  if (!HOSTNAME.test(domain) || isIP(domain) !== 0) throw new UsageError(`--mx: "${domain}" is not a domain name`);
+  const { runMxCheck, renderMxReport, mxExitStatus, isDomainName } = await import("../check/index.ts");
+  if (!isDomainName(domain)) throw new UsageError(`--mx: "${domain}" is not a domain name`);
   const resolver = createResolver({ servers: f.dns !== undefined ? [f.dns] : [], timeoutMs: base.timeoutMs, tries: 2 });
   const report = await runMxCheck(domain, {
     ...base,

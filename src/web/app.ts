@@ -18,6 +18,7 @@ import { connectionOf, type ConnectionInfo } from "./listener.ts";
 import { notice, sendPage } from "./page.ts";
 import { registerAccount } from "./routes-account.ts";
 import { registerAdmin } from "./routes-admin.ts";
+import { registerCheck } from "./routes-check.ts";
 import { registerDomain } from "./routes-domain.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
 import { STYLESHEET } from "./style.ts";
@@ -110,6 +111,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerAccount(app, deps);
   registerDomain(app, deps);
   registerAdmin(app, deps);
+  registerCheck(app, deps);
   return app;
 }
 

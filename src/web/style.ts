@@ -40,6 +40,16 @@ details summary { cursor: pointer; color: var(--muted); }
 .errors q { font-family: ui-monospace, monospace; font-size: .85rem; }
 .attribution { margin: .2rem 0; color: var(--bad); font-size: .85rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+form.stack p.muted { margin: -.5rem 0 0; font-size: .9rem; }
+.good { color: var(--ok); }
+.bad { color: var(--bad); font-weight: 600; }
+caption { text-align: left; font-weight: 600; padding: .8rem 0 .3rem; }
+ul.verdicts { padding-left: 1.2rem; }
+ul.verdicts li { margin-bottom: .6rem; }
+tr.sev-critical .severity, tr.sev-high .severity { background: var(--bad); color: #fff; border-radius: 3px; padding: 0 .35rem; }
+tr.sev-medium .severity { background: #9a6700; color: #fff; border-radius: 3px; padding: 0 .35rem; }
+a.button { display: inline-block; background: var(--accent); color: #fff; border-radius: 4px; padding: .45rem 1rem; text-decoration: none; }
+p.actions { display: flex; gap: 1rem; align-items: center; }
 dl.figures { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
 h3 { font-size: 1rem; margin-top: 1.5rem; }
 .muted { color: var(--muted); font-size: .85rem; }
