@@ -10,12 +10,20 @@
  * during the burst against before it, and how long the sign-ins took.
  *
  * No reference server runs: neither Postfix nor Dovecot has a web console, and the issue's
- * figures are absolute. The client is Node's https (keep-alive agent), in this process.
+ * figures are absolute. The rounds' client is wrk (Debian's, C and epoll, one thread) where it is
+ * installed, else Node's https in this process; the burst's page loads are always Node's (their
+ * latencies must be split at the burst's start and end), so compare its before and during.
  *
  *   node bench/web.ts [--clients 50] [--seconds 15] [--rounds 3] [--warmup 3] [--burst 200]
- *                     [--rows 100000] [--total 1000000] [--json]
+ *                     [--rows 100000] [--total 1000000] [--json] [--profile DIR] [--path /account] [--node-client]
+ *   --node-client: load the page with Node's https even where wrk is installed.
+ *   --path P:    load another page instead (e.g. /static/style.css: the floor of the transport,
+ *                HTTP and the framework without the page's work).
+ *   --profile D: run the server with node --cpu-prof, the profile written to D at exit
+ *                (summarise it with `node bench/cpuprof.ts D/*.cpuprofile`).
  */
 import { randomInt } from "node:crypto";
+import { existsSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -154,6 +162,8 @@ interface LoadResult {
 }
 
 /** `clients` loops loading /account until `stop()`; each latency with the time it ended. */
+let PAGE = "/account";
+
 function pageLoad(port: number, cookie: string, clients: number): { stop: () => Promise<Array<{ end: number; ms: number; ok: boolean }>> } {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const samples: Array<{ end: number; ms: number; ok: boolean }> = [];
@@ -161,7 +171,7 @@ function pageLoad(port: number, cookie: string, clients: number): { stop: () => 
   const loops = Array.from({ length: clients }, async () => {
     while (running) {
       const t0 = performance.now();
-      const r = await fetchOnce(port, "/account", { agent, cookie }).catch(() => null);
+      const r = await fetchOnce(port, PAGE, { agent, cookie }).catch(() => null);
       const t1 = performance.now();
       samples.push({ end: t1, ms: t1 - t0, ok: r?.status === 200 });
     }
@@ -174,6 +184,38 @@ function pageLoad(port: number, cookie: string, clients: number): { stop: () => 
       return samples;
     },
   };
+}
+
+/** wrk's figures for one run (it reports latency percentiles itself). */
+interface WrkResult {
+  pagesPerSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  errors: number;
+}
+
+const WRK = "/usr/bin/wrk";
+
+/** Parses wrk's --latency output: "Requests/sec:", the "Latency Distribution" lines, "Non-2xx", socket errors. */
+function parseWrk(text: string): WrkResult {
+  const ms = (v: string | undefined, unit: string | undefined): number => (Number(v) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit ?? "ms"] ?? NaN));
+  const dist = (p: string): number => {
+    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m)`, "m").exec(text);
+    return ms(m?.[1], m?.[2]);
+  };
+  const max = /Latency\s+[\d.]+\w+\s+[\d.]+\w+\s+([\d.]+)(us|ms|s|m)/.exec(text);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const socketErrors = sock === null ? 0 : sock.slice(1).reduce((n, x) => n + Number(x), 0);
+  return { pagesPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN), p50: dist("50"), p90: dist("90"), p99: dist("99"), max: ms(max?.[1], max?.[2]), errors: non2xx + socketErrors };
+}
+
+/** wrk (C, epoll) on one thread with `clients` keep-alive connections: the load generator that costs the machine least. */
+async function wrkLoad(port: number, cookie: string, clients: number, seconds: number): Promise<WrkResult> {
+  const text = await run(WRK, ["-t1", `-c${clients}`, `-d${seconds}s`, "--latency", "-H", `Cookie: ${cookie}`, `https://127.0.0.1:${port}${PAGE}`]);
+  return parseWrk(text);
 }
 
 const pct = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -232,6 +274,9 @@ async function main(): Promise<void> {
       rows: { type: "string", default: "100000" },
       total: { type: "string", default: "1000000" },
       json: { type: "boolean", default: false },
+      profile: { type: "string" },
+      path: { type: "string", default: "/account" },
+      "node-client": { type: "boolean", default: false },
     },
   });
   const clients = intFlag("clients", values.clients, 1, 1000);
@@ -241,12 +286,14 @@ async function main(): Promise<void> {
   const burstSize = intFlag("burst", values.burst, 0, 5000);
   const rows = intFlag("rows", values.rows, 1, 10_000_000);
   const total = intFlag("total", values.total, rows, 50_000_000);
+  if (!values.path.startsWith("/")) throw new Error(`--path: expected a path, got "${values.path}"`);
+  PAGE = values.path;
   await checkMachine();
   const server = await startSealpostServer({
     dirPrefix: "sealpost-bench-web-",
     maxConnections: Math.max(1000, clients + burstSize * 2),
     listeners: ["web"],
-    profileDir: undefined,
+    profileDir: values.profile,
     note,
     seed: async (dir) => {
       await run(process.execPath, [CLI, "user", "add", USER, "--data", dir], `${PASSWORD}\n`);
@@ -258,14 +305,23 @@ async function main(): Promise<void> {
   try {
     const port = server.port("web");
     const cookie = await signIn(port);
+    const sample = await fetchOnce(port, PAGE, { agent: false, cookie });
+    if (sample.status !== 200) throw new Error(`${PAGE} answered ${sample.status}`);
+    note(`${PAGE}: ${Buffer.byteLength(sample.body)} bytes`);
     if (warmup > 0) {
       note(`warm-up ${warmup} s`);
       await timedLoad(port, cookie, clients, warmup * 1000);
     }
-    const results: LoadResult[] = [];
+    const useWrk = existsSync(WRK) && values["node-client"] !== true;
+    note(useWrk ? "client: wrk (one thread)" : "client: Node's https (wrk is not installed, or --node-client)");
+    const results: WrkResult[] = [];
     for (let r = 0; r < rounds; r++) {
       note(`round ${r + 1}/${rounds}: ${clients} clients, ${seconds / rounds} s`);
-      results.push(await timedLoad(port, cookie, clients, (seconds * 1000) / rounds));
+      if (useWrk) results.push(await wrkLoad(port, cookie, clients, Math.max(1, Math.round(seconds / rounds))));
+      else {
+        const x = await timedLoad(port, cookie, clients, (seconds * 1000) / rounds);
+        results.push({ pagesPerSecond: x.pages / x.seconds, p50: pct(x.latencies, 50), p90: pct(x.latencies, 90), p99: pct(x.latencies, 99), max: x.latencies.at(-1) ?? NaN, errors: x.errors });
+      }
     }
     const bursts: BurstResult[] = [];
     for (let r = 0; r < (burstSize > 0 ? rounds : 0); r++) {
@@ -273,16 +329,16 @@ async function main(): Promise<void> {
       bursts.push(await burst(port, cookie, clients, burstSize, r));
     }
     if (values.json === true) {
-      writeJson({ clients, rows, total, rounds: results.map((x) => ({ pagesPerSecond: x.pages / x.seconds, errors: x.errors, p50: pct(x.latencies, 50), p90: pct(x.latencies, 90), p99: pct(x.latencies, 99), max: x.latencies.at(-1) })), bursts: bursts.map((b) => ({ ...b, pagesBefore: undefined, pagesDuring: undefined, pagesBeforeP99: pct(b.pagesBefore, 99), pagesDuringP99: pct(b.pagesDuring, 99) })), problems: server.problems });
+      writeJson({ clients, rows, total, client: useWrk ? "wrk" : "node", rounds: results, bursts: bursts.map((b) => ({ ...b, pagesBefore: undefined, pagesDuring: undefined, pagesBeforeP99: pct(b.pagesBefore, 99), pagesDuringP99: pct(b.pagesDuring, 99) })), problems: server.problems });
       return;
     }
-    out(`\n/account for ${USER} (${rows} history rows of ${total}), ${clients} clients on keep-alive HTTPS connections:\n`);
+    out(`\n${PAGE} for ${USER} (${rows} history rows of ${total}), ${clients} clients on keep-alive HTTPS connections (${useWrk ? "wrk" : "Node's https"}):\n`);
     table(
       ["round", "pages/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"],
-      results.map((x, i) => [String(i + 1), (x.pages / x.seconds).toFixed(1), fmtMs(pct(x.latencies, 50)), fmtMs(pct(x.latencies, 90)), fmtMs(pct(x.latencies, 99)), fmtMs(x.latencies.at(-1) ?? NaN), String(x.errors)]),
+      results.map((x, i) => [String(i + 1), x.pagesPerSecond.toFixed(1), fmtMs(x.p50), fmtMs(x.p90), fmtMs(x.p99), fmtMs(x.max), String(x.errors)]),
     );
-    const p99 = median(results.map((x) => pct(x.latencies, 99)));
-    out(`median p99: ${fmtMs(p99)} ms (target < ${TARGET_P99_MS} ms: ${verdict(p99 < TARGET_P99_MS)}); median pages/s: ${median(results.map((x) => x.pages / x.seconds)).toFixed(1)}\n`);
+    const p99 = median(results.map((x) => x.p99));
+    out(`median p99: ${fmtMs(p99)} ms (target < ${TARGET_P99_MS} ms: ${verdict(p99 < TARGET_P99_MS)}); median pages/s: ${median(results.map((x) => x.pagesPerSecond)).toFixed(1)}\n`);
     if (bursts.length > 0) {
       out(`\n${burstSize} sign-ins at once (scrypt) while the ${clients} clients load /account:\n`);
       table(

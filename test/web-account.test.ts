@@ -84,9 +84,12 @@ test("in Chromium a user sees their logins on every protocol with TLS versions a
     assert.match(await legacyRow.innerText(), /offered at most TLSv1\b/);
     assert.match(await legacyRow.innerText(), /Probably your device/);
     await legacyRow.getByText(/limited to TLS 1\.0/).waitFor();
-    await legacyRow.getByText("Error messages and what to do").click();
-    await legacyRow.getByText(/0x800CCC1A/).waitFor();
-    await legacyRow.getByText(/What to do: update the device/).waitFor();
+    // The row links to what such a device shows when it is turned away, and what to do.
+    await legacyRow.getByRole("link", { name: "Error messages and what to do" }).click();
+    assert.equal(new URL(alice.url()).hash, "#help-tls10");
+    const help = alice.getByRole("region", { name: /^An old device or program limited to TLS 1\.0/ });
+    await help.getByText(/0x800CCC1A/).waitFor();
+    await help.getByText(/What to do: update the device/).waitFor();
     await alice.getByRole("status").or(alice.getByRole("alert")).filter({ hasText: "1 device used TLS 1.0/1.1 in the last 30 days" }).waitFor();
     // The settings a mail program needs, with this server's name and ports.
     const settings = await alice.getByRole("table").filter({ has: alice.getByRole("columnheader", { name: "Security" }) }).innerText();

@@ -1,7 +1,7 @@
 /** Audit: TLS events, SMTP sessions and recipient outcomes; the TLS report; the login history and the console's account and domain views. */
 export { AuditLog, type SmtpRecipientRow, type LoginRow } from "./log.ts";
 export { tlsReport, type TlsReport } from "./report.ts";
-export { HISTORY_PROTOCOLS, type HistoryEntry } from "./history.ts";
+export { HISTORY_PROTOCOLS, type HistoryEntry, type HistoryProtocol } from "./history.ts";
 export { historyPage, legacyDevices, loginHistory } from "./account-view.ts";
 export { plaintextSenders, domainInboundTls, domainLegacyAccounts } from "./domain-view.ts";
 export { type DeviceKind } from "./device-hint.ts";

@@ -12,7 +12,7 @@ import helmet from "@fastify/helmet";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Server } from "node:http";
 import { administersAny } from "../directory/index.ts";
-import { html } from "./html.ts";
+import { html, type Html } from "./html.ts";
 import { isLang, pickLang, textFor } from "./i18n.ts";
 import { connectionOf, type ConnectionInfo } from "./listener.ts";
 import { notice, sendPage } from "./page.ts";
@@ -25,10 +25,13 @@ import { STYLESHEET } from "./style.ts";
 import type { Text } from "./text-en.ts";
 import { SESSION_COOKIE, localPath } from "./guards.ts";
 import type { WebDeps } from "./deps.ts";
+import { ViewCache } from "./view-cache.ts";
 
 const LANG_COOKIE = "sealpost-lang";
 /** Form posts: a sign-in, a password change, a domain switch — nothing here is large. */
 const BODY_LIMIT = 64 * 1024;
+/** How old the account page's history may be: a sign-in elsewhere (IMAP, POP3, SMTP) shows within this. */
+const ACCOUNT_VIEW_TTL_MS = 5_000;
 
 export async function createWebApp(deps: WebDeps, server: Server): Promise<FastifyInstance> {
   const app = Fastify({
@@ -107,8 +110,10 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
     return reply.redirect(localPath(body.back, "/"), 303);
   });
 
-  registerSignIn(app, deps);
-  registerAccount(app, deps);
+  // The account page's data, a few seconds old at most; an account's own web sign-in drops its entries.
+  const views = new ViewCache<Html>({ ttlMs: ACCOUNT_VIEW_TTL_MS, max: 1000 });
+  registerSignIn(app, deps, views);
+  registerAccount(app, deps, views);
   registerDomain(app, deps);
   registerAdmin(app, deps);
   registerCheck(app, deps);

@@ -5,7 +5,7 @@
  * change that ends every other web session of the account.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { HISTORY_PROTOCOLS, historyPage, legacyDevices, type DeviceKind, type HistoryEntry } from "../audit/index.ts";
+import { HISTORY_PROTOCOLS, historyPage, legacyDevices, type DeviceKind, type HistoryEntry, type HistoryProtocol } from "../audit/index.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from "../directory/index.ts";
 import { browserName } from "./browser-name.ts";
 import type { MailSettings, WebDeps } from "./deps.ts";
@@ -13,16 +13,25 @@ import { requireUser } from "./guards.ts";
 import { html, type Html } from "./html.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
 import type { Text } from "./text-en.ts";
+import type { ViewCache } from "./view-cache.ts";
 
 const HISTORY_DAYS = 90;
 const LEGACY_DAYS = 30;
 const PAGE_SIZE = 50;
 
-/** What kind of device it probably is; opened, the messages it shows when turned away and what to do. */
-function deviceHelp(t: Text, device: DeviceKind): Html {
-  return html`<p class="hint">${t.devices[device]}</p><details><summary>${t.account.moreHelp}</summary>
-    <p>${t.account.deviceShows}</p><ul class="errors">${t.deviceErrors[device].map((e) => html`<li><q>${e}</q></li>`)}</ul>
-    <p>${t.account.whatToDo}</p></details>`;
+/** The kinds of old device on the page, each explained once: the messages it shows when turned away and what to do. */
+function deviceHelp(t: Text, kinds: ReadonlySet<DeviceKind>): Html | "" {
+  if (kinds.size === 0) return "";
+  return html`<section aria-labelledby="help" class="device-help"><h2 id="help">${t.account.helpTitle}</h2>${[...kinds].map(
+    (kind) => html`<section id="help-${kind}" aria-labelledby="help-${kind}-h"><h3 id="help-${kind}-h">${t.devices[kind]}</h3>
+      <p>${t.account.deviceShows}</p><ul class="errors">${t.deviceErrors[kind].map((e) => html`<li><q>${e}</q></li>`)}</ul>
+      <p>${t.account.whatToDo}</p></section>`,
+  )}</section>`;
+}
+
+/** A row's device: what kind it probably is, and a link to what to do about it. */
+function deviceHint(t: Text, kind: DeviceKind): Html {
+  return html`<p class="hint">${t.devices[kind]} <a href="#help-${kind}">${t.account.moreHelp}</a></p>`;
 }
 
 function resultText(t: Text, e: HistoryEntry): string {
@@ -37,7 +46,7 @@ function historyRow(t: Text, e: HistoryEntry): Html {
     <td>${t.date(Date.parse(e.time))}</td><td>${e.protocol}</td><td>${e.port}</td><td>${e.clientIp}</td>
     <td>${e.clientName ?? ""}${e.legacy ? html` <strong class="badge">${t.account.legacyMark}</strong>` : ""}
       ${e.attribution !== null ? html`<p class="attribution">${t.account.probablyYours}</p>` : ""}
-      ${e.device !== null ? deviceHelp(t, e.device) : ""}</td>
+      ${e.device !== null ? deviceHint(t, e.device) : ""}</td>
     <td>${tls}</td><td>${e.tlsCipher ?? ""}</td><td>${resultText(t, e)}${e.kind === "refused-handshake" && e.result !== "refused" && e.reason !== null ? html`<br><small>${e.reason}</small>` : ""}</td></tr>`;
 }
 
@@ -57,15 +66,14 @@ function settingsTable(t: Text, s: MailSettings, address: string): Html {
     <p>${t.account.userName(address)}</p>`;
 }
 
-async function accountPage(deps: WebDeps, req: FastifyRequest, reply: FastifyReply, message: Html | "" = "", status = 200): Promise<FastifyReply> {
-  const user = req.user;
-  if (user === null) throw new Error("account page without a user");
-  const t = req.t;
-  const q = req.query as Record<string, string | undefined>;
-  const protocol = HISTORY_PROTOCOLS.find((p) => p === q.protocol);
+/**
+ * What the account's data makes of the page (the old devices, a page of history, the settings):
+ * the same for every request of one account, language and page for a few seconds (ViewCache).
+ */
+async function accountViews(deps: WebDeps, t: Text, address: string, protocol: HistoryProtocol | undefined, before: string | undefined): Promise<Html> {
   const [page, devices] = await Promise.all([
-    historyPage(deps.db, user.address, { days: HISTORY_DAYS, pageSize: PAGE_SIZE, ...(protocol !== undefined ? { protocol } : {}), ...(q.before !== undefined ? { before: q.before } : {}) }),
-    legacyDevices(deps.db, user.address, { days: LEGACY_DAYS }),
+    historyPage(deps.db, address, { days: HISTORY_DAYS, pageSize: PAGE_SIZE, ...(protocol !== undefined ? { protocol } : {}), ...(before !== undefined ? { before } : {}) }),
+    legacyDevices(deps.db, address, { days: LEGACY_DAYS }),
   ]);
   const entries = page?.entries ?? [];
   const filter = protocol !== undefined ? `protocol=${protocol}&` : "";
@@ -77,18 +85,30 @@ async function accountPage(deps: WebDeps, req: FastifyRequest, reply: FastifyRep
         <ul class="devices">${devices.map(
           (d) =>
             html`<li><strong>${[d.protocol.toUpperCase(), d.clientIp, d.clientName, d.tlsVersion ?? t.account.plaintext].filter((x) => x !== null).join(" · ")}</strong>
-              (${t.account.lastSeen(t.date(Date.parse(d.lastSeen)))})${deviceHelp(t, d.device)}</li>`,
+              (${t.account.lastSeen(t.date(Date.parse(d.lastSeen)))})${deviceHint(t, d.device)}</li>`,
         )}</ul></section>`;
-  const main = html`${message}<p>${t.account.signedInAs(user.address)}</p>${summary}
+  return html`<p>${t.account.signedInAs(address)}</p>${summary}
     <section aria-labelledby="history"><h2 id="history">${t.account.historyTitle}</h2><p>${t.account.historyIntro}</p>
     <form method="get" action="/account" class="inline"><label>${t.account.filter}
       <select name="protocol"><option value="">${t.account.allProtocols}</option>${HISTORY_PROTOCOLS.map((p) => html`<option value="${p}"${p === protocol ? html` selected` : ""}>${p}</option>`)}</select></label>
       <button type="submit">${t.account.apply}</button></form>
     ${entries.length === 0 ? html`<p>${t.account.empty}</p>` : html`<table class="history"><thead><tr><th scope="col">${c.time}</th><th scope="col">${c.protocol}</th><th scope="col">${c.port}</th><th scope="col">${c.client}</th><th scope="col">${c.device}</th><th scope="col">${c.tls}</th><th scope="col">${c.cipher}</th><th scope="col">${c.result}</th></tr></thead>
       <tbody>${entries.map((e) => historyRow(t, e))}</tbody></table>`}
-    <nav class="pages" aria-label="${t.account.historyTitle}">${q.before !== undefined ? html`<a href="/account?${filter}">${t.account.newer}</a>` : ""}
+    <nav class="pages" aria-label="${t.account.historyTitle}">${before !== undefined ? html`<a href="/account?${filter}">${t.account.newer}</a>` : ""}
       ${page?.next != null ? html`<a href="/account?${filter}before=${encodeURIComponent(page.next)}">${t.account.older}</a>` : ""}</nav></section>
-    <section aria-labelledby="settings"><h2 id="settings">${t.account.settingsTitle}</h2>${settingsTable(t, deps.mailSettings(), user.address)}</section>
+    ${deviceHelp(t, new Set([...devices.map((d) => d.device), ...entries.flatMap((e) => (e.device !== null ? [e.device] : []))]))}
+    <section aria-labelledby="settings"><h2 id="settings">${t.account.settingsTitle}</h2>${settingsTable(t, deps.mailSettings(), address)}</section>`;
+}
+
+async function accountPage(deps: WebDeps, views: ViewCache<Html>, req: FastifyRequest, reply: FastifyReply, message: Html | "" = "", status = 200): Promise<FastifyReply> {
+  const user = req.user;
+  if (user === null) throw new Error("account page without a user");
+  const t = req.t;
+  const q = req.query as Record<string, string | undefined>;
+  const protocol = HISTORY_PROTOCOLS.find((p) => p === q.protocol);
+  const before = typeof q.before === "string" && q.before.length <= 200 ? q.before : undefined;
+  const data = await views.get(user.accountId, `${req.lang}|${protocol ?? ""}|${before ?? ""}`, () => accountViews(deps, t, user.address, protocol, before));
+  const main = html`${message}${data}
     <section aria-labelledby="password"><h2 id="password">${t.account.passwordTitle}</h2>
       <form method="post" action="/account/password" class="stack">${csrfField(reply)}
         <label>${t.account.currentPassword}<input type="password" name="current" autocomplete="current-password" required maxlength="${PASSWORD_MAX}"></label>
@@ -112,8 +132,8 @@ const PASSWORD_SCHEMA = {
   },
 } as const;
 
-export function registerAccount(app: FastifyInstance, deps: WebDeps): void {
-  app.get("/account", { preHandler: requireUser }, (req, reply) => accountPage(deps, req, reply));
+export function registerAccount(app: FastifyInstance, deps: WebDeps, views: ViewCache<Html>): void {
+  app.get("/account", { preHandler: requireUser }, (req, reply) => accountPage(deps, views, req, reply));
 
   app.post<{ Body: PasswordBody }>("/account/password", { schema: PASSWORD_SCHEMA, preHandler: [requireUser, app.csrfProtection.bind(app)] }, async (req, reply) => {
     const user = req.user;
@@ -121,8 +141,8 @@ export function registerAccount(app: FastifyInstance, deps: WebDeps): void {
     if (user === null || session === null) throw new Error("password change without a session");
     const t = req.t;
     const { current, password, repeat } = req.body;
-    if (password !== repeat) return accountPage(deps, req, reply, notice("problem", t.account.passwordMismatch), 400);
-    if (password.length < PASSWORD_MIN) return accountPage(deps, req, reply, notice("problem", t.account.passwordWeak), 400);
+    if (password !== repeat) return accountPage(deps, views, req, reply, notice("problem", t.account.passwordMismatch), 400);
+    if (password.length < PASSWORD_MIN) return accountPage(deps, views, req, reply, notice("problem", t.account.passwordWeak), 400);
     // The current password is checked as a sign-in is (rate limits, login history): a stolen
     // session cannot try passwords faster than the sign-in page.
     const check = await deps.auth.login(
@@ -131,9 +151,9 @@ export function registerAccount(app: FastifyInstance, deps: WebDeps): void {
       current,
       "password-change",
     );
-    if (!check.ok) return accountPage(deps, req, reply, notice("problem", check.refusal === "rate-limited" ? t.login.throttled : t.account.passwordWrong), 400);
+    if (!check.ok) return accountPage(deps, views, req, reply, notice("problem", check.refusal === "rate-limited" ? t.login.throttled : t.account.passwordWrong), 400);
     await setPassword(deps.db, user.address, password);
     const ended = await deps.sessions.endOthers(user.accountId, session);
-    return accountPage(deps, req, reply, notice("ok", t.account.passwordChanged(ended)));
+    return accountPage(deps, views, req, reply, notice("ok", t.account.passwordChanged(ended)));
   });
 }

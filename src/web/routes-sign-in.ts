@@ -5,11 +5,13 @@
  * version and cipher of the connection and the browser as the client name. A good sign-in always
  * gets a new session id (no session fixation); signing out deletes the session on the server.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { WebDeps } from "./deps.ts";
 import { browserName } from "./browser-name.ts";
 import { SESSION_COOKIE, localPath } from "./guards.ts";
-import { html } from "./html.ts";
+import { html, type Html } from "./html.ts";
+import type { Text } from "./text-en.ts";
+import type { ViewCache } from "./view-cache.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
 
 interface SignInBody {
@@ -25,8 +27,8 @@ const SIGN_IN_SCHEMA = {
   },
 } as const;
 
-export function registerSignIn(app: FastifyInstance, deps: WebDeps): void {
-  const form = (next: string, reply: Parameters<typeof csrfField>[0], t: import("./text-en.ts").Text, address = "") => html`
+export function registerSignIn(app: FastifyInstance, deps: WebDeps, views: ViewCache<Html>): void {
+  const form = (next: string, reply: FastifyReply, t: Text, address = ""): Html => html`
     <p>${t.login.intro}</p>
     <form method="post" action="/login?next=${encodeURIComponent(next)}" class="stack">${csrfField(reply)}
       <label>${t.login.address}<input type="email" name="address" autocomplete="username" required maxlength="320" value="${address}"></label>
@@ -74,6 +76,7 @@ export function registerSignIn(app: FastifyInstance, deps: WebDeps): void {
     reply.setCookie(SESSION_COOKIE, id, { path: "/", secure: true, httpOnly: true, sameSite: "strict", maxAge: deps.sessionMaxSeconds() });
     // The account page it leads to shows this sign-in at the top.
     await deps.flushAudit();
+    views.forget(outcome.accountId);
     return reply.redirect(next, 303);
   });
 

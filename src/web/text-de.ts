@@ -1,13 +1,16 @@
 /** Everything the web console says, in German (the notices' users). The keys are `text-en.ts`'s. */
 import type { Text } from "./text-en.ts";
 
+/** Made once: a formatter costs far more to make than to use. */
+const DATE = new Intl.DateTimeFormat("de-DE", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+const PERCENT = new Intl.NumberFormat("de-DE", { style: "percent", maximumFractionDigits: 1 });
+
 export const de: Text = {
   lang: "de",
   languageName: "Deutsch",
   product: "Sealpost",
   nav: { label: "Hauptmenü", account: "Mein Konto", domains: "Domains", admin: "Verwaltung", check: "TLS-Prüfung", signOut: "Abmelden", language: "Sprache" },
-  date: (ms: number): string =>
-    new Intl.DateTimeFormat("de-DE", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(ms) + " UTC",
+  date: (ms: number): string => `${DATE.format(ms)} UTC`,
   login: {
     title: "Anmelden",
     intro: "Melden Sie sich mit Ihrer E-Mail-Adresse und dem Passwort Ihres Postfachs an.",
@@ -211,6 +214,7 @@ export const de: Text = {
     legacyMark: "Veraltetes TLS",
     probablyYours: "Vermutlich Ihr Gerät: Von dieser Adresse aus haben Sie sich schon angemeldet.",
     moreHelp: "Fehlermeldungen und was zu tun ist",
+    helpTitle: "Was alte Geräte anzeigen, und was zu tun ist",
     deviceShows: "Das zeigt das Gerät, wenn es abgewiesen wird:",
     whatToDo:
       "Was tun: Aktualisieren Sie das Gerät oder Programm (Software, die jünger als 5 Jahre ist, beherrscht TLS 1.2), oder verwenden Sie die Einstellungen unten. Lässt es sich nicht aktualisieren, verwenden Sie es nicht mehr für E-Mail; lesen Sie Ihre E-Mails solange mit einem aktuellen Browser.",
@@ -263,7 +267,7 @@ export const de: Text = {
     trailEmpty: "Noch keine Änderungen.",
     inboundTitle: "Eingehende Mails nach TLS-Version (letzte 30 Tage)",
     inboundColumns: { tls: "TLS", sessions: "Verbindungen", messages: "Mails" },
-    inboundShare: (share) => `Anteil ohne TLS: ${new Intl.NumberFormat("de-DE", { style: "percent", maximumFractionDigits: 1 }).format(share)}`,
+    inboundShare: (share) => `Anteil ohne TLS: ${PERCENT.format(share)}`,
     plaintext: "ohne TLS",
     settings: { mandatory_tls: "Mandatory TLS" },
     inboundEmpty: "Keine eingehenden Mails in den letzten 30 Tagen.",

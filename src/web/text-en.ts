@@ -3,13 +3,16 @@
  * a new language is a new file of this shape. Device-kind keys are the audit room's `DeviceKind`.
  */
 
+/** Made once: a formatter costs far more to make than to use. */
+const DATE = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+const PERCENT = new Intl.NumberFormat("en-GB", { style: "percent", maximumFractionDigits: 1 });
+
 export const en = {
   lang: "en",
   languageName: "English",
   product: "Sealpost",
   nav: { label: "Main", account: "My account", domains: "Domains", admin: "Administration", check: "TLS check", signOut: "Sign out", language: "Language" },
-  date: (ms: number): string =>
-    new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(ms) + " UTC",
+  date: (ms: number): string => `${DATE.format(ms)} UTC`,
   login: {
     title: "Sign in",
     intro: "Sign in with your email address and the password of your mailbox.",
@@ -210,6 +213,7 @@ export const en = {
     legacyMark: "Old TLS",
     probablyYours: "Probably your device: this address signed in as you before.",
     moreHelp: "Error messages and what to do",
+    helpTitle: "What old devices show, and what to do",
     deviceShows: "What the device shows when it is turned away:",
     whatToDo: "What to do: update the device or program (software younger than 5 years speaks TLS 1.2), or use the settings below. If it cannot be updated, stop using it for mail; read your mail in a current browser meanwhile.",
     offered: (v: string): string => `offered at most ${v}`,
@@ -259,7 +263,7 @@ export const en = {
     trailEmpty: "No changes yet.",
     inboundTitle: "Incoming mail by TLS version (last 30 days)",
     inboundColumns: { tls: "TLS", sessions: "Sessions", messages: "Messages" },
-    inboundShare: (share: number): string => `Share without TLS: ${new Intl.NumberFormat("en-GB", { style: "percent", maximumFractionDigits: 1 }).format(share)}`,
+    inboundShare: (share: number): string => `Share without TLS: ${PERCENT.format(share)}`,
     plaintext: "without TLS",
     settings: { mandatory_tls: "Mandatory TLS" } as Record<string, string>,
     inboundEmpty: "No incoming mail in the last 30 days.",
