@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, eventually, python } from "./harness.ts";
 
-test("README: npm install && npm start from a fresh clone, then deliver to the demo account", { timeout: 240_000 }, async () => {
+test("README: npm install && npm start from a fresh clone, then deliver to the demo account and sign in to the console as the demo admin", { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-clone-"));
   const clone = join(dir, "sealpost");
   try {
@@ -41,6 +41,23 @@ print(s.sendmail("someone@example.net", ["demo@example.test"], "Subject: fresh c
 s.quit()
 `);
       assert.equal(reply.trim(), "{}");
+      // The web console at https://127.0.0.1:10443/, where the printed admin account signs in (curl).
+      const admin = /admin +admin@example\.test\n +password (\S+)/.exec(out)?.[1];
+      assert.ok(admin !== undefined, out);
+      assert.match(out, /console +https:\/\/127\.0\.0\.1:10443\//);
+      await eventually(() => (/web listening on 127\.0\.0\.1:10443/.test(out) ? true : undefined), 30_000, "the web listener");
+      const jar = join(dir, "cookies");
+      const form = spawnSync("curl", ["-k", "-s", "-c", jar, "https://127.0.0.1:10443/login"], { encoding: "utf8", timeout: 30_000 });
+      assert.match(form.stdout, /<label>Email address<input/);
+      const token = /name="_csrf" value="([^"]+)"/.exec(form.stdout)?.[1] ?? "";
+      const signIn = spawnSync(
+        "curl",
+        ["-k", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "-b", jar, "-c", jar, "--data-urlencode", "address=admin@example.test", "--data-urlencode", `password=${admin}`, "--data-urlencode", `_csrf=${token}`, "https://127.0.0.1:10443/login"],
+        { encoding: "utf8", timeout: 30_000 },
+      );
+      assert.equal(signIn.stdout, "303 https://127.0.0.1:10443/account");
+      const page = spawnSync("curl", ["-k", "-s", "-b", jar, "https://127.0.0.1:10443/admin"], { encoding: "utf8", timeout: 30_000 });
+      assert.match(page.stdout, /<h1>Administration<\/h1>/);
       // `npx sealpost` from the clone runs the bin on the pinned Node, against ./data.
       await eventually(() => {
         const report = spawnSync("npx", ["sealpost", "tls-report", "--json"], { cwd: clone, encoding: "utf8", timeout: 60_000 });

@@ -143,6 +143,11 @@ test("the web console refuses bad sign-ins alike, forged and stale requests, oth
       `import imaplib, ssl\nctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE\nM = imaplib.IMAP4_SSL("127.0.0.1", ${h.ports.imaps}, ssl_context=ctx); M.login("${ALICE}", "a new long password"); M.logout()`,
     );
 
+    // Sessions are kept in the database: a restart signs no one out.
+    await h.stop();
+    await h.restart();
+    assert.equal((await curl(`https://127.0.0.1:${h.ports.web}/account`, { jar: jar("a") })).status, 200, "still signed in after a restart");
+
     // An expired session: idle for longer than [web] session_idle.
     const store = await openStore(h.dataDir);
     try {
@@ -150,7 +155,7 @@ test("the web console refuses bad sign-ins alike, forged and stale requests, oth
     } finally {
       await store.close();
     }
-    const expired = await curl(`${base}/account`, { jar: jar("a") });
+    const expired = await curl(`https://127.0.0.1:${h.ports.web}/account`, { jar: jar("a") });
     assert.equal(expired.status, 303);
     assert.match(header(expired, "location"), /^\/login\?expired=1/);
 

@@ -4,17 +4,31 @@
  * `dummyVerify` burns the same work for unknown accounts so timing does not reveal which exist.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { Gate } from "./gate.ts";
 
 const LN = 15; // N = 2^15: 32 MiB with r = 8
 const R = 8;
 const P = 1;
 const KEYLEN = 32;
 
+/**
+ * scrypt computations run one core fewer than the machine has at once (at least one).
+ * They run in libuv's thread pool (4 threads), which also does every fsync: a burst of sign-ins
+ * left unchecked would take every core from the event loop (all sessions' pages and replies) and
+ * every pool thread from the durable writes (SMTP's 250 after DATA). The rest wait, first come
+ * first served.
+ */
+const scryptGate = new Gate(availableParallelism() - 1);
+
 function scrypt(password: string, salt: Buffer, ln: number, r: number, p: number): Promise<Buffer> {
   const opts: ScryptOptions = { N: 2 ** ln, r, p, maxmem: 256 * 1024 * 1024 };
-  return new Promise((resolve, reject) => {
-    scryptCb(password.normalize("NFC"), salt, KEYLEN, opts, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  return scryptGate.run(
+    () =>
+      new Promise((resolve, reject) => {
+        scryptCb(password.normalize("NFC"), salt, KEYLEN, opts, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
 }
 
 /** A new password's length, in characters (NIST SP 800-63B §5.1.1.2: at least 8; a long passphrase is welcome). */
