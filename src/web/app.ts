@@ -70,6 +70,8 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   app.decorateRequest("sessionEnded", false);
   app.decorateRequest("conn", null as unknown as ConnectionInfo);
 
+  // Only the navigation asks (every page checks its own authorisation): a few seconds old is fine.
+  const navigation = new ViewCache<boolean>({ ttlMs: ACCOUNT_VIEW_TTL_MS, max: 10_000 });
   app.addHook("onRequest", async (req) => {
     const conn = connectionOf(req.raw);
     if (conn === undefined) throw new Error("a request without a web connection");
@@ -83,7 +85,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
       else {
         req.user = user;
         req.webSession = id;
-        req.administers = await administersAny(deps.db, user);
+        req.administers = await navigation.get(user.accountId, "administers", () => administersAny(deps.db, user));
       }
     }
   });
