@@ -123,6 +123,11 @@ test("the web console refuses bad sign-ins alike, forged and stale requests, oth
     assert.equal((await curl(`${base}/logout`, { jar: jar("a"), form: { _csrf: csrfOf(other.body) } })).status, 403);
     assert.equal((await curl(`${base}/account`, { jar: jar("a") })).status, 200, "still signed in");
 
+    // A form without its fields: 400, in words.
+    const incomplete = await curl(`${base}/login`, { jar: jar("a"), form: { _csrf: token, address: ALICE } });
+    assert.equal(incomplete.status, 400);
+    assert.equal(noticeOf(incomplete.body), "The form was incomplete or too long. Please go back and try again.");
+
     // Pages that are not alice's: administration, domains.
     assert.equal((await curl(`${base}/admin`, { jar: jar("a") })).status, 403);
     assert.equal((await curl(`${base}/domain/example.test`, { jar: jar("a") })).status, 404);

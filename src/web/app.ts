@@ -97,7 +97,9 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
     }
     const status = err.statusCode ?? 500;
     if (status === 413) return sendPage(req, reply, t.errors.tooLarge, html``, 413);
-    if (status >= 400 && status < 500) return sendPage(req, reply, t.errors.notFound, html`${notice("problem", err.message)}`, status);
+    // Fastify's own 4xx (a body that fails its schema, a malformed one): the person's words, not the framework's.
+    if (status === 404) return sendPage(req, reply, t.errors.notFound, html``, 404);
+    if (status >= 400 && status < 500) return sendPage(req, reply, t.errors.badRequest, html`${notice("problem", t.errors.badRequest)}`, status);
     req.conn?.log.error("web request failed", err);
     return sendPage(req, reply, t.errors.internal, html`${notice("problem", t.errors.internal)}`, 500);
   });

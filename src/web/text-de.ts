@@ -26,6 +26,7 @@ export const de: Text = {
     csrf: "Dieses Formular war abgelaufen oder kam nicht von dieser Seite. Bitte versuchen Sie es erneut.",
     forbidden: "Sie dürfen diese Seite nicht öffnen.",
     notFound: "Diese Seite gibt es nicht.",
+    badRequest: "Das Formular war unvollständig oder zu lang. Bitte gehen Sie zurück und versuchen Sie es erneut.",
     internal: "Auf dem Server ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
     tooLarge: "Die Anfrage war zu groß.",
     back: "Zurück zu meinem Konto",

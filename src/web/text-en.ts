@@ -28,6 +28,7 @@ export const en = {
     csrf: "This form had expired or did not come from this site. Please try again.",
     forbidden: "You may not open this page.",
     notFound: "There is no such page.",
+    badRequest: "The form was incomplete or too long. Please go back and try again.",
     internal: "Something went wrong on the server. Please try again later.",
     tooLarge: "The request was too large.",
     back: "Back to my account",
