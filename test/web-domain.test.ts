@@ -117,6 +117,8 @@ test("a relay domain's own administrator, with no mailbox here, switches it too;
   await eventually(() => (peers.messages("modern").some((m) => m.includes("relay plain before")) ? true : undefined), 20_000, "the plaintext message at Postfix");
   const page = await (await newContext(browser)).newPage();
   await signIn(page, `https://127.0.0.1:${h.ports.web}`, GATEWAY_ADMIN, PW);
+  // No mailbox here: the account page says so instead of giving a mail program's settings.
+  await page.getByText("This account has no mailbox here: it signs in to this console only, to administer its domain.").waitFor();
   const preview = await requireTls(page, "customer.test");
   assert.match(preview, /127\.0\.0\.1\told-scanner\.sender\.example\tsender\.example\t1\t/);
 

@@ -20,6 +20,8 @@ export interface SignedIn {
   accountId: number;
   address: string;
   role: string;
+  /** False for a console-only account (a relay domain's administrator): no mail here. */
+  mailbox: boolean;
   createdAt: number;
 }
 
@@ -63,7 +65,7 @@ export class WebSessions {
     const row = await this.#db
       .selectFrom("web_sessions")
       .innerJoin("accounts", "accounts.id", "web_sessions.account_id")
-      .select(["web_sessions.account_id", "web_sessions.created_at", "web_sessions.last_seen", "accounts.address", "accounts.role", "accounts.disabled"])
+      .select(["web_sessions.account_id", "web_sessions.created_at", "web_sessions.last_seen", "accounts.address", "accounts.role", "accounts.disabled", "accounts.domain_id"])
       .where("web_sessions.id_hash", "=", idHash)
       .executeTakeFirst();
     if (row === undefined) return undefined;
@@ -75,7 +77,7 @@ export class WebSessions {
     if (now - row.last_seen >= TOUCH_EVERY_MS) {
       await this.#db.updateTable("web_sessions").set({ last_seen: now }).where("id_hash", "=", idHash).execute();
     }
-    return { accountId: row.account_id, address: row.address, role: row.role, createdAt: row.created_at };
+    return { accountId: row.account_id, address: row.address, role: row.role, mailbox: row.domain_id !== null, createdAt: row.created_at };
   }
 
   /** Sign-out. */

@@ -12,13 +12,11 @@ import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { queueSummary, type QueueSummary } from "../queue/index.ts";
-import { certificateDaysLeft, certificateSummary } from "../tls/index.ts";
+import { CERTIFICATE_WARN_DAYS, certificateDaysLeft, certificateSummary } from "../tls/index.ts";
 import { printJson, printTable, withStore } from "./common.ts";
 import { connectProbe, isListening, listeningSockets, type ListeningSocket } from "./listening.ts";
 import { versionLine } from "./version.ts";
 
-/** Fewer days left than this is a problem: Let's Encrypt renews at 30, so 14 means renewal is failing. */
-const CERTIFICATE_WARN_DAYS = 14;
 
 interface ListenerStatus {
   name: string;

@@ -91,6 +91,9 @@ const DAY_MS = 86_400_000;
  * second): 0 on its last day, negative once it has expired (-1 the day after). What `sealpost
  * status` warns on.
  */
+/** Fewer days left than this is a problem (`status`, the console): Let's Encrypt renews at 30, so 14 means renewal is failing. */
+export const CERTIFICATE_WARN_DAYS = 14;
+
 export function certificateDaysLeft(notAfter: Date, now: Date = new Date()): number {
   return Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
 }

@@ -23,7 +23,7 @@ import tls from "node:tls";
 import { keyTypeLabel, parseSubjectAltName, type CertificateSpec, type KeyType, type PemPair } from "./certificate-files.ts";
 import type { SelfSignedOptions } from "./certificates-generate.ts";
 
-export { writeCertificateFiles, certificateSummary, certificateDaysLeft } from "./certificate-files.ts";
+export { writeCertificateFiles, certificateSummary, certificateDaysLeft, CERTIFICATE_WARN_DAYS } from "./certificate-files.ts";
 export type { CertificateSpec, PemPair } from "./certificate-files.ts";
 
 // Generation needs @peculiar/x509, whose loading costs ~140 ms: it is loaded only when used

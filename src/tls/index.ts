@@ -16,6 +16,7 @@ export {
   writeCertificateFiles,
   certificateSummary,
   certificateDaysLeft,
+  CERTIFICATE_WARN_DAYS,
   type TlsContextPolicy,
   type PemPair,
 } from "./certificates.ts";

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HISTORY_PROTOCOLS, historyPage, legacyDevices, type DeviceKind, type HistoryEntry, type HistoryProtocol } from "../audit/index.ts";
+import type { SignedIn } from "../auth/index.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from "../directory/index.ts";
 import { browserName } from "./browser-name.ts";
 import type { MailSettings, WebDeps } from "./deps.ts";
@@ -70,7 +71,8 @@ function settingsTable(t: Text, s: MailSettings, address: string): Html {
  * What the account's data makes of the page (the old devices, a page of history, the settings):
  * the same for every request of one account, language and page for a few seconds (ViewCache).
  */
-async function accountViews(deps: WebDeps, t: Text, address: string, protocol: HistoryProtocol | undefined, before: string | undefined): Promise<Html> {
+async function accountViews(deps: WebDeps, t: Text, user: SignedIn, protocol: HistoryProtocol | undefined, before: string | undefined): Promise<Html> {
+  const address = user.address;
   const [page, devices] = await Promise.all([
     historyPage(deps.db, address, { days: HISTORY_DAYS, pageSize: PAGE_SIZE, ...(protocol !== undefined ? { protocol } : {}), ...(before !== undefined ? { before } : {}) }),
     legacyDevices(deps.db, address, { days: LEGACY_DAYS }),
@@ -97,7 +99,7 @@ async function accountViews(deps: WebDeps, t: Text, address: string, protocol: H
     <nav class="pages" aria-label="${t.account.historyTitle}">${before !== undefined ? html`<a href="/account?${filter}">${t.account.newer}</a>` : ""}
       ${page?.next != null ? html`<a href="/account?${filter}before=${encodeURIComponent(page.next)}">${t.account.older}</a>` : ""}</nav></section>
     ${deviceHelp(t, new Set([...devices.map((d) => d.device), ...entries.flatMap((e) => (e.device !== null ? [e.device] : []))]))}
-    <section aria-labelledby="settings"><h2 id="settings">${t.account.settingsTitle}</h2>${settingsTable(t, deps.mailSettings(), address)}</section>`;
+    <section aria-labelledby="settings"><h2 id="settings">${t.account.settingsTitle}</h2>${user.mailbox ? settingsTable(t, deps.mailSettings(), address) : html`<p>${t.account.consoleOnly}</p>`}</section>`;
 }
 
 async function accountPage(deps: WebDeps, views: ViewCache<Html>, req: FastifyRequest, reply: FastifyReply, message: Html | "" = "", status = 200): Promise<FastifyReply> {
@@ -107,7 +109,7 @@ async function accountPage(deps: WebDeps, views: ViewCache<Html>, req: FastifyRe
   const q = req.query as Record<string, string | undefined>;
   const protocol = HISTORY_PROTOCOLS.find((p) => p === q.protocol);
   const before = typeof q.before === "string" && q.before.length <= 200 ? q.before : undefined;
-  const data = await views.get(user.accountId, `${req.lang}|${protocol ?? ""}|${before ?? ""}`, () => accountViews(deps, t, user.address, protocol, before));
+  const data = await views.get(user.accountId, `${req.lang}|${protocol ?? ""}|${before ?? ""}`, () => accountViews(deps, t, user, protocol, before));
   const main = html`${message}${data}
     <section aria-labelledby="password"><h2 id="password">${t.account.passwordTitle}</h2>
       <form method="post" action="/account/password" class="stack">${csrfField(reply)}

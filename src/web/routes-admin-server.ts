@@ -6,6 +6,7 @@
  */
 import { tlsReport, type TlsReport } from "../audit/index.ts";
 import { outboundReport } from "../outbound/index.ts";
+import { CERTIFICATE_WARN_DAYS } from "../tls/index.ts";
 import type { CertificateView, WebDeps } from "./deps.ts";
 import { html, type Html } from "./html.ts";
 import { notice } from "./page.ts";
@@ -13,7 +14,6 @@ import { ROWS, WINDOW_DAYS, capped, table } from "./routes-admin-parts.ts";
 import type { Text } from "./text-en.ts";
 
 /** Days left below which a certificate is a problem (the CLI's `sealpost status` says the same). */
-const CERTIFICATE_WARN_DAYS = 14;
 
 function listenersSection(t: Text, deps: WebDeps): Html {
   const a = t.admin;

@@ -221,6 +221,7 @@ export const de: Text = {
       "Was tun: Aktualisieren Sie das Gerät oder Programm (Software, die jünger als 5 Jahre ist, beherrscht TLS 1.2), oder verwenden Sie die Einstellungen unten. Lässt es sich nicht aktualisieren, verwenden Sie es nicht mehr für E-Mail; lesen Sie Ihre E-Mails solange mit einem aktuellen Browser.",
     offered: (v) => `bot höchstens ${v} an`,
     settingsTitle: "Einstellungen für Ihr E-Mail-Programm",
+    consoleOnly: "Dieses Konto hat hier kein Postfach: Es meldet sich nur an dieser Konsole an, um seine Domain zu verwalten.",
     settingsIntro: "Verwenden Sie genau diese Servernamen: Es sind die Namen im Zertifikat des Servers.",
     settingsColumns: { service: "Dienst", server: "Server", port: "Port", security: "Sicherheit" },
     services: { imap: "IMAP (Empfang)", pop3: "POP3 (Empfang)", submission: "SMTP (Versand)" },

@@ -219,6 +219,7 @@ export const en = {
     whatToDo: "What to do: update the device or program (software younger than 5 years speaks TLS 1.2), or use the settings below. If it cannot be updated, stop using it for mail; read your mail in a current browser meanwhile.",
     offered: (v: string): string => `offered at most ${v}`,
     settingsTitle: "Settings for your mail program",
+    consoleOnly: "This account has no mailbox here: it signs in to this console only, to administer its domain.",
     settingsIntro: "Use exactly these server names: they are the names on the server's certificate.",
     settingsColumns: { service: "Service", server: "Server", port: "Port", security: "Security" },
     services: { imap: "IMAP (receive)", pop3: "POP3 (receive)", submission: "SMTP (send)" },
