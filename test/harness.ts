@@ -34,6 +34,7 @@ export interface Ports {
   imaps: number;
   pop3: number;
   pop3s: number;
+  web: number;
   [name: string]: number;
 }
 
@@ -102,7 +103,7 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
   let output = "";
   let proc!: ChildProcess;
   let mxPort = 0;
-  let ports: Ports = { mx: 0, submission: 0, submissions: 0, imap: 0, imaps: 0, pop3: 0, pop3s: 0 };
+  let ports: Ports = { mx: 0, submission: 0, submissions: 0, imap: 0, imaps: 0, pop3: 0, pop3s: 0, web: 0 };
   const launch = async (): Promise<void> => {
     output = "";
     proc = spawn(NODE, [CLI, "serve", "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
@@ -119,7 +120,7 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
       }, 20_000);
       const check = (): void => {
         if (!/sealpost serving from/.test(output)) return;
-        ports = { mx: 0, submission: 0, submissions: 0, imap: 0, imaps: 0, pop3: 0, pop3s: 0 };
+        ports = { mx: 0, submission: 0, submissions: 0, imap: 0, imaps: 0, pop3: 0, pop3s: 0, web: 0 };
         for (const m of output.matchAll(/(\w+) listening on [^\s]+:(\d+)/g)) {
           if (m[1] !== undefined && m[2] !== undefined) ports[m[1]] = Number(m[2]);
         }

@@ -60,3 +60,12 @@ export function runTool(cmd: string, args: readonly string[], opts: { input?: st
     child.stdin.end(opts.input ?? "");
   });
 }
+
+/** An old client's handshake: openssl s_client offering only `flag`'s version (-tls1, -tls1_1) at security level 0. */
+export function oldTlsHandshake(port: number, flag: "-tls1" | "-tls1_1" = "-tls1"): Promise<ToolResult> {
+  return runTool("/usr/bin/openssl", ["s_client", "-connect", `127.0.0.1:${port}`, flag, "-cipher", "DEFAULT@SECLEVEL=0"], {
+    input: "",
+    timeoutMs: 15_000,
+    env: { OPENSSL_CONF: permissiveOpensslConf() },
+  });
+}

@@ -8,11 +8,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { eventually, python, startSealpost } from "./harness.ts";
-import { launchChromium, newContext, signIn } from "./support/browser.ts";
-import { permissiveOpensslConf, runTool } from "./tls-client-env.ts";
+import { launchChromium, newContext, signIn, shot } from "./support/browser.ts";
+import { oldTlsHandshake } from "./tls-client-env.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -28,11 +27,6 @@ if e.get("ALL") == "1":
     S = smtplib.SMTP_SSL("127.0.0.1", int(e["SUBMISSIONS"]), context=ctx); S.login(e["USER"], e["PW"]); S.quit()
 print("ok")
 `;
-
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SEALPOST_SCREENSHOTS;
-  if (dir !== undefined) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
-}
 
 /** The history table's rows as text, one string per row. */
 async function rows(page: Page): Promise<string[]> {
@@ -54,11 +48,7 @@ test("in Chromium a user sees their logins on every protocol with TLS versions a
     assert.equal(python(MAIL_CLIENTS, { ...env, USER: ALICE, ALL: "1" }).trim(), "ok");
     assert.equal(python(MAIL_CLIENTS, { ...env, USER: BOB }).trim(), "ok");
     // An old device at alice's address: TLS 1.0 only, refused by the IMAPS port.
-    const old = await runTool("/usr/bin/openssl", ["s_client", "-connect", `127.0.0.1:${h.ports.imaps}`, "-tls1", "-cipher", "DEFAULT@SECLEVEL=0"], {
-      input: "",
-      timeoutMs: 15_000,
-      env: { OPENSSL_CONF: permissiveOpensslConf() },
-    });
+    const old = await oldTlsHandshake(h.ports.imaps);
     assert.notEqual(old.status, 0, old.stdout + old.stderr);
     const base = `https://127.0.0.1:${h.ports.web}`;
 

@@ -16,17 +16,12 @@ import type { Locator, Page } from "playwright-core";
 import { writeFileSync } from "node:fs";
 import { generateSelfSigned } from "../src/tls/index.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
-import { launchChromium, newContext, signIn } from "./support/browser.ts";
-import { permissiveOpensslConf, runTool } from "./tls-client-env.ts";
+import { launchChromium, newContext, signIn, shot } from "./support/browser.ts";
+import { oldTlsHandshake } from "./tls-client-env.ts";
 
 const ADMIN = "root@example.test";
 const USER = "user@example.test";
 const PW = "correct horse battery";
-
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SEALPOST_SCREENSHOTS;
-  if (dir !== undefined) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
-}
 
 /** The table that has a column headed `column`. */
 const tableWith = (page: Page, column: string): Locator => page.getByRole("table").filter({ has: page.getByRole("columnheader", { name: column, exact: true }) });
@@ -89,11 +84,7 @@ s.quit()
     };
     const id = await deferred("x@far.test");
     assert.equal(imapLogin(h, USER, PW), "ok");
-    const old = await runTool("/usr/bin/openssl", ["s_client", "-connect", `127.0.0.1:${h.ports.imaps}`, "-tls1", "-cipher", "DEFAULT@SECLEVEL=0"], {
-      input: "",
-      timeoutMs: 15_000,
-      env: { OPENSSL_CONF: permissiveOpensslConf() },
-    });
+    const old = await oldTlsHandshake(h.ports.imaps);
     assert.notEqual(old.status, 0, old.stdout + old.stderr);
     const base = `https://127.0.0.1:${h.ports.web}`;
 

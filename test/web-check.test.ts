@@ -10,23 +10,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { CHECK_SCHEMA, validateAgainstSchema, type CheckReport } from "../src/check/index.ts";
 import { startDnsServer } from "./dns-server.ts";
 import { startSealpost } from "./harness.ts";
-import { launchChromium, newContext, signIn } from "./support/browser.ts";
+import { launchChromium, newContext, signIn, shot } from "./support/browser.ts";
 import { makeCert, startOpensslServer } from "./support/openssl-peer.ts";
 
 const ADMIN = "admin@example.test";
 const ALICE = "alice@example.test";
 const CAROL = "carol@example.test";
 const PW = "correct horse battery";
-
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SEALPOST_SCREENSHOTS;
-  if (dir !== undefined) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
-}
 
 /** Signs in and waits for the account page the sign-in leads to. */
 async function signedIn(page: Page, base: string, address: string, labels?: Parameters<typeof signIn>[4]): Promise<void> {

@@ -8,11 +8,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { startPostfixPeers, type PostfixPeers } from "./postfix-peer.ts";
-import { launchChromium, newContext, signIn } from "./support/browser.ts";
+import { launchChromium, newContext, signIn, shot } from "./support/browser.ts";
 
 const PW = "correct horse battery";
 const DOMAIN_ADMIN = "da@example.test";
@@ -58,11 +57,6 @@ s.quit()
 print(json.dumps([code, text.decode()]))
 `);
   return JSON.parse(out) as [number, string];
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  const dir = process.env.SEALPOST_SCREENSHOTS;
-  if (dir !== undefined) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
 /** Turns the switch on as a person would: check it, save, read the preview, confirm. Returns the preview's text. */

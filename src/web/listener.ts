@@ -26,11 +26,12 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const MAX_HEADER_SIZE = 16 * 1024;
 
-const sessions = new WeakMap<Socket, HttpConnection>();
+/** The connection behind each TLS socket handed to node:http. */
+const connections = new WeakMap<Socket, HttpConnection>();
 
 /** The connection behind a request (every request on the web listener has one). */
 export function connectionOf(req: IncomingMessage): ConnectionInfo | undefined {
-  return sessions.get(req.socket)?.info;
+  return connections.get(req.socket)?.info;
 }
 
 class HttpConnection implements ProtocolSession {
@@ -51,7 +52,7 @@ class HttpConnection implements ProtocolSession {
 
   start(): void {
     const stream = this.conn.handOver(() => this.#onClosed());
-    sessions.set(stream, this);
+    connections.set(stream, this);
     this.#server.emit("connection", stream);
   }
 
@@ -87,10 +88,10 @@ class HttpConnection implements ProtocolSession {
 export function createHttpServer(): Server {
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_SIZE });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const session = sessions.get(req.socket);
-    if (session === undefined) return;
-    session.requestStarted();
-    res.once("close", () => session.requestEnded());
+    const connection = connections.get(req.socket);
+    if (connection === undefined) return;
+    connection.requestStarted();
+    res.once("close", () => connection.requestEnded());
   });
   return server;
 }

@@ -55,6 +55,11 @@ export function sendPage(req: FastifyRequest, reply: FastifyReply, title: string
   return reply.code(status).header("content-type", "text/html; charset=utf-8").header("cache-control", "no-store").send(doc.toString());
 }
 
+/** A table with one header row (`<th scope="col">` per column, for screen readers and the tests' role queries). */
+export function table(columns: readonly string[], rows: readonly Html[], className?: string): Html {
+  return html`<table${className !== undefined ? html` class="${className}"` : ""}><thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 /** A one-line notice (role=status for good news, role=alert for a problem). */
 export function notice(kind: "ok" | "problem", text: string): Html {
   return kind === "ok" ? html`<p class="notice ok" role="status">${text}</p>` : html`<p class="notice problem" role="alert">${text}</p>`;

@@ -8,11 +8,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HISTORY_PROTOCOLS, historyPage, legacyDevices, type DeviceKind, type HistoryEntry, type HistoryProtocol } from "../audit/index.ts";
 import type { SignedIn } from "../auth/index.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from "../directory/index.ts";
-import { browserName } from "./browser-name.ts";
+import { webSignIn } from "./routes-sign-in.ts";
 import type { MailSettings, WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
 import { html, type Html } from "./html.ts";
-import { csrfField, notice, sendPage } from "./page.ts";
+import { csrfField, notice, sendPage, table } from "./page.ts";
 import type { Text } from "./text-en.ts";
 import type { ViewCache } from "./view-cache.ts";
 
@@ -62,8 +62,10 @@ function settingsTable(t: Text, s: MailSettings, address: string): Html {
   ];
   const c = t.account.settingsColumns;
   return html`<p>${t.account.settingsIntro}</p>
-    <table><thead><tr><th scope="col">${c.service}</th><th scope="col">${c.server}</th><th scope="col">${c.port}</th><th scope="col">${c.security}</th></tr></thead>
-    <tbody>${rows.filter(([, port]) => port !== null).map(([service, port, security]) => html`<tr><td>${service}</td><td>${s.hostname}</td><td>${port ?? ""}</td><td>${security}</td></tr>`)}</tbody></table>
+    ${table(
+      [c.service, c.server, c.port, c.security],
+      rows.filter(([, port]) => port !== null).map(([service, port, security]) => html`<tr><td>${service}</td><td>${s.hostname}</td><td>${port ?? ""}</td><td>${security}</td></tr>`),
+    )}
     <p>${t.account.userName(address)}</p>`;
 }
 
@@ -94,8 +96,7 @@ async function accountViews(deps: WebDeps, t: Text, user: SignedIn, protocol: Hi
     <form method="get" action="/account" class="inline"><label>${t.account.filter}
       <select name="protocol"><option value="">${t.account.allProtocols}</option>${HISTORY_PROTOCOLS.map((p) => html`<option value="${p}"${p === protocol ? html` selected` : ""}>${p}</option>`)}</select></label>
       <button type="submit">${t.account.apply}</button></form>
-    ${entries.length === 0 ? html`<p>${t.account.empty}</p>` : html`<table class="history"><thead><tr><th scope="col">${c.time}</th><th scope="col">${c.protocol}</th><th scope="col">${c.port}</th><th scope="col">${c.client}</th><th scope="col">${c.device}</th><th scope="col">${c.tls}</th><th scope="col">${c.cipher}</th><th scope="col">${c.result}</th></tr></thead>
-      <tbody>${entries.map((e) => historyRow(t, e))}</tbody></table>`}
+    ${entries.length === 0 ? html`<p>${t.account.empty}</p>` : table([c.time, c.protocol, c.port, c.client, c.device, c.tls, c.cipher, c.result], entries.map((e) => historyRow(t, e)), "history")}
     <nav class="pages" aria-label="${t.account.historyTitle}">${before !== undefined ? html`<a href="/account?${filter}">${t.account.newer}</a>` : ""}
       ${page?.next != null ? html`<a href="/account?${filter}before=${encodeURIComponent(page.next)}">${t.account.older}</a>` : ""}</nav></section>
     ${deviceHelp(t, new Set([...devices.map((d) => d.device), ...entries.flatMap((e) => (e.device !== null ? [e.device] : []))]))}
@@ -147,12 +148,7 @@ export function registerAccount(app: FastifyInstance, deps: WebDeps, views: View
     if (password.length < PASSWORD_MIN) return accountPage(deps, views, req, reply, notice("problem", t.account.passwordWeak), 400);
     // The current password is checked as a sign-in is (rate limits, login history): a stolen
     // session cannot try passwords faster than the sign-in page.
-    const check = await deps.auth.login(
-      { protocol: "web", port: req.conn.port, clientIp: req.conn.clientIp, tls: req.conn.tls, clientName: browserName(req.headers["user-agent"]), session: req.conn.id, log: req.conn.log },
-      user.address,
-      current,
-      "password-change",
-    );
+    const check = await deps.auth.login(webSignIn(req), user.address, current, "password-change");
     if (!check.ok) return accountPage(deps, views, req, reply, notice("problem", check.refusal === "rate-limited" ? t.login.throttled : t.account.passwordWrong), 400);
     await setPassword(deps.db, user.address, password);
     const ended = await deps.sessions.endOthers(user.accountId, session);

@@ -11,8 +11,8 @@ import type { SignedIn } from "../auth/index.ts";
 import { DirectoryError, addAccount, addDomain, administeredDomains, countAccounts, generatePassword, listAccounts, normalizeAddress, parseRole, setAccount } from "../directory/index.ts";
 import type { WebDeps } from "./deps.ts";
 import { html, type Html } from "./html.ts";
-import { notice } from "./page.ts";
-import { ROWS, capped, field, table, type AdminAction, type AdminOutcome } from "./routes-admin-parts.ts";
+import { notice, table } from "./page.ts";
+import { ROWS, capped, field, type AdminAction, type AdminOutcome } from "./routes-admin-parts.ts";
 import type { Text } from "./text-en.ts";
 
 const ROLES = ["user", "domain-admin", "admin"] as const;

@@ -18,11 +18,6 @@ export function capped(t: Text, shown: number, total: number): Html | "" {
   return shown < total ? html`<p class="muted">${t.admin.showing(shown, total)}</p>` : "";
 }
 
-/** A table with one header row: `columns` are the header cells' texts, `rows` the body's rows. */
-export function table(columns: readonly string[], rows: readonly Html[]): Html {
-  return html`<table><thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead><tbody>${rows}</tbody></table>`;
-}
-
 /** A field of a posted form, as text ("" when missing or not text). */
 export function field(req: FastifyRequest, name: string): string {
   const body = (req.body ?? {}) as Record<string, unknown>;

@@ -7,7 +7,8 @@
 import { deferredByDestination, deleteQueued, listQueue, queueSummary, requestBounce, retryNow, setPaused, type QueuedMessage } from "../queue/index.ts";
 import type { WebDeps } from "./deps.ts";
 import { html, type Html } from "./html.ts";
-import { ROWS, capped, field, table, type AdminAction, type AdminOutcome } from "./routes-admin-parts.ts";
+import { table } from "./page.ts";
+import { ROWS, capped, field, type AdminAction, type AdminOutcome } from "./routes-admin-parts.ts";
 import type { Text } from "./text-en.ts";
 
 function age(t: Text, ms: number): string {

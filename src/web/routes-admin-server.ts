@@ -9,8 +9,8 @@ import { outboundReport } from "../outbound/index.ts";
 import { CERTIFICATE_WARN_DAYS } from "../tls/index.ts";
 import type { CertificateView, WebDeps } from "./deps.ts";
 import { html, type Html } from "./html.ts";
-import { notice } from "./page.ts";
-import { ROWS, WINDOW_DAYS, capped, table } from "./routes-admin-parts.ts";
+import { notice, table } from "./page.ts";
+import { ROWS, WINDOW_DAYS, capped } from "./routes-admin-parts.ts";
 import type { Text } from "./text-en.ts";
 
 /** Days left below which a certificate is a problem (the CLI's `sealpost status` says the same). */

@@ -12,7 +12,7 @@ import { administeredDomain, administeredDomains, domainChanges, setDomain } fro
 import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
 import { html, type Html } from "./html.ts";
-import { csrfField, notice, sendPage } from "./page.ts";
+import { csrfField, notice, sendPage, table } from "./page.ts";
 import type { Text } from "./text-en.ts";
 
 const WINDOW_DAYS = 30;
@@ -21,8 +21,10 @@ type Senders = Awaited<ReturnType<typeof plaintextSenders>>;
 
 function sendersTable(t: Text, senders: Senders): Html {
   const c = t.domain.senders;
-  return html`<table><thead><tr><th scope="col">${c.client}</th><th scope="col">${c.ehlo}</th><th scope="col">${c.senderDomain}</th><th scope="col">${c.messages}</th><th scope="col">${c.lastSeen}</th></tr></thead>
-    <tbody>${senders.map((s) => html`<tr><td>${s.clientIp}</td><td>${s.ehlo ?? ""}</td><td>${s.senderDomain}</td><td>${s.messages}</td><td>${t.date(Date.parse(s.lastSeen))}</td></tr>`)}</tbody></table>`;
+  return table(
+    [c.client, c.ehlo, c.senderDomain, c.messages, c.lastSeen],
+    senders.map((s) => html`<tr><td>${s.clientIp}</td><td>${s.ehlo ?? ""}</td><td>${s.senderDomain}</td><td>${s.messages}</td><td>${t.date(Date.parse(s.lastSeen))}</td></tr>`),
+  );
 }
 
 async function domainPage(deps: WebDeps, req: FastifyRequest, reply: FastifyReply, user: SignedIn, name: string, message: Html | "" = ""): Promise<FastifyReply> {
@@ -43,16 +45,22 @@ async function domainPage(deps: WebDeps, req: FastifyRequest, reply: FastifyRepl
         <p>${d.switchHelp}</p>
         <button type="submit">${d.save}</button></form></section>
     <section aria-labelledby="trail"><h2 id="trail">${d.trailTitle}</h2>
-      ${changes.length === 0 ? html`<p>${d.trailEmpty}</p>` : html`<table><thead><tr><th scope="col">${d.trailColumns.time}</th><th scope="col">${d.trailColumns.setting}</th><th scope="col">${d.trailColumns.value}</th><th scope="col">${d.trailColumns.by}</th></tr></thead>
-        <tbody>${changes.map((c) => html`<tr><td>${t.date(c.time)}</td><td>${d.settings[c.setting] ?? c.setting}</td><td>${c.value === "on" ? d.on : d.off}</td><td>${c.changedBy}</td></tr>`)}</tbody></table>`}</section>
+      ${changes.length === 0 ? html`<p>${d.trailEmpty}</p>` : table(
+            [d.trailColumns.time, d.trailColumns.setting, d.trailColumns.value, d.trailColumns.by],
+            changes.map((c) => html`<tr><td>${t.date(c.time)}</td><td>${d.settings[c.setting] ?? c.setting}</td><td>${c.value === "on" ? d.on : d.off}</td><td>${c.changedBy}</td></tr>`),
+          )}</section>
     <section aria-labelledby="inbound"><h2 id="inbound">${d.inboundTitle}</h2>
       ${inbound.total === 0 ? html`<p>${d.inboundEmpty}</p>` : html`<p>${d.inboundShare(inbound.plaintextShare)}</p>
-        <table><thead><tr><th scope="col">${d.inboundColumns.tls}</th><th scope="col">${d.inboundColumns.sessions}</th><th scope="col">${d.inboundColumns.messages}</th></tr></thead>
-        <tbody>${inbound.byVersion.map((v) => html`<tr><td>${v.tls === "plaintext" ? d.plaintext : v.tls}</td><td>${v.sessions}</td><td>${v.messages}</td></tr>`)}</tbody></table>`}</section>
+        ${table(
+          [d.inboundColumns.tls, d.inboundColumns.sessions, d.inboundColumns.messages],
+          inbound.byVersion.map((v) => html`<tr><td>${v.tls === "plaintext" ? d.plaintext : v.tls}</td><td>${v.sessions}</td><td>${v.messages}</td></tr>`),
+        )}`}</section>
     <section aria-labelledby="plaintext"><h2 id="plaintext">${d.plaintextTitle}</h2>${senders.length === 0 ? html`<p>${d.previewNone}</p>` : sendersTable(t, senders)}</section>
     ${domain.kind === "hosted" ? html`<section aria-labelledby="legacy"><h2 id="legacy">${d.legacyTitle}</h2>
-      ${legacy.length === 0 ? html`<p>${d.legacyNone}</p>` : html`<p>${d.legacyIntro}</p><table><thead><tr><th scope="col">${d.legacyColumns.address}</th><th scope="col">${d.legacyColumns.devices}</th><th scope="col">${d.legacyColumns.lastSeen}</th></tr></thead>
-        <tbody>${legacy.map((a) => html`<tr><td>${a.address}</td><td>${a.devices}</td><td>${t.date(Date.parse(a.lastSeen))}</td></tr>`)}</tbody></table>`}</section>` : ""}`;
+      ${legacy.length === 0 ? html`<p>${d.legacyNone}</p>` : html`<p>${d.legacyIntro}</p>${table(
+            [d.legacyColumns.address, d.legacyColumns.devices, d.legacyColumns.lastSeen],
+            legacy.map((a) => html`<tr><td>${a.address}</td><td>${a.devices}</td><td>${t.date(Date.parse(a.lastSeen))}</td></tr>`),
+          )}`}</section>` : ""}`;
   return sendPage(req, reply, d.title(domain.name), main);
 }
 
@@ -70,8 +78,10 @@ export function registerDomain(app: FastifyInstance, deps: WebDeps): void {
     const main =
       domains.length === 0
         ? html`<p>${t.domain.none}</p>`
-        : html`<p>${t.domain.listIntro}</p><table><thead><tr><th scope="col">${c.domain}</th><th scope="col">${c.kind}</th><th scope="col">${c.mandatoryTls}</th></tr></thead>
-      <tbody>${domains.map((d) => html`<tr><td><a href="/domain/${d.name}">${d.name}</a></td><td>${t.domain.kinds[d.kind]}</td><td>${d.mandatoryTls ? t.domain.on : t.domain.off}</td></tr>`)}</tbody></table>`;
+        : html`<p>${t.domain.listIntro}</p>${table(
+            [c.domain, c.kind, c.mandatoryTls],
+            domains.map((d) => html`<tr><td><a href="/domain/${d.name}">${d.name}</a></td><td>${t.domain.kinds[d.kind]}</td><td>${d.mandatoryTls ? t.domain.on : t.domain.off}</td></tr>`),
+          )}`;
     return sendPage(req, reply, t.domain.listTitle, main);
   });
 

@@ -5,7 +5,8 @@
  * version and cipher of the connection and the browser as the client name. A good sign-in always
  * gets a new session id (no session fixation); signing out deletes the session on the server.
  */
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { AuthContext } from "../auth/index.ts";
 import type { WebDeps } from "./deps.ts";
 import { browserName } from "./browser-name.ts";
 import { SESSION_COOKIE, localPath } from "./guards.ts";
@@ -26,6 +27,11 @@ const SIGN_IN_SCHEMA = {
     properties: { address: { type: "string", maxLength: 320 }, password: { type: "string", maxLength: 1024 }, _csrf: { type: "string" } },
   },
 } as const;
+
+/** A web sign-in as the Authenticator records it: protocol web, the connection's port, TLS and id, the browser in words. */
+export function webSignIn(req: FastifyRequest): AuthContext {
+  return { protocol: "web", port: req.conn.port, clientIp: req.conn.clientIp, tls: req.conn.tls, clientName: browserName(req.headers["user-agent"]), session: req.conn.id, log: req.conn.log };
+}
 
 export function registerSignIn(app: FastifyInstance, deps: WebDeps, views: ViewCache<Html>): void {
   const form = (next: string, reply: FastifyReply, t: Text, address = ""): Html => html`
@@ -51,28 +57,15 @@ export function registerSignIn(app: FastifyInstance, deps: WebDeps, views: ViewC
     const { address, password } = req.body;
     const abort = new AbortController();
     reply.raw.once("close", () => abort.abort());
-    const outcome = await deps.auth.login(
-      {
-        protocol: "web",
-        port: req.conn.port,
-        clientIp: req.conn.clientIp,
-        tls: req.conn.tls,
-        clientName: browserName(req.headers["user-agent"]),
-        session: req.conn.id,
-        log: req.conn.log,
-      },
-      address,
-      password,
-      "password",
-      abort.signal,
-    );
+    const ctx = webSignIn(req);
+    const outcome = await deps.auth.login(ctx, address, password, "password", abort.signal);
     if (!outcome.ok) {
       const message = outcome.refusal === "rate-limited" ? t.login.throttled : t.login.failed;
       return sendPage(req, reply, t.login.title, html`${notice("problem", message)}${form(next, reply, t, address)}`, outcome.refusal === "rate-limited" ? 429 : 401);
     }
     // A new id at every sign-in; the one the browser brought (if any) ends.
     if (req.webSession !== null) await deps.sessions.end(req.webSession);
-    const id = await deps.sessions.create(outcome.accountId, { ip: req.conn.clientIp, name: browserName(req.headers["user-agent"]) });
+    const id = await deps.sessions.create(outcome.accountId, { ip: ctx.clientIp, name: ctx.clientName });
     reply.setCookie(SESSION_COOKIE, id, { path: "/", secure: true, httpOnly: true, sameSite: "strict", maxAge: deps.sessionMaxSeconds() });
     // The account page it leads to shows this sign-in at the top.
     await deps.flushAudit();

@@ -3,6 +3,7 @@
  * sandbox (CI runs as root), no background traffic off this machine. The console's certificate is
  * the test server's self-signed one, so the context accepts it.
  */
+import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -36,4 +37,10 @@ export async function signIn(page: Page, base: string, address: string, password
   // The form posts and the answer replaces the page: wait for that page, whichever it is.
   await Promise.all([page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login"), page.getByRole("button", { name: labels.submit }).click()]);
   await page.waitForLoadState("domcontentloaded");
+}
+
+/** A full-page screenshot into $SEALPOST_SCREENSHOTS, when it is set (to look at what a test saw). */
+export async function shot(page: Page, name: string): Promise<void> {
+  const dir = process.env.SEALPOST_SCREENSHOTS;
+  if (dir !== undefined) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
