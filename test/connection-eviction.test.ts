@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { startSealpost, type ServerHandle } from "./harness.ts";
+import { eventually, startSealpost, type ServerHandle } from "./harness.ts";
 import { RawImap } from "./imap-raw.ts";
 import { plainB64, RawPop3 } from "./pop3-raw.ts";
 import { RawSmtp } from "./smtp-raw.ts";
@@ -25,6 +25,18 @@ before(async () => {
 after(async () => {
   await h.cleanup();
 });
+
+/**
+ * Waits until the server has closed every session of `listener` (its open-sessions gauge is 0): a
+ * test's clients are gone on the client side at once, on the server's a moment later, and a
+ * listener that is still full of them would refuse the next test's first client.
+ */
+async function settled(listener: string): Promise<void> {
+  await eventually(async () => {
+    const body = await (await fetch(`http://127.0.0.1:${h.ports.metrics}/metrics`)).text();
+    return new RegExp(`^sealpost_sessions_open\\{listener="${listener}"\\} 0$`, "m").test(body) ? true : undefined;
+  }, 10_000, `no open ${listener} sessions`);
+}
 
 test("MX: idle sessions give way first, then the oldest one in a transaction; the newcomer is served", async () => {
   const inTx = await RawSmtp.open(h.mxPort);
@@ -91,6 +103,7 @@ test("IMAPS: a session not logged in gives way with BYE [UNAVAILABLE]; a logged-
 });
 
 test("IMAPS: sessions busy with failed LOGINs (the failure delay) still give way; the newcomer signs in", async () => {
+  await settled("imaps");
   const guessers = [await RawImap.open(h.ports.imaps), await RawImap.open(h.ports.imaps)];
   // Each LOGIN fails and then waits out the failure delay (2 s): the sessions are busy, not idle.
   for (const g of guessers) g.send(`g LOGIN ${USER} wrong-password\r\n`);
@@ -105,6 +118,7 @@ test("IMAPS: sessions busy with failed LOGINs (the failure delay) still give way
 });
 
 test("IMAPS: pending handshakes and idle sessions give way by age: a bare connect does not push out an older idle session's peer, nor a newer handshake", async () => {
+  await settled("imaps");
   const idle = await RawImap.open(h.ports.imaps);
   // A TCP connection that never sends a ClientHello: a handshake in progress, younger than `idle`.
   const bare = net.connect({ host: "127.0.0.1", port: h.ports.imaps });
