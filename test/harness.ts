@@ -20,8 +20,8 @@ export interface CliResult {
 }
 
 /** Runs `sealpost ARGS --data DIR` to completion. */
-export function runCli(dataDir: string, args: readonly string[], input?: string): CliResult {
-  const r = spawnSync(NODE, [CLI, ...args, "--data", dataDir], { input: input ?? "", encoding: "utf8", timeout: 60_000 });
+export function runCli(dataDir: string, args: readonly string[], input?: string, env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(NODE, [CLI, ...args, "--data", dataDir], { input: input ?? "", encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -59,6 +59,8 @@ export interface StartOptions {
   domains?: Array<{ name: string; mandatoryTls?: boolean }>;
   users?: Array<{ address: string; password: string }>;
   hostname?: string;
+  /** Extra environment of the server and of `cli()`: e.g. SEALPOST_CLOCK_FILE (src/clock). */
+  env?: Record<string, string>;
 }
 
 /** Creates a data directory with `sealpost init`, sets the listeners to port 0, applies settings. */
@@ -99,14 +101,14 @@ export function prepareDataDir(opts: StartOptions = {}): string {
 }
 
 /** Starts `sealpost serve` on a prepared data directory and waits for its listeners. */
-export async function startServer(dataDir: string): Promise<ServerHandle> {
+export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerHandle> {
   let output = "";
   let proc!: ChildProcess;
   let mxPort = 0;
   let ports: Ports = { mx: 0, submission: 0, submissions: 0, imap: 0, imaps: 0, pop3: 0, pop3s: 0, web: 0 };
   const launch = async (): Promise<void> => {
     output = "";
-    proc = spawn(NODE, [CLI, "serve", "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    proc = spawn(NODE, [CLI, "serve", "--data", dataDir], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     const onOut = (b: Buffer): void => {
       output += b.toString("utf8");
     };
@@ -148,7 +150,7 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
       return proc;
     },
     log: () => output,
-    cli: (args, input) => runCli(dataDir, args, input),
+    cli: (args, input) => runCli(dataDir, args, input, env),
     stop(signal = "SIGTERM") {
       return new Promise((res) => {
         if (proc.exitCode !== null || proc.signalCode !== null) {
@@ -170,7 +172,7 @@ export async function startServer(dataDir: string): Promise<ServerHandle> {
 
 /** Prepares a data directory and starts a server on it. */
 export async function startSealpost(opts: StartOptions = {}): Promise<ServerHandle> {
-  return startServer(prepareDataDir(opts));
+  return startServer(prepareDataDir(opts), opts.env);
 }
 
 /** Polls `fn` until it returns a value that is not undefined, or throws after `timeoutMs`. */

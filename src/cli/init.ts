@@ -29,8 +29,8 @@ export async function initDataDir(dir: string, opts: InitOptions): Promise<strin
     listeners: Object.fromEntries(
       Object.entries(STANDARD_PORTS).map(([name, p]) =>
         // The metrics endpoint answers without a sign-in: it keeps its loopback default whatever --listen says.
-        // The HTTP redirect is off until an operator has port 80 to give it.
-        name === "metrics" ? [name, { enabled: true, port: port(p) }] : [name, { enabled: name !== "http", address: opts.listen, port: port(p) }],
+        // The HTTP redirect is off until an operator has port 80 to give it; the legacy endpoints until one needs them.
+        name === "metrics" ? [name, { enabled: true, port: port(p) }] : [name, { enabled: name !== "http" && !name.startsWith("legacy_"), address: opts.listen, port: port(p) }],
       ),
     ),
   });

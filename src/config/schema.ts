@@ -37,6 +37,20 @@ const listener = (port: number, what: string) =>
     },
   }) as const satisfies Field;
 
+/**
+ * A legacy endpoint (issue 12): a mail listener of its own port that still accepts TLS 1.0 and 1.1
+ * until the cut-off, for devices with a legacy grant only; off unless asked for.
+ */
+const legacyListener = (port: number, what: string) =>
+  ({
+    kind: "table",
+    description: `${what} Also accepts TLS 1.0/1.1 (never SSLv2/3, RC4, 3DES, export or NULL suites), for accounts or hosts with a legacy grant only (\`sealpost legacy grant\`), until the grant's end or the cut-off (\`sealpost cutoff\`), whichever comes first.`,
+    fields: {
+      ...socket(port, "0.0.0.0", 'Address to listen on ("::" for IPv6 and IPv4).'),
+      enabled: { kind: "bool", default: false, description: "Run this listener (off unless asked for)." },
+    },
+  }) as const satisfies Field;
+
 /** A plain-HTTP listener for operators (no TLS, no sign-in): on loopback unless configured otherwise. */
 const loopbackListener = (port: number, what: string) =>
   ({
@@ -110,6 +124,10 @@ export const SCHEMA = {
           enabled: { kind: "bool", default: false, description: "Run this listener (off unless asked for)." },
         },
       },
+      legacy_imaps: legacyListener(1993, "Legacy IMAP over implicit TLS."),
+      legacy_pop3s: legacyListener(1995, "Legacy POP3 over implicit TLS."),
+      legacy_submissions: legacyListener(1465, "Legacy submission over implicit TLS."),
+      legacy_smtp: legacyListener(2525, "Legacy inbound SMTP with STARTTLS, for sending hosts with a grant (an old scanner)."),
       metrics: loopbackListener(9225, "Prometheus metrics over plain HTTP: GET /metrics (text exposition format)."),
     },
   },
@@ -312,6 +330,25 @@ export const SCHEMA = {
       },
     },
   },
+  legacy: {
+    kind: "table",
+    description: "The legacy endpoints' TLS (`[listeners.legacy_*]`): what they add for TLS 1.0/1.1 clients with a grant.",
+    fields: {
+      min_version: { kind: "enum", values: ["TLSv1", "TLSv1.1"], default: "TLSv1", description: "Lowest TLS version a legacy listener accepts before the cut-off (never SSLv3)." },
+      ciphers: {
+        kind: "string",
+        default: "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA:DHE-RSA-AES128-SHA:DHE-RSA-AES256-SHA:AES128-SHA:AES256-SHA",
+        description: "TLS 1.0/1.1 cipher suites (OpenSSL names) a legacy listener offers besides tls.ciphers: AES-CBC with SHA-1 (RFC 8996's old clients); RC4, 3DES, export, NULL and anonymous suites are refused.",
+      },
+    },
+  },
+  notices: {
+    kind: "table",
+    description: "Mail Sealpost itself sends to its users (the cut-off notices).",
+    fields: {
+      language: { kind: "enum", values: ["en", "de"], default: "en", description: "Language of notices to accounts that have not chosen one (`sealpost user language`, or the language switch on the web console)." },
+    },
+  },
   web: {
     kind: "table",
     description: "The web console's sessions and limits.",
@@ -360,4 +397,4 @@ export type TlsLevel = Config["delivery"]["tls_policy"];
 export const TLS_LEVELS = SCHEMA.delivery.fields.tls_policy.values;
 
 /** The standard ports, for `--port-base N` (N + P); the metrics port is Sealpost's own. */
-export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, web: 443, http: 80, metrics: 9225 } as const;
+export const STANDARD_PORTS = { mx: 25, submission: 587, submissions: 465, imap: 143, imaps: 993, pop3: 110, pop3s: 995, web: 443, http: 80, legacy_imaps: 1993, legacy_pop3s: 1995, legacy_submissions: 1465, legacy_smtp: 2525, metrics: 9225 } as const;

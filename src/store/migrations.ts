@@ -1,6 +1,7 @@
 /** Schema migrations, applied in order by Kysely's Migrator when the store opens. */
 import { sql, type Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
+import { campaign } from "./migrations-campaign.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
 
 const initial: Migration = {
@@ -330,6 +331,7 @@ export const migrations: MigrationProvider = {
       "0013_history_indexes": historyIndexes,
       "0014_web_sessions": webSessions,
       "0015_console_accounts": consoleAccounts,
+      "0016_campaign": campaign,
     };
   },
 };

@@ -24,6 +24,8 @@ interface AccountTable {
   /** "user", "domain-admin" or "admin" (src/directory ROLES): what the account may administer. */
   role: Generated<string>;
   created_at: number;
+  /** "en" or "de": the language of the notices Sealpost sends it (and its pages once chosen); null: the config's `[notices] language`. */
+  language: string | null;
 }
 
 /** A domain (hosted or relay) an account administers besides its own. */
@@ -80,6 +82,8 @@ interface TlsEventTable {
   alpn: string | null;
   /** The connection's id (src/log), as in its log lines; null for rows before migration 0007. */
   session_id: string | null;
+  /** 1: the handshake was on a legacy endpoint (a listener that still speaks TLS 1.0/1.1). */
+  legacy: Generated<number>;
 }
 
 interface SmtpSessionTable {
@@ -137,6 +141,8 @@ interface LoginTable {
   attempts: Generated<number>;
   /** The connection's id (src/log), as in its log lines; null for rows before migration 0007. */
   session_id: string | null;
+  /** 1: the sign-in came through a legacy endpoint (issue 12: a listener that still speaks TLS 1.0/1.1). */
+  legacy: Generated<number>;
 }
 
 /** A queued message; its recipients, their schedule and state are rows of queue_recipients. */
@@ -265,6 +271,55 @@ interface SettingTable {
   value: string;
 }
 
+/**
+ * A legacy grant: an account (IMAP, POP3, submission) or a sending host's address (the MX) may use
+ * the legacy endpoint, which still speaks TLS 1.0/1.1, until `until` (or the cut-off, if sooner).
+ */
+interface LegacyGrantTable {
+  id: Generated<number>;
+  account_id: number | null;
+  client_ip: string | null;
+  /** Comma-separated: "imap,pop3,submission" for an account, "smtp" for a host. */
+  protocols: string;
+  until: number;
+  created_at: number;
+}
+
+/** The announced cut-off of TLS 1.0/1.1: at most one is "scheduled" at a time. */
+interface CutoffTable {
+  id: Generated<number>;
+  date: number;
+  /** Comma-separated days before the date on which the affected accounts get a notice: "30,7,1". */
+  notify_days: string;
+  /** "scheduled", "done" (the date came: grants ended, legacy listeners refuse below TLS 1.2) or "cancelled". */
+  state: string;
+  created_at: number;
+  ended_at: number | null;
+}
+
+/** One notice sent to one account for one notify day of one cut-off: the row that makes it once only. */
+interface CutoffNoticeTable {
+  cutoff_id: number;
+  account_id: number;
+  notify_day: number;
+  sent_at: number;
+  /** How many devices the notice named. */
+  devices: number;
+}
+
+/** An announced maintenance window (the hoster's early-morning windows, `000_…`). */
+interface MaintenanceWindowTable {
+  id: Generated<number>;
+  starts_at: number;
+  ends_at: number;
+  /** Comma-separated: imap, pop3, submission, mx, web. */
+  services: string;
+  message: string | null;
+  /** 1: the outbound queue is paused while the window is open, and resumes by itself at its end. */
+  pause_delivery: Generated<number>;
+  created_at: number;
+}
+
 export interface Database {
   domains: DomainTable;
   accounts: AccountTable;
@@ -284,4 +339,8 @@ export interface Database {
   mta_sts_policies: MtaStsPolicyTable;
   settings: SettingTable;
   web_sessions: WebSessionTable;
+  legacy_grants: LegacyGrantTable;
+  cutoffs: CutoffTable;
+  cutoff_notices: CutoffNoticeTable;
+  maintenance_windows: MaintenanceWindowTable;
 }
