@@ -17,3 +17,15 @@ export {
 } from "./directory.ts";
 export { grantDomainAdmin, revokeDomainAdmin, domainAdmins, administeredDomains, administeredDomain, administersAny } from "./domain-admins.ts";
 export { verifyPassword, dummyVerify, generatePassword, PASSWORD_MIN, PASSWORD_MAX } from "./password.ts";
+export {
+  grantLegacy,
+  revokeLegacy,
+  listLegacyGrants,
+  accountGrantUntil,
+  hostGranted,
+  endLegacyGrants,
+  parseLegacyProtocols,
+  LEGACY_PROTOCOLS,
+  type LegacyGrant,
+  type LegacyProtocol,
+} from "./legacy-grants.ts";

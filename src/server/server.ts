@@ -4,6 +4,8 @@
  * policy and limits without dropping a connection; `shutdown` (SIGTERM) lets transactions in
  * flight finish.
  */
+import { CutoffWatch } from "../campaign/index.ts";
+import { processClock } from "../clock/index.ts";
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { AuditLog } from "../audit/index.ts";
 import { Authenticator, WebSessions, type AuthLimits } from "../auth/index.ts";
@@ -75,6 +77,8 @@ function pop3Limits(config: Config): Pop3Limits {
 
 export async function startServer(dataDir: string, log: Logger): Promise<RunningServer> {
   let config = loadConfig(dataDir);
+  // The calendar the schedules read (grants, the cut-off, maintenance windows): the system's, or SEALPOST_CLOCK_FILE's.
+  const clock = processClock();
   log.setLevel(config.log.level);
   const policies = new Map<string, EffectivePolicy>();
   const computePolicies = (c: Config): Map<string, EffectivePolicy> =>
@@ -96,6 +100,8 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     },
   });
   const audit = new AuditLog(store.committer);
+  const cutoff = new CutoffWatch(store.db, () => clock.now());
+  await cutoff.refresh();
   const listeners = new Map<string, Listener>();
   const metrics = new Metrics({
     openSessions: () => [...listeners].map(([name, l]) => [name, l.activeSessions]),
