@@ -27,7 +27,7 @@ export function printTable(headers: readonly string[], rows: ReadonlyArray<reado
 }
 
 /** Errors that mean "you asked for something invalid" (by class name, so this file imports none of them). */
-const USAGE_ERRORS: ReadonlySet<string> = new Set(["UsageError", "ConfigError", "DirectoryError", "TlsPolicyError", "OutboundAdminError", "BackupError", "TargetError"]);
+const USAGE_ERRORS: ReadonlySet<string> = new Set(["UsageError", "ConfigError", "DirectoryError", "TlsPolicyError", "OutboundAdminError", "BackupError", "TargetError", "CutoffError", "ClockFileError", "MaintenanceError"]);
 
 /** Maps an error to its one line and exit status: 2 for usage/config/data errors, 1 otherwise. */
 export function reportError(e: unknown): number {
@@ -50,4 +50,29 @@ export function parseOnOff(name: string, value: string): boolean {
   if (value === "on" || value === "true" || value === "yes") return true;
   if (value === "off" || value === "false" || value === "no") return false;
   throw new UsageError(`${name}: expected on or off, got "${value}"`);
+}
+
+/**
+ * A date or time flag, in the server's local time zone unless the text names one: `2027-01-31`
+ * (with `end: "day"`, the end of that day — a grant "until the 31st" lasts through it — else its
+ * start), `2027-01-31T04:00` or `2027-01-31 04:00`, or a full ISO 8601 instant with `Z` or an offset.
+ */
+export function parseWhen(name: string, value: string, opts: { end?: "day" } = {}): number {
+  const v = value.trim();
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  const local = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(v);
+  let t = Number.NaN;
+  if (day !== null) {
+    const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    const start = new Date(y, m - 1, d);
+    if (start.getFullYear() === y && start.getMonth() === m - 1 && start.getDate() === d) t = opts.end === "day" ? new Date(y, m - 1, d + 1).getTime() : start.getTime();
+  } else if (local !== null) {
+    const [y, m, d, hh, mm, ss] = [1, 2, 3, 4, 5, 6].map((i) => Number(local[i] ?? 0)) as [number, number, number, number, number, number];
+    const at = new Date(y, m - 1, d, hh, mm, ss);
+    if (at.getMonth() === m - 1 && at.getDate() === d && hh < 24 && mm < 60 && ss < 60) t = at.getTime();
+  } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v)) {
+    t = Date.parse(v);
+  }
+  if (Number.isNaN(t)) throw new UsageError(`${name}: expected a date (2027-01-31), a local time (2027-01-31T04:00) or an ISO 8601 instant, got ${JSON.stringify(value.slice(0, 60))}`);
+  return t;
 }
