@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   relay: async () => (await import("./outbound.ts")).registerOutbound,
   check: async () => (await import("./check.ts")).registerCheck,
   status: async () => (await import("./status.ts")).registerStatus,
+  maintenance: async () => (await import("./maintenance.ts")).registerMaintenance,
   backup: async () => (await import("./backup.ts")).registerBackup,
   restore: async () => (await import("./backup.ts")).registerBackup,
   export: async () => (await import("./backup.ts")).registerBackup,

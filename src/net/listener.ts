@@ -86,6 +86,11 @@ export class Listener {
     return typeof addr === "object" && addr !== null ? addr.port : this.#opts.port;
   }
 
+  /** Bound and accepting: false before `listen` and from the start of `drain`. */
+  get listening(): boolean {
+    return this.#server.listening && !this.#draining;
+  }
+
   get activeSessions(): number {
     return this.#sessions.size;
   }

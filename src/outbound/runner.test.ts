@@ -28,6 +28,7 @@ interface RunnerSetup {
   /** The store's free-space floor, read on every write. */
   minFree?: () => number;
   observer?: DeliveryObserver;
+  held?: () => boolean;
 }
 
 interface RunnerContext {
@@ -64,6 +65,7 @@ async function withRunner(setup: RunnerSetup, body: (ctx: RunnerContext) => Prom
     }),
     pollMs: 20,
     ...(setup.observer === undefined ? {} : { observer: setup.observer }),
+    ...(setup.held === undefined ? {} : { held: setup.held }),
     ...(send === undefined ? {} : { send: (req: DeliveryRequest) => send(req, req.signal) }),
   });
   try {
@@ -109,6 +111,38 @@ test("a job that throws (its blob is gone) is postponed by one backoff step, not
       assert.equal(r?.attempts, 1, `one failed run, not a loop (${errors.length} errors logged)`);
       assert.ok((r?.next_attempt_at ?? 0) > Date.now() + 200_000, "waits min_backoff (300 s)");
       assert.equal(r?.last_reply, "local error; retrying");
+    },
+  );
+});
+
+test("while held (a maintenance window) the runner starts no delivery however often it looks; let go and woken, it delivers", async () => {
+  let holding = true;
+  let looked = 0;
+  let sent = 0;
+  const held = (): boolean => {
+    looked++;
+    return holding;
+  };
+  await withRunner(
+    {
+      held,
+      send: async (req) => {
+        sent++;
+        return answered(req);
+      },
+    },
+    async ({ store, runner }) => {
+      await queueOne(store);
+      runner.start();
+      runner.wake();
+      // Observed, not timed: the runner has asked (and been refused) on many ticks, with the message due all along.
+      while (looked < 10 && sent === 0) await wait(10);
+      assert.equal(sent, 0);
+      assert.equal((await rows(store))[0]?.attempts, 0, "not even an attempt recorded");
+      holding = false;
+      runner.wake();
+      while ((await rows(store)).length > 0) await wait(10);
+      assert.equal(sent, 1);
     },
   );
 });

@@ -34,6 +34,12 @@ interface RunnerOptions {
   send?: JobContext["send"];
   /** Told of every committed attempt and every message handed over (the metrics count them). */
   observer?: DeliveryObserver;
+  /**
+   * Whether something besides the operator's `queue pause` holds delivery now (an open maintenance
+   * window): asked before every look at the queue, so it must answer from memory. The holder wakes
+   * the runner when it lets go.
+   */
+  held?: () => boolean;
 }
 
 /** What the metrics learn of deliveries: no addresses, no host names. */
@@ -125,7 +131,8 @@ export class QueueRunner {
     const { store } = this.#o;
     const cfg = this.#o.config().queue;
     let free = cfg.concurrency - this.#inFlight.size;
-    if (free <= 0 || (await isPaused(store.db))) return;
+    // Two independent holds: a maintenance window (in memory) and the operator's pause (a setting).
+    if (free <= 0 || this.#o.held?.() === true || (await isPaused(store.db))) return;
     const now = Date.now();
     const busy = [...new Set([...this.#inFlight].map((k) => k.slice(0, k.indexOf("\n"))))];
     const due = store.db

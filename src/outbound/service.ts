@@ -25,7 +25,7 @@ interface Parts {
   mtaSts: MtaStsCache;
 }
 
-export function startOutbound(store: Store, dataDir: string, initial: Config, log: Logger, observer?: DeliveryObserver): OutboundService {
+export function startOutbound(store: Store, dataDir: string, initial: Config, log: Logger, observer?: DeliveryObserver, held?: () => boolean): OutboundService {
   let config = initial;
   const build = (c: Config): Parts => {
     const resolver = createResolver({ servers: c.dns.servers, timeoutMs: c.dns.timeout_ms });
@@ -33,7 +33,7 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
     return { resolver, ca, mtaSts: new MtaStsCache(sqlitePolicyStore(store.db), { resolver, port: c.delivery.mta_sts_port, ca }) };
   };
   let parts = build(config);
-  const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, ca: () => parts.ca, log, observer });
+  const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, ca: () => parts.ca, log, observer, held });
   runner.start();
   return {
     runner,

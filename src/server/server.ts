@@ -7,6 +7,7 @@
 import { CutoffWatch } from "../campaign/index.ts";
 import { processClock } from "../clock/index.ts";
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
+import { MaintenanceWatch } from "../maintenance/index.ts";
 import { AuditLog } from "../audit/index.ts";
 import { Authenticator, WebSessions, type AuthLimits } from "../auth/index.ts";
 import { createPop3Listener, type Pop3Limits } from "../pop3-server/index.ts";
@@ -169,8 +170,14 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
     log,
   });
-  const outbound = startOutbound(store, dataDir, config, log, metrics);
+  // ── Maintenance windows (issue 12): while one with pause-delivery is open the runner starts no
+  // delivery (asked from memory on each tick); at its end the watch wakes the runner. ──
+  const maintenance = new MaintenanceWatch(store.db, clock, log);
+  await maintenance.refresh();
+  const outbound = startOutbound(store, dataDir, config, log, metrics, () => maintenance.holdsDelivery());
   const wake = (): void => outbound.runner.wake();
+  maintenance.start(wake);
+  // ── end of the maintenance block ──
   const accepted = (protocol: string): void => metrics.messageIn(protocol);
   const mx = new MxRole(store, audit, wake, accepted);
   const submission = new SubmissionRole(store, audit, auth, wake, accepted);
@@ -226,6 +233,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     await metricsEndpoint?.close();
     await redirect?.close();
     for (const l of listeners.values()) await l.drain(0).catch(() => undefined);
+    maintenance.stop();
     await outbound.stop();
     await store.close();
     throw e;
@@ -280,6 +288,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       await metricsEndpoint?.close();
       await redirect?.close();
       await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));
+      maintenance.stop();
       await outbound.stop();
       await sweeper.stop();
       await pruner.stop();
