@@ -7,6 +7,7 @@ export {
   requestBounce,
   deleteQueued,
   deferredByDestination,
+  oldestDeferredAt,
   setPaused,
   isPaused,
   newQueueId,

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { withTestAccount } from "../../test/support/store.ts";
-import { deferredByDestination, deleteQueued, enqueue, isPaused, listQueue, newQueueId, requestBounce, retryNow, setPaused, showQueued } from "./queue.ts";
+import { deferredByDestination, deleteQueued, enqueue, isPaused, listQueue, newQueueId, oldestDeferredAt, requestBounce, retryNow, setPaused, showQueued } from "./queue.ts";
 
 const message = (id: string, recipients: string[], now: number) => ({ id, from: "a@example.test", recipients, blob: "ab/cdef", size: 321, source: "submission:a@example.test", now, ownsBlob: true });
 
@@ -109,5 +109,22 @@ test("deferred mail by destination: messages and recipients tried at least once,
     ]);
     const one = await deferredByDestination(store.db, 1);
     assert.deepEqual([one.total, one.destinations.map((d) => d.domain)], [2, ["far.example"]]);
+  });
+});
+
+test("the oldest deferred message: the earliest queued among those with a recipient tried and still pending", async () => {
+  await withTestAccount(async (store) => {
+    assert.equal(await oldestDeferredAt(store.db), null);
+    const [old, mid, fresh] = [newQueueId(), newQueueId(), newQueueId()];
+    await store.db.transaction().execute(async (trx) => {
+      await enqueue(trx, message(old, ["x@far.example"], 1_000));
+      await enqueue(trx, message(mid, ["y@far.example"], 2_000));
+      await enqueue(trx, message(fresh, ["z@far.example"], 3_000));
+    });
+    assert.equal(await oldestDeferredAt(store.db), null, "queued, never tried: not deferred");
+    await store.db.updateTable("queue_recipients").set({ attempts: 1 }).where("queue_id", "in", [mid, fresh]).execute();
+    assert.equal(await oldestDeferredAt(store.db), 2_000);
+    await store.db.updateTable("queue_recipients").set({ attempts: 2, status: "delivered" }).where("queue_id", "=", mid).execute();
+    assert.equal(await oldestDeferredAt(store.db), 3_000);
   });
 });

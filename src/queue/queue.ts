@@ -269,6 +269,19 @@ export async function deferredByDestination(db: Kysely<Database>, limit: number)
   };
 }
 
+/**
+ * When the oldest message with a deferred recipient (pending, tried at least once) was queued (ms),
+ * or null: the status page's "oldest deferred message" — an age, no address and no count.
+ */
+export async function oldestDeferredAt(db: Kysely<Database>): Promise<number | null> {
+  const row = await db
+    .selectFrom("queue")
+    .select((eb) => eb.fn.min("created_at").as("oldest"))
+    .where("id", "in", db.selectFrom("queue_recipients").select("queue_id").where("status", "=", "pending").where("attempts", ">", 0))
+    .executeTakeFirst();
+  return row?.oldest ?? null;
+}
+
 const PAUSED = "queue.paused";
 
 /** The maintenance switch: while paused, mail is accepted and queued but nothing goes out. */

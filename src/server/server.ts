@@ -150,11 +150,15 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         sessionMaxSeconds: () => config.web.session_max,
         mailSettings,
         listeners: () =>
-          [...listeners].map(([name, l]) => ({ name, address: config.listeners[name as keyof Config["listeners"]].address, port: l.port, sessions: l.activeSessions })),
+          [...listeners].map(([name, l]) => ({ name, address: config.listeners[name as keyof Config["listeners"]].address, port: l.port, sessions: l.activeSessions, listening: l.listening })),
         certificates: () => certs.describe().map((c) => ({ names: c.names, keyType: c.keyType, notAfter: c.notAfter, daysLeft: certificateDaysLeft(c.notAfter), file: c.file })),
         wakeOutbound: wake,
         dns: () => ({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms }),
         checksPerHour: () => config.web.check_per_hour,
+        // ── the status page (issue 12) ──
+        now: () => clock.now(),
+        maintenance: () => ({ windows: maintenance.windows(), version: maintenance.version }),
+        cutoffAffected: async () => null, // wired at integration: affectedAccountCount(db, opts) from src/campaign
       },
       http,
     );

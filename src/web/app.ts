@@ -21,6 +21,7 @@ import { registerAdmin } from "./routes-admin.ts";
 import { registerCheck } from "./routes-check.ts";
 import { registerDomain } from "./routes-domain.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
+import { registerStatus } from "./routes-status.ts";
 import { STYLESHEET } from "./style.ts";
 import type { Text } from "./text-en.ts";
 import { SESSION_COOKIE, localPath } from "./guards.ts";
@@ -121,6 +122,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerDomain(app, deps);
   registerAdmin(app, deps);
   registerCheck(app, deps);
+  registerStatus(app, deps);
   return app;
 }
 

@@ -40,7 +40,8 @@ export function registerSignIn(app: FastifyInstance, deps: WebDeps, views: ViewC
       <label>${t.login.address}<input type="email" name="address" autocomplete="username" required maxlength="320" value="${address}"></label>
       <label>${t.login.password}<input type="password" name="password" autocomplete="current-password" required maxlength="1024"></label>
       <button type="submit">${t.login.submit}</button>
-    </form>`;
+    </form>
+    <p><a href="/status">${t.login.status}</a></p>`;
 
   app.get("/login", (req, reply) => {
     const q = req.query as Record<string, string | undefined>;

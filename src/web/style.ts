@@ -57,4 +57,12 @@ td.actions form { display: inline-flex; gap: .3rem; margin: 0 .3rem .3rem 0; }
 td.actions button { padding: .2rem .6rem; }
 form.stack label.check { display: flex; gap: .4rem; font-weight: 400; align-items: center; }
 tr.disabled td { color: var(--muted); }
+.notice.warn { background: #fff8c5; color: #7d4e00; }
+.state { display: inline-block; border-radius: 3px; padding: 0 .45rem; font-weight: 600; }
+.state-up { background: var(--ok-bg); color: var(--ok); }
+.state-degraded { background: #fff8c5; color: #7d4e00; }
+.state-down { background: var(--bad); color: #fff; }
+.state-off { background: #eaeef2; color: var(--muted); }
+table.status th[scope="row"] { font-weight: 600; white-space: nowrap; }
+table.status td p { margin: 0 0 .3rem; }
 `;

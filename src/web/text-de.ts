@@ -4,6 +4,8 @@ import type { Text } from "./text-en.ts";
 /** Made once: a formatter costs far more to make than to use. */
 const DATE = new Intl.DateTimeFormat("de-DE", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const PERCENT = new Intl.NumberFormat("de-DE", { style: "percent", maximumFractionDigits: 1 });
+/** Die Ortszeit des Servers (Wartungsfenster der Statusseite), mit dem Namen der Zeitzone. */
+const LOCAL = new Intl.DateTimeFormat("de-DE", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
 
 export const de: Text = {
   lang: "de",
@@ -11,6 +13,7 @@ export const de: Text = {
   product: "Sealpost",
   nav: { label: "Hauptmenü", account: "Mein Konto", domains: "Domains", admin: "Verwaltung", check: "TLS-Prüfung", signOut: "Abmelden", language: "Sprache" },
   date: (ms: number): string => `${DATE.format(ms)} UTC`,
+  localDate: (ms: number): string => LOCAL.format(ms),
   login: {
     title: "Anmelden",
     intro: "Melden Sie sich mit Ihrer E-Mail-Adresse und dem Passwort Ihres Postfachs an.",
@@ -21,6 +24,7 @@ export const de: Text = {
     throttled: "Zu viele fehlgeschlagene Anmeldungen. Warten Sie einige Minuten und versuchen Sie es dann erneut.",
     expired: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
     signedOut: "Sie sind abgemeldet.",
+    status: "Dienststatus",
   },
   errors: {
     csrf: "Dieses Formular war abgelaufen oder kam nicht von dieser Seite. Bitte versuchen Sie es erneut.",
@@ -389,5 +393,37 @@ export const de: Text = {
       "Die Verbindung zum Server konnte nicht hergestellt werden",
     ],
     tls11: ["SSL/TLS Handshake Failed", "TLS connection failed"],
+  },
+  status: {
+    title: "Dienststatus",
+    intro: "Der Zustand der Dienste dieses Mailservers, wie der Server selbst ihn sieht. Zeiten in der Ortszeit des Servers.",
+    generated: (when) => `Erstellt am ${when}.`,
+    overall: { up: "Alle Dienste laufen normal.", degraded: "Einige Dienste sind eingeschränkt.", down: "Einige Dienste sind ausgefallen." },
+    servicesTitle: "Dienste",
+    columns: { service: "Dienst", state: "Status", detail: "Details" },
+    services: { mx: "Eingehende E-Mails (SMTP)", submission: "E-Mail-Versand (Submission)", imap: "E-Mails lesen (IMAP)", pop3: "E-Mails abrufen (POP3)", web: "Web-Konsole", delivery: "Zustellung an andere Server" },
+    states: { up: "In Betrieb", degraded: "Eingeschränkt", down: "Ausgefallen", off: "Nicht angeboten" },
+    inMaintenance: "Wartungsarbeiten laufen.",
+    pausedMaintenance: "Wegen Wartungsarbeiten angehalten: E-Mails werden angenommen, zwischengespeichert und nach Abschluss der Arbeiten zugestellt.",
+    pausedOperator: "Vom Administrator angehalten: E-Mails werden angenommen und zwischengespeichert.",
+    oldestDeferred: (age) => `Die älteste Nachricht, die ein empfangender Server vorerst abgewiesen hat, wartet seit ${age}.`,
+    noDeferred: "Keine Nachricht wartet auf einen empfangenden Server.",
+    maintenanceTitle: "Wartungsarbeiten",
+    current: "Jetzt",
+    upcoming: "Geplant",
+    past: "Letzte 7 Tage",
+    noneCurrent: "Derzeit finden keine Wartungsarbeiten statt.",
+    noneUpcoming: "Es sind keine Wartungsarbeiten geplant.",
+    nonePast: "In den letzten 7 Tagen gab es keine Wartungsarbeiten.",
+    windowColumns: { from: "Von", to: "Bis", services: "Dienste", delivery: "Ausgehende E-Mails", message: "Hinweis" },
+    serviceNames: { imap: "IMAP", pop3: "POP3", submission: "Versand", mx: "Eingehende E-Mails", web: "Web" },
+    deliveryHeld: "angehalten, danach zugestellt",
+    deliveryRuns: "laufen",
+    cutoffTitle: "Abschaltung von TLS 1.0 und 1.1",
+    cutoffScheduled: (date) => `Ab ${date} nimmt dieser Server Verbindungen nur noch mit TLS 1.2 oder neuer an, auf allen Mail-Ports und im Web.`,
+    cutoffDone: (date) => `Seit ${date} nimmt dieser Server Verbindungen nur noch mit TLS 1.2 oder neuer an, auf allen Mail-Ports und im Web.`,
+    cutoffMeaning:
+      "E-Mail-Programme und Geräte, die nur TLS 1.0 oder 1.1 beherrschen – alte Mobiltelefone, Drucker und Scanner, Outlook 2010 unter Windows 7 –, können dann keine E-Mails mehr senden oder abrufen. Bitte aktualisieren oder ersetzen Sie sie: Der Anmeldeverlauf auf Ihrer Kontoseite zeigt, welche Ihrer Geräte noch eine alte Version verwenden.",
+    affected: (n) => (n === 1 ? "1 Konto nutzt noch ein solches Gerät." : `${n} Konten nutzen noch ein solches Gerät.`),
   },
 };

@@ -6,6 +6,8 @@
 /** Made once: a formatter costs far more to make than to use. */
 const DATE = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const PERCENT = new Intl.NumberFormat("en-GB", { style: "percent", maximumFractionDigits: 1 });
+/** The server's local time zone (the status page's maintenance windows), with the zone's name. */
+const LOCAL = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
 
 export const en = {
   lang: "en",
@@ -13,6 +15,7 @@ export const en = {
   product: "Sealpost",
   nav: { label: "Main", account: "My account", domains: "Domains", admin: "Administration", check: "TLS check", signOut: "Sign out", language: "Language" },
   date: (ms: number): string => `${DATE.format(ms)} UTC`,
+  localDate: (ms: number): string => LOCAL.format(ms),
   login: {
     title: "Sign in",
     intro: "Sign in with your email address and the password of your mailbox.",
@@ -23,6 +26,7 @@ export const en = {
     throttled: "Too many failed sign-ins. Wait a few minutes, then try again.",
     expired: "Your session has ended. Please sign in again.",
     signedOut: "You are signed out.",
+    status: "Service status",
   },
   errors: {
     csrf: "This form had expired or did not come from this site. Please try again.",
@@ -363,6 +367,39 @@ export const en = {
     "rc4-era": "A very old device or program (Windows XP era, or a printer with an old TLS stack): it offers only RC4/3DES-era ciphers.",
     tls10: "An old device or program limited to TLS 1.0: typically Windows 7 with Outlook 2010/2013 or Windows Live Mail, Android before 5, or a printer or scanner.",
     tls11: "A device or program limited to TLS 1.1: typically an Android 4.x phone or an older embedded client.",
+  },
+  /** The public status page (/status): no sign-in, nothing internal. */
+  status: {
+    title: "Service status",
+    intro: "The state of this mail server's services, as the server itself sees them. Times are in the server's local time.",
+    generated: (when: string): string => `Generated ${when}.`,
+    overall: { up: "All services are running normally.", degraded: "Some services are limited.", down: "Some services are down." },
+    servicesTitle: "Services",
+    columns: { service: "Service", state: "Status", detail: "Details" },
+    services: { mx: "Incoming mail (SMTP)", submission: "Sending mail (submission)", imap: "Reading mail (IMAP)", pop3: "Fetching mail (POP3)", web: "Web console", delivery: "Delivery to other servers" },
+    states: { up: "Up", degraded: "Degraded", down: "Down", off: "Not offered" },
+    inMaintenance: "Maintenance in progress.",
+    pausedMaintenance: "Paused for maintenance: mail is accepted and queued, and delivered when the work is done.",
+    pausedOperator: "Paused by the administrator: mail is accepted and queued.",
+    oldestDeferred: (age: string): string => `The oldest message a receiving server turned away for now has been waiting ${age}.`,
+    noDeferred: "No message is waiting for a receiving server.",
+    maintenanceTitle: "Maintenance",
+    current: "Now",
+    upcoming: "Upcoming",
+    past: "Past 7 days",
+    noneCurrent: "No maintenance is in progress.",
+    noneUpcoming: "No maintenance is planned.",
+    nonePast: "No maintenance in the last 7 days.",
+    windowColumns: { from: "From", to: "Until", services: "Services", delivery: "Outgoing mail", message: "Message" },
+    serviceNames: { imap: "IMAP", pop3: "POP3", submission: "Sending", mx: "Incoming mail", web: "Web" },
+    deliveryHeld: "held, delivered afterwards",
+    deliveryRuns: "runs",
+    cutoffTitle: "End of TLS 1.0 and 1.1",
+    cutoffScheduled: (date: string): string => `From ${date}, this server accepts connections only with TLS 1.2 or newer, on every mail port and on the web.`,
+    cutoffDone: (date: string): string => `Since ${date}, this server accepts connections only with TLS 1.2 or newer, on every mail port and on the web.`,
+    cutoffMeaning:
+      "Mail programs and devices that can only use TLS 1.0 or 1.1 — old phones, printers and scanners, Outlook 2010 on Windows 7 — cannot send or fetch mail then. Update them or replace them: the login history on your account page shows which of your devices still use an old version.",
+    affected: (n: number): string => (n === 1 ? "1 account still uses such a device." : `${n} accounts still use such a device.`),
   },
   /** What each kind of device shows when the server turns it away (mail.de's list), quoted as the device says it. */
   deviceErrors: {
