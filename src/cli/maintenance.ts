@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { processClock } from "../clock/index.ts";
-import { SERVICES, addWindow, deleteWindow, listWindows, parseServices, phaseOf, type MaintenanceWindow } from "../maintenance/index.ts";
+import { MESSAGE_MAX, SERVICES, addWindow, deleteWindow, listWindows, parseServices, phaseOf, type MaintenanceWindow } from "../maintenance/index.ts";
 import { parseWhen, printJson, printTable, UsageError, withStore } from "./common.ts";
 
 interface Flags {
@@ -38,7 +38,7 @@ export function registerMaintenance(program: Command): void {
     .requiredOption("--from <time>", "start: 2027-01-31T04:00, or an ISO 8601 instant")
     .requiredOption("--to <time>", "end (the window is open until this instant)")
     .option("--services <list>", `services interrupted: some of ${SERVICES.join(",")}`, SERVICES.join(","))
-    .option("--message <text>", "one line for the status page (at most 200 characters)")
+    .option("--message <text>", `one line for the status page (at most ${MESSAGE_MAX} characters)`)
     .option("--pause-delivery", "hold the outbound queue while the window is open (mail is still accepted and queued); it resumes by itself at the end")
     .option("--json", "print the record as JSON")
     .action(async (flags: AddFlags) => {

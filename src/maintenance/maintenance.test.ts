@@ -4,7 +4,8 @@ import { withTestAccount } from "../../test/support/store.ts";
 import type { Clock } from "../clock/index.ts";
 import { createLogger } from "../log/index.ts";
 import { MaintenanceWatch } from "./watch.ts";
-import { addWindow, checkMessage, deleteWindow, listWindows, MaintenanceError, parseServices, phaseOf } from "./windows.ts";
+import { MaintenanceError } from "./index.ts";
+import { addWindow, checkMessage, deleteWindow, listWindows, parseServices, phaseOf } from "./windows.ts";
 
 const MIN = 60_000;
 const T0 = Date.parse("2027-01-31T03:00:00Z");

@@ -26,7 +26,7 @@ export interface MaintenanceWindow {
   createdAt: number;
 }
 
-export type Phase = "upcoming" | "open" | "past";
+type Phase = "upcoming" | "open" | "past";
 
 export class MaintenanceError extends Error {
   override name = "MaintenanceError";

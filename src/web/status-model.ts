@@ -13,8 +13,8 @@ import { phaseOf, type MaintenanceWindow, type Service } from "../maintenance/in
 import { isPaused, oldestDeferredAt } from "../queue/index.ts";
 import type { WebDeps } from "./deps.ts";
 
-export type ServiceId = Service | "delivery";
-export type ServiceState = "up" | "degraded" | "down" | "off";
+type ServiceId = Service | "delivery";
+type ServiceState = "up" | "degraded" | "down" | "off";
 
 /** The order of the page and of the JSON. */
 export const SERVICE_IDS: readonly ServiceId[] = ["mx", "submission", "imap", "pop3", "web", "delivery"];
