@@ -406,7 +406,8 @@ export const de: Text = {
     inMaintenance: "Wartungsarbeiten laufen.",
     pausedMaintenance: "Wegen Wartungsarbeiten angehalten: E-Mails werden angenommen, zwischengespeichert und nach Abschluss der Arbeiten zugestellt.",
     pausedOperator: "Vom Administrator angehalten: E-Mails werden angenommen und zwischengespeichert.",
-    oldestDeferred: (age) => `Die älteste Nachricht, die ein empfangender Server vorerst abgewiesen hat, wartet seit ${age}.`,
+    // The duration ends with its abbreviation's full stop ("5 Min."): no second one.
+    oldestDeferred: (age) => `Die älteste Nachricht, die ein empfangender Server vorerst abgewiesen hat, wartet seit ${age}`,
     noDeferred: "Keine Nachricht wartet auf einen empfangenden Server.",
     maintenanceTitle: "Wartungsarbeiten",
     current: "Jetzt",
