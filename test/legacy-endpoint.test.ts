@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { HistoryEntry } from "../src/audit/index.ts";
 import { scheduleCutoff } from "../src/campaign/index.ts";
 import { openStore } from "../src/store/index.ts";
-import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
+import { eventually, prepareDataDir, python, runCli, startSealpost, type ServerHandle } from "./harness.ts";
 import { waitForMessage } from "./mailbox.ts";
 import { oldTlsHandshake, permissiveOpensslConf, runTool } from "./tls-client-env.ts";
 
@@ -303,4 +303,11 @@ test("past a scheduled cut-off the legacy IMAPS port refuses TLS 1.0 like the ma
   const last = await eventually(() => history(ALICE).find((e) => e.kind === "login" && e.reason?.includes("cut-off") === true), 5000, "the cut-off refusal");
   assert.equal(last.reason, "legacy endpoint: the cut-off on 2027-02-15 04:00 UTC ended legacy access");
   assert.equal(last.legacyEndpoint, true);
+});
+
+test("a forbidden suite in [legacy] ciphers stops the server at start with one line naming the key", () => {
+  const dir = prepareDataDir({ settings: { legacy: 'ciphers = "ECDHE-RSA-AES128-SHA:DES-CBC3-SHA"' } });
+  const r = runCli(dir, ["serve"]);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /^sealpost: legacy\.ciphers: "DES-CBC3-SHA" is a forbidden suite \(TLS_RSA_WITH_3DES_EDE_CBC_SHA: 3DES\)\n$/m, r.stderr);
 });

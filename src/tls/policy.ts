@@ -60,7 +60,7 @@ export function effectivePolicy(cfg: TlsPolicyConfig, listenerMin?: "TLSv1.2" | 
 }
 
 /** A legacy endpoint's additions (`[legacy]`): a lower floor and the old clients' suites. */
-export interface LegacyPolicyConfig {
+interface LegacyPolicyConfig {
   minVersion: "TLSv1" | "TLSv1.1";
   /** Explicit OpenSSL names, colon-separated: AES-CBC with SHA-1 and the like. */
   ciphers: string;
