@@ -14,8 +14,10 @@ import { join } from "node:path";
 import type { HistoryEntry } from "../src/audit/index.ts";
 import { scheduleCutoff } from "../src/campaign/index.ts";
 import { openStore } from "../src/store/index.ts";
+import { generateSelfSigned } from "../src/tls/index.ts";
 import { eventually, prepareDataDir, python, runCli, startSealpost, type ServerHandle } from "./harness.ts";
 import { waitForMessage } from "./mailbox.ts";
+import { launchChromium, newContext, shot, signIn } from "./support/browser.ts";
 import { oldTlsHandshake, permissiveOpensslConf, runTool } from "./tls-client-env.ts";
 
 const ALICE = "alice@example.test";
@@ -210,6 +212,26 @@ s.quit()
   assert.match(text.stdout, new RegExp(`imap:${ports.legacy_imaps} \\(legacy endpoint\\) .*LOGIN refused \\(legacy endpoint: no legacy grant for imap\\)`), text.stdout);
 });
 
+test("the web account page marks the legacy endpoint's rows, in English and German", { timeout: 60_000 }, async () => {
+  const browser = await launchChromium();
+  try {
+    const base = `https://127.0.0.1:${h.ports.web}`;
+    const en = await (await newContext(browser)).newPage();
+    await signIn(en, base, BOB, PW);
+    await en.getByRole("heading", { name: "My account" }).waitFor();
+    const row = en.getByRole("row").filter({ hasText: String(h.ports.legacy_imaps) }).filter({ hasText: "legacy endpoint" }).filter({ hasText: "refused" });
+    await row.first().waitFor();
+    assert.equal(await en.getByRole("row").filter({ hasText: "legacy endpoint" }).count(), 3);
+    await shot(en, "legacy-endpoint-history-en");
+    const de = await (await newContext(browser, "de-DE")).newPage();
+    await signIn(de, base, BOB, PW, { address: "E-Mail-Adresse", password: "Passwort", submit: "Anmelden" });
+    await de.getByRole("heading", { name: "Mein Konto" }).waitFor();
+    assert.equal(await de.getByRole("row").filter({ hasText: "Legacy-Zugang" }).count(), 3);
+  } finally {
+    await browser.close();
+  }
+});
+
 test("past the grant's end (the clock moved, no restart) the same client is refused, and the refusal is recorded", async () => {
   setClock("2027-02-02T08:00:00Z");
   const port = h.ports.legacy_pop3s ?? 0;
@@ -218,7 +240,7 @@ test("past the grant's end (the clock moved, no restart) the same client is refu
     return r.includes("-ERR") ? r : undefined;
   }, 5000, "the ended grant to be refused");
   assert.equal(reply, `TLSv1|-ERR [AUTH] ${LEGACY_TEXT} Use port 995 with TLS 1.2 or newer.`);
-  assert.equal(imaplibLogin(h.ports.legacy_imaps ?? 0, ALICE, PW).split("|")[0], "TLSv1");
+  assert.match(imaplibLogin(h.ports.legacy_imaps ?? 0, ALICE, PW), /^TLSv1\|NO .*\[AUTHENTICATIONFAILED\] This is the legacy endpoint for old devices/);
 
   const refusals = await eventually(() => {
     const e = history(ALICE).filter((x) => x.result === "refused" && x.reason?.includes("ended") === true);
@@ -240,6 +262,17 @@ test("TLS 1.0 on the main IMAPS port is still refused, and recorded", async () =
   assert.equal(hs.offeredMax, "TLSv1");
   assert.equal(hs.legacyEndpoint, false);
   assert.match(hs.reason ?? "", /^client offered at most TLS 1\.0; this server requires TLS 1\.2 or newer$/);
+});
+
+test("the legacy endpoint's contexts follow a changed certificate file, still speaking TLS 1.0", { timeout: 30_000 }, async () => {
+  const pair = await generateSelfSigned({ hostnames: ["renewed.sealpost.test"] });
+  writeFileSync(join(h.dataDir, "certs/mx.sealpost.test.key"), pair.keyPem);
+  writeFileSync(join(h.dataDir, "certs/mx.sealpost.test.pem"), pair.certPem);
+  const renewed = await eventually(async () => {
+    const r = await oldTlsHandshake(h.ports.legacy_imaps ?? 0);
+    return /subject=CN ?= ?renewed\.sealpost\.test/.test(r.stdout) ? r : undefined;
+  }, 15_000, "the renewed certificate on the legacy port");
+  assert.match(renewed.stdout, /Protocol *: TLSv1\n/);
 });
 
 test("the legacy MX refuses MAIL from a host without a grant and delivers for a granted one", async () => {
