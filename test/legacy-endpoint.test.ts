@@ -297,6 +297,17 @@ s.quit()
       { OPENSSL_CONF: permissiveOpensslConf() },
     ).trim();
   assert.equal(send("no-grant"), "TLSv1 550 5.7.1 This is the legacy MX for old sending hosts with a legacy grant only, and none after the cut-off; send to port 25 with TLS 1.2 or newer");
+  // Recorded as the MX's refusals are: a row of the SMTP audit, here before any recipient.
+  const recorded = await eventually(async () => {
+    const store = await openStore(h.dataDir);
+    try {
+      const rows = await store.db.selectFrom("smtp_recipients").select(["client_ip", "mail_from", "rcpt", "code", "enhanced", "tls_version"]).where("code", "=", 550).execute();
+      return rows.length > 0 ? rows.map((r) => ({ ...r })) : undefined;
+    } finally {
+      await store.close();
+    }
+  }, 5000, "the recorded refusal");
+  assert.deepEqual(recorded, [{ client_ip: "127.0.0.1", mail_from: "scanner@example.net", rcpt: "", code: 550, enhanced: "5.7.1", tls_version: "TLSv1" }]);
   const g = h.cli(["legacy", "grant", "127.0.0.1", "--until", "2027-03-31"]);
   assert.equal(g.status, 0, g.stderr);
   assert.match(send("scan-delivered-1"), /^TLSv1 250 2\.0\.0 Ok: queued as /);
@@ -310,6 +321,10 @@ test("past a scheduled cut-off the legacy IMAPS port refuses TLS 1.0 like the ma
   } finally {
     await store.close();
   }
+  // No grant may outlast the cut-off.
+  const late = h.cli(["legacy", "grant", BOB, "--until", "2027-03-01"]);
+  assert.equal(late.status, 2, late.stdout + late.stderr);
+  assert.equal(late.stderr, "sealpost: --until: the cut-off on 2027-02-15T04:00:00.000Z ends every grant; choose a date on or before it\n");
   // Before the date the legacy port still speaks TLS 1.0.
   const before = await oldTlsHandshake(h.ports.legacy_imaps ?? 0);
   assert.match(before.stdout, /Protocol *: TLSv1\n/, before.stdout + before.stderr);
