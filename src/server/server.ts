@@ -157,7 +157,8 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       onEvent: onTlsEvent,
       handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
     });
-  // The cut-off is read again when the clock jumps and every 10 s (the campaign's scheduler may take this over).
+  // INTERIM (legacy helper; the integrator drops these three lines and the two in shutdown once the campaign's
+  // scheduler refreshes the watch): the cut-off is read again when the clock jumps and every 10 s.
   const unwatchClock = clock.onJump(() => void cutoff.refresh().catch((e: unknown) => log.error("cut-off refresh failed", e)));
   const cutoffTimer = setInterval(() => void cutoff.refresh().catch((e: unknown) => log.error("cut-off refresh failed", e)), 10_000);
   cutoffTimer.unref();
