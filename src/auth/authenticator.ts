@@ -10,7 +10,7 @@
  */
 import type { Kysely } from "kysely";
 import { throttleReason, type AuditLog, type LoginRow } from "../audit/index.ts";
-import { accountGrantUntil, dummyVerify, verifyPassword } from "../directory/index.ts";
+import { accountGrantUntil, dummyVerify, verifyPassword, type LegacyProtocol } from "../directory/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Database } from "../store/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
@@ -164,8 +164,9 @@ export class Authenticator {
     if (gate === undefined || ctx.protocol === "web") return "legacy endpoint: legacy sign-ins are not enabled";
     const cutoff = gate.cutoffPassed();
     if (cutoff !== null) return `legacy endpoint: the cut-off on ${instant(cutoff)} ended legacy access`;
-    const grant = await accountGrantUntil(this.#db, accountId, ctx.protocol, gate.now());
-    if (grant === null) return `legacy endpoint: no legacy grant for ${ctx.protocol}`;
+    const protocol: LegacyProtocol = ctx.protocol;
+    const grant = await accountGrantUntil(this.#db, accountId, protocol, gate.now());
+    if (grant === null) return `legacy endpoint: no legacy grant for ${protocol}`;
     if ("ended" in grant) return `legacy endpoint: the legacy grant ended on ${instant(grant.ended)}`;
     return null;
   }

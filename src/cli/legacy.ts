@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { currentCutoff } from "../campaign/index.ts";
 import { processClock } from "../clock/index.ts";
-import { grantLegacy, listLegacyGrants, parseLegacyProtocols, revokeLegacy, type LegacyGrant } from "../directory/index.ts";
+import { grantLegacy, LEGACY_PROTOCOLS, listLegacyGrants, parseLegacyProtocols, revokeLegacy, type LegacyGrant } from "../directory/index.ts";
 import { parseWhen, printJson, printTable, UsageError, withStore } from "./common.ts";
 
 interface LegacyFlags {
@@ -28,7 +28,7 @@ export function registerLegacy(program: Command): void {
     .command("grant <who>")
     .description("let an account (ADDRESS) or a sending host (IP, for the legacy MX) use the legacy endpoint until a date; replaces its grant")
     .requiredOption("--until <date>", "last day (2027-01-31: through that day), a local time or an ISO 8601 instant; not after a scheduled cut-off")
-    .option("--protocols <list>", "for an account: some of imap,pop3,submission (default: all three)")
+    .option("--protocols <list>", `for an account: some of ${LEGACY_PROTOCOLS.join(",")} (default: all)`)
     .option("--json", "print the record as JSON")
     .action(async (who: string, flags: LegacyFlags) => {
       const until = parseWhen("--until", flags.until ?? "", { end: "day" });
