@@ -24,6 +24,7 @@ const login: HistoryEntry = {
   attempts: 1,
   throttled: null,
   session: null,
+  legacyEndpoint: false,
 };
 
 test("the client's name in brackets, but an address literal (smtplib's EHLO [127.0.0.1]) only in its own", () => {
@@ -39,4 +40,13 @@ test("a failed handshake says 'TLS handshake failed' once, also for rows recorde
   assert.equal(handshakeReason("TLS handshake failed: tlsv1 alert unknown ca"), "tlsv1 alert unknown ca");
   assert.equal(handshakeReason("client offered at most TLS 1.0; this server requires TLS 1.2 or newer"), "client offered at most TLS 1.0; this server requires TLS 1.2 or newer");
   assert.equal(handshakeReason(null), null);
+});
+
+test("an entry from a legacy endpoint says so after its port, a refusal with its reason", () => {
+  const refused: HistoryEntry = { ...login, protocol: "imap", port: 1993, result: "refused", reason: "legacy endpoint: no legacy grant for imap", tlsVersion: "TLSv1", tlsCipher: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", mechanism: "LOGIN", legacy: true, legacyEndpoint: true };
+  assert.equal(
+    historyLine(refused).split("\n")[0],
+    "LEGACY 2026-06-01T10:00:00.000Z  imap:1993 (legacy endpoint)  127.0.0.1  TLSv1 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA  LOGIN refused (legacy endpoint: no legacy grant for imap)  [laptop.example]",
+  );
+  assert.ok(!historyLine(login).includes("legacy endpoint"));
 });

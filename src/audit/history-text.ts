@@ -14,7 +14,7 @@ export function historyLine(e: HistoryEntry): string {
       : e.throttled !== null
         ? `${e.mechanism ?? ""} refused: ${e.throttled}`
         : `${e.mechanism ?? ""} ${e.result}${e.reason !== null ? ` (${e.reason})` : ""}`;
-  const head = `${e.legacy ? "LEGACY " : "       "}${e.time}  ${e.protocol}:${e.port}  ${e.clientIp}  ${e.session !== null ? `session ${e.session}  ` : ""}${tls}  ${what}${e.clientName !== null ? `  ${clientName(e.clientName)}` : ""}`;
+  const head = `${e.legacy ? "LEGACY " : "       "}${e.time}  ${e.protocol}:${e.port}${e.legacyEndpoint ? " (legacy endpoint)" : ""}  ${e.clientIp}  ${e.session !== null ? `session ${e.session}  ` : ""}${tls}  ${what}${e.clientName !== null ? `  ${clientName(e.clientName)}` : ""}`;
   const extra = [e.attribution, e.hint].filter((x): x is string => x !== null).map((x) => `         ${x}`);
   return [head, ...extra].join("\n");
 }

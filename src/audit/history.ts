@@ -46,6 +46,8 @@ export interface HistoryEntry {
   throttled: string | null;
   /** The connection's id, as in the server's log lines (null for entries recorded before it was kept). */
   session: string | null;
+  /** It came through a legacy endpoint (issue 12: the listeners that speak TLS 1.0/1.1 for granted accounts until the cut-off). */
+  legacyEndpoint: boolean;
 }
 
 /** The protocols people sign in with: the history's filter, and those whose refused handshakes are attributed to an account. */
@@ -87,6 +89,7 @@ export function loginEntry(l: LoginRecord): HistoryEntry {
     attempts: l.attempts,
     throttled: throttledText(l.result, l.reason, l.attempts, l.client_ip),
     session: l.session_id,
+    legacyEndpoint: l.legacy === 1,
   };
 }
 
@@ -118,6 +121,7 @@ export function handshakeEntry(ev: HandshakeRecord, address: string): HistoryEnt
     attempts: 1,
     throttled: null,
     session: ev.session_id,
+    legacyEndpoint: ev.legacy === 1,
   };
 }
 

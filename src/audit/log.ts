@@ -55,6 +55,7 @@ export class AuditLog {
           sni: ev.hello?.sni ?? null,
           alpn: json(ev.hello?.alpn),
           session_id: ev.session,
+          legacy: ev.legacy === true ? 1 : 0,
         })
         .execute(),
     );

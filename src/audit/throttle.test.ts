@@ -58,6 +58,7 @@ test("sealpost history prints a throttled entry as the sentence", () => {
     attribution: null,
     attempts: 37,
     throttled: cases[0]![2],
+    legacyEndpoint: false,
     session: null,
   };
   assert.equal(historyLine(e), `       2026-06-01T10:00:00.000Z  imap:993  203.0.113.7  TLSv1.3 TLS_AES_128_GCM_SHA256  LOGIN refused: ${cases[0]![2]}`);

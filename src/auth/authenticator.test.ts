@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuditLog } from "../audit/index.ts";
-import { addAccount, addDomain, dummyVerify, verifyPassword } from "../directory/index.ts";
+import { addAccount, addDomain, dummyVerify, grantLegacy, verifyPassword } from "../directory/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { Authenticator, type AuthContext, type AuthLimits, type PasswordCheck } from "./authenticator.ts";
 
@@ -170,6 +170,53 @@ test("the observer hears every recorded attempt's protocol and result, never the
       ["pop3", "failed"],
       ["pop3", "throttled"],
       ["submission", "refused"],
+    ]);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("on a legacy endpoint a right password needs a running grant for the protocol, by the gate's clock, until the cut-off; every row is flagged", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-auth-"));
+  const store = await openStore(dir, { auditFlushMs: 10 });
+  try {
+    await addDomain(store.db, "example.test");
+    await addAccount(store.db, ALICE, PW);
+    const day = Date.parse("2027-01-10T00:00:00Z");
+    let now = day;
+    let cutoff: number | null = null;
+    const auth = new Authenticator(store.db, new AuditLog(store.committer), () => LIMITS, {
+      passwords: counting([], false),
+      legacy: { now: () => now, cutoffPassed: () => cutoff },
+    });
+    const legacy = (protocol: AuthContext["protocol"] = "imap"): AuthContext => ({ ...ctx(), protocol, legacy: true });
+    const refused = { ok: false, refusal: "legacy" };
+
+    assert.deepEqual(await auth.login(legacy(), ALICE, PW, "LOGIN"), refused);
+    // A wrong password gets the usual failure: nothing about grants is revealed.
+    assert.deepEqual(await auth.login(legacy(), ALICE, "not-it", "LOGIN"), { ok: false, refusal: "credentials" });
+    await grantLegacy(store.db, ALICE, { until: day + 86_400_000, protocols: ["imap"], now });
+    assert.equal((await auth.login(legacy(), ALICE, PW, "LOGIN")).ok, true);
+    assert.deepEqual(await auth.login(legacy("pop3"), ALICE, PW, "USER"), refused);
+    // The main ports ignore grants.
+    assert.equal((await auth.login(ctx(), ALICE, PW, "LOGIN")).ok, true);
+    now = day + 86_400_000;
+    assert.deepEqual(await auth.login(legacy(), ALICE, PW, "LOGIN"), refused);
+    now = day;
+    cutoff = day - 1000;
+    assert.deepEqual(await auth.login(legacy(), ALICE, PW, "LOGIN"), refused);
+
+    await store.committer.flush();
+    const rows = await store.db.selectFrom("logins").select(["protocol", "result", "reason", "legacy"]).orderBy("id").execute();
+    assert.deepEqual(rows.map((r) => ({ ...r })), [
+      { protocol: "imap", result: "refused", reason: "legacy endpoint: no legacy grant for imap", legacy: 1 },
+      { protocol: "imap", result: "failed", reason: "wrong password", legacy: 1 },
+      { protocol: "imap", result: "ok", reason: null, legacy: 1 },
+      { protocol: "pop3", result: "refused", reason: "legacy endpoint: no legacy grant for pop3", legacy: 1 },
+      { protocol: "imap", result: "ok", reason: null, legacy: 0 },
+      { protocol: "imap", result: "refused", reason: "legacy endpoint: the legacy grant ended on 2027-01-11 00:00 UTC", legacy: 1 },
+      { protocol: "imap", result: "refused", reason: "legacy endpoint: the cut-off on 2027-01-09 23:59 UTC ended legacy access", legacy: 1 },
     ]);
   } finally {
     await store.close();

@@ -10,7 +10,7 @@
  */
 import type { Kysely } from "kysely";
 import { throttleReason, type AuditLog, type LoginRow } from "../audit/index.ts";
-import { dummyVerify, verifyPassword } from "../directory/index.ts";
+import { accountGrantUntil, dummyVerify, verifyPassword, type LegacyProtocol } from "../directory/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Database } from "../store/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
@@ -27,6 +27,16 @@ export interface AuthContext {
   session?: string;
   /** The connection's logger: sign-ins are logged on it (never the password), and it is bound to the account on success. */
   log?: Logger;
+  /** Came through a legacy endpoint (issue 12; `Connection.legacy`): the account needs a running legacy grant, and the row is flagged. */
+  legacy?: boolean;
+}
+
+/** What a legacy endpoint's sign-ins are checked against: the server's clock and the cut-off. */
+export interface LegacyGate {
+  /** The server's calendar time (src/clock), never Date.now(): tests and rehearsals move it. */
+  now: () => number;
+  /** The cut-off's date once it has passed (no legacy sign-in from then on), else null. */
+  cutoffPassed: () => number | null;
 }
 
 export interface AuthLimits extends LimiterSettings {
@@ -36,8 +46,12 @@ export interface AuthLimits extends LimiterSettings {
 
 type AuthOutcome =
   | { ok: true; accountId: number; address: string }
-  /** "gone": the session ended (its signal aborted) before a password check; nothing was recorded. */
-  | { ok: false; refusal: "credentials" | "rate-limited" | "gone" };
+  /**
+   * "gone": the session ended (its signal aborted) before a password check; nothing was recorded.
+   * "legacy": the password was right, but on a legacy endpoint the account has no running grant
+   * (or the cut-off has passed); only a right password learns this.
+   */
+  | { ok: false; refusal: "credentials" | "rate-limited" | "gone" | "legacy" };
 
 /** How an attempt ended, for the metrics: refused by policy before a check (e.g. without TLS), or past a rate limit. */
 type LoginResult = "ok" | "failed" | "throttled" | "refused";
@@ -62,12 +76,13 @@ export class Authenticator {
   readonly #passwords: PasswordCheck;
   readonly #limiter: LoginLimiter;
   readonly #observer: LoginObserver | undefined;
+  readonly #legacy: LegacyGate | undefined;
 
   constructor(
     db: Kysely<Database>,
     audit: AuditLog,
     limits: () => AuthLimits,
-    opts: { passwords?: PasswordCheck; limiter?: LoginLimiter; observer?: LoginObserver } = {},
+    opts: { passwords?: PasswordCheck; limiter?: LoginLimiter; observer?: LoginObserver; legacy?: LegacyGate } = {},
   ) {
     this.#db = db;
     this.#audit = audit;
@@ -75,6 +90,7 @@ export class Authenticator {
     this.#passwords = opts.passwords ?? SCRYPT;
     this.#limiter = opts.limiter ?? new LoginLimiter();
     this.#observer = opts.observer;
+    this.#legacy = opts.legacy;
   }
 
   /**
@@ -111,6 +127,14 @@ export class Authenticator {
       const mailless = account !== undefined && account.domain_id === null && ctx.protocol !== "web";
       if (account !== undefined && valid && account.disabled === 0 && !mailless) {
         slot.succeed();
+        const legacyRefusal = await this.#legacyRefusal(ctx, account.id);
+        if (legacyRefusal !== null) {
+          this.#audit.login(this.#row(ctx, username, account.id, mechanism, "refused", legacyRefusal));
+          this.#observer?.login(ctx.protocol, "refused");
+          ctx.log?.info("sign-in refused", { user: account.address, mechanism, reason: legacyRefusal });
+          await delay(limits.failureDelayMs, signal);
+          return { ok: false, refusal: "legacy" };
+        }
         this.#audit.login(this.#row(ctx, username, account.id, mechanism, "ok", null));
         this.#observer?.login(ctx.protocol, "ok");
         ctx.log?.bind({ account: account.address });
@@ -128,6 +152,23 @@ export class Authenticator {
     }
     await delay(limits.failureDelayMs, signal);
     return { ok: false, refusal: "credentials" };
+  }
+
+  /**
+   * On a legacy endpoint, why the account may not sign in (its grant for the protocol is missing
+   * or has ended by the server's clock, or the cut-off has passed), or null when it may.
+   */
+  async #legacyRefusal(ctx: AuthContext, accountId: number): Promise<string | null> {
+    if (ctx.legacy !== true) return null;
+    const gate = this.#legacy;
+    if (gate === undefined || ctx.protocol === "web") return "legacy endpoint: legacy sign-ins are not enabled";
+    const cutoff = gate.cutoffPassed();
+    if (cutoff !== null) return `legacy endpoint: the cut-off on ${instant(cutoff)} ended legacy access`;
+    const protocol: LegacyProtocol = ctx.protocol;
+    const grant = await accountGrantUntil(this.#db, accountId, protocol, gate.now());
+    if (grant === null) return `legacy endpoint: no legacy grant for ${protocol}`;
+    if ("ended" in grant) return `legacy endpoint: the legacy grant ended on ${instant(grant.ended)}`;
+    return null;
   }
 
   /** Records an attempt refused by policy before any check (e.g. a password sent without TLS). */
@@ -152,8 +193,14 @@ export class Authenticator {
       result,
       reason,
       session_id: ctx.session ?? null,
+      legacy: ctx.legacy === true ? 1 : 0,
     };
   }
+}
+
+/** "2027-02-01 00:00 UTC": an instant as the login history's reasons name it. */
+function instant(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** Waits `ms`, or less if `signal` aborts. */

@@ -20,7 +20,7 @@ export function registerHistory(program: Command): void {
           printJson(h);
           return;
         }
-        process.stdout.write(`Logins of ${h.address} since ${h.since} (newest first; LEGACY = stops working with TLS 1.2+ only):\n`);
+        process.stdout.write(`Logins of ${h.address} since ${h.since} (newest first; LEGACY = stops working with TLS 1.2+ only; "legacy endpoint" = through the legacy listeners, with a grant until the cut-off):\n`);
         if (h.entries.length === 0) process.stdout.write("  none\n");
         for (const e of h.entries) process.stdout.write(`${historyLine(e)}\n`);
       });

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   user: async () => (await import("./user.ts")).registerUser,
   "tls-report": async () => (await import("./report.ts")).registerReport,
   history: async () => (await import("./history.ts")).registerHistory,
+  legacy: async () => (await import("./legacy.ts")).registerLegacy,
   queue: async () => (await import("./queue.ts")).registerQueue,
   store: async () => (await import("./store.ts")).registerStore,
   policy: async () => (await import("./outbound.ts")).registerOutbound,

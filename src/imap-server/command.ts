@@ -39,7 +39,7 @@ export interface ImapApi {
   drained(): Promise<void>;
   authContext(): AuthContext;
   /** Checks credentials and records the attempt; on success the session is authenticated. */
-  login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited">;
+  login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited" | "legacy">;
   refuseLogin(username: string, mechanism: string, reason: string): void;
   /** Opens `mailbox` as the selected mailbox (SELECT/EXAMINE). */
   select(mailbox: MailboxRow, readOnly: boolean): Promise<MailboxView>;

@@ -150,9 +150,10 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
       clientName: this.#clientName,
       session: this.conn.id,
       log: this.log,
+      legacy: this.conn.legacy,
     };
   }
-  async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited"> {
+  async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited" | "legacy"> {
     const outcome = await this.signingIn((signal) => this.#opts.auth.login(this.authContext(), username, password, mechanism, signal));
     // "gone": the session has ended; the NO that follows is written nowhere.
     if (!outcome.ok) return outcome.refusal === "gone" ? "credentials" : outcome.refusal;

@@ -15,7 +15,7 @@ export interface Pop3Api {
   ok(text: string): void;
   write(data: string | Buffer): void;
   /** Checks credentials (with the login history) and opens the maildrop; false on failure. */
-  login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited">;
+  login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited" | "legacy">;
   /** Records a login refused by policy (e.g. no TLS). */
   refuseLogin(username: string, mechanism: string, reason: string): void;
   /** The next client line goes to `handler` (SASL continuation, RFC 5034 §4). */

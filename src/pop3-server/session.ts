@@ -108,9 +108,9 @@ export class Pop3Session extends LineSession<LineEvent> implements Pop3Api {
     this.#sasl = handler;
   }
   #authContext(): AuthContext {
-    return { protocol: "pop3", port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: null, session: this.conn.id, log: this.log };
+    return { protocol: "pop3", port: this.conn.localPort, clientIp: this.conn.remoteAddress, tls: this.conn.tls, clientName: null, session: this.conn.id, log: this.log, legacy: this.conn.legacy };
   }
-  async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited"> {
+  async login(username: string, password: string, mechanism: string): Promise<"ok" | "credentials" | "rate-limited" | "legacy"> {
     const outcome = await this.signingIn((signal) => this.#opts.auth.login(this.#authContext(), username, password, mechanism, signal));
     // "gone": the session has ended; the -ERR that follows is written nowhere.
     if (!outcome.ok) return outcome.refusal === "gone" ? "credentials" : outcome.refusal;

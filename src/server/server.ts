@@ -9,7 +9,7 @@ import { processClock } from "../clock/index.ts";
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { MaintenanceWatch } from "../maintenance/index.ts";
 import { AuditLog } from "../audit/index.ts";
-import { Authenticator, WebSessions, type AuthLimits } from "../auth/index.ts";
+import { Authenticator, WebSessions, type AuthLimits, type LegacyGate } from "../auth/index.ts";
 import { createPop3Listener, type Pop3Limits } from "../pop3-server/index.ts";
 import { createImapListener, type ImapLimits } from "../imap-server/index.ts";
 import type { Logger } from "../log/index.ts";
@@ -17,10 +17,10 @@ import { Metrics, MetricsEndpoint } from "../metrics/index.ts";
 import { Listener } from "../net/index.ts";
 import { startOutbound } from "../outbound/index.ts";
 import { queueSummary } from "../queue/index.ts";
-import { MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
+import { LegacyMxRole, MxRole, SubmissionRole, createSmtpListener, smtpAuditSink, type SmtpLimits } from "../smtp-server/index.ts";
 import { auditPruner, blobSweeper, openStore, pruneSummary, sweepSummary, type Store } from "../store/index.ts";
 import { createHttpServer, createRedirectServer, createWebApp, createWebListener, type MailSettings } from "../web/index.ts";
-import { CertificateStore, TlsTransport, certificateDaysLeft, effectivePolicy, type EffectivePolicy, type TlsContextPolicy } from "../tls/index.ts";
+import { CertificateStore, TlsTransport, certificateDaysLeft, effectivePolicy, legacyPolicy, type EffectivePolicy, type TlsContextPolicy, type TlsEvent } from "../tls/index.ts";
 
 interface RunningServer {
   readonly store: Store;
@@ -29,9 +29,18 @@ interface RunningServer {
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
-function contextPolicy(config: Config): TlsContextPolicy {
-  return { minVersion: config.tls.min_version, ciphers: config.tls.ciphers, ciphersuites: config.tls.ciphersuites };
+function contextPolicy(config: Config) {
+  return { minVersion: config.tls.min_version, ciphers: config.tls.ciphers, ciphersuites: config.tls.ciphersuites } satisfies TlsContextPolicy;
 }
+
+/** The legacy endpoint's contexts (issue 12): [legacy] min_version, tls.ciphers and [legacy] ciphers for ≤ 1.2, the same TLS 1.3 suites. */
+function legacyContextPolicy(config: Config): TlsContextPolicy {
+  const ciphers = [config.tls.ciphers, config.legacy.ciphers].filter((c) => c !== "").join(":");
+  return { minVersion: config.legacy.min_version, ciphers, ciphersuites: config.tls.ciphersuites, legacy: true };
+}
+
+/** The legacy listeners (issue 12), each a main listener's protocol on its own port. */
+const LEGACY_LISTENERS = ["legacy_imaps", "legacy_pop3s", "legacy_submissions", "legacy_smtp"] as const;
 
 function smtpLimits(config: Config): SmtpLimits {
   return {
@@ -89,6 +98,10 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         .map(([name, l]) => [name, effectivePolicy(contextPolicy(c), l.min_tls_version)]),
     );
   for (const [k, v] of computePolicies(config)) policies.set(k, v);
+  // ---- legacy endpoint (issue 12): its policy is checked at every load, used or not ----
+  const legacyPolicyOf = (c: Config): EffectivePolicy => legacyPolicy(contextPolicy(c), { minVersion: c.legacy.min_version, ciphers: c.legacy.ciphers });
+  let legacyTls = legacyPolicyOf(config);
+  // ---- end legacy endpoint ----
 
   const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config));
   const store = await openStore(dataDir, {
@@ -110,29 +123,49 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     certificates: () => certs.describe().map((c) => ({ name: c.names[0] ?? "", keyType: c.keyType, daysLeft: certificateDaysLeft(c.notAfter) })),
   });
 
+  const onTlsEvent = (ev: TlsEvent): void => {
+    audit.tlsEvent(ev);
+    metrics.tlsEvent(ev);
+    // A refused or failed handshake is what an operator hunts for (the old device); its id leads to the audit row.
+    if (ev.outcome !== "ok") {
+      log.info(`TLS handshake ${ev.outcome}`, {
+        session: ev.session,
+        proto: ev.protocol,
+        client: ev.clientIp,
+        mode: ev.mode,
+        reason: ev.reason,
+        offered_max: ev.hello?.maxVersion ?? null,
+        ...(ev.legacy === true ? { legacy: true } : {}),
+      });
+    }
+  };
   const transportFor = (name: string): TlsTransport =>
     new TlsTransport({
       contextFor: (sni) => certs.contextFor(sni),
       policy: () => policies.get(name) ?? effectivePolicy(contextPolicy(config)),
-      onEvent: (ev) => {
-        audit.tlsEvent(ev);
-        metrics.tlsEvent(ev);
-        // A refused or failed handshake is what an operator hunts for (the old device); its id leads to the audit row.
-        if (ev.outcome !== "ok") {
-          log.info(`TLS handshake ${ev.outcome}`, {
-            session: ev.session,
-            proto: ev.protocol,
-            client: ev.clientIp,
-            mode: ev.mode,
-            reason: ev.reason,
-            offered_max: ev.hello?.maxVersion ?? null,
-          });
-        }
-      },
+      onEvent: onTlsEvent,
       handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
     });
+  // ---- legacy endpoint (issue 12): own contexts (TLS 1.0+, reloaded and watched like the main ones) until the cut-off ----
+  const legacyEnabled = LEGACY_LISTENERS.some((n) => config.listeners[n].enabled);
+  const legacyCerts = legacyEnabled ? await CertificateStore.load(config.tls.certificates, legacyContextPolicy(config)) : null;
+  const legacyGate: LegacyGate = { now: () => clock.now(), cutoffPassed: () => (cutoff.passed() ? (cutoff.cutoff?.date ?? clock.now()) : null) };
+  const legacyTransport = (lc: CertificateStore): TlsTransport =>
+    new TlsTransport({
+      contextFor: (sni) => certs.contextFor(sni),
+      policy: () => effectivePolicy(contextPolicy(config)),
+      legacy: { contextFor: (sni) => lc.contextFor(sni), policy: () => legacyTls, ended: () => cutoff.passed() },
+      onEvent: onTlsEvent,
+      handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
+    });
+  // INTERIM (legacy helper; the integrator drops these three lines and the two in shutdown once the campaign's
+  // scheduler refreshes the watch): the cut-off is read again when the clock jumps and every 10 s.
+  const unwatchClock = clock.onJump(() => void cutoff.refresh().catch((e: unknown) => log.error("cut-off refresh failed", e)));
+  const cutoffTimer = setInterval(() => void cutoff.refresh().catch((e: unknown) => log.error("cut-off refresh failed", e)), 10_000);
+  cutoffTimer.unref();
+  // ---- end legacy endpoint ----
 
-  const auth = new Authenticator(store.db, audit, () => authLimits(config), { observer: metrics });
+  const auth = new Authenticator(store.db, audit, () => authLimits(config), { observer: metrics, legacy: legacyGate });
   /** What the account page tells a mail program: the enabled listeners' ports (as bound: a port 0 in tests shows the real one). */
   const mailSettings = (): MailSettings => {
     const port = (name: "imaps" | "imap" | "pop3s" | "pop3" | "submissions" | "submission"): number | null => listeners.get(name)?.port ?? null;
@@ -212,6 +245,19 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     if (!config.listeners[name].enabled) continue;
     listeners.set(name, createPop3Listener({ ...common(name), implicitTls, store, auth, limits: () => pop3Limits(config) }));
   }
+  // ---- legacy endpoint (issue 12): the main protocols on their own ports, with the legacy transport ----
+  if (legacyCerts !== null) {
+    const legacyCommon = (name: (typeof LEGACY_LISTENERS)[number]) => ({ ...common(name), transport: legacyTransport(legacyCerts) });
+    const smtp = (name: "legacy_submissions" | "legacy_smtp", implicitTls: boolean, role: SubmissionRole | LegacyMxRole) =>
+      createSmtpListener({ ...legacyCommon(name), implicitTls, hostname: () => config.hostname, role, limits: () => smtpLimits(config), tlsAvailable: () => true, audit: smtpAuditSink(audit) });
+    if (config.listeners.legacy_imaps.enabled) {
+      listeners.set("legacy_imaps", createImapListener({ ...legacyCommon("legacy_imaps"), implicitTls: true, hostname: () => config.hostname, store, auth, limits: () => imapLimits(config) }));
+    }
+    if (config.listeners.legacy_pop3s.enabled) listeners.set("legacy_pop3s", createPop3Listener({ ...legacyCommon("legacy_pop3s"), implicitTls: true, store, auth, limits: () => pop3Limits(config) }));
+    if (config.listeners.legacy_submissions.enabled) listeners.set("legacy_submissions", smtp("legacy_submissions", true, submission));
+    if (config.listeners.legacy_smtp.enabled) listeners.set("legacy_smtp", smtp("legacy_smtp", false, new LegacyMxRole(mx, store, audit, legacyGate)));
+  }
+  // ---- end legacy endpoint ----
   if (config.listeners.web.enabled) await startWeb();
   for (const l of listeners.values()) l.observe(metrics);
   const m = config.listeners.metrics;
@@ -266,7 +312,10 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   const reload = async (): Promise<void> => {
     const next = loadConfig(dataDir);
     const nextPolicies = computePolicies(next);
+    const nextLegacy = legacyPolicyOf(next);
     await certs.reload(contextPolicy(next));
+    await legacyCerts?.reload(legacyContextPolicy(next));
+    legacyTls = nextLegacy;
     outbound.reload(next);
     config = next;
     log.setLevel(next.log.level);
@@ -279,6 +328,14 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       .then(() => log.info("certificates reloaded (file changed)"))
       .catch((e: unknown) => log.error("certificate reload failed; keeping the previous certificates", e));
   });
+  // The legacy endpoint's contexts follow the same files.
+  const unwatchLegacy =
+    legacyCerts?.watch(() => {
+      reloading = reloading
+        .then(() => legacyCerts.reload())
+        .then(() => log.info("legacy endpoint certificates reloaded (file changed)"))
+        .catch((e: unknown) => log.error("legacy endpoint certificate reload failed; keeping the previous certificates", e));
+    }) ?? (() => undefined);
 
   return {
     store,
@@ -289,6 +346,9 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     },
     async shutdown(timeoutMs = 30_000) {
       unwatch();
+      unwatchLegacy();
+      unwatchClock();
+      clearInterval(cutoffTimer);
       await metricsEndpoint?.close();
       await redirect?.close();
       await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));

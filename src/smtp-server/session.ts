@@ -179,6 +179,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
       clientName: this.#helo?.name ?? null,
       session: this.id,
       log: this.log,
+      legacy: this.conn.legacy,
     };
   }
 

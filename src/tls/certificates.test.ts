@@ -248,9 +248,9 @@ describe("CertificateStore", () => {
     const ok = await connect(p, { servername: "mail.example.test", ca: ca() });
     assert.equal(ok.getProtocol(), "TLSv1.3");
     ok.destroy();
-    assert.throws(() => checkPolicy({ ...POLICY, minVersion: "TLSv1.1" as "TLSv1.2" }), /minVersion/);
+    assert.throws(() => checkPolicy({ ...POLICY, minVersion: "TLSv1.1" }), /minVersion/);
     assert.throws(() => checkPolicy({ ...POLICY, ciphersuites: "" }), /ciphersuites/);
-    await assert.rejects(CertificateStore.load([specs.mail!], { ...POLICY, minVersion: "TLSv1" as "TLSv1.2" }), /minVersion/);
+    await assert.rejects(CertificateStore.load([specs.mail!], { ...POLICY, minVersion: "TLSv1" }), /minVersion/);
   });
 
   test("a key that does not match its certificate is refused, naming the files but not the key", T, async () => {

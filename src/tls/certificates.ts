@@ -40,8 +40,13 @@ export async function generateCa(opts: { name: string; days?: number; keyType?: 
 }
 
 export interface TlsContextPolicy {
-  /** Never lower than TLS 1.2. */
-  minVersion: "TLSv1.2" | "TLSv1.3";
+  /** Never lower than TLS 1.2, except for a legacy endpoint's contexts (`legacy`). */
+  minVersion: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+  /**
+   * A legacy endpoint's contexts (issue 12): minVersion may be TLS 1.0 or 1.1, which OpenSSL 3
+   * negotiates only at security level 0 (its level 1 already refuses SHA-1 signatures and TLS < 1.2).
+   */
+  legacy?: true;
   /** OpenSSL cipher list for TLS ≤ 1.2. */
   ciphers: string;
   /** TLS 1.3 suites, colon-separated, e.g. "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384". */
@@ -208,22 +213,28 @@ export class CertificateStore {
 
 /** Checks a policy read from configuration; throws a one-line error. */
 export function checkPolicy(policy: TlsContextPolicy): void {
-  if (policy.minVersion !== "TLSv1.2" && policy.minVersion !== "TLSv1.3") {
-    throw new Error(`TLS policy: minVersion must be TLSv1.2 or TLSv1.3, not ${JSON.stringify(policy.minVersion)}`);
+  const floors = policy.legacy === true ? ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] : ["TLSv1.2", "TLSv1.3"];
+  if (!floors.includes(policy.minVersion)) {
+    throw new Error(`TLS policy: minVersion must be ${floors.join(" or ")}, not ${JSON.stringify(policy.minVersion)}`);
   }
   const list = policy.ciphers.split(":").filter((c) => c !== "");
   const suites = policy.ciphersuites.split(":").filter((c) => c !== "");
   if (list.some((c) => /^!?TLS_/.test(c))) throw new Error("TLS policy: TLS 1.3 suites belong in ciphersuites, not ciphers");
   if (suites.some((c) => !/^!?TLS_/.test(c))) throw new Error("TLS policy: ciphersuites may only name TLS 1.3 suites (TLS_…)");
   if (suites.length === 0) throw new Error("TLS policy: ciphersuites is empty, which would disable TLS 1.3");
-  if (list.length === 0 && policy.minVersion === "TLSv1.2") throw new Error("TLS policy: ciphers is empty, which would disable TLS 1.2");
+  if (list.length === 0 && policy.minVersion !== "TLSv1.3") throw new Error("TLS policy: ciphers is empty, which would disable TLS 1.2");
 }
 
-/** Options shared by every context; Node splits `ciphers` into the ≤1.2 list and 1.3 suites by the "TLS_" prefix. */
+/**
+ * Options shared by every context; Node splits `ciphers` into the ≤1.2 list and 1.3 suites by the
+ * "TLS_" prefix, so a legacy context's "@SECLEVEL=0" goes at the end of the ≤1.2 list:
+ * "ECDHE-RSA-AES128-SHA:…:@SECLEVEL=0:TLS_AES_128_GCM_SHA256:…".
+ */
 function policyOptions(policy: TlsContextPolicy): tls.SecureContextOptions {
+  const old = policy.minVersion === "TLSv1" || policy.minVersion === "TLSv1.1";
   return {
     minVersion: policy.minVersion,
-    ciphers: [policy.ciphers, policy.ciphersuites].filter((s) => s !== "").join(":"),
+    ciphers: [policy.ciphers, old ? "@SECLEVEL=0" : "", policy.ciphersuites].filter((s) => s !== "").join(":"),
     honorCipherOrder: true,
     ecdhCurve: ECDH_CURVES,
     // TLS 1.2 renegotiation started by the client costs the server a full handshake each time

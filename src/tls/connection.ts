@@ -36,6 +36,11 @@ export class Connection {
     socket.setNoDelay(true);
   }
 
+  /** Came in through a legacy endpoint (issue 12): its sign-ins need a legacy grant and are flagged in the history. */
+  get legacy(): boolean {
+    return this.#transport.legacy;
+  }
+
   get tls(): TlsInfo | null {
     return this.#tls;
   }

@@ -7,6 +7,7 @@ export { TlsTransport, normalizeIp, type TlsEvent, type TlsInfo } from "./transp
 export { Connection } from "./connection.ts";
 export {
   effectivePolicy,
+  legacyPolicy,
   type EffectivePolicy,
 } from "./policy.ts";
 export {

@@ -6,7 +6,7 @@
  */
 import type { ClientHello } from "./client-hello.ts";
 import { maxOfferedVersion, offeredVersions } from "./client-hello.ts";
-import { isForbiddenSuite, opensslNameToCode, suiteName } from "./cipher-suites.ts";
+import { describeSuite, forbiddenWeaknesses, isForbiddenSuite, opensslNameToCode, suiteName } from "./cipher-suites.ts";
 import { compareVersions, versionLabel, type TlsVersionName } from "./versions.ts";
 
 /** TLS alert descriptions we send when refusing (RFC 8446 §6.2). */
@@ -23,6 +23,7 @@ interface TlsPolicyConfig {
 
 export interface EffectivePolicy {
   minVersion: TlsVersionName;
+  /** Suites for TLS 1.2 and, on a legacy endpoint, 1.0/1.1 (where only the SHA-1 MAC suites can work). */
   tls12Suites: ReadonlySet<number>;
   tls13Suites: ReadonlySet<number>;
 }
@@ -58,6 +59,38 @@ export function effectivePolicy(cfg: TlsPolicyConfig, listenerMin?: "TLSv1.2" | 
   return { minVersion: min, tls12Suites: tls12, tls13Suites: tls13 };
 }
 
+/** A legacy endpoint's additions (`[legacy]`): a lower floor and the old clients' suites. */
+interface LegacyPolicyConfig {
+  minVersion: "TLSv1" | "TLSv1.1";
+  /** Explicit OpenSSL names, colon-separated: AES-CBC with SHA-1 and the like. */
+  ciphers: string;
+}
+
+/**
+ * The legacy endpoint's policy (issue 12): the main policy's suites plus `[legacy] ciphers`, from
+ * `[legacy] min_version` (TLS 1.0 or 1.1; SSL 2/3 never: RFC 6176, RFC 7568). Old clients need
+ * CBC and suites without forward secrecy, so the check here is narrower than none at all, not the
+ * main ports' one: RC4 (RFC 7465), single DES and 3DES (RFC 9325 §4.1, Sweet32), export grade, NULL
+ * encryption, anonymous key exchange and MD5 MACs stay refused, with a one-line error naming the key.
+ */
+export function legacyPolicy(cfg: TlsPolicyConfig, legacy: LegacyPolicyConfig): EffectivePolicy {
+  const main = effectivePolicy(cfg);
+  if (legacy.minVersion !== "TLSv1" && legacy.minVersion !== "TLSv1.1") {
+    throw new TlsPolicyError(`legacy.min_version: expected TLSv1 or TLSv1.1, got ${JSON.stringify(String(legacy.minVersion).slice(0, 20))}`);
+  }
+  const suites = new Set(main.tls12Suites);
+  for (const name of legacy.ciphers.split(":").filter((n) => n !== "")) {
+    const code = opensslNameToCode(name);
+    if (code === undefined || /^TLS_/i.test(name) || describeSuite(code)?.tls13 === true) {
+      throw new TlsPolicyError(`legacy.ciphers: unknown or non-explicit cipher "${name.slice(0, 60)}" (list explicit OpenSSL names of TLS 1.0-1.2 suites)`);
+    }
+    const why = forbiddenWeaknesses(code);
+    if (why.length > 0) throw new TlsPolicyError(`legacy.ciphers: "${name}" is a forbidden suite (${suiteName(code)}: ${why.join(", ")})`);
+    suites.add(code);
+  }
+  return { minVersion: legacy.minVersion, tls12Suites: suites, tls13Suites: main.tls13Suites };
+}
+
 type HelloVerdict = { accept: true } | { accept: false; reason: string; alert: number };
 
 /** RFC 8996 §5/§6 and our cipher policy, applied to what the client offered. */
@@ -74,8 +107,14 @@ export function evaluateHello(hello: ClientHello, policy: EffectivePolicy): Hell
     };
   }
   const versions = offeredVersions(hello).filter((v) => compareVersions(v, policy.minVersion) >= 0);
+  // TLS 1.0/1.1 (a legacy endpoint's floor) know only the suites with a SHA-1 MAC (RFC 5246 §1.2: the
+  // SHA-256 MACs and AEAD suites came with 1.2).
+  const old = versions.some((v) => compareVersions(v, "TLSv1.2") < 0);
   const usable = hello.cipherSuites.some(
-    (c) => (versions.includes("TLSv1.3") && policy.tls13Suites.has(c)) || (versions.includes("TLSv1.2") && policy.tls12Suites.has(c)),
+    (c) =>
+      (versions.includes("TLSv1.3") && policy.tls13Suites.has(c)) ||
+      (versions.includes("TLSv1.2") && policy.tls12Suites.has(c)) ||
+      (old && policy.tls12Suites.has(c) && describeSuite(c)?.mac === "SHA1"),
   );
   if (!usable) {
     const weak = hello.cipherSuites.filter((c) => isForbiddenSuite(c));

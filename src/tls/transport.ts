@@ -40,6 +40,8 @@ export interface TlsEvent {
   version: string | null;
   cipher: string | null;
   hello: HelloSummary | null;
+  /** The handshake was on a legacy endpoint (issue 12), whichever policy it met; absent or false elsewhere. */
+  legacy?: boolean;
 }
 
 export interface TlsInfo {
@@ -55,9 +57,18 @@ export interface TlsInfo {
 
 type TlsAcceptResult = { ok: true; socket: TLSSocket; info: TlsInfo } | { ok: false; reason: string };
 
-interface TlsTransportOptions {
+/** What a handshake is held to: the pre-check's policy and the contexts OpenSSL runs it with. */
+interface TlsProfile {
   contextFor: (servername: string | undefined) => SecureContext;
   policy: () => EffectivePolicy;
+}
+
+interface TlsTransportOptions extends TlsProfile {
+  /**
+   * A legacy endpoint (issue 12): its own profile (TLS 1.0/1.1 too) for each handshake that starts
+   * while `ended()` is false; from the cut-off on, the main profile above, with no restart.
+   */
+  legacy?: TlsProfile & { ended: () => boolean };
   onEvent: (event: TlsEvent) => void;
   /** Read per connection, so a reloaded config applies to the next one. */
   handshakeTimeoutMs: () => number;
@@ -74,6 +85,17 @@ export class TlsTransport {
     this.#opts = opts;
   }
 
+  /** A legacy endpoint's transport: its connections, their sign-ins and its TLS events say so. */
+  get legacy(): boolean {
+    return this.#opts.legacy !== undefined;
+  }
+
+  /** The profile a handshake starting now is held to (decided once, at its ClientHello). */
+  #profile(): TlsProfile {
+    const legacy = this.#opts.legacy;
+    return legacy !== undefined && !legacy.ended() ? legacy : this.#opts;
+  }
+
   /**
    * Runs the server side of a TLS handshake on `socket`, which must have no other data listener
    * and nothing buffered that belongs to the plaintext protocol (STARTTLS callers discard their
@@ -86,7 +108,7 @@ export class TlsTransport {
     const limitMs = this.#opts.handshakeTimeoutMs();
     const deadline = Date.now() + limitMs;
     const event = (e: Omit<TlsEvent, "time" | "session" | "protocol" | "port" | "clientIp" | "mode">): void => {
-      this.#opts.onEvent({ time: Date.now(), session: endpoint.session ?? null, protocol: endpoint.protocol, port: endpoint.port, clientIp, mode: endpoint.mode, ...e });
+      this.#opts.onEvent({ time: Date.now(), session: endpoint.session ?? null, protocol: endpoint.protocol, port: endpoint.port, clientIp, mode: endpoint.mode, legacy: this.legacy, ...e });
     };
     return new Promise<TlsAcceptResult>((resolve) => {
       // The first flight as it arrives; parsed again only once the parser's `needed` bytes are
@@ -138,7 +160,8 @@ export class TlsTransport {
           return;
         }
         const hello = parsed.hello;
-        const verdict = evaluateHello(hello, this.#opts.policy());
+        const profile = this.#profile();
+        const verdict = evaluateHello(hello, profile.policy());
         if (!verdict.accept) {
           finishRaw(verdict.reason, hello, verdict.alert);
           return;
@@ -147,7 +170,7 @@ export class TlsTransport {
         cleanup();
         socket.pause();
         socket.unshift(buffered());
-        this.#handshake(socket, hello, { deadline, signal: opts.signal }, event, resolve);
+        this.#handshake(socket, hello, profile, { deadline, signal: opts.signal }, event, resolve);
       };
       socket.on("data", onData);
       socket.on("close", onClose);
@@ -160,6 +183,7 @@ export class TlsTransport {
   #handshake(
     socket: Socket,
     hello: ClientHello,
+    profile: TlsProfile,
     limits: { deadline: number; signal: AbortSignal | undefined },
     event: (e: Omit<TlsEvent, "time" | "session" | "protocol" | "port" | "clientIp" | "mode">) => void,
     resolve: (r: TlsAcceptResult) => void,
@@ -168,7 +192,7 @@ export class TlsTransport {
     let done = false;
     const tlsSocket = new TLSSocket(socket, {
       isServer: true,
-      secureContext: this.#opts.contextFor(hello.sni),
+      secureContext: profile.contextFor(hello.sni),
       requestCert: false,
       rejectUnauthorized: false,
     });

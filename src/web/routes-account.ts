@@ -44,7 +44,7 @@ function resultText(t: Text, e: HistoryEntry): string {
 function historyRow(t: Text, e: HistoryEntry): Html {
   const tls = e.kind === "refused-handshake" ? t.account.offered(e.offeredMax ?? "?") : (e.tlsVersion ?? t.account.plaintext);
   return html`<tr${e.legacy ? html` class="legacy"` : ""}>
-    <td>${t.date(Date.parse(e.time))}</td><td>${e.protocol}</td><td>${e.port}</td><td>${e.clientIp}</td>
+    <td>${t.date(Date.parse(e.time))}</td><td>${e.protocol}</td><td>${e.port}${e.legacyEndpoint ? html` <span class="badge">${t.account.legacyEndpoint}</span>` : ""}</td><td>${e.clientIp}</td>
     <td>${e.clientName ?? ""}${e.legacy ? html` <strong class="badge">${t.account.legacyMark}</strong>` : ""}
       ${e.attribution !== null ? html`<p class="attribution">${t.account.probablyYours}</p>` : ""}
       ${e.device !== null ? deviceHint(t, e.device) : ""}</td>

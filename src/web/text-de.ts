@@ -217,6 +217,7 @@ export const de: Text = {
     results: { ok: "angemeldet", failed: "falsches Passwort", refused: "abgewiesen", handshake: "TLS-Verbindung abgewiesen", handshakeFailed: "TLS-Verbindung fehlgeschlagen", throttled: "abgewiesen (zu viele Versuche)" },
     plaintext: "keine (unverschlüsselt)",
     legacyMark: "Veraltetes TLS",
+    legacyEndpoint: "Legacy-Zugang",
     probablyYours: "Vermutlich Ihr Gerät: Von dieser Adresse aus haben Sie sich schon angemeldet.",
     moreHelp: "Fehlermeldungen und was zu tun ist",
     helpTitle: "Was alte Geräte anzeigen, und was zu tun ist",

@@ -216,6 +216,7 @@ export const en = {
     results: { ok: "signed in", failed: "wrong password", refused: "refused", handshake: "TLS handshake refused", handshakeFailed: "TLS handshake failed", throttled: "refused (too many attempts)" },
     plaintext: "none (unencrypted)",
     legacyMark: "Old TLS",
+    legacyEndpoint: "legacy endpoint",
     probablyYours: "Probably your device: this address signed in as you before.",
     moreHelp: "Error messages and what to do",
     helpTitle: "What old devices show, and what to do",

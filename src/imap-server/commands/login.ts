@@ -7,6 +7,13 @@ import { decodePlain } from "../../auth/index.ts";
 import { DEFERRED, type Completion, type ImapApi, type ImapCommand } from "../command.ts";
 import { bad, ImapError, no, ResponseCode } from "../errors.ts";
 
+/**
+ * A right password on a legacy endpoint without a running legacy grant (issue 12): the usual
+ * failure code (RFC 5530 §3 AUTHENTICATIONFAILED), with words a device owner can act on.
+ */
+const LEGACY_REFUSED =
+  "This is the legacy endpoint for old devices: only accounts with a running legacy grant may sign in here, and none after the cut-off. Use port 993 with TLS 1.2 or newer.";
+
 function requireTls(s: ImapApi, username: string, mechanism: string): void {
   if (s.conn.tls === null) {
     s.refuseLogin(username, mechanism, "plaintext authentication refused: no TLS");
@@ -17,6 +24,7 @@ function requireTls(s: ImapApi, username: string, mechanism: string): void {
 async function finishLogin(s: ImapApi, username: string, password: string, mechanism: string): Promise<Completion> {
   const result = await s.login(username, password, mechanism);
   if (result === "rate-limited") throw no("Too many failed logins; try again later.", ResponseCode.UNAVAILABLE);
+  if (result === "legacy") throw no(LEGACY_REFUSED, ResponseCode.AUTHENTICATIONFAILED);
   if (result !== "ok") throw no("Authentication failed.", ResponseCode.AUTHENTICATIONFAILED);
   // RFC 9051 §6.2.3: the OK may carry the new capabilities.
   return { code: `CAPABILITY ${s.capabilities().join(" ")}`, text: "Logged in.", next: "authenticated" };

@@ -8,6 +8,12 @@ import type { Pop3Api, Pop3Command, State } from "../command.ts";
 import { Pop3Error, RespCode } from "../replies.ts";
 
 const PLAINTEXT_REFUSED = "Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
+/**
+ * A right password on a legacy endpoint without a running legacy grant (issue 12): -ERR [AUTH]
+ * (RFC 3206 §5, a problem with the credentials' use, not a temporary one), in words a device owner can act on.
+ */
+const LEGACY_REFUSED =
+  "This is the legacy endpoint for old devices: only accounts with a running legacy grant may sign in here, and none after the cut-off. Use port 995 with TLS 1.2 or newer.";
 
 function requireTls(s: Pop3Api, username: string, mechanism: string): void {
   if (s.conn.tls === null) {
@@ -23,6 +29,7 @@ async function finishLogin(s: Pop3Api, username: string, password: string, mecha
     return "transaction";
   }
   if (result === "rate-limited") throw new Pop3Error("Too many failed logins; try again later.", { code: RespCode.LOGIN_DELAY });
+  if (result === "legacy") throw new Pop3Error(LEGACY_REFUSED, { code: RespCode.AUTH });
   throw new Pop3Error("Authentication failed.", { code: RespCode.AUTH });
 }
 

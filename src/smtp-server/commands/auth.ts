@@ -8,6 +8,13 @@ import { Code, Status, SmtpError } from "../../smtp/index.ts";
 import type { CommandApi, SmtpCommand } from "../command.ts";
 import type { State } from "../state.ts";
 
+/**
+ * A right password on a legacy endpoint without a running legacy grant (issue 12): the usual
+ * 535 5.7.8 (RFC 4954 §6), in words a device owner can act on.
+ */
+const LEGACY_REFUSED =
+  "This is the legacy endpoint for old devices: only accounts with a running legacy grant may sign in here, and none after the cut-off. Use port 465 with TLS 1.2 or newer";
+
 /** RFC 4954 §4: "*" cancels the exchange → 501. */
 function cancelled(line: string): boolean {
   return line.trim() === "*";
@@ -49,6 +56,7 @@ async function verify(s: CommandApi, username: string, password: string, mechani
     throw new SmtpError(Code.AUTH_TEMP_FAILURE, Status.SECURITY_TEMP, "Error: too many failed logins, try again later");
   }
   // RFC 4954 §6: 535 5.7.8 Authentication credentials invalid.
+  if (outcome.refusal === "legacy") throw new SmtpError(Code.AUTH_FAILED, Status.BAD_CREDENTIALS, LEGACY_REFUSED);
   throw new SmtpError(Code.AUTH_FAILED, Status.BAD_CREDENTIALS, "Error: authentication failed");
 }
 
