@@ -29,12 +29,13 @@ export interface AffectedOptions {
   retentionDays: number;
 }
 
-const belowTls12 = (d: LegacyDevice): boolean => d.tlsVersion !== null && LEGACY_VERSIONS.includes(d.tlsVersion);
+/** Whether the cut-off stops this device: it used (or offered at most) a version below TLS 1.2. */
+export const cutoffAffects = (d: Pick<LegacyDevice, "tlsVersion">): boolean => d.tlsVersion !== null && LEGACY_VERSIONS.includes(d.tlsVersion);
 
 /** The affected accounts, by address. */
 export async function affectedAccounts(db: Kysely<Database>, opts: AffectedOptions): Promise<AffectedAccount[]> {
   const byAccount = await mailboxLegacyDevices(db, opts.now - opts.retentionDays * DAY_MS);
-  const devices = new Map([...byAccount].map(([id, ds]) => [id, ds.filter(belowTls12)] as const).filter(([, ds]) => ds.length > 0));
+  const devices = new Map([...byAccount].map(([id, ds]) => [id, ds.filter(cutoffAffects)] as const).filter(([, ds]) => ds.length > 0));
   const ids = [...devices.keys()];
   const out: AffectedAccount[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) {

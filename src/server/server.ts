@@ -4,7 +4,7 @@
  * policy and limits without dropping a connection; `shutdown` (SIGTERM) lets transactions in
  * flight finish.
  */
-import { CutoffWatch } from "../campaign/index.ts";
+import { CutoffScheduler, CutoffWatch } from "../campaign/index.ts";
 import { processClock } from "../clock/index.ts";
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { AuditLog } from "../audit/index.ts";
@@ -154,6 +154,8 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         wakeOutbound: wake,
         dns: () => ({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms }),
         checksPerHour: () => config.web.check_per_hour,
+        clock,
+        auditRetentionDays: () => config.audit.retention_days,
       },
       http,
     );
@@ -250,6 +252,18 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   });
   pruner.start();
 
+  // The cut-off campaign (issue 12): the notices on each notify day, the grants' end on the date.
+  const campaign = new CutoffScheduler({
+    store,
+    watch: cutoff,
+    clock,
+    log,
+    settings: () => ({ ...mailSettings(), web: listeners.get("web")?.port ?? null }),
+    defaultLanguage: () => config.notices.language,
+    retentionDays: () => config.audit.retention_days,
+  });
+  campaign.start();
+
   let reloading: Promise<void> = Promise.resolve();
   const reload = async (): Promise<void> => {
     const next = loadConfig(dataDir);
@@ -283,6 +297,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       await outbound.stop();
       await sweeper.stop();
       await pruner.stop();
+      await campaign.stop();
       await store.close();
     },
   };

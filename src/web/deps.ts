@@ -1,6 +1,7 @@
 /** What the web room is given by the server (the same modules the CLI uses), and what each request carries. */
 import type { Kysely } from "kysely";
 import type { Authenticator, SignedIn, WebSessions } from "../auth/index.ts";
+import type { Clock } from "../clock/index.ts";
 import type { Database, Store } from "../store/index.ts";
 import type { Lang } from "./i18n.ts";
 import type { ConnectionInfo } from "./listener.ts";
@@ -54,6 +55,10 @@ export interface WebDeps {
   dns: () => { servers: string[]; timeoutMs: number };
   /** Checks one account may run per hour (`[web] check_per_hour`). */
   checksPerHour: () => number;
+  /** The server's calendar (the cut-off's count-down, the campaign): the system's, or SEALPOST_CLOCK_FILE's. */
+  clock: Clock;
+  /** `[audit] retention_days`: how far back the campaign looks for old devices. */
+  auditRetentionDays: () => number;
 }
 
 declare module "fastify" {
