@@ -26,7 +26,7 @@ export interface NoticeSettings {
   web: number | null;
 }
 
-export interface NoticeInput {
+interface NoticeInput {
   lang: Language;
   /** The account's address. */
   to: string;
@@ -41,7 +41,7 @@ export interface NoticeInput {
 const CRLF = "\r\n";
 
 /** The web console's account page: `https://HOST[:PORT]/account` (no port for 443). */
-export function consoleUrl(s: Pick<NoticeSettings, "hostname" | "web">): string | null {
+function consoleUrl(s: Pick<NoticeSettings, "hostname" | "web">): string | null {
   if (s.web === null) return null;
   return `https://${s.hostname}${s.web === 443 ? "" : `:${s.web}`}/account`;
 }
@@ -75,7 +75,7 @@ function settingsLines(t: NoticeText, s: NoticeSettings, address: string): strin
 const bullet = (text: string): string[] => wrap(text, 72, "  ").map((x, i) => (i === 0 ? `-${x.slice(1)}` : x));
 
 /** The body's lines (no line breaks), at most 72 characters where the words allow. */
-export function noticeBody(input: NoticeInput): string[] {
+function noticeBody(input: NoticeInput): string[] {
   const t = CATALOGUES[input.lang];
   const date = t.date(input.cutoffDate);
   const kinds = [...new Set(input.devices.map((d) => d.device))];
@@ -96,7 +96,7 @@ export function noticeBody(input: NoticeInput): string[] {
 }
 
 /** The notice's subject, for the catalogue's language. */
-export function noticeSubject(lang: Language, cutoffDate: number): string {
+function noticeSubject(lang: Language, cutoffDate: number): string {
   const t = CATALOGUES[lang];
   return t.subject(t.date(cutoffDate));
 }

@@ -164,8 +164,11 @@ function allLwsp(s: string, start: number, end: number): boolean {
   return true;
 }
 
-/** RFC 2047 §2: an encoded-word is at most 75 characters; "=?UTF-8?B?" and "?=" leave 63, 45 octets in base64. */
-const WORD_OCTETS = 45;
+/**
+ * RFC 2047 §2: an encoded-word is at most 75 characters, a line holding one at most 76. 39 octets
+ * are 52 in base64, 64 with "=?UTF-8?B?" and "?=": room for a field name ("Subject: ") on the line.
+ */
+const WORD_OCTETS = 39;
 
 /**
  * Unstructured header text as RFC 2047 encoded-words (§4.1 "B", UTF-8), one word per array item,
