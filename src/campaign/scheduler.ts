@@ -118,7 +118,7 @@ export class CutoffScheduler {
     if (day === null) return report;
     const key = `${c.id}:${day}`;
     if (this.#complete?.key === key && Date.now() - this.#complete.at < RECHECK_MS) return report;
-    const todo = await this.#unnotified(c, day, now);
+    const { todo, affected } = await this.#unnotified(c, day, now);
     const work = todo.slice(0, PER_TICK);
     for (let i = 0; i < work.length; i += BATCH) {
       const results = await Promise.allSettled(work.slice(i, i + BATCH).map((a) => this.#send(c, day, a, now)));
@@ -133,6 +133,7 @@ export class CutoffScheduler {
     }
     report.left = todo.length - report.sent;
     if (report.sent > 0) this.#o.log.info(`cut-off campaign: sent ${report.sent} notice(s) for ${day} day(s) before the cut-off on ${new Date(c.date).toISOString()}`);
+    if (report.left === 0 && this.#complete?.key !== key) this.#o.log.info(`cut-off campaign: every affected account (${affected}) has its notice for ${day} day(s) before the cut-off`);
     this.#complete = report.left === 0 ? { key, at: Date.now() } : null;
     return report;
   }
@@ -149,13 +150,13 @@ export class CutoffScheduler {
     return true;
   }
 
-  /** The affected accounts without a notice for (`c`, `day`). */
-  async #unnotified(c: Cutoff, day: number, now: number): Promise<AffectedAccount[]> {
+  /** The affected accounts without a notice for (`c`, `day`), and how many are affected. */
+  async #unnotified(c: Cutoff, day: number, now: number): Promise<{ todo: AffectedAccount[]; affected: number }> {
     const affected = await affectedAccounts(this.#o.store.db, { now, retentionDays: this.#o.retentionDays() });
-    if (affected.length === 0) return [];
+    if (affected.length === 0) return { todo: [], affected: 0 };
     const sent = await this.#o.store.db.selectFrom("cutoff_notices").select("account_id").where("cutoff_id", "=", c.id).where("notify_day", "=", day).execute();
     const done = new Set(sent.map((r) => r.account_id));
-    return affected.filter((a) => !done.has(a.id));
+    return { todo: affected.filter((a) => !done.has(a.id)), affected: affected.length };
   }
 
   /** Delivers one notice into the account's INBOX with its `cutoff_notices` row in the same commit. */
