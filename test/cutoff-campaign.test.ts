@@ -71,6 +71,11 @@ db.execute("insert into legacy_grants (account_id, client_ip, protocols, until, 
 db.commit()
 `;
 
+const LANGUAGE_OF = `
+import os, sqlite3
+print(sqlite3.connect(os.environ["DB"]).execute("select language from accounts where address = ?", (os.environ["ADDRESS"],)).fetchone()[0])
+`;
+
 function inbox(h: ServerHandle, user: string): Mail[] {
   return JSON.parse(python(READ_INBOX, { IMAPS: String(h.ports.imaps), USER: user, PW })) as Mail[];
 }
@@ -180,6 +185,10 @@ test("a cut-off mails exactly the affected account once per notify day, across a
     await signIn(benPage, base, BEN, PW);
     await benPage.getByRole("heading", { name: "My account" }).waitFor();
     assert.equal(await benPage.getByRole("region", { name: "TLS 1.0/1.1 switch-off" }).count(), 0);
+    // His language switch stores his choice: the notices Sealpost mails him would be German.
+    await Promise.all([benPage.waitForURL(/\/account$/), benPage.getByRole("button", { name: "Deutsch" }).click()]);
+    await benPage.getByRole("heading", { name: "Mein Konto" }).waitFor();
+    assert.equal(python(LANGUAGE_OF, { DB: join(h.dataDir, "sealpost.db"), ADDRESS: BEN }).trim(), "de");
 
     // The admin page's campaign: the cut-off, anna with one device, the notices per day, the grants.
     python(ADD_GRANTS, { DB: join(h.dataDir, "sealpost.db"), UNTIL: String(date + 10 * DAY), ANNA });
