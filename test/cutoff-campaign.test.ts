@@ -3,7 +3,7 @@
  * TLS 1.0 handshake on IMAPS after she signed in from its address (the history attributes it to
  * her), ben with TLS 1.2+ sign-ins only, carl untouched. A cut-off scheduled with `sealpost cutoff
  * schedule`; the server's clock (SEALPOST_CLOCK_FILE) moved to each notify day; every INBOX read
- * with Python's imaplib: anna alone gets one notice per notify day, in German (her language), none
+ * with Python's imaplib (and an IDLE session with imapflow): anna alone gets one notice per notify day, in German (her language), none
  * twice across a restart; a cut-off scheduled for tomorrow sends one notice at once; the account
  * page counts down in Chromium (English and German) and the admin page shows the campaign; on the
  * date `cutoff show` says done and the legacy grants are gone.
@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ImapFlow } from "imapflow";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { launchChromium, newContext, shot, signIn } from "./support/browser.ts";
 import { oldTlsHandshake } from "./tls-client-env.ts";
@@ -167,8 +168,18 @@ test("a cut-off mails exactly the affected account once per notify day, across a
     await eventually(() => (/every affected account \(1\) has its notice for 30 day/.test(h.log()) ? true : undefined), 15_000, "the scheduler's first tick after the restart");
     assert.equal(inbox(h, ANNA).length, 1);
 
-    // 7 days before: the second notice. The account page counts down, in English and in German.
+    // 7 days before: the second notice, seen by an IDLE session (imapflow) as it arrives. The account page counts down, in English and in German.
+    const flow = new ImapFlow({ host: "127.0.0.1", port: h.ports.imaps, secure: true, tls: { rejectUnauthorized: false }, auth: { user: ANNA, pass: PW }, logger: false });
+    await flow.connect();
+    await flow.mailboxOpen("INBOX");
+    const exists = new Promise<number>((resolve, reject) => {
+      flow.on("exists", (d: { count: number }) => resolve(d.count));
+      setTimeout(() => reject(new Error("the IDLE session saw no new message within 20 s")), 20_000).unref();
+    });
+    void flow.idle();
     setClock(date - 7 * DAY + HOUR);
+    assert.equal(await exists, 2);
+    await flow.logout();
     assert.equal((await notices(2)).length, 2);
     const base = `https://127.0.0.1:${h.ports.web}`;
     const en = await (await newContext(browser)).newPage();
