@@ -14,6 +14,7 @@ import {
   attributedTo,
   attributingName,
   candidatesOfAccount,
+  candidatesOfRefusals,
   type Candidates,
   handshakeDevice,
   handshakeEntry,
@@ -157,7 +158,7 @@ export async function loginHistory(db: Kysely<Database>, address: string, days: 
 }
 
 /** A device that used TLS 1.0/1.1, no TLS, or was refused a handshake on an address the account used. */
-interface LegacyDevice {
+export interface LegacyDevice {
   device: DeviceKind;
   clientIp: string;
   /** The name the client gave (IMAP ID, EHLO); for handshakes, the one it gave when it last signed in from the address. */
@@ -232,20 +233,18 @@ export async function legacyDevicesOf(db: Kysely<Database>, accounts: RawBuilder
     const { device } = loginDevice(r);
     if (device !== null) devicesOf(r.account_id).add({ device, clientIp: r.client_ip, clientName: r.client_name, protocol: r.protocol, tlsVersion: r.tls_version, count: Number(r.n), last: Number(r.last) });
   }
-  const { rows: pairs } = await candidates.execute(db);
-  for (const { account_id: accountId, ip } of pairs) {
-    const account = sql.val(accountId);
-    // Grouped by what the client offered; named after the account's sign-in before the group's latest handshake.
-    const { rows } = await sql<HandshakeGroup>`
-      select g.*, ${attributingName(account, sql.ref("g.client_ip"), sql.ref("g.last"))} as login_name from (
-        select e.client_ip, e.protocol, e.offered_max, e.offered_suites, e.weak_suites, count(*) as n, max(e.time) as last from tls_events e
-        where e.client_ip = ${ip} and e.time >= ${since} and ${attributedTo(account)}
-        group by e.client_ip, e.protocol, e.offered_max, e.offered_suites, e.weak_suites
-      ) g`.execute(db);
-    for (const r of rows) {
-      const { device } = handshakeDevice(r);
-      if (device !== null) devicesOf(accountId).add({ device, clientIp: r.client_ip, clientName: r.login_name, protocol: r.protocol, tlsVersion: r.offered_max, count: Number(r.n), last: Number(r.last) });
-    }
+  // Every candidate pair's refused handshakes in one query (no loop of queries per account): grouped by
+  // what the client offered, named after the account's sign-in before the group's latest handshake.
+  const { rows } = await sql<HandshakeGroup & { account_id: number }>`
+    select g.*, ${attributingName(sql.ref("g.account_id"), sql.ref("g.client_ip"), sql.ref("g.last"))} as login_name from (
+      select c.account_id, e.client_ip, e.protocol, e.offered_max, e.offered_suites, e.weak_suites, count(*) as n, max(e.time) as last
+      from (${candidates}) c cross join tls_events e
+      where e.client_ip = c.ip and e.time >= ${since} and ${attributedTo(sql.ref("c.account_id"))}
+      group by c.account_id, e.client_ip, e.protocol, e.offered_max, e.offered_suites, e.weak_suites
+    ) g`.execute(db);
+  for (const r of rows) {
+    const { device } = handshakeDevice(r);
+    if (device !== null) devicesOf(r.account_id).add({ device, clientIp: r.client_ip, clientName: r.login_name, protocol: r.protocol, tlsVersion: r.offered_max, count: Number(r.n), last: Number(r.last) });
   }
   return new Map([...byAccount].map(([id, d]) => [id, d.list()]));
 }
@@ -258,4 +257,15 @@ export async function legacyDevices(db: Kysely<Database>, address: string, opts:
   const since = (opts.now ?? Date.now()) - opts.days * DAY_MS;
   const account = sql<boolean>`a.id = ${a.id}`;
   return (await legacyDevicesOf(db, account, candidatesOfAccount(account, since, Number.MAX_SAFE_INTEGER), since)).get(a.id) ?? [];
+}
+
+/**
+ * Every account with a mailbox whose legacy devices were seen since `since`: account id → its
+ * devices, most recently seen first (console-only accounts have no mail program to warn). The
+ * domain page's reading (candidates driven from the refused side), for all domains at once: one
+ * query for the sign-ins and one for the handshakes, however many accounts there are.
+ */
+export async function mailboxLegacyDevices(db: Kysely<Database>, since: number): Promise<Map<number, LegacyDevice[]>> {
+  const accounts = sql<boolean>`a.domain_id is not null`;
+  return legacyDevicesOf(db, accounts, candidatesOfRefusals(accounts, since), since);
 }

@@ -2,9 +2,9 @@
 export { AuditLog, type SmtpRecipientRow, type LoginRow } from "./log.ts";
 export { tlsReport, type TlsReport } from "./report.ts";
 export { HISTORY_PROTOCOLS, type HistoryEntry, type HistoryProtocol } from "./history.ts";
-export { historyPage, legacyDevices, loginHistory } from "./account-view.ts";
+export { historyPage, legacyDevices, loginHistory, mailboxLegacyDevices, type LegacyDevice } from "./account-view.ts";
 export { plaintextSenders, domainInboundTls, domainLegacyAccounts } from "./domain-view.ts";
-export { type DeviceKind } from "./device-hint.ts";
+export { type DeviceKind, LEGACY_VERSIONS } from "./device-hint.ts";
 export { historyLine } from "./history-text.ts";
 
 export { throttleReason } from "./throttle.ts";

@@ -6,3 +6,4 @@ export type { CertificateProblem, DeliveryProblem } from "./problems.ts";
 export { explain, explainParts, advice } from "./explain.ts";
 export { statusOf, parseReply } from "./status.ts";
 export { buildDsn, type DsnInput } from "./dsn.ts";
+export { fold, quotedPrintable, rfc5322Date, wrap } from "./text.ts";

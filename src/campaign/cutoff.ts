@@ -18,7 +18,8 @@ export interface Cutoff {
   endedAt: number | null;
 }
 
-export class CutoffError extends Error {
+/** A bad --date or --notify-days: the CLI prints it as a usage error (exit 2) by its name. */
+class CutoffError extends Error {
   override name = "CutoffError";
 }
 

@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   restore: async () => (await import("./backup.ts")).registerBackup,
   export: async () => (await import("./backup.ts")).registerBackup,
   import: async () => (await import("./backup.ts")).registerBackup,
+  cutoff: async () => (await import("./cutoff.ts")).registerCutoff,
 };
 
 /** The program with every command, or only `only` (and `init`) when given. */

@@ -1,6 +1,6 @@
-/** `sealpost user add|passwd|set|list`: passwords come from stdin, or are generated and printed once; roles and disabling. */
+/** `sealpost user add|passwd|set|language|list`: passwords come from stdin, or are generated and printed once; roles and disabling; the language of the notices. */
 import type { Command } from "commander";
-import { PASSWORD_MAX, PASSWORD_MIN, addAccount, generatePassword, listAccounts, parseRole, setAccount, setPassword } from "../directory/index.ts";
+import { PASSWORD_MAX, PASSWORD_MIN, addAccount, generatePassword, listAccounts, parseLanguage, parseRole, setAccount, setAccountLanguage, setPassword } from "../directory/index.ts";
 import { withStore, parseOnOff, printJson, printTable, readStdin, UsageError } from "./common.ts";
 
 interface UserFlags {
@@ -66,6 +66,16 @@ export function registerUser(program: Command): void {
         const a = await setAccount(store.db, address, opts);
         if (flags.json === true) printJson(a);
         else process.stdout.write(`${a.address}: role ${a.role}${a.disabled ? ", disabled" : ""}\n`);
+      });
+    });
+  user
+    .command("language <address> <language>")
+    .description("the language (en or de) of the notices Sealpost sends the account; unset, [notices] language holds")
+    .action(async (address: string, language: string, flags: UserFlags) => {
+      const lang = parseLanguage(language);
+      await withStore(flags, async (store) => {
+        const a = await setAccountLanguage(store.db, { address }, lang);
+        process.stdout.write(`${a}: language ${lang}\n`);
       });
     });
   user

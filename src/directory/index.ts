@@ -16,6 +16,7 @@ export {
   normalizeDomain,
 } from "./directory.ts";
 export { grantDomainAdmin, revokeDomainAdmin, domainAdmins, administeredDomains, administeredDomain, administersAny } from "./domain-admins.ts";
+export { parseLanguage, setAccountLanguage, type Language } from "./language.ts";
 export { verifyPassword, dummyVerify, generatePassword, PASSWORD_MIN, PASSWORD_MAX } from "./password.ts";
 export {
   grantLegacy,

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assertLinear } from "../../test/support/fuzz.ts";
-import { decodeCharset, decodeEncodedWords } from "./index.ts";
+import { decodeCharset, decodeEncodedWords, encodeWords } from "./index.ts";
 
 test("RFC 2047 §8: the examples of encoded-words and the white space between them", () => {
   const cases: Array<[string, string]> = [
@@ -99,4 +99,16 @@ test("time is linear in the input, however the words are broken", (t) => {
   }
   const long = (n: number): string => flat(`=?utf-8?q?${"a".repeat(n)}`);
   t.diagnostic(assertLinear(long, decodeEncodedWords, { name: "one long unclosed word", n0: 4096, maxN: 1 << 22 }));
+});
+
+test("encodeWords: ASCII as it is; other text as UTF-8 B-words of at most 64 characters, cut between characters, that decode back", () => {
+  assert.deepEqual(encodeWords("Plain subject"), ["Plain subject"]);
+  const text = "Bitte handeln: Alte Geräte funktionieren ab Sonntag, 31. Januar 2027 nicht mehr — 🙂 äöüß";
+  const words = encodeWords(text);
+  assert.ok(words.length > 1);
+  for (const w of words) {
+    assert.match(w, /^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
+    assert.ok(w.length <= 64, w);
+  }
+  assert.equal(decodeEncodedWords(words.join("\r\n ")), text);
 });

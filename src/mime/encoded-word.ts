@@ -163,3 +163,29 @@ function allLwsp(s: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (!isLwsp(s.charCodeAt(i))) return false;
   return true;
 }
+
+/**
+ * RFC 2047 §2: an encoded-word is at most 75 characters, a line holding one at most 76. 39 octets
+ * are 52 in base64, 64 with "=?UTF-8?B?" and "?=": room for a field name ("Subject: ") on the line.
+ */
+const WORD_OCTETS = 39;
+
+/**
+ * Unstructured header text as RFC 2047 encoded-words (§4.1 "B", UTF-8), one word per array item,
+ * each cut at a character boundary: the caller folds between them (§6.2 drops that white space).
+ * Printable US-ASCII text comes back as it is, in one item.
+ */
+export function encodeWords(text: string): string[] {
+  if (/^[\x20-\x7e]*$/.test(text)) return [text];
+  const words: string[] = [];
+  let chunk = "";
+  for (const ch of text) {
+    if (Buffer.byteLength(chunk + ch, "utf8") > WORD_OCTETS) {
+      words.push(chunk);
+      chunk = "";
+    }
+    chunk += ch;
+  }
+  if (chunk !== "") words.push(chunk);
+  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, "utf8").toString("base64")}?=`);
+}

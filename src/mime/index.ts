@@ -19,7 +19,7 @@ export {
   fieldName,
   fieldAt,
 } from "./header.ts";
-export { decodeEncodedWords, decodeCharset } from "./encoded-word.ts";
+export { decodeEncodedWords, decodeCharset, encodeWords } from "./encoded-word.ts";
 export { type MimeParam, paramValue } from "./params.ts";
 export { parseAddressList, type ImapAddress } from "./address.ts";
 export { envelope, type ImapEnvelope } from "./envelope.ts";

@@ -4,7 +4,7 @@
  * policy and limits without dropping a connection; `shutdown` (SIGTERM) lets transactions in
  * flight finish.
  */
-import { CutoffWatch } from "../campaign/index.ts";
+import { affectedAccountCount, CutoffScheduler, CutoffWatch } from "../campaign/index.ts";
 import { processClock } from "../clock/index.ts";
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { MaintenanceWatch } from "../maintenance/index.ts";
@@ -158,11 +158,6 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       onEvent: onTlsEvent,
       handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
     });
-  // INTERIM (legacy helper; the integrator drops these three lines and the two in shutdown once the campaign's
-  // scheduler refreshes the watch): the cut-off is read again when the clock jumps and every 10 s.
-  const unwatchClock = clock.onJump(() => void cutoff.refresh().catch((e: unknown) => log.error("cut-off refresh failed", e)));
-  const cutoffTimer = setInterval(() => void cutoff.refresh().catch((e: unknown) => log.error("cut-off refresh failed", e)), 10_000);
-  cutoffTimer.unref();
   // ---- end legacy endpoint ----
 
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { observer: metrics, legacy: legacyGate });
@@ -188,10 +183,11 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         wakeOutbound: wake,
         dns: () => ({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms }),
         checksPerHour: () => config.web.check_per_hour,
-        // ── the status page (issue 12) ──
-        now: () => clock.now(),
+        // ── the cut-off campaign and the status page (issue 12) ──
+        clock,
+        auditRetentionDays: () => config.audit.retention_days,
         maintenance: () => ({ windows: maintenance.windows(), version: maintenance.version }),
-        cutoffAffected: async () => null, // wired at integration: affectedAccountCount(db, opts) from src/campaign
+        cutoffAffected: () => affectedAccountCount(store.db, { now: clock.now(), retentionDays: config.audit.retention_days }),
       },
       http,
     );
@@ -308,6 +304,18 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   });
   pruner.start();
 
+  // The cut-off campaign (issue 12): the notices on each notify day, the grants' end on the date.
+  const campaign = new CutoffScheduler({
+    store,
+    watch: cutoff,
+    clock,
+    log,
+    settings: () => ({ ...mailSettings(), web: listeners.get("web")?.port ?? null }),
+    defaultLanguage: () => config.notices.language,
+    retentionDays: () => config.audit.retention_days,
+  });
+  campaign.start();
+
   let reloading: Promise<void> = Promise.resolve();
   const reload = async (): Promise<void> => {
     const next = loadConfig(dataDir);
@@ -347,8 +355,6 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     async shutdown(timeoutMs = 30_000) {
       unwatch();
       unwatchLegacy();
-      unwatchClock();
-      clearInterval(cutoffTimer);
       await metricsEndpoint?.close();
       await redirect?.close();
       await Promise.all([...listeners.values()].map((l) => l.drain(timeoutMs)));
@@ -356,6 +362,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       await outbound.stop();
       await sweeper.stop();
       await pruner.stop();
+      await campaign.stop();
       await store.close();
     },
   };

@@ -11,7 +11,7 @@ import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Server } from "node:http";
-import { administersAny } from "../directory/index.ts";
+import { administersAny, setAccountLanguage } from "../directory/index.ts";
 import { html, type Html } from "./html.ts";
 import { isLang, pickLang, textFor } from "./i18n.ts";
 import { connectionOf, type ConnectionInfo } from "./listener.ts";
@@ -108,9 +108,11 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
 
   app.get("/static/style.css", (_req, reply) => reply.header("content-type", "text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(STYLESHEET));
   app.get("/", (req, reply) => reply.redirect(req.user === null ? "/login" : "/account", 303));
-  app.post("/lang", { preHandler: app.csrfProtection.bind(app) }, (req, reply) => {
+  app.post("/lang", { preHandler: app.csrfProtection.bind(app) }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const lang = typeof body.lang === "string" && isLang(body.lang) ? body.lang : req.lang;
+    // A signed-in account's choice is its language: the notices Sealpost mails it are written in it too.
+    if (req.user !== null) await setAccountLanguage(deps.db, { id: req.user.accountId }, lang);
     reply.setCookie(LANG_COOKIE, lang, { path: "/", secure: true, httpOnly: true, sameSite: "lax", maxAge: 365 * 86_400 });
     return reply.redirect(localPath(body.back, "/"), 303);
   });

@@ -1,6 +1,7 @@
 /** What the web room is given by the server (the same modules the CLI uses), and what each request carries. */
 import type { Kysely } from "kysely";
 import type { Authenticator, SignedIn, WebSessions } from "../auth/index.ts";
+import type { Clock } from "../clock/index.ts";
 import type { MaintenanceWindow } from "../maintenance/index.ts";
 import type { Database, Store } from "../store/index.ts";
 import type { Lang } from "./i18n.ts";
@@ -57,12 +58,14 @@ export interface WebDeps {
   dns: () => { servers: string[]; timeoutMs: number };
   /** Checks one account may run per hour (`[web] check_per_hour`). */
   checksPerHour: () => number;
-  /** The server's calendar time (src/clock): what is open, upcoming or past. */
-  now: () => number;
   /** The maintenance windows the server keeps (open, upcoming, recent), and a number that grows when they are read again. */
   maintenance: () => { windows: readonly MaintenanceWindow[]; version: number };
   /** Accounts the announced cut-off still affects, or null when not known. */
   cutoffAffected: () => Promise<number | null>;
+  /** The server's calendar (src/clock: the cut-off's count-down, the campaign, what is open, upcoming or past): the system's, or SEALPOST_CLOCK_FILE's. */
+  clock: Clock;
+  /** `[audit] retention_days`: how far back the campaign looks for old devices. */
+  auditRetentionDays: () => number;
 }
 
 declare module "fastify" {

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HISTORY_PROTOCOLS, historyPage, legacyDevices, type DeviceKind, type HistoryEntry, type HistoryProtocol } from "../audit/index.ts";
 import type { SignedIn } from "../auth/index.ts";
+import { currentCutoff, cutoffAffects, type Cutoff } from "../campaign/index.ts";
 import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from "../directory/index.ts";
 import { webSignIn } from "./routes-sign-in.ts";
 import type { MailSettings, WebDeps } from "./deps.ts";
@@ -69,15 +70,29 @@ function settingsTable(t: Text, s: MailSettings, address: string): Html {
     <p>${t.account.userName(address)}</p>`;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The cut-off's date and the days left (whole days, rounded up), for an account whose devices it stops. */
+function cutoffSection(t: Text, c: Cutoff | null, now: number): Html | "" {
+  if (c === null) return "";
+  const date = t.date(c.date);
+  const passed = c.state === "done" || now >= c.date;
+  return html`<section aria-labelledby="cutoff" class="cutoff"><h2 id="cutoff">${t.account.cutoffTitle}</h2>${notice(
+    "problem",
+    passed ? t.account.cutoffPassed(date) : t.account.cutoffComing(date, Math.ceil((c.date - now) / DAY_MS)),
+  )}</section>`;
+}
+
 /**
  * What the account's data makes of the page (the old devices, a page of history, the settings):
  * the same for every request of one account, language and page for a few seconds (ViewCache).
  */
 async function accountViews(deps: WebDeps, t: Text, user: SignedIn, protocol: HistoryProtocol | undefined, before: string | undefined): Promise<Html> {
   const address = user.address;
-  const [page, devices] = await Promise.all([
+  const [page, devices, cutoff] = await Promise.all([
     historyPage(deps.db, address, { days: HISTORY_DAYS, pageSize: PAGE_SIZE, ...(protocol !== undefined ? { protocol } : {}), ...(before !== undefined ? { before } : {}) }),
     legacyDevices(deps.db, address, { days: LEGACY_DAYS }),
+    currentCutoff(deps.db),
   ]);
   const entries = page?.entries ?? [];
   const filter = protocol !== undefined ? `protocol=${protocol}&` : "";
@@ -91,7 +106,11 @@ async function accountViews(deps: WebDeps, t: Text, user: SignedIn, protocol: Hi
             html`<li><strong>${[d.protocol.toUpperCase(), d.clientIp, d.clientName, d.tlsVersion ?? t.account.plaintext].filter((x) => x !== null).join(" · ")}</strong>
               (${t.account.lastSeen(t.date(Date.parse(d.lastSeen)))})${deviceHint(t, d.device)}</li>`,
         )}</ul></section>`;
-  return html`<p>${t.account.signedInAs(address)}</p>${summary}
+  // The campaign's rule (campaign/affected.ts): devices below TLS 1.2 within the audit's retention, by the server's clock.
+  const now = deps.clock.now();
+  const affected = cutoff !== null && user.mailbox && (await legacyDevices(deps.db, address, { days: deps.auditRetentionDays(), now })).some(cutoffAffects);
+  const countdown = affected ? cutoffSection(t, cutoff, now) : "";
+  return html`<p>${t.account.signedInAs(address)}</p>${countdown}${summary}
     <section aria-labelledby="history"><h2 id="history">${t.account.historyTitle}</h2><p>${t.account.historyIntro}</p>
     <form method="get" action="/account" class="inline"><label>${t.account.filter}
       <select name="protocol"><option value="">${t.account.allProtocols}</option>${HISTORY_PROTOCOLS.map((p) => html`<option value="${p}"${p === protocol ? html` selected` : ""}>${p}</option>`)}</select></label>

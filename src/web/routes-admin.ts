@@ -1,6 +1,6 @@
 /**
  * The administration page (`/admin`), for the server's administrators only: the server's
- * listeners, certificates and TLS figures, the queue with its actions, outbound TLS per
+ * listeners, certificates and TLS figures, the TLS 1.0/1.1 cut-off campaign, the queue with its actions, outbound TLS per
  * destination, domains and accounts — each part in its own file (`routes-admin-*.ts`), each
  * calling the functions the CLI calls. Every action is a POST with a CSRF token, checked after the
  * role (a user's own valid token does not make them an admin); it redirects back (303) with a
@@ -12,6 +12,7 @@ import type { WebDeps } from "./deps.ts";
 import { requireAdmin } from "./guards.ts";
 import { html, type Html } from "./html.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
+import { campaignSection } from "./routes-admin-campaign.ts";
 import { directoryActions, directorySections } from "./routes-admin-directory.ts";
 import type { AdminOutcome } from "./routes-admin-parts.ts";
 import { queueActions, queueSection } from "./routes-admin-queue.ts";
@@ -21,8 +22,13 @@ import type { Text } from "./text-en.ts";
 async function adminPage(deps: WebDeps, req: FastifyRequest, reply: FastifyReply, message: Html | "", status = 200): Promise<FastifyReply> {
   const t = req.t;
   const csrf = csrfField(reply);
-  const [server, queue, directory] = await Promise.all([serverSections(t, deps), queueSection(t, deps, csrf), directorySections(t, deps, req.user as SignedIn, csrf)]);
-  return sendPage(req, reply, t.admin.title, html`${message}${server.top}${queue}${server.outbound}${directory}`, status);
+  const [server, queue, directory, campaign] = await Promise.all([
+    serverSections(t, deps),
+    queueSection(t, deps, csrf),
+    directorySections(t, deps, req.user as SignedIn, csrf),
+    campaignSection(t, deps),
+  ]);
+  return sendPage(req, reply, t.admin.title, html`${message}${server.top}${campaign}${queue}${server.outbound}${directory}`, status);
 }
 
 type Done = keyof Text["admin"]["done"];

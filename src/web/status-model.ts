@@ -151,7 +151,7 @@ export class StatusCache {
     const deps = this.#deps;
     const [operatorPaused, oldest, cutoff, affected] = await Promise.all([isPaused(deps.db), oldestDeferredAt(deps.db), currentCutoff(deps.db), deps.cutoffAffected()]);
     const status = buildStatus({
-      now: deps.now(),
+      now: deps.clock.now(),
       listeners: deps.listeners(),
       windows: deps.maintenance().windows,
       operatorPaused,
