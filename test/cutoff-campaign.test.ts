@@ -62,16 +62,6 @@ M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx); M.login(e[
 print(ctx.maximum_version)
 `;
 
-const ADD_GRANTS = `
-import os, sqlite3
-db = sqlite3.connect(os.environ["DB"])
-until = int(os.environ["UNTIL"])
-anna = db.execute("select id from accounts where address = ?", (os.environ["ANNA"],)).fetchone()[0]
-db.execute("insert into legacy_grants (account_id, client_ip, protocols, until, created_at) values (?, null, 'imap,pop3', ?, ?)", (anna, until, until - 86400000))
-db.execute("insert into legacy_grants (account_id, client_ip, protocols, until, created_at) values (null, '192.0.2.25', 'smtp', ?, ?)", (until, until - 86400000))
-db.commit()
-`;
-
 const LANGUAGE_OF = `
 import os, sqlite3
 print(sqlite3.connect(os.environ["DB"]).execute("select language from accounts where address = ?", (os.environ["ADDRESS"],)).fetchone()[0])
@@ -202,7 +192,10 @@ test("a cut-off mails exactly the affected account once per notify day, across a
     assert.equal(python(LANGUAGE_OF, { DB: join(h.dataDir, "sealpost.db"), ADDRESS: BEN }).trim(), "de");
 
     // The admin page's campaign: the cut-off, anna with one device, the notices per day, the grants.
-    python(ADD_GRANTS, { DB: join(h.dataDir, "sealpost.db"), UNTIL: String(date + 10 * DAY), ANNA });
+    for (const who of [[ANNA, "--protocols", "imap,pop3"], ["192.0.2.25"]]) {
+      const g = h.cli(["legacy", "grant", ...who, "--until", new Date(date).toISOString()]);
+      assert.equal(g.status, 0, g.stderr);
+    }
     const admin = await (await newContext(browser)).newPage();
     await signIn(admin, base, ADMIN, PW);
     await admin.goto(`${base}/admin`);

@@ -12,7 +12,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HistoryEntry } from "../src/audit/index.ts";
-import { scheduleCutoff } from "../src/campaign/index.ts";
 import { openStore } from "../src/store/index.ts";
 import { generateSelfSigned } from "../src/tls/index.ts";
 import { eventually, prepareDataDir, python, runCli, startSealpost, type ServerHandle } from "./harness.ts";
@@ -315,12 +314,8 @@ s.quit()
 });
 
 test("past a scheduled cut-off the legacy IMAPS port refuses TLS 1.0 like the main ports, recorded, and refuses every legacy sign-in", async () => {
-  const store = await openStore(h.dataDir);
-  try {
-    await scheduleCutoff(store.db, { date: Date.parse("2027-02-15T04:00:00Z"), notifyDays: [], now: Date.parse("2027-02-02T08:00:00Z") });
-  } finally {
-    await store.close();
-  }
+  const scheduled = h.cli(["cutoff", "schedule", "--date", "2027-02-15T04:00:00Z"]);
+  assert.equal(scheduled.status, 0, scheduled.stderr);
   // No grant may outlast the cut-off.
   const late = h.cli(["legacy", "grant", BOB, "--until", "2027-03-01"]);
   assert.equal(late.status, 2, late.stdout + late.stderr);

@@ -13,13 +13,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { scheduleCutoff } from "../src/campaign/index.ts";
 import { validateAgainstSchema } from "../src/check/index.ts";
-import { openStore } from "../src/store/index.ts";
 import { STATUS_SCHEMA } from "../src/web/index.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { launchChromium, newContext, shot } from "./support/browser.ts";
-import { runTool } from "./tls-client-env.ts";
+import { oldTlsHandshake, runTool } from "./tls-client-env.ts";
 
 const ALICE = "alice@example.test";
 /** What must never appear on the public page or in its JSON. */
@@ -93,13 +91,16 @@ s.quit()
 `);
     await eventually(() => ((JSON.parse(h.cli(["queue", "list", "--json"]).stdout) as Array<{ status: string }>)[0]?.status === "deferred" ? true : undefined), 20_000, "the deferred message");
 
-    // The cut-off, announced through the campaign's own function (the `cutoff` command is another branch's).
-    const store = await openStore(h.dataDir);
-    try {
-      await scheduleCutoff(store.db, { date: Date.parse("2027-03-01T00:00:00+01:00"), notifyDays: [30, 7, 1], now: Date.parse("2027-01-31T03:50:00Z") });
-    } finally {
-      await store.close();
-    }
+    // alice signs in, then an old device at her address is refused TLS 1.0: hers, as her history says; she is affected.
+    python(`
+import imaplib, ssl
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+M = imaplib.IMAP4_SSL("127.0.0.1", ${h.ports.imaps}, ssl_context=ctx); M.login("${ALICE}", "correct horse battery"); M.logout()
+`);
+    assert.notEqual((await oldTlsHandshake(h.ports.imaps)).status, 0);
+    // The cut-off, announced as an operator does.
+    const scheduled = h.cli(["cutoff", "schedule", "--date", "2027-03-01T00:00:00+01:00"]);
+    assert.equal(scheduled.status, 0, scheduled.stderr);
     const add = h.cli(["maintenance", "add", "--from", "2027-01-31T04:00:00Z", "--to", "2027-01-31T04:30:00Z", "--services", "imap,pop3", "--pause-delivery", "--message", "TLS 1.0 and 1.1 are switched off <today>"]);
     assert.equal(add.status, 0, add.stderr);
 
@@ -123,7 +124,8 @@ s.quit()
     let json = await statusJson(base, schema);
     assert.equal(json.overall, "up");
     assert.deepEqual([json.maintenance.upcoming.length, json.maintenance.current.length], [1, 0]);
-    assert.deepEqual(json.cutoff, { date: "2027-02-28T23:00:00.000Z", state: "scheduled", affectedAccounts: null });
+    assert.deepEqual(json.cutoff, { date: "2027-02-28T23:00:00.000Z", state: "scheduled", affectedAccounts: 1 });
+    await cutoff.getByText("1 account still uses such a device.").waitFor();
     assert.ok(json.delivery.oldestDeferredSeconds !== null);
     await shot(en, "status-before-en");
 
