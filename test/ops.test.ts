@@ -87,8 +87,8 @@ test("status: listeners, queue and certificate of a running server (exit 0), the
   const path = join(dir, "sealpost.toml");
   let toml = readFileSync(path, "utf8");
   const ports: Record<string, number> = {};
-  // Every listener `init` turns on (the HTTP redirect is off until asked for).
-  for (const name of Object.keys(STANDARD_PORTS).filter((n) => n !== "http")) {
+  // Every listener `init` turns on (the HTTP redirect and the legacy endpoints are off until asked for).
+  for (const name of Object.keys(STANDARD_PORTS).filter((n) => n !== "http" && !n.startsWith("legacy_"))) {
     ports[name] = await freePort();
     toml = toml.replace(new RegExp(`(\\[listeners\\.${name}\\][^[]*?)^port = 0$`, "m"), `$1port = ${ports[name]}`);
   }

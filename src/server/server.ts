@@ -98,10 +98,9 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         .map(([name, l]) => [name, effectivePolicy(contextPolicy(c), l.min_tls_version)]),
     );
   for (const [k, v] of computePolicies(config)) policies.set(k, v);
-  // ---- legacy endpoint (issue 12): its policy is checked at every load, used or not ----
+  // The legacy endpoint's policy (issue 12) is checked at every load, whether a legacy listener runs or not.
   const legacyPolicyOf = (c: Config): EffectivePolicy => legacyPolicy(contextPolicy(c), { minVersion: c.legacy.min_version, ciphers: c.legacy.ciphers });
   let legacyTls = legacyPolicyOf(config);
-  // ---- end legacy endpoint ----
 
   const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config));
   const store = await openStore(dataDir, {
@@ -146,7 +145,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       onEvent: onTlsEvent,
       handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
     });
-  // ---- legacy endpoint (issue 12): own contexts (TLS 1.0+, reloaded and watched like the main ones) until the cut-off ----
+  // The legacy endpoint (issue 12): its own contexts (TLS 1.0+, reloaded and watched like the main ones) until the cut-off, then the main ones.
   const legacyEnabled = LEGACY_LISTENERS.some((n) => config.listeners[n].enabled);
   const legacyCerts = legacyEnabled ? await CertificateStore.load(config.tls.certificates, legacyContextPolicy(config)) : null;
   const legacyGate: LegacyGate = { now: () => clock.now(), cutoffPassed: () => (cutoff.passed() ? (cutoff.cutoff?.date ?? clock.now()) : null) };
@@ -158,7 +157,6 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       onEvent: onTlsEvent,
       handshakeTimeoutMs: () => config.tls.handshake_timeout * 1000,
     });
-  // ---- end legacy endpoint ----
 
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { observer: metrics, legacy: legacyGate });
   /** What the account page tells a mail program: the enabled listeners' ports (as bound: a port 0 in tests shows the real one). */
@@ -183,7 +181,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         wakeOutbound: wake,
         dns: () => ({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms }),
         checksPerHour: () => config.web.check_per_hour,
-        // ── the cut-off campaign and the status page (issue 12) ──
+        // The cut-off campaign and the status page (issue 12).
         clock,
         auditRetentionDays: () => config.audit.retention_days,
         maintenance: () => ({ windows: maintenance.windows(), version: maintenance.version }),
@@ -203,14 +201,13 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
     log,
   });
-  // ── Maintenance windows (issue 12): while one with pause-delivery is open the runner starts no
-  // delivery (asked from memory on each tick); at its end the watch wakes the runner. ──
+  // Maintenance windows (issue 12): while one with pause-delivery is open the runner starts no
+  // delivery (asked from memory on each tick); at its end the watch wakes the runner.
   const maintenance = new MaintenanceWatch(store.db, clock, log);
   await maintenance.refresh();
   const outbound = startOutbound(store, dataDir, config, log, metrics, () => maintenance.holdsDelivery());
   const wake = (): void => outbound.runner.wake();
   maintenance.start(wake);
-  // ── end of the maintenance block ──
   const accepted = (protocol: string): void => metrics.messageIn(protocol);
   const mx = new MxRole(store, audit, wake, accepted);
   const submission = new SubmissionRole(store, audit, auth, wake, accepted);
@@ -241,7 +238,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     if (!config.listeners[name].enabled) continue;
     listeners.set(name, createPop3Listener({ ...common(name), implicitTls, store, auth, limits: () => pop3Limits(config) }));
   }
-  // ---- legacy endpoint (issue 12): the main protocols on their own ports, with the legacy transport ----
+  // The legacy listeners: the main protocols on their own ports, with the legacy transport.
   if (legacyCerts !== null) {
     const legacyCommon = (name: (typeof LEGACY_LISTENERS)[number]) => ({ ...common(name), transport: legacyTransport(legacyCerts) });
     const smtp = (name: "legacy_submissions" | "legacy_smtp", implicitTls: boolean, role: SubmissionRole | LegacyMxRole) =>
@@ -253,7 +250,6 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     if (config.listeners.legacy_submissions.enabled) listeners.set("legacy_submissions", smtp("legacy_submissions", true, submission));
     if (config.listeners.legacy_smtp.enabled) listeners.set("legacy_smtp", smtp("legacy_smtp", false, new LegacyMxRole(mx, store, audit, legacyGate)));
   }
-  // ---- end legacy endpoint ----
   if (config.listeners.web.enabled) await startWeb();
   for (const l of listeners.values()) l.observe(metrics);
   const m = config.listeners.metrics;
