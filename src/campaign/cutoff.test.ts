@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { withTestAccount } from "../../test/support/store.ts";
-import { cancelCutoff, currentCutoff, CutoffWatch, dueNotifyDay, parseNotifyDays, scheduleCutoff } from "./cutoff.ts";
+import { cancelCutoff, currentCutoff, CutoffWatch, dueNotifyDay, markCutoffDone, parseNotifyDays, scheduleCutoff } from "./cutoff.ts";
 
 const DAY = 86_400_000;
 
@@ -36,9 +36,25 @@ test("scheduling again moves the cut-off; cancel ends it; the watch compares the
     assert.equal(watch.passed(), false);
     now += 20 * DAY;
     assert.equal(watch.passed(), true, "passed at the date's instant, before any refresh");
+    now -= DAY; // a rehearsal's clock file set back: the date is ahead again
+    assert.equal(watch.passed(), false);
     assert.equal((await cancelCutoff(store.db, now))?.id, second.id);
     assert.equal(await cancelCutoff(store.db, now), null);
     assert.equal(await watch.refresh(), null);
     assert.equal(watch.passed(), false);
+  });
+});
+
+test("a cut-off that has taken effect cannot be moved or cancelled: TLS 1.0/1.1 stay off", async () => {
+  await withTestAccount(async (store) => {
+    const now = 1_000 * DAY;
+    const c = await scheduleCutoff(store.db, { date: now + DAY, notifyDays: [1], now });
+    // Its date reached (the scheduler has not marked it done yet) …
+    await assert.rejects(scheduleCutoff(store.db, { date: now + 5 * DAY, notifyDays: [1], now: now + DAY }), /has taken effect/);
+    await assert.rejects(cancelCutoff(store.db, now + DAY), /has taken effect/);
+    // … and once done.
+    assert.equal(await markCutoffDone(store.db, c.id, now + DAY), true);
+    await assert.rejects(scheduleCutoff(store.db, { date: now + 5 * DAY, notifyDays: [1], now: now + 2 * DAY }), /^CutoffError: the cut-off on .* has taken effect: TLS 1\.0\/1\.1 stay off/);
+    assert.equal((await currentCutoff(store.db))?.state, "done");
   });
 });

@@ -46,10 +46,19 @@ function fromRow(r: Selectable<Database["cutoffs"]>): Cutoff {
   };
 }
 
-/** Schedules the cut-off for `date` (after `now`), replacing one that is scheduled. */
+/** The cut-off that has taken effect by `now` (done, or scheduled with its date reached): it cannot be moved or undone. */
+async function takenEffect(db: Kysely<Database> | Transaction<Database>, now: number): Promise<void> {
+  const last = await db.selectFrom("cutoffs").select(["date", "state"]).where("state", "in", ["scheduled", "done"]).orderBy("id", "desc").limit(1).executeTakeFirst();
+  if (last !== undefined && (last.state === "done" || last.date <= now)) {
+    throw new CutoffError(`the cut-off on ${new Date(last.date).toISOString()} has taken effect: TLS 1.0/1.1 stay off, and it cannot be moved or cancelled`);
+  }
+}
+
+/** Schedules the cut-off for `date` (after `now`), replacing one that is scheduled; refused once one has taken effect. */
 export async function scheduleCutoff(db: Kysely<Database>, opts: { date: number; notifyDays: number[]; now: number }): Promise<Cutoff> {
   if (!(opts.date > opts.now)) throw new CutoffError(`--date: ${new Date(opts.date).toISOString()} is not in the future`);
   return db.transaction().execute(async (trx) => {
+    await takenEffect(trx, opts.now);
     await trx.updateTable("cutoffs").set({ state: "cancelled", ended_at: opts.now }).where("state", "=", "scheduled").execute();
     const row = await trx
       .insertInto("cutoffs")
@@ -66,8 +75,9 @@ export async function currentCutoff(db: Kysely<Database>): Promise<Cutoff | null
   return row === undefined ? null : fromRow(row);
 }
 
-/** Cancels the scheduled cut-off; returns it, or null if none was scheduled. */
+/** Cancels the scheduled cut-off; returns it, or null if none was scheduled; refused once it has taken effect. */
 export async function cancelCutoff(db: Kysely<Database>, now: number): Promise<Cutoff | null> {
+  await takenEffect(db, now);
   const row = await db.updateTable("cutoffs").set({ state: "cancelled", ended_at: now }).where("state", "=", "scheduled").returningAll().executeTakeFirst();
   return row === undefined ? null : fromRow(row);
 }
