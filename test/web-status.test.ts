@@ -16,7 +16,7 @@ import type { Page } from "playwright-core";
 import { validateAgainstSchema } from "../src/check/index.ts";
 import { STATUS_SCHEMA } from "../src/web/index.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
-import { launchChromium, newContext, shot } from "./support/browser.ts";
+import { launchChromium, newContext, shot, signIn } from "./support/browser.ts";
 import { oldTlsHandshake, runTool } from "./tls-client-env.ts";
 
 const ALICE = "alice@example.test";
@@ -156,6 +156,13 @@ M = imaplib.IMAP4_SSL("127.0.0.1", ${h.ports.imaps}, ssl_context=ctx); M.login("
     await de.getByRole("region", { name: "Abschaltung von TLS 1.0 und 1.1" }).getByText("Ab 1. März 2027, 00:00 MEZ nimmt dieser Server Verbindungen nur noch mit TLS 1.2 oder neuer an, auf allen Mail-Ports und im Web.").waitFor();
     await noInternals(de);
     await shot(de, "status-during-de");
+    // The administration page says why delivery is held, and until when (the operator's own switch is untouched).
+    assert.equal(h.cli(["user", "set", ALICE, "--role", "admin"]).status, 0);
+    const admin = await (await newContext(browser, "en-US")).newPage();
+    await signIn(admin, base, ALICE, "correct horse battery");
+    await admin.goto(`${base}/admin`);
+    await admin.getByText("held by a maintenance window until 31 Jan 2027, 05:30 CET: mail is accepted and queued, and goes out by itself then").waitFor();
+    await admin.getByRole("button", { name: "Pause delivery" }).waitFor();
 
     // ── After: the window is in the past; everything is up again. The English page switched to German by the switch. ──
     writeFileSync(clockFile, "2027-01-31T04:31:00Z");

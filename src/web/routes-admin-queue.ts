@@ -5,6 +5,7 @@
  * functions; after a retry or a bounce the queue runner is woken so it acts at once.
  */
 import { deferredByDestination, deleteQueued, listQueue, queueSummary, requestBounce, retryNow, setPaused, type QueuedMessage } from "../queue/index.ts";
+import { phaseOf } from "../maintenance/index.ts";
 import type { WebDeps } from "./deps.ts";
 import { html, type Html } from "./html.ts";
 import { table } from "./page.ts";
@@ -34,9 +35,12 @@ export async function queueSection(t: Text, deps: WebDeps, csrf: Html, now = Dat
   const a = t.admin;
   const [summary, deferred, messages] = await Promise.all([queueSummary(deps.db), deferredByDestination(deps.db, ROWS), listQueue(deps.db, { limit: ROWS })]);
   const f = a.figures;
+  // A maintenance window that pauses delivery holds it apart from the operator's switch, and ends by itself.
+  const calendar = deps.clock.now();
+  const window = deps.maintenance().windows.find((w) => w.pauseDelivery && phaseOf(w, calendar) === "open");
   const figures = html`<dl class="figures"><dt>${f.messages}</dt><dd>${summary.messages}</dd><dt>${f.recipients}</dt><dd>${summary.recipients}</dd>
     ${summary.oldestCreatedAt !== null ? html`<dt>${f.oldest}</dt><dd>${age(t, now - summary.oldestCreatedAt)}</dd>` : ""}
-    <dt>${f.delivery}</dt><dd>${summary.paused ? html`<strong>${a.paused}</strong>` : a.running}</dd></dl>
+    <dt>${f.delivery}</dt><dd>${summary.paused ? html`<strong>${a.paused}</strong>` : window !== undefined ? html`<strong>${a.heldByWindow(t.localDate(window.endsAt))}</strong>` : a.running}</dd></dl>
     <form method="post" action="/admin/queue/${summary.paused ? "resume" : "pause"}" class="inline">${csrf}<button type="submit">${summary.paused ? a.resume : a.pause}</button></form>`;
   const d = a.destinationColumns;
   const destinations = deferred.destinations.map(

@@ -310,6 +310,7 @@ export const de: Text = {
     queueTitle: "Warteschlange",
     figures: { messages: "Wartende Mails", recipients: "Offene Empfänger", oldest: "Älteste Mail wartet seit", delivery: "Zustellung" },
     running: "läuft",
+    heldByWindow: (until: string): string => `wegen Wartungsarbeiten angehalten bis ${until}: Mails werden angenommen und eingereiht und danach von selbst versendet`,
     paused: "angehalten: Mails werden angenommen und eingereiht, aber nicht versendet",
     pause: "Zustellung anhalten",
     resume: "Zustellung fortsetzen",

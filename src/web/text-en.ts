@@ -304,6 +304,7 @@ export const en = {
     queueTitle: "Queue",
     figures: { messages: "Messages waiting", recipients: "Recipients pending", oldest: "Oldest message waits for", delivery: "Delivery" },
     running: "running",
+    heldByWindow: (until: string): string => `held by a maintenance window until ${until}: mail is accepted and queued, and goes out by itself then`,
     paused: "paused: mail is accepted and queued, nothing goes out",
     pause: "Pause delivery",
     resume: "Resume delivery",
