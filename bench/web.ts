@@ -17,6 +17,8 @@
  *   node bench/web.ts [--clients 50] [--seconds 15] [--rounds 3] [--warmup 3] [--burst 200]
  *                     [--rows 100000] [--total 1000000] [--json] [--profile DIR] [--path /account] [--node-client]
  *   --node-client: load the page with Node's https even where wrk is installed.
+ *   --cutoff:    announce a cut-off (60 days ahead) before the load, and time the reading of the
+ *                accounts it affects (the campaign's and the status page's query) three times.
  *   --path P:    load another page instead (e.g. /static/style.css: the floor of the transport,
  *                HTTP and the framework without the page's work).
  *   --profile D: run the server with node --cpu-prof, the profile written to D at exit
@@ -28,6 +30,8 @@ import { Agent, request } from "node:https";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
+import { affectedAccountCount } from "../src/campaign/index.ts";
+import { openStore } from "../src/store/index.ts";
 import { checkMachine, fmtMs, intFlag, note, out, runMain, sleep, table, verdict, writeJson } from "./common.ts";
 import { BENCH_DOMAIN, CLI, run, startSealpostServer } from "./sealpost-target.ts";
 
@@ -263,6 +267,25 @@ async function burst(port: number, cookie: string, clients: number, count: numbe
   return { signIns: times.length, signInErrors: errors, signInSeconds: (end - start) / 1000, signInP50: pct(times, 50), signInP99: pct(times, 99), pagesBefore: before, pagesDuring: during };
 }
 
+/** `--cutoff`: times the affected accounts' reading over the seeded history, then schedules a cut-off 60 days ahead. */
+async function announceCutoff(dir: string): Promise<void> {
+  const store = await openStore(dir);
+  try {
+    const times: string[] = [];
+    let n = 0;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      n = await affectedAccountCount(store.db, { now: Date.now(), retentionDays: 90 });
+      times.push(`${(performance.now() - t0).toFixed(0)} ms`);
+    }
+    note(`affected accounts: ${n}, read in ${times.join(", ")}`);
+  } finally {
+    await store.close();
+  }
+  await run(process.execPath, [CLI, "cutoff", "schedule", "--date", new Date(Date.now() + 60 * DAY).toISOString(), "--data", dir], "");
+  note("cut-off announced 60 days ahead");
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -277,6 +300,7 @@ async function main(): Promise<void> {
       profile: { type: "string" },
       path: { type: "string", default: "/account" },
       "node-client": { type: "boolean", default: false },
+      cutoff: { type: "boolean", default: false },
     },
   });
   const clients = intFlag("clients", values.clients, 1, 1000);
@@ -300,6 +324,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       seedHistory(dir, rows, total);
       note(`seeded ${total} login rows (${rows} for ${USER}) and 100000 TLS events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      if (values.cutoff === true) await announceCutoff(dir);
     },
   });
   try {

@@ -149,7 +149,9 @@ export class StatusCache {
 
   async #make(version: number): Promise<PublicStatus> {
     const deps = this.#deps;
-    const [operatorPaused, oldest, cutoff, affected] = await Promise.all([isPaused(deps.db), oldestDeferredAt(deps.db), currentCutoff(deps.db), deps.cutoffAffected()]);
+    const [operatorPaused, oldest, cutoff] = await Promise.all([isPaused(deps.db), oldestDeferredAt(deps.db), currentCutoff(deps.db)]);
+    // The affected accounts are read through the whole login history's window: only when a cut-off is announced.
+    const affected = cutoff === null ? null : await deps.cutoffAffected();
     const status = buildStatus({
       now: deps.clock.now(),
       listeners: deps.listeners(),
