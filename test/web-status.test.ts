@@ -101,6 +101,8 @@ M = imaplib.IMAP4_SSL("127.0.0.1", ${h.ports.imaps}, ssl_context=ctx); M.login("
     // The cut-off, announced as an operator does.
     const scheduled = h.cli(["cutoff", "schedule", "--date", "2027-03-01T00:00:00+01:00"]);
     assert.equal(scheduled.status, 0, scheduled.stderr);
+    // The campaign counts her at its next tick (every 10 s); the page shows its count, kept 5 s.
+    await eventually(async () => ((await statusJson(base, schema)).cutoff?.affectedAccounts === 1 ? true : undefined), 30_000, "the campaign's count");
     const add = h.cli(["maintenance", "add", "--from", "2027-01-31T04:00:00Z", "--to", "2027-01-31T04:30:00Z", "--services", "imap,pop3", "--pause-delivery", "--message", "TLS 1.0 and 1.1 are switched off <today>"]);
     assert.equal(add.status, 0, add.stderr);
 

@@ -118,3 +118,22 @@ test("on the date every legacy grant ends and the cut-off is done, in one commit
     assert.equal(lines.filter((l) => l.includes("cut-off reached")).length, 1, lines.join("\n"));
   });
 });
+
+test("the count of affected accounts the status page shows is read by the scheduler, before notify days too, not on request", async () => {
+  await withTestAccount(async (store, ids) => {
+    const start = Date.now();
+    const clock = handClock(start);
+    const s = scheduler(store, clock, []);
+    assert.equal(s.affectedCount(), null);
+    await oldSignIn(store, ids.account, "a@example.test", start - DAY);
+    // 60 days ahead: no notify day yet, but the count is read.
+    await scheduleCutoff(store.db, { date: start + 60 * DAY, notifyDays: [30], now: start });
+    assert.equal(s.affectedCount(), null, "nothing read before a tick");
+    await s.tick();
+    assert.equal(s.affectedCount(), 1);
+    // A cut-off scheduled anew is counted at the next tick.
+    await scheduleCutoff(store.db, { date: start + 50 * DAY, notifyDays: [30], now: start });
+    await s.tick();
+    assert.equal(s.affectedCount(), 1);
+  });
+});

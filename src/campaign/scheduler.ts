@@ -26,6 +26,12 @@ const BATCH = 25;
 const PER_TICK = 500;
 /** A notify day whose affected accounts all had their notice is looked at again after this long (new old devices show up). */
 const RECHECK_MS = 5 * 60_000;
+/**
+ * How old the count of affected accounts the status page shows may be. Reading who is affected
+ * goes through the whole login history's window (seconds on a large installation, on the event
+ * loop): it is done here, on the scheduler's own cadence, never because a visitor asked.
+ */
+const COUNT_MS = 10 * 60_000;
 
 interface SchedulerOptions {
   store: Store;
@@ -59,6 +65,8 @@ export class CutoffScheduler {
   #again = false;
   /** "cutoff:day" whose pass found nothing left to send, and when (Date.now): not looked at again for RECHECK_MS. */
   #complete: { key: string; at: number } | null = null;
+  /** The accounts the announced cut-off affects, as last read (Date.now), for the status page. */
+  #counted: { cutoffId: number; count: number; at: number } | null = null;
 
   constructor(opts: SchedulerOptions) {
     this.#o = opts;
@@ -69,6 +77,7 @@ export class CutoffScheduler {
     this.#timer.unref();
     this.#unjump = this.#o.clock.onJump(() => {
       this.#complete = null;
+      this.#counted = null;
       this.#kick();
     });
     this.#kick();
@@ -104,18 +113,31 @@ export class CutoffScheduler {
       });
   }
 
+  /** How many accounts the announced cut-off affects, as last read (at most COUNT_MS old while one is announced); null before the first reading. */
+  affectedCount(): number | null {
+    const c = this.#o.watch.cutoff;
+    return c !== null && this.#counted?.cutoffId === c.id ? this.#counted.count : null;
+  }
+
   /** One tick (see the module comment). */
   async tick(): Promise<TickReport> {
     const report: TickReport = { ended: false, sent: 0, failed: 0, left: 0 };
     const c = await this.#o.watch.refresh();
-    if (c === null || c.state !== "scheduled") return report;
+    if (c === null || c.state === "cancelled") return report;
     const now = this.#o.clock.now();
+    if (c.state === "done") {
+      await this.#count(c, now);
+      return report;
+    }
     if (now >= c.date) {
       report.ended = await this.#end(c, now);
       return report;
     }
     const day = dueNotifyDay(c, now);
-    if (day === null) return report;
+    if (day === null) {
+      await this.#count(c, now);
+      return report;
+    }
     const key = `${c.id}:${day}`;
     if (this.#complete?.key === key && Date.now() - this.#complete.at < RECHECK_MS) return report;
     const { todo, affected } = await this.#unnotified(c, day, now);
@@ -150,9 +172,17 @@ export class CutoffScheduler {
     return true;
   }
 
+  /** Reads how many accounts `c` affects when the last reading is older than COUNT_MS (or of another cut-off). */
+  async #count(c: Cutoff, now: number): Promise<void> {
+    if (this.#counted?.cutoffId === c.id && Date.now() - this.#counted.at < COUNT_MS) return;
+    const affected = await affectedAccounts(this.#o.store.db, { now, retentionDays: this.#o.retentionDays() });
+    this.#counted = { cutoffId: c.id, count: affected.length, at: Date.now() };
+  }
+
   /** The affected accounts without a notice for (`c`, `day`), and how many are affected. */
   async #unnotified(c: Cutoff, day: number, now: number): Promise<{ todo: AffectedAccount[]; affected: number }> {
     const affected = await affectedAccounts(this.#o.store.db, { now, retentionDays: this.#o.retentionDays() });
+    this.#counted = { cutoffId: c.id, count: affected.length, at: Date.now() };
     if (affected.length === 0) return { todo: [], affected: 0 };
     const sent = await this.#o.store.db.selectFrom("cutoff_notices").select("account_id").where("cutoff_id", "=", c.id).where("notify_day", "=", day).execute();
     const done = new Set(sent.map((r) => r.account_id));

@@ -4,7 +4,7 @@
  * policy and limits without dropping a connection; `shutdown` (SIGTERM) lets transactions in
  * flight finish.
  */
-import { affectedAccountCount, CutoffScheduler, CutoffWatch } from "../campaign/index.ts";
+import { CutoffScheduler, CutoffWatch } from "../campaign/index.ts";
 import { processClock } from "../clock/index.ts";
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
 import { MaintenanceWatch } from "../maintenance/index.ts";
@@ -164,6 +164,17 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     const port = (name: "imaps" | "imap" | "pop3s" | "pop3" | "submissions" | "submission"): number | null => listeners.get(name)?.port ?? null;
     return { hostname: config.hostname, imaps: port("imaps"), imap: port("imap"), pop3s: port("pop3s"), pop3: port("pop3"), submissions: port("submissions"), submission: port("submission") };
   };
+  // The cut-off campaign (issue 12): the notices on each notify day, the grants' end on the date, the
+  // count of affected accounts the status page shows (started once the listeners are up).
+  const campaign = new CutoffScheduler({
+    store,
+    watch: cutoff,
+    clock,
+    log,
+    settings: () => ({ ...mailSettings(), web: listeners.get("web")?.port ?? null }),
+    defaultLanguage: () => config.notices.language,
+    retentionDays: () => config.audit.retention_days,
+  });
   const startWeb = async () => {
     const http = createHttpServer();
     const app = await createWebApp(
@@ -185,7 +196,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         clock,
         auditRetentionDays: () => config.audit.retention_days,
         maintenance: () => ({ windows: maintenance.windows(), version: maintenance.version }),
-        cutoffAffected: () => affectedAccountCount(store.db, { now: clock.now(), retentionDays: config.audit.retention_days }),
+        cutoffAffected: () => campaign.affectedCount(),
       },
       http,
     );
@@ -300,16 +311,6 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   });
   pruner.start();
 
-  // The cut-off campaign (issue 12): the notices on each notify day, the grants' end on the date.
-  const campaign = new CutoffScheduler({
-    store,
-    watch: cutoff,
-    clock,
-    log,
-    settings: () => ({ ...mailSettings(), web: listeners.get("web")?.port ?? null }),
-    defaultLanguage: () => config.notices.language,
-    retentionDays: () => config.audit.retention_days,
-  });
   campaign.start();
 
   let reloading: Promise<void> = Promise.resolve();

@@ -60,8 +60,8 @@ export interface WebDeps {
   checksPerHour: () => number;
   /** The maintenance windows the server keeps (open, upcoming, recent), and a number that grows when they are read again. */
   maintenance: () => { windows: readonly MaintenanceWindow[]; version: number };
-  /** Accounts the announced cut-off still affects, or null when not known. */
-  cutoffAffected: () => Promise<number | null>;
+  /** Accounts the announced cut-off still affects, as the campaign last counted them (at most 10 minutes ago), or null before its first count. */
+  cutoffAffected: () => number | null;
   /** The server's calendar (src/clock: the cut-off's count-down, the campaign, what is open, upcoming or past): the system's, or SEALPOST_CLOCK_FILE's. */
   clock: Clock;
   /** `[audit] retention_days`: how far back the campaign looks for old devices. */

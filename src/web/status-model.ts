@@ -150,8 +150,8 @@ export class StatusCache {
   async #make(version: number): Promise<PublicStatus> {
     const deps = this.#deps;
     const [operatorPaused, oldest, cutoff] = await Promise.all([isPaused(deps.db), oldestDeferredAt(deps.db), currentCutoff(deps.db)]);
-    // The affected accounts are read through the whole login history's window: only when a cut-off is announced.
-    const affected = cutoff === null ? null : await deps.cutoffAffected();
+    // The campaign's own count (it reads the login history on its cadence, never for a visitor).
+    const affected = cutoff === null ? null : deps.cutoffAffected();
     const status = buildStatus({
       now: deps.clock.now(),
       listeners: deps.listeners(),
