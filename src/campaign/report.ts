@@ -13,16 +13,21 @@ export interface CampaignReport {
   cutoff: Cutoff | null;
   /** The notify day whose notices are going out now, or null. */
   dueNotifyDay: number | null;
-  affected: AffectedAccount[];
+  affected: readonly AffectedAccount[];
   /** For each notify day of the cut-off (largest first), how many notices went out. */
   notices: Array<{ day: number; sent: number }>;
   grants: LegacyGrant[];
 }
 
-export async function campaignReport(db: Kysely<Database>, opts: AffectedOptions): Promise<CampaignReport> {
+/**
+ * The report. Who is affected is read through the whole login history's window (seconds on a large
+ * installation): only while a cut-off is announced, and not at all when `known` (the scheduler's
+ * last reading, for the web page) is given.
+ */
+export async function campaignReport(db: Kysely<Database>, opts: AffectedOptions & { known?: readonly AffectedAccount[] | null }): Promise<CampaignReport> {
   const cutoff = await currentCutoff(db);
   const [affected, grants, sent] = await Promise.all([
-    affectedAccounts(db, opts),
+    cutoff === null ? [] : (opts.known ?? affectedAccounts(db, opts)),
     listLegacyGrants(db),
     cutoff === null
       ? Promise.resolve([])

@@ -31,7 +31,7 @@ const RECHECK_MS = 5 * 60_000;
  * goes through the whole login history's window (seconds on a large installation, on the event
  * loop): it is done here, on the scheduler's own cadence, never because a visitor asked.
  */
-const COUNT_MS = 10 * 60_000;
+const COUNT_MS = 60 * 60_000;
 
 interface SchedulerOptions {
   store: Store;
@@ -66,7 +66,7 @@ export class CutoffScheduler {
   /** "cutoff:day" whose pass found nothing left to send, and when (Date.now): not looked at again for RECHECK_MS. */
   #complete: { key: string; at: number } | null = null;
   /** The accounts the announced cut-off affects, as last read (Date.now), for the status page. */
-  #counted: { cutoffId: number; count: number; at: number } | null = null;
+  #counted: { cutoffId: number; accounts: AffectedAccount[]; at: number } | null = null;
 
   constructor(opts: SchedulerOptions) {
     this.#o = opts;
@@ -113,10 +113,10 @@ export class CutoffScheduler {
       });
   }
 
-  /** How many accounts the announced cut-off affects, as last read (at most COUNT_MS old while one is announced); null before the first reading. */
-  affectedCount(): number | null {
+  /** The accounts the announced cut-off affects, as last read (at most COUNT_MS old while one is announced); null before the first reading. */
+  affected(): readonly AffectedAccount[] | null {
     const c = this.#o.watch.cutoff;
-    return c !== null && this.#counted?.cutoffId === c.id ? this.#counted.count : null;
+    return c !== null && this.#counted?.cutoffId === c.id ? this.#counted.accounts : null;
   }
 
   /** One tick (see the module comment). */
@@ -176,13 +176,13 @@ export class CutoffScheduler {
   async #count(c: Cutoff, now: number): Promise<void> {
     if (this.#counted?.cutoffId === c.id && Date.now() - this.#counted.at < COUNT_MS) return;
     const affected = await affectedAccounts(this.#o.store.db, { now, retentionDays: this.#o.retentionDays() });
-    this.#counted = { cutoffId: c.id, count: affected.length, at: Date.now() };
+    this.#counted = { cutoffId: c.id, accounts: affected, at: Date.now() };
   }
 
   /** The affected accounts without a notice for (`c`, `day`), and how many are affected. */
   async #unnotified(c: Cutoff, day: number, now: number): Promise<{ todo: AffectedAccount[]; affected: number }> {
     const affected = await affectedAccounts(this.#o.store.db, { now, retentionDays: this.#o.retentionDays() });
-    this.#counted = { cutoffId: c.id, count: affected.length, at: Date.now() };
+    this.#counted = { cutoffId: c.id, accounts: affected, at: Date.now() };
     if (affected.length === 0) return { todo: [], affected: 0 };
     const sent = await this.#o.store.db.selectFrom("cutoff_notices").select("account_id").where("cutoff_id", "=", c.id).where("notify_day", "=", day).execute();
     const done = new Set(sent.map((r) => r.account_id));

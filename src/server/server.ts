@@ -196,7 +196,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         clock,
         auditRetentionDays: () => config.audit.retention_days,
         maintenance: () => ({ windows: maintenance.windows(), version: maintenance.version }),
-        cutoffAffected: () => campaign.affectedCount(),
+        campaignAffected: () => campaign.affected(),
       },
       http,
     );

@@ -1,6 +1,7 @@
 /** What the web room is given by the server (the same modules the CLI uses), and what each request carries. */
 import type { Kysely } from "kysely";
 import type { Authenticator, SignedIn, WebSessions } from "../auth/index.ts";
+import type { AffectedAccount } from "../campaign/index.ts";
 import type { Clock } from "../clock/index.ts";
 import type { MaintenanceWindow } from "../maintenance/index.ts";
 import type { Database, Store } from "../store/index.ts";
@@ -60,8 +61,8 @@ export interface WebDeps {
   checksPerHour: () => number;
   /** The maintenance windows the server keeps (open, upcoming, recent), and a number that grows when they are read again. */
   maintenance: () => { windows: readonly MaintenanceWindow[]; version: number };
-  /** Accounts the announced cut-off still affects, as the campaign last counted them (at most 10 minutes ago), or null before its first count. */
-  cutoffAffected: () => number | null;
+  /** Accounts the announced cut-off still affects, as the campaign last read them (at most an hour ago), or null before its first reading. */
+  campaignAffected: () => readonly AffectedAccount[] | null;
   /** The server's calendar (src/clock: the cut-off's count-down, the campaign, what is open, upcoming or past): the system's, or SEALPOST_CLOCK_FILE's. */
   clock: Clock;
   /** `[audit] retention_days`: how far back the campaign looks for old devices. */

@@ -15,7 +15,7 @@ const DAY_MS = 86_400_000;
 export async function campaignSection(t: Text, deps: WebDeps): Promise<Html> {
   const a = t.admin.campaign;
   const now = deps.clock.now();
-  const r = await campaignReport(deps.db, { now, retentionDays: deps.auditRetentionDays() });
+  const r = await campaignReport(deps.db, { now, retentionDays: deps.auditRetentionDays(), known: deps.campaignAffected() });
   const c = r.cutoff;
   const state =
     c === null

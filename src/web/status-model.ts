@@ -151,7 +151,7 @@ export class StatusCache {
     const deps = this.#deps;
     const [operatorPaused, oldest, cutoff] = await Promise.all([isPaused(deps.db), oldestDeferredAt(deps.db), currentCutoff(deps.db)]);
     // The campaign's own count (it reads the login history on its cadence, never for a visitor).
-    const affected = cutoff === null ? null : deps.cutoffAffected();
+    const affected = cutoff === null ? null : (deps.campaignAffected()?.length ?? null);
     const status = buildStatus({
       now: deps.clock.now(),
       listeners: deps.listeners(),
