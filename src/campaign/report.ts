@@ -21,13 +21,15 @@ export interface CampaignReport {
 
 /**
  * The report. Who is affected is read through the whole login history's window (seconds on a large
- * installation): only while a cut-off is announced, and not at all when `known` (the scheduler's
- * last reading, for the web page) is given.
+ * installation, on the event loop): `cutoff show` reads it (also before a cut-off is scheduled, to
+ * see whom one would affect); the web page passes `known`, the scheduler's last reading, and reads
+ * it itself only while a cut-off is announced and the scheduler has not read it yet.
  */
 export async function campaignReport(db: Kysely<Database>, opts: AffectedOptions & { known?: readonly AffectedAccount[] | null }): Promise<CampaignReport> {
   const cutoff = await currentCutoff(db);
+  const affectedNow = (): Promise<AffectedAccount[]> => affectedAccounts(db, opts);
   const [affected, grants, sent] = await Promise.all([
-    cutoff === null ? [] : (opts.known ?? affectedAccounts(db, opts)),
+    opts.known === undefined ? affectedNow() : cutoff === null ? [] : (opts.known ?? affectedNow()),
     listLegacyGrants(db),
     cutoff === null
       ? Promise.resolve([])

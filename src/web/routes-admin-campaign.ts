@@ -34,8 +34,8 @@ export async function campaignSection(t: Text, deps: WebDeps): Promise<Html> {
     .slice(0, ROWS)
     .map((g) => html`<tr><td>${g.address ?? g.host ?? ""}</td><td>${g.protocols.join(", ")}</td><td>${t.date(g.until)}${g.until <= now ? html` <strong class="badge">${a.ended}</strong>` : ""}</td></tr>`);
   return html`<section aria-labelledby="campaign"><h2 id="campaign">${a.title}</h2>${state}
-    <h3 id="campaign-affected">${a.affectedTitle}</h3>
-    ${r.affected.length === 0 ? html`<p>${a.affectedNone}</p>` : html`<p>${a.affected(r.affected.length)}</p>${table([ac.address, ac.devices, ac.lastSeen], affected)}${capped(t, affected.length, r.affected.length)}`}
+    ${c === null ? "" : html`<h3 id="campaign-affected">${a.affectedTitle}</h3>
+    ${r.affected.length === 0 ? html`<p>${a.affectedNone}</p>` : html`<p>${a.affected(r.affected.length)}</p>${table([ac.address, ac.devices, ac.lastSeen], affected)}${capped(t, affected.length, r.affected.length)}`}`}
     ${notices.length === 0 ? "" : html`<h3 id="campaign-notices">${a.noticesTitle}</h3>${table([nc.day, nc.sent], notices)}`}
     <h3 id="campaign-grants">${a.grantsTitle}</h3>
     ${r.grants.length === 0 ? html`<p>${a.grantsNone}</p>` : html`${table([gc.who, gc.protocols, gc.until], grants)}${capped(t, grants.length, r.grants.length)}`}</section>`;
