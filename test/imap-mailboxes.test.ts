@@ -248,3 +248,30 @@ test("imapflow: special-use list, create/rename/delete, STATUS and LIST-STATUS",
     await client.logout();
   }
 });
+
+test("LIST with a pattern that is not valid modified UTF-7 completes OK with no match, as Dovecot answers; CREATE of such a name is still refused", () => {
+  const r = JSON.parse(
+    python(
+      `
+import imaplib, json, os, ssl
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+M = imaplib.IMAP4_SSL("127.0.0.1", int(os.environ["PORT"]), ssl_context=ctx)
+M.login(os.environ["U"], os.environ["PW"])
+out = {}
+# An unterminated "&", a non-canonical run (an ASCII letter in base64), and both in an extended LIST beside a good pattern.
+out["unterminated"] = M.list('""', '"&Jjo"')
+out["noncanonical"] = M.list('""', '"&AGE-"')
+typ, data = M._simple_command("LIST", '""', '("&Jjo" "INBOX")')
+out["extended"] = [typ, [d.decode() for d in M._untagged_response(typ, data, "LIST")[1] if d is not None]]
+out["create"] = M.create('"&Jjo"')[0]
+M.logout()
+print(json.dumps(out, default=lambda b: b.decode() if isinstance(b, bytes) else str(b)))
+`,
+      { PORT: String(h.ports.imaps), U: ALICE, PW },
+    ),
+  ) as Record<string, unknown>;
+  assert.deepEqual(r.unterminated, ["OK", [null]]);
+  assert.deepEqual(r.noncanonical, ["OK", [null]]);
+  assert.deepEqual(r.extended, ["OK", ['(\\HasNoChildren) "/" INBOX']]);
+  assert.equal(r.create, "NO");
+});

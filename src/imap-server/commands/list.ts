@@ -13,7 +13,7 @@
 import { listMailboxes, mailboxStatus, superiorNames, type MailboxRow } from "../../store/index.ts";
 import type { ImapApi, ImapCommand } from "../command.ts";
 import { bad } from "../errors.ts";
-import { decodeMailboxName, type ArgParser } from "../parser/index.ts";
+import { decodeMailboxName, ImapParseError, type ArgParser } from "../parser/index.ts";
 import { compilePattern, type CompiledPattern } from "./list-pattern.ts";
 import { accountId, formatStatus, readStatusItems, type StatusItem } from "./mailboxes.ts";
 import { DELIMITER, formatMailbox, readMailbox } from "./util.ts";
@@ -31,11 +31,24 @@ interface ListRequest {
   status: StatusItem[] | null;
 }
 
-/** list-mailbox, decoded from modified UTF-7 unless UTF8=ACCEPT is on (RFC 9051 §5.1.3). */
-function readPattern(s: ImapApi, a: ArgParser): string {
+/**
+ * list-mailbox, decoded from modified UTF-7 unless UTF8=ACCEPT is on (RFC 9051 §5.1.3); null for a
+ * pattern that is not valid modified UTF-7. A pattern is not a mailbox name to be validated: it
+ * can match no stored name (every name is stored canonically), so it matches nothing and LIST
+ * still completes OK, as Dovecot answers (RFC 9051 §6.3.9 returns no NO for a pattern).
+ */
+function readPattern(s: ImapApi, a: ArgParser): string | null {
   const raw = a.listMailbox();
-  return s.utf8 ? raw : decodeMailboxName(raw);
+  if (s.utf8) return raw;
+  try {
+    return decodeMailboxName(raw);
+  } catch (e) {
+    if (e instanceof ImapParseError) return null;
+    throw e;
+  }
 }
+
+const valid = (patterns: ReadonlyArray<string | null>): string[] => patterns.filter((p): p is string => p !== null);
 
 /**
  * list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]
@@ -67,9 +80,9 @@ function readListArgs(s: ImapApi, a: ArgParser, extended: boolean): ListRequest 
   req.reference = readMailbox(s, a);
   a.sp();
   if (extended && a.peekIs("(")) {
-    req.patterns = a.list((p) => readPattern(s, p));
+    req.patterns = valid(a.list((p) => readPattern(s, p)));
   } else {
-    req.patterns = [readPattern(s, a)];
+    req.patterns = valid([readPattern(s, a)]);
     req.delimiterRequest = req.patterns[0] === "";
   }
   if (extended && !a.atEnd()) {
