@@ -5,6 +5,7 @@ export { HISTORY_PROTOCOLS, type HistoryEntry, type HistoryProtocol } from "./hi
 export { historyPage, legacyDevices, loginHistory, mailboxLegacyDevices, type LegacyDevice } from "./account-view.ts";
 export { plaintextSenders, domainInboundTls, domainLegacyAccounts } from "./domain-view.ts";
 export { type DeviceKind, LEGACY_VERSIONS } from "./device-hint.ts";
+export { DEVICE_ERRORS } from "./device-errors.ts";
 export { historyLine } from "./history-text.ts";
 
 export { throttleReason } from "./throttle.ts";

@@ -53,6 +53,15 @@ type AuthOutcome =
    */
   | { ok: false; refusal: "credentials" | "rate-limited" | "gone" | "legacy" };
 
+/**
+ * What a client is told when a right password meets a legacy endpoint without a running grant
+ * (`refusal: "legacy"`): each protocol puts it in its authentication failure, naming its standard
+ * TLS port — words a device owner can act on.
+ */
+export function legacyRefusalText(standardPort: number): string {
+  return `This is the legacy endpoint for old devices: only accounts with a running legacy grant may sign in here, and none after the cut-off. Use port ${standardPort} with TLS 1.2 or newer`;
+}
+
 /** How an attempt ended, for the metrics: refused by policy before a check (e.g. without TLS), or past a rate limit. */
 type LoginResult = "ok" | "failed" | "throttled" | "refused";
 

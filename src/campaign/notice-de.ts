@@ -1,4 +1,5 @@
 /** Die Abschalt-Benachrichtigung auf Deutsch: dieselben Schlüssel wie `notice-en.ts` (der Typ stellt es sicher). */
+import { DEVICE_ERRORS } from "../audit/index.ts";
 import type { NoticeText } from "./notice-en.ts";
 
 /** Das Datum in Worten, in der Zeitzone des Servers: "Sonntag, 31. Januar 2027, 04:00 UTC". */
@@ -31,25 +32,7 @@ export const noticeDe: NoticeText = {
   whatHappensTitle: "Was an diesem Tag passiert",
   whatHappens: (date: string): string =>
     `Ab ${date} können diese Geräte über diesen Server keine E-Mails mehr abrufen oder versenden. Ihr Postfach und Ihre E-Mails bleiben, wie sie sind; nur die alten Verbindungen werden abgelehnt. Beim Versuch zeigt das Gerät eine Fehlermeldung wie:`,
-  errors: {
-    outlook: [
-      "0x800CCC1A. Ihr Server unterstützt den angegebenen Verbindungsverschlüsselungstyp nicht. Versuchen Sie, die Verschlüsselungsmethode zu ändern.",
-      "System.Net.WebException: The request was aborted: Could not create SSL/TLS secure channel.",
-    ],
-    thunderbird: ["TLS connection failed", "SSL/TLS Handshake Failed"],
-    apple: ["Die Verbindung zum Server konnte nicht hergestellt werden"],
-    android: ["SSL/TLS Handshake Failed", "SSL-Verschlüsselungs-Fehler"],
-    printer: ["SSL_accept error", "TLS connection failed", "SSL-Verschlüsselungs-Fehler"],
-    "old-phone": ["TLS connection failed", "Die Verbindung zum Server konnte nicht hergestellt werden"],
-    plaintext: ["Der Server verlangt eine Verschlüsselung (STARTTLS oder SSL/TLS)", "Anmeldung fehlgeschlagen"],
-    "rc4-era": ["SSL/TLS Handshake Failed", "System.Net.WebException: The request was aborted: Could not create SSL/TLS secure channel."],
-    tls10: [
-      "0x800CCC1A. Ihr Server unterstützt den angegebenen Verbindungsverschlüsselungstyp nicht. Versuchen Sie, die Verschlüsselungsmethode zu ändern.",
-      "SSL/TLS Handshake Failed",
-      "Die Verbindung zum Server konnte nicht hergestellt werden",
-    ],
-    tls11: ["SSL/TLS Handshake Failed", "TLS connection failed"],
-  },
+  errors: DEVICE_ERRORS.de,
   orSimilar: "... oder eine ähnliche Fehlermeldung, die ein Problem mit der TLS/SSL-Verschlüsselung nennt.",
   whatToDoTitle: "Was Sie tun können",
   whatToDo: [

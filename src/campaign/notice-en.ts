@@ -5,6 +5,8 @@
  * room's `DeviceKind`.
  */
 
+import { DEVICE_ERRORS } from "../audit/index.ts";
+
 /** The date in words, in the server's time zone: "Sunday, 31 January 2027, 04:00 UTC". */
 const DATE = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
 
@@ -35,18 +37,7 @@ export const noticeEn = {
   whatHappensTitle: "What happens on that date",
   whatHappens: (date: string): string =>
     `From ${date} on, these devices can no longer fetch or send mail through this server. Your mailbox and your mail stay as they are; only the old connections are refused. When it tries, the device shows an error message such as:`,
-  errors: {
-    outlook: ["0x800CCC1A: Your server does not support the connection encryption type you have specified.", "Could not create SSL/TLS secure channel"],
-    thunderbird: ["TLS connection failed", "SSL/TLS Handshake Failed"],
-    apple: ["Cannot connect to the server", "The connection to the server failed"],
-    android: ["SSL/TLS Handshake Failed", "SSL encryption error"],
-    printer: ["SSL_accept error", "TLS connection failed", "SSL encryption error"],
-    "old-phone": ["TLS connection failed", "Cannot connect to the server"],
-    plaintext: ["The server requires encryption (STARTTLS or SSL/TLS)", "Authentication failed"],
-    "rc4-era": ["SSL/TLS Handshake Failed", "System.Net.WebException: The request was aborted: Could not create SSL/TLS secure channel."],
-    tls10: ["0x800CCC1A: Your server does not support the connection encryption type you have specified.", "SSL/TLS Handshake Failed", "TLS connection failed"],
-    tls11: ["SSL/TLS Handshake Failed", "TLS connection failed"],
-  },
+  errors: DEVICE_ERRORS.en,
   orSimilar: "... or a similar message about TLS or SSL encryption.",
   whatToDoTitle: "What to do",
   whatToDo: [

@@ -1,5 +1,7 @@
 /** Everything the web console says, in German (the notices' users). The keys are `text-en.ts`'s. */
+import { DEVICE_ERRORS } from "../audit/index.ts";
 import type { Text } from "./text-en.ts";
+import { statusDe } from "./text-status-de.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
 const DATE = new Intl.DateTimeFormat("de-DE", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
@@ -399,56 +401,6 @@ export const de: Text = {
     tls10: "Ein altes Gerät oder Programm, das nur TLS 1.0 kann: typisch Windows 7 mit Outlook 2010/2013 oder Windows Live Mail, Android vor 5, oder ein Drucker oder Scanner.",
     tls11: "Ein Gerät oder Programm, das höchstens TLS 1.1 kann: typisch ein Android-4.x-Handy oder ein älteres eingebettetes Gerät.",
   },
-  deviceErrors: {
-    outlook: [
-      "0x800CCC1A. Ihr Server unterstützt den angegebenen Verbindungsverschlüsselungstyp nicht. Versuchen Sie, die Verschlüsselungsmethode zu ändern.",
-      "System.Net.WebException: The request was aborted: Could not create SSL/TLS secure channel.",
-    ],
-    thunderbird: ["TLS connection failed", "SSL/TLS Handshake Failed"],
-    apple: ["Die Verbindung zum Server konnte nicht hergestellt werden"],
-    android: ["SSL/TLS Handshake Failed", "SSL-Verschlüsselungs-Fehler"],
-    printer: ["SSL_accept error", "TLS connection failed", "SSL-Verschlüsselungs-Fehler"],
-    "old-phone": ["TLS connection failed", "Die Verbindung zum Server konnte nicht hergestellt werden"],
-    plaintext: ["Der Server verlangt eine Verschlüsselung (STARTTLS oder SSL/TLS)", "Anmeldung fehlgeschlagen"],
-    "rc4-era": ["SSL/TLS Handshake Failed", "System.Net.WebException: The request was aborted: Could not create SSL/TLS secure channel."],
-    tls10: [
-      "0x800CCC1A. Ihr Server unterstützt den angegebenen Verbindungsverschlüsselungstyp nicht. Versuchen Sie, die Verschlüsselungsmethode zu ändern.",
-      "SSL/TLS Handshake Failed",
-      "Die Verbindung zum Server konnte nicht hergestellt werden",
-    ],
-    tls11: ["SSL/TLS Handshake Failed", "TLS connection failed"],
-  },
-  status: {
-    title: "Dienststatus",
-    intro: "Der Zustand der Dienste dieses Mailservers, wie der Server selbst ihn sieht. Zeiten in der Ortszeit des Servers.",
-    generated: (when) => `Erstellt am ${when}.`,
-    overall: { up: "Alle Dienste laufen normal.", degraded: "Einige Dienste sind eingeschränkt.", down: "Einige Dienste sind ausgefallen." },
-    servicesTitle: "Dienste",
-    columns: { service: "Dienst", state: "Status", detail: "Details" },
-    services: { mx: "Eingehende E-Mails (SMTP)", submission: "E-Mail-Versand (Submission)", imap: "E-Mails lesen (IMAP)", pop3: "E-Mails abrufen (POP3)", web: "Web-Konsole", delivery: "Zustellung an andere Server" },
-    states: { up: "In Betrieb", degraded: "Eingeschränkt", down: "Ausgefallen", off: "Nicht angeboten" },
-    inMaintenance: "Wartungsarbeiten laufen.",
-    pausedMaintenance: "Wegen Wartungsarbeiten angehalten: E-Mails werden angenommen, zwischengespeichert und nach Abschluss der Arbeiten zugestellt.",
-    pausedOperator: "Vom Administrator angehalten: E-Mails werden angenommen und zwischengespeichert.",
-    // The duration ends with its abbreviation's full stop ("5 Min."): no second one.
-    oldestDeferred: (age) => `Die älteste Nachricht, die ein empfangender Server vorerst abgewiesen hat, wartet seit ${age}`,
-    noDeferred: "Keine Nachricht wartet auf einen empfangenden Server.",
-    maintenanceTitle: "Wartungsarbeiten",
-    current: "Jetzt",
-    upcoming: "Geplant",
-    past: "Letzte 7 Tage",
-    noneCurrent: "Derzeit finden keine Wartungsarbeiten statt.",
-    noneUpcoming: "Es sind keine Wartungsarbeiten geplant.",
-    nonePast: "In den letzten 7 Tagen gab es keine Wartungsarbeiten.",
-    windowColumns: { from: "Von", to: "Bis", services: "Dienste", delivery: "Ausgehende E-Mails", message: "Hinweis" },
-    serviceNames: { imap: "IMAP", pop3: "POP3", submission: "Versand", mx: "Eingehende E-Mails", web: "Web" },
-    deliveryHeld: "angehalten, danach zugestellt",
-    deliveryRuns: "laufen",
-    cutoffTitle: "Abschaltung von TLS 1.0 und 1.1",
-    cutoffScheduled: (date) => `Ab ${date} nimmt dieser Server Verbindungen nur noch mit TLS 1.2 oder neuer an, auf allen Mail-Ports und im Web.`,
-    cutoffDone: (date) => `Seit ${date} nimmt dieser Server Verbindungen nur noch mit TLS 1.2 oder neuer an, auf allen Mail-Ports und im Web.`,
-    cutoffMeaning:
-      "E-Mail-Programme und Geräte, die nur TLS 1.0 oder 1.1 beherrschen – alte Mobiltelefone, Drucker und Scanner, Outlook 2010 unter Windows 7 –, können dann keine E-Mails mehr senden oder abrufen. Bitte aktualisieren oder ersetzen Sie sie: Der Anmeldeverlauf auf Ihrer Kontoseite zeigt, welche Ihrer Geräte noch eine alte Version verwenden.",
-    affected: (n) => (n === 1 ? "1 Konto nutzt noch ein solches Gerät." : `${n} Konten nutzen noch ein solches Gerät.`),
-  },
+  deviceErrors: DEVICE_ERRORS.de,
+  status: statusDe,
 };

@@ -3,6 +3,9 @@
  * a new language is a new file of this shape. Device-kind keys are the audit room's `DeviceKind`.
  */
 
+import { DEVICE_ERRORS } from "../audit/index.ts";
+import { statusEn } from "./text-status-en.ts";
+
 /** Made once: a formatter costs far more to make than to use. */
 const DATE = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const PERCENT = new Intl.NumberFormat("en-GB", { style: "percent", maximumFractionDigits: 1 });
@@ -393,51 +396,9 @@ export const en = {
     tls11: "A device or program limited to TLS 1.1: typically an Android 4.x phone or an older embedded client.",
   },
   /** The public status page (/status): no sign-in, nothing internal. */
-  status: {
-    title: "Service status",
-    intro: "The state of this mail server's services, as the server itself sees them. Times are in the server's local time.",
-    generated: (when: string): string => `Generated ${when}.`,
-    overall: { up: "All services are running normally.", degraded: "Some services are limited.", down: "Some services are down." },
-    servicesTitle: "Services",
-    columns: { service: "Service", state: "Status", detail: "Details" },
-    services: { mx: "Incoming mail (SMTP)", submission: "Sending mail (submission)", imap: "Reading mail (IMAP)", pop3: "Fetching mail (POP3)", web: "Web console", delivery: "Delivery to other servers" },
-    states: { up: "Up", degraded: "Degraded", down: "Down", off: "Not offered" },
-    inMaintenance: "Maintenance in progress.",
-    pausedMaintenance: "Paused for maintenance: mail is accepted and queued, and delivered when the work is done.",
-    pausedOperator: "Paused by the administrator: mail is accepted and queued.",
-    oldestDeferred: (age: string): string => `The oldest message a receiving server turned away for now has been waiting ${age}.`,
-    noDeferred: "No message is waiting for a receiving server.",
-    maintenanceTitle: "Maintenance",
-    current: "Now",
-    upcoming: "Upcoming",
-    past: "Past 7 days",
-    noneCurrent: "No maintenance is in progress.",
-    noneUpcoming: "No maintenance is planned.",
-    nonePast: "No maintenance in the last 7 days.",
-    windowColumns: { from: "From", to: "Until", services: "Services", delivery: "Outgoing mail", message: "Message" },
-    serviceNames: { imap: "IMAP", pop3: "POP3", submission: "Sending", mx: "Incoming mail", web: "Web" },
-    deliveryHeld: "held, delivered afterwards",
-    deliveryRuns: "runs",
-    cutoffTitle: "End of TLS 1.0 and 1.1",
-    cutoffScheduled: (date: string): string => `From ${date}, this server accepts connections only with TLS 1.2 or newer, on every mail port and on the web.`,
-    cutoffDone: (date: string): string => `Since ${date}, this server accepts connections only with TLS 1.2 or newer, on every mail port and on the web.`,
-    cutoffMeaning:
-      "Mail programs and devices that can only use TLS 1.0 or 1.1 — old phones, printers and scanners, Outlook 2010 on Windows 7 — cannot send or fetch mail then. Update them or replace them: the login history on your account page shows which of your devices still use an old version.",
-    affected: (n: number): string => (n === 1 ? "1 account still uses such a device." : `${n} accounts still use such a device.`),
-  },
-  /** What each kind of device shows when the server turns it away (mail.de's list), quoted as the device says it. */
-  deviceErrors: {
-    outlook: ["0x800CCC1A: Your server does not support the connection encryption type you have specified.", "Could not create SSL/TLS secure channel"],
-    thunderbird: ["TLS connection failed", "SSL/TLS Handshake Failed"],
-    apple: ["Cannot connect to the server", "The connection to the server failed"],
-    android: ["SSL/TLS Handshake Failed", "Connection failed"],
-    printer: ["SSL_accept error", "TLS connection failed", "SSL encryption error"],
-    "old-phone": ["TLS connection failed", "Cannot connect to the server"],
-    plaintext: ["The server requires encryption (STARTTLS or SSL/TLS)", "Authentication failed"],
-    "rc4-era": ["SSL/TLS Handshake Failed", "System.Net.WebException: The request was aborted: Could not create SSL/TLS secure channel."],
-    tls10: ["0x800CCC1A: Your server does not support the connection encryption type you have specified.", "SSL/TLS Handshake Failed", "Could not create SSL/TLS secure channel"],
-    tls11: ["SSL/TLS Handshake Failed", "TLS connection failed"],
-  },
+  /** What each kind of device shows when the server turns it away (audit's DEVICE_ERRORS). */
+  deviceErrors: DEVICE_ERRORS.en,
+  status: statusEn,
 } as const;
 
 /** The shape every catalogue has: the English one's, with its strings widened. */

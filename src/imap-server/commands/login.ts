@@ -3,7 +3,7 @@
  * RFC 4959). Passwords only over TLS: before it, LOGINDISABLED is advertised and LOGIN and
  * AUTHENTICATE get NO [PRIVACYREQUIRED] (RFC 9051 §6.2.3, §7.1), recorded in the login history.
  */
-import { decodePlain } from "../../auth/index.ts";
+import { decodePlain, legacyRefusalText } from "../../auth/index.ts";
 import { DEFERRED, type Completion, type ImapApi, type ImapCommand } from "../command.ts";
 import { bad, ImapError, no, ResponseCode } from "../errors.ts";
 
@@ -11,8 +11,7 @@ import { bad, ImapError, no, ResponseCode } from "../errors.ts";
  * A right password on a legacy endpoint without a running legacy grant (issue 12): the usual
  * failure code (RFC 5530 §3 AUTHENTICATIONFAILED), with words a device owner can act on.
  */
-const LEGACY_REFUSED =
-  "This is the legacy endpoint for old devices: only accounts with a running legacy grant may sign in here, and none after the cut-off. Use port 993 with TLS 1.2 or newer.";
+const LEGACY_REFUSED = `${legacyRefusalText(993)}.`;
 
 function requireTls(s: ImapApi, username: string, mechanism: string): void {
   if (s.conn.tls === null) {

@@ -3,7 +3,7 @@
  * RFC 8314 §3); before TLS they are refused with [AUTH] and recorded in the login history.
  * Failures get one reply whatever the cause (no account enumeration).
  */
-import { decodePlain } from "../../auth/index.ts";
+import { decodePlain, legacyRefusalText } from "../../auth/index.ts";
 import type { Pop3Api, Pop3Command, State } from "../command.ts";
 import { Pop3Error, RespCode } from "../replies.ts";
 
@@ -12,8 +12,7 @@ const PLAINTEXT_REFUSED = "Plaintext authentication disallowed on non-secure (SS
  * A right password on a legacy endpoint without a running legacy grant (issue 12): -ERR [AUTH]
  * (RFC 3206 §5, a problem with the credentials' use, not a temporary one), in words a device owner can act on.
  */
-const LEGACY_REFUSED =
-  "This is the legacy endpoint for old devices: only accounts with a running legacy grant may sign in here, and none after the cut-off. Use port 995 with TLS 1.2 or newer.";
+const LEGACY_REFUSED = `${legacyRefusalText(995)}.`;
 
 function requireTls(s: Pop3Api, username: string, mechanism: string): void {
   if (s.conn.tls === null) {

@@ -3,7 +3,7 @@
  * after TLS: before it, AUTH is not advertised and answers 530 5.7.0 (RFC 3207 §4, RFC 8314 §3).
  * Every attempt goes to the login history; failures get one reply whatever the cause.
  */
-import { decodeBase64Strict, decodePlain, LOGIN_PASSWORD_CHALLENGE, LOGIN_USERNAME_CHALLENGE } from "../../auth/index.ts";
+import { decodeBase64Strict, decodePlain, legacyRefusalText, LOGIN_PASSWORD_CHALLENGE, LOGIN_USERNAME_CHALLENGE } from "../../auth/index.ts";
 import { Code, Status, SmtpError } from "../../smtp/index.ts";
 import type { CommandApi, SmtpCommand } from "../command.ts";
 import type { State } from "../state.ts";
@@ -12,8 +12,7 @@ import type { State } from "../state.ts";
  * A right password on a legacy endpoint without a running legacy grant (issue 12): the usual
  * 535 5.7.8 (RFC 4954 §6), in words a device owner can act on.
  */
-const LEGACY_REFUSED =
-  "This is the legacy endpoint for old devices: only accounts with a running legacy grant may sign in here, and none after the cut-off. Use port 465 with TLS 1.2 or newer";
+const LEGACY_REFUSED = legacyRefusalText(465);
 
 /** RFC 4954 §4: "*" cancels the exchange → 501. */
 function cancelled(line: string): boolean {
