@@ -358,6 +358,13 @@ export const SCHEMA = {
       check_per_hour: { kind: "int", default: 20, min: 1, max: 10_000, description: "TLS checks one account may run per hour from the checker page." },
     },
   },
+  process: {
+    kind: "table",
+    description: "How many processes share the work (issue 13): the listeners, the sessions and the database are shared; what must be global (connection and sign-in limits, mailbox notifications) stays global.",
+    fields: {
+      workers: { kind: "int", default: 1, min: 1, max: 64, description: "Worker processes that serve connections; 1 runs everything in one process." },
+    },
+  },
   log: {
     kind: "table",
     description: "The process log: JSON lines on stderr (in words on a terminal), each line of a connection with its session id.",
