@@ -9,11 +9,12 @@
  * login history that counts them.
  */
 import type { Kysely } from "kysely";
-import { throttleReason, type AuditLog, type LoginRow } from "../audit/index.ts";
+import type { AuditLog, LoginRow } from "../audit/index.ts";
 import { accountGrantUntil, dummyVerify, verifyPassword, type LegacyProtocol } from "../directory/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Database } from "../store/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
+import { LocalSignInGate, type SignInGate } from "./gate.ts";
 import { LoginLimiter, type LimiterSettings } from "./limiter.ts";
 
 export interface AuthContext {
@@ -83,7 +84,7 @@ export class Authenticator {
   readonly #audit: AuditLog;
   readonly #limits: () => AuthLimits;
   readonly #passwords: PasswordCheck;
-  readonly #limiter: LoginLimiter;
+  readonly #gate: SignInGate;
   readonly #observer: LoginObserver | undefined;
   readonly #legacy: LegacyGate | undefined;
 
@@ -91,13 +92,14 @@ export class Authenticator {
     db: Kysely<Database>,
     audit: AuditLog,
     limits: () => AuthLimits,
-    opts: { passwords?: PasswordCheck; limiter?: LoginLimiter; observer?: LoginObserver; legacy?: LegacyGate } = {},
+    /** `gate`: the sign-in limits (default: a limiter of this process's own; a worker process passes the primary's). */
+    opts: { passwords?: PasswordCheck; gate?: SignInGate; observer?: LoginObserver; legacy?: LegacyGate } = {},
   ) {
     this.#db = db;
     this.#audit = audit;
     this.#limits = limits;
     this.#passwords = opts.passwords ?? SCRYPT;
-    this.#limiter = opts.limiter ?? new LoginLimiter();
+    this.#gate = opts.gate ?? new LocalSignInGate(new LoginLimiter(), audit);
     this.#observer = opts.observer;
     this.#legacy = opts.legacy;
   }
@@ -111,14 +113,12 @@ export class Authenticator {
     const limits = this.#limits();
     // The slot is taken before the password is checked. While the checks in flight fill a limit,
     // their outcome decides: the attempt waits in line for one to end and asks again.
-    const admission = await this.#limiter.enter(username, ctx.clientIp, limits, signal);
+    const admission = await this.#gate.enter(username, ctx.clientIp, limits, this.#row(ctx, username, null, mechanism, "refused", null), signal);
     if (admission === null) return { ok: false, refusal: "gone" };
     if (admission.kind === "refused") {
-      const { limit, max, from, tally } = admission;
-      const reason = throttleReason({ limit, max, from, windowSeconds: Math.round(limits.windowMs / 1000) });
-      this.#audit.countedLogin(tally, { ...this.#row(ctx, username, null, mechanism, "refused", reason), time: tally.since });
+      // The gate has recorded it: the refusals of one window share one row of the login history.
       this.#observer?.login(ctx.protocol, "throttled");
-      ctx.log?.info("sign-in refused", { user: username.slice(0, 255), mechanism, reason });
+      ctx.log?.info("sign-in refused", { user: username.slice(0, 255), mechanism, reason: admission.reason });
       await delay(limits.failureDelayMs, signal);
       return { ok: false, refusal: "rate-limited" };
     }

@@ -112,30 +112,63 @@ export class Listener {
 
   #onConnection(socket: Socket): void {
     socket.on("error", () => undefined);
-    // One id per connection, from here on: its TLS event, log lines and login rows share it.
-    const id = newSessionId();
-    const log = this.#opts.log.child({ session: id, proto: this.#opts.protocol, client: normalizeIp(socket.remoteAddress) });
     // Counted per address, an IPv6 client per /64 (client-key.ts).
     const client = connectionKey(normalizeIp(socket.remoteAddress));
-    const refuse = (why: Refusal): void => {
-      log.info("connection refused", { reason: why });
-      // Implicit-TLS listeners cannot speak the protocol before a handshake: just close.
-      if (this.#opts.implicitTls) socket.destroy();
-      else socket.end(this.#opts.refusal(why, client));
-      setTimeout(() => socket.destroy(), 1000).unref();
-    };
-    if (this.#draining) return refuse("shutting-down");
+    const { id, log } = this.#identify(socket);
+    if (this.#draining) return this.#refuse(socket, log, "shutting-down");
     const count = this.#perIp.get(client) ?? 0;
-    if (count >= this.#opts.maxConnectionsPerIp()) return refuse("too-many-from-address");
-    if (this.#sessions.size + this.#handshakes.size >= this.#opts.maxConnections() && !this.#evictOne()) return refuse("too-many-connections");
+    if (count >= this.#opts.maxConnectionsPerIp()) return this.#refuse(socket, log, "too-many-from-address");
     this.#perIp.set(client, count + 1);
+    this.#serve(socket, id, log, () => {
+      const n = (this.#perIp.get(client) ?? 1) - 1;
+      if (n <= 0) this.#perIp.delete(client);
+      else this.#perIp.set(client, n);
+    });
+  }
+
+  /**
+   * A connection the primary process accepted and handed to this worker (src/workers): the
+   * primary counted it against the per-address limit (the count is global there) and may already
+   * have refused it; this process holds its share of the total. `release` tells the primary the
+   * connection has ended, exactly once.
+   */
+  adopt(socket: Socket, refusal: Refusal | null, release: () => void): void {
+    socket.on("error", () => undefined);
+    const { id, log } = this.#identify(socket);
+    const why = refusal ?? (this.#draining ? "shutting-down" : null);
+    if (why !== null) {
+      this.#refuse(socket, log, why);
+      release();
+      return;
+    }
+    this.#serve(socket, id, log, release);
+  }
+
+  /** One id per connection, from here on: its TLS event, log lines and login rows share it. */
+  #identify(socket: Socket): { id: string; log: Logger } {
+    const id = newSessionId();
+    return { id, log: this.#opts.log.child({ session: id, proto: this.#opts.protocol, client: normalizeIp(socket.remoteAddress) }) };
+  }
+
+  #refuse(socket: Socket, log: Logger, why: Refusal): void {
+    log.info("connection refused", { reason: why });
+    // Implicit-TLS listeners cannot speak the protocol before a handshake: just close.
+    if (this.#opts.implicitTls) socket.destroy();
+    else socket.end(this.#opts.refusal(why, connectionKey(normalizeIp(socket.remoteAddress))));
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  /** Within the total (making room if it can), then the handshake and the session; `done` frees the address's slot, once. */
+  #serve(socket: Socket, id: string, log: Logger, done: () => void): void {
+    if (this.#sessions.size + this.#handshakes.size >= this.#opts.maxConnections() && !this.#evictOne()) {
+      done();
+      return this.#refuse(socket, log, "too-many-connections");
+    }
     let released = false;
     const release = (): void => {
       if (released) return;
       released = true;
-      const n = (this.#perIp.get(client) ?? 1) - 1;
-      if (n <= 0) this.#perIp.delete(client);
-      else this.#perIp.set(client, n);
+      done();
     };
     if (!this.#opts.implicitTls) {
       this.#startSession(new Connection(socket, this.#opts.transport, id), log, release);

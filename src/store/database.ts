@@ -12,8 +12,11 @@ import { DiskSpace, type DiskSpaceOptions } from "./space.ts";
 import type { Database } from "./schema.ts";
 import { syncPath } from "./fsync.ts";
 
-/** Mailbox change notices within this process ("changed", mailboxId): IMAP IDLE and concurrent sessions. */
-class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number] }> {}
+/**
+ * Mailbox change notices ("changed", mailboxId): IMAP IDLE and concurrent sessions. `relayed`: the
+ * change was committed by another process (src/workers passes it on), so it is not passed on again.
+ */
+class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number, relayed?: boolean] }> {}
 
 export interface Store {
   readonly db: Kysely<Database>;

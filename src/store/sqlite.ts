@@ -61,6 +61,10 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
   prepare(sql: string): SqliteStatement {
     if (sql === "rollback") return new Rollback(this.raw);
+    // Kysely's BEGIN, as BEGIN IMMEDIATE: the write lock is taken at the start, where the busy
+    // timeout waits for it. A deferred transaction that reads and then writes fails at once with
+    // SQLITE_BUSY (no waiting) when another process — the CLI, or another worker — wrote meanwhile.
+    if (sql === "begin") sql = "begin immediate";
     let stmt = this.#cache.get(sql);
     if (stmt === undefined) {
       stmt = new Statement(this.raw.prepare(sql));

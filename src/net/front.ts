@@ -1,0 +1,93 @@
+/**
+ * The primary process's side of a listener when worker processes serve the connections
+ * (`[process] workers`, src/workers): it owns the listening socket, holds the per-address count
+ * for every worker at once — one process, one event loop, so the check and the count cannot be
+ * raced — and hands each connection, unread, to a worker (`dispatch`). A connection over the
+ * per-address limit, or one that arrives while draining, goes to a worker too, marked refused,
+ * so that the protocol's own words turn it away (Listener.adopt). The worker tells when the
+ * connection has ended (`release`, given to `dispatch`).
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { normalizeIp } from "../tls/index.ts";
+import { connectionKey } from "./client-key.ts";
+import type { Refusal } from "./listener.ts";
+
+interface FrontOptions {
+  name: string;
+  address: string;
+  port: number;
+  maxConnectionsPerIp: () => number;
+  /** Hands the connection on; `release` must be called once when it has ended (or could not be handed on). */
+  dispatch: (socket: Socket, refusal: Refusal | null, release: () => void) => void;
+}
+
+export class FrontListener {
+  readonly #opts: FrontOptions;
+  readonly #server: Server;
+  readonly #perIp = new Map<string, number>();
+  #open = 0;
+  #draining = false;
+  #closed: Promise<void> | null = null;
+
+  constructor(opts: FrontOptions) {
+    this.#opts = opts;
+    // Paused: the first bytes (the TLS ClientHello) are read by the worker that serves it.
+    this.#server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.#onConnection(socket));
+  }
+
+  get name(): string {
+    return this.#opts.name;
+  }
+
+  get port(): number {
+    const addr = this.#server.address();
+    return typeof addr === "object" && addr !== null ? addr.port : this.#opts.port;
+  }
+
+  get listening(): boolean {
+    return this.#server.listening && !this.#draining;
+  }
+
+  /** Connections handed to workers that have not ended yet. */
+  get activeSessions(): number {
+    return this.#open;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen({ host: this.#opts.address, port: this.#opts.port, backlog: 511 }, () => {
+        this.#server.off("error", reject);
+        resolve();
+      });
+    });
+  }
+
+  #onConnection(socket: Socket): void {
+    socket.on("error", () => undefined);
+    const noop = (): void => undefined;
+    if (this.#draining) return this.#opts.dispatch(socket, "shutting-down", noop);
+    // Counted per address, an IPv6 client per /64 (client-key.ts), as a single process counts.
+    const client = connectionKey(normalizeIp(socket.remoteAddress));
+    const count = this.#perIp.get(client) ?? 0;
+    if (count >= this.#opts.maxConnectionsPerIp()) return this.#opts.dispatch(socket, "too-many-from-address", noop);
+    this.#perIp.set(client, count + 1);
+    this.#open++;
+    let released = false;
+    this.#opts.dispatch(socket, null, () => {
+      if (released) return;
+      released = true;
+      this.#open--;
+      const n = (this.#perIp.get(client) ?? 1) - 1;
+      if (n <= 0) this.#perIp.delete(client);
+      else this.#perIp.set(client, n);
+    });
+  }
+
+  /** Stops accepting (once; a second call waits for the first); the workers drain their own sessions. */
+  close(): Promise<void> {
+    this.#draining = true;
+    this.#closed ??= new Promise((resolve) => this.#server.close(() => resolve()));
+    return this.#closed;
+  }
+}

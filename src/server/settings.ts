@@ -1,0 +1,77 @@
+/** What the server's parts are configured with, read from the loaded config (all processes alike). */
+import type { Config } from "../config/index.ts";
+import type { Logger } from "../log/index.ts";
+import type { AuthLimits } from "../auth/index.ts";
+import type { ImapLimits } from "../imap-server/index.ts";
+import type { Pop3Limits } from "../pop3-server/index.ts";
+import type { SmtpLimits } from "../smtp-server/index.ts";
+import type { TlsContextPolicy } from "../tls/index.ts";
+
+export function contextPolicy(config: Config) {
+  return { minVersion: config.tls.min_version, ciphers: config.tls.ciphers, ciphersuites: config.tls.ciphersuites } satisfies TlsContextPolicy;
+}
+
+/** The legacy endpoint's contexts (issue 12): [legacy] min_version, tls.ciphers and [legacy] ciphers for ≤ 1.2, the same TLS 1.3 suites. */
+export function legacyContextPolicy(config: Config): TlsContextPolicy {
+  const ciphers = [config.tls.ciphers, config.legacy.ciphers].filter((c) => c !== "").join(":");
+  return { minVersion: config.legacy.min_version, ciphers, ciphersuites: config.tls.ciphersuites, legacy: true };
+}
+
+/** The legacy listeners (issue 12), each a main listener's protocol on its own port. */
+export const LEGACY_LISTENERS = ["legacy_imaps", "legacy_pop3s", "legacy_submissions", "legacy_smtp"] as const;
+
+export function smtpLimits(config: Config): SmtpLimits {
+  return {
+    maxMessageSize: config.smtp.max_message_size,
+    maxRecipients: config.smtp.max_recipients,
+    commandTimeoutMs: config.smtp.command_timeout * 1000,
+    dataTimeoutMs: config.smtp.data_timeout * 1000,
+    signInTimeoutMs: config.smtp.login_timeout * 1000,
+    minDataRate: config.connections.min_data_rate,
+    maxErrors: config.smtp.max_errors,
+    junkCommandLimit: config.smtp.junk_command_limit,
+    maxLineLength: 2048,
+  };
+}
+
+export function authLimits(config: Config): AuthLimits {
+  return {
+    failureDelayMs: config.auth.failure_delay_ms,
+    maxFailuresPerIp: config.auth.max_failures_per_ip,
+    maxFailuresPerNetwork: config.auth.max_failures_per_network,
+    maxFailuresPerUser: config.auth.max_failures_per_user,
+    windowMs: config.auth.failure_window * 1000,
+  };
+}
+
+export function imapLimits(config: Config): ImapLimits {
+  return {
+    idleTimeoutMs: config.imap.idle_timeout * 1000,
+    loginTimeoutMs: config.imap.login_timeout * 1000,
+    maxLiteral: config.imap.max_literal,
+    maxBadCommands: config.imap.max_bad_commands,
+    minDataRate: config.connections.min_data_rate,
+  };
+}
+
+export function pop3Limits(config: Config): Pop3Limits {
+  return {
+    idleTimeoutMs: config.pop3.idle_timeout * 1000,
+    loginTimeoutMs: config.pop3.login_timeout * 1000,
+    maxBadCommands: config.pop3.max_bad_commands,
+    minDataRate: config.connections.min_data_rate,
+  };
+}
+
+/** How the server's processes open the store: the WAL fsynced off the event loop before a reply, the free-space floor. */
+export function storeOptions(config: () => Config, log: Logger) {
+  return {
+    auditFlushMs: config().audit.flush_ms,
+    durability: "async-wal-fsync",
+    space: {
+      minFree: () => config().store.min_free_space * 1024 * 1024,
+      cacheMs: () => config().store.free_space_cache_ms,
+      onChange: (low: boolean, detail: string) => (low ? log.error(`storage: refusing new mail, ${detail}`) : log.info(`storage: accepting mail again, ${detail}`)),
+    },
+  } as const;
+}
