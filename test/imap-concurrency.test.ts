@@ -51,7 +51,8 @@ test("two sessions on one INBOX see each other's flags and expunges", async () =
   const b = await session(ALICE);
   try {
     const store = await a.ok("STORE 1 +FLAGS (\\Flagged)");
-    assert.deepEqual(store.untagged, ["* 1 FETCH (FLAGS (\\Flagged))"]);
+    // A is the first session to select the INBOX: the delivered messages are \Recent to it alone.
+    assert.deepEqual(store.untagged, ["* 1 FETCH (FLAGS (\\Flagged \\Recent))"]);
     assert.deepEqual((await a.ok("NOOP")).untagged, [], "a session's own change is not echoed");
     assert.deepEqual((await b.ok("NOOP")).untagged, ["* 1 FETCH (UID 1 FLAGS (\\Flagged))"]);
 
@@ -118,7 +119,17 @@ test("APPEND survives SIGKILL with its UID and flags", async () => {
   const r = await c.ok(`APPEND Drafts (\\Draft \\Flagged $Durable) {${msg.length}+}\r\n${msg}`);
   const m = /^\[APPENDUID (\d+) (\d+)\]/.exec(r.text);
   assert.ok(m !== null, r.text);
-  assert.deepEqual(r.untagged, ["* 1 EXISTS"], "the appending session is told about its new message");
+  // Told about its new message, \Recent to it (RFC 3501 §7.3.2), and first of its new keyword (§7.2.6).
+  assert.deepEqual(
+    r.untagged,
+    [
+      "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Durable)",
+      "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Durable \\*)] Flags permitted.",
+      "* 1 EXISTS",
+      "* 1 RECENT",
+    ],
+    "the appending session is told about its new message",
+  );
   c.close();
   h.proc.kill("SIGKILL");
   await new Promise((resolve) => h.proc.once("exit", resolve));

@@ -136,7 +136,8 @@ test("imaplib: LIST/LSUB, CREATE/RENAME/DELETE, SUBSCRIBE, STATUS, extended LIST
   assert.equal(status[0], "OK");
   assert.match(status[1][0] ?? "", /^INBOX \(MESSAGES 3 UNSEEN 3 UIDNEXT 4 UIDVALIDITY \d+\)$/);
   const total = sizes.reduce((n, s) => n + s, 0);
-  assert.deepEqual(r.statusMore, ["OK", [`INBOX (SIZE ${total} DELETED 0 RECENT 0)`]]);
+  // RECENT: the delivered messages, which no session has selected yet (RFC 3501 §6.3.10).
+  assert.deepEqual(r.statusMore, ["OK", [`INBOX (SIZE ${total} DELETED 0 RECENT 3)`]]);
   assert.deepEqual(r.statusMissing, ["NO", ["[NONEXISTENT] Mailbox does not exist."]]);
   assert.match(r.statusModseq as string, /BAD.*Unknown STATUS item/);
 

@@ -134,12 +134,13 @@ out["archive"] = flat(M.fetch("1", "(FLAGS BODY.PEEK[])")[1])
   assert.deepEqual(Buffer.concat([unb64(hdr[1]), unb64(body[1])]), stored[0]);
   const meta = text(hdr[0]) + text(body[0]) + text(tail);
   // BODY[TEXT] without PEEK set \Seen first, so FLAGS already shows it (RFC 9051 §6.4.5).
-  assert.match(meta, /^1 \(FLAGS \(\\Seen\) INTERNALDATE "\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d \+0000" /);
+  // \Recent: this is the first session to select the INBOX (RFC 3501 §2.3.2).
+  assert.match(meta, /^1 \(FLAGS \(\\Seen \\Recent\) INTERNALDATE "\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d \+0000" /);
   assert.match(meta, new RegExp(`RFC822\\.SIZE ${stored[0]?.length} `));
   assert.match(meta, /ENVELOPE \("Mon, 2 Mar 2026 10:00:00 \+0000" "first MARK-1" \(\("Sender One" NIL "sender" "remote.test"\)\)/);
   assert.match(meta, /BODYSTRUCTURE \("text" "plain" \("charset" "us-ascii"\) NIL NIL "7bit" \d+ \d+ NIL NIL NIL NIL\)/);
   assert.match(meta, /BODY\[TEXT\] \{\d+\}\)$/);
-  assert.deepEqual(r.store, ["1 (FLAGS (\\Flagged \\Seen))"]);
+  assert.deepEqual(r.store, ["1 (FLAGS (\\Flagged \\Seen \\Recent))"]);
   assert.equal(r.unseen, "2");
   assert.equal(r.from, "1 2");
   assert.equal(r.from8, "", "a decoded ö is not an o");
@@ -162,11 +163,11 @@ out["archive"] = flat(M.fetch("1", "(FLAGS BODY.PEEK[])")[1])
   assert.match(append[1], /^\[APPENDUID \d+ 1\] APPEND completed\.$/);
   const appended = r.appended as Array<[string, string] | string>;
   const [head, bytes] = appended[0] as [string, string];
-  assert.match(text(head), /^1 \(FLAGS \(\\Draft \$Important\) INTERNALDATE "01-Jan-2026 00:00:00 \+0000" BODY\[\] \{\d+\}$/);
+  assert.match(text(head), /^1 \(FLAGS \(\\Draft \$Important \\Recent\) INTERNALDATE "01-Jan-2026 00:00:00 \+0000" BODY\[\] \{\d+\}$/);
   assert.equal(text(bytes), "From: me@example.test\r\nSubject: appended MARK-A\r\n\r\nappended body\r\n");
   assert.deepEqual(unb64((r.trash as Array<[string, string]>)[0]?.[1]), stored[1]);
   const archive = r.archive as Array<[string, string]>;
-  assert.match(text(archive[0]?.[0]), /FLAGS \(\\Flagged \\Seen\)/);
+  assert.match(text(archive[0]?.[0]), /FLAGS \(\\Flagged \\Seen \\Recent\)/);
   assert.deepEqual(unb64(archive[0]?.[1]), stored[0]);
 });
 
@@ -191,7 +192,7 @@ test("imapflow: fetchOne, fetch, messageFlagsAdd, search, messageMove, append", 
       assert.ok(await client.messageFlagsAdd("1", ["\\Answered", "$Label1"]));
       const flags = await client.fetchOne("1", { flags: true });
       assert.ok(flags !== false);
-      assert.deepEqual([...(flags.flags ?? [])].sort(), ["$Label1", "\\Answered"]);
+      assert.deepEqual([...(flags.flags ?? [])].sort(), ["$Label1", "\\Answered", "\\Recent"]);
       assert.deepEqual(await client.search({ answered: true }), [1]);
       assert.deepEqual(await client.search({ keyword: "$Label1" }), [1]);
       assert.deepEqual(await client.search({ subject: "mark-2" }, { uid: true }), [2]);
@@ -212,7 +213,8 @@ test("imapflow: fetchOne, fetch, messageFlagsAdd, search, messageMove, append", 
     const back = await client.fetchOne("1", { source: true, flags: true, internalDate: true });
     assert.ok(back !== false);
     assert.equal(back.source?.toString(), "Subject: via imapflow\r\n\r\nbody\r\n");
-    assert.deepEqual([...(back.flags ?? [])], ["\\Seen"]);
+    // The APPENDed message is \Recent to the first session that selects Sent.
+    assert.deepEqual([...(back.flags ?? [])], ["\\Seen", "\\Recent"]);
     assert.equal(new Date(back.internalDate ?? 0).toISOString(), "2026-02-03T04:05:06.000Z");
   } finally {
     await client.logout();
@@ -239,10 +241,14 @@ test("raw: BODY sections, partials, BINARY, UID FETCH, STORE .SILENT, read-only 
     assert.ok(line.includes(`BODY[]<0> {10}\r\n${stored[1]?.toString("latin1").slice(0, 10)}`), line);
     // Read-only: BODY[] does not set \Seen; STORE, EXPUNGE and MOVE are refused.
     const ro = await c.ok("FETCH 1 (BODY[TEXT] FLAGS)");
-    assert.match(ro.untagged[0] ?? "", /FLAGS \(\)\)$/);
+    // EXAMINE shows the messages no SELECT has claimed as \Recent, without claiming them (as Dovecot).
+    assert.match(ro.untagged[0] ?? "", /FLAGS \(\\Recent\)\)$/);
     assert.equal((await c.command("STORE 1 +FLAGS (\\Seen)")).status, "NO");
     assert.equal((await c.command("EXPUNGE")).status, "NO");
     assert.equal((await c.command("MOVE 1 Trash")).status, "NO");
+    // The first SELECT claims the messages as \Recent; the second finds them claimed, so the
+    // flags below are the stored ones.
+    await c.ok("SELECT INBOX");
     await c.ok("SELECT INBOX");
     const uf = await c.ok("UID FETCH 2 (FLAGS)");
     assert.deepEqual(uf.untagged, ["* 2 FETCH (UID 2 FLAGS ())"]);
@@ -256,7 +262,9 @@ test("raw: BODY sections, partials, BINARY, UID FETCH, STORE .SILENT, read-only 
     assert.ok(rfc.untagged[0]?.includes("RFC822.HEADER {"), rfc.untagged[0]);
     assert.equal((await c.command("FETCH 3 FLAGS")).status, "BAD", "sequence number past the end");
     assert.deepEqual((await c.ok("UID FETCH 3:9 FLAGS")).untagged, [], "UIDs that do not exist are ignored");
-    assert.equal((await c.command("STORE 1 FLAGS (\\Recent)")).status, "BAD");
+    // RFC 3501 §2.3.2: a client cannot change \Recent; STORE ignores it.
+    assert.equal((await c.command("STORE 1 +FLAGS.SILENT (\\Recent)")).status, "OK");
+    assert.equal((await c.command("STORE 1 +FLAGS (\\Bogus)")).status, "BAD");
     assert.equal((await c.command("SEARCH CHARSET KOI8-R ALL")).text, "[BADCHARSET (US-ASCII UTF-8)] Unsupported charset");
     assert.deepEqual((await c.ok("SEARCH OR 1 UID 2 NOT SEEN")).untagged, ["* SEARCH 2"]);
     // APPEND: literal8 with NUL bytes (RFC 3516 §4.4), a missing target, an empty message.

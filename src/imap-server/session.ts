@@ -5,12 +5,13 @@
  */
 import type { Authenticator, AuthContext } from "../auth/index.ts";
 import { LineSession, type EvictionRank } from "../net/index.ts";
-import { changedSince, countUpTo, messageStates, uidsUpTo, type MailboxRow, type Store } from "../store/index.ts";
+import { changedSince, claimRecent, countUpTo, messageStates, uidsUpTo, type MailboxRow, type Store } from "../store/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Connection } from "../tls/index.ts";
 import { capabilities } from "./capabilities.ts";
 import { type Account, type Deferred, type Completion, type ImapApi, type ImapCommand, type State } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
+import { newKeywordResponses } from "./commands/util.ts";
 import { replyFor } from "./error-table.ts";
 import { ImapError, ResponseCode } from "./errors.ts";
 import { ImapParseError, ImapReader, parseCommand, type CommandInput, type ReaderEvent } from "./parser/index.ts";
@@ -168,6 +169,13 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   async select(mailbox: MailboxRow, readOnly: boolean): Promise<MailboxView> {
     this.#view = null;
     const view = new MailboxView(mailbox, readOnly, await messageStates(this.store.db, mailbox.id));
+    // RFC 3501 §2.3.2: a read-write SELECT claims the unclaimed messages as \Recent for this session
+    // alone; EXAMINE shows them as recent without claiming them (as Dovecot does).
+    if (readOnly) view.addRecent(mailbox.recentUid, Infinity);
+    else if (view.lastUid >= mailbox.recentUid) {
+      const first = await claimRecent(this.store, mailbox.id, view.lastUid);
+      if (first !== null) view.addRecent(first, view.lastUid);
+    }
     this.#view = view;
     this.#dirty = false;
     return view;
@@ -210,12 +218,18 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     const changed = await changedSince(db, view.mailboxId, view.knownModseq);
     const gone = view.exists > 0 && (await countUpTo(db, view.mailboxId, last)) < view.exists;
     const present = gone ? new Set(await uidsUpTo(db, view.mailboxId, last)) : null;
+    // New messages are \Recent to the first read-write session told of them (RFC 3501 §2.3.2).
+    const newest = changed.at(-1)?.uid ?? 0;
+    const claimed = !view.readOnly && newest > last ? await claimRecent(this.store, view.mailboxId, newest) : null;
     if (this.#view !== view) return;
     const u = view.applyChanges(changed, present, allowExpunge);
-    let out = "";
+    if (claimed !== null) view.addRecent(claimed, newest);
+    // RFC 3501 §7.2.6: a keyword is announced before a FETCH shows it.
+    let out = newKeywordResponses(view);
     for (const seq of u.expunged) out += `* ${seq} EXPUNGE\r\n`;
-    if (u.exists !== null) out += `* ${u.exists} EXISTS\r\n`;
-    for (const [seq, uid, flags] of u.flags) out += `* ${seq} FETCH (UID ${uid} FLAGS (${flags}))\r\n`;
+    // RFC 3501 §7.3.2: RECENT goes with EXISTS.
+    if (u.exists !== null) out += `* ${u.exists} EXISTS\r\n* ${view.recentCount} RECENT\r\n`;
+    for (const [seq, uid, flags] of u.flags) out += `* ${seq} FETCH (UID ${uid} FLAGS (${view.withRecent(uid, flags)}))\r\n`;
     if (out !== "") this.write(out);
     if (!allowExpunge && gone) this.#dirty = true;
   }

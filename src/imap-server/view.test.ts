@@ -37,3 +37,31 @@ test("a view of 70,000 messages with as many distinct flag sets and UIDs past 2^
   assert.equal(v.exists, n / 2);
   assert.deepEqual([v.uidAt(2), v.flagsAt(2), v.flagsAt(n / 2)], [100_006, "$K2", `$K${n - 2}`]);
 });
+
+test("\\Recent is kept as UID ranges: counted over the UIDs still in the view, shown in FETCH FLAGS", () => {
+  const v = new MailboxView(mb, false, [st(1, "\\Seen", 1), st(2, "", 1), st(3, "", 1)]);
+  v.addRecent(2, 3); // claimed at SELECT
+  assert.deepEqual([v.recentCount, v.fetchFlags(1), v.fetchFlags(2)], [2, "\\Seen", "\\Recent"]);
+  v.applyChanges([st(7, "$A", 2), st(8, "", 2)], null, true);
+  v.addRecent(7, 8); // claimed when this session learnt of them
+  assert.equal(v.recentCount, 4);
+  v.applyChanges([], new Set([1, 3, 8]), true);
+  assert.deepEqual([v.recentCount, v.isRecent(2), v.isRecent(8), v.withRecent(8, "\\Seen")], [2, true, true, "\\Seen \\Recent"]);
+  const ro = new MailboxView(mb, true, [st(4, "", 1), st(5, "", 1)]);
+  ro.addRecent(5, Infinity); // EXAMINE: the unclaimed ones, from the mailbox's mark on
+  assert.deepEqual([ro.recentCount, ro.fetchFlags(1), ro.fetchFlags(2)], [1, "", "\\Recent"]);
+});
+
+test("keywords: SELECT's set comes from the flag table; a new one is reported once, from another session, a STORE or a result", () => {
+  const v = new MailboxView(mb, false, [st(1, "\\Seen $A", 1), st(2, "$a Work", 1), st(3, "\\Flagged", 1)]);
+  assert.deepEqual(v.keywords, ["$A", "Work"]);
+  assert.equal(v.takeNewKeywords(), false, "SELECT announces the set it starts with");
+  v.applyChanges([st(2, "Work Later", 2)], null, true);
+  assert.equal(v.takeNewKeywords(), true);
+  assert.equal(v.takeNewKeywords(), false);
+  v.setFlags(3, "\\Flagged $A");
+  assert.equal(v.takeNewKeywords(), false, "known keywords, in a new combination");
+  v.learnFlags("Fresh");
+  assert.equal(v.takeNewKeywords(), true);
+  assert.deepEqual(v.keywords, ["$A", "Work", "Later", "Fresh"]);
+});

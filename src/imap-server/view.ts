@@ -5,8 +5,16 @@
  * when a count shows messages went away), and `applyChanges` yields the untagged responses that
  * bring the client up to date — EXPUNGE (highest first, so every number is valid when sent),
  * EXISTS, and FETCH FLAGS for messages whose modification sequence moved.
+ *
+ * The view also keeps what is this session's alone: which UIDs are \Recent to it (RFC 3501
+ * §2.3.2: ranges of UIDs, claimed at SELECT and as new messages arrive, so an idle session with a
+ * big mailbox keeps a few numbers, not a set), and which keywords the client has been told of in a
+ * FLAGS response (RFC 3501 §7.2.6: derived from the distinct flag strings of the flag table).
  */
 import type { MessageState } from "../store/index.ts";
+
+/** RFC 9051 §2.3.2: the system flags, lower-cased; every other flag is a keyword. */
+const SYSTEM = new Set(["\\answered", "\\flagged", "\\deleted", "\\seen", "\\draft"]);
 
 interface ViewUpdate {
   /** Sequence numbers to announce as expunged, in the order to send them. */
@@ -81,6 +89,11 @@ export class MailboxView {
   #flagSlots = new Map<string, number>();
   /** The highest modseq seen in a snapshot of the mailbox (not raised by setFlags). */
   #known = 0;
+  /** UID ranges [lo, hi] that are \Recent in this session (RFC 3501 §2.3.2); few, in claim order. */
+  #recent: Array<[number, number]> = [];
+  /** Keywords of the flag table by lower-cased name, and whether one was added since the last announcement. */
+  #keywords = new Map<string, string>();
+  #keywordsGrew = false;
 
   constructor(mailbox: { id: number; name: string; uidvalidity: number }, readOnly: boolean, states: readonly MessageState[]) {
     this.mailboxId = mailbox.id;
@@ -90,6 +103,8 @@ export class MailboxView {
     this.#uids = new Column(true, states.length);
     this.#flagIndex = new Column(false, states.length);
     for (const m of states) this.#push(m);
+    // SELECT's FLAGS response names the keywords in use (RFC 3501 §7.1.2 PERMANENTFLAGS, §7.2.6).
+    this.#keywordsGrew = false;
   }
 
   #slot(flags: string): number {
@@ -99,8 +114,76 @@ export class MailboxView {
       const s = intern(flags);
       this.#flagTable.push(s);
       this.#flagSlots.set(s, i);
+      // A keyword first appears in a flag string new to the table: only new strings are scanned.
+      for (const f of s.split(" ")) {
+        const lower = f.toLowerCase();
+        if (f === "" || SYSTEM.has(lower) || this.#keywords.has(lower)) continue;
+        this.#keywords.set(lower, f);
+        this.#keywordsGrew = true;
+      }
     }
     return i;
+  }
+
+  /** The keywords in use in this view's messages (and any seen since SELECT), in the order first seen. */
+  get keywords(): string[] {
+    return [...this.#keywords.values()];
+  }
+
+  /** Notes flags the session is about to show (a STORE's result): their keywords join the set. */
+  learnFlags(flags: string): void {
+    this.#slot(flags);
+  }
+
+  /**
+   * Whether keywords were added since the last call: the client must then get a FLAGS response
+   * before any FETCH that shows them (RFC 3501 §7.2.6).
+   */
+  takeNewKeywords(): boolean {
+    const grew = this.#keywordsGrew;
+    this.#keywordsGrew = false;
+    return grew;
+  }
+
+  /** Marks UIDs lo..hi (hi may be Infinity) as \Recent in this session. */
+  addRecent(lo: number, hi: number): void {
+    if (lo <= hi) this.#recent.push([lo, hi]);
+  }
+
+  isRecent(uid: number): boolean {
+    for (const [lo, hi] of this.#recent) if (uid >= lo && uid <= hi) return true;
+    return false;
+  }
+
+  /** How many messages in the view are \Recent (the RECENT response, RFC 3501 §7.3.2). */
+  get recentCount(): number {
+    let n = 0;
+    for (const [lo, hi] of this.#recent) n += this.#lowerBound(hi + 1) - this.#lowerBound(lo);
+    return n;
+  }
+
+  /** FETCH FLAGS of a message: its stored flags, and \Recent when it is recent to this session. */
+  fetchFlags(seq: number): string {
+    return this.withRecent(this.uidAt(seq) ?? 0, this.flagsAt(seq));
+  }
+
+  /** `flags` of message `uid` as FETCH shows them. */
+  withRecent(uid: number, flags: string): string {
+    if (!this.isRecent(uid)) return flags;
+    return flags === "" ? "\\Recent" : `${flags} \\Recent`;
+  }
+
+  /** The index of the first UID >= `uid`. */
+  #lowerBound(uid: number): number {
+    const uids = this.#uids.values;
+    let lo = 0;
+    let hi = uids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((uids[mid] ?? 0) < uid) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   #push(m: MessageState): void {

@@ -23,6 +23,7 @@ export {
 export {
   getMailbox,
   listMailboxes,
+  listSubscriptions,
   messageStates,
   canonicalMailboxName,
   type MailboxRow,
@@ -33,6 +34,7 @@ export {
   appendMessage,
   appendMessages,
   changedSince,
+  claimRecent,
   countUpTo,
   uidsUpTo,
   copyMessages,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addAccount, addDomain } from "../directory/index.ts";
 import {
-  createMailbox, deleteMailbox, deliverMessage, getMailbox, listMailboxes, listMessages, mailboxStatus, MailboxAdminError,
+  createMailbox, deleteMailbox, deliverMessage, getMailbox, listMailboxes, listMessages, listSubscriptions, mailboxStatus, MailboxAdminError,
   MAX_MAILBOXES, openStore, renameMailbox, setSubscribed, superiorNames, validateNewName, type MailboxAdminCode, type Store,
 } from "./index.ts";
 
@@ -49,7 +49,7 @@ test("CREATE makes missing parents, unsubscribed, with fresh UIDVALIDITY; duplic
     const before = await listMailboxes(store.db, id);
     const row = await createMailbox(store, id, "Projects/2026/Q1");
     assert.equal(row.name, "Projects/2026/Q1");
-    assert.equal(row.subscribed, false);
+    assert.ok(!(await listSubscriptions(store.db, id)).includes("Projects/2026/Q1"));
     assert.equal(row.uidnext, 1);
     const all = await listMailboxes(store.db, id);
     assert.deepEqual(all.map((m) => m.name).filter((n) => n.startsWith("Projects")), ["Projects", "Projects/2026", "Projects/2026/Q1"]);
@@ -72,7 +72,7 @@ test("CREATE stops at the per-account mailbox limit", async () => {
     const have = (await names(store, id)).length;
     await store.committer.submit(async (trx) => {
       for (let i = have; i < MAX_MAILBOXES - 1; i++) {
-        await trx.insertInto("mailboxes").values({ account_id: id, name: `box${i}`, special_use: null, subscribed: 0, uidvalidity: i + 1, uidnext: 1, highest_modseq: 1, created_at: 0 }).execute();
+        await trx.insertInto("mailboxes").values({ account_id: id, name: `box${i}`, special_use: null, uidvalidity: i + 1, uidnext: 1, highest_modseq: 1, created_at: 0 }).execute();
       }
     });
     await refused(createMailbox(store, id, "deep/one"), "LIMIT");
@@ -123,7 +123,9 @@ test("RENAME moves children, keeps UIDVALIDITY, creates target parents, refuses 
     const nb = await getMailbox(store.db, id, "X/Y/B");
     assert.equal(nb?.id, b?.id);
     assert.equal(nb?.uidvalidity, b?.uidvalidity);
-    assert.equal(nb?.subscribed, true);
+    // RENAME moves the subscriptions of the name and its inferiors (RFC 9051 §6.3.6, as Dovecot).
+    assert.ok((await listSubscriptions(store.db, id)).includes("X/Y/B"));
+    assert.ok(!(await listSubscriptions(store.db, id)).includes("A/B"));
     await refused(renameMailbox(store, id, "Nope", "Z"), "NONEXISTENT");
     await refused(renameMailbox(store, id, "X", "Sent"), "ALREADYEXISTS");
     await refused(renameMailbox(store, id, "X", "X/Y/Z"), "CANNOT");
@@ -164,15 +166,21 @@ test("SUBSCRIBE / UNSUBSCRIBE, and STATUS counts", async () => {
   await withAccount(async (store, id) => {
     await createMailbox(store, id, "Lists");
     await setSubscribed(store, id, "Lists", true);
-    assert.equal((await getMailbox(store.db, id, "Lists"))?.subscribed, true);
+    assert.ok((await listSubscriptions(store.db, id)).includes("Lists"));
     await setSubscribed(store, id, "Lists", false);
-    assert.equal((await getMailbox(store.db, id, "Lists"))?.subscribed, false);
-    await refused(setSubscribed(store, id, "Nope", true), "NONEXISTENT");
+    assert.ok(!(await listSubscriptions(store.db, id)).includes("Lists"));
+    await refused(setSubscribed(store, id, "Lists", false), "NONEXISTENT");
+    // RFC 9051 §6.3.7: a subscription is a name; it may name no mailbox, and outlives its mailbox.
+    await setSubscribed(store, id, "Nope", true);
+    await setSubscribed(store, id, "Lists", true);
+    await deleteMailbox(store, id, "Lists");
+    assert.deepEqual((await listSubscriptions(store.db, id)).filter((n) => n === "Lists" || n === "Nope"), ["Lists", "Nope"]);
+    await refused(setSubscribed(store, id, "a//b", true), "CANNOT");
 
     const inbox = await getMailbox(store.db, id, "INBOX");
     assert.ok(inbox !== undefined);
     assert.deepEqual(await mailboxStatus(store.db, inbox.id), {
-      messages: 0, unseen: 0, deleted: 0, size: 0, uidnext: 1, uidvalidity: inbox.uidvalidity, highestModseq: inbox.highestModseq,
+      messages: 0, recent: 0, unseen: 0, deleted: 0, size: 0, uidnext: 1, uidvalidity: inbox.uidvalidity, highestModseq: inbox.highestModseq,
     });
     const bodies = ["Subject: a\r\n\r\na\r\n", "Subject: bb\r\n\r\nbb\r\n", "Subject: ccc\r\n\r\nccc\r\n"];
     for (const body of bodies) await deliverMessage(store, { id: "test", accounts: [id], message: [Buffer.from(body)] });
@@ -180,6 +188,7 @@ test("SUBSCRIBE / UNSUBSCRIBE, and STATUS counts", async () => {
     await store.db.updateTable("messages").set({ flags: "$Seen \\Deleted \\Flagged" }).where("mailbox_id", "=", inbox.id).where("uid", "=", 2).execute();
     const s = await mailboxStatus(store.db, inbox.id);
     assert.equal(s?.messages, 3);
+    assert.equal(s?.recent, 3, "delivered, selected by no one yet");
     assert.equal(s?.unseen, 2);
     assert.equal(s?.deleted, 1);
     assert.equal(s?.size, bodies.reduce((n, b) => n + Buffer.byteLength(b), 0));

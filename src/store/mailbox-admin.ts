@@ -8,9 +8,10 @@
  * the server "SHOULD disallow the DELETE command by returning a tagged NO response" with
  * HASCHILDREN), so no name ever has to be shown as \Noselect.
  *
- * Subscriptions are a column of the mailbox row: deleting a mailbox drops its subscription and a
- * rename carries it along (a simplification of RFC 9051 §6.3.7, which lets a subscription outlive
- * its mailbox). New mailboxes start unsubscribed, as on Dovecot; clients subscribe after CREATE.
+ * Subscriptions are names in their own table (RFC 9051 §6.3.7): a name that does not exist can be
+ * subscribed (as on Dovecot), DELETE keeps the subscription, and RENAME moves the subscriptions of
+ * the name and its inferiors (§6.3.6 allows it; Dovecot does it). New mailboxes start unsubscribed,
+ * as on Dovecot; clients subscribe after CREATE.
  *
  * Every write goes through the group committer, so it is durable before the command is answered.
  * Refusals are decided inside the transaction and returned as values (not thrown), so a refused
@@ -125,7 +126,6 @@ async function insertBoxes(
         account_id: accountId,
         name,
         special_use: null,
-        subscribed: 0,
         uidvalidity,
         uidnext: isLast ? last.uidnext : 1,
         highest_modseq: isLast ? last.highestModseq : 1,
@@ -222,31 +222,47 @@ export async function renameMailbox(store: Store, accountId: number, from: strin
       if (boxes.size + parents.length > MAX_MAILBOXES) return refuse("LIMIT", `Too many mailboxes (at most ${MAX_MAILBOXES}).`);
       if (parents.length > 0) await insertBoxes(trx, accountId, boxes, parents);
       for (const r of renames) await trx.updateTable("mailboxes").set({ name: r.name }).where("id", "=", r.id).execute();
+      await moveSubscriptions(trx, accountId, source, target);
       return { ok: true, value: [] };
     }),
   );
   for (const id of changed) store.events.emit("changed", id);
 }
 
-/** SUBSCRIBE / UNSUBSCRIBE (RFC 9051 §6.3.7, §6.3.8): only existing mailboxes can be subscribed. */
+/** RENAME's subscriptions: those of `source` and its inferior names follow it to `target`. */
+async function moveSubscriptions(trx: Transaction<Database>, accountId: number, source: string, target: string): Promise<void> {
+  const rows = await trx.selectFrom("subscriptions").select("name").where("account_id", "=", accountId).execute();
+  const moving = rows.map((r) => r.name).filter((n) => isSameOrInferior(n, source));
+  if (moving.length === 0) return;
+  await trx.deleteFrom("subscriptions").where("account_id", "=", accountId).where("name", "in", moving).execute();
+  const renamed = moving.map((n) => ({ account_id: accountId, name: target + n.slice(source.length) }));
+  for (const r of renamed) await trx.insertInto("subscriptions").values(r).onConflict((oc) => oc.doNothing()).execute();
+}
+
+/**
+ * SUBSCRIBE / UNSUBSCRIBE (RFC 9051 §6.3.7, §6.3.8). Any valid name can be subscribed, existing or
+ * not (Dovecot allows it; §6.3.7 lets a subscription outlive its mailbox); unsubscribing a name that
+ * is not subscribed is refused with NONEXISTENT.
+ */
 export async function setSubscribed(store: Store, accountId: number, name: string, subscribed: boolean): Promise<void> {
-  const target = canonicalMailboxName(name);
-  const updated = await store.committer.submit(async (trx) => {
-    const res = await trx
-      .updateTable("mailboxes")
-      .set({ subscribed: subscribed ? 1 : 0 })
-      .where("account_id", "=", accountId)
-      .where("name", "=", target)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows);
+  const target = subscribed ? validateNewName(name) : canonicalMailboxName(name);
+  const changed = await store.committer.submit(async (trx) => {
+    if (subscribed) {
+      await trx.insertInto("subscriptions").values({ account_id: accountId, name: target }).onConflict((oc) => oc.doNothing()).execute();
+      return 1;
+    }
+    const res = await trx.deleteFrom("subscriptions").where("account_id", "=", accountId).where("name", "=", target).executeTakeFirst();
+    return Number(res.numDeletedRows);
   });
-  if (updated === 0) throw new MailboxAdminError("NONEXISTENT", "Mailbox does not exist.");
+  if (changed === 0) throw new MailboxAdminError("NONEXISTENT", "Mailbox is not subscribed.");
 }
 
 /** What STATUS can report about a mailbox (RFC 9051 §6.3.11; SIZE from RFC 8438). */
 export interface MailboxStatus {
   messages: number;
   unseen: number;
+  /** Messages no read-write SELECT has claimed as \Recent yet (RFC 3501 §6.3.10 RECENT). */
+  recent: number;
   /** Messages with \Deleted (RFC 9051 DELETED). */
   deleted: number;
   /** Sum of the messages' sizes in octets. */
@@ -261,9 +277,10 @@ export async function mailboxStatus(db: Kysely<Database>, mailboxId: number): Pr
   // Flags are stored space-separated with system flags in canonical case.
   const seen = " \\Seen ";
   const deleted = " \\Deleted ";
-  const { rows } = await sql<{ uidnext: number; uidvalidity: number; highest_modseq: number; messages: number; unseen: number; deleted: number; size: number }>`
+  const { rows } = await sql<{ uidnext: number; uidvalidity: number; highest_modseq: number; messages: number; recent: number; unseen: number; deleted: number; size: number }>`
     SELECT b.uidnext, b.uidvalidity, b.highest_modseq,
       count(m.id) AS messages,
+      coalesce(sum(m.uid >= b.recent_uid), 0) AS recent,
       coalesce(sum(m.id IS NOT NULL AND instr(' ' || m.flags || ' ', ${seen}) = 0), 0) AS unseen,
       coalesce(sum(instr(' ' || m.flags || ' ', ${deleted}) > 0), 0) AS deleted,
       coalesce(sum(m.size), 0) AS size
@@ -274,6 +291,7 @@ export async function mailboxStatus(db: Kysely<Database>, mailboxId: number): Pr
   if (r === undefined) return undefined;
   return {
     messages: Number(r.messages),
+    recent: Number(r.recent),
     unseen: Number(r.unseen),
     deleted: Number(r.deleted),
     size: Number(r.size),

@@ -10,10 +10,11 @@ export interface MailboxRow {
   accountId: number;
   name: string;
   specialUse: string | null;
-  subscribed: boolean;
   uidvalidity: number;
   uidnext: number;
   highestModseq: number;
+  /** The first UID no read-write SELECT has claimed as \Recent yet (RFC 3501 §2.3.2). */
+  recentUid: number;
 }
 
 export interface MessageState {
@@ -23,20 +24,20 @@ export interface MessageState {
   modseq: number;
 }
 
-function toMailbox(r: { id: number; account_id: number; name: string; special_use: string | null; subscribed: number; uidvalidity: number; uidnext: number; highest_modseq: number }): MailboxRow {
+function toMailbox(r: { id: number; account_id: number; name: string; special_use: string | null; uidvalidity: number; uidnext: number; highest_modseq: number; recent_uid: number }): MailboxRow {
   return {
     id: r.id,
     accountId: r.account_id,
     name: r.name,
     specialUse: r.special_use,
-    subscribed: r.subscribed === 1,
     uidvalidity: r.uidvalidity,
     uidnext: r.uidnext,
     highestModseq: r.highest_modseq,
+    recentUid: r.recent_uid,
   };
 }
 
-const COLUMNS = ["id", "account_id", "name", "special_use", "subscribed", "uidvalidity", "uidnext", "highest_modseq"] as const;
+const COLUMNS = ["id", "account_id", "name", "special_use", "uidvalidity", "uidnext", "highest_modseq", "recent_uid"] as const;
 
 /**
  * RFC 9051 §5.1: "INBOX" is case-insensitive, also as the first level of a hierarchical name
@@ -66,6 +67,15 @@ export async function getMailboxById(db: Kysely<Database>, id: number): Promise<
 export async function listMailboxes(db: Kysely<Database>, accountId: number): Promise<MailboxRow[]> {
   const rows = await db.selectFrom("mailboxes").select(COLUMNS).where("account_id", "=", accountId).orderBy("name").execute();
   return rows.map(toMailbox);
+}
+
+/**
+ * The account's subscribed names (RFC 9051 §6.3.7), sorted: a subscription is a name, kept when its
+ * mailbox is deleted, so some may name no mailbox.
+ */
+export async function listSubscriptions(db: Kysely<Database>, accountId: number): Promise<string[]> {
+  const rows = await db.selectFrom("subscriptions").select("name").where("account_id", "=", accountId).orderBy("name").execute();
+  return rows.map((r) => r.name);
 }
 
 /** Every message's UID, flags and modification sequence, in UID order: a selected mailbox's state. */

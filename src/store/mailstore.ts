@@ -37,7 +37,6 @@ export async function createDefaultMailboxes(db: Kysely<Database> | Transaction<
         account_id: accountId,
         name: mb.name,
         special_use: mb.specialUse,
-        subscribed: 1,
         uidvalidity: newUidValidity(),
         uidnext: 1,
         highest_modseq: 1,
@@ -45,6 +44,7 @@ export async function createDefaultMailboxes(db: Kysely<Database> | Transaction<
       })
       .onConflict((oc) => oc.columns(["account_id", "name"]).doNothing())
       .execute();
+    await db.insertInto("subscriptions").values({ account_id: accountId, name: mb.name }).onConflict((oc) => oc.doNothing()).execute();
   }
 }
 

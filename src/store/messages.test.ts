@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   appendMessage,
   applyFlagOp,
+  claimRecent,
   copyMessages,
   deliverMessage,
   expunge,
@@ -102,5 +103,17 @@ test("messageRows reads a long UID list as one range", async () => {
     const rows = await messageRows(store.db, inbox, wanted);
     assert.equal(rows.length, 600);
     assert.deepEqual(rows.slice(0, 2).map((r) => r.uid), [2, 4], "UID order, missing ones left out");
+  });
+});
+
+test("claimRecent: each UID is claimed once, by the first session; concurrent claims split, never overlap", async () => {
+  await withAccount(async (store, inbox, trash) => {
+    for (let i = 0; i < 3; i++) await appendMessage(store, inbox, Buffer.from(`Subject: ${i}\r\n\r\nx\r\n`), "", 1000);
+    assert.equal(await claimRecent(store, inbox, 2), 1, "UIDs 1..2");
+    assert.equal(await claimRecent(store, inbox, 2), null, "already claimed");
+    const [a, b] = await Promise.all([claimRecent(store, inbox, 3), claimRecent(store, inbox, 3)]);
+    assert.deepEqual([a, b].sort(), [3, null].sort(), "one of two racing sessions gets UID 3");
+    await copyMessages(store, inbox, [1, 2], trash);
+    assert.equal(await claimRecent(store, trash, 2), 1, "copies are recent in the target");
   });
 });

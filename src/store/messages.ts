@@ -148,6 +148,25 @@ export async function storeFlags(store: Store, mailboxId: number, uids: readonly
   return results;
 }
 
+/**
+ * Claims the \Recent messages of a mailbox up to `uptoUid` for one read-write session (RFC 3501
+ * §2.3.2: a message is recent to exactly one session, the first to be told of it). Moves the
+ * mailbox's recent mark past `uptoUid` in one committed transaction and returns the first UID
+ * claimed (the claim is every UID from it to `uptoUid`), or null when another session, or no
+ * message, was first. The mark lives in the database, so sessions of several processes share it.
+ */
+export async function claimRecent(store: Store, mailboxId: number, uptoUid: number): Promise<number | null> {
+  // Most calls find nothing to claim: answer those without a commit.
+  const seen = await store.db.selectFrom("mailboxes").select("recent_uid").where("id", "=", mailboxId).executeTakeFirst();
+  if (seen === undefined || seen.recent_uid > uptoUid) return null;
+  return store.committer.submit(async (trx) => {
+    const mb = await trx.selectFrom("mailboxes").select("recent_uid").where("id", "=", mailboxId).executeTakeFirst();
+    if (mb === undefined || mb.recent_uid > uptoUid) return null;
+    await trx.updateTable("mailboxes").set({ recent_uid: uptoUid + 1 }).where("id", "=", mailboxId).execute();
+    return mb.recent_uid;
+  });
+}
+
 /** Allocates `count` UIDs in a mailbox inside `trx`: the first one and the modseq the new rows get. */
 async function allocateUids(trx: Transaction<Database>, mailboxId: number, count: number): Promise<{ first: number; modseq: number; uidvalidity: number }> {
   const mb = await trx.selectFrom("mailboxes").select(["uidnext", "highest_modseq", "uidvalidity"]).where("id", "=", mailboxId).executeTakeFirst();

@@ -63,3 +63,27 @@ test("0015 rebuilds accounts (domain_id may be NULL) through openStore without c
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("0017 moves subscriptions into their own table (the one truth) and makes existing messages old (\\Recent mark at uidnext)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-migrate-"));
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: openSqlite(join(dir, "sealpost.db")) }) });
+  try {
+    const migrator = new Migrator({ db, provider: migrations });
+    assert.equal((await migrator.migrateTo("0016_campaign")).error, undefined);
+    await sql`insert into domains (id, name, mandatory_tls, created_at) values (1, 'example.test', 0, 1)`.execute(db);
+    await sql`insert into accounts (id, address, domain_id, password_hash, disabled, created_at) values (7, 'a@example.test', 1, 'h', 0, 1)`.execute(db);
+    await sql`insert into mailboxes (account_id, name, subscribed, uidvalidity, uidnext, created_at) values (7, 'INBOX', 1, 1, 12, 1), (7, 'Old', 0, 2, 1, 1), (7, 'Lists', 1, 3, 5, 1)`.execute(db);
+
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+
+    const subs = (await sql<{ account_id: number; name: string }>`select account_id, name from subscriptions order by name`.execute(db)).rows;
+    assert.deepEqual(subs.map((r) => ({ ...r })), [{ account_id: 7, name: "INBOX" }, { account_id: 7, name: "Lists" }]);
+    const columns = (await sql<{ name: string }>`select name from pragma_table_info('mailboxes')`.execute(db)).rows.map((r) => r.name);
+    assert.ok(!columns.includes("subscribed"), "one source of truth");
+    const marks = (await sql<{ name: string; recent_uid: number }>`select name, recent_uid from mailboxes order by name`.execute(db)).rows;
+    assert.deepEqual(marks.map((r) => ({ ...r })), [{ name: "INBOX", recent_uid: 12 }, { name: "Lists", recent_uid: 5 }, { name: "Old", recent_uid: 1 }]);
+  } finally {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -41,11 +41,18 @@ interface MailboxTable {
   name: string;
   /** RFC 6154 attribute, e.g. "\\Sent", or null. */
   special_use: string | null;
-  subscribed: number;
   uidvalidity: number;
   uidnext: number;
   highest_modseq: number;
   created_at: number;
+  /** The first UID not yet claimed as \Recent by a read-write SELECT (RFC 3501 §2.3.2); migration 0017. */
+  recent_uid: Generated<number>;
+}
+
+/** A subscribed mailbox name (RFC 9051 §6.3.7): it outlives its mailbox; migration 0017. */
+interface SubscriptionTable {
+  account_id: number;
+  name: string;
 }
 
 interface MessageTable {
@@ -343,4 +350,5 @@ export interface Database {
   cutoffs: CutoffTable;
   cutoff_notices: CutoffNoticeTable;
   maintenance_windows: MaintenanceWindowTable;
+  subscriptions: SubscriptionTable;
 }

@@ -15,6 +15,7 @@ import { readFetchItems, type FetchAtt } from "../parser/index.ts";
 import type { MailboxView } from "../view.ts";
 import { fetchNeeds, formatItem, type FetchSubject, type Piece } from "./fetch-items.ts";
 import { selectedView, targetSeqs, uidsOf } from "./fetch-targets.ts";
+import { newKeywordResponses } from "./util.ts";
 
 /** Response bytes gathered before a write. */
 const CHUNK = 256 * 1024;
@@ -46,6 +47,9 @@ async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], 
     }
   }
   const withFlags = items.some((a) => a.type === "FLAGS");
+  // RFC 3501 §7.2.6: a keyword another session set, first seen in the flags just stored, is announced first.
+  const announce = newKeywordResponses(view);
+  if (announce !== "") s.write(announce);
 
   const blobs = needs.content || needs.summary ? seqs.map((seq) => rows.get(view.uidAt(seq) ?? 0)) : [];
   const load = readAhead(cache, blobs, needs.content ? undefined : (blob) => cache.cachedSummary(blob) !== undefined);
@@ -93,7 +97,7 @@ async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], 
         if (needs.content) loaded = got;
         if (needs.summary) summary ??= cache.summaryOf(row.blob, got);
       }
-      const m: FetchSubject = { seq, uid: msgUid, flags: view.flagsAt(seq), row, summary, loaded };
+      const m: FetchSubject = { seq, uid: msgUid, flags: view.fetchFlags(seq), row, summary, loaded };
       const before = out.length;
       out.push(`* ${seq} FETCH (`);
       let first = true;

@@ -7,10 +7,11 @@
  * Attributes: \HasChildren / \HasNoChildren always (RFC 3348, RFC 5258 §4), the RFC 6154
  * special-use attribute always (clients that only send a plain LIST rely on it), \Subscribed only
  * when asked for (RETURN (SUBSCRIBED) or the SUBSCRIBED selection). The store keeps no holes in
- * the hierarchy, but a name that exists only as a parent level would be listed as \Noselect under
- * a pattern ending in "%" (§6.3.9), or as \NonExistent with CHILDINFO (RFC 5258 §3.5).
+ * the hierarchy of mailboxes, but subscriptions outlive their mailbox: with the SUBSCRIBED selection
+ * a subscribed name that does not exist is listed as \NonExistent (RFC 5258 §3.1), and a level that
+ * exists only above subscribed names as \NonExistent with CHILDINFO (§3.5).
  */
-import { listMailboxes, mailboxStatus, superiorNames, type MailboxRow } from "../../store/index.ts";
+import { listMailboxes, listSubscriptions, mailboxStatus, superiorNames } from "../../store/index.ts";
 import type { ImapApi, ImapCommand } from "../command.ts";
 import { bad } from "../errors.ts";
 import { decodeMailboxName, ImapParseError, type ArgParser } from "../parser/index.ts";
@@ -114,16 +115,20 @@ function compile(req: ListRequest): CompiledPattern[] {
   return req.patterns.map((p) => compilePattern(req.reference + p, DELIMITER));
 }
 
-/** Every name to consider: the mailboxes and their superior levels, INBOX first. */
-function hierarchy(rows: readonly MailboxRow[]): { names: string[]; byName: Map<string, MailboxRow>; parents: Set<string> } {
-  const byName = new Map(rows.map((r) => [r.name, r]));
-  const parents = new Set<string>();
-  for (const r of rows) for (const p of superiorNames(r.name)) parents.add(p);
-  const names = [...new Set([...byName.keys(), ...parents])].sort((x, y) => {
-    if (x === "INBOX" || y === "INBOX") return x === "INBOX" ? (y === "INBOX" ? 0 : -1) : 1;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
-  return { names, byName, parents };
+/** INBOX first, then by code point (RFC 9051 leaves the order open; clients read it as given). */
+function byListOrder(x: string, y: string): number {
+  if (x === "INBOX" || y === "INBOX") return x === "INBOX" ? (y === "INBOX" ? 0 : -1) : 1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** `names` and every superior level of them, sorted. */
+function withLevels(names: Iterable<string>): string[] {
+  const all = new Set<string>();
+  for (const n of names) {
+    all.add(n);
+    for (const p of superiorNames(n)) all.add(p);
+  }
+  return [...all].sort(byListOrder);
 }
 
 function flush(s: ImapApi, lines: string[]): void {
@@ -138,14 +143,24 @@ async function list(s: ImapApi, req: ListRequest): Promise<void> {
   }
   const patterns = compile(req);
   const matches = (name: string): boolean => patterns.some((p) => p.matches(name));
-  const { names, byName, parents } = hierarchy(await listMailboxes(s.store.db, accountId(s)));
+  const rows = await listMailboxes(s.store.db, accountId(s));
+  const subscribed = req.selectSubscribed || req.returnSubscribed ? new Set(await listSubscriptions(s.store.db, accountId(s))) : new Set<string>();
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  // \HasChildren counts mailboxes that exist (RFC 5258 §4), not subscriptions.
+  const parents = new Set<string>();
+  for (const r of rows) for (const p of superiorNames(r.name)) parents.add(p);
+  // RFC 5258 §3.1: with SUBSCRIBED, a subscribed name that no longer exists is listed too (\NonExistent).
+  const names = withLevels(req.selectSubscribed ? [...byName.keys(), ...subscribed] : byName.keys());
   const selecting = req.selectSubscribed || req.selectSpecialUse;
-  const meets = (r: MailboxRow): boolean => (!req.selectSubscribed || r.subscribed) && (!req.selectSpecialUse || r.specialUse !== null);
+  const meets = (name: string): boolean => {
+    if (req.selectSubscribed && !subscribed.has(name)) return false;
+    return !req.selectSpecialUse || (byName.get(name)?.specialUse ?? null) !== null;
+  };
   // RFC 5258 §3.5: with RECURSIVEMATCH, a matching name whose descendants meet the selection
   // criteria without matching the pattern themselves is listed with CHILDINFO.
   const childInfo = new Set<string>();
   if (req.recursiveMatch) {
-    for (const r of byName.values()) if (meets(r) && !matches(r.name)) for (const p of superiorNames(r.name)) childInfo.add(p);
+    for (const name of names) if (meets(name) && !matches(name)) for (const p of superiorNames(name)) childInfo.add(p);
   }
   const childInfoData = ` ("CHILDINFO" (${[req.selectSubscribed ? '"SUBSCRIBED"' : "", req.selectSpecialUse ? '"SPECIAL-USE"' : ""].filter((x) => x !== "").join(" ")}))`;
   const lines: string[] = [];
@@ -155,14 +170,20 @@ async function list(s: ImapApi, req: ListRequest): Promise<void> {
     const ci = childInfo.has(name);
     const attrs: string[] = [];
     if (row !== undefined) {
-      if (selecting && !meets(row) && !ci) continue;
+      if (selecting && !meets(name) && !ci) continue;
       attrs.push(parents.has(name) ? "\\HasChildren" : "\\HasNoChildren");
       if (row.specialUse !== null) attrs.push(row.specialUse);
-      if (req.returnSubscribed && row.subscribed) attrs.push("\\Subscribed");
+      if (req.returnSubscribed && subscribed.has(name)) attrs.push("\\Subscribed");
+    } else if (selecting) {
+      // RFC 5258 §3.1, §3.5: a subscribed name without a mailbox, or a level shown for its CHILDINFO.
+      const listed = meets(name);
+      if (!listed && !ci) continue;
+      attrs.push("\\NonExistent");
+      if (parents.has(name)) attrs.push("\\HasChildren");
+      if (listed && subscribed.has(name)) attrs.push("\\Subscribed");
     } else {
-      const levelMatch = patterns.some((p) => p.endsWithPercent && p.matches(name));
-      if (!(ci || (!selecting && levelMatch))) continue;
-      attrs.push(selecting ? "\\NonExistent" : "\\Noselect", "\\HasChildren");
+      if (!patterns.some((p) => p.endsWithPercent && p.matches(name))) continue;
+      attrs.push("\\Noselect", "\\HasChildren");
     }
     lines.push(`LIST (${attrs.join(" ")}) "${DELIMITER}" ${formatMailbox(s, name)}${ci ? childInfoData : ""}`);
     if (req.status !== null && row !== undefined) {
@@ -175,8 +196,9 @@ async function list(s: ImapApi, req: ListRequest): Promise<void> {
 }
 
 /**
- * LSUB (RFC 3501 §6.3.9): the subscribed names that match. Under a pattern ending in "%", a level
- * that is not subscribed itself but has subscribed names below it is listed as \Noselect.
+ * LSUB (RFC 3501 §6.3.9): the subscribed names that match; one whose mailbox does not exist (it
+ * was deleted, or never was) is \Noselect. Under a pattern ending in "%", a level that is not
+ * subscribed itself but has subscribed names below it is listed as \Noselect too.
  */
 async function lsub(s: ImapApi, req: ListRequest): Promise<void> {
   if (req.delimiterRequest) {
@@ -184,15 +206,15 @@ async function lsub(s: ImapApi, req: ListRequest): Promise<void> {
     return;
   }
   const patterns = compile(req);
-  const { names, byName } = hierarchy(await listMailboxes(s.store.db, accountId(s)));
-  const withSubscribedChildren = new Set<string>();
-  for (const r of byName.values()) if (r.subscribed) for (const p of superiorNames(r.name)) withSubscribedChildren.add(p);
+  const subscribed = await listSubscriptions(s.store.db, accountId(s));
+  const subs = new Set(subscribed);
+  const existing = new Set((await listMailboxes(s.store.db, accountId(s))).map((r) => r.name));
   const lines: string[] = [];
-  for (const name of names) {
+  for (const name of withLevels(subscribed)) {
     if (!patterns.some((p) => p.matches(name))) continue;
-    if (byName.get(name)?.subscribed === true) {
-      lines.push(`LSUB () "${DELIMITER}" ${formatMailbox(s, name)}`);
-    } else if (withSubscribedChildren.has(name) && patterns.some((p) => p.endsWithPercent && p.matches(name))) {
+    if (subs.has(name)) {
+      lines.push(`LSUB (${existing.has(name) ? "" : "\\Noselect"}) "${DELIMITER}" ${formatMailbox(s, name)}`);
+    } else if (patterns.some((p) => p.endsWithPercent && p.matches(name))) {
       lines.push(`LSUB (\\Noselect) "${DELIMITER}" ${formatMailbox(s, name)}`);
     }
   }

@@ -20,8 +20,8 @@ export function accountId(s: ImapApi): number {
 }
 
 /**
- * STATUS data items (RFC 9051 §6.3.11, RFC 3501 §6.3.10): RECENT is always 0 (this server keeps
- * no \Recent), SIZE is RFC 8438's, DELETED IMAP4rev2's. HIGHESTMODSEQ needs CONDSTORE, which is
+ * STATUS data items (RFC 9051 §6.3.11, RFC 3501 §6.3.10): RECENT counts the messages no read-write
+ * SELECT has claimed yet (STATUS claims none, as on Dovecot), SIZE is RFC 8438's, DELETED IMAP4rev2's. HIGHESTMODSEQ needs CONDSTORE, which is
  * not advertised, so it is an unknown item here.
  */
 const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED"] as const;
@@ -42,7 +42,7 @@ function statusValue(st: MailboxStatus, item: StatusItem): number {
     case "MESSAGES":
       return st.messages;
     case "RECENT":
-      return 0;
+      return st.recent;
     case "UIDNEXT":
       return st.uidnext;
     case "UIDVALIDITY":

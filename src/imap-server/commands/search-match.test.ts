@@ -4,7 +4,7 @@ import { encoded, mixed, plain } from "../../../test/support/mime-fixtures.ts";
 import { parseMime } from "../../mime/index.ts";
 import { parseCommand, readSearchProgram } from "../parser/index.ts";
 import { assertLinear } from "../../../test/support/fuzz.ts";
-import { headerIndexOf, headerText, headerTextOf } from "./search-headers.ts";
+import { addressText, headerIndexOf, headerText, headerTextOf } from "./search-headers.ts";
 import { bodyText, commonFields, compileSearch, dayOf, headerMatch, searchNeeds, sentDay, type SearchSubject } from "./search-match.ts";
 
 function key(text: string): ReturnType<typeof readSearchProgram>["key"] {
@@ -20,6 +20,7 @@ async function subject(raw: Buffer, over: Partial<SearchSubject> = {}): Promise<
     seq: 1,
     uid: 10,
     flags: new Set(["\\seen"]),
+    recent: false,
     size: raw.length,
     internalDate: Date.UTC(2024, 5, 5, 23, 30),
     headers,
@@ -97,7 +98,10 @@ test("flags, sizes, dates, sequence and UID sets, NOT/OR/AND", async () => {
   assert.ok(!run("2:*", p));
   assert.ok(run("*", await subject(plain, { seq: 3 })));
   assert.ok(!run("RECENT", p));
-  assert.ok(run("NOT (OR NEW DRAFT)", p));
+  assert.ok(run("OLD NOT (OR NEW DRAFT)", p));
+  const recentUnseen = await subject(plain, { recent: true, flags: new Set() });
+  assert.ok(run("RECENT NEW NOT OLD", recentUnseen));
+  assert.ok(!run("NEW", await subject(plain, { recent: true })), "NEW is RECENT UNSEEN");
 });
 
 test("a field behind 80,000 junk header lines is still found (HEADER, TEXT), and absent ones are not", async () => {
@@ -130,4 +134,42 @@ test("HEADER matching is linear in the header: many fields of the name, the need
   t.diagnostic(assertLinear(late, (ix) => assert.ok(!headerMatch(ix, "x-a", "needle-not-there")), { name: "no match", n0: 4096, maxN: 1 << 22 }));
   const elsewhere = index("\nx-a:b\nx-b:needle", "");
   t.diagnostic(assertLinear(elsewhere, (ix) => assert.ok(!headerMatch(ix, "x-a", "needle")), { name: "needle in other fields", n0: 4096, maxN: 1 << 22 }));
+});
+
+test("address fields match by address (RFC 3501 §6.4.4, as Dovecot): display name, mailbox, host, mailbox@host, in every form", async () => {
+  const from = async (value: string): Promise<SearchSubject> => subject(Buffer.from(`From: ${value}\r\nTo: x@y\r\nSubject: s\r\n\r\nbody\r\n`));
+  const forms = [
+    "user-from@domain.org",
+    "<user-from@domain.org>",
+    '"From, User" <user-from@domain.org>',
+    '"user-from"@domain.org',
+    "User From <user-from@\r\n domain.org>",
+    "user-from(the sender)@domain.org",
+    "user-from @ domain.org (User)",
+    "Team: other@elsewhere.test, user-from@domain.org;",
+    "<@route.example:user-from@domain.org>",
+    "=?utf-8?q?From=2C_User?= <USER-FROM@DOMAIN.ORG>",
+  ];
+  for (const f of forms) {
+    const m = await from(f);
+    for (const needle of ["user-from@domain.org", "USER-FROM", "domain.org", "from@domain"]) assert.ok(run(`FROM ${needle}`, m), `${needle} in ${JSON.stringify(f)}`);
+  }
+  // Display names: quoted, with a comma, from a comment, encoded (RFC 2047), a group's name.
+  assert.ok(run('FROM "from, user"', await from('"From, User" <u@d>')));
+  assert.ok(run('FROM "From, User <u@d>"', await from('"From, User" <u@d>')), "the address as written out");
+  assert.ok(run("FROM sender", await from("u(the sender)@d")));
+  assert.ok(run('FROM "jürgen müller"', await from("=?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@d>")));
+  assert.ok(run("CC team", await subject(Buffer.from("Cc: Team: a@x.test, b@y.test;\r\n\r\n"))));
+  assert.ok(run("BCC b@y.test", await subject(Buffer.from("Bcc: Team: a@x.test, b@y.test;\r\n\r\n"))));
+  // A match never spans two addresses, and the parts a header does not have are not invented.
+  assert.ok(!run('FROM "x.test, b"', await from("a@x.test, b@y.test")));
+  assert.ok(!run("FROM missing_domain", await from("localonly")));
+  assert.ok(run("FROM localonly", await from("localonly")));
+  assert.ok(!run("FROM user-from@domain.org", await from("Someone <user-from@other.example>")));
+  assert.ok(run("FROM user-from@domain.org", await from('"user-from@domain.org" <x@other.test>')), "a display name holding the text matches, as on Dovecot");
+});
+
+test("address matching is linear in the header: a From of many addresses, comments and quotes", (t) => {
+  const from = (n: number): string => `${'"a, (b)" <x@y>, c(d)@e, =?utf-8?q?N=C3=A4me?= <n@m>, '.repeat(n)}last@end.test`;
+  t.diagnostic(assertLinear(from, (v) => assert.ok(addressText(v).endsWith("last@end.test")), { name: "addressText", n0: 256, maxN: 1 << 16 }));
 });

@@ -114,6 +114,8 @@ export interface SearchSubject {
   uid: number;
   /** Lower-cased flag names. */
   flags: ReadonlySet<string>;
+  /** \Recent in this session (RFC 3501 §2.3.2). */
+  recent: boolean;
   size: number;
   internalDate: number;
   headers: HeaderIndex;
@@ -200,7 +202,7 @@ export function compileSearch(key: SearchKey, scope: SearchScope): Predicate {
       return key.set ? (m) => m.flags.has(flag) : (m) => !m.flags.has(flag);
     }
     case "recent":
-      return () => false; // no session is ever told a message is \Recent (SELECT says 0 RECENT)
+      return (m) => m.recent; // RFC 3501 §6.4.4 RECENT (NEW, OLD): recent to this session
     case "header": {
       const field = key.field.toLowerCase();
       const needle = key.value.toLowerCase();

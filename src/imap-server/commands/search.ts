@@ -51,6 +51,7 @@ export const SEARCH: ImapCommand = {
       seq: 0,
       uid: 0,
       flags: new Set(),
+      recent: false,
       size: 0,
       internalDate: 0,
       headers: "",
@@ -94,6 +95,7 @@ export const SEARCH: ImapCommand = {
       subject.seq = seq;
       subject.uid = uid;
       subject.flags = flags;
+      subject.recent = view.isRecent(uid);
       subject.size = row?.size ?? 0;
       subject.internalDate = row?.internalDate ?? 0;
       subject.headers = headers?.headers ?? "";

@@ -6,7 +6,7 @@
 import { expungeMessages, getMailbox } from "../../store/index.ts";
 import { DEFERRED, type ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
-import { flagSet, onlyMailboxArg, SYSTEM_FLAGS } from "./util.ts";
+import { flagSet, flagsResponses, onlyMailboxArg } from "./util.ts";
 
 function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapCommand {
   return {
@@ -29,15 +29,15 @@ function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapComma
         }
       }
       const lines = [
-        `* FLAGS (${SYSTEM_FLAGS.join(" ")})`,
-        `* OK [PERMANENTFLAGS (${readOnly ? "" : `${SYSTEM_FLAGS.join(" ")} \\*`})] Flags permitted.`,
         `* ${view.exists} EXISTS`,
-        "* 0 RECENT",
+        // RFC 3501 §7.3.2: the messages this session claimed (SELECT) or sees unclaimed (EXAMINE).
+        `* ${view.recentCount} RECENT`,
         ...(firstUnseen > 0 ? [`* OK [UNSEEN ${firstUnseen}] First unseen.`] : []),
         `* OK [UIDVALIDITY ${mailbox.uidvalidity}] UIDs valid.`,
         `* OK [UIDNEXT ${mailbox.uidnext}] Predicted next UID.`,
       ];
-      s.write(`${lines.join("\r\n")}\r\n`);
+      // RFC 3501 §7.1, §7.2.6: FLAGS and PERMANENTFLAGS name the keywords in use too.
+      s.write(`${flagsResponses(view)}${lines.join("\r\n")}\r\n`);
       return { code: readOnly ? ResponseCode.READ_ONLY : ResponseCode.READ_WRITE, text: `${name} completed.`, next: "selected" };
     },
   };

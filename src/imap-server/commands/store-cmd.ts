@@ -11,6 +11,7 @@ import { MAX_KEYWORDS, storeFlags, type FlagOp } from "../../store/index.ts";
 import type { ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
 import { selectedView, targetSeqs, uidsOf } from "./fetch-targets.ts";
+import { newKeywordResponses } from "./util.ts";
 
 /** Longest keyword accepted (RFC 9051 leaves it open; Dovecot's limit is 250 bytes). */
 const MAX_KEYWORD_LENGTH = 250;
@@ -42,8 +43,12 @@ export const STORE: ImapCommand = {
       const seq = view.seqOf(r.uid);
       if (seq === 0) continue;
       if (r.changed) view.setFlags(seq, r.flags);
-      if (item === "FLAGS") out += `* ${seq} FETCH (${cmd.uid ? `UID ${r.uid} ` : ""}FLAGS (${r.flags}))\r\n`;
+      else view.learnFlags(r.flags);
+      // RFC 3501 §2.3.2: \Recent is the session's, not stored, and shown with the stored flags.
+      if (item === "FLAGS") out += `* ${seq} FETCH (${cmd.uid ? `UID ${r.uid} ` : ""}FLAGS (${view.withRecent(r.uid, r.flags)}))\r\n`;
     }
+    // RFC 3501 §7.2.6: a keyword new to the client is announced before the FETCH responses show it.
+    out = newKeywordResponses(view) + out;
     if (out !== "") s.write(out);
     if (results.length < seqs.length) throw no("Some messages were expunged meanwhile.", ResponseCode.EXPUNGEISSUED);
     return { text: `${cmd.uid ? "UID STORE" : "STORE"} completed.` };

@@ -2,13 +2,14 @@
 import type { ArgParser } from "../parser/index.ts";
 import { decodeMailboxName, encodeMailboxName, formatAstring } from "../parser/index.ts";
 import type { ImapApi } from "../command.ts";
+import type { MailboxView } from "../view.ts";
 import { canonicalMailboxName } from "../../store/index.ts";
 
 /** The hierarchy delimiter (RFC 9051 §5.1). */
 export const DELIMITER = "/";
 
 /** RFC 9051 §2.3.2: the system flags this server stores. */
-export const SYSTEM_FLAGS = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"] as const;
+const SYSTEM_FLAGS = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"] as const;
 
 /** Reads a mailbox argument and returns its name as stored (UTF-8; modified UTF-7 decoded). */
 export function readMailbox(s: ImapApi, a: ArgParser): string {
@@ -32,4 +33,20 @@ export function formatMailbox(s: ImapApi, name: string): string {
 /** Flags as stored (space-separated) → a set. */
 export function flagSet(flags: string): Set<string> {
   return new Set(flags.split(" ").filter((f) => f !== ""));
+}
+
+/**
+ * The FLAGS and PERMANENTFLAGS responses for a selected mailbox (RFC 3501 §7.2.6, §7.1): the system
+ * flags and every keyword in use; a read-write mailbox lets clients make new keywords ("\\*"), a
+ * read-only one keeps none. Sent at SELECT, and again before any FETCH that shows a keyword the
+ * client has not been told of.
+ */
+export function flagsResponses(view: MailboxView): string {
+  const all = [...SYSTEM_FLAGS, ...view.keywords].join(" ");
+  return `* FLAGS (${all})\r\n* OK [PERMANENTFLAGS (${view.readOnly ? "" : `${all} \\*`})] Flags permitted.\r\n`;
+}
+
+/** flagsResponses when the view learnt a keyword since they were last sent, else "". */
+export function newKeywordResponses(view: MailboxView): string {
+  return view.takeNewKeywords() ? flagsResponses(view) : "";
 }

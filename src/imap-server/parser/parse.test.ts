@@ -123,11 +123,13 @@ test("unbalanced parentheses", () => {
   assert.match(parseError(() => new ArgParser(")").value()).message, /Unexpected "\)"/);
 });
 
-test("flags: system flags canonical, keywords as sent, \\Recent and unknown system flags refused", () => {
+test("flags: system flags canonical, keywords as sent, \\Recent ignored, unknown system flags refused", () => {
   assert.deepEqual(new ArgParser("(\\seen \\DELETED $Forwarded Junk)").flagList(), ["\\Seen", "\\Deleted", "$Forwarded", "Junk"]);
   assert.deepEqual(new ArgParser("()").flagList(), []);
   assert.deepEqual(new ArgParser("\\Seen \\Flagged").storeFlags(), ["\\Seen", "\\Flagged"]);
-  assert.match(parseError(() => new ArgParser("(\\Recent)").flagList()).message, /system flag/);
+  // RFC 3501 §2.3.2: clients cannot change \\Recent; it is read and left out.
+  assert.deepEqual(new ArgParser("(\\Recent \\Seen)").flagList(), ["\\Seen"]);
+  assert.deepEqual(new ArgParser("\\recent").storeFlags(), []);
   assert.match(parseError(() => new ArgParser("(\\Foo)").flagList()).message, /system flag/);
 });
 

@@ -31,6 +31,8 @@ type ImapValue =
   | { type: "list"; items: ImapValue[] };
 
 const MAX_UINT32 = 4294967295;
+/** RFC 3501 §2.3.2: set by the server only. */
+const RECENT = "\\Recent";
 const SYSTEM_FLAGS = new Map(["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"].map((f) => [f.toUpperCase(), f]));
 
 function fail(message: string): never {
@@ -325,12 +327,14 @@ export class ArgParser {
 
   /**
    * flag = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" / flag-keyword
-   * (RFC 9051 §2.3.2). System flags are returned in canonical case; \Recent and unknown system
-   * flags are refused (clients cannot set them).
+   * (RFC 9051 §2.3.2). System flags are returned in canonical case; unknown system flags are
+   * refused. \Recent is read (RFC 3501 §9 lists it as a flag) and left out by flagList and
+   * storeFlags: a client cannot set or clear it (RFC 3501 §2.3.2), so it is ignored, as on Dovecot.
    */
   flag(): string {
     if (this.accept("\\")) {
       const name = this.#run(ATOM_CHAR, "flag");
+      if (name.toUpperCase() === "RECENT") return RECENT;
       const canonical = SYSTEM_FLAGS.get(`\\${name.toUpperCase()}`);
       if (canonical === undefined) fail("Unknown system flag");
       return canonical;
@@ -340,7 +344,7 @@ export class ArgParser {
 
   /** flag-list = "(" [flag *(SP flag)] ")" */
   flagList(): string[] {
-    return this.list((p) => p.flag(), { allowEmpty: true });
+    return this.list((p) => p.flag(), { allowEmpty: true }).filter((f) => f !== RECENT);
   }
 
   /** STORE flags: flag-list / (flag *(SP flag)) (RFC 9051 §6.4.6). */
@@ -351,7 +355,7 @@ export class ArgParser {
       this.sp();
       flags.push(this.flag());
     }
-    return flags;
+    return flags.filter((f) => f !== RECENT);
   }
 
   /** sequence-set (RFC 9051 §9), or "$" with SEARCHRES (RFC 5182). */
