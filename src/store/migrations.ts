@@ -2,6 +2,7 @@
 import { sql, type Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 import { campaign } from "./migrations-campaign.ts";
+import { quota } from "./migrations-quota.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
 
 const initial: Migration = {
@@ -332,6 +333,7 @@ export const migrations: MigrationProvider = {
       "0014_web_sessions": webSessions,
       "0015_console_accounts": consoleAccounts,
       "0016_campaign": campaign,
+      "0019_quota": quota,
     };
   },
 };

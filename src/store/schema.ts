@@ -26,6 +26,8 @@ interface AccountTable {
   created_at: number;
   /** "en" or "de": the language of the notices Sealpost sends it (and its pages once chosen); null: the config's `[notices] language`. */
   language: string | null;
+  /** Storage quota in bytes (RFC 9208 STORAGE, `sealpost user set --quota`); null: no limit. */
+  quota_bytes: number | null;
 }
 
 /** A domain (hosted or relay) an account administers besides its own. */
@@ -46,6 +48,8 @@ interface MailboxTable {
   uidnext: number;
   highest_modseq: number;
   created_at: number;
+  /** Sum of its messages' sizes, kept by triggers on messages (migrations-quota.ts). */
+  used_bytes: Generated<number>;
 }
 
 interface MessageTable {
