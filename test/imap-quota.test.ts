@@ -43,7 +43,8 @@ test("user set --quota: sizes with units, none, and a one-line error for anythin
   assert.match(h.cli(["user", "list"]).stdout, /alice@example\.test .* 0 of 2G \(0%\)/);
   const none = h.cli(["user", "set", ALICE, "--quota", "none"]);
   assert.match(none.stdout, /storage 0 \(no limit\)/);
-  assert.equal(JSON.parse(h.cli(["user", "show", ALICE, "--json"]).stdout).quotaBytes, null);
+  const shown = JSON.parse(h.cli(["user", "show", ALICE, "--json"]).stdout) as { quotaBytes: unknown };
+  assert.equal(shown.quotaBytes, null);
 });
 
 const IMAPLIB = String.raw`
@@ -192,7 +193,7 @@ test("COMPRESS=DEFLATE: imapflow fetches a large message over a compressed conne
     let text = "";
     inflate.on("data", (d: Buffer) => (text += d.toString("latin1")));
     // From here on the socket carries deflate both ways: read raw bytes into the inflater.
-    const socket = Reflect.get(c, "socket") as import("node:net").Socket;
+    const socket: import("node:net").Socket = Reflect.get(c, "socket");
     socket.removeAllListeners("data");
     socket.on("data", (d: Buffer) => inflate.write(d));
     deflate.on("data", (d: Buffer) => socket.write(d));

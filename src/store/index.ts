@@ -60,4 +60,4 @@ export {
   type MailboxStatus,
 } from "./mailbox-admin.ts";
 export { syncPath } from "./fsync.ts";
-export { accountUsage, checkQuota, quotaVerdict, OverQuotaError, type QuotaUsage, type QuotaVerdict } from "./quota.ts";
+export { accountUsage, checkQuota, OverQuotaError, type QuotaUsage, type QuotaVerdict } from "./quota.ts";

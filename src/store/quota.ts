@@ -50,7 +50,7 @@ export async function accountUsage(db: Db, accountId: number): Promise<QuotaUsag
 }
 
 /** The verdict for adding `adding` bytes to a usage. */
-export function quotaVerdict(usage: QuotaUsage, adding: number): QuotaVerdict {
+function quotaVerdict(usage: QuotaUsage, adding: number): QuotaVerdict {
   if (usage.quotaBytes === null) return "fits";
   if (adding > usage.quotaBytes) return "too-big";
   return usage.usedBytes + adding > usage.quotaBytes ? "full" : "fits";
