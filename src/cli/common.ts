@@ -3,7 +3,7 @@ import { loadConfig } from "../config/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { dataDir } from "./output.ts";
 
-export { UsageError, dataDir, printJson, printTable, parseIntFlag, parseOnOff, parseWhen } from "./output.ts";
+export { UsageError, dataDir, printJson, printTable, parseIntFlag, parseOnOff, parseWhen, parseSizeFlag, formatSize } from "./output.ts";
 
 /** Reads all of stdin when it is not a terminal; "" when it is a terminal or empty. */
 export async function readStdin(): Promise<string> {

@@ -76,3 +76,31 @@ export function parseWhen(name: string, value: string, opts: { end?: "day" } = {
   if (Number.isNaN(t)) throw new UsageError(`${name}: expected a date (2027-01-31), a local time (2027-01-31T04:00) or an ISO 8601 instant, got ${JSON.stringify(value.slice(0, 60))}`);
   return t;
 }
+
+const SIZE_UNITS = ["K", "M", "G", "T"] as const;
+
+/**
+ * A size flag: bytes, or a number with K, M, G or T (binary: 2G = 2 × 1024³ bytes, as Dovecot's
+ * quota rules count), e.g. `500M`, `1.5G`; `none` gives null (no limit). Zero and anything else
+ * are a usage error naming the flag and the value.
+ */
+export function parseSizeFlag(name: string, value: string): number | null {
+  const v = value.trim();
+  if (v.toLowerCase() === "none") return null;
+  const m = /^(\d+(?:\.\d+)?)([KMGT])?(?:i?B)?$/i.exec(v);
+  const unit = m?.[2] !== undefined ? SIZE_UNITS.indexOf(m[2].toUpperCase() as (typeof SIZE_UNITS)[number]) + 1 : 0;
+  const bytes = m !== null ? Math.floor(Number(m[1]) * 1024 ** unit) : Number.NaN;
+  if (!(bytes >= 1 && bytes <= Number.MAX_SAFE_INTEGER)) {
+    throw new UsageError(`${name}: expected a size such as 500M, 2G or 1T (K, M, G, T: powers of 1024), or none, got ${JSON.stringify(value.slice(0, 40))}`);
+  }
+  return bytes;
+}
+
+/** Bytes as the size flags write them: `2G`, `1.5M`, `300` (one decimal at most). */
+export function formatSize(bytes: number): string {
+  let unit = 0;
+  while (unit < SIZE_UNITS.length && bytes >= 1024 ** (unit + 1)) unit++;
+  if (unit === 0) return String(bytes);
+  const n = Math.round((bytes / 1024 ** unit) * 10) / 10;
+  return `${n}${SIZE_UNITS[unit - 1] ?? ""}`;
+}

@@ -1,7 +1,7 @@
-/** `sealpost user add|passwd|set|language|list`: passwords come from stdin, or are generated and printed once; roles and disabling; the language of the notices. */
+/** `sealpost user add|passwd|set|show|language|list`: passwords come from stdin, or are generated and printed once; roles, disabling and storage quotas; the language of the notices. */
 import type { Command } from "commander";
-import { PASSWORD_MAX, PASSWORD_MIN, addAccount, generatePassword, listAccounts, parseLanguage, parseRole, setAccount, setAccountLanguage, setPassword } from "../directory/index.ts";
-import { withStore, parseOnOff, printJson, printTable, readStdin, UsageError } from "./common.ts";
+import { PASSWORD_MAX, PASSWORD_MIN, addAccount, generatePassword, listAccounts, normalizeAddress, parseLanguage, parseRole, setAccount, setAccountLanguage, setPassword } from "../directory/index.ts";
+import { withStore, formatSize, parseOnOff, parseSizeFlag, printJson, printTable, readStdin, UsageError } from "./common.ts";
 
 interface UserFlags {
   data?: string;
@@ -9,6 +9,13 @@ interface UserFlags {
   domain?: string;
   role?: string;
   disabled?: string;
+  quota?: string;
+}
+
+/** "12.5M of 2G (1%)", "12.5M (no limit)": an account's storage as `user show` and `user list` print it. */
+function storageLine(a: { usedBytes: number; quotaBytes: number | null }): string {
+  if (a.quotaBytes === null) return `${formatSize(a.usedBytes)} (no limit)`;
+  return `${formatSize(a.usedBytes)} of ${formatSize(a.quotaBytes)} (${Math.floor((a.usedBytes / a.quotaBytes) * 100)}%)`;
 }
 
 /** The password piped on stdin (first line), or a generated one that must be shown once. */
@@ -52,20 +59,44 @@ export function registerUser(program: Command): void {
     });
   user
     .command("set <address>")
-    .description("change an account's role, or disable it (a disabled account cannot sign in anywhere and receives no mail)")
+    .description("change an account's settings: its role, whether it is disabled (a disabled account cannot sign in anywhere and receives no mail), its storage quota")
     .option("--role <role>", "user, domain-admin or admin")
     .option("--disabled <on|off>", "on: refuse its sign-ins on every protocol and its mail")
+    .option("--quota <size>", "storage for its messages in all its mailboxes, e.g. 500M, 2G (powers of 1024), or none; over it IMAP APPEND/COPY get NO [OVERQUOTA] and the MX 452 4.2.2")
     .option("--json", "print the record as JSON")
     .action(async (address: string, flags: UserFlags) => {
-      if (flags.role === undefined && flags.disabled === undefined) throw new UsageError("user set: give --role and/or --disabled");
+      if (flags.role === undefined && flags.disabled === undefined && flags.quota === undefined) throw new UsageError("user set: give --role, --disabled and/or --quota");
       const opts = {
         ...(flags.role !== undefined ? { role: parseRole(flags.role) } : {}),
         ...(flags.disabled !== undefined ? { disabled: parseOnOff("--disabled", flags.disabled) } : {}),
+        ...(flags.quota !== undefined ? { quotaBytes: parseSizeFlag("--quota", flags.quota) } : {}),
       };
       await withStore(flags, async (store) => {
         const a = await setAccount(store.db, address, opts);
         if (flags.json === true) printJson(a);
-        else process.stdout.write(`${a.address}: role ${a.role}${a.disabled ? ", disabled" : ""}\n`);
+        else process.stdout.write(`${a.address}: role ${a.role}${a.disabled ? ", disabled" : ""}, storage ${storageLine(a)}\n`);
+      });
+    });
+  user
+    .command("show <address>")
+    .description("one account: role, state, storage used and its quota")
+    .option("--json", "print the record as JSON")
+    .action(async (address: string, flags: UserFlags) => {
+      await withStore(flags, async (store) => {
+        const [a] = await listAccounts(store.db, { address: normalizeAddress(address).address });
+        if (a === undefined) throw new UsageError(`no such account: ${address.toLowerCase()}`);
+        if (flags.json === true) printJson(a);
+        else {
+          const rows: Array<[string, string]> = [
+            ["address", a.address],
+            ["role", a.role],
+            ["mailbox", a.mailbox ? "yes" : "no (console only)"],
+            ["disabled", a.disabled ? "yes" : "no"],
+            ["storage", storageLine(a)],
+            ["created", new Date(a.createdAt).toISOString()],
+          ];
+          for (const [k, v] of rows) process.stdout.write(`${`${k}:`.padEnd(10)}${v}\n`);
+        }
       });
     });
   user
@@ -89,8 +120,8 @@ export function registerUser(program: Command): void {
         if (flags.json === true) printJson(list);
         else
           printTable(
-            ["ADDRESS", "DOMAIN", "ROLE", "MAILBOX", "DISABLED", "CREATED"],
-            list.map((a) => [a.address, a.domain, a.role, a.mailbox ? "yes" : "no (console only)", a.disabled ? "yes" : "", new Date(a.createdAt).toISOString()]),
+            ["ADDRESS", "DOMAIN", "ROLE", "MAILBOX", "DISABLED", "STORAGE", "CREATED"],
+            list.map((a) => [a.address, a.domain, a.role, a.mailbox ? "yes" : "no (console only)", a.disabled ? "yes" : "", storageLine(a), new Date(a.createdAt).toISOString()]),
           );
       });
     });

@@ -30,6 +30,10 @@ interface Account {
   /** False for a console-only account (a relay domain's administrator): no mailboxes, web sign-in only. */
   mailbox: boolean;
   createdAt: number;
+  /** Storage quota in bytes (RFC 9208 STORAGE); null: no limit. */
+  quotaBytes: number | null;
+  /** Bytes its messages take in all its mailboxes. */
+  usedBytes: number;
 }
 
 export function parseRole(text: string): Role {
@@ -142,7 +146,7 @@ export async function addAccount(db: Kysely<Database>, address: string, password
       .returning("id")
       .executeTakeFirstOrThrow();
     if (domain !== undefined) await createDefaultMailboxes(trx, row.id);
-    return { id: row.id, address: a.address, domain: a.domain, disabled: false, role, mailbox: domain !== undefined, createdAt };
+    return { id: row.id, address: a.address, domain: a.domain, disabled: false, role, mailbox: domain !== undefined, createdAt, quotaBytes: null, usedBytes: 0 };
   });
 }
 
@@ -159,9 +163,14 @@ export async function setPassword(db: Kysely<Database>, address: string, passwor
  * enabled administrator cannot be disabled or demoted: the server would have no one to run it from
  * the web console (checked in the transaction that changes it, so two such changes cannot race).
  */
-export async function setAccount(db: Kysely<Database>, address: string, opts: { role?: Role; disabled?: boolean }): Promise<Account> {
+export async function setAccount(db: Kysely<Database>, address: string, opts: { role?: Role; disabled?: boolean; quotaBytes?: number | null }): Promise<Account> {
   const a = normalizeAddress(address);
-  const set = { ...(opts.role !== undefined ? { role: opts.role } : {}), ...(opts.disabled !== undefined ? { disabled: opts.disabled ? 1 : 0 } : {}) };
+  const set = {
+    ...(opts.role !== undefined ? { role: opts.role } : {}),
+    ...(opts.disabled !== undefined ? { disabled: opts.disabled ? 1 : 0 } : {}),
+    // null lifts the limit; a lower limit than the usage is allowed (new mail waits until mail is deleted).
+    ...(opts.quotaBytes !== undefined ? { quota_bytes: opts.quotaBytes } : {}),
+  };
   if (Object.keys(set).length > 0) {
     await db.transaction().execute(async (trx) => {
       const before = await trx.selectFrom("accounts").select(["role", "disabled"]).where("address", "=", a.address).executeTakeFirst();
@@ -179,7 +188,14 @@ export async function setAccount(db: Kysely<Database>, address: string, opts: { 
 
 /** Accounts by address: all, one domain's, or the one with `address`; the first `limit` of them (a page's table). */
 export async function listAccounts(db: Kysely<Database>, only: { domain?: string; address?: string; limit?: number } = {}): Promise<Account[]> {
-  let q = db.selectFrom("accounts").select(["id", "address", "domain_id", "disabled", "role", "created_at"]).orderBy("address");
+  let q = db
+    .selectFrom("accounts")
+    .select((eb) => [
+      "id", "address", "domain_id", "disabled", "role", "created_at", "quota_bytes",
+      // The mailboxes' counters (store/quota.ts), not a scan of the messages.
+      eb.selectFrom("mailboxes").select((m) => m.fn.coalesce(m.fn.sum<number>("used_bytes"), m.lit(0)).as("u")).whereRef("mailboxes.account_id", "=", "accounts.id").as("used"),
+    ])
+    .orderBy("address");
   // Addresses are stored normalized, and a domain name has no LIKE wildcard (DOMAIN_RE): the suffix is the domain.
   if (only.domain !== undefined) q = q.where("address", "like", `%@${normalizeDomain(only.domain)}`);
   if (only.address !== undefined) q = q.where("address", "=", only.address);
@@ -193,6 +209,8 @@ export async function listAccounts(db: Kysely<Database>, only: { domain?: string
     role: asRole(r.role),
     mailbox: r.domain_id !== null,
     createdAt: r.created_at,
+    quotaBytes: r.quota_bytes,
+    usedBytes: Number(r.used ?? 0),
   }));
 }
 

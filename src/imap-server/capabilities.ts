@@ -16,9 +16,13 @@ const EXTENSIONS = [
   "LIST-EXTENDED", // RFC 5258
   "LIST-STATUS", // RFC 5819
   "BINARY", // RFC 3516
+  // Issue 13, quota branch:
+  "QUOTA", // RFC 9208 (one root per account, commands/quota.ts)
+  "QUOTA=RES-STORAGE", // RFC 9208 §5.1
+  "STATUS=SIZE", // RFC 8438
 ];
 
-export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean }): string[] {
+export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean; appendLimit: number }): string[] {
   const caps = ["IMAP4rev1"];
   if (!s.authenticated) {
     if (s.canStartTls) caps.push("STARTTLS");
@@ -26,5 +30,9 @@ export function capabilities(s: { tls: boolean; canStartTls: boolean; authentica
     else caps.push("LOGINDISABLED");
   }
   caps.push(...EXTENSIONS);
+  // RFC 7889 §3: the largest message APPEND takes, in every mailbox (imap.max_literal).
+  caps.push(`APPENDLIMIT=${s.appendLimit}`);
+  // RFC 4978: offered once signed in (a deflate state per session only for those who may use it).
+  if (s.authenticated) caps.push("COMPRESS=DEFLATE");
   return caps;
 }

@@ -59,6 +59,12 @@ export interface ImapApi {
   closeAfterReply(reason: string): void;
   /** STARTTLS: writes the tagged OK and runs the handshake in the same tick (RFC 9051 §6.2.1). */
   startTls(tag: string): Promise<boolean>;
+  /** RFC 7889: the largest message APPEND takes (imap.max_literal once signed in). */
+  readonly appendLimit: number;
+  /** True once COMPRESS DEFLATE is active (RFC 4978). */
+  readonly compressed: boolean;
+  /** COMPRESS: writes the tagged OK uncompressed, then compresses both directions (RFC 4978 §3). */
+  startCompression(tag: string): void;
 }
 
 /** Returned by a handler that has answered itself, or will answer from an `expectLine` handler. */

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SaslError } from "../auth/index.ts";
 import { UnknownCteError } from "../mime/index.ts";
-import { BlobGoneError, FlagLimitError, MailboxAdminError, MailboxGoneError, StorageFullError } from "../store/index.ts";
+import { BlobGoneError, FlagLimitError, MailboxAdminError, MailboxGoneError, OverQuotaError, StorageFullError } from "../store/index.ts";
 import { PatternTooComplexError } from "./commands/list-pattern.ts";
 import { assertInternal, assertTableCases } from "../../test/support/error-table.ts";
 import { ERROR_TABLE, INTERNAL_REPLY, replyFor } from "./error-table.ts";
@@ -20,6 +20,8 @@ const CASES: [Error, string][] = [
   [new ImapParseError("Missing argument.", { tag: "a1" }), "BAD Missing argument."],
   [new ImapParseError("Unsupported charset.", { status: "NO", code: "BADCHARSET (US-ASCII UTF-8)" }), "NO [BADCHARSET (US-ASCII UTF-8)] Unsupported charset."],
   [new StorageFullError("below the free-space floor (4.0 MB free of 4.0 MB kept)"), "NO [OVERQUOTA] Not enough disk space."],
+  [new OverQuotaError("full"), "NO [OVERQUOTA] Storage quota exceeded."],
+  [new OverQuotaError("too-big"), "NO [OVERQUOTA] Message is larger than the storage quota."],
   [new MailboxGoneError(), "NO [TRYCREATE] Mailbox does not exist."],
   [new FlagLimitError("101 keywords"), "NO [LIMIT] A message may carry at most 100 keywords."],
   [new MailboxAdminError("ALREADYEXISTS", "Mailbox already exists."), "NO [ALREADYEXISTS] Mailbox already exists."],

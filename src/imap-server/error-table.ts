@@ -7,7 +7,7 @@
 import { SaslError } from "../auth/index.ts";
 import { ErrorTable, errorEntry } from "../net/index.ts";
 import { UnknownCteError } from "../mime/index.ts";
-import { BlobGoneError, FlagLimitError, MailboxAdminError, MailboxGoneError, MAX_KEYWORDS, StorageFullError } from "../store/index.ts";
+import { BlobGoneError, FlagLimitError, MailboxAdminError, MailboxGoneError, MAX_KEYWORDS, OverQuotaError, StorageFullError } from "../store/index.ts";
 import { PatternTooComplexError } from "./commands/list-pattern.ts";
 import { bad, ImapError, no, ResponseCode } from "./errors.ts";
 import { ImapParseError } from "./parser/index.ts";
@@ -25,6 +25,10 @@ export const ERROR_TABLE = new ErrorTable<ImapError>(
     // APPEND, COPY, MOVE, STORE, EXPUNGE, CREATE, RENAME, SUBSCRIBE — refused for want of room;
     // nothing was changed (each write is one transaction).
     errorEntry(StorageFullError, "RFC 5530 §3", () => no("Not enough disk space.", ResponseCode.OVERQUOTA)),
+    // RFC 9208 §4.3 OVERQUOTA: APPEND or COPY would take the account over its storage quota
+    // (`sealpost user set --quota`); nothing was stored.
+    errorEntry(OverQuotaError, "RFC 9208 §4.3", (e) =>
+      no(e.verdict === "too-big" ? "Message is larger than the storage quota." : "Storage quota exceeded.", ResponseCode.OVERQUOTA)),
     // RFC 9051 §7.1 TRYCREATE: the target of APPEND, COPY or MOVE was deleted while the command ran.
     errorEntry(MailboxGoneError, "RFC 9051 §7.1", () => no("Mailbox does not exist.", ResponseCode.TRYCREATE)),
     // RFC 5530 §3 LIMIT: the keywords a message may carry (APPEND, STORE).

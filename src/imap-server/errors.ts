@@ -16,7 +16,10 @@ export const ResponseCode = {
   TRYCREATE: "TRYCREATE",
   CANNOT: "CANNOT",
   LIMIT: "LIMIT",
-  /** RFC 5530 §3: the operation would exceed a quota — also a full disk (Dovecot: "Not enough disk space"). */
+  /**
+   * RFC 9208 §4.3 (first defined in RFC 5530 §3): the operation would exceed the account's storage
+   * quota — also a full disk (Dovecot: "Not enough disk space").
+   */
   OVERQUOTA: "OVERQUOTA",
   TOOBIG: "TOOBIG",
   SERVERBUG: "SERVERBUG",
@@ -26,6 +29,8 @@ export const ResponseCode = {
   READ_ONLY: "READ-ONLY",
   READ_WRITE: "READ-WRITE",
   PARSE: "PARSE",
+  /** RFC 4978 §3: a second COMPRESS on a compressed connection. */
+  COMPRESSIONACTIVE: "COMPRESSIONACTIVE",
 } as const;
 
 export class ImapError extends Error {

@@ -131,7 +131,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
 
   // ---- ImapApi ----------------------------------------------------------------------------
   capabilities(): string[] {
-    return capabilities({ tls: this.conn.tls !== null, canStartTls: this.canStartTls, authenticated: this.#account !== null });
+    return capabilities({ tls: this.conn.tls !== null, canStartTls: this.canStartTls, authenticated: this.#account !== null, appendLimit: this.appendLimit });
   }
   untagged(text: string): void {
     this.write(`* ${text}\r\n`);
@@ -239,6 +239,21 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   async startTls(tag: string): Promise<boolean> {
     this.write(`${tag} OK Begin TLS negotiation now.\r\n`);
     return this.upgradeTls("imap");
+  }
+
+  // ---- issue 13: APPENDLIMIT (RFC 7889) and COMPRESS (RFC 4978) ----
+  get appendLimit(): number {
+    return this.#opts.limits.maxLiteral;
+  }
+  get compressed(): boolean {
+    return this.conn.compressed;
+  }
+  startCompression(tag: string): void {
+    // The client sends nothing after COMPRESS until it has read this OK (RFC 4978 §3): whatever
+    // is buffered now was sent against the rule, and is not taken as compressed input.
+    this.write(`${tag} OK DEFLATE active.\r\n`);
+    this.reader.discard();
+    this.conn.compress();
   }
 
   #queueFlush(allowExpunge: boolean): void {

@@ -8,6 +8,7 @@ import type { AuditLog } from "../audit/index.ts";
 import { enqueue } from "../queue/index.ts";
 import { deliverMessage, type Store } from "../store/index.ts";
 import { acceptedRecipientRows } from "./audit-sink.ts";
+import { checkDeliveryQuota } from "./quota.ts";
 import type { MailTransaction, Recipient, SessionInfo } from "./types.ts";
 
 interface HandOff {
@@ -24,6 +25,8 @@ interface HandOff {
 export async function handOff(store: Store, audit: AuditLog, s: SessionInfo, tx: MailTransaction, m: HandOff): Promise<boolean> {
   const accounts = [...new Set(tx.recipients.map((r) => r.accountId).filter((a): a is number => a !== null))];
   const queued = tx.recipients.filter((r) => r.accountId === null).map((r) => r.address);
+  // The recipients' quotas with the real size (RCPT knew only the declared one, if any).
+  await checkDeliveryQuota(store, tx.recipients, m.size);
   const now = Date.now();
   const rows = acceptedRecipientRows(s, tx, now, m.outcome);
   await deliverMessage(store, {

@@ -8,6 +8,7 @@ import { Code, Status, SmtpError } from "../smtp/index.ts";
 import type { Store } from "../store/index.ts";
 import type { AuditLog } from "../audit/index.ts";
 import { handOff } from "./hand-off.ts";
+import { checkRecipientQuota } from "./quota.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
 
 export class MxRole implements SmtpRole {
@@ -61,6 +62,7 @@ export class MxRole implements SmtpRole {
     if (found.kind === "unknown-user") {
       throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown`);
     }
+    await checkRecipientQuota(this.#store, address, found.accountId, s.tx?.declaredSize);
     return { address, domain: found.domain.name, accountId: found.accountId };
   }
 

@@ -10,6 +10,7 @@ import { lookupRecipient } from "../directory/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
 import type { Store } from "../store/index.ts";
 import { handOff } from "./hand-off.ts";
+import { checkRecipientQuota } from "./quota.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
 
 export class SubmissionRole implements SmtpRole {
@@ -46,13 +47,14 @@ export class SubmissionRole implements SmtpRole {
     await this.#store.space.check(bytes);
   }
 
-  async checkRecipient(_s: SessionInfo, address: string): Promise<Recipient> {
+  async checkRecipient(s: SessionInfo, address: string): Promise<Recipient> {
     const found = await lookupRecipient(this.#store.db, address);
     // Anything not hosted here (a relay domain's recipients too) goes to the outbound queue.
     if (found.kind === "not-hosted" || found.kind === "relay" || found.kind === "unknown-relay-user") return { address, domain: domainOf(address), accountId: null };
     if (found.kind === "unknown-user") {
       throw new SmtpError(Code.MAILBOX_UNAVAILABLE, Status.BAD_DEST_MAILBOX, `<${address}>: Recipient address rejected: User unknown`);
     }
+    await checkRecipientQuota(this.#store, address, found.accountId, s.tx?.declaredSize);
     return { address, domain: found.domain.name, accountId: found.accountId };
   }
 

@@ -59,6 +59,18 @@ export const Status = {
   BAD_SENDER_SYNTAX: "5.1.7",
   /** RFC 3463 §3.4 X.3.4: message too big for system. */
   MESSAGE_TOO_BIG: "5.3.4",
+  /**
+   * RFC 3463 §3.3 X.2.2 "Mailbox full ... the recipient can delete messages to make more space
+   * available. This code should be used as a persistent transient failure": the storage quota is
+   * used up (with 452), as Dovecot's LMTP with quota_full_tempfail answers.
+   */
+  MAILBOX_FULL_TEMP: "4.2.2",
+  /**
+   * X.2.2 in its permanent form (with 552, RFC 5321 §4.2.2 "exceeded storage allocation"): the
+   * message alone is larger than the recipient's whole quota, so no deleting would ever make room —
+   * Dovecot's LMTP default answer for a message over quota ("552 5.2.2 Quota exceeded").
+   */
+  MAILBOX_FULL: "5.2.2",
   /** RFC 3463 §3.4 X.3.1: mail system full — the temporary form, Postfix's "Insufficient system storage". */
   MAIL_SYSTEM_FULL: "4.3.1",
   SYSTEM_NOT_ACCEPTING: "4.3.2",

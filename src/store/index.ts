@@ -62,3 +62,4 @@ export {
   type MailboxStatus,
 } from "./mailbox-admin.ts";
 export { syncPath } from "./fsync.ts";
+export { accountUsage, checkQuota, OverQuotaError, type QuotaUsage, type QuotaVerdict } from "./quota.ts";

@@ -12,6 +12,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
 import { commitWithBlobs } from "./handoff.ts";
+import { checkMailboxQuota, OverQuotaError, type QuotaVerdict } from "./quota.ts";
 
 /** RFC 9051 §2.3.2: the system flags, in the order they are stored. */
 const SYSTEM_ORDER = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
@@ -193,8 +194,12 @@ export async function appendMessage(
   flags: string,
   internalDate: number,
 ): Promise<{ uid: number; uidvalidity: number }> {
+  // Before the file is written (a refusal costs no write), and again in the commit (exactly).
+  await refuseOverQuota(store.db, mailboxId, bytes.length);
   const blob = await store.blobs.write([bytes]);
   const res = await commitWithBlobs(store, [blob], async (trx) => {
+    const verdict = await checkMailboxQuota(trx, mailboxId, blob.size);
+    if (verdict !== "fits") return verdict;
     const { first, modseq, uidvalidity } = await allocateUids(trx, mailboxId, 1);
     await trx
       .insertInto("messages")
@@ -202,8 +207,24 @@ export async function appendMessage(
       .execute();
     return { uid: first, uidvalidity };
   });
+  if (typeof res === "string") return refusedWith(store, [blob.name], res);
   store.events.emit("changed", mailboxId);
   return res;
+}
+
+/** Throws OverQuotaError when `adding` bytes do not fit the quota of the mailbox's account now. */
+async function refuseOverQuota(db: Db, mailboxId: number, adding: number): Promise<void> {
+  const verdict = await checkMailboxQuota(db, mailboxId, adding);
+  if (verdict !== "fits") throw new OverQuotaError(verdict);
+}
+
+/**
+ * A write the quota refused inside its transaction (returned, not thrown, so it does not spoil the
+ * batch it shares a commit with): its new files go at once, and the caller hears OverQuotaError.
+ */
+async function refusedWith(store: Store, blobs: readonly string[], verdict: Exclude<QuotaVerdict, "fits">): Promise<never> {
+  for (const b of blobs) await store.blobs.remove(b).catch(() => undefined);
+  throw new OverQuotaError(verdict);
 }
 
 /**
@@ -217,6 +238,8 @@ export async function appendMessages(
   messages: ReadonlyArray<{ bytes: Uint8Array; flags: string; internalDate: number }>,
 ): Promise<{ uids: number[]; uidvalidity: number }> {
   if (messages.length === 0) return { uids: [], uidvalidity: 0 };
+  const total = messages.reduce((n, m) => n + m.bytes.length, 0);
+  await refuseOverQuota(store.db, mailboxId, total);
   const settled = await Promise.allSettled(messages.map((m) => store.blobs.write([m.bytes])));
   const blobs = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const failed = settled.find((r) => r.status === "rejected");
@@ -229,6 +252,8 @@ export async function appendMessages(
     throw failed.reason;
   }
   const res = await commitWithBlobs(store, blobs, async (trx) => {
+    const verdict = await checkMailboxQuota(trx, mailboxId, total);
+    if (verdict !== "fits") return verdict;
     const { first, modseq, uidvalidity } = await allocateUids(trx, mailboxId, messages.length);
     const values = messages.map((m, i) => ({
       mailbox_id: mailboxId,
@@ -242,6 +267,7 @@ export async function appendMessages(
     for (let i = 0; i < values.length; i += CHUNK / 10) await trx.insertInto("messages").values(values.slice(i, i + CHUNK / 10)).execute();
     return { uids: values.map((v) => v.uid), uidvalidity };
   });
+  if (typeof res === "string") return refusedWith(store, blobs.map((b) => b.name), res);
   store.events.emit("changed", mailboxId);
   return res;
 }
@@ -254,8 +280,16 @@ export interface CopyResult {
   dstUids: number[];
 }
 
-async function copyRows(trx: Transaction<Database>, from: number, uids: readonly number[], to: number): Promise<CopyResult> {
+/**
+ * The rows of `uids` copied into `to`. With `quota`, a copy that would take the target's account
+ * over its quota is refused (its verdict returned); a MOVE within the account adds nothing.
+ */
+async function copyRows(trx: Transaction<Database>, from: number, uids: readonly number[], to: number, quota: boolean): Promise<CopyResult | Exclude<QuotaVerdict, "fits">> {
   const rows = await messageRows(trx, from, uids);
+  if (quota && rows.length > 0) {
+    const verdict = await checkMailboxQuota(trx, to, rows.reduce((n, r) => n + r.size, 0));
+    if (verdict !== "fits") return verdict;
+  }
   if (rows.length === 0) {
     const mb = await trx.selectFrom("mailboxes").select("uidvalidity").where("id", "=", to).executeTakeFirst();
     if (mb === undefined) throw new MailboxGoneError();
@@ -282,7 +316,8 @@ async function copyRows(trx: Transaction<Database>, from: number, uids: readonly
  */
 export async function copyMessages(store: Store, fromMailbox: number, uids: readonly number[], toMailbox: number): Promise<CopyResult> {
   await store.space.check(0);
-  const res = await store.committer.submit((trx) => copyRows(trx, fromMailbox, uids, toMailbox));
+  const res = await store.committer.submit((trx) => copyRows(trx, fromMailbox, uids, toMailbox, true));
+  if (typeof res === "string") throw new OverQuotaError(res);
   if (res.dstUids.length > 0) store.events.emit("changed", toMailbox);
   return res;
 }
@@ -296,7 +331,9 @@ async function deleteUids(trx: Transaction<Database>, mailboxId: number, uids: r
 /** MOVE (RFC 6851 §3.1): copy and removal of the source messages in one transaction. */
 export async function moveMessages(store: Store, fromMailbox: number, uids: readonly number[], toMailbox: number): Promise<CopyResult> {
   const res = await store.committer.submit(async (trx) => {
-    const copied = await copyRows(trx, fromMailbox, uids, toMailbox);
+    // Both mailboxes are the account's (its one quota root): a MOVE adds nothing to its usage.
+    const copied = await copyRows(trx, fromMailbox, uids, toMailbox, false);
+    if (typeof copied === "string") throw new OverQuotaError(copied);
     if (copied.srcUids.length > 0) {
       await deleteUids(trx, fromMailbox, copied.srcUids);
       if (fromMailbox !== toMailbox) await bumpModseq(trx, fromMailbox);

@@ -3,6 +3,7 @@ import { sql, type Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 import { campaign } from "./migrations-campaign.ts";
 import { imapConformance } from "./migrations-imap.ts";
+import { quota } from "./migrations-quota.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
 
 const initial: Migration = {
@@ -334,6 +335,7 @@ export const migrations: MigrationProvider = {
       "0015_console_accounts": consoleAccounts,
       "0016_campaign": campaign,
       "0017_imap_conformance": imapConformance,
+      "0019_quota": quota,
     };
   },
 };

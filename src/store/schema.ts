@@ -26,6 +26,8 @@ interface AccountTable {
   created_at: number;
   /** "en" or "de": the language of the notices Sealpost sends it (and its pages once chosen); null: the config's `[notices] language`. */
   language: string | null;
+  /** Storage quota in bytes (RFC 9208 STORAGE, `sealpost user set --quota`); null: no limit. */
+  quota_bytes: number | null;
 }
 
 /** A domain (hosted or relay) an account administers besides its own. */
@@ -47,6 +49,8 @@ interface MailboxTable {
   created_at: number;
   /** The first UID not yet claimed as \Recent by a read-write SELECT (RFC 3501 §2.3.2); migration 0017. */
   recent_uid: Generated<number>;
+  /** Sum of its messages' sizes, kept by triggers on messages (migrations-quota.ts). */
+  used_bytes: Generated<number>;
 }
 
 /** A subscribed mailbox name (RFC 9051 §6.3.7): it outlives its mailbox; migration 0017. */

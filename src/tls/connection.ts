@@ -1,8 +1,11 @@
 /**
  * A client connection as every protocol session sees it: bytes in, bytes out, and an upgrade to
- * TLS in place. The session never touches the socket; STARTTLS swaps the stream underneath.
+ * TLS in place. The session never touches the socket; STARTTLS swaps the stream underneath, and
+ * COMPRESS (RFC 4978) puts a deflate layer between it and the session (compression.ts).
  */
 import type { Socket } from "node:net";
+import type { Writable } from "node:stream";
+import { Compression } from "./compression.ts";
 import type { TLSSocket } from "node:tls";
 import { normalizeIp, type TlsEndpoint, type TlsInfo, type TlsTransport } from "./transport.ts";
 
@@ -23,6 +26,7 @@ export class Connection {
   #handlers: ConnectionHandlers | null = null;
   #closed = false;
   #paused = false;
+  #compression: Compression | null = null;
   readonly #transport: TlsTransport;
 
   constructor(socket: Socket, transport: TlsTransport, id: string, tls?: { socket: TLSSocket; info: TlsInfo }) {
@@ -56,17 +60,20 @@ export class Connection {
   }
 
   #onData = (chunk: Buffer): void => {
-    this.#handlers?.data(chunk);
+    if (this.#compression !== null) this.#compression.input(chunk);
+    else this.#handlers?.data(chunk);
   };
   #onClose = (): void => {
     if (this.#closed) return;
     this.#closed = true;
+    this.#compression?.destroy();
     this.#handlers?.close(false);
   };
   #onError = (): void => {
     if (this.#closed) return;
     this.#closed = true;
     this.#stream.destroy();
+    this.#compression?.destroy();
     this.#handlers?.close(true);
   };
 
@@ -96,12 +103,37 @@ export class Connection {
 
   write(data: string | Buffer): void {
     if (this.#closed) return;
-    this.#stream.write(data);
+    if (this.#compression !== null) this.#compression.write(data);
+    else this.#stream.write(data);
+  }
+
+  get compressed(): boolean {
+    return this.#compression !== null;
+  }
+
+  /**
+   * COMPRESS DEFLATE (RFC 4978 §3): from now on input is inflated and output deflated. The caller
+   * has written its tagged OK (uncompressed) in the same tick; the client sends compressed data only
+   * after it has read that OK.
+   */
+  compress(): void {
+    if (this.#compression !== null) throw new Error("connection is already compressed");
+    this.#compression = new Compression(
+      this.#stream,
+      (chunk) => this.#handlers?.data(chunk),
+      () => this.#onError(),
+    );
+    if (this.#paused) this.#compression.pause();
+  }
+
+  /** What output goes into first: the deflater, or the socket. */
+  #sink(): Writable {
+    return this.#compression?.sink ?? this.#stream;
   }
 
   /** Resolves once the socket can take more output (write back-pressure), or at once if it can. */
   drained(): Promise<void> {
-    const stream = this.#stream;
+    const stream = this.#sink();
     if (this.#closed || !stream.writableNeedDrain) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
@@ -119,6 +151,7 @@ export class Connection {
     if (!this.#paused) {
       this.#paused = true;
       this.#stream.pause();
+      this.#compression?.pause();
     }
   }
 
@@ -126,6 +159,7 @@ export class Connection {
     if (this.#paused) {
       this.#paused = false;
       this.#stream.resume();
+      this.#compression?.resume();
     }
   }
 
@@ -160,7 +194,9 @@ export class Connection {
   /** Writes `data` (if any), then closes once it is flushed. */
   end(data?: string | Buffer): void {
     if (this.#closed) return;
-    if (data !== undefined) this.#stream.end(data);
+    // Compressed: the deflater ends the socket once its last block is through.
+    if (this.#compression !== null) this.#compression.end(data);
+    else if (data !== undefined) this.#stream.end(data);
     else this.#stream.end();
     const stream = this.#stream;
     setTimeout(() => stream.destroy(), 2000).unref();

@@ -21,10 +21,11 @@ export function accountId(s: ImapApi): number {
 
 /**
  * STATUS data items (RFC 9051 §6.3.11, RFC 3501 §6.3.10): RECENT counts the messages no read-write
- * SELECT has claimed yet (STATUS claims none, as on Dovecot), SIZE is RFC 8438's, DELETED IMAP4rev2's. HIGHESTMODSEQ needs CONDSTORE, which is
+ * SELECT has claimed yet (STATUS claims none, as on Dovecot), SIZE is RFC 8438's, DELETED IMAP4rev2's,
+ * APPENDLIMIT RFC 7889's (§4: the same limit for every mailbox, the one CAPABILITY names). HIGHESTMODSEQ needs CONDSTORE, which is
  * not advertised, so it is an unknown item here.
  */
-const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED"] as const;
+const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "APPENDLIMIT"] as const;
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 
 /** "(" status-att *(SP status-att) ")"; unknown items are BAD. Duplicates are reported once. */
@@ -37,8 +38,10 @@ export function readStatusItems(a: ArgParser): StatusItem[] {
   return [...new Set(items)];
 }
 
-function statusValue(st: MailboxStatus, item: StatusItem): number {
+function statusValue(s: ImapApi, st: MailboxStatus, item: StatusItem): number {
   switch (item) {
+    case "APPENDLIMIT":
+      return s.appendLimit;
     case "MESSAGES":
       return st.messages;
     case "RECENT":
@@ -58,7 +61,7 @@ function statusValue(st: MailboxStatus, item: StatusItem): number {
 
 /** The untagged STATUS response text (RFC 9051 §7.3.2), without "* ". */
 export function formatStatus(s: ImapApi, name: string, st: MailboxStatus, items: readonly StatusItem[]): string {
-  return `STATUS ${formatMailbox(s, name)} (${items.map((i) => `${i} ${statusValue(st, i)}`).join(" ")})`;
+  return `STATUS ${formatMailbox(s, name)} (${items.map((i) => `${i} ${statusValue(s, st, i)}`).join(" ")})`;
 }
 
 export const CREATE: ImapCommand = {
