@@ -218,7 +218,7 @@ function printStandard(mode: StandardMode, workers: number, results: StandardRes
   );
   for (const r of results) if (r.load.firstErrors.length > 0) out(`  ${r.server} first errors:\n    ${r.load.firstErrors.join("\n    ")}\n`);
   const ratio = speedRatio(results.find((r) => r.server === "sealpost")?.load.perSecond, results.find((r) => r.server === "dovecot")?.load.perSecond);
-  if (ratio !== null) ratioLine(ratio, "dovecot", `commands (standard mix, ${MODE_TITLE[mode]})`, 1);
+  if (ratio !== null) ratioLine(ratio, "dovecot", "commands", 1, `standard mix, ${MODE_TITLE[mode]}`);
   return ratio;
 }
 
@@ -312,7 +312,7 @@ function printRead(p: Pass): number | null {
   const ratio = speedRatio(sp?.load.perSecond, dc?.load.perSecond);
   out(`\nread-heavy mix (${clients} clients; sealpost workers = ${p.workers}):\n`);
   printResults(results, p.idle);
-  if (ratio !== null) ratioLine(ratio, "dovecot", "commands (read-heavy mix)", 1.2);
+  if (ratio !== null) ratioLine(ratio, "dovecot", "commands", 1.2, "read-heavy mix");
   const spIdle = p.idle.find((r) => r.server === "sealpost");
   if (spIdle !== undefined) {
     const idleOk = spIdle.open === idleCount ? spIdle.rssPerConnKb < 50 : null;
