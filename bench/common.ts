@@ -200,9 +200,9 @@ export const verdict = (ok: boolean): string => (ok ? "met" : "NOT met");
 export const speedRatio = (sp: number | undefined, ref: number | undefined): number | null =>
   sp !== undefined && ref !== undefined && ref > 0 ? sp / ref : null;
 
-/** "sealpost/REF UNIT/s: 1.23× (target ≥ N×: met)". */
-export function ratioLine(ratio: number, refName: string, unit: string, target: number): void {
-  out(`sealpost/${refName} ${unit}/s: ${ratio.toFixed(2)}× (target ≥ ${target}×: ${verdict(ratio >= target)})\n`);
+/** "sealpost/REF UNIT/s[, WHAT]: 1.23× (target ≥ N×: met)". */
+export function ratioLine(ratio: number, refName: string, unit: string, target: number, what?: string): void {
+  out(`sealpost/${refName} ${unit}/s${what !== undefined ? `, ${what}` : ""}: ${ratio.toFixed(2)}× (target ≥ ${target}×: ${verdict(ratio >= target)})\n`);
 }
 
 export function writeJson(v: unknown): void {

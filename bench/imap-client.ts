@@ -148,6 +148,14 @@ export class ImapClient {
     return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
   }
 
+  /**
+   * APPEND with a non-synchronizing literal (RFC 7888 LITERAL+, which Sealpost and Dovecot both
+   * announce): the command and the message in one write, one round trip.
+   */
+  append(mailbox: string, flags: string, message: Buffer): Promise<ImapResponse> {
+    return this.#send(`APPEND ${ImapClient.quote(mailbox)} (${flags}) {${message.length}+}`, null, message);
+  }
+
   login(user: string, password: string): Promise<ImapResponse> {
     return this.command(`LOGIN ${ImapClient.quote(user)} ${ImapClient.quote(password)}`);
   }
@@ -184,14 +192,15 @@ export class ImapClient {
     this.socket.destroy();
   }
 
-  #send(cmd: string, onContinuation: (() => void) | null): Promise<ImapResponse> {
+  #send(cmd: string, onContinuation: (() => void) | null, literal?: Buffer): Promise<ImapResponse> {
     if (this.#failed !== null) return Promise.reject(this.#failed);
     if (this.#waiter !== null) return Promise.reject(new Error("ImapClient: one command at a time"));
     const tag = `A${++this.#tagSeq}`;
     return new Promise<ImapResponse>((resolve, reject) => {
       const timer = this.#armTimer(cmd.split(" ", 2).join(" "));
       this.#waiter = { tag, untagged: [], literalBytes: 0, resolve, reject, timer, onContinuation };
-      this.socket.write(`${tag} ${cmd}\r\n`);
+      if (literal === undefined) this.socket.write(`${tag} ${cmd}\r\n`);
+      else this.socket.write(Buffer.concat([Buffer.from(`${tag} ${cmd}\r\n`, "latin1"), literal, Buffer.from("\r\n", "latin1")]));
     });
   }
 

@@ -167,17 +167,19 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[i] ?? 0;
 }
 
-function summarise(
+/** Rates and percentiles, overall and per command type (`types`: those of the mix measured). */
+export function summarise(
   all: Float64Array,
   byType: Record<string, Float64Array>,
   typeErrors: Record<string, number>,
   elapsedMs: number,
+  types: readonly string[] = MIX.map((m) => m.type),
 ): Pick<ImapLoadResult, "commands" | "perSecond" | "p50Ms" | "p99Ms" | "maxMs" | "byType"> {
   const secs = elapsedMs / 1000;
-  const types: Record<string, TypeStats> = {};
-  for (const { type } of MIX) {
+  const stats: Record<string, TypeStats> = {};
+  for (const type of types) {
     const l = byType[type] ?? new Float64Array(0);
-    types[type] = { count: l.length, perSecond: l.length / secs, p50Ms: percentile(l, 50), p99Ms: percentile(l, 99), errors: typeErrors[type] ?? 0 };
+    stats[type] = { count: l.length, perSecond: l.length / secs, p50Ms: percentile(l, 50), p99Ms: percentile(l, 99), errors: typeErrors[type] ?? 0 };
   }
   return {
     commands: all.length,
@@ -185,7 +187,7 @@ function summarise(
     p50Ms: percentile(all, 50),
     p99Ms: percentile(all, 99),
     maxMs: all.length > 0 ? (all[all.length - 1] ?? 0) : 0,
-    byType: types,
+    byType: stats,
   };
 }
 
@@ -279,8 +281,8 @@ export async function runImapLoad(o: ImapLoadOptions): Promise<ImapLoadResult> {
   };
 }
 
-/** One result for several runs against the same server (interleaved rounds). */
-export function mergeImapResults(runs: readonly ImapLoadResult[]): ImapLoadResult {
+/** One result for several runs against the same server (interleaved rounds), of the mix whose command types are `types`. */
+export function mergeImapResults(runs: readonly ImapLoadResult[], types: readonly string[] = MIX.map((m) => m.type)): ImapLoadResult {
   const elapsedMs = runs.reduce((n, r) => n + r.elapsedMs, 0);
   const merge = (arrs: Float64Array[]): Float64Array => {
     const out = new Float64Array(arrs.reduce((n, a) => n + a.length, 0));
@@ -293,7 +295,7 @@ export function mergeImapResults(runs: readonly ImapLoadResult[]): ImapLoadResul
   };
   const typeLatenciesMs: Record<string, Float64Array> = {};
   const typeErrors: Record<string, number> = {};
-  for (const { type } of MIX) {
+  for (const type of types) {
     typeLatenciesMs[type] = merge(runs.map((r) => r.typeLatenciesMs[type] ?? new Float64Array(0)));
     typeErrors[type] = runs.reduce((n, r) => n + (r.typeErrors[type] ?? 0), 0);
   }
@@ -301,7 +303,7 @@ export function mergeImapResults(runs: readonly ImapLoadResult[]): ImapLoadResul
   const sessions = runs.reduce((n, r) => n + r.sessions, 0);
   const weighted = (f: (r: ImapLoadResult) => number): number => (elapsedMs > 0 ? runs.reduce((n, r) => n + f(r) * r.elapsedMs, 0) / elapsedMs : 0);
   return {
-    ...summarise(all, typeLatenciesMs, typeErrors, elapsedMs),
+    ...summarise(all, typeLatenciesMs, typeErrors, elapsedMs, types),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     elapsedMs,
     firstErrors: runs.flatMap((r) => r.firstErrors).slice(0, MAX_ERROR_TEXTS),

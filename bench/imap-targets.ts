@@ -19,6 +19,7 @@ import { BENCH_DOMAIN, BENCH_HOSTNAME, livePid, peersScript, run, startSealpostS
 export const DOVECOT = "/usr/sbin/dovecot";
 const DOVECOT_IMAPS = 14993;
 const PASSWORD = "bench-password-1";
+const DOVECOT_SCHEME = "SHA512-CRYPT";
 
 export interface ImapTarget {
   name: string;
@@ -78,6 +79,8 @@ export async function startSealpost(opts: {
   profileDir: string | undefined;
   /** More node flags for the server (e.g. --heapsnapshot-signal=SIGUSR2, for diagnosis). */
   nodeArgs?: readonly string[];
+  /** `[process] workers` in its sealpost.toml. */
+  workers?: number;
   note: Note;
 }): Promise<ImapTarget> {
   const server = await startSealpostServer({
@@ -87,14 +90,17 @@ export async function startSealpost(opts: {
     listeners: ["imaps", "mx"],
     profileDir: opts.profileDir,
     ...(opts.nodeArgs !== undefined ? { nodeArgs: opts.nodeArgs } : {}),
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     note: opts.note,
   });
+  const workers = opts.workers ?? 1;
   const { pid } = server;
   return {
     name: "sealpost",
     root: pid,
-    memoryPids: () => [pid],
-    multiProcess: false,
+    // With workers, the worker processes are the server's children.
+    memoryPids: () => (workers > 1 ? processTree(pid) : [pid]),
+    multiProcess: workers > 1,
     problems: server.problems,
     load: { port: server.port("imaps"), servername: BENCH_HOSTNAME, user: (i) => `test${(i % opts.users) + 1}@${BENCH_DOMAIN}`, password: PASSWORD, mailbox: "INBOX" },
     stop: () => server.remove(),
@@ -133,6 +139,20 @@ function seedMaildirs(mailRoot: string, users: number, corpus: readonly CorpusMe
   }
 }
 
+/**
+ * The scheme of the peer's stored passwords, from its passwd-file (`{SHA512-CRYPT}$6$…`), or
+ * null if unreadable. The bench starts the peer with SHA512-CRYPT, Dovecot's default scheme, so
+ * that a LOGIN costs Dovecot what it costs in a real deployment.
+ */
+function passwordScheme(peersDir: string): string | null {
+  try {
+    const line = readFileSync(join(peersDir, "dovecot", "users"), "utf8").split("\n").find((l) => l.startsWith("test1@"));
+    return /^[^:]*:\{([^}]+)\}/.exec(line ?? "")?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export async function startDovecot(opts: { users: number; messages: number; idle: number; note: Note }): Promise<ImapTarget> {
   const script = peersScript("dovecot-peer.sh");
   const peersDir = process.env["PEERS_DIR"] ?? "/tmp/peers";
@@ -144,9 +164,14 @@ export async function startDovecot(opts: { users: number; messages: number; idle
     if (!wasRunning) await run("bash", [script, "stop"]).catch((e: unknown) => opts.note(`dovecot stop failed: ${String(e)}`));
   };
   try {
-    await run("bash", [script, "start"]);
+    // Dovecot's default scheme and its default auth settings (no auth cache: auth_cache_size = 0).
+    await run("bash", [script, "start"], undefined, { DC_SCHEME: DOVECOT_SCHEME });
     const master = masterPid();
     if (master === null) throw new Error("dovecot-peer.sh start: no live master pid");
+    const scheme = passwordScheme(peersDir);
+    if (scheme !== DOVECOT_SCHEME) {
+      opts.note(`WARNING: dovecot (started before this run) stores its passwords as ${scheme ?? "?"}, not ${DOVECOT_SCHEME}: LOGIN figures are not comparable (stop it and run again)`);
+    } else opts.note(`dovecot: passwords stored as ${scheme}, default auth settings`);
     // The peer keeps Dovecot's defaults: at most 100 imap-login processes (one per TLS connection,
     // which it proxies for the whole session), too few for the idle test. Raise the limits (the
     // next `dovecot-peer.sh start` writes the config anew) and reload.

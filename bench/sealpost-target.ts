@@ -18,10 +18,10 @@ export const CLI = join(REPO, "src/cli/sealpost.js");
 export const BENCH_HOSTNAME = "bench.sealpost.test";
 export const BENCH_DOMAIN = "bench.test";
 
-/** Runs a command in the repository, `input` on its stdin; resolves with its stdout. */
-export function run(cmd: string, args: string[], input?: string): Promise<string> {
+/** Runs a command in the repository, `input` on its stdin and `env` added to its environment; resolves with its stdout. */
+export function run(cmd: string, args: string[], input?: string, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = execFile(cmd, args, { cwd: REPO, timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile(cmd, args, { cwd: REPO, timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       if (err !== null) reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}\n${stderr}`));
       else resolvePromise(stdout);
     });
@@ -46,15 +46,21 @@ export function livePid(pidFile: string): number | null {
   }
 }
 
-/** `sealpost init` + config edits + `domain add`; `seed` then adds the users and mail. */
-async function prepare(dir: string, maxConnections: number, seed: (dir: string) => Promise<void>): Promise<void> {
+/** `sealpost init` + config edits (`[process] workers` when given) + `domain add`; `seed` then adds the users and mail. */
+async function prepare(dir: string, maxConnections: number, seed: (dir: string) => Promise<void>, workers: number | undefined): Promise<void> {
   await run(process.execPath, [CLI, "init", "--data", dir, "--hostname", BENCH_HOSTNAME, "--listen", "127.0.0.1", "--port-base", "0"]);
   const configPath = join(dir, "sealpost.toml");
   let config = readFileSync(configPath, "utf8");
   config = config.replace(/^port = \d+$/gm, "port = 0");
   config = config.replace(/^max_connections_per_ip = \d+$/m, `max_connections_per_ip = ${maxConnections}`);
   config = config.replace(/^max_connections = \d+$/m, `max_connections = ${maxConnections}`);
-  if (/^port = [1-9]/m.test(config) || !config.includes(`max_connections_per_ip = ${maxConnections}`) || !config.includes(`max_connections = ${maxConnections}`)) {
+  if (workers !== undefined) config = config.replace(/^workers = \d+$/m, `workers = ${workers}`);
+  if (
+    /^port = [1-9]/m.test(config) ||
+    !config.includes(`max_connections_per_ip = ${maxConnections}`) ||
+    !config.includes(`max_connections = ${maxConnections}`) ||
+    (workers !== undefined && !config.includes(`\nworkers = ${workers}\n`))
+  ) {
     throw new Error(`could not edit ${configPath}`);
   }
   writeFileSync(configPath, config);
@@ -139,6 +145,8 @@ export async function startSealpostServer(opts: {
   profileDir: string | undefined;
   /** More node flags for the server (e.g. --heapsnapshot-signal=SIGUSR2, for diagnosis). */
   nodeArgs?: readonly string[];
+  /** `[process] workers` in sealpost.toml (default: as `sealpost init` writes it). */
+  workers?: number;
   note: Note;
 }): Promise<SealpostServer> {
   const dir = mkdtempSync(join(tmpdir(), opts.dirPrefix));
@@ -152,7 +160,7 @@ export async function startSealpostServer(opts: {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await prepare(dir, opts.maxConnections, opts.seed);
+    await prepare(dir, opts.maxConnections, opts.seed, opts.workers);
     const problems: string[] = [];
     const profile = opts.profileDir !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${resolve(opts.profileDir)}`] : [];
     const s = await serve(dir, [...profile, ...(opts.nodeArgs ?? [])], opts.listeners, problems);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuditLog } from "../audit/index.ts";
-import { addAccount, addDomain, dummyVerify, grantLegacy, verifyPassword } from "../directory/index.ts";
+import { addAccount, addDomain, dummyVerify, grantLegacy, setAccount, setPassword, verifyPassword } from "../directory/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { Authenticator, type AuthContext, type AuthLimits, type PasswordCheck } from "./authenticator.ts";
 
@@ -221,5 +221,51 @@ test("on a legacy endpoint a right password needs a running grant for the protoc
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("with the credential cache, a right password verified a moment ago skips scrypt; a wrong one, a changed password, role or a disabled account do not", async () => {
+  const credentialCache = { ttlMs: 3_600_000, maxEntries: 100 };
+  await withAuth({ credentialCache }, async ({ store, auth, checks, rows }) => {
+    assert.equal((await auth.login(ctx(), ALICE, PW, "LOGIN")).ok, true);
+    assert.equal((await auth.login(ctx("198.51.100.20"), ` ${ALICE.toUpperCase()}`, PW, "PLAIN")).ok, true);
+    assert.deepEqual(checks, ["verify"], "the second sign-in was a cache hit");
+    // A wrong password costs the full check every time, before and after a hit.
+    assert.deepEqual(await auth.login(ctx(), ALICE, "not-it", "LOGIN"), { ok: false, refusal: "credentials" });
+    assert.deepEqual(await auth.login(ctx(), "nobody@example.test", PW, "LOGIN"), { ok: false, refusal: "credentials" });
+    assert.deepEqual(checks, ["verify", "verify", "dummy"]);
+
+    // A new password (as the CLI sets it, through the database): the old one is refused at once.
+    await setPassword(store.db, ALICE, "alice-new-password");
+    assert.deepEqual(await auth.login(ctx(), ALICE, PW, "LOGIN"), { ok: false, refusal: "credentials" });
+    assert.equal((await auth.login(ctx(), ALICE, "alice-new-password", "LOGIN")).ok, true);
+    assert.equal((await auth.login(ctx(), ALICE, "alice-new-password", "LOGIN")).ok, true);
+    assert.equal(checks.length, 5, "old password checked in full, the new one once");
+
+    await setAccount(store.db, ALICE, { role: "domain-admin" });
+    assert.equal((await auth.login(ctx(), ALICE, "alice-new-password", "LOGIN")).ok, true);
+    assert.equal(checks.length, 6, "a role change makes the next sign-in a full check");
+
+    await setAccount(store.db, ALICE, { disabled: true });
+    assert.deepEqual(await auth.login(ctx(), ALICE, "alice-new-password", "LOGIN"), { ok: false, refusal: "credentials" });
+    assert.equal(checks.length, 7, "a disabled account costs the full check, as before");
+    await setAccount(store.db, ALICE, { disabled: false });
+    assert.equal((await auth.login(ctx(), ALICE, "alice-new-password", "LOGIN")).ok, true);
+    assert.equal(checks.length, 8, "the entry was dropped on disable");
+
+    // Every sign-in, cached or not, is a row of the login history.
+    assert.deepEqual(
+      (await rows()).map((r) => `${r.result} ${r.reason ?? ""}`.trim()),
+      ["ok", "ok", "failed wrong password", "failed unknown account", "failed wrong password", "ok", "ok", "ok", "failed account disabled", "ok"],
+    );
+  }, "scrypt");
+});
+
+test("without the cache settings (or with a TTL of 0) every sign-in is a full check", async () => {
+  for (const limits of [{}, { credentialCache: { ttlMs: 0, maxEntries: 100 } }]) {
+    await withAuth(limits, async ({ auth, checks }) => {
+      for (let i = 0; i < 3; i++) assert.equal((await auth.login(ctx(), ALICE, PW, "LOGIN")).ok, true);
+      assert.deepEqual(checks, ["verify", "verify", "verify"]);
+    });
   }
 });

@@ -15,6 +15,7 @@ import type { Logger } from "../log/index.ts";
 import type { Database } from "../store/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
 import { LocalSignInGate, type SignInGate } from "./gate.ts";
+import { CredentialCache, type CredentialCacheSettings } from "./credential-cache.ts";
 import { LoginLimiter, type LimiterSettings } from "./limiter.ts";
 
 export interface AuthContext {
@@ -43,6 +44,8 @@ export interface LegacyGate {
 export interface AuthLimits extends LimiterSettings {
   /** Delay before a failure or a refusal is answered (Dovecot: auth_failure_delay = 2s). */
   failureDelayMs: number;
+  /** The cache of recently verified credentials (credential-cache.ts); absent: off. */
+  credentialCache?: CredentialCacheSettings;
 }
 
 type AuthOutcome =
@@ -78,6 +81,7 @@ export interface PasswordCheck {
 }
 
 const SCRYPT: PasswordCheck = { verify: verifyPassword, dummy: dummyVerify };
+const OFF: CredentialCacheSettings = { ttlMs: 0, maxEntries: 0 };
 
 export class Authenticator {
   readonly #db: Kysely<Database>;
@@ -87,13 +91,14 @@ export class Authenticator {
   readonly #gate: SignInGate;
   readonly #observer: LoginObserver | undefined;
   readonly #legacy: LegacyGate | undefined;
+  readonly #verified: CredentialCache;
 
   constructor(
     db: Kysely<Database>,
     audit: AuditLog,
     limits: () => AuthLimits,
     /** `gate`: the sign-in limits (default: a limiter of this process's own; a worker process passes the primary's). */
-    opts: { passwords?: PasswordCheck; gate?: SignInGate; observer?: LoginObserver; legacy?: LegacyGate } = {},
+    opts: { passwords?: PasswordCheck; gate?: SignInGate; observer?: LoginObserver; legacy?: LegacyGate; verified?: CredentialCache } = {},
   ) {
     this.#db = db;
     this.#audit = audit;
@@ -102,6 +107,7 @@ export class Authenticator {
     this.#gate = opts.gate ?? new LocalSignInGate(new LoginLimiter(), audit);
     this.#observer = opts.observer;
     this.#legacy = opts.legacy;
+    this.#verified = opts.verified ?? new CredentialCache(() => this.#limits().credentialCache ?? OFF);
   }
 
   /**
@@ -127,15 +133,19 @@ export class Authenticator {
       const userKey = username.trim().toLowerCase();
       const account = await this.#db
         .selectFrom("accounts")
-        .select(["id", "address", "password_hash", "disabled", "domain_id"])
+        .select(["id", "address", "password_hash", "disabled", "domain_id", "role"])
         .where("address", "=", userKey)
         .executeTakeFirst();
-      const valid = account === undefined ? await this.#passwords.dummy(password) : await this.#passwords.verify(password, account.password_hash);
       // A console-only account (a relay domain's administrator) has no mail to read or send: the mail
       // protocols refuse it as they refuse a wrong password.
       const mailless = account !== undefined && account.domain_id === null && ctx.protocol !== "web";
+      // A hit only where a right password signs in (the cache drops a disabled account's entry): every
+      // failure, a disabled or a console-only account's included, still costs the full check, as before.
+      const cached = account !== undefined && !mailless && this.#verified.hit(account, password);
+      const valid = cached || (account === undefined ? await this.#passwords.dummy(password) : await this.#passwords.verify(password, account.password_hash));
       if (account !== undefined && valid && account.disabled === 0 && !mailless) {
         slot.succeed();
+        if (!cached) this.#verified.remember(account, password);
         const legacyRefusal = await this.#legacyRefusal(ctx, account.id);
         if (legacyRefusal !== null) {
           this.#audit.login(this.#row(ctx, username, account.id, mechanism, "refused", legacyRefusal));
@@ -147,7 +157,7 @@ export class Authenticator {
         this.#audit.login(this.#row(ctx, username, account.id, mechanism, "ok", null));
         this.#observer?.login(ctx.protocol, "ok");
         ctx.log?.bind({ account: account.address });
-        ctx.log?.info("sign-in ok", { mechanism });
+        ctx.log?.info("sign-in ok", { mechanism, ...(cached ? { cached: true } : {}) });
         return { ok: true, accountId: account.id, address: account.address };
       }
       slot.fail();

@@ -29,6 +29,18 @@ export class LruMap<V> {
     return old;
   }
 
+  /** Forgets the key (rare: a stale entry found on use; see the class comment on deletes). */
+  delete(key: string): void {
+    this.#young.delete(key);
+    this.#old.delete(key);
+  }
+
+  /** Forgets every key. */
+  clear(): void {
+    this.#young = new Map();
+    this.#old = new Map();
+  }
+
   set(key: string, value: V): void {
     this.#young.set(key, value);
     if (this.#young.size >= this.#half) {

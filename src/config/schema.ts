@@ -213,6 +213,21 @@ export const SCHEMA = {
     description: "Logins on IMAP, POP3 and submission: failure delay and rate limits. A check in progress counts against every limit (an attempt waits while checks in flight fill one); once failures fill one, attempts get a temporary refusal without a password check.",
     fields: {
       failure_delay_ms: { kind: "int", default: 2000, min: 0, max: 60_000, description: "Delay before a failed or refused login is answered (Dovecot's auth_failure_delay)." },
+      credential_cache_ttl: {
+        kind: "int",
+        default: 3600,
+        min: 0,
+        max: 86_400,
+        description:
+          "Seconds a password verified at a sign-in stays in the in-memory cache of verified credentials (as Dovecot's auth_cache_ttl), so that the next sign-in with it skips the scrypt check; 0 turns the cache off. Kept under a keyed hash, never the password; a changed password, role or disabling takes effect at once.",
+      },
+      credential_cache_size: {
+        kind: "int",
+        default: 10_000,
+        min: 1,
+        max: 1_000_000,
+        description: "Verified credentials the cache holds at most (about 300 bytes each); the least recently used give way.",
+      },
       max_failures_per_ip: { kind: "int", default: 10, min: 1, max: 100_000, description: "Failed logins from one client address within the window before further attempts from it are refused (mox: 10 a minute)." },
       max_failures_per_network: {
         kind: "int",

@@ -41,6 +41,7 @@ export function authLimits(config: Config): AuthLimits {
     maxFailuresPerNetwork: config.auth.max_failures_per_network,
     maxFailuresPerUser: config.auth.max_failures_per_user,
     windowMs: config.auth.failure_window * 1000,
+    credentialCache: { ttlMs: config.auth.credential_cache_ttl * 1000, maxEntries: config.auth.credential_cache_size },
   };
 }
 
