@@ -60,3 +60,4 @@ export {
   type MailboxStatus,
 } from "./mailbox-admin.ts";
 export { syncPath } from "./fsync.ts";
+export { expungedSince, flagStates, highestModseq } from "./sync.ts";

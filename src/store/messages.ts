@@ -12,6 +12,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
 import { commitWithBlobs } from "./handoff.ts";
+import { removeMessages } from "./sync.ts";
 
 /** RFC 9051 §2.3.2: the system flags, in the order they are stored. */
 const SYSTEM_ORDER = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
@@ -268,20 +269,12 @@ export async function copyMessages(store: Store, fromMailbox: number, uids: read
   return res;
 }
 
-async function deleteUids(trx: Transaction<Database>, mailboxId: number, uids: readonly number[]): Promise<void> {
-  for (let i = 0; i < uids.length; i += CHUNK) {
-    await trx.deleteFrom("messages").where("mailbox_id", "=", mailboxId).where("uid", "in", uids.slice(i, i + CHUNK)).execute();
-  }
-}
-
 /** MOVE (RFC 6851 §3.1): copy and removal of the source messages in one transaction. */
 export async function moveMessages(store: Store, fromMailbox: number, uids: readonly number[], toMailbox: number): Promise<CopyResult> {
   const res = await store.committer.submit(async (trx) => {
     const copied = await copyRows(trx, fromMailbox, uids, toMailbox);
-    if (copied.srcUids.length > 0) {
-      await deleteUids(trx, fromMailbox, copied.srcUids);
-      if (fromMailbox !== toMailbox) await bumpModseq(trx, fromMailbox);
-    }
+    // The source rows go with a modseq of their own and a tombstone each (RFC 7162 §3.2.5).
+    if (copied.srcUids.length > 0) await removeMessages(trx, fromMailbox, copied.srcUids);
     return copied;
   });
   if (res.srcUids.length > 0) {
@@ -303,11 +296,7 @@ export async function expunge(store: Store, mailboxId: number, uids?: readonly n
         ? await trx.selectFrom("messages").select(["uid", "flags"]).where("mailbox_id", "=", mailboxId).orderBy("uid").execute()
         : await messageRows(trx, mailboxId, uids);
     const gone = rows.filter((r) => r.flags.split(" ").some((f) => f.toLowerCase() === "\\deleted")).map((r) => r.uid);
-    if (gone.length > 0) {
-      await deleteUids(trx, mailboxId, gone);
-      await bumpModseq(trx, mailboxId);
-    }
-    return gone;
+    return removeMessages(trx, mailboxId, gone);
   });
   if (removed.length > 0) store.events.emit("changed", mailboxId);
   return removed;

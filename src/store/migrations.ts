@@ -3,6 +3,7 @@ import { sql, type Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 import { campaign } from "./migrations-campaign.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
+import { syncTombstones } from "./migrations-sync.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -332,6 +333,7 @@ export const migrations: MigrationProvider = {
       "0014_web_sessions": webSessions,
       "0015_console_accounts": consoleAccounts,
       "0016_campaign": campaign,
+      "0018_sync_tombstones": syncTombstones,
     };
   },
 };

@@ -46,6 +46,10 @@ interface MailboxTable {
   uidnext: number;
   highest_modseq: number;
   created_at: number;
+  /** RFC 7162: expunges with a modseq up to this one may have no `expunged` row (migrations-sync.ts). */
+  expunged_floor: Generated<number>;
+  /** How many `expunged` rows the mailbox has. */
+  expunged_count: Generated<number>;
 }
 
 interface MessageTable {
@@ -343,4 +347,13 @@ export interface Database {
   cutoffs: CutoffTable;
   cutoff_notices: CutoffNoticeTable;
   maintenance_windows: MaintenanceWindowTable;
+  expunged: ExpungedTable;
+}
+
+/** One expunged message, remembered for QRESYNC's VANISHED (EARLIER) (RFC 7162 §3.2.5). */
+interface ExpungedTable {
+  mailbox_id: number;
+  /** The modification sequence the expunge took. */
+  modseq: number;
+  uid: number;
 }
