@@ -16,6 +16,8 @@ const EXTENSIONS = [
   "LIST-EXTENDED", // RFC 5258
   "LIST-STATUS", // RFC 5819
   "BINARY", // RFC 3516
+  "CONDSTORE", // RFC 7162 §3.1
+  "QRESYNC", // RFC 7162 §3.2
 ];
 
 export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean }): string[] {

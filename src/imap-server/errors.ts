@@ -26,6 +26,12 @@ export const ResponseCode = {
   READ_ONLY: "READ-ONLY",
   READ_WRITE: "READ-WRITE",
   PARSE: "PARSE",
+  /** RFC 7162 §3.1.2.1: the mailbox's highest modification sequence (SELECT, EXPUNGE, MOVE). */
+  HIGHESTMODSEQ: "HIGHESTMODSEQ",
+  /** RFC 7162 §3.1.3: the messages a STORE (UNCHANGEDSINCE) left alone. */
+  MODIFIED: "MODIFIED",
+  /** RFC 7162 §3.2.11: the boundary between an implicitly closed mailbox and the new one. */
+  CLOSED: "CLOSED",
 } as const;
 
 export class ImapError extends Error {

@@ -13,7 +13,7 @@ import { type Account, type Deferred, type Completion, type ImapApi, type ImapCo
 import { COMMANDS } from "./commands/index.ts";
 import { replyFor } from "./error-table.ts";
 import { ImapError, ResponseCode } from "./errors.ts";
-import { ImapParseError, ImapReader, parseCommand, type CommandInput, type ReaderEvent } from "./parser/index.ts";
+import { formatSequenceSet, ImapParseError, ImapReader, parseCommand, type CommandInput, type ReaderEvent } from "./parser/index.ts";
 import { MailboxView } from "./view.ts";
 
 /**
@@ -56,6 +56,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   #account: Account | null = null;
   #view: MailboxView | null = null;
   #utf8 = false;
+  #condstore = false;
+  #qresync = false;
   #clientName: string | null = null;
   #bad = 0;
   #dirty = false;
@@ -88,6 +90,12 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   }
   get utf8(): boolean {
     return this.#utf8;
+  }
+  get condstore(): boolean {
+    return this.#condstore;
+  }
+  get qresync(): boolean {
+    return this.#qresync;
   }
   get canStartTls(): boolean {
     return this.#opts.tlsAvailable && this.conn.tls === null;
@@ -181,6 +189,12 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
       this.#utf8 = true;
       return true;
     }
+    // RFC 7162 §3.1, §3.2.3: ENABLE QRESYNC enables CONDSTORE as well.
+    if (capability === "CONDSTORE" || capability === "QRESYNC") {
+      this.#condstore = true;
+      if (capability === "QRESYNC") this.#qresync = true;
+      return true;
+    }
     return false;
   }
   setClientName(name: string): void {
@@ -213,9 +227,12 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     if (this.#view !== view) return;
     const u = view.applyChanges(changed, present, allowExpunge);
     let out = "";
-    for (const seq of u.expunged) out += `* ${seq} EXPUNGE\r\n`;
+    // RFC 7162 §3.2.10: with QRESYNC, one VANISHED of UIDs instead of an EXPUNGE per message.
+    if (this.#qresync) out += u.vanished.length > 0 ? `* VANISHED ${formatSequenceSet(u.vanished)}\r\n` : "";
+    else for (const seq of u.expunged) out += `* ${seq} EXPUNGE\r\n`;
     if (u.exists !== null) out += `* ${u.exists} EXISTS\r\n`;
-    for (const [seq, uid, flags] of u.flags) out += `* ${seq} FETCH (UID ${uid} FLAGS (${flags}))\r\n`;
+    // RFC 7162 §3.1: once CONDSTORE is enabled, flag updates carry their MODSEQ.
+    for (const [seq, uid, flags, modseq] of u.flags) out += `* ${seq} FETCH (UID ${uid} FLAGS (${flags})${this.#condstore ? ` MODSEQ (${modseq})` : ""})\r\n`;
     if (out !== "") this.write(out);
     if (!allowExpunge && gone) this.#dirty = true;
   }

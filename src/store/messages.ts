@@ -121,27 +121,41 @@ interface FlagResult {
   flags: string;
   modseq: number;
   changed: boolean;
+  /** Changed after `unchangedSince`, so left alone (RFC 7162 §3.1.3: reported as MODIFIED). */
+  modified: boolean;
 }
 
 /**
  * STORE (RFC 9051 §6.4.6): sets, adds or removes flags on the messages of `uids` that still
- * exist. Returns each one's flags afterwards; changed ones carry the mailbox's new modseq.
+ * exist. Returns each one's flags afterwards; changed ones carry the mailbox's new modseq. With
+ * `unchangedSince` (RFC 7162 §3.1.3), a message whose modseq is above it is not touched.
  */
-export async function storeFlags(store: Store, mailboxId: number, uids: readonly number[], op: FlagOp, flags: readonly string[]): Promise<FlagResult[]> {
+export async function storeFlags(
+  store: Store,
+  mailboxId: number,
+  uids: readonly number[],
+  op: FlagOp,
+  flags: readonly string[],
+  opts: { unchangedSince?: number } = {},
+): Promise<FlagResult[]> {
   if (uids.length === 0) return [];
   const results = await store.committer.submit(async (trx) => {
     const rows = await messageRows(trx, mailboxId, uids);
     const out: FlagResult[] = [];
     let modseq = 0;
     for (const r of rows) {
+      if (opts.unchangedSince !== undefined && r.modseq > opts.unchangedSince) {
+        out.push({ uid: r.uid, flags: r.flags, modseq: r.modseq, changed: false, modified: true });
+        continue;
+      }
       const next = applyFlagOp(r.flags, op, flags);
       if (next === r.flags) {
-        out.push({ uid: r.uid, flags: r.flags, modseq: r.modseq, changed: false });
+        out.push({ uid: r.uid, flags: r.flags, modseq: r.modseq, changed: false, modified: false });
         continue;
       }
       if (modseq === 0) modseq = await bumpModseq(trx, mailboxId);
       await trx.updateTable("messages").set({ flags: next, modseq }).where("mailbox_id", "=", mailboxId).where("uid", "=", r.uid).execute();
-      out.push({ uid: r.uid, flags: next, modseq, changed: true });
+      out.push({ uid: r.uid, flags: next, modseq, changed: true, modified: false });
     }
     return out;
   });

@@ -21,6 +21,11 @@ async function fill(store: Store, mailbox: number, n: number): Promise<number[]>
   return (await appendMessages(store, mailbox, msgs)).uids;
 }
 
+async function since(store: Store, mailbox: number, modseq: number): Promise<{ uids: number[]; complete: boolean }> {
+  const { uids, complete } = await expungedSince(store.db, mailbox, modseq);
+  return { uids, complete };
+}
+
 async function tombstones(store: Store, mailbox: number): Promise<number> {
   const { rows } = await sql<{ n: number }>`select count(*) as n from expunged where mailbox_id = ${mailbox}`.execute(store.db);
   return Number(rows[0]?.n ?? 0);
@@ -41,11 +46,11 @@ test("every path that removes messages takes a new modseq and remembers each UID
     assert.equal(await expungeMessages(store, inbox, [4, 3]), 1);
     const m3 = await highestModseq(store.db, inbox);
     assert.equal(m3, m2 + 1);
-    assert.deepEqual(await expungedSince(store.db, inbox, m0), { uids: [1, 2, 3, 4], complete: true });
-    assert.deepEqual(await expungedSince(store.db, inbox, m1), { uids: [3, 4], complete: true });
-    assert.deepEqual(await expungedSince(store.db, inbox, m2), { uids: [4], complete: true });
-    assert.deepEqual(await expungedSince(store.db, inbox, m3), { uids: [], complete: true });
-    assert.deepEqual(await expungedSince(store.db, trash, 0), { uids: [], complete: true }, "a MOVE's target loses nothing");
+    assert.deepEqual(await since(store, inbox, m0), { uids: [1, 2, 3, 4], complete: true });
+    assert.deepEqual(await since(store, inbox, m1), { uids: [3, 4], complete: true });
+    assert.deepEqual(await since(store, inbox, m2), { uids: [4], complete: true });
+    assert.deepEqual(await since(store, inbox, m3), { uids: [], complete: true });
+    assert.deepEqual(await since(store, trash, 0), { uids: [], complete: true }, "a MOVE's target loses nothing");
   });
 });
 
@@ -67,7 +72,7 @@ test("renaming INBOX expunges its messages there; deleting a mailbox takes its t
     await fill(store, inbox, 3);
     const m0 = await highestModseq(store.db, inbox);
     await renameMailbox(store, account, "INBOX", "Old");
-    assert.deepEqual(await expungedSince(store.db, inbox, m0), { uids: [1, 2, 3], complete: true });
+    assert.deepEqual(await since(store, inbox, m0), { uids: [1, 2, 3], complete: true });
     const old = await getMailbox(store.db, account, "Old");
     assert.ok(old !== undefined);
     await expungeMessages(store, old.id, [2]);
@@ -75,7 +80,7 @@ test("renaming INBOX expunges its messages there; deleting a mailbox takes its t
     await deleteMailbox(store, account, "Old");
     assert.equal(await tombstones(store, old.id), 0);
     const again = await createMailbox(store, account, "Old");
-    assert.deepEqual(await expungedSince(store.db, again.id, 0), { uids: [], complete: true });
+    assert.deepEqual(await since(store, again.id, 0), { uids: [], complete: true });
   });
 });
 
@@ -98,7 +103,7 @@ test("tombstones are bounded: the oldest are pruned and the floor says from wher
     const big = Array.from({ length: 6000 }, (_, i) => 20_000 + i);
     const last = await store.committer.submit((trx) => recordExpunged(trx, inbox, big));
     assert.equal(await tombstones(store, inbox), 0);
-    assert.deepEqual(await expungedSince(store.db, inbox, last - 1), { uids: [], complete: false });
-    assert.deepEqual(await expungedSince(store.db, inbox, last), { uids: [], complete: true });
+    assert.deepEqual(await since(store, inbox, last - 1), { uids: [], complete: false });
+    assert.deepEqual(await since(store, inbox, last), { uids: [], complete: true });
   });
 });

@@ -83,14 +83,15 @@ export async function removeMessages(trx: Transaction<Database>, mailboxId: numb
 }
 
 /**
- * The UIDs expunged from a mailbox with a modseq above `modseq`, ascending. `complete` is false
- * when tombstones that old were pruned (or predate them): then some expunged UIDs are missing.
+ * The UIDs expunged from a mailbox with a modseq above `modseq`, ascending, and its UIDNEXT.
+ * `complete` is false when tombstones that old were pruned (or predate them): then some expunged
+ * UIDs are missing.
  */
-export async function expungedSince(db: Db, mailboxId: number, modseq: number): Promise<{ uids: number[]; complete: boolean }> {
-  const mb = await db.selectFrom("mailboxes").select("expunged_floor").where("id", "=", mailboxId).executeTakeFirst();
+export async function expungedSince(db: Db, mailboxId: number, modseq: number): Promise<{ uids: number[]; complete: boolean; uidnext: number }> {
+  const mb = await db.selectFrom("mailboxes").select(["expunged_floor", "uidnext"]).where("id", "=", mailboxId).executeTakeFirst();
   const rows = await db.selectFrom("expunged").select("uid").where("mailbox_id", "=", mailboxId).where("modseq", ">", modseq).execute();
   const uids = rows.map((r) => r.uid).sort((a, b) => a - b);
-  return { uids, complete: mb !== undefined && modseq >= mb.expunged_floor };
+  return { uids, complete: mb !== undefined && modseq >= mb.expunged_floor, uidnext: mb?.uidnext ?? 1 };
 }
 
 /** A mailbox's highest modification sequence now (RFC 7162 §3.1.1 HIGHESTMODSEQ); 0 if it is gone. */

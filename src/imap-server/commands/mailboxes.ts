@@ -12,6 +12,7 @@ import type { ImapApi, ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
 import type { ArgParser } from "../parser/index.ts";
 import { formatMailbox, onlyMailboxArg, readMailbox } from "./util.ts";
+import { useCondstore } from "./condstore.ts";
 
 /** The logged-in account (the command tables only allow these commands after login). */
 export function accountId(s: ImapApi): number {
@@ -21,10 +22,9 @@ export function accountId(s: ImapApi): number {
 
 /**
  * STATUS data items (RFC 9051 §6.3.11, RFC 3501 §6.3.10): RECENT is always 0 (this server keeps
- * no \Recent), SIZE is RFC 8438's, DELETED IMAP4rev2's. HIGHESTMODSEQ needs CONDSTORE, which is
- * not advertised, so it is an unknown item here.
+ * no \Recent), SIZE is RFC 8438's, DELETED IMAP4rev2's, HIGHESTMODSEQ RFC 7162 §3.1.6's.
  */
-const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED"] as const;
+const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "HIGHESTMODSEQ"] as const;
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 
 /** "(" status-att *(SP status-att) ")"; unknown items are BAD. Duplicates are reported once. */
@@ -53,6 +53,8 @@ function statusValue(st: MailboxStatus, item: StatusItem): number {
       return st.size;
     case "DELETED":
       return st.deleted;
+    case "HIGHESTMODSEQ":
+      return st.highestModseq;
   }
 }
 
@@ -123,6 +125,8 @@ export const STATUS: ImapCommand = {
     a.sp();
     const items = readStatusItems(a);
     a.end();
+    // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE-enabling command.
+    if (items.includes("HIGHESTMODSEQ")) await useCondstore(s);
     // RFC 9051 §6.3.11: allowed on the selected mailbox too; the counts come from the store.
     const mailbox = await getMailbox(s.store.db, accountId(s), name);
     const st = mailbox === undefined ? undefined : await mailboxStatus(s.store.db, mailbox.id);
