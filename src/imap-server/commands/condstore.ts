@@ -41,7 +41,7 @@ interface QresyncParams {
   seqMatch: Array<[number, number]> | null;
 }
 
-export interface SelectParams {
+interface SelectParams {
   condstore: boolean;
   qresync: QresyncParams | null;
 }
