@@ -75,7 +75,7 @@ r['delimiter'] = d(a.list('""', '""')[1])
 r['status'] = res(a.status('INBOX', '(MESSAGES UNSEEN UIDNEXT UIDVALIDITY)'))
 r['statusMore'] = res(a.status('inbox', '(SIZE DELETED RECENT)'))
 r['statusMissing'] = res(a.status('Nope', '(MESSAGES)'))
-r['statusModseq'] = err(lambda: a.status('INBOX', '(HIGHESTMODSEQ)'))
+r['statusModseq'] = res(a.status('INBOX', '(HIGHESTMODSEQ)'))
 r['create'] = res(a.create('Projects/2026'))
 r['listProjects'] = d(a.list('""', 'Projects*')[1])
 r['createAgain'] = res(a.create('Projects'))
@@ -139,7 +139,10 @@ test("imaplib: LIST/LSUB, CREATE/RENAME/DELETE, SUBSCRIBE, STATUS, extended LIST
   // RECENT: the delivered messages, which no session has selected yet (RFC 3501 §6.3.10).
   assert.deepEqual(r.statusMore, ["OK", [`INBOX (SIZE ${total} DELETED 0 RECENT 3)`]]);
   assert.deepEqual(r.statusMissing, ["NO", ["[NONEXISTENT] Mailbox does not exist."]]);
-  assert.match(r.statusModseq as string, /BAD.*Unknown STATUS item/);
+  // CONDSTORE (RFC 7162 §3.1.6) is advertised: STATUS tells the mailbox's highest modseq.
+  const [modseqStatus, [modseqLine]] = r.statusModseq as [string, string[]];
+  assert.equal(modseqStatus, "OK");
+  assert.match(modseqLine ?? "", /^INBOX \(HIGHESTMODSEQ [1-9]\d*\)$/);
 
   assert.deepEqual(r.create, ["OK", ["CREATE completed."]]);
   assert.deepEqual(r.listProjects, ['(\\HasChildren) "/" Projects', '(\\HasNoChildren) "/" Projects/2026']);

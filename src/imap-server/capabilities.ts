@@ -20,6 +20,8 @@ const EXTENSIONS = [
   "QUOTA", // RFC 9208 (one root per account, commands/quota.ts)
   "QUOTA=RES-STORAGE", // RFC 9208 §5.1
   "STATUS=SIZE", // RFC 8438
+  "CONDSTORE", // RFC 7162 §3.1
+  "QRESYNC", // RFC 7162 §3.2
 ];
 
 export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean; appendLimit: number }): string[] {

@@ -29,6 +29,10 @@ export interface ImapApi {
   readonly selected: MailboxView | null;
   /** UTF8=ACCEPT enabled (RFC 6855): mailbox names and strings are UTF-8, not modified UTF-7. */
   readonly utf8: boolean;
+  /** CONDSTORE enabled (RFC 7162 §3.1): flag updates carry MODSEQ. */
+  readonly condstore: boolean;
+  /** QRESYNC enabled (RFC 7162 §3.2): expunges are announced as VANISHED. */
+  readonly qresync: boolean;
   readonly canStartTls: boolean;
   readonly hostname: string;
   capabilities(): string[];

@@ -31,6 +31,12 @@ export const ResponseCode = {
   PARSE: "PARSE",
   /** RFC 4978 §3: a second COMPRESS on a compressed connection. */
   COMPRESSIONACTIVE: "COMPRESSIONACTIVE",
+  /** RFC 7162 §3.1.2.1: the mailbox's highest modification sequence (SELECT, EXPUNGE, MOVE). */
+  HIGHESTMODSEQ: "HIGHESTMODSEQ",
+  /** RFC 7162 §3.1.3: the messages a STORE (UNCHANGEDSINCE) left alone. */
+  MODIFIED: "MODIFIED",
+  /** RFC 7162 §3.2.11: the boundary between an implicitly closed mailbox and the new one. */
+  CLOSED: "CLOSED",
 } as const;
 
 export class ImapError extends Error {

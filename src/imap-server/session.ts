@@ -14,7 +14,7 @@ import { COMMANDS } from "./commands/index.ts";
 import { newKeywordResponses } from "./commands/util.ts";
 import { replyFor } from "./error-table.ts";
 import { ImapError, ResponseCode } from "./errors.ts";
-import { ImapParseError, ImapReader, parseCommand, type CommandInput, type ReaderEvent } from "./parser/index.ts";
+import { formatSequenceSet, ImapParseError, ImapReader, parseCommand, type CommandInput, type ReaderEvent } from "./parser/index.ts";
 import { MailboxView } from "./view.ts";
 
 /**
@@ -57,6 +57,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   #account: Account | null = null;
   #view: MailboxView | null = null;
   #utf8 = false;
+  #condstore = false;
+  #qresync = false;
   #clientName: string | null = null;
   #bad = 0;
   #dirty = false;
@@ -89,6 +91,12 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   }
   get utf8(): boolean {
     return this.#utf8;
+  }
+  get condstore(): boolean {
+    return this.#condstore;
+  }
+  get qresync(): boolean {
+    return this.#qresync;
   }
   get canStartTls(): boolean {
     return this.#opts.tlsAvailable && this.conn.tls === null;
@@ -189,6 +197,12 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
       this.#utf8 = true;
       return true;
     }
+    // RFC 7162 §3.1, §3.2.3: ENABLE QRESYNC enables CONDSTORE as well.
+    if (capability === "CONDSTORE" || capability === "QRESYNC") {
+      this.#condstore = true;
+      if (capability === "QRESYNC") this.#qresync = true;
+      return true;
+    }
     return false;
   }
   setClientName(name: string): void {
@@ -226,10 +240,13 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     if (claimed !== null) view.addRecent(claimed, newest);
     // RFC 3501 §7.2.6: a keyword is announced before a FETCH shows it.
     let out = newKeywordResponses(view);
-    for (const seq of u.expunged) out += `* ${seq} EXPUNGE\r\n`;
+    // RFC 7162 §3.2.10: with QRESYNC, one VANISHED of UIDs instead of an EXPUNGE per message.
+    if (this.#qresync) out += u.vanished.length > 0 ? `* VANISHED ${formatSequenceSet(u.vanished)}\r\n` : "";
+    else for (const seq of u.expunged) out += `* ${seq} EXPUNGE\r\n`;
     // RFC 3501 §7.3.2: RECENT goes with EXISTS.
     if (u.exists !== null) out += `* ${u.exists} EXISTS\r\n* ${view.recentCount} RECENT\r\n`;
-    for (const [seq, uid, flags] of u.flags) out += `* ${seq} FETCH (UID ${uid} FLAGS (${view.withRecent(uid, flags)}))\r\n`;
+    // RFC 7162 §3.1: once CONDSTORE is enabled, flag updates carry their MODSEQ.
+    for (const [seq, uid, flags, modseq] of u.flags) out += `* ${seq} FETCH (UID ${uid} FLAGS (${view.withRecent(uid, flags)})${this.#condstore ? ` MODSEQ (${modseq})` : ""})\r\n`;
     if (out !== "") this.write(out);
     if (!allowExpunge && gone) this.#dirty = true;
   }

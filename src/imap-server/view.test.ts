@@ -11,14 +11,15 @@ test("applyChanges: flags of others, own STORE not echoed, new messages, expunge
   v.setFlags(1, "\\Seen"); // this session's STORE
   assert.equal(v.knownModseq, 5, "only snapshots move knownModseq");
   let u = v.applyChanges([st(1, "\\Seen", 6), st(2, "\\Flagged", 7), st(9, "", 8)], null, false);
-  assert.deepEqual(u, { expunged: [], exists: 4, flags: [[2, 2, "\\Flagged"]] });
+  assert.deepEqual(u, { expunged: [], exists: 4, flags: [[2, 2, "\\Flagged", 7]], vanished: [] });
   assert.deepEqual([v.knownModseq, v.lastUid, v.flagsAt(1)], [8, 9, "\\Seen"]);
   // UID 2 expunged: held back while expunges may not be sent, then reported.
   u = v.applyChanges([], new Set([1, 4, 9]), false);
-  assert.deepEqual(u, { expunged: [], exists: null, flags: [] });
+  assert.deepEqual(u, { expunged: [], exists: null, flags: [], vanished: [] });
   assert.equal(v.exists, 4);
   u = v.applyChanges([st(4, "$X", 9)], new Set([1, 4, 9]), true);
-  assert.deepEqual(u, { expunged: [2], exists: null, flags: [[2, 4, "$X"]] });
+  // The UIDs too, for QRESYNC's VANISHED (RFC 7162 §3.2.10).
+  assert.deepEqual(u, { expunged: [2], exists: null, flags: [[2, 4, "$X", 9]], vanished: [2] });
   assert.deepEqual(Array.from(v.uids), [1, 4, 9]);
 });
 
@@ -34,6 +35,7 @@ test("a view of 70,000 messages with as many distinct flag sets and UIDs past 2^
   const keep = new Set(states.filter((_, i) => i % 2 === 0).map((m) => m.uid));
   const u = v.applyChanges([], keep, true);
   assert.equal(u.expunged.length, n / 2);
+  assert.deepEqual(u.vanished.slice(0, 2), [100_003, 100_009], "ascending UIDs");
   assert.equal(v.exists, n / 2);
   assert.deepEqual([v.uidAt(2), v.flagsAt(2), v.flagsAt(n / 2)], [100_006, "$K2", `$K${n - 2}`]);
 });

@@ -21,8 +21,10 @@ interface ViewUpdate {
   expunged: number[];
   /** New EXISTS count, if messages were added. */
   exists: number | null;
-  /** Messages whose flags changed: [seq, uid, flags]. */
-  flags: Array<[number, number, string]>;
+  /** Messages whose flags changed: [seq, uid, flags, modseq]. */
+  flags: Array<[number, number, string, number]>;
+  /** The UIDs of `expunged`, ascending (QRESYNC's VANISHED, RFC 7162 §3.2.10). */
+  vanished: number[];
 }
 
 const interned = new Map<string, string>();
@@ -248,11 +250,12 @@ export class MailboxView {
    * messages stay in the view and are reported by a later call.
    */
   applyChanges(changed: readonly MessageState[], present: ReadonlySet<number> | null, allowExpunge: boolean): ViewUpdate {
-    const update: ViewUpdate = { expunged: [], exists: null, flags: [] };
+    const update: ViewUpdate = { expunged: [], exists: null, flags: [], vanished: [] };
     if (present !== null && allowExpunge) {
       for (let i = this.#uids.length - 1; i >= 0; i--) {
         if (!present.has(this.#uids.at(i) ?? 0)) {
           update.expunged.push(i + 1);
+          update.vanished.push(this.#uids.at(i) ?? 0);
           this.#uids.remove(i);
           this.#flagIndex.remove(i);
         }
@@ -270,10 +273,11 @@ export class MailboxView {
       const seq = this.seqOf(m.uid);
       // Flags this session already reported (or set itself) are not announced again.
       if (seq === 0 || m.flags === this.flagsAt(seq)) continue;
-      update.flags.push([seq, m.uid, m.flags]);
+      update.flags.push([seq, m.uid, m.flags, m.modseq]);
       this.setFlags(seq, m.flags);
     }
     if (this.#uids.length !== before) update.exists = this.#uids.length;
+    update.vanished.reverse();
     return update;
   }
 }

@@ -63,3 +63,4 @@ export {
 } from "./mailbox-admin.ts";
 export { syncPath } from "./fsync.ts";
 export { accountUsage, checkQuota, OverQuotaError, type QuotaUsage, type QuotaVerdict } from "./quota.ts";
+export { expungedSince, flagStates, highestModseq } from "./sync.ts";

@@ -22,6 +22,7 @@ import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
 import { canonicalMailboxName, getMailboxById, type MailboxRow } from "./mailboxes.ts";
 import { INBOX, newUidValidity } from "./mailstore.ts";
+import { recordExpunged } from "./sync.ts";
 
 /** The hierarchy delimiter (RFC 9051 §5.1, §6.3.9). */
 const MAILBOX_DELIMITER = "/";
@@ -177,6 +178,8 @@ export async function deleteMailbox(store: Store, accountId: number, name: strin
         if (other !== target && isSameOrInferior(other, target)) return refuse("HASCHILDREN", "Mailbox has children; delete them first.");
       }
       const res = await trx.deleteFrom("messages").where("mailbox_id", "=", box.id).executeTakeFirst();
+      // Its tombstones (RFC 7162) go with it; a mailbox made again under the name has a new UIDVALIDITY.
+      await trx.deleteFrom("expunged").where("mailbox_id", "=", box.id).execute();
       await trx.deleteFrom("mailboxes").where("id", "=", box.id).execute();
       return { ok: true, value: { id: box.id, messages: Number(res.numDeletedRows) } };
     }),
@@ -204,12 +207,9 @@ export async function renameMailbox(store: Store, accountId: number, from: strin
       if (source === INBOX) {
         if (boxes.size + parents.length + 1 > MAX_MAILBOXES) return refuse("LIMIT", `Too many mailboxes (at most ${MAX_MAILBOXES}).`);
         const newId = await insertBoxes(trx, accountId, boxes, [...parents, target], { uidnext: box.uidnext, highestModseq: box.highest_modseq });
-        await trx.updateTable("messages").set({ mailbox_id: newId }).where("mailbox_id", "=", box.id).execute();
-        await trx
-          .updateTable("mailboxes")
-          .set((eb) => ({ highest_modseq: eb("highest_modseq", "+", 1) }))
-          .where("id", "=", box.id)
-          .execute();
+        const moved = await trx.updateTable("messages").set({ mailbox_id: newId }).where("mailbox_id", "=", box.id).returning("uid").execute();
+        // To INBOX's sessions every message was expunged: a modseq and tombstones, as for EXPUNGE (RFC 7162 §3.2.5).
+        await recordExpunged(trx, box.id, moved.map((m) => m.uid).sort((a, b) => a - b));
         return { ok: true, value: [box.id, newId] };
       }
       if (isSameOrInferior(target, source)) return refuse("CANNOT", "A mailbox cannot be moved into itself.");

@@ -8,6 +8,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
+import { removeMessages } from "./sync.ts";
 
 export const INBOX = "INBOX";
 
@@ -144,15 +145,8 @@ export async function inboxSnapshot(db: Kysely<Database>, accountId: number): Pr
  */
 export async function expungeMessages(store: Store, mailboxId: number, uids: readonly number[]): Promise<number> {
   if (uids.length === 0) return 0;
-  const removed = await store.committer.submit(async (trx) => {
-    const res = await trx.deleteFrom("messages").where("mailbox_id", "=", mailboxId).where("uid", "in", [...uids]).executeTakeFirst();
-    await trx
-      .updateTable("mailboxes")
-      .set((eb) => ({ highest_modseq: eb("highest_modseq", "+", 1) }))
-      .where("id", "=", mailboxId)
-      .execute();
-    return Number(res.numDeletedRows);
-  });
+  // A new modseq and a tombstone per message, as IMAP EXPUNGE leaves (RFC 7162 §3.2.5).
+  const removed = await store.committer.submit((trx) => removeMessages(trx, mailboxId, uids));
   store.events.emit("changed", mailboxId);
-  return removed;
+  return removed.length;
 }

@@ -13,6 +13,7 @@ import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
 import { commitWithBlobs } from "./handoff.ts";
 import { checkMailboxQuota, OverQuotaError, type QuotaVerdict } from "./quota.ts";
+import { removeMessages } from "./sync.ts";
 
 /** RFC 9051 §2.3.2: the system flags, in the order they are stored. */
 const SYSTEM_ORDER = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
@@ -121,27 +122,41 @@ interface FlagResult {
   flags: string;
   modseq: number;
   changed: boolean;
+  /** Changed after `unchangedSince`, so left alone (RFC 7162 §3.1.3: reported as MODIFIED). */
+  modified: boolean;
 }
 
 /**
  * STORE (RFC 9051 §6.4.6): sets, adds or removes flags on the messages of `uids` that still
- * exist. Returns each one's flags afterwards; changed ones carry the mailbox's new modseq.
+ * exist. Returns each one's flags afterwards; changed ones carry the mailbox's new modseq. With
+ * `unchangedSince` (RFC 7162 §3.1.3), a message whose modseq is above it is not touched.
  */
-export async function storeFlags(store: Store, mailboxId: number, uids: readonly number[], op: FlagOp, flags: readonly string[]): Promise<FlagResult[]> {
+export async function storeFlags(
+  store: Store,
+  mailboxId: number,
+  uids: readonly number[],
+  op: FlagOp,
+  flags: readonly string[],
+  opts: { unchangedSince?: number } = {},
+): Promise<FlagResult[]> {
   if (uids.length === 0) return [];
   const results = await store.committer.submit(async (trx) => {
     const rows = await messageRows(trx, mailboxId, uids);
     const out: FlagResult[] = [];
     let modseq = 0;
     for (const r of rows) {
+      if (opts.unchangedSince !== undefined && r.modseq > opts.unchangedSince) {
+        out.push({ uid: r.uid, flags: r.flags, modseq: r.modseq, changed: false, modified: true });
+        continue;
+      }
       const next = applyFlagOp(r.flags, op, flags);
       if (next === r.flags) {
-        out.push({ uid: r.uid, flags: r.flags, modseq: r.modseq, changed: false });
+        out.push({ uid: r.uid, flags: r.flags, modseq: r.modseq, changed: false, modified: false });
         continue;
       }
       if (modseq === 0) modseq = await bumpModseq(trx, mailboxId);
       await trx.updateTable("messages").set({ flags: next, modseq }).where("mailbox_id", "=", mailboxId).where("uid", "=", r.uid).execute();
-      out.push({ uid: r.uid, flags: next, modseq, changed: true });
+      out.push({ uid: r.uid, flags: next, modseq, changed: true, modified: false });
     }
     return out;
   });
@@ -322,22 +337,14 @@ export async function copyMessages(store: Store, fromMailbox: number, uids: read
   return res;
 }
 
-async function deleteUids(trx: Transaction<Database>, mailboxId: number, uids: readonly number[]): Promise<void> {
-  for (let i = 0; i < uids.length; i += CHUNK) {
-    await trx.deleteFrom("messages").where("mailbox_id", "=", mailboxId).where("uid", "in", uids.slice(i, i + CHUNK)).execute();
-  }
-}
-
 /** MOVE (RFC 6851 §3.1): copy and removal of the source messages in one transaction. */
 export async function moveMessages(store: Store, fromMailbox: number, uids: readonly number[], toMailbox: number): Promise<CopyResult> {
   const res = await store.committer.submit(async (trx) => {
     // Both mailboxes are the account's (its one quota root): a MOVE adds nothing to its usage.
     const copied = await copyRows(trx, fromMailbox, uids, toMailbox, false);
     if (typeof copied === "string") throw new OverQuotaError(copied);
-    if (copied.srcUids.length > 0) {
-      await deleteUids(trx, fromMailbox, copied.srcUids);
-      if (fromMailbox !== toMailbox) await bumpModseq(trx, fromMailbox);
-    }
+    // The source rows go with a modseq of their own and a tombstone each (RFC 7162 §3.2.5).
+    if (copied.srcUids.length > 0) await removeMessages(trx, fromMailbox, copied.srcUids);
     return copied;
   });
   if (res.srcUids.length > 0) {
@@ -359,11 +366,7 @@ export async function expunge(store: Store, mailboxId: number, uids?: readonly n
         ? await trx.selectFrom("messages").select(["uid", "flags"]).where("mailbox_id", "=", mailboxId).orderBy("uid").execute()
         : await messageRows(trx, mailboxId, uids);
     const gone = rows.filter((r) => r.flags.split(" ").some((f) => f.toLowerCase() === "\\deleted")).map((r) => r.uid);
-    if (gone.length > 0) {
-      await deleteUids(trx, mailboxId, gone);
-      await bumpModseq(trx, mailboxId);
-    }
-    return gone;
+    return removeMessages(trx, mailboxId, gone);
   });
   if (removed.length > 0) store.events.emit("changed", mailboxId);
   return removed;

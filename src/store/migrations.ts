@@ -5,6 +5,7 @@ import { campaign } from "./migrations-campaign.ts";
 import { imapConformance } from "./migrations-imap.ts";
 import { quota } from "./migrations-quota.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
+import { syncTombstones } from "./migrations-sync.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -336,6 +337,7 @@ export const migrations: MigrationProvider = {
       "0016_campaign": campaign,
       "0017_imap_conformance": imapConformance,
       "0019_quota": quota,
+      "0018_sync_tombstones": syncTombstones,
     };
   },
 };

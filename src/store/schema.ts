@@ -51,6 +51,10 @@ interface MailboxTable {
   recent_uid: Generated<number>;
   /** Sum of its messages' sizes, kept by triggers on messages (migrations-quota.ts). */
   used_bytes: Generated<number>;
+  /** RFC 7162: expunges with a modseq up to this one may have no `expunged` row (migrations-sync.ts). */
+  expunged_floor: Generated<number>;
+  /** How many `expunged` rows the mailbox has. */
+  expunged_count: Generated<number>;
 }
 
 /** A subscribed mailbox name (RFC 9051 §6.3.7): it outlives its mailbox; migration 0017. */
@@ -355,4 +359,13 @@ export interface Database {
   cutoff_notices: CutoffNoticeTable;
   maintenance_windows: MaintenanceWindowTable;
   subscriptions: SubscriptionTable;
+  expunged: ExpungedTable;
+}
+
+/** One expunged message, remembered for QRESYNC's VANISHED (EARLIER) (RFC 7162 §3.2.5). */
+interface ExpungedTable {
+  mailbox_id: number;
+  /** The modification sequence the expunge took. */
+  modseq: number;
+  uid: number;
 }

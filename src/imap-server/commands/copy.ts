@@ -12,6 +12,7 @@ import { no, ResponseCode } from "../errors.ts";
 import { formatSequenceSet, type ParsedCommand } from "../parser/index.ts";
 import { selectedView, targetSeqs, uidsOf } from "./fetch-targets.ts";
 import { readMailbox } from "./util.ts";
+import { modseqCode } from "./condstore.ts";
 
 async function transfer(s: ImapApi, cmd: ParsedCommand, move: boolean): Promise<CopyResult | null> {
   const view = selectedView(s);
@@ -63,6 +64,8 @@ export const MOVE: ImapCommand = {
       return { text: `${label} completed; nothing to move.` };
     }
     s.untagged(`OK [${copyUid(res)}] Moved.`);
-    return { text: `${label} completed.` };
+    // RFC 6851 §4.4: COPYUID went untagged so the tagged OK can carry HIGHESTMODSEQ (CONDSTORE).
+    const code = await modseqCode(s, selectedView(s));
+    return code === undefined ? { text: `${label} completed.` } : { code, text: `${label} completed.` };
   },
 };

@@ -9,6 +9,7 @@ import type { ImapCommand } from "../command.ts";
 import { no, ResponseCode } from "../errors.ts";
 import { selectUids } from "../parser/index.ts";
 import { selectedView } from "./fetch-targets.ts";
+import { modseqCode } from "./condstore.ts";
 
 export const EXPUNGE: ImapCommand = {
   name: "EXPUNGE",
@@ -25,6 +26,9 @@ export const EXPUNGE: ImapCommand = {
     a.end();
     if (view.readOnly) throw no("Mailbox is read-only.", ResponseCode.CANNOT);
     await expunge(s.store, view.mailboxId, uids);
-    return { text: `${cmd.uid ? "UID EXPUNGE" : "EXPUNGE"} completed.` };
+    const text = `${cmd.uid ? "UID EXPUNGE" : "EXPUNGE"} completed.`;
+    // RFC 7162 §3.2.7: with CONDSTORE, the tagged OK tells the modseq after the expunge.
+    const code = await modseqCode(s, view);
+    return code === undefined ? { text } : { code, text };
   },
 };

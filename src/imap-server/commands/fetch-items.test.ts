@@ -11,6 +11,7 @@ const m: FetchSubject = {
   seq: 3,
   uid: 42,
   flags: "\\Seen $Work",
+  modseq: 17,
   row: { blob: "b", size: mixed.length, internalDate: Date.UTC(2026, 10, 23, 15, 2, 5) },
   summary: undefined,
   loaded: new LoadedMessage(mixed),
@@ -27,6 +28,11 @@ function fetch(items: string): string {
 
 test("simple items", () => {
   assert.equal(fetch("(UID FLAGS INTERNALDATE RFC822.SIZE)"), `UID 42 FLAGS (\\Seen $Work) INTERNALDATE "23-Nov-2026 15:02:05 +0000" RFC822.SIZE ${mixed.length}`);
+});
+
+test("MODSEQ (RFC 7162 §3.1.4) reads the store, FLAGS and UID the view", () => {
+  assert.equal(fetch("(UID MODSEQ)"), "UID 42 MODSEQ (17)");
+  assert.deepEqual(fetchNeeds(readFetchItems(new ArgParser("(FLAGS MODSEQ)")).items), { row: false, summary: false, content: false, setsSeen: false, modseq: true });
 });
 
 test("sections, partials and their response names", () => {
@@ -49,9 +55,9 @@ test("BINARY decodes the transfer encoding; literal8 only when there is a NUL", 
 
 test("fetchNeeds: FLAGS and UID need no reads; non-PEEK bodies set \\Seen", () => {
   const needs = (s: string): ReturnType<typeof fetchNeeds> => fetchNeeds(readFetchItems(new ArgParser(s)).items);
-  assert.deepEqual(needs("(FLAGS UID)"), { row: false, summary: false, content: false, setsSeen: false });
-  assert.deepEqual(needs("FAST"), { row: true, summary: false, content: false, setsSeen: false });
-  assert.deepEqual(needs("(ENVELOPE BODY.PEEK[HEADER])"), { row: true, summary: true, content: true, setsSeen: false });
+  assert.deepEqual(needs("(FLAGS UID)"), { row: false, summary: false, content: false, setsSeen: false, modseq: false });
+  assert.deepEqual(needs("FAST"), { row: true, summary: false, content: false, setsSeen: false, modseq: false });
+  assert.deepEqual(needs("(ENVELOPE BODY.PEEK[HEADER])"), { row: true, summary: true, content: true, setsSeen: false, modseq: false });
   assert.equal(needs("BODY[TEXT]").setsSeen, true);
   assert.equal(needs("RFC822.HEADER").setsSeen, false);
   assert.equal(needs("BINARY[1]").setsSeen, true);

@@ -17,14 +17,19 @@ interface FetchNeeds {
   content: boolean;
   /** A non-PEEK body item: sets \Seen (RFC 9051 §6.4.5). */
   setsSeen: boolean;
+  /** MODSEQ (RFC 7162 §3.1.4): flags and modseq from the store, not the view. */
+  modseq: boolean;
 }
 
 export function fetchNeeds(items: readonly FetchAtt[]): FetchNeeds {
-  const n: FetchNeeds = { row: false, summary: false, content: false, setsSeen: false };
+  const n: FetchNeeds = { row: false, summary: false, content: false, setsSeen: false, modseq: false };
   for (const att of items) {
     switch (att.type) {
       case "FLAGS":
       case "UID":
+        break;
+      case "MODSEQ":
+        n.modseq = true;
         break;
       case "INTERNALDATE":
       case "RFC822.SIZE":
@@ -57,6 +62,8 @@ export interface FetchSubject {
   seq: number;
   uid: number;
   flags: string;
+  /** Read only for MODSEQ; 0 otherwise. */
+  modseq: number;
   row: StaticRow | undefined;
   summary: MessageSummary | undefined;
   loaded: LoadedMessage | undefined;
@@ -88,6 +95,9 @@ export function formatItem(att: FetchAtt, m: FetchSubject, out: Piece[]): void {
       return;
     case "UID":
       out.push(`UID ${m.uid}`);
+      return;
+    case "MODSEQ":
+      out.push(`MODSEQ (${m.modseq})`);
       return;
     case "INTERNALDATE":
       out.push(`INTERNALDATE ${formatDateTime(new Date(need(m.row).internalDate))}`);

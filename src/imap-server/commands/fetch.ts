@@ -7,7 +7,7 @@
  * A non-PEEK body item sets \Seen first (one durable STORE for the whole command) and the
  * response then carries FLAGS. Responses are written in large chunks.
  */
-import { storeFlags } from "../../store/index.ts";
+import { flagStates, storeFlags } from "../../store/index.ts";
 import type { Completion, ImapApi, ImapCommand } from "../command.ts";
 import { no, ResponseCode } from "../errors.ts";
 import { loadedOrGone, messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
@@ -16,6 +16,7 @@ import type { MailboxView } from "../view.ts";
 import { fetchNeeds, formatItem, type FetchSubject, type Piece } from "./fetch-items.ts";
 import { selectedView, targetSeqs, uidsOf } from "./fetch-targets.ts";
 import { newKeywordResponses } from "./util.ts";
+import { fetchVanished, readFetchModifiers, useCondstore } from "./condstore.ts";
 
 /** Response bytes gathered before a write. */
 const CHUNK = 256 * 1024;
@@ -25,16 +26,22 @@ function hasSeen(flags: string): boolean {
 }
 
 /** Runs a FETCH over `seqs` (ascending) of the selected mailbox. */
-async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], requested: readonly FetchAtt[], uid: boolean): Promise<Completion> {
+async function runFetch(s: ImapApi, view: MailboxView, target: readonly number[], requested: readonly FetchAtt[], uid: boolean, changedSince: number | null): Promise<Completion> {
   // RFC 9051 §6.4.9: UID FETCH responses always include UID.
-  const items = uid && !requested.some((a) => a.type === "UID") ? [{ type: "UID" } as const, ...requested] : requested;
+  let items = uid && !requested.some((a) => a.type === "UID") ? [{ type: "UID" } as const, ...requested] : requested;
+  // RFC 7162 §3.1.4.1: CHANGEDSINCE answers with MODSEQ, asked for or not.
+  if (changedSince !== null && !items.some((a) => a.type === "MODSEQ")) items = [...items, { type: "MODSEQ" } as const];
   const needs = fetchNeeds(items);
-  const uids = uidsOf(view, seqs);
+  // RFC 7162 §3.1.4: MODSEQ comes with the flags it belongs to, from the store (the view may lag);
+  // CHANGEDSINCE keeps only the messages changed after it. Flags newer than the view go out too.
+  const states = needs.modseq ? await flagStates(s.store.db, view.mailboxId, uidsOf(view, target), changedSince ?? 0) : null;
+  const seqs = states !== null && changedSince !== null ? target.filter((seq) => states.has(view.uidAt(seq) ?? 0)) : target;
   const cache = messageCache(s.store);
-  const rows = needs.row ? await cache.rows(view, uids) : new Map<number, StaticRow>();
+  const rows = needs.row ? await cache.rows(view, uidsOf(view, seqs)) : new Map<number, StaticRow>();
 
   // \Seen first, durably, so the FLAGS we send are the stored ones (RFC 9051 §6.4.5).
-  const seenNow = new Set<number>();
+  /** Messages this FETCH set \Seen on, with the modseq that took. */
+  const seenNow = new Map<number, number>();
   if (needs.setsSeen && !view.readOnly) {
     const unseen = seqs.filter((seq) => rows.has(view.uidAt(seq) ?? 0) && !hasSeen(view.flagsAt(seq)));
     if (unseen.length > 0) {
@@ -42,7 +49,8 @@ async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], 
         const seq = view.seqOf(r.uid);
         if (!r.changed || seq === 0) continue;
         view.setFlags(seq, r.flags);
-        seenNow.add(seq);
+        seenNow.set(seq, r.modseq);
+        states?.set(r.uid, { flags: r.flags, modseq: r.modseq });
       }
     }
   }
@@ -50,6 +58,8 @@ async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], 
   // RFC 3501 §7.2.6: a keyword another session set, first seen in the flags just stored, is announced first.
   const announce = newKeywordResponses(view);
   if (announce !== "") s.write(announce);
+  const withUid = items.some((a) => a.type === "UID");
+  const newer = new Set<number>();
 
   const blobs = needs.content || needs.summary ? seqs.map((seq) => rows.get(view.uidAt(seq) ?? 0)) : [];
   const load = readAhead(cache, blobs, needs.content ? undefined : (blob) => cache.cachedSummary(blob) !== undefined);
@@ -85,6 +95,18 @@ async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], 
         missing++; // expunged by another session, still in this view (RFC 9051 §7.5.1)
         continue;
       }
+      const state = states?.get(msgUid);
+      if (states !== null && state === undefined) {
+        missing++; // expunged by another session, still in this view
+        continue;
+      }
+      if (state !== undefined && state.flags !== view.flagsAt(seq)) {
+        view.setFlags(seq, state.flags);
+        newer.add(seq);
+        // A keyword first seen here (another session's STORE) is announced before the FETCH that shows it.
+        const keywords = newKeywordResponses(view);
+        if (keywords !== "") out.push(keywords);
+      }
       let loaded: LoadedMessage | undefined;
       let summary = needs.summary && row !== undefined ? cache.cachedSummary(row.blob) : undefined;
       const pending = needs.content || (needs.summary && summary === undefined) ? load(i) : null;
@@ -97,7 +119,7 @@ async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], 
         if (needs.content) loaded = got;
         if (needs.summary) summary ??= cache.summaryOf(row.blob, got);
       }
-      const m: FetchSubject = { seq, uid: msgUid, flags: view.fetchFlags(seq), row, summary, loaded };
+      const m: FetchSubject = { seq, uid: msgUid, flags: view.fetchFlags(seq), modseq: state?.modseq ?? 0, row, summary, loaded };
       const before = out.length;
       out.push(`* ${seq} FETCH (`);
       let first = true;
@@ -106,7 +128,13 @@ async function runFetch(s: ImapApi, view: MailboxView, seqs: readonly number[], 
         first = false;
         formatItem(att, m, out);
       }
-      if (seenNow.has(seq) && !withFlags) out.push(` FLAGS (${m.flags})`);
+      if ((seenNow.has(seq) || newer.has(seq)) && !withFlags) out.push(` FLAGS (${m.flags})`);
+      // RFC 7162 §3.1: once CONDSTORE is enabled, a FETCH that set \Seen says UID and MODSEQ too.
+      const seenModseq = seenNow.get(seq);
+      if (seenModseq !== undefined && s.condstore) {
+        if (!withUid) out.push(` UID ${msgUid}`);
+        if (state === undefined) out.push(` MODSEQ (${seenModseq})`);
+      }
       out.push(")\r\n");
       for (let j = before; j < out.length; j++) size += out[j]?.length ?? 0;
       if (size >= CHUNK) {
@@ -129,14 +157,18 @@ export const FETCH: ImapCommand = {
   name: "FETCH",
   states: ["selected"],
   noExpungeResponses: true,
-  handle(s, cmd) {
+  async handle(s, cmd) {
     const view = selectedView(s);
     const a = cmd.args;
     a.sp();
     const set = a.sequenceSet();
     a.sp();
     const items = readFetchItems(a);
-    a.end();
-    return runFetch(s, view, targetSeqs(view, set, cmd.uid), items.items, cmd.uid);
+    const mods = readFetchModifiers(s, a, cmd.uid);
+    const seqs = targetSeqs(view, set, cmd.uid);
+    // RFC 7162 §3.1: MODSEQ and CHANGEDSINCE enable CONDSTORE; §3.2.6: VANISHED (EARLIER) comes first.
+    if (mods.changedSince !== null || items.items.some((i) => i.type === "MODSEQ")) await useCondstore(s);
+    if (mods.vanished) await fetchVanished(s, view, set, mods.changedSince ?? 0);
+    return await runFetch(s, view, seqs, items.items, cmd.uid, mods.changedSince);
   },
 };

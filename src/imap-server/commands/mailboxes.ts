@@ -12,6 +12,7 @@ import type { ImapApi, ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
 import type { ArgParser } from "../parser/index.ts";
 import { formatMailbox, onlyMailboxArg, readMailbox } from "./util.ts";
+import { useCondstore } from "./condstore.ts";
 
 /** The logged-in account (the command tables only allow these commands after login). */
 export function accountId(s: ImapApi): number {
@@ -22,10 +23,10 @@ export function accountId(s: ImapApi): number {
 /**
  * STATUS data items (RFC 9051 §6.3.11, RFC 3501 §6.3.10): RECENT counts the messages no read-write
  * SELECT has claimed yet (STATUS claims none, as on Dovecot), SIZE is RFC 8438's, DELETED IMAP4rev2's,
- * APPENDLIMIT RFC 7889's (§4: the same limit for every mailbox, the one CAPABILITY names). HIGHESTMODSEQ needs CONDSTORE, which is
- * not advertised, so it is an unknown item here.
+ * APPENDLIMIT RFC 7889's (§4: the same limit for every mailbox, the one CAPABILITY names),
+ * HIGHESTMODSEQ RFC 7162 §3.1.6's.
  */
-const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "APPENDLIMIT"] as const;
+const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "APPENDLIMIT", "HIGHESTMODSEQ"] as const;
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 
 /** "(" status-att *(SP status-att) ")"; unknown items are BAD. Duplicates are reported once. */
@@ -56,6 +57,8 @@ function statusValue(s: ImapApi, st: MailboxStatus, item: StatusItem): number {
       return st.size;
     case "DELETED":
       return st.deleted;
+    case "HIGHESTMODSEQ":
+      return st.highestModseq;
   }
 }
 
@@ -126,6 +129,8 @@ export const STATUS: ImapCommand = {
     a.sp();
     const items = readStatusItems(a);
     a.end();
+    // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE-enabling command.
+    if (items.includes("HIGHESTMODSEQ")) await useCondstore(s);
     // RFC 9051 §6.3.11: allowed on the selected mailbox too; the counts come from the store.
     const mailbox = await getMailbox(s.store.db, accountId(s), name);
     const st = mailbox === undefined ? undefined : await mailboxStatus(s.store.db, mailbox.id);

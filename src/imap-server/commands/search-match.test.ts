@@ -26,6 +26,7 @@ async function subject(raw: Buffer, over: Partial<SearchSubject> = {}): Promise<
     headers,
     common: commonFields(headers),
     sentDay: sentDay(tree.headers),
+    modseq: 7,
     body: () => bodyText(raw, tree),
     text: () => `${headerText(raw, tree)}\n${bodyText(raw, tree)}`,
     ...over,
@@ -69,6 +70,9 @@ test("header, body and text keys match case-insensitively, decoded", async () =>
   assert.ok(run('TEXT "grüße"', e));
   const m = await subject(mixed);
   assert.ok(searchNeeds(key("BODY x")).body && !searchNeeds(key("FLAGGED")).rows);
+  // RFC 7162 §3.1.5: MODSEQ n matches a modseq of n or more, with or without an entry name.
+  assert.ok(searchNeeds(key("MODSEQ 7")).modseq && !searchNeeds(key("MODSEQ 7")).rows);
+  assert.ok(run("MODSEQ 7", m) && !run("MODSEQ 8", m) && run('MODSEQ "/flags/\\\\Seen" all 3', m));
   assert.ok(run('BODY "numbers look good"', m), "text inside an attached message");
   assert.ok(run('BODY "heidi@example.org"', m), "the attached message's header is part of the body");
   assert.ok(!run(`BODY "%PDF"`, m), "non-text attachments are not searched");

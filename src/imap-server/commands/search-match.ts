@@ -122,6 +122,8 @@ export interface SearchSubject {
   /** commonFields(headers). */
   common: ReadonlyArray<string | null>;
   sentDay: number | null;
+  /** The message's modseq (read only for MODSEQ keys). */
+  modseq: number;
   /** Body text, lower-cased (BODY). */
   body(): string;
   /** Header and body text, lower-cased (TEXT). */
@@ -147,10 +149,12 @@ interface SearchNeeds {
   body: boolean;
   /** The header's text as well (TEXT). */
   text: boolean;
+  /** Modseqs from the store (MODSEQ, RFC 7162 §3.1.5). */
+  modseq: boolean;
 }
 
 export function searchNeeds(key: SearchKey): SearchNeeds {
-  const needs = { rows: false, summary: false, headers: false, body: false, text: false };
+  const needs = { rows: false, summary: false, headers: false, body: false, text: false, modseq: false };
   const stack: SearchKey[] = [key];
   for (let k = stack.pop(); k !== undefined; k = stack.pop()) {
     switch (k.type) {
@@ -169,6 +173,9 @@ export function searchNeeds(key: SearchKey): SearchNeeds {
         break;
       case "size":
         needs.rows = true;
+        break;
+      case "modseq":
+        needs.modseq = true;
         break;
       case "not":
         stack.push(k.key);
@@ -239,6 +246,10 @@ export function compileSearch(key: SearchKey, scope: SearchScope): Predicate {
     case "uid": {
       const set = resolveSequenceSet(key.set, scope.maxUid);
       return (m) => intervalsContain(set, m.uid);
+    }
+    case "modseq": {
+      const modseq = key.modseq;
+      return (m) => m.modseq >= modseq;
     }
     case "not": {
       const inner = compileSearch(key.key, scope);

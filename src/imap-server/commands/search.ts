@@ -12,6 +12,8 @@ import { readSearchProgram } from "../parser/index.ts";
 import { headerTextOf } from "./search-headers.ts";
 import { bodyText, COMMON_FIELDS, compileSearch, searchNeeds, type SearchSubject } from "./search-match.ts";
 import { selectedView } from "./fetch-targets.ts";
+import { flagStates } from "../../store/index.ts";
+import { useCondstore } from "./condstore.ts";
 
 const NO_COMMON: ReadonlyArray<string | null> = COMMON_FIELDS.map(() => null);
 
@@ -30,6 +32,10 @@ export const SEARCH: ImapCommand = {
     const match = compileSearch(program.key, { exists: view.exists, maxUid: uids.at(-1) ?? 0 });
     const cache = messageCache(s.store);
     const rows = needs.rows ? await cache.rows(view, uids) : new Map<number, StaticRow>();
+    // RFC 7162 §3.1.5: SEARCH MODSEQ enables CONDSTORE and reads the modseqs from the store.
+    if (needs.modseq) await useCondstore(s);
+    const states = needs.modseq ? await flagStates(s.store.db, view.mailboxId, uids) : null;
+    let highest = 0;
     const cached = (blob: string): boolean =>
       (!needs.summary || cache.cachedSummary(blob) !== undefined) && (!needs.headers || cache.cachedHeaders(blob) !== undefined);
     const blobs = needs.body || needs.summary || needs.headers ? uids.map((uid) => rows.get(uid)) : [];
@@ -57,6 +63,7 @@ export const SEARCH: ImapCommand = {
       headers: "",
       common: NO_COMMON,
       sentDay: null,
+      modseq: 0,
       body: bodyOf,
       text: () => {
         if (loaded === null) return "";
@@ -101,6 +108,7 @@ export const SEARCH: ImapCommand = {
       subject.headers = headers?.headers ?? "";
       subject.common = headers?.common ?? NO_COMMON;
       subject.sentDay = summary?.sentDay ?? null;
+      subject.modseq = states?.get(uid)?.modseq ?? 0;
       let hit = match(subject);
       // TEXT's header text is built with pauses (a header may have millions of lines), which the
       // synchronous evaluation cannot await; building it for every message up front would pay for
@@ -112,9 +120,14 @@ export const SEARCH: ImapCommand = {
         headerText = await headerTextOf(loaded.raw, loaded.tree);
         hit = match(subject);
       }
-      if (hit) hits.push(cmd.uid ? uid : seq);
+      if (hit) {
+        hits.push(cmd.uid ? uid : seq);
+        highest = Math.max(highest, subject.modseq);
+      }
     }
-    s.write(`* SEARCH${hits.length > 0 ? ` ${hits.join(" ")}` : ""}\r\n`);
+    // RFC 7162 §3.1.5: with a MODSEQ key, the highest modseq of the messages found.
+    const modseq = needs.modseq && hits.length > 0 ? ` (MODSEQ ${highest})` : "";
+    s.write(`* SEARCH${hits.length > 0 ? ` ${hits.join(" ")}` : ""}${modseq}\r\n`);
     return { text: `${cmd.uid ? "UID SEARCH" : "SEARCH"} completed.` };
   },
 };

@@ -6,16 +6,24 @@
 import { expungeMessages, getMailbox } from "../../store/index.ts";
 import { DEFERRED, type ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
-import { flagSet, flagsResponses, onlyMailboxArg } from "./util.ts";
+import { flagSet, flagsResponses, readMailbox } from "./util.ts";
+import { qresyncSelect, readSelectParams, useCondstore } from "./condstore.ts";
 
 function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapCommand {
   return {
     name,
     states: ["authenticated", "selected"],
     async handle(s, cmd) {
-      const mailboxName = onlyMailboxArg(s, cmd.args);
+      const a = cmd.args;
+      a.sp();
+      const mailboxName = readMailbox(s, a);
+      const params = readSelectParams(s, a);
+      // RFC 7162 §3.2.11: [CLOSED] parts the old mailbox's responses from the new one's.
+      if (s.selected !== null) s.untagged(`OK [${ResponseCode.CLOSED}] Previous mailbox closed.`);
       // RFC 9051 §6.3.2: a SELECT deselects the current mailbox first, even if it then fails.
       s.unselect();
+      // RFC 7162 §3.1.8: SELECT (CONDSTORE) enables CONDSTORE (QRESYNC needed ENABLE QRESYNC).
+      if (params.condstore) s.enable("CONDSTORE");
       const account = s.account;
       if (account === null) throw no("Not logged in.");
       const mailbox = await getMailbox(s.store.db, account.id, mailboxName);
@@ -35,9 +43,12 @@ function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapComma
         ...(firstUnseen > 0 ? [`* OK [UNSEEN ${firstUnseen}] First unseen.`] : []),
         `* OK [UIDVALIDITY ${mailbox.uidvalidity}] UIDs valid.`,
         `* OK [UIDNEXT ${mailbox.uidnext}] Predicted next UID.`,
+        // RFC 7162 §3.1.2.1: every mailbox here keeps modseqs, so every SELECT tells the highest.
+        `* OK [${ResponseCode.HIGHESTMODSEQ} ${mailbox.highestModseq}] Highest.`,
       ];
       // RFC 3501 §7.1, §7.2.6: FLAGS and PERMANENTFLAGS name the keywords in use too.
       s.write(`${flagsResponses(view)}${lines.join("\r\n")}\r\n`);
+      if (params.qresync !== null) await qresyncSelect(s, view, mailbox, params.qresync);
       return { code: readOnly ? ResponseCode.READ_ONLY : ResponseCode.READ_WRITE, text: `${name} completed.`, next: "selected" };
     },
   };
@@ -87,14 +98,16 @@ export const CHECK: ImapCommand = {
 export const ENABLE: ImapCommand = {
   name: "ENABLE",
   states: ["authenticated", "selected"],
-  handle(s, cmd) {
+  async handle(s, cmd) {
     const a = cmd.args;
     const enabled: string[] = [];
     if (a.atEnd()) throw bad("ENABLE needs at least one capability.");
     while (!a.atEnd()) {
       a.sp();
       const cap = a.atom().toUpperCase();
-      if (s.enable(cap)) enabled.push(cap);
+      // RFC 7162 §3.1, §3.2.3: enabling CONDSTORE while selected also announces HIGHESTMODSEQ.
+      const on = cap === "CONDSTORE" || cap === "QRESYNC" ? await useCondstore(s, cap) : s.enable(cap);
+      if (on) enabled.push(cap);
     }
     // RFC 5161 §3.2: list only what this command enabled.
     s.untagged(`ENABLED${enabled.length > 0 ? ` ${enabled.join(" ")}` : ""}`);

@@ -29,7 +29,9 @@ interface FetchPartial {
 
 type SimpleFetchAtt =
   | "ENVELOPE" | "FLAGS" | "INTERNALDATE" | "RFC822" | "RFC822.HEADER" | "RFC822.SIZE" | "RFC822.TEXT"
-  | "BODY" | "BODYSTRUCTURE" | "UID";
+  | "BODY" | "BODYSTRUCTURE" | "UID"
+  /** RFC 7162 §3.1.4: the message's modification sequence. */
+  | "MODSEQ";
 
 export type FetchAtt =
   | { type: SimpleFetchAtt }
@@ -47,6 +49,7 @@ export interface FetchItems {
 
 const SIMPLE = new Set<string>([
   "ENVELOPE", "FLAGS", "INTERNALDATE", "RFC822", "RFC822.HEADER", "RFC822.SIZE", "RFC822.TEXT", "BODY", "BODYSTRUCTURE", "UID",
+  "MODSEQ",
 ]);
 const MACROS: Record<string, SimpleFetchAtt[]> = {
   ALL: ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"],

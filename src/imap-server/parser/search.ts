@@ -31,6 +31,8 @@ export type SearchKey =
   | { type: "size"; op: "larger" | "smaller"; size: number }
   | { type: "seq"; set: SequenceSet }
   | { type: "uid"; set: SequenceSet }
+  /** RFC 7162 §3.1.5: modseq at least this (the entry name, if any, is not told apart). */
+  | { type: "modseq"; modseq: number }
   | { type: "not"; key: SearchKey }
   | { type: "or"; keys: SearchKey[] }
   | { type: "and"; keys: SearchKey[] };
@@ -111,6 +113,17 @@ function leafKey(p: ArgParser, name: string): SearchKey {
     case "UID":
       p.sp();
       return { type: "uid", set: p.sequenceSet() };
+    case "MODSEQ": {
+      // RFC 7162 §3.1.5: "MODSEQ" [SP entry-name SP entry-type-req] SP mod-sequence-valzer.
+      p.sp();
+      if (p.peekIs('"')) {
+        p.quoted();
+        p.sp();
+        if (!["PRIV", "SHARED", "ALL"].includes(p.atom().toUpperCase())) fail("Invalid MODSEQ entry type");
+        p.sp();
+      }
+      return { type: "modseq", modseq: p.number(MAX_NUMBER64) };
+    }
     default:
       return fail("Unknown search key");
   }
