@@ -16,6 +16,14 @@ const EXTENSIONS = [
   "LIST-EXTENDED", // RFC 5258
   "LIST-STATUS", // RFC 5819
   "BINARY", // RFC 3516
+  // Finding things (issue 13): one SEARCH engine, its result shaped, saved, sorted or threaded.
+  "ESEARCH", // RFC 4731
+  "SEARCHRES", // RFC 5182
+  "SORT", // RFC 5256
+  "SORT=DISPLAY", // RFC 5957
+  "THREAD=ORDEREDSUBJECT", // RFC 5256 §3
+  "THREAD=REFERENCES", // RFC 5256 §3
+  "UTF8=ACCEPT", // RFC 6855
 ];
 
 export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean }): string[] {

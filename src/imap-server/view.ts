@@ -81,6 +81,12 @@ export class MailboxView {
   #flagSlots = new Map<string, number>();
   /** The highest modseq seen in a snapshot of the mailbox (not raised by setFlags). */
   #known = 0;
+  /**
+   * SEARCHRES (RFC 5182): the saved search result (`$`) as UIDs, ascending. Each SELECT/EXAMINE
+   * makes a new view, so it starts empty there (§2.1); kept as UIDs, expunged messages drop out
+   * of it by themselves (§2.1) when `savedSeqs` maps it to this view.
+   */
+  savedUids: readonly number[] = [];
 
   constructor(mailbox: { id: number; name: string; uidvalidity: number }, readOnly: boolean, states: readonly MessageState[]) {
     this.mailboxId = mailbox.id;
@@ -149,6 +155,16 @@ export class MailboxView {
       else hi = mid - 1;
     }
     return 0;
+  }
+
+  /** RFC 5182 §2.1: the sequence numbers of the saved result's messages still in the view, ascending. */
+  savedSeqs(): number[] {
+    const out: number[] = [];
+    for (const uid of this.savedUids) {
+      const seq = this.seqOf(uid);
+      if (seq !== 0) out.push(seq);
+    }
+    return out;
   }
 
   /** Records flags this session set itself (STORE), so the next update does not echo them back. */

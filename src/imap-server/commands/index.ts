@@ -10,10 +10,13 @@ import { FETCH } from "./fetch.ts";
 import { SEARCH } from "./search.ts";
 import { STORE } from "./store-cmd.ts";
 import { LIST, LSUB } from "./list.ts";
+import { SORT } from "./sort.ts";
+import { THREAD } from "./thread.ts";
 import { CREATE, DELETE, RENAME, STATUS, SUBSCRIBE, UNSUBSCRIBE } from "./mailboxes.ts";
 
 export const COMMANDS: ReadonlyMap<string, ImapCommand> = new Map(
   [CAPABILITY, NOOP, LOGOUT, ID, STARTTLS, LOGIN, AUTHENTICATE, SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, ENABLE, NAMESPACE, IDLE,
     FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, APPEND,
-    CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST, LSUB, STATUS].map((c) => [c.name, c]),
+    CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST, LSUB, STATUS,
+    SORT, THREAD].map((c) => [c.name, c]),
 );

@@ -236,6 +236,27 @@ function complete(stack: Frame[], key: SearchKey): void {
 }
 
 /**
+ * A charset argument: US-ASCII or UTF-8, else NO [BADCHARSET] (RFC 9051 §6.4.4); once UTF8=ACCEPT
+ * is enabled only UTF-8, else BAD (RFC 6855 §3).
+ */
+function readCharset(p: ArgParser): "US-ASCII" | "UTF-8" {
+  const name = p.astring().toUpperCase();
+  if (p.utf8 && name !== "UTF-8") fail("Only UTF-8 may be named once UTF8=ACCEPT is enabled");
+  if (name !== "US-ASCII" && name !== "UTF-8") fail("Unsupported charset", { status: "NO", code: "BADCHARSET (US-ASCII UTF-8)" });
+  return name;
+}
+
+/** SORT's and THREAD's `SP charset SP search-key *(SP search-key)` through end() (RFC 5256 §4, the charset is required). */
+export function readCharsetAndKeys(p: ArgParser): SearchKey {
+  p.sp();
+  readCharset(p);
+  p.sp();
+  const key = readSearchKeys(p);
+  p.end();
+  return key;
+}
+
+/**
  * The rest of a SEARCH command after "SEARCH": [RETURN (...)] [CHARSET x] keys, through end().
  * CHARSET other than US-ASCII / UTF-8 → ImapParseError status NO, code BADCHARSET.
  */
@@ -257,11 +278,7 @@ export function readSearchProgram(p: ArgParser, opts: { esearch?: boolean } = {}
   if (p.peekAtom() === "CHARSET") {
     p.atom();
     p.sp();
-    const name = p.astring().toUpperCase();
-    if (name !== "US-ASCII" && name !== "UTF-8") {
-      fail("Unsupported charset", { status: "NO", code: "BADCHARSET (US-ASCII UTF-8)" });
-    }
-    charset = name;
+    charset = readCharset(p);
     p.sp();
   }
   const key = readSearchKeys(p);
