@@ -61,34 +61,52 @@ export function orderedSubject(messages: readonly ThreadInput[]): ThreadNode[] {
   return threads.sort(compareNodes);
 }
 
+/** A node of step 1's forest; children in a doubly linked list, so linking allocates nothing. */
 interface Container {
   msg: ThreadInput | null;
+  /** Its node once pruned (steps 2-3). */
+  node: ThreadNode | null;
   parent: Container | null;
-  children: Set<Container>;
+  first: Container | null;
+  last: Container | null;
+  prev: Container | null;
+  next: Container | null;
 }
 
-/** Whether `a` is `c` or one of its ancestors. */
+/**
+ * Whether `a` is `c` or one of its ancestors. A container without children is no one's ancestor,
+ * which answers the common case (a new message under a long chain) without walking the chain.
+ */
 function isAncestor(a: Container, c: Container): boolean {
+  if (a.first === null) return a === c;
   for (let p: Container | null = c; p !== null; p = p.parent) if (p === a) return true;
   return false;
 }
 
 function unlink(c: Container): void {
-  c.parent?.children.delete(c);
-  c.parent = null;
+  const p = c.parent;
+  if (p === null) return;
+  if (c.prev === null) p.first = c.next;
+  else c.prev.next = c.next;
+  if (c.next === null) p.last = c.prev;
+  else c.next.prev = c.prev;
+  c.parent = c.prev = c.next = null;
 }
 
 function link(child: Container, parent: Container): void {
   unlink(child);
   child.parent = parent;
-  parent.children.add(child);
+  child.prev = parent.last;
+  if (parent.last === null) parent.first = child;
+  else parent.last.next = child;
+  parent.last = child;
 }
 
 /** REFERENCES step 1: the containers, linked by the messages' references; returns every container made. */
 function linkReferences(messages: readonly ThreadInput[]): Container[] {
   const all: Container[] = [];
   const make = (msg: ThreadInput | null): Container => {
-    const c: Container = { msg, parent: null, children: new Set() };
+    const c: Container = { msg, node: null, parent: null, first: null, last: null, prev: null, next: null };
     all.push(c);
     return c;
   };
@@ -137,22 +155,21 @@ function pruneDummies(all: readonly Container[]): ThreadNode[] {
   const stack = [...roots];
   for (let c = stack.pop(); c !== undefined; c = stack.pop()) {
     preorder.push(c);
-    for (const child of c.children) stack.push(child);
+    for (let child = c.first; child !== null; child = child.next) stack.push(child);
   }
-  const nodes = new Map<Container, ThreadNode>();
   for (let i = preorder.length - 1; i >= 0; i--) {
     const c = preorder[i] as Container;
     const children: ThreadNode[] = [];
-    for (const child of c.children) {
-      const n = nodes.get(child) as ThreadNode;
+    for (let child = c.first; child !== null; child = child.next) {
+      const n = child.node as ThreadNode;
       if (n.msg === null) for (const g of n.children) children.push(g);
       else children.push(n);
     }
-    nodes.set(c, { msg: c.msg, children });
+    c.node = { msg: c.msg, children };
   }
   const out: ThreadNode[] = [];
   for (const r of roots) {
-    const n = nodes.get(r) as ThreadNode;
+    const n = r.node as ThreadNode;
     if (n.msg !== null || n.children.length > 1) out.push(n);
     else if (n.children[0] !== undefined) out.push(n.children[0]);
   }
@@ -231,19 +248,16 @@ export function formatThreads(roots: readonly ThreadNode[]): string {
       continue;
     }
     const { node, wrap } = item;
-    const after: Item[] = [];
-    if (node.msg !== null) after.push(String(node.msg.id));
+    // Pushed in reverse: what is written first is popped first.
     const kids = node.children;
-    if (kids.length === 1 && node.msg !== null) after.push(" ", { node: kids[0] as ThreadNode, wrap: false });
+    if (wrap) stack.push(")");
+    if (kids.length === 1 && node.msg !== null) stack.push({ node: kids[0] as ThreadNode, wrap: false }, " ");
     else if (kids.length > 0) {
-      if (node.msg !== null) after.push(" ");
-      for (const k of kids) after.push({ node: k, wrap: true });
+      for (let i = kids.length - 1; i >= 0; i--) stack.push({ node: kids[i] as ThreadNode, wrap: true });
+      if (node.msg !== null) stack.push(" ");
     }
-    if (wrap) {
-      after.unshift("(");
-      after.push(")");
-    }
-    for (let i = after.length - 1; i >= 0; i--) stack.push(after[i] as Item);
+    if (node.msg !== null) stack.push(String(node.msg.id));
+    if (wrap) stack.push("(");
   }
   return out.join("");
 }
