@@ -11,7 +11,7 @@ import { loadedOrGone, Lru, messageCache, readAhead } from "../message-cache.ts"
 import type { Store } from "../../store/index.ts";
 import type { MailboxView } from "../view.ts";
 
-export interface MessageKeys {
+interface MessageKeys {
   /** The Date header as milliseconds UTC, its zone applied; null when missing or unparsable. */
   sent: number | null;
   /** The base subject (RFC 5256 §2.1), case-folded for comparison. */
