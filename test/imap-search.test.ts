@@ -214,6 +214,11 @@ test("SEARCHRES: $ empty before SAVE; SAVE, then FETCH/STORE/COPY/SEARCH/UID on 
   await c.ok("EXPUNGE");
   assert.deepEqual(await fetchedUids("FETCH $ (UID)"), ["6", "7"]);
   assert.deepEqual(only((await c.ok("FETCH $ (UID)")).untagged, "").map((l) => l.split(" ")[1]), ["4", "5"]);
+  // A SAVE that fails leaves $ empty (RFC 9051 §6.4.4.3).
+  const failed = await c.command("SEARCH RETURN (SAVE) CHARSET KOI8-R SUBJECT lunch");
+  assert.equal(failed.status, "NO");
+  assert.deepEqual(await fetchedUids("FETCH $ (UID)"), []);
+  await c.ok("SEARCH RETURN (SAVE) SUBJECT lunch");
   await c.ok("SELECT INBOX");
   assert.deepEqual(await fetchedUids("FETCH $ (UID)"), [], "SELECT resets $");
 });

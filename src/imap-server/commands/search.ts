@@ -9,7 +9,7 @@
  */
 import type { ImapApi, ImapCommand } from "../command.ts";
 import { loadedOrGone, messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
-import { readSearchProgram, type SearchKey } from "../parser/index.ts";
+import { readReturnOptions, readSearchProgram, type SearchKey } from "../parser/index.ts";
 import type { MailboxView } from "../view.ts";
 import { answerEsearch, withSavedResult } from "./esearch.ts";
 import { headerTextOf } from "./search-headers.ts";
@@ -124,13 +124,12 @@ export const SEARCH: ImapCommand = {
     const a = cmd.args;
     a.sp();
     // RETURN (...) asks for an ESEARCH answer (RFC 4731), SAVE for "$" (RFC 5182).
-    const program = readSearchProgram(a);
-    const options = program.returnOptions;
+    const options = readReturnOptions(a);
     let seqs: number[];
     try {
-      seqs = await matchingSeqs(s, view, program.key);
+      seqs = await matchingSeqs(s, view, readSearchProgram(a, { esearch: false }).key);
     } catch (e) {
-      // RFC 5182 §2.1: a SEARCH with SAVE that fails leaves "$" empty.
+      // RFC 5182 §2.1, RFC 9051 §6.4.4.3: a SEARCH with SAVE that fails (BADCHARSET too) leaves "$" empty.
       if (options?.has("SAVE") === true) view.savedUids = [];
       throw e;
     }

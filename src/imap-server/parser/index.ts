@@ -20,7 +20,7 @@ export {
   formatSequenceSet,
   type SequenceSet,
 } from "./sequence.ts";
-export { readSearchProgram, readCharsetAndKeys, type SearchKey } from "./search.ts";
+export { readSearchProgram, readReturnOptions, readCharsetAndKeys, type SearchKey } from "./search.ts";
 export {
   readFetchItems,
   fetchResponseName,

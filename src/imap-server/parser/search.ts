@@ -257,23 +257,31 @@ export function readCharsetAndKeys(p: ArgParser): SearchKey {
 }
 
 /**
- * The rest of a SEARCH command after "SEARCH": [RETURN (...)] [CHARSET x] keys, through end().
+ * search-return-opts (RFC 4731 §3, RFC 9051 §6.4.4): `RETURN (...)` and a space, or nothing (null).
+ * `RETURN ()` means ALL; SAVE only with SEARCHRES (RFC 5182).
+ */
+export function readReturnOptions(p: ArgParser): Set<ReturnOption> | null {
+  if (p.peekAtom() !== "RETURN") return null;
+  p.atom();
+  p.sp();
+  const names = p.list((q) => q.keyword("return option"), { allowEmpty: true });
+  const returnOptions = new Set<ReturnOption>();
+  for (const n of names) {
+    if (!RETURN_OPTIONS.has(n) || (n === "SAVE" && !p.searchRes)) fail("Unknown RETURN option");
+    returnOptions.add(n as ReturnOption);
+  }
+  if (returnOptions.size === 0) returnOptions.add("ALL");
+  p.sp();
+  return returnOptions;
+}
+
+/**
+ * The rest of a SEARCH command after "SEARCH": [RETURN (...)] [CHARSET x] keys, through end()
+ * (`esearch: false`: the RETURN options were read already, or are not wanted).
  * CHARSET other than US-ASCII / UTF-8 → ImapParseError status NO, code BADCHARSET.
  */
 export function readSearchProgram(p: ArgParser, opts: { esearch?: boolean } = {}): SearchProgram {
-  let returnOptions: Set<ReturnOption> | null = null;
-  if (opts.esearch !== false && p.peekAtom() === "RETURN") {
-    p.atom();
-    p.sp();
-    const names = p.list((q) => q.keyword("return option"), { allowEmpty: true });
-    returnOptions = new Set<ReturnOption>();
-    for (const n of names) {
-      if (!RETURN_OPTIONS.has(n) || (n === "SAVE" && !p.searchRes)) fail("Unknown RETURN option");
-      returnOptions.add(n as ReturnOption);
-    }
-    if (returnOptions.size === 0) returnOptions.add("ALL");
-    p.sp();
-  }
+  const returnOptions = opts.esearch === false ? null : readReturnOptions(p);
   let charset: SearchProgram["charset"] = null;
   if (p.peekAtom() === "CHARSET") {
     p.atom();
