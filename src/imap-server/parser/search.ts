@@ -237,7 +237,8 @@ function complete(stack: Frame[], key: SearchKey): void {
 
 /**
  * A charset argument: US-ASCII or UTF-8, else NO [BADCHARSET] (RFC 9051 §6.4.4); once UTF8=ACCEPT
- * is enabled only UTF-8, else BAD (RFC 6855 §3).
+ * is enabled only UTF-8, else BAD (RFC 6855 §3 and its erratum 4029: a label that conflicts with
+ * UTF-8; SEARCH's "CHARSET UTF-8" conflicts with nothing and is still taken).
  */
 function readCharset(p: ArgParser): "US-ASCII" | "UTF-8" {
   const name = p.astring().toUpperCase();
