@@ -36,8 +36,8 @@ const NO_KEYS: MessageKeys = {
 };
 
 /**
- * RFC 5256 §3 and I18NLEVEL=1 (RFC 5255 §4.3) compare strings with i;unicode-casemap: the
- * simple upper-case of every character stands in for its title-case here.
+ * RFC 5256 §3 collates as I18NLEVEL=1 does (RFC 5255 §4), with i;unicode-casemap (RFC 5051): here
+ * the simple upper-case of every character stands in for its title-case (I18NLEVEL is not advertised).
  */
 function fold(s: string): string {
   return s.toUpperCase();
@@ -192,7 +192,7 @@ function keysCost(k: MessageKeys): number {
   return 200 + 2 * chars;
 }
 
-/** About 16 MiB of keys: some 40,000 messages. */
+/** About 16 MiB of keys: some 20,000 to 40,000 messages, by the length of their References. */
 const KEYS_BUDGET = 16 * 1024 * 1024;
 const caches = new WeakMap<Store, Lru<MessageKeys>>();
 
