@@ -22,6 +22,14 @@ const EXTENSIONS = [
   "STATUS=SIZE", // RFC 8438
   "CONDSTORE", // RFC 7162 §3.1
   "QRESYNC", // RFC 7162 §3.2
+  // Finding things (issue 13): one SEARCH engine, its result shaped, saved, sorted or threaded.
+  "ESEARCH", // RFC 4731
+  "SEARCHRES", // RFC 5182
+  "SORT", // RFC 5256
+  "SORT=DISPLAY", // RFC 5957
+  "THREAD=ORDEREDSUBJECT", // RFC 5256 §3
+  "THREAD=REFERENCES", // RFC 5256 §3
+  "UTF8=ACCEPT", // RFC 6855
 ];
 
 export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean; appendLimit: number }): string[] {

@@ -319,7 +319,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     let tag: string | null = input.tag;
     let cmd: ImapCommand | undefined;
     try {
-      const parsed = parseCommand(input, { utf8: this.#utf8 });
+      // searchRes: "$" is a sequence set (RFC 5182, advertised as SEARCHRES).
+      const parsed = parseCommand(input, { utf8: this.#utf8, searchRes: true });
       tag = parsed.tag;
       cmd = COMMANDS.get(parsed.name);
       if (cmd === undefined) throw new ImapError("BAD", "Unknown command.");

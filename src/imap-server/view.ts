@@ -96,6 +96,12 @@ export class MailboxView {
   /** Keywords of the flag table by lower-cased name, and whether one was added since the last announcement. */
   #keywords = new Map<string, string>();
   #keywordsGrew = false;
+  /**
+   * SEARCHRES (RFC 5182): the saved search result (`$`) as UIDs, ascending. Each SELECT/EXAMINE
+   * makes a new view, so it starts empty there (§2.1); kept as UIDs, expunged messages drop out
+   * of it by themselves (§2.1) when `savedSeqs` maps it to this view.
+   */
+  savedUids: readonly number[] = [];
 
   constructor(mailbox: { id: number; name: string; uidvalidity: number }, readOnly: boolean, states: readonly MessageState[]) {
     this.mailboxId = mailbox.id;
@@ -234,6 +240,16 @@ export class MailboxView {
       else hi = mid - 1;
     }
     return 0;
+  }
+
+  /** RFC 5182 §2.1: the sequence numbers of the saved result's messages still in the view, ascending. */
+  savedSeqs(): number[] {
+    const out: number[] = [];
+    for (const uid of this.savedUids) {
+      const seq = this.seqOf(uid);
+      if (seq !== 0) out.push(seq);
+    }
+    return out;
   }
 
   /** Records flags this session set itself (STORE), so the next update does not echo them back. */

@@ -21,7 +21,8 @@ export const EXPUNGE: ImapCommand = {
     if (cmd.uid) {
       a.sp();
       const set = a.sequenceSet();
-      uids = selectUids(set, view.uids).map((i) => view.uids[i] ?? 0);
+      // RFC 5182 §2.1: "$" is the saved result.
+      uids = set.type === "saved" ? [...view.savedUids] : selectUids(set, view.uids).map((i) => view.uids[i] ?? 0);
     }
     a.end();
     if (view.readOnly) throw no("Mailbox is read-only.", ResponseCode.CANNOT);

@@ -20,7 +20,8 @@ export function selectedView(s: ImapApi): MailboxView {
  * error (RFC 9051 §9, note on seq-number): tagged BAD.
  */
 export function targetSeqs(view: MailboxView, set: SequenceSet, uid: boolean): number[] {
-  if (set.type === "saved") throw bad("No saved search result.");
+  // RFC 5182 §2.1: "$" is the saved result, by UID or not; empty before any SAVE.
+  if (set.type === "saved") return view.savedSeqs();
   if (uid) return selectUids(set, view.uids).map((i) => i + 1);
   const exists = view.exists;
   for (const r of set.ranges) {

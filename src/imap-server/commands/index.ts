@@ -10,6 +10,8 @@ import { FETCH } from "./fetch.ts";
 import { SEARCH } from "./search.ts";
 import { STORE } from "./store-cmd.ts";
 import { LIST, LSUB } from "./list.ts";
+import { SORT } from "./sort.ts";
+import { THREAD } from "./thread.ts";
 import { CREATE, DELETE, RENAME, STATUS, SUBSCRIBE, UNSUBSCRIBE } from "./mailboxes.ts";
 // Issue 13, quota branch: QUOTA (RFC 9208), COMPRESS (RFC 4978).
 import { GETQUOTA, GETQUOTAROOT, SETQUOTA } from "./quota.ts";
@@ -19,5 +21,5 @@ export const COMMANDS: ReadonlyMap<string, ImapCommand> = new Map(
   [CAPABILITY, NOOP, LOGOUT, ID, STARTTLS, LOGIN, AUTHENTICATE, SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, ENABLE, NAMESPACE, IDLE,
     FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, APPEND,
     CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST, LSUB, STATUS,
-    GETQUOTA, GETQUOTAROOT, SETQUOTA, COMPRESS].map((c) => [c.name, c]),
+    GETQUOTA, GETQUOTAROOT, SETQUOTA, COMPRESS, SORT, THREAD].map((c) => [c.name, c]),
 );

@@ -20,7 +20,7 @@ export {
   formatSequenceSet,
   type SequenceSet,
 } from "./sequence.ts";
-export { readSearchProgram, type SearchKey } from "./search.ts";
+export { readSearchProgram, readReturnOptions, readCharsetAndKeys, type SearchKey } from "./search.ts";
 export {
   readFetchItems,
   fetchResponseName,

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readSearchProgram, type SearchProgram } from "./search.ts";
+import { readCharsetAndKeys, readSearchProgram, type SearchKey, type SearchProgram } from "./search.ts";
 import type { ParserOptions } from "./parse.ts";
 import { parseCommand } from "./command.ts";
 import { ImapParseError } from "./errors.ts";
@@ -125,6 +125,25 @@ test("BADCHARSET is a NO with the supported charsets; US-ASCII accepted", () => 
   assert.equal(e.status, "NO");
   assert.equal(e.code, "BADCHARSET (US-ASCII UTF-8)");
   assert.equal(search('B3 SEARCH CHARSET "us-ascii" ALL').charset, "US-ASCII");
+});
+
+test("RFC 6855 §3: once UTF8=ACCEPT is enabled a CHARSET other than UTF-8 is BAD, UTF-8 still accepted", () => {
+  for (const cs of ["US-ASCII", "KOI8-R"]) {
+    const e = searchError(`B4 SEARCH CHARSET ${cs} ALL`, { utf8: true });
+    assert.equal(e.status, "BAD", cs);
+  }
+  assert.equal(search('B5 SEARCH CHARSET UTF-8 SUBJECT "grüße"', { utf8: true }).charset, "UTF-8");
+});
+
+test("SORT and THREAD's required charset and keys (RFC 5256 §4)", () => {
+  const keys = (wire: string, opts: ParserOptions = {}): SearchKey => {
+    const c = parseCommand(wire, opts);
+    return readCharsetAndKeys(c.args);
+  };
+  assert.deepEqual(keys("S1 X UTF-8 SEEN"), { type: "flag", flag: "\\Seen", set: true });
+  assert.throws(() => keys("S2 X SEEN"), (e: unknown) => e instanceof ImapParseError && e.status === "NO" && e.code?.startsWith("BADCHARSET") === true);
+  assert.throws(() => keys("S3 X US-ASCII ALL", { utf8: true }), (e: unknown) => e instanceof ImapParseError && e.status === "BAD");
+  assert.throws(() => keys("S4 X UTF-8"), ImapParseError);
 });
 
 test("syntax errors: unknown key, missing operands, unbalanced parentheses, bad date", () => {

@@ -249,32 +249,58 @@ function complete(stack: Frame[], key: SearchKey): void {
 }
 
 /**
- * The rest of a SEARCH command after "SEARCH": [RETURN (...)] [CHARSET x] keys, through end().
+ * A charset argument: US-ASCII or UTF-8, else NO [BADCHARSET] (RFC 9051 §6.4.4); once UTF8=ACCEPT
+ * is enabled only UTF-8, else BAD (RFC 6855 §3 and its erratum 4029: a label that conflicts with
+ * UTF-8; SEARCH's "CHARSET UTF-8" conflicts with nothing and is still taken).
+ */
+function readCharset(p: ArgParser): "US-ASCII" | "UTF-8" {
+  const name = p.astring().toUpperCase();
+  if (p.utf8 && name !== "UTF-8") fail("Only UTF-8 may be named once UTF8=ACCEPT is enabled");
+  if (name !== "US-ASCII" && name !== "UTF-8") fail("Unsupported charset", { status: "NO", code: "BADCHARSET (US-ASCII UTF-8)" });
+  return name;
+}
+
+/** SORT's and THREAD's `SP charset SP search-key *(SP search-key)` through end() (RFC 5256 §4, the charset is required). */
+export function readCharsetAndKeys(p: ArgParser): SearchKey {
+  p.sp();
+  readCharset(p);
+  p.sp();
+  const key = readSearchKeys(p);
+  p.end();
+  return key;
+}
+
+/**
+ * search-return-opts (RFC 4731 §3, RFC 9051 §6.4.4): `RETURN (...)` and a space, or nothing (null).
+ * `RETURN ()` means ALL; SAVE only with SEARCHRES (RFC 5182).
+ */
+export function readReturnOptions(p: ArgParser): Set<ReturnOption> | null {
+  if (p.peekAtom() !== "RETURN") return null;
+  p.atom();
+  p.sp();
+  const names = p.list((q) => q.keyword("return option"), { allowEmpty: true });
+  const returnOptions = new Set<ReturnOption>();
+  for (const n of names) {
+    if (!RETURN_OPTIONS.has(n) || (n === "SAVE" && !p.searchRes)) fail("Unknown RETURN option");
+    returnOptions.add(n as ReturnOption);
+  }
+  if (returnOptions.size === 0) returnOptions.add("ALL");
+  p.sp();
+  return returnOptions;
+}
+
+/**
+ * The rest of a SEARCH command after "SEARCH": [RETURN (...)] [CHARSET x] keys, through end()
+ * (`esearch: false`: the RETURN options were read already, or are not wanted).
  * CHARSET other than US-ASCII / UTF-8 → ImapParseError status NO, code BADCHARSET.
  */
 export function readSearchProgram(p: ArgParser, opts: { esearch?: boolean } = {}): SearchProgram {
-  let returnOptions: Set<ReturnOption> | null = null;
-  if (opts.esearch !== false && p.peekAtom() === "RETURN") {
-    p.atom();
-    p.sp();
-    const names = p.list((q) => q.keyword("return option"), { allowEmpty: true });
-    returnOptions = new Set<ReturnOption>();
-    for (const n of names) {
-      if (!RETURN_OPTIONS.has(n) || (n === "SAVE" && !p.searchRes)) fail("Unknown RETURN option");
-      returnOptions.add(n as ReturnOption);
-    }
-    if (returnOptions.size === 0) returnOptions.add("ALL");
-    p.sp();
-  }
+  const returnOptions = opts.esearch === false ? null : readReturnOptions(p);
   let charset: SearchProgram["charset"] = null;
   if (p.peekAtom() === "CHARSET") {
     p.atom();
     p.sp();
-    const name = p.astring().toUpperCase();
-    if (name !== "US-ASCII" && name !== "UTF-8") {
-      fail("Unsupported charset", { status: "NO", code: "BADCHARSET (US-ASCII UTF-8)" });
-    }
-    charset = name;
+    charset = readCharset(p);
     p.sp();
   }
   const key = readSearchKeys(p);
