@@ -41,7 +41,7 @@ async function countStored(dir: string): Promise<number> {
   }
 }
 
-export async function startSealpost(opts: { clients: number; profileDir: string | undefined; note: Note }): Promise<Target> {
+export async function startSealpost(opts: { clients: number; profileDir: string | undefined; note: Note; workers?: number }): Promise<Target> {
   const server = await startSealpostServer({
     dirPrefix: "sealpost-bench-",
     maxConnections: Math.max(1000, opts.clients * 4),
@@ -50,23 +50,27 @@ export async function startSealpost(opts: { clients: number; profileDir: string 
     },
     listeners: ["mx"],
     profileDir: opts.profileDir,
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     note: opts.note,
   });
   const { pid, dir } = server;
-  const stopRss = sampleRss(() => [pid], 100);
+  // With workers (`[process] workers`), the worker processes are the server's children.
+  const multi = (opts.workers ?? 1) > 1;
+  const stopRss = sampleRss(() => (multi ? processTree(pid) : [pid]), 100, multi);
   return {
     name: "sealpost",
     root: pid,
     load: { host: "127.0.0.1", port: server.port("mx"), rcpt: `sink@${BENCH_DOMAIN}`, from: "load@client.test", ehloName: "client.test", servername: BENCH_HOSTNAME },
     async finish() {
-      const peakRssKb = Math.max(stopRss().rss, statusKb(pid, "VmHWM"));
+      const sampled = stopRss();
+      const peakRssKb = multi ? sampled.rss : Math.max(sampled.rss, statusKb(pid, "VmHWM"));
       await server.stop();
       const stored = await countStored(dir).catch((e: unknown) => {
         opts.note(`sealpost: could not count stored messages: ${e instanceof Error ? e.message : String(e)}`);
         return null;
       });
       await server.remove();
-      return { peakRssKb, peakPssKb: null, stored };
+      return { peakRssKb, peakPssKb: multi ? (sampled.pss ?? null) : null, stored };
     },
     abort: () => server.remove(),
   };

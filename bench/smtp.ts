@@ -10,7 +10,8 @@
  * between them, so that a burst of unrelated load on a shared machine hits both alike.
  *
  *   node bench/smtp.ts [--clients 50] [--seconds 20] [--rounds 4] [--size 10240] [--warmup 2]
- *                      [--rate R] [--no-postfix] [--json] [--profile DIR]
+ *                      [--rate R] [--workers N] [--no-postfix] [--json] [--profile DIR]
+ *   --workers N: Sealpost's `[process] workers` (default 1).
  *   --seconds S: measured time per server (split into --rounds rounds).
  *   --rate R:    sessions start at R/s in total (an offered load: latency at a given rate)
  *                instead of each client starting its next session when the last one ends.
@@ -43,6 +44,7 @@ const { values: flags } = parseArgs({
     ...benchOptions({ clients: "50", warmup: "2" }),
     size: { type: "string", default: "10240" },
     rate: { type: "string" },
+    workers: { type: "string" },
     "no-postfix": { type: "boolean", default: false },
   },
 });
@@ -51,6 +53,7 @@ const plan = roundFlags(flags, 2000);
 const { clients, seconds, rounds } = plan;
 const size = intFlag("size", flags.size, 100, 50_000_000);
 const rate = optionalIntFlag("rate", flags.rate, 1, 100_000);
+const workers = optionalIntFlag("workers", flags.workers, 1, 64);
 
 function runLoad(t: Target, durationMs: number): Promise<SmtpLoadResult> {
   return runSmtpLoad({ ...t.load, clients, messageBytes: size, durationMs, ...(rate !== undefined ? { ratePerSecond: rate } : {}) });
@@ -111,11 +114,11 @@ function printTable(results: ServerResult[]): void {
 async function main(): Promise<void> {
   await checkMachine();
   const pace = rate !== undefined ? `sessions started at ${rate}/s` : "back to back";
-  note(`${clients} clients ${pace}, ${seconds} s per server, ${size}-byte messages, one STARTTLS session (full handshake) per message`);
+  note(`${clients} clients ${pace}, ${seconds} s per server, ${size}-byte messages, one STARTTLS session (full handshake) per message; sealpost workers = ${workers ?? 1}`);
 
   const { results, skipped: postfixNote } = await withServers({
     reference: { name: "Postfix", path: POSTFIX, skip: flags["no-postfix"] },
-    sealpost: () => startSealpost({ clients, profileDir: flags.profile, note }),
+    sealpost: () => startSealpost({ clients, profileDir: flags.profile, note, ...(workers !== undefined ? { workers } : {}) }),
     start: () => startPostfix({ note }),
     stop: (t) => t.abort(),
     body: bench,

@@ -52,7 +52,7 @@ test("user add --role, user set --role/--disabled: a disabled account cannot sig
 
     const set = h.cli(["user", "set", ALICE, "--disabled", "on", "--role", "admin"]);
     assert.equal(set.status, 0, set.stderr);
-    assert.equal(set.stdout, `${ALICE}: role admin, disabled\n`);
+    assert.equal(set.stdout, `${ALICE}: role admin, disabled, storage 0 (no limit)\n`);
     const list = h.cli(["user", "list"]);
     assert.match(list.stdout, /^alice@example\.test +example\.test +admin +yes +yes /m, list.stdout);
     const refused = run();
