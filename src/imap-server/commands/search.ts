@@ -138,7 +138,8 @@ export const SEARCH: ImapCommand = {
     const a = cmd.args;
     a.sp();
     // RETURN (...) asks for an ESEARCH answer (RFC 4731), SAVE for "$" (RFC 5182).
-    const options = readReturnOptions(a);
+    // RFC 9051 §6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH, no RETURN meaning RETURN (ALL).
+    const options = readReturnOptions(a) ?? (s.rev2 ? new Set(["ALL"] as const) : null);
     let found: Awaited<ReturnType<typeof matchingSeqs>>;
     try {
       found = await matchingSeqs(s, view, readSearchProgram(a, { esearch: false }).key);
