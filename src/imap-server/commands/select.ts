@@ -30,9 +30,9 @@ function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapComma
       const mailbox = await getMailbox(s.store.db, account.id, mailboxName);
       if (mailbox === undefined) throw no("Mailbox does not exist.", ResponseCode.NONEXISTENT);
       const view = await s.select(mailbox, readOnly);
+      // RFC 9051 Appendix E: IMAP4rev2's SELECT has no UNSEEN response code (nor RECENT): not looked for.
       let firstUnseen = 0;
-      // RFC 9051 Appendix E: IMAP4rev2's SELECT has no UNSEEN response code (nor RECENT).
-      for (let seq = 1; seq <= (s.rev2 ? 0 : view.exists); seq++) {
+      for (let seq = 1; !s.rev2 && seq <= view.exists; seq++) {
         if (!flagSet(view.flagsAt(seq)).has("\\Seen")) {
           firstUnseen = seq;
           break;
