@@ -1,5 +1,6 @@
 /**
- * The CAPABILITY list (RFC 9051 §6.1.1, §7.2.2). Before TLS: STARTTLS and LOGINDISABLED, no AUTH=
+ * The CAPABILITY list (RFC 9051 §6.1.1, §7.2.2): IMAP4rev1 and IMAP4rev2 side by side (§6.3.1: a
+ * client that wants IMAP4rev2's behaviour says ENABLE IMAP4rev2; every other session stays rev1). Before TLS: STARTTLS and LOGINDISABLED, no AUTH=
  * mechanisms (RFC 9051 §6.2.3, RFC 8314 §3); after TLS: AUTH=PLAIN with SASL-IR (RFC 4959).
  */
 const EXTENSIONS = [
@@ -33,7 +34,8 @@ const EXTENSIONS = [
 ];
 
 export function capabilities(s: { tls: boolean; canStartTls: boolean; authenticated: boolean; appendLimit: number }): string[] {
-  const caps = ["IMAP4rev1"];
+  // RFC 9051 §7.2.2: IMAP4rev2 (its required extensions, Appendix E, are all in EXTENSIONS too).
+  const caps = ["IMAP4rev1", "IMAP4rev2"];
   if (!s.authenticated) {
     if (s.canStartTls) caps.push("STARTTLS");
     if (s.tls) caps.push("AUTH=PLAIN", "SASL-IR");

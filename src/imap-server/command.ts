@@ -33,6 +33,11 @@ export interface ImapApi {
   readonly condstore: boolean;
   /** QRESYNC enabled (RFC 7162 §3.2): expunges are announced as VANISHED. */
   readonly qresync: boolean;
+  /**
+   * IMAP4rev2 enabled (RFC 9051 §6.3.1): UTF-8 mailbox names, no \Recent, SEARCH answered with
+   * ESEARCH, a LIST response in SELECT, no STATUS RECENT or SEARCH RECENT/NEW/OLD.
+   */
+  readonly rev2: boolean;
   readonly canStartTls: boolean;
   readonly hostname: string;
   capabilities(): string[];

@@ -59,6 +59,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   #utf8 = false;
   #condstore = false;
   #qresync = false;
+  /** RFC 9051 §6.3.1: ENABLE IMAP4rev2 was given; changed only in enable(). */
+  #rev2 = false;
   #clientName: string | null = null;
   #bad = 0;
   #dirty = false;
@@ -97,6 +99,9 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   }
   get qresync(): boolean {
     return this.#qresync;
+  }
+  get rev2(): boolean {
+    return this.#rev2;
   }
   get canStartTls(): boolean {
     return this.#opts.tlsAvailable && this.conn.tls === null;
@@ -178,9 +183,11 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     this.#view = null;
     const view = new MailboxView(mailbox, readOnly, await messageStates(this.store.db, mailbox.id));
     // RFC 3501 §2.3.2: a read-write SELECT claims the unclaimed messages as \Recent for this session
-    // alone; EXAMINE shows them as recent without claiming them (as Dovecot does).
-    if (readOnly) view.addRecent(mailbox.recentUid, Infinity);
-    else if (view.lastUid >= mailbox.recentUid) {
+    // alone; EXAMINE shows them as recent without claiming them (as Dovecot does). IMAP4rev2 has no
+    // \Recent (RFC 9051 Appendix E): such a session neither sees nor claims any, so they stay
+    // recent for the next IMAP4rev1 session.
+    if (!this.#rev2 && readOnly) view.addRecent(mailbox.recentUid, Infinity);
+    else if (!this.#rev2 && view.lastUid >= mailbox.recentUid) {
       const first = await claimRecent(this.store, mailbox.id, view.lastUid);
       if (first !== null) view.addRecent(first, view.lastUid);
     }
@@ -195,6 +202,13 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   enable(capability: string): boolean {
     if (capability === "UTF8=ACCEPT") {
       this.#utf8 = true;
+      return true;
+    }
+    // RFC 9051 §6.3.1 (and RFC 5161 §3.1): before a mailbox is selected, so the selected view
+    // never mixes IMAP4rev1's \Recent with IMAP4rev2's rules.
+    if (capability === "IMAP4REV2") {
+      if (this.#view !== null) return false;
+      this.#rev2 = true;
       return true;
     }
     // RFC 7162 §3.1, §3.2.3: ENABLE QRESYNC enables CONDSTORE as well.
@@ -234,7 +248,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     const present = gone ? new Set(await uidsUpTo(db, view.mailboxId, last)) : null;
     // New messages are \Recent to the first read-write session told of them (RFC 3501 §2.3.2).
     const newest = changed.at(-1)?.uid ?? 0;
-    const claimed = !view.readOnly && newest > last ? await claimRecent(this.store, view.mailboxId, newest) : null;
+    const claimed = !view.readOnly && !this.#rev2 && newest > last ? await claimRecent(this.store, view.mailboxId, newest) : null;
     if (this.#view !== view) return;
     const u = view.applyChanges(changed, present, allowExpunge);
     if (claimed !== null) view.addRecent(claimed, newest);
@@ -243,8 +257,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     // RFC 7162 §3.2.10: with QRESYNC, one VANISHED of UIDs instead of an EXPUNGE per message.
     if (this.#qresync) out += u.vanished.length > 0 ? `* VANISHED ${formatSequenceSet(u.vanished)}\r\n` : "";
     else for (const seq of u.expunged) out += `* ${seq} EXPUNGE\r\n`;
-    // RFC 3501 §7.3.2: RECENT goes with EXISTS.
-    if (u.exists !== null) out += `* ${u.exists} EXISTS\r\n* ${view.recentCount} RECENT\r\n`;
+    // RFC 3501 §7.3.2: RECENT goes with EXISTS; IMAP4rev2 has no RECENT response (RFC 9051 Appendix E).
+    if (u.exists !== null) out += `* ${u.exists} EXISTS\r\n${this.#rev2 ? "" : `* ${view.recentCount} RECENT\r\n`}`;
     // RFC 7162 §3.1: once CONDSTORE is enabled, flag updates carry their MODSEQ.
     for (const [seq, uid, flags, modseq] of u.flags) out += `* ${seq} FETCH (UID ${uid} FLAGS (${view.withRecent(uid, flags)})${this.#condstore ? ` MODSEQ (${modseq})` : ""})\r\n`;
     if (out !== "") this.write(out);
@@ -320,7 +334,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     let cmd: ImapCommand | undefined;
     try {
       // searchRes: "$" is a sequence set (RFC 5182, advertised as SEARCHRES).
-      const parsed = parseCommand(input, { utf8: this.#utf8, searchRes: true });
+      const parsed = parseCommand(input, { utf8: this.#utf8, searchRes: true, rev2: this.#rev2 });
       tag = parsed.tag;
       cmd = COMMANDS.get(parsed.name);
       if (cmd === undefined) throw new ImapError("BAD", "Unknown command.");

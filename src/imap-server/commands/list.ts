@@ -11,13 +11,13 @@
  * a subscribed name that does not exist is listed as \NonExistent (RFC 5258 §3.1), and a level that
  * exists only above subscribed names as \NonExistent with CHILDINFO (§3.5).
  */
-import { listMailboxes, listSubscriptions, mailboxStatus, superiorNames } from "../../store/index.ts";
+import { listMailboxes, listSubscriptions, mailboxStatus, superiorNames, type MailboxRow } from "../../store/index.ts";
 import type { ImapApi, ImapCommand } from "../command.ts";
 import { bad } from "../errors.ts";
 import { decodeMailboxName, ImapParseError, type ArgParser } from "../parser/index.ts";
 import { compilePattern, type CompiledPattern } from "./list-pattern.ts";
 import { accountId, formatStatus, readStatusItems, type StatusItem } from "./mailboxes.ts";
-import { DELIMITER, formatMailbox, readMailbox } from "./util.ts";
+import { DELIMITER, formatMailbox, readMailbox, utf8Names } from "./util.ts";
 
 interface ListRequest {
   reference: string;
@@ -33,14 +33,14 @@ interface ListRequest {
 }
 
 /**
- * list-mailbox, decoded from modified UTF-7 unless UTF8=ACCEPT is on (RFC 9051 §5.1.3); null for a
+ * list-mailbox, decoded from modified UTF-7 unless UTF-8 names are on (utf8Names); null for a
  * pattern that is not valid modified UTF-7. A pattern is not a mailbox name to be validated: it
  * can match no stored name (every name is stored canonically), so it matches nothing and LIST
  * still completes OK, as Dovecot answers (RFC 9051 §6.3.9 returns no NO for a pattern).
  */
 function readPattern(s: ImapApi, a: ArgParser): string | null {
   const raw = a.listMailbox();
-  if (s.utf8) return raw;
+  if (utf8Names(s)) return raw;
   try {
     return decodeMailboxName(raw);
   } catch (e) {
@@ -97,7 +97,7 @@ function readListArgs(s: ImapApi, a: ArgParser, extended: boolean): ListRequest 
           if (opt === "SUBSCRIBED") req.returnSubscribed = true;
           else if (opt === "STATUS") {
             p.sp();
-            req.status = readStatusItems(p);
+            req.status = readStatusItems(s, p);
           } else if (opt !== "CHILDREN" && opt !== "SPECIAL-USE") throw bad("Unknown LIST return option.");
           return opt;
         },
@@ -193,6 +193,18 @@ async function list(s: ImapApi, req: ListRequest): Promise<void> {
     }
   }
   flush(s, lines);
+}
+
+/**
+ * The LIST response an IMAP4rev2 SELECT/EXAMINE gives for its mailbox (RFC 9051 §6.3.2: "MUST return
+ * a LIST response with the mailbox name", its attributes accurate): the attributes a plain LIST shows.
+ * Names are stored as given (no normalization), so OLDNAME never applies.
+ */
+export async function selectListResponse(s: ImapApi, mailbox: MailboxRow): Promise<string> {
+  const prefix = `${mailbox.name}${DELIMITER}`;
+  const hasChildren = (await listMailboxes(s.store.db, accountId(s))).some((r) => r.name.startsWith(prefix));
+  const attrs = [hasChildren ? "\\HasChildren" : "\\HasNoChildren", ...(mailbox.specialUse !== null ? [mailbox.specialUse] : [])];
+  return `LIST (${attrs.join(" ")}) "${DELIMITER}" ${formatMailbox(s, mailbox.name)}`;
 }
 
 /**

@@ -29,11 +29,15 @@ export function accountId(s: ImapApi): number {
 const STATUS_ITEMS = ["MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "APPENDLIMIT", "HIGHESTMODSEQ"] as const;
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 
-/** "(" status-att *(SP status-att) ")"; unknown items are BAD. Duplicates are reported once. */
-export function readStatusItems(a: ArgParser): StatusItem[] {
+/**
+ * "(" status-att *(SP status-att) ")"; unknown items are BAD — RECENT too once IMAP4rev2 is enabled
+ * (RFC 9051 §9 status-att has no RECENT; Appendix E). Duplicates are reported once.
+ */
+export function readStatusItems(s: ImapApi, a: ArgParser): StatusItem[] {
   const items = a.list((p) => {
     const item = p.keyword("STATUS item");
     if (!(STATUS_ITEMS as readonly string[]).includes(item)) throw bad("Unknown STATUS item.");
+    if (item === "RECENT" && s.rev2) throw bad("RECENT is not a STATUS item in IMAP4rev2.");
     return item as StatusItem;
   });
   return [...new Set(items)];
@@ -127,7 +131,7 @@ export const STATUS: ImapCommand = {
     a.sp();
     const name = readMailbox(s, a);
     a.sp();
-    const items = readStatusItems(a);
+    const items = readStatusItems(s, a);
     a.end();
     // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE-enabling command.
     if (items.includes("HIGHESTMODSEQ")) await useCondstore(s);

@@ -1,7 +1,7 @@
 /**
  * SEARCH and UID SEARCH (RFC 9051 §6.4.4, RFC 3501 §6.4.4; answered `* SEARCH n ...`, §7.3.5 of
- * RFC 3501, or `* ESEARCH ...` with RETURN options, RFC 4731, and saved as "$" with SAVE, RFC
- * 5182; esearch.ts). The key tree is compiled once; each message of the view is then tested with only the
+ * RFC 3501, or `* ESEARCH ...` with RETURN options, RFC 4731, and always once IMAP4rev2 is
+ * enabled; saved as "$" with SAVE, RFC 5182; esearch.ts). The key tree is compiled once; each message of the view is then tested with only the
  * data the keys need: flags and numbers from the view, size and dates from one read of the rows,
  * the Date day from the shared summary cache, every header field from the shared header-index
  * cache, and the bytes only for BODY/TEXT. What is built from a header is built in slices, so a
@@ -138,7 +138,8 @@ export const SEARCH: ImapCommand = {
     const a = cmd.args;
     a.sp();
     // RETURN (...) asks for an ESEARCH answer (RFC 4731), SAVE for "$" (RFC 5182).
-    const options = readReturnOptions(a);
+    // RFC 9051 §6.4.4: IMAP4rev2 answers every SEARCH with ESEARCH, no RETURN meaning RETURN (ALL).
+    const options = readReturnOptions(a) ?? (s.rev2 ? new Set(["ALL"] as const) : null);
     let found: Awaited<ReturnType<typeof matchingSeqs>>;
     try {
       found = await matchingSeqs(s, view, readSearchProgram(a, { esearch: false }).key);

@@ -8,6 +8,7 @@ import { DEFERRED, type ImapCommand } from "../command.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
 import { flagSet, flagsResponses, readMailbox } from "./util.ts";
 import { qresyncSelect, readSelectParams, useCondstore } from "./condstore.ts";
+import { selectListResponse } from "./list.ts";
 
 function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapCommand {
   return {
@@ -29,8 +30,9 @@ function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapComma
       const mailbox = await getMailbox(s.store.db, account.id, mailboxName);
       if (mailbox === undefined) throw no("Mailbox does not exist.", ResponseCode.NONEXISTENT);
       const view = await s.select(mailbox, readOnly);
+      // RFC 9051 Appendix E: IMAP4rev2's SELECT has no UNSEEN response code (nor RECENT): not looked for.
       let firstUnseen = 0;
-      for (let seq = 1; seq <= view.exists; seq++) {
+      for (let seq = 1; !s.rev2 && seq <= view.exists; seq++) {
         if (!flagSet(view.flagsAt(seq)).has("\\Seen")) {
           firstUnseen = seq;
           break;
@@ -39,7 +41,9 @@ function selectCommand(name: "SELECT" | "EXAMINE", readOnly: boolean): ImapComma
       const lines = [
         `* ${view.exists} EXISTS`,
         // RFC 3501 §7.3.2: the messages this session claimed (SELECT) or sees unclaimed (EXAMINE).
-        `* ${view.recentCount} RECENT`,
+        ...(s.rev2 ? [] : [`* ${view.recentCount} RECENT`]),
+        // RFC 9051 §6.3.2: IMAP4rev2 answers with the mailbox's LIST response too.
+        ...(s.rev2 ? [`* ${await selectListResponse(s, mailbox)}`] : []),
         ...(firstUnseen > 0 ? [`* OK [UNSEEN ${firstUnseen}] First unseen.`] : []),
         `* OK [UIDVALIDITY ${mailbox.uidvalidity}] UIDs valid.`,
         `* OK [UIDNEXT ${mailbox.uidnext}] Predicted next UID.`,
@@ -107,7 +111,8 @@ export const ENABLE: ImapCommand = {
       const cap = a.atom().toUpperCase();
       // RFC 7162 §3.1, §3.2.3: enabling CONDSTORE while selected also announces HIGHESTMODSEQ.
       const on = cap === "CONDSTORE" || cap === "QRESYNC" ? await useCondstore(s, cap) : s.enable(cap);
-      if (on) enabled.push(cap);
+      // RFC 9051 §6.3.1 spells it "IMAP4rev2" in ENABLED.
+      if (on) enabled.push(cap === "IMAP4REV2" ? "IMAP4rev2" : cap);
     }
     // RFC 5161 §3.2: list only what this command enabled.
     s.untagged(`ENABLED${enabled.length > 0 ? ` ${enabled.join(" ")}` : ""}`);

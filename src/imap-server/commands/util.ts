@@ -11,10 +11,18 @@ export const DELIMITER = "/";
 /** RFC 9051 §2.3.2: the system flags this server stores. */
 const SYSTEM_FLAGS = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"] as const;
 
+/**
+ * Mailbox names travel in UTF-8 once UTF8=ACCEPT (RFC 6855 §3) or IMAP4rev2 (RFC 9051 §5.1,
+ * Appendix E) is enabled, else in modified UTF-7 (RFC 3501 §5.1.3).
+ */
+export function utf8Names(s: ImapApi): boolean {
+  return s.utf8 || s.rev2;
+}
+
 /** Reads a mailbox argument and returns its name as stored (UTF-8; modified UTF-7 decoded). */
 export function readMailbox(s: ImapApi, a: ArgParser): string {
   const raw = a.mailbox();
-  return canonicalMailboxName(s.utf8 ? raw : decodeMailboxName(raw));
+  return canonicalMailboxName(utf8Names(s) ? raw : decodeMailboxName(raw));
 }
 
 /** The whole argument list of commands that take just a mailbox (CREATE, DELETE, SELECT, …). */
@@ -27,7 +35,8 @@ export function onlyMailboxArg(s: ImapApi, a: ArgParser): string {
 
 /** A stored mailbox name as the client expects it on the wire. */
 export function formatMailbox(s: ImapApi, name: string): string {
-  return formatAstring(s.utf8 ? name : encodeMailboxName(name), { utf8: s.utf8 });
+  const utf8 = utf8Names(s);
+  return formatAstring(utf8 ? name : encodeMailboxName(name), { utf8 });
 }
 
 /** Flags as stored (space-separated) → a set. */

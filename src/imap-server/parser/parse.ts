@@ -20,6 +20,11 @@ export interface ParserOptions {
   maxDepth?: number;
   /** RFC 5182 SEARCHRES: "$" accepted as a sequence set. Default false. */
   searchRes?: boolean;
+  /**
+   * RFC 9051 §6.3.1: ENABLE IMAP4rev2 is in effect: UTF-8 allowed in quoted strings (§9,
+   * QUOTED-CHAR), and the IMAP4rev1-only search keys RECENT, NEW and OLD are unknown. Default false.
+   */
+  rev2?: boolean;
 }
 
 /** A generic value (for extension arguments such as ID, ENABLE, SELECT/STATUS parameters). */
@@ -49,6 +54,7 @@ export class ArgParser {
   readonly utf8: boolean;
   readonly maxDepth: number;
   readonly searchRes: boolean;
+  readonly rev2: boolean;
   readonly #input: CommandInput;
   #seg = 0;
   #pos = 0;
@@ -60,6 +66,7 @@ export class ArgParser {
     this.utf8 = opts.utf8 ?? false;
     this.maxDepth = opts.maxDepth ?? 100;
     this.searchRes = opts.searchRes ?? false;
+    this.rev2 = opts.rev2 ?? false;
   }
 
   // --- cursor -------------------------------------------------------------------------------
@@ -191,7 +198,7 @@ export class ArgParser {
       } else if (b === 0 || b === CR || b === LF) {
         fail("Invalid character in quoted string");
       } else if (b >= 0x80) {
-        if (!this.utf8) fail("8-bit character in quoted string; use a literal");
+        if (!this.utf8 && !this.rev2) fail("8-bit character in quoted string; use a literal");
         eightBit = true;
       }
     }

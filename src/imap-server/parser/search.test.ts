@@ -135,6 +135,18 @@ test("RFC 6855 §3: once UTF8=ACCEPT is enabled a CHARSET other than UTF-8 is BA
   assert.equal(search('B5 SEARCH CHARSET UTF-8 SUBJECT "grüße"', { utf8: true }).charset, "UTF-8");
 });
 
+test("RFC 9051 Appendix E: RECENT, NEW and OLD are IMAP4rev1 keys, BAD once IMAP4rev2 is enabled; US-ASCII and UTF-8 strings both still read", () => {
+  for (const key of ["RECENT", "NEW", "OLD", "NOT RECENT", "OR SEEN NEW"]) {
+    assert.ok(search(`R1 SEARCH ${key}`).key !== undefined, key);
+    const e = searchError(`R2 SEARCH ${key}`, { rev2: true });
+    assert.equal(e.status, "BAD", key);
+    assert.match(e.message, /not a search key in IMAP4rev2/);
+  }
+  // §9 QUOTED-CHAR takes UTF-8 in IMAP4rev2, and CHARSET US-ASCII stays allowed (unlike UTF8=ACCEPT's rule).
+  assert.equal(search('R3 SEARCH CHARSET US-ASCII SUBJECT "grüße"', { rev2: true }).charset, "US-ASCII");
+  assert.match(searchError('R4 SEARCH SUBJECT "grüße"').message, /8-bit/);
+});
+
 test("SORT and THREAD's required charset and keys (RFC 5256 §4)", () => {
   const keys = (wire: string, opts: ParserOptions = {}): SearchKey => {
     const c = parseCommand(wire, opts);

@@ -88,9 +88,10 @@ function leafKey(p: ArgParser, name: string): SearchKey {
   }
   switch (name) {
     case "ALL": return { type: "all" };
-    case "RECENT": return { type: "recent" };
-    case "NEW": return { type: "and", keys: [{ type: "recent" }, { type: "flag", flag: "\\Seen", set: false }] };
-    case "OLD": return { type: "not", key: { type: "recent" } };
+    // RFC 9051 Appendix E: RECENT, NEW and OLD are gone from IMAP4rev2's search-key (§9).
+    case "RECENT": return p.rev2 ? fail("RECENT is not a search key in IMAP4rev2") : { type: "recent" };
+    case "NEW": return p.rev2 ? fail("NEW is not a search key in IMAP4rev2") : { type: "and", keys: [{ type: "recent" }, { type: "flag", flag: "\\Seen", set: false }] };
+    case "OLD": return p.rev2 ? fail("OLD is not a search key in IMAP4rev2") : { type: "not", key: { type: "recent" } };
     case "KEYWORD":
     case "UNKEYWORD":
       p.sp();
