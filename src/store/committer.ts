@@ -119,16 +119,19 @@ export class GroupCommitter {
       this.#audit = [];
       this.#auditWaiters = [];
       this.#inFlightWaiters = [];
+      let outcome: "busy" | undefined;
       try {
-        await this.#commit(batch, audit);
+        outcome = await this.#commit(batch, audit);
       } finally {
         for (const w of waiters) w();
       }
+      if (outcome === "busy") break;
     }
     for (const w of this.#inFlightWaiters.splice(0)) w();
   }
 
-  async #commit(batch: Item[], audit: Work<unknown>[]): Promise<void> {
+  /** "busy": the database stayed locked; the caller stops until the next submission or the audit timer. */
+  async #commit(batch: Item[], audit: Work<unknown>[]): Promise<"busy" | undefined> {
     try {
       await this.#opts.syncDirs(batch.flatMap((i) => i.dirs));
     } catch (e) {
@@ -141,7 +144,15 @@ export class GroupCommitter {
         for (const item of batch) results.push(await item.work(trx));
         for (const a of audit) await a(trx);
       });
-    } catch {
+    } catch (e) {
+      // The database is locked (another process held the write lock past the busy timeout): every
+      // item would wait as long again, so the batch fails as one.
+      if (isBusy(e)) {
+        for (const item of batch) item.reject(e);
+        // Its audit rows wait for a later batch (the audit timer's), not for an immediate retry.
+        for (const a of audit) this.audit(a);
+        return "busy";
+      }
       // One item (or audit row) spoiled the batch: redo each in its own transaction.
       for (const item of batch) {
         try {
@@ -170,4 +181,10 @@ export class GroupCommitter {
     }
     batch.forEach((item, i) => item.resolve(results[i]));
   }
+}
+
+/** SQLITE_BUSY or SQLITE_LOCKED (with any extended code) from node:sqlite: the lock, not the item. */
+function isBusy(e: unknown): boolean {
+  const code = (e as { errcode?: unknown } | null)?.errcode;
+  return typeof code === "number" && ((code & 0xff) === 5 || (code & 0xff) === 6);
 }
