@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "./index.ts";
+import { GroupCommitter } from "./committer.ts";
 import { StorageFullError } from "./space.ts";
 
 test("a commit that fails for want of space rejects with StorageFullError and drops the free-space reading", async () => {
@@ -55,6 +56,43 @@ test("flushAuditSoon commits the audit rows queued so far before their timer, an
     const names = (await store.db.selectFrom("domains").select("name").execute()).map((d) => d.name);
     assert.ok(names.includes("mine.test"), names.join(" "));
     await store.committer.flushAuditSoon();
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("apply: committed and seen at once, without waiting for a batch's fsync; the WAL is fsynced soon after, and by flush", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-committer-"));
+  const store = await openStore(dir);
+  const syncs: Array<() => void> = [];
+  let synced = 0;
+  const committer = new GroupCommitter(store.db, {
+    syncDirs: async () => undefined,
+    syncWal: () =>
+      new Promise<void>((resolve) =>
+        syncs.push(() => {
+          synced++;
+          resolve();
+        }),
+      ),
+  });
+  try {
+    // A durable commit whose fsync hangs: the lane of `apply` does not wait for it.
+    const durable = committer.submit((trx) => trx.insertInto("domains").values({ name: "durable.test", mandatory_tls: 0, created_at: 1 }).execute());
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(syncs.length, 1, "the durable batch waits for its fsync");
+    await committer.apply((trx) => trx.insertInto("domains").values({ name: "soon.test", mandatory_tls: 0, created_at: 1 }).execute());
+    const names = (await store.db.selectFrom("domains").select("name").execute()).map((r) => r.name).sort();
+    assert.deepEqual(names, ["durable.test", "soon.test"], "both committed and visible");
+    for (const s of syncs.splice(0)) s();
+    await durable;
+    // The fsync after `apply` comes by its timer; flush does it at once.
+    const flushed = committer.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    for (const s of syncs.splice(0)) s();
+    await flushed;
+    assert.equal(synced, 2, "one fsync for the durable batch, one for what apply committed");
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,9 @@ import { asStorageError, StorageFullError } from "./space.ts";
 
 export type Work<T> = (trx: Transaction<Database>) => Promise<T>;
 
+/** How soon the WAL is fsynced after a commit of `apply`'s lane (if no durable commit did it first). */
+const SOON_SYNC_MS = 200;
+
 interface Item {
   work: Work<unknown>;
   dirs: readonly string[];
@@ -38,6 +41,10 @@ export class GroupCommitter {
   #pending: Item[] = [];
   #audit: Work<unknown>[] = [];
   #running: Promise<void> | null = null;
+  /** The lane without fsync (`apply`): its queue, its run, and the timer of the fsync that follows. */
+  #soon: Item[] = [];
+  #soonRun: Promise<void> | null = null;
+  #syncTimer: NodeJS.Timeout | null = null;
   #auditTimer: NodeJS.Timeout | null = null;
   /** How many transactions committed how many items: the group-commit ratio, for tests and metrics. */
   readonly stats = { transactions: 0, items: 0 };
@@ -58,6 +65,62 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * Runs `work` in a transaction that is committed — seen by every session and process, kept
+   * through a crash of this process — but not yet fsynced when the promise resolves: for changes
+   * that a power loss may undo without losing mail (flags, expunges, \Recent claims), which
+   * Dovecot's default `mail_fsync = optimized` does not fsync either. Such changes never wait for
+   * a batch's fsync; the WAL holding them is fsynced within `SOON_SYNC_MS`, or sooner by any
+   * durable commit (and before the blob sweep trusts what it reads: it commits durably).
+   */
+  apply<T>(work: Work<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#soon.push({ work, dirs: [], resolve: resolve as (v: unknown) => void, reject });
+      if (this.#soonRun === null) this.#soonRun = new Promise<void>((r) => setImmediate(r)).then(() => this.#runSoon());
+    });
+  }
+
+  async #runSoon(): Promise<void> {
+    while (this.#soon.length > 0) {
+      const batch = this.#soon;
+      this.#soon = [];
+      await this.#transact(batch);
+      if (this.#opts.syncWal !== undefined) this.#syncLater();
+    }
+    this.#soonRun = null;
+  }
+
+  /** One transaction for `batch`, each item resolved after COMMIT (the lane without fsync). */
+  async #transact(batch: Item[]): Promise<void> {
+    const results: unknown[] = [];
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        for (const item of batch) results.push(await item.work(trx));
+      });
+    } catch (e) {
+      if (isBusy(e)) {
+        for (const item of batch) item.reject(e);
+        return;
+      }
+      for (const item of batch) {
+        await this.#db
+          .transaction()
+          .execute(item.work)
+          .then(item.resolve, (err: unknown) => item.reject(this.#failure(err)));
+      }
+      return;
+    }
+    batch.forEach((item, i) => item.resolve(results[i]));
+  }
+
+  #syncLater(): void {
+    if (this.#syncTimer !== null) return;
+    this.#syncTimer = setTimeout(() => {
+      this.#syncTimer = null;
+      this.#opts.syncWal?.().catch(() => undefined);
+    }, SOON_SYNC_MS);
+  }
+
   /** Queues an audit write; it is committed with the next batch or within `auditFlushMs`. */
   audit(work: Work<unknown>): void {
     this.#audit.push(work);
@@ -72,9 +135,16 @@ export class GroupCommitter {
 
   /** Commits everything queued so far, audit rows included. */
   async flush(): Promise<void> {
-    while (this.#running !== null || this.#pending.length > 0 || this.#audit.length > 0) {
+    while (this.#running !== null || this.#pending.length > 0 || this.#audit.length > 0 || this.#soonRun !== null) {
       if (this.#running === null) this.#kick();
       await this.#running;
+      await this.#soonRun;
+    }
+    // What `apply` committed is made durable now rather than by its timer.
+    if (this.#syncTimer !== null) {
+      clearTimeout(this.#syncTimer);
+      this.#syncTimer = null;
+      await this.#opts.syncWal?.();
     }
   }
 

@@ -140,7 +140,8 @@ export async function storeFlags(
   opts: { unchangedSince?: number } = {},
 ): Promise<FlagResult[]> {
   if (uids.length === 0) return [];
-  const results = await store.committer.submit(async (trx) => {
+  // Committed, not awaited to disk (GroupCommitter.apply): flags are not mail.
+  const results = await store.committer.apply(async (trx) => {
     const rows = await messageRows(trx, mailboxId, uids);
     const out: FlagResult[] = [];
     let modseq = 0;
@@ -175,7 +176,7 @@ export async function claimRecent(store: Store, mailboxId: number, uptoUid: numb
   // Most calls find nothing to claim: answer those without a commit.
   const seen = await store.db.selectFrom("mailboxes").select("recent_uid").where("id", "=", mailboxId).executeTakeFirst();
   if (seen === undefined || seen.recent_uid > uptoUid) return null;
-  return store.committer.submit(async (trx) => {
+  return store.committer.apply(async (trx) => {
     const mb = await trx.selectFrom("mailboxes").select("recent_uid").where("id", "=", mailboxId).executeTakeFirst();
     if (mb === undefined || mb.recent_uid > uptoUid) return null;
     await trx.updateTable("mailboxes").set({ recent_uid: uptoUid + 1 }).where("id", "=", mailboxId).execute();
@@ -360,7 +361,9 @@ export async function moveMessages(store: Store, fromMailbox: number, uids: read
  */
 export async function expunge(store: Store, mailboxId: number, uids?: readonly number[]): Promise<number[]> {
   if (uids?.length === 0) return [];
-  const removed = await store.committer.submit(async (trx) => {
+  // Committed, not awaited to disk (GroupCommitter.apply): a power loss may bring the messages
+  // back, never lose one. The blob sweep commits durably before it trusts that a file is unused.
+  const removed = await store.committer.apply(async (trx) => {
     const rows =
       uids === undefined
         ? await trx.selectFrom("messages").select(["uid", "flags"]).where("mailbox_id", "=", mailboxId).orderBy("uid").execute()
