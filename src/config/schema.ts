@@ -377,7 +377,7 @@ export const SCHEMA = {
     kind: "table",
     description: "How many processes share the work (issue 13): the listeners, the sessions and the database are shared; what must be global (connection and sign-in limits, mailbox notifications) stays global.",
     fields: {
-      workers: { kind: "int", default: 1, min: 1, max: 64, description: "Worker processes that serve connections; 1 runs everything in one process." },
+      workers: { kind: "int", default: 1, min: 1, max: 64, description: "Worker processes that serve the mail connections while the primary binds the listeners and keeps what is global (README: Process model); 1 runs everything in one process. Read at start: a change needs a restart." },
     },
   },
   log: {
