@@ -168,7 +168,7 @@ export function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** Rates and percentiles, overall and per command type (`types`: those of the mix measured). */
-export function summarise(
+function summarise(
   all: Float64Array,
   byType: Record<string, Float64Array>,
   typeErrors: Record<string, number>,
@@ -191,42 +191,111 @@ export function summarise(
   };
 }
 
+/**
+ * What one load run counts, shared by the read-heavy and the standard mix: latencies and errors
+ * per command type, the sessions opened and their setup time, literal bytes, the TLS version.
+ */
+export class LoadTally {
+  readonly #types: readonly string[];
+  readonly #lat: Map<string, number[]>;
+  readonly #typeErrors: Record<string, number> = {};
+  readonly firstErrors: string[] = [];
+  #errors = 0;
+  #setupSum = 0;
+  #sessions = 0;
+  #literalBytes = 0;
+  #tls: string | null = null;
+  #cpu0 = process.cpuUsage();
+  #start = performance.now();
+
+  constructor(types: readonly string[]) {
+    this.#types = types;
+    this.#lat = new Map(types.map((t) => [t, []]));
+  }
+
+  error(text: string): void {
+    this.#errors++;
+    if (this.firstErrors.length < MAX_ERROR_TEXTS) this.firstErrors.push(text.slice(0, 300));
+  }
+
+  /** A session was opened, `setupMs` after it was asked for, over `protocol`. */
+  session(setupMs: number, protocol: string | null): void {
+    this.#setupSum += setupMs;
+    this.#sessions++;
+    this.#tls ??= protocol;
+  }
+
+  /** A command of `type` answered after `ms`: `bad` is null for a good answer, else why it counts as an error. */
+  answered(type: string, ms: number, r: ImapResponse, bad: string | null, what: string): void {
+    if (bad === null) {
+      this.#lat.get(type)?.push(ms);
+      this.#literalBytes += r.literalBytes;
+      return;
+    }
+    this.failed(type, `${what}: ${bad}`);
+  }
+
+  /** A command of `type` failed (an error answer, or its connection broke). */
+  failed(type: string, text: string): void {
+    this.#typeErrors[type] = (this.#typeErrors[type] ?? 0) + 1;
+    this.error(text);
+  }
+
+  /** The measured time starts now (after the sessions that are opened first). */
+  start(): void {
+    this.#cpu0 = process.cpuUsage();
+    this.#start = performance.now();
+  }
+
+  get started(): number {
+    return this.#start;
+  }
+
+  result(): ImapLoadResult {
+    const elapsedMs = performance.now() - this.#start;
+    const cpu = process.cpuUsage(this.#cpu0);
+    const typeLatenciesMs: Record<string, Float64Array> = {};
+    for (const [t, l] of this.#lat) typeLatenciesMs[t] = Float64Array.from(l).sort();
+    const all = Float64Array.from([...this.#lat.values()].flat()).sort();
+    return {
+      ...summarise(all, typeLatenciesMs, this.#typeErrors, elapsedMs, this.#types),
+      errors: this.#errors,
+      elapsedMs,
+      firstErrors: this.firstErrors,
+      clientCpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+      setupMs: this.#sessions > 0 ? this.#setupSum / this.#sessions : 0,
+      sessions: this.#sessions,
+      literalBytesPerSecond: this.#literalBytes / (elapsedMs / 1000),
+      tls: this.#tls,
+      latenciesMs: all,
+      typeLatenciesMs,
+      typeErrors: this.#typeErrors,
+    };
+  }
+}
+
 /** Runs the mix from `clients` sessions for `durationMs` after all have logged in and selected. */
 let runCount = 0;
 
 export async function runImapLoad(o: ImapLoadOptions): Promise<ImapLoadResult> {
   const seed = o.seed ?? ++runCount;
-  const lat = new Map<string, number[]>(MIX.map((m) => [m.type, []]));
-  const typeErrors: Record<string, number> = {};
-  const firstErrors: string[] = [];
-  let errors = 0;
-  let setupSum = 0;
-  let sessions = 0;
-  let literalBytes = 0;
-  let tls: string | null = null;
-  const noteError = (text: string): void => {
-    errors++;
-    if (firstErrors.length < MAX_ERROR_TEXTS) firstErrors.push(text.slice(0, 300));
-  };
+  const tally = new LoadTally(MIX.map((m) => m.type));
   const open = async (i: number): Promise<{ client: ImapClient; selected: Selected } | null> => {
     const t0 = performance.now();
     try {
       const s = await openSession(o, i, o.commandTimeoutMs);
-      setupSum += performance.now() - t0;
-      sessions++;
-      tls ??= s.client.protocol;
+      tally.session(performance.now() - t0, s.client.protocol);
       return s;
     } catch (e) {
-      noteError(`session: ${e instanceof Error ? e.message : String(e)}`);
+      tally.error(`session: ${e instanceof Error ? e.message : String(e)}`);
       return null;
     }
   };
   // Everyone logs in first; the clock starts when all are ready.
   const ready = await Promise.all(Array.from({ length: o.clients }, (_, i) => open(i)));
-  if (ready.every((s) => s === null)) throw new Error(`no session could be opened: ${firstErrors.join(" | ")}`);
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  const deadline = start + o.durationMs;
+  if (ready.every((s) => s === null)) throw new Error(`no session could be opened: ${tally.firstErrors.join(" | ")}`);
+  tally.start();
+  const deadline = tally.started + o.durationMs;
   const loop = async (i: number): Promise<void> => {
     const rnd = prng(seed * 7919 + i * 104_729);
     let s = ready[i] ?? null;
@@ -241,18 +310,9 @@ export async function runImapLoad(o: ImapLoadOptions): Promise<ImapLoadResult> {
       const t0 = performance.now();
       try {
         const r = await s.client.command(c.cmd);
-        const ms = performance.now() - t0;
-        const bad = r.status !== "OK" ? `${r.status} ${r.text}` : c.check(r);
-        if (bad === null) {
-          lat.get(c.type)?.push(ms);
-          literalBytes += r.literalBytes;
-        } else {
-          typeErrors[c.type] = (typeErrors[c.type] ?? 0) + 1;
-          noteError(`${c.cmd}: ${bad}`);
-        }
+        tally.answered(c.type, performance.now() - t0, r, r.status !== "OK" ? `${r.status} ${r.text}` : c.check(r), c.cmd);
       } catch (e) {
-        typeErrors[c.type] = (typeErrors[c.type] ?? 0) + 1;
-        noteError(`${c.cmd}: ${e instanceof Error ? e.message : String(e)}`);
+        tally.failed(c.type, `${c.cmd}: ${e instanceof Error ? e.message : String(e)}`);
         s.client.destroy();
         s = null;
       }
@@ -260,25 +320,7 @@ export async function runImapLoad(o: ImapLoadOptions): Promise<ImapLoadResult> {
     if (s !== null) await s.client.close();
   };
   await Promise.all(Array.from({ length: o.clients }, (_, i) => loop(i)));
-  const elapsedMs = performance.now() - start;
-  const cpu = process.cpuUsage(cpu0);
-  const typeLatenciesMs: Record<string, Float64Array> = {};
-  for (const [t, l] of lat) typeLatenciesMs[t] = Float64Array.from(l).sort();
-  const all = Float64Array.from([...lat.values()].flat()).sort();
-  return {
-    ...summarise(all, typeLatenciesMs, typeErrors, elapsedMs),
-    errors,
-    elapsedMs,
-    firstErrors,
-    clientCpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
-    setupMs: sessions > 0 ? setupSum / sessions : 0,
-    sessions,
-    literalBytesPerSecond: literalBytes / (elapsedMs / 1000),
-    tls,
-    latenciesMs: all,
-    typeLatenciesMs,
-    typeErrors,
-  };
+  return tally.result();
 }
 
 /** One result for several runs against the same server (interleaved rounds), of the mix whose command types are `types`. */

@@ -15,13 +15,12 @@
 import { performance } from "node:perf_hooks";
 import { ImapClient, type ImapResponse } from "./imap-client.ts";
 import { buildCorpus, prng } from "./imap-corpus.ts";
-import { summarise, type ImapLoadResult, type ImapTargetOptions } from "./imap-load.ts";
+import { LoadTally, type ImapLoadResult, type ImapTargetOptions } from "./imap-load.ts";
 
 /** The mailbox each user's client works in (created and filled by `prepareStandard`). */
 const MAILBOX = "Standard";
 /** Messages the loop keeps in it. */
 const KEEP = 30;
-const MAX_ERROR_TEXTS = 8;
 
 export type StandardMode = "login" | "kept";
 
@@ -91,26 +90,13 @@ let runCount = 0;
 export async function runStandardLoad(o: StandardOptions): Promise<ImapLoadResult> {
   const seed = o.seed ?? ++runCount;
   const timeoutMs = o.commandTimeoutMs ?? 30_000;
-  const lat = new Map<string, number[]>(STANDARD_TYPES.map((t) => [t, []]));
-  const typeErrors: Record<string, number> = {};
-  const firstErrors: string[] = [];
-  let errors = 0;
-  let setupSum = 0;
-  let sessions = 0;
-  let literalBytes = 0;
-  let tls: string | null = null;
-  const noteError = (text: string): void => {
-    errors++;
-    if (firstErrors.length < MAX_ERROR_TEXTS) firstErrors.push(text.slice(0, 300));
-  };
+  const tally = new LoadTally(STANDARD_TYPES);
   /** Connect (and, in kept mode, LOGIN, untimed): the session's client, or null after an error. */
   const open = async (i: number, login: boolean): Promise<ImapClient | null> => {
     const t0 = performance.now();
     try {
       const client = await connect(o, timeoutMs);
-      setupSum += performance.now() - t0;
-      sessions++;
-      tls ??= client.protocol;
+      tally.session(performance.now() - t0, client.protocol);
       if (login) {
         const r = await client.login(o.user(i), o.password);
         if (r.status !== "OK") {
@@ -120,7 +106,7 @@ export async function runStandardLoad(o: StandardOptions): Promise<ImapLoadResul
       }
       return client;
     } catch (e) {
-      noteError(`session: ${e instanceof Error ? e.message : String(e)}`);
+      tally.error(`session: ${e instanceof Error ? e.message : String(e)}`);
       return null;
     }
   };
@@ -129,19 +115,10 @@ export async function runStandardLoad(o: StandardOptions): Promise<ImapLoadResul
     const t0 = performance.now();
     try {
       const r = await send();
-      const ms = performance.now() - t0;
-      const bad = r.status !== "OK" ? `${r.status} ${r.text}` : check(r);
-      if (bad === null) {
-        lat.get(type)?.push(ms);
-        literalBytes += r.literalBytes;
-        return r;
-      }
-      typeErrors[type] = (typeErrors[type] ?? 0) + 1;
-      noteError(`${what}: ${bad}`);
+      tally.answered(type, performance.now() - t0, r, r.status !== "OK" ? `${r.status} ${r.text}` : check(r), what);
       return r;
     } catch (e) {
-      typeErrors[type] = (typeErrors[type] ?? 0) + 1;
-      noteError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      tally.failed(type, `${what}: ${e instanceof Error ? e.message : String(e)}`);
       client.destroy();
       return null;
     }
@@ -149,10 +126,9 @@ export async function runStandardLoad(o: StandardOptions): Promise<ImapLoadResul
 
   const kept = o.mode === "kept";
   const ready: Array<ImapClient | null> = kept ? await Promise.all(Array.from({ length: o.clients }, (_, i) => open(i, true))) : [];
-  if (kept && ready.every((c) => c === null)) throw new Error(`no session could be opened: ${firstErrors.join(" | ")}`);
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  const deadline = start + o.durationMs;
+  if (kept && ready.every((c) => c === null)) throw new Error(`no session could be opened: ${tally.firstErrors.join(" | ")}`);
+  tally.start();
+  const deadline = tally.started + o.durationMs;
 
   /** One loop on a connected client; false when the connection broke. */
   const iteration = async (i: number, client: ImapClient, rnd: () => number, appendSeq: { k: number }): Promise<boolean> => {
@@ -213,23 +189,5 @@ export async function runStandardLoad(o: StandardOptions): Promise<ImapLoadResul
     if (client !== null) await client.close();
   };
   await Promise.all(Array.from({ length: o.clients }, (_, i) => loop(i)));
-  const elapsedMs = performance.now() - start;
-  const cpu = process.cpuUsage(cpu0);
-  const typeLatenciesMs: Record<string, Float64Array> = {};
-  for (const [t, l] of lat) typeLatenciesMs[t] = Float64Array.from(l).sort();
-  const all = Float64Array.from([...lat.values()].flat()).sort();
-  return {
-    ...summarise(all, typeLatenciesMs, typeErrors, elapsedMs, STANDARD_TYPES),
-    errors,
-    elapsedMs,
-    firstErrors,
-    clientCpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
-    setupMs: sessions > 0 ? setupSum / sessions : 0,
-    sessions,
-    literalBytesPerSecond: literalBytes / (elapsedMs / 1000),
-    tls,
-    latenciesMs: all,
-    typeLatenciesMs,
-    typeErrors,
-  };
+  return tally.result();
 }

@@ -8,9 +8,8 @@
  * connection has ended (`release`, given to `dispatch`).
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { normalizeIp } from "../tls/index.ts";
-import { connectionKey } from "./client-key.ts";
 import type { Refusal } from "./listener.ts";
+import { AddressCounts, boundPort, listenOn } from "./tcp-server.ts";
 
 interface FrontOptions {
   name: string;
@@ -24,7 +23,7 @@ interface FrontOptions {
 export class FrontListener {
   readonly #opts: FrontOptions;
   readonly #server: Server;
-  readonly #perIp = new Map<string, number>();
+  readonly #perIp = new AddressCounts();
   #open = 0;
   #draining = false;
   #closed: Promise<void> | null = null;
@@ -40,8 +39,7 @@ export class FrontListener {
   }
 
   get port(): number {
-    const addr = this.#server.address();
-    return typeof addr === "object" && addr !== null ? addr.port : this.#opts.port;
+    return boundPort(this.#server, this.#opts.port);
   }
 
   get listening(): boolean {
@@ -54,33 +52,22 @@ export class FrontListener {
   }
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.once("error", reject);
-      this.#server.listen({ host: this.#opts.address, port: this.#opts.port, backlog: 511 }, () => {
-        this.#server.off("error", reject);
-        resolve();
-      });
-    });
+    return listenOn(this.#server, this.#opts.address, this.#opts.port);
   }
 
   #onConnection(socket: Socket): void {
     socket.on("error", () => undefined);
     const noop = (): void => undefined;
     if (this.#draining) return this.#opts.dispatch(socket, "shutting-down", noop);
-    // Counted per address, an IPv6 client per /64 (client-key.ts), as a single process counts.
-    const client = connectionKey(normalizeIp(socket.remoteAddress));
-    const count = this.#perIp.get(client) ?? 0;
-    if (count >= this.#opts.maxConnectionsPerIp()) return this.#opts.dispatch(socket, "too-many-from-address", noop);
-    this.#perIp.set(client, count + 1);
+    const release = this.#perIp.take(socket.remoteAddress, this.#opts.maxConnectionsPerIp());
+    if (release === null) return this.#opts.dispatch(socket, "too-many-from-address", noop);
     this.#open++;
     let released = false;
     this.#opts.dispatch(socket, null, () => {
       if (released) return;
       released = true;
       this.#open--;
-      const n = (this.#perIp.get(client) ?? 1) - 1;
-      if (n <= 0) this.#perIp.delete(client);
-      else this.#perIp.set(client, n);
+      release();
     });
   }
 

@@ -14,6 +14,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { newSessionId, type Logger } from "../log/index.ts";
 import { Connection, normalizeIp, type TlsTransport } from "../tls/index.ts";
 import { connectionKey } from "./client-key.ts";
+import { AddressCounts, boundPort, listenOn } from "./tcp-server.ts";
 import type { EvictionRank } from "./session.ts";
 
 /** What a listener needs of a protocol session. */
@@ -66,9 +67,8 @@ export class Listener {
   /** Oldest first (a Set iterates in insertion order). */
   readonly #sessions = new Set<ProtocolSession>();
   /** Implicit-TLS handshakes in progress, oldest first, each with its way to give up. */
-  /** Implicit-TLS handshakes in progress, oldest first. */
   readonly #handshakes = new Map<Socket, { abort: AbortController; startedAt: number }>();
-  readonly #perIp = new Map<string, number>();
+  readonly #perIp = new AddressCounts();
   readonly #observers: SessionObserver[] = [];
   #draining = false;
 
@@ -82,8 +82,7 @@ export class Listener {
   }
 
   get port(): number {
-    const addr = this.#server.address();
-    return typeof addr === "object" && addr !== null ? addr.port : this.#opts.port;
+    return boundPort(this.#server, this.#opts.port);
   }
 
   /** Bound and accepting: false before `listen` and from the start of `drain`. */
@@ -101,29 +100,16 @@ export class Listener {
   }
 
   listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.once("error", reject);
-      this.#server.listen({ host: this.#opts.address, port: this.#opts.port, backlog: 511 }, () => {
-        this.#server.off("error", reject);
-        resolve();
-      });
-    });
+    return listenOn(this.#server, this.#opts.address, this.#opts.port);
   }
 
   #onConnection(socket: Socket): void {
     socket.on("error", () => undefined);
-    // Counted per address, an IPv6 client per /64 (client-key.ts).
-    const client = connectionKey(normalizeIp(socket.remoteAddress));
     const { id, log } = this.#identify(socket);
     if (this.#draining) return this.#refuse(socket, log, "shutting-down");
-    const count = this.#perIp.get(client) ?? 0;
-    if (count >= this.#opts.maxConnectionsPerIp()) return this.#refuse(socket, log, "too-many-from-address");
-    this.#perIp.set(client, count + 1);
-    this.#serve(socket, id, log, () => {
-      const n = (this.#perIp.get(client) ?? 1) - 1;
-      if (n <= 0) this.#perIp.delete(client);
-      else this.#perIp.set(client, n);
-    });
+    const release = this.#perIp.take(socket.remoteAddress, this.#opts.maxConnectionsPerIp());
+    if (release === null) return this.#refuse(socket, log, "too-many-from-address");
+    this.#serve(socket, id, log, release);
   }
 
   /**

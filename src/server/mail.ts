@@ -4,6 +4,8 @@
  * listeners do not listen but adopt the connections the primary hands them.
  */
 import type { AuditLog } from "../audit/index.ts";
+import type { CutoffWatch } from "../campaign/index.ts";
+import type { Clock } from "../clock/index.ts";
 import type { Authenticator, LegacyGate } from "../auth/index.ts";
 import type { Config } from "../config/index.ts";
 import { createImapListener } from "../imap-server/index.ts";
@@ -31,6 +33,11 @@ interface MailDeps {
   ports?: ReadonlyMap<string, number>;
   /** How many worker processes share the total of connections (each holds ceil(total / workers)); default 1. */
   workers?: number;
+}
+
+/** What a legacy endpoint's sign-ins and the legacy MX are checked against (issue 12): the server's clock and the cut-off. */
+export function legacyGateOf(clock: Clock, cutoff: CutoffWatch): LegacyGate {
+  return { now: () => clock.now(), cutoffPassed: () => (cutoff.passed() ? (cutoff.cutoff?.date ?? clock.now()) : null) };
 }
 
 /** The enabled mail listeners by name ("mx", "imaps", "legacy_pop3s", …). */

@@ -16,7 +16,7 @@ import { processClock } from "../clock/index.ts";
 import { loadConfig, type Config } from "../config/index.ts";
 import { MaintenanceWatch } from "../maintenance/index.ts";
 import { AuditLog } from "../audit/index.ts";
-import { Authenticator, LocalSignInGate, LoginLimiter, WebSessions, type LegacyGate } from "../auth/index.ts";
+import { Authenticator, LocalSignInGate, LoginLimiter, WebSessions } from "../auth/index.ts";
 import type { Logger } from "../log/index.ts";
 import { Metrics, MetricsEndpoint } from "../metrics/index.ts";
 import type { FrontListener, Listener } from "../net/index.ts";
@@ -26,7 +26,7 @@ import { auditPruner, blobSweeper, openStore, pruneSummary, sweepSummary } from 
 import { createHttpServer, createRedirectServer, createWebApp, createWebListener, type MailSettings } from "../web/index.ts";
 import { certificateDaysLeft } from "../tls/index.ts";
 import { WorkerPool } from "../workers/index.ts";
-import { createMailListeners } from "./mail.ts";
+import { createMailListeners, legacyGateOf } from "./mail.ts";
 import { authLimits, storeOptions } from "./settings.ts";
 import { recordTlsEvent, ServerTls } from "./tls.ts";
 
@@ -57,7 +57,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     await store.close();
     throw e;
   });
-  const legacyGate: LegacyGate = { now: () => clock.now(), cutoffPassed: () => (cutoff.passed() ? (cutoff.cutoff?.date ?? clock.now()) : null) };
+  const legacyGate = legacyGateOf(clock, cutoff);
   // One gate for the sign-in limits: this process's sign-ins, and (with workers) every worker's.
   const gate = new LocalSignInGate(new LoginLimiter(), audit);
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { gate, observer: metrics, legacy: legacyGate });

@@ -8,13 +8,13 @@ import { CutoffWatch } from "../campaign/index.ts";
 import { processClock } from "../clock/index.ts";
 import { loadConfig } from "../config/index.ts";
 import { AuditLog } from "../audit/index.ts";
-import { Authenticator, type LegacyGate } from "../auth/index.ts";
+import { Authenticator } from "../auth/index.ts";
 import type { Logger } from "../log/index.ts";
 import { Metrics } from "../metrics/index.ts";
 import type { Listener } from "../net/index.ts";
 import { openStore } from "../store/index.ts";
 import { PrimaryLink } from "../workers/index.ts";
-import { createMailListeners } from "./mail.ts";
+import { createMailListeners, legacyGateOf } from "./mail.ts";
 import { authLimits, storeOptions } from "./settings.ts";
 import { recordTlsEvent, ServerTls } from "./tls.ts";
 
@@ -44,7 +44,7 @@ export async function runWorker(dataDir: string, log: Logger): Promise<void> {
     certificates: () => [],
   });
   const tls = await ServerTls.load({ config: () => config, onEvent: recordTlsEvent(audit, metrics, log), cutoffPassed: () => cutoff.passed() });
-  const legacyGate: LegacyGate = { now: () => clock.now(), cutoffPassed: () => (cutoff.passed() ? (cutoff.cutoff?.date ?? clock.now()) : null) };
+  const legacyGate = legacyGateOf(clock, cutoff);
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { gate: link, observer: metrics, legacy: legacyGate });
   link.relayChanges(store);
   listeners = createMailListeners({

@@ -13,7 +13,7 @@ import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
 import { commitWithBlobs } from "./handoff.ts";
 import { checkMailboxQuota, OverQuotaError, type QuotaVerdict } from "./quota.ts";
-import { removeMessages } from "./sync.ts";
+import { removeMessages, uidSpan } from "./sync.ts";
 
 /** RFC 9051 §2.3.2: the system flags, in the order they are stored. */
 const SYSTEM_ORDER = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
@@ -73,12 +73,7 @@ export async function messageRows(db: Db, mailboxId: number, uids: readonly numb
   const cols = ["uid", "blob", "size", "internal_date", "flags", "modseq"] as const;
   let rows: Array<{ uid: number; blob: string; size: number; internal_date: number; flags: string; modseq: number }>;
   if (uids.length > CHUNK) {
-    let lo = Infinity;
-    let hi = 0;
-    for (const u of uids) {
-      if (u < lo) lo = u;
-      if (u > hi) hi = u;
-    }
+    const { lo, hi } = uidSpan(uids);
     const want = new Set(uids);
     const all = await db.selectFrom("messages").select(cols).where("mailbox_id", "=", mailboxId).where("uid", ">=", lo).where("uid", "<=", hi).orderBy("uid").execute();
     rows = all.filter((r) => want.has(r.uid));

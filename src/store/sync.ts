@@ -94,6 +94,17 @@ export async function expungedSince(db: Db, mailboxId: number, modseq: number): 
   return { uids, complete: mb !== undefined && modseq >= mb.expunged_floor, uidnext: mb?.uidnext ?? 1 };
 }
 
+/** The lowest and highest of `uids` (not empty, in any order): the one UID range a long list is read as. */
+export function uidSpan(uids: readonly number[]): { lo: number; hi: number } {
+  let lo = Infinity;
+  let hi = 0;
+  for (const u of uids) {
+    if (u < lo) lo = u;
+    if (u > hi) hi = u;
+  }
+  return { lo, hi };
+}
+
 /** A mailbox's highest modification sequence now (RFC 7162 §3.1.1 HIGHESTMODSEQ); 0 if it is gone. */
 export async function highestModseq(db: Db, mailboxId: number): Promise<number> {
   const mb = await db.selectFrom("mailboxes").select("highest_modseq").where("id", "=", mailboxId).executeTakeFirst();
@@ -107,12 +118,7 @@ export async function highestModseq(db: Db, mailboxId: number): Promise<number> 
 export async function flagStates(db: Db, mailboxId: number, uids: readonly number[], since = 0): Promise<Map<number, { flags: string; modseq: number }>> {
   const out = new Map<number, { flags: string; modseq: number }>();
   if (uids.length === 0) return out;
-  let lo = Infinity;
-  let hi = 0;
-  for (const u of uids) {
-    if (u < lo) lo = u;
-    if (u > hi) hi = u;
-  }
+  const { lo, hi } = uidSpan(uids);
   const want = new Set(uids);
   const rows = await db
     .selectFrom("messages")

@@ -8,7 +8,7 @@ import { accountUsage, type QuotaUsage } from "../../store/index.ts";
 import type { ImapApi, ImapCommand } from "../command.ts";
 import { no, ResponseCode } from "../errors.ts";
 import { accountId } from "./mailboxes.ts";
-import { formatMailbox, readMailbox } from "./util.ts";
+import { formatMailbox, onlyMailboxArg } from "./util.ts";
 
 /** The one quota root of an account (RFC 9208 §3.2). */
 const QUOTA_ROOT = "";
@@ -57,10 +57,7 @@ export const GETQUOTAROOT: ImapCommand = {
   name: "GETQUOTAROOT",
   states: ["authenticated", "selected"],
   async handle(s, cmd) {
-    const a = cmd.args;
-    a.sp();
-    const name = readMailbox(s, a);
-    a.end();
+    const name = onlyMailboxArg(s, cmd.args);
     const response = quotaResponse(await usageOf(s));
     s.untagged(`QUOTAROOT ${formatMailbox(s, name)}${response !== null ? ` "${QUOTA_ROOT}"` : ""}`);
     if (response !== null) s.untagged(response);
