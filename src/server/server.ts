@@ -27,7 +27,7 @@ import { createHttpServer, createRedirectServer, createWebApp, createWebListener
 import { certificateDaysLeft } from "../tls/index.ts";
 import { WorkerPool } from "../workers/index.ts";
 import { createMailListeners, legacyGateOf } from "./mail.ts";
-import { authLimits, storeOptions } from "./settings.ts";
+import { authLimits, MAIL_LISTENERS, storeOptions } from "./settings.ts";
 import { recordTlsEvent, ServerTls } from "./tls.ts";
 
 interface RunningServer {
@@ -111,8 +111,9 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       listeners.set(name, l);
     }
   } else {
-    for (const [name, l] of Object.entries(config.listeners)) {
-      if (!l.enabled || name === "web" || name === "http" || name === "metrics") continue;
+    for (const name of MAIL_LISTENERS) {
+      const l = config.listeners[name];
+      if (!l.enabled) continue;
       const front = pool.front(name, l.address, l.port, () => config.connections.max_connections_per_ip);
       fronts.push(front);
       listeners.set(name, front);

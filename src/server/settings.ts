@@ -20,6 +20,9 @@ export function legacyContextPolicy(config: Config): TlsContextPolicy {
 /** The legacy listeners (issue 12), each a main listener's protocol on its own port. */
 export const LEGACY_LISTENERS = ["legacy_imaps", "legacy_pop3s", "legacy_submissions", "legacy_smtp"] as const;
 
+/** Every listener of a mail protocol (mail.ts builds them; with workers, the primary binds them and the workers serve them). */
+export const MAIL_LISTENERS = ["mx", "submission", "submissions", "imap", "imaps", "pop3", "pop3s", ...LEGACY_LISTENERS] as const;
+
 export function smtpLimits(config: Config): SmtpLimits {
   return {
     maxMessageSize: config.smtp.max_message_size,
