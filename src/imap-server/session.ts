@@ -67,8 +67,9 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   #pending: { tag: string; handler: LineHandler; pushUpdates: boolean } | null = null;
   #flushing: Promise<void> = Promise.resolve();
   readonly #opts: ImapSessionOptions;
-  readonly #onStoreChange = (mailboxId: number): void => {
-    if (this.#view?.mailboxId !== mailboxId) return;
+  /** Stops `#onStoreChange` hearing the selected mailbox; set with the view in `#setView`. */
+  #unwatch: (() => void) | null = null;
+  readonly #onStoreChange = (): void => {
     this.#dirty = true;
     if (this.#pending?.pushUpdates === true) this.#queueFlush(true);
   };
@@ -79,7 +80,6 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     this.store = opts.store;
     this.hostname = opts.hostname;
     this.reader = new ImapReader({ maxLiteral: Math.min(PRE_LOGIN_MAX_LITERAL, opts.limits.maxLiteral) });
-    opts.store.events.on("changed", this.#onStoreChange);
   }
 
   get state(): State {
@@ -139,7 +139,6 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   }
   protected ended(): void {
     this.#transition("logout");
-    this.store.events.off("changed", this.#onStoreChange);
   }
 
   // ---- ImapApi ----------------------------------------------------------------------------
@@ -180,24 +179,32 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     this.#opts.auth.refused(this.authContext(), username, mechanism, reason);
   }
   async select(mailbox: MailboxRow, readOnly: boolean): Promise<MailboxView> {
-    this.#view = null;
-    const view = new MailboxView(mailbox, readOnly, await messageStates(this.store.db, mailbox.id));
-    // RFC 3501 §2.3.2: a read-write SELECT claims the unclaimed messages as \Recent for this session
-    // alone; EXAMINE shows them as recent without claiming them (as Dovecot does). IMAP4rev2 has no
-    // \Recent (RFC 9051 Appendix E): such a session neither sees nor claims any, so they stay
-    // recent for the next IMAP4rev1 session.
-    if (!this.#rev2 && readOnly) view.addRecent(mailbox.recentUid, Infinity);
-    else if (!this.#rev2 && view.lastUid >= mailbox.recentUid) {
-      const first = await claimRecent(this.store, mailbox.id, view.lastUid);
-      if (first !== null) view.addRecent(first, view.lastUid);
+    this.#setView(null);
+    // A change committed while the snapshot is read must not be lost: listen before reading, and
+    // if one came, the view starts dirty (the next flush reads what is newer than the snapshot).
+    let changed = false;
+    const unwatch = this.store.events.watch(mailbox.id, () => (changed = true));
+    let view: MailboxView;
+    try {
+      view = new MailboxView(mailbox, readOnly, await messageStates(this.store.db, mailbox.id));
+      // RFC 3501 §2.3.2: a read-write SELECT claims the unclaimed messages as \Recent for this session
+      // alone; EXAMINE shows them as recent without claiming them (as Dovecot does). IMAP4rev2 has no
+      // \Recent (RFC 9051 Appendix E): such a session neither sees nor claims any, so they stay
+      // recent for the next IMAP4rev1 session.
+      if (!this.#rev2 && readOnly) view.addRecent(mailbox.recentUid, Infinity);
+      else if (!this.#rev2 && view.lastUid >= mailbox.recentUid) {
+        const first = await claimRecent(this.store, mailbox.id, view.lastUid);
+        if (first !== null) view.addRecent(first, view.lastUid);
+      }
+    } finally {
+      unwatch();
     }
-    this.#view = view;
-    this.#dirty = false;
+    this.#setView(view);
+    this.#dirty = changed;
     return view;
   }
   unselect(): void {
-    this.#view = null;
-    this.#dirty = false;
+    this.#setView(null);
   }
   enable(capability: string): boolean {
     if (capability === "UTF8=ACCEPT") {
@@ -367,9 +374,17 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
 
   /** The one place where state changes. */
   #transition(next: State): void {
-    if (next !== "selected") this.#view = next === this.#state ? this.#view : null;
+    if (next !== "selected" && next !== this.#state) this.#setView(null);
     this.#state = next;
     if (next === "logout") this.closeReason ??= "logout";
+  }
+
+  /** The selected mailbox changes only here: the session hears that mailbox's changes and no other's. */
+  #setView(view: MailboxView | null): void {
+    this.#unwatch?.();
+    this.#unwatch = view === null ? null : this.store.events.watch(view.mailboxId, this.#onStoreChange);
+    this.#view = view;
+    this.#dirty = false;
   }
 
   /** The one place where errors become responses: the table (error-table.ts) says which. */

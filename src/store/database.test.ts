@@ -29,3 +29,28 @@ test("a migration that arrives after a later-named one has run (branches merged 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a change reaches the watchers of its mailbox only, and a watcher that stopped hears nothing more", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-watch-"));
+  const store = await openStore(dir);
+  try {
+    const heard: string[] = [];
+    const stops = Array.from({ length: 1000 }, (_, i) => store.events.watch(i % 2 === 0 ? 1 : 2, () => heard.push(`w${i}`)));
+    store.events.emit("changed", 1);
+    assert.equal(heard.length, 500);
+    assert.ok(heard.every((h) => Number(h.slice(1)) % 2 === 0));
+    heard.length = 0;
+    // Stopping is per watcher: half of mailbox 1's watchers stop, the rest still hear.
+    stops.forEach((stop, i) => i % 4 === 0 && stop());
+    store.events.emit("changed", 1, true);
+    assert.equal(heard.length, 250);
+    heard.length = 0;
+    for (const stop of stops) stop();
+    store.events.emit("changed", 1);
+    store.events.emit("changed", 2);
+    assert.deepEqual(heard, []);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

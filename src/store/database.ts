@@ -15,8 +15,33 @@ import { syncPath } from "./fsync.ts";
 /**
  * Mailbox change notices ("changed", mailboxId): IMAP IDLE and concurrent sessions. `relayed`: the
  * change was committed by another process (src/workers passes it on), so it is not passed on again.
+ * A session hears only its selected mailbox through `watch`: a change reaches that mailbox's
+ * watchers, not every session of the process (10,000 idle sessions must not make each change, or
+ * each session's end, cost 10,000 steps).
  */
-class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number, relayed?: boolean] }> {}
+class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number, relayed?: boolean] }> {
+  readonly #watchers = new Map<number, Set<() => void>>();
+
+  constructor() {
+    super();
+    this.setMaxListeners(0);
+    this.on("changed", (mailboxId) => {
+      const set = this.#watchers.get(mailboxId);
+      if (set !== undefined) for (const fn of [...set]) fn();
+    });
+  }
+
+  /** Calls `fn` after each change of `mailboxId` until the returned function is called. */
+  watch(mailboxId: number, fn: () => void): () => void {
+    let set = this.#watchers.get(mailboxId);
+    if (set === undefined) this.#watchers.set(mailboxId, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0 && this.#watchers.get(mailboxId) === set) this.#watchers.delete(mailboxId);
+    };
+  }
+}
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -74,7 +99,6 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
     ...(opts.auditFlushMs !== undefined ? { auditFlushMs: opts.auditFlushMs } : {}),
   });
   const events = new MailboxEvents();
-  events.setMaxListeners(0);
   return {
     db,
     events,
