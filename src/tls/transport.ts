@@ -51,7 +51,12 @@ export interface TlsInfo {
   cipher: string;
   /** OpenSSL's name for the suite (for Received headers in Postfix's style). */
   cipherOpenSsl: string;
-  hello: HelloSummary;
+  /**
+   * What the connection's later records need of the ClientHello (the SMTP audit names the versions
+   * offered); the rest of it went to the handshake's event. A connection lives for hours: it must
+   * not keep the parsed hello (a few KB each, 10,000 idle IMAP sessions).
+   */
+  hello: Pick<HelloSummary, "offeredVersions">;
   sni: string | undefined;
 }
 
@@ -213,19 +218,25 @@ export class TlsTransport {
       done = true;
       clearTimeout(timer);
       limits.signal?.removeEventListener("abort", onAbort);
+      // The handshake's listeners go: they hold the parsed ClientHello and the limits for as long
+      // as the connection lives. A no-op keeps an error between here and the session's own
+      // listener from being thrown as unhandled.
       tlsSocket.off("_tlsError", onError);
+      tlsSocket.off("error", onError);
+      tlsSocket.off("close", onClose);
+      tlsSocket.on("error", ignoreError);
       // After the handshake, Node reports TLS-level errors only through this event (a tls.Server
       // would turn them into 'tlsClientError' and drop the connection; we must too). A client's
       // renegotiation request never gets this far: OpenSSL refuses it itself (SSL_OP_NO_RENEGOTIATION,
       // certificates.ts) with a no_renegotiation warning alert and no handshake work, and the
       // connection stays as it was — clients give up on it.
-      tlsSocket.on("_tlsError", () => tlsSocket.destroy());
+      tlsSocket.on("_tlsError", destroyOnTlsError);
       const cipher = tlsSocket.getCipher();
       const info: TlsInfo = {
         version: tlsSocket.getProtocol() ?? "unknown",
         cipher: cipher.standardName,
         cipherOpenSsl: cipher.name,
-        hello: summary,
+        hello: { offeredVersions: summary.offeredVersions },
         sni: hello.sni,
       };
       event({ outcome: "ok", reason: null, version: info.version, cipher: info.cipher, hello: summary });
@@ -234,9 +245,16 @@ export class TlsTransport {
     const onError = (err: Error): void => fail(opensslReason(err));
     tlsSocket.on("_tlsError", onError);
     tlsSocket.once("error", onError);
-    tlsSocket.once("close", () => fail("client closed the connection during the handshake"));
+    const onClose = (): void => fail("client closed the connection during the handshake");
+    tlsSocket.once("close", onClose);
   }
 }
+
+/** A listener that captures nothing, so an established connection does not keep its handshake. */
+function destroyOnTlsError(this: TLSSocket): void {
+  this.destroy();
+}
+function ignoreError(): void {}
 
 /** Why the caller gave up on a handshake (e.g. the listener needed the slot), for the audit. */
 function abortReason(signal: AbortSignal | undefined): string {
