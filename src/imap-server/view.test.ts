@@ -67,3 +67,12 @@ test("keywords: SELECT's set comes from the flag table; a new one is reported on
   assert.equal(v.takeNewKeywords(), true);
   assert.deepEqual(v.keywords, ["$A", "Work", "Later", "Fresh"]);
 });
+
+test("a view widens its columns one step at a time: UIDs past 255 and past 65,535, a 257th flag set by STORE", () => {
+  const v = new MailboxView(mb, false, Array.from({ length: 300 }, (_, i) => st(i + 1, "", i + 1)));
+  assert.deepEqual([v.uidAt(255), v.uidAt(256), v.uidAt(300), v.seqOf(300)], [255, 256, 300, 300]);
+  for (let seq = 1; seq <= 300; seq++) v.setFlags(seq, `$S${seq}`);
+  assert.deepEqual([v.flagsAt(1), v.flagsAt(256), v.flagsAt(257), v.flagsAt(300)], ["$S1", "$S256", "$S257", "$S300"]);
+  v.applyChanges([st(65_536, "", 301), st(70_000, "\\Seen", 302)], null, true);
+  assert.deepEqual([v.exists, v.uidAt(300), v.uidAt(301), v.uidAt(302), v.flagsAt(302), v.seqOf(70_000)], [302, 300, 65_536, 70_000, "\\Seen", 302]);
+});

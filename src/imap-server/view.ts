@@ -39,38 +39,48 @@ function intern(flags: string): string {
   return v;
 }
 
+type Cells = Uint8Array | Uint16Array | Uint32Array;
+
+/** The narrowest array that holds `v`, with room for `capacity` cells. */
+function cellsFor(v: number, capacity: number): Cells {
+  return v <= 0xff ? new Uint8Array(capacity) : v <= 0xffff ? new Uint16Array(capacity) : new Uint32Array(capacity);
+}
+
 /**
- * A growable column of small unsigned integers. Starts 16 bits wide and widens to 32 only when a
- * value needs it: per message a view keeps a UID (32 bits) and an index into its own table of flag
- * strings (16 bits), 6 bytes instead of the 16 two JS arrays of numbers and strings would take.
+ * A growable column of small unsigned integers. Starts 8 bits wide and widens (to 16, then 32)
+ * only when a value needs it: per message a view keeps a UID (2 bytes while UIDs stay below 65,536)
+ * and an index into its own table of flag strings (1 byte for up to 256 distinct flag sets), 3
+ * bytes instead of the 16 two JS arrays of numbers and strings would take.
  */
 class Column {
-  #a: Uint16Array | Uint32Array;
+  #a: Cells;
   #n = 0;
-  constructor(wide: boolean, capacity: number) {
-    const c = Math.max(16, capacity);
-    this.#a = wide ? new Uint32Array(c) : new Uint16Array(c);
+  constructor(capacity: number) {
+    this.#a = new Uint8Array(Math.max(16, capacity));
   }
   get length(): number {
     return this.#n;
   }
-  get values(): Uint16Array | Uint32Array {
+  get values(): Cells {
     return this.#a.subarray(0, this.#n);
   }
   at(i: number): number | undefined {
     return i >= 0 && i < this.#n ? this.#a[i] : undefined;
   }
   set(i: number, v: number): void {
-    if (v > 0xffff && this.#a instanceof Uint16Array) this.#a = Uint32Array.from(this.#a);
+    if (v >= 2 ** (8 * this.#a.BYTES_PER_ELEMENT)) this.#resize(v, this.#a.length);
     this.#a[i] = v;
   }
   push(v: number): void {
-    if (this.#n === this.#a.length) {
-      const grown = this.#a instanceof Uint16Array ? new Uint16Array(this.#n * 2) : new Uint32Array(this.#n * 2);
-      grown.set(this.#a);
-      this.#a = grown;
-    }
+    if (this.#n === this.#a.length) this.#resize(0, this.#n * 2);
     this.set(this.#n++, v);
+  }
+  /** Copies into an array of `capacity` cells at least as wide as now and wide enough for `v`. */
+  #resize(v: number, capacity: number): void {
+    const widest = Math.max(v, 2 ** (8 * this.#a.BYTES_PER_ELEMENT) - 1);
+    const grown = cellsFor(widest, capacity);
+    grown.set(this.#a);
+    this.#a = grown;
   }
   remove(i: number): void {
     this.#a.copyWithin(i, i + 1, this.#n);
@@ -108,8 +118,8 @@ export class MailboxView {
     this.name = mailbox.name;
     this.uidvalidity = mailbox.uidvalidity;
     this.readOnly = readOnly;
-    this.#uids = new Column(true, states.length);
-    this.#flagIndex = new Column(false, states.length);
+    this.#uids = new Column(states.length);
+    this.#flagIndex = new Column(states.length);
     for (const m of states) this.#push(m);
     // SELECT's FLAGS response names the keywords in use (RFC 3501 §7.1.2 PERMANENTFLAGS, §7.2.6).
     this.#keywordsGrew = false;
