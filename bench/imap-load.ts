@@ -393,7 +393,7 @@ export async function openIdleConnections(
   o: ImapTargetOptions,
   count: number,
   opts: { parallel?: number; timeoutMs?: number; deadlineMs?: number } = {},
-): Promise<{ open: number; failed: number; firstErrors: string[]; elapsedMs: number; close(): Promise<void> }> {
+): Promise<{ open: number; failed: number; firstErrors: string[]; elapsedMs: number; protocols(): Record<string, number>; close(): Promise<void> }> {
   const idlers: Array<{ client: ImapClient; done: () => Promise<ImapResponse> }> = [];
   const firstErrors: string[] = [];
   let failed = 0;
@@ -423,6 +423,14 @@ export async function openIdleConnections(
     failed: failed + (count - next),
     firstErrors,
     elapsedMs: performance.now() - t0,
+    protocols() {
+      const seen: Record<string, number> = {};
+      for (const { client } of idlers) {
+        const p = client.socket.getProtocol() ?? "none";
+        seen[p] = (seen[p] ?? 0) + 1;
+      }
+      return seen;
+    },
     async close() {
       // DONE + LOGOUT politely in batches, so that closing does not look like a storm of resets.
       for (let i = 0; i < idlers.length; i += 100) {

@@ -37,13 +37,20 @@ export interface ImapTarget {
 
 // ---- Sealpost ------------------------------------------------------------------------------
 
-/** Test users and their mailboxes, written through the store before the server starts. */
-async function seedSealpost(dir: string, users: number, corpus: readonly CorpusMessage[], note: Note): Promise<void> {
+/** A user besides test1…testN, with the same mailbox. */
+interface MoreUser {
+  address: string;
+  password: string;
+}
+
+/** Test users (and `more`) and their mailboxes, written through the store before the server starts. */
+async function seedSealpost(dir: string, users: number, more: readonly MoreUser[], corpus: readonly CorpusMessage[], note: Note): Promise<void> {
   const t0 = Date.now();
   const store = await openStore(dir);
   try {
     // The same path as `sealpost user add` (scrypt hash), without a process per user.
     for (let i = 1; i <= users; i++) await addAccount(store.db, `test${i}@${BENCH_DOMAIN}`, PASSWORD);
+    for (const u of more) await addAccount(store.db, u.address, u.password);
     const ids = (await listAccounts(store.db, { domain: BENCH_DOMAIN })).map((a) => a.id);
     // Every user gets its own copy of each message (a blob per user and message, as real mail
     // would be: the server's caches are keyed by blob, and shared blobs would make them all hit),
@@ -70,7 +77,7 @@ async function seedSealpost(dir: string, users: number, corpus: readonly CorpusM
   } finally {
     await store.close();
   }
-  note(`sealpost: ${users} users seeded with ${corpus.length} messages each in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  note(`sealpost: ${users + more.length} users seeded with ${corpus.length} messages each in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 export async function startSealpost(opts: {
@@ -81,12 +88,16 @@ export async function startSealpost(opts: {
   nodeArgs?: readonly string[];
   /** `[process] workers` in its sealpost.toml. */
   workers?: number;
+  /** Connection limits in its sealpost.toml (default 5,000). */
+  maxConnections?: number;
+  /** Users besides test1…test{users}, each with the same mailbox (in the bench's domain). */
+  moreUsers?: readonly MoreUser[];
   note: Note;
 }): Promise<ImapTarget> {
   const server = await startSealpostServer({
     dirPrefix: "sealpost-imap-bench-",
-    maxConnections: 5000,
-    seed: (dir) => seedSealpost(dir, opts.users, buildCorpus(opts.messages), opts.note),
+    maxConnections: opts.maxConnections ?? 5000,
+    seed: (dir) => seedSealpost(dir, opts.users, opts.moreUsers ?? [], buildCorpus(opts.messages), opts.note),
     listeners: ["imaps", "mx"],
     profileDir: opts.profileDir,
     ...(opts.nodeArgs !== undefined ? { nodeArgs: opts.nodeArgs } : {}),

@@ -21,13 +21,18 @@
  * command type, and the servers' CPU. Each mix runs with `[process] workers` = 1 and 2 in
  * Sealpost's sealpost.toml (or the one `--workers` names).
  *
- *   node bench/imap.ts [--mix all|read|standard] [--workers N] [--clients 20] [--standard-clients 10]
+ * The idle-sessions part (`imap-idle.ts`, issue 13): the server's memory with 10,000 sessions in
+ * IDLE, and the read-heavy mix's p99 with and without them (Sealpost alone).
+ *
+ *   node bench/imap.ts [--mix all|read|standard|idle] [--workers N] [--clients 20] [--standard-clients 10]
  *                      [--seconds 20] [--rounds 4] [--warmup 3] [--messages 1000]
- *                      [--idle 1000] [--no-dovecot] [--json] [--profile DIR]
- *   --mix:       the read-heavy mix, the standard mix (both modes), or all (default).
+ *                      [--idle 1000] [--idle-sessions 10000] [--no-dovecot] [--json] [--profile DIR]
+ *   --mix:       the read-heavy mix, the standard mix (both modes), the idle sessions, or all (default).
  *   --workers N: Sealpost's worker processes (default: a run with 1, then one with 2).
  *   --seconds S: measured time per server and mix or mode (split into --rounds rounds).
- *   --idle M:    connections for the idle test (0: skip it).
+ *   --idle M:    connections for the idle test beside the read mix (0: skip it).
+ *   --idle-sessions N: sessions held in IDLE by the idle-sessions part (its rounds: --rounds, each
+ *                --seconds ÷ --rounds long).
  *   --profile D: run the Sealpost server with node --cpu-prof, profile written to D at exit
  *                (summarise it with `node bench/cpuprof.ts D/*.cpuprofile`).
  */
@@ -36,6 +41,7 @@ import { alternateRounds, benchOptions, checkMachine, cpuPercents, intFlag, note
 import { CPU_HEAD, CPU_NOTE, cpuCells, fmtMs, fmtPct, fmtRss, loadCells, out, table, writeJson } from "./common.ts";
 import { mergeImapResults, MIX, openIdleConnections, primeMailboxes, runImapLoad, type ImapLoadResult } from "./imap-load.ts";
 import { prepareStandard, runStandardLoad, STANDARD_TYPES, type StandardMode } from "./imap-standard.ts";
+import { printIdleSessions, runIdleSessions, type IdleSessionsResult } from "./imap-idle.ts";
 import { DOVECOT, startDovecot, startSealpost, type ImapTarget } from "./imap-targets.ts";
 import { memoryKb, sampleRss } from "./proc-stats.ts";
 import { measureTlsFloor, type TlsFloor } from "./tls-floor.ts";
@@ -79,6 +85,7 @@ const { values: flags } = parseArgs({
     mix: { type: "string", default: "all" },
     workers: { type: "string" },
     "standard-clients": { type: "string", default: "10" },
+    "idle-sessions": { type: "string", default: "10000" },
   },
 });
 /** Clients, seconds, rounds and warm-up seconds. */
@@ -86,9 +93,11 @@ const plan = roundFlags(flags, 1000);
 const { clients, seconds, rounds } = plan;
 const messages = intFlag("messages", flags.messages, 10, 100_000);
 const idleCount = intFlag("idle", flags.idle, 0, 5000);
-if (!["all", "read", "standard"].includes(flags.mix)) throw new Error(`--mix: expected all, read or standard, got "${flags.mix}"`);
-const readMix = flags.mix !== "standard";
-const standardMix = flags.mix !== "read";
+if (!["all", "read", "standard", "idle"].includes(flags.mix)) throw new Error(`--mix: expected all, read, standard or idle, got "${flags.mix}"`);
+const readMix = flags.mix === "all" || flags.mix === "read";
+const standardMix = flags.mix === "all" || flags.mix === "standard";
+const idleMix = flags.mix === "all" || flags.mix === "idle";
+const idleSessions = intFlag("idle-sessions", flags["idle-sessions"], 1, 15_000);
 const standardClients = intFlag("standard-clients", flags["standard-clients"], 1, 1000);
 const workerCounts = flags.workers === undefined ? [1, 2] : [intFlag("workers", flags.workers, 1, 64)];
 /** Test users per server (the Dovecot peer has test1..test100); clients beyond share them. */
@@ -280,6 +289,7 @@ interface Pass {
   idle: IdleResult[];
   tlsFloor: TlsFloor | null;
   standard: Array<{ mode: StandardMode; results: StandardResult[] }>;
+  idleSessions: IdleSessionsResult | null;
   dovecotNote: string | null;
 }
 
@@ -287,7 +297,7 @@ async function runPass(workers: number): Promise<Pass> {
   const idle: IdleResult[] = [];
   let floor = null as TlsFloor | null; // set inside the callback below
   const standard: Pass["standard"] = [];
-  const { results, skipped } = await withServers({
+  const { results, skipped } = !readMix && !standardMix ? { results: null, skipped: null } : await withServers({
     reference: { name: "Dovecot", path: DOVECOT, skip: flags["no-dovecot"] },
     sealpost: () => startSealpost({ users, messages, profileDir: flags.profile, workers, note }),
     start: () => startDovecot({ users, messages, idle: idleCount, note }),
@@ -302,7 +312,10 @@ async function runPass(workers: number): Promise<Pass> {
       return read;
     },
   });
-  return { workers, read: results, idle, tlsFloor: floor, standard, dovecotNote: skipped };
+  const idleSessionsResult = idleMix
+    ? await runIdleSessions({ workers, sessions: idleSessions, clients, messages, rounds, roundSeconds: seconds / rounds, warmupSeconds: plan.warmupSeconds, profileDir: flags.profile })
+    : null;
+  return { workers, read: results, idle, tlsFloor: floor, standard, idleSessions: idleSessionsResult, dovecotNote: skipped };
 }
 
 function printRead(p: Pass): number | null {
@@ -331,7 +344,7 @@ function printRead(p: Pass): number | null {
 
 async function main(): Promise<void> {
   await checkMachine();
-  const what = [readMix ? `read-heavy mix (${clients} clients, ${messages} messages in each of ${users} users' INBOX, idle test ${idleCount})` : "", standardMix ? `standard mix (${standardClients} clients, both modes)` : ""];
+  const what = [readMix ? `read-heavy mix (${clients} clients, ${messages} messages in each of ${users} users' INBOX, idle test ${idleCount})` : "", standardMix ? `standard mix (${standardClients} clients, both modes)` : "", idleMix ? `${idleSessions} idle sessions` : ""];
   note(`${what.filter((w) => w !== "").join(" and ")}; ${seconds} s per server in ${rounds} rounds each; sealpost workers ${workerCounts.join(", then ")}`);
   const passes: Pass[] = [];
   for (const w of workerCounts) passes.push(await runPass(w));
@@ -347,7 +360,9 @@ async function main(): Promise<void> {
     for (const s of p.standard) row(p.workers, `standard, ${MODE_TITLE[s.mode]}`, s.results);
   }
   if (flags.json) {
-    const strip = (r: { load: ImapLoadResult }): unknown => ({ ...r, load: { ...r.load, latenciesMs: undefined, typeLatenciesMs: undefined, typeErrors: undefined } });
+    const bare = (l: ImapLoadResult): unknown => ({ ...l, latenciesMs: undefined, typeLatenciesMs: undefined, typeErrors: undefined });
+    const strip = (r: { load: ImapLoadResult }): unknown => ({ ...r, load: bare(r.load) });
+    const idleJson = (r: IdleSessionsResult | null): unknown => r && { ...r, before: r.before.map(bare), during: r.during.map(bare), after: r.after.map(bare) };
     writeJson({
       clients,
       standardClients,
@@ -357,12 +372,13 @@ async function main(): Promise<void> {
       users,
       idle: idleCount,
       summary,
-      passes: passes.map((p) => ({ ...p, read: p.read?.map(strip) ?? null, standard: p.standard.map((s) => ({ mode: s.mode, results: s.results.map(strip) })) })),
+      passes: passes.map((p) => ({ ...p, read: p.read?.map(strip) ?? null, standard: p.standard.map((s) => ({ mode: s.mode, results: s.results.map(strip) })), idleSessions: idleJson(p.idleSessions) })),
     });
   } else {
     for (const p of passes) {
       if (p.read !== null) printRead(p);
       for (const s of p.standard) printStandard(s.mode, p.workers, s.results);
+      if (p.idleSessions !== null && printIdleSessions(p.idleSessions, clients) === null) process.exitCode = 1;
       if (p.dovecotNote !== null) out(`note: ${p.dovecotNote}\n`);
     }
     const num = (v: number | null, d: number): string => (v === null ? "-" : v.toFixed(d));
