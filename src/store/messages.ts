@@ -8,7 +8,7 @@
  * highest_modseq as their modseq (the CONDSTORE model, RFC 7162 §3), which is what a selected
  * view compares to tell which flags moved.
  */
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
 import { commitWithBlobs } from "./handoff.ts";
@@ -92,10 +92,25 @@ export async function changedSince(db: Db, mailboxId: number, modseq: number): P
   return db.selectFrom("messages").select(["uid", "flags", "modseq"]).where("mailbox_id", "=", mailboxId).where("modseq", ">", modseq).orderBy("uid").execute();
 }
 
-/** How many messages have a UID up to `uid` (fewer than a view holds: some were expunged). */
-export async function countUpTo(db: Db, mailboxId: number, uid: number): Promise<number> {
-  const r = await db.selectFrom("messages").select((eb) => eb.fn.countAll<number>().as("n")).where("mailbox_id", "=", mailboxId).where("uid", "<=", uid).executeTakeFirst();
-  return Number(r?.n ?? 0);
+/**
+ * What a selected view needs to catch up, read in one statement (one snapshot): how many messages
+ * the mailbox holds now (its counter, migrations-counters.ts) and, as `changedSince` gives them, the
+ * messages changed or added since `modseq` — read only when the mailbox's highest modseq moved past
+ * it, so a flush after nothing changed costs one primary-key lookup. Undefined: the mailbox is gone.
+ */
+export async function mailboxChanges(db: Db, mailboxId: number, modseq: number): Promise<{ messages: number; changed: Array<{ uid: number; flags: string; modseq: number }> } | undefined> {
+  // The first row is the mailbox's (modseq -1 marks it, its count in `uid`); the others are messages.
+  const { rows } = await sql<{ uid: number; flags: string | null; modseq: number }>`
+    SELECT message_count AS uid, NULL AS flags, -1 AS modseq FROM mailboxes WHERE id = ${mailboxId}
+    UNION ALL
+    SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ${mailboxId} AND modseq > ${modseq}
+      AND EXISTS (SELECT 1 FROM mailboxes WHERE id = ${mailboxId} AND highest_modseq > ${modseq})`.execute(db);
+  const head = rows.find((r) => r.modseq === -1);
+  if (head === undefined) return undefined;
+  const changed: Array<{ uid: number; flags: string; modseq: number }> = [];
+  for (const r of rows) if (r.modseq !== -1) changed.push({ uid: r.uid, flags: r.flags ?? "", modseq: r.modseq });
+  changed.sort((a, b) => a.uid - b.uid);
+  return { messages: head.uid, changed };
 }
 
 /** The UIDs up to `uid`, ascending. */
