@@ -320,7 +320,13 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
         await this.#continueLine(ev.line);
         return;
       case "command":
-        await this.#run(ev.input);
+        // Issue 13: the command's responses and its tagged reply leave in one write.
+        this.conn.startBatch();
+        try {
+          await this.#run(ev.input);
+        } finally {
+          this.conn.endBatch();
+        }
         return;
     }
   }
