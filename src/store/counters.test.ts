@@ -110,6 +110,8 @@ test("STATUS counts \\Recent from the recent mark, and none once every message i
   await withTestAccount(async (store, { inbox }) => {
     for (const n of [1, 2, 3]) await appendMessage(store, inbox, msg(n), "", n);
     assert.equal((await mailboxStatus(store.db, inbox))?.recent, 3);
+    // Not asked for (STATUS without RECENT): not counted.
+    assert.equal((await mailboxStatus(store.db, inbox, { recent: false }))?.recent, 0);
     await claimRecent(store, inbox, 2);
     assert.equal((await mailboxStatus(store.db, inbox))?.recent, 1);
     await storeFlags(store, inbox, [3], "add", ["\\Deleted"]);

@@ -276,13 +276,15 @@ export interface MailboxStatus {
  * The mailbox's counts in one statement (a consistent snapshot); undefined if it is gone. Messages,
  * unseen, deleted and size are counters the triggers on `messages` keep (migrations-counters.ts,
  * migrations-quota.ts); \Recent is an indexed count of the UIDs from the recent mark, none when
- * the mark is at UIDNEXT (the usual case).
+ * the mark is at UIDNEXT, and made only when `want.recent` (STATUS RECENT, RFC 3501 §6.3.10).
  */
-export async function mailboxStatus(db: Kysely<Database>, mailboxId: number): Promise<MailboxStatus | undefined> {
+export async function mailboxStatus(db: Kysely<Database>, mailboxId: number, want: { recent: boolean } = { recent: true }): Promise<MailboxStatus | undefined> {
+  // Not asked for (`recent` false): reported as 0, and the count is not made.
+  const recent = want.recent ? 1 : 0;
   const { rows } = await sql<{ uidnext: number; uidvalidity: number; highest_modseq: number; messages: number; recent: number; unseen: number; deleted: number; size: number }>`
     SELECT b.uidnext, b.uidvalidity, b.highest_modseq, b.message_count AS messages, b.unseen_count AS unseen,
       b.deleted_count AS deleted, b.used_bytes AS size,
-      CASE WHEN b.recent_uid >= b.uidnext THEN 0
+      CASE WHEN ${recent} = 0 OR b.recent_uid >= b.uidnext THEN 0
         ELSE (SELECT count(*) FROM messages m WHERE m.mailbox_id = b.id AND m.uid >= b.recent_uid) END AS recent
     FROM mailboxes b WHERE b.id = ${mailboxId}`.execute(db);
   const r = rows[0];
