@@ -210,8 +210,9 @@ export class MailboxGoneError extends Error {
 
 /**
  * APPEND (RFC 9051 §6.3.12): writes the bytes as a blob (fsynced), then indexes them in the
- * mailbox with the next UID; resolves only once both are durable. RFC 4315 APPENDUID data. No room
- * (the free-space floor, a full disk): StorageFullError, and no file is left behind.
+ * mailbox with the next UID; resolves only once both are durable. RFC 4315 APPENDUID data, and the
+ * blob's name. No room (the free-space floor, a full disk): StorageFullError, and no file is left
+ * behind.
  */
 export async function appendMessage(
   store: Store,
@@ -219,7 +220,7 @@ export async function appendMessage(
   bytes: Uint8Array,
   flags: string,
   internalDate: number,
-): Promise<{ uid: number; uidvalidity: number }> {
+): Promise<{ uid: number; uidvalidity: number; blob: string }> {
   // Before the file is written (a refusal costs no write), and again in the commit (exactly).
   await refuseOverQuota(store.db, mailboxId, bytes.length);
   const blob = await store.blobs.write([bytes]);
@@ -231,7 +232,7 @@ export async function appendMessage(
       .insertInto("messages")
       .values({ mailbox_id: mailboxId, uid: first, blob: blob.name, size: blob.size, internal_date: internalDate, flags, modseq })
       .execute();
-    return { uid: first, uidvalidity };
+    return { uid: first, uidvalidity, blob: blob.name };
   });
   if (typeof res === "string") return refusedWith(store, [blob.name], res);
   store.events.emit("changed", mailboxId);
