@@ -240,9 +240,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     const view = this.#view;
     if (view === null || !this.#dirty) return;
     this.#dirty = false;
-    // Only what changed since the view last looked, and the mailbox's message count (one statement):
-    // every message above `last` is among the changed ones, so fewer than the view holds up to `last`
-    // means some went. A mailbox that is gone has lost every message.
+    // What changed since the view last looked, and the message count (one statement): every message
+    // above `last` is among the changed, so fewer up to `last` than the view holds means some went.
     const db = this.store.db;
     const last = view.lastUid;
     const snap = await mailboxChanges(db, view.mailboxId, view.knownModseq);
@@ -320,13 +319,7 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
         await this.#continueLine(ev.line);
         return;
       case "command":
-        // Issue 13: the command's responses and its tagged reply leave in one write.
-        this.conn.startBatch();
-        try {
-          await this.#run(ev.input);
-        } finally {
-          this.conn.endBatch();
-        }
+        await this.#run(ev.input);
         return;
     }
   }
@@ -342,6 +335,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   async #run(input: CommandInput): Promise<void> {
     let tag: string | null = input.tag;
     let cmd: ImapCommand | undefined;
+    // Issue 13: the command's responses and its tagged reply leave in one write.
+    this.conn.startBatch();
     try {
       // searchRes: "$" is a sequence set (RFC 5182, advertised as SEARCHRES).
       const parsed = parseCommand(input, { utf8: this.#utf8, searchRes: true, rev2: this.#rev2 });
@@ -353,6 +348,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
       await this.#finish(parsed.tag, command.noExpungeResponses === true && !parsed.uid ? command : null, () => command.handle(this, parsed));
     } catch (e) {
       this.#respondError(tag, e);
+    } finally {
+      this.conn.endBatch();
     }
   }
 
