@@ -69,3 +69,14 @@ test("a parsed tree is counted: 80,000 one-letter header lines cost more than th
   await cache.load("f");
   assert.equal(cache.reads, 2, "with its tree (10,000 fields) the message no longer fits, and is not kept");
 });
+
+test("MessageCache: a blob just appended is remembered from its bytes, so its first FETCH reads no file", async () => {
+  const cache = new MessageCache(fakeStore({}));
+  const input = Buffer.concat([Buffer.from("* leading input\r\n"), plain, Buffer.from("trailing")]);
+  cache.remember("new", input.subarray(17, 17 + plain.length));
+  input.fill(0); // the session's input buffer is reused: the cache holds its own copy
+  const s = await cache.summary("new");
+  assert.equal(cache.reads, 0);
+  assert.deepEqual((await cache.load("new")).raw, plain);
+  assert.match(s.bodyStructure, /^\("text" "plain" /);
+});

@@ -209,11 +209,26 @@ export class MessageCache {
 
   async #read(blob: string, size: number | undefined): Promise<LoadedMessage> {
     this.reads++;
-    const raw = await this.#store.blobs.read(blob, size);
+    return this.#keep(blob, await this.#store.blobs.read(blob, size));
+  }
+
+  #keep(blob: string, raw: Buffer): LoadedMessage {
     // The tree is counted once it is parsed: a header of many short fields costs more than its bytes.
     const loaded: LoadedMessage = new LoadedMessage(raw, (tree) => this.#loaded.recost(blob, loaded, 512 + raw.length + treeCost(tree)));
     this.#loaded.set(blob, loaded, 512 + raw.length);
     return loaded;
+  }
+
+  /**
+   * The bytes of a blob this process has just written (APPEND), kept as a read would keep them: the
+   * FETCH that usually follows (a client showing its new message) needs no file I/O. Copied, so a
+   * slice of the session's input buffer is not what the cache pins.
+   */
+  remember(blob: string, bytes: Uint8Array): void {
+    if (this.#loaded.get(blob) !== undefined) return;
+    const raw = Buffer.allocUnsafeSlow(bytes.byteLength);
+    raw.set(bytes);
+    this.#keep(blob, raw);
   }
 
   /** The summary if it is cached (no I/O). */

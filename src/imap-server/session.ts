@@ -5,7 +5,7 @@
  */
 import type { Authenticator, AuthContext } from "../auth/index.ts";
 import { LineSession, type EvictionRank } from "../net/index.ts";
-import { changedSince, claimRecent, countUpTo, messageStates, uidsUpTo, type MailboxRow, type Store } from "../store/index.ts";
+import { claimRecent, mailboxChanges, messageStates, uidsUpTo, type MailboxRow, type Store } from "../store/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Connection } from "../tls/index.ts";
 import { capabilities } from "./capabilities.ts";
@@ -247,11 +247,14 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
     const view = this.#view;
     if (view === null || !this.#dirty) return;
     this.#dirty = false;
-    // Only what changed since the view last looked, plus an index-only count to spot expunges.
+    // What changed since the view last looked, and the message count (one statement): every message
+    // above `last` is among the changed, so fewer up to `last` than the view holds means some went.
     const db = this.store.db;
     const last = view.lastUid;
-    const changed = await changedSince(db, view.mailboxId, view.knownModseq);
-    const gone = view.exists > 0 && (await countUpTo(db, view.mailboxId, last)) < view.exists;
+    const snap = await mailboxChanges(db, view.mailboxId, view.knownModseq);
+    const changed = snap?.changed ?? [];
+    const upToLast = (snap?.messages ?? 0) - changed.filter((m) => m.uid > last).length;
+    const gone = view.exists > 0 && upToLast < view.exists;
     const present = gone ? new Set(await uidsUpTo(db, view.mailboxId, last)) : null;
     // New messages are \Recent to the first read-write session told of them (RFC 3501 §2.3.2).
     const newest = changed.at(-1)?.uid ?? 0;
@@ -339,6 +342,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
   async #run(input: CommandInput): Promise<void> {
     let tag: string | null = input.tag;
     let cmd: ImapCommand | undefined;
+    // Issue 13: the command's responses and its tagged reply leave in one write.
+    this.conn.startBatch();
     try {
       // searchRes: "$" is a sequence set (RFC 5182, advertised as SEARCHRES).
       const parsed = parseCommand(input, { utf8: this.#utf8, searchRes: true, rev2: this.#rev2 });
@@ -350,6 +355,8 @@ export class ImapSession extends LineSession<ReaderEvent> implements ImapApi {
       await this.#finish(parsed.tag, command.noExpungeResponses === true && !parsed.uid ? command : null, () => command.handle(this, parsed));
     } catch (e) {
       this.#respondError(tag, e);
+    } finally {
+      this.conn.endBatch();
     }
   }
 

@@ -269,6 +269,14 @@ export class MailboxView {
   }
 
   /**
+   * This session's own write took `modseq` and the view already shows all of it (`setFlags`): when
+   * it is the next modseq after every change the view has seen, nothing up to it is left to read.
+   */
+  ownChange(modseq: number): void {
+    if (modseq === this.#known + 1) this.#known = modseq;
+  }
+
+  /**
    * Brings the view up to date and says what changed: `changed` holds the messages whose modseq
    * is above `knownModseq` (changed flags, new messages), `present` the UIDs up to `lastUid` that
    * still exist — null when none of them went. Costs O(changes), not O(mailbox), when nothing was

@@ -10,7 +10,7 @@ import { BlobStore } from "./blobs.ts";
 import { GroupCommitter } from "./committer.ts";
 import { DiskSpace, type DiskSpaceOptions } from "./space.ts";
 import type { Database } from "./schema.ts";
-import { syncPath } from "./fsync.ts";
+import { HeldSync } from "./fsync.ts";
 
 /**
  * Mailbox change notices ("changed", mailboxId): IMAP IDLE and concurrent sessions. `relayed`: the
@@ -92,10 +92,12 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
   const blobDir = join(dataDir, "blobs");
   const space = new DiskSpace([dataDir, blobDir], { minFree: () => 0, cacheMs: () => 1000, ...opts.space });
   const blobs = new BlobStore(blobDir, space);
+  const walSync = new HeldSync({ limit: 1, missingOk: true });
   const committer = new GroupCommitter(db, {
     syncDirs: (dirs) => blobs.syncDirs(dirs),
     onFull: () => space.invalidate("the database could not commit: no space left"),
-    ...(asyncWal ? { syncWal: () => fsyncFile(`${dbPath}-wal`) } : {}),
+    // The WAL, held open (a missing file has nothing unsynced: SQLite removed it after a full checkpoint).
+    ...(asyncWal ? { syncWal: () => walSync.sync(`${dbPath}-wal`) } : {}),
     ...(opts.auditFlushMs !== undefined ? { auditFlushMs: opts.auditFlushMs } : {}),
   });
   const events = new MailboxEvents();
@@ -109,15 +111,8 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
     async close() {
       await committer.flush();
       await db.destroy();
+      await walSync.close();
+      await blobs.close();
     },
   };
-}
-
-/** fsync in the thread pool. A missing file has nothing unsynced (SQLite removed the WAL after a full checkpoint). */
-async function fsyncFile(path: string): Promise<void> {
-  try {
-    await syncPath(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-  }
 }

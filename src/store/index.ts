@@ -35,7 +35,7 @@ export {
   appendMessages,
   changedSince,
   claimRecent,
-  countUpTo,
+  mailboxChanges,
   uidsUpTo,
   copyMessages,
   moveMessages,

@@ -272,21 +272,21 @@ export interface MailboxStatus {
   highestModseq: number;
 }
 
-/** The mailbox's counts in one statement (a consistent snapshot); undefined if it is gone. */
-export async function mailboxStatus(db: Kysely<Database>, mailboxId: number): Promise<MailboxStatus | undefined> {
-  // Flags are stored space-separated with system flags in canonical case.
-  const seen = " \\Seen ";
-  const deleted = " \\Deleted ";
+/**
+ * The mailbox's counts in one statement (a consistent snapshot); undefined if it is gone. Messages,
+ * unseen, deleted and size are counters the triggers on `messages` keep (migrations-counters.ts,
+ * migrations-quota.ts); \Recent is an indexed count of the UIDs from the recent mark, none when
+ * the mark is at UIDNEXT, and made only when `want.recent` (STATUS RECENT, RFC 3501 §6.3.10).
+ */
+export async function mailboxStatus(db: Kysely<Database>, mailboxId: number, want: { recent: boolean } = { recent: true }): Promise<MailboxStatus | undefined> {
+  // Not asked for (`recent` false): reported as 0, and the count is not made.
+  const recent = want.recent ? 1 : 0;
   const { rows } = await sql<{ uidnext: number; uidvalidity: number; highest_modseq: number; messages: number; recent: number; unseen: number; deleted: number; size: number }>`
-    SELECT b.uidnext, b.uidvalidity, b.highest_modseq,
-      count(m.id) AS messages,
-      coalesce(sum(m.uid >= b.recent_uid), 0) AS recent,
-      coalesce(sum(m.id IS NOT NULL AND instr(' ' || m.flags || ' ', ${seen}) = 0), 0) AS unseen,
-      coalesce(sum(instr(' ' || m.flags || ' ', ${deleted}) > 0), 0) AS deleted,
-      coalesce(sum(m.size), 0) AS size
-    FROM mailboxes b LEFT JOIN messages m ON m.mailbox_id = b.id
-    WHERE b.id = ${mailboxId}
-    GROUP BY b.id`.execute(db);
+    SELECT b.uidnext, b.uidvalidity, b.highest_modseq, b.message_count AS messages, b.unseen_count AS unseen,
+      b.deleted_count AS deleted, b.used_bytes AS size,
+      CASE WHEN ${recent} = 0 OR b.recent_uid >= b.uidnext THEN 0
+        ELSE (SELECT count(*) FROM messages m WHERE m.mailbox_id = b.id AND m.uid >= b.recent_uid) END AS recent
+    FROM mailboxes b WHERE b.id = ${mailboxId}`.execute(db);
   const r = rows[0];
   if (r === undefined) return undefined;
   return {

@@ -8,7 +8,7 @@
  * highest_modseq as their modseq (the CONDSTORE model, RFC 7162 §3), which is what a selected
  * view compares to tell which flags moved.
  */
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
 import { commitWithBlobs } from "./handoff.ts";
@@ -92,10 +92,25 @@ export async function changedSince(db: Db, mailboxId: number, modseq: number): P
   return db.selectFrom("messages").select(["uid", "flags", "modseq"]).where("mailbox_id", "=", mailboxId).where("modseq", ">", modseq).orderBy("uid").execute();
 }
 
-/** How many messages have a UID up to `uid` (fewer than a view holds: some were expunged). */
-export async function countUpTo(db: Db, mailboxId: number, uid: number): Promise<number> {
-  const r = await db.selectFrom("messages").select((eb) => eb.fn.countAll<number>().as("n")).where("mailbox_id", "=", mailboxId).where("uid", "<=", uid).executeTakeFirst();
-  return Number(r?.n ?? 0);
+/**
+ * What a selected view needs to catch up, read in one statement (one snapshot): how many messages
+ * the mailbox holds now (its counter, migrations-counters.ts) and, as `changedSince` gives them, the
+ * messages changed or added since `modseq` — read only when the mailbox's highest modseq moved past
+ * it, so a flush after nothing changed costs one primary-key lookup. Undefined: the mailbox is gone.
+ */
+export async function mailboxChanges(db: Db, mailboxId: number, modseq: number): Promise<{ messages: number; changed: Array<{ uid: number; flags: string; modseq: number }> } | undefined> {
+  // The first row is the mailbox's (modseq -1 marks it, its count in `uid`); the others are messages.
+  const { rows } = await sql<{ uid: number; flags: string | null; modseq: number }>`
+    SELECT message_count AS uid, NULL AS flags, -1 AS modseq FROM mailboxes WHERE id = ${mailboxId}
+    UNION ALL
+    SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ${mailboxId} AND modseq > ${modseq}
+      AND EXISTS (SELECT 1 FROM mailboxes WHERE id = ${mailboxId} AND highest_modseq > ${modseq})`.execute(db);
+  const head = rows.find((r) => r.modseq === -1);
+  if (head === undefined) return undefined;
+  const changed: Array<{ uid: number; flags: string; modseq: number }> = [];
+  for (const r of rows) if (r.modseq !== -1) changed.push({ uid: r.uid, flags: r.flags ?? "", modseq: r.modseq });
+  changed.sort((a, b) => a.uid - b.uid);
+  return { messages: head.uid, changed };
 }
 
 /** The UIDs up to `uid`, ascending. */
@@ -195,8 +210,9 @@ export class MailboxGoneError extends Error {
 
 /**
  * APPEND (RFC 9051 §6.3.12): writes the bytes as a blob (fsynced), then indexes them in the
- * mailbox with the next UID; resolves only once both are durable. RFC 4315 APPENDUID data. No room
- * (the free-space floor, a full disk): StorageFullError, and no file is left behind.
+ * mailbox with the next UID; resolves only once both are durable. RFC 4315 APPENDUID data, and the
+ * blob's name. No room (the free-space floor, a full disk): StorageFullError, and no file is left
+ * behind.
  */
 export async function appendMessage(
   store: Store,
@@ -204,7 +220,7 @@ export async function appendMessage(
   bytes: Uint8Array,
   flags: string,
   internalDate: number,
-): Promise<{ uid: number; uidvalidity: number }> {
+): Promise<{ uid: number; uidvalidity: number; blob: string }> {
   // Before the file is written (a refusal costs no write), and again in the commit (exactly).
   await refuseOverQuota(store.db, mailboxId, bytes.length);
   const blob = await store.blobs.write([bytes]);
@@ -216,7 +232,7 @@ export async function appendMessage(
       .insertInto("messages")
       .values({ mailbox_id: mailboxId, uid: first, blob: blob.name, size: blob.size, internal_date: internalDate, flags, modseq })
       .execute();
-    return { uid: first, uidvalidity };
+    return { uid: first, uidvalidity, blob: blob.name };
   });
   if (typeof res === "string") return refusedWith(store, [blob.name], res);
   store.events.emit("changed", mailboxId);

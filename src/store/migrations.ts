@@ -4,6 +4,7 @@ import type { Migration, MigrationProvider } from "kysely/migration";
 import { campaign } from "./migrations-campaign.ts";
 import { imapConformance } from "./migrations-imap.ts";
 import { quota } from "./migrations-quota.ts";
+import { counters } from "./migrations-counters.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
 import { syncTombstones } from "./migrations-sync.ts";
 
@@ -338,6 +339,7 @@ export const migrations: MigrationProvider = {
       "0017_imap_conformance": imapConformance,
       "0019_quota": quota,
       "0018_sync_tombstones": syncTombstones,
+      "0020_counters": counters,
     };
   },
 };

@@ -7,7 +7,7 @@
  * As on Dovecot, a write is refused when the account's usage plus what it adds would exceed the limit;
  * writes that add nothing (MOVE within the account, STORE, EXPUNGE) are never refused by the quota.
  */
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -62,8 +62,15 @@ export async function checkQuota(db: Db, accountId: number, adding: number): Pro
   return usage === undefined ? "fits" : quotaVerdict(usage, adding);
 }
 
-/** Whether `adding` bytes fit in the quota of the account `mailboxId` belongs to (the quota root of RFC 9208 §3 is the account). */
+/**
+ * Whether `adding` bytes fit in the quota of the account `mailboxId` belongs to (the quota root of
+ * RFC 9208 §3 is the account), in one statement; the usage is summed only when there is a limit.
+ */
 export async function checkMailboxQuota(db: Db, mailboxId: number, adding: number): Promise<QuotaVerdict> {
-  const row = await db.selectFrom("mailboxes").select("account_id").where("id", "=", mailboxId).executeTakeFirst();
-  return row === undefined ? "fits" : checkQuota(db, row.account_id, adding);
+  const { rows } = await sql<{ quota: number | null; used: number }>`
+    SELECT a.quota_bytes AS quota,
+      CASE WHEN a.quota_bytes IS NULL THEN 0 ELSE (SELECT coalesce(sum(used_bytes), 0) FROM mailboxes u WHERE u.account_id = a.id) END AS used
+    FROM mailboxes b JOIN accounts a ON a.id = b.account_id WHERE b.id = ${mailboxId}`.execute(db);
+  const row = rows[0];
+  return row === undefined ? "fits" : quotaVerdict({ usedBytes: Number(row.used), quotaBytes: row.quota }, adding);
 }

@@ -55,6 +55,10 @@ interface MailboxTable {
   expunged_floor: Generated<number>;
   /** How many `expunged` rows the mailbox has. */
   expunged_count: Generated<number>;
+  /** Its messages, those without \Seen, those with \Deleted: kept by triggers on messages (migrations-counters.ts). */
+  message_count: Generated<number>;
+  unseen_count: Generated<number>;
+  deleted_count: Generated<number>;
 }
 
 /** A subscribed mailbox name (RFC 9051 §6.3.7): it outlives its mailbox; migration 0017. */

@@ -104,7 +104,44 @@ export class Connection {
   write(data: string | Buffer): void {
     if (this.#closed) return;
     if (this.#compression !== null) this.#compression.write(data);
-    else this.#stream.write(data);
+    else {
+      if (this.#batching && this.#corked === null) this.#cork();
+      this.#stream.write(data);
+    }
+  }
+
+  // ---- issue 13: one command's responses in one write ----
+  #batching = false;
+  /** The stream corked for the batch, and the turn of the event loop that uncorks it at the latest. */
+  #corked: { stream: Writable; timer: NodeJS.Immediate } | null = null;
+
+  /**
+   * Until `endBatch`, writes are held and leave together — one TLS record, one segment (Nagle is
+   * off), one wake-up of the client — instead of one per response line. Held at most until the
+   * event loop's next turn, so a command that waits (for the disk, for `drained`) never waits on
+   * its own output.
+   */
+  startBatch(): void {
+    this.#batching = true;
+  }
+
+  endBatch(): void {
+    this.#batching = false;
+    this.#uncork();
+  }
+
+  #cork(): void {
+    const stream = this.#stream;
+    stream.cork();
+    this.#corked = { stream, timer: setImmediate(() => this.#uncork()) };
+  }
+
+  #uncork(): void {
+    const c = this.#corked;
+    if (c === null) return;
+    this.#corked = null;
+    clearImmediate(c.timer);
+    c.stream.uncork();
   }
 
   get compressed(): boolean {
@@ -118,6 +155,8 @@ export class Connection {
    */
   compress(): void {
     if (this.#compression !== null) throw new Error("connection is already compressed");
+    // The OK before it goes out uncompressed, now.
+    this.endBatch();
     this.#compression = new Compression(
       this.#stream,
       (chunk) => this.#handlers?.data(chunk),
@@ -133,6 +172,7 @@ export class Connection {
 
   /** Resolves once the socket can take more output (write back-pressure), or at once if it can. */
   drained(): Promise<void> {
+    this.#uncork();
     const stream = this.#sink();
     if (this.#closed || !stream.writableNeedDrain) return Promise.resolve();
     return new Promise((resolve) => {
@@ -169,6 +209,8 @@ export class Connection {
    */
   async upgrade(endpoint: Omit<TlsEndpoint, "port" | "mode" | "session">): Promise<TlsInfo | null> {
     if (this.#tls !== null) throw new Error("connection is already using TLS");
+    // The "go ahead" reply goes out in plaintext before the handshake takes the socket.
+    this.endBatch();
     const raw = this.#stream;
     this.#detach();
     raw.pause();

@@ -13,6 +13,7 @@ import { appendMessage, applyFlagOp, getMailbox } from "../../store/index.ts";
 import type { ImapApi, ImapCommand } from "../command.ts";
 import type { ArgParser } from "../parser/index.ts";
 import { bad, no, ResponseCode } from "../errors.ts";
+import { messageCache } from "../message-cache.ts";
 import { readMailbox } from "./util.ts";
 
 /**
@@ -60,7 +61,9 @@ export const APPEND: ImapCommand = {
     if (account === null) throw no("Not logged in.");
     const target = await getMailbox(s.store.db, account.id, name);
     if (target === undefined) throw no("Mailbox does not exist.", ResponseCode.TRYCREATE);
-    const { uid, uidvalidity } = await appendMessage(s.store, target.id, message, stored, internalDate);
+    const { uid, uidvalidity, blob } = await appendMessage(s.store, target.id, message, stored, internalDate);
+    // Clients commonly fetch what they appended (its structure, to show it): from memory.
+    messageCache(s.store).remember(blob, message);
     return { code: `APPENDUID ${uidvalidity} ${uid}`, text: "APPEND completed." };
   },
 };

@@ -188,7 +188,7 @@ async function list(s: ImapApi, req: ListRequest): Promise<void> {
     lines.push(`LIST (${attrs.join(" ")}) "${DELIMITER}" ${formatMailbox(s, name)}${ci ? childInfoData : ""}`);
     if (req.status !== null && row !== undefined) {
       // RFC 5819 §2: the STATUS response follows the mailbox's LIST response.
-      const st = await mailboxStatus(s.store.db, row.id);
+      const st = await mailboxStatus(s.store.db, row.id, { recent: req.status.includes("RECENT") });
       if (st !== undefined) lines.push(formatStatus(s, name, st, req.status));
     }
   }

@@ -137,7 +137,7 @@ export const STATUS: ImapCommand = {
     if (items.includes("HIGHESTMODSEQ")) await useCondstore(s);
     // RFC 9051 §6.3.11: allowed on the selected mailbox too; the counts come from the store.
     const mailbox = await getMailbox(s.store.db, accountId(s), name);
-    const st = mailbox === undefined ? undefined : await mailboxStatus(s.store.db, mailbox.id);
+    const st = mailbox === undefined ? undefined : await mailboxStatus(s.store.db, mailbox.id, { recent: items.includes("RECENT") });
     if (st === undefined) throw no("Mailbox does not exist.", ResponseCode.NONEXISTENT);
     s.untagged(formatStatus(s, name, st, items));
     return { text: "STATUS completed." };

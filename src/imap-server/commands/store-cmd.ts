@@ -79,6 +79,10 @@ export const STORE: ImapCommand = {
         else if (r.changed) out += `* ${seq} FETCH (UID ${r.uid} MODSEQ (${r.modseq}))\r\n`;
       } else if (item === "FLAGS") out += `* ${seq} FETCH (${cmd.uid ? `UID ${r.uid} ` : ""}FLAGS (${shown}))\r\n`;
     }
+    // Every changed message took the same modseq and the view shows it: the update flush need not read it back.
+    const changed = results.filter((r) => r.changed);
+    const took = changed[0]?.modseq;
+    if (took !== undefined && changed.every((r) => view.seqOf(r.uid) !== 0)) view.ownChange(took);
     // RFC 3501 §7.2.6: a keyword new to the client is announced before the FETCH responses show it.
     out = newKeywordResponses(view) + out;
     if (out !== "") s.write(out);
