@@ -1,3 +1,3 @@
 /** The IMAP server (RFC 9051, RFC 3501 and the extensions in capabilities.ts). */
 export { createImapListener } from "./listener.ts";
-export { type ImapLimits } from "./session.ts";
+export { type ImapLimits } from "./session-options.ts";

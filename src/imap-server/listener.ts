@@ -2,7 +2,8 @@
 import type { Authenticator } from "../auth/index.ts";
 import { Listener, type ListenerBase, type Refusal } from "../net/index.ts";
 import type { Store } from "../store/index.ts";
-import { ImapSession, type ImapLimits } from "./session.ts";
+import { ImapSession } from "./session.ts";
+import type { ImapLimits } from "./session-options.ts";
 
 interface ImapListenerOptions extends ListenerBase {
   hostname: () => string;

@@ -3,11 +3,9 @@
  * handlers that declare their states, untagged updates for the selected mailbox (§7.5.1 rules on
  * EXPUNGE), and the one place where errors become tagged NO/BAD responses or BYE.
  */
-import type { Authenticator, AuthContext } from "../auth/index.ts";
+import type { AuthContext } from "../auth/index.ts";
 import { LineSession, type EvictionRank } from "../net/index.ts";
 import { claimRecent, mailboxChanges, messageStates, uidsUpTo, type MailboxRow, type Store } from "../store/index.ts";
-import type { Logger } from "../log/index.ts";
-import type { Connection } from "../tls/index.ts";
 import { capabilities } from "./capabilities.ts";
 import { type Account, type Deferred, type Completion, type ImapApi, type ImapCommand, type State } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -16,36 +14,7 @@ import { replyFor } from "./error-table.ts";
 import { ImapError, ResponseCode } from "./errors.ts";
 import { formatSequenceSet, ImapParseError, ImapReader, parseCommand, type CommandInput, type ReaderEvent } from "./parser/index.ts";
 import { MailboxView } from "./view.ts";
-
-/**
- * The largest literal before login: enough for LOGIN's user name and password and ID's values.
- * A client that has not signed in cannot make the server hold `max_literal` (50 MiB) per
- * connection; Dovecot's imap-login keeps a client to 8 KiB the same way (IMAP_LOGIN_MAX_LINE_LENGTH).
- */
-const PRE_LOGIN_MAX_LITERAL = 8 * 1024;
-
-export interface ImapLimits {
-  /** RFC 9051 §5.4: at least 30 minutes once authenticated. */
-  idleTimeoutMs: number;
-  /** From connecting to LOGIN/AUTHENTICATE, and for each command before it. */
-  loginTimeoutMs: number;
-  /** Bytes per second that extend a deadline (a literal's upload). */
-  minDataRate: number;
-  maxLiteral: number;
-  maxBadCommands: number;
-}
-
-interface ImapSessionOptions {
-  conn: Connection;
-  store: Store;
-  auth: Authenticator;
-  hostname: string;
-  limits: ImapLimits;
-  tlsAvailable: boolean;
-  /** The connection's logger (src/net/listener.ts binds its session id, protocol and client). */
-  log: Logger;
-  onClosed: () => void;
-}
+import { PRE_LOGIN_MAX_LITERAL, type ImapSessionOptions } from "./session-options.ts";
 
 type LineHandler = (line: string) => Promise<Completion | Deferred> | Completion | Deferred;
 
