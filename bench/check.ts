@@ -34,7 +34,7 @@ import type { TlsVersionName } from "../src/tls/index.ts";
 import { oakleyGroup2Pem } from "../test/openssl-pki.ts";
 import { freePort, startPostfixPeers, type PostfixPeers } from "../test/postfix-peer.ts";
 import { compareFindings, parseTestsslJson, type ComparedItem } from "./check-compare.ts";
-import { intFlag, note, out, runMain, table, verdict, writeJson } from "./common.ts";
+import { intFlag, median, note, out, runMain, table, verdict, writeJson } from "./common.ts";
 import { BENCH_HOSTNAME, CLI, REPO, startSealpostServer, type SealpostServer } from "./sealpost-target.ts";
 
 const SSLSCAN = "/usr/bin/sslscan";
@@ -75,12 +75,6 @@ function timed(cmd: string, args: readonly string[], timeoutMs = 600_000): Promi
     proc.once("error", reject);
     proc.once("close", (code) => resolve({ seconds: (performance.now() - t0) / 1000, stdout, status: code ?? -1 }));
   });
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
 interface Rounds {

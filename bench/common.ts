@@ -15,6 +15,13 @@ export const note: Note = (msg) => {
 
 export const cores = availableParallelism();
 
+/** The median (the mean of the middle two for an even count; 0 for none). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function intFlag(name: string, v: string | undefined, min: number, max: number): number {

@@ -14,7 +14,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { note, out, sleep, table, verdict, type Note } from "./common.ts";
+import { median, note, out, sleep, table, verdict, type Note } from "./common.ts";
 import type { HoldReport, HoldRequest } from "./imap-idle-holder.ts";
 import { runImapLoad, type ImapLoadResult } from "./imap-load.ts";
 import { startSealpost, type ImapTarget } from "./imap-targets.ts";
@@ -122,12 +122,6 @@ export async function runIdleSessions(o: IdleSessionsOptions): Promise<IdleSessi
     await t.stop();
   }
 }
-
-const median = (v: readonly number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 
 /** Prints one run; returns whether both targets were met (null: not every session opened). */
 export function printIdleSessions(r: IdleSessionsResult, clients: number): boolean | null {
