@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=16
 // The `sealpost` command's entry point, in plain JavaScript on purpose: Node strips a .ts entry's
 // types before any of our code runs, so V8's compile cache (code and stripped sources, in the
 // system's temp directory) has to be switched on here, first, or every run loads the TypeScript
@@ -31,7 +31,7 @@ async function runOnPinnedNode() {
     process.stderr.write(`sealpost: needs Node.js 24 or newer, not ${process.version}; run "npm ci" in ${here("../..")} to install the pinned one\n`);
     process.exit(1);
   }
-  const child = spawn(pinned, ["--max-semi-space-size=2", here("sealpost.js"), ...process.argv.slice(2)], {
+  const child = spawn(pinned, ["--max-semi-space-size=16", here("sealpost.js"), ...process.argv.slice(2)], {
     stdio: "inherit",
     env: { ...process.env, SEALPOST_REEXEC: "1" },
   });

@@ -18,6 +18,8 @@ import type { ProtocolSession } from "./listener.ts";
 
 /** Stop reading from the socket while this much unprocessed input is queued. */
 const MAX_QUEUED_INPUT = 256 * 1024;
+/** The reason a session's sign-in signal aborts with: one object, not an AbortError (and its stack) per session. */
+const SESSION_ENDED = new Error("the session ended");
 
 interface InputReader {
   push(chunk: Buffer): void;
@@ -53,7 +55,8 @@ export abstract class LineSession<Event> implements ProtocolSession {
   /** Busy only waiting on a sign-in (the limiter's line, a password check, the failure delay). */
   #signingIn = false;
   /** Aborted when the session ends: work done for it (a sign-in waiting its turn) stops. */
-  readonly #ending = new AbortController();
+  /** Told when the session ends; made by the first sign-in (most sessions never sign in). */
+  #ending: AbortController | null = null;
   #draining = false;
   #ended = false;
   #halted = false;
@@ -118,6 +121,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
   protected async signingIn<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     this.#signingIn = true;
     try {
+      this.#ending ??= new AbortController();
       return await work(this.#ending.signal);
     } finally {
       this.#signingIn = false;
@@ -272,7 +276,7 @@ export abstract class LineSession<Event> implements ProtocolSession {
     this.signedIn();
     if (this.#ended) return;
     this.#ended = true;
-    this.#ending.abort();
+    this.#ending?.abort(SESSION_ENDED);
     this.log.info("connection closed", { reason, seconds: Math.round((Date.now() - this.startedAt) / 1000) });
     this.ended(reason);
     this.hooks.onClosed();
