@@ -13,6 +13,8 @@ import type { SmtpLoadOptions } from "./smtp-load.ts";
 
 export const POSTFIX = "/usr/sbin/postfix";
 const POSTFIX_PORT = 12525;
+/** How often both servers' memory is sampled (the same for both: sampling costs the machine CPU). */
+const SAMPLE_MS = 250;
 
 export interface Target {
   name: string;
@@ -56,7 +58,7 @@ export async function startSealpost(opts: { clients: number; profileDir: string 
   const { pid, dir } = server;
   // With workers (`[process] workers`), the worker processes are the server's children.
   const multi = (opts.workers ?? 1) > 1;
-  const stopRss = sampleRss(() => (multi ? processTree(pid) : [pid]), 100, multi);
+  const stopRss = sampleRss(() => (multi ? processTree(pid) : [pid]), SAMPLE_MS, multi);
   return {
     name: "sealpost",
     root: pid,
@@ -99,7 +101,7 @@ export async function startPostfix(opts: { note: Note }): Promise<Target> {
     if (master === null) throw new Error(`postfix-peer.sh start modern: no live master pid in ${pidFile}`);
     const before = await count();
     opts.note(`postfix: master pid ${master}, 127.0.0.1:${POSTFIX_PORT}, ${before} messages already in the Maildir`);
-    const stopRss = sampleRss(() => processTree(master), 200, true);
+    const stopRss = sampleRss(() => processTree(master), SAMPLE_MS, true);
     return {
       name: "postfix",
       root: master,
