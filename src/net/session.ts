@@ -54,8 +54,10 @@ export abstract class LineSession<Event> implements ProtocolSession {
   #upgrading = false;
   /** Busy only waiting on a sign-in (the limiter's line, a password check, the failure delay). */
   #signingIn = false;
-  /** Aborted when the session ends: work done for it (a sign-in waiting its turn) stops. */
-  /** Told when the session ends; made by the first sign-in (most sessions never sign in). */
+  /**
+   * Aborted when the session ends: work done for it (a sign-in waiting its turn) stops. Made by the
+   * first sign-in: most sessions (the MX's) never sign in.
+   */
   #ending: AbortController | null = null;
   #draining = false;
   #ended = false;
@@ -121,7 +123,10 @@ export abstract class LineSession<Event> implements ProtocolSession {
   protected async signingIn<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     this.#signingIn = true;
     try {
-      this.#ending ??= new AbortController();
+      if (this.#ending === null) {
+        this.#ending = new AbortController();
+        if (this.#ended) this.#ending.abort(SESSION_ENDED);
+      }
       return await work(this.#ending.signal);
     } finally {
       this.#signingIn = false;
