@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { userInfo } from "node:os";
 import { addDomain, domainAdmins, domainChanges, grantDomainAdmin, listDomains, revokeDomainAdmin, setDomain } from "../directory/index.ts";
 import { withStore, parseOnOff, printJson, printTable, UsageError } from "./common.ts";
+import { registerDomainDns } from "./domain-dns.ts";
 
 interface DomainFlags {
   data?: string;
@@ -70,6 +71,7 @@ export function registerDomain(program: Command): void {
         else printTable(["TIME", "SETTING", "VALUE", "BY"], list.map((c) => [new Date(c.time).toISOString(), c.setting, c.value, c.changedBy]));
       });
     });
+  registerDomainDns(domain);
   const admin = domain.command("admin").description("who administers a domain (hosted or relay): its domain-admins, the accounts given it, the admins");
   admin
     .command("add <domain> <address>")

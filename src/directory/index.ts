@@ -30,3 +30,4 @@ export {
   type LegacyGrant,
   type LegacyProtocol,
 } from "./legacy-grants.ts";
+export { domainDnsRecords, zoneLines, type PublishedPorts } from "./dns-records.ts";
