@@ -3,7 +3,7 @@
  * on ports the kernel picks (so test files run in parallel), plus the CLI against the same
  * directory.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -23,6 +23,20 @@ export interface CliResult {
 export function runCli(dataDir: string, args: readonly string[], input?: string, env: Record<string, string> = {}): CliResult {
   const r = spawnSync(NODE, [CLI, ...args, "--data", dataDir], { input: input ?? "", encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * `runCli` without blocking this process: for polling while the server talks to servers the test
+ * runs in this process (a DNS server, an MTA-STS policy host), which a spawnSync would silence for
+ * as long as the CLI runs.
+ */
+export function runCliAsync(dataDir: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(NODE, [CLI, ...args, "--data", dataDir], { encoding: "utf8", timeout: 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+      resolve({ status: code, stdout, stderr });
+    });
+  });
 }
 
 /** The listeners `sealpost init` configures (all on port 0 in tests). */
@@ -46,6 +60,8 @@ export interface ServerHandle {
   proc: ChildProcess;
   log(): string;
   cli(args: readonly string[], input?: string): CliResult;
+  /** `cli` without blocking this process (see runCliAsync). */
+  cliAsync(args: readonly string[]): Promise<CliResult>;
   /** Sends a signal and waits for the process to exit. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Starts the server again on the same data directory (after a stop or a kill). */
@@ -151,6 +167,7 @@ export async function startServer(dataDir: string, env: Record<string, string> =
     },
     log: () => output,
     cli: (args, input) => runCli(dataDir, args, input, env),
+    cliAsync: (args) => runCliAsync(dataDir, args, env),
     stop(signal = "SIGTERM") {
       return new Promise((res) => {
         if (proc.exitCode !== null || proc.signalCode !== null) {

@@ -51,8 +51,8 @@ export async function submit(s: Sender, to: string[], subject: string, text = `b
 }
 
 /** The outbound section of `sealpost tls-report --json` for one domain. */
-export function outboundOf(s: Sender, domain: string): OutboundDomainReport | undefined {
-  const r = s.h.cli(["tls-report", "--json"]);
+export async function outboundOf(s: Sender, domain: string): Promise<OutboundDomainReport | undefined> {
+  const r = await s.h.cliAsync(["tls-report", "--json"]);
   if (r.status !== 0) throw new Error(r.stderr);
   return (JSON.parse(r.stdout) as { outbound: OutboundDomainReport[] }).outbound.find((d) => d.domain === domain);
 }
@@ -64,14 +64,14 @@ export interface QueueShow {
 }
 
 /** `sealpost queue show ID --json`, or undefined once the message left the queue. */
-export function queueShow(s: Sender, id: string): QueueShow | undefined {
-  const r = s.h.cli(["queue", "show", id, "--json"]);
+export async function queueShow(s: Sender, id: string): Promise<QueueShow | undefined> {
+  const r = await s.h.cliAsync(["queue", "show", id, "--json"]);
   if (r.status !== 0) return undefined;
   return JSON.parse(r.stdout) as QueueShow;
 }
 
-export function queueIds(s: Sender): string[] {
-  const r = s.h.cli(["queue", "list", "--json"]);
+export async function queueIds(s: Sender): Promise<string[]> {
+  const r = await s.h.cliAsync(["queue", "list", "--json"]);
   if (r.status !== 0) throw new Error(r.stderr);
   return (JSON.parse(r.stdout) as Array<{ id: string }>).map((q) => q.id);
 }
@@ -101,8 +101,8 @@ export interface Attempt {
 }
 
 /** `sealpost queue log --json`, optionally for one message. */
-export function attempts(s: Sender, id?: string): Attempt[] {
-  const r = s.h.cli(["queue", "log", "--json", ...(id !== undefined ? ["--id", id] : [])]);
+export async function attempts(s: Sender, id?: string): Promise<Attempt[]> {
+  const r = await s.h.cliAsync(["queue", "log", "--json", ...(id !== undefined ? ["--id", id] : [])]);
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as Attempt[];
 }

@@ -51,8 +51,8 @@ test("a submitted message for a remote domain reaches Postfix over STARTTLS with
   const arrived = await eventually(() => peers.messages("modern").find((m) => m.includes(subject)), 20_000, "the message at Postfix");
   // Postfix's own Received header says how it got there.
   assert.match(arrived, /using TLSv1\.[23] with cipher /);
-  await eventually(() => (queueIds(modern).includes(id) ? undefined : true), 10_000, "the queue entry to go");
-  const [a, ...more] = attempts(modern, id);
+  await eventually(async () => ((await queueIds(modern)).includes(id) ? undefined : true), 10_000, "the queue entry to go");
+  const [a, ...more] = await attempts(modern, id);
   assert.equal(more.length, 0, "one attempt");
   assert.ok(a !== undefined);
   assert.equal(a.outcome, "delivered");
@@ -71,7 +71,7 @@ test("may: a peer with only TLS 1.0/1.1 gets the message in plaintext after the 
   const postfixHop = arrived.split("by out.sealpost.test")[0] ?? "";
   assert.match(postfixHop, /by legacy\.peer\.test \(Postfix\) with ESMTP id/);
   assert.doesNotMatch(postfixHop, /using TLSv/, "it went in plaintext");
-  const list = attempts(legacy, id);
+  const list = await attempts(legacy, id);
   assert.deepEqual(list.map((a) => a.outcome), ["tls-fallback", "delivered"]);
   const [fallback, plain] = list;
   assert.equal(fallback?.problem?.kind, "tls-version");
@@ -90,9 +90,9 @@ test("verify-once: exactly one connection, then a DSN that names the TLS version
   assert.match(dsn, /Action: failed/);
   assert.match(dsn, /Status: [45]\.7\.4/);
   assert.equal(peers.connections("legacy") - before, 1, "one connection, no retry, no plaintext fallback");
-  const list = attempts(legacy, id);
+  const list = await attempts(legacy, id);
   assert.deepEqual(list.map((a) => [a.outcome, a.policyLevel, a.problem?.kind]), [["bounced", "verify-once", "tls-version"]]);
-  assert.equal(queueIds(legacy).includes(id), false);
+  assert.equal((await queueIds(legacy)).includes(id), false);
   assert.equal(peers.messages("legacy").some((m) => m.includes(subject)), false);
 });
 
@@ -102,18 +102,18 @@ test("encrypt: never plaintext; retried, then returned to the sender when the li
   const dsn = await waitForBounce(legacy, subject, 30_000);
   assert.match(dsn, /Action: failed/);
   assert.match(dsn, /offered only TLS 1\.[01]/, "the DSN says what the last attempt found");
-  const list = attempts(legacy, id);
+  const list = await attempts(legacy, id);
   assert.ok(list.length >= 2, `retried: ${list.length} attempt(s)`);
   assert.ok(list.every((a) => a.policyLevel === "encrypt" && a.problem?.kind === "tls-version"));
   assert.equal(peers.messages("legacy").some((m) => m.includes(subject)), false, "nothing went in plaintext");
 });
 
-test("tls-report's outbound section names, per destination, the TLS its servers offered and what failed", () => {
-  const once = outboundOf(legacy, "legacy-once.test");
+test("tls-report's outbound section names, per destination, the TLS its servers offered and what failed", async () => {
+  const once = await outboundOf(legacy, "legacy-once.test");
   assert.ok(once !== undefined);
   assert.deepEqual(once.problems.map((p) => p.kind), ["tls-version"]);
   assert.match(once.problems[0]?.last ?? "", /old\.peer\.test offered only TLS 1\.[01]/);
-  const fine = outboundOf(modern, "modern.test");
+  const fine = await outboundOf(modern, "modern.test");
   assert.ok(fine !== undefined && fine.delivered >= 1);
   assert.ok(Object.keys(fine.tls).every((v) => /^TLSv1\.[23]$/.test(v)), JSON.stringify(fine.tls));
   const human = legacy.h.cli(["tls-report"]);

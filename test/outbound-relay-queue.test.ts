@@ -49,7 +49,7 @@ test("relay domain: the MX accepts any local part and forwards to the next hop w
   const prefix = tag("relay");
   sendToMx(gw.h.ports.mx, "anyone@customer.test", prefix, 1);
   await eventually(() => (arrivedSubjects(prefix).size === 1 ? true : undefined), 20_000, "the relayed message at the next hop");
-  const a = attempts(gw).find((x) => x.domain === "customer.test");
+  const a = (await attempts(gw)).find((x) => x.domain === "customer.test");
   assert.ok(a !== undefined);
   assert.deepEqual([a.outcome, a.policyLevel, a.policySource, a.mxHost], ["delivered", "encrypt", "relay", "127.0.0.1"]);
   assert.match(a.tlsVersion ?? "", /^TLSv1\.[23]$/);
@@ -94,26 +94,26 @@ test("queue pause holds mail (accepted, queued, not sent); resume delivers it", 
     // The runner looks for due mail every second: give it several chances to (wrongly) send.
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal(arrivedSubjects(prefix).size, 0, "nothing left during the pause");
-    assert.equal(queueIds(gw).length, 3);
+    assert.equal((await queueIds(gw)).length, 3);
     assert.equal(gw.h.cli(["queue", "resume"]).status, 0);
     await eventually(() => (arrivedSubjects(prefix).size === 3 ? true : undefined), 20_000, "all three after resume");
   } finally {
     gw.h.cli(["queue", "resume"]);
   }
-  await eventually(() => (queueIds(gw).length === 0 ? true : undefined), 10_000, "an empty queue");
+  await eventually(async () => ((await queueIds(gw)).length === 0 ? true : undefined), 10_000, "an empty queue");
 });
 
 test("queue retry, delete: a message for an unreachable next hop waits, can be retried and deleted", async () => {
   const prefix = tag("stuck");
   sendToMx(gw.h.ports.mx, "info@limited.test", prefix, 1);
-  const id = await eventually(() => queueIds(gw)[0], 5000, "the queued message");
-  const first = await eventually(() => attempts(gw, id)[0], 10_000, "a first attempt");
+  const id = await eventually(async () => (await queueIds(gw))[0], 5000, "the queued message");
+  const first = await eventually(async () => (await attempts(gw, id))[0], 10_000, "a first attempt");
   assert.equal(first.problem?.kind, "connect");
   assert.equal(gw.h.cli(["queue", "retry", id]).status, 0);
-  await eventually(() => (attempts(gw, id).length >= 2 ? true : undefined), 10_000, "a second attempt after retry");
+  await eventually(async () => ((await attempts(gw, id)).length >= 2 ? true : undefined), 10_000, "a second attempt after retry");
   const del = gw.h.cli(["queue", "delete", id]);
   assert.equal(del.status, 0, del.stderr);
-  assert.equal(queueIds(gw).includes(id), false);
+  assert.equal((await queueIds(gw)).includes(id), false);
   const again = gw.h.cli(["queue", "delete", id]);
   assert.equal(again.status, 2);
   assert.match(again.stderr, /^sealpost: queue delete: no queued message /);
@@ -148,7 +148,7 @@ test("SIGKILL in the middle of 1,000 deliveries: after a restart all 1,000 arriv
   const prefix = tag("kill");
   assert.equal(gw.h.cli(["queue", "pause"]).status, 0);
   sendToMx(gw.h.ports.mx, "bulk@customer.test", prefix, 1000);
-  assert.equal(queueIds(gw).length, 1000, "all accepted and queued");
+  assert.equal((await queueIds(gw)).length, 1000, "all accepted and queued");
   assert.equal(gw.h.cli(["queue", "resume"]).status, 0);
   await eventually(() => (arrivedSubjects(prefix).size >= 50 ? true : undefined), 30_000, "deliveries under way");
   await gw.h.stop("SIGKILL");
@@ -156,5 +156,5 @@ test("SIGKILL in the middle of 1,000 deliveries: after a restart all 1,000 arriv
   assert.ok(before < 1000, `the kill came mid-run (${before} delivered)`);
   await gw.h.restart();
   await eventually(() => (arrivedSubjects(prefix).size === 1000 ? true : undefined), 90_000, "all 1,000 at the next hop");
-  await eventually(() => (queueIds(gw).length === 0 ? true : undefined), 20_000, "an empty queue");
+  await eventually(async () => ((await queueIds(gw)).length === 0 ? true : undefined), 20_000, "an empty queue");
 });

@@ -88,7 +88,7 @@ test("verify: a certificate from a trusted CA naming the MX host is accepted and
   const subject = tag("good");
   const id = await submit(sender, ["rcpt@good.test"], subject);
   await eventually(async () => (await readMailboxText(receiver.dataDir, "rcpt@good.test")).find((m) => m.includes(subject)), 20_000, "delivery");
-  const [a] = attempts(sender, id);
+  const [a] = await attempts(sender, id);
   assert.deepEqual([a?.outcome, a?.certVerdict, a?.policyLevel], ["delivered", "ok", "verify"]);
 });
 
@@ -102,7 +102,7 @@ for (const [name, domain, says, kind] of [
     const id = await submit(sender, [`rcpt@${domain}`], subject);
     // verify retries (the certificate may be fixed meanwhile) until the lifetime ends, then returns it.
     const dsn = await waitForBounce(sender, subject);
-    const a = attempts(sender, id)[0];
+    const a = (await attempts(sender, id))[0];
     assert.equal(a?.problem?.kind, "certificate");
     assert.equal(a.problem.problem, kind);
     assert.match(a.certVerdict ?? "", new RegExp(`^${kind}: `));
@@ -117,7 +117,7 @@ test("MTA-STS enforce: an MX the policy does not name is not used, whatever the 
   assert.equal(r.status, 0, r.stderr);
   const subject = tag("sts");
   const id = await submit(sender, ["rcpt@sts.test"], subject);
-  const a = await eventually(() => attempts(sender, id)[0], 20_000, "an attempt");
+  const a = await eventually(async () => (await attempts(sender, id))[0], 20_000, "an attempt");
   assert.equal(a.problem?.kind, "mta-sts-mismatch", JSON.stringify(a));
   assert.deepEqual(a.problem?.patterns, ["mx.elsewhere.test"]);
   assert.deepEqual([a.policyLevel, a.policySource], ["verify", "mta-sts"]);
