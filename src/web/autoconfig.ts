@@ -57,7 +57,7 @@ function xml(strings: TemplateStringsArray, ...values: XmlPart[]): Xml {
 }
 
 /** One way in for a mail program: which protocol, which port, and how TLS starts. */
-export interface Endpoint {
+interface Endpoint {
   protocol: "imap" | "pop3" | "smtp";
   port: number;
   /** "implicit": TLS from the first byte (RFC 8314); "starttls": upgraded before anything else (RFC 3207). */

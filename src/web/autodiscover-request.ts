@@ -39,7 +39,7 @@ function decodeText(raw: string): string | null {
 const localName = (qname: string): string => qname.slice(qname.indexOf(":") + 1);
 
 /** What the request asks: the address, and the response schema it accepts (null when it names none). */
-export interface AutodiscoverRequest {
+interface AutodiscoverRequest {
   address: string;
   schema: string | null;
 }
