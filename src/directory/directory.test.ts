@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../store/index.ts";
-import { addAccount, addDomain, countAccounts, DirectoryError, listAccounts, lookupRecipient, normalizeAddress, parseRole, setAccount, setDomain, setPassword } from "./index.ts";
+import { addAccount, addDomain, countAccounts, DirectoryError, isHostedDomain, listAccounts, lookupRecipient, normalizeAddress, parseRole, setAccount, setDomain, setPassword } from "./index.ts";
 import { dummyVerify, generatePassword, hashPassword, verifyPassword } from "./password.ts";
 
 test("scrypt hashes verify, and never contain the password", async () => {
@@ -38,6 +38,8 @@ test("recipient lookup: account, unknown user, not hosted; policy changes apply 
     assert.ok(found.kind === "account" && found.accountId === a.id && found.domain.mandatoryTls);
     assert.equal((await lookupRecipient(store.db, "zz@example.test")).kind, "unknown-user");
     assert.equal((await lookupRecipient(store.db, "a@else.test")).kind, "not-hosted");
+    assert.equal(await isHostedDomain(store.db, "Example.TEST"), true);
+    assert.equal(await isHostedDomain(store.db, "else.test"), false);
     await setDomain(store.db, "example.test", { mandatoryTls: false });
     const again = await lookupRecipient(store.db, "a@example.test");
     assert.ok(again.kind === "account" && !again.domain.mandatoryTls);
@@ -61,6 +63,8 @@ test("recipient lookup: a relay domain's recipients, all of them or only the lis
     await relay("gateway.test", null);
     await relay("listed.test", ["Info", "sales"]);
     assert.deepEqual(await lookupRecipient(store.db, "anyone@Gateway.TEST"), { kind: "relay", domain: "gateway.test", mandatoryTls: false });
+    // A relay domain's mailboxes are elsewhere: mail programs are not set up for it here.
+    assert.equal(await isHostedDomain(store.db, "gateway.test"), false);
     assert.deepEqual(await lookupRecipient(store.db, "INFO@listed.test"), { kind: "relay", domain: "listed.test", mandatoryTls: false });
     assert.deepEqual(await lookupRecipient(store.db, "other@listed.test"), { kind: "unknown-relay-user", domain: "listed.test", mandatoryTls: false });
     assert.deepEqual(await lookupRecipient(store.db, "a@elsewhere.test"), { kind: "not-hosted" });

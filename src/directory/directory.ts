@@ -118,6 +118,11 @@ async function getDomain(db: Kysely<Database>, name: string): Promise<Domain | u
   return row === undefined ? undefined : { name: row.name, mandatoryTls: row.mandatory_tls === 1, createdAt: row.created_at };
 }
 
+/** Whether Sealpost hosts mailboxes for `name` (a relay domain's mail lives elsewhere: not hosted). */
+export async function isHostedDomain(db: Kysely<Database>, name: string): Promise<boolean> {
+  return (await getDomain(db, name)) !== undefined;
+}
+
 export async function listDomains(db: Kysely<Database>): Promise<Domain[]> {
   const rows = await db.selectFrom("domains").select(["name", "mandatory_tls", "created_at"]).orderBy("name").execute();
   return rows.map((r) => ({ name: r.name, mandatoryTls: r.mandatory_tls === 1, createdAt: r.created_at }));

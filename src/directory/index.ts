@@ -5,6 +5,7 @@ export {
   setDomain,
   domainChanges,
   listDomains,
+  isHostedDomain,
   addAccount,
   setPassword,
   setAccount,

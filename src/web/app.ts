@@ -18,6 +18,7 @@ import { connectionOf, type ConnectionInfo } from "./listener.ts";
 import { notice, sendPage } from "./page.ts";
 import { registerAccount } from "./routes-account.ts";
 import { registerAdmin } from "./routes-admin.ts";
+import { registerAutoconfig } from "./routes-autoconfig.ts";
 import { registerCheck } from "./routes-check.ts";
 import { registerDomain } from "./routes-domain.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
@@ -125,6 +126,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerAdmin(app, deps);
   registerCheck(app, deps);
   registerStatus(app, deps);
+  registerAutoconfig(app, deps);
   return app;
 }
 

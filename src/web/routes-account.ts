@@ -67,7 +67,8 @@ function settingsTable(t: Text, s: MailSettings, address: string): Html {
       [c.service, c.server, c.port, c.security],
       rows.filter(([, port]) => port !== null).map(([service, port, security]) => html`<tr><td>${service}</td><td>${s.hostname}</td><td>${port ?? ""}</td><td>${security}</td></tr>`),
     )}
-    <p>${t.account.userName(address)}</p>`;
+    <p>${t.account.userName(address)}</p>
+    ${s.imaps !== null && (s.submissions ?? s.submission) !== null ? html`<p><a href="/account/mail.mobileconfig" download>${t.account.appleProfile}</a> — ${t.account.appleProfileHint}</p>` : ""}`;
 }
 
 const DAY_MS = 86_400_000;

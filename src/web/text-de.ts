@@ -77,6 +77,8 @@ export const de: Text = {
     securityTls: "SSL/TLS",
     securityStarttls: "STARTTLS",
     userName: (address) => `Benutzername: ${address}, mit Ihrem Passwort; TLS 1.2 oder neuer.`,
+    appleProfile: "Einstellungen für Apple-Geräte herunterladen",
+    appleProfileHint: "Ein Konfigurationsprofil für iPhone, iPad und Mac: Es richtet Empfang (IMAP) und Versand mit diesen Einstellungen ein; das Gerät fragt nach Ihrem Passwort.",
     passwordTitle: "Passwort ändern",
     currentPassword: "Aktuelles Passwort",
     newPassword: "Neues Passwort",

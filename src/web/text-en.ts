@@ -77,6 +77,8 @@ export const en = {
     securityTls: "SSL/TLS",
     securityStarttls: "STARTTLS",
     userName: (address: string): string => `User name: ${address}, with your password; TLS 1.2 or newer.`,
+    appleProfile: "Download the settings for Apple devices",
+    appleProfileHint: "A configuration profile for iPhone, iPad and Mac: it sets up receiving (IMAP) and sending with these settings; the device asks for your password.",
     passwordTitle: "Change password",
     currentPassword: "Current password",
     newPassword: "New password",
