@@ -3,7 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../config/index.ts";
-import { domainDnsRecords, listDomains, normalizeDomain, zoneLines, type PublishedPorts } from "../directory/index.ts";
+import { domainDnsRecords, isHostedDomain, normalizeDomain, zoneLines, type PublishedPorts } from "../directory/index.ts";
 import { listRelays } from "../outbound/index.ts";
 import { withStore, printJson, UsageError } from "./common.ts";
 
@@ -38,7 +38,7 @@ export function registerDomainDns(domain: Command): void {
       const wanted = normalizeDomain(name);
       await withStore(flags, async (store) => {
         const config = loadConfig(store.dataDir);
-        const hosted = (await listDomains(store.db)).some((d) => d.name === wanted);
+        const hosted = await isHostedDomain(store.db, wanted);
         const relay = !hosted && (await listRelays(store.db)).some((r) => r.domain === wanted);
         if (!hosted && !relay) throw new UsageError(`domain dns: ${wanted} is neither a hosted domain (sealpost domain list) nor a relay domain (sealpost relay list)`);
         const ports: PublishedPorts = {
