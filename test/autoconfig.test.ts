@@ -278,6 +278,14 @@ print(json.dumps({"type": p["PayloadType"], "version": p["PayloadVersion"], "acc
     await shot(de, "autoconfig-account-de");
     const [german] = await Promise.all([de.waitForEvent("download"), link.click()]);
     assert.equal(german.suggestedFilename(), "mail-example.test.mobileconfig");
+    // What the device shows while installing it is in the page's language.
+    const germanFile = join(dir, "de.mobileconfig");
+    await german.saveAs(germanFile);
+    const names = JSON.parse(
+      python(`import json, os, plistlib\np = plistlib.loads(os.environ["PROFILE"].encode())\nprint(json.dumps([p["PayloadDisplayName"], p["PayloadDescription"]]))`, { PROFILE: readFileSync(germanFile, "utf8") }),
+    ) as string[];
+    assert.equal(names[0], `E-Mail: ${ALICE}`);
+    assert.match(names[1] ?? "", /^E-Mail-Einstellungen für /);
   } finally {
     await browser.close();
     await h.cleanup();

@@ -4,6 +4,8 @@ import { spawnSync } from "node:child_process";
 import { appleProfile, autodiscoverError, autodiscoverResponse, AutodiscoverCode, OUTLOOK_SCHEMA, thunderbirdConfig, tlsEndpoints } from "./autoconfig.ts";
 import { readAutodiscoverRequest } from "./autodiscover-request.ts";
 import type { MailSettings } from "./deps.ts";
+import { de } from "./text-de.ts";
+import { en } from "./text-en.ts";
 
 const ALL_ON: MailSettings = { hostname: "mx.sealpost.test", imaps: 993, imap: 143, pop3s: 995, pop3: 110, submissions: 465, submission: 587 };
 
@@ -48,7 +50,7 @@ test("only TLS endpoints of enabled listeners: never the plaintext-first IMAP an
     { protocol: "imap", port: 993, tls: "implicit" },
     { protocol: "smtp", port: 587, tls: "starttls" },
   ]);
-  const docs = [thunderbirdConfig(ALL_ON, "example.test", "a@example.test"), autodiscoverResponse(ALL_ON, "a@example.test"), appleProfile(ALL_ON, "a@example.test")?.body ?? ""];
+  const docs = [thunderbirdConfig(ALL_ON, "example.test", "a@example.test"), autodiscoverResponse(ALL_ON, "a@example.test"), appleProfile(ALL_ON, "a@example.test", en.account)?.body ?? ""];
   for (const doc of docs) {
     assert.doesNotMatch(doc, /\b(143|110)\b/);
     assert.match(doc, /\b993\b/);
@@ -102,11 +104,11 @@ test("Autodiscover: IMAP, POP3 and SMTP with SSL on, 587 with Encryption TLS; th
 });
 
 test("Apple's profile: one com.apple.mail.managed payload, IMAP 993 and SMTP 465 over TLS (587 when 465 is off), no password", () => {
-  const profile = appleProfile(ALL_ON, "alice@example.test");
+  const profile = appleProfile(ALL_ON, "alice@example.test", en.account);
   assert.ok(profile !== null);
   assert.equal(profile.filename, "mail-example.test.mobileconfig");
   assert.doesNotMatch(profile.body, /Password<\/key>\s*<string>/);
-  const fallback = appleProfile({ ...ALL_ON, submissions: null }, "alice@example.test");
+  const fallback = appleProfile({ ...ALL_ON, submissions: null }, "alice@example.test", en.account);
   const [plist, plist587] = parse([
     { kind: "plist", text: profile.body },
     { kind: "plist", text: fallback?.body ?? "" },
@@ -145,10 +147,22 @@ test("Apple's profile: one com.apple.mail.managed payload, IMAP 993 and SMTP 465
   );
   assert.notEqual(mail.PayloadUUID, plist.PayloadUUID);
   // The same account gets the same identifiers (installing it again replaces the profile).
-  assert.equal(appleProfile(ALL_ON, "alice@example.test")?.body, profile.body);
+  assert.equal(appleProfile(ALL_ON, "alice@example.test", en.account)?.body, profile.body);
   assert.equal(plist587.PayloadContent[0]?.OutgoingMailServerPortNumber, 587);
-  assert.equal(appleProfile({ ...ALL_ON, imaps: null }, "alice@example.test"), null);
-  assert.equal(appleProfile({ ...ALL_ON, submissions: null, submission: null }, "alice@example.test"), null);
+  assert.equal(appleProfile({ ...ALL_ON, imaps: null }, "alice@example.test", en.account), null);
+  assert.equal(appleProfile({ ...ALL_ON, submissions: null, submission: null }, "alice@example.test", en.account), null);
+  assert.equal(plist.PayloadDisplayName, "Mail: alice@example.test");
+  assert.match(String(plist.PayloadDescription), /^Mail settings for alice@example\.test on mx\.sealpost\.test/);
+});
+
+test("Apple's profile speaks the page's language: what the device shows on install is German for a German page", () => {
+  const [plist] = parse([{ kind: "plist", text: appleProfile(ALL_ON, "alice@example.test", de.account)?.body ?? "" }]) as Array<
+    Record<string, unknown> & { PayloadContent: Array<Record<string, unknown>> }
+  >;
+  assert.equal(plist?.PayloadDisplayName, "E-Mail: alice@example.test");
+  assert.match(String(plist?.PayloadDescription), /^E-Mail-Einstellungen für alice@example\.test auf mx\.sealpost\.test/);
+  assert.equal(plist?.PayloadContent[0]?.PayloadDescription, "E-Mail-Konto alice@example.test");
+  assert.equal(plist?.PayloadContent[0]?.EmailAccountDescription, "alice@example.test", "the account keeps its address as its name");
 });
 
 test("a hostile address stays text in every document: quotes, <, &, and characters XML cannot carry", () => {
@@ -156,7 +170,7 @@ test("a hostile address stays text in every document: quotes, <, &, and characte
   const [tb, ad, plist] = parse([
     { kind: "xml", text: thunderbirdConfig(ALL_ON, "example.test", hostile) },
     { kind: "xml", text: autodiscoverResponse(ALL_ON, hostile) },
-    { kind: "plist", text: appleProfile(ALL_ON, hostile)?.body ?? "" },
+    { kind: "plist", text: appleProfile(ALL_ON, hostile, en.account)?.body ?? "" },
   ]) as [Rows, Rows, { PayloadContent: Array<Record<string, unknown>> }];
   const expected = hostile.replace("\u0001", "\uFFFD");
   assert.deepEqual([...new Set(texts(tb, "clientConfig/emailProvider/incomingServer/username"))], [expected]);

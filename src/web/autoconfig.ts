@@ -15,6 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import type { MailSettings } from "./deps.ts";
+import type { Text } from "./text-en.ts";
 
 /** XML made by `xml`: the only way these documents are built. */
 class Xml {
@@ -201,9 +202,10 @@ ${entries.map(([k, v]) => xml`${indent}  <key>${k}</key>${v instanceof Xml ? v :
  * TLS (imaps) and outgoing mail on 465 (or 587 with STARTTLS when 465 is off: Apple's UseSSL then
  * means STARTTLS). No password: the device asks for it. Unsigned (a signature needs a certificate
  * the device trusts; the profile then shows as "Not Verified", and holds nothing secret).
+ * Its descriptions are in the words of `t` (the page's language: the device shows them on install).
  * Null when the server has no IMAP over TLS or no submission port to offer.
  */
-export function appleProfile(s: MailSettings, address: string): { body: string; filename: string } | null {
+export function appleProfile(s: MailSettings, address: string, t: Pick<Text["account"], "profileName" | "profileDescription" | "profileAccount">): { body: string; filename: string } | null {
   const outgoing = tlsEndpoints(s).find((e) => e.protocol === "smtp");
   if (s.imaps === null || outgoing === undefined) return null;
   const domain = address.slice(address.lastIndexOf("@") + 1);
@@ -225,7 +227,7 @@ export function appleProfile(s: MailSettings, address: string): { body: string; 
       ["OutgoingMailServerUseSSL", true],
       ["OutgoingMailServerUsername", address],
       ["OutgoingPasswordSameAsIncomingPassword", true],
-      ["PayloadDescription", `Mail account ${address}`],
+      ["PayloadDescription", t.profileAccount(address)],
       ["PayloadDisplayName", address],
       ["PayloadIdentifier", `${id}.account`],
       ["PayloadType", "com.apple.mail.managed"],
@@ -240,8 +242,8 @@ export function appleProfile(s: MailSettings, address: string): { body: string; 
   <array>
 ${account}
   </array>`],
-      ["PayloadDescription", `Mail settings for ${address} on ${s.hostname}`],
-      ["PayloadDisplayName", `Mail: ${address}`],
+      ["PayloadDescription", t.profileDescription(address, s.hostname)],
+      ["PayloadDisplayName", t.profileName(address)],
       ["PayloadIdentifier", id],
       ["PayloadRemovalDisallowed", false],
       ["PayloadType", "Configuration"],

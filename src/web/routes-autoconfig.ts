@@ -97,7 +97,7 @@ export function registerAutoconfig(app: FastifyInstance, deps: WebDeps): void {
     scope.get("/account/mail.mobileconfig", { preHandler: requireUser }, async (req, reply) => {
       const user = req.user;
       if (user === null) throw new Error("profile without a user");
-      const profile = user.mailbox ? appleProfile(deps.mailSettings(), user.address) : null;
+      const profile = user.mailbox ? appleProfile(deps.mailSettings(), user.address, req.t.account) : null;
       if (profile === null) return reply.callNotFound();
       return reply
         .header("content-type", "application/x-apple-aspen-config")

@@ -79,6 +79,10 @@ export const en = {
     userName: (address: string): string => `User name: ${address}, with your password; TLS 1.2 or newer.`,
     appleProfile: "Download the settings for Apple devices",
     appleProfileHint: "A configuration profile for iPhone, iPad and Mac: it sets up receiving (IMAP) and sending with these settings; the device asks for your password.",
+    /** What the device shows while the profile is installed. */
+    profileName: (address: string): string => `Mail: ${address}`,
+    profileDescription: (address: string, host: string): string => `Mail settings for ${address} on ${host}: receiving with IMAP and sending, both over TLS.`,
+    profileAccount: (address: string): string => `Mail account ${address}`,
     passwordTitle: "Change password",
     currentPassword: "Current password",
     newPassword: "New password",
