@@ -125,6 +125,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     const app = await createWebApp(
       {
         db: store.db,
+        store,
         blobs: store.blobs,
         auth,
         sessions: new WebSessions(store.db, () => ({ idleMs: config.web.session_idle * 1000, maxMs: config.web.session_max * 1000 })),

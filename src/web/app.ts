@@ -21,6 +21,7 @@ import { registerAdmin } from "./routes-admin.ts";
 import { registerAutoconfig } from "./routes-autoconfig.ts";
 import { registerCheck } from "./routes-check.ts";
 import { registerDomain } from "./routes-domain.ts";
+import { registerMailFolders } from "./routes-mail-folders.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
 import { registerStatus } from "./routes-status.ts";
 import { STYLESHEET } from "./style.ts";
@@ -123,6 +124,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerSignIn(app, deps, views);
   registerAccount(app, deps, views);
   registerDomain(app, deps);
+  registerMailFolders(app, deps);
   registerAdmin(app, deps);
   registerCheck(app, deps);
   registerStatus(app, deps);

@@ -42,6 +42,8 @@ export interface CertificateView {
 
 export interface WebDeps {
   db: Kysely<Database>;
+  /** The store, for the webmail: its folders and messages, written the way IMAP writes them. */
+  store: Store;
   /** The blob files: a queued message deleted from the page takes the blob it owned with it. */
   blobs: Pick<Store["blobs"], "remove">;
   auth: Authenticator;
