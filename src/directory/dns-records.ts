@@ -10,15 +10,24 @@
  * is never published.
  */
 
+/**
+ * The ways in Sealpost offers mail programs, in the order a mail program should prefer them: the one
+ * list the settings documents (web/autoconfig.ts) and the DNS records are made from. Each is named
+ * after its listener, which is also its service name in RFC 6186 and RFC 8314.
+ */
+export const CLIENT_SERVICES = [
+  { listener: "imaps", protocol: "imap", tls: "implicit" },
+  { listener: "pop3s", protocol: "pop3", tls: "implicit" },
+  { listener: "submissions", protocol: "smtp", tls: "implicit" },
+  { listener: "submission", protocol: "smtp", tls: "starttls" },
+] as const;
+/** The services mail programs look up that are never offered: IMAP and POP3 in plaintext first. */
+const NOT_OFFERED = ["imap", "pop3"] as const;
+
+type ClientListener = (typeof CLIENT_SERVICES)[number]["listener"];
+
 /** The ports of the listeners a record points at; null when the listener is off. */
-export interface PublishedPorts {
-  mx: number | null;
-  submissions: number | null;
-  submission: number | null;
-  imaps: number | null;
-  pop3s: number | null;
-  web: number | null;
-}
+export type PublishedPorts = Record<ClientListener | "mx" | "web", number | null>;
 
 interface DnsRecord {
   /** Fully qualified, with the trailing dot. */
@@ -68,11 +77,11 @@ export function domainDnsRecords(
     if (port === null) records.push({ name, type: "SRV", value: "0 0 0 .", why: `${why}: not offered here (its listener is off)` });
     else records.push({ name, type: "SRV", value: `0 1 ${port} ${host}`, why });
   };
-  srv("submissions", ports.submissions, "sending mail with implicit TLS (RFC 8314)");
-  srv("submission", ports.submission, "sending mail with STARTTLS (RFC 6186)");
-  srv("imaps", ports.imaps, "IMAP with implicit TLS (RFC 8314)");
-  srv("pop3s", ports.pop3s, "POP3 with implicit TLS (RFC 8314)");
-  for (const service of ["imap", "pop3"]) {
+  for (const c of CLIENT_SERVICES) {
+    const what = c.protocol === "smtp" ? "sending mail" : c.protocol.toUpperCase();
+    srv(c.listener, ports[c.listener], `${what} with ${c.tls === "implicit" ? "implicit TLS (RFC 8314)" : "STARTTLS (RFC 6186)"}`);
+  }
+  for (const service of NOT_OFFERED) {
     records.push({ name: fqdn(`_${service}._tcp.${domain}`), type: "SRV", value: "0 0 0 .", why: `${service.toUpperCase()} with STARTTLS or in plaintext: not offered (use the implicit-TLS port)` });
   }
 

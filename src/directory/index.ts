@@ -31,4 +31,4 @@ export {
   type LegacyGrant,
   type LegacyProtocol,
 } from "./legacy-grants.ts";
-export { domainDnsRecords, zoneLines, type PublishedPorts } from "./dns-records.ts";
+export { CLIENT_SERVICES, domainDnsRecords, zoneLines, type PublishedPorts } from "./dns-records.ts";

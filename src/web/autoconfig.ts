@@ -10,52 +10,14 @@
  * a client told "STARTTLS on 143" may fall back to plaintext), never the legacy endpoint (it exists
  * for old devices with a grant, not for new set-ups), and never a listener that is off.
  *
- * Every value goes into the XML through `xml`, which escapes it: an address from a query string
- * cannot become markup.
+ * Every value goes into the XML through `xml` (html.ts), which escapes it: an address from a query
+ * string cannot become markup.
  */
 import { createHash } from "node:crypto";
+import { CLIENT_SERVICES } from "../directory/index.ts";
 import type { MailSettings } from "./deps.ts";
+import { Html, xml } from "./html.ts";
 import type { Text } from "./text-en.ts";
-
-/** XML made by `xml`: the only way these documents are built. */
-class Xml {
-  readonly #text: string;
-  constructor(text: string) {
-    this.#text = text;
-  }
-  toString(): string {
-    return this.#text;
-  }
-}
-
-type XmlPart = string | number | Xml | null | false | readonly XmlPart[];
-
-const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
-/**
- * XML 1.0 §2.2 (Char): C0 controls other than tab, LF and CR, lone surrogates, U+FFFE and U+FFFF
- * may not appear in a document, not even as character references — escaping cannot save them, so
- * they become U+FFFD.
- */
-const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-function escapeXml(text: string): string {
-  return text.replace(NOT_XML_CHAR, "\uFFFD").replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
-}
-
-function renderXml(part: XmlPart): string {
-  if (part === null || part === false) return "";
-  if (part instanceof Xml) return part.toString();
-  if (typeof part === "number") return String(part);
-  if (typeof part === "string") return escapeXml(part);
-  return part.map(renderXml).join("");
-}
-
-/** A tagged template that escapes every interpolated string (text and attribute values alike). */
-function xml(strings: TemplateStringsArray, ...values: XmlPart[]): Xml {
-  let out = strings[0] ?? "";
-  for (let i = 0; i < values.length; i++) out += renderXml(values[i] ?? null) + (strings[i + 1] ?? "");
-  return new Xml(out);
-}
 
 /** One way in for a mail program: which protocol, which port, and how TLS starts. */
 interface Endpoint {
@@ -65,15 +27,12 @@ interface Endpoint {
   tls: "implicit" | "starttls";
 }
 
-/** The TLS endpoints of the enabled listeners, best first per protocol; `imap` and `pop3` (plaintext first) never. */
+/** The TLS endpoints of the enabled listeners, best first per protocol (the directory's one list); `imap` and `pop3` (plaintext first) never. */
 export function tlsEndpoints(s: MailSettings): Endpoint[] {
-  const all: Array<[Endpoint["protocol"], number | null, Endpoint["tls"]]> = [
-    ["imap", s.imaps, "implicit"],
-    ["pop3", s.pop3s, "implicit"],
-    ["smtp", s.submissions, "implicit"],
-    ["smtp", s.submission, "starttls"],
-  ];
-  return all.flatMap(([protocol, port, tls]) => (port === null ? [] : [{ protocol, port, tls }]));
+  return CLIENT_SERVICES.flatMap((c) => {
+    const port = s[c.listener];
+    return port === null ? [] : [{ protocol: c.protocol, port, tls: c.tls }];
+  });
 }
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -85,7 +44,7 @@ const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
  */
 export function thunderbirdConfig(s: MailSettings, domain: string, address: string | null): string {
   const username = address ?? "%EMAILADDRESS%";
-  const server = (e: Endpoint): Xml => {
+  const server = (e: Endpoint): Html => {
     const settings = xml`
       <hostname>${s.hostname}</hostname>
       <port>${e.port}</port>
@@ -121,7 +80,7 @@ export const OUTLOOK_SCHEMA = "http://schemas.microsoft.com/exchange/autodiscove
 
 /** Outlook's Autodiscover answer (POX) for `address` in a hosted domain. */
 export function autodiscoverResponse(s: MailSettings, address: string): string {
-  const protocol = (e: Endpoint): Xml => xml`
+  const protocol = (e: Endpoint): Html => xml`
       <Protocol>
         <Type>${e.protocol.toUpperCase()}</Type>
         <Server>${s.hostname}</Server>
@@ -185,15 +144,15 @@ function nameUuid(name: string): string {
 }
 
 /** Property-list values (Apple's plist DTD): strings, integers, booleans. */
-function plistValue(v: string | number | boolean): Xml {
+function plistValue(v: string | number | boolean): Html {
   if (typeof v === "boolean") return v ? xml`<true/>` : xml`<false/>`;
   if (typeof v === "number") return xml`<integer>${Math.trunc(v)}</integer>`;
   return xml`<string>${v}</string>`;
 }
 
-function plistDict(entries: ReadonlyArray<readonly [string, string | number | boolean | Xml]>, indent: string): Xml {
+function plistDict(entries: ReadonlyArray<readonly [string, string | number | boolean | Html]>, indent: string): Html {
   return xml`${indent}<dict>
-${entries.map(([k, v]) => xml`${indent}  <key>${k}</key>${v instanceof Xml ? v : plistValue(v)}
+${entries.map(([k, v]) => xml`${indent}  <key>${k}</key>${v instanceof Html ? v : plistValue(v)}
 `)}${indent}</dict>`;
 }
 
