@@ -22,6 +22,7 @@ export {
 } from "./mailstore.ts";
 export {
   getMailbox,
+  getMailboxById,
   listMailboxes,
   listSubscriptions,
   messageStates,

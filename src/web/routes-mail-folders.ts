@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createMailbox, deleteMailbox, getMailbox, INBOX, listMailboxes, MailboxAdminError, mailboxStatus, renameMailbox, type MailboxAdminCode } from "../store/index.ts";
 import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
+import { mailAccount } from "./mail-common.ts";
 import { html, type Html } from "./html.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
 import type { Text } from "./text-en.ts";
@@ -33,13 +34,6 @@ interface NameBody {
   name: string;
   to?: string;
   confirm?: string;
-}
-
-/** The account behind the request, if it has a mailbox (a relay domain's administrator has none). */
-function mailAccount(req: FastifyRequest): number | null {
-  const user = req.user;
-  if (user === null) throw new Error("a mail page without a user");
-  return user.mailbox ? user.accountId : null;
 }
 
 const REFUSALS: readonly MailboxAdminCode[] = ["ALREADYEXISTS", "NONEXISTENT", "HASCHILDREN", "LIMIT", "CANNOT"];

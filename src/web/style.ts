@@ -65,4 +65,12 @@ tr.disabled td { color: var(--muted); }
 .state-off { background: #eaeef2; color: var(--muted); }
 table.status th[scope="row"] { font-weight: 600; white-space: nowrap; }
 table.status td p { margin: 0 0 .3rem; }
+/* webmail: the folders beside every mail page */
+.mail { display: grid; grid-template-columns: minmax(10rem, 14rem) 1fr; gap: 1.5rem; }
+.mail-main { min-width: 0; }
+nav.folders ul { list-style: none; margin: 0 0 1rem; padding: 0; }
+nav.folders li a { display: flex; justify-content: space-between; padding: .25rem .4rem; border-radius: 4px; text-decoration: none; color: var(--fg); }
+nav.folders li a[aria-current="page"] { background: #eaeef2; font-weight: 700; }
+nav.folders .count { background: var(--accent); color: #fff; border-radius: 1rem; padding: 0 .5rem; font-size: .8rem; }
+@media (max-width: 40rem) { .mail { grid-template-columns: 1fr; } }
 `;

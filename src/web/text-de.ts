@@ -18,6 +18,10 @@ export const de: Text = {
   date: (ms: number): string => `${DATE.format(ms)} UTC`,
   localDate: (ms: number): string => LOCAL.format(ms),
   mail: {
+    foldersNav: "Ordner",
+    folderUnread: (name: string, n: number): string => `${name}, ${n} ungelesen`,
+    write: "Nachricht schreiben",
+    manageFolders: "Ordner verwalten",
     foldersTitle: "Ordner",
     yourFolders: "Ihre Ordner",
     folder: "Ordner",

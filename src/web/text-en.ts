@@ -21,6 +21,10 @@ export const en = {
   date: (ms: number): string => `${DATE.format(ms)} UTC`,
   localDate: (ms: number): string => LOCAL.format(ms),
   mail: {
+    foldersNav: "Folders",
+    folderUnread: (name: string, n: number): string => `${name}, ${n} unread`,
+    write: "Write a message",
+    manageFolders: "Manage folders",
     foldersTitle: "Folders",
     yourFolders: "Your folders",
     folder: "Folder",
