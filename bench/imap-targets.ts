@@ -9,9 +9,9 @@
 import { appendFileSync, chownSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { addAccount, listAccounts } from "../src/directory/index.ts";
-import { appendToInboxes, openStore } from "../src/store/index.ts";
+import { appendToInboxes, openStore, type Store, type WrittenBlob } from "../src/store/index.ts";
 import type { Note } from "./common.ts";
-import { buildCorpus, toLf, type CorpusMessage } from "./imap-corpus.ts";
+import { buildCorpus, corpusMessages, toLf, type CorpusMessage } from "./imap-corpus.ts";
 import type { ImapTargetOptions } from "./imap-load.ts";
 import { processTree } from "./proc-stats.ts";
 import { BENCH_DOMAIN, BENCH_HOSTNAME, livePid, peersScript, run, startSealpostServer } from "./sealpost-target.ts";
@@ -43,8 +43,41 @@ interface MoreUser {
   password: string;
 }
 
+/**
+ * Appends `messages` to the INBOX of every account in `ids`, through the store (the server is not
+ * running yet). Every account gets its own copy of each message (a blob per account and message,
+ * as real mail would be: the server's caches are keyed by blob, and shared blobs would make them
+ * all hit), in order, so that UID n is message n. Blob writes (each fsynced) run 128 at a time; the
+ * index rows are submitted in order and batched by the group committer. `messages` is read as it
+ * is written: a corpus may be larger than memory.
+ */
+export async function appendCorpus(store: Store, ids: readonly number[], messages: Iterable<CorpusMessage>): Promise<number> {
+  const window = 128;
+  const inFlight: Array<{ m: CorpusMessage; id: number; blob: Promise<WrittenBlob> }> = [];
+  const commits: Array<Promise<unknown>> = [];
+  let count = 0;
+  const settleOne = async (): Promise<void> => {
+    const j = inFlight.shift();
+    if (j === undefined) return;
+    const blob = await j.blob;
+    const flags = [j.m.seen ? "\\Seen" : "", j.m.flagged ? "\\Flagged" : ""].filter((f) => f !== "").join(" ");
+    commits.push(store.committer.submit((trx) => appendToInboxes(trx, [j.id], blob, j.m.date, flags), [blob.dir]));
+    if (commits.length >= 512) await Promise.all(commits.splice(0));
+  };
+  for (const m of messages) {
+    count++;
+    for (const id of ids) {
+      inFlight.push({ m, id, blob: store.blobs.write([m.crlf]) });
+      if (inFlight.length >= window) await settleOne();
+    }
+  }
+  while (inFlight.length > 0) await settleOne();
+  await Promise.all(commits);
+  return count;
+}
+
 /** Test users (and `more`) and their mailboxes, written through the store before the server starts. */
-async function seedSealpost(dir: string, users: number, more: readonly MoreUser[], corpus: readonly CorpusMessage[], note: Note): Promise<void> {
+async function seedSealpost(dir: string, users: number, more: readonly MoreUser[], messages: number, note: Note): Promise<void> {
   const t0 = Date.now();
   const store = await openStore(dir);
   try {
@@ -52,32 +85,11 @@ async function seedSealpost(dir: string, users: number, more: readonly MoreUser[
     for (let i = 1; i <= users; i++) await addAccount(store.db, `test${i}@${BENCH_DOMAIN}`, PASSWORD);
     for (const u of more) await addAccount(store.db, u.address, u.password);
     const ids = (await listAccounts(store.db, { domain: BENCH_DOMAIN })).map((a) => a.id);
-    // Every user gets its own copy of each message (a blob per user and message, as real mail
-    // would be: the server's caches are keyed by blob, and shared blobs would make them all hit),
-    // appended in corpus order so that UID n is message n. Blob writes (each fsynced) run 128 at a
-    // time; the index rows are submitted in order and batched by the group committer.
-    const jobs = corpus.flatMap((m) => ids.map((id) => ({ m, id })));
-    const blobs = new Array<Promise<{ name: string; size: number; dir: string }>>(jobs.length);
-    const window = 128;
-    const start = (k: number): void => {
-      const j = jobs[k];
-      if (j !== undefined) blobs[k] = store.blobs.write([j.m.crlf]);
-    };
-    for (let k = 0; k < Math.min(window, jobs.length); k++) start(k);
-    const commits: Array<Promise<unknown>> = [];
-    for (const [k, { m, id }] of jobs.entries()) {
-      const blob = await blobs[k];
-      if (blob === undefined) throw new Error("seed: blob missing");
-      start(k + window);
-      const flags = [m.seen ? "\\Seen" : "", m.flagged ? "\\Flagged" : ""].filter((f) => f !== "").join(" ");
-      commits.push(store.committer.submit((trx) => appendToInboxes(trx, [id], blob, m.date, flags), [blob.dir]));
-      if (commits.length >= 512) await Promise.all(commits.splice(0));
-    }
-    await Promise.all(commits);
+    await appendCorpus(store, ids, corpusMessages(messages));
   } finally {
     await store.close();
   }
-  note(`sealpost: ${users + more.length} users seeded with ${corpus.length} messages each in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  note(`sealpost: ${users + more.length} users seeded with ${messages} messages each in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 export async function startSealpost(opts: {
@@ -97,7 +109,7 @@ export async function startSealpost(opts: {
   const server = await startSealpostServer({
     dirPrefix: "sealpost-imap-bench-",
     maxConnections: opts.maxConnections ?? 5000,
-    seed: (dir) => seedSealpost(dir, opts.users, opts.moreUsers ?? [], buildCorpus(opts.messages), opts.note),
+    seed: (dir) => seedSealpost(dir, opts.users, opts.moreUsers ?? [], opts.messages, opts.note),
     listeners: ["imaps", "mx"],
     profileDir: opts.profileDir,
     ...(opts.nodeArgs !== undefined ? { nodeArgs: opts.nodeArgs } : {}),

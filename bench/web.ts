@@ -26,7 +26,7 @@
  */
 import { randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
-import { Agent, request } from "node:https";
+import { Agent } from "node:https";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
@@ -34,69 +34,14 @@ import { affectedAccountCount } from "../src/campaign/index.ts";
 import { openStore } from "../src/store/index.ts";
 import { checkMachine, fmtMs, intFlag, note, out, runMain, sleep, table, verdict, writeJson } from "./common.ts";
 import { BENCH_DOMAIN, CLI, run, startSealpostServer } from "./sealpost-target.ts";
+import { fetchOnce, signIn as signInAs } from "./web-client.ts";
 
 const USER = `history@${BENCH_DOMAIN}`;
 const PASSWORD = "bench password 1";
 const DAY = 86_400_000;
 const TARGET_P99_MS = 50;
 
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function fetchOnce(port: number, path: string, opts: { agent: Agent | false; cookie?: string; form?: Record<string, string>; localAddress?: string }): Promise<Response> {
-  const body = opts.form === undefined ? undefined : new URLSearchParams(opts.form).toString();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method: body === undefined ? "GET" : "POST",
-        agent: opts.agent,
-        rejectUnauthorized: false,
-        ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}),
-        headers: {
-          "user-agent": "sealpost-bench",
-          ...(opts.cookie !== undefined ? { cookie: opts.cookie } : {}),
-          ...(body !== undefined ? { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-/** name=value of each Set-Cookie, joined for a Cookie header. */
-function cookiesOf(r: Response, jar: Map<string, string>): string {
-  const set = r.headers["set-cookie"];
-  for (const c of Array.isArray(set) ? set : set !== undefined ? [set] : []) {
-    const [pair = ""] = c.split(";");
-    const eq = pair.indexOf("=");
-    jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-  return [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-}
-
-/** A sign-in as a browser makes it: the form (and its CSRF cookie), then the POST. Returns the Cookie header of the session. */
-async function signIn(port: number, localAddress?: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const form = await fetchOnce(port, "/login", { agent: false, ...(localAddress !== undefined ? { localAddress } : {}) });
-  const cookie = cookiesOf(form, jar);
-  const token = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? "";
-  const r = await fetchOnce(port, "/login", { agent: false, cookie, form: { address: USER, password: PASSWORD, _csrf: token }, ...(localAddress !== undefined ? { localAddress } : {}) });
-  if (r.status !== 303) throw new Error(`sign-in answered ${r.status}: ${r.body.slice(0, 300)}`);
-  return cookiesOf(r, jar);
-}
+const signIn = (port: number, localAddress?: string): Promise<string> => signInAs(port, USER, PASSWORD, localAddress);
 
 /** Fills the database: the account's `rows` sign-ins among `total`, over 90 days, and TLS events. */
 function seedHistory(dir: string, rows: number, total: number): void {
