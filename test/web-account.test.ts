@@ -85,6 +85,8 @@ test("in Chromium a user sees their logins on every protocol with TLS versions a
     const settings = await alice.getByRole("table").filter({ has: alice.getByRole("columnheader", { name: "Security" }) }).innerText();
     assert.match(settings, new RegExp(`IMAP \\(receive\\)\\tmx\\.sealpost\\.test\\t${h.ports.imaps}\\tSSL/TLS`));
     assert.match(settings, new RegExp(`SMTP \\(send\\)\\tmx\\.sealpost\\.test\\t${h.ports.submission}\\tSTARTTLS`));
+    // Only TLS ways in are offered (as in the settings documents): not IMAP or POP3 with STARTTLS on 143/110.
+    assert.doesNotMatch(settings, new RegExp(`\\t(${h.ports.imap}|${h.ports.pop3})\\t`));
     await shot(alice, "account-en");
     // Filter by protocol.
     await alice.getByLabel("Protocol").selectOption("pop3");

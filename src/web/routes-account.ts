@@ -52,12 +52,15 @@ function historyRow(t: Text, e: HistoryEntry): Html {
     <td>${tls}</td><td>${e.tlsCipher ?? ""}</td><td>${resultText(t, e)}${e.kind === "refused-handshake" && e.result !== "refused" && e.reason !== null ? html`<br><small>${e.reason}</small>` : ""}</td></tr>`;
 }
 
+/**
+ * The ways in a mail program should be set up with: the same as the settings documents offer
+ * (CLIENT_SERVICES: IMAP and POP3 with implicit TLS only, RFC 8314 §3.1, §4.1; STARTTLS on 143/110
+ * works but is not offered to someone setting up, and a legacy endpoint never is).
+ */
 function settingsTable(t: Text, s: MailSettings, address: string): Html {
   const rows: Array<[string, number | null, string]> = [
     [t.account.services.imap, s.imaps, t.account.securityTls],
-    [t.account.services.imap, s.imap, t.account.securityStarttls],
     [t.account.services.pop3, s.pop3s, t.account.securityTls],
-    [t.account.services.pop3, s.pop3, t.account.securityStarttls],
     [t.account.services.submission, s.submissions, t.account.securityTls],
     [t.account.services.submission, s.submission, t.account.securityStarttls],
   ];
