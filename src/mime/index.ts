@@ -31,6 +31,7 @@ export {
 } from "./bodystructure.ts";
 export {
   parseSection,
+  resolvePart,
   extractSection,
   extractBinary,
   applyPartial,
