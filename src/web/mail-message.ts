@@ -11,14 +11,14 @@ import { decodeCharset, decodeEncodedWords, decodeHeaderText, decodeTransfer, de
 /** A header field is shown up to this many characters (a hostile one may be megabytes long). */
 const HEADER_MAX = 2_000;
 /** The text body is shown up to this many characters; the rest is in the download of the part. */
-export const TEXT_MAX = 1_000_000;
+const TEXT_MAX = 1_000_000;
 /** An inline image becomes a data: URL up to this size (decoded), all of a message's together up to TOTAL. */
 const INLINE_MAX = 2 * 1024 * 1024;
 const INLINE_TOTAL = 8 * 1024 * 1024;
 /** Image types a browser shows from a data: URL without running anything (no SVG: it is a document). */
 const INLINE_TYPES = new Set(["image/png", "image/gif", "image/jpeg", "image/webp"]);
 
-export interface Attachment {
+interface Attachment {
   /** IMAP section number: "2", "1.3". */
   section: string;
   name: string;
@@ -132,7 +132,7 @@ export function messageView(raw: Buffer): MessageView {
 }
 
 /** A Content-ID or cid: URL's id for comparison: angle brackets off, %XX undone (RFC 2392 §2), lower case. */
-export function contentId(value: string): string {
+function contentId(value: string): string {
   let v = value.trim();
   if (v.startsWith("<") && v.endsWith(">")) v = v.slice(1, -1);
   try {
