@@ -115,7 +115,7 @@ function bodyArea(req: FastifyRequest, m: Found, v: MessageView, o: { plain: boo
   if (v.html !== null && !(o.plain && v.text !== null)) {
     // A look for remote references, not a sanitising pass: the frame's request does that.
     const remote = o.remote
-      ? notice("ok", t.remoteShown)
+      ? html`<div class="notice ok mail-remote" role="status"><p>${t.remoteShown}</p><p><a href="${here}">${t.hideRemote}</a></p></div>`
       : mayLoadRemote(partBytes(m.raw, v.html).toString("latin1"))
         ? html`<div class="notice warn mail-remote" role="status"><p>${t.remoteBlocked}</p><p><a class="button" href="${here}?remote=1">${t.loadRemote}</a></p></div>`
         : "";
