@@ -20,7 +20,7 @@ export {
   fieldAt,
 } from "./header.ts";
 export { decodeEncodedWords, decodeCharset, encodeWords } from "./encoded-word.ts";
-export { type MimeParam, paramValue } from "./params.ts";
+export { type MimeParam, paramValue, paramText } from "./params.ts";
 export { parseAddressList, type ImapAddress } from "./address.ts";
 export { envelope, type ImapEnvelope } from "./envelope.ts";
 export {
@@ -31,9 +31,10 @@ export {
 } from "./bodystructure.ts";
 export {
   parseSection,
+  resolvePart,
   extractSection,
   extractBinary,
   applyPartial,
   type SectionSpec,
 } from "./section.ts";
-export { decodeTransfer, decodeQuotedPrintable, UnknownCteError } from "./transfer.ts";
+export { decodeTransfer, decodeTransferChunks, decodeQuotedPrintable, UnknownCteError } from "./transfer.ts";

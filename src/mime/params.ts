@@ -2,8 +2,11 @@
  * MIME structured field values: Content-Type (RFC 2045 §5.1), Content-Disposition (RFC 2183 §2),
  * Content-Transfer-Encoding (RFC 2045 §6.1), Content-Language (RFC 3282 §2). Comments (RFC 5322 §3.2.2)
  * are dropped, quoted strings unquoted. Parameter names and values are kept as written: RFC 2231
- * continuations are not joined, as IMAP servers report them as they are.
+ * continuations are not joined, as IMAP servers report them as they are; paramText joins and decodes
+ * them for a person to read.
  */
+import { decodeCharset, decodeEncodedWords } from "./encoded-word.ts";
+import { decodeHeaderText } from "./header.ts";
 
 /** A parameter as written: `name=value`, the value unquoted. */
 export interface MimeParam {
@@ -125,6 +128,77 @@ export function parseMimeValue(value: string): MimeValue {
 export function paramValue(params: readonly MimeParam[], name: string): string | undefined {
   const lower = name.toLowerCase();
   return params.find((p) => p.name.toLowerCase() === lower)?.value;
+}
+
+/**
+ * A parameter's value as text, for a person to read (a file name): RFC 2231 §4 extended values
+ * (`name*=utf-8'de'%C3%A4.pdf`) and §3 continuations (`name*0*=…; name*1=…`, joined in order up to
+ * the first missing number; the charset is the first segment's), else the plain parameter with its
+ * RFC 2047 encoded-words decoded (not allowed in a quoted string, RFC 2047 §5, but common). An
+ * unknown charset reads as decodeCharset's fallback: the bytes as UTF-8 when valid, else Latin-1.
+ */
+export function paramText(params: readonly MimeParam[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const segments = new Map<number, { value: string; extended: boolean }>();
+  let whole: string | undefined;
+  for (const p of params) {
+    const n = p.name.toLowerCase();
+    if (!n.startsWith(lower + "*")) continue;
+    const rest = n.slice(lower.length + 1);
+    if (rest === "") whole ??= p.value;
+    else {
+      const m = /^(0|[1-9][0-9]{0,3})(\*?)$/.exec(rest);
+      if (m !== null && !segments.has(Number(m[1]))) segments.set(Number(m[1]), { value: p.value, extended: m[2] === "*" });
+    }
+  }
+  let charset = "";
+  const pieces: Buffer[] = [];
+  const extended = (value: string, first: boolean): void => {
+    let text = value;
+    if (first) {
+      // charset'language'value (§4); without both quotes it is a value alone.
+      const q1 = value.indexOf("'");
+      const q2 = q1 < 0 ? -1 : value.indexOf("'", q1 + 1);
+      if (q2 >= 0) {
+        charset = value.slice(0, q1);
+        text = value.slice(q2 + 1);
+      }
+    }
+    pieces.push(percentDecode(text));
+  };
+  if (whole !== undefined) extended(whole, true);
+  else if (segments.has(0)) {
+    for (let i = 0; segments.has(i); i++) {
+      const seg = segments.get(i);
+      if (seg === undefined) break;
+      if (seg.extended) extended(seg.value, i === 0);
+      else pieces.push(Buffer.from(seg.value, "utf8"));
+    }
+  } else {
+    const plain = paramValue(params, name);
+    return plain === undefined ? undefined : decodeEncodedWords(plain);
+  }
+  const bytes = Buffer.concat(pieces);
+  return decodeCharset(bytes, charset) ?? decodeHeaderText(bytes);
+}
+
+/** %XX escapes to bytes (RFC 2231 §7 extended-other-values); a malformed "%" stays as it is. */
+function percentDecode(s: string): Buffer {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+      out.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c < 0x80) out.push(c);
+    else {
+      // Not allowed unescaped (§7), but seen: the character as UTF-8.
+      const cp = s.codePointAt(i) ?? 0xfffd;
+      out.push(...Buffer.from(String.fromCodePoint(cp), "utf8"));
+      if (cp > 0xffff) i++;
+    }
+  }
+  return Buffer.from(out);
 }
 
 const TOKEN = /^[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+$/; // RFC 2045 §5.1 token

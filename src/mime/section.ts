@@ -57,7 +57,7 @@ export function parseSection(text: string): SectionSpec | null {
  * multipart) gives its child; a non-multipart message, embedded message or leaf part gives itself for 1,
  * once (so "1.1" of a single-part message does not exist, as with Dovecot). Null for a missing part.
  */
-function resolvePart(root: MimePart, numbers: readonly number[]): MimePart | null {
+export function resolvePart(root: MimePart, numbers: readonly number[]): MimePart | null {
   let node = root;
   let selfStep = false; // the previous number selected a part as its own part 1
   for (let i = 0; i < numbers.length; i++) {

@@ -81,3 +81,49 @@ export function decodeQuotedPrintable(input: Buffer): Buffer {
   }
   return out.subarray(0, o);
 }
+
+/** Base64 alphabet bytes (RFC 2045 §6.8 Table 1); everything else in the body is ignored by a decoder. */
+const B64 = new Uint8Array(256);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") B64[c.charCodeAt(0)] = 1;
+
+/**
+ * decodeTransfer in pieces of about `chunk` input bytes, for a download that should not hold the
+ * whole decoded part next to the message: base64 is cut after a whole number of 4-character groups
+ * (the characters between are dropped, as a decoder ignores them, RFC 2045 §6.8), quoted-printable
+ * at a line end (its soft breaks and escapes never span one). Joined, the pieces equal
+ * decodeTransfer's result. Throws UnknownCteError for an encoding it does not know, before any piece.
+ */
+export function decodeTransferChunks(body: Buffer, encoding: string, chunk = 64 * 1024): Iterable<Buffer> {
+  const enc = encoding.toLowerCase();
+  if (IDENTITY.has(enc)) return slices(body, chunk);
+  if (enc === "quoted-printable") return qpChunks(body, chunk);
+  if (enc === "base64") return base64Chunks(body, chunk);
+  throw new UnknownCteError(encoding);
+}
+
+function* slices(body: Buffer, chunk: number): Generator<Buffer> {
+  for (let at = 0; at < body.length; at += chunk) yield body.subarray(at, at + chunk);
+}
+
+function* qpChunks(body: Buffer, chunk: number): Generator<Buffer> {
+  for (let at = 0; at < body.length; ) {
+    const nl = body.indexOf(0x0a, Math.min(at + chunk, body.length) - 1);
+    const end = nl < 0 ? body.length : nl + 1;
+    yield decodeQuotedPrintable(body.subarray(at, end));
+    at = end;
+  }
+}
+
+function* base64Chunks(body: Buffer, chunk: number): Generator<Buffer> {
+  const group = Buffer.allocUnsafe(chunk + 4);
+  let n = 0;
+  for (const c of body) {
+    if (B64[c] === 0) continue;
+    group[n++] = c;
+    if (n >= chunk && n % 4 === 0) {
+      yield Buffer.from(group.toString("latin1", 0, n), "base64");
+      n = 0;
+    }
+  }
+  if (n > 0) yield Buffer.from(group.toString("latin1", 0, n), "base64");
+}

@@ -22,6 +22,7 @@ import { registerAutoconfig } from "./routes-autoconfig.ts";
 import { registerCheck } from "./routes-check.ts";
 import { registerDomain } from "./routes-domain.ts";
 import { registerMailFolders } from "./routes-mail-folders.ts";
+import { registerMailRead } from "./routes-mail-read.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
 import { registerStatus } from "./routes-status.ts";
 import { STYLESHEET } from "./style.ts";
@@ -57,6 +58,8 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
         styleSrc: ["'self'"],
         imgSrc: ["'self'"],
         formAction: ["'self'"],
+        // The webmail shows a message's HTML in a frame of its own (routes-mail-read.ts), from this origin only.
+        frameSrc: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
       },
@@ -125,6 +128,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerAccount(app, deps, views);
   registerDomain(app, deps);
   registerMailFolders(app, deps);
+  registerMailRead(app, deps);
   registerAdmin(app, deps);
   registerCheck(app, deps);
   registerStatus(app, deps);

@@ -73,4 +73,15 @@ nav.folders li a { display: flex; justify-content: space-between; padding: .25re
 nav.folders li a[aria-current="page"] { background: #eaeef2; font-weight: 700; }
 nav.folders .count { background: var(--accent); color: #fff; border-radius: 1rem; padding: 0 .5rem; font-size: .8rem; }
 @media (max-width: 40rem) { .mail { grid-template-columns: 1fr; } }
+/* webmail: reading a message */
+dl.mail-headers { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0 0 1rem; }
+dl.mail-headers dt { font-weight: 600; color: var(--muted); }
+dl.mail-headers dd { margin: 0; overflow-wrap: anywhere; }
+.mail-actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin-bottom: 1rem; }
+.mail-actions form { display: flex; gap: .4rem; align-items: end; margin: 0; }
+.mail-actions p.mail-answer { margin: 0 1rem 0 0; display: flex; gap: .5rem; }
+.mail-remote p { margin: .2rem 0; }
+iframe.mail-frame { width: 100%; height: 70vh; border: 1px solid var(--line); border-radius: 4px; background: #fff; resize: vertical; }
+pre.mail-text { white-space: pre-wrap; overflow-wrap: anywhere; font: inherit; line-height: 1.45; border: 1px solid var(--line); border-radius: 4px; padding: .75rem; margin: 0; }
+.mail-attachments { margin-top: 1.5rem; }
 `;

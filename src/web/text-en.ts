@@ -5,6 +5,7 @@
 
 import { DEVICE_ERRORS } from "../audit/index.ts";
 import { checkEn } from "./text-check-en.ts";
+import { mailReadEn } from "./text-mail-read-en.ts";
 import { statusEn } from "./text-status-en.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
@@ -21,6 +22,7 @@ export const en = {
   date: (ms: number): string => `${DATE.format(ms)} UTC`,
   localDate: (ms: number): string => LOCAL.format(ms),
   mail: {
+    read: mailReadEn,
     foldersNav: "Folders",
     folderUnread: (name: string, n: number): string => `${name}, ${n} unread`,
     write: "Write a message",

@@ -1,0 +1,41 @@
+/** Die Seite einer Nachricht im Webmail auf Deutsch (`/mail/f/:box/:uid`): `text-de.ts`s `mail.read`. */
+import type { mailReadEn } from "./text-mail-read-en.ts";
+
+const SIZE = new Intl.NumberFormat("de-DE", { maximumFractionDigits: 1 });
+
+export const mailReadDe: typeof mailReadEn = {
+  headers: "Kopfzeilen der Nachricht",
+  from: "Von",
+  to: "An",
+  cc: "Kopie",
+  date: "Datum",
+  subject: "Betreff",
+  noSubject: "(kein Betreff)",
+  back: (folder: string): string => `Zurück zu ${folder}`,
+  actions: "Was mit dieser Nachricht geschehen soll",
+  reply: "Antworten",
+  replyAll: "Allen antworten",
+  forward: "Weiterleiten",
+  markUnread: "Als ungelesen markieren",
+  flag: "Markieren",
+  unflag: "Markierung entfernen",
+  moveTo: "Verschieben nach",
+  move: "Verschieben",
+  delete: "Löschen",
+  showPlain: "Als reinen Text anzeigen",
+  showHtml: "Als formatierte Nachricht anzeigen",
+  frameTitle: "Inhalt der Nachricht",
+  remoteBlocked: "Externe Inhalte wurden blockiert: Bilder und andere Inhalte von anderen Servern werden nicht geladen, damit der Absender nicht erfährt, ob und wann Sie diese Nachricht geöffnet haben.",
+  loadRemote: "Externe Inhalte laden",
+  remoteShown: "Externe Inhalte werden nur für diese Nachricht angezeigt.",
+  hideRemote: "Wieder blockieren",
+  textCut: "Der Text ist zu lang, um ihn hier vollständig anzuzeigen.",
+  noText: "Diese Nachricht enthält keinen Text.",
+  attachments: "Anhänge",
+  name: "Name",
+  type: "Typ",
+  size: "Größe",
+  download: (name: string): string => `${name} herunterladen`,
+  bytes: (n: number): string => (n < 1024 ? `${n} Byte` : n < 1024 * 1024 ? `${SIZE.format(n / 1024)} KB` : `${SIZE.format(n / 1024 / 1024)} MB`),
+  gone: "Diese Nachricht gibt es nicht (mehr): Sie wurde vielleicht verschoben oder gelöscht.",
+};
