@@ -21,6 +21,7 @@ import { registerAdmin } from "./routes-admin.ts";
 import { registerAutoconfig } from "./routes-autoconfig.ts";
 import { registerCheck } from "./routes-check.ts";
 import { registerDomain } from "./routes-domain.ts";
+import { registerMailCompose } from "./routes-mail-compose.ts";
 import { registerMailFolders } from "./routes-mail-folders.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
 import { registerStatus } from "./routes-status.ts";
@@ -125,6 +126,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerAccount(app, deps, views);
   registerDomain(app, deps);
   registerMailFolders(app, deps);
+  registerMailCompose(app, deps);
   registerAdmin(app, deps);
   registerCheck(app, deps);
   registerStatus(app, deps);

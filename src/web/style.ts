@@ -73,4 +73,17 @@ nav.folders li a { display: flex; justify-content: space-between; padding: .25re
 nav.folders li a[aria-current="page"] { background: #eaeef2; font-weight: 700; }
 nav.folders .count { background: var(--accent); color: #fff; border-radius: 1rem; padding: 0 .5rem; font-size: .8rem; }
 @media (max-width: 40rem) { .mail { grid-template-columns: 1fr; } }
+/* webmail: compose */
+form.compose { display: flex; flex-direction: column; gap: .5rem; max-width: 52rem; }
+.compose-grid { display: grid; grid-template-columns: max-content 1fr; gap: .45rem .8rem; align-items: center; }
+.compose-grid label, .compose-grid .from-label { font-weight: 600; }
+.compose-grid .from { padding: .3rem 0; }
+.compose-grid .hint, form.compose .hint { margin: 0; }
+form.compose input[type="text"], form.compose textarea { width: 100%; box-sizing: border-box; }
+form.compose textarea { font-family: ui-monospace, monospace; min-height: 18rem; }
+form.compose > label { font-weight: 600; margin-top: .4rem; }
+fieldset.carried { border: 1px solid #d0d7de; border-radius: 4px; }
+fieldset.carried label.check { display: flex; gap: .4rem; align-items: center; }
+main button.secondary { background: #eaeef2; color: var(--fg); border: 1px solid #d0d7de; }
+@media (max-width: 40rem) { .compose-grid { grid-template-columns: 1fr; } }
 `;

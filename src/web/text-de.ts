@@ -2,6 +2,7 @@
 import { DEVICE_ERRORS } from "../audit/index.ts";
 import type { Text } from "./text-en.ts";
 import { checkDe } from "./text-check-de.ts";
+import { composeDe } from "./text-mail-compose-de.ts";
 import { statusDe } from "./text-status-de.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
@@ -18,6 +19,7 @@ export const de: Text = {
   date: (ms: number): string => `${DATE.format(ms)} UTC`,
   localDate: (ms: number): string => LOCAL.format(ms),
   mail: {
+    compose: composeDe,
     foldersNav: "Ordner",
     folderUnread: (name: string, n: number): string => `${name}, ${n} ungelesen`,
     write: "Nachricht schreiben",

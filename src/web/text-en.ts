@@ -5,6 +5,7 @@
 
 import { DEVICE_ERRORS } from "../audit/index.ts";
 import { checkEn } from "./text-check-en.ts";
+import { composeEn } from "./text-mail-compose-en.ts";
 import { statusEn } from "./text-status-en.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
@@ -21,6 +22,7 @@ export const en = {
   date: (ms: number): string => `${DATE.format(ms)} UTC`,
   localDate: (ms: number): string => LOCAL.format(ms),
   mail: {
+    compose: composeEn,
     foldersNav: "Folders",
     folderUnread: (name: string, n: number): string => `${name}, ${n} unread`,
     write: "Write a message",
