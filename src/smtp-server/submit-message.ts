@@ -40,7 +40,7 @@ interface SubmitSettings {
 }
 
 /** One refusal as SMTP would have replied: for a recipient, or (address null) for the whole message. */
-export interface Refusal {
+interface Refusal {
   address: string | null;
   code: number;
   status: string;

@@ -42,7 +42,7 @@ export interface MailTransaction {
  * What roles and the audit read of the client's connection: an SMTP session's, or (for a message
  * written in the webmail, submit-message.ts) the web request's.
  */
-export type ClientConnection = Pick<Connection, "remoteAddress" | "tls" | "localPort">;
+type ClientConnection = Pick<Connection, "remoteAddress" | "tls" | "localPort">;
 
 export interface SessionInfo {
   readonly id: string;

@@ -16,7 +16,7 @@ export interface Upload {
   content: Buffer;
 }
 
-export interface ComposeForm {
+interface ComposeForm {
   /** Single-valued fields as posted (to, cc, bcc, subject, text, action, reply, mode, draft). */
   fields: Record<string, string>;
   /** Attachments carried over by reference ("box.uid.section"). */
@@ -43,10 +43,9 @@ export function composeFormReader(maxBytes: () => number): (req: FastifyRequest,
     for await (const part of req.parts({ limits: { ...LIMITS, fileSize: max, fieldSize: max } })) {
       if (part.type === "file") {
         // A file input left empty sends a part with no name and no bytes.
-        const kept = form.tooLarge ? null : await collect(part.file, max - total);
+        const kept = await collect(part.file, form.tooLarge ? -1 : max - total);
         if (kept === null) {
           form.tooLarge = true;
-          await drain(part.file);
           continue;
         }
         total += kept.length;
@@ -80,21 +79,20 @@ export function composeForm(req: FastifyRequest): ComposeForm {
   return { fields, keep: (Array.isArray(keep) ? keep : [keep]).filter((k): k is string => typeof k === "string").slice(0, MAX_KEEP), uploads: [], tooLarge: false };
 }
 
-/** The stream's bytes, or null (the rest drained by the caller) once they pass `budget`. */
+/**
+ * The stream's bytes, or null once they pass `budget` (or busboy cut the file at its fileSize). The
+ * stream is always read to its end, what is past the budget dropped: stopping early would leave the
+ * rest of the body unread, and the answer would not reach the browser.
+ */
 async function collect(stream: Readable & { truncated?: boolean }, budget: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > budget) return null;
-    chunks.push(chunk);
+    if (size <= budget) chunks.push(chunk);
+    else chunks.length = 0;
   }
-  // busboy stops a file at fileSize and marks it truncated.
-  return stream.truncated === true ? null : Buffer.concat(chunks);
-}
-
-async function drain(stream: Readable): Promise<void> {
-  for await (const chunk of stream as AsyncIterable<Buffer>) void chunk;
+  return size > budget || stream.truncated === true ? null : Buffer.concat(chunks);
 }
 
 /** A file name as the browser sent it, without a path (old browsers send one) or control characters. */

@@ -78,7 +78,7 @@ export function formatAddresses(list: readonly Mailbox[]): string {
 }
 
 /** The same addresses once each (compared without case), in their first order, leaving out `except`. */
-export function uniqueMailboxes(list: readonly Mailbox[], except: readonly string[] = []): Mailbox[] {
+function uniqueMailboxes(list: readonly Mailbox[], except: readonly string[] = []): Mailbox[] {
   const seen = new Set(except.map((a) => a.toLowerCase()));
   const out: Mailbox[] = [];
   for (const m of list) {
@@ -127,7 +127,7 @@ export function replySubject(subject: string, mode: ReplyMode): string {
 }
 
 /** Message identifiers ("<left@right>") in a header value, in order; anything else between them is dropped. */
-export function messageIds(value: string | null): string[] {
+function messageIds(value: string | null): string[] {
   if (value === null) return [];
   return [...value.matchAll(/<[^<>\s"]{1,900}>/g)].map((m) => m[0]);
 }

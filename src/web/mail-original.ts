@@ -15,7 +15,7 @@ import type { Mailbox, OriginalHeaders } from "./mail-compose.ts";
 /** Hostile mail stays cheap to look into: the parser keeps at most this much structure. */
 const MIME_LIMITS = { maxDepth: 20, maxParts: 500, maxHeaderFields: 2000 };
 
-export interface Attachment {
+interface Attachment {
   /** The part number, "2" or "1.3". */
   section: string;
   filename: string;
@@ -137,7 +137,7 @@ function htmlAsText(h: string): string {
  * continuations and charset ("filename*0*=utf-8''…") joined and decoded, RFC 2047 words decoded
  * (what many mail programs write instead); path separators and control characters removed.
  */
-export function partFilename(part: MimePart): string | null {
+function partFilename(part: MimePart): string | null {
   const name = rfc2231(part.disposition?.params ?? [], "filename") ?? rfc2231(part.contentType.params, "name");
   if (name === null) return null;
   const clean = decodeEncodedWords(name).replace(/[\x00-\x1f\x7f/\\]/g, "_").trim().slice(0, 255);

@@ -32,7 +32,8 @@ const SENT_PAGE = `${MAIL.compose}/sent`;
 export function registerMailCompose(app: FastifyInstance, deps: WebDeps): void {
   void app.register(async (scope) => {
     // Only here: multipart bodies on these routes, each read by composeFormReader within the size limit.
-    await scope.register(multipart);
+    // A file past the size limit is cut by busboy and marked, not thrown: compose-form.ts answers it.
+    await scope.register(multipart, { throwFileSizeLimit: false });
     const readForm = composeFormReader(() => deps.maxMessageSize());
 
     scope.get(MAIL.compose, { preHandler: requireUser }, (req, reply) => showCompose(deps, req, reply));
