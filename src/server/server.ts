@@ -25,9 +25,10 @@ import { queueSummary } from "../queue/index.ts";
 import { auditPruner, blobSweeper, openStore, pruneSummary, sweepSummary } from "../store/index.ts";
 import { createHttpServer, createRedirectServer, createWebApp, createWebListener, type MailSettings } from "../web/index.ts";
 import { certificateDaysLeft } from "../tls/index.ts";
+import { SubmissionRole, smtpAuditSink, submitMessage } from "../smtp-server/index.ts";
 import { WorkerPool } from "../workers/index.ts";
 import { createMailListeners, legacyGateOf } from "./mail.ts";
-import { authLimits, MAIL_LISTENERS, storeOptions } from "./settings.ts";
+import { authLimits, MAIL_LISTENERS, smtpLimits, storeOptions } from "./settings.ts";
 import { recordTlsEvent, ServerTls } from "./tls.ts";
 
 interface RunningServer {
@@ -122,6 +123,10 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
 
   if (config.listeners.web.enabled) {
     const http = createHttpServer();
+    // Mail written in the webmail goes through port 587's path (issue 14): the same role, with the
+    // same store, audit, runner wake-up and metrics, and the [smtp] limits as they are now.
+    const webSubmission = new SubmissionRole(store, audit, auth, wake, (p) => metrics.messageIn(p));
+    const webAudit = smtpAuditSink(audit);
     const app = await createWebApp(
       {
         db: store.db,
@@ -143,6 +148,8 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         auditRetentionDays: () => config.audit.retention_days,
         maintenance: () => ({ windows: maintenance.windows(), version: maintenance.version }),
         campaignAffected: () => campaign.affected(),
+        submit: (m) => submitMessage(webSubmission, { hostname: config.hostname, limits: smtpLimits(config), audit: webAudit }, m),
+        maxMessageSize: () => config.smtp.max_message_size,
       },
       http,
     );

@@ -2,9 +2,12 @@
 import type { MailTransaction, Recipient, SessionInfo, SmtpLimits, SmtpRole, State } from "./types.ts";
 import type { SmtpError } from "../smtp/index.ts";
 import type { AuthContext } from "../auth/index.ts";
+import type { Connection } from "../tls/index.ts";
 
 /** What a handler may do to its session. State changes only through the handler's return value. */
 export interface CommandApi extends SessionInfo {
+  /** A session's own connection (STARTTLS, AUTH and EHLO look at more than the roles do). */
+  readonly conn: Connection;
   readonly state: State;
   readonly limits: SmtpLimits;
   readonly role: SmtpRole;

@@ -10,7 +10,7 @@ import { countReceived, receivedHeader } from "./received.ts";
 import { replyFor } from "./error-table.ts";
 import type { MailTransaction } from "./types.ts";
 
-const MAX_HOPS = 50;
+export const MAX_HOPS = 50;
 
 export async function finishData(
   s: CommandApi,

@@ -4,5 +4,6 @@ export { MxRole } from "./mx.ts";
 export { LegacyMxRole } from "./legacy-mx.ts";
 export { SubmissionRole } from "./submission.ts";
 export { smtpAuditSink } from "./audit-sink.ts";
+export { submitMessage, type MessageSubmission, type SubmitOutcome } from "./submit-message.ts";
 
 export type { SmtpLimits } from "./types.ts";

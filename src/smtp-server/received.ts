@@ -40,22 +40,39 @@ function cleanName(name: string): string {
   return name.replace(/[^\x21-\x7e]/g, "?").replace(/[()\\]/g, "?").slice(0, 255);
 }
 
+function tlsComment(tls: TlsInfo | null): string {
+  return tls !== null ? `using ${tls.version} with cipher ${tls.cipher}${tls.cipherOpenSsl !== tls.cipher ? ` [${tls.cipherOpenSsl}]` : ""}` : "no TLS: plaintext session";
+}
+
+/** The "for" clause (only for exactly one recipient) and the date that ends every stamp. */
+function finish(lines: string[], recipients: readonly string[], date: Date): string {
+  const single = recipients.length === 1 ? recipients[0] : undefined;
+  if (single !== undefined) lines.push(`\tfor <${single}>; ${rfc5322Date(date)}`);
+  else lines[lines.length - 1] += `; ${rfc5322Date(date)}`;
+  return lines.join("\r\n") + "\r\n";
+}
+
 export function receivedHeader(r: ReceivedInfo): string {
   const proto = (r.smtputf8 ? "UTF8" : "") + (r.extended ? "ESMTP" : "SMTP") + (r.tls !== null ? "S" : "") + (r.authenticated ? "A" : "");
   const helo = r.heloName === null ? "unknown" : cleanName(r.heloName);
-  const tlsComment =
-    r.tls !== null
-      ? `(using ${r.tls.version} with cipher ${r.tls.cipher}${r.tls.cipherOpenSsl !== r.tls.cipher ? ` [${r.tls.cipherOpenSsl}]` : ""})`
-      : "(no TLS: plaintext session)";
-  const lines = [
-    `Received: from ${helo} (${addressLiteral(r.clientIp)})`,
-    `\tby ${r.hostname} (Sealpost) with ${proto} id ${r.id}`,
-    `\t${tlsComment}`,
-  ];
-  const single = r.recipients.length === 1 ? r.recipients[0] : undefined;
-  if (single !== undefined) lines.push(`\tfor <${single}>; ${rfc5322Date(r.date)}`);
-  else lines[lines.length - 1] += `; ${rfc5322Date(r.date)}`;
-  return lines.join("\r\n") + "\r\n";
+  const lines = [`Received: from ${helo} (${addressLiteral(r.clientIp)})`, `\tby ${r.hostname} (Sealpost) with ${proto} id ${r.id}`, `\t(${tlsComment(r.tls)})`];
+  return finish(lines, r.recipients, r.date);
+}
+
+/**
+ * The Received header of a message written in the webmail (submit-message.ts). RFC 5321 §4.4: the
+ * "with" clause is optional, and only names registered in IANA's Mail Transmission Types (SMTP,
+ * ESMTP, RFC 3848's ESMTPS/ESMTPA/ESMTPSA, ...) SHOULD be used. No SMTP was spoken, so none of them
+ * is true ("ESMTPSA" would claim STARTTLS and SMTP AUTH) and "HTTPS" is not registered: the clause
+ * is left out, as Postfix's pickup does for mail that did not come over SMTP ("by host (Postfix,
+ * from userid 1000) id X"), and a comment says how it came: over HTTPS from a signed-in web
+ * session, with the connection's TLS. There is no EHLO name, so the From-domain is the client's
+ * address literal, with the same literal as its TCP-info (§4.4's Extended-Domain).
+ */
+export function webReceivedHeader(r: Pick<ReceivedInfo, "clientIp" | "hostname" | "id" | "tls" | "recipients" | "date">): string {
+  const literal = addressLiteral(r.clientIp);
+  const lines = [`Received: from ${literal} (${literal})`, `\tby ${r.hostname} (Sealpost webmail, authenticated over HTTPS) id ${r.id}`, `\t(${tlsComment(r.tls)})`];
+  return finish(lines, r.recipients, r.date);
 }
 
 /** How much of the message's start is searched for Received fields. */

@@ -38,9 +38,15 @@ export interface MailTransaction {
   recipients: Recipient[];
 }
 
+/**
+ * What roles and the audit read of the client's connection: an SMTP session's, or (for a message
+ * written in the webmail, submit-message.ts) the web request's.
+ */
+type ClientConnection = Pick<Connection, "remoteAddress" | "tls" | "localPort">;
+
 export interface SessionInfo {
   readonly id: string;
-  readonly conn: Connection;
+  readonly conn: ClientConnection;
   readonly hostname: string;
   readonly protocol: string;
   readonly helo: { name: string; extended: boolean } | null;

@@ -41,9 +41,7 @@ export function parsePathArgs(rest: string, opts: { allowNull: boolean; what: "s
   if (paramText !== "" && !paramText.startsWith(" ")) throw bad();
   if (address === "") {
     if (!opts.allowNull) throw bad();
-  } else if (address.length > 254 || !MAILBOX_RE.test(address)) {
-    throw bad();
-  } else if (address.slice(0, address.lastIndexOf("@")).length > 64) {
+  } else if (!isMailbox(address)) {
     throw bad();
   }
   const params = new Map<string, string | undefined>();
@@ -56,6 +54,15 @@ export function parsePathArgs(rest: string, opts: { allowNull: boolean; what: "s
     params.set(key, eq < 0 ? undefined : p.slice(eq + 1));
   }
   return { address, params };
+}
+
+/**
+ * RFC 5321 §4.1.2 Mailbox (RFC 6531 §3.3: UTF-8 allowed), within §4.5.3.1's sizes: a path of at most
+ * 256 octets with its brackets, a local part of at most 64. The one check of an address's syntax:
+ * RCPT and MAIL use it, and so does the webmail's form before it submits.
+ */
+export function isMailbox(address: string): boolean {
+  return address.length <= 254 && MAILBOX_RE.test(address) && address.slice(0, address.lastIndexOf("@")).length <= 64;
 }
 
 export function isAscii(s: string): boolean {

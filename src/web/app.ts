@@ -21,6 +21,7 @@ import { registerAdmin } from "./routes-admin.ts";
 import { registerAutoconfig } from "./routes-autoconfig.ts";
 import { registerCheck } from "./routes-check.ts";
 import { registerDomain } from "./routes-domain.ts";
+import { registerMailCompose } from "./routes-mail-compose.ts";
 import { registerMailFolders } from "./routes-mail-folders.ts";
 import { registerMailRead } from "./routes-mail-read.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
@@ -129,6 +130,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerDomain(app, deps);
   registerMailFolders(app, deps);
   registerMailRead(app, deps);
+  registerMailCompose(app, deps);
   registerAdmin(app, deps);
   registerCheck(app, deps);
   registerStatus(app, deps);

@@ -4,6 +4,7 @@ import type { Authenticator, SignedIn, WebSessions } from "../auth/index.ts";
 import type { AffectedAccount } from "../campaign/index.ts";
 import type { Clock } from "../clock/index.ts";
 import type { MaintenanceWindow } from "../maintenance/index.ts";
+import type { MessageSubmission, SubmitOutcome } from "../smtp-server/index.ts";
 import type { Database, Store } from "../store/index.ts";
 import type { Lang } from "./i18n.ts";
 import type { ConnectionInfo } from "./listener.ts";
@@ -69,6 +70,10 @@ export interface WebDeps {
   clock: Clock;
   /** `[audit] retention_days`: how far back the campaign looks for old devices. */
   auditRetentionDays: () => number;
+  /** Submits a message written in the webmail through port 587's path (smtp-server's submitMessage). */
+  submit: (m: MessageSubmission) => Promise<SubmitOutcome>;
+  /** `[smtp] max_message_size`: the largest message (and so the largest upload) the webmail takes. */
+  maxMessageSize: () => number;
 }
 
 declare module "fastify" {

@@ -84,4 +84,17 @@ dl.mail-headers dd { margin: 0; overflow-wrap: anywhere; }
 iframe.mail-frame { width: 100%; height: 70vh; border: 1px solid var(--line); border-radius: 4px; background: #fff; resize: vertical; }
 pre.mail-text { white-space: pre-wrap; overflow-wrap: anywhere; font: inherit; line-height: 1.45; border: 1px solid var(--line); border-radius: 4px; padding: .75rem; margin: 0; }
 .mail-attachments { margin-top: 1.5rem; }
+/* webmail: compose */
+form.compose { display: flex; flex-direction: column; gap: .5rem; max-width: 52rem; }
+.compose-grid { display: grid; grid-template-columns: max-content 1fr; gap: .45rem .8rem; align-items: center; }
+.compose-grid label, .compose-grid .from-label { font-weight: 600; }
+.compose-grid .from { padding: .3rem 0; }
+.compose-grid .hint, form.compose .hint { margin: 0; }
+form.compose input[type="text"], form.compose textarea { width: 100%; box-sizing: border-box; }
+form.compose textarea { font-family: ui-monospace, monospace; min-height: 18rem; }
+form.compose > label { font-weight: 600; margin-top: .4rem; }
+fieldset.carried { border: 1px solid #d0d7de; border-radius: 4px; }
+fieldset.carried label.check { display: flex; gap: .4rem; align-items: center; }
+main button.secondary { background: #eaeef2; color: var(--fg); border: 1px solid #d0d7de; }
+@media (max-width: 40rem) { .compose-grid { grid-template-columns: 1fr; } }
 `;

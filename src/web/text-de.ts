@@ -3,6 +3,7 @@ import { DEVICE_ERRORS } from "../audit/index.ts";
 import type { Text } from "./text-en.ts";
 import { checkDe } from "./text-check-de.ts";
 import { mailReadDe } from "./text-mail-read-de.ts";
+import { composeDe } from "./text-mail-compose-de.ts";
 import { statusDe } from "./text-status-de.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
@@ -20,6 +21,7 @@ export const de: Text = {
   localDate: (ms: number): string => LOCAL.format(ms),
   mail: {
     read: mailReadDe,
+    compose: composeDe,
     foldersNav: "Ordner",
     folderUnread: (name: string, n: number): string => `${name}, ${n} ungelesen`,
     write: "Nachricht schreiben",

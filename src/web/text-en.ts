@@ -6,6 +6,7 @@
 import { DEVICE_ERRORS } from "../audit/index.ts";
 import { checkEn } from "./text-check-en.ts";
 import { mailReadEn } from "./text-mail-read-en.ts";
+import { composeEn } from "./text-mail-compose-en.ts";
 import { statusEn } from "./text-status-en.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
@@ -23,6 +24,7 @@ export const en = {
   localDate: (ms: number): string => LOCAL.format(ms),
   mail: {
     read: mailReadEn,
+    compose: composeEn,
     foldersNav: "Folders",
     folderUnread: (name: string, n: number): string => `${name}, ${n} unread`,
     write: "Write a message",
