@@ -79,7 +79,7 @@ function replyState(text: Text, o: Original, mode: ReplyMode, own: string): Comp
     // an old phone's too, shows the text and the files directly; the text is the person's to edit.
     const line = (label: string, value: string): string => (value === "" ? "" : `${label}: ${value}\n`);
     const head = `${t.forwarded}\n${line(t.from, formatAddresses(o.from))}${line(t.date, date)}${line(t.subject, o.subject)}${line(t.to, formatAddresses(o.to))}${line(t.cc, formatAddresses(o.cc))}`;
-    return { ...base, text: `\n\n${head}\n${o.text}`, carried: o.attachments.map((a) => ({ ref: `${o.box.id}.${o.uid}.${a.section}`, filename: a.filename, size: a.size })) };
+    return { ...base, text: `\n\n${head}\n${o.text}`, carried: o.attachments.map((a) => ({ ref: `${o.box.id}.${o.uid}.${a.section}`, filename: a.name, size: a.size })) };
   }
   const who = replyRecipients(o, mode, own);
   const author = o.from[0];
@@ -101,7 +101,7 @@ function draftState(d: Original): ComposeState {
     reply: valid ? (ref ?? null) : null,
     mode: valid && isReplyMode(mode) ? mode : null,
     draft: d.uid,
-    carried: d.attachments.map((a) => ({ ref: `${d.box.id}.${d.uid}.${a.section}`, filename: a.filename, size: a.size })),
+    carried: d.attachments.map((a) => ({ ref: `${d.box.id}.${d.uid}.${a.section}`, filename: a.name, size: a.size })),
   };
 }
 
