@@ -22,6 +22,7 @@ import { registerAutoconfig } from "./routes-autoconfig.ts";
 import { registerCheck } from "./routes-check.ts";
 import { registerDomain } from "./routes-domain.ts";
 import { registerMailFolders } from "./routes-mail-folders.ts";
+import { registerMailList } from "./routes-mail-list.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
 import { registerStatus } from "./routes-status.ts";
 import { STYLESHEET } from "./style.ts";
@@ -125,6 +126,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerAccount(app, deps, views);
   registerDomain(app, deps);
   registerMailFolders(app, deps);
+  registerMailList(app, deps);
   registerAdmin(app, deps);
   registerCheck(app, deps);
   registerStatus(app, deps);

@@ -2,6 +2,7 @@
 import { DEVICE_ERRORS } from "../audit/index.ts";
 import type { Text } from "./text-en.ts";
 import { checkDe } from "./text-check-de.ts";
+import { mailListDe } from "./text-mail-list-de.ts";
 import { statusDe } from "./text-status-de.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
@@ -23,6 +24,7 @@ export const de: Text = {
     write: "Nachricht schreiben",
     manageFolders: "Ordner verwalten",
     foldersTitle: "Ordner",
+    list: mailListDe,
     yourFolders: "Ihre Ordner",
     folder: "Ordner",
     unread: "Ungelesen",
