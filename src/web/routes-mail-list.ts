@@ -55,11 +55,14 @@ function actionNotice(t: Text, q: ListQuery, folders: readonly MailboxRow[]): Ht
   return notice("ok", q.done === "moved" || q.done === "trashed" ? l.done[q.done](n, to) : l.done[q.done](n));
 }
 
+/** A paper clip, drawn (an emoji may have no glyph on the reader's device). */
+const CLIP = html`<svg viewBox="0 0 16 16" width="14" height="14" focusable="false"><path d="M11 4.5v6a3 3 0 0 1-6 0V4a2 2 0 0 1 4 0v6.5a1 1 0 0 1-2 0V5" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round"/></svg>`;
+
 /** One row: the checkbox, sender, subject (the row's header, a link to the message), date, size, marks. */
 function row(t: Text, box: number, m: ListRow): Html {
   const l = t.mail.list;
   const subject = m.subject === "" ? l.noSubject : m.subject;
-  const mark = (symbol: string, label: string, cls: string): Html =>
+  const mark = (symbol: string | Html, label: string, cls: string): Html =>
     html`<span class="${cls}" title="${label}"><span aria-hidden="true">${symbol}</span><span class="visually-hidden">${label}</span></span>`;
   return html`<tr${m.seen ? "" : html` class="unread"`}>
     <td><input type="checkbox" name="uid" value="${m.uid}" aria-label="${l.select(subject)}"></td>
@@ -67,7 +70,7 @@ function row(t: Text, box: number, m: ListRow): Html {
     <th scope="row" class="subject"><a href="${MAIL.message(box, m.uid)}">${subject}</a></th>
     <td class="date">${l.date(m.date)}</td>
     <td class="size">${l.size(m.size)}</td>
-    <td class="marks">${m.seen ? "" : mark("●", l.unread, "unread-mark")}${m.flagged ? mark("★", l.flagged, "flag") : ""}${m.answered ? mark("↩", l.answered, "answered") : ""}${m.attachment ? mark("📎", l.attachment, "clip") : ""}</td>
+    <td class="marks">${m.seen ? "" : mark("●", l.unread, "unread-mark")}${m.flagged ? mark("★", l.flagged, "flag") : ""}${m.answered ? mark("↩", l.answered, "answered") : ""}${m.attachment ? mark(CLIP, l.attachment, "clip") : ""}</td>
   </tr>`;
 }
 
@@ -94,8 +97,8 @@ async function listPage(deps: WebDeps, req: FastifyRequest<{ Params: { box: stri
   const empty = emptiable(box);
 
   const searchForm = html`<form method="get" action="${MAIL.folder(box.id)}" class="inline search" role="search" aria-label="${l.searchNav}">
-    <label>${l.searchFor}<input type="search" name="q" value="${text}" maxlength="${SEARCH_MAX}"></label>
-    <label>${l.searchIn}<select name="field">${SEARCH_FIELDS.map((f) => html`<option value="${f}"${f === field ? html` selected` : ""}>${l.fields[f]}</option>`)}</select></label>
+    <span><label for="search-q">${l.searchFor}</label><input type="search" id="search-q" name="q" value="${text}" maxlength="${SEARCH_MAX}"></span>
+    <span><label for="search-field">${l.searchIn}</label><select id="search-field" name="field">${SEARCH_FIELDS.map((f) => html`<option value="${f}"${f === field ? html` selected` : ""}>${l.fields[f]}</option>`)}</select></span>
     <button type="submit">${l.search}</button>${search === undefined ? "" : html` <a href="${MAIL.folder(box.id)}">${l.showAll}</a>`}</form>`;
   const emptyForm =
     empty === null || search !== undefined || found.total === 0
@@ -111,7 +114,7 @@ async function listPage(deps: WebDeps, req: FastifyRequest<{ Params: { box: stri
       ${
         others.length === 0
           ? ""
-          : html`<span class="move"><label>${l.moveTo}<select name="to"><option value="">${l.chooseFolder}</option>${others.map((b) => html`<option value="${b.id}">${b.name}</option>`)}</select></label>
+          : html`<span class="move"><label for="move-to">${l.moveTo}</label><select id="move-to" name="to"><option value="">${l.chooseFolder}</option>${others.map((b) => html`<option value="${b.id}">${b.name}</option>`)}</select>
       <button type="submit" name="action" value="move">${l.move}</button></span>`
       }
       <button type="submit" name="action" value="delete" class="danger">${deleteLabel}</button></div>`;

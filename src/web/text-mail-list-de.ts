@@ -27,7 +27,7 @@ export const mailListDe: Text["mail"]["list"] = {
   pageOf: (page, pages) => `Seite ${page} von ${pages}`,
   searchNav: "In diesem Ordner suchen",
   searchFor: "Suchen nach",
-  searchIn: "in",
+  searchIn: "Suchen in",
   fields: { all: "allem", from: "Absender", to: "Empfängern (An, Kopie)", subject: "Betreff", body: "Nachrichtentext" },
   search: "Suchen",
   showAll: "Alle Nachrichten zeigen",

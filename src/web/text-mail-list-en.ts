@@ -28,7 +28,7 @@ export const mailListEn = {
   pageOf: (page: number, pages: number): string => `Page ${page} of ${pages}`,
   searchNav: "Search in this folder",
   searchFor: "Search for",
-  searchIn: "in",
+  searchIn: "Search in",
   fields: { all: "everything", from: "sender", to: "recipients (To, Cc)", subject: "subject", body: "message text" },
   search: "Search",
   showAll: "Show all messages",
