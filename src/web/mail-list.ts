@@ -12,16 +12,16 @@
  */
 import { Lru, searchMailbox, type SearchKey } from "../imap-server/index.ts";
 import { decodeEncodedWords, isMultipart, paramValue, parseAddressList, parseMime, type MimePart } from "../mime/index.ts";
-import { BlobGoneError, mailboxStatus, messageRows, newestMessages, type Store } from "../store/index.ts";
+import { BlobGoneError, mailboxStatus, messageRows, newestMessages, type ListedMessage, type Store } from "../store/index.ts";
 
 /** Messages on one page of the list. */
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 /** The longest search string taken (the form and the query's schema say so too). */
 export const SEARCH_MAX = 200;
 /** Characters of a subject or a name kept for the list: it shows one line. */
 const TEXT_MAX = 300;
 
-export interface Paging {
+interface Paging {
   /** The page shown, from 1, at most `pages`. */
   page: number;
   /** Pages in all: at least 1 (an empty folder has one, empty, page). */
@@ -37,14 +37,14 @@ export function paging(total: number, asked: number, size = PAGE_SIZE): Paging {
   return { page, pages, offset: (page - 1) * size };
 }
 
-export interface Sender {
+interface Sender {
   /** The display name, RFC 2047 encoded-words decoded; the address when there is none. */
   name: string;
   address: string;
 }
 
 /** What the list shows of one message's content (from its header and MIME tree). */
-export interface ListSummary {
+interface ListSummary {
   from: Sender | null;
   /** Decoded; "" when there is none. */
   subject: string;
@@ -199,7 +199,7 @@ export class SummaryCache {
 const caches = new WeakMap<Store, SummaryCache>();
 
 /** The summary cache of a store (one per process and store). */
-export function summaryCache(store: Store): SummaryCache {
+function summaryCache(store: Store): SummaryCache {
   let c = caches.get(store);
   if (c === undefined) {
     c = new SummaryCache((blob, size) => store.blobs.read(blob, size));
@@ -243,7 +243,7 @@ export interface ListRow {
   attachment: boolean;
 }
 
-export interface FolderPage {
+interface FolderPage {
   rows: ListRow[];
   paging: Paging;
   /** Messages in the folder, or found by the search. */
@@ -261,7 +261,7 @@ function hasFlag(flags: string, flag: string): boolean {
 export async function folderPage(store: Store, mailboxId: number, opts: { page: number; search?: { field: SearchField; q: string } }): Promise<FolderPage> {
   let total: number;
   let paged: Paging;
-  let rows: Array<{ uid: number; blob: string; size: number; internalDate: number; flags: string }>;
+  let rows: ListedMessage[];
   if (opts.search === undefined) {
     total = (await mailboxStatus(store.db, mailboxId, { recent: false }))?.messages ?? 0;
     paged = paging(total, opts.page);
