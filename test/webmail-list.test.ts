@@ -13,6 +13,7 @@ import { eventually, python, startSealpost } from "./harness.ts";
 import { launchChromium, newContext, signIn, shot } from "./support/browser.ts";
 
 const ALICE = "alice@example.test";
+const BOB = "bob@example.test";
 const PW = "correct horse battery";
 
 const PY_IMAP = `
@@ -86,7 +87,7 @@ async function search(page: Page, q: string, field: string, labels = { q: "Searc
 
 test("in Chromium the list shows delivered and APPENDed messages newest first with their marks, pages, and finds what IMAP SEARCH finds", { timeout: 180_000 }, async () => {
   const browser = await launchChromium();
-  const h = await startSealpost({ domains: [{ name: "example.test" }], users: [{ address: ALICE, password: PW }] });
+  const h = await startSealpost({ domains: [{ name: "example.test" }], users: [{ address: ALICE, password: PW }, { address: BOB, password: PW }] });
   try {
     python(SETUP, { IMAPS: String(h.ports.imaps), USER: ALICE, PW });
     // The newest: delivered over SMTP (MX, STARTTLS) from a sender elsewhere.
@@ -169,18 +170,37 @@ s.quit()
     assert.equal(long?.status(), 400);
     const missing = await page.goto(`${base}/mail/f/999999`);
     assert.equal(missing?.status(), 404);
+    // Bob's INBOX, as Alice: as absent as a missing one.
+    const bob = await (await newContext(browser)).newPage();
+    await signIn(bob, base, BOB, PW);
+    await bob.goto(`${base}/mail`);
+    await bob.getByRole("heading", { name: "INBOX", level: 1 }).waitFor();
+    const theirs = await page.goto(bob.url());
+    assert.equal(theirs?.status(), 404);
     await page.goto(`${base}/mail`);
 
-    // Delete two from INBOX: they go to Trash. There, Empty Trash asks first, then empties it.
-    await page.getByLabel("Select: Filler 60").check();
-    await page.getByLabel("Select: Filler 59").check();
+    // Nothing selected: the list says so. A "back" that would leave the site is not followed.
+    await page.getByRole("main").locator('input[name="back"]').evaluate((el) => el.setAttribute("value", "/.//evil.example/x"));
+    await page.getByRole("button", { name: "Mark read", exact: true }).click();
+    await page.getByText("Select one or more messages first (the boxes at the start of each row).").waitFor();
+    assert.equal(new URL(page.url()).host, `127.0.0.1:${h.ports.web}`);
+
+    // Delete three from INBOX: they go to Trash. There, one is deleted for good after a question;
+    // Empty Trash asks first too, then empties it.
+    for (const s of ["Filler 60", "Filler 59", "Filler 58"]) await page.getByLabel(`Select: ${s}`).check();
     await page.getByRole("button", { name: "Delete", exact: true }).click();
-    await page.getByText("2 messages moved to Trash.").waitFor();
-    assert.equal(imapSearch(h, "Trash", "").count, 2);
+    await page.getByText("3 messages moved to Trash.").waitFor();
+    assert.equal(imapSearch(h, "Trash", "").count, 3);
     await page.getByRole("navigation", { name: "Folders" }).getByRole("link", { name: /^Trash/ }).click();
     await page.getByRole("heading", { name: "Trash", level: 1 }).waitFor();
+    assert.deepEqual(await subjects(page), ["Filler 60", "Filler 59", "Filler 58"]);
+    await page.getByLabel("Select: Filler 58").check();
+    await page.getByRole("button", { name: "Delete for good" }).click();
+    await page.getByText("1 message will be deleted for good, on every device. It cannot be brought back.").waitFor();
+    await page.getByRole("button", { name: "Delete the message for good" }).click();
+    await page.getByText("1 message deleted for good.").waitFor();
+    assert.deepEqual(imapSearch(h, "Trash", "").count, 2);
     assert.deepEqual(await subjects(page), ["Filler 60", "Filler 59"]);
-    await page.getByRole("button", { name: "Delete for good" }).waitFor();
     await shot(page, "webmail-trash-en");
     await page.getByRole("button", { name: "Empty Trash" }).click();
     await page.getByText("Trash holds 2 messages. Emptying it deletes them for good, on every device; this cannot be undone.").waitFor();

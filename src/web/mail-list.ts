@@ -56,9 +56,13 @@ interface ListSummary {
 /** C0 and C1 controls (a header may carry them, encoded): shown as a space. */
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]+/g;
 
+/**
+ * Text as a row shows it, one short line. A fresh copy: a slice of the header's text would pin the
+ * whole header (it may be megabytes) in the cache for as long as the summary lives.
+ */
 function shown(text: string): string {
   const s = text.replace(CONTROLS, " ").trim();
-  return s.length > TEXT_MAX ? `${s.slice(0, TEXT_MAX)}…` : s;
+  return Buffer.from(s.length > TEXT_MAX ? `${s.slice(0, TEXT_MAX)}…` : s, "utf8").toString("utf8");
 }
 
 /** The first mailbox of a From field (RFC 5322 §3.6.2), its name decoded (RFC 2047 §6.2). */
