@@ -180,7 +180,9 @@ s.quit()
     await page.goto(`${base}/mail`);
 
     // Nothing selected: the list says so. A "back" that would leave the site is not followed.
-    await page.getByRole("main").locator('input[name="back"]').evaluate((el) => el.setAttribute("value", "/.//evil.example/x"));
+    await page.getByRole("main").locator('input[name="back"]').evaluate((el) => {
+      (el as unknown as { value: string }).value = "/.//evil.example/x";
+    });
     await page.getByRole("button", { name: "Mark read", exact: true }).click();
     await page.getByText("Select one or more messages first (the boxes at the start of each row).").waitFor();
     assert.equal(new URL(page.url()).host, `127.0.0.1:${h.ports.web}`);
