@@ -58,6 +58,7 @@ test("in Chromium a user sees their folders with unread counts, creates, renames
     const page = await (await newContext(browser)).newPage();
     await signIn(page, base, ALICE, PW);
     await page.getByRole("navigation").getByRole("link", { name: "Mail" }).click();
+    await page.getByRole("link", { name: "Manage folders" }).click();
     await page.getByRole("heading", { name: "Folders", level: 1, exact: true }).waitFor();
     assert.deepEqual((await row(page, "INBOX")).slice(0, 2), ["1", "2"], "unread, messages");
     assert.deepEqual((await row(page, "Trash")).slice(0, 2), ["0", "0"]);
@@ -95,6 +96,7 @@ test("in Chromium a user sees their folders with unread counts, creates, renames
     const de = await (await newContext(browser, "de-DE")).newPage();
     await signIn(de, base, ALICE, PW, { address: "E-Mail-Adresse", password: "Passwort", submit: "Anmelden" });
     await de.getByRole("navigation").getByRole("link", { name: "E-Mail" }).click();
+    await de.getByRole("link", { name: "Ordner verwalten" }).click();
     await de.getByRole("heading", { name: "Ordner", level: 1, exact: true }).waitFor();
     await de.getByLabel("Name des Ordners").fill("Rechnungen");
     await de.getByRole("button", { name: "Ordner anlegen" }).click();

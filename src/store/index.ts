@@ -26,7 +26,9 @@ export {
   listMailboxes,
   listSubscriptions,
   messageStates,
+  newestMessages,
   canonicalMailboxName,
+  type ListedMessage,
   type MailboxRow,
   type MessageState,
 } from "./mailboxes.ts";

@@ -82,3 +82,29 @@ export async function listSubscriptions(db: Kysely<Database>, accountId: number)
 export async function messageStates(db: Kysely<Database>, mailboxId: number): Promise<MessageState[]> {
   return db.selectFrom("messages").select(["uid", "flags", "modseq"]).where("mailbox_id", "=", mailboxId).orderBy("uid").execute();
 }
+
+/** One row of a mailbox's message list: what a list shows without reading the message. */
+export interface ListedMessage {
+  uid: number;
+  blob: string;
+  size: number;
+  internalDate: number;
+  flags: string;
+}
+
+/**
+ * A page of a mailbox's messages, newest (highest UID) first: `limit` rows after skipping
+ * `offset`. The unique (mailbox_id, uid) index serves the order, so a page reads its own rows
+ * and walks past the skipped ones in the index only (the webmail's list of a big INBOX).
+ */
+export async function newestMessages(db: Kysely<Database>, mailboxId: number, offset: number, limit: number): Promise<ListedMessage[]> {
+  const rows = await db
+    .selectFrom("messages")
+    .select(["uid", "blob", "size", "internal_date", "flags"])
+    .where("mailbox_id", "=", mailboxId)
+    .orderBy("uid", "desc")
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  return rows.map((r) => ({ uid: r.uid, blob: r.blob, size: r.size, internalDate: r.internal_date, flags: r.flags }));
+}

@@ -24,6 +24,7 @@ import { registerDomain } from "./routes-domain.ts";
 import { registerMailCompose } from "./routes-mail-compose.ts";
 import { registerMailFolders } from "./routes-mail-folders.ts";
 import { registerMailRead } from "./routes-mail-read.ts";
+import { registerMailList } from "./routes-mail-list.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
 import { registerStatus } from "./routes-status.ts";
 import { STYLESHEET } from "./style.ts";
@@ -131,6 +132,7 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   registerMailFolders(app, deps);
   registerMailRead(app, deps);
   registerMailCompose(app, deps);
+  registerMailList(app, deps);
   registerAdmin(app, deps);
   registerCheck(app, deps);
   registerStatus(app, deps);

@@ -25,6 +25,8 @@ export const MAIL = {
   },
   /** Changes to messages of a folder (flags, move, delete), posted from the list and the message page. */
   actions: (box: number): string => `/mail/f/${box}/actions`,
+  /** Empties a Trash or Junk folder (after asking). */
+  empty: (box: number): string => `/mail/f/${box}/empty`,
   message: (box: number, uid: number): string => `/mail/f/${box}/${uid}`,
   /** The message's HTML body, for its sandboxed frame; `remote` when the user allowed remote content. */
   body: (box: number, uid: number, remote: boolean): string => `/mail/f/${box}/${uid}/body${remote ? "?remote=1" : ""}`,

@@ -30,7 +30,7 @@ function navigation(req: FastifyRequest, user: SignedIn, csrf: Html): Html {
     html`<li><a href="${href}"${req.url.split("?")[0] === href || (href !== "/account" && req.url.startsWith(href)) ? html` aria-current="page"` : ""}>${label}</a></li>`;
   return html`<nav aria-label="${t.nav.label}"><ul>
     ${link("/account", t.nav.account)}
-    ${user.mailbox ? link("/mail/folders", t.nav.mail) : ""}
+    ${user.mailbox ? link("/mail", t.nav.mail) : ""}
     ${req.administers ? link("/domain", t.nav.domains) : ""}
     ${user.role === "admin" ? link("/admin", t.nav.admin) : ""}
     ${link("/check", t.nav.check)}

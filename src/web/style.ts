@@ -97,4 +97,30 @@ fieldset.carried { border: 1px solid #d0d7de; border-radius: 4px; }
 fieldset.carried label.check { display: flex; gap: .4rem; align-items: center; }
 main button.secondary { background: #eaeef2; color: var(--fg); border: 1px solid #d0d7de; }
 @media (max-width: 40rem) { .compose-grid { grid-template-columns: 1fr; } }
+/* webmail: the message list */
+form.search { flex-wrap: wrap; }
+form.search > span { display: grid; gap: .2rem; }
+form.search label { font-weight: 600; }
+form.search input[type="search"] { min-width: 16rem; }
+.list-head { display: flex; justify-content: space-between; align-items: center; gap: 1rem; }
+.list-head p { margin: .3rem 0; }
+.toolbar { display: flex; flex-wrap: wrap; gap: .4rem; align-items: end; margin: .5rem 0; }
+.toolbar button { padding: .3rem .7rem; }
+.toolbar .move { display: inline-flex; gap: .4rem; align-items: center; }
+.toolbar .move label { font-size: .9rem; }
+table.messages { table-layout: fixed; }
+table.messages thead th:nth-child(1) { width: 2rem; }
+table.messages thead th:nth-child(2) { width: 22%; }
+table.messages thead th:nth-child(4) { width: 11.5rem; }
+table.messages thead th:nth-child(5) { width: 4.5rem; }
+table.messages thead th:nth-child(6) { width: 4.5rem; }
+table.messages td.date { font-variant-numeric: tabular-nums; }
+table.messages .clip svg { vertical-align: -2px; }
+table.messages td, table.messages tbody th { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+table.messages tbody th { font-weight: 400; }
+table.messages tr.unread td, table.messages tr.unread th { font-weight: 700; }
+table.messages td.size { text-align: right; }
+table.messages .marks span + span { margin-left: .25rem; }
+table.messages .flag { color: #bf8700; }
+table.messages .unread-mark { color: var(--accent); font-size: .7rem; }
 `;

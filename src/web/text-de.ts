@@ -4,6 +4,7 @@ import type { Text } from "./text-en.ts";
 import { checkDe } from "./text-check-de.ts";
 import { mailReadDe } from "./text-mail-read-de.ts";
 import { composeDe } from "./text-mail-compose-de.ts";
+import { mailListDe } from "./text-mail-list-de.ts";
 import { statusDe } from "./text-status-de.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
@@ -27,6 +28,7 @@ export const de: Text = {
     write: "Nachricht schreiben",
     manageFolders: "Ordner verwalten",
     foldersTitle: "Ordner",
+    list: mailListDe,
     yourFolders: "Ihre Ordner",
     folder: "Ordner",
     unread: "Ungelesen",

@@ -7,6 +7,7 @@ import { DEVICE_ERRORS } from "../audit/index.ts";
 import { checkEn } from "./text-check-en.ts";
 import { mailReadEn } from "./text-mail-read-en.ts";
 import { composeEn } from "./text-mail-compose-en.ts";
+import { mailListEn } from "./text-mail-list-en.ts";
 import { statusEn } from "./text-status-en.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
@@ -30,6 +31,7 @@ export const en = {
     write: "Write a message",
     manageFolders: "Manage folders",
     foldersTitle: "Folders",
+    list: mailListEn,
     yourFolders: "Your folders",
     folder: "Folder",
     unread: "Unread",

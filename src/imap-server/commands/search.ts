@@ -7,7 +7,7 @@
  * cache, and the bytes only for BODY/TEXT. What is built from a header is built in slices, so a
  * message with a huge header never holds the event loop.
  */
-import type { ImapApi, ImapCommand } from "../command.ts";
+import type { ImapCommand } from "../command.ts";
 import { loadedOrGone, messageCache, readAhead, type LoadedMessage, type StaticRow } from "../message-cache.ts";
 import { readReturnOptions, readSearchProgram, type SearchKey } from "../parser/index.ts";
 import type { MailboxView } from "../view.ts";
@@ -15,7 +15,7 @@ import { answerEsearch, withSavedResult } from "./esearch.ts";
 import { headerTextOf } from "./search-headers.ts";
 import { bodyText, COMMON_FIELDS, compileSearch, searchNeeds, type SearchSubject } from "./search-match.ts";
 import { selectedView, uidsOf } from "./fetch-targets.ts";
-import { flagStates } from "../../store/index.ts";
+import { flagStates, type Store } from "../../store/index.ts";
 import { useCondstore } from "./condstore.ts";
 
 const NO_COMMON: ReadonlyArray<string | null> = COMMON_FIELDS.map(() => null);
@@ -25,17 +25,24 @@ const NO_COMMON: ReadonlyArray<string | null> = COMMON_FIELDS.map(() => null);
  * matches. SEARCH answers them; ESEARCH, SORT and THREAD shape, order or save the same result.
  * "$" in the keys is the saved result (RFC 5182 §2.1). With a MODSEQ key (RFC 7162 §3.1.5, which
  * enables CONDSTORE) `highestModseq` is the highest modseq of the messages found, else null.
+ * It needs no session: only the store and a view (the webmail searches with it too, through
+ * mailbox-search.ts); a session passes `onModseq`, called before a MODSEQ key is evaluated.
  */
-export async function matchingSeqs(s: ImapApi, view: MailboxView, searchKey: SearchKey): Promise<{ seqs: number[]; highestModseq: number | null }> {
+export async function matchingSeqs(
+  store: Store,
+  view: MailboxView,
+  searchKey: SearchKey,
+  onModseq: () => Promise<unknown> = () => Promise.resolve(),
+): Promise<{ seqs: number[]; highestModseq: number | null }> {
   const key = withSavedResult(searchKey, view.savedUids);
   const needs = searchNeeds(key);
   const uids = Array.from(view.uids);
   const match = compileSearch(key, { exists: view.exists, maxUid: uids.at(-1) ?? 0 });
-  const cache = messageCache(s.store);
+  const cache = messageCache(store);
   const rows = needs.rows ? await cache.rows(view, uids) : new Map<number, StaticRow>();
   // RFC 7162 §3.1.5: SEARCH MODSEQ enables CONDSTORE and reads the modseqs from the store.
-  if (needs.modseq) await useCondstore(s);
-  const states = needs.modseq ? await flagStates(s.store.db, view.mailboxId, uids) : null;
+  if (needs.modseq) await onModseq();
+  const states = needs.modseq ? await flagStates(store.db, view.mailboxId, uids) : null;
   let highest = 0;
   const cached = (blob: string): boolean =>
     (!needs.summary || cache.cachedSummary(blob) !== undefined) && (!needs.headers || cache.cachedHeaders(blob) !== undefined);
@@ -142,7 +149,7 @@ export const SEARCH: ImapCommand = {
     const options = readReturnOptions(a) ?? (s.rev2 ? new Set(["ALL"] as const) : null);
     let found: Awaited<ReturnType<typeof matchingSeqs>>;
     try {
-      found = await matchingSeqs(s, view, readSearchProgram(a, { esearch: false }).key);
+      found = await matchingSeqs(s.store, view, readSearchProgram(a, { esearch: false }).key, () => useCondstore(s));
     } catch (e) {
       // RFC 5182 §2.1, RFC 9051 §6.4.4.3: a SEARCH with SAVE that fails (BADCHARSET too) leaves "$" empty.
       if (options?.has("SAVE") === true) view.savedUids = [];

@@ -13,6 +13,7 @@ import type { ImapCommand } from "../command.ts";
 import { bad } from "../errors.ts";
 import { readCharsetAndKeys, type ArgParser } from "../parser/index.ts";
 import { selectedView } from "./fetch-targets.ts";
+import { useCondstore } from "./condstore.ts";
 import { matchingSeqs } from "./search.ts";
 import { sortFacts, type SortFacts } from "./sort-keys.ts";
 
@@ -68,7 +69,7 @@ export const SORT: ImapCommand = {
     a.sp();
     const criteria = readCriteria(a);
     const key = readCharsetAndKeys(a);
-    const { seqs } = await matchingSeqs(s, view, key);
+    const { seqs } = await matchingSeqs(s.store, view, key, () => useCondstore(s));
     const facts = await sortFacts(s, view, seqs, { header: criteria.some((c) => c.header) });
     facts.sort((x, y) => {
       for (const c of criteria) {

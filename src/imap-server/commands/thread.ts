@@ -10,6 +10,7 @@ import type { ImapCommand } from "../command.ts";
 import { bad } from "../errors.ts";
 import { readCharsetAndKeys } from "../parser/index.ts";
 import { selectedView } from "./fetch-targets.ts";
+import { useCondstore } from "./condstore.ts";
 import { matchingSeqs } from "./search.ts";
 import { sortFacts } from "./sort-keys.ts";
 import { formatThreads, orderedSubject, referencesThreads, type ThreadInput, type ThreadNode } from "./threading.ts";
@@ -31,7 +32,7 @@ export const THREAD: ImapCommand = {
     const algorithm = ALGORITHMS.get(a.keyword("threading algorithm"));
     if (algorithm === undefined) throw bad("Unknown threading algorithm.");
     const key = readCharsetAndKeys(a);
-    const { seqs } = await matchingSeqs(s, view, key);
+    const { seqs } = await matchingSeqs(s.store, view, key, () => useCondstore(s));
     const facts = await sortFacts(s, view, seqs, { header: true });
     const threads = algorithm(
       facts.map((f) => ({
