@@ -325,7 +325,7 @@ test("the page in German", { timeout: 120_000 }, async () => {
   await page.goto(`${base}/mail/compose`);
   await page.getByRole("heading", { name: "Nachricht schreiben", level: 1 }).waitFor();
   await shot(page, "webmail-compose-de");
-  const inbox = await folderId(page, "INBOX");
+  const inbox = await folderId(page, "Posteingang");
   await page.goto(`${base}/mail/compose?reply=${inbox}.${uid}&mode=reply`);
   await page.getByRole("heading", { name: "Antworten", level: 1 }).waitFor();
   assert.match(await page.getByLabel("Nachricht", { exact: true }).inputValue(), /^Am 03\.11\.2026, 10:00 UTC schrieb Bob:\n> Shall we meet/);

@@ -216,7 +216,12 @@ s.quit()
     const de = await (await newContext(browser, "de-DE")).newPage();
     await signIn(de, base, ALICE, PW, { address: "E-Mail-Adresse", password: "Passwort", submit: "Anmelden" });
     await de.getByRole("navigation", { name: "Hauptmenü" }).getByRole("link", { name: "E-Mail" }).click();
-    await de.getByRole("heading", { name: "INBOX", level: 1 }).waitFor();
+    await de.getByRole("heading", { name: "Posteingang", level: 1 }).waitFor();
+    // The folders every account starts with, in German (IMAP keeps their stored names).
+    assert.deepEqual(
+      (await de.getByRole("navigation", { name: "Ordner" }).getByRole("listitem").allInnerTexts()).map((x) => x.replace(/\s*\d+$/, "").trim()),
+      ["Archiv", "Entwürfe", "Posteingang", "Spam", "Gesendet", "Papierkorb"],
+    );
     await de.getByText("Seite 1 von 2").waitFor();
     await de.getByRole("columnheader", { name: "Betreff" }).waitFor();
     const juergenDe = rowOf(de, "Grüße aus München");
@@ -230,12 +235,12 @@ s.quit()
     await shot(de, "webmail-search-de");
     await de.getByLabel("Auswählen: Vegetables").check();
     await de.getByRole("button", { name: "Löschen", exact: true }).click();
-    await de.getByText("1 Nachricht nach Trash verschoben.").waitFor();
-    await de.getByRole("navigation", { name: "Ordner" }).getByRole("link", { name: /^Trash/ }).click();
+    await de.getByText("1 Nachricht nach Papierkorb verschoben.").waitFor();
+    await de.getByRole("navigation", { name: "Ordner" }).getByRole("link", { name: /^Papierkorb/ }).click();
     await de.getByRole("button", { name: "Papierkorb leeren" }).waitFor();
     await shot(de, "webmail-trash-de");
     await de.getByRole("button", { name: "Papierkorb leeren" }).click();
-    await de.getByText("Im Ordner Trash liegt 1 Nachricht.", { exact: false }).waitFor();
+    await de.getByText("Im Ordner Papierkorb liegt 1 Nachricht.", { exact: false }).waitFor();
     await shot(de, "webmail-empty-trash-de");
   } finally {
     await browser.close();

@@ -153,7 +153,7 @@ test("in Chromium a user opens a multipart message: headers, the HTML in its fra
     await signIn(de, base, ALICE, PW, { address: "E-Mail-Adresse", password: "Passwort", submit: "Anmelden" });
     await de.goto(url);
     await de.getByRole("heading", { level: 1, name: "Quartalsbericht für März" }).waitFor();
-    for (const name of ["Antworten", "Allen antworten", "Weiterleiten", "Als reinen Text anzeigen", "Prüfbericht März.pdf herunterladen", "Zurück zu INBOX"]) await de.getByRole("link", { name, exact: true }).waitFor();
+    for (const name of ["Antworten", "Allen antworten", "Weiterleiten", "Als reinen Text anzeigen", "Prüfbericht März.pdf herunterladen", "Zurück zu Posteingang"]) await de.getByRole("link", { name, exact: true }).waitFor();
     for (const name of ["Als ungelesen markieren", "Markieren", "Verschieben", "Löschen"]) await de.getByRole("button", { name, exact: true }).waitFor();
     await de.getByRole("heading", { name: "Anhänge" }).waitFor();
     assert.match((await de.locator("dl.mail-headers").innerText()).replace(/\s+/g, " "), /Von Börge Ström <bob@example\.test>/);

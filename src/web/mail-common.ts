@@ -5,9 +5,10 @@
  * in IMAP, RFC 9051 §2.3.1.1), the folders beside every page, and the webmail's addresses.
  */
 import type { FastifyRequest } from "fastify";
-import { getMailboxById, listMailboxes, mailboxStatus, type MailboxRow } from "../store/index.ts";
+import { DEFAULT_MAILBOXES, getMailboxById, INBOX, listMailboxes, mailboxStatus, type MailboxRow } from "../store/index.ts";
 import type { WebDeps } from "./deps.ts";
 import { html, type Html } from "./html.ts";
+import type { Text } from "./text-en.ts";
 
 /** The webmail's addresses, in one place (pages link to each other through these). */
 export const MAIL = {
@@ -62,6 +63,17 @@ export async function specialFolder(deps: WebDeps, accountId: number, use: strin
 }
 
 /**
+ * The name a person reads for a folder: the folders every account starts with (INBOX and RFC 6154's
+ * special-use ones, while they keep their first names) in the reader's language — "Gesendet" for
+ * Sent, as German mail programs show it; any other folder, or one its owner renamed, by its own
+ * name. IMAP clients see the stored names; only the page translates.
+ */
+export function folderLabel(t: Text, box: Pick<MailboxRow, "name" | "specialUse">): string {
+  const first = box.name === INBOX ? INBOX : DEFAULT_MAILBOXES.find((d) => d.specialUse !== null && d.specialUse === box.specialUse && d.name === box.name)?.name;
+  return first === undefined ? box.name : (t.mail.defaultFolders[first] ?? box.name);
+}
+
+/**
  * The folders beside every webmail page, each with its unread count (the store's counters: one row
  * each, no message is read), the current one marked; and the links to write a message and to manage
  * the folders.
@@ -72,8 +84,9 @@ export async function folderNav(deps: WebDeps, req: FastifyRequest, accountId: n
   const counts = await Promise.all(boxes.map((b) => mailboxStatus(deps.db, b.id, { recent: false })));
   const items = boxes.map((b, i) => {
     const unseen = counts[i]?.unseen ?? 0;
-    const label = unseen > 0 ? t.mail.folderUnread(b.name, unseen) : b.name;
-    return html`<li><a href="${MAIL.folder(b.id)}"${b.id === current ? html` aria-current="page"` : ""} aria-label="${label}">${b.name}${unseen > 0 ? html` <span class="count" aria-hidden="true">${unseen}</span>` : ""}</a></li>`;
+    const name = folderLabel(t, b);
+    const label = unseen > 0 ? t.mail.folderUnread(name, unseen) : name;
+    return html`<li><a href="${MAIL.folder(b.id)}"${b.id === current ? html` aria-current="page"` : ""} aria-label="${label}">${name}${unseen > 0 ? html` <span class="count" aria-hidden="true">${unseen}</span>` : ""}</a></li>`;
   });
   return html`<nav class="folders" aria-label="${t.mail.foldersNav}"><p><a class="button" href="${MAIL.compose}">${t.mail.write}</a></p><ul>${items}</ul><p><a href="${MAIL.folders}">${t.mail.manageFolders}</a></p></nav>`;
 }

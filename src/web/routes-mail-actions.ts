@@ -17,7 +17,7 @@ import { expunge, MailboxGoneError, mailboxStatus, moveMessages, storeFlags, uid
 import type { WebDeps } from "./deps.ts";
 import { localPath, requireUser } from "./guards.ts";
 import { html } from "./html.ts";
-import { MAIL, mailAccount, ownedFolder, positiveInt, specialFolder } from "./mail-common.ts";
+import { folderLabel, MAIL, mailAccount, ownedFolder, positiveInt, specialFolder } from "./mail-common.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
 
 const ACTIONS = ["read", "unread", "flag", "unflag", "move", "delete"] as const;
@@ -183,9 +183,9 @@ async function empty(deps: WebDeps, req: FastifyRequest<{ Params: { box: string 
     const count = status?.messages ?? 0;
     if (count === 0) return reply.redirect(withOutcome(list, list, { problem: "nothing" }), 303);
     const title = kind === "\\Trash" ? l.emptyTrash : l.emptyJunk;
-    const main = html`${notice("problem", l.emptyWarning(box.name, count))}
+    const main = html`${notice("problem", l.emptyWarning(folderLabel(req.t, box), count))}
       <form method="post" action="${MAIL.empty(box.id)}" class="stack">${csrfField(reply)}<input type="hidden" name="confirm" value="yes"><input type="hidden" name="upto" value="${(status?.uidnext ?? 1) - 1}">
-        <button type="submit" class="danger">${l.emptyConfirm(box.name, count)}</button></form>
+        <button type="submit" class="danger">${l.emptyConfirm(folderLabel(req.t, box), count)}</button></form>
       <p><a href="${list}">${l.keep}</a></p>`;
     return sendPage(req, reply, title, main);
   }

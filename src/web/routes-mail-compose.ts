@@ -21,7 +21,7 @@ import { composePage, EMPTY_STATE, type CarriedView, type ComposeState } from ".
 import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
 import { html, type Html } from "./html.ts";
-import { folderNav, MAIL, mailAccount, positiveInt, specialFolder, withFolders } from "./mail-common.ts";
+import { folderNav, folderLabel, MAIL, mailAccount, positiveInt, specialFolder, withFolders } from "./mail-common.ts";
 import { formatAddresses, isReplyMode, parseAddressField, parseMessageRef, parsePartRef, quoteText, replyRecipients, replySubject, threadHeaders, type Mailbox, type ReplyMode } from "./mail-compose.ts";
 import { attachmentContent, readOriginal, type Original } from "./mail-original.ts";
 import { notice, sendPage } from "./page.ts";
@@ -56,7 +56,7 @@ async function showCompose(deps: WebDeps, req: FastifyRequest, reply: FastifyRep
     const uid = positiveInt(q.draft);
     const draft = drafts === undefined || uid === null ? undefined : await readOriginal(deps, accountId, drafts.id, uid);
     if (draft === undefined) return composePage(deps, req, reply, accountId, EMPTY_STATE, notice("problem", t.missingDraft), 404);
-    const saved = q.saved === "1" && drafts !== undefined ? notice("ok", t.draftSaved(drafts.name)) : "";
+    const saved = q.saved === "1" && drafts !== undefined ? notice("ok", t.draftSaved(folderLabel(req.t, drafts))) : "";
     return composePage(deps, req, reply, accountId, draftState(draft), saved);
   }
   if (q.reply !== undefined || q.mode !== undefined) {
@@ -257,11 +257,11 @@ async function showSent(deps: WebDeps, req: FastifyRequest, reply: FastifyReply)
   const lines: Html[] = [];
   if (copy !== undefined && sent !== undefined) {
     const who = [...copy.to, ...copy.cc, ...copy.bcc].map((m) => m.address).join(", ");
-    lines.push(notice("ok", t.sentTo(who)), html`<p>${t.sentCopy(sent.name)}</p>`);
+    lines.push(notice("ok", t.sentTo(who)), html`<p>${t.sentCopy(folderLabel(req.t, sent))}</p>`);
   } else {
     lines.push(notice("ok", t.sentTitle));
-    if (q.nocopy === "1" && sent !== undefined) lines.push(notice("problem", t.noCopy(sent.name)));
+    if (q.nocopy === "1" && sent !== undefined) lines.push(notice("problem", t.noCopy(folderLabel(req.t, sent))));
   }
-  const links = html`<p class="actions"><a class="button" href="${MAIL.compose}">${t.writeAnother}</a>${sent === undefined ? "" : html`<a href="${MAIL.folder(sent.id)}">${t.openFolder(sent.name)}</a>`}</p>`;
+  const links = html`<p class="actions"><a class="button" href="${MAIL.compose}">${t.writeAnother}</a>${sent === undefined ? "" : html`<a href="${MAIL.folder(sent.id)}">${t.openFolder(folderLabel(req.t, sent))}</a>`}</p>`;
   return sendPage(req, reply, t.sentTitle, withFolders(await folderNav(deps, req, accountId, null), html`${lines}${links}`));
 }

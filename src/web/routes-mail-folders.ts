@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createMailbox, deleteMailbox, getMailbox, INBOX, listMailboxes, MailboxAdminError, mailboxStatus, renameMailbox, type MailboxAdminCode } from "../store/index.ts";
 import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
-import { MAIL, mailAccount } from "./mail-common.ts";
+import { folderLabel, MAIL, mailAccount } from "./mail-common.ts";
 import { html, type Html } from "./html.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
 import type { Text } from "./text-en.ts";
@@ -65,7 +65,9 @@ async function foldersPage(deps: WebDeps, req: FastifyRequest, reply: FastifyRep
   const rows = boxes.map((b, i) => {
     const c = counts[i];
     const inbox = b.name === INBOX;
-    return html`<tr><th scope="row"><a href="${MAIL.folder(b.id)}">${b.name}</a></th><td>${c?.unseen ?? 0}</td><td>${c?.messages ?? 0}</td>
+    // The name the pages show, and the stored one IMAP shows (and renaming starts from) when they differ.
+    const label = folderLabel(t, b);
+    return html`<tr><th scope="row"><a href="${MAIL.folder(b.id)}">${label}</a>${label === b.name ? "" : html` <span class="muted">(${b.name})</span>`}</th><td>${c?.unseen ?? 0}</td><td>${c?.messages ?? 0}</td>
       <td class="actions">${
         inbox
           ? ""

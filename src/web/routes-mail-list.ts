@@ -11,7 +11,7 @@ import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
 import { html, type Html } from "./html.ts";
 import { folderPage, SEARCH_FIELDS, SEARCH_MAX, type ListRow, type SearchField } from "./mail-list.ts";
-import { folderNav, MAIL, mailAccount, ownedFolder, withFolders } from "./mail-common.ts";
+import { folderNav, folderLabel, MAIL, mailAccount, ownedFolder, withFolders } from "./mail-common.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
 import { ACTION_DONE, ACTION_PROBLEMS, emptiable, registerMailActions, type ActionDone } from "./routes-mail-actions.ts";
 import type { Text } from "./text-en.ts";
@@ -51,7 +51,8 @@ function actionNotice(t: Text, q: ListQuery, folders: readonly MailboxRow[]): Ht
   if (isProblem(q.problem)) return notice("problem", l.problems[q.problem]);
   if (!isDone(q.done)) return "";
   const n = q.n ?? 0;
-  const to = folders.find((b) => b.id === q.to)?.name ?? "";
+  const target = folders.find((b) => b.id === q.to);
+  const to = target === undefined ? "" : folderLabel(t, target);
   return notice("ok", q.done === "moved" || q.done === "trashed" ? l.done[q.done](n, to) : l.done[q.done](n));
 }
 
@@ -114,7 +115,7 @@ async function listPage(deps: WebDeps, req: FastifyRequest<{ Params: { box: stri
       ${
         others.length === 0
           ? ""
-          : html`<span class="move"><label for="move-to">${l.moveTo}</label><select id="move-to" name="to"><option value="">${l.chooseFolder}</option>${others.map((b) => html`<option value="${b.id}">${b.name}</option>`)}</select>
+          : html`<span class="move"><label for="move-to">${l.moveTo}</label><select id="move-to" name="to"><option value="">${l.chooseFolder}</option>${others.map((b) => html`<option value="${b.id}">${folderLabel(t, b)}</option>`)}</select>
       <button type="submit" name="action" value="move">${l.move}</button></span>`
       }
       <button type="submit" name="action" value="delete" class="danger">${deleteLabel}</button></div>`;
@@ -124,7 +125,7 @@ async function listPage(deps: WebDeps, req: FastifyRequest<{ Params: { box: stri
       ? html`<p>${search === undefined ? l.empty : ""}</p>`
       : html`<form method="post" action="${MAIL.actions(box.id)}">${csrf}<input type="hidden" name="back" value="${here(page)}">
       ${toolbar}
-      <table class="messages"><caption class="visually-hidden">${l.caption(box.name)}</caption>
+      <table class="messages"><caption class="visually-hidden">${l.caption(folderLabel(t, box))}</caption>
         <thead><tr><th scope="col"><span class="visually-hidden">${c.select}</span></th><th scope="col">${c.from}</th><th scope="col">${c.subject}</th><th scope="col">${c.date}</th><th scope="col">${c.size}</th><th scope="col"><span class="visually-hidden">${c.marks}</span></th></tr></thead>
         <tbody>${found.rows.map((m) => row(t, box.id, m))}</tbody></table></form>`;
   const pager =
@@ -132,7 +133,7 @@ async function listPage(deps: WebDeps, req: FastifyRequest<{ Params: { box: stri
       ? ""
       : html`<nav class="pages" aria-label="${l.pagesNav}">${page > 1 ? html`<a href="${here(page - 1)}" rel="prev">${l.newer}</a>` : ""}<span>${l.pageOf(page, pages)}</span>${page < pages ? html`<a href="${here(page + 1)}" rel="next">${l.older}</a>` : ""}</nav>`;
   const main = html`${actionNotice(t, q, folders)}${searchForm}<div class="list-head">${summary}${emptyForm}</div>${rows}${pager}`;
-  return sendPage(req, reply, box.name, withFolders(nav, main));
+  return sendPage(req, reply, folderLabel(t, box), withFolders(nav, main));
 }
 
 /** The list's pages and the changes posted from them (routes-mail-actions.ts). */

@@ -23,7 +23,7 @@ import { BlobGoneError, listMailboxes, messageRows, storeFlags, type MailboxRow 
 import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
 import { html, type Html } from "./html.ts";
-import { folderNav, MAIL, mailAccount, ownedFolder, positiveInt, withFolders } from "./mail-common.ts";
+import { folderNav, folderLabel, MAIL, mailAccount, ownedFolder, positiveInt, withFolders } from "./mail-common.ts";
 import { contentDisposition, downloadType, inlineImages, messageView, partAt, partBytes, partChunks, partText, type MessageView } from "./mail-message.ts";
 import { HTML_MAX, mayLoadRemote, sanitizeMail } from "./mail-sanitize.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
@@ -89,7 +89,7 @@ async function actionBar(deps: WebDeps, req: FastifyRequest, reply: FastifyReply
     ${
       others.length === 0
         ? ""
-        : form("move", list, t.move, html`<label>${t.moveTo} <select name="to">${others.map((b) => html`<option value="${b.id}">${b.name}</option>`)}</select></label> `)
+        : form("move", list, t.move, html`<label>${t.moveTo} <select name="to">${others.map((b) => html`<option value="${b.id}">${folderLabel(req.t, b)}</option>`)}</select></label> `)
     }
     ${form("delete", list, t.delete)}
   </div>`;
@@ -166,7 +166,7 @@ export function registerMailRead(app: FastifyInstance, deps: WebDeps): void {
     // RFC 9051 §6.4.5: fetching BODY[] sets \Seen; so does reading it here (the store tells IMAP sessions).
     if (!hasFlag(m.flags, "\\Seen")) m.flags = (await storeFlags(deps.store, m.box.id, [m.uid], "add", ["\\Seen"]))[0]?.flags ?? m.flags;
     const t = req.t.mail.read;
-    const main = html`<p><a href="${MAIL.folder(m.box.id)}">${t.back(m.box.name)}</a></p>
+    const main = html`<p><a href="${MAIL.folder(m.box.id)}">${t.back(folderLabel(req.t, m.box))}</a></p>
       ${headerList(req, v)}
       ${await actionBar(deps, req, reply, m)}
       <section class="mail-body" aria-label="${v.subject === "" ? t.noSubject : v.subject}">${bodyArea(req, m, v, { plain: q.view === "text", remote: q.remote === "1" })}</section>

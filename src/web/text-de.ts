@@ -24,6 +24,7 @@ export const de: Text = {
     read: mailReadDe,
     compose: composeDe,
     foldersNav: "Ordner",
+    defaultFolders: { INBOX: "Posteingang", Sent: "Gesendet", Drafts: "Entwürfe", Trash: "Papierkorb", Junk: "Spam", Archive: "Archiv" },
     folderUnread: (name: string, n: number): string => `${name}, ${n} ungelesen`,
     write: "Nachricht schreiben",
     manageFolders: "Ordner verwalten",

@@ -27,6 +27,8 @@ export const en = {
     read: mailReadEn,
     compose: composeEn,
     foldersNav: "Folders",
+    /** The folders every account starts with, by their stored names (mail-common.ts folderLabel). */
+    defaultFolders: { INBOX: "INBOX", Sent: "Sent", Drafts: "Drafts", Trash: "Trash", Junk: "Junk", Archive: "Archive" } as Record<string, string>,
     folderUnread: (name: string, n: number): string => `${name}, ${n} unread`,
     write: "Write a message",
     manageFolders: "Manage folders",
