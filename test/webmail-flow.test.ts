@@ -79,7 +79,7 @@ out = []
 for item in data:
     if not isinstance(item, tuple): continue
     msg = email.message_from_bytes(item[1], policy=policy.default)
-    files = [{"name": p.get_filename(), "sha": hashlib.sha256(p.get_payload(decode=True)).hexdigest()} for p in msg.iter_attachments()]
+    files = [{"name": p.get_filename(), "sha": hashlib.sha256(p.get_payload(decode=True) or b"").hexdigest()} for p in msg.iter_attachments()]
     out.append({"subject": str(msg["subject"]), "flags": item[0].decode().split("FLAGS (")[1].split(")")[0], "cc": str(msg["cc"] or ""), "files": files})
 print(json.dumps(out))
 M.logout()
@@ -171,4 +171,20 @@ test("in Chromium a user opens a multipart message with an HTML part, downloads 
   const original = folder(ALICE, "INBOX").find((m) => m.subject === "Offer for the new printers");
   assert.match(original?.flags ?? "", /\\Answered/);
   assert.match(original?.flags ?? "", /\\Seen/, "read when opened");
+});
+
+test("mail sent from the webmail to a domain that does not exist comes back as a DSN, as any submitted message's would, and the webmail lists it", { timeout: 120_000 }, async () => {
+  const page = await (await newContext(browser)).newPage();
+  await signIn(page, `https://127.0.0.1:${h.ports.web}`, ALICE, PW);
+  await page.goto(`https://127.0.0.1:${h.ports.web}/mail/compose`);
+  await page.getByLabel("To").fill("ghost@nowhere.test");
+  await page.getByLabel("Subject").fill("To nowhere");
+  await page.getByLabel("Message").fill("This domain has no mail server.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByRole("heading", { name: "Message sent", level: 1 }).waitFor();
+  // The queue runner finds no such domain (NXDOMAIN from the test DNS server): a bounce to the account.
+  await eventually(() => folder(ALICE, "INBOX").find((m) => m.subject === "Undelivered Mail Returned to Sender"), 60_000, "the DSN in Alice's INBOX");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Mail" }).click();
+  await page.getByRole("link", { name: "Undelivered Mail Returned to Sender" }).click();
+  await page.getByText("ghost@nowhere.test").first().waitFor();
 });

@@ -93,18 +93,30 @@ export interface ListedMessage {
 }
 
 /**
- * A page of a mailbox's messages, newest (highest UID) first: `limit` rows after skipping
- * `offset`. The unique (mailbox_id, uid) index serves the order, so a page reads its own rows
- * and walks past the skipped ones in the index only (the webmail's list of a big INBOX).
+ * A page of a mailbox's messages, newest (highest UID) first: `limit` rows after skipping `offset`,
+ * of the `total` the mailbox holds (its counter). The unique (mailbox_id, uid) index serves the
+ * order: the skipped rows are walked in the index only (a subquery finds the page's first UID;
+ * OFFSET in the page's own query would read every skipped row), and a page past the middle is
+ * walked from the oldest end, so the deepest page of a 100,000-message INBOX skips no more than
+ * half of it.
  */
-export async function newestMessages(db: Kysely<Database>, mailboxId: number, offset: number, limit: number): Promise<ListedMessage[]> {
+export async function newestMessages(db: Kysely<Database>, mailboxId: number, offset: number, limit: number, total: number): Promise<ListedMessage[]> {
+  const cols = ["uid", "blob", "size", "internal_date", "flags"] as const;
+  const fromOldest = offset > total / 2;
+  // From the oldest end: the page is the `take` rows after skipping `skip` of the oldest.
+  const skip = fromOldest ? Math.max(0, total - offset - limit) : offset;
+  const take = fromOldest ? Math.min(limit, total - offset) : limit;
+  if (take <= 0) return [];
+  const order = fromOldest ? "asc" : "desc";
+  const first = db.selectFrom("messages").select("uid").where("mailbox_id", "=", mailboxId).orderBy("uid", order).limit(1).offset(skip);
   const rows = await db
     .selectFrom("messages")
-    .select(["uid", "blob", "size", "internal_date", "flags"])
+    .select(cols)
     .where("mailbox_id", "=", mailboxId)
-    .orderBy("uid", "desc")
-    .limit(limit)
-    .offset(offset)
+    .where("uid", fromOldest ? ">=" : "<=", first)
+    .orderBy("uid", order)
+    .limit(take)
     .execute();
+  if (fromOldest) rows.reverse();
   return rows.map((r) => ({ uid: r.uid, blob: r.blob, size: r.size, internalDate: r.internal_date, flags: r.flags }));
 }

@@ -129,7 +129,11 @@ test("folderPage: newest first, 50 a page, the last page partial; flags; a searc
     assert.equal(first.rows[1]?.seen, false);
     const last = await folderPage(store, inbox, { page: 3 });
     assert.deepEqual(last.rows.map((r) => r.uid), Array.from({ length: 20 }, (_, i) => 20 - i));
-    assert.deepEqual((await newestMessages(store.db, inbox, 118, 50)).map((r) => r.uid), [2, 1]);
+    // Every page, walked from either end (past the middle from the oldest), is the slice of the newest-first order.
+    const all = Array.from({ length: 120 }, (_, i) => 120 - i);
+    for (const offset of [0, 10, 50, 59, 60, 61, 70, 100, 118, 119, 120, 150]) {
+      assert.deepEqual((await newestMessages(store.db, inbox, offset, 50, 120)).map((r) => r.uid), all.slice(offset, offset + 50), `offset ${offset}`);
+    }
 
     // Found: 40 bodies with "pineapple" (i % 3 == 0), newest first, paged the same way.
     const found = await folderPage(store, inbox, { page: 1, search: { field: "body", q: "Pineapple" } });

@@ -18,6 +18,11 @@ import { BlobGoneError, mailboxStatus, messageRows, newestMessages, type ListedM
 const PAGE_SIZE = 50;
 /** The longest search string taken (the form and the query's schema say so too). */
 export const SEARCH_MAX = 200;
+/**
+ * Bytes of summaries kept (about 350 each): a 100,000-message mailbox's all, so paging through a big
+ * folder reads each message once, not again after the cache has turned over.
+ */
+const SUMMARY_BUDGET = 64 * 1024 * 1024;
 /** Characters of a subject or a name kept for the list: it shows one line. */
 const TEXT_MAX = 300;
 
@@ -206,7 +211,7 @@ const caches = new WeakMap<Store, SummaryCache>();
 function summaryCache(store: Store): SummaryCache {
   let c = caches.get(store);
   if (c === undefined) {
-    c = new SummaryCache((blob, size) => store.blobs.read(blob, size));
+    c = new SummaryCache((blob, size) => store.blobs.read(blob, size), { budgetBytes: SUMMARY_BUDGET });
     caches.set(store, c);
   }
   return c;
@@ -269,7 +274,7 @@ export async function folderPage(store: Store, mailboxId: number, opts: { page: 
   if (opts.search === undefined) {
     total = (await mailboxStatus(store.db, mailboxId, { recent: false }))?.messages ?? 0;
     paged = paging(total, opts.page);
-    rows = await newestMessages(store.db, mailboxId, paged.offset, PAGE_SIZE);
+    rows = await newestMessages(store.db, mailboxId, paged.offset, PAGE_SIZE, total);
   } else {
     const found = await searchMailbox(store, mailboxId, searchKey(opts.search.field, opts.search.q));
     total = found.length;
