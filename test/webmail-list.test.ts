@@ -220,7 +220,7 @@ s.quit()
     // The folders every account starts with, in German (IMAP keeps their stored names).
     assert.deepEqual(
       (await de.getByRole("navigation", { name: "Ordner" }).getByRole("listitem").allInnerTexts()).map((x) => x.replace(/\s*\d+$/, "").trim()),
-      ["Archiv", "Entwürfe", "Posteingang", "Spam", "Gesendet", "Papierkorb"],
+      ["Posteingang", "Entwürfe", "Gesendet", "Archiv", "Spam", "Papierkorb"],
     );
     await de.getByText("Seite 1 von 2").waitFor();
     await de.getByRole("columnheader", { name: "Betreff" }).waitFor();

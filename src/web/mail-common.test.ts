@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { folderLabel, MAIL, positiveInt } from "./mail-common.ts";
+import { folderLabel, inListOrder, MAIL, positiveInt } from "./mail-common.ts";
 import { textFor } from "./i18n.ts";
 
 test("the folders every account starts with are shown in the reader's language; a renamed or other folder by its own name", () => {
@@ -13,6 +13,21 @@ test("the folders every account starts with are shown in the reader's language; 
   assert.equal(folderLabel(de, { name: "Sent", specialUse: null }), "Sent");
   assert.equal(folderLabel(de, { name: "INBOX/Sent", specialUse: null }), "INBOX/Sent");
   assert.equal(folderLabel(textFor("en"), { name: "Junk", specialUse: "\\Junk" }), "Junk");
+});
+
+test("folders are listed as mail programs list them: INBOX, the special uses, then the others by name", () => {
+  const boxes = [
+    { name: "Archive", specialUse: "\\Archive" },
+    { name: "Drafts", specialUse: "\\Drafts" },
+    { name: "INBOX", specialUse: null },
+    { name: "INBOX/Sub", specialUse: null },
+    { name: "Junk", specialUse: "\\Junk" },
+    { name: "Projects", specialUse: null },
+    { name: "Gesendet", specialUse: "\\Sent" },
+    { name: "Trash", specialUse: "\\Trash" },
+    { name: "Alpha", specialUse: null },
+  ];
+  assert.deepEqual(inListOrder(boxes).map((b) => b.name), ["INBOX", "Drafts", "Gesendet", "Archive", "Junk", "Trash", "Alpha", "INBOX/Sub", "Projects"]);
 });
 
 test("ids in addresses are positive integers and nothing else; a folder's address carries its search and page", () => {

@@ -73,6 +73,22 @@ export function folderLabel(t: Text, box: Pick<MailboxRow, "name" | "specialUse"
   return first === undefined ? box.name : (t.mail.defaultFolders[first] ?? box.name);
 }
 
+/** Where the folders every account starts with stand in a list: INBOX, then as mail programs order the special uses. */
+const FIRST = [INBOX, "\\Drafts", "\\Sent", "\\Archive", "\\Junk", "\\Trash"];
+
+/**
+ * Folders as mail programs list them (Thunderbird, Roundcube): INBOX, then the special-use folders
+ * (Drafts, Sent, Archive, Junk, Trash), then the others by name — not by stored name, which in German
+ * would put "Gesendet" (Sent) after the account's own folders.
+ */
+export function inListOrder<T extends Pick<MailboxRow, "name" | "specialUse">>(boxes: readonly T[]): T[] {
+  const rank = (b: T): number => {
+    const i = FIRST.indexOf(b.name === INBOX ? INBOX : (b.specialUse ?? ""));
+    return i < 0 ? FIRST.length : i;
+  };
+  return [...boxes].sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /**
  * The folders beside every webmail page, each with its unread count (the store's counters: one row
  * each, no message is read), the current one marked; and the links to write a message and to manage
@@ -80,7 +96,7 @@ export function folderLabel(t: Text, box: Pick<MailboxRow, "name" | "specialUse"
  */
 export async function folderNav(deps: WebDeps, req: FastifyRequest, accountId: number, current: number | null): Promise<Html> {
   const t = req.t;
-  const boxes = await listMailboxes(deps.db, accountId);
+  const boxes = inListOrder(await listMailboxes(deps.db, accountId));
   const counts = await Promise.all(boxes.map((b) => mailboxStatus(deps.db, b.id, { recent: false })));
   const items = boxes.map((b, i) => {
     const unseen = counts[i]?.unseen ?? 0;

@@ -21,7 +21,7 @@ import { composePage, EMPTY_STATE, type CarriedView, type ComposeState } from ".
 import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
 import { html, type Html } from "./html.ts";
-import { folderNav, folderLabel, MAIL, mailAccount, positiveInt, specialFolder, withFolders } from "./mail-common.ts";
+import { folderLabel, folderNav, MAIL, mailAccount, positiveInt, specialFolder, withFolders } from "./mail-common.ts";
 import { formatAddresses, isReplyMode, parseAddressField, parseMessageRef, parsePartRef, quoteText, replyRecipients, replySubject, threadHeaders, type Mailbox, type ReplyMode } from "./mail-compose.ts";
 import { attachmentContent, readOriginal, type Original } from "./mail-original.ts";
 import { notice, sendPage } from "./page.ts";

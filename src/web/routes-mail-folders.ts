@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createMailbox, deleteMailbox, getMailbox, INBOX, listMailboxes, MailboxAdminError, mailboxStatus, renameMailbox, type MailboxAdminCode } from "../store/index.ts";
 import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
-import { folderLabel, MAIL, mailAccount } from "./mail-common.ts";
+import { folderLabel, inListOrder, MAIL, mailAccount } from "./mail-common.ts";
 import { html, type Html } from "./html.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
 import type { Text } from "./text-en.ts";
@@ -59,7 +59,7 @@ async function foldersPage(deps: WebDeps, req: FastifyRequest, reply: FastifyRep
   const t = req.t;
   const accountId = mailAccount(req);
   if (accountId === null) return sendPage(req, reply, t.mail.foldersTitle, html`<p>${t.account.consoleOnly}</p>`, 404);
-  const boxes = await listMailboxes(deps.db, accountId);
+  const boxes = inListOrder(await listMailboxes(deps.db, accountId));
   const counts = await Promise.all(boxes.map((b) => mailboxStatus(deps.db, b.id, { recent: false })));
   const csrf = csrfField(reply);
   const rows = boxes.map((b, i) => {

@@ -11,7 +11,7 @@ import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
 import { html, type Html } from "./html.ts";
 import { folderPage, SEARCH_FIELDS, SEARCH_MAX, type ListRow, type SearchField } from "./mail-list.ts";
-import { folderNav, folderLabel, MAIL, mailAccount, ownedFolder, withFolders } from "./mail-common.ts";
+import { folderLabel, folderNav, inListOrder, MAIL, mailAccount, ownedFolder, withFolders } from "./mail-common.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
 import { ACTION_DONE, ACTION_PROBLEMS, emptiable, registerMailActions, type ActionDone } from "./routes-mail-actions.ts";
 import type { Text } from "./text-en.ts";
@@ -87,7 +87,7 @@ async function listPage(deps: WebDeps, req: FastifyRequest<{ Params: { box: stri
   const field = q.field ?? "all";
   const search = text === "" ? undefined : { field, q: text };
   const [folders, nav, found] = await Promise.all([
-    listMailboxes(deps.db, accountId),
+    listMailboxes(deps.db, accountId).then(inListOrder),
     folderNav(deps, req, accountId, box.id),
     folderPage(deps.store, box.id, { page: q.page ?? 1, ...(search === undefined ? {} : { search }) }),
   ]);

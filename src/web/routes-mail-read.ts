@@ -23,7 +23,7 @@ import { BlobGoneError, listMailboxes, messageRows, storeFlags, type MailboxRow 
 import type { WebDeps } from "./deps.ts";
 import { requireUser } from "./guards.ts";
 import { html, type Html } from "./html.ts";
-import { folderNav, folderLabel, MAIL, mailAccount, ownedFolder, positiveInt, withFolders } from "./mail-common.ts";
+import { folderLabel, folderNav, inListOrder, MAIL, mailAccount, ownedFolder, positiveInt, withFolders } from "./mail-common.ts";
 import { contentDisposition, downloadType, inlineImages, messageView, partAt, partBytes, partChunks, partText, type MessageView } from "./mail-message.ts";
 import { HTML_MAX, mayLoadRemote, sanitizeMail } from "./mail-sanitize.ts";
 import { csrfField, notice, sendPage } from "./page.ts";
@@ -79,7 +79,7 @@ async function actionBar(deps: WebDeps, req: FastifyRequest, reply: FastifyReply
   const list = MAIL.folder(m.box.id);
   const form = (action: string, back: string, label: string, extra: Html | "" = ""): Html =>
     html`<form method="post" action="${MAIL.actions(m.box.id)}">${csrf}<input type="hidden" name="uid" value="${m.uid}"><input type="hidden" name="action" value="${action}"><input type="hidden" name="back" value="${back}">${extra}<button type="submit">${label}</button></form>`;
-  const others = (await listMailboxes(deps.db, m.accountId)).filter((b) => b.id !== m.box.id);
+  const others = inListOrder(await listMailboxes(deps.db, m.accountId)).filter((b) => b.id !== m.box.id);
   const answer = (mode: string): string => `${MAIL.compose}?reply=${m.box.id}.${m.uid}&mode=${mode}`;
   const flagged = hasFlag(m.flags, "\\Flagged");
   return html`<div class="mail-actions" role="group" aria-label="${t.actions}">
