@@ -14,6 +14,7 @@ import { startDnsServer, type DnsServer } from "./dns-server.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { startPostfixPeers, type PostfixPeers } from "./postfix-peer.ts";
 import { launchChromium, newContext, signIn, shot } from "./support/browser.ts";
+import { IMAP_LOGIN } from "./support/python-imap.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -23,12 +24,8 @@ const FILE = randomBytes(70_000); // binary, past one base64 line and one read c
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 /** imaplib as a mail program: APPEND a message, or every message of a folder with its flags, headers and files. */
-const IMAP = `
-import base64, email, hashlib, imaplib, json, os, ssl, time
+const IMAP = `${IMAP_LOGIN}import base64, email, hashlib, json, time
 from email import policy
-e = os.environ
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx); M.login(e["USER"], e["PW"])
 if e["MODE"] == "append":
     typ, data = M.append(e["FOLDER"], None, time.time(), base64.b64decode(e["MSG"]))
     assert typ == "OK", typ

@@ -16,6 +16,7 @@ import { startDnsServer, type DnsServer } from "./dns-server.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { startPostfixPeers, type PostfixPeers } from "./postfix-peer.ts";
 import { launchChromium, newContext, signIn, shot } from "./support/browser.ts";
+import { IMAP_LOGIN } from "./support/python-imap.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -67,12 +68,8 @@ s.quit()
 `;
 
 /** imaplib: one folder's messages (subject, flags, files' names and digests) as JSON. */
-const FOLDER = `
-import email, hashlib, imaplib, json, os, ssl
+const FOLDER = `${IMAP_LOGIN}import email, hashlib, json
 from email import policy
-e = os.environ
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx); M.login(e["USER"], e["PW"])
 M.select(e["FOLDER"], readonly=True)
 typ, data = M.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[])")
 out = []

@@ -10,16 +10,13 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { python, startSealpost } from "./harness.ts";
 import { launchChromium, newContext, signIn, shot } from "./support/browser.ts";
+import { IMAP_LOGIN } from "./support/python-imap.ts";
 
 const ALICE = "alice@example.test";
 const PW = "correct horse battery";
 
 /** IMAP as a mail program does it: APPEND with flags, LIST; prints the folder names, one per line. */
-const IMAP = `
-import imaplib, os, ssl, time
-e = os.environ
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx); M.login(e["USER"], e["PW"])
+const IMAP = `${IMAP_LOGIN}import time
 for spec in filter(None, e.get("APPEND", "").split(";")):
     box, flags = spec.split(":")
     msg = b"From: bob@example.test\\r\\nTo: alice@example.test\\r\\nSubject: hello\\r\\n\\r\\nhi\\r\\n"

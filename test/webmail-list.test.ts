@@ -11,16 +11,13 @@ import assert from "node:assert/strict";
 import type { Locator, Page } from "playwright-core";
 import { eventually, python, startSealpost } from "./harness.ts";
 import { launchChromium, newContext, signIn, shot } from "./support/browser.ts";
+import { IMAP_LOGIN } from "./support/python-imap.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
 const PW = "correct horse battery";
 
-const PY_IMAP = `
-import imaplib, os, ssl, time
-e = os.environ
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx); M.login(e["USER"], e["PW"])
+const PY_IMAP = `${IMAP_LOGIN}import time
 `;
 
 /** 60 fillers, then the messages with something to show, each APPENDed in one session. */

@@ -8,12 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { python } from "../harness.ts";
+import { IMAP_LOGIN } from "./python-imap.ts";
 
-const IMAP = `
-import imaplib, os, ssl, sys, time
-e = os.environ
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx); M.login(e["USER"], e["PW"])
+const IMAP = `${IMAP_LOGIN}import sys, time
 for path in filter(None, e.get("FILES", "").split("\\n")):
     with open(path, "rb") as f:
         typ, data = M.append("INBOX", None, time.time(), f.read())
