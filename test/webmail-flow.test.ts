@@ -165,6 +165,13 @@ test("in Chromium a user opens a multipart message with an HTML part, downloads 
   assert.ok(sent !== undefined, "the copy is in Sent");
   assert.equal(sent.cc, BOB);
   assert.deepEqual(sent.files, [{ name: "order.bin", sha: sha(MINE) }]);
+  // The webmail's Sent lists whom a message went to, not who sent it (always Alice).
+  await page.getByRole("navigation", { name: "Folders" }).getByRole("link", { name: "Sent" }).click();
+  await page.getByRole("columnheader", { name: "To" }).waitFor();
+  const sentRow = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Re: Offer for the new printers" }) });
+  assert.match(await sentRow.innerText(), /Carol Remote \+1/);
+  assert.match((await sentRow.textContent()) ?? "", /and 1 more/, "said in words for screen readers");
+  await shot(page, "webmail-flow-sent-en");
   const original = folder(ALICE, "INBOX").find((m) => m.subject === "Offer for the new printers");
   assert.match(original?.flags ?? "", /\\Answered/);
   assert.match(original?.flags ?? "", /\\Seen/, "read when opened");

@@ -47,9 +47,14 @@ test("parseDateField: RFC 5322 dates with zones, obsolete years and zone names, 
 
 test("summarize: encoded subject and sender, the Date header, and missing headers", () => {
   const s = summarize(crlf(["From: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?= <g@example.de>", "Subject: =?UTF-8?B?w5xiZXJ3ZWlzdW5n?= =?UTF-8?B?IGVyaGFsdGVu?=", "Date: Fri, 4 Dec 2026 10:00:00 +0000", "", "Hallo", ""]));
-  assert.deepEqual(s, { from: { name: "Grüße", address: "g@example.de" }, subject: "Überweisung erhalten", date: Date.UTC(2026, 11, 4, 10), attachment: false });
-  assert.deepEqual(summarize(crlf(["X-Nothing: here", "", "body"])), { from: null, subject: "", date: null, attachment: false });
-  assert.deepEqual(summarize(Buffer.from("")), { from: null, subject: "", date: null, attachment: false });
+  assert.deepEqual(s, { from: { name: "Grüße", address: "g@example.de" }, to: null, recipients: 0, subject: "Überweisung erhalten", date: Date.UTC(2026, 11, 4, 10), attachment: false });
+  const none = { from: null, to: null, recipients: 0, subject: "", date: null, attachment: false };
+  assert.deepEqual(summarize(crlf(["X-Nothing: here", "", "body"])), none);
+  assert.deepEqual(summarize(Buffer.from("")), none);
+  // Recipients: To's mailboxes, then Cc's; a group's markers are not recipients (RFC 5322 §3.4).
+  const sent = summarize(crlf(["To: =?UTF-8?Q?J=C3=BCrgen?= <j@example.de>, team: a@example.de, b@example.de;", "Cc: c@example.de", "", ""]));
+  assert.deepEqual([sent.to, sent.recipients], [{ name: "Jürgen", address: "j@example.de" }, 4]);
+  assert.deepEqual(summarize(crlf(["Cc: c@example.de", "", ""])).to, { name: "c@example.de", address: "c@example.de" });
   assert.equal(summarize(crlf(["Subject: bad date", "Date: someday", "", ""])).date, null);
 });
 

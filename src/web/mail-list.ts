@@ -51,6 +51,9 @@ interface Sender {
 /** What the list shows of one message's content (from its header and MIME tree). */
 interface ListSummary {
   from: Sender | null;
+  /** The first recipient (To, else Cc), and how many To and Cc name in all: Sent and Drafts list them instead of the sender. */
+  to: Sender | null;
+  recipients: number;
   /** Decoded; "" when there is none. */
   subject: string;
   /** The Date header (RFC 5322 §3.3) in ms, or null when it is missing or unreadable. */
@@ -70,15 +73,21 @@ function shown(text: string): string {
   return Buffer.from(s.length > TEXT_MAX ? `${s.slice(0, TEXT_MAX)}…` : s, "utf8").toString("utf8");
 }
 
-/** The first mailbox of a From field (RFC 5322 §3.6.2), its name decoded (RFC 2047 §6.2). */
-export function senderOf(value: string): Sender | null {
+/** The mailboxes of an address field (RFC 5322 §3.4, §3.6.2-3), names decoded (RFC 2047 §6.2); a group's start and end markers left out. */
+function mailboxesOf(value: string): Sender[] {
+  const out: Sender[] = [];
   for (const a of parseAddressList(value)) {
     if (a.host === null || a.mailbox === null) continue; // a group's start or end (RFC 5322 §3.4)
     const address = shown(`${a.mailbox}@${a.host}`);
     const name = a.name === null ? "" : shown(decodeEncodedWords(a.name));
-    return { name: name === "" ? address : name, address };
+    out.push({ name: name === "" ? address : name, address });
   }
-  return null;
+  return out;
+}
+
+/** The first mailbox of a From field (RFC 5322 §3.6.2), its name decoded (RFC 2047 §6.2). */
+export function senderOf(value: string): Sender | null {
+  return mailboxesOf(value)[0] ?? null;
 }
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -139,8 +148,12 @@ export function summarize(raw: Buffer): ListSummary {
   const field = (name: string): string | undefined => tree.headers.find((f) => f.name.toLowerCase() === name)?.value;
   const from = field("from");
   const date = field("date");
+  // RFC 5322 §3.6.3: To and Cc (Bcc is the writer's own business, and only their copy has it).
+  const recipients = [...mailboxesOf(field("to") ?? ""), ...mailboxesOf(field("cc") ?? "")];
   return {
     from: from === undefined ? null : senderOf(from),
+    to: recipients[0] ?? null,
+    recipients: recipients.length,
     subject: shown(decodeEncodedWords(field("subject") ?? "")),
     date: date === undefined ? null : parseDateField(date),
     attachment: hasAttachment(tree),
@@ -149,7 +162,8 @@ export function summarize(raw: Buffer): ListSummary {
 
 /** Heap bytes of a summary, roughly: the object and its strings (two bytes a character at most). */
 function summaryCost(s: ListSummary): number {
-  return 200 + 2 * (s.subject.length + (s.from === null ? 0 : s.from.name.length + s.from.address.length));
+  const chars = (p: Sender | null): number => (p === null ? 0 : p.name.length + p.address.length);
+  return 250 + 2 * (s.subject.length + chars(s.from) + chars(s.to));
 }
 
 /**
@@ -246,6 +260,9 @@ export interface ListRow {
   flagged: boolean;
   answered: boolean;
   from: Sender | null;
+  /** The first recipient and how many there are (Sent and Drafts show them). */
+  to: Sender | null;
+  recipients: number;
   subject: string;
   /** The Date header's time, else the internal date (when the server got it). */
   date: number;
@@ -296,6 +313,8 @@ export async function folderPage(store: Store, mailboxId: number, opts: { page: 
       flagged: hasFlag(r.flags, "\\flagged"),
       answered: hasFlag(r.flags, "\\answered"),
       from: s.from,
+      to: s.to,
+      recipients: s.recipients,
       subject: s.subject,
       date: s.date ?? r.internalDate,
       attachment: s.attachment,

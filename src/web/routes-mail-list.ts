@@ -59,15 +59,25 @@ function actionNotice(t: Text, q: ListQuery, folders: readonly MailboxRow[]): Ht
 /** A paper clip, drawn (an emoji may have no glyph on the reader's device). */
 const CLIP = html`<svg viewBox="0 0 16 16" width="14" height="14" focusable="false"><path d="M11 4.5v6a3 3 0 0 1-6 0V4a2 2 0 0 1 4 0v6.5a1 1 0 0 1-2 0V5" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round"/></svg>`;
 
-/** One row: the checkbox, sender, subject (the row's header, a link to the message), date, size, marks. */
-function row(t: Text, box: number, m: ListRow): Html {
+/** Who a row names: the sender, or in Sent and Drafts the first recipient and how many more (as mail programs list them). */
+function person(t: Text, m: ListRow, byRecipient: boolean): Html {
+  const l = t.mail.list;
+  if (!byRecipient) return m.from === null ? html`<span class="muted">${l.noSender}</span>` : html`<span title="${m.from.address}">${m.from.name}</span>`;
+  if (m.to === null) return html`<span class="muted">${l.noRecipient}</span>`;
+  return html`<span title="${m.to.address}">${m.to.name}</span>${
+    m.recipients > 1 ? html` <span class="muted" title="${l.moreRecipients(m.recipients - 1)}"><span aria-hidden="true">+${m.recipients - 1}</span><span class="visually-hidden">${l.moreRecipients(m.recipients - 1)}</span></span>` : ""
+  }`;
+}
+
+/** One row: the checkbox, sender (or recipient), subject (the row's header, a link to the message), date, size, marks. */
+function row(t: Text, box: number, m: ListRow, byRecipient: boolean): Html {
   const l = t.mail.list;
   const subject = m.subject === "" ? l.noSubject : m.subject;
   const mark = (symbol: string | Html, label: string, cls: string): Html =>
     html`<span class="${cls}" title="${label}"><span aria-hidden="true">${symbol}</span><span class="visually-hidden">${label}</span></span>`;
   return html`<tr${m.seen ? "" : html` class="unread"`}>
     <td><input type="checkbox" name="uid" value="${m.uid}" aria-label="${l.select(subject)}"></td>
-    <td class="from">${m.from === null ? html`<span class="muted">${l.noSender}</span>` : html`<span title="${m.from.address}">${m.from.name}</span>`}</td>
+    <td class="from">${person(t, m, byRecipient)}</td>
     <th scope="row" class="subject"><a href="${MAIL.message(box, m.uid)}">${subject}</a></th>
     <td class="date">${l.date(m.date)}</td>
     <td class="size">${l.size(m.size)}</td>
@@ -120,14 +130,15 @@ async function listPage(deps: WebDeps, req: FastifyRequest<{ Params: { box: stri
       }
       <button type="submit" name="action" value="delete" class="danger">${deleteLabel}</button></div>`;
   const c = l.columns;
+  const byRecipient = box.specialUse === "\\Sent" || box.specialUse === "\\Drafts";
   const rows =
     found.rows.length === 0
       ? html`<p>${search === undefined ? l.empty : ""}</p>`
       : html`<form method="post" action="${MAIL.actions(box.id)}">${csrf}<input type="hidden" name="back" value="${here(page)}">
       ${toolbar}
       <table class="messages"><caption class="visually-hidden">${l.caption(folderLabel(t, box))}</caption>
-        <thead><tr><th scope="col"><span class="visually-hidden">${c.select}</span></th><th scope="col">${c.from}</th><th scope="col">${c.subject}</th><th scope="col">${c.date}</th><th scope="col">${c.size}</th><th scope="col"><span class="visually-hidden">${c.marks}</span></th></tr></thead>
-        <tbody>${found.rows.map((m) => row(t, box.id, m))}</tbody></table></form>`;
+        <thead><tr><th scope="col"><span class="visually-hidden">${c.select}</span></th><th scope="col">${byRecipient ? c.to : c.from}</th><th scope="col">${c.subject}</th><th scope="col">${c.date}</th><th scope="col">${c.size}</th><th scope="col"><span class="visually-hidden">${c.marks}</span></th></tr></thead>
+        <tbody>${found.rows.map((m) => row(t, box.id, m, byRecipient))}</tbody></table></form>`;
   const pager =
     pages <= 1
       ? ""

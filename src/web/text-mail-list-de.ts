@@ -9,10 +9,12 @@ const messages = (n: number): string => (n === 1 ? "1 Nachricht" : `${n} Nachric
 
 export const mailListDe: Text["mail"]["list"] = {
   caption: (folder) => `Nachrichten in ${folder}`,
-  columns: { select: "Auswahl", from: "Von", subject: "Betreff", date: "Datum (UTC)", size: "Größe", marks: "Status" },
+  columns: { select: "Auswahl", from: "Von", to: "An", subject: "Betreff", date: "Datum (UTC)", size: "Größe", marks: "Status" },
   select: (subject) => `Auswählen: ${subject}`,
   noSubject: "(kein Betreff)",
   noSender: "(kein Absender)",
+  noRecipient: "(kein Empfänger)",
+  moreRecipients: (n: number): string => `und ${n} weitere`,
   unread: "Ungelesen",
   flagged: "Markiert",
   answered: "Beantwortet",

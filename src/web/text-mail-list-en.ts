@@ -9,10 +9,13 @@ const messages = (n: number): string => (n === 1 ? "1 message" : `${n} messages`
 export const mailListEn = {
   /** The list's heading for screen readers and the table's caption. */
   caption: (folder: string): string => `Messages in ${folder}`,
-  columns: { select: "Select", from: "From", subject: "Subject", date: "Date (UTC)", size: "Size", marks: "Status" },
+  columns: { select: "Select", from: "From", to: "To", subject: "Subject", date: "Date (UTC)", size: "Size", marks: "Status" },
   select: (subject: string): string => `Select: ${subject}`,
   noSubject: "(no subject)",
   noSender: "(no sender)",
+  noRecipient: "(no recipient)",
+  /** After the first recipient: how many more the message went to. */
+  moreRecipients: (n: number): string => `and ${n} more`,
   unread: "Unread",
   flagged: "Flagged",
   answered: "Answered",
