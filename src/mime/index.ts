@@ -37,4 +37,5 @@ export {
   applyPartial,
   type SectionSpec,
 } from "./section.ts";
+export { parseDateField } from "./date.ts";
 export { decodeTransfer, decodeTransferChunks, decodeQuotedPrintable, UnknownCteError } from "./transfer.ts";

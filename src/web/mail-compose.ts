@@ -6,6 +6,7 @@
  */
 import addressparser from "nodemailer/lib/addressparser";
 import { isMailbox } from "../smtp/index.ts";
+import { positiveInt } from "./mail-common.ts";
 
 export interface Mailbox {
   /** The display name ("" when none). */
@@ -158,12 +159,10 @@ export function quoteText(intro: string, text: string): string {
 
 /** A reference to a message of the account's, as the links write it: "<folder id>.<uid>". */
 export function parseMessageRef(value: unknown): { box: number; uid: number } | null {
-  if (typeof value !== "string") return null;
-  const m = /^([1-9][0-9]{0,15})\.([1-9][0-9]{0,15})$/.exec(value);
-  if (m === null) return null;
-  const box = Number(m[1]);
-  const uid = Number(m[2]);
-  return Number.isSafeInteger(box) && Number.isSafeInteger(uid) ? { box, uid } : null;
+  const [b, u, ...rest] = typeof value === "string" ? value.split(".") : [];
+  const box = positiveInt(b);
+  const uid = positiveInt(u);
+  return box === null || uid === null || rest.length > 0 ? null : { box, uid };
 }
 
 /** A carried attachment: "<folder id>.<uid>.<section>" (RFC 9051 §6.4.5 part number, "2" or "1.3"). */

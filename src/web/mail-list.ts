@@ -11,7 +11,7 @@
  * that does.
  */
 import { Lru, searchMailbox, type SearchKey } from "../imap-server/index.ts";
-import { decodeEncodedWords, isMultipart, paramValue, parseAddressList, parseMime, type MimePart } from "../mime/index.ts";
+import { decodeEncodedWords, isMultipart, paramValue, parseAddressList, parseDateField, parseMime, type MimePart } from "../mime/index.ts";
 import { BlobGoneError, mailboxStatus, messageRows, newestMessages, type ListedMessage, type Store } from "../store/index.ts";
 
 /** Messages on one page of the list. */
@@ -88,37 +88,6 @@ function mailboxesOf(value: string): Sender[] {
 /** The first mailbox of a From field (RFC 5322 §3.6.2), its name decoded (RFC 2047 §6.2). */
 export function senderOf(value: string): Sender | null {
   return mailboxesOf(value)[0] ?? null;
-}
-
-const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-/** RFC 5322 §4.3 obsolete zones; military zones (one letter) are "-0000", as that section says to treat them. */
-const ZONES: Record<string, number> = { ut: 0, gmt: 0, z: 0, est: -5, edt: -4, cst: -6, cdt: -5, mst: -7, mdt: -6, pst: -8, pdt: -7 };
-const DATE_TIME = /^(?:[a-z]+\s*,\s*)?(\d{1,2})\s+([a-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[a-z]{1,5})?/i;
-
-/**
- * A Date field's time (RFC 5322 §3.3, with §4.3's obsolete two- and three-digit years and zone
- * names), or null when it is not one. Comments are dropped first (CFWS: "(UTC)").
- */
-export function parseDateField(value: string): number | null {
-  const m = DATE_TIME.exec(value.replace(/\([^()]*\)/g, " ").trim());
-  if (m === null) return null;
-  const [, d = "", mon = "", y = "", hh = "", mm = "", ss = "0", zone = "+0000"] = m;
-  const month = MONTHS.indexOf(mon.toLowerCase());
-  let year = Number(y);
-  if (y.length === 2) year += year < 50 ? 2000 : 1900; // RFC 5322 §4.3
-  else if (y.length === 3) year += 1900;
-  const day = Number(d);
-  const hour = Number(hh);
-  const minute = Number(mm);
-  const second = Number(ss);
-  if (month < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
-  let offsetMinutes = 0;
-  if (/^[+-]\d{4}$/.test(zone)) {
-    const sign = zone.startsWith("-") ? -1 : 1;
-    offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
-  } else offsetMinutes = (ZONES[zone.toLowerCase()] ?? 0) * 60;
-  const ms = Date.UTC(year, month, day, hour, minute, Math.min(second, 59)) - offsetMinutes * 60_000;
-  return Number.isFinite(ms) ? ms : null;
 }
 
 /**

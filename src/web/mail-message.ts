@@ -6,7 +6,7 @@
  * numbers (RFC 9051 §6.4.5), which is how the download names a part. Best effort on broken MIME:
  * parseMime never throws, and a part whose encoding cannot be undone is shown as written.
  */
-import { decodeCharset, decodeEncodedWords, decodeHeaderText, decodeTransfer, decodeTransferChunks, isMultipart, paramText, paramValue, parseMime, parseSection, resolvePart, UnknownCteError, type MimePart } from "../mime/index.ts";
+import { decodeCharset, decodeEncodedWords, decodeHeaderText, decodeTransfer, decodeTransferChunks, isMultipart, paramText, paramValue, parseDateField, parseMime, parseSection, resolvePart, UnknownCteError, type MimePart } from "../mime/index.ts";
 
 /** A header field is shown up to this many characters (a hostile one may be megabytes long). */
 const HEADER_MAX = 2_000;
@@ -86,14 +86,14 @@ function decodedSize(p: MimePart): number {
 export function messageView(raw: Buffer): MessageView {
   const root = parseMime(raw);
   const dateText = fieldText(root, "date");
-  const ms = dateText === "" ? NaN : Date.parse(dateText);
+  const ms = dateText === "" ? null : parseDateField(dateText);
   const view: MessageView = {
     root,
     from: fieldText(root, "from"),
     to: fieldText(root, "to"),
     cc: fieldText(root, "cc"),
     subject: fieldText(root, "subject"),
-    date: Number.isFinite(ms) ? ms : null,
+    date: ms,
     dateText,
     text: null,
     html: null,

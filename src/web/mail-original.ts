@@ -5,7 +5,7 @@
  * §6.4.5) so the form can carry them by reference instead of uploading them again.
  */
 import sanitizeHtml from "sanitize-html";
-import { decodeEncodedWords, envelope, type ImapAddress, type MimePart } from "../mime/index.ts";
+import { decodeEncodedWords, envelope, parseDateField, type ImapAddress, type MimePart } from "../mime/index.ts";
 import { messageRows, type MailboxRow } from "../store/index.ts";
 import type { WebDeps } from "./deps.ts";
 import { ownedFolder } from "./mail-common.ts";
@@ -46,7 +46,6 @@ export async function readOriginal(deps: WebDeps, accountId: number, boxId: numb
   const env = envelope(tree);
   const field = (name: string): string | null => tree.headers.find((h) => h.name.toLowerCase() === name)?.value ?? null;
   const date = env.date;
-  const parsedTime = date === null ? NaN : Date.parse(date);
   return {
     box,
     uid,
@@ -61,7 +60,7 @@ export async function readOriginal(deps: WebDeps, accountId: number, boxId: numb
     inReplyTo: env.inReplyTo,
     references: field("references"),
     date,
-    time: Number.isNaN(parsedTime) ? null : parsedTime,
+    time: date === null ? null : parseDateField(date),
     text: view.text !== null ? partText(raw, view.text).text : view.html !== null ? htmlAsText(partText(raw, view.html).text) : "",
     attachments: view.attachments,
     origin: field(ORIGIN_HEADER.toLowerCase()),
