@@ -53,8 +53,9 @@ function settle<T>(p: Promise<T>): Promise<T | Error> {
   return p.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
 }
 
-function secure(r: Answer | Error): boolean {
-  return !(r instanceof Error) && r.authenticated;
+/** An answer that says something: the name's records, or that there are none. */
+function answered<T extends Answer>(r: T | Error): r is T {
+  return !(r instanceof Error) && ANSWERED.has(r.rcode);
 }
 
 /** "failed: timed out …", "answered SERVFAIL". */
@@ -90,11 +91,12 @@ export class DaneLookup {
     const name = `_${port}._tcp.${host}`;
     // The three at once; the TLSA answer counts only when the addresses are secure.
     const [a, aaaa, tlsa] = await Promise.all([settle(this.#ask(host, "A")), settle(this.#ask(host, "AAAA")), settle(this.#tlsa(name))]);
+    // An insecure answer for either family: the host's zone is not signed, DANE does not apply.
+    if ([a, aaaa].some((r) => answered(r) && !r.authenticated)) return { kind: "none" };
     for (const [type, r] of [["A", a], ["AAAA", aaaa]] as const) {
-      if (r instanceof Error || !ANSWERED.has(r.rcode)) return { kind: "unavailable", name, detail: `the ${type} lookup of ${host} ${failure(r)}` };
+      if (!answered(r)) return { kind: "unavailable", name, detail: `the ${type} lookup of ${host} ${failure(r)}` };
     }
-    if (!secure(a) || !secure(aaaa)) return { kind: "none" };
-    if (tlsa instanceof Error || !ANSWERED.has(tlsa.rcode)) return { kind: "unavailable", name, detail: `the TLSA lookup of ${name} ${failure(tlsa)}` };
+    if (!answered(tlsa)) return { kind: "unavailable", name, detail: `the TLSA lookup of ${name} ${failure(tlsa)}` };
     if (!tlsa.authenticated || tlsa.records.length === 0) return { kind: "none" };
     const usable = tlsa.records.filter(usableTlsa);
     return usable.length > 0 ? { kind: "authenticate", name, records: usable } : { kind: "encrypt", name };
