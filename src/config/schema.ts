@@ -282,6 +282,12 @@ export const SCHEMA = {
         },
       },
       mta_sts: { kind: "bool", default: true, description: "Honour MTA-STS policies (RFC 8461): an enforce policy makes delivery verify the certificate against the policy's MX names." },
+      dane: {
+        kind: "bool",
+        default: true,
+        description:
+          "Honour DANE (RFC 7672): where a destination's MX and TLSA records are DNSSEC-validated, TLS is mandatory and the certificate must match the TLSA records. Needs a validating resolver on this machine (e.g. unbound on 127.0.0.1) in [dns] servers or /etc/resolv.conf: no other resolver's validation is trusted, and without one DANE stays off.",
+      },
       remote_port: { kind: "int", default: 25, min: 1, max: 65535, description: "Port of remote MX hosts (25; tests use high loopback ports)." },
       mta_sts_port: { kind: "int", default: 443, min: 1, max: 65535, description: "HTTPS port of MTA-STS policy hosts (443; tests use high loopback ports)." },
       ca_file: { kind: "string", default: "", description: "Extra trust anchors (PEM) for verify, besides the system's roots; relative to the data directory." },

@@ -1,13 +1,15 @@
 /**
  * The outbound service as the server runs it: a resolver from `[dns]`, the MTA-STS cache (kept in
- * SQLite, so policies survive restarts as RFC 8461 §5.1 wants), the trust anchors of
- * `[delivery] ca_file`, and the queue runner. `reload` (SIGHUP) rebuilds what the config shapes.
+ * SQLite, so policies survive restarts as RFC 8461 §5.1 wants), DANE's lookups through the
+ * resolvers on this machine, the trust anchors of `[delivery] ca_file`, and the queue runner.
+ * `reload` (SIGHUP) rebuilds what the config shapes.
  */
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { Kysely } from "kysely";
 import { ConfigError, type Config } from "../config/index.ts";
-import { createResolver, type Resolver } from "../dns/index.ts";
+import { DaneLookup } from "../dane/index.ts";
+import { createResolver, parseDnsServer, systemDnsServer, trustsAd, type DnsServerAddress, type Resolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
 import { MtaStsCache, type MtaStsPolicy, type PolicyStore } from "../mta-sts/index.ts";
 import type { Database, Store } from "../store/index.ts";
@@ -23,6 +25,7 @@ interface Parts {
   resolver: Resolver;
   ca: string[];
   mtaSts: MtaStsCache;
+  dane: DaneLookup | null;
 }
 
 export function startOutbound(store: Store, dataDir: string, initial: Config, log: Logger, observer?: DeliveryObserver, held?: () => boolean): OutboundService {
@@ -30,10 +33,10 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
   const build = (c: Config): Parts => {
     const resolver = createResolver({ servers: c.dns.servers, timeoutMs: c.dns.timeout_ms });
     const ca = c.delivery.ca_file === "" ? [] : readCaFile(isAbsolute(c.delivery.ca_file) ? c.delivery.ca_file : join(dataDir, c.delivery.ca_file));
-    return { resolver, ca, mtaSts: new MtaStsCache(sqlitePolicyStore(store.db), { resolver, port: c.delivery.mta_sts_port, ca }) };
+    return { resolver, ca, mtaSts: new MtaStsCache(sqlitePolicyStore(store.db), { resolver, port: c.delivery.mta_sts_port, ca }), dane: c.delivery.dane ? daneLookup(c, log) : null };
   };
   let parts = build(config);
-  const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, ca: () => parts.ca, log, observer, held });
+  const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, dane: () => parts.dane, ca: () => parts.ca, log, observer, held });
   runner.start();
   return {
     runner,
@@ -43,6 +46,18 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
     },
     stop: () => runner.stop(),
   };
+}
+
+/**
+ * DANE's lookups through the resolvers on this machine (RFC 7672 §2.1.1: a validating resolver
+ * over a trusted path); null, with a warning, when there is none to trust.
+ */
+function daneLookup(c: Config, log: Logger): DaneLookup | null {
+  const given = c.dns.servers.length > 0 ? c.dns.servers.map(parseDnsServer) : [systemDnsServer()];
+  const trusted = given.filter((s): s is DnsServerAddress => s !== null && trustsAd(s));
+  if (trusted.length > 0) return new DaneLookup(trusted, c.dns.timeout_ms);
+  log.warn("DANE is off: no DNS resolver on this machine to trust with DNSSEC validation; run a validating resolver (e.g. unbound on 127.0.0.1) and name it in [dns] servers, or set [delivery] dane = false");
+  return null;
 }
 
 function readCaFile(path: string): string[] {
