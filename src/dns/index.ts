@@ -6,6 +6,6 @@
  */
 export { DnsError } from "./errors.ts";
 export { parseDnsServer, type DnsServerAddress } from "./server-address.ts";
-export { createResolver, type Resolver } from "./resolver.ts";
+export { createResolver, type Resolver, type ZoneResolver } from "./resolver.ts";
 export { destinationHosts, type Destination } from "./destination.ts";
 export { queryDns, systemDnsServer, trustsAd } from "./query.ts";
