@@ -172,7 +172,7 @@ export const de: Text = {
     inboundColumns: { tls: "TLS", sessions: "Verbindungen", messages: "Mails" },
     inboundShare: (share) => `Anteil ohne TLS: ${PERCENT.format(share)}`,
     plaintext: "ohne TLS",
-    settings: { mandatory_tls: "Mandatory TLS" },
+    settings: { mandatory_tls: "Mandatory TLS", mta_sts: "MTA-STS" },
     inboundEmpty: "Keine eingehenden Mails in den letzten 30 Tagen.",
     legacyTitle: "Konten mit alten Geräten (letzte 30 Tage)",
     legacyIntro: "Diese Nutzer haben Geräte, die TLS 1.0/1.1 oder keine Verschlüsselung verwendet haben: Informieren Sie sie vor der Abschaltung.",

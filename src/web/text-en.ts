@@ -172,7 +172,7 @@ export const en = {
     inboundColumns: { tls: "TLS", sessions: "Sessions", messages: "Messages" },
     inboundShare: (share: number): string => `Share without TLS: ${PERCENT.format(share)}`,
     plaintext: "without TLS",
-    settings: { mandatory_tls: "Mandatory TLS" } as Record<string, string>,
+    settings: { mandatory_tls: "Mandatory TLS", mta_sts: "MTA-STS" } as Record<string, string>,
     inboundEmpty: "No incoming mail in the last 30 days.",
     legacyTitle: "Accounts with old devices (last 30 days)",
     legacyIntro: "These users have devices that used TLS 1.0/1.1 or no encryption: tell them before the cut-off.",
