@@ -102,6 +102,8 @@ test("curl, checking the certificate: 200 text/plain with CRLF lines, any case o
   const upper = curl(h, "mta-sts.example.test", "/.well-known/mta-sts.txt", { cacert: caFile, header: ["Host: MTA-STS.Example.TEST"] });
   assert.equal(upper.status, 200, "the Host header without a port and in capitals");
   assert.equal(upper.body, r.body);
+  const post = curl(h, "mta-sts.example.test", "/.well-known/mta-sts.txt", { cacert: caFile, post: "x" });
+  assert.deepEqual([post.status, post.headers.allow], [405, "GET, HEAD"]);
 
   // `domain dns` lists the policy host and the id; the certificate names mta-sts.example.test: no warning.
   const zone = h.cli(["domain", "dns", "example.test", "--no-check"]);
