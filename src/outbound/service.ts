@@ -3,10 +3,8 @@
  * SQLite, so policies survive restarts as RFC 8461 §5.1 wants), the trust anchors of
  * `[delivery] ca_file`, and the queue runner. `reload` (SIGHUP) rebuilds what the config shapes.
  */
-import { readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
 import type { Kysely } from "kysely";
-import { ConfigError, type Config } from "../config/index.ts";
+import { readCaFile, type Config } from "../config/index.ts";
 import { createResolver, type Resolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
 import { MtaStsCache, type MtaStsPolicy, type PolicyStore } from "../mta-sts/index.ts";
@@ -29,7 +27,7 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
   let config = initial;
   const build = (c: Config): Parts => {
     const resolver = createResolver({ servers: c.dns.servers, timeoutMs: c.dns.timeout_ms });
-    const ca = c.delivery.ca_file === "" ? [] : readCaFile(isAbsolute(c.delivery.ca_file) ? c.delivery.ca_file : join(dataDir, c.delivery.ca_file));
+    const ca = readCaFile("delivery.ca_file", dataDir, c.delivery.ca_file);
     return { resolver, ca, mtaSts: new MtaStsCache(sqlitePolicyStore(store.db), { resolver, port: c.delivery.mta_sts_port, ca }) };
   };
   let parts = build(config);
@@ -43,23 +41,6 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
     },
     stop: () => runner.stop(),
   };
-}
-
-function readCaFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ConfigError(`delivery.ca_file: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  const pems = splitPem(text);
-  if (pems.length === 0) throw new ConfigError(`delivery.ca_file: no PEM certificate in ${path}`);
-  return pems;
-}
-
-/** The PEM certificates in a bundle file. */
-function splitPem(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
 function sqlitePolicyStore(db: Kysely<Database>): PolicyStore {
