@@ -101,8 +101,9 @@ test("HTTP-01: the host's and a domain's certificates chain to pebble's root; a 
     // elsewhere.test's validation failed at 127.0.0.2 and waits its backoff; nodns.test was never ordered.
     const states = await eventually(() => {
       const a = acmeStatus(h);
-      return a.find((x) => x.names.includes("mta-sts.elsewhere.test"))?.phase === "failing" ? a : undefined;
-    }, 60_000, "elsewhere.test's failure");
+      const done = a.find((x) => x.names.includes("mta-sts.elsewhere.test"))?.phase === "failing" && a.some((x) => x.names.includes("mta-sts.nodns.test"));
+      return done ? a : undefined;
+    }, 60_000, "elsewhere.test's failure and nodns.test's turn");
     const elsewhere = states.find((x) => x.names.includes("mta-sts.elsewhere.test"));
     assert.match(elsewhere?.lastError ?? "", /127\.0\.0\.2/);
     assert.equal(elsewhere?.warning, true);
