@@ -6,6 +6,7 @@ import { mailReadDe } from "./text-mail-read-de.ts";
 import { composeDe } from "./text-mail-compose-de.ts";
 import { mailListDe } from "./text-mail-list-de.ts";
 import { statusDe } from "./text-status-de.ts";
+import { acmeDe } from "./text-acme-de.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
 const DATE = new Intl.DateTimeFormat("de-DE", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
@@ -293,4 +294,5 @@ export const de: Text = {
   },
   deviceErrors: DEVICE_ERRORS.de,
   status: statusDe,
+  acme: acmeDe,
 };

@@ -9,6 +9,7 @@ import { mailReadEn } from "./text-mail-read-en.ts";
 import { composeEn } from "./text-mail-compose-en.ts";
 import { mailListEn } from "./text-mail-list-en.ts";
 import { statusEn } from "./text-status-en.ts";
+import { acmeEn } from "./text-acme-en.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
 const DATE = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
@@ -292,6 +293,7 @@ export const en = {
   /** What each kind of device shows when the server turns it away (audit's DEVICE_ERRORS). */
   deviceErrors: DEVICE_ERRORS.en,
   status: statusEn,
+  acme: acmeEn,
 } as const;
 
 /** The shape every catalogue has: the English one's, with its strings widened. */
