@@ -65,10 +65,13 @@ test("a hosted domain claimed without SPF pass or an aligned DKIM pass is refuse
   assert.deepEqual(decide(results({ dkim: [sig("ours.test", "pass")] }), ["ours.test", "other-hosted.test"], never), { ...refused, domain: "other-hosted.test" });
 });
 
-test("a temporary DNS failure never refuses a hosted domain's mail on its own; it goes on to DMARC", () => {
+test("a temporary failure of the hosted domain's own DNS never refuses its mail on its own (it goes on to DMARC); another domain's does not excuse it", () => {
   assert.equal(decide(results({ spf: { result: "temperror", domain: "ours.test" } }), ["ours.test"], never).action, "accepted");
   assert.equal(decide(results({ dkim: [sig("ours.test", "temperror")] }), ["ours.test"], never).action, "accepted");
   assert.equal(decide(results({ spf: { result: "temperror", domain: "ours.test" }, dmarc: dmarc("quarantine") }), ["ours.test"], () => 0).action, "quarantined");
+  // A spoofer whose own DNS drops the questions for its signature or its SPF record.
+  const spoof = results({ spf: { result: "temperror", domain: "spoofer.test" }, dkim: [sig("spoofer.test", "temperror")] });
+  assert.deepEqual(decide(spoof, ["ours.test"], never), { action: "rejected", rule: "hosted-domain", domain: "ours.test" });
 });
 
 test("dkimSummary: pass if any signature verified, else the first result, none when unsigned", () => {

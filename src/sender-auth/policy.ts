@@ -12,7 +12,9 @@
  *   treatment (reject → quarantine, quarantine → delivered as usual). "none" delivers.
  * - A DNS failure never refuses on its own: §6.6.2 allows a temporary 4xx for a temperror, but
  *   every retry would meet the same resolvers, and a sender's queue gives up after days — so the
- *   message is taken with its temperror results in the header for the reader to see.
+ *   message is taken with its temperror results in the header for the reader to see. For mail that
+ *   claims a hosted domain that holds only for the hosted domain's own records (an aligned SPF or
+ *   DKIM temperror): a spoofer can make its own DNS time out, not ours.
  */
 import { randomInt } from "node:crypto";
 import type { SenderAuthResults } from "./check.ts";
@@ -38,9 +40,9 @@ function aligned(identity: string, domain: string): boolean {
   return a === domain || a.endsWith(`.${domain}`) || domain.endsWith(`.${a}`);
 }
 
-/** SPF passed for an aligned MAIL FROM, or a DKIM signature of an aligned domain verified. */
-function speaksFor(r: SenderAuthResults, domain: string): boolean {
-  return (r.spf.result === "pass" && aligned(r.spf.domain, domain)) || r.dkim.some((d) => d.result === "pass" && aligned(d.domain, domain));
+/** SPF gave `result` for an aligned MAIL FROM, or a DKIM signature of an aligned domain did. */
+function aligns(r: SenderAuthResults, domain: string, result: string): boolean {
+  return (r.spf.result === result && aligned(r.spf.domain, domain)) || r.dkim.some((d) => d.result === result && aligned(d.domain, domain));
 }
 
 /**
@@ -48,9 +50,9 @@ function speaksFor(r: SenderAuthResults, domain: string): boolean {
  * (lower-case). `sample` draws from 0 to 99 for pct (tests pass their own).
  */
 export function decide(r: SenderAuthResults, hostedClaims: readonly string[], sample: () => number = () => randomInt(100)): Verdict {
-  const dnsFailed = r.spf.result === "temperror" || r.dkim.some((d) => d.result === "temperror");
   for (const domain of hostedClaims) {
-    if (!speaksFor(r, domain) && !dnsFailed) return { action: "rejected", rule: "hosted-domain", domain };
+    // Only the domain's own DNS failing excuses it: a sender cannot make ours time out, but could its own.
+    if (!aligns(r, domain, "pass") && !aligns(r, domain, "temperror")) return { action: "rejected", rule: "hosted-domain", domain };
   }
   const d = r.dmarc;
   if (d === null || d.result !== "fail" || (d.policy !== "reject" && d.policy !== "quarantine")) return ACCEPTED;
