@@ -187,6 +187,19 @@ export const SCHEMA = {
         max: 100_000,
         description: "NOOP, RSET, VRFY and HELP commands a session may send (between accepted messages) before each further one counts as an error toward max_errors (Postfix's smtpd_junk_command_limit).",
       },
+      authentication: {
+        kind: "bool",
+        default: true,
+        description:
+          "Check the senders of mail arriving on the MX (SPF, DKIM, DMARC, ARC) and add an Authentication-Results header: DMARC p=reject failures and mail claiming a hosted domain without SPF or DKIM get 550 5.7.1, p=quarantine failures go to the Junk folder (false: none of this, as for the benchmark).",
+      },
+      authentication_timeout: {
+        kind: "int",
+        default: 20,
+        min: 1,
+        max: 300,
+        description: "Seconds the sender checks of one message may take in all (their DNS lookups): past it, what is unanswered counts as a temporary DNS error (temperror) and the message is accepted.",
+      },
     },
   },
   imap: {

@@ -45,7 +45,7 @@ export interface ZoneResolver extends Resolver {
   cname(name: string): Promise<string | null>;
 }
 
-interface ResolverOptions {
+export interface ResolverOptions {
   /** "127.0.0.1", "127.0.0.1:5353", "[::1]:5353"; default (also for []): the system's servers. */
   servers?: readonly string[];
   /** Initial per-try timeout in milliseconds (c-ares backs off on later tries). Default 5000. */
@@ -54,11 +54,16 @@ interface ResolverOptions {
   tries?: number;
 }
 
-/** A Resolver over node:dns with its own servers, timeout and tries. */
-export function createResolver(opts: ResolverOptions = {}): ZoneResolver {
+/** node:dns's resolver (c-ares) with these servers, timeout and tries: the one both kinds of lookup here start from. */
+export function nodeResolver(opts: ResolverOptions): NodeResolver {
   const r = new NodeResolver({ timeout: opts.timeoutMs ?? 5000, tries: opts.tries ?? 3 });
   if (opts.servers !== undefined && opts.servers.length > 0) r.setServers([...opts.servers]);
-  return new NodeDnsResolver(r);
+  return r;
+}
+
+/** A Resolver over node:dns with its own servers, timeout and tries. */
+export function createResolver(opts: ResolverOptions = {}): ZoneResolver {
+  return new NodeDnsResolver(nodeResolver(opts));
 }
 
 class NodeDnsResolver implements ZoneResolver {

@@ -5,7 +5,7 @@ import type { Logger } from "../log/index.ts";
 import type { AuthLimits } from "../auth/index.ts";
 import type { ImapLimits } from "../imap-server/index.ts";
 import type { Pop3Limits } from "../pop3-server/index.ts";
-import type { SmtpLimits } from "../smtp-server/index.ts";
+import type { SenderCheckSettings, SmtpLimits } from "../smtp-server/index.ts";
 import type { CertificateSpec, TlsContextPolicy } from "../tls/index.ts";
 
 export function contextPolicy(config: Config) {
@@ -35,6 +35,16 @@ export function smtpLimits(config: Config): SmtpLimits {
     maxErrors: config.smtp.max_errors,
     junkCommandLimit: config.smtp.junk_command_limit,
     maxLineLength: 2048,
+  };
+}
+
+/** The MX's sender checks (issue 15): `[smtp] authentication`, its deadline, and the resolvers of `[dns]`. */
+export function senderCheckSettings(config: Config): SenderCheckSettings {
+  return {
+    enabled: config.smtp.authentication,
+    hostname: config.hostname,
+    deadlineMs: config.smtp.authentication_timeout * 1000,
+    dns: { servers: config.dns.servers, timeoutMs: config.dns.timeout_ms },
   };
 }
 
