@@ -32,7 +32,7 @@ export type PublishedPorts = Record<ClientListener | "mx" | "web", number | null
 interface DnsRecord {
   /** Fully qualified, with the trailing dot. */
   name: string;
-  type: "MX" | "SRV" | "CNAME";
+  type: "MX" | "SRV" | "CNAME" | "TXT";
   /** The record's data in zone-file form. */
   value: string;
   /** What it is for, one line. */

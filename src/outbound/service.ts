@@ -1,12 +1,14 @@
 /**
  * The outbound service as the server runs it: a resolver from `[dns]`, the MTA-STS cache (kept in
  * SQLite, so policies survive restarts as RFC 8461 §5.1 wants), the trust anchors of
- * `[delivery] ca_file`, and the queue runner. `reload` (SIGHUP) rebuilds what the config shapes.
+ * `[delivery] ca_file`, the queue runner, and the watch that lets a DKIM rotation's keys sign once
+ * their records are in DNS. `reload` (SIGHUP) rebuilds what the config shapes.
  */
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { Kysely } from "kysely";
 import { ConfigError, type Config } from "../config/index.ts";
+import { watchPendingKeys } from "../dkim/index.ts";
 import { createResolver, type Resolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
 import { MtaStsCache, type MtaStsPolicy, type PolicyStore } from "../mta-sts/index.ts";
@@ -35,13 +37,18 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
   let parts = build(config);
   const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, ca: () => parts.ca, log, observer, held });
   runner.start();
+  // A DKIM rotation's new keys sign once their records are seen through the same resolver (src/dkim).
+  const dkim = watchPendingKeys(store.db, () => parts.resolver, log);
   return {
     runner,
     reload(next) {
       parts = build(next);
       config = next;
     },
-    stop: () => runner.stop(),
+    stop: async () => {
+      await dkim.stop();
+      await runner.stop();
+    },
   };
 }
 
