@@ -166,12 +166,11 @@ export async function listKeys(db: Db, domain: string): Promise<DkimKey[]> {
  * a first generation, active at once. The generation made, or null when the domain had keys.
  */
 export async function ensureKeys(db: Kysely<Database>, domain: string, changedBy: string, now = Date.now()): Promise<string | null> {
+  const hasLive = async (q: Db): Promise<boolean> =>
+    (await q.selectFrom("dkim_keys").select("id").where("domain", "=", domain).where("state", "in", ["active", "pending"]).limit(1).executeTakeFirst()) !== undefined;
+  if (await hasLive(db)) return null; // the usual case: no keys made for nothing
   const keys = await newKeys();
-  return db.transaction().execute(async (trx) => {
-    const live = await trx.selectFrom("dkim_keys").select("id").where("domain", "=", domain).where("state", "in", ["active", "pending"]).limit(1).executeTakeFirst();
-    if (live !== undefined) return null;
-    return storeGeneration(trx, domain, keys, "active", changedBy, now);
-  });
+  return db.transaction().execute(async (trx) => ((await hasLive(trx)) ? null : storeGeneration(trx, domain, keys, "active", changedBy, now)));
 }
 
 /** A rotation: a new generation, pending until its records are seen or it is activated. Its name. */
