@@ -13,12 +13,13 @@ records to publish, and checks through the configured resolver ([dns] servers) w
 
 Rotating without failing a signature:
   1. --rotate makes a new pair, "pending": it does not sign yet. Publish its two records.
-  2. Once Sealpost sees both records in DNS (this command looks, and the running server every
-     10 minutes), the new pair signs and the old one is retired. --activate does it at once,
-     for when you know the records are out although the resolver here cannot see them.
+  2. Once Sealpost sees both records in DNS (this command looks, and the running server at start
+     and every 10 minutes), the new pair signs and the old one is retired. --activate does it at
+     once, for when you know the records are out although the resolver here cannot see them.
   3. Keep a retired key's record for 7 days (mail signed just before is still verified), then
-     remove it; the records below say until when.
-A domain's first keys sign at once: publish their records soon.`;
+     remove it; its line in the listing says until when.
+A domain's first keys sign at once: publish their records soon.
+`;
 
 interface DkimFlags {
   data?: string;

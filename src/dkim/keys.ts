@@ -79,7 +79,7 @@ export async function newKeys(): Promise<NewKeys> {
     keys: [
       // RFC 8463 §4.2: p= of an Ed25519 key is its 32 bytes in base64, not a SubjectPublicKeyInfo.
       { algorithm: "ed25519", privateKey: ed.privateKey, publicKey: ed.publicKey.subarray(-ED25519_KEY_BYTES).toString("base64") },
-      // RFC 6376 §3.6.1 (and its erratum 3017): p= of an RSA key is the DER SubjectPublicKeyInfo in base64, as openssl and opendkim-genkey write it.
+      // p= of an RSA key: the DER SubjectPublicKeyInfo in base64, as RFC 6376 Appendix C makes it (openssl rsa -pubout) and opendkim-genkey writes it.
       { algorithm: "rsa", privateKey: rsa.privateKey, publicKey: rsa.publicKey.toString("base64") },
     ],
   };
