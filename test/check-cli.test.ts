@@ -2,8 +2,8 @@
  * `sealpost check` end to end through the CLI: argument errors (one line, status 2), the port →
  * protocol mapping, --json against the schema and the exit statuses against `openssl s_server`,
  * and `--mx` against two Sealpost MX instances (127.0.0.2 and 127.0.0.3 on one port) found
- * through the test DNS server, with an MTA-STS policy on a local HTTPS server and DANE through a
- * proxy that marks answers authentic. Every DNS query goes to a resolver given with --dns.
+ * through the test DNS server, with an MTA-STS policy on a local HTTPS server and DANE once the
+ * server marks the TLSA answers authentic (AD). Every DNS query goes to a resolver given with --dns.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,10 +13,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CHECK_SCHEMA, MX_SCHEMA, validateAgainstSchema, type CheckReport, type MxReport } from "../src/check/index.ts";
-import { startAdProxy, type AdProxy } from "./support/check-mx-servers.ts";
 import { startPolicyServer, type PolicyServer } from "./support/https-test-server.ts";
 import { generateCa, generateSelfSigned, type PemPair } from "../src/tls/index.ts";
-import { startDnsServer, type DnsServer } from "./dns-server.ts";
+import { startDnsServer, type DnsServer, type Zone } from "./dns-server.ts";
 import { prepareDataDir, startSealpost, startServer, type ServerHandle } from "./harness.ts";
 import { freePort } from "./postfix-peer.ts";
 import { runCheck as check, type CheckRun } from "./support/check-cli.ts";
@@ -206,13 +205,16 @@ test("--mx: both MX hosts checked, MTA-STS policy and TLS-RPT reported, DANE thr
   };
   const mx: ServerHandle[] = [];
   let sts: PolicyServer | undefined;
-  let proxy: AdProxy | undefined;
   try {
     mx.push(...(await Promise.all([start(0), start(1)])));
     sts = await startPolicyServer(["mta-sts.mxcheck.test"], ca);
     sts.reply = { body: "version: STSv1\nmode: enforce\nmx: *.mxcheck.test\nmax_age: 604800\n" };
     const spki = (pem: string): Buffer => createHash("sha256").update(new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" })).digest();
-    dns.setZone({
+    const tlsa = (secure: boolean): Zone => ({
+      "_25._tcp.mx1.mxcheck.test": { TLSA: [{ usage: 3, selector: 1, matchingType: 1, certificate: spki(certs[0]?.certPem ?? "") }], secure },
+      "_25._tcp.mx2.mxcheck.test": { TLSA: [{ usage: 3, selector: 1, matchingType: 1, certificate: spki(certs[0]?.certPem ?? "") }], secure },
+    });
+    const zone: Zone = {
       // CAA at the parent: both MX host names find it by climbing (RFC 8659 §3).
       "mxcheck.test": { MX: [{ preference: 10, exchange: "mx1.mxcheck.test" }, { preference: 20, exchange: "mx2.mxcheck.test" }], CAA: [{ flags: 0, tag: "issue", value: "ca.mxcheck.test" }] },
       "mx1.mxcheck.test": { A: ["127.0.0.2"] },
@@ -220,12 +222,11 @@ test("--mx: both MX hosts checked, MTA-STS policy and TLS-RPT reported, DANE thr
       "_mta-sts.mxcheck.test": { TXT: ["v=STSv1; id=2026112301"] },
       "mta-sts.mxcheck.test": { A: ["127.0.0.1"] },
       "_smtp._tls.mxcheck.test": { TXT: ["v=TLSRPTv1; rua=mailto:tls-reports@mxcheck.test"] },
-      "_25._tcp.mx1.mxcheck.test": { TLSA: [{ usage: 3, selector: 1, matchingType: 1, certificate: spki(certs[0]?.certPem ?? "") }] },
-      "_25._tcp.mx2.mxcheck.test": { TLSA: [{ usage: 3, selector: 1, matchingType: 1, certificate: spki(certs[0]?.certPem ?? "") }] },
-    });
+    };
+    dns.setZone({ ...zone, ...tlsa(false) });
     const args = ["--mx", "mxcheck.test", "--mx-port", String(mxPort), "--mta-sts-port", String(sts.port), "--ca", join(dir, "ca.pem"), "--timeout", "5000"];
 
-    // The test DNS server does not validate: DANE is not evaluated, and every MX passes.
+    // Nothing validated (no AD): DANE is not evaluated, and every MX passes.
     const r = await check([...args, "--dns", dns.address, "--json"]);
     const report = JSON.parse(r.stdout) as MxReport;
     assert.deepEqual(validateAgainstSchema(MX_SCHEMA, report), []);
@@ -245,13 +246,14 @@ test("--mx: both MX hosts checked, MTA-STS policy and TLS-RPT reported, DANE thr
     assert.equal(report.verdict.text, "Mail from senders that require TLS 1.2 and a valid certificate will reach mxcheck.test: every MX passes (mx1.mxcheck.test, mx2.mxcheck.test).");
     assert.deepEqual(report.hosts.map((h) => h.report?.protocols.filter((v) => v.offered).map((v) => v.version)), [["TLSv1.2", "TLSv1.3"], ["TLSv1.2", "TLSv1.3"]]);
 
-    // Through a resolver that sets AD: mx1's TLSA matches its key, mx2's (mx1's key) does not.
-    proxy = await startAdProxy(dns.port);
-    const d = await check([...args, "--dns", proxy.address, "--json"]);
+    // The TLSA records validated (AD): mx1's matches its key, mx2's (mx1's key) does not.
+    dns.setZone({ ...zone, ...tlsa(true) });
+    const d = await check([...args, "--dns", dns.address, "--json"]);
     const daneReport = JSON.parse(d.stdout) as MxReport;
     assert.deepEqual(daneReport.hosts.map((h) => h.dane.status), ["valid", "invalid"]);
     assert.equal(d.status, 1);
     assert.ok(daneReport.findings.some((f) => f.id === "dane-mismatch" && f.title.includes("mx2.mxcheck.test")));
+    dns.setZone({ ...zone, ...tlsa(false) });
 
     // A policy that leaves out mx2: named in the findings and the table; exit status 1.
     sts.reply = { body: "version: STSv1\nmode: enforce\nmx: mx1.mxcheck.test\nmax_age: 604800\n" };
@@ -266,7 +268,6 @@ test("--mx: both MX hosts checked, MTA-STS policy and TLS-RPT reported, DANE thr
   } finally {
     await Promise.all(mx.map((h) => h.cleanup()));
     await sts?.close();
-    await proxy?.close();
   }
 });
 

@@ -1,4 +1,4 @@
-/** The DNS fixture at the wire level: response codes, authority records, truncation, TCP framing. */
+/** The DNS fixture at the wire level: response codes, authority records, truncation, TCP framing, the AD bit. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
@@ -10,16 +10,20 @@ const ZONE: Zone = {
   "ok.test": { A: ["127.0.0.5"], MX: [{ preference: 0, exchange: "." }], TXT: Array.from({ length: 10 }, (_, i) => `${i}${"t".repeat(100)}`) },
   "fail.test": { servfail: true },
   "tlsa._25._tcp.ok.test": { TLSA: [{ usage: 3, selector: 1, matchingType: 1, certificate: Buffer.alloc(32, 7) }] },
+  "signed.test": { A: ["127.0.0.6"], secure: true },
 };
 
-async function udpQuery(port: number, name: string, type: dnsPacket.RecordType): Promise<dnsPacket.DecodedPacket & { rcode?: string }> {
+/** RFC 3225: the DO bit, in an EDNS0 OPT record (RFC 6891). */
+const DO: dnsPacket.Answer = { type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: dnsPacket.DNSSEC_OK, flag_do: true, options: [] };
+
+async function udpQuery(port: number, name: string, type: dnsPacket.RecordType, flags = dnsPacket.RECURSION_DESIRED, additionals: dnsPacket.Answer[] = []): Promise<dnsPacket.DecodedPacket & { rcode?: string }> {
   const sock = createSocket("udp4");
   try {
     const reply = new Promise<Buffer>((resolve, reject) => {
       sock.once("message", resolve);
       sock.once("error", reject);
     });
-    const query = dnsPacket.encode({ type: "query", id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name }] });
+    const query = dnsPacket.encode({ type: "query", id: 4242, flags, questions: [{ type, name }], additionals });
     sock.send(query, port, "127.0.0.1");
     return dnsPacket.decode(await reply);
   } finally {
@@ -87,6 +91,25 @@ test("an answer over 512 bytes is truncated on UDP and whole on TCP", async () =
       s.queries.map((q) => q.transport),
       ["udp", "tcp"],
     );
+  } finally {
+    await s.close();
+  }
+});
+
+test("a secure name's answers carry AD, only to a query that asked with AD or DO (RFC 6840 §5.7); other names' never", async () => {
+  const s = await startDnsServer(ZONE);
+  try {
+    const rd = dnsPacket.RECURSION_DESIRED;
+    const ad = async (name: string, type: dnsPacket.RecordType, flags: number, extra: dnsPacket.Answer[] = []): Promise<[string | undefined, boolean]> => {
+      const r = await udpQuery(s.port, name, type, flags, extra);
+      return [r.rcode, r.flag_ad];
+    };
+    assert.deepEqual(await ad("signed.test", "A", rd), ["NOERROR", false], "a plain query (node:dns) gets no AD");
+    assert.deepEqual(await ad("signed.test", "A", rd | dnsPacket.AUTHENTIC_DATA), ["NOERROR", true]);
+    assert.deepEqual(await ad("signed.test", "A", rd, [DO]), ["NOERROR", true]);
+    assert.deepEqual(await ad("signed.test", "AAAA", rd, [DO]), ["NOERROR", true], "an authenticated denial (NODATA)");
+    assert.deepEqual(await ad("ok.test", "A", rd | dnsPacket.AUTHENTIC_DATA, [DO]), ["NOERROR", false]);
+    assert.deepEqual(await ad("missing.test", "A", rd | dnsPacket.AUTHENTIC_DATA, [DO]), ["NXDOMAIN", false]);
   } finally {
     await s.close();
   }

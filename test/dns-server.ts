@@ -10,7 +10,11 @@
  *   (the resolver times out);
  * - a null MX (RFC 7505) is `{ preference: 0, exchange: "." }`;
  * - an answer larger than the client's UDP payload size (512, or its EDNS0 OPT size, RFC 6891
- *   §6.2.5) is sent truncated (TC, RFC 1035 §4.2.1) so the client retries over TCP (RFC 7766).
+ *   §6.2.5) is sent truncated (TC, RFC 1035 §4.2.1) so the client retries over TCP (RFC 7766);
+ * - a name with `secure: true` is answered as a validating resolver answers a DNSSEC-signed name:
+ *   with AD (RFC 4035 §3.2.3), but only to a query that asked for it with AD or DO (RFC 6840 §5.7),
+ *   so node:dns's plain queries never see it. Its NODATA answers (no records of the asked type,
+ *   an authenticated denial) carry AD too.
  *
  * Every answer has TTL 0 so no resolver cache outlives a `setZone`.
  */
@@ -24,12 +28,16 @@ export interface ZoneEntry {
   MX?: Array<{ preference: number; exchange: string }>;
   TXT?: Array<string | string[]>;
   CNAME?: string;
+  /** RFC 2782; a target of "." says the service is not offered. */
+  SRV?: Array<{ priority: number; weight: number; port: number; target: string }>;
   TLSA?: Array<{ usage: number; selector: number; matchingType: number; certificate: Buffer }>;
   CAA?: Array<{ flags: number; tag: "issue" | "issuewild" | "iodef"; value: string }>;
   /** Every query for this name gets SERVFAIL. */
   servfail?: boolean;
   /** Every query for this name goes unanswered. */
   drop?: boolean;
+  /** DNSSEC-validated: answers to queries with AD or DO set carry AD. */
+  secure?: boolean;
 }
 
 /** Names are case-insensitive; a trailing dot is ignored. */
@@ -91,6 +99,8 @@ function recordsFor(entry: ZoneEntry, name: string, type: string): dnsPacket.Ans
       return (entry.MX ?? []).map((data) => ({ ...base, type: "MX", data }));
     case "TXT":
       return (entry.TXT ?? []).map((data) => ({ ...base, type: "TXT", data }));
+    case "SRV":
+      return (entry.SRV ?? []).map((data) => ({ ...base, type: "SRV", data }));
     case "TLSA":
       return (entry.TLSA ?? []).map((data) => ({ ...base, type: "TLSA", data }));
     case "CAA":
@@ -125,11 +135,14 @@ function answer(zone: Map<string, ZoneEntry>, query: dnsPacket.DecodedPacket, lo
   const ednsSize = opt === undefined ? null : Math.max(CLASSIC_UDP_SIZE, opt.udpPayloadSize);
   const questions = query.questions ?? [];
   const rd = query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0;
+  // RFC 6840 §5.7: AD only to a client that showed it understands it (AD or DO in the query).
+  const wantsAd = query.flag_ad || opt?.flag_do === true;
+  let ad = 0;
   const reply = (rcode: number, answers: dnsPacket.Answer[], authorities: dnsPacket.Answer[] = []): Reply => ({
     packet: {
       type: "response",
       id: query.id ?? 0,
-      flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | rd | rcode,
+      flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | rd | ad | rcode,
       questions,
       answers,
       authorities,
@@ -145,6 +158,7 @@ function answer(zone: Map<string, ZoneEntry>, query: dnsPacket.DecodedPacket, lo
   if (entry === undefined) return reply(RCODE_NXDOMAIN, [], [SOA]);
   if (entry.drop === true) return null;
   if (entry.servfail === true) return reply(RCODE_SERVFAIL, []);
+  if (entry.secure === true && wantsAd) ad = dnsPacket.AUTHENTIC_DATA;
   const answers = resolveChain(zone, entry, q.name, q.type);
   return answers.length === 0 ? reply(RCODE_NOERROR, [], [SOA]) : reply(RCODE_NOERROR, answers);
 }

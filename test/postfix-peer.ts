@@ -3,7 +3,8 @@
  * each test file gets its own PEERS_DIR and free ports, so files running in parallel never meet.
  * Variants: modern (STARTTLS, TLS 1.2+), legacy (only TLS 1.0/1.1), plain (no STARTTLS). Every
  * instance accepts mail for any domain into one Maildir; its certificate names mail.peer.test and
- * is signed by the peers' CA (`ca`).
+ * is signed by the peers' CA (`ca`), which it sends along when asked to (`sendCa`, as a server that
+ * publishes DANE-TA records must, RFC 7671 §5.2.2).
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -39,6 +40,8 @@ export interface PostfixPeers {
   ports: Record<Variant, number>;
   /** The peers' CA certificate (PEM file). */
   ca: string;
+  /** The receiving peers' certificate (PEM file). */
+  cert: string;
   /** Messages in a variant's Maildir. */
   messages(v: Variant): string[];
   /** The variant's Postfix log. */
@@ -48,12 +51,16 @@ export interface PostfixPeers {
   stop(): void;
 }
 
-export async function startPostfixPeers(variants: readonly Variant[]): Promise<PostfixPeers> {
+export async function startPostfixPeers(variants: readonly Variant[], opts: { sendCa?: boolean } = {}): Promise<PostfixPeers> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-peers-"));
   chmodSync(dir, 0o755); // Postfix's daemons run as the postfix user and must reach their directories
 
   const ports = { modern: await freePort(), legacy: await freePort(), plain: await freePort() };
-  const env = { ...process.env, PEERS_DIR: dir, PF_PORT_MODERN: String(ports.modern), PF_PORT_LEGACY: String(ports.legacy), PF_PORT_PLAIN: String(ports.plain), PF_PORT_SENDER: String(await freePort()) };
+  const certs = join(dir, "certs");
+  // The key, then the chain it heads: leaf and CA (smtpd_tls_chain_files replaces the cert and key files).
+  const chain = `smtpd_tls_chain_files = ${certs}/server.key, ${certs}/server.pem, ${certs}/ca.pem; smtpd_tls_cert_file =; smtpd_tls_key_file =`;
+  const extra = opts.sendCa === true ? { PF_EXTRA: chain } : {};
+  const env = { ...process.env, PEERS_DIR: dir, PF_PORT_MODERN: String(ports.modern), PF_PORT_LEGACY: String(ports.legacy), PF_PORT_PLAIN: String(ports.plain), PF_PORT_SENDER: String(await freePort()), ...extra };
   const run = (args: string[]): void => {
     const r = spawnSync("bash", [SCRIPT, ...args], { env, encoding: "utf8", timeout: 60_000 });
     if (r.status !== 0) throw new Error(`postfix-peer.sh ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
@@ -79,7 +86,8 @@ export async function startPostfixPeers(variants: readonly Variant[]): Promise<P
   return {
     dir,
     ports,
-    ca: join(dir, "certs", "ca.pem"),
+    ca: join(certs, "ca.pem"),
+    cert: join(certs, "server.pem"),
     messages(v) {
       const out: string[] = [];
       const walk = (d: string): void => {

@@ -211,3 +211,30 @@ test("a plain ASCII report goes as 7bit", () => {
   assert.doesNotMatch(status, /Remote-MTA/, "no remote MTA for a local decision");
   assert.match(status, /Status: 5\.0\.0\r\nDiagnostic-Code: x-sealpost; The administrator of this mail system cancelled/);
 });
+
+test("a DANE problem is explained in English and in German, each with its fix; other problems stay English", () => {
+  const raw = buildDsn(
+    input({
+      recipients: [
+        {
+          address: "bob@example.net",
+          problem: { kind: "expired", lifetime: "5 days", last: { kind: "certificate", host: "mx.example.net", problem: "dane-mismatch", detail: "no TLSA record matches" } },
+          lastAttemptAt: Date.UTC(2026, 2, 7, 9, 0, 0),
+        },
+        { address: "erin@example.org", problem: { kind: "dane-lookup", host: "mx.example.org", detail: "the TLSA lookup of _25._tcp.mx.example.org answered SERVFAIL" }, action: "delayed", lastAttemptAt: Date.UTC(2026, 2, 7, 9, 0, 0) },
+        { address: "carol@example.com", problem: { kind: "tls-version", host: "mx.example.com", offered: "TLS 1.0" }, lastAttemptAt: Date.UTC(2026, 2, 7, 9, 0, 0) },
+      ],
+    }),
+  );
+  const { text, status } = parts(raw);
+  const flat = text.replace(/\r\n {0,8}/g, " ");
+  assert.ok(flat.includes("presented a security certificate that does not match the records its domain publishes for it in the DNS, secured with DNSSEC (DANE TLSA records) (no TLSA record matches)"), flat);
+  assert.ok(flat.includes("The administrators of example.net can fix this by publishing TLSA records for mx.example.net that match its certificate"));
+  assert.ok(flat.includes("Auf Deutsch: Dieser Server hat die Zustellung nach vergeblichen Versuchen aufgegeben. Der letzte Versuch scheiterte: Der empfangende Server mx.example.net hat ein Sicherheitszertifikat vorgelegt, das nicht zu den Einträgen passt"));
+  assert.ok(flat.includes("Die Administratoren von example.net können das beheben, indem sie für mx.example.net TLSA-Einträge veröffentlichen"));
+  assert.ok(flat.includes("mx.example.org protects its connections with DANE"));
+  assert.ok(flat.includes("Der empfangende Server mx.example.org schützt seine Verbindungen mit DANE"));
+  assert.equal(flat.match(/Auf Deutsch:/g)?.length, 2, "no German for the TLS version problem");
+  assert.match(status, /Status: 4\.7\.5\r\n/);
+  assert.match(header(parseMime(raw).children[0] as MimePart, "Content-Transfer-Encoding") ?? "", /quoted-printable/, "German needs 8 bits: quoted-printable");
+});

@@ -8,6 +8,7 @@
  * in CRLF and stays below 998 octets; header-like fields are folded (RFC 5322 §2.2.3).
  */
 import { createHash, randomBytes } from "node:crypto";
+import { germanExplanation } from "./explain-de.ts";
 import { advice, explain, explainParts } from "./explain.ts";
 import { headerLines, subjectOf } from "./original.ts";
 import type { DeliveryProblem } from "./problems.ts";
@@ -220,8 +221,11 @@ function recipientBlock(r: BouncedRecipient): string[] {
   }
   if (e.hint !== undefined) out.push(...wrap(e.hint, TEXT_WIDTH, indent));
   const at = r.address.lastIndexOf("@");
-  const tip = advice(r.problem, at >= 0 ? r.address.slice(at + 1) : "");
+  const domain = at >= 0 ? r.address.slice(at + 1) : "";
+  const tip = advice(r.problem, domain);
   if (tip !== null) out.push("", ...wrap(tip, TEXT_WIDTH, indent));
+  const german = germanExplanation(r.problem, domain);
+  if (german !== null) out.push("", `${indent}Auf Deutsch:`, ...wrap(german, TEXT_WIDTH, indent));
   if (r.action === "delayed" && r.willRetryUntil !== undefined) {
     out.push("", ...wrap(`This server keeps trying until ${humanDate(r.willRetryUntil)}.`, TEXT_WIDTH, indent));
   }

@@ -39,6 +39,10 @@ const TABLE: { p: DeliveryProblem; has: string[]; not?: string[] }[] = [
   { p: { kind: "no-such-domain", domain: "exmaple.net" }, has: ["The domain exmaple.net does not exist", "typing mistakes"] },
   { p: { kind: "dns", domain: "example.net", detail: "SERVFAIL" }, has: ["could not be looked up", "(DNS)", "(SERVFAIL)"] },
   {
+    p: { kind: "dane-lookup", host: HOST, detail: "the TLSA lookup of _25._tcp.mx.example.net answered SERVFAIL" },
+    has: ["mx.example.net protects its connections with DANE", "checked with DNSSEC (the TLSA lookup of _25._tcp.mx.example.net answered SERVFAIL)", "did not connect"],
+  },
+  {
     p: { kind: "expired", lifetime: "5 days", last: { kind: "tls-version", host: HOST, offered: "TLS 1.1" } },
     has: ["for 5 days without success", "given up", "The last attempt failed: The receiving server mx.example.net offered only TLS 1.1"],
   },
@@ -56,7 +60,7 @@ test("every problem kind has a plain explanation saying what went wrong", () => 
     assert.match(text, /[.!"]$/, `${p.kind}: ends a sentence`);
     assert.doesNotMatch(text, /undefined|\bnull\b(?! MX)|\[object/, p.kind);
   }
-  const all = ["connect", "protocol", "no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate", "mta-sts-mismatch", "rejected", "null-mx", "no-such-domain", "dns", "expired", "operator"];
+  const all = ["connect", "protocol", "no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate", "dane-lookup", "mta-sts-mismatch", "rejected", "null-mx", "no-such-domain", "dns", "expired", "operator"];
   assert.deepEqual([...kinds].sort(), all.sort());
 });
 
@@ -67,6 +71,7 @@ const CERT: Record<CertificateProblem, { says: string; fix: string }> = {
   untrusted: { says: "not issued by a trusted certificate authority", fix: "from a public certificate authority" },
   "weak-key": { says: "key is too short", fix: "at least 2048 bits (RSA)" },
   "weak-signature": { says: "outdated method that can be forged", fix: "signed with SHA-256 or stronger" },
+  "dane-mismatch": { says: "does not match the records its domain publishes for it in the DNS", fix: "publishing TLSA records for mx.example.net that match its certificate" },
   other: { says: "could not be verified", fix: "checking the certificate of mx.example.net" },
 };
 
@@ -84,8 +89,8 @@ test("each certificate problem says which one it is, in its own words, with its 
     assert.ok(fix.includes(want.fix), `${problem}: ${fix}`);
     fixes.add(fix);
   }
-  assert.equal(texts.size, 7);
-  assert.equal(fixes.size, 7);
+  assert.equal(texts.size, 8);
+  assert.equal(fixes.size, 8);
 });
 
 test("advice names the recipient's administrators for TLS problems only", () => {
@@ -122,4 +127,13 @@ test("a rejection keeps its reply's lines for quoting; the class of the reply co
   const noCode = explainParts({ kind: "rejected", host: HOST, reply: "", permanent: true });
   assert.equal(noCode.quote, undefined);
   assert.match(noCode.text, /refused the message\.$/);
+});
+
+test("DANE problems have advice; the certificate mismatch is a certificate problem in the DANE's words", () => {
+  assert.equal(
+    advice({ kind: "dane-lookup", host: HOST, detail: "x" }, "example.net"),
+    "The administrators of example.net can fix this by correcting the DNSSEC signatures of the DNS records of mx.example.net (its TLSA and address records).",
+  );
+  const text = explain({ kind: "certificate", host: HOST, problem: "dane-mismatch", detail: "no TLSA record matches" });
+  assert.match(text, /DANE TLSA records\) \(no TLSA record matches\)\. This server delivers mail/);
 });

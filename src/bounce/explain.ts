@@ -34,6 +34,7 @@ const CERTIFICATE: Record<CertificateProblem, string> = {
   untrusted: "a security certificate that was not issued by a trusted certificate authority",
   "weak-key": "a security certificate whose key is too short to be safe",
   "weak-signature": "a security certificate signed with an outdated method that can be forged (such as SHA-1 or MD5)",
+  "dane-mismatch": "a security certificate that does not match the records its domain publishes for it in the DNS, secured with DNSSEC (DANE TLSA records)",
   other: "a security certificate that could not be verified",
 };
 
@@ -90,6 +91,13 @@ export function explainParts(p: DeliveryProblem): Explanation {
           `The receiving server ${h(p.host)} presented ${CERTIFICATE[p.problem] ?? CERTIFICATE.other}${paren(p.detail)}` +
           `${p.problem === "hostname" ? ", so it could not prove that it is the right server" : ""}. ` +
           `This server delivers mail to this destination only when the certificate is valid, ${NOT_DELIVERED}`,
+      };
+    case "dane-lookup":
+      return {
+        text:
+          `The receiving server ${h(p.host)} protects its connections with DANE, but its records in the DNS could not be ` +
+          `looked up and checked with DNSSEC${paren(p.detail)}. Without them this server cannot tell a genuine connection ` +
+          `from an intercepted one, so it did not connect and the message was not delivered.`,
       };
     case "mta-sts-mismatch": {
       const shown = p.patterns.slice(0, 10).map((x) => clean(x, 255));
@@ -174,6 +182,8 @@ export function advice(p: DeliveryProblem, domain: string): string | null {
       return fix(`checking the TLS settings of ${h(p.host)}`);
     case "certificate":
       return fix(certificateFix(p.problem, h(p.host)));
+    case "dane-lookup":
+      return fix(`correcting the DNSSEC signatures of the DNS records of ${h(p.host)} (its TLSA and address records)`);
     case "mta-sts-mismatch":
       return fix(`adding ${h(p.host)} to their MTA-STS policy, or by correcting their MX records`);
     case "expired":
@@ -197,6 +207,8 @@ function certificateFix(problem: CertificateProblem, host: string): string {
       return `installing a certificate on ${host} with a key of at least 2048 bits (RSA) or 256 bits (ECDSA)`;
     case "weak-signature":
       return `installing a certificate on ${host} signed with SHA-256 or stronger`;
+    case "dane-mismatch":
+      return `publishing TLSA records for ${host} that match its certificate (before the certificate changes, not after)`;
     default:
       return `checking the certificate of ${host}`;
   }

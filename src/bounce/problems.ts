@@ -11,6 +11,7 @@ export type CertificateProblem =
   | "untrusted" // does not chain to a trusted root (incl. self-signed)
   | "weak-key" // RSA < 2048 bits, EC < 256 bits
   | "weak-signature" // MD5 or SHA-1 signed
+  | "dane-mismatch" // matches none of the host's DNSSEC-validated TLSA records (DANE, RFC 7672 §3)
   | "other";
 
 export type DeliveryProblem =
@@ -28,6 +29,11 @@ export type DeliveryProblem =
   | { kind: "tls-handshake"; host: string; detail: string }
   /** The certificate failed verification (`detail`: "expired on 2026-01-01", "names mail.other.test only", "issued by Foo CA, which is not trusted"). */
   | { kind: "certificate"; host: string; problem: CertificateProblem; detail: string }
+  /**
+   * DANE (RFC 7672 §2.2): the MX host's DNSSEC status or TLSA records could not be looked up (a
+   * validating resolver answers SERVFAIL for bogus data), so the host was not tried.
+   */
+  | { kind: "dane-lookup"; host: string; detail: string }
   /** The MX host is not among the names the domain's MTA-STS policy (mode enforce) allows. */
   | { kind: "mta-sts-mismatch"; host: string; patterns: string[] }
   /** The remote server answered with an error reply (temporary 4xx or permanent 5xx). */

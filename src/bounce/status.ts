@@ -47,6 +47,7 @@ export function parseReply(reply: string): ParsedReply {
  * - connect 4.4.1 (no answer from host), protocol 4.4.2 (bad connection), dns 4.4.3 (routing server failure);
  * - no-starttls, tls-version, weak-cipher 4.7.4 (security features not supported by the destination);
  * - tls-handshake and certificate 4.7.5 (cryptographic failure); mta-sts-mismatch 4.7.0 (security policy);
+ * - dane-lookup 4.7.5, as Postfix reports a TLSA lookup error (no safe connection could be set up);
  * - null-mx 5.1.10 (RFC 7505 §4.2), no-such-domain 5.1.2 (bad destination system address);
  * - rejected: the remote's enhanced code when it gave one, with the class of its reply code; else x.0.0;
  * - expired 4.4.7 (delivery time expired); operator 5.0.0.
@@ -65,6 +66,7 @@ export function statusOf(p: DeliveryProblem): string {
       return "4.7.4";
     case "tls-handshake":
     case "certificate":
+    case "dane-lookup":
       return "4.7.5";
     case "mta-sts-mismatch":
       return "4.7.0";

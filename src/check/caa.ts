@@ -3,8 +3,7 @@
  * relevant record set is the host's own, else that of its closest ancestor that has one (RFC 8659
  * §3, tree climbing); all the names are asked at once and the nearest answer wins.
  */
-import type { DnsServerAddress } from "../dns/index.ts";
-import { queryDns } from "./dns-query.ts";
+import { queryDns, type DnsServerAddress } from "../dns/index.ts";
 
 export interface CaaResult {
   /** The name whose CAA records apply: the host or its closest ancestor with some; null when none has any. */

@@ -5,7 +5,7 @@
  */
 import type { CheckReport, Finding, Verdict } from "./types.ts";
 import type { CaaResult } from "./caa.ts";
-import type { TlsaMatch } from "./dane.ts";
+import type { TlsaMatch } from "../dane/index.ts";
 
 export interface MxHostResult {
   /** Host name, lower case, no trailing dot. */

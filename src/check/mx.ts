@@ -6,9 +6,9 @@
  * for each MX host name the CAA records that say which CAs may issue its certificates (RFC 8659).
  */
 import { lookupCaa, type CaaResult } from "./caa.ts";
-import { destinationHosts, type Resolver } from "../dns/index.ts";
-import type { DnsServerAddress } from "../dns/index.ts";
-import { fetchSmtpChain, matchTlsa, queryTlsa, systemDnsServer } from "./dane.ts";
+import { destinationHosts, systemDnsServer, trustsAd, type DnsServerAddress, type Resolver } from "../dns/index.ts";
+import { matchTlsa, queryTlsa } from "../dane/index.ts";
+import { fetchSmtpChain } from "./dane.ts";
 import { lookupMtaSts, lookupTlsRpt, mtaStsFindings, mtaStsMatch, tlsRptFindings } from "./mx-policy.ts";
 import type { DaneResult, MxHostResult, MxReport } from "./mx-types.ts";
 import { sortFindings } from "./findings.ts";
@@ -157,11 +157,6 @@ async function caa(host: string, opts: MxCheckOptions): Promise<CaaResult> {
   return lookupCaa(host, server, opts.timeoutMs);
 }
 
-/** A resolver on the loopback interface. */
-function isLoopbackServer(server: DnsServerAddress): boolean {
-  return /^127\./.test(server.host) || server.host === "::1";
-}
-
 /** The DANE evaluation of one MX host (RFC 7672 §2.2). */
 async function dane(name: string, host: string, address: string | null, port: number, opts: MxCheckOptions): Promise<DaneResult> {
   const result: DaneResult = { name, status: "error", authenticated: null, records: [], detail: "" };
@@ -173,9 +168,7 @@ async function dane(name: string, host: string, address: string | null, port: nu
   } catch (e) {
     return { ...result, detail: `TLSA lookup failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  // RFC 6698 §4.1 / RFC 4035 §4.9.3: the AD bit means something only over a trusted channel —
-  // a validating resolver on this machine. From anywhere else it is not taken as validation.
-  const trusted = isLoopbackServer(server);
+  const trusted = trustsAd(server);
   result.authenticated = lookup.authenticated && trusted;
   result.records = lookup.records.map((r) => ({ ...r, matches: null, detail: "not evaluated" }));
   // A validating resolver answers SERVFAIL for bogus data, never with AD: DANE senders defer.

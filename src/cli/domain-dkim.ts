@@ -1,8 +1,8 @@
 /** `sealpost domain dkim DOMAIN [--rotate | --activate] [--json]`: a hosted domain's DKIM keys and their records. */
 import type { Command } from "commander";
 import { loadConfig } from "../config/index.ts";
-import { activateKeys, checkPublished, ensureKeys, keyRecords, listKeys, rotateKeys, type Published } from "../dkim/index.ts";
-import { isHostedDomain, normalizeDomain, zoneLines } from "../directory/index.ts";
+import { activateIfPublished, activateKeys, ensureKeys, keyRecords, listKeys, rotateKeys } from "../dkim/index.ts";
+import { checkPublished, isHostedDomain, normalizeDomain, zoneLines } from "../directory/index.ts";
 import { createResolver } from "../dns/index.ts";
 import { cliUser, printJson, printTable, UsageError, withStore } from "./common.ts";
 
@@ -26,6 +26,8 @@ interface DkimFlags {
   json?: boolean;
   rotate?: boolean;
   activate?: boolean;
+  /** False with --no-check. */
+  check: boolean;
 }
 
 const day = (ms: number | null): string => (ms === null ? "-" : new Date(ms).toISOString().slice(0, 16).replace("T", " "));
@@ -37,6 +39,7 @@ export function registerDomainDkim(domain: Command): void {
     .option("--rotate", "make a new pair of keys, pending until their records are seen in DNS or --activate")
     .option("--activate", "let the pending keys sign now, seen in DNS or not (the current ones retire)")
     .option("--json", "print the keys and records as JSON")
+    .option("--no-check", "do not look the records up (so a pending pair is not activated by this run)")
     .addHelpText("after", HELP)
     .action(async (name: string, flags: DkimFlags) => {
       if (flags.rotate === true && flags.activate === true) throw new UsageError("domain dkim: --rotate and --activate do not go together: publish the new records first, then activate");
@@ -55,14 +58,15 @@ export function registerDomainDkim(domain: Command): void {
         }
         const byHand = flags.activate === true ? await activateKeys(store.db, wanted, by) : null;
         if (byHand !== null) notes.push(`${byHand} signs from now; the keys it replaces are retired.`);
-        const resolver = createResolver({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms });
-        const check = await checkPublished(store.db, resolver, wanted, by);
+        const resolver = createResolver({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms, tries: 2 });
+        const check = flags.check ? await activateIfPublished(store.db, wanted, (records) => checkPublished(records, resolver), by) : { published: new Map<string, string>(), activated: null };
         if (check.activated !== null) notes.push(`${check.activated}'s records are in DNS: it signs from now; the keys it replaces are retired.`);
         const keys = await listKeys(store.db, wanted);
         const records = keyRecords(wanted, keys);
-        const inDns = (selector: string): Published | null => check.published.get(selector) ?? null;
+        const inDns = (selector: string): string | null => check.published.get(selector) ?? null;
         for (const k of keys) {
-          if (k.state === "active" && inDns(k.selector) === "no") notes.push(`warning: ${k.selector} signs, but its record is not in DNS: its signatures fail until it is published.`);
+          const status = inDns(k.selector);
+          if (k.state === "active" && (status === "missing" || status === "different")) notes.push(`warning: ${k.selector} signs, but its record is ${status} in DNS: its signatures fail until it is published as printed.`);
         }
         if (flags.json === true) {
           printJson({ domain: wanted, activated: byHand ?? check.activated, notes, keys: keys.map(({ publicKey: _, ...k }) => ({ ...k, published: inDns(k.selector) })), records });

@@ -118,10 +118,10 @@ export const SCHEMA = {
       web: listener(443, "The web console over HTTPS (sign-in, login history, domain and server administration, the checker); TLS 1.2+ like the mail ports."),
       http: {
         kind: "table",
-        description: "Plain HTTP that only redirects to the web console's HTTPS address (port 80); nothing else is served without TLS.",
+        description: "Plain HTTP on port 80: redirects to the web console's HTTPS address and answers ACME's HTTP-01 challenges (RFC 8555 §8.3); nothing else is served without TLS.",
         fields: {
           ...socket(80, "0.0.0.0", 'Address to listen on ("::" for IPv6 and IPv4).'),
-          enabled: { kind: "bool", default: false, description: "Run this listener (off unless asked for)." },
+          enabled: { kind: "bool", default: false, description: "Run this listener (off unless asked for; [acme] with http-01 among its challenges runs it too)." },
         },
       },
       legacy_imaps: legacyListener(1993, "Legacy IMAP over implicit TLS."),
@@ -282,6 +282,12 @@ export const SCHEMA = {
         },
       },
       mta_sts: { kind: "bool", default: true, description: "Honour MTA-STS policies (RFC 8461): an enforce policy makes delivery verify the certificate against the policy's MX names." },
+      dane: {
+        kind: "bool",
+        default: true,
+        description:
+          "Honour DANE (RFC 7672): where a destination's MX and TLSA records are DNSSEC-validated, TLS is mandatory and the certificate must match the TLSA records. Needs a validating resolver on this machine (e.g. unbound on 127.0.0.1) in [dns] servers or /etc/resolv.conf: no other resolver's validation is trusted, and without one DANE stays off.",
+      },
       remote_port: { kind: "int", default: 25, min: 1, max: 65535, description: "Port of remote MX hosts (25; tests use high loopback ports)." },
       mta_sts_port: { kind: "int", default: 443, min: 1, max: 65535, description: "HTTPS port of MTA-STS policy hosts (443; tests use high loopback ports)." },
       ca_file: { kind: "string", default: "", description: "Extra trust anchors (PEM) for verify, besides the system's roots; relative to the data directory." },
@@ -371,6 +377,45 @@ export const SCHEMA = {
       session_idle: { kind: "int", default: 1800, min: 60, max: 86_400, description: "Seconds a signed-in browser may stay idle before it must sign in again." },
       session_max: { kind: "int", default: 43_200, min: 300, max: 2_592_000, description: "Seconds a sign-in lasts at most, however active (OWASP: an absolute timeout)." },
       check_per_hour: { kind: "int", default: 20, min: 1, max: 10_000, description: "TLS checks one account may run per hour from the checker page." },
+    },
+  },
+  acme: {
+    kind: "table",
+    description: "Certificates from an ACME CA (RFC 8555; Let's Encrypt by default) for the host name and each hosted domain's mta-sts. and autoconfig. names, renewed before they expire (README: ACME certificates).",
+    fields: {
+      enabled: {
+        kind: "bool",
+        default: false,
+        description: "Order and renew certificates (off unless asked for, so that no test or developer machine talks to a CA by accident). Read at start: a change needs a restart.",
+      },
+      directory_url: {
+        kind: "string",
+        default: "https://acme-v02.api.letsencrypt.org/directory",
+        pattern: /^https:\/\/[\x21-\x7e]+$/,
+        patternHint: "an https:// URL",
+        description: "The CA's ACME directory: Let's Encrypt's (its staging one for a trial: https://acme-staging-v02.api.letsencrypt.org/directory), or a private ACME CA's.",
+      },
+      email: {
+        kind: "string",
+        default: "",
+        pattern: /^$|^[^\s@]+@[^\s@]+$/,
+        patternHint: "an email address",
+        description: "Contact address the CA is given for notices about the account and its certificates (RFC 8555 §7.3); empty: none.",
+      },
+      challenge: {
+        kind: "array",
+        default: ["tls-alpn-01", "http-01"],
+        description: "Challenge types in order of preference: tls-alpn-01 (RFC 8737) on the web listener's port 443, http-01 (RFC 8555 §8.3) on [listeners.http]'s port 80. After a failed attempt the next one starts with the next type.",
+        of: { kind: "enum", values: ["tls-alpn-01", "http-01"], description: "A challenge type." },
+      },
+      ca_file: { kind: "string", default: "", description: "Trust anchors (PEM) for the ACME server's own HTTPS, besides the system's roots (a private ACME CA); relative to the data directory." },
+      renew_before_days: {
+        kind: "int",
+        default: 30,
+        min: 1,
+        max: 365,
+        description: "Renew a certificate when fewer days than this are left (or half its lifetime, when that is less: a short-lived certificate is not renewed at every check).",
+      },
     },
   },
   process: {

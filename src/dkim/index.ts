@@ -5,6 +5,6 @@
  * from a hosted domain. mailauth does the DKIM maths; keys, selectors, states and policy are ours.
  */
 export { DkimError, newKeys, addFirstKeys, listKeys, ensureKeys, rotateKeys, activateKeys, type DkimKey } from "./keys.ts";
-export { dkimTxtRecords, keyRecords, checkPublished, type DkimRecord, type Published } from "./records.ts";
+export { dkimTxtRecords, keyRecords, activateIfPublished, type DkimRecord, type RecordCheck } from "./records.ts";
 export { signOutgoing } from "./outgoing.ts";
 export { watchPendingKeys } from "./watch.ts";

@@ -4,22 +4,23 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDnsServer, type DnsServer, type Zone } from "../../test/dns-server.ts";
-import { addDomain, domainChanges } from "../directory/index.ts";
-import { createResolver, type Resolver } from "../dns/index.ts";
+import { addDomain, checkPublished, domainChanges, zoneLine } from "../directory/index.ts";
+import { createResolver, type ZoneResolver } from "../dns/index.ts";
 import { createLogger } from "../log/index.ts";
 import { openStore, type Store } from "../store/index.ts";
-import { checkPublished, dkimTxtRecords, keyRecords, listKeys, rotateKeys, type DkimKey, type DkimRecord } from "./index.ts";
-import { txtStrings } from "./records.ts";
+import { activateIfPublished, dkimTxtRecords, keyRecords, listKeys, rotateKeys, type DkimKey, type DkimRecord, type RecordCheck } from "./index.ts";
 import { activatePublished } from "./watch.ts";
 
 let dns: DnsServer;
-let resolver: Resolver;
+let resolver: ZoneResolver;
+let check: RecordCheck;
 let dir: string;
 let store: Store;
 
 before(async () => {
   dns = await startDnsServer({});
   resolver = createResolver({ servers: [dns.address], timeoutMs: 500, tries: 1 });
+  check = (records) => checkPublished(records, resolver);
   dir = mkdtempSync(join(tmpdir(), "sealpost-dkim-records-"));
   store = await openStore(dir);
 });
@@ -30,29 +31,30 @@ after(async () => {
   await dns.close();
 });
 
-/** The strings of a zone-file TXT value, as an operator's DNS server would serve them. */
-function zoneStrings(value: string): string[] {
-  return [...value.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => (m[1] ?? "").replace(/\\(.)/g, "$1"));
+/** The strings of a record as `sealpost domain dkim` prints it (directory's zoneLine), as an operator pastes them into a zone. */
+function printedStrings(r: DkimRecord): string[] {
+  const data = zoneLine(r).split(" IN TXT   ")[1]?.split(" ; ")[0] ?? "";
+  return [...data.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => (m[1] ?? "").replace(/\\(.)/g, "$1"));
 }
 
 /** The zone a DNS host serves after the operator pasted `records`. */
-const published = (records: readonly DkimRecord[]): Zone => Object.fromEntries(records.map((r) => [r.name, { TXT: [zoneStrings(r.value)] }]));
+const published = (records: readonly DkimRecord[]): Zone => Object.fromEntries(records.map((r) => [r.name, { TXT: [printedStrings(r)] }]));
 
 const key = (over: Partial<DkimKey>): DkimKey => ({ selector: "sp2026a-ed", algorithm: "ed25519", state: "active", publicKey: "AAAA", createdAt: 0, activatedAt: 0, retiredAt: null, ...over });
 
-test("TXT strings hold at most 255 characters and join back to the record; the zone form quotes each", () => {
-  assert.deepEqual(txtStrings("short"), ["short"]);
-  const long = "x".repeat(600);
-  const parts = txtStrings(long);
-  assert.deepEqual(parts.map((p) => p.length), [255, 255, 90]);
-  assert.equal(parts.join(""), long);
-  const [rec] = keyRecords("example.org", [key({ selector: "s-rsa", algorithm: "rsa", publicKey: "A".repeat(392) })]);
-  assert.ok(rec !== undefined);
-  assert.equal(rec.name, "s-rsa._domainkey.example.org.");
-  assert.equal(rec.text, `v=DKIM1; k=rsa; p=${"A".repeat(392)}`);
-  assert.match(rec.value, /^"v=DKIM1; k=rsa; p=A+" "A+"$/);
-  assert.deepEqual(zoneStrings(rec.value).map((s) => s.length), [255, rec.text.length - 255]);
-  assert.equal(zoneStrings(rec.value).join(""), rec.text);
+test("a key's record is v=DKIM1 with its k= and p=; printed, an RSA-2048 key's takes two strings of at most 255 that join back to it", async () => {
+  await addDomain(store.db, "print.example");
+  const records = await dkimTxtRecords(store.db, "print.example");
+  const [ed, rsa] = records;
+  assert.ok(ed !== undefined && rsa !== undefined);
+  assert.match(ed.name, /^sp\d{4}a-ed\._domainkey\.print\.example\.$/);
+  assert.match(ed.value, /^v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=$/);
+  assert.match(rsa.value, /^v=DKIM1; k=rsa; p=MII[A-Za-z0-9+/=]+$/);
+  assert.deepEqual(printedStrings(ed), [ed.value]);
+  const strings = printedStrings(rsa);
+  assert.equal(strings.length, 2);
+  assert.equal(strings[0]?.length, 255);
+  assert.equal(strings.join(""), rsa.value);
 });
 
 test("the records list active and pending keys, and retired ones for seven days, each saying what to do", () => {
@@ -79,36 +81,35 @@ test("a pending generation signs only once the resolver sees both its records as
   const ed = ofGen.find((r) => r.name.startsWith(`${gen}-ed.`));
   const rsa = ofGen.find((r) => r.name.startsWith(`${gen}-rsa.`));
   assert.ok(ed !== undefined && rsa !== undefined);
-  assert.equal(zoneStrings(rsa.value).length, 2, "the RSA record takes two strings");
 
   // Nothing published: the lookups find no such name.
-  let check = await checkPublished(store.db, resolver, "rotate.example", "test");
-  assert.equal(check.activated, null);
-  assert.deepEqual([...check.published.values()], ["no", "no", "no", "no"]);
+  let seen = await activateIfPublished(store.db, "rotate.example", check, "test");
+  assert.equal(seen.activated, null);
+  assert.deepEqual([...seen.published.values()], ["missing", "missing", "missing", "missing"]);
 
   // The Ed25519 record alone, and the RSA name serving another key: not yet.
   dns.setZone({ ...published([ed]), [rsa.name]: { TXT: ["v=DKIM1; k=rsa; p=MIIBIjANBgkq"] } });
-  check = await checkPublished(store.db, resolver, "rotate.example", "test");
-  assert.equal(check.activated, null);
-  assert.equal(check.published.get(`${gen}-ed`), "yes");
-  assert.equal(check.published.get(`${gen}-rsa`), "no");
+  seen = await activateIfPublished(store.db, "rotate.example", check, "test");
+  assert.equal(seen.activated, null);
+  assert.equal(seen.published.get(`${gen}-ed`), "published");
+  assert.equal(seen.published.get(`${gen}-rsa`), "different");
 
-  // The resolver fails (SERVFAIL): unknown, still pending.
+  // The resolver fails (SERVFAIL): not checked, still pending.
   dns.setZone({ ...published([ed]), [rsa.name]: { servfail: true } });
-  check = await checkPublished(store.db, resolver, "rotate.example", "test");
-  assert.equal(check.published.get(`${gen}-rsa`), "unknown");
-  assert.equal(check.activated, null);
+  seen = await activateIfPublished(store.db, "rotate.example", check, "test");
+  assert.equal(seen.published.get(`${gen}-rsa`), "not-checked");
+  assert.equal(seen.activated, null);
   assert.equal((await listKeys(store.db, "rotate.example")).filter((k) => k.state === "pending").length, 2);
 
   // Both as printed, the RSA one in two strings: the server's watch activates them.
   dns.setZone(published(ofGen));
   const lines: string[] = [];
   const log = createLogger({ write: (l) => void lines.push(l) });
-  assert.deepEqual(await activatePublished(store.db, resolver, log), ["rotate.example"]);
+  assert.deepEqual(await activatePublished(store.db, check, log), ["rotate.example"]);
   const keys = await listKeys(store.db, "rotate.example");
   assert.deepEqual(keys.map((k) => [k.selector.startsWith(gen), k.state]), [[true, "active"], [true, "active"], [false, "retired"], [false, "retired"]]);
   assert.match(lines.join(""), new RegExp(`rotate\\.example's keys ${gen} sign from now`));
-  assert.deepEqual(await activatePublished(store.db, resolver, log), [], "nothing pending any more");
+  assert.deepEqual(await activatePublished(store.db, check, log), [], "nothing pending any more");
   const [latest] = await domainChanges(store.db, "rotate.example");
   assert.deepEqual([latest?.setting, latest?.value, latest?.changedBy], ["dkim_published", `${gen}-ed, ${gen}-rsa`, "sealpost"]);
 });
@@ -120,9 +121,8 @@ test("a record may fold its key with whitespace and leave out v= and k= for RSA 
   const zone: Zone = {};
   for (const k of keys) {
     const p = k.publicKey.replace(/(.{40})/g, "$1 ");
-    zone[`${k.selector}._domainkey.folded.example`] = { TXT: [k.algorithm === "rsa" ? txtStrings(`p=${p}`) : `v=DKIM1;k=ed25519;  p= ${p}`] };
+    zone[`${k.selector}._domainkey.folded.example`] = { TXT: [k.algorithm === "rsa" ? [`p=${p.slice(0, 200)}`, p.slice(200)] : `v=DKIM1;k=ed25519;  p= ${p}`] };
   }
   dns.setZone(zone);
-  const check = await checkPublished(store.db, resolver, "folded.example", "test");
-  assert.equal(check.activated, gen);
+  assert.equal((await activateIfPublished(store.db, "folded.example", check, "test")).activated, gen);
 });

@@ -2,11 +2,9 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../store/index.ts";
 import type { AttemptRecord } from "./deliver-job.ts";
-import type { LevelChoice } from "./policy.ts";
 
-export async function recordAttempts(trx: Transaction<Database>, queueId: string, domain: string, choice: LevelChoice, attempts: readonly AttemptRecord[]): Promise<void> {
+export async function recordAttempts(trx: Transaction<Database>, queueId: string, domain: string, attempts: readonly AttemptRecord[]): Promise<void> {
   if (attempts.length === 0) return;
-  const source = choice.stsMode === "testing" ? `${choice.source} (mta-sts testing)` : choice.source;
   await trx
     .insertInto("delivery_attempts")
     .values(
@@ -17,8 +15,8 @@ export async function recordAttempts(trx: Transaction<Database>, queueId: string
         mx_host: a.mxHost,
         address: a.address,
         port: a.port,
-        policy_level: choice.level,
-        policy_source: source,
+        policy_level: a.policy.level,
+        policy_source: a.policy.source,
         starttls_offered: a.starttlsOffered === null ? null : a.starttlsOffered ? 1 : 0,
         tls_version: a.tlsVersion,
         tls_cipher: a.tlsCipher,
@@ -34,7 +32,7 @@ export async function recordAttempts(trx: Transaction<Database>, queueId: string
 }
 
 /** Problems met before any connection: DNS had no host to try, or the TCP connect failed. */
-const BEFORE_CONNECTING: ReadonlySet<string> = new Set(["connect", "dns", "no-such-domain", "null-mx", "mta-sts-mismatch"]);
+const BEFORE_CONNECTING: ReadonlySet<string> = new Set(["connect", "dns", "no-such-domain", "null-mx", "mta-sts-mismatch", "dane-lookup"]);
 
 /** Whether an attempt reached a server (attempts that never connected have no address, or failed to connect). */
 export function attemptConnected(a: { address: string | null; problem: unknown }): boolean {

@@ -1,7 +1,9 @@
-import { test } from "node:test";
+import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { startDnsServer, type DnsServer } from "../../test/dns-server.ts";
 import type { DeliveryProblem } from "../bounce/index.ts";
-import { DnsError, type Resolver } from "../dns/index.ts";
+import { DaneLookup } from "../dane/index.ts";
+import { createResolver, DnsError, type Resolver } from "../dns/index.ts";
 import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
 import { deliverJob, type JobContext } from "./deliver-job.ts";
 import type { LevelChoice } from "./policy.ts";
@@ -150,4 +152,76 @@ test("a refused greeting (421 or 554) moves on to the next MX; when every host r
   assert.equal(all554.calls.length, 2);
   const o = r.outcomes.get("x@example.net");
   assert.deepEqual([o?.kind, o?.kind === "delivered" ? null : o?.reply], ["failed", "554 5.7.1 no service"]);
+});
+
+// DANE (RFC 7672 §2.2), with the lookups answered by a DNS server that validates the "secure" names.
+const TLSA = (byte: number) => ({ usage: 3, selector: 1, matchingType: 1, certificate: Buffer.alloc(32, byte) });
+const secureHost = { A: ["127.0.0.31"], secure: true };
+let dns: DnsServer;
+let daneCtx: (c: { send: JobContext["send"] }, level?: LevelChoice) => JobContext;
+
+before(async () => {
+  dns = await startDnsServer({
+    "example.net": { MX: [{ preference: 10, exchange: "mx1.example.net" }, { preference: 20, exchange: "mx2.example.net" }], secure: true },
+    "mx1.example.net": secureHost,
+    "_2525._tcp.mx1.example.net": { servfail: true },
+    "mx2.example.net": secureHost,
+    "_2525._tcp.mx2.example.net": { TLSA: [TLSA(2)], secure: true },
+    "plain.test": { MX: [{ preference: 10, exchange: "mx.plain.test" }] },
+    "mx.plain.test": secureHost,
+    "_2525._tcp.mx.plain.test": { TLSA: [TLSA(3)], secure: true },
+    "down.test": { MX: [{ preference: 10, exchange: "mx.down.test" }], secure: true },
+    "mx.down.test": secureHost,
+    "_2525._tcp.mx.down.test": { servfail: true },
+  });
+  const resolver = createResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 });
+  const dane = new DaneLookup([{ host: "127.0.0.1", port: dns.port }], 1000);
+  daneCtx = (c, level = choice("may")) => ({ ...ctx(c, level, resolver), dane });
+});
+
+after(async () => {
+  await dns.close();
+});
+
+test("DANE: a host whose TLSA lookup fails is not tried; the next one gets TLS with its records, and the attempt says dane", async () => {
+  const c = client(delivered);
+  const r = await deliverJob(job, daneCtx(c));
+  assert.deepEqual(
+    c.calls.map((x) => [x.host, x.tls.starttls, x.tls.verify, x.tls.dane?.records.map((t) => t.data)]),
+    [["mx2.example.net", "required", null, ["02".repeat(32)]]],
+  );
+  assert.deepEqual(r.attempts.map((a) => [a.mxHost, a.outcome, a.policy]), [["mx2.example.net", "delivered", { level: "verify", source: "dane" }]]);
+});
+
+test("DANE: a secure MX whose every host fails its TLSA lookup waits, with the DANE reason and no connection", async () => {
+  const c = client(delivered);
+  const r = await deliverJob({ ...job, domain: "down.test" }, daneCtx(c));
+  assert.equal(c.calls.length, 0);
+  const o = r.outcomes.get("x@example.net");
+  assert.deepEqual(o?.kind === "deferred" ? o.problem : o, { kind: "dane-lookup", host: "mx.down.test", detail: "the TLSA lookup of _2525._tcp.mx.down.test answered SERVFAIL" });
+  assert.deepEqual(r.attempts.map((a) => [a.outcome, a.address, a.problem?.kind]), [["deferred", null, "dane-lookup"]]);
+});
+
+test("DANE: an insecure MX RRset means no TLSA lookups at all, whatever the hosts publish (RFC 7672 §2.2.1)", async () => {
+  const c = client(delivered);
+  const before = dns.queries.length;
+  const r = await deliverJob({ ...job, domain: "plain.test" }, daneCtx(c));
+  assert.deepEqual(c.calls.map((x) => [x.tls.starttls, x.tls.dane]), [["opportunistic", undefined]]);
+  assert.deepEqual(r.attempts.map((a) => a.policy), [{ level: "may", source: "config" }]);
+  assert.equal(dns.queries.slice(before).some((q) => q.type === "TLSA"), false);
+});
+
+test("DANE: under may, a failed handshake with a DANE host is never retried in plaintext", async () => {
+  const c = client((req) => failing({ kind: "tls-handshake", host: req.host, detail: "alert" }, true));
+  const r = await deliverJob(job, daneCtx(c));
+  assert.deepEqual(c.calls.map((x) => x.tls.starttls), ["required"]);
+  assert.equal(r.outcomes.get("x@example.net")?.kind, "deferred");
+});
+
+test("DANE wins over MTA-STS (RFC 8461 §2): the policy's MX patterns and its verify are set aside", async () => {
+  const c = client(delivered);
+  const sts: LevelChoice = { level: "verify", source: "mta-sts", mxPatterns: ["*.elsewhere.net"], stsMode: "enforce", beforeMtaSts: choice("may") };
+  const r = await deliverJob(job, daneCtx(c, sts));
+  assert.deepEqual(c.calls.map((x) => [x.host, x.tls.verify, x.tls.dane !== undefined]), [["mx2.example.net", null, true]]);
+  assert.deepEqual([r.choice.source, r.choice.mxPatterns], ["config", null]);
 });

@@ -5,15 +5,19 @@
  * connection is returned as an attempt record. Never falls back to plaintext when the level
  * requires TLS; under `may`, a failed TLS handshake is retried in plaintext on the same host
  * (RFC 7435 §4.1), and the record says why. With a connection cache (connection-cache.ts) a
- * clean session is kept for the next job to the same host under the same TLS requirement.
+ * clean session is kept for the next job to the same host under the same TLS requirement. With
+ * DANE lookups (RFC 7672 §2.2), a domain whose MX RRset is DNSSEC-validated has its hosts' TLSA
+ * records looked up, and each host gets the level DANE gives it (policy.ts `withDane`); a host
+ * whose lookups failed is not tried.
  */
 import { isIP } from "node:net";
 import type { DeliveryProblem } from "../bounce/index.ts";
+import type { DaneLookup, HostDane } from "../dane/index.ts";
 import { destinationHosts, DnsError, type Resolver } from "../dns/index.ts";
 import { mxMatches } from "../mta-sts/index.ts";
 import { deliver, type DeliveryRequest, type DeliveryResult } from "../smtp-client/index.ts";
 import type { ConnectionCache } from "./connection-cache.ts";
-import { tlsRequirement, type LevelChoice, type RelayRoute } from "./policy.ts";
+import { policyNote, tlsRequirement, withDane, withoutMtaSts, type LevelChoice, type PolicyNote, type RelayRoute } from "./policy.ts";
 
 export interface Job {
   queueId: string;
@@ -44,11 +48,15 @@ export interface AttemptRecord {
   reused: boolean;
   /** The connection's id (src/log), as in the log lines; null when no connection was tried. */
   session: string | null;
+  /** The level the attempt ran under: DANE gives each host its own. */
+  policy: PolicyNote;
 }
 
 interface JobResult {
   outcomes: Map<string, RecipientOutcome>;
   attempts: AttemptRecord[];
+  /** The domain's level: the context's, without MTA-STS where DANE applies. */
+  choice: LevelChoice;
 }
 
 export interface JobContext {
@@ -64,6 +72,8 @@ export interface JobContext {
   connections?: ConnectionCache;
   /** Test seam for the SMTP client; the real one (through `connections`, if given) by default. */
   send?: (req: DeliveryRequest) => Promise<DeliveryResult>;
+  /** DANE lookups through trusted validating resolvers (RFC 7672); absent: DANE is off. Never for a relay route. */
+  dane?: DaneLookup;
 }
 
 /** TLS policy failures: under verify-once they return the message at once (the notices' sender). */
@@ -75,29 +85,35 @@ const ADDRESSES_PER_HOST = 2;
 
 export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const attempts: AttemptRecord[] = [];
-  const all = (o: RecipientOutcome): JobResult => ({ outcomes: new Map(job.recipients.map((r) => [r, o])), attempts });
+  let choice = ctx.choice;
+  const all = (o: RecipientOutcome): JobResult => ({ outcomes: new Map(job.recipients.map((r) => [r, o])), attempts, choice });
   const deferAll = (problem: DeliveryProblem, mx: string | null = null): JobResult => {
-    attempts.push(record(null, null, null, null, "deferred", job.recipients.length, problem));
+    attempts.push(record(null, "deferred", job.recipients.length, problem, policyNote(choice)));
     return all({ kind: "deferred", problem, reply: null, mx });
   };
   const failAll = (problem: DeliveryProblem, mx: string | null = null, reply: string | null = null): JobResult => {
-    attempts.push(record(mx, null, null, null, "bounced", job.recipients.length, problem, reply));
+    attempts.push(record(mx, "bounced", job.recipients.length, problem, policyNote(choice), reply));
     return all({ kind: "failed", problem, reply, mx });
   };
 
   let hosts: Array<{ host: string; port: number }>;
+  /** Per MX host, what DANE makes of it; null: DANE does not apply to the domain. */
+  let dane: Map<string, HostDane> | null = null;
   if (ctx.relay !== null) {
     hosts = [{ host: ctx.relay.host, port: ctx.relay.port }];
   } else {
     try {
-      const dest = await destinationHosts(job.domain, ctx.resolver);
+      const [dest, mxSecure] = await Promise.all([destinationHosts(job.domain, ctx.resolver), ctx.dane?.mxSecure(job.domain) ?? false]);
       if (dest.kind === "null-mx") return failAll({ kind: "null-mx", domain: job.domain });
       if (dest.kind === "not-found") return failAll({ kind: "no-such-domain", domain: job.domain });
       hosts = dest.hosts.map((h) => ({ host: h.host, port: ctx.remotePort }));
+      // RFC 7672 §2.2.1: only a secure MX RRset's hosts have their TLSA records looked up.
+      if (mxSecure && ctx.dane !== undefined) dane = await daneHosts(ctx.dane, hosts);
     } catch (e) {
       return deferAll({ kind: "dns", domain: job.domain, detail: errorText(e) });
     }
-    const patterns = ctx.choice.mxPatterns;
+    if (dane !== null) choice = withoutMtaSts(choice);
+    const patterns = choice.mxPatterns;
     if (patterns !== null) {
       const allowed = hosts.filter((h) => patterns.some((p) => mxMatches(p, h.host)));
       // RFC 8461 §4.1: MX hosts the enforced policy does not name are not used.
@@ -111,6 +127,14 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
   let last: DeliveryProblem | null = null;
   let lastHost: string | null = null;
   for (const { host, port } of hosts) {
+    const hostDane = dane?.get(host);
+    if (hostDane?.kind === "unavailable") {
+      // RFC 7672 §2.2: without its TLSA records a DANE host's connection cannot be judged: not tried.
+      last = { kind: "dane-lookup", host, detail: hostDane.detail };
+      lastHost = host;
+      continue;
+    }
+    const level = hostDane === undefined ? choice : withDane(choice, hostDane);
     let addresses: string[];
     try {
       addresses = isIP(host) !== 0 ? [host] : (await ctx.resolver.addresses(host)).slice(0, ADDRESSES_PER_HOST);
@@ -132,16 +156,17 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
         timeouts: { connectMs: ctx.connectTimeoutMs },
         ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
       };
-      let res = await send({ ...base, tls: tlsRequirement(ctx.choice, host, ctx.ca) });
+      const note = policyNote(level);
+      let res = await send({ ...base, tls: tlsRequirement(level, host, ctx.ca) });
       const p = res.problem;
       if (p !== null && TLS_FAILURE.has(p.kind)) {
-        if (ctx.choice.level === "verify-once") {
+        if (level.level === "verify-once") {
           // One connection, then back to the sender: no other host, no retry.
-          attempts.push(fromResult(res, "bounced", job.recipients.length));
+          attempts.push(fromResult(res, "bounced", job.recipients.length, note));
           return all({ kind: "failed", problem: p, reply: null, mx: host });
         }
-        if (ctx.choice.level === "may" && MAY_FALLBACK.has(p.kind)) {
-          attempts.push(fromResult(res, "tls-fallback", job.recipients.length));
+        if (level.level === "may" && MAY_FALLBACK.has(p.kind)) {
+          attempts.push(fromResult(res, "tls-fallback", job.recipients.length, note));
           res = await send({ ...base, tls: { starttls: "never", verify: null } });
         }
       }
@@ -149,12 +174,12 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
       // Anything before MAIL FROM — connection, greeting (even 5xx, like Postfix's
       // smtp_skip_5xx_greeting), EHLO, STARTTLS, TLS — says nothing about the message: next host.
       if (problem !== null && !res.mailStarted) {
-        attempts.push(fromResult(res, "deferred", job.recipients.length));
+        attempts.push(fromResult(res, "deferred", job.recipients.length, note));
         last = problem;
         lastHost = host;
         continue;
       }
-      return finish(job, res, attempts);
+      return { ...finish(job, res, attempts, note), choice };
     }
   }
   const problem: DeliveryProblem = last ?? { kind: "connect", host: lastHost ?? job.domain, detail: "no host could be reached" };
@@ -165,8 +190,14 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
   return all({ kind, problem, reply: problem.kind === "rejected" ? problem.reply : null, mx: lastHost });
 }
 
+/** RFC 7672 §2.2.2/§2.2.3 for every host at once; null when DANE applies to none of them. */
+async function daneHosts(lookup: DaneLookup, hosts: ReadonlyArray<{ host: string; port: number }>): Promise<Map<string, HostDane> | null> {
+  const found = await Promise.all(hosts.map(async (h) => [h.host, await lookup.host(h.host, h.port)] as const));
+  return found.some(([, d]) => d.kind !== "none") ? new Map(found) : null;
+}
+
 /** The host answered the mail transaction: per-recipient outcomes from its replies. */
-function finish(job: Job, res: DeliveryResult, attempts: AttemptRecord[]): JobResult {
+function finish(job: Job, res: DeliveryResult, attempts: AttemptRecord[], policy: PolicyNote): Omit<JobResult, "choice"> {
   const outcomes = new Map<string, RecipientOutcome>();
   const byAddress = new Map(res.recipients.map((r) => [r.address, r]));
   let delivered = 0;
@@ -188,7 +219,7 @@ function finish(job: Job, res: DeliveryResult, attempts: AttemptRecord[]): JobRe
     outcomes.set(address, { kind: permanent ? "failed" : "deferred", problem, reply: refused ? r.reply : replyOf(problem), mx: res.host });
   }
   const outcome = delivered > 0 ? "delivered" : failed > 0 ? "bounced" : "deferred";
-  attempts.push(fromResult(res, outcome, job.recipients.length));
+  attempts.push(fromResult(res, outcome, job.recipients.length, policy));
   return { outcomes, attempts };
 }
 
@@ -196,11 +227,12 @@ function replyOf(p: DeliveryProblem): string | null {
   return p.kind === "rejected" ? p.reply : null;
 }
 
-function fromResult(res: DeliveryResult, outcome: AttemptRecord["outcome"], recipients: number): AttemptRecord {
+function fromResult(res: DeliveryResult, outcome: AttemptRecord["outcome"], recipients: number, policy: PolicyNote): AttemptRecord {
   const tls = res.tls;
   const cert = tls?.certificate;
   let verdict: string | null = null;
-  if (cert !== undefined) verdict = !cert.checked ? "not checked" : cert.ok ? "ok" : `${cert.problem}: ${cert.detail}`;
+  // "dane-ee"/"dane-ta" when TLSA records authenticated it, "ok" when the PKI did.
+  if (cert !== undefined) verdict = !cert.checked ? "not checked" : cert.ok ? (cert.by ?? "ok") : `${cert.problem}: ${cert.detail}`;
   if (res.problem?.kind === "certificate") verdict = `${res.problem.problem}: ${res.problem.detail}`;
   // A recipient refused at RCPT has its reply; one never offered (code 0: no connection, no MAIL) has none.
   const refused = res.recipients.find((r) => !r.accepted && r.code !== 0);
@@ -220,20 +252,13 @@ function fromResult(res: DeliveryResult, outcome: AttemptRecord["outcome"], reci
     problem: res.problem,
     reused: res.reused === true,
     session: res.session ?? null,
+    policy,
   };
 }
 
-function record(
-  mxHost: string | null,
-  address: string | null,
-  port: number | null,
-  tlsVersion: string | null,
-  outcome: AttemptRecord["outcome"],
-  recipients: number,
-  problem: DeliveryProblem | null,
-  reply: string | null = null,
-): AttemptRecord {
-  return { time: Date.now(), mxHost, address, port, starttlsOffered: null, tlsVersion, tlsCipher: null, certVerdict: null, outcome, recipients, reply, problem, reused: false, session: null };
+/** An attempt without a connection: no host could be tried. */
+function record(mxHost: string | null, outcome: AttemptRecord["outcome"], recipients: number, problem: DeliveryProblem, policy: PolicyNote, reply: string | null = null): AttemptRecord {
+  return { time: Date.now(), mxHost, address: null, port: null, starttlsOffered: null, tlsVersion: null, tlsCipher: null, certVerdict: null, outcome, recipients, reply, problem, reused: false, session: null, policy };
 }
 
 function errorText(e: unknown): string {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { validateConfig } from "../config/index.ts";
 import { openStore } from "../store/index.ts";
 import { addRelay, setPolicy } from "./admin.ts";
-import { configuredLevel, parseNextHop, relayRoute, tlsRequirement, withMtaSts } from "./policy.ts";
+import { configuredLevel, parseNextHop, policyNote, relayRoute, tlsRequirement, withDane, withMtaSts, withoutMtaSts, type LevelChoice } from "./policy.ts";
 import { backoffMs } from "./runner.ts";
 
 test("level precedence: relay hop, then `policy set`, then [delivery] policies, then the default; MTA-STS enforce raises to verify", async () => {
@@ -28,7 +28,7 @@ test("level precedence: relay hop, then `policy set`, then [delivery] policies, 
 
     const base = await configuredLevel(store.db, config, "cfg.test", null);
     const policy = { id: "1", mode: "enforce" as const, mx: ["*.cfg.test"], maxAge: 86400, fetchedAt: 0 };
-    assert.deepEqual(withMtaSts(base, policy), { level: "verify", source: "mta-sts", mxPatterns: ["*.cfg.test"], stsMode: "enforce" });
+    assert.deepEqual(withMtaSts(base, policy), { level: "verify", source: "mta-sts", mxPatterns: ["*.cfg.test"], stsMode: "enforce", beforeMtaSts: base });
     assert.equal(withMtaSts({ ...base, level: "verify-once" }, policy).level, "verify-once", "never weaker than configured");
     assert.deepEqual(withMtaSts(base, { ...policy, mode: "testing" }), { ...base, stsMode: "testing" });
     assert.deepEqual(tlsRequirement(withMtaSts(base, policy), "mx1.cfg.test", ["CA"]), { starttls: "required", verify: { ca: ["CA"], names: ["mx1.cfg.test"], sanOnly: true } });
@@ -51,4 +51,27 @@ test("next hops: host:port, [address]:port, host alone means port 25", () => {
 test("backoff: Postfix's schedule, minimum doubling per attempt up to the maximum", () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, 300, 4000) / 1000), [300, 600, 1200, 2400, 4000, 4000]);
   assert.equal(backoffMs(1000, 300, 4000), 4_000_000);
+});
+
+test("DANE per host: usable records raise to verify by the records, unusable ones to encrypt; the stronger level wins (RFC 7672 §2.2)", () => {
+  const records = [{ usage: 3, selector: 1, matchingType: 1, data: "ab".repeat(32) }];
+  const at = (level: LevelChoice["level"]): LevelChoice => ({ level, source: "config", mxPatterns: null, stsMode: null });
+  const auth = { kind: "authenticate" as const, name: "_25._tcp.mx.test", records };
+  const enc = { kind: "encrypt" as const, name: "_25._tcp.mx.test" };
+  const summary = (c: LevelChoice): string => `${c.level} ${c.source}${c.tlsa !== undefined ? " tlsa" : ""}`;
+  assert.deepEqual((["may", "encrypt", "verify", "verify-once"] as const).map((l) => summary(withDane(at(l), auth))), ["verify dane tlsa", "verify dane tlsa", "verify dane tlsa", "verify-once config tlsa"]);
+  assert.deepEqual((["may", "encrypt", "verify", "verify-once"] as const).map((l) => summary(withDane(at(l), enc))), ["encrypt dane", "encrypt config", "verify config", "verify-once config"]);
+  assert.equal(withDane(at("may"), { kind: "none" }).source, "config");
+  // The records authenticate, not the PKI: no CA, no names; TLS is mandatory.
+  assert.deepEqual(tlsRequirement(withDane(at("verify"), auth), "mx.test", ["CA"]), { starttls: "required", verify: null, dane: { records } });
+  assert.deepEqual(tlsRequirement(withDane(at("verify"), enc), "mx.test", ["CA"]), { starttls: "required", verify: { ca: ["CA"], names: ["mx.test"] } });
+});
+
+test("where DANE applies, the domain's MTA-STS policy is set aside (RFC 8461 §2); an attempt records its level and source", () => {
+  const base: LevelChoice = { level: "may", source: "default", mxPatterns: null, stsMode: null };
+  const sts = { id: "1", mode: "enforce" as const, mx: ["mx.test"], maxAge: 86400, fetchedAt: 0 };
+  assert.deepEqual(withoutMtaSts(withMtaSts(base, sts)), base);
+  assert.deepEqual(withoutMtaSts(withMtaSts(base, { ...sts, mode: "testing" })), base);
+  assert.deepEqual(policyNote(withMtaSts(base, { ...sts, mode: "testing" })), { level: "may", source: "default (mta-sts testing)" });
+  assert.deepEqual(policyNote(withMtaSts(base, sts)), { level: "verify", source: "mta-sts" });
 });

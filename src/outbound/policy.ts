@@ -2,15 +2,18 @@
  * The outbound policy engine: which TLS level applies to a destination, and where it came from.
  * Order: a relay domain's own level, then `sealpost policy set`, then `[delivery] policies`, then
  * the default. An MTA-STS policy in mode enforce (RFC 8461 §5) raises whatever that gives to
- * verify against the policy's MX names; mode testing is recorded, not enforced.
+ * verify against the policy's MX names; mode testing is recorded, not enforced. DANE (RFC 7672)
+ * raises it per MX host — to verify by the host's TLSA records, or to encrypt when they are all
+ * unusable — and where it applies to a domain, the domain's MTA-STS policy does not (RFC 8461 §2).
  */
 import type { Kysely } from "kysely";
 import type { Config, TlsLevel } from "../config/index.ts";
+import type { HostDane, TlsaRecord } from "../dane/index.ts";
 import type { MtaStsPolicy } from "../mta-sts/index.ts";
 import type { Database } from "../store/index.ts";
 import type { TlsRequirement } from "../smtp-client/index.ts";
 
-type LevelSource = "default" | "config" | "policy" | "relay" | "mta-sts";
+type LevelSource = "default" | "config" | "policy" | "relay" | "mta-sts" | "dane";
 
 export interface LevelChoice {
   level: TlsLevel;
@@ -19,6 +22,17 @@ export interface LevelChoice {
   mxPatterns: string[] | null;
   /** "enforce", "testing" or null: what MTA-STS said (testing is recorded only). */
   stsMode: "enforce" | "testing" | null;
+  /** The choice before an MTA-STS enforce policy raised it (for `withoutMtaSts`). */
+  beforeMtaSts?: LevelChoice;
+  /** DANE: the host's usable TLSA records, which authenticate its certificate instead of the PKI (RFC 7672 §3). */
+  tlsa?: readonly TlsaRecord[];
+}
+
+/** A level and where it came from, as an attempt records them. */
+export interface PolicyNote {
+  level: TlsLevel;
+  /** "default", "policy", "mta-sts", "dane" …; "config (mta-sts testing)" when a testing policy was seen. */
+  source: string;
 }
 
 export interface RelayRoute {
@@ -50,11 +64,39 @@ export async function configuredLevel(db: Kysely<Database>, config: Config, doma
 export function withMtaSts(choice: LevelChoice, policy: MtaStsPolicy | null): LevelChoice {
   if (policy === null || policy.mode === "none") return choice;
   if (policy.mode === "testing") return { ...choice, stsMode: "testing" };
-  return { level: stronger(choice.level, "verify"), source: "mta-sts", mxPatterns: [...policy.mx], stsMode: "enforce" };
+  return { level: stronger(choice.level, "verify"), source: "mta-sts", mxPatterns: [...policy.mx], stsMode: "enforce", beforeMtaSts: choice };
+}
+
+/** RFC 8461 §2: a domain that DANE applies to is delivered under DANE, not under its MTA-STS policy. */
+export function withoutMtaSts(choice: LevelChoice): LevelChoice {
+  return choice.beforeMtaSts ?? { ...choice, stsMode: null };
+}
+
+/**
+ * RFC 7672 §2.2 for one MX host: secure usable TLSA records make the level at least verify, with the
+ * records authenticating the certificate instead of the PKI; secure records that are all unusable
+ * make it at least encrypt. The stronger requirement wins: a configured verify-once keeps its
+ * one-connection rule (and its source), under DANE's authentication.
+ */
+export function withDane(choice: LevelChoice, dane: HostDane): LevelChoice {
+  if (dane.kind === "authenticate") {
+    return { ...choice, level: stronger(choice.level, "verify"), source: choice.level === "verify-once" ? choice.source : "dane", tlsa: dane.records };
+  }
+  if (dane.kind === "encrypt") {
+    return { ...choice, level: stronger(choice.level, "encrypt"), source: RANK[choice.level] < RANK.encrypt ? "dane" : choice.source };
+  }
+  return choice;
+}
+
+/** What an attempt records of the level it ran under. */
+export function policyNote(choice: LevelChoice): PolicyNote {
+  return { level: choice.level, source: choice.stsMode === "testing" ? `${choice.source} (mta-sts testing)` : choice.source };
 }
 
 /** What the SMTP client must do for a level toward one MX host. */
 export function tlsRequirement(choice: LevelChoice, mxHost: string, ca: readonly string[]): TlsRequirement {
+  // RFC 7672 §2.2: TLS is mandatory, and the TLSA records, not the PKI, authenticate the server (§3).
+  if (choice.tlsa !== undefined) return { starttls: "required", verify: null, dane: { records: choice.tlsa } };
   switch (choice.level) {
     case "may":
       return { starttls: "opportunistic", verify: null };

@@ -35,6 +35,8 @@ export function problemLine(p: DeliveryProblem): string {
       return p.detail.includes(p.domain) ? p.detail : `${p.domain}: ${p.detail}`;
     case "mta-sts-mismatch":
       return `${p.host} is not allowed by the MTA-STS policy (${p.patterns.join(", ")})`;
+    case "dane-lookup":
+      return `${p.host}: DANE: ${p.detail}; not tried`;
     case "no-starttls":
       return `${p.host} does not offer STARTTLS`;
     case "weak-cipher":

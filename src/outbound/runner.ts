@@ -9,6 +9,7 @@
  */
 import type { Config } from "../config/index.ts";
 import type { DeliveryProblem } from "../bounce/index.ts";
+import type { DaneLookup } from "../dane/index.ts";
 import { signOutgoing } from "../dkim/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import type { MtaStsCache } from "../mta-sts/index.ts";
@@ -28,6 +29,8 @@ interface RunnerOptions {
   config: () => Config;
   resolver: () => Resolver;
   mtaSts: () => MtaStsCache;
+  /** DANE lookups through trusted validating resolvers, or null: DANE is off. */
+  dane?: () => DaneLookup | null;
   ca: () => readonly string[];
   log: Logger;
   /** How often due messages are looked for when nothing wakes the runner, ms. */
@@ -222,6 +225,7 @@ export class QueueRunner {
         choice = withMtaSts(choice, sts.policy);
       }
       const job: Job = { queueId: q.id, domain, from: q.mail_from, recipients: group.map((r) => r.recipient), message: await this.#signed(q, await store.blobs.read(q.blob)) };
+      const dane = relay === null ? (this.#o.dane?.() ?? null) : null;
       const result = await deliverJob(job, {
         resolver: this.#o.resolver(),
         heloName: config.hostname,
@@ -233,9 +237,11 @@ export class QueueRunner {
         signal: this.#abort.signal,
         connections: this.#connections,
         ...(this.#o.send !== undefined ? { send: this.#o.send } : {}),
+        ...(dane !== null ? { dane } : {}),
       });
       outcomes = result.outcomes;
       attempts = result.attempts;
+      choice = result.choice;
     }
     // Shutting down: what the remote server took (its 250) is committed, so it is not sent again;
     // everything else stays pending as it was, to be tried after the restart.
@@ -275,7 +281,7 @@ export class QueueRunner {
           .where("id", "=", u.row.id)
           .execute();
       }
-      await recordAttempts(trx, q.id, domain, choice, attempts);
+      await recordAttempts(trx, q.id, domain, attempts);
       const pending = await trx.selectFrom("queue_recipients").select("id").where("queue_id", "=", q.id).where("status", "=", "pending").limit(1).executeTakeFirst();
       if (pending === undefined) {
         await trx.deleteFrom("queue_recipients").where("queue_id", "=", q.id).execute();
@@ -307,13 +313,15 @@ export class QueueRunner {
         mx: a.mxHost,
         address: a.address,
         tls: a.tlsVersion,
+        policy: `${a.policy.level} (${a.policy.source})`,
+        cert: a.certVerdict,
         outcome: a.outcome,
         reused: a.reused,
         reply: a.reply ?? (a.problem !== null ? problemLine(a.problem) : null),
       });
     }
     const count = (st: string): number => updates.filter((u) => u.status === st).length;
-    for (const a of attempts) this.#o.observer?.attempted(a.outcome, choice.level, a.tlsVersion);
+    for (const a of attempts) this.#o.observer?.attempted(a.outcome, a.policy.level, a.tlsVersion);
     if (count("delivered") > 0) this.#o.observer?.sent();
     this.#o.log.info(`delivery ${q.id} to ${domain} (tls ${choice.level} from ${choice.source}): ${count("delivered")} delivered, ${count("pending")} deferred, ${bounced.length} bounced`);
   }

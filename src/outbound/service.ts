@@ -1,15 +1,16 @@
 /**
  * The outbound service as the server runs it: a resolver from `[dns]`, the MTA-STS cache (kept in
- * SQLite, so policies survive restarts as RFC 8461 §5.1 wants), the trust anchors of
- * `[delivery] ca_file`, the queue runner, and the watch that lets a DKIM rotation's keys sign once
- * their records are in DNS. `reload` (SIGHUP) rebuilds what the config shapes.
+ * SQLite, so policies survive restarts as RFC 8461 §5.1 wants), DANE's lookups through the
+ * resolvers on this machine, the trust anchors of `[delivery] ca_file`, the queue runner, and the
+ * watch that lets a DKIM rotation's keys sign once their records are in DNS. `reload` (SIGHUP)
+ * rebuilds what the config shapes.
  */
-import { readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
 import type { Kysely } from "kysely";
-import { ConfigError, type Config } from "../config/index.ts";
+import { readCaFile, type Config } from "../config/index.ts";
+import { DaneLookup } from "../dane/index.ts";
 import { watchPendingKeys } from "../dkim/index.ts";
-import { createResolver, type Resolver } from "../dns/index.ts";
+import { checkPublished } from "../directory/index.ts";
+import { createResolver, parseDnsServer, systemDnsServer, trustsAd, type DnsServerAddress, type ZoneResolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
 import { MtaStsCache, type MtaStsPolicy, type PolicyStore } from "../mta-sts/index.ts";
 import type { Database, Store } from "../store/index.ts";
@@ -22,23 +23,24 @@ interface OutboundService {
 }
 
 interface Parts {
-  resolver: Resolver;
+  resolver: ZoneResolver;
   ca: string[];
   mtaSts: MtaStsCache;
+  dane: DaneLookup | null;
 }
 
 export function startOutbound(store: Store, dataDir: string, initial: Config, log: Logger, observer?: DeliveryObserver, held?: () => boolean): OutboundService {
   let config = initial;
   const build = (c: Config): Parts => {
     const resolver = createResolver({ servers: c.dns.servers, timeoutMs: c.dns.timeout_ms });
-    const ca = c.delivery.ca_file === "" ? [] : readCaFile(isAbsolute(c.delivery.ca_file) ? c.delivery.ca_file : join(dataDir, c.delivery.ca_file));
-    return { resolver, ca, mtaSts: new MtaStsCache(sqlitePolicyStore(store.db), { resolver, port: c.delivery.mta_sts_port, ca }) };
+    const ca = readCaFile("delivery.ca_file", dataDir, c.delivery.ca_file);
+    return { resolver, ca, mtaSts: new MtaStsCache(sqlitePolicyStore(store.db), { resolver, port: c.delivery.mta_sts_port, ca }), dane: c.delivery.dane ? daneLookup(c, log) : null };
   };
   let parts = build(config);
-  const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, ca: () => parts.ca, log, observer, held });
+  const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, dane: () => parts.dane, ca: () => parts.ca, log, observer, held });
   runner.start();
   // A DKIM rotation's new keys sign once their records are seen through the same resolver (src/dkim).
-  const dkim = watchPendingKeys(store.db, () => parts.resolver, log);
+  const dkim = watchPendingKeys(store.db, () => (records) => checkPublished(records, parts.resolver), log);
   return {
     runner,
     reload(next) {
@@ -52,21 +54,16 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
   };
 }
 
-function readCaFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ConfigError(`delivery.ca_file: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  const pems = splitPem(text);
-  if (pems.length === 0) throw new ConfigError(`delivery.ca_file: no PEM certificate in ${path}`);
-  return pems;
-}
-
-/** The PEM certificates in a bundle file. */
-function splitPem(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+/**
+ * DANE's lookups through the resolvers on this machine (RFC 7672 §2.1.1: a validating resolver
+ * over a trusted path); null, with a warning, when there is none to trust.
+ */
+function daneLookup(c: Config, log: Logger): DaneLookup | null {
+  const given = c.dns.servers.length > 0 ? c.dns.servers.map(parseDnsServer) : [systemDnsServer()];
+  const trusted = given.filter((s): s is DnsServerAddress => s !== null && trustsAd(s));
+  if (trusted.length > 0) return new DaneLookup(trusted, c.dns.timeout_ms);
+  log.warn("DANE is off: no DNS resolver on this machine to trust with DNSSEC validation; run a validating resolver (e.g. unbound on 127.0.0.1) and name it in [dns] servers, or set [delivery] dane = false");
+  return null;
 }
 
 function sqlitePolicyStore(db: Kysely<Database>): PolicyStore {

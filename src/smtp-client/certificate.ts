@@ -4,11 +4,13 @@
  * hostname checking is off; this module decides: validity period (RFC 5280 §4.1.2.5), chain to
  * a trusted root (OpenSSL's verify result against Node's roots plus the caller's CAs), the name
  * (RFC 6125 / RFC 8461 §4.1, see names.ts), key size (RSA/DSA < 2048, EC < 256 bits: weak-key)
- * and signature hash (MD2/MD4/MD5/SHA-1: weak-signature; RFC 6151, RFC 9155).
+ * and signature hash (MD2/MD4/MD5/SHA-1: weak-signature; RFC 6151, RFC 9155). Under DANE the host's
+ * TLSA records decide instead (RFC 7672 §3, the dane room's match).
  */
-import type { X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import type { TLSSocket } from "node:tls";
 import type { CertificateProblem } from "../bounce/index.ts";
+import { matchTlsa, presentedChain, type TlsaMatch, type TlsaRecord } from "../dane/index.ts";
 import { certificateNames } from "../tls/index.ts";
 import { findNameMatch, identifiersOf, type PresentedNames } from "./names.ts";
 import type { CertificateVerdict } from "./types.ts";
@@ -172,4 +174,27 @@ function judgeFacts(f: CertificateFacts, verifyCode: string | null, references: 
     return fail("weak-signature", `is signed with ${f.signatureAlgorithm}`, f);
   }
   return { checked: true, ok: true, subject: f.subject, issuer: f.issuer, notAfter: f.notAfter.toISOString(), matched: match.presented };
+}
+
+/**
+ * DANE (RFC 7672 §3): the chain judged by the host's usable TLSA records, not by the PKI — a DANE-EE
+ * match needs neither a name nor a validity check (§3.1.1); a DANE-TA match checks both (§3.2).
+ */
+export function judgeDane(socket: TLSSocket, records: readonly TlsaRecord[], host: string): CertificateVerdict {
+  // The chain first: on a client, Node's getPeerX509Certificate() takes the leaf out of OpenSSL's
+  // peer chain (Node 24), so it must not run before this, and is not needed after.
+  const chain = presentedChain(socket);
+  const leaf = chain[0];
+  if (leaf === undefined) return fail("dane-mismatch", "the server presented no certificate", null);
+  const f = certificateFacts(new X509Certificate(leaf));
+  const results = matchTlsa(records, chain, host);
+  const hit = results.find((r) => r.matches === true && r.usage === 3) ?? results.find((r) => r.matches === true);
+  if (hit === undefined) return fail("dane-mismatch", `no TLSA record matches (${results.slice(0, 2).map(tlsaLine).join("; ")})`, f);
+  const by = hit.usage === 3 ? "dane-ee" : "dane-ta";
+  return { checked: true, ok: true, subject: f.subject, issuer: f.issuer, notAfter: f.notAfter.toISOString(), matched: `TLSA ${hit.usage} ${hit.selector} ${hit.matchingType}`, by };
+}
+
+/** "3 1 1 5c1e0a44d6b43e12…: does not match the server's certificate". */
+function tlsaLine(r: TlsaMatch): string {
+  return `${r.usage} ${r.selector} ${r.matchingType} ${r.data.slice(0, 16)}…: ${r.detail}`;
 }

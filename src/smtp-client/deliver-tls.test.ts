@@ -185,3 +185,37 @@ test("MTA-STS (sanOnly): a certificate that names the host only in its CN is ref
   const plainVerify = await attempt({ tls: context(cnOnly) }, { tls: { starttls: "required", verify: { ca: [pki.ca.certPem], names: [HOST] } } });
   assert.equal(plainVerify.res.problem, null, "RFC 6125 still allows the CN when there is no SAN");
 });
+
+/** The TLSA record of a certificate: DANE-EE SPKI SHA-256 (3 1 1) or DANE-TA full certificate SHA-256 (2 0 1). */
+async function tlsa(usage: 2 | 3, pem: string): Promise<{ usage: number; selector: number; matchingType: number; data: string }> {
+  const { X509Certificate, createHash } = await import("node:crypto");
+  const cert = new X509Certificate(pem);
+  const data = usage === 3 ? cert.publicKey.export({ type: "spki", format: "der" }) : cert.raw;
+  return { usage, selector: usage === 3 ? 1 : 0, matchingType: 1, data: createHash("sha256").update(data).digest("hex") };
+}
+
+test("DANE-EE: the key named by the TLSA record authenticates even an expired, self-signed certificate for another name (RFC 7672 §3.1.1)", async () => {
+  for (const leaf of ["selfSigned", "expired", "wrongName"] as const) {
+    const records = [await tlsa(3, pki[leaf].certPem)];
+    const { res } = await attempt({ tls: context(pki[leaf]) }, { tls: { starttls: "required", verify: null, dane: { records } } });
+    assert.equal(res.problem, null, leaf);
+    const cert = res.tls?.certificate;
+    assert.deepEqual(cert?.checked === true && cert.ok ? [cert.by, cert.matched] : cert, ["dane-ee", "TLSA 3 1 1"], leaf);
+  }
+});
+
+test("DANE-TA: the chain up to the anchor and the MX host name; a mismatch stops the attempt before MAIL", async () => {
+  const chained = context({ certPem: pki.good.certPem + pki.ca.certPem, keyPem: pki.good.keyPem });
+  const records = [await tlsa(2, pki.ca.certPem)];
+  const ok = await attempt({ tls: chained }, { tls: { starttls: "required", verify: null, dane: { records } } });
+  const cert = ok.res.tls?.certificate;
+  assert.equal(cert?.checked === true && cert.ok ? cert.by : null, "dane-ta");
+  // The rogue CA's leaf does not chain to the published anchor; a record for another key does not match.
+  const rogue = context({ certPem: pki.rogue.certPem + pki.ca.certPem, keyPem: pki.rogue.keyPem });
+  for (const [server, recs] of [[rogue, records], [context(pki.good), [await tlsa(3, pki.selfSigned.certPem)]]] as const) {
+    const { res, commands } = await attempt({ tls: server }, { tls: { starttls: "required", verify: null, dane: { records: recs } } });
+    assert.deepEqual([res.problem?.kind, res.problem?.kind === "certificate" ? res.problem.problem : null], ["certificate", "dane-mismatch"]);
+    assert.match(res.problem?.kind === "certificate" ? res.problem.detail : "", /^no TLSA record matches \([23] [01] 1 [0-9a-f]{16}…: /);
+    assert.deepEqual(commands, ["EHLO", "STARTTLS", "QUIT"]);
+  }
+});

@@ -4,14 +4,14 @@
  * handshake and is named in one connection; then nothing is sent unless the result passes:
  * TLS 1.2 or newer (RFC 8996, RFC 9325 §3.1.1), a suite without the weaknesses of src/tls's table
  * (RFC 7465 RC4, RFC 9325 §4.1 NULL/EXPORT/anon/DES/3DES, forward secrecy §4.1), and, when
- * verification is asked for, the certificate (certificate.ts).
+ * verification is asked for, the certificate (certificate.ts: by the PKI, or by TLSA records under DANE).
  */
 import tls from "node:tls";
 import { isIP } from "node:net";
 import { opensslNameToCode, suiteWeaknesses, versionLabel, type TlsVersionName } from "../tls/index.ts";
 import type { DeliveryProblem } from "../bounce/index.ts";
-import { describeOnly, judgeCertificate } from "./certificate.ts";
-import type { TlsRequirement, TlsSummary } from "./types.ts";
+import { describeOnly, judgeCertificate, judgeDane } from "./certificate.ts";
+import type { CertificateVerdict, TlsRequirement, TlsSummary } from "./types.ts";
 
 const CLIENT_CONTEXT = { minVersion: "TLSv1", maxVersion: "TLSv1.3", ciphers: "DEFAULT:@SECLEVEL=0" } as const;
 /**
@@ -58,10 +58,10 @@ function label(version: string): string {
 export function summarise(socket: tls.TLSSocket, host: string, tlsReq: TlsRequirement): TlsSummary {
   const version = socket.getProtocol() ?? "unknown";
   const cipher = socket.getCipher().name;
-  const certificate =
-    tlsReq.verify === null
-      ? describeOnly(socket.getPeerX509Certificate())
-      : judgeCertificate(socket, tlsReq.verify.names.length > 0 ? tlsReq.verify.names : [host], tlsReq.verify.sanOnly === true);
+  let certificate: CertificateVerdict;
+  if (tlsReq.dane !== undefined) certificate = judgeDane(socket, tlsReq.dane.records, host);
+  else if (tlsReq.verify === null) certificate = describeOnly(socket.getPeerX509Certificate());
+  else certificate = judgeCertificate(socket, tlsReq.verify.names.length > 0 ? tlsReq.verify.names : [host], tlsReq.verify.sanOnly === true);
   const eph = socket.getEphemeralKeyInfo();
   const keyExchange = eph !== null && "type" in eph && typeof eph.size === "number" ? { type: eph.type, name: eph.name ?? null, bits: eph.size } : null;
   return { version, cipher, keyExchange, certificate };

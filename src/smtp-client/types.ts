@@ -3,6 +3,7 @@
  * (RFC 5321), with STARTTLS (RFC 3207) under a caller-chosen TLS requirement.
  */
 import type { CertificateProblem, DeliveryProblem } from "../bounce/index.ts";
+import type { TlsaRecord } from "../dane/index.ts";
 
 type StartTlsMode = "never" | "opportunistic" | "required";
 
@@ -15,6 +16,12 @@ export interface TlsRequirement {
    * where "*." matches exactly one leftmost label (RFC 8461 §4.1). Empty: the request's `host`.
    */
   verify: null | { ca: readonly string[]; names: readonly string[]; sanOnly?: boolean };
+  /**
+   * DANE (RFC 7672 §3): the host's usable TLSA records. Given, they authenticate the certificate
+   * instead of `verify`: DANE-EE the key or certificate alone, DANE-TA the chain up to the anchor
+   * and the MX host name.
+   */
+  dane?: { records: readonly TlsaRecord[] };
 }
 
 /**
@@ -54,7 +61,8 @@ export interface DeliveryRequest {
 
 export type CertificateVerdict =
   | { checked: false; subject: string | null; issuer: string | null; notAfter: string | null }
-  | { checked: true; ok: true; subject: string; issuer: string; notAfter: string; matched: string }
+  /** `by`: what authenticated it, when not the PKI (a DANE-EE or DANE-TA record, whose usage `matched` names). */
+  | { checked: true; ok: true; subject: string; issuer: string; notAfter: string; matched: string; by?: "dane-ee" | "dane-ta" }
   | {
       checked: true;
       ok: false;

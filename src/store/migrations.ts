@@ -8,6 +8,7 @@ import { counters } from "./migrations-counters.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
 import { syncTombstones } from "./migrations-sync.ts";
 import { dkimKeys } from "./migrations-dkim.ts";
+import { mtaStsHosting } from "./migrations-mta-sts.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -342,6 +343,7 @@ export const migrations: MigrationProvider = {
       "0018_sync_tombstones": syncTombstones,
       "0020_counters": counters,
       "0021_dkim_keys": dkimKeys,
+      "0022_mta_sts": mtaStsHosting,
     };
   },
 };

@@ -12,6 +12,12 @@ interface DomainTable {
   /** 1: recipients in this domain are accepted only over TLS (RCPT → 450 4.7.0 in plaintext). */
   mandatory_tls: number;
   created_at: number;
+  /** The MTA-STS policy's mode ("none", "testing", "enforce"), or null: none published (RFC 8461). */
+  mta_sts_mode: string | null;
+  /** The policy's id, as published in the _mta-sts TXT record (§3.1); kept when the policy is withdrawn. */
+  mta_sts_id: string | null;
+  /** When the policy's mode last changed (ms). */
+  mta_sts_changed_at: number | null;
 }
 
 interface AccountTable {

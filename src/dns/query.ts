@@ -1,21 +1,30 @@
 /**
- * Raw DNS queries for the checker, where node:dns falls short: the TLSA records of DANE with the
- * resolver's AD bit (node:dns does not expose it) and CAA records. A query with the DO bit
- * (RFC 3225) and AD requested (RFC 6840 §5.7) to one resolver, over UDP with a TCP retry when
- * the answer is truncated (RFC 7766; RFC 1035 §4.2.2 framing).
+ * Raw DNS queries where node:dns falls short: the resolver's AD bit (node:dns does not expose it),
+ * which DANE needs for the MX, address and TLSA records (RFC 7672 §2.2), and record types it does
+ * not know (TLSA, CAA). A query with the DO bit (RFC 3225) and AD requested (RFC 6840 §5.7) to one
+ * resolver, over UDP with a TCP retry when the answer is truncated (RFC 7766; RFC 1035 §4.2.2
+ * framing). Whose AD counts is `trustsAd`'s to say.
  */
 import { randomInt } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { getServers } from "node:dns";
 import { connect as tcpConnect, isIP } from "node:net";
 import * as dnsPacket from "dns-packet";
-import { parseDnsServer, type DnsServerAddress } from "../dns/index.ts";
+import { parseDnsServer, type DnsServerAddress } from "./server-address.ts";
 
 /** The first of the system's resolvers (node:dns reads /etc/resolv.conf). */
-
 export function systemDnsServer(): DnsServerAddress | null {
   const first = getServers()[0];
   return first === undefined ? null : parseDnsServer(first);
+}
+
+/**
+ * Whether the AD bit of `server`'s answers can be taken as DNSSEC validation: only from a validating
+ * resolver over a trusted path, which here means one on this machine (RFC 7672 §2.1.1; RFC 4035
+ * §4.9.3, RFC 6698 §4.1). From anywhere else AD could have been set by anyone on the way.
+ */
+export function trustsAd(server: DnsServerAddress): boolean {
+  return /^127\./.test(server.host) || server.host === "::1";
 }
 
 const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
