@@ -26,6 +26,8 @@ import { machineJiffies, processTree, sampleRss, statusKb, treeCpuTicks } from "
 import { BENCH_DOMAIN, startSealpostServer } from "./sealpost-target.ts";
 
 export const FROM = `bench@${BENCH_DOMAIN}`;
+/** A sender in a domain Sealpost does not host: its messages leave without a DKIM signature (src/dkim), for the cost of signing. */
+const UNSIGNED_FROM = "bench@elsewhere.test";
 /** A run that makes no progress for this long is stopped and reported with what it got. */
 const STALL_MS = 60_000;
 /** smtp-source sends its own headers (From, To, Date, Message-Id) and the sender adds a Received header: this many bytes, about. */
@@ -93,9 +95,9 @@ const receiverRecord = (c: ReceiverCounts): OutboundRun["receiver"] => ({ ...c, 
 // ---- Sealpost ------------------------------------------------------------------------------
 
 /** A message of exactly `size` bytes (CRLF lines), unique per run and index. */
-export function buildMessage(i: number, size: number, runId: string): Buffer {
+export function buildMessage(i: number, size: number, runId: string, from = FROM): Buffer {
   const head = [
-    `From: Outbound bench <${FROM}>`,
+    `From: Outbound bench <${from}>`,
     `To: <${RCPT}>`,
     `Subject: outbound bench ${i}`,
     `Date: ${new Date().toUTCString()}`,
@@ -135,8 +137,11 @@ function configure(dir: string, o: RunOptions): void {
   writeFileSync(path, text);
 }
 
-/** Pauses the queue and fills it: a fsynced blob and committed rows per message, as a hand-off leaves them. */
-async function fillQueue(dir: string, o: RunOptions): Promise<void> {
+/**
+ * Pauses the queue and fills it: a fsynced blob and committed rows per message, as a hand-off leaves
+ * them; From in the hosted bench domain (signed as it leaves) or, with `dkim` false, in another.
+ */
+async function fillQueue(dir: string, o: RunOptions, dkim: boolean): Promise<void> {
   const t0 = Date.now();
   const runId = newQueueId().toLowerCase();
   const store = await openStore(dir);
@@ -145,7 +150,7 @@ async function fillQueue(dir: string, o: RunOptions): Promise<void> {
     const window = 64;
     const blobs = new Array<Promise<{ name: string; size: number; dir: string }>>(o.messages);
     const start = (k: number): void => {
-      if (k < o.messages) blobs[k] = store.blobs.write([buildMessage(k, o.size, runId)]);
+      if (k < o.messages) blobs[k] = store.blobs.write([buildMessage(k, o.size, runId, dkim ? FROM : UNSIGNED_FROM)]);
     };
     for (let k = 0; k < Math.min(window, o.messages); k++) start(k);
     const commits: Array<Promise<unknown>> = [];
@@ -161,16 +166,17 @@ async function fillQueue(dir: string, o: RunOptions): Promise<void> {
   } finally {
     await store.close();
   }
-  o.note(`sealpost: ${o.messages} messages of ${o.size} bytes queued (paused) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  o.note(`sealpost: ${o.messages} messages of ${o.size} bytes queued (paused), ${dkim ? "DKIM-signed as they leave" : "unsigned"}, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-export async function runSealpost(o: RunOptions & { profileDir: string | undefined }): Promise<OutboundRun> {
+/** One Sealpost batch; `dkim`: From in the hosted bench domain, whose keys sign every message (else a domain not hosted). */
+export async function runSealpost(o: RunOptions & { profileDir: string | undefined; dkim: boolean }): Promise<OutboundRun> {
   const server = await startSealpostServer({
     dirPrefix: "sealpost-outbound-bench-",
     maxConnections: 1000,
     seed: async (dir) => {
       configure(dir, o);
-      await fillQueue(dir, o);
+      await fillQueue(dir, o, o.dkim);
     },
     listeners: ["mx"],
     profileDir: o.profileDir,

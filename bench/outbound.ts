@@ -4,7 +4,9 @@
  * test CA), 20 connections at a time, and prints messages/s, the elapsed time, the sender's peak
  * memory, errors and CPU; where Debian's Postfix is installed, the same batch through a local
  * Postfix relay (same receiver, level verify, destination concurrency 20) for a ratio. Target:
- * at least Postfix's rate.
+ * at least Postfix's rate. Sealpost's batch runs twice: From in the hosted bench domain, so every
+ * message leaves DKIM-signed (Ed25519 and RSA-2048, src/dkim), and From in a domain it does not
+ * host, unsigned: what signing costs (issue 15's target: less than 10% of the rate).
  *
  * Both senders deliver to one Postfix `modern` instance that discards what it accepts
  * (PF_DELIVERY=discard): no Maildir writes, so the receiver costs as little as it can. Each run
@@ -15,7 +17,8 @@
  * Postfix: a status=sent line per message). See outbound-targets.ts and outbound-peers.ts.
  *
  *   node bench/outbound.ts [--messages 5000] [--size 10240] [--concurrency 20] [--rounds 1]
- *                          [--no-postfix] [--json] [--profile DIR]
+ *                          [--no-postfix] [--no-unsigned] [--json] [--profile DIR]
+ *   --no-unsigned: skip Sealpost's unsigned batch (no figure for what DKIM signing costs).
  *   --rounds R:  R batches per server, alternating which server goes first.
  *   --profile D: run Sealpost with node --cpu-prof, the profile written to D at exit
  *                (summarise it with `node bench/cpuprof.ts D/*.cpuprofile`).
@@ -34,6 +37,7 @@ const { values: flags } = parseArgs({
     rounds: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
     "no-postfix": { type: "boolean", default: false },
+    "no-unsigned": { type: "boolean", default: false },
     profile: { type: "string" },
   },
 });
@@ -41,6 +45,10 @@ const messages = intFlag("messages", flags.messages, 1, 1_000_000);
 const size = intFlag("size", flags.size, 1024, 50_000_000);
 const concurrency = intFlag("concurrency", flags.concurrency, 1, 1000);
 const rounds = intFlag("rounds", flags.rounds, 1, 100);
+/** Sealpost's batch with From in a domain it does not host: nothing signed. */
+const UNSIGNED = "sealpost unsigned";
+/** Issue 15: signing costs less than this share of the rate. */
+const DKIM_TARGET = 0.1;
 
 /** One server's rounds together. */
 interface Summary {
@@ -82,6 +90,7 @@ const entries = (m: Record<string, number>): string => Object.entries(m).map(([k
 
 function printReport(summaries: Summary[], postfixNote: string | null, receiverPort: number): void {
   out(`${messages} messages of ${size} bytes, ${concurrency} concurrent deliveries, STARTTLS with TLS level verify, ${rounds} round(s) per server\n`);
+  if (summaries.some((s) => s.server === UNSIGNED)) out(`sealpost: From in the hosted domain, every message DKIM-signed (ed25519 and rsa-sha256); ${UNSIGNED}: From in a domain it does not host, nothing signed\n`);
   out(`receiver: one Postfix 'modern' on 127.0.0.1:${receiverPort} (TLS 1.2+), PF_DELIVERY=discard: it queues and drops each message, no Maildir, so it is not the bottleneck (its CPU is shown)\n\n`);
   table(
     ["sender", "msg/s", "elapsed s", "delivered", "errors", "peak RSS", "sender CPU", "receiver CPU", "bench CPU", "other CPU", "TLS conns"],
@@ -143,7 +152,8 @@ async function main(): Promise<void> {
     const peers = await startPeers({ sender: withPostfix, concurrency, cleanup, note });
     receiverPort = peers.receiver.port;
     const opts = { peers, messages, size, concurrency, cleanup, note };
-    const servers: Array<{ name: string; run: () => Promise<OutboundRun> }> = [{ name: "sealpost", run: () => runSealpost({ ...opts, profileDir: flags.profile }) }];
+    const servers: Array<{ name: string; run: () => Promise<OutboundRun> }> = [{ name: "sealpost", run: () => runSealpost({ ...opts, profileDir: flags.profile, dkim: true }) }];
+    if (!flags["no-unsigned"]) servers.push({ name: UNSIGNED, run: () => runSealpost({ ...opts, profileDir: flags.profile, dkim: false }) });
     if (withPostfix) servers.push({ name: "postfix", run: () => runPostfix(opts) });
     const results = new Map<string, OutboundRun[]>(servers.map((s) => [s.name, []]));
     for (let round = 0; round < rounds; round++) {
@@ -164,15 +174,22 @@ async function main(): Promise<void> {
 
   const sp = summaries.find((s) => s.server === "sealpost");
   const pf = summaries.find((s) => s.server === "postfix");
+  const unsigned = summaries.find((s) => s.server === UNSIGNED);
   const ratio = speedRatio(sp?.perSecond, pf?.perSecond);
+  // What signing costs: the share of the unsigned rate the signed run loses.
+  const dkimCost = sp !== undefined && unsigned !== undefined && unsigned.perSecond > 0 ? 1 - sp.perSecond / unsigned.perSecond : null;
   const complete = summaries.every((s) => s.delivered === s.messages && s.runs.every((r) => r.receiver.received >= r.delivered));
   if (flags.json) {
-    writeJson({ messages, size, concurrency, rounds, results: summaries, ratio, targetMet: ratio !== null ? ratio >= 1 : null, complete, note: postfixNote });
+    writeJson({ messages, size, concurrency, rounds, results: summaries, ratio, targetMet: ratio !== null ? ratio >= 1 : null, dkimCost, dkimTargetMet: dkimCost !== null ? dkimCost < DKIM_TARGET : null, complete, note: postfixNote });
   } else {
     printReport(summaries, postfixNote, receiverPort);
     if (ratio !== null) {
       out(`sealpost/postfix messages/s: ${ratio.toFixed(2)}×\n`);
       out(`target (≥ Postfix's rate): ${verdict(ratio >= 1)}\n`);
+    }
+    if (dkimCost !== null && sp !== undefined && unsigned !== undefined) {
+      out(`DKIM signing (ed25519 + rsa-2048 per message): ${sp.perSecond.toFixed(1)} msg/s signed, ${unsigned.perSecond.toFixed(1)} unsigned: costs ${(dkimCost * 100).toFixed(1)}% of the rate\n`);
+      out(`target (< ${DKIM_TARGET * 100}%): ${verdict(dkimCost < DKIM_TARGET)}\n`);
     }
     out(`every message delivered and seen by the receiver: ${complete ? "yes" : "NO"}\n`);
   }

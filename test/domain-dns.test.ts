@@ -1,6 +1,6 @@
 /**
  * `sealpost domain dns DOMAIN`: the records an administrator copies into the domain's zone (issue
- * 14), all of them (issue 15: SPF, DMARC, MTA-STS, TLS-RPT too), and which a resolver finds
+ * 14), all of them (issue 15: SPF, DKIM, DMARC, MTA-STS, TLS-RPT too), and which a resolver finds
  * published, different or missing.
  */
 import { test } from "node:test";
@@ -77,6 +77,12 @@ test("domain dns prints the MX, SPF, DMARC, TLS-RPT, the RFC 6186/8314 SRV recor
     assert.deepEqual(get("TXT", "mx.dns.test."), ["v=spf1 a -all"]);
     assert.deepEqual(get("TXT", "_dmarc.example.test."), ["v=DMARC1; p=reject"]);
     assert.deepEqual(get("TXT", "_smtp._tls.example.test."), ["v=TLSRPTv1; rua=mailto:tls-reports@example.test"]);
+    // The DKIM keys made with the domain (src/dkim), as `domain dkim` lists them; the RSA key's text split into strings of at most 255.
+    const dkim = JSON.parse(runCli(dir, ["domain", "dkim", "example.test", "--json", "--no-check"]).stdout) as { records: Array<{ name: string; value: string }> };
+    const keys = records.filter((x) => x.name.includes("._domainkey."));
+    assert.deepEqual(keys.map((x) => `${x.type} ${x.name} ${x.value}`), dkim.records.map((x) => `TXT ${x.name} ${x.value}`));
+    assert.deepEqual(keys.map((x) => /k=(\w+)/.exec(x.value)?.[1]), ["ed25519", "rsa"]);
+    assert.match(r.stdout, /\._domainkey\.example\.test\. +3600 IN TXT +"v=DKIM1; k=rsa; p=[^"]{237}" "[^"]+" ; signs example\.test's mail \(rsa-sha256\)/);
     assert.equal(records.some((x) => x.name.includes("mta-sts")), false, "no MTA-STS policy is published");
     assert.equal(records.some((x) => x.comment.startsWith("[")), false, "--no-check: nothing is marked");
     // The plaintext and legacy ports appear nowhere.
@@ -127,7 +133,13 @@ test("domain dns checks each record through the configured resolver: published (
     const id = /id=(\w+)"/.exec(set.stdout)?.[1] ?? "";
     assert.notEqual(id, "");
     const srv = (port: number) => ({ SRV: [{ priority: 0, weight: 1, port, target: "mx.dns.test" }] });
+    const dkim = JSON.parse((await runCliAsync(dir, ["domain", "dkim", "example.test", "--json"])).stdout) as { records: Array<{ name: string; value: string }> };
+    const [edKey, rsaKey] = dkim.records;
+    assert.ok(edKey !== undefined && rsaKey !== undefined);
     dns.setZone({
+      // Published: the Ed25519 key as printed; different: another key at the RSA key's name.
+      [edKey.name]: { TXT: [edKey.value] },
+      [rsaKey.name]: { TXT: ["v=DKIM1; k=rsa; p=MIIBIjANBgkq"] },
       // Published: the MX, SPF with other spacing and an explicit "+", the MTA-STS name and id, two SRV records.
       "example.test": { MX: [{ preference: 10, exchange: "mx.dns.test" }], TXT: ["v=spf1   +a:MX.dns.test -all"] },
       "mx.dns.test": { A: ["127.0.0.1"] },
@@ -149,6 +161,8 @@ test("domain dns checks each record through the configured resolver: published (
     for (const key of ["MX example.test.", "TXT example.test.", "CNAME mta-sts.example.test.", "TXT _mta-sts.example.test.", "SRV _submissions._tcp.example.test.", "SRV _imaps._tcp.example.test."]) {
       assert.equal(marks.get(key), "published", key);
     }
+    assert.equal(marks.get(`TXT ${edKey.name}`), "published");
+    assert.equal(marks.get(`TXT ${rsaKey.name}`), 'different: found "v=DKIM1; k=rsa; p=MIIBIjANBgkq"');
     assert.equal(marks.get("TXT _dmarc.example.test."), 'different: found "v=DMARC1; p=none"');
     assert.equal(marks.get("SRV _submission._tcp.example.test."), 'different: found "0 1 25 mx.dns.test."');
     for (const key of ["TXT _smtp._tls.example.test.", "TXT mx.dns.test.", "SRV _pop3s._tcp.example.test.", "CNAME autodiscover.example.test."]) assert.equal(marks.get(key), "missing", key);

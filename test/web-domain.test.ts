@@ -2,8 +2,8 @@
  * The domain page in Chromium (issue 11): a domain administrator turns on "Require TLS for
  * incoming mail", sees the impact preview list the sender that delivered in plaintext (Python's
  * smtplib), and confirms; a plaintext RCPT then gets 450 4.7.0 and one over STARTTLS is accepted,
- * and the audit trail (page and `domain log`) names who switched it. The same for a relay domain,
- * by its own administrator, a console-only account (no mailbox here): its mail then reaches the
+ * and the audit trail (page and `domain log`) names who switched it, beside the DKIM keys made with
+ * the domain. The same for a relay domain, by its own administrator, a console-only account (no mailbox here): its mail then reaches the
  * next hop (Debian's Postfix) only when the sender used TLS. In German the switch has the gateway's own wording.
  */
 import { after, before, test } from "node:test";
@@ -96,6 +96,8 @@ test("a domain administrator previews who mandatory TLS turns away, confirms, an
   // Who switched it, on the page and in the CLI.
   const trail = await page.getByRole("region", { name: "Changes (who switched what, and when)" }).innerText();
   assert.match(trail, new RegExp(`Mandatory TLS\\ton\\tweb:${DOMAIN_ADMIN}`));
+  // The domain's first DKIM keys, made when it was added, are in the same trail with their selectors.
+  assert.match(trail, /DKIM keys sign from now\tsp\d{4}a-ed, sp\d{4}a-rsa\tcli:/);
   assert.match(h.cli(["domain", "log", "example.test"]).stdout, new RegExp(`mandatory_tls\\s+on\\s+web:${DOMAIN_ADMIN}`));
   // The domain's inbound TLS over 30 days, as the page showed it after the switch: the one plaintext session.
   const inbound = await page.getByRole("region", { name: "Incoming mail by TLS version (last 30 days)" }).innerText();
@@ -130,5 +132,7 @@ test("in German the switch has the gateway's wording", { timeout: 60_000 }, asyn
   await page.getByRole("heading", { name: "Domain example.test" }).waitFor();
   assert.equal(await page.getByRole("switch", { name: "TLS-Verbindung für alle eingehenden Mails erzwingen" }).isChecked(), true);
   await page.getByRole("heading", { name: "Änderungen (wer was wann umgeschaltet hat)" }).waitFor();
+  const trail = await page.getByRole("region", { name: "Änderungen (wer was wann umgeschaltet hat)" }).innerText();
+  assert.match(trail, /DKIM-Schlüssel signieren ab jetzt\tsp\d{4}a-ed, sp\d{4}a-rsa\tcli:/);
   await shot(page, "domain-de");
 });

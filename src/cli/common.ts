@@ -1,4 +1,5 @@
 /** What every CLI command shares: the data directory, one-line errors with exit status 2, output. */
+import { userInfo } from "node:os";
 import { loadConfig } from "../config/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { dataDir } from "./output.ts";
@@ -22,5 +23,14 @@ export async function withStore<T>(flags: { data?: string }, fn: (store: Store) 
     return await fn(store);
   } finally {
     await store.close();
+  }
+}
+
+/** Who runs this command, for a domain's audit trail: "cli:" and the system user. */
+export function cliUser(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return "cli";
   }
 }

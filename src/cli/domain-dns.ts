@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../config/index.ts";
 import { checkPublished, domainDnsRecords, isHostedDomain, normalizeDomain, publishedMark, publishedMtaSts, zoneLines, type PublishedPorts } from "../directory/index.ts";
+import { dkimTxtRecords } from "../dkim/index.ts";
 import { createResolver } from "../dns/index.ts";
 import { listRelays } from "../outbound/index.ts";
 import { withStore, printJson, UsageError } from "./common.ts";
@@ -65,8 +66,7 @@ export function registerDomainDns(domain: Command): void {
           hosted,
           certificateCovers: await coverage(config),
           mtaSts: await publishedMtaSts(store.db, wanted),
-          // Integration point: the domain's DKIM keys' TXT records (the DKIM room's dkimTxtRecords).
-          dkim: [],
+          dkim: hosted ? await dkimTxtRecords(store.db, wanted) : [],
         });
         const checks = flags.check ? await checkPublished(dns.records, createResolver({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms, tries: 2 })) : null;
         if (flags.json === true) printJson({ domain: wanted, hostname: config.hostname, ...dns, records: dns.records.map((r, i) => ({ ...r, ...checks?.[i] })) });

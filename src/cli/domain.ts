@@ -1,9 +1,9 @@
 /** `sealpost domain add|list|set|log`, and `domain admin add|delete|list`: who administers a domain. */
 import type { Command } from "commander";
-import { userInfo } from "node:os";
 import { addDomain, domainAdmins, domainChanges, grantDomainAdmin, listDomains, mtaStsTxtRecord, normalizeDomain, parseMtaStsMode, publishedMtaSts, revokeDomainAdmin, setDomain, zoneLine } from "../directory/index.ts";
 import { policyMaxAge } from "../mta-sts/index.ts";
-import { withStore, parseOnOff, printJson, printTable, UsageError } from "./common.ts";
+import { cliUser, withStore, parseOnOff, printJson, printTable, UsageError } from "./common.ts";
+import { registerDomainDkim } from "./domain-dkim.ts";
 import { registerDomainDns } from "./domain-dns.ts";
 
 interface DomainFlags {
@@ -38,15 +38,6 @@ function mtaStsLines(d: Domain, before: Domain["mtaSts"]): string[] {
   ];
 }
 
-/** Who runs this command, for the domain's audit trail: "cli:" and the system user. */
-function cliUser(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
-}
-
 export function registerDomain(program: Command): void {
   const domain = program.command("domain").description("hosted domains and their TLS policy");
   domain
@@ -57,7 +48,7 @@ export function registerDomain(program: Command): void {
     .action(async (name: string, flags: DomainFlags) => {
       const mandatoryTls = parseOnOff("--mandatory-tls", flags.mandatoryTls ?? "off");
       await withStore(flags, async (store) => {
-        const d = await addDomain(store.db, name, { mandatoryTls });
+        const d = await addDomain(store.db, name, { mandatoryTls, changedBy: cliUser() });
         if (flags.json === true) printJson(d);
         else process.stdout.write(`added ${d.name} (mandatory TLS ${d.mandatoryTls ? "on" : "off"})\n`);
       });
@@ -95,7 +86,7 @@ export function registerDomain(program: Command): void {
     });
   domain
     .command("log <domain>")
-    .description("who changed the domain's policy when (the mandatory-TLS switch, the MTA-STS mode), newest first")
+    .description("who changed the domain's policy when (the mandatory-TLS switch, the MTA-STS mode, its DKIM keys), newest first")
     .option("--json", "print records as JSON")
     .action(async (name: string, flags: DomainFlags) => {
       await withStore(flags, async (store) => {
@@ -105,6 +96,7 @@ export function registerDomain(program: Command): void {
       });
     });
   registerDomainDns(domain);
+  registerDomainDkim(domain);
   const admin = domain.command("admin").description("who administers a domain (hosted or relay): its domain-admins, the accounts given it, the admins");
   admin
     .command("add <domain> <address>")

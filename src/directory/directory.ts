@@ -6,6 +6,7 @@ import type { Kysely } from "kysely";
 import { nextPolicyId, type MtaStsMode } from "../mta-sts/index.ts";
 import type { Database } from "../store/index.ts";
 import { createDefaultMailboxes } from "../store/index.ts";
+import { addFirstKeys, newKeys } from "../dkim/index.ts";
 import { hashPassword } from "./password.ts";
 
 export class DirectoryError extends Error {
@@ -92,15 +93,23 @@ export function normalizeAddress(input: string): { address: string; local: strin
   return { address: `${local}@${domain}`, local, domain };
 }
 
-export async function addDomain(db: Kysely<Database>, name: string, opts: { mandatoryTls?: boolean } = {}): Promise<Domain> {
+/**
+ * Hosts a domain, with its first DKIM keys (src/dkim: an Ed25519 and an RSA key, signing at once)
+ * in the same transaction; `changedBy` names who added it in the domain's trail.
+ */
+export async function addDomain(db: Kysely<Database>, name: string, opts: { mandatoryTls?: boolean; changedBy?: string } = {}): Promise<Domain> {
   const domain = normalizeDomain(name);
   const existing = await db.selectFrom("domains").select("id").where("name", "=", domain).executeTakeFirst();
   if (existing !== undefined) throw new DirectoryError(`domain ${domain} exists already`);
+  const keys = await newKeys();
   const createdAt = Date.now();
-  await db
-    .insertInto("domains")
-    .values({ name: domain, mandatory_tls: opts.mandatoryTls === true ? 1 : 0, created_at: createdAt })
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("domains")
+      .values({ name: domain, mandatory_tls: opts.mandatoryTls === true ? 1 : 0, created_at: createdAt })
+      .execute();
+    await addFirstKeys(trx, domain, keys, opts.changedBy ?? "cli", createdAt);
+  });
   return { name: domain, mandatoryTls: opts.mandatoryTls === true, createdAt, mtaSts: null };
 }
 

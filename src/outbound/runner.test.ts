@@ -300,3 +300,30 @@ test("the observer hears each committed attempt (outcome, TLS level, TLS version
     assert.deepEqual(heard.sort(), ["delivered may none", "deferred may none", "sent"].sort());
   });
 });
+
+test("a message from a hosted domain leaves DKIM-signed, once per job; relayed mail leaves as it came; a broken From goes unsigned with one warning", async () => {
+  const sent: Array<{ recipients: string[]; message: string }> = [];
+  const send = async (req: DeliveryRequest): Promise<DeliveryResult> => {
+    sent.push({ recipients: [...req.recipients], message: req.message.toString("latin1") });
+    return answered(req);
+  };
+  await withRunner({ send }, async ({ store, runner, warnings }) => {
+    await addDomain(store.db, "local.test");
+    const queue = async (id: string, source: string, from: string): Promise<void> => {
+      const blob = await store.blobs.write([Buffer.from(`From: ${from}\r\nTo: x@example.net\r\nSubject: ${id}\r\n\r\nhello\r\n`)]);
+      await store.committer.submit((trx) => enqueue(trx, { id, from: "a@local.test", recipients: ["x@example.net", "y@example.net"], blob: blob.name, size: blob.size, source, ownsBlob: true }), [blob.dir]);
+    };
+    await queue("QS", "submission:a@local.test", "A <a@local.test>");
+    await queue("QR", "relay", "A <a@local.test>");
+    await queue("QB", "submission:a@local.test", "a@local.test\r\nFrom: b@local.test");
+    runner.start();
+    while ((await rows(store)).length > 0) await wait(10);
+    const of = (id: string) => sent.filter((s) => s.message.includes(`Subject: ${id}\r\n`));
+    assert.deepEqual(of("QS").map((s) => s.recipients), [["x@example.net", "y@example.net"]], "one job for both recipients");
+    const signatures = of("QS")[0]?.message.match(/^DKIM-Signature: .*d=local\.test;/gm) ?? [];
+    assert.equal(signatures.length, 2, "ed25519 and rsa");
+    assert.doesNotMatch(of("QR")[0]?.message ?? "", /DKIM-Signature/);
+    assert.doesNotMatch(of("QB")[0]?.message ?? "", /DKIM-Signature/);
+    assert.deepEqual(warnings.filter((w) => w.includes("DKIM")), ["delivery QB: sent without a DKIM signature: 2 From fields"]);
+  });
+});

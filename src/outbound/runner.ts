@@ -10,6 +10,7 @@
 import type { Config } from "../config/index.ts";
 import type { DeliveryProblem } from "../bounce/index.ts";
 import type { DaneLookup } from "../dane/index.ts";
+import { signOutgoing } from "../dkim/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import type { MtaStsCache } from "../mta-sts/index.ts";
 import { isPaused } from "../queue/index.ts";
@@ -223,7 +224,7 @@ export class QueueRunner {
         const sts = await this.#o.mtaSts().lookup(domain);
         choice = withMtaSts(choice, sts.policy);
       }
-      const job: Job = { queueId: q.id, domain, from: q.mail_from, recipients: group.map((r) => r.recipient), message: await store.blobs.read(q.blob) };
+      const job: Job = { queueId: q.id, domain, from: q.mail_from, recipients: group.map((r) => r.recipient), message: await this.#signed(q, await store.blobs.read(q.blob)) };
       const dane = relay === null ? (this.#o.dane?.() ?? null) : null;
       const result = await deliverJob(job, {
         resolver: this.#o.resolver(),
@@ -323,6 +324,16 @@ export class QueueRunner {
     for (const a of attempts) this.#o.observer?.attempted(a.outcome, a.policy.level, a.tlsVersion);
     if (count("delivered") > 0) this.#o.observer?.sent();
     this.#o.log.info(`delivery ${q.id} to ${domain} (tls ${choice.level} from ${choice.source}): ${count("delivered")} delivered, ${count("pending")} deferred, ${bounced.length} bounced`);
+  }
+
+  /**
+   * The message as it leaves: DKIM-signed once per job (not per recipient) when it comes from a
+   * hosted domain with keys (src/dkim). One that cannot be signed goes out unsigned, said once here.
+   */
+  async #signed(q: { id: string; source: string }, message: Buffer): Promise<Buffer> {
+    const s = await signOutgoing(this.#o.store.db, message, q.source);
+    if (s.problem !== null) this.#o.log.warn(`delivery ${q.id}: sent without a DKIM signature: ${s.problem}`);
+    return s.message;
   }
 
   /**

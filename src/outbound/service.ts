@@ -1,13 +1,16 @@
 /**
  * The outbound service as the server runs it: a resolver from `[dns]`, the MTA-STS cache (kept in
  * SQLite, so policies survive restarts as RFC 8461 §5.1 wants), DANE's lookups through the
- * resolvers on this machine, the trust anchors of `[delivery] ca_file`, and the queue runner.
- * `reload` (SIGHUP) rebuilds what the config shapes.
+ * resolvers on this machine, the trust anchors of `[delivery] ca_file`, the queue runner, and the
+ * watch that lets a DKIM rotation's keys sign once their records are in DNS. `reload` (SIGHUP)
+ * rebuilds what the config shapes.
  */
 import type { Kysely } from "kysely";
 import { readCaFile, type Config } from "../config/index.ts";
 import { DaneLookup } from "../dane/index.ts";
-import { createResolver, parseDnsServer, systemDnsServer, trustsAd, type DnsServerAddress, type Resolver } from "../dns/index.ts";
+import { watchPendingKeys } from "../dkim/index.ts";
+import { checkPublished } from "../directory/index.ts";
+import { createResolver, parseDnsServer, systemDnsServer, trustsAd, type DnsServerAddress, type ZoneResolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
 import { MtaStsCache, type MtaStsPolicy, type PolicyStore } from "../mta-sts/index.ts";
 import type { Database, Store } from "../store/index.ts";
@@ -20,7 +23,7 @@ interface OutboundService {
 }
 
 interface Parts {
-  resolver: Resolver;
+  resolver: ZoneResolver;
   ca: string[];
   mtaSts: MtaStsCache;
   dane: DaneLookup | null;
@@ -36,13 +39,18 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
   let parts = build(config);
   const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, dane: () => parts.dane, ca: () => parts.ca, log, observer, held });
   runner.start();
+  // A DKIM rotation's new keys sign once their records are seen through the same resolver (src/dkim).
+  const dkim = watchPendingKeys(store.db, () => (records) => checkPublished(records, parts.resolver), log);
   return {
     runner,
     reload(next) {
       parts = build(next);
       config = next;
     },
-    stop: () => runner.stop(),
+    stop: async () => {
+      await dkim.stop();
+      await runner.stop();
+    },
   };
 }
 

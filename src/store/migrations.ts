@@ -7,6 +7,7 @@ import { quota } from "./migrations-quota.ts";
 import { counters } from "./migrations-counters.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
 import { syncTombstones } from "./migrations-sync.ts";
+import { dkimKeys } from "./migrations-dkim.ts";
 import { mtaStsHosting } from "./migrations-mta-sts.ts";
 import { authResults } from "./migrations-auth-results.ts";
 
@@ -342,6 +343,7 @@ export const migrations: MigrationProvider = {
       "0019_quota": quota,
       "0018_sync_tombstones": syncTombstones,
       "0020_counters": counters,
+      "0021_dkim_keys": dkimKeys,
       "0022_mta_sts": mtaStsHosting,
       "0023_auth_results": authResults,
     };

@@ -371,6 +371,7 @@ export interface Database {
   subscriptions: SubscriptionTable;
   expunged: ExpungedTable;
   auth_results: AuthResultTable;
+  dkim_keys: DkimKeyTable;
 }
 
 /** One message the MX checked (SPF, DKIM, DMARC, ARC) and what it did with it (migration 0023). */
@@ -408,4 +409,23 @@ interface ExpungedTable {
   /** The modification sequence the expunge took. */
   modseq: number;
   uid: number;
+}
+
+/** A DKIM signing key of a hosted domain (src/dkim, migrations-dkim.ts): one selector, one algorithm. */
+interface DkimKeyTable {
+  id: Generated<number>;
+  domain: string;
+  /** The s= tag and the DNS name's first label: e.g. "sp2026a-ed" (src/dkim/keys.ts). */
+  selector: string;
+  /** "ed25519" (RFC 8463) or "rsa" (RFC 6376, 2048 bits). */
+  algorithm: string;
+  /** PKCS #8 PEM; null once retired (a retired key never signs again). Never printed or logged. */
+  private_key: string | null;
+  /** The p= value: base64 of the raw Ed25519 key (RFC 8463 §4.2) or of the RSA SubjectPublicKeyInfo. */
+  public_key: string;
+  /** "pending" (waits for its DNS record), "active" (signs) or "retired". */
+  state: string;
+  created_at: number;
+  activated_at: number | null;
+  retired_at: number | null;
 }

@@ -85,7 +85,7 @@ const notYourself = (req: FastifyRequest): AdminOutcome => ({ problem: req.t.adm
 export const directoryActions: Record<string, AdminAction> = {
   "domains/add": (deps, req) =>
     directoryChange(req.t.admin.domainFailed, async () => {
-      const domain = await addDomain(deps.db, field(req, "name"), { mandatoryTls: field(req, "mandatory_tls") === "on" });
+      const domain = await addDomain(deps.db, field(req, "name"), { mandatoryTls: field(req, "mandatory_tls") === "on", changedBy: `web:${req.user?.address ?? "?"}` });
       return { done: "domainAdded", subject: domain.name, section: "domains" };
     }),
   "accounts/add": (deps, req) =>

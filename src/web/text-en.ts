@@ -10,6 +10,7 @@ import { composeEn } from "./text-mail-compose-en.ts";
 import { mailListEn } from "./text-mail-list-en.ts";
 import { statusEn } from "./text-status-en.ts";
 import { acmeEn } from "./text-acme-en.ts";
+import { dkimTrailEn } from "./text-dkim-en.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
 const DATE = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
@@ -173,7 +174,7 @@ export const en = {
     inboundColumns: { tls: "TLS", sessions: "Sessions", messages: "Messages" },
     inboundShare: (share: number): string => `Share without TLS: ${PERCENT.format(share)}`,
     plaintext: "without TLS",
-    settings: { mandatory_tls: "Mandatory TLS", mta_sts: "MTA-STS" } as Record<string, string>,
+    settings: { mandatory_tls: "Mandatory TLS", mta_sts: "MTA-STS", ...dkimTrailEn } as Record<string, string>,
     inboundEmpty: "No incoming mail in the last 30 days.",
     legacyTitle: "Accounts with old devices (last 30 days)",
     legacyIntro: "These users have devices that used TLS 1.0/1.1 or no encryption: tell them before the cut-off.",
