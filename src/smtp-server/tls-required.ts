@@ -14,7 +14,7 @@ const FIELD = "tls-required";
  * Tags `tx` "no" when the header section of the message in `parts` has "TLS-Required: No"
  * (RFC 8689 §3: `"TLS-Required:" [FWS] "No"`, case-insensitive as ABNF strings are, RFC 5234
  * §2.3). RFC 8689 §4.1: with the REQUIRETLS parameter given, the field is ignored. One pass of
- * mime's header scanner over the head, stopping at the first such field.
+ * mime's header scanner over the head, stopping once the field is found.
  */
 export function tagTlsRequired(tx: MailTransaction, parts: readonly Buffer[]): void {
   if (tx.tlsRequired !== undefined) return;
@@ -22,7 +22,8 @@ export function tagTlsRequired(tx: MailTransaction, parts: readonly Buffer[]): v
   let no = false;
   scanHeader(head, 0, head.length, (start, colon, end) => {
     if (colon - start < FIELD.length || fieldName(head, start, colon) !== FIELD) return true;
-    no = fieldAt(head, start, colon, end).value.toLowerCase() === "no";
+    // [FWS] may fold the value onto the next line, whose blanks the unfolded value keeps.
+    no = fieldAt(head, start, colon, end).value.trim().toLowerCase() === "no";
     return !no;
   });
   if (no) tx.tlsRequired = "no";
