@@ -34,7 +34,7 @@ export function germanExplanation(p: DeliveryProblem, domain = ""): string | nul
       `(seiner TLSA- und Adresseinträge).`
     );
   }
-  if (p.kind === "requiretls") return requireTls(p, who, domain);
+  if (p.kind === "requiretls") return requireTls(p, who);
   if (p.kind === "expired" && p.last !== null && p.last.kind !== "expired") {
     const last = germanExplanation(p.last, domain);
     return last === null ? null : `Dieser Server hat die Zustellung nach vergeblichen Versuchen aufgegeben. Der letzte Versuch scheiterte: ${last}`;
@@ -43,7 +43,7 @@ export function germanExplanation(p: DeliveryProblem, domain = ""): string | nul
 }
 
 /** RFC 8689 §4.2.1 in German: what REQUIRETLS asks, what the receiving side lacked, what it can do. */
-function requireTls(p: Extract<DeliveryProblem, { kind: "requiretls" }>, who: string, domain: string): string {
+function requireTls(p: Extract<DeliveryProblem, { kind: "requiretls" }>, who: string): string {
   const host = h(p.host);
   const asked =
     "Die Nachricht wurde mit REQUIRETLS gesendet: Sie darf nur über eine verschlüsselte Verbindung zu einem Server " +
