@@ -21,6 +21,7 @@ import { eventually, prepareDataDir, startServer, type ServerHandle } from "./ha
 import { readMailboxText } from "./mailbox.ts";
 import { attempts, queueIds, startSender, tag, waitForBounce, type Attempt, type Sender } from "./outbound-helpers.ts";
 import { startPostfixPeers, type PostfixPeers } from "./postfix-peer.ts";
+import { SMTPLIB_PRELUDE } from "./support/python-smtp.ts";
 
 let dir: string;
 let peers: PostfixPeers;
@@ -96,14 +97,7 @@ after(async () => {
 
 // ---- Python's smtplib -------------------------------------------------------------------------
 
-const PY_PRELUDE = `
-import json, os, smtplib, ssl
-CTX = ssl.create_default_context()
-CTX.check_hostname = False
-CTX.verify_mode = ssl.CERT_NONE
-out = {}
-def line(r):
-    return (str(r[0]) + " " + r[1].decode()).rstrip()
+const PY_PRELUDE = `${SMTPLIB_PRELUDE}
 def message(subject, extra=""):
     return ("From: " + os.environ["FROM"] + "\\r\\nTo: " + os.environ["TO"] + "\\r\\nSubject: " + subject + "\\r\\n" + extra + "\\r\\nbody of " + subject + "\\r\\n").encode()
 `;
