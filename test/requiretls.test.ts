@@ -167,7 +167,7 @@ s.quit()
   assert.equal(out.mail, "250 2.1.0 Ok");
   assert.match(String(out.data), /^250 2\.0\.0 Ok: queued as [0-9A-F]+$/);
   const stored = await eventually(async () => (await readMailboxText(receiver.dataDir, "rcpt@secure.test")).find((m) => m.includes(subject)), 5000, "the message");
-  assert.match(stored, /^Received: from client\.remote\.test .*\r\n\tby mx\.secure\.test \(Sealpost\) with ESMTPS id [0-9A-F]+\r\n\t\(using TLSv1\.3 with cipher [A-Z0-9_]+; REQUIRETLS\)\r\n/);
+  assert.match(stored, /(?:^|\r\n)Received: from client\.remote\.test .*\r\n\tby mx\.secure\.test \(Sealpost\) with ESMTPS id [0-9A-F]+\r\n\t\(using TLSv1\.3 with cipher [A-Z0-9_]+; REQUIRETLS\)\r\n/);
 });
 
 test("submission (587 and 465): REQUIRETLS offered over TLS only; the tag, and that of 'TLS-Required: No', kept with the queued message", async () => {
@@ -221,7 +221,8 @@ test("REQUIRETLS to a verified receiver that offers it: delivered over verified 
   const subject = tag("verified");
   const id = await send(toSealpost, "rcpt@secure.test", subject, { requireTls: true });
   const stored = await eventually(async () => (await readMailboxText(receiver.dataDir, "rcpt@secure.test")).find((m) => m.includes(subject)), 20_000, "the message at the receiver");
-  const received = /^Received: from out\.sealpost\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.secure\.test \(Sealpost\) with ESMTPS id ([0-9A-F]+)\r\n\t\(using TLSv1\.3 with cipher [A-Z0-9_]+; REQUIRETLS\)/.exec(stored);
+  // Below the receiver's Authentication-Results, its Received header; below that, the sender's.
+  const received = /(?:^|\r\n)Received: from out\.sealpost\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.secure\.test \(Sealpost\) with ESMTPS id ([0-9A-F]+)\r\n\t\(using TLSv1\.3 with cipher [A-Z0-9_]+; REQUIRETLS\)/.exec(stored);
   assert.ok(received !== null, stored);
   const accepted = new RegExp(`"proto":"smtp",.*"id":"${received[1]}",.*"tlsRequired":"requiretls","msg":"message accepted"`);
   await eventually(() => (accepted.test(receiver.log()) ? true : undefined), 5000, "the receiver's log line");
