@@ -155,27 +155,27 @@ function describeRequireTls(host: string, reason: RequireTlsReason, tls: Deliver
     "The message was sent with REQUIRETLS: it may be passed on only over an encrypted connection to a server whose " +
     "identity is verified and which promises to keep it encrypted on its way on (RFC 8689).";
   const hint = "If the message may travel without this protection, send it again without REQUIRETLS.";
-  const returned = "so the message was returned at once instead of being sent with less protection.";
+  const returned = "The message was therefore returned at once instead of being sent with less protection.";
   switch (reason) {
     case "mx-unauthenticated":
       return {
         text:
           `${asked} The list of the recipient domain's mail servers (its MX records, naming ${h(host)}) is neither ` +
           `signed with DNSSEC nor confirmed by an MTA-STS policy, so this server could not be sure that ${h(host)} is ` +
-          `the right server, ${returned}`,
+          `the right server. ${returned}`,
         hint,
       };
     case "not-offered":
       return {
         text:
           `${asked} The receiving server ${h(host)} set up a verified, encrypted connection, but it does not support ` +
-          `REQUIRETLS and so cannot promise to pass the message on only the same way, ${returned}`,
+          `REQUIRETLS, and so cannot promise to pass the message on only the same way. ${returned}`,
         hint,
       };
     case "tls": {
       // The TLS problem in its own words ("… does not offer an encrypted connection (STARTTLS) …").
       const inner = tls === null || tls.kind === "requiretls" ? null : explainParts(tls);
-      return { text: `${asked} ${inner?.text ?? `The receiving server ${h(host)} could not offer such a connection, ${returned}`}`, hint };
+      return { text: `${asked} ${inner?.text ?? `The receiving server ${h(host)} could not offer such a connection. ${returned}`}`, hint };
     }
   }
 }
