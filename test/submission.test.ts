@@ -17,6 +17,7 @@ import type { HistoryEntry } from "../src/audit/index.ts";
 import { eventually, python, startSealpost, type ServerHandle, type StartOptions } from "./harness.ts";
 import { readMailboxText, splitReceived, waitForMessage } from "./mailbox.ts";
 import { RawSmtp } from "./smtp-raw.ts";
+import { SMTPLIB_PRELUDE } from "./support/python-smtp.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -175,17 +176,10 @@ test("nodemailer: a wrong password fails with EAUTH 535 and nothing is sent", as
 
 // ---- smtplib ---------------------------------------------------------------------------------
 
-const PY_PRELUDE = `
-import base64, json, os, smtplib, ssl
+const PY_PRELUDE = `${SMTPLIB_PRELUDE}
 PORT = int(os.environ["SUB_PORT"])
 ALICE = os.environ["ALICE"]
 PW = os.environ["ALICE_PW"]
-CTX = ssl.create_default_context()
-CTX.check_hostname = False
-CTX.verify_mode = ssl.CERT_NONE
-out = {}
-def line(r):
-    return (str(r[0]) + " " + r[1].decode()).rstrip()
 def b64(s):
     return base64.b64encode(s.encode()).decode()
 def plain(u, p):

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { advice, explain, explainParts, type CertificateProblem, type DeliveryProblem } from "./index.ts";
+import { advice, explain, explainParts, statusOf, type CertificateProblem, type DeliveryProblem } from "./index.ts";
+import { germanExplanation } from "./explain-de.ts";
 
 const HOST = "mx.example.net";
 
@@ -48,6 +49,15 @@ const TABLE: { p: DeliveryProblem; has: string[]; not?: string[] }[] = [
   },
   { p: { kind: "expired", lifetime: "2 days", last: null }, has: ["for 2 days", "reason for the last failure is not known"] },
   { p: { kind: "operator" }, has: ["administrator of this mail system cancelled"] },
+  {
+    p: { kind: "requiretls", host: HOST, reason: "mx-unauthenticated", tls: null },
+    has: ["sent with REQUIRETLS", "neither signed with DNSSEC nor confirmed by an MTA-STS policy", "returned at once", "send it again without REQUIRETLS."],
+  },
+  { p: { kind: "requiretls", host: HOST, reason: "not-offered", tls: null }, has: ["mx.example.net set up a verified, encrypted connection, but it does not support REQUIRETLS"] },
+  {
+    p: { kind: "requiretls", host: HOST, reason: "tls", tls: { kind: "no-starttls", host: HOST } },
+    has: ["(RFC 8689). The receiving server mx.example.net does not offer an encrypted connection (STARTTLS)."],
+  },
 ];
 
 test("every problem kind has a plain explanation saying what went wrong", () => {
@@ -60,7 +70,7 @@ test("every problem kind has a plain explanation saying what went wrong", () => 
     assert.match(text, /[.!"]$/, `${p.kind}: ends a sentence`);
     assert.doesNotMatch(text, /undefined|\bnull\b(?! MX)|\[object/, p.kind);
   }
-  const all = ["connect", "protocol", "no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate", "dane-lookup", "mta-sts-mismatch", "rejected", "null-mx", "no-such-domain", "dns", "expired", "operator"];
+  const all = ["connect", "protocol", "no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate", "dane-lookup", "mta-sts-mismatch", "rejected", "null-mx", "no-such-domain", "dns", "expired", "operator", "requiretls"];
   assert.deepEqual([...kinds].sort(), all.sort());
 });
 
@@ -136,4 +146,17 @@ test("DANE problems have advice; the certificate mismatch is a certificate probl
   );
   const text = explain({ kind: "certificate", host: HOST, problem: "dane-mismatch", detail: "no TLSA record matches" });
   assert.match(text, /DANE TLSA records\) \(no TLSA record matches\)\. This server delivers mail/);
+});
+
+test("REQUIRETLS (RFC 8689): 5.7.30, what the receiving side can do, and the same in German", () => {
+  const unauthenticated: DeliveryProblem = { kind: "requiretls", host: HOST, reason: "mx-unauthenticated", tls: null };
+  const notOffered: DeliveryProblem = { kind: "requiretls", host: HOST, reason: "not-offered", tls: null };
+  const untrusted: DeliveryProblem = { kind: "requiretls", host: HOST, reason: "tls", tls: { kind: "certificate", host: HOST, problem: "untrusted", detail: "issued by Rogue CA" } };
+  for (const p of [unauthenticated, notOffered, untrusted]) assert.equal(statusOf(p), "5.7.30");
+  assert.match(advice(unauthenticated, "example.net") ?? "", /^The administrators of example\.net can fix this by signing their DNS zone with DNSSEC, or by publishing an MTA-STS policy in mode enforce that names mx\.example\.net\.$/);
+  assert.match(advice(notOffered, "example.net") ?? "", /running a mail server on mx\.example\.net that supports REQUIRETLS/);
+  assert.match(advice(untrusted, "example.net") ?? "", /from a public certificate authority/);
+  assert.match(germanExplanation(notOffered, "example.net") ?? "", /^Die Nachricht wurde mit REQUIRETLS gesendet: .* unterstützt aber REQUIRETLS nicht .* Deshalb wurde sie sofort zurückgeschickt.* Die Administratoren von example\.net können das beheben/);
+  assert.match(germanExplanation(unauthenticated) ?? "", /weder mit DNSSEC signiert noch durch eine MTA-STS-Richtlinie bestätigt/);
+  assert.match(germanExplanation(untrusted) ?? "", /hat ein Sicherheitszertifikat, das nicht von einer vertrauenswürdigen Zertifizierungsstelle ausgestellt ist, vorgelegt \(issued by Rogue CA\)\./);
 });

@@ -4,7 +4,7 @@
  * outside (host names, remote replies, library errors) is cleaned of control characters and cut to a
  * sane length before it is shown.
  */
-import type { CertificateProblem, DeliveryProblem } from "./problems.ts";
+import type { CertificateProblem, DeliveryProblem, RequireTlsReason } from "./problems.ts";
 import { parseReply } from "./status.ts";
 import { clean } from "./text.ts";
 
@@ -108,6 +108,8 @@ export function explainParts(p: DeliveryProblem): Explanation {
           `its mail (${list}). Its mail server ${h(p.host)} is not one of them, ${NOT_DELIVERED}`,
       };
     }
+    case "requiretls":
+      return describeRequireTls(p.host, p.reason, p.tls);
     case "rejected":
       return describeRejected(p.host, p.reply, p.permanent);
     case "null-mx":
@@ -145,6 +147,37 @@ function describeRejected(host: string, reply: string, permanent: boolean): Expl
   if (quote.length > 0) out.quote = quote;
   if (r.enhanced?.slice(2) === "1.1") out.hint = CHECK_ADDRESS;
   return out;
+}
+
+/** RFC 8689 §4.2.1: what REQUIRETLS asks, and which of it the receiving side did not give. */
+function describeRequireTls(host: string, reason: RequireTlsReason, tls: DeliveryProblem | null): Explanation {
+  const asked =
+    "The message was sent with REQUIRETLS: it may be passed on only over an encrypted connection to a server whose " +
+    "identity is verified and which promises to keep it encrypted on its way on (RFC 8689).";
+  const hint = "If the message may travel without this protection, send it again without REQUIRETLS.";
+  const returned = "The message was therefore returned at once instead of being sent with less protection.";
+  switch (reason) {
+    case "mx-unauthenticated":
+      return {
+        text:
+          `${asked} The list of the recipient domain's mail servers (its MX records, naming ${h(host)}) is neither ` +
+          `signed with DNSSEC nor confirmed by an MTA-STS policy, so this server could not be sure that ${h(host)} is ` +
+          `the right server. ${returned}`,
+        hint,
+      };
+    case "not-offered":
+      return {
+        text:
+          `${asked} The receiving server ${h(host)} set up a verified, encrypted connection, but it does not support ` +
+          `REQUIRETLS, and so cannot promise to pass the message on only the same way. ${returned}`,
+        hint,
+      };
+    case "tls": {
+      // The TLS problem in its own words ("… does not offer an encrypted connection (STARTTLS) …").
+      const inner = tls === null || tls.kind === "requiretls" ? null : explainParts(tls);
+      return { text: `${asked} ${inner?.text ?? `The receiving server ${h(host)} could not offer such a connection. ${returned}`}`, hint };
+    }
+  }
 }
 
 function describeExpired(lifetime: string, last: DeliveryProblem | null): Explanation {
@@ -186,10 +219,24 @@ export function advice(p: DeliveryProblem, domain: string): string | null {
       return fix(`correcting the DNSSEC signatures of the DNS records of ${h(p.host)} (its TLSA and address records)`);
     case "mta-sts-mismatch":
       return fix(`adding ${h(p.host)} to their MTA-STS policy, or by correcting their MX records`);
+    case "requiretls":
+      return requireTlsFix(p, domain, fix);
     case "expired":
       return p.last === null || p.last.kind === "expired" ? null : advice(p.last, domain);
     default:
       return null;
+  }
+}
+
+/** What the receiving side can do for a REQUIRETLS message to get through. */
+function requireTlsFix(p: Extract<DeliveryProblem, { kind: "requiretls" }>, domain: string, fix: (how: string) => string): string | null {
+  switch (p.reason) {
+    case "mx-unauthenticated":
+      return fix(`signing their DNS zone with DNSSEC, or by publishing an MTA-STS policy in mode enforce that names ${h(p.host)}`);
+    case "not-offered":
+      return fix(`running a mail server on ${h(p.host)} that supports REQUIRETLS (RFC 8689)`);
+    case "tls":
+      return p.tls === null || p.tls.kind === "requiretls" ? null : advice(p.tls, domain);
   }
 }
 

@@ -14,6 +14,9 @@ export type CertificateProblem =
   | "dane-mismatch" // matches none of the host's DNSSEC-validated TLSA records (DANE, RFC 7672 §3)
   | "other";
 
+/** Why a REQUIRETLS message could not go to a host (RFC 8689 §4.2.1). */
+export type RequireTlsReason = "mx-unauthenticated" | "not-offered" | "tls";
+
 export type DeliveryProblem =
   /** TCP connect failed or timed out (`detail`: "connection refused", "timed out after 30 s"). */
   | { kind: "connect"; host: string; detail: string }
@@ -34,6 +37,14 @@ export type DeliveryProblem =
    * validating resolver answers SERVFAIL for bogus data), so the host was not tried.
    */
   | { kind: "dane-lookup"; host: string; detail: string }
+  /**
+   * RFC 8689 §4.2.1: a message sent with REQUIRETLS was not passed on to `host`, the last host that
+   * could have taken it: the domain's MX hosts could not be authenticated (neither a DNSSEC-signed
+   * MX RRset nor an MTA-STS policy naming them: "mx-unauthenticated"), the host did not offer
+   * REQUIRETLS after STARTTLS ("not-offered"), or TLS did not meet the conditions ("tls": no
+   * STARTTLS, an unverified certificate …, the problem in `tls`).
+   */
+  | { kind: "requiretls"; host: string; reason: RequireTlsReason; tls: DeliveryProblem | null }
   /** The MX host is not among the names the domain's MTA-STS policy (mode enforce) allows. */
   | { kind: "mta-sts-mismatch"; host: string; patterns: string[] }
   /** The remote server answered with an error reply (temporary 4xx or permanent 5xx). */

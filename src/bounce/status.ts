@@ -48,6 +48,7 @@ export function parseReply(reply: string): ParsedReply {
  * - no-starttls, tls-version, weak-cipher 4.7.4 (security features not supported by the destination);
  * - tls-handshake and certificate 4.7.5 (cryptographic failure); mta-sts-mismatch 4.7.0 (security policy);
  * - dane-lookup 4.7.5, as Postfix reports a TLSA lookup error (no safe connection could be set up);
+ * - requiretls 5.7.30 "REQUIRETLS support required" (RFC 8689 §7.3; the reply code 550), whatever the cause;
  * - null-mx 5.1.10 (RFC 7505 §4.2), no-such-domain 5.1.2 (bad destination system address);
  * - rejected: the remote's enhanced code when it gave one, with the class of its reply code; else x.0.0;
  * - expired 4.4.7 (delivery time expired); operator 5.0.0.
@@ -70,6 +71,8 @@ export function statusOf(p: DeliveryProblem): string {
       return "4.7.5";
     case "mta-sts-mismatch":
       return "4.7.0";
+    case "requiretls":
+      return "5.7.30";
     case "null-mx":
       return "5.1.10";
     case "no-such-domain":

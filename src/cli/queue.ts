@@ -57,7 +57,9 @@ export function registerQueue(program: Command): void {
         const attempts = await listAttempts(store.db, { queueId: item.id });
         if (flags.json === true) return printJson({ ...item, attempts });
         const out = process.stdout;
-        out.write(`${item.id}  from ${item.from === "" ? "<>" : item.from}  ${item.size} bytes  queued ${when(item.createdAt)}  ${item.status}  (${item.source})\n\n`);
+        // RFC 8689: what the sender asked of the message's TLS, when it asked something.
+        const tls = item.tlsRequired === "requiretls" ? "  REQUIRETLS" : item.tlsRequired === "no" ? "  TLS-Required: No" : "";
+        out.write(`${item.id}  from ${item.from === "" ? "<>" : item.from}  ${item.size} bytes  queued ${when(item.createdAt)}  ${item.status}  (${item.source})${tls}\n\n`);
         printTable(
           ["RECIPIENT", "STATUS", "ATTEMPTS", "NEXT", "REMOTE", "LAST REPLY"],
           item.allRecipients.map((r) => [r.address, r.status, String(r.attempts), r.status === "pending" ? when(r.nextAttemptAt) : "-", r.remoteMta ?? "", r.lastReply ?? ""]),

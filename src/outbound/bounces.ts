@@ -2,13 +2,15 @@
  * Returning mail to its sender: builds the DSN (src/bounce) and hands it on — into the sender's
  * INBOX when the sender is a hosted account, otherwise into the queue with the null sender
  * (RFC 5321 §4.5.5), so a bounce can never bounce again. The DSN's blob is written and fsynced
- * before; `commit` runs inside the runner's transaction, with the recipients' new states.
+ * before; `commit` runs inside the runner's transaction, with the recipients' new states. The DSN
+ * of a REQUIRETLS message is itself queued with REQUIRETLS and carries the original's header
+ * section only, never its body (RFC 8689 §5; buildDsn never includes a body).
  */
 import type { Transaction } from "kysely";
 import { buildDsn, type DeliveryProblem } from "../bounce/index.ts";
 import type { Config } from "../config/index.ts";
 import { lookupRecipient } from "../directory/index.ts";
-import { enqueue, newQueueId } from "../queue/index.ts";
+import { enqueue, newQueueId, tlsRequiredOf } from "../queue/index.ts";
 import type { Database, Store, WrittenBlob } from "../store/index.ts";
 
 export interface Bounced {
@@ -33,7 +35,7 @@ export interface PendingDsn {
 export async function returnToSender(
   store: Store,
   config: Config,
-  q: { id: string; mail_from: string; created_at: number; blob: string },
+  q: { id: string; mail_from: string; created_at: number; blob: string; tls_required: string | null },
   bounced: readonly Bounced[],
 ): Promise<PendingDsn> {
   const original = await store.blobs.read(q.blob);
@@ -55,7 +57,8 @@ export async function returnToSender(
     accounts: local.kind === "account" ? [local.accountId] : [],
     async commit(trx) {
       if (local.kind === "account") return;
-      await enqueue(trx, { id, from: "", recipients: [q.mail_from], blob: blob.name, size: blob.size, source: `bounce:${q.id}`, now: Date.now(), ownsBlob: true });
+      const requireTls = tlsRequiredOf(q.tls_required) === "requiretls";
+      await enqueue(trx, { id, from: "", recipients: [q.mail_from], blob: blob.name, size: blob.size, source: `bounce:${q.id}`, now: Date.now(), ownsBlob: true, tlsRequired: requireTls ? "requiretls" : null });
     },
   };
 }

@@ -2,8 +2,9 @@
  * SMTP connection reuse for outbound delivery (RFC 5321 §3.3: a session may carry several mail
  * transactions), after Postfix's connection cache: a session whose transaction ended cleanly is
  * kept idle, keyed by everything that shaped it — MX host, address, port, our HELO name and the
- * TLS requirement (STARTTLS mode, reference names, SAN-only, trust anchors, DANE's TLSA records) — and the next
- * delivery with the same key takes it instead of connecting and handshaking again.
+ * TLS requirement (STARTTLS mode, reference names, SAN-only, trust anchors, DANE's TLSA records,
+ * REQUIRETLS) — and the next delivery with the same key takes it instead of connecting and
+ * handshaking again.
  *
  * Limits as Postfix's: idle at most 2 s (smtp_connection_cache_time_limit), at most 100
  * transactions per connection (smtp_connection_reuse_count_limit), a bounded number kept per key
@@ -67,7 +68,8 @@ export function sessionKey(req: DeliveryRequest): string {
   const v = req.tls.verify;
   const verify = v === null ? "unverified" : `verify ca#${caId(v.ca)}${v.sanOnly === true ? " san-only" : ""} ${v.names.join(" ")}`;
   const dane = req.tls.dane === undefined ? "" : ` dane ${req.tls.dane.records.map((r) => `${r.usage}.${r.selector}.${r.matchingType}.${r.data}`).join(",")}`;
-  return `${req.host.toLowerCase()} [${req.address}]:${req.port} helo ${req.heloName} starttls ${req.tls.starttls} ${verify}${dane}`;
+  const requireTls = req.tls.requireTls === true ? " requiretls" : "";
+  return `${req.host.toLowerCase()} [${req.address}]:${req.port} helo ${req.heloName} starttls ${req.tls.starttls} ${verify}${dane}${requireTls}`;
 }
 
 export class ConnectionCache {

@@ -225,3 +225,56 @@ test("DANE wins over MTA-STS (RFC 8461 §2): the policy's MX patterns and its ve
   assert.deepEqual(c.calls.map((x) => [x.host, x.tls.verify, x.tls.dane !== undefined]), [["mx2.example.net", null, true]]);
   assert.deepEqual([r.choice.source, r.choice.mxPatterns], ["config", null]);
 });
+
+// REQUIRETLS (RFC 8689 §4.2.1).
+const requireTls = { ...job, tlsRequired: "requiretls" as const };
+const problemOf = (r: Awaited<ReturnType<typeof deliverJob>>): unknown => {
+  const o = r.outcomes.get("x@example.net");
+  return o === undefined || o.kind === "delivered" ? o?.kind : [o.kind, o.problem];
+};
+
+test("REQUIRETLS: MX records neither DNSSEC-validated nor named by an enforced MTA-STS policy: returned at once, no connection", async () => {
+  const c = client(delivered);
+  const r = await deliverJob(requireTls, ctx(c));
+  assert.equal(c.calls.length, 0);
+  assert.deepEqual(problemOf(r), ["failed", { kind: "requiretls", host: "mx1.example.net", reason: "mx-unauthenticated", tls: null }]);
+  assert.deepEqual(r.attempts.map((a) => [a.outcome, a.policy]), [["bounced", { level: "verify", source: "requiretls" }]]);
+});
+
+test("REQUIRETLS under an enforced MTA-STS policy: verify and REQUIRETLS asked of every host; none offering it returns the message at once", async () => {
+  const notOffered = client((req) => failing({ kind: "requiretls", host: req.host, reason: "not-offered", tls: null }, true));
+  const r = await deliverJob(requireTls, ctx(notOffered, choice("verify", ["*.example.net"])));
+  assert.deepEqual(
+    notOffered.calls.map((x) => [x.host, x.tls.starttls, x.tls.verify?.names, x.tls.requireTls]),
+    [["mx1.example.net", "required", ["mx1.example.net"], true], ["mx2.example.net", "required", ["mx2.example.net"], true]],
+  );
+  assert.deepEqual(problemOf(r), ["failed", { kind: "requiretls", host: "mx2.example.net", reason: "not-offered", tls: null }]);
+  assert.deepEqual(r.attempts.map((a) => a.outcome), ["deferred", "bounced"]);
+  // A TLS failure is one too; but a host that could not be reached may take it later: the message waits.
+  const tls = client((req) => (req.host === "mx1.example.net" ? failing({ kind: "connect", host: req.host, detail: "connection refused" }) : failing({ kind: "no-starttls", host: req.host }, true)));
+  assert.deepEqual(problemOf(await deliverJob(requireTls, ctx(tls, choice("verify", ["*.example.net"])))), ["deferred", { kind: "no-starttls", host: "mx2.example.net" }]);
+  const noTls = client((req) => failing({ kind: "no-starttls", host: req.host }, true));
+  assert.deepEqual(problemOf(await deliverJob(requireTls, ctx(noTls, choice("verify", ["*.example.net"])))), [
+    "failed",
+    { kind: "requiretls", host: "mx2.example.net", reason: "tls", tls: { kind: "no-starttls", host: "mx2.example.net" } },
+  ]);
+});
+
+test("REQUIRETLS over a DNSSEC-validated MX set: DANE's records authenticate the host; an insecure MX set does not count", async () => {
+  const c = client(delivered);
+  const r = await deliverJob(requireTls, daneCtx(c));
+  assert.deepEqual(c.calls.map((x) => [x.host, x.tls.verify, x.tls.dane !== undefined, x.tls.requireTls]), [["mx2.example.net", null, true, true]]);
+  assert.equal(r.outcomes.get("x@example.net")?.kind, "delivered");
+  const insecure = client(delivered);
+  const plain = await deliverJob({ ...requireTls, domain: "plain.test" }, daneCtx(insecure));
+  assert.deepEqual([insecure.calls.length, problemOf(plain)], [0, ["failed", { kind: "requiretls", host: "mx.plain.test", reason: "mx-unauthenticated", tls: null }]]);
+});
+
+test("REQUIRETLS to an implicit MX or a relay route: the host is the one named, verified by the PKI against that name", async () => {
+  const c = client(delivered);
+  await deliverJob(requireTls, ctx(c, choice("may"), resolver({}, { "example.net": ["127.0.0.20"] })));
+  const relay = { domain: "example.net", host: "relay.example.net", port: 2600, level: "encrypt" as const, localParts: null };
+  const r = await deliverJob(requireTls, { ...ctx(c, { ...choice("encrypt"), source: "relay" }, resolver({}, { "relay.example.net": ["127.0.0.9"] })), relay });
+  assert.deepEqual(c.calls.map((x) => [x.host, x.tls.verify?.names, x.tls.requireTls]), [["example.net", ["example.net"], true], ["relay.example.net", ["relay.example.net"], true]]);
+  assert.deepEqual(r.attempts.map((a) => a.policy), [{ level: "verify", source: "requiretls" }]);
+});

@@ -8,16 +8,20 @@
  * clean session is kept for the next job to the same host under the same TLS requirement. With
  * DANE lookups (RFC 7672 §2.2), a domain whose MX RRset is DNSSEC-validated has its hosts' TLSA
  * records looked up, and each host gets the level DANE gives it (policy.ts `withDane`); a host
- * whose lookups failed is not tried.
+ * whose lookups failed is not tried. A REQUIRETLS message (RFC 8689 §4.2.1) goes only to an
+ * authenticated MX host (a DNSSEC-validated MX RRset, or an enforced MTA-STS policy naming it),
+ * over TLS with a verified certificate, to a server that offers REQUIRETLS; when no host meets that,
+ * it is returned at once (5.7.30).
  */
 import { isIP } from "node:net";
 import type { DeliveryProblem } from "../bounce/index.ts";
 import type { DaneLookup, HostDane } from "../dane/index.ts";
+import type { TlsRequired } from "../queue/index.ts";
 import { destinationHosts, DnsError, type Resolver } from "../dns/index.ts";
 import { mxMatches } from "../mta-sts/index.ts";
 import { deliver, type DeliveryRequest, type DeliveryResult } from "../smtp-client/index.ts";
 import type { ConnectionCache } from "./connection-cache.ts";
-import { policyNote, tlsRequirement, withDane, withoutMtaSts, type LevelChoice, type PolicyNote, type RelayRoute } from "./policy.ts";
+import { policyNote, tlsRequirement, withDane, withoutMtaSts, withRequireTls, type LevelChoice, type PolicyNote, type RelayRoute } from "./policy.ts";
 
 export interface Job {
   queueId: string;
@@ -25,6 +29,8 @@ export interface Job {
   from: string;
   recipients: string[];
   message: Buffer;
+  /** The message's RFC 8689 tag: "requiretls" is honoured here, "no" by the caller's level (policy.ts `withTlsOptional`). */
+  tlsRequired?: TlsRequired | null;
 }
 
 export type RecipientOutcome =
@@ -77,7 +83,7 @@ export interface JobContext {
 }
 
 /** TLS policy failures: under verify-once they return the message at once (the notices' sender). */
-const TLS_FAILURE = new Set<DeliveryProblem["kind"]>(["no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate"]);
+const TLS_FAILURE = new Set<DeliveryProblem["kind"]>(["no-starttls", "tls-version", "weak-cipher", "tls-handshake", "certificate", "requiretls"]);
 /** TLS failures after which `may` retries the same host in plaintext. */
 const MAY_FALLBACK = new Set<DeliveryProblem["kind"]>(["tls-version", "weak-cipher", "tls-handshake"]);
 /** At most this many addresses per host name, like Postfix's smtp_mx_address_limit spread over hosts. */
@@ -86,6 +92,7 @@ const ADDRESSES_PER_HOST = 2;
 export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const attempts: AttemptRecord[] = [];
   let choice = ctx.choice;
+  const requireTls = job.tlsRequired === "requiretls";
   const all = (o: RecipientOutcome): JobResult => ({ outcomes: new Map(job.recipients.map((r) => [r, o])), attempts, choice });
   const deferAll = (problem: DeliveryProblem, mx: string | null = null): JobResult => {
     attempts.push(record(null, "deferred", job.recipients.length, problem, policyNote(choice)));
@@ -99,6 +106,12 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
   let hosts: Array<{ host: string; port: number }>;
   /** Per MX host, what DANE makes of it; null: DANE does not apply to the domain. */
   let dane: Map<string, HostDane> | null = null;
+  /**
+   * RFC 8689 §4.2.1: the hosts are the right ones — named by the operator (a relay route), by a
+   * DNSSEC-validated MX RRset, by an enforced MTA-STS policy, or the domain itself (implicit MX,
+   * whose certificate must then name the recipient's own domain).
+   */
+  let authentic = true;
   if (ctx.relay !== null) {
     hosts = [{ host: ctx.relay.host, port: ctx.relay.port }];
   } else {
@@ -107,6 +120,7 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
       if (dest.kind === "null-mx") return failAll({ kind: "null-mx", domain: job.domain });
       if (dest.kind === "not-found") return failAll({ kind: "no-such-domain", domain: job.domain });
       hosts = dest.hosts.map((h) => ({ host: h.host, port: ctx.remotePort }));
+      authentic = mxSecure || dest.hosts.every((h) => h.implicit);
       // RFC 7672 §2.2.1: only a secure MX RRset's hosts have their TLSA records looked up.
       if (mxSecure && ctx.dane !== undefined) dane = await daneHosts(ctx.dane, hosts);
     } catch (e) {
@@ -119,19 +133,28 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
       // RFC 8461 §4.1: MX hosts the enforced policy does not name are not used.
       if (allowed.length === 0) return deferAll({ kind: "mta-sts-mismatch", host: hosts[0]?.host ?? job.domain, patterns }, hosts[0]?.host ?? null);
       hosts = allowed;
+      authentic = true;
     }
+  }
+  if (requireTls) {
+    choice = withRequireTls(choice);
+    // RFC 8689 §4.2.1: no authenticated MX host, no delivery: the message goes back at once (5.7.30).
+    if (!authentic) return failAll({ kind: "requiretls", host: hosts[0]?.host ?? job.domain, reason: "mx-unauthenticated", tls: null }, hosts[0]?.host ?? null);
   }
 
   const cache = ctx.connections;
   const send = ctx.send ?? (cache !== undefined ? (req: DeliveryRequest) => cache.deliver(req) : deliver);
   let last: DeliveryProblem | null = null;
   let lastHost: string | null = null;
+  /** A host failed for something other than TLS (DNS, the connection …): it may take the message later. */
+  let otherTrouble = false;
   for (const { host, port } of hosts) {
     const hostDane = dane?.get(host);
     if (hostDane?.kind === "unavailable") {
       // RFC 7672 §2.2: without its TLSA records a DANE host's connection cannot be judged: not tried.
       last = { kind: "dane-lookup", host, detail: hostDane.detail };
       lastHost = host;
+      otherTrouble = true;
       continue;
     }
     const level = hostDane === undefined ? choice : withDane(choice, hostDane);
@@ -140,9 +163,13 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
       addresses = isIP(host) !== 0 ? [host] : (await ctx.resolver.addresses(host)).slice(0, ADDRESSES_PER_HOST);
     } catch (e) {
       last = { kind: "dns", domain: host, detail: errorText(e) };
+      otherTrouble = true;
       continue;
     }
-    if (addresses.length === 0) last = { kind: "dns", domain: host, detail: "no address records" };
+    if (addresses.length === 0) {
+      last = { kind: "dns", domain: host, detail: "no address records" };
+      otherTrouble = true;
+    }
     for (const address of addresses) {
       if (ctx.signal?.aborted === true) return deferAll({ kind: "protocol", host, detail: "the server is shutting down" }, host);
       const base: Omit<DeliveryRequest, "tls"> = {
@@ -163,7 +190,7 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
         if (level.level === "verify-once") {
           // One connection, then back to the sender: no other host, no retry.
           attempts.push(fromResult(res, "bounced", job.recipients.length, note));
-          return all({ kind: "failed", problem: p, reply: null, mx: host });
+          return all({ kind: "failed", problem: requireTls ? requireTlsProblem(p) : p, reply: null, mx: host });
         }
         if (level.level === "may" && MAY_FALLBACK.has(p.kind)) {
           attempts.push(fromResult(res, "tls-fallback", job.recipients.length, note));
@@ -177,10 +204,18 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
         attempts.push(fromResult(res, "deferred", job.recipients.length, note));
         last = problem;
         lastHost = host;
+        if (!TLS_FAILURE.has(problem.kind)) otherTrouble = true;
         continue;
       }
       return { ...finish(job, res, attempts, note), choice };
     }
+  }
+  const lastAttempt = attempts[attempts.length - 1];
+  if (requireTls && !otherTrouble && last !== null && TLS_FAILURE.has(last.kind) && lastAttempt !== undefined) {
+    // RFC 8689 §4.2.1: every host was reached and none could take the message as REQUIRETLS asks
+    // (verified TLS, REQUIRETLS offered): returned at once with 5.7.30, never sent with less.
+    lastAttempt.outcome = "bounced";
+    return all({ kind: "failed", problem: requireTlsProblem(last), reply: null, mx: lastHost });
   }
   const problem: DeliveryProblem = last ?? { kind: "connect", host: lastHost ?? job.domain, detail: "no host could be reached" };
   // Every host refused service for good (5xx greetings): that is the answer; anything else waits.
@@ -188,6 +223,12 @@ export async function deliverJob(job: Job, ctx: JobContext): Promise<JobResult> 
   // Every connection made is already on record; a synthetic record only when none was made.
   if (attempts.length === 0) return kind === "failed" ? failAll(problem, lastHost) : deferAll(problem, lastHost);
   return all({ kind, problem, reply: problem.kind === "rejected" ? problem.reply : null, mx: lastHost });
+}
+
+/** A TLS failure of a REQUIRETLS message as what it means for the message (RFC 8689 §4.2.1). */
+function requireTlsProblem(p: DeliveryProblem): DeliveryProblem {
+  if (p.kind === "requiretls") return p;
+  return { kind: "requiretls", host: "host" in p ? p.host : "", reason: "tls", tls: p };
 }
 
 /** RFC 7672 §2.2.2/§2.2.3 for every host at once; null when DANE applies to none of them. */

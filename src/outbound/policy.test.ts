@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { validateConfig } from "../config/index.ts";
 import { openStore } from "../store/index.ts";
 import { addRelay, setPolicy } from "./admin.ts";
-import { configuredLevel, parseNextHop, policyNote, relayRoute, tlsRequirement, withDane, withMtaSts, withoutMtaSts, type LevelChoice } from "./policy.ts";
+import { configuredLevel, parseNextHop, policyNote, relayRoute, tlsRequirement, withDane, withMtaSts, withoutMtaSts, withRequireTls, withTlsOptional, type LevelChoice } from "./policy.ts";
 import { backoffMs } from "./runner.ts";
 
 test("level precedence: relay hop, then `policy set`, then [delivery] policies, then the default; MTA-STS enforce raises to verify", async () => {
@@ -74,4 +74,26 @@ test("where DANE applies, the domain's MTA-STS policy is set aside (RFC 8461 §2
   assert.deepEqual(withoutMtaSts(withMtaSts(base, { ...sts, mode: "testing" })), base);
   assert.deepEqual(policyNote(withMtaSts(base, { ...sts, mode: "testing" })), { level: "may", source: "default (mta-sts testing)" });
   assert.deepEqual(policyNote(withMtaSts(base, sts)), { level: "verify", source: "mta-sts" });
+});
+
+test("RFC 8689: REQUIRETLS raises any level to verify and asks for REQUIRETLS; TLS-Required: No drops to may, except a relay route's own level", () => {
+  const none = { mxPatterns: null, stsMode: null };
+  const may: LevelChoice = { level: "may", source: "default", ...none };
+  const raised = withRequireTls(may);
+  assert.deepEqual([raised.level, raised.source, raised.requireTls], ["verify", "requiretls", true]);
+  assert.deepEqual(tlsRequirement(raised, "mx.test", ["CA"]), { starttls: "required", verify: { ca: ["CA"], names: ["mx.test"] }, requireTls: true });
+  // A stronger level keeps its source; DANE's records still authenticate instead of the PKI.
+  const once = withRequireTls({ level: "verify-once", source: "policy", ...none });
+  assert.deepEqual([once.level, once.source], ["verify-once", "policy"]);
+  const tlsa = [{ usage: 3, selector: 1, matchingType: 1, data: "ab" }];
+  const dane = withRequireTls(withDane(may, { kind: "authenticate", name: "mx.test", records: tlsa }));
+  assert.deepEqual(tlsRequirement(dane, "mx.test", []), { starttls: "required", verify: null, dane: { records: tlsa }, requireTls: true });
+  // Unusable TLSA records alone (encrypt) would not verify the certificate: REQUIRETLS asks the PKI.
+  assert.deepEqual(tlsRequirement(withRequireTls(withDane(may, { kind: "encrypt", name: "mx.test" })), "mx.test", []).verify, { ca: [], names: ["mx.test"] });
+
+  const sts = withMtaSts({ level: "verify", source: "policy", ...none }, { id: "1", mode: "enforce", mx: ["*.test"], maxAge: 1, fetchedAt: 0 });
+  assert.deepEqual(withTlsOptional(sts), { level: "may", source: "tls-required", ...none });
+  assert.deepEqual(tlsRequirement(withTlsOptional(sts), "mx.test", ["CA"]), { starttls: "opportunistic", verify: null });
+  const relay: LevelChoice = { level: "verify", source: "relay", ...none };
+  assert.equal(withTlsOptional(relay), relay);
 });

@@ -5,6 +5,9 @@
  * verify against the policy's MX names; mode testing is recorded, not enforced. DANE (RFC 7672)
  * raises it per MX host — to verify by the host's TLSA records, or to encrypt when they are all
  * unusable — and where it applies to a domain, the domain's MTA-STS policy does not (RFC 8461 §2).
+ * A message's own request (RFC 8689) comes last: REQUIRETLS raises the level to verify and asks the
+ * next hop for REQUIRETLS (§4.2.1); "TLS-Required: No" sets everything but a relay route's own
+ * level aside, down to opportunistic STARTTLS (§4.2.2).
  */
 import type { Kysely } from "kysely";
 import type { Config, TlsLevel } from "../config/index.ts";
@@ -13,7 +16,7 @@ import type { MtaStsPolicy } from "../mta-sts/index.ts";
 import type { Database } from "../store/index.ts";
 import type { TlsRequirement } from "../smtp-client/index.ts";
 
-type LevelSource = "default" | "config" | "policy" | "relay" | "mta-sts" | "dane";
+type LevelSource = "default" | "config" | "policy" | "relay" | "mta-sts" | "dane" | "requiretls" | "tls-required";
 
 export interface LevelChoice {
   level: TlsLevel;
@@ -26,6 +29,8 @@ export interface LevelChoice {
   beforeMtaSts?: LevelChoice;
   /** DANE: the host's usable TLSA records, which authenticate its certificate instead of the PKI (RFC 7672 §3). */
   tlsa?: readonly TlsaRecord[];
+  /** REQUIRETLS (RFC 8689 §4.2.1): the next hop must offer it, and MAIL FROM carries it. */
+  requireTls?: true;
 }
 
 /** A level and where it came from, as an attempt records them. */
@@ -88,6 +93,27 @@ export function withDane(choice: LevelChoice, dane: HostDane): LevelChoice {
   return choice;
 }
 
+/**
+ * RFC 8689 §4.2.1 for a REQUIRETLS message: STARTTLS with the certificate verified (by the PKI
+ * against the MX host name, or by DANE's TLSA records where `withDane` gave them), and REQUIRETLS
+ * from the next hop. A stronger level keeps its source, as under DANE.
+ */
+export function withRequireTls(choice: LevelChoice): LevelChoice {
+  return { ...choice, level: stronger(choice.level, "verify"), source: RANK[choice.level] < RANK.verify ? "requiretls" : choice.source, requireTls: true };
+}
+
+/**
+ * RFC 8689 §4.2.2 for a message with "TLS-Required: No": STARTTLS is tried and never required,
+ * the certificate not checked — MTA-STS, DANE (the caller looks neither up) and the levels of
+ * `sealpost policy set`, `[delivery] policies` and the default set aside. A relay route's own level
+ * stays: it is not the recipient's published policy that the field is about but how this gateway
+ * reaches the domain's own next hop, a link its operator chose to protect.
+ */
+export function withTlsOptional(choice: LevelChoice): LevelChoice {
+  if (choice.source === "relay") return choice;
+  return { level: "may", source: "tls-required", mxPatterns: null, stsMode: null };
+}
+
 /** What an attempt records of the level it ran under. */
 export function policyNote(choice: LevelChoice): PolicyNote {
   return { level: choice.level, source: choice.stsMode === "testing" ? `${choice.source} (mta-sts testing)` : choice.source };
@@ -95,6 +121,11 @@ export function policyNote(choice: LevelChoice): PolicyNote {
 
 /** What the SMTP client must do for a level toward one MX host. */
 export function tlsRequirement(choice: LevelChoice, mxHost: string, ca: readonly string[]): TlsRequirement {
+  const requirement = levelRequirement(choice, mxHost, ca);
+  return choice.requireTls === true ? { ...requirement, requireTls: true } : requirement;
+}
+
+function levelRequirement(choice: LevelChoice, mxHost: string, ca: readonly string[]): TlsRequirement {
   // RFC 7672 §2.2: TLS is mandatory, and the TLSA records, not the PKI, authenticate the server (§3).
   if (choice.tlsa !== undefined) return { starttls: "required", verify: null, dane: { records: choice.tlsa } };
   switch (choice.level) {

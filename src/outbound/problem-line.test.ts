@@ -10,6 +10,12 @@ test("a problem line is words, never its kind again (the tls-report prints 'kind
     [{ kind: "null-mx", domain: "nomail.test" }, "nomail.test accepts no mail (null MX, RFC 7505)"],
     [{ kind: "dns", domain: "slow.test", detail: "DNS MX lookup for slow.test failed: ETIMEOUT" }, "DNS MX lookup for slow.test failed: ETIMEOUT"],
     [{ kind: "dns", domain: "mx1.slow.test", detail: "no address records" }, "mx1.slow.test: no address records"],
+    [{ kind: "requiretls", host: "mx.x.test", reason: "not-offered", tls: null }, "REQUIRETLS: mx.x.test does not offer REQUIRETLS"],
+    [{ kind: "requiretls", host: "mx.x.test", reason: "tls", tls: { kind: "no-starttls", host: "mx.x.test" } }, "REQUIRETLS: mx.x.test does not offer STARTTLS"],
+    [
+      { kind: "requiretls", host: "mx.x.test", reason: "mx-unauthenticated", tls: null },
+      "REQUIRETLS: mx.x.test is named by MX records that are neither DNSSEC-signed nor in an MTA-STS policy",
+    ],
   ];
   for (const [p, line] of lines) {
     assert.equal(problemLine(p), line);

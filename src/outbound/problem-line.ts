@@ -37,6 +37,8 @@ export function problemLine(p: DeliveryProblem): string {
       return `${p.host} is not allowed by the MTA-STS policy (${p.patterns.join(", ")})`;
     case "dane-lookup":
       return `${p.host}: DANE: ${p.detail}; not tried`;
+    case "requiretls":
+      return requireTlsLine(p);
     case "no-starttls":
       return `${p.host} does not offer STARTTLS`;
     case "weak-cipher":
@@ -45,5 +47,17 @@ export function problemLine(p: DeliveryProblem): string {
     case "protocol":
     case "tls-handshake":
       return `${p.host}: ${p.detail}`;
+  }
+}
+
+/** RFC 8689 §4.2.1: why a REQUIRETLS message did not go to the host. */
+function requireTlsLine(p: Extract<DeliveryProblem, { kind: "requiretls" }>): string {
+  switch (p.reason) {
+    case "mx-unauthenticated":
+      return `REQUIRETLS: ${p.host} is named by MX records that are neither DNSSEC-signed nor in an MTA-STS policy`;
+    case "not-offered":
+      return `REQUIRETLS: ${p.host} does not offer REQUIRETLS`;
+    case "tls":
+      return `REQUIRETLS: ${p.tls === null ? `${p.host}: no verified TLS` : problemLine(p.tls)}`;
   }
 }

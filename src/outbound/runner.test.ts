@@ -12,6 +12,7 @@ import { enqueue } from "../queue/index.ts";
 import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
 import { startScriptedServer } from "../../test/support/smtp-scripted-server.ts";
 import { listMessages, openStore, type Store } from "../store/index.ts";
+import { setPolicy } from "./admin.ts";
 import { listAttempts } from "./attempts.ts";
 import { QueueRunner, type DeliveryObserver } from "./runner.ts";
 
@@ -325,5 +326,37 @@ test("a message from a hosted domain leaves DKIM-signed, once per job; relayed m
     assert.doesNotMatch(of("QR")[0]?.message ?? "", /DKIM-Signature/);
     assert.doesNotMatch(of("QB")[0]?.message ?? "", /DKIM-Signature/);
     assert.deepEqual(warnings.filter((w) => w.includes("DKIM")), ["delivery QB: sent without a DKIM signature: 2 From fields"]);
+  });
+});
+
+test("RFC 8689: a REQUIRETLS message that cannot go is returned at once, and its DSN goes with REQUIRETLS too; TLS-Required: No sets the domain's policy aside", async () => {
+  const sent: DeliveryRequest[] = [];
+  const send = async (req: DeliveryRequest): Promise<DeliveryResult> => {
+    sent.push(req);
+    return answered(req);
+  };
+  await withRunner({ send }, async ({ store, runner }) => {
+    const blob = await store.blobs.write([Buffer.from("Subject: t\r\n\r\nhello\r\n")]);
+    await setPolicy(store.db, "example.net", "verify");
+    await store.committer.submit(async (trx) => {
+      // RESOLVER's MX records are not DNSSEC-validated and there is no MTA-STS: no authenticated MX.
+      await enqueue(trx, { id: "Q1", from: "a@remote.test", recipients: ["x@example.net"], blob: blob.name, size: blob.size, source: "test", tlsRequired: "requiretls" });
+      await enqueue(trx, { id: "Q2", from: "a@local.test", recipients: ["y@example.net"], blob: blob.name, size: blob.size, source: "test", tlsRequired: "no" });
+    }, [blob.dir]);
+    runner.start();
+    const deadline = Date.now() + 10_000;
+    let tried: Awaited<ReturnType<typeof listAttempts>> = [];
+    while (!tried.some((a) => a.domain === "remote.test") || !tried.some((a) => a.queueId === "Q2")) {
+      if (Date.now() > deadline) assert.fail("timed out waiting for the attempts");
+      await wait(10);
+      tried = await listAttempts(store.db, {});
+    }
+    const problems = (domain: string) => tried.filter((a) => a.domain === domain).map((a) => [a.outcome, (a.problem as { kind?: string; reason?: string } | null)?.reason]);
+    assert.deepEqual(problems("example.net").filter(([, r]) => r !== undefined), [["bounced", "mx-unauthenticated"]]);
+    // The DSN to a@remote.test (RFC 8689 §5) is held to REQUIRETLS as well: no connection either.
+    assert.deepEqual(problems("remote.test"), [["bounced", "mx-unauthenticated"]]);
+    // Q2: opportunistic STARTTLS, no certificate check, although `policy set` says verify.
+    assert.deepEqual(sent.map((r) => [r.recipients, r.tls.starttls, r.tls.verify]), [[["y@example.net"], "opportunistic", null]]);
+    assert.deepEqual(tried.filter((a) => a.queueId === "Q2").map((a) => [a.policyLevel, a.policySource]), [["may", "tls-required"]]);
   });
 });

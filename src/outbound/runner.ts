@@ -13,13 +13,13 @@ import type { DaneLookup } from "../dane/index.ts";
 import { signOutgoing } from "../dkim/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import type { MtaStsCache } from "../mta-sts/index.ts";
-import { isPaused } from "../queue/index.ts";
+import { isPaused, tlsRequiredOf } from "../queue/index.ts";
 import type { Transaction } from "kysely";
 import { deliverMessage, StorageFullError, type Database, type Store } from "../store/index.ts";
 import type { Logger } from "../log/index.ts";
 import { ConnectionCache } from "./connection-cache.ts";
 import { deliverJob, type AttemptRecord, type Job, type JobContext, type RecipientOutcome } from "./deliver-job.ts";
-import { configuredLevel, relayRoute, withMtaSts, type LevelChoice } from "./policy.ts";
+import { configuredLevel, relayRoute, withMtaSts, withTlsOptional, type LevelChoice } from "./policy.ts";
 import { returnToSender, type Bounced, type PendingDsn } from "./bounces.ts";
 import { recordAttempts } from "./attempts.ts";
 import { humanDuration, problemLine } from "./problem-line.ts";
@@ -220,12 +220,16 @@ export class QueueRunner {
     if (q.bounce_requested === 1) {
       outcomes = new Map(group.map((r) => [r.recipient, { kind: "failed", problem: { kind: "operator" }, reply: null, mx: null }]));
     } else {
-      if (relay === null && config.delivery.mta_sts) {
+      const tlsRequired = tlsRequiredOf(q.tls_required);
+      // RFC 8689 §4.2.2: "TLS-Required: No" — the recipient's MTA-STS and DANE are not even looked up.
+      const optional = tlsRequired === "no";
+      if (optional) choice = withTlsOptional(choice);
+      else if (relay === null && config.delivery.mta_sts) {
         const sts = await this.#o.mtaSts().lookup(domain);
         choice = withMtaSts(choice, sts.policy);
       }
-      const job: Job = { queueId: q.id, domain, from: q.mail_from, recipients: group.map((r) => r.recipient), message: await this.#signed(q, await store.blobs.read(q.blob)) };
-      const dane = relay === null ? (this.#o.dane?.() ?? null) : null;
+      const job: Job = { queueId: q.id, domain, from: q.mail_from, recipients: group.map((r) => r.recipient), message: await this.#signed(q, await store.blobs.read(q.blob)), tlsRequired };
+      const dane = relay === null && !optional ? (this.#o.dane?.() ?? null) : null;
       const result = await deliverJob(job, {
         resolver: this.#o.resolver(),
         heloName: config.hostname,

@@ -12,6 +12,8 @@ export {
   isPaused,
   newQueueId,
   queueSummary,
+  tlsRequiredOf,
+  type TlsRequired,
   type QueuedMessage,
   type QueueSummary,
 } from "./queue.ts";

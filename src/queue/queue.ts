@@ -9,6 +9,14 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../store/index.ts";
 import { domainOf } from "../smtp/index.ts";
 
+/**
+ * What the sender asked of the message's TLS (RFC 8689): "requiretls" — the MAIL parameter
+ * REQUIRETLS (§4.1): passed on only over verified TLS to a next hop that offers REQUIRETLS
+ * (§4.2.1), or returned; "no" — the header field "TLS-Required: No" (§3): delivered even where the
+ * recipient's policies (MTA-STS, DANE) or ours would hold it back for want of TLS (§4.2.2).
+ */
+export type TlsRequired = "requiretls" | "no";
+
 interface QueuedRecipient {
   address: string;
   domain: string;
@@ -34,6 +42,8 @@ export interface QueuedMessage {
   attempts: number;
   lastError: string | null;
   source: string;
+  /** RFC 8689: REQUIRETLS, "TLS-Required: No", or null (neither). */
+  tlsRequired: TlsRequired | null;
 }
 
 interface QueuedMessageDetail extends QueuedMessage {
@@ -47,10 +57,11 @@ export function newQueueId(): string {
 /**
  * Adds a message inside the caller's transaction (so it commits with whatever else the hand-off
  * does). `ownsBlob`: no mailbox shares the blob, so the queue deletes it when the message is done.
+ * `tlsRequired`: the message's RFC 8689 tag, kept with it (§4.1) until it is passed on.
  */
 export async function enqueue(
   trx: Transaction<Database>,
-  msg: { id: string; from: string; recipients: readonly string[]; blob: string; size: number; source: string; now?: number; ownsBlob?: boolean },
+  msg: { id: string; from: string; recipients: readonly string[]; blob: string; size: number; source: string; now?: number; ownsBlob?: boolean; tlsRequired?: TlsRequired | null },
 ): Promise<void> {
   const now = msg.now ?? Date.now();
   await trx
@@ -63,6 +74,7 @@ export async function enqueue(
       size: msg.size,
       source: msg.source,
       owns_blob: msg.ownsBlob === true ? 1 : 0,
+      tls_required: msg.tlsRequired ?? null,
     })
     .execute();
   await trx
@@ -135,8 +147,14 @@ export async function listQueue(db: Kysely<Database>, opts: { id?: string; limit
       attempts,
       lastError: last,
       source: r.source,
+      tlsRequired: tlsRequiredOf(r.tls_required),
     };
   });
+}
+
+/** A stored tag as the type says, anything else as none. */
+export function tlsRequiredOf(stored: string | null): TlsRequired | null {
+  return stored === "requiretls" || stored === "no" ? stored : null;
 }
 
 /** How much waits in the queue, from aggregates (no row is read): `sealpost status` and the metrics gauges. */

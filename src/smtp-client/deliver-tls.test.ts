@@ -219,3 +219,27 @@ test("DANE-TA: the chain up to the anchor and the MX host name; a mismatch stops
     assert.deepEqual(commands, ["EHLO", "STARTTLS", "QUIT"]);
   }
 });
+
+test("REQUIRETLS (RFC 8689 §4.2.1): MAIL FROM carries the parameter to a verified server that offers it; one that does not gets no MAIL", async () => {
+  const requireTls: TlsRequirement = { ...verifying(), requireTls: true };
+  const lines = async (extensions: string[]): Promise<{ res: DeliveryResult; commands: string[] }> => {
+    let out!: { res: DeliveryResult; commands: string[] };
+    await withScriptedServer({ tls: context(pki.good), extensions }, async (s) => {
+      const res = await deliver(testRequest(HOST, s.port, { tls: requireTls }));
+      out = { res, commands: s.sessions.flatMap((x) => x.commands) };
+    });
+    return out;
+  };
+  const offered = await lines(["PIPELINING", "REQUIRETLS"]);
+  assert.equal(offered.res.problem, null);
+  assert.equal(offered.res.recipients[0]?.delivered, true);
+  assert.match(offered.commands.find((c) => c.startsWith("MAIL")) ?? "", /^MAIL FROM:<[^>]+> REQUIRETLS$/);
+  const missing = await lines(["PIPELINING"]);
+  assert.deepEqual(missing.res.problem, { kind: "requiretls", host: HOST, reason: "not-offered", tls: null });
+  assert.equal(missing.res.permanent, true);
+  assert.equal(missing.res.mailStarted, false);
+  assert.deepEqual(missing.commands.map((c) => c.split(/[ :]/)[0]), ["EHLO", "STARTTLS", "EHLO", "QUIT"]);
+  // Without the requirement, the same server gets the message.
+  const plain = await attempt({ tls: context(pki.good), extensions: ["PIPELINING"] }, { tls: verifying() });
+  assert.equal(plain.res.problem, null);
+});

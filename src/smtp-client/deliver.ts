@@ -91,12 +91,20 @@ async function session(ch: Channel, req: DeliveryRequest, t: DeliveryTimeouts, r
         const problem = tlsProblem(result.tls, host);
         if (problem !== null) throw policyFailure(problem); // QUIT over TLS, no MAIL
         ext = await hello(ch, req, t); // RFC 3207 §4.2: forget the plaintext EHLO
+        if (req.tls.requireTls === true && !ext.has("REQUIRETLS")) {
+          // RFC 8689 §4.2.1: the server must advertise REQUIRETLS after STARTTLS; QUIT, no MAIL.
+          throw policyFailure({ kind: "requiretls", host, reason: "not-offered", tls: null });
+        }
       } else if (r.code === 421 || mode === "required") {
         throw failedStarttls(host, r);
       } else {
         ch.note("STARTTLS refused; continuing without TLS (opportunistic)");
       }
     }
+  }
+  if (req.tls.requireTls === true && (result.tls === null || !result.tls.certificate.checked)) {
+    // RFC 8689 §4.2.1: never without TLS and an authenticated certificate (the policy asks for both).
+    throw policyFailure({ kind: "requiretls", host, reason: "tls", tls: null });
   }
   return ext;
 }

@@ -47,7 +47,7 @@ export function localRefusal(host: string, code: number, status: string, text: s
   return new Failure({ kind: "rejected", host, reply, permanent: true }, true, { code, text: reply });
 }
 
-const TLS_POLICY_KINDS: ReadonlySet<string> = new Set(["no-starttls", "tls-version", "weak-cipher", "certificate"]);
+const TLS_POLICY_KINDS: ReadonlySet<string> = new Set(["no-starttls", "tls-version", "weak-cipher", "certificate", "requiretls"]);
 
 /** Any error thrown during an attempt, as a Failure. `connected`: the TCP connection was made. */
 export function toFailure(e: unknown, host: string, connected: boolean): Failure {

@@ -1,6 +1,6 @@
 /**
- * The mail transaction (RFC 5321 §3.3): MAIL FROM with SIZE (RFC 1870), BODY=8BITMIME (RFC 6152)
- * and SMTPUTF8 (RFC 6531) as announced, RCPT TO per recipient (pipelined with MAIL when the server
+ * The mail transaction (RFC 5321 §3.3): MAIL FROM with SIZE (RFC 1870), BODY=8BITMIME (RFC 6152),
+ * SMTPUTF8 (RFC 6531) as announced and REQUIRETLS (RFC 8689) when the TLS requirement says so, RCPT TO per recipient (pipelined with MAIL when the server
  * offers PIPELINING, RFC 2920 §3.1), DATA only when at least one recipient was accepted, the
  * dot-stuffed message with back-pressure, and the final reply deciding every accepted recipient.
  */
@@ -58,6 +58,8 @@ export async function transaction(
   if (ext.has("SIZE")) params.push(` SIZE=${size}`);
   if (ext.has("8BITMIME") && has8bit(req.message)) params.push(" BODY=8BITMIME");
   if (utf8) params.push(" SMTPUTF8");
+  // RFC 8689 §4.2.1: the parameter goes on to a next hop that offered it (deliver.ts checked).
+  if (req.tls.requireTls === true) params.push(" REQUIRETLS");
   const pipelining = ext.has("PIPELINING");
 
   const mailCommand = `MAIL FROM:<${req.from}>${params.join("")}`;

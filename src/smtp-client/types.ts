@@ -22,6 +22,13 @@ export interface TlsRequirement {
    * and the MX host name.
    */
   dane?: { records: readonly TlsaRecord[] };
+  /**
+   * REQUIRETLS (RFC 8689 §4.2.1): the message may go only over TLS with the certificate
+   * authenticated (`verify` or `dane`), to a server that offers REQUIRETLS in its EHLO after
+   * STARTTLS; MAIL FROM then carries the REQUIRETLS parameter. A session that does not offer it
+   * ends before MAIL with the problem "requiretls" (reason "not-offered").
+   */
+  requireTls?: true;
 }
 
 /**

@@ -8,6 +8,7 @@ import { Code, Status, SmtpError } from "../smtp/index.ts";
 import type { CommandApi } from "./command.ts";
 import { countReceived, receivedHeader } from "./received.ts";
 import { replyFor } from "./error-table.ts";
+import { tagTlsRequired } from "./tls-required.ts";
 import type { MailTransaction } from "./types.ts";
 
 export const MAX_HOPS = 50;
@@ -30,6 +31,8 @@ export async function finishData(
     // hopcount_limit, 50). Relay domains make a loop possible: two gateways pointing at each other.
     throw fail(new SmtpError(Code.TRANSACTION_FAILED, Status.ROUTING_LOOP, "Error: too many hops (mail forwarding loop)"));
   }
+  // RFC 8689 §4.1: "TLS-Required: No" in the header tags the message (unless MAIL said REQUIRETLS).
+  tagTlsRequired(tx, body.parts);
   // One id per message, chosen before anything names it: the Received header's "id", the 250
   // reply's "queued as" and the queue row are the same (Postfix's queue ID does all three).
   const id = newQueueId();
@@ -42,6 +45,7 @@ export async function finishData(
     tls: s.conn.tls,
     authenticated: s.authenticated !== null,
     smtputf8: tx.smtputf8,
+    requireTls: tx.tlsRequired === "requiretls",
     recipients: tx.recipients.map((r) => r.address),
     date: new Date(),
   });

@@ -42,7 +42,7 @@ export async function handOff(store: Store, audit: AuditLog, s: SessionInfo, tx:
     internalDate: now,
     alsoInCommit: async (trx, { blob }) => {
       if (queued.length > 0) {
-        await enqueue(trx, { id: m.id, from: tx.from, recipients: queued, blob: blob.name, size: m.size, source: m.source, now, ownsBlob: accounts.length === 0 });
+        await enqueue(trx, { id: m.id, from: tx.from, recipients: queued, blob: blob.name, size: m.size, source: m.source, now, ownsBlob: accounts.length === 0, tlsRequired: tx.tlsRequired ?? null });
       }
       await audit.smtpRecipientsIn(trx, rows);
       if (m.checks !== undefined) await audit.authResultIn(trx, m.checks);

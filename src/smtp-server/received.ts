@@ -17,6 +17,8 @@ interface ReceivedInfo {
   /** RFC 3848: "A" for an authenticated (submission) session. */
   authenticated: boolean;
   smtputf8: boolean;
+  /** The client asked for REQUIRETLS (RFC 8689): said in the TLS comment, for whoever reads the message. */
+  requireTls?: boolean;
   /** Named in a "for" clause only when there is exactly one (RFC 5321 §4.4, privacy). */
   recipients: readonly string[];
   date: Date;
@@ -55,7 +57,8 @@ function finish(lines: string[], recipients: readonly string[], date: Date): str
 export function receivedHeader(r: ReceivedInfo): string {
   const proto = (r.smtputf8 ? "UTF8" : "") + (r.extended ? "ESMTP" : "SMTP") + (r.tls !== null ? "S" : "") + (r.authenticated ? "A" : "");
   const helo = r.heloName === null ? "unknown" : cleanName(r.heloName);
-  const lines = [`Received: from ${helo} (${addressLiteral(r.clientIp)})`, `\tby ${r.hostname} (Sealpost) with ${proto} id ${r.id}`, `\t(${tlsComment(r.tls)})`];
+  const tls = tlsComment(r.tls) + (r.requireTls === true ? "; REQUIRETLS" : "");
+  const lines = [`Received: from ${helo} (${addressLiteral(r.clientIp)})`, `\tby ${r.hostname} (Sealpost) with ${proto} id ${r.id}`, `\t(${tls})`];
   return finish(lines, r.recipients, r.date);
 }
 
@@ -79,15 +82,24 @@ export function webReceivedHeader(r: Pick<ReceivedInfo, "clientIp" | "hostname" 
 const MAX_HEAD = 256 * 1024;
 
 /**
+ * The message's first MAX_HEAD bytes in one buffer, where its header section is looked at (the
+ * Received count here, the TLS-Required field in tls-required.ts): a copy only when the body's
+ * first part is shorter.
+ */
+export function messageHead(parts: readonly Buffer[]): Buffer {
+  const first = parts[0];
+  const joined = first !== undefined && first.length >= MAX_HEAD ? first : Buffer.concat(parts.slice(0, headParts(parts)));
+  return joined.subarray(0, MAX_HEAD);
+}
+
+/**
  * Received fields in the message's header section (up to the first empty line, within its first
  * MAX_HEAD bytes), counted up to `limit`, by mime's one header scanner: one pass over the head's
  * lines, linear in its size.
  */
 export function countReceived(parts: readonly Buffer[], limit = Infinity): number {
   if (limit <= 0) return 0;
-  const first = parts[0];
-  const joined = first !== undefined && first.length >= MAX_HEAD ? first : Buffer.concat(parts.slice(0, headParts(parts)));
-  const head = joined.subarray(0, MAX_HEAD);
+  const head = messageHead(parts);
   let n = 0;
   scanHeader(head, 0, head.length, (start, colon) => {
     // RFC 5322 §4.5.3: blanks may stand before the colon ("Received :").

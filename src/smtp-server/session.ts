@@ -194,7 +194,7 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
         if (tx === null) return;
         const id = await finishData(this, tx, ev);
         // Postfix's "queued as" line: the id leads to the message's Received header and its audit rows.
-        this.log.info("message accepted", { id, size: ev.size, recipients: tx.recipients.length });
+        this.log.info("message accepted", { id, size: ev.size, recipients: tx.recipients.length, ...(tx.tlsRequired !== undefined ? { tlsRequired: tx.tlsRequired } : {}) });
         this.#messages++;
         this.#junk = 0;
         return;

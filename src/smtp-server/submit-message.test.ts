@@ -141,3 +141,12 @@ test("a message that has passed too many hops is refused (RFC 5321 §6.3)", asyn
     assert.deepEqual(r.refusals.map((f) => [f.code, f.status]), [[554, "5.4.6"]]);
   });
 });
+
+test("RFC 8689 §4.1: a webmail message with 'TLS-Required: No' is queued with that tag; one without is queued untagged", async () => {
+  await bench(async ({ store, submit }) => {
+    const no = await submit({ recipients: ["someone@remote.test"], message: Buffer.from("From: a@example.test\r\nTLS-Required: No\r\nSubject: report\r\n\r\nbody\r\n") });
+    const plain = await submit({ recipients: ["someone@remote.test"] });
+    assert.ok(no.sent && plain.sent);
+    assert.deepEqual((await listQueue(store.db)).map((q) => [q.id, q.tlsRequired]).sort(), [[no.id, "no"], [plain.id, null]].sort());
+  });
+});

@@ -19,6 +19,7 @@ import { MAX_HOPS } from "./data-phase.ts";
 import { replyFor } from "./error-table.ts";
 import { countReceived, webReceivedHeader } from "./received.ts";
 import { roomForMessage } from "./storage.ts";
+import { tagTlsRequired } from "./tls-required.ts";
 import type { MailTransaction, SessionInfo, SmtpAuditSink, SmtpLimits, SmtpRole } from "./types.ts";
 
 export interface MessageSubmission {
@@ -68,6 +69,9 @@ export async function submitMessage(role: SmtpRole, settings: SubmitSettings, m:
   };
   const smtputf8 = !isAscii(m.from) || m.recipients.some((r) => !isAscii(r));
   const tx: MailTransaction = { from: m.from, body: isAsciiBytes(message) ? "7BIT" : "8BITMIME", smtputf8, declaredSize: message.length, recipients: [] };
+  // RFC 8689 §4.1: a header "TLS-Required: No" tags the message as on port 587. The webmail offers
+  // no way yet to ask for REQUIRETLS (the MAIL parameter); its messages go under the usual policy.
+  tagTlsRequired(tx, [message]);
   const session: SessionInfo = { ...base, tx };
   const whole = (e: unknown): SubmitOutcome => {
     const { reply, internal } = replyFor(e);

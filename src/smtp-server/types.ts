@@ -1,5 +1,6 @@
 /** What commands, roles and the session share. */
 import type { Authenticator } from "../auth/index.ts";
+import type { TlsRequired } from "../queue/index.ts";
 import type { Connection } from "../tls/index.ts";
 import type { State } from "./state.ts";
 
@@ -36,6 +37,11 @@ export interface MailTransaction {
   smtputf8: boolean;
   declaredSize: number | undefined;
   recipients: Recipient[];
+  /**
+   * RFC 8689 §4.1: "requiretls" from the MAIL parameter REQUIRETLS, or "no" from the header field
+   * "TLS-Required: No" (tagged at the end of DATA); absent: neither. Queued with the message.
+   */
+  tlsRequired?: TlsRequired;
 }
 
 /**

@@ -36,6 +36,8 @@ export const Code = {
   PARAM_NOT_IMPLEMENTED: 504,
   /** RFC 4954 §6 / RFC 3207 §4: must issue STARTTLS / authentication required. */
   AUTH_REQUIRED: 530,
+  /** RFC 3207 §4: "530 Must issue a STARTTLS command first" (the same number as AUTH_REQUIRED). */
+  STARTTLS_FIRST: 530,
   /** RFC 4954 §6: authentication credentials invalid. */
   AUTH_FAILED: 535,
   MAILBOX_UNAVAILABLE: 550,
@@ -94,6 +96,12 @@ export const Status = {
   AUTH_OK: "2.7.0",
   /** RFC 4954 §6: 5.7.8 authentication credentials invalid. */
   BAD_CREDENTIALS: "5.7.8",
+  /**
+   * X.7.10 "Encryption needed" (RFC 5248 registry): what is asked for needs a TLS session first —
+   * a REQUIRETLS MAIL parameter on a plaintext session (RFC 8689 §4.2.1: "the session itself MUST
+   * employ TLS transmission").
+   */
+  ENCRYPTION_NEEDED: "5.7.10",
   /** X.7.1: delivery not authorized (relay denied). */
   NOT_AUTHORIZED: "5.7.1",
   /**

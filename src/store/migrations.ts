@@ -10,6 +10,7 @@ import { syncTombstones } from "./migrations-sync.ts";
 import { dkimKeys } from "./migrations-dkim.ts";
 import { mtaStsHosting } from "./migrations-mta-sts.ts";
 import { authResults } from "./migrations-auth-results.ts";
+import { requireTls } from "./migrations-requiretls.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -346,6 +347,7 @@ export const migrations: MigrationProvider = {
       "0021_dkim_keys": dkimKeys,
       "0022_mta_sts": mtaStsHosting,
       "0023_auth_results": authResults,
+      "0027_requiretls": requireTls,
     };
   },
 };

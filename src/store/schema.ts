@@ -184,6 +184,8 @@ interface QueueTable {
   owns_blob: Generated<number>;
   /** 1 once an operator asked for a bounce (`sealpost queue bounce`): the runner returns it. */
   bounce_requested: Generated<number>;
+  /** RFC 8689: "requiretls" (the MAIL parameter), "no" (the header "TLS-Required: No"), or null (migration 0027). */
+  tls_required: string | null;
 }
 
 /** One recipient of a queued message: delivered per destination domain, retried on its own schedule. */

@@ -1,7 +1,8 @@
 /**
  * EHLO and HELO (RFC 5321 §4.1.1.1). EHLO lists the extensions: PIPELINING (RFC 2920), SIZE
  * (RFC 1870), STARTTLS (RFC 3207 §4, not after the upgrade: §4.2), ENHANCEDSTATUSCODES
- * (RFC 2034), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531).
+ * (RFC 2034), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), REQUIRETLS (RFC 8689 §2, only on a TLS
+ * session).
  */
 import { Code, Status, SmtpError } from "../../smtp/index.ts";
 import type { SmtpCommand } from "../command.ts";
@@ -33,6 +34,9 @@ function greet(extended: boolean): SmtpCommand {
       // RFC 4954 §3 / RFC 8314: AUTH only once TLS protects the password.
       if (s.role.auth !== null && s.conn.tls !== null) lines.push("AUTH PLAIN LOGIN");
       lines.push("ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8");
+      // RFC 8689 §2, §4.2.1: a client may ask for REQUIRETLS only on a session that is itself TLS,
+      // so it is offered there only (after STARTTLS, or on port 465).
+      if (s.conn.tls !== null) lines.push("REQUIRETLS");
       s.replyLines(Code.OK, lines);
       return "ready";
     },

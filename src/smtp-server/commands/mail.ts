@@ -1,6 +1,7 @@
 /**
- * MAIL FROM (RFC 5321 §4.1.1.2) with SIZE (RFC 1870 §6), BODY (RFC 6152 §2) and SMTPUTF8
- * (RFC 6531 §3.4). A store short of space answers 452 4.3.1 here, before any data is sent.
+ * MAIL FROM (RFC 5321 §4.1.1.2) with SIZE (RFC 1870 §6), BODY (RFC 6152 §2), SMTPUTF8
+ * (RFC 6531 §3.4) and REQUIRETLS (RFC 8689 §2, on TLS sessions only). A store short of space
+ * answers 452 4.3.1 here, before any data is sent.
  */
 import { Code, Status, SmtpError, isAscii, parsePathArgs } from "../../smtp/index.ts";
 import type { SmtpCommand } from "../command.ts";
@@ -23,6 +24,7 @@ export const MAIL: SmtpCommand = {
     let body: "7BIT" | "8BITMIME" = "7BIT";
     let smtputf8 = false;
     let declaredSize: number | undefined;
+    let requireTls = false;
     const extended = s.helo?.extended ?? false;
     for (const [key, value] of params) {
       if (!extended) throw new SmtpError(Code.PARAMS_NOT_RECOGNIZED, Status.INVALID_ARGUMENTS, "Error: parameters require EHLO");
@@ -50,6 +52,17 @@ export const MAIL: SmtpCommand = {
           if (value !== undefined) throw new SmtpError(Code.PARAM_SYNTAX_ERROR, Status.INVALID_ARGUMENTS, "Error: SMTPUTF8 takes no value");
           smtputf8 = true;
           break;
+        case "REQUIRETLS":
+          // RFC 8689 §2: the parameter takes no value.
+          if (value !== undefined) throw new SmtpError(Code.PARAM_SYNTAX_ERROR, Status.INVALID_ARGUMENTS, "Error: REQUIRETLS takes no value");
+          if (s.conn.tls === null) {
+            // RFC 8689 §4.2.1: "the session itself MUST employ TLS transmission" (and EHLO did not
+            // offer REQUIRETLS here). RFC 3207 §4: 530 "Must issue a STARTTLS command first";
+            // RFC 5248: X.7.10 encryption needed.
+            throw new SmtpError(Code.STARTTLS_FIRST, Status.ENCRYPTION_NEEDED, "REQUIRETLS needs a TLS session: issue STARTTLS first");
+          }
+          requireTls = true;
+          break;
         default:
           throw new SmtpError(Code.PARAMS_NOT_RECOGNIZED, Status.INVALID_ARGUMENTS, `Unsupported option: ${key.slice(0, 20)}`);
       }
@@ -62,7 +75,8 @@ export const MAIL: SmtpCommand = {
     // now — a StorageFullError, which the session's error table answers with 452 4.3.1.
     await s.role.checkStorage(roomForMessage(declaredSize, s.limits.maxMessageSize));
     await s.role.checkSender(s, address);
-    s.beginTransaction({ from: address, body, smtputf8, declaredSize, recipients: [] });
+    // RFC 8689 §4.1: the message is tagged as needing REQUIRETLS handling.
+    s.beginTransaction({ from: address, body, smtputf8, declaredSize, recipients: [], ...(requireTls ? { tlsRequired: "requiretls" as const } : {}) });
     s.reply(Code.OK, Status.SENDER_OK, "Ok");
     return "mail" as const;
   },
