@@ -17,16 +17,17 @@ export interface Sender {
 }
 
 /** A Sealpost that sends: account sender@local.test, DNS at `dns`, short retries. */
-export async function startSender(opts: { dns: string; remotePort?: number; ca?: string; queue?: string; delivery?: string; hostname?: string }): Promise<Sender> {
+export async function startSender(opts: { dns: string; remotePort?: number; ca?: string; queue?: string; delivery?: string; hostname?: string; settings?: StartOptions["settings"]; env?: Record<string, string> }): Promise<Sender> {
   const password = `pw-${randomBytes(6).toString("hex")}`;
   const address = "sender@local.test";
   const delivery = [opts.remotePort !== undefined ? `remote_port = ${opts.remotePort}` : "", opts.ca !== undefined ? `ca_file = "${opts.ca}"` : "", opts.delivery ?? ""].filter((l) => l !== "").join("\n");
   const settings: NonNullable<StartOptions["settings"]> = {
     dns: `servers = ["${opts.dns}"]\ntimeout_ms = 2000`,
     queue: opts.queue ?? "min_backoff = 1\nmax_backoff = 2",
+    ...opts.settings,
   };
   if (delivery !== "") settings.delivery = delivery;
-  const h = await startSealpost({ hostname: opts.hostname ?? "out.sealpost.test", domains: [{ name: "local.test" }], users: [{ address, password }], settings });
+  const h = await startSealpost({ hostname: opts.hostname ?? "out.sealpost.test", domains: [{ name: "local.test" }], users: [{ address, password }], settings, ...(opts.env !== undefined ? { env: opts.env } : {}) });
   return { h, address, password };
 }
 

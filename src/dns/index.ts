@@ -9,3 +9,5 @@ export { parseDnsServer, type DnsServerAddress } from "./server-address.ts";
 export { createResolver, type Resolver } from "./resolver.ts";
 export { destinationHosts, type Destination } from "./destination.ts";
 export { queryDns, systemDnsServer, trustsAd } from "./query.ts";
+export { addressScope, type AddressScope } from "./address-scope.ts";
+export { resolverLookup } from "./net-lookup.ts";

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { Kysely } from "kysely";
+import type { Clock } from "../clock/index.ts";
 import { ConfigError, type Config } from "../config/index.ts";
 import { DaneLookup } from "../dane/index.ts";
 import { createResolver, parseDnsServer, systemDnsServer, trustsAd, type DnsServerAddress, type Resolver } from "../dns/index.ts";
@@ -14,6 +15,8 @@ import type { Logger } from "../log/index.ts";
 import { MtaStsCache, type MtaStsPolicy, type PolicyStore } from "../mta-sts/index.ts";
 import type { Database, Store } from "../store/index.ts";
 import { QueueRunner, type DeliveryObserver } from "./runner.ts";
+import { TlsReportSchedule } from "./tls-report-schedule.ts";
+import { sendDayReports, type DayPass } from "./tls-reports.ts";
 
 interface OutboundService {
   readonly runner: QueueRunner;
@@ -28,24 +31,45 @@ interface Parts {
   dane: DaneLookup | null;
 }
 
-export function startOutbound(store: Store, dataDir: string, initial: Config, log: Logger, observer?: DeliveryObserver, held?: () => boolean): OutboundService {
+/** With `clock` (the server's calendar), the daily TLS reports (RFC 8460) go out too. */
+export function startOutbound(store: Store, dataDir: string, initial: Config, log: Logger, observer?: DeliveryObserver, held?: () => boolean, clock?: Clock): OutboundService {
   let config = initial;
   const build = (c: Config): Parts => {
-    const resolver = createResolver({ servers: c.dns.servers, timeoutMs: c.dns.timeout_ms });
-    const ca = c.delivery.ca_file === "" ? [] : readCaFile(isAbsolute(c.delivery.ca_file) ? c.delivery.ca_file : join(dataDir, c.delivery.ca_file));
+    const { resolver, ca } = networkParts(c, dataDir);
     return { resolver, ca, mtaSts: new MtaStsCache(sqlitePolicyStore(store.db), { resolver, port: c.delivery.mta_sts_port, ca }), dane: c.delivery.dane ? daneLookup(c, log) : null };
   };
   let parts = build(config);
   const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, dane: () => parts.dane, ca: () => parts.ca, log, observer, held });
   runner.start();
+  const reports = clock === undefined ? null : new TlsReportSchedule({ store, config: () => config, parts: () => parts, clock, log, wake: () => runner.wake() });
+  reports?.start();
   return {
     runner,
     reload(next) {
       parts = build(next);
       config = next;
     },
-    stop: () => runner.stop(),
+    async stop() {
+      await reports?.stop();
+      await runner.stop();
+    },
   };
+}
+
+/** The resolver of `[dns]` and the trust anchors of `[delivery] ca_file`. */
+function networkParts(c: Config, dataDir: string): { resolver: Resolver; ca: string[] } {
+  const resolver = createResolver({ servers: c.dns.servers, timeoutMs: c.dns.timeout_ms });
+  const ca = c.delivery.ca_file === "" ? [] : readCaFile(isAbsolute(c.delivery.ca_file) ? c.delivery.ca_file : join(dataDir, c.delivery.ca_file));
+  return { resolver, ca };
+}
+
+/**
+ * `sealpost tls-report send`: one finished day's reports now, from the CLI's process, with the
+ * server's resolver and trust anchors; `again` sends those already sent once more.
+ */
+export function sendTlsReportsNow(store: Store, dataDir: string, config: Config, opts: { day: number; now: number; again: boolean; domains?: readonly string[] }): Promise<DayPass> {
+  const ctx = { store, config, ...networkParts(config, dataDir), now: opts.now };
+  return sendDayReports(ctx, opts.day, { again: opts.again, ...(opts.domains !== undefined ? { domains: opts.domains } : {}) });
 }
 
 /**

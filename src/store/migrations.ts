@@ -7,6 +7,7 @@ import { quota } from "./migrations-quota.ts";
 import { counters } from "./migrations-counters.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
 import { syncTombstones } from "./migrations-sync.ts";
+import { tlsReports } from "./migrations-tls-reports.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -340,6 +341,7 @@ export const migrations: MigrationProvider = {
       "0019_quota": quota,
       "0018_sync_tombstones": syncTombstones,
       "0020_counters": counters,
+      "0026_tls_reports": tlsReports,
     };
   },
 };

@@ -364,6 +364,8 @@ export interface Database {
   maintenance_windows: MaintenanceWindowTable;
   subscriptions: SubscriptionTable;
   expunged: ExpungedTable;
+  tls_reports_sent: TlsReportSentTable;
+  tls_reports_received: TlsReportReceivedTable;
 }
 
 /** One expunged message, remembered for QRESYNC's VANISHED (EARLIER) (RFC 7162 §3.2.5). */
@@ -372,4 +374,49 @@ interface ExpungedTable {
   /** The modification sequence the expunge took. */
   modseq: number;
   uid: number;
+}
+
+/**
+ * Our TLS report (RFC 8460) for one UTC day and destination domain: the row that makes it go out
+ * once. `state`: "sent" (every destination handled), "sending" (an HTTPS destination to try again),
+ * "no-record" (the domain publishes no TLS-RPT record), "no-sessions" (no attempt came to TLS),
+ * "dns-retry" (the record's lookup failed; tried again at next_try_at), "dns-failed" (given up).
+ */
+interface TlsReportSentTable {
+  /** "2026-12-06" (UTC). */
+  day: string;
+  domain: string;
+  state: string;
+  report_id: string | null;
+  /** The report's JSON as sent (an HTTPS upload tried again sends the same bytes). */
+  report: string | null;
+  successful: Generated<number>;
+  failed: Generated<number>;
+  /** JSON: each rua destination ({ kind, target, outcome, detail, tries }). */
+  destinations: Generated<string>;
+  /** What the last step found, in words (a DNS error). */
+  detail: string | null;
+  tries: Generated<number>;
+  next_try_at: number | null;
+  updated_at: number;
+}
+
+/** A TLS report (RFC 8460) another server sent to a hosted domain's `tls-reports@` address, checked field by field. */
+interface TlsReportReceivedTable {
+  id: Generated<number>;
+  received_at: number;
+  /** The hosted domain whose address received it. */
+  recipient_domain: string;
+  organization: string;
+  report_id: string;
+  starts_at: number;
+  ends_at: number;
+  /** The first policy's domain (a report normally covers one). */
+  policy_domain: string;
+  successful: number;
+  failed: number;
+  /** The report's JSON as checked (parse.ts), not as received. */
+  report: string;
+  client_ip: string | null;
+  session_id: string | null;
 }

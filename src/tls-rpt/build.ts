@@ -19,12 +19,14 @@ export interface AttemptFacts {
   problem: DeliveryProblem | null;
   /** The policy the attempt was held to, as the attempt log names its source ("mta-sts", "dane", "default" …). */
   policySource: string;
+  /** How many attempts these facts stand for (the attempt log read grouped); 1 when absent. */
+  count?: number;
 }
 
 type Classified = { kind: "success" } | { kind: "failure"; type: ResultType; reason: string | null };
 
 /** The policy type an attempt's policy source stands for (§4.4). */
-export function policyTypeOf(source: string): PolicyType {
+function policyTypeOf(source: string): PolicyType {
   if (source.includes("mta-sts")) return "sts";
   if (source.includes("dane")) return "tlsa";
   return "no-policy-found";
@@ -67,7 +69,7 @@ export function classifyAttempt(a: AttemptFacts): Classified | null {
   return null;
 }
 
-/** How a policy in a report is described: its text lines and MX patterns (§4.4), when known. */
+/** How a policy in a report is described: its text lines and MX patterns (§4.4), when known; an empty list is left out. */
 export interface PolicyDescription {
   strings: string[];
   mxHost: string[];
@@ -94,22 +96,23 @@ export function buildReport(input: ReportInput): TlsReport | null {
     const c = classifyAttempt(a);
     if (c === null) continue;
     const type = policyTypeOf(a.policySource);
+    const n = a.count ?? 1;
     let entry = byPolicy.get(type);
     if (entry === undefined) byPolicy.set(type, (entry = { ok: 0, failed: 0, details: new Map() }));
     if (c.kind === "success") {
-      entry.ok++;
+      entry.ok += n;
       continue;
     }
-    entry.failed++;
+    entry.failed += n;
     const key = JSON.stringify([c.type, a.mxHost, a.address, c.reason]);
     const detail = entry.details.get(key);
-    if (detail !== undefined) detail["failed-session-count"]++;
+    if (detail !== undefined) detail["failed-session-count"] += n;
     else {
       entry.details.set(key, {
         "result-type": c.type,
         ...(a.mxHost !== null ? { "receiving-mx-hostname": a.mxHost } : {}),
         ...(a.address !== null ? { "receiving-ip": a.address } : {}),
-        "failed-session-count": 1,
+        "failed-session-count": n,
         ...(c.reason !== null ? { "failure-reason-code": c.reason } : {}),
       });
     }
@@ -120,8 +123,9 @@ export function buildReport(input: ReportInput): TlsReport | null {
     return {
       policy: {
         "policy-type": type,
-        ...(described !== null ? { "policy-string": described.strings, "mx-host": described.mxHost } : {}),
+        ...(described !== null && described.strings.length > 0 ? { "policy-string": described.strings } : {}),
         "policy-domain": input.domain,
+        ...(described !== null && described.mxHost.length > 0 ? { "mx-host": described.mxHost } : {}),
       },
       summary: { "total-successful-session-count": e.ok, "total-failure-session-count": e.failed },
       ...(e.details.size > 0 ? { "failure-details": [...e.details.values()] } : {}),
@@ -139,7 +143,7 @@ export function buildReport(input: ReportInput): TlsReport | null {
 }
 
 /** §5.1: "sender!policy-domain!begin-timestamp!end-timestamp!unique-id.json.gz" (seconds since the epoch). */
-export function reportFileName(report: TlsReport, submitter: string, domain: string): string {
+function reportFileName(report: TlsReport, submitter: string, domain: string): string {
   const begin = Math.floor(Date.parse(report["date-range"]["start-datetime"]) / 1000);
   const end = Math.floor(Date.parse(report["date-range"]["end-datetime"]) / 1000);
   const unique = createHash("sha256").update(report["report-id"]).digest("hex").slice(0, 12);
@@ -177,6 +181,9 @@ export function reportMessage(m: ReportMail): Buffer {
     `TLS-Report-Domain: ${m.domain}`,
     `TLS-Report-Submitter: ${m.submitter}`,
     "Auto-Submitted: auto-generated",
+    // RFC 8460 §5.3: a report must reach its receiver even when TLS to it fails — the failure may be
+    // what it reports. RFC 8689 §5: this header lets the report go without the sender's TLS policy.
+    "TLS-Required: No",
     "MIME-Version: 1.0",
     `Content-Type: multipart/report; report-type="tlsrpt";`,
     ` boundary="${boundary}"`,

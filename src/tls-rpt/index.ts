@@ -3,8 +3,8 @@
  * delivery attempts) and the mail or HTTPS body that carries them, and the reports other servers send
  * us (parsed with every field checked). Pure: callers pass attempts, records and bytes.
  */
-export type { TlsReport, PolicyType, ResultType } from "./types.ts";
-export { reportDestinations, tlsRptName, type ReportDestination } from "./record.ts";
+export type { TlsReport } from "./types.ts";
+export { reportDestinations, tlsRptName } from "./record.ts";
 export { buildReport, classifyAttempt, reportBody, reportMessage, utcDayStart, type AttemptFacts, type PolicyDescription } from "./build.ts";
 export { parseReportJson, reportFromMessage, MAX_REPORT_BYTES } from "./parse.ts";
-export { reportLines, resultWords } from "./summary.ts";
+export { reportLines, reportTotals } from "./summary.ts";

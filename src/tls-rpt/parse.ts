@@ -24,9 +24,15 @@ function object(v: unknown, where: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/**
+ * Control characters (C0, DEL, C1) and bidirectional overrides, which a terminal or a page would
+ * act on: a report's strings are shown to people as text, so such a character becomes U+FFFD.
+ */
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
 function text(v: unknown, where: string): string {
   if (typeof v !== "string") throw new ReportError(`${where} is not a string`);
-  return v.slice(0, MAX_TEXT);
+  return v.slice(0, MAX_TEXT).replace(UNSHOWABLE, "\ufffd");
 }
 
 function optionalText(v: unknown, where: string): string | undefined {

@@ -4,7 +4,7 @@
  * the rua URIs are mailto: and https: only (§3), others are ignored.
  */
 
-export interface ReportDestination {
+interface ReportDestination {
   kind: "mailto" | "https";
   /** The address (mailto, percent-decoded) or the whole URL (https). */
   target: string;

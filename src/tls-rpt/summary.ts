@@ -16,7 +16,7 @@ const RESULT_WORDS: Record<ResultType, string> = {
 };
 
 /** The words for a result type; an unknown one (a later RFC's) as it is written. */
-export function resultWords(type: string): string {
+function resultWords(type: string): string {
   return (RESULT_WORDS as Record<string, string>)[type] ?? type;
 }
 
@@ -37,4 +37,15 @@ export function reportLines(report: TlsReport): string[] {
     }
   }
   return lines;
+}
+
+/** The report's sessions over all its policies. */
+export function reportTotals(report: TlsReport): { successful: number; failed: number } {
+  let successful = 0;
+  let failed = 0;
+  for (const p of report.policies) {
+    successful += p.summary["total-successful-session-count"];
+    failed += p.summary["total-failure-session-count"];
+  }
+  return { successful, failed };
 }
