@@ -28,6 +28,11 @@ const MAX_TRIES = 6;
 const RETRY_BASE_MS = 30 * 60_000;
 /** Domains looked up and sent at once. */
 const CONCURRENCY = 8;
+/**
+ * Destinations of one record served, at most (the first ones): a record is anyone's to write, and
+ * a long rua list must not make this server mail or POST a day's report to a crowd.
+ */
+const MAX_DESTINATIONS = 5;
 
 export interface ReportContext {
   store: Store;
@@ -209,10 +214,19 @@ async function sendDomain(ctx: ReportContext, dayStart: number, domain: string, 
   // §3: no record, several, or none usable: the domain asks for no reports.
   const listed = reportDestinations(txt);
   if (listed === null) return save({ state: "no-record" });
-  const found = listed.filter((d, i) => listed.findIndex((e) => e.kind === d.kind && e.target === d.target) === i);
+  const seen = new Set<string>();
+  const found = listed
+    .filter((d) => {
+      const key = `${d.kind} ${d.target}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, MAX_DESTINATIONS);
   const mails = await writeMails(ctx, report, domain, found.filter((d) => d.kind === "mailto").map((d) => d.target));
+  const mailTo = new Map(mails.map((m) => [m.target, m]));
   const destinations: ReportDestinationState[] = found.map((d) => {
-    const mail = d.kind === "mailto" ? mails.find((m) => m.target === d.target) : undefined;
+    const mail = d.kind === "mailto" ? mailTo.get(d.target) : undefined;
     return { kind: d.kind, target: d.target, outcome: mail !== undefined ? "queued" : "pending", detail: mail?.id ?? null, tries: 0 };
   });
   const uploads = destinations.some((d) => d.outcome === "pending");
