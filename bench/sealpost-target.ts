@@ -46,8 +46,11 @@ export function livePid(pidFile: string): number | null {
   }
 }
 
-/** `sealpost init` + config edits (`[process] workers` when given) + `domain add`; `seed` then adds the users and mail. */
-async function prepare(dir: string, maxConnections: number, seed: (dir: string) => Promise<void>, workers: number | undefined): Promise<void> {
+/**
+ * `sealpost init` + config edits (`[process] workers` when given; the MX's sender checks off, or on
+ * with `senderChecksDns` as the resolver) + `domain add`; `seed` then adds the users and mail.
+ */
+async function prepare(dir: string, maxConnections: number, seed: (dir: string) => Promise<void>, workers: number | undefined, senderChecksDns: string | undefined): Promise<void> {
   await run(process.execPath, [CLI, "init", "--data", dir, "--hostname", BENCH_HOSTNAME, "--listen", "127.0.0.1", "--port-base", "0"]);
   const configPath = join(dir, "sealpost.toml");
   let config = readFileSync(configPath, "utf8");
@@ -55,7 +58,11 @@ async function prepare(dir: string, maxConnections: number, seed: (dir: string) 
   config = config.replace(/^max_connections_per_ip = \d+$/m, `max_connections_per_ip = ${maxConnections}`);
   config = config.replace(/^max_connections = \d+$/m, `max_connections = ${maxConnections}`);
   if (workers !== undefined) config = config.replace(/^workers = \d+$/m, `workers = ${workers}`);
+  // The sender checks ask DNS for every message: off unless the bench brings its own resolver.
+  config =
+    senderChecksDns === undefined ? config.replace(/^authentication = true$/m, "authentication = false") : config.replace(/^servers = \[\]$/m, `servers = ["${senderChecksDns}"]`);
   if (
+    (senderChecksDns === undefined ? !config.includes("\nauthentication = false\n") : !config.includes(`servers = ["${senderChecksDns}"]`)) ||
     /^port = [1-9]/m.test(config) ||
     !config.includes(`max_connections_per_ip = ${maxConnections}`) ||
     !config.includes(`max_connections = ${maxConnections}`) ||
@@ -147,6 +154,8 @@ export async function startSealpostServer(opts: {
   nodeArgs?: readonly string[];
   /** `[process] workers` in sealpost.toml (default: as `sealpost init` writes it). */
   workers?: number;
+  /** The MX's sender checks (`[smtp] authentication`) on, with this resolver ("127.0.0.1:PORT"); default off. */
+  senderChecksDns?: string;
   note: Note;
 }): Promise<SealpostServer> {
   const dir = mkdtempSync(join(tmpdir(), opts.dirPrefix));
@@ -160,7 +169,7 @@ export async function startSealpostServer(opts: {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await prepare(dir, opts.maxConnections, opts.seed, opts.workers);
+    await prepare(dir, opts.maxConnections, opts.seed, opts.workers, opts.senderChecksDns);
     const problems: string[] = [];
     const profile = opts.profileDir !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${resolve(opts.profileDir)}`] : [];
     const s = await serve(dir, [...profile, ...(opts.nodeArgs ?? [])], opts.listeners, problems);

@@ -43,7 +43,7 @@ async function countStored(dir: string): Promise<number> {
   }
 }
 
-export async function startSealpost(opts: { clients: number; profileDir: string | undefined; note: Note; workers?: number }): Promise<Target> {
+export async function startSealpost(opts: { clients: number; profileDir: string | undefined; note: Note; workers?: number; senderChecksDns?: string }): Promise<Target> {
   const server = await startSealpostServer({
     dirPrefix: "sealpost-bench-",
     maxConnections: Math.max(1000, opts.clients * 4),
@@ -53,6 +53,7 @@ export async function startSealpost(opts: { clients: number; profileDir: string 
     listeners: ["mx"],
     profileDir: opts.profileDir,
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+    ...(opts.senderChecksDns !== undefined ? { senderChecksDns: opts.senderChecksDns } : {}),
     note: opts.note,
   });
   const { pid, dir } = server;

@@ -13,36 +13,14 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { python, startSealpost, type ServerHandle } from "./harness.ts";
+import { python, startSealpost } from "./harness.ts";
+import { curl } from "./support/curl.ts";
 import { launchChromium, newContext, shot, signIn } from "./support/browser.ts";
 
 const ALICE = "alice@example.test";
 const PW = "correct horse battery";
 const HOSTNAME = "mx.sealpost.test";
 const OUTLOOK_SCHEMA = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a";
-
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** curl against the web listener as `host` (resolved to 127.0.0.1, like a published DNS name would be). */
-function curl(h: ServerHandle, host: string, path: string, opts: { post?: string } = {}): Answer {
-  const port = h.ports.web;
-  const args = ["-sS", "-k", "-i", "--resolve", `${host}:${port}:127.0.0.1`, `https://${host}:${port}${path}`];
-  if (opts.post !== undefined) args.push("-H", "Content-Type: text/xml; charset=utf-8", "--data-binary", opts.post);
-  const r = spawnSync("curl", args, { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  const split = r.stdout.indexOf("\r\n\r\n");
-  const head = r.stdout.slice(0, split).split("\r\n");
-  const headers: Record<string, string> = {};
-  for (const line of head.slice(1)) {
-    const colon = line.indexOf(":");
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(head[0]?.split(" ")[1]), headers, body: r.stdout.slice(split + 4) };
-}
 
 const outlookRequest = (address: string): string => `<?xml version="1.0" encoding="utf-8"?>
 <Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">

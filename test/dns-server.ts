@@ -28,6 +28,8 @@ export interface ZoneEntry {
   MX?: Array<{ preference: number; exchange: string }>;
   TXT?: Array<string | string[]>;
   CNAME?: string;
+  /** RFC 2782; a target of "." says the service is not offered. */
+  SRV?: Array<{ priority: number; weight: number; port: number; target: string }>;
   TLSA?: Array<{ usage: number; selector: number; matchingType: number; certificate: Buffer }>;
   CAA?: Array<{ flags: number; tag: "issue" | "issuewild" | "iodef"; value: string }>;
   /** Every query for this name gets SERVFAIL. */
@@ -97,6 +99,8 @@ function recordsFor(entry: ZoneEntry, name: string, type: string): dnsPacket.Ans
       return (entry.MX ?? []).map((data) => ({ ...base, type: "MX", data }));
     case "TXT":
       return (entry.TXT ?? []).map((data) => ({ ...base, type: "TXT", data }));
+    case "SRV":
+      return (entry.SRV ?? []).map((data) => ({ ...base, type: "SRV", data }));
     case "TLSA":
       return (entry.TLSA ?? []).map((data) => ({ ...base, type: "TLSA", data }));
     case "CAA":

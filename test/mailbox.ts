@@ -36,15 +36,27 @@ export async function waitForMessage(dataDir: string, address: string, marker: s
   );
 }
 
-/** Splits a stored message into the Received header the server prepended and the rest. */
-export function splitReceived(stored: Buffer): { received: string; rest: Buffer } {
+/** The first header field of `text` from `at` (up to the first CRLF not followed by folding whitespace), and where the next begins. */
+function fieldFrom(text: string, at: number): { field: string; end: number } {
+  const m = /\r\n(?![ \t])/.exec(text.slice(at));
+  if (m === null) throw new Error("unterminated header field");
+  const end = at + m.index + 2;
+  return { field: text.slice(at, end), end };
+}
+
+/**
+ * Splits a stored message into the trace fields the server prepended — the MX's Authentication-Results
+ * (its sender checks, issue 15; "" when they are off or the message came another way), then its
+ * Received header — and the rest.
+ */
+export function splitReceived(stored: Buffer): { received: string; authResults: string; rest: Buffer } {
   const text = stored.toString("latin1");
-  if (!text.startsWith("Received: ")) throw new Error(`stored message does not start with Received: ${JSON.stringify(text.slice(0, 80))}`);
-  // The header ends at the first CRLF not followed by folding whitespace.
-  const m = /\r\n(?![ \t])/.exec(text);
-  if (m === null) throw new Error("unterminated Received header");
-  const end = m.index + 2;
-  return { received: text.slice(0, end), rest: stored.subarray(end) };
+  let at = 0;
+  let authResults = "";
+  if (text.startsWith("Authentication-Results: ")) ({ field: authResults, end: at } = fieldFrom(text, 0));
+  if (!text.startsWith("Received: ", at)) throw new Error(`stored message does not start with Received: ${JSON.stringify(text.slice(at, at + 80))}`);
+  const { field: received, end } = fieldFrom(text, at);
+  return { received, authResults, rest: stored.subarray(end) };
 }
 
 /** `sealpost tls-report --json` against the handle's data directory. */

@@ -109,6 +109,9 @@ before(async () => {
       dns: `servers = ["${dns.address}"]\ntimeout_ms = 2000`,
       queue: "min_backoff = 1\nmax_backoff = 2",
       delivery: `remote_port = ${peers.ports.modern}\nca_file = "${peers.ca}"\ntls_policy = "verify"`,
+      // The DNS server runs in this process, which waits while smtplib (a blocking child) delivers
+      // to the MX: the MX's sender checks would wait out their deadline. They have their own tests.
+      smtp: "authentication = false",
     },
   });
 });

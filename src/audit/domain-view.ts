@@ -3,7 +3,7 @@
  * domain (both record every recipient in smtp_recipients), who delivered to it in plaintext, what
  * TLS the SMTP sessions that delivered to it spoke, and which of its accounts have legacy devices.
  * What a switch to mandatory TLS would turn away (the Cleanmail notice's question for
- * administrators), before the switch.
+ * administrators), before the switch. And who sends as the domain (the MX's sender checks, issue 15).
  */
 import { sql, type Kysely } from "kysely";
 import { Code } from "../smtp/index.ts";
@@ -121,4 +121,67 @@ export async function domainLegacyAccounts(db: Kysely<Database>, domain: string,
       return { address: a.address, devices: devices.length, lastSeen: devices[0]?.lastSeen ?? "" };
     })
     .sort((x, y) => (x.lastSeen < y.lastSeen ? 1 : x.lastSeen > y.lastSeen ? -1 : x.address < y.address ? -1 : 1));
+}
+
+export interface DomainSender {
+  clientIp: string;
+  /** The name it gave in EHLO/HELO (one of them, when it gave several). */
+  helo: string | null;
+  messages: number;
+  spfPass: number;
+  dkimPass: number;
+  dmarcPass: number;
+  dmarcFail: number;
+  /** Messages that came without TLS. */
+  plaintext: number;
+  /** Delivered to Junk (DMARC quarantine). */
+  quarantined: number;
+  /** Refused with 550 5.7.1 (DMARC reject, or a hosted domain's mail from outside). */
+  rejected: number;
+  lastSeen: string;
+}
+
+const count = (condition: ReturnType<typeof sql>) => sql<number>`sum(case when ${condition} then 1 else 0 end)`;
+
+/**
+ * Who sent mail to this MX claiming the domain — as its From domain or its MAIL FROM domain — per
+ * client address, from the sender checks' rows (auth_results): how many messages, how many passed
+ * SPF, DKIM and DMARC, how many came in plaintext, what was done with them. Most messages first.
+ */
+export async function sendersAs(db: Kysely<Database>, domain: string, opts: WindowOptions): Promise<DomainSender[]> {
+  const d = domain.toLowerCase();
+  const rows = await db
+    .selectFrom("auth_results")
+    .select([
+      "client_ip",
+      sql<string | null>`max(helo)`.as("helo"),
+      sql<number>`count(*)`.as("messages"),
+      count(sql`spf = 'pass'`).as("spf_pass"),
+      count(sql`dkim = 'pass'`).as("dkim_pass"),
+      count(sql`dmarc = 'pass'`).as("dmarc_pass"),
+      count(sql`dmarc = 'fail'`).as("dmarc_fail"),
+      count(sql`tls_version is null`).as("plaintext"),
+      count(sql`action = 'quarantined'`).as("quarantined"),
+      count(sql`action = 'rejected'`).as("rejected"),
+      sql<number>`max(time)`.as("last"),
+    ])
+    .where((eb) => eb.or([eb("from_domain", "=", d), eb("mail_from_domain", "=", d)]))
+    .where("time", ">=", sinceOf(opts))
+    .groupBy("client_ip")
+    .orderBy("messages", "desc")
+    .orderBy("last", "desc")
+    .execute();
+  return rows.map((r) => ({
+    clientIp: r.client_ip,
+    helo: r.helo,
+    messages: Number(r.messages),
+    spfPass: Number(r.spf_pass),
+    dkimPass: Number(r.dkim_pass),
+    dmarcPass: Number(r.dmarc_pass),
+    dmarcFail: Number(r.dmarc_fail),
+    plaintext: Number(r.plaintext),
+    quarantined: Number(r.quarantined),
+    rejected: Number(r.rejected),
+    lastSeen: iso(Number(r.last)),
+  }));
 }

@@ -1,5 +1,5 @@
 /** Audit: TLS events, SMTP sessions and recipient outcomes; the TLS report; the login history and the console's account and domain views. */
-export { AuditLog, type SmtpRecipientRow, type LoginRow } from "./log.ts";
+export { AuditLog, type SmtpRecipientRow, type LoginRow, type AuthResultRow } from "./log.ts";
 export { tlsReport, type TlsReport } from "./report.ts";
 export { HISTORY_PROTOCOLS, type HistoryEntry, type HistoryProtocol } from "./history.ts";
 export { historyPage, legacyDevices, loginHistory, mailboxLegacyDevices, type LegacyDevice } from "./account-view.ts";

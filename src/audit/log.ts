@@ -1,7 +1,7 @@
 /**
  * The audit writer: TLS events (every handshake, accepted or refused, with what the client
- * offered), SMTP sessions and per-recipient outcomes. Writes ride on the store's group commit,
- * so auditing costs no fsync of its own.
+ * offered), SMTP sessions and per-recipient outcomes, and the MX's sender checks. Writes ride on
+ * the store's group commit, so auditing costs no fsync of its own.
  */
 import type { Insertable, Transaction } from "kysely";
 import type { Database, GroupCommitter } from "../store/index.ts";
@@ -10,6 +10,7 @@ import type { TlsEvent } from "../tls/index.ts";
 type SmtpSessionRow = Insertable<Database["smtp_sessions"]>;
 export type SmtpRecipientRow = Insertable<Database["smtp_recipients"]>;
 export type LoginRow = Insertable<Database["logins"]>;
+export type AuthResultRow = Insertable<Database["auth_results"]>;
 
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
@@ -97,6 +98,16 @@ export class AuditLog {
       known.queued = false;
       if (known.id !== null) await trx.updateTable("logins").set({ attempts: tally.attempts }).where("id", "=", known.id).execute();
     });
+  }
+
+  /** A message the MX's sender checks refused (accepted ones are recorded with their delivery: authResultIn). */
+  authResult(row: AuthResultRow): void {
+    this.#committer.audit((trx) => trx.insertInto("auth_results").values(row).execute());
+  }
+
+  /** The sender checks of an accepted message, inside its delivery's transaction. */
+  async authResultIn(trx: Transaction<Database>, row: AuthResultRow): Promise<void> {
+    await trx.insertInto("auth_results").values(row).execute();
   }
 
   /** Records delivered recipients inside the delivery's own transaction: they commit together. */

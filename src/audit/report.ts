@@ -5,11 +5,12 @@
  * plaintext ones the sign-ins tried without TLS in logins — a plaintext connection that never tried
  * to sign in leaves no record); refused handshakes by offered maximum version and
  * client; and, per hosted domain, the senders that delivered in plaintext — the ones a switch to
- * mandatory TLS would turn away (the question the Cleanmail notice tells administrators to ask).
+ * mandatory TLS would turn away (the question the Cleanmail notice tells administrators to ask) —
+ * and who sends as the domain, with what the MX's sender checks found (issue 15).
  */
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../store/index.ts";
-import { plaintextSenders, type PlaintextSender } from "./domain-view.ts";
+import { plaintextSenders, sendersAs, type DomainSender, type PlaintextSender } from "./domain-view.ts";
 import { parseList } from "./json.ts";
 import { handshakeReason } from "./reason.ts";
 
@@ -42,6 +43,8 @@ export interface TlsReport {
     mandatoryTls: boolean;
     senders: PlaintextSender[];
   }>;
+  /** Per hosted domain, the hosts that sent mail claiming it (From or MAIL FROM) and what the sender checks found. */
+  sendingAs: Array<{ domain: string; senders: DomainSender[] }>;
 }
 
 const HANDSHAKE_LIST_LIMIT = 1000;
@@ -133,5 +136,6 @@ export async function tlsReport(db: Kysely<Database>, days: number, now = Date.n
     plaintextSenders: await Promise.all(
       domains.map(async (d) => ({ domain: d.name, mandatoryTls: d.mandatory_tls === 1, senders: await plaintextSenders(db, d.name, { days, now }) })),
     ),
+    sendingAs: await Promise.all(domains.map(async (d) => ({ domain: d.name, senders: await sendersAs(db, d.name, { days, now }) }))),
   };
 }

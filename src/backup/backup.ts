@@ -12,11 +12,12 @@
  * 3. The message files the copy names — message rows and queue entries — are copied (they are
  *    written once and never change), each fsynced, then their directories.
  * 4. sealpost.toml and the certificate, key and CA files it names inside the data directory are
- *    copied; files it names outside the data directory are listed in the manifest, not copied.
+ *    copied, and ACME's account key, certificates and state (`acme/`, so that a restored server does
+ *    not order anew); files it names outside the data directory are listed in the manifest, not copied.
  * 5. manifest.json goes last (written through a rename): a backup without one is incomplete.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync } from "node:fs";
 import { chmod, mkdir, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -45,13 +46,19 @@ export async function fileSha256(path: string): Promise<string> {
 function configFiles(dataDir: string): { inside: string[]; outside: string[] } {
   const config = loadConfig(dataDir);
   const named = config.tls.certificates.flatMap((c) => [c.cert, c.key]);
-  if (config.delivery.ca_file !== "") named.push(isAbsolute(config.delivery.ca_file) ? config.delivery.ca_file : join(dataDir, config.delivery.ca_file));
+  for (const caFile of [config.delivery.ca_file, config.acme.ca_file]) if (caFile !== "") named.push(isAbsolute(caFile) ? caFile : join(dataDir, caFile));
   const inside = new Set<string>([CONFIG]);
   const outside = new Set<string>();
   for (const p of named) {
     const rel = relative(dataDir, resolve(p));
     if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) outside.add(p);
     else inside.add(rel);
+  }
+  const acme = join(dataDir, "acme");
+  if (existsSync(acme)) {
+    for (const e of readdirSync(acme, { recursive: true, withFileTypes: true })) {
+      if (e.isFile() && !e.name.endsWith(".tmp")) inside.add(relative(dataDir, join(e.parentPath, e.name)));
+    }
   }
   return { inside: [...inside], outside: [...outside] };
 }

@@ -86,6 +86,16 @@ function printHuman(r: TlsReport, outbound: OutboundDomainReport[]): void {
     out(`  ${d.domain} (mandatory TLS ${d.mandatoryTls ? "on" : "off"}): ${d.senders.length === 0 ? "none" : ""}\n`);
     for (const s of d.senders) out(`    ${s.clientIp}  ${s.ehlo ?? "-"}  ${s.messages} message(s), last ${s.lastSeen}\n`);
   }
+  out("\nWho sends as each hosted domain (From or MAIL FROM), as the MX's sender checks found:\n");
+  for (const d of r.sendingAs) {
+    out(`  ${d.domain}: ${d.senders.length === 0 ? "none" : ""}\n`);
+    for (const s of d.senders) {
+      const refused = [s.rejected > 0 ? `${s.rejected} refused` : "", s.quarantined > 0 ? `${s.quarantined} to Junk` : ""].filter((x) => x !== "").join(", ");
+      out(
+        `    ${s.clientIp}  ${s.helo ?? "-"}  ${s.messages} message(s): SPF pass ${s.spfPass}, DKIM pass ${s.dkimPass}, DMARC pass ${s.dmarcPass} fail ${s.dmarcFail}; ${s.plaintext} in plaintext${refused !== "" ? `; ${refused}` : ""}; last ${s.lastSeen}\n`,
+      );
+    }
+  }
   out("\nOutbound: what each destination's servers offered, and what failed:\n");
   if (outbound.length === 0) out("  none\n");
   else
@@ -105,7 +115,7 @@ function printHuman(r: TlsReport, outbound: OutboundDomainReport[]): void {
 export function registerReport(program: Command): void {
   program
     .command("tls-report")
-    .description("TLS versions in use, refused handshakes, plaintext senders per domain, and the TLS reports (RFC 8460) received and sent")
+    .description("TLS versions in use, refused handshakes, per domain its plaintext senders and who sends as it, and the TLS reports (RFC 8460) received and sent")
     // An argument, not a subcommand: the command stays one leaf with its own --data.
     .argument("[send]", "send (or with --again re-send) a finished day's TLS reports now")
     .option("--days <n>", "how many days back", "30")

@@ -1,16 +1,20 @@
 /**
  * `sealpost status`: is this server well, from its data directory — whether something listens on
  * each enabled listener's address and port, what waits in the outbound queue, and how long each
- * certificate has left. Works whether or not the server runs: it reads the config, the database
- * and, on Linux, the kernel's listening sockets (not a connection, which the audit would record:
- * listening.ts). Exit status 0 when all is well; 1 when a listener is down or a certificate is
- * expired, unreadable or has fewer than CERTIFICATE_WARN_DAYS left, each said in one line with
- * what to do.
+ * certificate has left, and (with `[acme]`) how each certificate from ACME stands. Works whether
+ * or not the server runs: it reads the config, the database, ACME's state and, on Linux, the
+ * kernel's listening sockets (not a connection, which the audit would record: listening.ts). Exit
+ * status 0 when all is well; 1 when a listener is down, a certificate is expired, unreadable or
+ * has fewer than CERTIFICATE_WARN_DAYS left, or ACME fails to renew one that has, or to order one
+ * at all — each said in one line with what to do.
  */
 import type { Command } from "commander";
 import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
+import { readOrderViews, type AcmeOrderView } from "../acme/index.ts";
+import { processClock } from "../clock/index.ts";
 import { loadConfig, type Config, type ListenerConfig } from "../config/index.ts";
+import { httpListenerRuns } from "../server/index.ts";
 import { queueSummary, type QueueSummary } from "../queue/index.ts";
 import { CERTIFICATE_WARN_DAYS, certificateDaysLeft, certificateSummary } from "../tls/index.ts";
 import { printJson, printTable, withStore } from "./common.ts";
@@ -45,6 +49,8 @@ interface Status {
   listeners: ListenerStatus[];
   queue: QueueSummary & { oldestAgeSeconds: number | null };
   certificates: CertificateStatus[];
+  /** The certificates ACME keeps, as the server last wrote their state down; null when `[acme]` is off. */
+  acme: AcmeOrderView[] | null;
   /** One line per problem, with what to do about it; empty when ok. */
   problems: string[];
 }
@@ -52,7 +58,7 @@ interface Status {
 /** Every listener table of the config (including ones added later), enabled ones only. */
 function enabledListeners(config: Config): Array<[string, ListenerConfig]> {
   const all = Object.entries(config.listeners as unknown as Record<string, ListenerConfig>);
-  return all.filter(([, l]) => typeof l === "object" && l.enabled && typeof l.port === "number");
+  return all.filter(([name, l]) => typeof l === "object" && (l.enabled || (name === "http" && httpListenerRuns(config))) && typeof l.port === "number");
 }
 
 /** `sockets`: the kernel's listening sockets (Linux), else null and a TCP connect decides. */
@@ -80,7 +86,7 @@ async function certificateStatus(file: string, keyFile: string, now: Date): Prom
   }
 }
 
-function problemsOf(listeners: readonly ListenerStatus[], certificates: readonly CertificateStatus[]): string[] {
+function problemsOf(listeners: readonly ListenerStatus[], certificates: readonly CertificateStatus[], acme: readonly AcmeOrderView[]): string[] {
   const problems: string[] = [];
   const down = listeners.filter((l) => l.state === "down");
   if (down.length > 1 && down.length === listeners.filter((l) => l.state !== "unchecked").length) {
@@ -97,21 +103,26 @@ function problemsOf(listeners: readonly ListenerStatus[], certificates: readonly
       problems.push(`certificate ${c.file} expires ${when} (${date}): renew it, then: systemctl reload sealpost`);
     }
   }
+  for (const a of acme.filter((v) => v.warning)) {
+    const state = a.notAfter === null ? "could not be ordered" : `expires in ${a.daysLeft ?? 0} days (${a.notAfter.toISOString().slice(0, 10)}) and its renewal fails`;
+    problems.push(`ACME certificate for ${a.names.join(", ")} ${state}: ${a.lastError ?? "no error recorded"}; fix the cause (DNS, ports 80 and 443), then: systemctl reload sealpost`);
+  }
   return problems;
 }
 
 /** Gathers the status of the server whose data directory is `flags.data` (the store is opened and closed here). */
-async function gatherStatus(flags: { data?: string }, now = new Date()): Promise<Status> {
+async function gatherStatus(flags: { data?: string }, now = new Date(processClock().now())): Promise<Status> {
   return withStore(flags, async (store) => {
     const config = loadConfig(store.dataDir);
     const sockets = await listeningSockets();
-    const [listeners, certificates, queue] = await Promise.all([
+    const [listeners, certificates, queue, acme] = await Promise.all([
       Promise.all(enabledListeners(config).map(([name, l]) => listenerStatus(name, l, sockets))),
       Promise.all(config.tls.certificates.map((c) => certificateStatus(c.cert, c.key, now))),
       queueSummary(store.db),
+      config.acme.enabled ? readOrderViews(store.dataDir, now.getTime(), config.acme.renew_before_days) : null,
     ]);
     const oldestAgeSeconds = queue.oldestCreatedAt === null ? null : Math.max(0, Math.floor((now.getTime() - queue.oldestCreatedAt) / 1000));
-    const problems = problemsOf(listeners, certificates);
+    const problems = problemsOf(listeners, certificates, acme ?? []);
     return {
       ok: problems.length === 0,
       version: versionLine(),
@@ -120,6 +131,7 @@ async function gatherStatus(flags: { data?: string }, now = new Date()): Promise
       listeners,
       queue: { ...queue, oldestAgeSeconds },
       certificates,
+      acme,
       problems,
     };
   });
@@ -149,6 +161,13 @@ function printStatus(s: Status): void {
     ["CERTIFICATE", "SUBJECT", "NAMES", "EXPIRES", "DAYS LEFT"],
     s.certificates.map((c) => [c.file, c.subject ?? "-", c.sans.join(", "), c.notAfter?.slice(0, 10) ?? "-", c.daysLeft === null ? c.state : `${c.daysLeft}${c.state === "ok" ? "" : ` (${c.state})`}`]),
   );
+  if (s.acme !== null) {
+    out.write("\n");
+    printTable(
+      ["ACME CERTIFICATE", "STATE", "EXPIRES", "DAYS LEFT", "LAST ERROR"],
+      s.acme.map((a) => [a.names.join(", "), a.phase, a.notAfter?.toISOString().slice(0, 10) ?? "-", a.daysLeft === null ? "-" : String(a.daysLeft), a.lastError ?? "-"]),
+    );
+  }
   out.write(s.ok ? "\nall is well\n" : `\n${s.problems.map((p) => `problem: ${p}`).join("\n")}\n`);
 }
 

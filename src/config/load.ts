@@ -101,6 +101,24 @@ export function loadConfig(dataDir: string): Config {
   return config;
 }
 
+/**
+ * The PEM certificates of a trust-anchor file the config names under `key` ("delivery.ca_file"),
+ * relative to the data directory; [] for "" (none). Throws a one-line ConfigError naming the key.
+ */
+export function readCaFile(key: string, dataDir: string, file: string): string[] {
+  if (file === "") return [];
+  const path = isAbsolute(file) ? file : join(dataDir, file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`${key}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (pems.length === 0) throw new ConfigError(`${key}: no PEM certificate in ${path}`);
+  return pems;
+}
+
 /** Renders a config as TOML with each field's description as a comment above it. */
 export function renderConfig(values: Record<string, unknown>): string {
   const lines: string[] = ["# Sealpost configuration. Every key is described below; `sealpost serve` reads it at start and on SIGHUP.", ""];

@@ -118,10 +118,10 @@ export const SCHEMA = {
       web: listener(443, "The web console over HTTPS (sign-in, login history, domain and server administration, the checker); TLS 1.2+ like the mail ports."),
       http: {
         kind: "table",
-        description: "Plain HTTP that only redirects to the web console's HTTPS address (port 80); nothing else is served without TLS.",
+        description: "Plain HTTP on port 80: redirects to the web console's HTTPS address and answers ACME's HTTP-01 challenges (RFC 8555 §8.3); nothing else is served without TLS.",
         fields: {
           ...socket(80, "0.0.0.0", 'Address to listen on ("::" for IPv6 and IPv4).'),
-          enabled: { kind: "bool", default: false, description: "Run this listener (off unless asked for)." },
+          enabled: { kind: "bool", default: false, description: "Run this listener (off unless asked for; [acme] with http-01 among its challenges runs it too)." },
         },
       },
       legacy_imaps: legacyListener(1993, "Legacy IMAP over implicit TLS."),
@@ -186,6 +186,19 @@ export const SCHEMA = {
         min: 1,
         max: 100_000,
         description: "NOOP, RSET, VRFY and HELP commands a session may send (between accepted messages) before each further one counts as an error toward max_errors (Postfix's smtpd_junk_command_limit).",
+      },
+      authentication: {
+        kind: "bool",
+        default: true,
+        description:
+          "Check the senders of mail arriving on the MX (SPF, DKIM, DMARC, ARC) and add an Authentication-Results header: DMARC p=reject failures and mail claiming a hosted domain without SPF or DKIM get 550 5.7.1, p=quarantine failures go to the Junk folder (false: none of this, as for the benchmark).",
+      },
+      authentication_timeout: {
+        kind: "int",
+        default: 20,
+        min: 1,
+        max: 300,
+        description: "Seconds the sender checks of one message may take in all (their DNS lookups): past it, what is unanswered counts as a temporary DNS error (temperror) and the message is accepted.",
       },
     },
   },
@@ -390,6 +403,45 @@ export const SCHEMA = {
       session_idle: { kind: "int", default: 1800, min: 60, max: 86_400, description: "Seconds a signed-in browser may stay idle before it must sign in again." },
       session_max: { kind: "int", default: 43_200, min: 300, max: 2_592_000, description: "Seconds a sign-in lasts at most, however active (OWASP: an absolute timeout)." },
       check_per_hour: { kind: "int", default: 20, min: 1, max: 10_000, description: "TLS checks one account may run per hour from the checker page." },
+    },
+  },
+  acme: {
+    kind: "table",
+    description: "Certificates from an ACME CA (RFC 8555; Let's Encrypt by default) for the host name and each hosted domain's mta-sts. and autoconfig. names, renewed before they expire (README: ACME certificates).",
+    fields: {
+      enabled: {
+        kind: "bool",
+        default: false,
+        description: "Order and renew certificates (off unless asked for, so that no test or developer machine talks to a CA by accident). Read at start: a change needs a restart.",
+      },
+      directory_url: {
+        kind: "string",
+        default: "https://acme-v02.api.letsencrypt.org/directory",
+        pattern: /^https:\/\/[\x21-\x7e]+$/,
+        patternHint: "an https:// URL",
+        description: "The CA's ACME directory: Let's Encrypt's (its staging one for a trial: https://acme-staging-v02.api.letsencrypt.org/directory), or a private ACME CA's.",
+      },
+      email: {
+        kind: "string",
+        default: "",
+        pattern: /^$|^[^\s@]+@[^\s@]+$/,
+        patternHint: "an email address",
+        description: "Contact address the CA is given for notices about the account and its certificates (RFC 8555 §7.3); empty: none.",
+      },
+      challenge: {
+        kind: "array",
+        default: ["tls-alpn-01", "http-01"],
+        description: "Challenge types in order of preference: tls-alpn-01 (RFC 8737) on the web listener's port 443, http-01 (RFC 8555 §8.3) on [listeners.http]'s port 80. After a failed attempt the next one starts with the next type.",
+        of: { kind: "enum", values: ["tls-alpn-01", "http-01"], description: "A challenge type." },
+      },
+      ca_file: { kind: "string", default: "", description: "Trust anchors (PEM) for the ACME server's own HTTPS, besides the system's roots (a private ACME CA); relative to the data directory." },
+      renew_before_days: {
+        kind: "int",
+        default: 30,
+        min: 1,
+        max: 365,
+        description: "Renew a certificate when fewer days than this are left (or half its lifetime, when that is less: a short-lived certificate is not renewed at every check).",
+      },
     },
   },
   process: {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../store/index.ts";
-import { addAccount, addDomain, countAccounts, DirectoryError, isHostedDomain, listAccounts, lookupRecipient, normalizeAddress, parseRole, setAccount, setDomain, setPassword } from "./index.ts";
+import { addAccount, addDomain, countAccounts, DirectoryError, domainChanges, isHostedDomain, listAccounts, listDomains, lookupRecipient, normalizeAddress, parseMtaStsMode, parseRole, publishedMtaSts, setAccount, setDomain, setPassword } from "./index.ts";
 import { dummyVerify, generatePassword, hashPassword, verifyPassword } from "./password.ts";
 
 test("scrypt hashes verify, and never contain the password", async () => {
@@ -114,6 +114,39 @@ test("the last enabled admin cannot be disabled or demoted; with another admin, 
     assert.equal((await setAccount(store.db, "root@example.test", { role: "user" })).role, "user");
     assert.deepEqual((await listAccounts(store.db, { limit: 1 })).map((a) => a.address), ["root@example.test"]);
     assert.equal(await countAccounts(store.db), 2);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("MTA-STS: a hosted domain's mode, a new id with every change of mode and the same id for the same mode, withdrawn and published again, recorded; not for relay domains", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-dir-"));
+  const store = await openStore(dir);
+  try {
+    await addDomain(store.db, "example.test");
+    assert.equal(await publishedMtaSts(store.db, "example.test"), null, "not published by default");
+    const testing = (await setDomain(store.db, "example.test", { mtaSts: "testing" }, "cli:root")).mtaSts;
+    assert.equal(testing?.mode, "testing");
+    assert.match(testing?.id ?? "", /^\d{8}T\d{6}Z$/);
+    assert.deepEqual((await setDomain(store.db, "Example.TEST", { mtaSts: "testing" })).mtaSts, testing, "the same mode keeps its id");
+    // Two changes within a second still get two ids (RFC 8461 §3.1).
+    const enforce = (await setDomain(store.db, "example.test", { mtaSts: "enforce" })).mtaSts;
+    assert.equal(enforce?.mode, "enforce");
+    assert.ok((enforce?.id ?? "") > (testing?.id ?? ""), `${enforce?.id} after ${testing?.id}`);
+    assert.deepEqual(await publishedMtaSts(store.db, "example.test"), enforce);
+    assert.equal((await setDomain(store.db, "example.test", { mtaSts: null })).mtaSts, null);
+    assert.equal(await publishedMtaSts(store.db, "example.test"), null);
+    const again = (await setDomain(store.db, "example.test", { mtaSts: "none" })).mtaSts;
+    assert.ok((again?.id ?? "") > (enforce?.id ?? ""), "published again after a withdrawal: still a newer id");
+    assert.deepEqual((await listDomains(store.db)).map((d) => d.mtaSts?.mode ?? "off"), ["none"]);
+    assert.deepEqual((await domainChanges(store.db, "example.test")).map((c) => `${c.setting}=${c.value}`), ["mta_sts=none", "mta_sts=off", "mta_sts=enforce", "mta_sts=testing"]);
+
+    await store.db.insertInto("relay_domains").values({ domain: "gw.test", next_hop: "[127.0.0.1]:2525", level: null, local_parts: null, created_at: 1 }).execute();
+    await assert.rejects(setDomain(store.db, "gw.test", { mtaSts: "enforce" }), /gw\.test is a relay domain: MTA-STS is published for hosted domains only/);
+    assert.equal((await setDomain(store.db, "gw.test", { mandatoryTls: true })).mtaSts, null);
+    assert.deepEqual([parseMtaStsMode("enforce"), parseMtaStsMode("off")], ["enforce", null]);
+    assert.throws(() => parseMtaStsMode("Enforce"), /expected none, testing, enforce or off, got "Enforce"/);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

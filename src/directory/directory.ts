@@ -3,6 +3,7 @@
  * (RFC 5321 §2.4), and like Postfix and Dovecot we treat local parts case-insensitively too.
  */
 import type { Kysely } from "kysely";
+import { nextPolicyId, type MtaStsMode } from "../mta-sts/index.ts";
 import type { Database } from "../store/index.ts";
 import { createDefaultMailboxes } from "../store/index.ts";
 import { hashPassword } from "./password.ts";
@@ -11,10 +12,38 @@ export class DirectoryError extends Error {
   override name = "DirectoryError";
 }
 
+/** A hosted domain's published MTA-STS policy (RFC 8461): its mode, the id of its TXT record, when it changed. */
+interface MtaStsPublished {
+  mode: MtaStsMode;
+  id: string;
+  changedAt: number;
+}
+
 interface Domain {
   name: string;
   mandatoryTls: boolean;
   createdAt: number;
+  /** Null: no MTA-STS policy published (always for a relay domain). */
+  mtaSts: MtaStsPublished | null;
+}
+
+const MTA_STS_MODES: readonly MtaStsMode[] = ["none", "testing", "enforce"];
+
+/** `none`, `testing`, `enforce`, or `off` (null: no policy published). */
+export function parseMtaStsMode(text: string): MtaStsMode | null {
+  if (text === "off") return null;
+  const mode = MTA_STS_MODES.find((m) => m === text);
+  if (mode === undefined) throw new DirectoryError(`MTA-STS mode: expected none, testing, enforce or off, got "${text}"`);
+  return mode;
+}
+
+type DomainRow = Pick<Database["domains"], "name" | "mandatory_tls" | "created_at" | "mta_sts_mode" | "mta_sts_id" | "mta_sts_changed_at">;
+const DOMAIN_COLUMNS = ["name", "mandatory_tls", "created_at", "mta_sts_mode", "mta_sts_id", "mta_sts_changed_at"] as const;
+
+function domainOf(row: DomainRow): Domain {
+  const mode = MTA_STS_MODES.find((m) => m === row.mta_sts_mode);
+  const mtaSts = mode === undefined || row.mta_sts_id === null ? null : { mode, id: row.mta_sts_id, changedAt: row.mta_sts_changed_at ?? row.created_at };
+  return { name: row.name, mandatoryTls: row.mandatory_tls === 1, createdAt: row.created_at, mtaSts };
 }
 
 /** What an account may administer: nothing but itself, its domain (and any it is given), or the server. */
@@ -72,26 +101,40 @@ export async function addDomain(db: Kysely<Database>, name: string, opts: { mand
     .insertInto("domains")
     .values({ name: domain, mandatory_tls: opts.mandatoryTls === true ? 1 : 0, created_at: createdAt })
     .execute();
-  return { name: domain, mandatoryTls: opts.mandatoryTls === true, createdAt };
+  return { name: domain, mandatoryTls: opts.mandatoryTls === true, createdAt, mtaSts: null };
 }
 
 /**
  * Changes a domain's policy — a hosted domain's or a relay (gateway) domain's: the MX treats both
  * alike — and records who changed it and when (`domain_changes`, shown by `sealpost domain log`),
  * in one transaction. The MX reads the switch for every RCPT, so it applies at once.
+ *
+ * `mtaSts` (hosted domains only) sets the published MTA-STS mode, null withdraws the policy; a new
+ * mode gets a new id (RFC 8461 §3.1: the id changes whenever the policy does), the same mode keeps
+ * its id. The web listener reads the mode for every policy request, so it is served at once.
  */
-export async function setDomain(db: Kysely<Database>, name: string, opts: { mandatoryTls?: boolean }, changedBy = "cli"): Promise<Domain> {
+export async function setDomain(db: Kysely<Database>, name: string, opts: { mandatoryTls?: boolean; mtaSts?: MtaStsMode | null }, changedBy = "cli"): Promise<Domain> {
   const domain = normalizeDomain(name);
   await db.transaction().execute(async (trx) => {
-    const hosted = await trx.selectFrom("domains").select("mandatory_tls").where("name", "=", domain).executeTakeFirst();
+    const hosted = await trx.selectFrom("domains").select(["mandatory_tls", "mta_sts_mode", "mta_sts_id"]).where("name", "=", domain).executeTakeFirst();
     const relay = hosted === undefined ? await trx.selectFrom("relay_domains").select("mandatory_tls").where("domain", "=", domain).executeTakeFirst() : undefined;
     const current = hosted ?? relay;
     if (current === undefined) throw new DirectoryError(`no such domain: ${domain} (neither hosted nor a relay domain)`);
-    if (opts.mandatoryTls === undefined || opts.mandatoryTls === (current.mandatory_tls === 1)) return;
-    const value = opts.mandatoryTls ? 1 : 0;
-    if (hosted !== undefined) await trx.updateTable("domains").set({ mandatory_tls: value }).where("name", "=", domain).execute();
-    else await trx.updateTable("relay_domains").set({ mandatory_tls: value }).where("domain", "=", domain).execute();
-    await trx.insertInto("domain_changes").values({ time: Date.now(), domain, setting: "mandatory_tls", value: opts.mandatoryTls ? "on" : "off", changed_by: changedBy }).execute();
+    if (opts.mtaSts !== undefined && hosted === undefined) throw new DirectoryError(`${domain} is a relay domain: MTA-STS is published for hosted domains only`);
+    const now = Date.now();
+    const record = (setting: string, value: string): Promise<unknown> => trx.insertInto("domain_changes").values({ time: now, domain, setting, value, changed_by: changedBy }).execute();
+    if (opts.mandatoryTls !== undefined && opts.mandatoryTls !== (current.mandatory_tls === 1)) {
+      const value = opts.mandatoryTls ? 1 : 0;
+      if (hosted !== undefined) await trx.updateTable("domains").set({ mandatory_tls: value }).where("name", "=", domain).execute();
+      else await trx.updateTable("relay_domains").set({ mandatory_tls: value }).where("domain", "=", domain).execute();
+      await record("mandatory_tls", opts.mandatoryTls ? "on" : "off");
+    }
+    if (hosted !== undefined && opts.mtaSts !== undefined && opts.mtaSts !== hosted.mta_sts_mode) {
+      // Withdrawn, the id stays: a policy published again later still gets a newer one.
+      const id = opts.mtaSts === null ? hosted.mta_sts_id : nextPolicyId(now, hosted.mta_sts_id);
+      await trx.updateTable("domains").set({ mta_sts_mode: opts.mtaSts, mta_sts_id: id, mta_sts_changed_at: now }).where("name", "=", domain).execute();
+      await record("mta_sts", opts.mtaSts ?? "off");
+    }
   });
   const d = (await getDomain(db, domain)) ?? (await getRelayDomain(db, domain));
   if (d === undefined) throw new DirectoryError(`no such domain: ${domain}`);
@@ -106,16 +149,21 @@ export async function domainChanges(db: Kysely<Database>, name: string): Promise
 
 async function getRelayDomain(db: Kysely<Database>, name: string): Promise<Domain | undefined> {
   const row = await db.selectFrom("relay_domains").select(["domain", "mandatory_tls", "created_at"]).where("domain", "=", name).executeTakeFirst();
-  return row === undefined ? undefined : { name: row.domain, mandatoryTls: row.mandatory_tls === 1, createdAt: row.created_at };
+  return row === undefined ? undefined : { name: row.domain, mandatoryTls: row.mandatory_tls === 1, createdAt: row.created_at, mtaSts: null };
 }
 
 async function getDomain(db: Kysely<Database>, name: string): Promise<Domain | undefined> {
-  const row = await db
-    .selectFrom("domains")
-    .select(["name", "mandatory_tls", "created_at"])
-    .where("name", "=", name.toLowerCase())
-    .executeTakeFirst();
-  return row === undefined ? undefined : { name: row.name, mandatoryTls: row.mandatory_tls === 1, createdAt: row.created_at };
+  const row = await db.selectFrom("domains").select(DOMAIN_COLUMNS).where("name", "=", name.toLowerCase()).executeTakeFirst();
+  return row === undefined ? undefined : domainOf(row);
+}
+
+/**
+ * The MTA-STS policy a hosted domain publishes, or null (not hosted, or none published): one row
+ * by the unique index on the name, whatever the number of domains — what the web listener asks for
+ * each policy request, so a change made by the CLI in another process is served at once.
+ */
+export async function publishedMtaSts(db: Kysely<Database>, name: string): Promise<MtaStsPublished | null> {
+  return (await getDomain(db, name))?.mtaSts ?? null;
 }
 
 /** Whether Sealpost hosts mailboxes for `name` (a relay domain's mail lives elsewhere: not hosted). */
@@ -124,8 +172,8 @@ export async function isHostedDomain(db: Kysely<Database>, name: string): Promis
 }
 
 export async function listDomains(db: Kysely<Database>): Promise<Domain[]> {
-  const rows = await db.selectFrom("domains").select(["name", "mandatory_tls", "created_at"]).orderBy("name").execute();
-  return rows.map((r) => ({ name: r.name, mandatoryTls: r.mandatory_tls === 1, createdAt: r.created_at }));
+  const rows = await db.selectFrom("domains").select(DOMAIN_COLUMNS).orderBy("name").execute();
+  return rows.map(domainOf);
 }
 
 /**

@@ -6,6 +6,8 @@ export {
   domainChanges,
   listDomains,
   isHostedDomain,
+  publishedMtaSts,
+  parseMtaStsMode,
   addAccount,
   setPassword,
   setAccount,
@@ -31,4 +33,5 @@ export {
   type LegacyGrant,
   type LegacyProtocol,
 } from "./legacy-grants.ts";
-export { CLIENT_SERVICES, domainDnsRecords, zoneLines, type PublishedPorts } from "./dns-records.ts";
+export { CLIENT_SERVICES, TLS_REPORT_LOCAL_PART, domainDnsRecords, mtaStsTxtRecord, zoneLine, zoneLines, type PublishedPorts } from "./dns-records.ts";
+export { checkPublished, publishedMark } from "./dns-published.ts";

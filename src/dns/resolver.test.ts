@@ -1,10 +1,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startDnsServer, type DnsServer } from "../../test/dns-server.ts";
-import { createResolver, DnsError, type Resolver } from "./index.ts";
+import { createResolver, DnsError, type ZoneResolver } from "./index.ts";
 
 let server: DnsServer;
-let resolver: Resolver;
+let resolver: ZoneResolver;
 
 before(async () => {
   server = await startDnsServer({
@@ -18,6 +18,9 @@ before(async () => {
       TXT: ["v=spf1 -all", ["v=STSv1; ", "id=abc;"]],
     },
     "v4only.test": { A: ["127.0.0.12"] },
+    "_imaps._tcp.mail.test": { SRV: [{ priority: 0, weight: 1, port: 993, target: "mx1.mail.test" }] },
+    "_imap._tcp.mail.test": { SRV: [{ priority: 0, weight: 0, port: 0, target: "." }] },
+    "alias.mail.test": { CNAME: "MX1.Mail.Test." },
     "null.test": { MX: [{ preference: 0, exchange: "." }] },
     "empty.test": { TXT: ["hello"] },
     "broken.test": { servfail: true },
@@ -118,4 +121,19 @@ test("the fixture serves a changed zone at once", async () => {
   } finally {
     await s.close();
   }
+});
+
+test("srv: the records without trailing dots, a target of \".\" as \"\"; [] for a name without SRV or none at all", async () => {
+  assert.deepEqual(await resolver.srv("_imaps._tcp.mail.test"), [{ priority: 0, weight: 1, port: 993, target: "mx1.mail.test" }]);
+  assert.deepEqual(await resolver.srv("_imap._tcp.mail.test"), [{ priority: 0, weight: 0, port: 0, target: "" }]);
+  assert.deepEqual(await resolver.srv("mail.test"), []);
+  assert.deepEqual(await resolver.srv("nowhere.test"), []);
+  await rejectsWith(resolver.srv("broken.test"), "temporary", "ESERVFAIL");
+});
+
+test("cname: the target without its trailing dot; null for a name with other records or none", async () => {
+  assert.equal(await resolver.cname("alias.mail.test"), "MX1.Mail.Test");
+  assert.equal(await resolver.cname("mail.test"), null);
+  assert.equal(await resolver.cname("nowhere.test"), null);
+  await rejectsWith(resolver.cname("broken.test"), "temporary", "ESERVFAIL");
 });

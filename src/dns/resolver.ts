@@ -1,7 +1,8 @@
 /**
  * The Resolver outbound mail uses, over node:dns/promises (c-ares): MX (RFC 5321 §5.1, RFC 7505),
- * A/AAAA and TXT lookups, with failures as typed DnsErrors. Tests point it at a DNS server on
- * loopback (test/dns-server.ts); production uses the system's servers or configured ones.
+ * A/AAAA and TXT lookups, with failures as typed DnsErrors; and SRV and CNAME for the check of a
+ * domain's published records (`sealpost domain dns`). Tests point it at a DNS server on loopback
+ * (test/dns-server.ts); production uses the system's servers or configured ones.
  */
 import { Resolver as NodeResolver } from "node:dns/promises";
 import { DnsError, toDnsError } from "./errors.ts";
@@ -24,7 +25,27 @@ export interface Resolver {
   txt(name: string): Promise<string[]>;
 }
 
-interface ResolverOptions {
+/** An SRV record (RFC 2782); `target` without a trailing dot, "" for "." (the service is not offered). */
+interface SrvRecord {
+  priority: number;
+  weight: number;
+  port: number;
+  target: string;
+}
+
+/**
+ * A Resolver that also reads SRV and CNAME records: what `sealpost domain dns` compares with the
+ * records it prints. Apart from `Resolver`, so that outbound's resolvers (and their test stand-ins)
+ * need no lookups they never make.
+ */
+export interface ZoneResolver extends Resolver {
+  /** SRV records; [] when none or no such name. */
+  srv(name: string): Promise<SrvRecord[]>;
+  /** The name's CNAME target, without a trailing dot; null when it has none or does not exist. */
+  cname(name: string): Promise<string | null>;
+}
+
+export interface ResolverOptions {
   /** "127.0.0.1", "127.0.0.1:5353", "[::1]:5353"; default (also for []): the system's servers. */
   servers?: readonly string[];
   /** Initial per-try timeout in milliseconds (c-ares backs off on later tries). Default 5000. */
@@ -33,14 +54,19 @@ interface ResolverOptions {
   tries?: number;
 }
 
-/** A Resolver over node:dns with its own servers, timeout and tries. */
-export function createResolver(opts: ResolverOptions = {}): Resolver {
+/** node:dns's resolver (c-ares) with these servers, timeout and tries: the one both kinds of lookup here start from. */
+export function nodeResolver(opts: ResolverOptions): NodeResolver {
   const r = new NodeResolver({ timeout: opts.timeoutMs ?? 5000, tries: opts.tries ?? 3 });
   if (opts.servers !== undefined && opts.servers.length > 0) r.setServers([...opts.servers]);
-  return new NodeDnsResolver(r);
+  return r;
 }
 
-class NodeDnsResolver implements Resolver {
+/** A Resolver over node:dns with its own servers, timeout and tries. */
+export function createResolver(opts: ResolverOptions = {}): ZoneResolver {
+  return new NodeDnsResolver(nodeResolver(opts));
+}
+
+class NodeDnsResolver implements ZoneResolver {
   readonly #r: NodeResolver;
 
   constructor(r: NodeResolver) {
@@ -75,6 +101,28 @@ class NodeDnsResolver implements Resolver {
     } catch (err) {
       const e = toDnsError(err, name, "TXT");
       if (e.kind === "not-found") return [];
+      throw e;
+    }
+  }
+
+  async srv(name: string): Promise<SrvRecord[]> {
+    try {
+      const records = await this.#r.resolveSrv(name);
+      return records.map((r) => ({ priority: r.priority, weight: r.weight, port: r.port, target: stripDot(r.name) }));
+    } catch (err) {
+      const e = toDnsError(err, name, "SRV");
+      if (e.kind === "not-found") return [];
+      throw e;
+    }
+  }
+
+  async cname(name: string): Promise<string | null> {
+    try {
+      const [target] = await this.#r.resolveCname(name);
+      return target === undefined ? null : stripDot(target);
+    } catch (err) {
+      const e = toDnsError(err, name, "CNAME");
+      if (e.kind === "not-found") return null;
       throw e;
     }
   }

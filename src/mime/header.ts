@@ -207,3 +207,23 @@ export function findFields(fields: readonly HeaderField[], name: string): Header
   const lower = name.toLowerCase();
   return fields.filter((f) => f.name.toLowerCase() === lower);
 }
+
+/**
+ * raw without the header fields `drop` picks (called with each field as scanHeader reports it): one
+ * pass of the scanner, raw itself when none is picked, else one copy; the body is never looked at.
+ */
+export function withoutFields(raw: Buffer, drop: (fieldStart: number, colon: number, fieldEnd: number) => boolean): Buffer {
+  const cut: Array<[number, number]> = [];
+  scanHeader(raw, 0, raw.length, (start, colon, end) => {
+    if (drop(start, colon, end)) cut.push([start, end]);
+  });
+  if (cut.length === 0) return raw;
+  const kept: Buffer[] = [];
+  let at = 0;
+  for (const [start, end] of cut) {
+    kept.push(raw.subarray(at, start));
+    at = end;
+  }
+  kept.push(raw.subarray(at));
+  return Buffer.concat(kept);
+}

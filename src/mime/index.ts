@@ -18,6 +18,7 @@ export {
   headerBounds,
   fieldName,
   fieldAt,
+  withoutFields,
 } from "./header.ts";
 export { decodeEncodedWords, decodeCharset, encodeWords } from "./encoded-word.ts";
 export { type MimeParam, paramValue, paramText } from "./params.ts";

@@ -4,11 +4,9 @@
  * resolvers on this machine, the trust anchors of `[delivery] ca_file`, and the queue runner.
  * `reload` (SIGHUP) rebuilds what the config shapes.
  */
-import { readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock/index.ts";
-import { ConfigError, type Config } from "../config/index.ts";
+import { readCaFile, type Config } from "../config/index.ts";
 import { DaneLookup } from "../dane/index.ts";
 import { createResolver, parseDnsServer, systemDnsServer, trustsAd, type DnsServerAddress, type Resolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
@@ -59,8 +57,7 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
 /** The resolver of `[dns]` and the trust anchors of `[delivery] ca_file`. */
 function networkParts(c: Config, dataDir: string): { resolver: Resolver; ca: string[] } {
   const resolver = createResolver({ servers: c.dns.servers, timeoutMs: c.dns.timeout_ms });
-  const ca = c.delivery.ca_file === "" ? [] : readCaFile(isAbsolute(c.delivery.ca_file) ? c.delivery.ca_file : join(dataDir, c.delivery.ca_file));
-  return { resolver, ca };
+  return { resolver, ca: readCaFile("delivery.ca_file", dataDir, c.delivery.ca_file) };
 }
 
 /**
@@ -82,23 +79,6 @@ function daneLookup(c: Config, log: Logger): DaneLookup | null {
   if (trusted.length > 0) return new DaneLookup(trusted, c.dns.timeout_ms);
   log.warn("DANE is off: no DNS resolver on this machine to trust with DNSSEC validation; run a validating resolver (e.g. unbound on 127.0.0.1) and name it in [dns] servers, or set [delivery] dane = false");
   return null;
-}
-
-function readCaFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ConfigError(`delivery.ca_file: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  const pems = splitPem(text);
-  if (pems.length === 0) throw new ConfigError(`delivery.ca_file: no PEM certificate in ${path}`);
-  return pems;
-}
-
-/** The PEM certificates in a bundle file. */
-function splitPem(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
 function sqlitePolicyStore(db: Kysely<Database>): PolicyStore {

@@ -12,9 +12,9 @@ import { createImapListener } from "../imap-server/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Listener } from "../net/index.ts";
 import { createPop3Listener } from "../pop3-server/index.ts";
-import { LegacyMxRole, MxRole, SubmissionRole, createSmtpListener, smtpAuditSink } from "../smtp-server/index.ts";
+import { LegacyMxRole, MxRole, SenderCheck, SubmissionRole, createSmtpListener, smtpAuditSink } from "../smtp-server/index.ts";
 import type { Store } from "../store/index.ts";
-import { imapLimits, pop3Limits, smtpLimits } from "./settings.ts";
+import { imapLimits, pop3Limits, senderCheckSettings, smtpLimits } from "./settings.ts";
 import type { ServerTls } from "./tls.ts";
 
 interface MailDeps {
@@ -54,7 +54,8 @@ export function createMailListeners(d: MailDeps): Map<string, Listener> {
     maxConnectionsPerIp: () => d.config().connections.max_connections_per_ip,
     log: d.log,
   });
-  const mx = new MxRole(d.store, d.audit, d.wake, d.accepted);
+  const senders = new SenderCheck(d.store, d.audit, () => senderCheckSettings(d.config()), d.log);
+  const mx = new MxRole(d.store, d.audit, d.wake, d.accepted, senders);
   const submission = new SubmissionRole(d.store, d.audit, d.auth, d.wake, d.accepted);
   const smtp = { hostname, limits: () => smtpLimits(d.config()), tlsAvailable: () => true, audit: smtpAuditSink(d.audit) };
   const smtpListeners = [["mx", false, mx], ["submission", false, submission], ["submissions", true, submission]] as const;

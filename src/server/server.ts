@@ -8,27 +8,34 @@
  * hands their connections to N worker processes (src/workers, worker.ts), and keeps what must be
  * global or run once — the per-address connection counts, the sign-in limits, the web console,
  * the outbound runner, sweeps and schedules.
+ *
+ * With `[acme]` enabled the primary keeps certificates from an ACME CA (src/acme): it answers the
+ * challenges (HTTP-01 on port 80, TLS-ALPN-01 on the web port), and each new certificate is loaded
+ * here and, with workers, in each of them.
  */
 import { fileURLToPath } from "node:url";
 import { AggregatorRegistry } from "prom-client";
+import { AcmeManager, certificateOrders } from "../acme/index.ts";
 import { CutoffScheduler, CutoffWatch } from "../campaign/index.ts";
 import { processClock } from "../clock/index.ts";
 import { loadConfig, type Config } from "../config/index.ts";
 import { MaintenanceWatch } from "../maintenance/index.ts";
 import { AuditLog } from "../audit/index.ts";
 import { Authenticator, LocalSignInGate, LoginLimiter, WebSessions } from "../auth/index.ts";
+import { listDomains } from "../directory/index.ts";
+import { createResolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
 import { Metrics, MetricsEndpoint } from "../metrics/index.ts";
 import type { FrontListener, Listener } from "../net/index.ts";
 import { startOutbound } from "../outbound/index.ts";
 import { queueSummary } from "../queue/index.ts";
 import { auditPruner, blobSweeper, openStore, pruneSummary, sweepSummary } from "../store/index.ts";
-import { createHttpServer, createRedirectServer, createWebApp, createWebListener, type MailSettings } from "../web/index.ts";
+import { createHttpListener, createHttpServer, createWebApp, createWebListener, type MailSettings } from "../web/index.ts";
 import { certificateDaysLeft } from "../tls/index.ts";
 import { SubmissionRole, smtpAuditSink, submitMessage } from "../smtp-server/index.ts";
 import { WorkerPool } from "../workers/index.ts";
 import { createMailListeners, legacyGateOf } from "./mail.ts";
-import { authLimits, MAIL_LISTENERS, smtpLimits, storeOptions } from "./settings.ts";
+import { acmeCertificates, acmeSettings, authLimits, httpListenerRuns, MAIL_LISTENERS, smtpLimits, storeOptions } from "./settings.ts";
 import { recordTlsEvent, ServerTls } from "./tls.ts";
 
 interface RunningServer {
@@ -49,15 +56,20 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   const cutoff = new CutoffWatch(store.db, () => clock.now());
   await cutoff.refresh();
   const listeners = new Map<string, Serving>();
+  const today = (): Date => new Date(clock.now());
   const metrics: Metrics = new Metrics({
     openSessions: () => [...listeners].map(([name, l]) => [name, l.activeSessions]),
     queue: () => queueSummary(store.db),
-    certificates: () => tls.certs.describe().map((c) => ({ name: c.names[0] ?? "", keyType: c.keyType, daysLeft: certificateDaysLeft(c.notAfter) })),
+    certificates: () => tls.certs.describe().map((c) => ({ name: c.names[0] ?? "", keyType: c.keyType, daysLeft: certificateDaysLeft(c.notAfter, today()) })),
   });
-  const tls: ServerTls = await ServerTls.load({ config: () => config, onEvent: recordTlsEvent(audit, metrics, log), cutoffPassed: () => cutoff.passed() }).catch(async (e: unknown) => {
-    await store.close();
-    throw e;
-  });
+  // [acme] enabled is read at start; its settings are checked now (and at each reload), not at the first order.
+  if (config.acme.enabled) acmeSettings(config, dataDir);
+  const tls: ServerTls = await ServerTls.load({ config: () => config, onEvent: recordTlsEvent(audit, metrics, log), cutoffPassed: () => cutoff.passed(), managed: acmeCertificates(dataDir), log }).catch(
+    async (e: unknown) => {
+      await store.close();
+      throw e;
+    },
+  );
   const legacyGate = legacyGateOf(clock, cutoff);
   // One gate for the sign-in limits: this process's sign-ins, and (with workers) every worker's.
   const gate = new LocalSignInGate(new LoginLimiter(), audit);
@@ -102,6 +114,22 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
           wake,
         })
       : null;
+  // ACME (RFC 8555): the host name's certificate and each hosted domain's; a new one is loaded here
+  // and in every worker, for the connections that start after it.
+  const acme = config.acme.enabled
+    ? new AcmeManager({
+        dataDir,
+        settings: () => acmeSettings(config, dataDir),
+        orders: async () => certificateOrders(config.hostname, (await listDomains(store.db)).map((d) => d.name)),
+        published: async (name) => (await createResolver({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms }).addresses(name)).length > 0,
+        clock,
+        log,
+        installed: async () => {
+          await tls.reloadManaged();
+          pool?.reloadCertificates();
+        },
+      })
+    : null;
   const served = new Map<string, Listener>();
   const fronts: FrontListener[] = [];
   if (pool === null) {
@@ -139,7 +167,8 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         mailSettings,
         listeners: () =>
           [...listeners].map(([name, l]) => ({ name, address: config.listeners[name as keyof Config["listeners"]].address, port: l.port, sessions: l.activeSessions, listening: l.listening })),
-        certificates: () => tls.certs.describe().map((c) => ({ names: c.names, keyType: c.keyType, notAfter: c.notAfter, daysLeft: certificateDaysLeft(c.notAfter), file: c.file })),
+        certificates: () => tls.certs.describe().map((c) => ({ names: c.names, keyType: c.keyType, notAfter: c.notAfter, daysLeft: certificateDaysLeft(c.notAfter, today()), file: c.file })),
+        acme: () => acme?.describe() ?? null,
         wakeOutbound: wake,
         dns: () => ({ servers: config.dns.servers, timeoutMs: config.dns.timeout_ms }),
         checksPerHour: () => config.web.check_per_hour,
@@ -160,7 +189,8 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
         name: "web",
         address: w.address,
         port: w.port,
-        transport: tls.transportFor("web"),
+        // RFC 8737: the web port answers TLS-ALPN-01 challenges while ACME has one pending.
+        transport: tls.transportFor("web", acme === null ? {} : { alpnChallenge: (name) => acme.challenges.alpnContext(name) }),
         maxConnections: () => config.connections.max_connections,
         maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
         log,
@@ -172,6 +202,25 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     served.set("web", web);
     listeners.set("web", web);
   }
+  // Port 80: the redirect to the console, and ACME's HTTP-01 answers (RFC 8555 §8.3).
+  if (httpListenerRuns(config)) {
+    const h = config.listeners.http;
+    const http = createHttpListener(
+      {
+        name: "http",
+        address: h.address,
+        port: h.port,
+        transport: tls.transportFor("http"),
+        maxConnections: () => config.connections.max_connections,
+        maxConnectionsPerIp: () => config.connections.max_connections_per_ip,
+        log,
+      },
+      { target: () => ({ hostname: config.hostname, port: listeners.get("web")?.port ?? 443 }), keyAuthorization: (token) => acme?.challenges.keyAuthorization(token) },
+    );
+    http.observe(metrics);
+    served.set("http", http);
+    listeners.set("http", http);
+  }
   // With workers, a scrape adds up every process's registry (prom-client's cluster aggregation).
   const scrape = async (): Promise<{ contentType: string; body: string }> => {
     if (pool === null) return metrics.scrape();
@@ -180,10 +229,6 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     return { contentType: merged.contentType, body: await merged.metrics() };
   };
   const m = config.listeners.metrics;
-  const h = config.listeners.http;
-  const redirect = h.enabled
-    ? createRedirectServer({ address: h.address, port: h.port, target: () => ({ hostname: config.hostname, port: listeners.get("web")?.port ?? 443 }) })
-    : null;
   const metricsEndpoint = m.enabled ? new MetricsEndpoint({ address: m.address, port: m.port, scrape, log: (msg, err) => log.error(msg, err) }) : null;
   try {
     for (const [name, l] of listeners) {
@@ -199,13 +244,8 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       await metricsEndpoint.listen();
       log.info(`metrics listening on ${m.address}:${metricsEndpoint.port}`);
     }
-    if (redirect !== null) {
-      await redirect.listen();
-      log.info(`http listening on ${h.address}:${redirect.port} (redirects to the web console)`);
-    }
   } catch (e) {
     await metricsEndpoint?.close();
-    await redirect?.close();
     await pool?.shutdown(0);
     for (const l of served.values()) await l.drain(0).catch(() => undefined);
     maintenance.stop();
@@ -235,20 +275,25 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
 
   campaign.start();
   const unwatch = tls.watch(log);
+  // The challenges' listeners are up: the first check may order at once.
+  await acme?.start();
 
   return {
     async reload() {
       const next = loadConfig(dataDir);
+      if (acme !== null) acmeSettings(next, dataDir);
       await tls.reload(next);
       outbound.reload(next);
       config = next;
       log.setLevel(next.log.level);
       pool?.reload();
+      // An operator who fixed DNS or a port need not wait for the backoff.
+      acme?.check({ force: true });
     },
     async shutdown(timeoutMs = 30_000) {
       unwatch();
+      acme?.stop();
       await metricsEndpoint?.close();
-      await redirect?.close();
       await Promise.all([...served.values()].map((l) => l.drain(timeoutMs)));
       await pool?.shutdown(timeoutMs);
       for (const f of fronts) await f.close().catch(() => undefined);

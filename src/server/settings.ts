@@ -1,11 +1,12 @@
 /** What the server's parts are configured with, read from the loaded config (all processes alike). */
-import type { Config } from "../config/index.ts";
+import { managedCertificates, type AcmeSettings } from "../acme/index.ts";
+import { ConfigError, readCaFile, type Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { AuthLimits } from "../auth/index.ts";
 import type { ImapLimits } from "../imap-server/index.ts";
 import type { Pop3Limits } from "../pop3-server/index.ts";
-import type { SmtpLimits } from "../smtp-server/index.ts";
-import type { TlsContextPolicy } from "../tls/index.ts";
+import type { SenderCheckSettings, SmtpLimits } from "../smtp-server/index.ts";
+import type { CertificateSpec, TlsContextPolicy } from "../tls/index.ts";
 
 export function contextPolicy(config: Config) {
   return { minVersion: config.tls.min_version, ciphers: config.tls.ciphers, ciphersuites: config.tls.ciphersuites } satisfies TlsContextPolicy;
@@ -34,6 +35,16 @@ export function smtpLimits(config: Config): SmtpLimits {
     maxErrors: config.smtp.max_errors,
     junkCommandLimit: config.smtp.junk_command_limit,
     maxLineLength: 2048,
+  };
+}
+
+/** The MX's sender checks (issue 15): `[smtp] authentication`, its deadline, and the resolvers of `[dns]`. */
+export function senderCheckSettings(config: Config): SenderCheckSettings {
+  return {
+    enabled: config.smtp.authentication,
+    hostname: config.hostname,
+    deadlineMs: config.smtp.authentication_timeout * 1000,
+    dns: { servers: config.dns.servers, timeoutMs: config.dns.timeout_ms },
   };
 }
 
@@ -78,4 +89,38 @@ export function storeOptions(config: () => Config, log: Logger) {
       onChange: (low: boolean, detail: string) => (low ? log.error(`storage: refusing new mail, ${detail}`) : log.info(`storage: accepting mail again, ${detail}`)),
     },
   } as const;
+}
+
+/**
+ * `[acme]` as the manager reads it. TLS-ALPN-01 is answered on the web listener: without it only
+ * HTTP-01 is tried. Throws a one-line ConfigError when no challenge type is left, or for an
+ * unreadable ca_file.
+ */
+export function acmeSettings(config: Config, dataDir: string): AcmeSettings {
+  const a = config.acme;
+  const challenges = [...new Set(a.challenge)].filter((c) => c !== "tls-alpn-01" || config.listeners.web.enabled);
+  if (challenges.length === 0) {
+    throw new ConfigError(
+      a.challenge.length === 0
+        ? 'acme.challenge: name at least one of "tls-alpn-01", "http-01"'
+        : "acme.challenge: tls-alpn-01 is answered on the web listener, which is off; turn [listeners.web] on or add http-01",
+    );
+  }
+  return {
+    directoryUrl: a.directory_url,
+    email: a.email,
+    challenges,
+    ca: readCaFile("acme.ca_file", dataDir, a.ca_file),
+    renewBeforeDays: a.renew_before_days,
+  };
+}
+
+/** The certificates ACME keeps in the data directory, while `[acme]` is on (every serving process loads them). */
+export function acmeCertificates(dataDir: string): (config: Config) => Promise<CertificateSpec[]> {
+  return (config) => (config.acme.enabled ? managedCertificates(dataDir) : Promise.resolve([]));
+}
+
+/** Port 80 runs when asked for, or when ACME answers HTTP-01 challenges there. */
+export function httpListenerRuns(config: Config): boolean {
+  return config.listeners.http.enabled || (config.acme.enabled && config.acme.challenge.includes("http-01"));
 }

@@ -1,13 +1,16 @@
 /**
  * The server's TLS, as every process that serves connections holds it: the certificates and
- * contexts (loaded, reloaded, watched), each listener's effective policy, and the transports
- * built on them — the legacy endpoint's (issue 12) with its own contexts until the cut-off.
+ * contexts (loaded, reloaded, watched) — the configured ones and those ACME keeps in the data
+ * directory — each listener's effective policy, and the transports built on them: the legacy
+ * endpoint's (issue 12) with its own contexts until the cut-off, the web port's answering ACME's
+ * TLS-ALPN-01 challenges.
  */
+import type { SecureContext } from "node:tls";
 import type { AuditLog } from "../audit/index.ts";
 import type { Config, ListenerConfig } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { CertificateStore, TlsTransport, effectivePolicy, legacyPolicy, type EffectivePolicy, type TlsEvent } from "../tls/index.ts";
+import { CertificateStore, TlsTransport, effectivePolicy, legacyPolicy, type CertificateSpec, type EffectivePolicy, type TlsEvent } from "../tls/index.ts";
 import { contextPolicy, LEGACY_LISTENERS, legacyContextPolicy } from "./settings.ts";
 
 function listenerPolicies(c: Config): Map<string, EffectivePolicy> {
@@ -28,6 +31,9 @@ interface TlsHooks {
   onEvent: (ev: TlsEvent) => void;
   /** The cut-off has passed: the legacy endpoint answers with the main contexts and policy. */
   cutoffPassed: () => boolean;
+  /** The certificates the server keeps itself under `config` (ACME's; none when it is off), read at every load. */
+  managed: (config: Config) => Promise<CertificateSpec[]>;
+  log: Logger;
 }
 
 export class ServerTls {
@@ -53,19 +59,26 @@ export class ServerTls {
     // Checked before any file is read: a bad policy is a configuration error, not a certificate one.
     listenerPolicies(config);
     legacyPolicyOf(config);
-    const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config));
+    const managed = await hooks.managed(config);
+    const certs = await CertificateStore.load(config.tls.certificates, contextPolicy(config), managed);
     const legacyEnabled = LEGACY_LISTENERS.some((n) => config.listeners[n].enabled);
-    const legacyCerts = legacyEnabled ? await CertificateStore.load(config.tls.certificates, legacyContextPolicy(config)) : null;
-    return new ServerTls(certs, legacyCerts, hooks);
+    const legacyCerts = legacyEnabled ? await CertificateStore.load(config.tls.certificates, legacyContextPolicy(config), managed) : null;
+    const tls = new ServerTls(certs, legacyCerts, hooks);
+    tls.#reportSkipped();
+    return tls;
   }
 
-  /** The transport of a main listener: its own minimum version over the shared contexts. */
-  transportFor(name: string): TlsTransport {
+  /**
+   * The transport of a main listener: its own minimum version over the shared contexts; the web
+   * listener's also answers TLS-ALPN-01 challenges (`alpnChallenge`, RFC 8737).
+   */
+  transportFor(name: string, opts: { alpnChallenge?: (servername: string) => SecureContext | undefined } = {}): TlsTransport {
     return new TlsTransport({
       contextFor: (sni) => this.certs.contextFor(sni),
       policy: () => this.#policies.get(name) ?? effectivePolicy(contextPolicy(this.#hooks.config())),
       onEvent: this.#hooks.onEvent,
       handshakeTimeoutMs: () => this.#hooks.config().tls.handshake_timeout * 1000,
+      ...opts,
     });
   }
 
@@ -87,10 +100,33 @@ export class ServerTls {
     await this.#reloading;
     const policies = listenerPolicies(next);
     const legacy = legacyPolicyOf(next);
-    await this.certs.reload(contextPolicy(next));
-    await this.#legacyCerts?.reload(legacyContextPolicy(next));
+    const managed = await this.#hooks.managed(next);
+    await this.certs.reload(contextPolicy(next), managed);
+    await this.#legacyCerts?.reload(legacyContextPolicy(next), managed);
     this.#legacy = legacy;
     this.#policies = policies;
+    this.#reportSkipped();
+  }
+
+  /**
+   * Loads the certificates the server keeps (ACME issued, renewed or removed one) beside the
+   * configured ones; every context swaps at once and open connections keep theirs.
+   */
+  reloadManaged(): Promise<void> {
+    const run = async (): Promise<void> => {
+      const managed = await this.#hooks.managed(this.#hooks.config());
+      await this.certs.reload(undefined, managed);
+      await this.#legacyCerts?.reload(undefined, managed);
+      this.#reportSkipped();
+    };
+    const result = this.#reloading.then(run);
+    this.#reloading = result.catch(() => undefined);
+    return result;
+  }
+
+  /** A kept certificate that cannot be loaded is left out, never the server stopped: the log says which. */
+  #reportSkipped(): void {
+    for (const line of this.certs.skipped()) this.#hooks.log.error(`certificate left out: ${line}`);
   }
 
   /** Reloads the certificates when their files change; returns the function that stops watching. */

@@ -15,7 +15,7 @@ import type { Listener } from "../net/index.ts";
 import { openStore } from "../store/index.ts";
 import { PrimaryLink } from "../workers/index.ts";
 import { createMailListeners, legacyGateOf } from "./mail.ts";
-import { authLimits, storeOptions } from "./settings.ts";
+import { acmeCertificates, authLimits, storeOptions } from "./settings.ts";
 import { recordTlsEvent, ServerTls } from "./tls.ts";
 
 /** How often a worker reads the cut-off again (the primary's scheduler does the same). */
@@ -43,7 +43,8 @@ export async function runWorker(dataDir: string, log: Logger): Promise<void> {
     queue: () => Promise.resolve({ messages: 0, oldestCreatedAt: null }),
     certificates: () => [],
   });
-  const tls = await ServerTls.load({ config: () => config, onEvent: recordTlsEvent(audit, metrics, log), cutoffPassed: () => cutoff.passed() });
+  // The certificates ACME keeps are the primary's to order; a worker loads them when it says so.
+  const tls = await ServerTls.load({ config: () => config, onEvent: recordTlsEvent(audit, metrics, log), cutoffPassed: () => cutoff.passed(), managed: acmeCertificates(dataDir), log });
   const legacyGate = legacyGateOf(clock, cutoff);
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { gate: link, observer: metrics, legacy: legacyGate });
   link.relayChanges(store);
@@ -77,6 +78,9 @@ export async function runWorker(dataDir: string, log: Logger): Promise<void> {
       await tls.reload(next);
       config = next;
       log.setLevel(next.log.level);
+    },
+    async certificates() {
+      await tls.reloadManaged().catch((e: unknown) => log.error("worker: loading the certificates ACME keeps failed; the previous ones stay in use", e));
     },
     async drain(timeoutMs) {
       unwatch();

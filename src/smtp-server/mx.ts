@@ -2,6 +2,8 @@
  * The MX role: accept mail for hosted domains (delivered into the recipients' INBOXes) and for
  * relay domains (gateway mode: queued for the domain's next hop), under each domain's TLS policy,
  * and TLS reports for hosted domains (tls-report-address.ts); anything else is relaying and refused.
+ * At the end of DATA the sender checks (sender-check.ts) stamp the message, refuse it, or send it
+ * to the hosted recipients' Junk folder.
  */
 import { lookupRecipient } from "../directory/index.ts";
 import { Code, Status, SmtpError } from "../smtp/index.ts";
@@ -10,6 +12,7 @@ import type { AuditLog } from "../audit/index.ts";
 import { handOff } from "./hand-off.ts";
 import { checkRecipientQuota } from "./quota.ts";
 import { takeTlsReport, tlsReportRecipient } from "./tls-report-address.ts";
+import type { SenderCheck } from "./sender-check.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
 
 export class MxRole implements SmtpRole {
@@ -20,20 +23,23 @@ export class MxRole implements SmtpRole {
 
   readonly #queued: (() => void) | undefined;
   readonly #accepted: ((protocol: string) => void) | undefined;
+  readonly #senders: SenderCheck | undefined;
 
   /**
    * `queued` is called after a commit that put relay mail in the outbound queue (wakes the runner);
-   * `accepted` after every message committed (the metrics count them).
+   * `accepted` after every message committed (the metrics count them); `senders` checks each
+   * message's sender at the end of DATA.
    */
-  constructor(store: Store, audit: AuditLog, queued?: () => void, accepted?: (protocol: string) => void) {
+  constructor(store: Store, audit: AuditLog, queued?: () => void, accepted?: (protocol: string) => void, senders?: SenderCheck) {
     this.#store = store;
     this.#audit = audit;
     this.#queued = queued;
     this.#accepted = accepted;
+    this.#senders = senders;
   }
 
   async checkSender(): Promise<void> {
-    // The MX takes mail from anyone for its hosted domains (sender checks like SPF come later).
+    // The MX takes mail from anyone at MAIL: who the sender is gets checked with the message (deliver).
   }
 
   async checkStorage(bytes: number): Promise<void> {
@@ -72,12 +78,15 @@ export class MxRole implements SmtpRole {
   }
 
   async deliver(s: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void> {
+    const checked = (await this.#senders?.check(s, tx, id, message, size)) ?? null;
     // A hosted domain's TLS-RPT address keeps the report; the other recipients get the message.
-    const rest = await takeTlsReport(this.#store, this.#audit, s, tx, message);
+    const rest = await takeTlsReport(this.#store, this.#audit, s, tx, checked?.message ?? message, checked?.row);
     const queued = rest.recipients.length > 0 && (await handOff(this.#store, this.#audit, s, rest, {
       id,
-      message,
-      size,
+      message: checked?.message ?? message,
+      size: checked?.size ?? size,
+      target: checked?.target,
+      checks: checked?.row,
       source: "relay",
       outcome: (r) => ({ text: `Ok: queued as ${id}`, delivered: r.accountId !== null }),
     }));

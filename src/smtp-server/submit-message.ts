@@ -12,7 +12,7 @@
  */
 import { isAscii as isAsciiBytes } from "node:buffer";
 import { Code, SmtpError, Status, isAscii, isMailbox } from "../smtp/index.ts";
-import { fieldName, scanHeader } from "../mime/index.ts";
+import { fieldName, withoutFields } from "../mime/index.ts";
 import { newQueueId } from "../queue/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
 import { MAX_HOPS } from "./data-phase.ts";
@@ -123,17 +123,5 @@ export async function submitMessage(role: SmtpRole, settings: SubmitSettings, m:
  * One pass over the header section (mime's one header scanner).
  */
 export function withoutBcc(message: Buffer): Buffer {
-  const cut: Array<[number, number]> = [];
-  scanHeader(message, 0, message.length, (start, colon, end) => {
-    if (colon >= 0 && fieldName(message, start, colon) === "bcc") cut.push([start, end]);
-  });
-  if (cut.length === 0) return message;
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const [start, end] of cut) {
-    parts.push(message.subarray(at, start));
-    at = end;
-  }
-  parts.push(message.subarray(at));
-  return Buffer.concat(parts);
+  return withoutFields(message, (start, colon) => colon >= 0 && fieldName(message, start, colon) === "bcc");
 }

@@ -6,25 +6,25 @@
  * tls-report`. A message there that is no report is refused at the end of DATA when the address is
  * its only recipient; with others, they get it as usual and the address drops it.
  */
-import { keepTlsReport, type AuditLog } from "../audit/index.ts";
+import { keepTlsReport, type AuditLog, type AuthResultRow } from "../audit/index.ts";
+import { TLS_REPORT_LOCAL_PART } from "../directory/index.ts";
 import { Code, SmtpError, Status } from "../smtp/index.ts";
 import type { Store } from "../store/index.ts";
 import { reportFromMessage } from "../tls-rpt/index.ts";
 import { acceptedRecipientRows } from "./audit-sink.ts";
 import type { MailTransaction, Recipient, SessionInfo } from "./types.ts";
 
-const LOCAL_PART = "tls-reports";
-
 /** The recipient for `address` when it is the TLS-RPT address of `domain` (a hosted domain), else null. */
 export function tlsReportRecipient(address: string, domain: string): Recipient | null {
-  return address.slice(0, address.lastIndexOf("@")).toLowerCase() === LOCAL_PART ? { address, domain, accountId: null, tlsReport: true } : null;
+  return address.slice(0, address.lastIndexOf("@")).toLowerCase() === TLS_REPORT_LOCAL_PART ? { address, domain, accountId: null, tlsReport: true } : null;
 }
 
 /**
  * DATA complete: keeps the report the message carries (with its recipients' audit rows, in one
- * commit) and returns the transaction without the TLS-RPT recipients, for the usual hand-off.
+ * commit) and returns the transaction without the TLS-RPT recipients, for the usual hand-off —
+ * which records the sender checks' row (`checks`), or this commit does when no one else is left.
  */
-export async function takeTlsReport(store: Store, audit: AuditLog, s: SessionInfo, tx: MailTransaction, message: readonly Buffer[]): Promise<MailTransaction> {
+export async function takeTlsReport(store: Store, audit: AuditLog, s: SessionInfo, tx: MailTransaction, message: readonly Buffer[], checks?: AuthResultRow): Promise<MailTransaction> {
   const reports = tx.recipients.filter((r) => r.tlsReport === true);
   if (reports.length === 0) return tx;
   const rest = { ...tx, recipients: tx.recipients.filter((r) => r.tlsReport !== true) };
@@ -43,6 +43,7 @@ export async function takeTlsReport(store: Store, audit: AuditLog, s: SessionInf
     const kept = await keepTlsReport(trx, parsed.value, { recipientDomain: first.domain, clientIp: s.conn.remoteAddress, sessionId: s.id, now });
     const text = kept ? "Ok: TLS report kept" : "Ok: TLS report kept before (the same organisation and report id)";
     await audit.smtpRecipientsIn(trx, acceptedRecipientRows(s, { ...tx, recipients: reports }, now, () => ({ text, delivered: true })));
+    if (checks !== undefined && rest.recipients.length === 0) await audit.authResultIn(trx, checks);
   });
   return rest;
 }

@@ -98,6 +98,12 @@ export const Status = {
   BAD_CREDENTIALS: "5.7.8",
   /** X.7.1: delivery not authorized (relay denied). */
   NOT_AUTHORIZED: "5.7.1",
+  /**
+   * RFC 3463 §3.8 X.7.1 "delivery not authorized, message refused" for a sender that failed
+   * authentication: what RFC 7208 §8.4 asks for an SPF fail, and what DMARC receivers answer a
+   * p=reject failure (RFC 7489 §6.6.2; OpenDMARC and Postfix: "550 5.7.1 Rejected by DMARC policy").
+   */
+  SENDER_REFUSED: "5.7.1",
   /** Too many errors / connections: policy-driven 421. */
   POLICY_TEMP: "4.7.0",
 } as const;

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { addAccount } from "../directory/index.ts";
-import { deliverMessage, getMailbox, listMessages, type Store } from "./index.ts";
+import { deleteMailbox, deliverMessage, getMailbox, listMessages, renameMailbox, type Store } from "./index.ts";
 import { withFailingWal, withTestAccount } from "../../test/support/store.ts";
 
 /** Every blob file under blobs/, as "bucket/name". */
@@ -50,6 +50,28 @@ test("a delivery stores one blob, an INBOX row per account naming it, and the ca
     assert.equal(row?.level, inA[0]?.blob, "the caller's row names the same blob");
     assert.deepEqual(seen, [ids.inbox, bInbox]);
     assert.equal(store.blobs.isInFlight(inA[0]?.blob ?? ""), false);
+  });
+});
+
+test("target junk: into the folder with the \\Junk attribute whatever its name, announced to its watchers; the INBOX when the account has none", async () => {
+  await withTestAccount(async (store, ids) => {
+    const seen = changes(store);
+    const [first] = await deliverMessage(store, { id: "Q1", message: parts, accounts: [ids.account], target: "junk" });
+    const junk = await getMailbox(store.db, ids.account, "Junk");
+    assert.equal(junk?.specialUse, "\\Junk");
+    assert.equal(first?.mailboxId, junk?.id);
+    assert.deepEqual(seen, [junk?.id]);
+    assert.equal((await listMessages(store.db, ids.account, "Junk")).length, 1);
+    assert.equal((await listMessages(store.db, ids.account)).length, 0);
+    // RFC 6154: the attribute marks the folder, not its name.
+    await renameMailbox(store, ids.account, "Junk", "Spam");
+    const [second] = await deliverMessage(store, { id: "Q2", message: parts, accounts: [ids.account], target: "junk" });
+    assert.equal(second?.mailboxId, junk?.id);
+    assert.equal((await listMessages(store.db, ids.account, "Spam")).length, 2);
+    await deleteMailbox(store, ids.account, "Spam");
+    const [third] = await deliverMessage(store, { id: "Q3", message: parts, accounts: [ids.account], target: "junk" });
+    assert.equal(third?.mailboxId, ids.inbox);
+    assert.equal(await getMailbox(store.db, ids.account, "Junk"), undefined, "a deleted Junk folder is not made again");
   });
 });
 

@@ -10,7 +10,7 @@ import type { Database } from "./schema.ts";
 import type { Store } from "./database.ts";
 import type { WrittenBlob } from "./blobs.ts";
 import { commitWithBlobs } from "./handoff.ts";
-import { appendToInboxes, type StoredMessage } from "./mailstore.ts";
+import { appendToInboxes, type DeliveryTarget, type StoredMessage } from "./mailstore.ts";
 
 /** What the caller's extra rows may need to name: the message's id and its blob. */
 interface DeliveryContext {
@@ -29,6 +29,8 @@ interface Delivery {
   message: readonly Uint8Array[] | WrittenBlob;
   /** The accounts whose INBOX gets the message, once each (none: only the caller's rows, e.g. a queue entry). */
   accounts: readonly number[];
+  /** Into their INBOX (the default), or into their Junk folder (quarantined by the MX's sender checks). */
+  target?: DeliveryTarget;
   internalDate?: number;
   /** The caller's rows, in the same transaction: if it throws, nothing commits and the file is removed. */
   alsoInCommit?: (trx: Transaction<Database>, ctx: DeliveryContext) => Promise<void>;
@@ -38,14 +40,14 @@ function isWritten(m: Delivery["message"]): m is WrittenBlob {
   return !Array.isArray(m);
 }
 
-/** Delivers one message; resolves with its INBOX copies once they are durable and announced. */
+/** Delivers one message; resolves with its copies (in INBOX or Junk) once they are durable and announced. */
 export async function deliverMessage(store: Store, d: Delivery): Promise<StoredMessage[]> {
   const internalDate = d.internalDate ?? Date.now();
   const blob = isWritten(d.message) ? d.message : await store.blobs.write(d.message);
   const ctx: DeliveryContext = { id: d.id, blob, internalDate };
   const accounts = [...new Set(d.accounts)];
   const stored = await commitWithBlobs(store, [blob], async (trx) => {
-    const rows = accounts.length > 0 ? await appendToInboxes(trx, accounts, blob, internalDate) : [];
+    const rows = accounts.length > 0 ? await appendToInboxes(trx, accounts, blob, internalDate, "", d.target) : [];
     if (d.alsoInCommit !== undefined) await d.alsoInCommit(trx, ctx);
     return rows;
   });

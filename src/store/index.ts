@@ -17,6 +17,7 @@ export {
   listMessages,
   inboxSnapshot,
   expungeMessages,
+  type DeliveryTarget,
   type MailboxSnapshot,
   type MessageRow,
 } from "./mailstore.ts";

@@ -56,8 +56,30 @@ export interface StoredMessage {
 }
 
 /**
- * Appends a message (already written as blob `blob`) to each account's INBOX inside `trx`.
- * The caller commits through the group committer, so the rows are durable when it resolves.
+ * Where a delivery goes: the INBOX, or — a message quarantined by the sender checks (DMARC) — the
+ * folder with the \Junk attribute (RFC 6154 §2), whatever its name; the INBOX when there is none.
+ */
+export type DeliveryTarget = "inbox" | "junk";
+
+type Target = { id: number; uidnext: number; highest_modseq: number };
+
+/** The account's mailbox for `target`; an account's first delivery makes its default mailboxes. */
+async function targetMailbox(trx: Transaction<Database>, accountId: number, target: DeliveryTarget): Promise<Target> {
+  const mailbox = trx.selectFrom("mailboxes").select(["id", "uidnext", "highest_modseq"]).where("account_id", "=", accountId);
+  const find = async (): Promise<Target | undefined> =>
+    (target === "junk" ? await mailbox.where("special_use", "=", "\\Junk").orderBy("id").executeTakeFirst() : undefined) ??
+    (await mailbox.where("name", "=", INBOX).executeTakeFirst());
+  const found = await find();
+  if (found !== undefined) return found;
+  await createDefaultMailboxes(trx, accountId);
+  const made = await find();
+  if (made === undefined) throw new Error(`no INBOX for account ${accountId}`);
+  return made;
+}
+
+/**
+ * Appends a message (already written as blob `blob`) to each account's INBOX (or Junk, `target`)
+ * inside `trx`. The caller commits through the group committer, so the rows are durable when it resolves.
  */
 export async function appendToInboxes(
   trx: Transaction<Database>,
@@ -65,24 +87,11 @@ export async function appendToInboxes(
   blob: { name: string; size: number },
   internalDate: number,
   flags = "",
+  target: DeliveryTarget = "inbox",
 ): Promise<StoredMessage[]> {
   const stored: StoredMessage[] = [];
   for (const accountId of accountIds) {
-    let mb = await trx
-      .selectFrom("mailboxes")
-      .select(["id", "uidnext", "highest_modseq"])
-      .where("account_id", "=", accountId)
-      .where("name", "=", INBOX)
-      .executeTakeFirst();
-    if (mb === undefined) {
-      await createDefaultMailboxes(trx, accountId);
-      mb = await trx
-        .selectFrom("mailboxes")
-        .select(["id", "uidnext", "highest_modseq"])
-        .where("account_id", "=", accountId)
-        .where("name", "=", INBOX)
-        .executeTakeFirstOrThrow();
-    }
+    const mb = await targetMailbox(trx, accountId, target);
     const uid = mb.uidnext;
     const modseq = mb.highest_modseq + 1;
     await trx

@@ -7,6 +7,8 @@ import { quota } from "./migrations-quota.ts";
 import { counters } from "./migrations-counters.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
 import { syncTombstones } from "./migrations-sync.ts";
+import { mtaStsHosting } from "./migrations-mta-sts.ts";
+import { authResults } from "./migrations-auth-results.ts";
 import { tlsReports } from "./migrations-tls-reports.ts";
 
 const initial: Migration = {
@@ -341,6 +343,8 @@ export const migrations: MigrationProvider = {
       "0019_quota": quota,
       "0018_sync_tombstones": syncTombstones,
       "0020_counters": counters,
+      "0022_mta_sts": mtaStsHosting,
+      "0023_auth_results": authResults,
       "0026_tls_reports": tlsReports,
     };
   },

@@ -29,11 +29,15 @@ async function seed(store: Store, time: number, tag: string, queueId: string): P
     .insertInto("delivery_attempts")
     .values({ time, queue_id: queueId, domain: "remote.test", mx_host: null, address: null, port: null, policy_level: "may", policy_source: tag, starttls_offered: null, tls_version: null, tls_cipher: null, cert_verdict: null, outcome: "deferred", recipients: 1, reply: null, problem: null })
     .execute();
+  await store.db
+    .insertInto("auth_results")
+    .values({ time, session_id: `s-${tag}`, queue_id: null, client_ip: "192.0.2.1", helo: tag, tls_version: null, mail_from_domain: "remote.test", from_domain: "remote.test", spf: "pass", dkim: "none", dkim_domains: "", dmarc: "none", arc: "none", action: "accepted", rule: null })
+    .execute();
 }
 
 async function counts(store: Store): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of ["logins", "tls_events", "smtp_sessions", "smtp_recipients", "delivery_attempts"]) {
+  for (const t of ["logins", "tls_events", "smtp_sessions", "smtp_recipients", "delivery_attempts", "auth_results"]) {
     const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(t)}`.execute(store.db);
     out[t] = Number(r.rows[0]?.n);
   }
@@ -56,22 +60,22 @@ test("the prune removes audit rows older than the retention, keeps newer ones an
     const r = await pruneAudit(store, { retentionDays: 90, now: () => NOW, batch: 3 });
     assert.equal(r.cutoff, NOW - 90 * DAY);
     assert.deepEqual(
-      { logins: r.logins, tlsEvents: r.tlsEvents, smtpSessions: r.smtpSessions, smtpRecipients: r.smtpRecipients, deliveryAttempts: r.deliveryAttempts, kept: r.keptForQueue },
-      { logins: 8, tlsEvents: 8, smtpSessions: 8, smtpRecipients: 8, deliveryAttempts: 7, kept: 1 },
+      { logins: r.logins, tlsEvents: r.tlsEvents, smtpSessions: r.smtpSessions, smtpRecipients: r.smtpRecipients, deliveryAttempts: r.deliveryAttempts, authResults: r.authResults, kept: r.keptForQueue },
+      { logins: 8, tlsEvents: 8, smtpSessions: 8, smtpRecipients: 8, deliveryAttempts: 7, authResults: 8, kept: 1 },
     );
-    assert.deepEqual(await counts(store), { logins: 2, tls_events: 2, smtp_sessions: 2, smtp_recipients: 2, delivery_attempts: 3 });
+    assert.deepEqual(await counts(store), { logins: 2, tls_events: 2, smtp_sessions: 2, smtp_recipients: 2, delivery_attempts: 3, auth_results: 2 });
     const reasons = (await store.db.selectFrom("tls_events").select("reason").orderBy("time").execute()).map((x) => x.reason);
     assert.deepEqual(reasons, ["new", "newer"]);
     const attempts = (await store.db.selectFrom("delivery_attempts").select("queue_id").orderBy("time").execute()).map((x) => x.queue_id);
     assert.deepEqual(attempts, ["QSTILL", "QNEW", "QNEWER"]);
-    assert.match(pruneSummary(r, 90), /^retention: removed 8 logins, 8 TLS events, 8 SMTP sessions, 8 SMTP recipients, 7 delivery attempts older than 90 days; 1 attempts of still-queued mail kept/);
+    assert.match(pruneSummary(r, 90), /^retention: removed 8 logins, 8 TLS events, 8 SMTP sessions, 8 SMTP recipients, 7 delivery attempts, 8 sender checks older than 90 days; 1 attempts of still-queued mail kept/);
 
     // Once the message leaves the queue, its old attempts go at the next prune; a shorter retention takes more.
     await store.db.deleteFrom("queue").where("id", "=", "QSTILL").execute();
     const again = await pruneAudit(store, { retentionDays: 30, now: () => NOW });
     assert.equal(again.deliveryAttempts, 2);
     assert.equal(again.logins, 1);
-    assert.deepEqual(await counts(store), { logins: 1, tls_events: 1, smtp_sessions: 1, smtp_recipients: 1, delivery_attempts: 1 });
+    assert.deepEqual(await counts(store), { logins: 1, tls_events: 1, smtp_sessions: 1, smtp_recipients: 1, delivery_attempts: 1, auth_results: 1 });
   });
 });
 
@@ -107,6 +111,6 @@ test("the server's pruner runs after its first delay and reports; stop ends it",
     await pruner.stop();
     assert.equal(reports.length, 1);
     assert.equal(reports[0]?.logins, 1);
-    assert.deepEqual(await counts(store), { logins: 0, tls_events: 0, smtp_sessions: 0, smtp_recipients: 0, delivery_attempts: 0 });
+    assert.deepEqual(await counts(store), { logins: 0, tls_events: 0, smtp_sessions: 0, smtp_recipients: 0, delivery_attempts: 0, auth_results: 0 });
   });
 });

@@ -12,6 +12,12 @@ interface DomainTable {
   /** 1: recipients in this domain are accepted only over TLS (RCPT → 450 4.7.0 in plaintext). */
   mandatory_tls: number;
   created_at: number;
+  /** The MTA-STS policy's mode ("none", "testing", "enforce"), or null: none published (RFC 8461). */
+  mta_sts_mode: string | null;
+  /** The policy's id, as published in the _mta-sts TXT record (§3.1); kept when the policy is withdrawn. */
+  mta_sts_id: string | null;
+  /** When the policy's mode last changed (ms). */
+  mta_sts_changed_at: number | null;
 }
 
 interface AccountTable {
@@ -364,8 +370,38 @@ export interface Database {
   maintenance_windows: MaintenanceWindowTable;
   subscriptions: SubscriptionTable;
   expunged: ExpungedTable;
+  auth_results: AuthResultTable;
   tls_reports_sent: TlsReportSentTable;
   tls_reports_received: TlsReportReceivedTable;
+}
+
+/** One message the MX checked (SPF, DKIM, DMARC, ARC) and what it did with it (migration 0023). */
+interface AuthResultTable {
+  id: Generated<number>;
+  time: number;
+  session_id: string;
+  /** The message's queue id when it was accepted; null when it was rejected. */
+  queue_id: string | null;
+  client_ip: string;
+  helo: string | null;
+  /** null: plaintext. */
+  tls_version: string | null;
+  /** The envelope sender's domain, lower-case; "" for the null sender. */
+  mail_from_domain: string;
+  /** The From header's domain, lower-case; "" when there is no single one. */
+  from_domain: string;
+  /** RFC 8601 result words: pass, fail, softfail, neutral, none, temperror, permerror, policy. */
+  spf: string;
+  /** pass when any signature verified, else the first one's result; none when unsigned. */
+  dkim: string;
+  /** Every signature's domain (d=), space-separated; "" when unsigned. */
+  dkim_domains: string;
+  dmarc: string;
+  arc: string;
+  /** accepted, quarantined (delivered to Junk) or rejected (550 5.7.1). */
+  action: string;
+  /** What refused or quarantined it: dmarc, hosted-domain; null when accepted as usual. */
+  rule: string | null;
 }
 
 /** One expunged message, remembered for QRESYNC's VANISHED (EARLIER) (RFC 7162 §3.2.5). */

@@ -40,7 +40,8 @@ export async function writeCertificateFiles(dir: string, base: string, pair: Pem
   return spec;
 }
 
-async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
+/** Writes `path` with `mode` through a fsynced temporary file renamed into place: a reader never sees a torn file. */
+export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   const fh = await open(tmp, "wx", mode);
   try {

@@ -337,3 +337,43 @@ describe("reload and watch", () => {
     assert.equal(calls, 1, "no calls after unwatch");
   });
 });
+
+describe("managed certificates (ACME's)", () => {
+  test("one for a name replaces a configured self-signed placeholder but not a configured CA-issued certificate; a damaged one is left out", T, async () => {
+    const ca = await generateCa({ name: "Managed Test CA" });
+    const placeholder = await generateSelfSigned({ hostnames: ["host.example.test"] });
+    const bought = await generateSelfSigned({ hostnames: ["bought.example.test"], issuer: ca });
+    const acmeHost = await generateSelfSigned({ hostnames: ["host.example.test"], issuer: ca });
+    const acmeBought = await generateSelfSigned({ hostnames: ["bought.example.test"], issuer: ca });
+    const [p, b, ah, ab] = await Promise.all(
+      Object.entries({ placeholder, bought, acmeHost, acmeBought }).map(([k, v]) => writeCertificateFiles(dir, `managed-${k}`, v)),
+    );
+    const damaged = { cert: ah!.cert, key: ab!.key };
+    const store = await CertificateStore.load([p!, b!], POLICY, [ah!, ab!, damaged]);
+    const { server, port } = await startServer(store);
+    store.attachServer(server);
+    const opts = { ca: [ca.certPem, placeholder.certPem], checkServerIdentity: tls.checkServerIdentity };
+    assert.equal(await servedFingerprint(port, { ...opts, servername: "host.example.test" }), fp(acmeHost.certPem));
+    assert.equal(await servedFingerprint(port, { ...opts, servername: "bought.example.test" }), fp(bought.certPem));
+    // The default (no SNI) is the first in rank: the configured CA-issued one.
+    assert.equal(await servedFingerprint(port, { ca: opts.ca, checkServerIdentity: () => undefined }), fp(bought.certPem));
+    assert.deepEqual(
+      store.describe().map((d) => [d.file, d.managed]),
+      [
+        [b!.cert, false],
+        [ah!.cert, true],
+        [ab!.cert, true],
+        [p!.cert, false],
+      ],
+    );
+    assert.equal(store.skipped().length, 1);
+    assert.ok(store.skipped()[0]?.includes(damaged.key) && !store.skipped()[0]?.includes("PRIVATE KEY"), store.skipped()[0]);
+
+    // Without managed certificates the configured order stands; with a new set they are read anew.
+    await store.reload(undefined, []);
+    assert.equal(await servedFingerprint(port, { ...opts, servername: "host.example.test" }), fp(placeholder.certPem));
+    assert.deepEqual(store.skipped(), []);
+    await store.reload(undefined, [ah!]);
+    assert.equal(await servedFingerprint(port, { ...opts, servername: "host.example.test" }), fp(acmeHost.certPem));
+  });
+});

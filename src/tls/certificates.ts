@@ -16,14 +16,14 @@
  * therefore start from `defaultContextOptions()`/`defaultContext()`. Other names get the first
  * listed certificate covering them. Private key contents never appear in errors.
  */
-import { readFile } from "node:fs/promises";
 import { watchFile, unwatchFile, type Stats } from "node:fs";
-import { constants, createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import { constants } from "node:crypto";
 import tls from "node:tls";
-import { keyTypeLabel, parseSubjectAltName, type CertificateSpec, type KeyType, type PemPair } from "./certificate-files.ts";
+import { keyTypeLabel, type CertificateSpec, type KeyType, type PemPair } from "./certificate-files.ts";
+import { errorText, loadPair, normalizeName, rankPairs, type LoadedPair } from "./certificate-pairs.ts";
 import type { SelfSignedOptions } from "./certificates-generate.ts";
 
-export { writeCertificateFiles, certificateSummary, certificateDaysLeft, CERTIFICATE_WARN_DAYS } from "./certificate-files.ts";
+export { writeCertificateFiles, writeFileAtomic, certificateSummary, certificateDaysLeft, CERTIFICATE_WARN_DAYS } from "./certificate-files.ts";
 export type { CertificateSpec, PemPair } from "./certificate-files.ts";
 
 // Generation needs @peculiar/x509, whose loading costs ~140 ms: it is loaded only when used
@@ -59,15 +59,8 @@ interface CertificateDescription {
   keyType: string;
   fingerprint256: string;
   file: string;
-}
-
-interface LoadedPair {
-  spec: CertificateSpec;
-  chainPem: string;
-  keyPem: string;
-  leaf: X509Certificate;
-  key: KeyObject;
-  names: string[];
+  /** Kept by the server (ACME), not named in the configuration. */
+  managed: boolean;
 }
 
 interface Snapshot {
@@ -80,28 +73,40 @@ interface Snapshot {
   /** The default context holds more than one certificate (e.g. RSA + ECDSA). */
   defaultIsMulti: boolean;
   names: string[];
+  /** Managed pairs left out because they could not be loaded: one line each. */
+  skipped: string[];
 }
 
 const ECDH_CURVES = "X25519:P-256:P-384";
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 export class CertificateStore {
   readonly #specs: CertificateSpec[];
+  #managed: CertificateSpec[];
   #policy: TlsContextPolicy;
   #snap: Snapshot;
   #reloading: Promise<void> = Promise.resolve();
   readonly #servers = new Set<tls.Server>();
 
-  private constructor(specs: CertificateSpec[], policy: TlsContextPolicy, snap: Snapshot) {
+  private constructor(specs: CertificateSpec[], managed: CertificateSpec[], policy: TlsContextPolicy, snap: Snapshot) {
     this.#specs = specs;
+    this.#managed = managed;
     this.#policy = policy;
     this.#snap = snap;
   }
 
-  /** Reads and checks every pair and builds the contexts; rejects with a one-line error naming the file. */
-  static async load(specs: CertificateSpec[], policy: TlsContextPolicy): Promise<CertificateStore> {
+  /**
+   * Reads and checks every pair and builds the contexts; rejects with a one-line error naming the
+   * file. `managed`: pairs the server keeps itself (ACME), ranked by `rankPairs`; one that cannot
+   * be loaded is left out (`skipped()`), so a damaged file there never stops the server.
+   */
+  static async load(specs: CertificateSpec[], policy: TlsContextPolicy, managed: CertificateSpec[] = []): Promise<CertificateStore> {
     const copy = specs.map((s) => ({ cert: s.cert, key: s.key }));
-    return new CertificateStore(copy, policy, await buildSnapshot(copy, policy));
+    return new CertificateStore(copy, managed, policy, await buildSnapshot(copy, managed, policy));
+  }
+
+  /** The managed pairs the last load or reload left out, one line each (naming the file). */
+  skipped(): string[] {
+    return [...this.#snap.skipped];
   }
 
   /** The context for an SNI host name (RFC 6066 §3); unknown or absent → the default. */
@@ -165,19 +170,23 @@ export class CertificateStore {
       keyType: keyTypeLabel(p.key),
       fingerprint256: p.leaf.fingerprint256,
       file: p.spec.cert,
+      managed: p.managed,
     }));
   }
 
   /**
-   * Re-reads every file and swaps all contexts at once. On failure the old contexts stay and the
-   * promise rejects with a one-line error naming the file. Open connections keep their context.
+   * Re-reads every file (and takes `managed` as the new set of managed pairs, when given) and swaps
+   * all contexts at once. On failure the old contexts stay and the promise rejects with a one-line
+   * error naming the file. Open connections keep their context.
    */
-  reload(policy?: TlsContextPolicy): Promise<void> {
+  reload(policy?: TlsContextPolicy, managed?: CertificateSpec[]): Promise<void> {
     const run = async (): Promise<void> => {
       const nextPolicy = policy ?? this.#policy;
-      const snap = await buildSnapshot(this.#specs, nextPolicy);
+      const nextManaged = managed ?? this.#managed;
+      const snap = await buildSnapshot(this.#specs, nextManaged, nextPolicy);
       this.#snap = snap;
       this.#policy = nextPolicy;
+      this.#managed = nextManaged;
       for (const server of this.#servers) server.setSecureContext(this.defaultContextOptions());
     };
     const result = this.#reloading.then(run);
@@ -244,20 +253,31 @@ function policyOptions(policy: TlsContextPolicy): tls.SecureContextOptions {
   };
 }
 
-async function buildSnapshot(specs: CertificateSpec[], policy: TlsContextPolicy): Promise<Snapshot> {
+async function buildSnapshot(specs: CertificateSpec[], managedSpecs: CertificateSpec[], policy: TlsContextPolicy): Promise<Snapshot> {
   if (specs.length === 0) throw new Error("no TLS certificates configured");
   checkPolicy(policy);
-  const pairs: LoadedPair[] = [];
-  for (const spec of specs) pairs.push(await loadPair(spec));
+  const configured: LoadedPair[] = [];
+  for (const spec of specs) configured.push(await loadPair(spec));
+  const managed: LoadedPair[] = [];
+  const skipped: string[] = [];
+  for (const spec of managedSpecs) {
+    await loadPair(spec, true).then(
+      (p) => void managed.push(p),
+      (e: unknown) => void skipped.push(errorText(e)),
+    );
+  }
+  const pairs = rankPairs(configured, managed);
 
   // Which pairs cover each name, in list order.
   const byName = new Map<string, number[]>();
   pairs.forEach((p, i) => {
     for (const n of p.names) byName.set(n, [...(byName.get(n) ?? []), i]);
   });
-  // The default group: the first pair plus, per other key type, the first pair covering its first name.
+  // The default group: the first pair plus, per other key type, the first pair covering its first
+  // name — never a self-signed placeholder beside a CA-issued first pair.
   const group: number[] = [];
   for (const i of byName.get(pairs[0]?.names[0] ?? "") ?? [0]) {
+    if (pairs[i]?.selfSigned === true && pairs[0]?.selfSigned === false) continue;
     if (!group.some((j) => pairs[j]?.key.asymmetricKeyType === pairs[i]?.key.asymmetricKeyType)) group.push(i);
   }
   const build = (members: LoadedPair[]): { ctx: tls.SecureContext; options: tls.SecureContextOptions } => {
@@ -303,65 +323,5 @@ async function buildSnapshot(specs: CertificateSpec[], policy: TlsContextPolicy)
     }
   }
   const defaultIsMulti = group.length > 1;
-  return { pairs, exact, wildcard, defaultContext: def.ctx, defaultOptions: def.options, defaultIsMulti, names: [...byName.keys()] };
-}
-
-async function loadPair(spec: CertificateSpec): Promise<LoadedPair> {
-  const chainText = await readText(spec.cert);
-  const keyPem = await readText(spec.key);
-  const blocks = chainText.match(PEM_CERT) ?? [];
-  const first = blocks[0];
-  if (first === undefined) throw new Error(`${spec.cert}: no PEM certificate found`);
-  let leaf: X509Certificate;
-  try {
-    leaf = new X509Certificate(first);
-    for (const b of blocks.slice(1)) new X509Certificate(b);
-  } catch (err) {
-    throw new Error(`${spec.cert}: unreadable certificate: ${errorText(err)}`);
-  }
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(keyPem);
-  } catch (err) {
-    // The error text from OpenSSL does not echo the input, but only its code is needed here.
-    throw new Error(`${spec.key}: not a readable unencrypted PEM private key (${errorCode(err)})`);
-  }
-  if (!leaf.checkPrivateKey(key)) {
-    throw new Error(`${spec.key}: private key does not match the first certificate in ${spec.cert}`);
-  }
-  const names = leafNames(leaf);
-  if (names.length === 0) throw new Error(`${spec.cert}: certificate names no DNS host (no subjectAltName dNSName or CN)`);
-  return { spec, chainPem: blocks.join("\n") + "\n", keyPem, leaf, key, names };
-}
-
-/** SAN dNSNames, else the subject CN (RFC 6125 §6.4.4), lower-cased and de-duplicated. */
-function leafNames(leaf: X509Certificate): string[] {
-  const dns = parseSubjectAltName(leaf.subjectAltName).filter((n) => n.type === "DNS").map((n) => n.value);
-  let names = dns;
-  if (names.length === 0) {
-    const cn = leaf.subject.split("\n").find((line) => line.startsWith("CN="));
-    names = cn === undefined ? [] : [cn.slice(3)];
-  }
-  return [...new Set(names.map(normalizeName).filter((n) => n !== ""))];
-}
-
-function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, "");
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (err) {
-    throw new Error(`${path}: cannot read (${errorCode(err)})`);
-  }
-}
-
-function errorCode(err: unknown): string {
-  if (err instanceof Error && "code" in err && typeof err.code === "string") return err.code;
-  return "invalid";
-}
-
-function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
+  return { pairs, exact, wildcard, defaultContext: def.ctx, defaultOptions: def.options, defaultIsMulti, names: [...byName.keys()], skipped };
 }

@@ -15,11 +15,13 @@ export {
   generateSelfSigned,
   generateCa,
   writeCertificateFiles,
+  writeFileAtomic,
   certificateSummary,
   certificateDaysLeft,
   CERTIFICATE_WARN_DAYS,
   type TlsContextPolicy,
   type PemPair,
+  type CertificateSpec,
 } from "./certificates.ts";
 export {
   parseClientHello,

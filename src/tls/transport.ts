@@ -8,6 +8,11 @@
  * hands the bytes back to the socket and lets OpenSSL run the handshake with the certificate the
  * SNI asks for. Every outcome — success with version and cipher, refusal, failure — is reported
  * to the event sink, which the server wires to the audit log.
+ *
+ * A transport may answer ACME's TLS-ALPN-01 challenges (RFC 8737): a ClientHello that offers the
+ * ALPN protocol "acme-tls/1" for a name with a challenge pending gets that challenge's certificate,
+ * "acme-tls/1" negotiated, and the connection closed after the handshake (§3: no application data).
+ * An ordinary hello costs one look into its (usually empty) ALPN list.
  */
 import type { Socket } from "node:net";
 import { TLSSocket, type SecureContext } from "node:tls";
@@ -17,6 +22,12 @@ import { evaluateHello, type EffectivePolicy } from "./policy.ts";
 
 /** The largest first flight we buffer while waiting for a complete ClientHello. */
 const MAX_HELLO_BYTES = 64 * 1024;
+
+/** RFC 8737 §6.2: the ALPN protocol of a TLS-ALPN-01 validation. */
+const ACME_TLS_ALPN = "acme-tls/1";
+
+/** Why a TLS-ALPN-01 validation connection ends after its handshake (the accept's result). */
+const ACME_ANSWERED = "answered an ACME tls-alpn-01 validation (RFC 8737)";
 
 export interface TlsEndpoint {
   /** Protocol name for the audit: "smtp", "submission", "imap", "pop3". */
@@ -68,6 +79,11 @@ interface TlsProfile {
   policy: () => EffectivePolicy;
 }
 
+/** A TLS-ALPN-01 validation's handshake: the challenge's context, "acme-tls/1", closed once done. */
+interface ChallengeProfile extends TlsProfile {
+  challenge: true;
+}
+
 interface TlsTransportOptions extends TlsProfile {
   /**
    * A legacy endpoint (issue 12): its own profile (TLS 1.0/1.1 too) for each handshake that starts
@@ -77,6 +93,8 @@ interface TlsTransportOptions extends TlsProfile {
   onEvent: (event: TlsEvent) => void;
   /** Read per connection, so a reloaded config applies to the next one. */
   handshakeTimeoutMs: () => number;
+  /** The context answering a pending TLS-ALPN-01 challenge for `servername` (RFC 8737), or undefined when none is pending. */
+  alpnChallenge?: (servername: string) => SecureContext | undefined;
 }
 
 /** What a chunk of not-a-ClientHello bytes was, safe to log. */
@@ -175,7 +193,7 @@ export class TlsTransport {
         cleanup();
         socket.pause();
         socket.unshift(buffered());
-        this.#handshake(socket, hello, profile, { deadline, signal: opts.signal }, event, resolve);
+        this.#handshake(socket, hello, this.#challengeFor(hello) ?? profile, { deadline, signal: opts.signal }, event, resolve);
       };
       socket.on("data", onData);
       socket.on("close", onClose);
@@ -185,21 +203,32 @@ export class TlsTransport {
     });
   }
 
+  /** RFC 8737 §3: a hello offering "acme-tls/1" for a name with a pending challenge is answered with the challenge's certificate. */
+  #challengeFor(hello: ClientHello): ChallengeProfile | undefined {
+    const answer = this.#opts.alpnChallenge;
+    if (answer === undefined || hello.sni === undefined || !hello.alpn.includes(ACME_TLS_ALPN)) return undefined;
+    const ctx = answer(hello.sni);
+    return ctx === undefined ? undefined : { contextFor: () => ctx, policy: () => this.#opts.policy(), challenge: true };
+  }
+
   #handshake(
     socket: Socket,
     hello: ClientHello,
-    profile: TlsProfile,
+    profile: TlsProfile | ChallengeProfile,
     limits: { deadline: number; signal: AbortSignal | undefined },
     event: (e: Omit<TlsEvent, "time" | "session" | "protocol" | "port" | "clientIp" | "mode">) => void,
     resolve: (r: TlsAcceptResult) => void,
   ): void {
     const summary = summarizeHello(hello);
     let done = false;
+    const challenge = "challenge" in profile;
     const tlsSocket = new TLSSocket(socket, {
       isServer: true,
       secureContext: profile.contextFor(hello.sni),
       requestCert: false,
       rejectUnauthorized: false,
+      // RFC 8737 §3: the server MUST negotiate "acme-tls/1" (and only offers it to a validation).
+      ...(challenge ? { ALPNProtocols: [ACME_TLS_ALPN] } : {}),
     });
     const fail = (reason: string): void => {
       if (done) return;
@@ -239,6 +268,14 @@ export class TlsTransport {
         hello: { offeredVersions: summary.offeredVersions },
         sni: hello.sni,
       };
+      if (challenge) {
+        // RFC 8737 §3: once the handshake is complete, no data is exchanged; the connection closes.
+        event({ outcome: "ok", reason: ACME_ANSWERED, version: info.version, cipher: info.cipher, hello: summary });
+        tlsSocket.end();
+        tlsSocket.destroySoon();
+        resolve({ ok: false, reason: ACME_ANSWERED });
+        return;
+      }
       event({ outcome: "ok", reason: null, version: info.version, cipher: info.cipher, hello: summary });
       resolve({ ok: true, socket: tlsSocket, info });
     });

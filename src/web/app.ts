@@ -25,6 +25,7 @@ import { registerMailCompose } from "./routes-mail-compose.ts";
 import { registerMailFolders } from "./routes-mail-folders.ts";
 import { registerMailRead } from "./routes-mail-read.ts";
 import { registerMailList } from "./routes-mail-list.ts";
+import { registerMtaSts } from "./routes-mta-sts.ts";
 import { registerSignIn } from "./routes-sign-in.ts";
 import { registerStatus } from "./routes-status.ts";
 import { STYLESHEET } from "./style.ts";
@@ -78,6 +79,8 @@ export async function createWebApp(deps: WebDeps, server: Server): Promise<Fasti
   app.decorateRequest("sessionEnded", false);
   app.decorateRequest("conn", null as unknown as ConnectionInfo);
 
+  // The MTA-STS policy hosts, answered before the console looks at the request (no session, no cookie).
+  registerMtaSts(app, deps);
   // Only the navigation asks (every page checks its own authorisation): a few seconds old is fine.
   const navigation = new ViewCache<boolean>({ ttlMs: ACCOUNT_VIEW_TTL_MS, max: 10_000 });
   app.addHook("onRequest", async (req) => {

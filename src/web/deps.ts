@@ -1,5 +1,6 @@
 /** What the web room is given by the server (the same modules the CLI uses), and what each request carries. */
 import type { Kysely } from "kysely";
+import type { AcmeOrderView } from "../acme/index.ts";
 import type { Authenticator, SignedIn, WebSessions } from "../auth/index.ts";
 import type { AffectedAccount } from "../campaign/index.ts";
 import type { Clock } from "../clock/index.ts";
@@ -56,6 +57,8 @@ export interface WebDeps {
   mailSettings: () => MailSettings;
   listeners: () => ListenerView[];
   certificates: () => CertificateView[];
+  /** The certificates ACME keeps and how each stands; null when `[acme]` is off. */
+  acme: () => AcmeOrderView[] | null;
   /** Tells the queue runner to look at the queue now (after a retry from the page). */
   wakeOutbound: () => void;
   /** The `[dns]` servers and timeout, for the checker's MX, MTA-STS, TLS-RPT and DANE look-ups. */

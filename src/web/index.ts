@@ -4,6 +4,6 @@
  */
 export { createHttpServer, createWebListener } from "./listener.ts";
 export { createWebApp } from "./app.ts";
-export { createRedirectServer } from "./redirect.ts";
+export { createHttpListener } from "./redirect.ts";
 export type { MailSettings } from "./deps.ts";
 export { STATUS_SCHEMA } from "./status-schema.ts";

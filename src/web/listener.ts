@@ -4,6 +4,7 @@
  * policy (a TLS 1.0 browser is refused and recorded with the version it offered). A completed
  * handshake hands its TLS socket to node:http, which speaks HTTP/1.1 with deadlines: the request
  * head within `headersTimeout`, the whole request within `requestTimeout`, keep-alive idling ends.
+ * Port 80's plain HTTP (`createPlainHttpListener`) runs on the same listener and deadlines.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -29,21 +30,22 @@ const MAX_HEADER_SIZE = 16 * 1024;
 /** The connection behind each TLS socket handed to node:http. */
 const connections = new WeakMap<Socket, HttpConnection>();
 
-/** The connection behind a request (every request on the web listener has one). */
+/** The connection behind a request (every request on the web listener has one; plain HTTP's have none). */
 export function connectionOf(req: IncomingMessage): ConnectionInfo | undefined {
-  return connections.get(req.socket)?.info;
+  return connections.get(req.socket)?.info ?? undefined;
 }
 
 class HttpConnection implements ProtocolSession {
   readonly conn: Connection;
   readonly startedAt = Date.now();
-  readonly info: ConnectionInfo;
+  /** Null on plain HTTP (port 80), which serves no page that needs it. */
+  readonly info: ConnectionInfo | null;
   readonly #server: Server;
   readonly #onClosed: () => void;
   #inFlight = 0;
   #draining = false;
 
-  constructor(conn: Connection, info: ConnectionInfo, server: Server, onClosed: () => void) {
+  constructor(conn: Connection, info: ConnectionInfo | null, server: Server, onClosed: () => void) {
     this.conn = conn;
     this.info = info;
     this.#server = server;
@@ -106,5 +108,24 @@ export function createWebListener(base: ListenerBase, server: Server): Listener 
       if (conn.tls === null) throw new Error("the web listener runs on implicit TLS only");
       return new HttpConnection(conn, { id: conn.id, tls: conn.tls, port: conn.localPort, clientIp: conn.remoteAddress, log }, server, onClosed);
     },
+  });
+}
+
+/** RFC 9110 §15.6.4: what a client over the limits hears on plain HTTP before the connection closes. */
+const PLAIN_REFUSAL = "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+
+/**
+ * Plain HTTP (port 80) on the shared listener — the connection limits, eviction and drain of every
+ * port — and the same HTTP/1.1 deadlines and sizes as the console; `handle` answers each request.
+ */
+export function createPlainHttpListener(base: Omit<ListenerBase, "implicitTls">, handle: (req: IncomingMessage, res: ServerResponse) => void): Listener {
+  const server = createHttpServer();
+  server.on("request", handle);
+  return new Listener({
+    ...base,
+    implicitTls: false,
+    protocol: "http",
+    refusal: () => PLAIN_REFUSAL,
+    createSession: (conn, _log, onClosed) => new HttpConnection(conn, null, server, onClosed),
   });
 }

@@ -1,12 +1,14 @@
 /**
  * The administration page's view of the server: its listeners and certificates (a certificate
- * with less than 14 days left is a problem, as in `sealpost status`), the TLS the world speaks to
+ * with less than 14 days left is a problem, as in `sealpost status`), those from ACME with what
+ * ACME is doing about each and its last error, the TLS the world speaks to
  * it and the handshakes it refused (`tlsReport`, as `sealpost tls-report` prints it), and the TLS
  * of outbound deliveries per destination (`outboundReport`).
  */
 import { tlsReport, type TlsReport } from "../audit/index.ts";
 import { outboundReport } from "../outbound/index.ts";
 import { CERTIFICATE_WARN_DAYS } from "../tls/index.ts";
+import type { AcmeOrderView } from "../acme/index.ts";
 import type { CertificateView, WebDeps } from "./deps.ts";
 import { html, type Html } from "./html.ts";
 import { notice, table } from "./page.ts";
@@ -34,6 +36,24 @@ function certificatesSection(t: Text, certificates: readonly CertificateView[]):
   return html`<section aria-labelledby="certificates"><h2 id="certificates">${a.certificatesTitle}</h2>
     ${expiring.length > 0 ? notice("problem", a.certificateProblem(expiring.length)) : ""}
     ${table([c.names, c.keyType, c.notAfter, c.daysLeft, c.file], rows)}</section>`;
+}
+
+/** Each certificate ACME keeps: names, state, expiry, how it was validated, the last error and the next attempt; nothing while ACME is off. */
+function acmeSection(t: Text, views: readonly AcmeOrderView[] | null): Html {
+  if (views === null) return html``;
+  const a = t.acme;
+  const c = a.columns;
+  const warnings = views.filter((v) => v.warning).length;
+  const rows = views.map(
+    (v) => html`<tr${v.warning ? html` class="legacy"` : ""}><td>${v.names.join(", ")}</td>
+      <td>${a.phases[v.phase]}${v.warning ? html` <strong class="badge">${a.warning}</strong>` : ""}</td>
+      <td>${v.notAfter === null ? "–" : t.date(v.notAfter.getTime())}</td><td>${v.daysLeft ?? "–"}</td><td>${v.challenge ?? "–"}</td>
+      <td>${v.lastError ?? "–"}</td><td>${v.nextAttemptAt === null ? "–" : t.date(v.nextAttemptAt)}</td></tr>`,
+  );
+  return html`<section aria-labelledby="acme"><h2 id="acme">${a.title}</h2>
+    ${warnings > 0 ? notice("problem", a.problem(warnings)) : ""}
+    ${rows.length === 0 ? html`<p>${a.none}</p>` : table([c.names, c.state, c.notAfter, c.daysLeft, c.challenge, c.lastError, c.nextAttempt], rows)}
+    ${views.some((v) => v.phase === "unpublished") ? html`<p>${a.unpublished}</p>` : ""}</section>`;
 }
 
 interface OfferedVersion {
@@ -97,5 +117,5 @@ async function outboundSection(t: Text, deps: WebDeps, since: number): Promise<H
 /** Listeners, certificates, inbound TLS and refused handshakes; and, separately, outbound TLS (it goes after the queue). */
 export async function serverSections(t: Text, deps: WebDeps, now = Date.now()): Promise<{ top: Html; outbound: Html }> {
   const [report, outbound] = await Promise.all([tlsReport(deps.db, WINDOW_DAYS, now), outboundSection(t, deps, now - WINDOW_DAYS * 86_400_000)]);
-  return { top: html`${listenersSection(t, deps)}${certificatesSection(t, deps.certificates())}${tlsSections(t, report)}`, outbound };
+  return { top: html`${listenersSection(t, deps)}${certificatesSection(t, deps.certificates())}${acmeSection(t, deps.acme())}${tlsSections(t, report)}`, outbound };
 }

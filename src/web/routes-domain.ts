@@ -47,7 +47,7 @@ async function domainPage(deps: WebDeps, req: FastifyRequest, reply: FastifyRepl
     <section aria-labelledby="trail"><h2 id="trail">${d.trailTitle}</h2>
       ${changes.length === 0 ? html`<p>${d.trailEmpty}</p>` : table(
             [d.trailColumns.time, d.trailColumns.setting, d.trailColumns.value, d.trailColumns.by],
-            changes.map((c) => html`<tr><td>${t.date(c.time)}</td><td>${d.settings[c.setting] ?? c.setting}</td><td>${c.value === "on" ? d.on : d.off}</td><td>${c.changedBy}</td></tr>`),
+            changes.map((c) => html`<tr><td>${t.date(c.time)}</td><td>${d.settings[c.setting] ?? c.setting}</td><td>${c.value === "on" ? d.on : c.value === "off" ? d.off : c.value}</td><td>${c.changedBy}</td></tr>`),
           )}</section>
     <section aria-labelledby="inbound"><h2 id="inbound">${d.inboundTitle}</h2>
       ${inbound.total === 0 ? html`<p>${d.inboundEmpty}</p>` : html`<p>${d.inboundShare(inbound.plaintextShare)}</p>

@@ -6,6 +6,7 @@ import { mailReadDe } from "./text-mail-read-de.ts";
 import { composeDe } from "./text-mail-compose-de.ts";
 import { mailListDe } from "./text-mail-list-de.ts";
 import { statusDe } from "./text-status-de.ts";
+import { acmeDe } from "./text-acme-de.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
 const DATE = new Intl.DateTimeFormat("de-DE", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
@@ -172,7 +173,7 @@ export const de: Text = {
     inboundColumns: { tls: "TLS", sessions: "Verbindungen", messages: "Mails" },
     inboundShare: (share) => `Anteil ohne TLS: ${PERCENT.format(share)}`,
     plaintext: "ohne TLS",
-    settings: { mandatory_tls: "Mandatory TLS" },
+    settings: { mandatory_tls: "Mandatory TLS", mta_sts: "MTA-STS" },
     inboundEmpty: "Keine eingehenden Mails in den letzten 30 Tagen.",
     legacyTitle: "Konten mit alten Geräten (letzte 30 Tage)",
     legacyIntro: "Diese Nutzer haben Geräte, die TLS 1.0/1.1 oder keine Verschlüsselung verwendet haben: Informieren Sie sie vor der Abschaltung.",
@@ -293,4 +294,5 @@ export const de: Text = {
   },
   deviceErrors: DEVICE_ERRORS.de,
   status: statusDe,
+  acme: acmeDe,
 };

@@ -9,6 +9,7 @@ import { mailReadEn } from "./text-mail-read-en.ts";
 import { composeEn } from "./text-mail-compose-en.ts";
 import { mailListEn } from "./text-mail-list-en.ts";
 import { statusEn } from "./text-status-en.ts";
+import { acmeEn } from "./text-acme-en.ts";
 
 /** Made once: a formatter costs far more to make than to use. */
 const DATE = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
@@ -172,7 +173,7 @@ export const en = {
     inboundColumns: { tls: "TLS", sessions: "Sessions", messages: "Messages" },
     inboundShare: (share: number): string => `Share without TLS: ${PERCENT.format(share)}`,
     plaintext: "without TLS",
-    settings: { mandatory_tls: "Mandatory TLS" } as Record<string, string>,
+    settings: { mandatory_tls: "Mandatory TLS", mta_sts: "MTA-STS" } as Record<string, string>,
     inboundEmpty: "No incoming mail in the last 30 days.",
     legacyTitle: "Accounts with old devices (last 30 days)",
     legacyIntro: "These users have devices that used TLS 1.0/1.1 or no encryption: tell them before the cut-off.",
@@ -292,6 +293,7 @@ export const en = {
   /** What each kind of device shows when the server turns it away (audit's DEVICE_ERRORS). */
   deviceErrors: DEVICE_ERRORS.en,
   status: statusEn,
+  acme: acmeEn,
 } as const;
 
 /** The shape every catalogue has: the English one's, with its strings widened. */

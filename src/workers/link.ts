@@ -14,6 +14,8 @@ interface LinkHandlers {
   connection: (listener: string, socket: Socket, refusal: Refusal | null, release: () => void) => void;
   metrics: () => Promise<unknown>;
   reload: () => Promise<void>;
+  /** Loads the certificates the server keeps (ACME) again. */
+  certificates: () => Promise<void>;
   drain: (timeoutMs: number) => Promise<void>;
 }
 
@@ -126,6 +128,9 @@ export class PrimaryLink implements SignInGate {
         h?.reload()
           .then(() => this.#send({ t: "reloaded", error: null }))
           .catch((e: unknown) => this.#send({ t: "reloaded", error: e instanceof Error ? e.message : String(e) }));
+        return;
+      case "certificates":
+        h?.certificates().catch(() => undefined);
         return;
       case "drain":
         if (h === null) process.exit(0);

@@ -20,6 +20,8 @@ export type ToWorker =
   | { t: "metrics"; id: number }
   /** Read the configuration and certificates again (SIGHUP). */
   | { t: "reload" }
+  /** ACME issued, renewed or removed a certificate: load the certificates the server keeps again. */
+  | { t: "certificates" }
   /** SIGTERM: drain the sessions within `timeoutMs`, close the store, exit. */
   | { t: "drain"; timeoutMs: number };
 

@@ -109,6 +109,11 @@ export class WorkerPool {
     for (const w of this.#live()) this.#send(w, { t: "reload" });
   }
 
+  /** Tells every worker to load the certificates the server keeps (ACME) again; a failure is logged by the worker. */
+  reloadCertificates(): void {
+    for (const w of this.#live()) this.#send(w, { t: "certificates" });
+  }
+
   /** Stops accepting, lets every worker drain its sessions (within `timeoutMs`) and exit. */
   async shutdown(timeoutMs: number): Promise<void> {
     this.#stopping = true;
