@@ -7,7 +7,8 @@
  * rua on an HTTPS receiver started here. When the server's clock moves to the next day, each
  * domain's report arrives at both: Python's email, gzip and json read the mails Postfix received,
  * and the counts match the day's attempts; the HTTPS bodies are the same gzipped JSON. A restart
- * sends nothing twice; `tls-report send --again` sends one again.
+ * sends nothing twice, and the deliveries of the reports are in no report; `tls-report send
+ * --again` sends one again.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -238,6 +239,12 @@ test("a restart sends nothing twice; tls-report send --again sends one domain's 
   await eventually(() => (new RegExp(`tls reports for ${day}: `).test(sender.h.log()) ? true : undefined), 20_000, "the first check after the restart");
   assert.equal((await queueIds(sender)).length, 0, "no report mail queued again");
   assert.equal(posts.length, REPORTED.length);
+  // §5.3: the sessions that delivered the reports are in no report — reports.test, the mailto:
+  // domain, got mail that day only from them, and the check after the restart left it out.
+  const r = await sender.h.cliAsync(["tls-report", "--json"]);
+  const sent = (JSON.parse(r.stdout) as { tlsReports: { sent: Array<{ domain: string }> } }).tlsReports.sent;
+  assert.deepEqual(sent.filter((x) => x.domain === "reports.test"), []);
+  assert.ok((await attempts(sender)).some((a) => a.domain === "reports.test" && a.outcome === "delivered"), "the report mails were delivered that day");
 
   const plainSend = await sender.h.cliAsync(["tls-report", "send", "--day", day, "--domain", "ok.test"]);
   assert.equal(plainSend.status, 0, plainSend.stderr);

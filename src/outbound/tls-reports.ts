@@ -12,7 +12,7 @@
  * (at most MAX_TRIES times, each a backoff step later), and a crash between a POST and its row can
  * POST once more — with the same report id, which is how a receiver knows it again (§4.4).
  */
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { Config } from "../config/index.ts";
 import { DnsError, type Resolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
@@ -93,15 +93,23 @@ async function saveRow(db: Kysely<Database>, row: NewRow, now: number): Promise<
 
 /**
  * The day's attempts per destination domain, read grouped (a busy day's successes are a handful of
- * rows, not one per connection); relay domains left out.
+ * rows, not one per connection); relay domains left out, and so are the deliveries of our own
+ * report mails (RFC 8460 §5.3: the session that delivers a report SHOULD NOT be in the next one) —
+ * their queue ids are in the rows of the days before, whose reports went out on this day (and of
+ * this day itself, for a calendar moved by a clock file); a NULL among them would make `not in`
+ * exclude everything: none is taken.
  */
 async function attemptsOfDay(db: Kysely<Database>, dayStart: number, domain?: string): Promise<Map<string, AttemptFacts[]>> {
   const columns = ["domain", "mx_host", "address", "policy_source", "outcome", "starttls_offered", "tls_version", "problem"] as const;
+  const reportMails = sql<string>`(select json_extract(d.value, '$.detail') from tls_reports_sent, json_each(tls_reports_sent.destinations) as d
+    where tls_reports_sent.day >= ${dayName(dayStart - 3 * DAY_MS)} and tls_reports_sent.day <= ${dayName(dayStart)}
+    and json_extract(d.value, '$.kind') = 'mailto' and json_extract(d.value, '$.detail') is not null)`;
   const rows = await db
     .selectFrom("delivery_attempts")
     .select([...columns, (eb) => eb.fn.countAll<number>().as("n")])
     .where("time", ">=", dayStart)
     .where("time", "<", dayStart + DAY_MS)
+    .where("queue_id", "not in", reportMails)
     .$if(domain !== undefined, (q) => q.where("domain", "=", domain ?? ""))
     .groupBy([...columns])
     .execute();
