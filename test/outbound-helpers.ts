@@ -17,7 +17,7 @@ export interface Sender {
 }
 
 /** A Sealpost that sends: account sender@local.test, DNS at `dns`, short retries. */
-export async function startSender(opts: { dns: string; remotePort?: number; ca?: string; queue?: string; delivery?: string; hostname?: string }): Promise<Sender> {
+export async function startSender(opts: { dns: string; remotePort?: number; ca?: string; queue?: string; delivery?: string; hostname?: string; settings?: StartOptions["settings"]; env?: Record<string, string> }): Promise<Sender> {
   const password = `pw-${randomBytes(6).toString("hex")}`;
   const address = "sender@local.test";
   const delivery = [opts.remotePort !== undefined ? `remote_port = ${opts.remotePort}` : "", opts.ca !== undefined ? `ca_file = "${opts.ca}"` : "", opts.delivery ?? ""].filter((l) => l !== "").join("\n");
@@ -28,9 +28,10 @@ export async function startSender(opts: { dns: string; remotePort?: number; ca?:
     // sends to this MX: the MX's sender checks would wait out their deadline. They have their own
     // tests (inbound-auth*.test.ts).
     smtp: "authentication = false",
+    ...opts.settings,
   };
   if (delivery !== "") settings.delivery = delivery;
-  const h = await startSealpost({ hostname: opts.hostname ?? "out.sealpost.test", domains: [{ name: "local.test" }], users: [{ address, password }], settings });
+  const h = await startSealpost({ hostname: opts.hostname ?? "out.sealpost.test", domains: [{ name: "local.test" }], users: [{ address, password }], settings, ...(opts.env !== undefined ? { env: opts.env } : {}) });
   return { h, address, password };
 }
 

@@ -4,11 +4,13 @@
  * Variants: modern (STARTTLS, TLS 1.2+), legacy (only TLS 1.0/1.1), plain (no STARTTLS). Every
  * instance accepts mail for any domain into one Maildir; its certificate names mail.peer.test and
  * is signed by the peers' CA (`ca`), which it sends along when asked to (`sendCa`, as a server that
- * publishes DANE-TA records must, RFC 7671 §5.2.2).
+ * publishes DANE-TA records must, RFC 7671 §5.2.2). A sender reaches every MX on one port (its
+ * `remote_port`): `plainBeside` makes the plain peer listen on 127.0.0.2 at the modern peer's port
+ * instead of its own, so an MX host at 127.0.0.2 is plaintext-only beside the modern one.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ROOT } from "./harness.ts";
@@ -51,7 +53,18 @@ export interface PostfixPeers {
   stop(): void;
 }
 
-export async function startPostfixPeers(variants: readonly Variant[], opts: { sendCa?: boolean } = {}): Promise<PostfixPeers> {
+/** Whether something accepts connections on `host`:`port`. */
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect({ host, port }, () => {
+      s.destroy();
+      res(true);
+    });
+    s.once("error", () => res(false));
+  });
+}
+
+export async function startPostfixPeers(variants: readonly Variant[], opts: { sendCa?: boolean; plainBeside?: boolean } = {}): Promise<PostfixPeers> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-peers-"));
   chmodSync(dir, 0o755); // Postfix's daemons run as the postfix user and must reach their directories
 
@@ -69,13 +82,25 @@ export async function startPostfixPeers(variants: readonly Variant[], opts: { se
     spawnSync("bash", [SCRIPT, "stop", "all"], { env, encoding: "utf8", timeout: 60_000 });
     rmSync(dir, { recursive: true, force: true });
   };
+  const instance = (v: Variant): string => join(dir, `postfix-${v}`);
   try {
     for (const v of variants) run(["start", v]);
+    if (opts.plainBeside === true) {
+      // The started instance's master.cf, its listener moved; `postfix reload` rebinds it.
+      const masterCf = join(instance("plain"), "etc", "master.cf");
+      writeFileSync(masterCf, readFileSync(masterCf, "utf8").replace(`127.0.0.1:${ports.plain} inet`, `127.0.0.2:${ports.modern} inet`));
+      const r = spawnSync("/usr/sbin/postfix", ["-c", join(instance("plain"), "etc"), "reload"], { encoding: "utf8", timeout: 60_000 });
+      if (r.status !== 0) throw new Error(`postfix reload failed: ${r.stderr}`);
+      const deadline = Date.now() + 10_000;
+      while (!(await answers("127.0.0.2", ports.modern))) {
+        if (Date.now() > deadline) throw new Error("the plain peer does not listen on 127.0.0.2");
+        await new Promise((r2) => setTimeout(r2, 100));
+      }
+    }
   } catch (e) {
     stop();
     throw e;
   }
-  const instance = (v: Variant): string => join(dir, `postfix-${v}`);
   const log = (v: Variant): string => {
     try {
       return readFileSync(join(instance(v), "maillog"), "utf8");

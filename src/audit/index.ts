@@ -9,3 +9,4 @@ export { DEVICE_ERRORS } from "./device-errors.ts";
 export { historyLine } from "./history-text.ts";
 
 export { throttleReason } from "./throttle.ts";
+export { keepTlsReport, receivedTlsReports, type ReceivedTlsReport } from "./tls-reports.ts";

@@ -28,7 +28,7 @@ export { CHECK_SCHEMA, validateAgainstSchema } from "./schema.ts";
 export { buildFindings, type FindingNotes, type ReportFacts } from "./findings.ts";
 export { buildVerdicts } from "./verdicts.ts";
 export { accessFor, isDomainName, parseTarget, TargetError, unreachableReport } from "./target.ts";
-export { addressScope, assertPublic, assertPublicMx, publicOnly, RestrictedAddressError } from "./scope.ts";
+export { assertPublic, assertPublicMx, publicOnly, RestrictedAddressError } from "./scope.ts";
 
 export type { MxReport } from "./mx.ts";
 

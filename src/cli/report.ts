@@ -1,8 +1,73 @@
-/** `sealpost tls-report [--days N] [--json]`. */
+/**
+ * `sealpost tls-report [--days N] [--json]`: what TLS the world speaks with this server, the TLS
+ * reports (RFC 8460) other servers sent our domains, and the ones we sent; `sealpost tls-report
+ * send --day YYYY-MM-DD [--domain D] [--again]` sends a finished day's reports now.
+ */
 import type { Command } from "commander";
-import { tlsReport, type TlsReport } from "../audit/index.ts";
-import { outboundReport, type OutboundDomainReport } from "../outbound/index.ts";
-import { parseIntFlag, printJson, printTable, withStore } from "./common.ts";
+import { receivedTlsReports, tlsReport, type ReceivedTlsReport, type TlsReport } from "../audit/index.ts";
+import { processClock } from "../clock/index.ts";
+import { loadConfig } from "../config/index.ts";
+import { dayName, outboundReport, sendTlsReportsNow, sentReports, type OutboundDomainReport, type SentReport } from "../outbound/index.ts";
+import { dataDir, parseIntFlag, printJson, printTable, UsageError, withStore } from "./common.ts";
+
+const DAY_MS = 86_400_000;
+
+/** "mailto:a@b queued (ID)", "https://… posted (HTTP 200)". */
+const destinationWords = (r: SentReport): string =>
+  r.destinations.map((d) => `${d.kind === "mailto" ? `mailto:${d.target}` : d.target} ${d.outcome}${d.detail !== null ? ` (${d.detail})` : ""}`).join("; ");
+
+const STATE_WORDS: Record<string, string> = {
+  sent: "sent",
+  sending: "sending (an upload is tried again)",
+  "dns-retry": "record lookup failed; trying again",
+  "dns-failed": "record lookup failed; given up",
+};
+
+function printTlsRpt(received: readonly ReceivedTlsReport[], sent: readonly SentReport[]): void {
+  const out = (s: string): boolean => process.stdout.write(s);
+  out("\nTLS reports other servers sent our domains (RFC 8460, to tls-reports@DOMAIN):\n");
+  if (received.length === 0) out("  none\n");
+  for (const r of received) {
+    out(`  ${r.start.slice(0, 10)} ${r.policyDomain}, from ${r.organization} (report ${r.reportId}):\n`);
+    for (const line of r.lines) out(`    ${line}\n`);
+  }
+  out("\nTLS reports we sent (RFC 8460, to the domains that publish a TLS-RPT record):\n");
+  const shown = sent.filter((r) => STATE_WORDS[r.state] !== undefined);
+  if (shown.length === 0) out("  none\n");
+  else
+    printTable(
+      ["DAY", "DOMAIN", "SESSIONS", "STATE", "DESTINATIONS"],
+      shown.map((r) => [r.day, r.domain, `${r.successful} ok, ${r.failed} failed`, STATE_WORDS[r.state] ?? r.state, r.destinations.length > 0 ? destinationWords(r) : (r.detail ?? "")]),
+    );
+  const quiet = sent.length - shown.length;
+  if (quiet > 0) out(`  (${quiet} more day and domain pair(s) had nothing to send: no TLS-RPT record, or no TLS session)\n`);
+}
+
+/** `--day`: a UTC day that has ended by the server's clock. */
+function parseDay(value: string | undefined, now: number): number {
+  if (value === undefined) throw new UsageError("tls-report send: --day YYYY-MM-DD is required");
+  const start = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(start) || dayName(start) !== value) throw new UsageError(`--day: expected a date like 2026-12-06, got ${JSON.stringify(value)}`);
+  if (start + DAY_MS > now) throw new UsageError(`--day: ${value} has not ended yet (UTC); a report covers a whole day`);
+  return start;
+}
+
+async function sendNow(flags: { data?: string; day?: string; domain?: string; again?: boolean; json?: boolean }): Promise<void> {
+  const dir = dataDir(flags);
+  const config = loadConfig(dir);
+  const now = processClock().now();
+  const day = parseDay(flags.day, now);
+  await withStore(flags, async (store) => {
+    const { handled, rows } = await sendTlsReportsNow(store, dir, config, { day, now, again: flags.again === true, ...(flags.domain !== undefined ? { domains: [flags.domain.toLowerCase()] } : {}) });
+    if (flags.json === true) return printJson(rows.map((r) => ({ ...r, now: handled.includes(r.domain) })));
+    if (rows.length === 0) process.stdout.write(`no delivery attempts on ${dayName(day)}${flags.domain !== undefined ? ` to ${flags.domain}` : ""}: nothing to report\n`);
+    for (const r of rows) {
+      const what = r.destinations.length > 0 ? destinationWords(r) : r.state === "no-record" ? "no TLS-RPT record" : r.state === "no-sessions" ? "no TLS session to report" : (r.detail ?? r.state);
+      const before = handled.includes(r.domain) ? "" : `handled before (${r.updatedAt}; --again sends it again): `;
+      process.stdout.write(`${r.day} ${r.domain}: ${before}${what}\n`);
+    }
+  });
+}
 
 function printHuman(r: TlsReport, outbound: OutboundDomainReport[]): void {
   const out = (s: string): boolean => process.stdout.write(s);
@@ -50,16 +115,30 @@ function printHuman(r: TlsReport, outbound: OutboundDomainReport[]): void {
 export function registerReport(program: Command): void {
   program
     .command("tls-report")
-    .description("TLS versions in use, refused handshakes, and per domain its plaintext senders and who sends as it")
+    .description("TLS versions in use, refused handshakes, per domain its plaintext senders and who sends as it, and the TLS reports (RFC 8460) received and sent")
+    // An argument, not a subcommand: the command stays one leaf with its own --data.
+    .argument("[send]", "send (or with --again re-send) a finished day's TLS reports now")
     .option("--days <n>", "how many days back", "30")
+    .option("--day <date>", "send: the UTC day (YYYY-MM-DD) whose reports to send")
+    .option("--domain <domain>", "send: only this destination domain's report")
+    .option("--again", "send: also the reports sent before")
     .option("--json", "print the report as JSON")
-    .action(async (flags: { data?: string; days: string; json?: boolean }) => {
+    .action(async (action: string | undefined, flags: { data?: string; days: string; day?: string; domain?: string; again?: boolean; json?: boolean }) => {
+      if (action === "send") return sendNow(flags);
+      if (action !== undefined) throw new UsageError(`tls-report: unknown action ${JSON.stringify(action)} (send is the one there is)`);
+      if (flags.day !== undefined || flags.domain !== undefined || flags.again === true) throw new UsageError("tls-report: --day, --domain and --again go with send");
       const days = parseIntFlag("--days", flags.days, 1, 3650);
       await withStore(flags, async (store) => {
         const report = await tlsReport(store.db, days);
-        const outbound = await outboundReport(store.db, Date.now() - days * 86_400_000);
-        if (flags.json === true) printJson({ ...report, outbound });
-        else printHuman(report, outbound);
+        const since = Date.now() - days * DAY_MS;
+        const outbound = await outboundReport(store.db, since);
+        const received = await receivedTlsReports(store.db, since);
+        const sent = await sentReports(store.db, { sinceDay: dayName(processClock().now() - days * DAY_MS) });
+        if (flags.json === true) printJson({ ...report, outbound, tlsReports: { received, sent } });
+        else {
+          printHuman(report, outbound);
+          printTlsRpt(received, sent);
+        }
       });
     });
 }

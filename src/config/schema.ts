@@ -376,6 +376,19 @@ export const SCHEMA = {
       },
     },
   },
+  tls_reports: {
+    kind: "table",
+    description: "TLS reporting (RFC 8460): once a day, a report of the previous day's TLS sessions to each destination domain that asks for one in its _smtp._tls TXT record.",
+    fields: {
+      enabled: { kind: "bool", default: true, description: "Send the daily reports (reports other servers send to tls-reports@ of our domains are read either way)." },
+      contact: { kind: "string", default: "", description: "The reports' contact-info: an address or URL the receiving domains may write to; empty means postmaster@ the host name." },
+      https_private: {
+        kind: "bool",
+        default: false,
+        description: "Allow reports to be POSTed to private, loopback and link-local addresses (an https: rua); off, so a record cannot make this server reach into its own network. Tests turn it on.",
+      },
+    },
+  },
   notices: {
     kind: "table",
     description: "Mail Sealpost itself sends to its users (the cut-off notices).",

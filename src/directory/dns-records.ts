@@ -51,6 +51,9 @@ interface DomainDns {
   warnings: string[];
 }
 
+/** The local part of each hosted domain's TLS-RPT address (RFC 8460 §3): the MX keeps the reports mailed to it. */
+export const TLS_REPORT_LOCAL_PART = "tls-reports";
+
 /** Mail is delivered to port 25 only: the MX record has no port. */
 const SMTP_PORT = 25;
 /** RFC 8461 §3.3: the policy is fetched from https://mta-sts.DOMAIN/ (port 443). */
@@ -105,7 +108,7 @@ export function domainDnsRecords(
     records.push(...sts.records);
     warnings.push(...sts.warnings);
   }
-  txt(`_smtp._tls.${domain}`, `v=TLSRPTv1; rua=mailto:tls-reports@${domain}`, "TLS-RPT: where senders report failed TLS to the MX (RFC 8460)");
+  txt(`_smtp._tls.${domain}`, `v=TLSRPTv1; rua=mailto:${TLS_REPORT_LOCAL_PART}@${domain}`, "TLS-RPT: where senders report failed TLS to the MX (RFC 8460)");
 
   // One target per service (priority 0, weight 1); a listener that is off is "not available" (".").
   const srv = (service: string, port: number | null, why: string): void => {

@@ -33,5 +33,5 @@ export {
   type LegacyGrant,
   type LegacyProtocol,
 } from "./legacy-grants.ts";
-export { CLIENT_SERVICES, domainDnsRecords, mtaStsTxtRecord, zoneLine, zoneLines, type PublishedPorts } from "./dns-records.ts";
+export { CLIENT_SERVICES, TLS_REPORT_LOCAL_PART, domainDnsRecords, mtaStsTxtRecord, zoneLine, zoneLines, type PublishedPorts } from "./dns-records.ts";
 export { checkPublished, publishedMark } from "./dns-published.ts";

@@ -11,3 +11,5 @@ export { createResolver, type Resolver, type ZoneResolver } from "./resolver.ts"
 export { createLookup, type Lookup } from "./lookup.ts";
 export { destinationHosts, type Destination } from "./destination.ts";
 export { queryDns, systemDnsServer, trustsAd } from "./query.ts";
+export { addressScope, type AddressScope } from "./address-scope.ts";
+export { resolverLookup } from "./net-lookup.ts";

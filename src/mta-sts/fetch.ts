@@ -5,9 +5,8 @@
  */
 import { request } from "node:https";
 import { rootCertificates } from "node:tls";
-import type { LookupAddress, LookupOptions } from "node:dns";
 import type { IncomingMessage } from "node:http";
-import type { Resolver } from "../dns/index.ts";
+import { resolverLookup } from "../dns/index.ts";
 import { parsePolicy, type ParsePolicyResult } from "./policy.ts";
 import type { FetchOptions } from "./types.ts";
 
@@ -15,33 +14,6 @@ const POLICY_PATH = "/.well-known/mta-sts.txt";
 /** §3.3: "senders SHOULD impose a limit on the maximum size of the response body (e.g. 64 KB)". */
 export const MAX_POLICY_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/** A `lookup` for node:net that asks `resolver` (A then AAAA) instead of getaddrinfo. */
-function resolverLookup(resolver: Resolver): (hostname: string, options: LookupOptions, callback: LookupCallback) => void {
-  return (hostname, options, callback) => {
-    resolver.addresses(hostname).then(
-      (all) => {
-        const family = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family;
-        const found = all
-          .map((address) => ({ address, family: address.includes(":") ? 6 : 4 }))
-          .filter((a) => family === undefined || family === 0 || a.family === family);
-        const first = found[0];
-        if (first === undefined) {
-          const err: NodeJS.ErrnoException = new Error(`no addresses for ${hostname}`);
-          err.code = "ENOTFOUND";
-          callback(err, "", undefined);
-        } else if (options.all === true) {
-          callback(null, found);
-        } else {
-          callback(null, first.address, first.family);
-        }
-      },
-      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), "", undefined),
-    );
-  };
-}
 
 /** Fetches and parses the policy of `domain`; every failure comes back as an error string. */
 export function fetchPolicy(domain: string, opts: FetchOptions): Promise<ParsePolicyResult> {

@@ -6,6 +6,7 @@
  * rebuilds what the config shapes.
  */
 import type { Kysely } from "kysely";
+import type { Clock } from "../clock/index.ts";
 import { readCaFile, type Config } from "../config/index.ts";
 import { DaneLookup } from "../dane/index.ts";
 import { watchPendingKeys } from "../dkim/index.ts";
@@ -15,6 +16,8 @@ import type { Logger } from "../log/index.ts";
 import { MtaStsCache, type MtaStsPolicy, type PolicyStore } from "../mta-sts/index.ts";
 import type { Database, Store } from "../store/index.ts";
 import { QueueRunner, type DeliveryObserver } from "./runner.ts";
+import { TlsReportSchedule } from "./tls-report-schedule.ts";
+import { sendDayReports, type DayPass } from "./tls-reports.ts";
 
 interface OutboundService {
   readonly runner: QueueRunner;
@@ -29,11 +32,11 @@ interface Parts {
   dane: DaneLookup | null;
 }
 
-export function startOutbound(store: Store, dataDir: string, initial: Config, log: Logger, observer?: DeliveryObserver, held?: () => boolean): OutboundService {
+/** With `clock` (the server's calendar), the daily TLS reports (RFC 8460) go out too. */
+export function startOutbound(store: Store, dataDir: string, initial: Config, log: Logger, observer?: DeliveryObserver, held?: () => boolean, clock?: Clock): OutboundService {
   let config = initial;
   const build = (c: Config): Parts => {
-    const resolver = createResolver({ servers: c.dns.servers, timeoutMs: c.dns.timeout_ms });
-    const ca = readCaFile("delivery.ca_file", dataDir, c.delivery.ca_file);
+    const { resolver, ca } = networkParts(c, dataDir);
     return { resolver, ca, mtaSts: new MtaStsCache(sqlitePolicyStore(store.db), { resolver, port: c.delivery.mta_sts_port, ca }), dane: c.delivery.dane ? daneLookup(c, log) : null };
   };
   let parts = build(config);
@@ -41,17 +44,35 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
   runner.start();
   // A DKIM rotation's new keys sign once their records are seen through the same resolver (src/dkim).
   const dkim = watchPendingKeys(store.db, () => (records) => checkPublished(records, parts.resolver), log);
+  const reports = clock === undefined ? null : new TlsReportSchedule({ store, config: () => config, parts: () => parts, clock, log, wake: () => runner.wake() });
+  reports?.start();
   return {
     runner,
     reload(next) {
       parts = build(next);
       config = next;
     },
-    stop: async () => {
+    async stop() {
+      await reports?.stop();
       await dkim.stop();
       await runner.stop();
     },
   };
+}
+
+/** The resolver of `[dns]` and the trust anchors of `[delivery] ca_file`. */
+function networkParts(c: Config, dataDir: string): { resolver: ZoneResolver; ca: string[] } {
+  const resolver = createResolver({ servers: c.dns.servers, timeoutMs: c.dns.timeout_ms });
+  return { resolver, ca: readCaFile("delivery.ca_file", dataDir, c.delivery.ca_file) };
+}
+
+/**
+ * `sealpost tls-report send`: one finished day's reports now, from the CLI's process, with the
+ * server's resolver and trust anchors; `again` sends those already sent once more.
+ */
+export function sendTlsReportsNow(store: Store, dataDir: string, config: Config, opts: { day: number; now: number; again: boolean; domains?: readonly string[] }): Promise<DayPass> {
+  const ctx = { store, config, ...networkParts(config, dataDir), now: opts.now };
+  return sendDayReports(ctx, opts.day, { again: opts.again, ...(opts.domains !== undefined ? { domains: opts.domains } : {}) });
 }
 
 /**

@@ -94,7 +94,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   // delivery (asked from memory on each tick); at its end the watch wakes the runner.
   const maintenance = new MaintenanceWatch(store.db, clock, log);
   await maintenance.refresh();
-  const outbound = startOutbound(store, dataDir, config, log, metrics, () => maintenance.holdsDelivery());
+  const outbound = startOutbound(store, dataDir, config, log, metrics, () => maintenance.holdsDelivery(), clock);
   const wake = (): void => outbound.runner.wake();
   maintenance.start(wake);
 

@@ -1,8 +1,9 @@
 /**
  * The MX role: accept mail for hosted domains (delivered into the recipients' INBOXes) and for
- * relay domains (gateway mode: queued for the domain's next hop), under each domain's TLS policy;
- * anything else is relaying and refused. At the end of DATA the sender checks (sender-check.ts)
- * stamp the message, refuse it, or send it to the hosted recipients' Junk folder.
+ * relay domains (gateway mode: queued for the domain's next hop), under each domain's TLS policy,
+ * and TLS reports for hosted domains (tls-report-address.ts); anything else is relaying and refused.
+ * At the end of DATA the sender checks (sender-check.ts) stamp the message, refuse it, or send it
+ * to the hosted recipients' Junk folder.
  */
 import { lookupRecipient } from "../directory/index.ts";
 import { Code, Status, SmtpError } from "../smtp/index.ts";
@@ -10,6 +11,7 @@ import type { Store } from "../store/index.ts";
 import type { AuditLog } from "../audit/index.ts";
 import { handOff } from "./hand-off.ts";
 import { checkRecipientQuota } from "./quota.ts";
+import { takeTlsReport, tlsReportRecipient } from "./tls-report-address.ts";
 import type { SenderCheck } from "./sender-check.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
 
@@ -50,6 +52,10 @@ export class MxRole implements SmtpRole {
       // No open relay: Postfix's reject_unauth_destination gives 554 5.7.1 "Relay access denied".
       throw new SmtpError(Code.TRANSACTION_FAILED, Status.NOT_AUTHORIZED, `<${address}>: Relay access denied`);
     }
+    // RFC 8460 §5.3: reports are sent "despite any TLS-related failures" — the failure may be
+    // theirs with us — so a hosted domain's TLS-RPT address takes them without mandatory TLS.
+    const report = found.kind === "account" || found.kind === "unknown-user" ? tlsReportRecipient(address, found.domain.name) : null;
+    if (report !== null) return report;
     const relayed = found.kind === "relay" || found.kind === "unknown-relay-user";
     const domainName = relayed ? found.domain : found.domain.name;
     const mandatoryTls = relayed ? found.mandatoryTls : found.domain.mandatoryTls;
@@ -73,7 +79,9 @@ export class MxRole implements SmtpRole {
 
   async deliver(s: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void> {
     const checked = (await this.#senders?.check(s, tx, id, message, size)) ?? null;
-    const queued = await handOff(this.#store, this.#audit, s, tx, {
+    // A hosted domain's TLS-RPT address keeps the report; the other recipients get the message.
+    const rest = await takeTlsReport(this.#store, this.#audit, s, tx, checked?.message ?? message, checked?.row);
+    const queued = rest.recipients.length > 0 && (await handOff(this.#store, this.#audit, s, rest, {
       id,
       message: checked?.message ?? message,
       size: checked?.size ?? size,
@@ -81,7 +89,7 @@ export class MxRole implements SmtpRole {
       checks: checked?.row,
       source: "relay",
       outcome: (r) => ({ text: `Ok: queued as ${id}`, delivered: r.accountId !== null }),
-    });
+    }));
     this.#accepted?.(this.protocol);
     if (queued) this.#queued?.();
   }

@@ -28,6 +28,8 @@ export interface Recipient {
   domain: string;
   /** The hosted account for local delivery, or null for a remote recipient (outbound queue). */
   accountId: number | null;
+  /** A hosted domain's TLS-RPT address (tls-report-address.ts): the report is kept, not delivered. */
+  tlsReport?: true;
 }
 
 export interface MailTransaction {

@@ -85,6 +85,8 @@ export const Status = {
   SYNTAX_ERROR: "5.5.2",
   INVALID_ARGUMENTS: "5.5.4",
   WRONG_PROTOCOL_VERSION: "5.5.0",
+  /** RFC 3463 §3.7 X.6.0: other or undefined media error (a message that is not what its address takes). */
+  MEDIA_ERROR: "5.6.0",
   /** X.6.7: non-ASCII address without SMTPUTF8 (RFC 6531 §3.7.4.1). */
   NON_ASCII_ADDRESS: "5.6.7",
   /** RFC 3463 §3.5 X.4.6: routing loop detected (too many Received headers, RFC 5321 §6.3). */

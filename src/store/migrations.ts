@@ -11,6 +11,7 @@ import { dkimKeys } from "./migrations-dkim.ts";
 import { mtaStsHosting } from "./migrations-mta-sts.ts";
 import { authResults } from "./migrations-auth-results.ts";
 import { requireTls } from "./migrations-requiretls.ts";
+import { tlsReports } from "./migrations-tls-reports.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -347,6 +348,7 @@ export const migrations: MigrationProvider = {
       "0021_dkim_keys": dkimKeys,
       "0022_mta_sts": mtaStsHosting,
       "0023_auth_results": authResults,
+      "0026_tls_reports": tlsReports,
       "0027_requiretls": requireTls,
     };
   },

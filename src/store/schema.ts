@@ -374,6 +374,8 @@ export interface Database {
   expunged: ExpungedTable;
   auth_results: AuthResultTable;
   dkim_keys: DkimKeyTable;
+  tls_reports_sent: TlsReportSentTable;
+  tls_reports_received: TlsReportReceivedTable;
 }
 
 /** One message the MX checked (SPF, DKIM, DMARC, ARC) and what it did with it (migration 0023). */
@@ -430,4 +432,49 @@ interface DkimKeyTable {
   created_at: number;
   activated_at: number | null;
   retired_at: number | null;
+}
+
+/**
+ * Our TLS report (RFC 8460) for one UTC day and destination domain: the row that makes it go out
+ * once. `state`: "sent" (every destination handled), "sending" (an HTTPS destination to try again),
+ * "no-record" (the domain publishes no TLS-RPT record), "no-sessions" (no attempt came to TLS),
+ * "dns-retry" (the record's lookup failed; tried again at next_try_at), "dns-failed" (given up).
+ */
+interface TlsReportSentTable {
+  /** "2026-12-06" (UTC). */
+  day: string;
+  domain: string;
+  state: string;
+  report_id: string | null;
+  /** The report's JSON as sent (an HTTPS upload tried again sends the same bytes). */
+  report: string | null;
+  successful: Generated<number>;
+  failed: Generated<number>;
+  /** JSON: each rua destination ({ kind, target, outcome, detail, tries }). */
+  destinations: Generated<string>;
+  /** What the last step found, in words (a DNS error). */
+  detail: string | null;
+  tries: Generated<number>;
+  next_try_at: number | null;
+  updated_at: number;
+}
+
+/** A TLS report (RFC 8460) another server sent to a hosted domain's `tls-reports@` address, checked field by field. */
+interface TlsReportReceivedTable {
+  id: Generated<number>;
+  received_at: number;
+  /** The hosted domain whose address received it. */
+  recipient_domain: string;
+  organization: string;
+  report_id: string;
+  starts_at: number;
+  ends_at: number;
+  /** The first policy's domain (a report normally covers one). */
+  policy_domain: string;
+  successful: number;
+  failed: number;
+  /** The report's JSON as checked (parse.ts), not as received. */
+  report: string;
+  client_ip: string | null;
+  session_id: string | null;
 }
