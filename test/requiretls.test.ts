@@ -284,7 +284,8 @@ test("TLS-Required: No under `policy set DOMAIN verify`: the untrusted certifica
     const a = await attempts(toSealpost, heldId);
     return a.length >= 1 ? a : undefined;
   }, 20_000, "an attempt of the message without the header");
-  assert.deepEqual(list.map((a) => [a.outcome, a.policyLevel, a.policySource, a.certVerdict?.split(":")[0]]), [["deferred", "verify", "policy", "untrusted"]]);
+  // Every attempt so far (the queue may have retried before the look) is held back the same way.
+  assert.deepEqual([...new Set(list.map((a) => JSON.stringify([a.outcome, a.policyLevel, a.policySource, a.certVerdict?.split(":")[0]])))], [JSON.stringify(["deferred", "verify", "policy", "untrusted"])]);
 
   const subject = tag("optional");
   const id = await send(toSealpost, "rcpt@optional.test", subject, { header: "TLS-Required: No" });
