@@ -78,7 +78,9 @@ for (const [name, version] of [
     if (version === "TLSv1.2") assert.match(r.stdout, /Protocol\s+: TLSv1\.2$/m, all);
     // Over TLS the EHLO gets a normal reply (without STARTTLS now), and QUIT a 221.
     assert.match(r.stdout, /^250-mx\.sealpost\.test\r?$/m, all);
-    assert.match(r.stdout, /^250 SMTPUTF8\r?$/m, all);
+    assert.match(r.stdout, /^250-SMTPUTF8\r?$/m, all);
+    // RFC 8689 §2: REQUIRETLS is offered on TLS sessions only, last.
+    assert.match(r.stdout, /^250 REQUIRETLS\r?$/m, all);
     assert.doesNotMatch(r.stdout, /^250-STARTTLS/m);
     assert.match(r.stdout, /^221 2\.0\.0 /m, all);
   });
