@@ -4,18 +4,17 @@
  * with a jitter, so that servers started together do not all report at once (§5: receivers get
  * reports from many senders at the day's turn) — and at once when the clock jumps (src/clock: a
  * rehearsal or a test moves the calendar). A check sends the day before the server's calendar
- * day, then the due retries of earlier days (tls-reports.ts keeps both once only), and forgets
- * the rows of days older than `[audit] retention_days`.
+ * day, then the due retries of earlier days (tls-reports.ts keeps both once only). Their rows go
+ * with the audit's retention (store/retention.ts).
  */
 import type { Clock } from "../clock/index.ts";
 import type { Config } from "../config/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Store } from "../store/index.ts";
-import { dayName, previousDay, pruneSentReports, retryEarlierDays, sendDayReports, type ReportContext } from "./tls-reports.ts";
+import { dayName, previousDay, retryEarlierDays, sendDayReports, type ReportContext } from "./tls-reports.ts";
 
 const HOUR_MS = 60 * 60_000;
-const DAY_MS = 24 * HOUR_MS;
 /** The first check: 1 to 5 s after start (not during it). */
 const FIRST_MS = 1000;
 const FIRST_JITTER_MS = 4000;
@@ -98,7 +97,6 @@ export class TlsReportSchedule {
     const day = previousDay(now);
     const { rows } = await sendDayReports(ctx, day);
     await retryEarlierDays(ctx, day);
-    await pruneSentReports(this.#o.store, dayName(day - config.audit.retention_days * DAY_MS));
     const count = (states: readonly string[]): number => rows.filter((r) => states.includes(r.state)).length;
     const line = `tls reports for ${dayName(day)}: ${count(["sent", "sending"])} sent, ${count(["no-record"])} without a TLS-RPT record, ${count(["no-sessions"])} without TLS sessions, ${count(["dns-retry", "dns-failed"])} with a failed lookup`;
     if (line !== this.#said) this.#o.log.info(line);

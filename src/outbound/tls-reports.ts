@@ -328,11 +328,6 @@ export async function retryEarlierDays(ctx: ReportContext, before: number): Prom
   });
 }
 
-/** Forgets the rows of days before `beforeDay` (`[audit] retention_days`: the table grows by a row per day and domain). */
-export async function pruneSentReports(store: Store, beforeDay: string): Promise<void> {
-  await store.committer.submit((trx) => trx.deleteFrom("tls_reports_sent").where("day", "<", beforeDay).execute());
-}
-
 /** The day before `now`'s, by the UTC calendar. */
 export function previousDay(now: number): number {
   return utcDayStart(now) - DAY_MS;

@@ -114,3 +114,16 @@ test("the server's pruner runs after its first delay and reports; stop ends it",
     assert.deepEqual(await counts(store), { logins: 0, tls_events: 0, smtp_sessions: 0, smtp_recipients: 0, delivery_attempts: 0, auth_results: 0 });
   });
 });
+
+test("the TLS reports we sent go with the retention, by their UTC day; the summary names them only when some went", async () => {
+  await withTestAccount(async (store) => {
+    const row = (day: string) => ({ day, domain: "example.net", state: "sent", updated_at: NOW });
+    // With 90 days at NOW (2030-06-01T12:00Z) the cutoff falls on 2030-03-03: that day and later stay.
+    await store.db.insertInto("tls_reports_sent").values([row("2030-03-02"), row("2030-03-03"), row("2030-05-31")]).execute();
+    const r = await pruneAudit(store, { retentionDays: 90, now: () => NOW });
+    assert.equal(r.tlsReportsSent, 1);
+    const left = await store.db.selectFrom("tls_reports_sent").select("day").orderBy("day").execute();
+    assert.deepEqual(left.map((x) => x.day), ["2030-03-03", "2030-05-31"]);
+    assert.match(pruneSummary(r, 90), /, 1 sent TLS reports older than 90 days/);
+  });
+});

@@ -2,7 +2,8 @@
  * Retention (`[audit] retention_days`): the daily prune of records that name people's addresses —
  * login history (`logins`), TLS events (`tls_events`), the SMTP session and recipient audit
  * (`smtp_sessions`, `smtp_recipients`), outbound delivery attempts (`delivery_attempts`) and the
- * MX's sender checks (`auth_results`). GDPR
+ * MX's sender checks (`auth_results`) and the TLS reports we sent (`tls_reports_sent`, per day and
+ * destination domain). GDPR
  * Art. 5(1)(e): personal data (client IP addresses, account names, envelope addresses) is kept no
  * longer than its purpose needs; mox keeps its login history 30 days, our default is 90.
  *
@@ -28,6 +29,7 @@ export interface PruneReport {
   smtpRecipients: number;
   deliveryAttempts: number;
   authResults: number;
+  tlsReportsSent: number;
   /** Rows older than the retention kept because their queue entry is still queued. */
   keptForQueue: number;
   /** Everything before this time (ms since the epoch) was eligible. */
@@ -62,6 +64,8 @@ const TABLES: ReadonlyArray<{ key: Exclude<keyof PruneReport, "cutoff" | "ms" | 
     victims: (c, n) => sql`select rowid from delivery_attempts where time < ${c} and queue_id not in (select id from queue) limit ${n}`,
   },
   { key: "authResults", table: "auth_results", victims: (c, n) => sql`select rowid from auth_results where time < ${c} limit ${n}` },
+  // A sent report's row is named by its UTC day ("2026-12-06"), which sorts as text.
+  { key: "tlsReportsSent", table: "tls_reports_sent", victims: (c, n) => sql`select rowid from tls_reports_sent where day < strftime('%Y-%m-%d', ${c} / 1000, 'unixepoch') limit ${n}` },
 ];
 
 /** Removes the audit rows older than `retentionDays`; see the module comment for what and why. */
@@ -70,7 +74,7 @@ export async function pruneAudit(store: Store, opts: PruneOptions): Promise<Prun
   const started = now();
   const batch = opts.batch ?? 1000;
   const cutoff = started - opts.retentionDays * DAY;
-  const report: PruneReport = { logins: 0, tlsEvents: 0, smtpSessions: 0, smtpRecipients: 0, deliveryAttempts: 0, authResults: 0, keptForQueue: 0, cutoff, ms: 0 };
+  const report: PruneReport = { logins: 0, tlsEvents: 0, smtpSessions: 0, smtpRecipients: 0, deliveryAttempts: 0, authResults: 0, tlsReportsSent: 0, keptForQueue: 0, cutoff, ms: 0 };
   for (const t of TABLES) {
     for (;;) {
       if (opts.signal?.aborted === true) return { ...report, ms: now() - started };
@@ -97,6 +101,8 @@ export function pruneSummary(r: PruneReport, retentionDays: number): string {
     `${r.smtpRecipients} SMTP recipients`,
     `${r.deliveryAttempts} delivery attempts`,
     `${r.authResults} sender checks`,
+    // Only where some went: most servers send no TLS reports at all.
+    ...(r.tlsReportsSent > 0 ? [`${r.tlsReportsSent} sent TLS reports`] : []),
   ];
   const kept = r.keptForQueue > 0 ? `; ${r.keptForQueue} attempts of still-queued mail kept` : "";
   return `retention: removed ${parts.join(", ")} older than ${retentionDays} days${kept} in ${r.ms} ms`;
