@@ -5,7 +5,8 @@
  */
 import type { Resolver } from "../dns/index.ts";
 import { fetchPolicy, mxAllowed, selectTxtRecord } from "../mta-sts/index.ts";
-import type { MtaStsResult, TlsRptResult } from "./mx-types.ts";
+import { parseTlsRpt, tlsRptName, type TlsRptResult } from "../tls-rpt/index.ts";
+import type { MtaStsResult } from "./mx-types.ts";
 import type { Finding } from "./types.ts";
 
 /** RFC 8461 §3.2 suggests weeks; a day is the floor below which the policy barely protects. */
@@ -87,28 +88,12 @@ export function mtaStsFindings(domain: string, sts: MtaStsResult, hosts: readonl
   return out;
 }
 
-/**
- * RFC 8460 §3: `v=TLSRPTv1; rua=URI[,URI…]` with mailto: or https: URIs. Of the TXT records,
- * those not starting with "v=TLSRPTv1" are discarded; unless exactly one remains, there is no
- * reporting.
- */
-export function parseTlsRpt(txt: readonly string[]): TlsRptResult {
-  const records = txt.filter((r) => /^v=TLSRPTv1[ \t]*(;|$)/.test(r));
-  if (records.length === 0) return { records, rua: [], error: null };
-  if (records.length > 1) return { records, rua: [], error: `${records.length} TLSRPTv1 records (exactly one is allowed)` };
-  const fields = (records[0] ?? "").split(/[ \t]*;[ \t]*/).slice(1).filter((f) => f !== "");
-  const rua = fields.find((f) => f.startsWith("rua="));
-  if (rua === undefined) return { records, rua: [], error: "no rua= field" };
-  const uris = rua.slice(4).split(/[ \t]*,[ \t]*/).filter((u) => u !== "");
-  const bad = uris.find((u) => !/^(mailto:[^@\s]+@[^@\s]+|https:\/\/\S+)$/i.test(u));
-  if (uris.length === 0) return { records, rua: [], error: "rua= is empty" };
-  if (bad !== undefined) return { records, rua: uris, error: `rua URI ${JSON.stringify(bad)} is neither mailto: nor https:` };
-  return { records, rua: uris, error: null };
-}
+/** RFC 8460 §3, read as the tls-rpt room reads it for our own reports. */
+export { parseTlsRpt };
 
 export async function lookupTlsRpt(domain: string, resolver: Resolver): Promise<TlsRptResult> {
   try {
-    return parseTlsRpt(await resolver.txt(`_smtp._tls.${domain}`));
+    return parseTlsRpt(await resolver.txt(tlsRptName(domain)));
   } catch (e) {
     return { records: [], rua: [], error: e instanceof Error ? e.message : String(e) };
   }

@@ -6,6 +6,7 @@
 import type { CheckReport, Finding, Verdict } from "./types.ts";
 import type { CaaResult } from "./caa.ts";
 import type { TlsaMatch } from "../dane/index.ts";
+import type { TlsRptResult } from "../tls-rpt/index.ts";
 
 export interface MxHostResult {
   /** Host name, lower case, no trailing dot. */
@@ -55,14 +56,6 @@ export interface MtaStsResult {
   policy: { mode: "enforce" | "testing" | "none"; mx: string[]; maxAge: number } | null;
   /** Why the policy could not be fetched or parsed (§3.3), else null. */
   fetchError: string | null;
-}
-
-export interface TlsRptResult {
-  /** The `v=TLSRPTv1` TXT records at `_smtp._tls.DOMAIN` (RFC 8460 §3). */
-  records: string[];
-  /** Where reports go (mailto: and https: URIs), from the one valid record. */
-  rua: string[];
-  error: string | null;
 }
 
 export interface MxReport {

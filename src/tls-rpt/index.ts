@@ -4,7 +4,7 @@
  * us (parsed with every field checked). Pure: callers pass attempts, records and bytes.
  */
 export type { TlsReport } from "./types.ts";
-export { reportDestinations, tlsRptName } from "./record.ts";
+export { parseTlsRpt, reportDestinations, tlsRptName, type TlsRptResult } from "./record.ts";
 export { buildReport, classifyAttempt, reportBody, reportMessage, utcDayStart, type AttemptFacts, type PolicyDescription } from "./build.ts";
 export { parseReportJson, reportFromMessage, MAX_REPORT_BYTES } from "./parse.ts";
 export { reportLines, reportTotals } from "./summary.ts";

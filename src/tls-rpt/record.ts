@@ -1,8 +1,18 @@
 /**
  * The TLS-RPT record (RFC 8460 §3): `_smtp._tls.DOMAIN` TXT "v=TLSRPTv1; rua=mailto:a@b,https://c/d".
- * Exactly one record starting with "v=TLSRPTv1" must be there (§3: more than one means none);
- * the rua URIs are mailto: and https: only (§3), others are ignored.
+ * One reading for the checker (which names what is wrong) and for our reports (which go to the
+ * usable destinations): of the TXT records, those not starting with "v=TLSRPTv1" are discarded;
+ * unless exactly one remains, there is no reporting.
  */
+
+/** What a domain's TXT records say about TLS reporting. */
+export interface TlsRptResult {
+  /** The `v=TLSRPTv1` TXT records at `_smtp._tls.DOMAIN`. */
+  records: string[];
+  /** Where reports go (the rua URIs as written), from the one record. */
+  rua: string[];
+  error: string | null;
+}
 
 interface ReportDestination {
   kind: "mailto" | "https";
@@ -15,25 +25,27 @@ export function tlsRptName(domain: string): string {
   return `_smtp._tls.${domain}`;
 }
 
-/** The destinations of the one TLS-RPT record among `txt`, or null when there is none, several, or no usable rua. */
+/** §3: `v=TLSRPTv1; rua=URI[,URI…]` with mailto: or https: URIs. */
+export function parseTlsRpt(txt: readonly string[]): TlsRptResult {
+  const records = txt.filter((r) => /^v=TLSRPTv1[ \t]*(;|$)/.test(r));
+  if (records.length === 0) return { records, rua: [], error: null };
+  if (records.length > 1) return { records, rua: [], error: `${records.length} TLSRPTv1 records (exactly one is allowed)` };
+  const fields = (records[0] ?? "").split(/[ \t]*;[ \t]*/).slice(1).filter((f) => f !== "");
+  const ruas = fields.filter((f) => f.toLowerCase().startsWith("rua="));
+  if (ruas.length === 0) return { records, rua: [], error: "no rua= field" };
+  // A field given twice leaves it open which is meant: no reporting rather than a guess.
+  if (ruas.length > 1) return { records, rua: [], error: "rua= given more than once" };
+  const uris = (ruas[0] ?? "").slice(4).split(/[ \t]*,[ \t]*/).filter((u) => u !== "");
+  const bad = uris.find((u) => !/^(mailto:[^@\s]+@[^@\s]+|https:\/\/\S+)$/i.test(u));
+  if (uris.length === 0) return { records, rua: [], error: "rua= is empty" };
+  if (bad !== undefined) return { records, rua: uris, error: `rua URI ${JSON.stringify(bad)} is neither mailto: nor https:` };
+  return { records, rua: uris, error: null };
+}
+
+/** The usable destinations of the one TLS-RPT record among `txt`, or null when there is none (others are skipped). */
 export function reportDestinations(txt: readonly string[]): ReportDestination[] | null {
-  // §3: "v=TLSRPTv1" first; records not starting so are not TLS-RPT records.
-  const records = txt.filter((t) => /^v=TLSRPTv1\s*(;|$)/.test(t.trim()));
-  const only = records[0];
-  if (only === undefined || records.length > 1) return null;
-  const fields = new Map<string, string>();
-  for (const part of only.split(";").slice(1)) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) continue;
-    const key = part.slice(0, eq).trim().toLowerCase();
-    // §3: a field that appears twice makes the record invalid.
-    if (fields.has(key)) return null;
-    fields.set(key, part.slice(eq + 1).trim());
-  }
-  const rua = fields.get("rua");
-  if (rua === undefined) return null;
   const found: ReportDestination[] = [];
-  for (const uri of rua.split(",").map((u) => u.trim())) {
+  for (const uri of parseTlsRpt(txt).rua) {
     const lower = uri.toLowerCase();
     if (lower.startsWith("mailto:")) {
       let address: string;
