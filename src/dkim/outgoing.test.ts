@@ -98,7 +98,7 @@ test("a rotation's pending keys do not sign; once activated they do, and the ret
   assert.deepEqual(await signedWith(), pending);
 });
 
-test("a message mailauth cannot sign (here: a damaged stored key) goes out unsigned, the reason named without the key", async () => {
+test("a message that cannot be signed (here: a damaged stored key) goes out unsigned, the reason named without the key", async () => {
   await addDomain(store.db, "damaged.example");
   await store.db.updateTable("dkim_keys").set({ private_key: "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n" }).where("domain", "=", "damaged.example").execute();
   const input = message("a@damaged.example");
@@ -107,6 +107,6 @@ test("a message mailauth cannot sign (here: a damaged stored key) goes out unsig
   assert.equal(out.message, input);
   assert.match(out.problem ?? "", /^as damaged\.example: /);
   assert.doesNotMatch(out.problem ?? "", /not a key|BEGIN/);
-  // The signing thread is still there for the next message.
+  // The next message is signed as before.
   assert.equal((await signOutgoing(store.db, message("a@example.org"), "bounce:Y")).domain, "example.org");
 });

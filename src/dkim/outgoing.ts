@@ -10,7 +10,7 @@
  *   signature of the organizational domain, so a bounce from MAILER-DAEMON@mx.example.org is
  *   signed as example.org. No such domain: the message goes unsigned.
  * - A message whose From cannot be read (none, several From fields — RFC 5322 §3.6 allows one —
- *   or From addresses in different domains) or that mailauth cannot sign goes out unsigned, with
+ *   or From addresses in different domains) or that cannot be signed goes out unsigned, with
  *   `problem` saying why: never stuck in the queue for it.
  */
 import { domainToASCII } from "node:url";
@@ -18,8 +18,7 @@ import type { Kysely } from "kysely";
 import { fieldAt, fieldName, parseAddressList, scanHeader } from "../mime/index.ts";
 import type { Database } from "../store/index.ts";
 import { ALGORITHMS, type DkimAlgorithm } from "./keys.ts";
-import type { SigningKey } from "./sign.ts";
-import { signOffLoop } from "./sign-pool.ts";
+import { signatures, type SigningKey } from "./sign.ts";
 
 interface SignOutcome {
   /** The message to send: with the DKIM-Signature fields on top, or as it was. */
@@ -84,7 +83,7 @@ export async function signOutgoing(db: Kysely<Database>, message: Buffer, source
   const signing = await signingKeys(db, from.domain);
   if (signing === null) return unsigned(null);
   try {
-    const head = await signOffLoop(message, signing.domain, signing.keys);
+    const head = await signatures(message, signing.domain, signing.keys);
     return { message: Buffer.concat([head, message]), domain: signing.domain, problem: null };
   } catch (e) {
     return unsigned(`as ${signing.domain}: ${e instanceof Error ? e.message : String(e)}`);

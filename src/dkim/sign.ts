@@ -1,28 +1,28 @@
 /**
- * DKIM-Signature header fields for a message (RFC 6376 §5), made by mailauth: its canonicalization,
- * body hash and signature maths, ours only the choice of keys and header fields, the oversigning
- * below, and keeping parsed keys (keepParsedKeys). relaxed/relaxed (§3.4.2, §3.4.4), so a relay that refolds a header or changes trailing
- * whitespace does not break the signature; ed25519-sha256 (RFC 8463 §3) and rsa-sha256 (RFC 8301).
+ * DKIM-Signature header fields for a message (RFC 6376 §5): relaxed/relaxed canonicalization
+ * (§3.4.2, §3.4.4), so a relay that refolds a header or changes trailing whitespace does not break
+ * the signature; ed25519-sha256 (RFC 8463 §3) and rsa-sha256 (RFC 8301).
+ *
+ * Our own code, not mailauth's signer (which verifies inbound, src/sender-auth): a message's two
+ * signatures cost mailauth's streams and parser more than the signing itself, and its signer signs
+ * on the event loop. Here the canonical body and header bytes are made in a few linear passes over
+ * the message, and the private-key operations run on libuv's thread pool (crypto.sign with a
+ * callback), as password hashing does: nothing waits for an RSA signature but the message itself.
+ * sign.test.ts checks every signature against mailauth's verifier, dkim-signing.test.ts against
+ * its command-line tool, for both key types.
  *
  * From is oversigned: named once more in h= than the message has From fields (§5.4.2, §8.15), so
  * that a From added on the way makes the signature fail instead of passing beside the false one.
- * mailauth 7.1 lists each field present once per instance and has no option for names absent from
- * the message, so its signer is given one: `DkimSigner` reads the field names it writes into h=
- * from the parsed header rows, and the topmost From row names "From" twice. A verifier (§5.4.2)
- * takes From instances from the bottom for each name in h=; the extra one finds none and adds
- * nothing to the hash, exactly as the signer hashed. sign.test.ts checks this against mailauth's
- * verifier (a second From fails), so an upgrade that changes the parser is caught.
+ * A verifier takes a name's instances from the bottom; the extra one finds none and adds nothing.
  */
-import type { KeyObject } from "node:crypto";
-import { createRequire } from "node:module";
-import { finished } from "node:stream/promises";
-import type { Writable } from "node:stream";
+import { createHash, createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { fieldName, scanHeader } from "../mime/index.ts";
 import type { DkimAlgorithm } from "./keys.ts";
 
 export interface SigningKey {
   selector: string;
   algorithm: DkimAlgorithm;
-  /** PKCS #8 PEM: handed to mailauth only, never logged. */
+  /** PKCS #8 PEM: parsed here, never logged. */
   privateKey: string;
 }
 
@@ -40,94 +40,288 @@ const SIGNED_FIELDS = [
   "In-Reply-To", "References",
   "List-Id", "List-Help", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Subscribe", "List-Post", "List-Owner", "List-Archive",
   "TLS-Required",
-].join(":");
+];
+const SIGNED = new Set(SIGNED_FIELDS.map((n) => n.toLowerCase()));
 
-/** What of mailauth's signer (lib/dkim/dkim-signer.js, which ships no types) this file uses. */
-interface ParsedField {
-  /** The field name lower-cased: what is matched against the list. */
-  key: string;
-  /** The field name as written: what goes into h=. */
-  casedKey: string;
-}
-interface MailauthSigner extends Writable {
-  signatureHeaders: string[];
-  errors: Array<{ err: Error & { code?: string } }>;
-  messageHeaders(headers: { parsed: ParsedField[] }): Promise<void>;
-}
-type SignerClass = new (options: {
-  canonicalization: string;
-  headerList: string;
-  signatureData: Array<{ signingDomain: string; selector: string; privateKey: string; algorithm: string }>;
-  strict: boolean;
-}) => MailauthSigner;
-
-let oversigning: SignerClass | null = null;
-
-/** Parsed keys kept at most: a domain signs with two, a rotation adds two for a while. */
-const KEYS_KEPT = 64;
-
-/**
- * mailauth parses the PEM key for every signature (getPrivateKey in lib/tools.js), and OpenSSL sets
- * up an RSA key's Montgomery contexts on its first use: together more than half of the time a
- * message's two signatures take. The signer takes that function from tools.js when it loads, so
- * the export is wrapped first by one that keeps each parsed key. Should mailauth change that, keys
- * are parsed every time again: slower, still right.
- */
-function keepParsedKeys(require: NodeJS.Require): void {
-  const tools = require("mailauth/lib/tools.js") as { getPrivateKey: (key: string | Buffer) => KeyObject };
-  const parse = tools.getPrivateKey;
-  const kept = new Map<string, KeyObject>();
-  tools.getPrivateKey = (key) => {
-    if (typeof key !== "string") return parse(key);
-    let parsed = kept.get(key);
-    if (parsed === undefined) {
-      if (kept.size >= KEYS_KEPT) kept.clear();
-      parsed = parse(key);
-      kept.set(key, parsed);
-    }
-    return parsed;
-  };
-}
-
-/** mailauth's signer with From oversigned, loaded on first use: only the signing threads (sign-pool.ts) load mailauth. */
-function oversigningSigner(): SignerClass {
-  if (oversigning !== null) return oversigning;
-  const require = createRequire(import.meta.url);
-  keepParsedKeys(require);
-  const { DkimSigner } = require("mailauth/lib/dkim/dkim-signer.js") as { DkimSigner: SignerClass };
-  oversigning = class OversigningSigner extends DkimSigner {
-    override async messageHeaders(headers: { parsed: ParsedField[] }): Promise<void> {
-      // The rows are read bottom-up; the last From in h= is the topmost row's, so its name goes twice.
-      const top = headers.parsed.find((h) => h.key === "from");
-      if (top !== undefined) top.casedKey = `${top.casedKey}:${top.casedKey}`;
-      await super.messageHeaders(headers);
-    }
-  };
-  return oversigning;
-}
+/** Signature lines are folded before this many characters (RFC 5322 §2.1.1's 78, with room). */
+const FOLD_AT = 76;
 
 export class DkimSignError extends Error {
   override name = "DkimSignError";
 }
 
+/** Parsed keys kept at most: a domain signs with two, a rotation adds two for a while. */
+const KEYS_KEPT = 64;
+const parsedKeys = new Map<string, KeyObject>();
+
+/**
+ * The key object for a PEM, parsed once: parsing, and OpenSSL's set-up of an RSA key's Montgomery
+ * contexts on first use, cost more than a signature.
+ */
+function keyObject(pem: string): KeyObject {
+  let key = parsedKeys.get(pem);
+  if (key === undefined) {
+    if (parsedKeys.size >= KEYS_KEPT) parsedKeys.clear();
+    try {
+      key = createPrivateKey(pem);
+    } catch {
+      throw new DkimSignError("EKEY: the private key cannot be read"); // OpenSSL's message is not repeated: no key material in errors
+    }
+    parsedKeys.set(pem, key);
+  }
+  return key;
+}
+
+/** A tab, or two or more blanks: what relaxed canonicalization turns into one SP. */
+const BLANKS = /\t[ \t]*| [ \t]+/g;
+const LINE_BREAK = /\r?\n/g;
+const SP = 0x20;
+const HT = 0x09;
+const CR = 0x0d;
+const LF = 0x0a;
+const CRLF = Buffer.from("\r\n");
+const ONE_SP = Buffer.from(" ");
+/** A byte that relaxed canonicalization leaves as it is, wherever it is (not a blank, not part of a line end). */
+const ordinary = (b: number | undefined): boolean => b !== undefined && b !== SP && b !== HT && b !== CR && b !== LF;
+/** The canonical body leaves in chunks of this size (to the hash). */
+const CHUNK = 64 * 1024;
+
+/**
+ * The relaxed body (RFC 6376 §3.4.4), made from the message's bytes as they are fed and handed to
+ * `sink` in chunks (each valid during the call only): whitespace runs as one SP, none at line
+ * ends, no empty lines at the end, a non-empty body ending in CRLF. A bare LF counts as a line
+ * end, as verifiers read it; a lone CR is an ordinary byte. One pass over the bytes: blanks and
+ * line ends are held back until a byte shows whether they stay.
+ */
+export class RelaxedBody {
+  readonly #sink: (chunk: Buffer) => void;
+  readonly #out = Buffer.allocUnsafe(CHUNK);
+  #n = 0;
+  #blank = false;
+  #lineEnds = 0;
+  #any = false;
+  /** Where feeding goes on (a CRLF may have been read past the last slice's end). */
+  #next = -1;
+
+  constructor(sink: (chunk: Buffer) => void) {
+    this.#sink = sink;
+  }
+
+  /** Canonicalizes raw[from, to): `raw` is the whole body, fed in order in slices that meet. */
+  feed(raw: Buffer, from: number, to: number): void {
+    /** Where the current run of ordinary bytes began, or -1: such runs are copied whole. */
+    let run = -1;
+    let i = Math.max(from, this.#next);
+    for (; i < to; i++) {
+      const c = raw[i];
+      if (run >= 0) {
+        // Inside a run, a single SP or a CRLF before an ordinary byte stays as it is: ordinary
+        // text is copied in long runs, not word by word.
+        if (c === SP && ordinary(raw[i + 1])) continue;
+        if (c === CR && raw[i + 1] === LF && ordinary(raw[i + 2])) {
+          i++;
+          continue;
+        }
+      }
+      const lineEnd = c === LF || (c === CR && raw[i + 1] === LF);
+      if (c !== SP && c !== HT && !lineEnd) {
+        if (run >= 0) continue;
+        for (; this.#lineEnds > 0; this.#lineEnds--) this.#put(CRLF);
+        if (this.#blank) this.#put(ONE_SP);
+        this.#blank = false;
+        run = i;
+        this.#any = true;
+        continue;
+      }
+      if (run >= 0) this.#copy(raw, run, i);
+      run = -1;
+      if (!lineEnd) this.#blank = true;
+      else {
+        if (c === CR) i++;
+        this.#blank = false; // §3.4.4: no whitespace at a line's end
+        this.#lineEnds++;
+      }
+    }
+    // The loop may have read one byte past `to` (the LF of a CRLF): the next slice starts after it.
+    if (run >= 0) this.#copy(raw, run, i);
+    this.#next = i;
+  }
+
+  /** Ends the body: empty lines at the end are dropped, a non-empty body ends in one CRLF. */
+  end(): void {
+    if (this.#any) this.#put(CRLF);
+    if (this.#n > 0) this.#sink(this.#out.subarray(0, this.#n));
+    this.#n = 0;
+  }
+
+  #copy(raw: Buffer, from: number, to: number): void {
+    while (from < to) {
+      if (this.#n === CHUNK) this.#flush();
+      const k = raw.copy(this.#out, this.#n, from, Math.min(to, from + CHUNK - this.#n));
+      this.#n += k;
+      from += k;
+    }
+  }
+
+  /** Writes a few bytes of our own (CRLF, SP). */
+  #put(bytes: Buffer): void {
+    for (const b of bytes) {
+      if (this.#n === CHUNK) this.#flush();
+      this.#out[this.#n++] = b;
+    }
+  }
+
+  #flush(): void {
+    this.#sink(this.#out);
+    this.#n = 0;
+  }
+}
+
+/** The event loop gets a turn after each slice of this many body bytes: a big message does not hold up other sessions. */
+const SLICE = 1024 * 1024;
+
+/** The base64 SHA-256 of the relaxed body: bh= (§3.7). */
+async function bodyHash(raw: Buffer, start: number): Promise<string> {
+  const hash = createHash("sha256");
+  const body = new RelaxedBody((chunk) => hash.update(chunk));
+  for (let at = start; at < raw.length; at += SLICE) {
+    if (at > start) await new Promise((resolve) => setImmediate(resolve));
+    body.feed(raw, at, Math.min(raw.length, at + SLICE));
+  }
+  body.end();
+  return hash.digest("base64");
+}
+
+/**
+ * One header field relaxed (RFC 6376 §3.4.2): the name lower-cased, the value unfolded, whitespace
+ * runs as one SP, none around the colon or at the end; CRLF-terminated. `value` is the raw value
+ * after the colon as latin1 (bytes kept as they are).
+ */
+export function relaxedField(name: string, value: string): string {
+  let v = value.replace(LINE_BREAK, "").replace(BLANKS, " ");
+  if (v.startsWith(" ")) v = v.slice(1);
+  if (v.endsWith(" ")) v = v.slice(0, -1);
+  return `${name.toLowerCase()}:${v}\r\n`;
+}
+
+interface Field {
+  name: string;
+  /** The raw value after the colon (latin1), line breaks and all. */
+  value: string;
+}
+
+/** The header's fields, top down, and where the body starts. */
+function readHeader(message: Buffer): { fields: Field[]; bodyStart: number } {
+  const fields: Field[] = [];
+  const { bodyStart } = scanHeader(message, 0, message.length, (start, colon, end) => {
+    const name = fieldName(message, start, colon);
+    if (name !== null && SIGNED.has(name)) fields.push({ name, value: message.toString("latin1", colon + 1, end) });
+  });
+  return { fields, bodyStart };
+}
+
+/**
+ * h= and the signed fields' canonical text (§5.4.2): each listed name once per instance, taken
+ * from the bottom up, From once more.
+ */
+function signedHeader(fields: readonly Field[]): { names: string[]; canonical: string } {
+  const names: string[] = [];
+  let canonical = "";
+  for (const name of SIGNED_FIELDS) {
+    const instances = fields.filter((f) => f.name === name.toLowerCase());
+    for (let i = instances.length - 1; i >= 0; i--) {
+      const f = instances[i];
+      if (f === undefined) continue;
+      names.push(name);
+      canonical += relaxedField(f.name, f.value);
+    }
+    if (name === "From") names.push(name);
+  }
+  return { names, canonical };
+}
+
+/**
+ * Tags joined as `a=1; b=2`, a line folded (CRLF TAB) between tags, or after a colon inside h=,
+ * before it would pass FOLD_AT: folding whitespace is allowed there (§3.2, §3.5).
+ */
+function folded(prefix: string, tags: ReadonlyArray<[string, string]>): string {
+  let out = prefix;
+  let line = prefix.length;
+  const put = (token: string, sep: string): void => {
+    if (line + sep.length + token.length > FOLD_AT) {
+      out += `\r\n\t${token}`;
+      line = 1 + token.length;
+    } else {
+      out += sep + token;
+      line += sep.length + token.length;
+    }
+  };
+  for (const [i, [tag, value]] of tags.entries()) {
+    const end = i < tags.length - 1 ? ";" : "";
+    const parts = tag === "h" ? value.split(":") : [value];
+    for (const [j, part] of parts.entries()) {
+      const last = j === parts.length - 1;
+      put(`${j === 0 ? `${tag}=` : ""}${part}${last ? end : ":"}`, j === 0 ? " " : "");
+    }
+  }
+  return out;
+}
+
+/** The b= value folded in lines of at most FOLD_AT (base64 may hold FWS, §3.5). */
+function foldedBase64(b64: string, used: number): string {
+  let out = "";
+  let at = 0;
+  let room = Math.max(8, FOLD_AT - used);
+  while (at < b64.length) {
+    if (at > 0) out += "\r\n\t";
+    out += b64.slice(at, at + room);
+    at += room;
+    room = FOLD_AT - 1;
+  }
+  return out;
+}
+
+function signAsync(algorithm: DkimAlgorithm, data: Buffer, key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const done = (e: Error | null, sig: Buffer): void => (e === null ? resolve(sig) : reject(new DkimSignError("ESIGN: the signature could not be made")));
+    // RFC 8463 §3: Ed25519 (PureEdDSA) over the SHA-256 hash of the data; RFC 8301: RSASSA-PKCS1-v1_5 with SHA-256.
+    if (algorithm === "ed25519") sign(null, createHash("sha256").update(data).digest(), key, done);
+    else sign("sha256", data, key, done);
+  });
+}
+
+/** One DKIM-Signature field (CRLF-terminated) over `signed` (the canonical signed fields) and `bh`. */
+async function signatureField(key: SigningKey, domain: string, names: readonly string[], signed: string, bh: string, time: number): Promise<string> {
+  const algorithm = `${key.algorithm}-sha256`;
+  const head = folded("DKIM-Signature:", [
+    ["v", "1"],
+    ["a", algorithm],
+    ["c", "relaxed/relaxed"],
+    ["d", domain],
+    ["s", key.selector],
+    ["t", String(time)],
+    ["h", names.join(":")],
+    ["bh", bh],
+    ["b", ""],
+  ]);
+  // §3.7: the signature covers the signed fields and this field itself, relaxed, with b= empty and no final CRLF.
+  const own = relaxedField("DKIM-Signature", head.slice("DKIM-Signature:".length)).slice(0, -2);
+  const sig = await signAsync(key.algorithm, Buffer.from(signed + own, "latin1"), keyObject(key.privateKey));
+  const lastLine = head.length - (head.lastIndexOf("\n") + 1);
+  return `${head}${foldedBase64(sig.toString("base64"), lastLine)}\r\n`;
+}
+
 /**
  * The DKIM-Signature fields (CRLF-terminated, to go on top of the message) for `message` signed
- * as `domain` with each of `keys`; a DkimSignError when any of them could not be made.
+ * as `domain` with each of `keys`, in their order; a DkimSignError when any of them could not be made.
  */
-export async function signatures(message: Buffer, domain: string, keys: readonly SigningKey[]): Promise<Buffer> {
-  const Signer = oversigningSigner();
-  const signer = new Signer({
-    canonicalization: "relaxed/relaxed",
-    headerList: SIGNED_FIELDS,
-    // Strict: refuse rather than sign what a verifier would reject (a bad d= or s=, a short key).
-    strict: true,
-    signatureData: keys.map((k) => ({ signingDomain: domain, selector: k.selector, privateKey: k.privateKey, algorithm: `${k.algorithm}-sha256` })),
-  });
-  signer.end(message);
-  await finished(signer);
-  const failed = signer.errors[0];
-  // mailauth's messages name the problem (no From, a key of the wrong type), never key material.
-  if (failed !== undefined) throw new DkimSignError(`${failed.err.code ?? "error"}: ${failed.err.message}`);
-  if (signer.signatureHeaders.length !== keys.length) throw new DkimSignError("no signature made");
-  return Buffer.from(signer.signatureHeaders.map((h) => `${h}\r\n`).join(""), "latin1");
+export async function signatures(message: Buffer, domain: string, keys: readonly SigningKey[], now = Date.now()): Promise<Buffer> {
+  const { fields, bodyStart } = readHeader(message);
+  // RFC 6376 §5.4: From is the one field that must be signed.
+  if (!fields.some((f) => f.name === "from")) throw new DkimSignError("ENOFROM: the message has no From field to sign");
+  const bh = await bodyHash(message, bodyStart);
+  const { names, canonical } = signedHeader(fields);
+  const time = Math.floor(now / 1000);
+  const made = await Promise.all(keys.map((k) => signatureField(k, domain, names, canonical, bh, time)));
+  return Buffer.from(made.join(""), "latin1");
 }
