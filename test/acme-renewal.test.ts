@@ -133,6 +133,7 @@ test("renewal replaces the served certificate in every process while open connec
     const deRow = (await rowsOf(de, "Geprüft per")).find((r) => r.startsWith(HOST)) ?? "";
     assert.match(deRow, /^mx\.sealpost\.test\tFehlgeschlagen Bitte prüfen\t/);
     await de.getByRole("alert").filter({ hasText: "1 Zertifikat über ACME läuft in weniger als 14 Tagen ab" }).waitFor();
+    await shot(de, "admin-acme-de");
     imap.socket.destroy();
   } finally {
     agent.destroy();
