@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { parse, stringify, TomlError } from "smol-toml";
-import { SCHEMA, type Field } from "./schema.ts";
+import type { Field } from "./field.ts";
+import { SCHEMA } from "./schema.ts";
 import type { Config } from "./types.ts";
 
 export class ConfigError extends Error {
