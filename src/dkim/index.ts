@@ -8,3 +8,4 @@ export { DkimError, newKeys, addFirstKeys, listKeys, ensureKeys, rotateKeys, act
 export { dkimTxtRecords, keyRecords, activateIfPublished, type DkimRecord, type RecordCheck } from "./records.ts";
 export { signOutgoing } from "./outgoing.ts";
 export { watchPendingKeys } from "./watch.ts";
+export { sealingKey } from "./seal-key.ts";

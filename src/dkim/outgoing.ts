@@ -54,8 +54,11 @@ function withParents(domain: string): string[] {
   return labels.map((_, i) => labels.slice(i).join("."));
 }
 
-/** The closest hosted domain with active keys for `domain`, and those keys; null when there is none. */
-async function signingKeys(db: Kysely<Database>, domain: string): Promise<{ domain: string; keys: SigningKey[] } | null> {
+/**
+ * The closest hosted domain with active keys for `domain`, and those keys; null when there is none.
+ * Also the ARC sealer's (seal-key.ts): the host name's closest hosted parent.
+ */
+export async function signingKeys(db: Kysely<Database>, domain: string): Promise<{ domain: string; keys: SigningKey[] } | null> {
   const candidates = withParents(domain);
   const rows = await db
     .selectFrom("dkim_keys")

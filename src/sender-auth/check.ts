@@ -135,6 +135,14 @@ function longHeader(head: Buffer): { from: string[]; fields: number } | null {
   return { from, fields };
 }
 
+/**
+ * Whether `message`'s header section is short enough for mailauth to read (MAX_HEADER_LINES): what
+ * else hands the header to mailauth — the MX's ARC sealer — asks first.
+ */
+export function readableHeader(message: readonly Buffer[]): boolean {
+  return longHeader(headOf(message).head) === null;
+}
+
 /** SPF, and DMARC with SPF as its only identifier (RFC 7489 §4.2): what a header too long to read leaves. */
 async function checkEnvelope(long: { from: string[]; fields: number }, mailFrom: string, opts: Omit<SPFOptions, "sender">): Promise<Found> {
   const spfResult = await spf({ ...opts, sender: mailFrom });

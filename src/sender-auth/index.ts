@@ -4,6 +4,6 @@
  * quarantine, reject) by DMARC policy and for mail claiming a hosted domain. Pure: the caller passes
  * the message, the DNS lookup and which domains are hosted; nothing here stores, logs or configures.
  */
-export { checkSender, uncheckedResults, type SenderAuthResults } from "./check.ts";
+export { checkSender, readableHeader, uncheckedResults, type SenderAuthResults } from "./check.ts";
 export { withoutForgedResults } from "./header.ts";
 export { decide, dkimSummary, type Verdict } from "./policy.ts";

@@ -2,8 +2,9 @@
  * The MX's sender checks at the end of DATA (issue 15; `[smtp] authentication`): SPF, DKIM, DMARC
  * and ARC (src/sender-auth, with mailauth) over the configured DNS resolvers under one deadline;
  * the Authentication-Results field (RFC 8601) on top of the message, forged ones that claim this
- * host removed (§5); the verdict — a refusal is answered 550 5.7.1 (RFC 7489 §6.6.2, RFC 3463 §3.8)
- * and recorded here, an accepted message's row is recorded with its delivery (hand-off.ts).
+ * host removed (§5); an ARC set (RFC 8617) above it on relayed mail (arc-seal.ts); the verdict — a
+ * refusal is answered 550 5.7.1 (RFC 7489 §6.6.2, RFC 3463 §3.8) and recorded here, an accepted
+ * message's row is recorded with its delivery (hand-off.ts).
  *
  * Submission's senders have signed in and are not checked: only the MX (and the legacy MX) asks.
  */
@@ -11,9 +12,10 @@ import type { AuditLog, AuthResultRow } from "../audit/index.ts";
 import { isHostedDomain } from "../directory/index.ts";
 import { createLookup, type Lookup } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
-import { checkSender, decide, dkimSummary, uncheckedResults, withoutForgedResults, type SenderAuthResults, type Verdict } from "../sender-auth/index.ts";
+import { checkSender, decide, dkimSummary, readableHeader, uncheckedResults, withoutForgedResults, type SenderAuthResults, type Verdict } from "../sender-auth/index.ts";
 import { Code, SmtpError, Status, domainOf } from "../smtp/index.ts";
 import type { DeliveryTarget, Store } from "../store/index.ts";
+import { arcSet, hasRelayRecipient } from "./arc-seal.ts";
 import type { MailTransaction, SessionInfo } from "./types.ts";
 
 export interface SenderCheckSettings {
@@ -46,17 +48,15 @@ function refusal(v: Verdict): SmtpError {
 
 /**
  * The message as it is stored and handed on: this host's field on top, above the other trace
- * fields (RFC 8601 §5), the forged ones gone from `parts`.
- *
- * ARC sealing goes here (RFC 8617 §5.1): a message with recipients in a relay (gateway) domain
- * (`tx.recipients` with no account) goes on to that domain's next hop, where forwarding may have
- * broken SPF and DKIM; an ARC set above the field would carry what this host found. It is sealed
- * with a hosted domain's DKIM key — mailauth's `sealMessage(message, { signingDomain, selector,
- * privateKey, authResults: the field's value, cv: results.arc })` — and those keys come with issue
- * 15's DKIM signing. Until then relayed mail leaves unsealed.
+ * fields (RFC 8601 §5), the forged ones gone from `parts` — and, for a message with recipients in
+ * a relay (gateway) domain, an ARC set above the field (RFC 8617 §5.1, arc-seal.ts): the message
+ * goes on to that domain's next hop, where this host's address breaks SPF, and the set carries what
+ * this host found. `seal` is null for mail to hosted mailboxes only (it stops here), and when the
+ * message goes unsealed. A message for both keeps the set in the hosted copies too: one message is
+ * stored for all of its recipients.
  */
-function stamped(field: Buffer, parts: readonly Buffer[]): readonly Buffer[] {
-  return [field, ...parts];
+function stamped(field: Buffer, parts: readonly Buffer[], seal: Buffer | null): readonly Buffer[] {
+  return seal === null ? [field, ...parts] : [seal, field, ...parts];
 }
 
 export class SenderCheck {
@@ -85,6 +85,7 @@ export class SenderCheck {
     const mailFromDomain = domainOf(tx.from);
     let results: SenderAuthResults;
     let verdict: Verdict = { action: "accepted", rule: null, domain: null };
+    let checked = true;
     try {
       results = await checkSender(message, { ip: s.conn.remoteAddress, helo: s.helo?.name ?? null, mailFrom: tx.from, authservId: set.hostname }, this.#lookupFor(set), set.deadlineMs);
       verdict = decide(results, await this.#hostedClaims([mailFromDomain, ...results.fromDomains]));
@@ -92,6 +93,7 @@ export class SenderCheck {
       // A failure of the checks themselves (not of DNS, which is a temperror) refuses nothing.
       this.#log.error("sender checks failed; message accepted unchecked", e, { session: s.id, id });
       results = uncheckedResults(set.hostname);
+      checked = false;
     }
     const row: AuthResultRow = {
       time: Date.now(),
@@ -117,7 +119,24 @@ export class SenderCheck {
     }
     const field = Buffer.from(results.field, "utf8");
     const kept = withoutForgedResults(message, set.hostname);
-    return { message: stamped(field, kept.parts), size: size - kept.removed + field.length, target: verdict.action === "quarantined" ? "junk" : "inbox", row };
+    // Only a message the checks read is sealed: the set's ARC-Authentication-Results is their result
+    // and its cv= their chain validation — not one whose checks failed, nor one whose header is too
+    // long for mailauth to read (its chain was never validated).
+    const sealed = checked && hasRelayRecipient(tx.recipients) && readableHeader(message);
+    const seal = sealed ? await this.#seal(s.id, id, set.hostname, results, [field, ...kept.parts]) : null;
+    return {
+      message: stamped(field, kept.parts, seal),
+      size: size - kept.removed + field.length + (seal?.length ?? 0),
+      target: verdict.action === "quarantined" ? "junk" : "inbox",
+      row,
+    };
+  }
+
+  /** The ARC set for `message` (this host's field on top) with the checks' `results`, or null. */
+  async #seal(session: string, id: string, hostname: string, results: SenderAuthResults, message: readonly Buffer[]): Promise<Buffer | null> {
+    // The field's value: the authserv-id and the results, as the ARC-Authentication-Results carries them (RFC 8617 §4.1.1).
+    const authResults = results.field.slice(results.field.indexOf(":") + 1).trim();
+    return arcSet(this.#store.db, this.#log, { message, hostname, authResults, cv: results.arc, id, session });
   }
 
   /** The domains among `domains` that are hosted here (relay domains are not: their mail is their own). */
