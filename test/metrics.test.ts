@@ -78,7 +78,7 @@ s.quit()
 print("SENT")
 s = smtplib.SMTP_SSL("127.0.0.1", ${h.ports.submissions}, context=ctx(ssl.TLSVersion.TLSv1_3))
 s.login("${ALICE}", "${PW}")
-s.sendmail("${ALICE}", ["bob@remote.test"], b"Subject: out\\r\\n\\r\\nhello\\r\\n")
+s.sendmail("${ALICE}", ["bob@remote.test"], b"From: ${ALICE}\\r\\nSubject: out\\r\\n\\r\\nhello\\r\\n")
 s.quit()
 print("SUBMITTED")
 `);

@@ -43,7 +43,9 @@ if e["SUB"] == "1":
 for reply in [s.mail(e["U"] if e["SUB"] == "1" else "someone@remote.test")] + [s.rcpt(r) for r in e["TO"].split(",")]:
     if reply[0] != 250:
         raise SystemExit("refused: %r" % (reply,))
-code, text = s.data(("Subject: %s\\r\\n\\r\\nhello\\r\\n" % e["MARK"]).encode())
+# Submission: the header From is the account's own, as the envelope sender is.
+author = "From: %s\\r\\n" % e["U"] if e["SUB"] == "1" else ""
+code, text = s.data((author + "Subject: %s\\r\\n\\r\\nhello\\r\\n" % e["MARK"]).encode())
 print(code, text.decode())
 s.quit()
 `,

@@ -102,7 +102,7 @@ import smtplib, ssl
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 s = smtplib.SMTP_SSL("127.0.0.1", ${ports.submissions}, context=ctx, timeout=20)
 s.login("alice@ops.test", "alice-password-1")
-s.sendmail("alice@ops.test", ["bob@remote.test", "carol@remote.test"], "Subject: queued\\r\\n\\r\\nwaits\\r\\n")
+s.sendmail("alice@ops.test", ["bob@remote.test", "carol@remote.test"], "From: alice@ops.test\\r\\nSubject: queued\\r\\n\\r\\nwaits\\r\\n")
 s.quit()
 `);
     const sessionsBefore = JSON.stringify((JSON.parse(server.cli(["tls-report", "--json"]).stdout) as { sessions: unknown }).sessions);

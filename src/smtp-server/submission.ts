@@ -1,14 +1,16 @@
 /**
  * The submission role (RFC 6409, RFC 4954, RFC 8314): users send mail after authenticating over
  * TLS. The envelope sender must be the account's own address (Postfix's
- * reject_sender_login_mismatch: 553 5.7.1); hosted recipients are delivered like MX mail, remote
- * ones go to the outbound queue — both in the same commit, before the 250.
+ * reject_sender_login_mismatch: 553 5.7.1), and so must the header's From and Sender at the end of
+ * DATA (author-check.ts: 550 5.7.1); hosted recipients are delivered like MX mail, remote ones go
+ * to the outbound queue — both in the same commit, before the 250.
  */
 import type { Authenticator } from "../auth/index.ts";
 import type { AuditLog } from "../audit/index.ts";
 import { lookupRecipient } from "../directory/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
 import type { Store } from "../store/index.ts";
+import { checkAuthor, ownsAddress } from "./author-check.ts";
 import { handOff } from "./hand-off.ts";
 import { checkRecipientQuota } from "./quota.ts";
 import type { MailTransaction, Recipient, SessionInfo, SmtpRole } from "./types.ts";
@@ -38,7 +40,7 @@ export class SubmissionRole implements SmtpRole {
     const user = s.authenticated;
     if (user === null) throw new SmtpError(Code.AUTH_REQUIRED, Status.SECURITY, "Authentication required");
     // The null sender (bounces, MDNs) names nobody; any other sender must be the account itself.
-    if (address !== "" && address.toLowerCase() !== user.address) {
+    if (address !== "" && !ownsAddress(user.address, address)) {
       throw new SmtpError(Code.MAILBOX_NAME_NOT_ALLOWED, Status.NOT_AUTHORIZED, `<${address}>: Sender address rejected: not owned by user ${user.address}`);
     }
   }
@@ -59,6 +61,11 @@ export class SubmissionRole implements SmtpRole {
   }
 
   async deliver(s: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void> {
+    const user = s.authenticated;
+    if (user === null) throw new SmtpError(Code.AUTH_REQUIRED, Status.SECURITY, "Authentication required");
+    // The message is signed as its From's domain on the way out (dkim/outgoing.ts): the header's
+    // author must be the account, whatever the envelope said (the null sender of an MDN too).
+    checkAuthor(user.address, message);
     const queued = await handOff(this.#store, this.#audit, s, tx, {
       id,
       message,

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AuditLog } from "../audit/index.ts";
 import { Authenticator } from "../auth/index.ts";
-import { addAccount } from "../directory/index.ts";
+import { addAccount, addDomain } from "../directory/index.ts";
 import { listQueue } from "../queue/index.ts";
 import { listMessages, type Store } from "../store/index.ts";
 import { withTestAccount } from "../../test/support/store.ts";
@@ -116,6 +116,34 @@ test("the sender must be the account's own address (553 5.7.1), whatever the mes
     assert.ok(!r.sent);
     assert.deepEqual(r.refusals.map((f) => [f.address, f.code, f.status]), [[null, 553, "5.7.1"]]);
     assert.deepEqual(await inbox(store, "b@example.test"), []);
+  });
+});
+
+test("the message's From must be the account's own too (550 5.7.1): another hosted domain's address is refused, recorded, and nothing is stored or queued", async () => {
+  await bench(async ({ store, submit, woken }) => {
+    await addDomain(store.db, "other.test");
+    await addAccount(store.db, "boss@other.test", "password4");
+    const forged = Buffer.from("From: The Boss <boss@other.test>\r\nTo: b@example.test\r\nSubject: wire the money\r\n\r\nnow\r\n");
+    const r = await submit({ recipients: ["b@example.test", "someone@remote.test"], message: forged });
+    assert.ok(!r.sent);
+    assert.deepEqual(r.refusals, [{ address: null, code: 550, status: "5.7.1", text: "<boss@other.test>: From address rejected: not owned by user a@example.test" }]);
+    assert.deepEqual(await inbox(store, "b@example.test"), []);
+    assert.deepEqual(await listQueue(store.db), []);
+    assert.equal(woken(), 0);
+    await store.committer.flush();
+    const rows = await store.db.selectFrom("smtp_recipients").select(["rcpt", "code", "enhanced", "text", "delivered"]).orderBy("id").execute();
+    const text = "<boss@other.test>: From address rejected: not owned by user a@example.test";
+    assert.deepEqual(
+      rows.map((x) => [x.rcpt, x.code, x.enhanced, x.text, x.delivered]),
+      [
+        ["b@example.test", 550, "5.7.1", text, 0],
+        ["someone@remote.test", 550, "5.7.1", text, 0],
+      ],
+      "each recipient is recorded with the refusal, as at the end of DATA",
+    );
+    // The account's own address, under a display name and with the domain in capitals, passes.
+    const own = await submit({ message: Buffer.from("From: \"A. Person\" <a@EXAMPLE.test>\r\nSubject: mine\r\n\r\nbody\r\n") });
+    assert.ok(own.sent);
   });
 });
 

@@ -2,7 +2,8 @@
  * A message that did not come over SMTP — one written in the webmail — submitted through the same
  * path as port 587 (issue 14): the checks MAIL, RCPT and DATA make in a submission session, in
  * their order and with their replies, then the role's hand-off. So the sender must be the account's
- * own address (Postfix's reject_sender_login_mismatch, 553 5.7.1), hosted recipients are delivered
+ * own address (Postfix's reject_sender_login_mismatch, 553 5.7.1), and so must the message's From
+ * and Sender fields (the role's deliver, author-check.ts: 550 5.7.1), hosted recipients are delivered
  * and the others queued for the runner, at their destination's TLS level, and a DSN comes back as
  * for any message. The limits are the `[smtp]` ones the listeners use.
  *
@@ -78,6 +79,8 @@ export async function submitMessage(role: SmtpRole, settings: SubmitSettings, m:
     if (internal) throw e;
     return { sent: false, refusals: [refusal(null, reply)] };
   };
+  const recordRejected = (address: string, reply: SmtpError): void =>
+    settings.audit.recipientRejected(session, tx, { address, domain: address.slice(address.lastIndexOf("@") + 1).toLowerCase(), code: reply.code, status: reply.status ?? "", text: reply.text, delivered: false });
 
   // MAIL (mail.ts): RFC 1870 §6.3 size, the store's room, the sender.
   try {
@@ -101,7 +104,7 @@ export async function submitMessage(role: SmtpRole, settings: SubmitSettings, m:
     } catch (e) {
       const { reply, internal } = replyFor(e);
       if (internal) throw e;
-      settings.audit.recipientRejected(session, tx, { address, domain: address.slice(address.lastIndexOf("@") + 1).toLowerCase(), code: reply.code, status: reply.status ?? "", text: reply.text, delivered: false });
+      recordRejected(address, reply);
       refusals.push(refusal(address, reply));
     }
   }
@@ -117,6 +120,10 @@ export async function submitMessage(role: SmtpRole, settings: SubmitSettings, m:
     await role.deliver(session, tx, id, [header, message], header.length + message.length);
     return { sent: true, id };
   } catch (e) {
+    // As at the end of DATA (data-phase.ts): a refused message is recorded for each recipient,
+    // with the reply SMTP would have given.
+    const { reply, internal } = replyFor(e);
+    if (!internal) for (const r of tx.recipients) recordRejected(r.address, reply);
     return whole(e);
   }
 }

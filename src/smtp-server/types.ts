@@ -88,7 +88,8 @@ export interface SmtpRole {
   /**
    * DATA complete: store durably under `id` — the message's one id, named in its Received header,
    * in the 250 reply and (for remote recipients) as its queue id. `message` already carries the
-   * Received header. Recipient outcomes are recorded in the same commit.
+   * Received header. Recipient outcomes are recorded in the same commit. A message the role
+   * refuses (the MX's sender checks, submission's header From check) throws an SmtpError.
    */
   deliver(session: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void>;
 }

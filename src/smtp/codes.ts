@@ -41,6 +41,12 @@ export const Code = {
   /** RFC 4954 §6: authentication credentials invalid. */
   AUTH_FAILED: 535,
   MAILBOX_UNAVAILABLE: 550,
+  /**
+   * RFC 5321 §4.2.3: "550 Requested action not taken: mailbox unavailable (e.g., ... command
+   * rejected for policy reasons)" — the same number as MAILBOX_UNAVAILABLE, given after the final
+   * "." to a message that policy refuses as a whole.
+   */
+  REJECTED_BY_POLICY: 550,
   EXCEEDED_STORAGE: 552,
   MAILBOX_NAME_NOT_ALLOWED: 553,
   TRANSACTION_FAILED: 554,
@@ -112,6 +118,13 @@ export const Status = {
    * p=reject failure (RFC 7489 §6.6.2; OpenDMARC and Postfix: "550 5.7.1 Rejected by DMARC policy").
    */
   SENDER_REFUSED: "5.7.1",
+  /**
+   * RFC 3463 §3.8 X.7.1 "delivery not authorized, message refused", for a submitted message whose
+   * header From or Sender names someone other than the signed-in account: RFC 6409 §8.1 leaves the
+   * MSA, which knows who the sender is, to vouch for the header's author (Postfix's
+   * reject_sender_login_mismatch, applied to the header).
+   */
+  AUTHOR_NOT_OWNED: "5.7.1",
   /** Too many errors / connections: policy-driven 421. */
   POLICY_TEMP: "4.7.0",
 } as const;
