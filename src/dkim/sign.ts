@@ -83,8 +83,13 @@ const CRLF = Buffer.from("\r\n");
 const ONE_SP = Buffer.from(" ");
 /** A byte that relaxed canonicalization leaves as it is, wherever it is (not a blank, not part of a line end). */
 const ordinary = (b: number | undefined): boolean => b !== undefined && b !== SP && b !== HT && b !== CR && b !== LF;
-/** The canonical body leaves in chunks of this size (to the hash). */
-const CHUNK = 64 * 1024;
+/**
+ * Short runs and our own bytes are gathered in a buffer of this size before they go to the sink;
+ * under Buffer.poolSize / 2, so it comes from Node's shared pool, not an allocation per message.
+ */
+const CHUNK = 4000;
+/** A run at least this long goes to the sink as a view of the message, not copied. */
+const LONG_RUN = 512;
 
 /**
  * The relaxed body (RFC 6376 §3.4.4), made from the message's bytes as they are fed and handed to
@@ -155,6 +160,12 @@ export class RelaxedBody {
   }
 
   #copy(raw: Buffer, from: number, to: number): void {
+    if (to - from >= LONG_RUN) {
+      // Ordinary text is mostly one long run: handed on as it is, after what was gathered before it.
+      if (this.#n > 0) this.#flush();
+      this.#sink(raw.subarray(from, to));
+      return;
+    }
     while (from < to) {
       if (this.#n === CHUNK) this.#flush();
       const k = raw.copy(this.#out, this.#n, from, Math.min(to, from + CHUNK - this.#n));
@@ -172,7 +183,7 @@ export class RelaxedBody {
   }
 
   #flush(): void {
-    this.#sink(this.#out);
+    this.#sink(this.#out.subarray(0, this.#n));
     this.#n = 0;
   }
 }
