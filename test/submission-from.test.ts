@@ -104,14 +104,21 @@ test("own From (display name, domain in capitals) is delivered; another hosted d
     assert.deepEqual(queued.filter((m) => m.includes(tag)).map((m) => /^Subject: (.*)$/m.exec(m)?.[1]?.trim()), [name("own")], "only the accepted message is queued for the remote recipient");
     // The audit writes refusals in its next group commit.
     const rows = await eventually(async () => {
-      const r = await store.db.selectFrom("smtp_recipients").select(["rcpt", "code", "enhanced", "text"]).where("code", "=", 550).orderBy("id").execute();
+      const r = await store.db.selectFrom("smtp_recipients").select(["rcpt", "code", "enhanced", "text", "mail_from"]).where("code", "=", 550).orderBy("id").execute();
       return r.length >= 12 ? r : undefined;
     }, 5000, "the refusals' audit rows");
     const forged = rows.filter((r) => r.text === NOT_OWNED(BOSS).slice("550 5.7.1 ".length));
-    // forged, forged-among-own and the MDN: each refusal once per recipient.
+    // forged, forged-among-own and the MDN: each refusal once per recipient, with its envelope sender.
     assert.deepEqual(
-      forged.map((r) => [r.rcpt, r.enhanced]),
-      [BOB, REMOTE, BOB, REMOTE, BOB, REMOTE].map((rcpt) => [rcpt, "5.7.1"]),
+      forged.map((r) => [r.rcpt, r.enhanced, r.mail_from]),
+      [
+        [BOB, "5.7.1", ALICE],
+        [REMOTE, "5.7.1", ALICE],
+        [BOB, "5.7.1", ALICE],
+        [REMOTE, "5.7.1", ALICE],
+        [BOB, "5.7.1", ""],
+        [REMOTE, "5.7.1", ""],
+      ],
     );
     assert.equal(rows.length, 12, "two recipients for each of the six refused messages");
   } finally {

@@ -21,7 +21,11 @@ export interface CommandApi extends SessionInfo {
   /** Drops the current transaction (RSET, EHLO, STARTTLS); unfinished recipients are recorded. */
   resetTransaction(reason: string): void;
   addRecipient(r: Recipient): void;
-  recordRejectedRecipient(address: string, error: SmtpError): void;
+  /**
+   * Records a refused recipient with its reply. `tx`: the transaction it belonged to, when the
+   * session has already let go of it (the end of DATA); else the current one.
+   */
+  recordRejectedRecipient(address: string, error: SmtpError, tx?: MailTransaction): void;
   /** After "354": the reader now collects the body; the session finishes the transaction. */
   expectData(): void;
   /** Reply has been written; close the connection after it. */

@@ -19,7 +19,8 @@ export async function finishData(
   body: { parts: Buffer[]; size: number; oversize: boolean },
 ): Promise<string> {
   const fail = (err: SmtpError): SmtpError => {
-    for (const r of tx.recipients) s.recordRejectedRecipient(r.address, err);
+    // The session let go of `tx` when the body began to be read: it is named here, for MAIL FROM.
+    for (const r of tx.recipients) s.recordRejectedRecipient(r.address, err, tx);
     return err;
   };
   if (body.oversize) {

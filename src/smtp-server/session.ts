@@ -143,9 +143,9 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
   addRecipient(r: Recipient): void {
     this.#tx?.recipients.push(r);
   }
-  recordRejectedRecipient(address: string, error: SmtpError): void {
+  recordRejectedRecipient(address: string, error: SmtpError, tx?: MailTransaction): void {
     const at = address.lastIndexOf("@");
-    this.#opts.audit.recipientRejected(this, this.#tx, {
+    this.#opts.audit.recipientRejected(this, tx ?? this.#tx, {
       address,
       domain: address.slice(at + 1).toLowerCase(),
       code: error.code,
