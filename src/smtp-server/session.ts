@@ -4,7 +4,7 @@
  * PIPELINING (RFC 2920), back-pressure, timers and draining come from the shared LineSession.
  */
 import { LineSession, splitVerb, type EvictionRank } from "../net/index.ts";
-import { Code, Status, SmtpError, SmtpReader, formatReply, type ReaderEvent } from "../smtp/index.ts";
+import { Code, Status, SmtpError, SmtpReader, domainOf, formatReply, type ReaderEvent } from "../smtp/index.ts";
 import type { AuthContext } from "../auth/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Connection } from "../tls/index.ts";
@@ -144,10 +144,9 @@ export class Session extends LineSession<ReaderEvent> implements CommandApi {
     this.#tx?.recipients.push(r);
   }
   recordRejectedRecipient(address: string, error: SmtpError, tx?: MailTransaction): void {
-    const at = address.lastIndexOf("@");
     this.#opts.audit.recipientRejected(this, tx ?? this.#tx, {
       address,
-      domain: address.slice(at + 1).toLowerCase(),
+      domain: domainOf(address),
       code: error.code,
       status: error.status ?? "",
       text: error.text,

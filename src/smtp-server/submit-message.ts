@@ -12,7 +12,7 @@
  * refusal is returned (and recorded in the audit, as RCPT's are).
  */
 import { isAscii as isAsciiBytes } from "node:buffer";
-import { Code, SmtpError, Status, isAscii, isMailbox } from "../smtp/index.ts";
+import { Code, SmtpError, Status, domainOf, isAscii, isMailbox } from "../smtp/index.ts";
 import { fieldName, withoutFields } from "../mime/index.ts";
 import { newQueueId } from "../queue/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
@@ -80,7 +80,7 @@ export async function submitMessage(role: SmtpRole, settings: SubmitSettings, m:
     return { sent: false, refusals: [refusal(null, reply)] };
   };
   const recordRejected = (address: string, reply: SmtpError): void =>
-    settings.audit.recipientRejected(session, tx, { address, domain: address.slice(address.lastIndexOf("@") + 1).toLowerCase(), code: reply.code, status: reply.status ?? "", text: reply.text, delivered: false });
+    settings.audit.recipientRejected(session, tx, { address, domain: domainOf(address), code: reply.code, status: reply.status ?? "", text: reply.text, delivered: false });
 
   // MAIL (mail.ts): RFC 1870 §6.3 size, the store's room, the sender.
   try {
