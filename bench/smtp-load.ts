@@ -31,6 +31,10 @@ export interface SmtpLoadOptions {
   ratePerSecond?: number;
   /** Longest a single session may take before it counts as an error (default 30 s). */
   sessionTimeoutMs?: number;
+  /** Sign in with AUTH PLAIN after STARTTLS (the submission port), as a mail program does per connection. */
+  auth?: { user: string; password: string };
+  /** Start at most this many sessions in all (a batch), even before `durationMs` is up. */
+  maxSessions?: number;
 }
 
 export interface SmtpLoadResult {
@@ -55,8 +59,9 @@ export interface SmtpLoadResult {
 
 const MAX_ERROR_TEXTS = 8;
 
-/** The steps of a session up to the 250, timed separately (the reply that ends each one). */
+/** The steps of a session up to the 250, timed separately (the reply that ends each one); AUTH only with `auth`. */
 const PHASES = ["connect+220", "EHLO", "STARTTLS", "handshake", "EHLO/TLS", "MAIL", "RCPT", "DATA", "body+250"] as const;
+const PHASES_WITH_AUTH = ["connect+220", "EHLO", "STARTTLS", "handshake", "EHLO/TLS", "AUTH", "MAIL", "RCPT", "DATA", "body+250"] as const;
 
 /** A complete (possibly multi-line) SMTP reply: its code and its last line. */
 interface Reply {
@@ -177,7 +182,7 @@ function closeSoon(sock: Socket): void {
 async function session(
   o: SmtpLoadOptions,
   message: Buffer,
-  cmds: { ehlo: string; mail: string; rcpt: string },
+  cmds: { ehlo: string; auth: string | null; mail: string; rcpt: string },
   onAck: (latencyMs: number, marks: number[]) => void,
   onTls: ((s: TLSSocket) => void) | null,
   context: SecureContext,
@@ -226,6 +231,10 @@ async function session(
     onTls?.(secure);
     secure.write(cmds.ehlo);
     await expect(250, "EHLO after STARTTLS");
+    if (cmds.auth !== null) {
+      secure.write(cmds.auth);
+      await expect(235, "AUTH PLAIN");
+    }
     secure.write(cmds.mail);
     await expect(250, "MAIL FROM");
     secure.write(cmds.rcpt);
@@ -253,8 +262,11 @@ function percentile(sorted: Float64Array, p: number): number {
 /** Runs `clients` concurrent session loops for `durationMs`; sessions in flight at the end finish. */
 export async function runSmtpLoad(o: SmtpLoadOptions): Promise<SmtpLoadResult> {
   const message = buildMessage(o.messageBytes, o.from, o.rcpt);
+  const phases: readonly string[] = o.auth !== undefined ? PHASES_WITH_AUTH : PHASES;
   const cmds = {
     ehlo: `EHLO ${o.ehloName}\r\n`,
+    // RFC 4616: [authzid] NUL authcid NUL passwd.
+    auth: o.auth !== undefined ? `AUTH PLAIN ${Buffer.from(`\0${o.auth.user}\0${o.auth.password}`).toString("base64")}\r\n` : null,
     mail: `MAIL FROM:<${o.from}> SIZE=${message.length}\r\n`,
     rcpt: `RCPT TO:<${o.rcpt}>\r\n`,
   };
@@ -265,10 +277,10 @@ export async function runSmtpLoad(o: SmtpLoadOptions): Promise<SmtpLoadResult> {
   const start = performance.now();
   const deadline = start + o.durationMs;
 
-  const phaseSums = new Float64Array(PHASES.length);
+  const phaseSums = new Float64Array(phases.length);
   const onAck = (ms: number, marks: number[]): void => {
     latencies.push(ms);
-    for (let i = 0; i < PHASES.length; i++) phaseSums[i] = (phaseSums[i] ?? 0) + ((marks[i + 1] ?? 0) - (marks[i] ?? 0));
+    for (let i = 0; i < phases.length; i++) phaseSums[i] = (phaseSums[i] ?? 0) + ((marks[i + 1] ?? 0) - (marks[i] ?? 0));
   };
   let tls: string | null = null;
   const onTls = (s: TLSSocket): void => {
@@ -280,8 +292,9 @@ export async function runSmtpLoad(o: SmtpLoadOptions): Promise<SmtpLoadResult> {
   // default) costs the load generator more CPU per message than some servers do, on the same cores.
   const context = createSecureContext({ minVersion: "TLSv1.2" });
   let slot = 0;
+  let started = 0;
   const loop = async (): Promise<void> => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && started++ < (o.maxSessions ?? Infinity)) {
       if (o.ratePerSecond !== undefined) {
         const at = start + (slot++ * 1000) / o.ratePerSecond;
         if (at >= deadline) break;
@@ -314,7 +327,7 @@ export async function runSmtpLoad(o: SmtpLoadOptions): Promise<SmtpLoadResult> {
     maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
     firstErrors,
     clientCpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
-    phaseMs: Object.fromEntries(PHASES.map((p, i) => [p, latencies.length > 0 ? (phaseSums[i] ?? 0) / latencies.length : 0])),
+    phaseMs: Object.fromEntries(phases.map((p, i) => [p, latencies.length > 0 ? (phaseSums[i] ?? 0) / latencies.length : 0])),
     latenciesMs: sorted,
     tls,
   };

@@ -45,18 +45,25 @@ function fieldFrom(text: string, at: number): { field: string; end: number } {
 }
 
 /**
- * Splits a stored message into the trace fields the server prepended — the MX's Authentication-Results
- * (its sender checks, issue 15; "" when they are off or the message came another way), then its
- * Received header — and the rest.
+ * Splits a stored message into the fields the server prepended — the DKIM-Signature fields of
+ * submitted mail that was also queued (signed as it went into the queue, issue 15), the MX's
+ * Authentication-Results (its sender checks; "" when they are off or the message came another
+ * way), then its Received header — and the rest.
  */
-export function splitReceived(stored: Buffer): { received: string; authResults: string; rest: Buffer } {
+export function splitReceived(stored: Buffer): { received: string; authResults: string; signatures: string[]; rest: Buffer } {
   const text = stored.toString("latin1");
   let at = 0;
+  const signatures: string[] = [];
+  while (text.startsWith("DKIM-Signature: ", at)) {
+    const { field, end } = fieldFrom(text, at);
+    signatures.push(field);
+    at = end;
+  }
   let authResults = "";
-  if (text.startsWith("Authentication-Results: ")) ({ field: authResults, end: at } = fieldFrom(text, 0));
+  if (text.startsWith("Authentication-Results: ", at)) ({ field: authResults, end: at } = fieldFrom(text, at));
   if (!text.startsWith("Received: ", at)) throw new Error(`stored message does not start with Received: ${JSON.stringify(text.slice(at, at + 80))}`);
   const { field: received, end } = fieldFrom(text, at);
-  return { received, authResults, rest: stored.subarray(end) };
+  return { received, authResults, signatures, rest: stored.subarray(end) };
 }
 
 /** `sealpost tls-report --json` against the handle's data directory. */

@@ -104,6 +104,9 @@ before(async () => {
   });
   const r = sender.h.cli(["policy", "set", "badcert.test", "verify"]);
   assert.equal(r.status, 0, r.stderr);
+  // The host name's parent hosted with keys: the reports (From noreply-tls-reports@out.sealpost.test) are DKIM-signed as it.
+  const d = sender.h.cli(["domain", "add", "sealpost.test"]);
+  assert.equal(d.status, 0, d.stderr);
 });
 
 after(async () => {
@@ -171,6 +174,9 @@ test("a day of mixed outcomes: the next day each domain's report reaches its mai
   const mailed = mailedReports();
   assert.equal(mailed.length, REPORTED.length);
   assert.deepEqual(mailed.map((m) => m.domain).sort(), [...REPORTED].sort());
+  for (const mail of peers.messages("modern").filter(isReportMail)) {
+    assert.deepEqual([...mail.matchAll(/^DKIM-Signature:[^]*?\bd=([^;]+);/gm)].map((m) => m[1]), ["sealpost.test", "sealpost.test"], "signed as they were queued");
+  }
   for (const m of mailed) {
     assert.deepEqual([m.submitter, m.tlsRequired, m.returnPath], ["out.sealpost.test", "No", "<>"]);
     assert.equal(m.report["report-id"], `${day}.${m.domain}@out.sealpost.test`);

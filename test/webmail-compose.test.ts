@@ -147,7 +147,8 @@ test("a message with an attachment reaches a local user (IMAP), a remote Postfix
   assert.equal(got.from, ALICE);
   assert.match(got.text, /the report is attached/);
   assert.match(got.messageId, /@mx\.sealpost\.test>$/, "a Message-ID with the server's host name");
-  assert.match(got.head, /^Received: from \[127\.0\.0\.1\] \(\[127\.0\.0\.1\]\)\r\n\tby mx\.sealpost\.test \(Sealpost webmail, authenticated over HTTPS\) id [0-9A-F.]+\r\n\t\(using TLSv1\.[23] with cipher /);
+  // Signed as it was queued for carol (src/dkim): Bob's copy is the same file, the two DKIM-Signature fields above our Received.
+  assert.match(got.head, /^(?:DKIM-Signature: .*d=example\.test;.*\r\n(?:\t.*\r\n)*){2}Received: from \[127\.0\.0\.1\] \(\[127\.0\.0\.1\]\)\r\n\tby mx\.sealpost\.test \(Sealpost webmail, authenticated over HTTPS\) id [0-9A-F.]+\r\n\t\(using TLSv1\.[23] with cipher /);
   assert.doesNotMatch(got.head, /^Bcc:/im, "no Bcc field in what is delivered");
   const blind = bySubject(mailbox(DAVE), "Quarterly report — Grüße");
   assert.ok(blind !== undefined, "the Bcc recipient has it");
@@ -155,6 +156,7 @@ test("a message with an attachment reaches a local user (IMAP), a remote Postfix
 
   const remote = await eventually(() => peers.messages("modern").find((m) => m.includes("Quarterly report") || m.includes("=?UTF-8?")), 30_000, "the message at Postfix");
   assert.match(remote, /using TLSv1\.[23] with cipher/, "delivered to Postfix over TLS");
+  assert.match(remote, /^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=example\.test;/m, "signed");
   assert.ok(remote.replace(/\r?\n/g, "").includes(FILE.toString("base64").slice(0, 600)), "the attachment arrived");
   assert.doesNotMatch(remote.split(/\r?\n\r?\n/)[0] ?? "", /^Bcc:/im);
 
@@ -163,7 +165,7 @@ test("a message with an attachment reaches a local user (IMAP), a remote Postfix
   assert.match(sent.flags, /\\Seen/);
   assert.equal(sent.bcc, DAVE, "Sent keeps the Bcc");
   assert.equal(sent.messageId, got.messageId, "the same message");
-  assert.doesNotMatch(sent.head, /^Received:/m, "as written, without the Received header");
+  assert.doesNotMatch(sent.head, /^(Received|DKIM-Signature):/m, "as written, without the Received header or signatures");
 });
 
 const ORIGINAL = [

@@ -6,6 +6,6 @@
  */
 export { DkimError, newKeys, addFirstKeys, listKeys, ensureKeys, rotateKeys, activateKeys, type DkimKey } from "./keys.ts";
 export { dkimTxtRecords, keyRecords, activateIfPublished, type DkimRecord, type RecordCheck } from "./records.ts";
-export { signOutgoing } from "./outgoing.ts";
+export { signOutgoing, signForQueue } from "./outgoing.ts";
 export { watchPendingKeys } from "./watch.ts";
 export { sealingKey } from "./seal-key.ts";

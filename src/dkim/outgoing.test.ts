@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addDomain } from "../directory/index.ts";
 import { openStore, type Store } from "../store/index.ts";
-import { activateKeys, listKeys, rotateKeys, signOutgoing } from "./index.ts";
+import { activateKeys, listKeys, rotateKeys, signForQueue, signOutgoing } from "./index.ts";
 import { fromDomain } from "./outgoing.ts";
 
 let dir: string;
@@ -33,6 +33,12 @@ function signedAs(out: Buffer): Array<[string, string]> {
   return [...head.matchAll(/^DKIM-Signature: (.*)$/gm)].map((m) => [/\bd=([^;]+)/.exec(m[1] ?? "")?.[1] ?? "", /\bs=([^;]+)/.exec(m[1] ?? "")?.[1] ?? ""]);
 }
 
+/** signOutgoing on the message in one part, with the message as it would leave (the signatures on top, or as it was). */
+async function sign(input: Buffer, source: string): Promise<{ domain: string | null; problem: string | null; message: Buffer }> {
+  const out = await signOutgoing(store.db, [input], source);
+  return { domain: out.domain, problem: out.problem, message: out.signature === null ? input : Buffer.concat([out.signature, input]) };
+}
+
 const selectors = async (domain: string, state: string): Promise<string[]> => (await listKeys(store.db, domain)).filter((k) => k.state === state).map((k) => k.selector);
 
 test("the From domain signs when hosted with keys, else its closest hosted parent; a domain not hosted goes unsigned", async () => {
@@ -48,11 +54,11 @@ test("the From domain signs when hosted with keys, else its closest hosted paren
   ];
   for (const [from, want] of cases) {
     const input = message(from);
-    const out = await signOutgoing(store.db, input, "submission:alice@example.org");
+    const out = await sign(input, "submission:alice@example.org");
     assert.equal(out.domain, want, from);
     assert.equal(out.problem, null, from);
     if (want === null) {
-      assert.equal(out.message, input, `${from}: the same bytes`);
+      assert.ok(out.message.equals(input), `${from}: the same bytes`);
       continue;
     }
     const active = await selectors(want, "active");
@@ -63,11 +69,11 @@ test("the From domain signs when hosted with keys, else its closest hosted paren
 
 test("relayed mail is never signed; bounces and everything else queued from a hosted domain are", async () => {
   const input = message("alice@example.org");
-  const relayed = await signOutgoing(store.db, input, "relay");
+  const relayed = await sign(input, "relay");
   assert.equal(relayed.domain, null);
-  assert.equal(relayed.message, input);
+  assert.ok(relayed.message.equals(input));
   for (const source of ["bounce:ABC123", "submission:alice@example.org", "notice"]) {
-    assert.equal((await signOutgoing(store.db, input, source)).domain, "example.org", source);
+    assert.equal((await sign(input, source)).domain, "example.org", source);
   }
 });
 
@@ -79,10 +85,10 @@ test("broken From fields: unsigned, and the problem named once for the log", asy
     [message("undisclosed-recipients:;"), /^no address in the From field$/],
   ];
   for (const [input, problem] of cases) {
-    const out = await signOutgoing(store.db, input, "submission:alice@example.org");
+    const out = await sign(input, "submission:alice@example.org");
     assert.equal(out.domain, null);
     assert.match(out.problem ?? "", problem);
-    assert.equal(out.message, input);
+    assert.ok(out.message.equals(input));
   }
   assert.deepEqual(fromDomain(message("a@example.org, b@EXAMPLE.org")), { domain: "example.org" });
 });
@@ -92,7 +98,7 @@ test("a rotation's pending keys do not sign; once activated they do, and the ret
   const old = await selectors("rotating.example", "active");
   await rotateKeys(store.db, "rotating.example", "test");
   const pending = await selectors("rotating.example", "pending");
-  const signedWith = async (): Promise<string[]> => signedAs((await signOutgoing(store.db, message("a@rotating.example"), "bounce:X")).message).map(([, s]) => s);
+  const signedWith = async (): Promise<string[]> => signedAs((await sign(message("a@rotating.example"), "bounce:X")).message).map(([, s]) => s);
   assert.deepEqual(await signedWith(), old);
   await activateKeys(store.db, "rotating.example", "test");
   assert.deepEqual(await signedWith(), pending);
@@ -102,11 +108,29 @@ test("a message that cannot be signed (here: a damaged stored key) goes out unsi
   await addDomain(store.db, "damaged.example");
   await store.db.updateTable("dkim_keys").set({ private_key: "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n" }).where("domain", "=", "damaged.example").execute();
   const input = message("a@damaged.example");
-  const out = await signOutgoing(store.db, input, "submission:a@damaged.example");
+  const out = await sign(input, "submission:a@damaged.example");
   assert.equal(out.domain, null);
-  assert.equal(out.message, input);
+  assert.ok(out.message.equals(input));
   assert.match(out.problem ?? "", /^as damaged\.example: /);
   assert.doesNotMatch(out.problem ?? "", /not a key|BEGIN/);
   // The next message is signed as before.
-  assert.equal((await signOutgoing(store.db, message("a@example.org"), "bounce:Y")).domain, "example.org");
+  assert.equal((await sign(message("a@example.org"), "bounce:Y")).domain, "example.org");
+});
+
+test("signForQueue: the parts as they go into the queue — the signatures on top as a part of their own, or the same parts with one warning naming the message", async () => {
+  const warnings: string[] = [];
+  const log = { warn: (msg: string) => warnings.push(msg) } as unknown as Parameters<typeof signForQueue>[1];
+  const parts = [Buffer.from("From: alice@example.org\r\nTo: b@example.com\r\n"), Buffer.from("Subject: s\r\n\r\nhello\r\n")];
+  const signed = await signForQueue(store.db, log, { id: "Q1", parts, source: "submission:alice@example.org" });
+  assert.equal(signed.length, 3);
+  assert.deepEqual(signedAs(Buffer.concat(signed)).map(([d]) => d), ["example.org", "example.org"]);
+  assert.equal(signed[1], parts[0]);
+  assert.equal(signed[2], parts[1]);
+  assert.deepEqual(warnings, []);
+
+  const noFrom = [Buffer.from("To: b@example.com\r\n\r\nhello\r\n")];
+  assert.deepEqual(await signForQueue(store.db, log, { id: "Q2", parts: noFrom, source: "bounce:Q1" }), noFrom);
+  assert.deepEqual(warnings, ["message Q2 queued without a DKIM signature: no From field"]);
+  assert.deepEqual(await signForQueue(store.db, log, { id: "Q3", parts, source: "relay" }), parts);
+  assert.equal(warnings.length, 1, "relayed mail is not signed, and that is no problem");
 });

@@ -1,7 +1,10 @@
 /**
- * Which outbound messages are signed, and as whom. The queue runner asks once per delivery job, so
- * every message that leaves through the queue passes here: submission and the webmail
- * (`submission:ADDRESS`), bounces (`bounce:ID`), and whatever else queues mail later.
+ * Which outgoing messages are signed, and as whom. Mail is signed once, as it goes into the outbound
+ * queue — as Postfix with OpenDKIM and mox sign at submission — so a message to three domains, or
+ * one retried ten times, costs one signing, and the blob in the queue is the message as it leaves.
+ * Every queued message passes here: submission and the webmail (`submission:ADDRESS`), bounces
+ * (`bounce:ID`), TLS reports (`tls-report:DOMAIN`); the queue runner signs only what was queued
+ * before signing moved here (queue.sign_on_delivery, migration 0028).
  *
  * - Relayed mail (`relay`: the MX took it for a gateway domain) is never signed: it is someone
  *   else's mail passing through, and its own signatures must stay intact.
@@ -10,19 +13,20 @@
  *   signature of the organizational domain, so a bounce from MAILER-DAEMON@mx.example.org is
  *   signed as example.org. No such domain: the message goes unsigned.
  * - A message whose From cannot be read (none, several From fields — RFC 5322 §3.6 allows one —
- *   or From addresses in different domains) or that cannot be signed goes out unsigned, with
- *   `problem` saying why: never stuck in the queue for it.
+ *   or From addresses in different domains) or that cannot be signed goes out unsigned, with one
+ *   log line saying why: never refused or stuck for it.
  */
 import { domainToASCII } from "node:url";
 import type { Kysely } from "kysely";
-import { fieldAt, fieldName, parseAddressList, scanHeader } from "../mime/index.ts";
+import type { Logger } from "../log/index.ts";
+import { fieldAt, fieldName, messageHead, parseAddressList, scanHeader } from "../mime/index.ts";
 import type { Database } from "../store/index.ts";
 import { ALGORITHMS, type DkimAlgorithm } from "./keys.ts";
-import { signatures, type SigningKey } from "./sign.ts";
+import { MAX_HEADER, signatures, type SigningKey } from "./sign.ts";
 
 interface SignOutcome {
-  /** The message to send: with the DKIM-Signature fields on top, or as it was. */
-  message: Buffer;
+  /** The DKIM-Signature fields to put on top of the message, or null (not signed). */
+  signature: Buffer | null;
   /** The d= it was signed as, or null. */
   domain: string | null;
   /** Why a message that should have been signed was not (for the log), or null. */
@@ -77,18 +81,27 @@ export async function signingKeys(db: Kysely<Database>, domain: string): Promise
   return { domain: closest, keys };
 }
 
-/** The message as it should leave: signed when it comes from a hosted domain with keys (see above). */
-export async function signOutgoing(db: Kysely<Database>, message: Buffer, source: string): Promise<SignOutcome> {
-  const unsigned = (problem: string | null): SignOutcome => ({ message, domain: null, problem });
+/** The message in `parts` signed when it comes from a hosted domain with keys (see above). */
+export async function signOutgoing(db: Kysely<Database>, parts: readonly Buffer[], source: string): Promise<SignOutcome> {
+  const unsigned = (problem: string | null): SignOutcome => ({ signature: null, domain: null, problem });
   if (source === "relay") return unsigned(null);
-  const from = fromDomain(message);
+  const from = fromDomain(messageHead(parts, MAX_HEADER));
   if ("problem" in from) return unsigned(from.problem);
   const signing = await signingKeys(db, from.domain);
   if (signing === null) return unsigned(null);
   try {
-    const head = await signatures(message, signing.domain, signing.keys);
-    return { message: Buffer.concat([head, message]), domain: signing.domain, problem: null };
+    return { signature: await signatures(parts, signing.domain, signing.keys), domain: signing.domain, problem: null };
   } catch (e) {
     return unsigned(`as ${signing.domain}: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * The message queued as `id`, as it goes into the queue: its parts with the DKIM-Signature fields
+ * on top when it is signed; as it came, with one warning, when it should have been and could not.
+ */
+export async function signForQueue(db: Kysely<Database>, log: Logger | undefined, m: { id: string; parts: readonly Buffer[]; source: string }): Promise<Buffer[]> {
+  const s = await signOutgoing(db, m.parts, m.source);
+  if (s.problem !== null) log?.warn(`message ${m.id} queued without a DKIM signature: ${s.problem}`);
+  return s.signature === null ? [...m.parts] : [s.signature, ...m.parts];
 }

@@ -16,8 +16,9 @@
  * A verifier takes a name's instances from the bottom; the extra one finds none and adds nothing.
  */
 import { createHash, createPrivateKey, sign, type KeyObject } from "node:crypto";
-import { fieldName, scanHeader } from "../mime/index.ts";
+import { fieldName, messageHead, scanHeader } from "../mime/index.ts";
 import type { DkimAlgorithm } from "./keys.ts";
+import { bodyHash } from "./relaxed-body.ts";
 
 export interface SigningKey {
   selector: string;
@@ -42,6 +43,12 @@ const SIGNED_FIELDS = [
   "TLS-Required",
 ];
 const SIGNED = new Set(SIGNED_FIELDS.map((n) => n.toLowerCase()));
+
+/**
+ * How much of a message's start is read for its header section: submission refuses a longer one
+ * (smtp-server/author-check.ts, 552), so only mail we write ourselves could reach it.
+ */
+export const MAX_HEADER = 256 * 1024;
 
 /** Signature lines are folded before this many characters (RFC 5322 §2.1.1's 78, with room). */
 const FOLD_AT = 76;
@@ -75,133 +82,6 @@ function keyObject(pem: string): KeyObject {
 /** A tab, or two or more blanks: what relaxed canonicalization turns into one SP. */
 const BLANKS = /\t[ \t]*| [ \t]+/g;
 const LINE_BREAK = /\r?\n/g;
-const SP = 0x20;
-const HT = 0x09;
-const CR = 0x0d;
-const LF = 0x0a;
-const CRLF = Buffer.from("\r\n");
-const ONE_SP = Buffer.from(" ");
-/** A byte that relaxed canonicalization leaves as it is, wherever it is (not a blank, not part of a line end). */
-const ordinary = (b: number | undefined): boolean => b !== undefined && b !== SP && b !== HT && b !== CR && b !== LF;
-/**
- * Short runs and our own bytes are gathered in a buffer of this size before they go to the sink;
- * under Buffer.poolSize / 2, so it comes from Node's shared pool, not an allocation per message.
- */
-const CHUNK = 4000;
-/** A run at least this long goes to the sink as a view of the message, not copied. */
-const LONG_RUN = 512;
-
-/**
- * The relaxed body (RFC 6376 §3.4.4), made from the message's bytes as they are fed and handed to
- * `sink` in chunks (each valid during the call only): whitespace runs as one SP, none at line
- * ends, no empty lines at the end, a non-empty body ending in CRLF. A bare LF counts as a line
- * end, as verifiers read it; a lone CR is an ordinary byte. One pass over the bytes: blanks and
- * line ends are held back until a byte shows whether they stay.
- */
-export class RelaxedBody {
-  readonly #sink: (chunk: Buffer) => void;
-  readonly #out = Buffer.allocUnsafe(CHUNK);
-  #n = 0;
-  #blank = false;
-  #lineEnds = 0;
-  #any = false;
-  /** Where feeding goes on (a CRLF may have been read past the last slice's end). */
-  #next = -1;
-
-  constructor(sink: (chunk: Buffer) => void) {
-    this.#sink = sink;
-  }
-
-  /** Canonicalizes raw[from, to): `raw` is the whole body, fed in order in slices that meet. */
-  feed(raw: Buffer, from: number, to: number): void {
-    /** Where the current run of ordinary bytes began, or -1: such runs are copied whole. */
-    let run = -1;
-    let i = Math.max(from, this.#next);
-    for (; i < to; i++) {
-      const c = raw[i];
-      if (run >= 0) {
-        // Inside a run, a single SP or a CRLF before an ordinary byte stays as it is: ordinary
-        // text is copied in long runs, not word by word.
-        if (c === SP && ordinary(raw[i + 1])) continue;
-        if (c === CR && raw[i + 1] === LF && ordinary(raw[i + 2])) {
-          i++;
-          continue;
-        }
-      }
-      const lineEnd = c === LF || (c === CR && raw[i + 1] === LF);
-      if (c !== SP && c !== HT && !lineEnd) {
-        if (run >= 0) continue;
-        for (; this.#lineEnds > 0; this.#lineEnds--) this.#put(CRLF);
-        if (this.#blank) this.#put(ONE_SP);
-        this.#blank = false;
-        run = i;
-        this.#any = true;
-        continue;
-      }
-      if (run >= 0) this.#copy(raw, run, i);
-      run = -1;
-      if (!lineEnd) this.#blank = true;
-      else {
-        if (c === CR) i++;
-        this.#blank = false; // §3.4.4: no whitespace at a line's end
-        this.#lineEnds++;
-      }
-    }
-    // The loop may have read one byte past `to` (the LF of a CRLF): the next slice starts after it.
-    if (run >= 0) this.#copy(raw, run, i);
-    this.#next = i;
-  }
-
-  /** Ends the body: empty lines at the end are dropped, a non-empty body ends in one CRLF. */
-  end(): void {
-    if (this.#any) this.#put(CRLF);
-    if (this.#n > 0) this.#sink(this.#out.subarray(0, this.#n));
-    this.#n = 0;
-  }
-
-  #copy(raw: Buffer, from: number, to: number): void {
-    if (to - from >= LONG_RUN) {
-      // Ordinary text is mostly one long run: handed on as it is, after what was gathered before it.
-      if (this.#n > 0) this.#flush();
-      this.#sink(raw.subarray(from, to));
-      return;
-    }
-    while (from < to) {
-      if (this.#n === CHUNK) this.#flush();
-      const k = raw.copy(this.#out, this.#n, from, Math.min(to, from + CHUNK - this.#n));
-      this.#n += k;
-      from += k;
-    }
-  }
-
-  /** Writes a few bytes of our own (CRLF, SP). */
-  #put(bytes: Buffer): void {
-    for (const b of bytes) {
-      if (this.#n === CHUNK) this.#flush();
-      this.#out[this.#n++] = b;
-    }
-  }
-
-  #flush(): void {
-    this.#sink(this.#out.subarray(0, this.#n));
-    this.#n = 0;
-  }
-}
-
-/** The event loop gets a turn after each slice of this many body bytes: a big message does not hold up other sessions. */
-const SLICE = 1024 * 1024;
-
-/** The base64 SHA-256 of the relaxed body: bh= (§3.7). */
-async function bodyHash(raw: Buffer, start: number): Promise<string> {
-  const hash = createHash("sha256");
-  const body = new RelaxedBody((chunk) => hash.update(chunk));
-  for (let at = start; at < raw.length; at += SLICE) {
-    if (at > start) await new Promise((resolve) => setImmediate(resolve));
-    body.feed(raw, at, Math.min(raw.length, at + SLICE));
-  }
-  body.end();
-  return hash.digest("base64");
-}
 
 /**
  * One header field relaxed (RFC 6376 §3.4.2): the name lower-cased, the value unfolded, whitespace
@@ -221,13 +101,20 @@ interface Field {
   value: string;
 }
 
-/** The header's fields, top down, and where the body starts. */
-function readHeader(message: Buffer): { fields: Field[]; bodyStart: number } {
+/**
+ * The header's fields, top down, and where the body starts, read from the message's first
+ * MAX_HEADER bytes; a DkimSignError when the header section goes on past them.
+ */
+function readHeader(parts: readonly Buffer[]): { fields: Field[]; bodyStart: number } {
+  const head = messageHead(parts, MAX_HEADER);
   const fields: Field[] = [];
-  const { bodyStart } = scanHeader(message, 0, message.length, (start, colon, end) => {
-    const name = fieldName(message, start, colon);
-    if (name !== null && SIGNED.has(name)) fields.push({ name, value: message.toString("latin1", colon + 1, end) });
+  const { bodyStart } = scanHeader(head, 0, head.length, (start, colon, end) => {
+    const name = fieldName(head, start, colon);
+    if (name !== null && SIGNED.has(name)) fields.push({ name, value: head.toString("latin1", colon + 1, end) });
   });
+  if (bodyStart >= head.length && head.length < parts.reduce((n, p) => n + p.length, 0)) {
+    throw new DkimSignError(`EHEADER: the header section is longer than ${MAX_HEADER} bytes`);
+  }
   return { fields, bodyStart };
 }
 
@@ -323,14 +210,15 @@ async function signatureField(key: SigningKey, domain: string, names: readonly s
 }
 
 /**
- * The DKIM-Signature fields (CRLF-terminated, to go on top of the message) for `message` signed
- * as `domain` with each of `keys`, in their order; a DkimSignError when any of them could not be made.
+ * The DKIM-Signature fields (CRLF-terminated, to go on top of the message) for the message in
+ * `parts` (its bytes in order, as SMTP read them) signed as `domain` with each of `keys`, in their
+ * order; a DkimSignError when any of them could not be made.
  */
-export async function signatures(message: Buffer, domain: string, keys: readonly SigningKey[], now = Date.now()): Promise<Buffer> {
-  const { fields, bodyStart } = readHeader(message);
+export async function signatures(parts: readonly Buffer[], domain: string, keys: readonly SigningKey[], now = Date.now()): Promise<Buffer> {
+  const { fields, bodyStart } = readHeader(parts);
   // RFC 6376 §5.4: From is the one field that must be signed.
   if (!fields.some((f) => f.name === "from")) throw new DkimSignError("ENOFROM: the message has no From field to sign");
-  const bh = await bodyHash(message, bodyStart);
+  const bh = await bodyHash(parts, bodyStart);
   const { names, canonical } = signedHeader(fields);
   const time = Math.floor(now / 1000);
   const made = await Promise.all(keys.map((k) => signatureField(k, domain, names, canonical, bh, time)));

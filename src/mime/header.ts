@@ -227,3 +227,16 @@ export function withoutFields(raw: Buffer, drop: (fieldStart: number, colon: num
   kept.push(raw.subarray(at));
   return Buffer.concat(kept);
 }
+
+/**
+ * The first `max` bytes of a message held in parts (as SMTP read it), in one buffer, where its
+ * header section is looked at: a copy only when the first part is shorter.
+ */
+export function messageHead(parts: readonly Buffer[], max: number): Buffer {
+  const first = parts[0];
+  if (first !== undefined && first.length >= max) return first.subarray(0, max);
+  let bytes = 0;
+  let n = 0;
+  while (n < parts.length && bytes < max) bytes += parts[n++]?.length ?? 0;
+  return Buffer.concat(parts.slice(0, n)).subarray(0, max);
+}

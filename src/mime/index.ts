@@ -19,6 +19,7 @@ export {
   fieldName,
   fieldAt,
   withoutFields,
+  messageHead,
 } from "./header.ts";
 export { decodeEncodedWords, decodeCharset, encodeWords } from "./encoded-word.ts";
 export { type MimeParam, paramValue, paramText } from "./params.ts";

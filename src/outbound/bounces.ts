@@ -9,7 +9,9 @@
 import type { Transaction } from "kysely";
 import { buildDsn, type DeliveryProblem } from "../bounce/index.ts";
 import type { Config } from "../config/index.ts";
+import { signForQueue } from "../dkim/index.ts";
 import { lookupRecipient } from "../directory/index.ts";
+import type { Logger } from "../log/index.ts";
 import { enqueue, newQueueId, tlsRequiredOf } from "../queue/index.ts";
 import type { Database, Store, WrittenBlob } from "../store/index.ts";
 
@@ -35,6 +37,7 @@ export interface PendingDsn {
 export async function returnToSender(
   store: Store,
   config: Config,
+  log: Logger,
   q: { id: string; mail_from: string; created_at: number; blob: string; tls_required: string | null },
   bounced: readonly Bounced[],
 ): Promise<PendingDsn> {
@@ -48,9 +51,11 @@ export async function returnToSender(
     original,
   });
   const local = await lookupRecipient(store.db, q.mail_from);
-  // Written last: from here the caller owns the blob (StorageFullError when there is no room).
-  const blob = await store.blobs.write([dsn]);
   const id = newQueueId();
+  // A DSN that leaves is signed as it is queued, as MAILER-DAEMON@ the host name's closest hosted domain (src/dkim).
+  const parts = local.kind === "account" ? [dsn] : await signForQueue(store.db, log, { id, parts: [dsn], source: `bounce:${q.id}` });
+  // Written last: from here the caller owns the blob (StorageFullError when there is no room).
+  const blob = await store.blobs.write(parts);
   return {
     id,
     blob,

@@ -302,7 +302,7 @@ test("the observer hears each committed attempt (outcome, TLS level, TLS version
   });
 });
 
-test("a message from a hosted domain leaves DKIM-signed, once per job; relayed mail leaves as it came; a broken From goes unsigned with one warning", async () => {
+test("mail queued since signing moved to the hand-off leaves as stored; a message queued before it is DKIM-signed as it leaves, once per job; relayed mail leaves as it came; a broken From goes unsigned with one warning", async () => {
   const sent: Array<{ recipients: string[]; message: string }> = [];
   const send = async (req: DeliveryRequest): Promise<DeliveryResult> => {
     sent.push({ recipients: [...req.recipients], message: req.message.toString("latin1") });
@@ -314,18 +314,48 @@ test("a message from a hosted domain leaves DKIM-signed, once per job; relayed m
       const blob = await store.blobs.write([Buffer.from(`From: ${from}\r\nTo: x@example.net\r\nSubject: ${id}\r\n\r\nhello\r\n`)]);
       await store.committer.submit((trx) => enqueue(trx, { id, from: "a@local.test", recipients: ["x@example.net", "y@example.net"], blob: blob.name, size: blob.size, source, ownsBlob: true }), [blob.dir]);
     };
+    await queue("QN", "submission:a@local.test", "A <a@local.test>");
     await queue("QS", "submission:a@local.test", "A <a@local.test>");
     await queue("QR", "relay", "A <a@local.test>");
     await queue("QB", "submission:a@local.test", "a@local.test\r\nFrom: b@local.test");
+    // As migration 0028 leaves the rows that were queued before it.
+    await store.db.updateTable("queue").set({ sign_on_delivery: 1 }).where("id", "in", ["QS", "QR", "QB"]).execute();
     runner.start();
     while ((await rows(store)).length > 0) await wait(10);
     const of = (id: string) => sent.filter((s) => s.message.includes(`Subject: ${id}\r\n`));
+    assert.doesNotMatch(of("QN")[0]?.message ?? "", /DKIM-Signature/, "sent as stored: signing was the hand-off's");
     assert.deepEqual(of("QS").map((s) => s.recipients), [["x@example.net", "y@example.net"]], "one job for both recipients");
     const signatures = of("QS")[0]?.message.match(/^DKIM-Signature: .*d=local\.test;/gm) ?? [];
     assert.equal(signatures.length, 2, "ed25519 and rsa");
     assert.doesNotMatch(of("QR")[0]?.message ?? "", /DKIM-Signature/);
     assert.doesNotMatch(of("QB")[0]?.message ?? "", /DKIM-Signature/);
-    assert.deepEqual(warnings.filter((w) => w.includes("DKIM")), ["delivery QB: sent without a DKIM signature: 2 From fields"]);
+    assert.deepEqual(warnings.filter((w) => w.includes("DKIM")), ["message QB queued without a DKIM signature: 2 From fields"]);
+  });
+});
+
+test("a bounce to a remote sender is DKIM-signed as it is queued, as the host name's hosted domain", async () => {
+  // The original is refused; the bounce is deferred, so it stays in the queue to be looked at.
+  const send = async (req: DeliveryRequest): Promise<DeliveryResult> =>
+    answered(req, (address) =>
+      address === "a@remote.test"
+        ? { address, code: 450, reply: "450 4.2.1 Try later", accepted: false, delivered: false, permanent: false }
+        : { address, code: 550, reply: "550 5.1.1 No such user", accepted: false, delivered: false, permanent: true },
+    );
+  await withRunner({ send }, async ({ store, runner }) => {
+    await addDomain(store.db, "out.test"); // the runner's host name: MAILER-DAEMON@out.test signs as out.test
+    const blob = await store.blobs.write([Buffer.from("From: a@remote.test\r\nSubject: t\r\n\r\nhello\r\n")]);
+    await store.committer.submit((trx) => enqueue(trx, { id: "Q1", from: "a@remote.test", recipients: ["x@example.net"], blob: blob.name, size: blob.size, source: "relay", ownsBlob: true }), [blob.dir]);
+    runner.start();
+    const deadline = Date.now() + 10_000;
+    let dsn: { blob: string; sign_on_delivery: number } | undefined;
+    while ((dsn = await store.db.selectFrom("queue").select(["blob", "sign_on_delivery"]).where("source", "=", "bounce:Q1").executeTakeFirst()) === undefined) {
+      if (Date.now() > deadline) assert.fail("timed out waiting for the bounce");
+      await wait(10);
+    }
+    const text = (await store.blobs.read(dsn.blob)).toString("latin1");
+    assert.equal(text.match(/^DKIM-Signature: .*d=out\.test;/gm)?.length, 2);
+    assert.match(text, /^From: .*MAILER-DAEMON@out\.test/m);
+    assert.equal(dsn.sign_on_delivery, 0);
   });
 });
 

@@ -10,7 +10,7 @@
 import type { Config } from "../config/index.ts";
 import type { DeliveryProblem } from "../bounce/index.ts";
 import type { DaneLookup } from "../dane/index.ts";
-import { signOutgoing } from "../dkim/index.ts";
+import { signForQueue } from "../dkim/index.ts";
 import type { Resolver } from "../dns/index.ts";
 import type { MtaStsCache } from "../mta-sts/index.ts";
 import { isPaused, tlsRequiredOf } from "../queue/index.ts";
@@ -228,7 +228,7 @@ export class QueueRunner {
         const sts = await this.#o.mtaSts().lookup(domain);
         choice = withMtaSts(choice, sts.policy);
       }
-      const job: Job = { queueId: q.id, domain, from: q.mail_from, recipients: group.map((r) => r.recipient), message: await this.#signed(q, await store.blobs.read(q.blob)), tlsRequired };
+      const job: Job = { queueId: q.id, domain, from: q.mail_from, recipients: group.map((r) => r.recipient), message: await this.#message(q), tlsRequired };
       const dane = relay === null && !optional ? (this.#o.dane?.() ?? null) : null;
       const result = await deliverJob(job, {
         resolver: this.#o.resolver(),
@@ -331,13 +331,14 @@ export class QueueRunner {
   }
 
   /**
-   * The message as it leaves: DKIM-signed once per job (not per recipient) when it comes from a
-   * hosted domain with keys (src/dkim). One that cannot be signed goes out unsigned, said once here.
+   * The message as it leaves. Mail is DKIM-signed as it goes into the queue (src/dkim), so its blob
+   * is sent as it is; a message queued before that (sign_on_delivery, migration 0028) is signed
+   * here, once per job, as it was then.
    */
-  async #signed(q: { id: string; source: string }, message: Buffer): Promise<Buffer> {
-    const s = await signOutgoing(this.#o.store.db, message, q.source);
-    if (s.problem !== null) this.#o.log.warn(`delivery ${q.id}: sent without a DKIM signature: ${s.problem}`);
-    return s.message;
+  async #message(q: { id: string; source: string; blob: string; sign_on_delivery: number }): Promise<Buffer> {
+    const stored = await this.#o.store.blobs.read(q.blob);
+    if (q.sign_on_delivery === 0) return stored;
+    return Buffer.concat(await signForQueue(this.#o.store.db, this.#o.log, { id: q.id, parts: [stored], source: q.source }));
   }
 
   /**
@@ -345,9 +346,9 @@ export class QueueRunner {
    * those recipients kept pending, to be returned after the next attempt: what was delivered is
    * still committed (not sent twice), and no failure goes unreported.
    */
-  async #dsnOrHold(q: Parameters<typeof returnToSender>[2], bounced: Bounced[], updates: Array<{ status: string }>): Promise<PendingDsn | null> {
+  async #dsnOrHold(q: Parameters<typeof returnToSender>[3], bounced: Bounced[], updates: Array<{ status: string }>): Promise<PendingDsn | null> {
     try {
-      return await returnToSender(this.#o.store, this.#o.config(), q, bounced);
+      return await returnToSender(this.#o.store, this.#o.config(), this.#o.log, q, bounced);
     } catch (e) {
       if (!(e instanceof StorageFullError)) throw e;
       this.#o.log.warn(`delivery ${q.id}: no room for the bounce of ${bounced.length} recipient(s); they stay queued`, e);

@@ -14,6 +14,7 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { Config } from "../config/index.ts";
+import { signForQueue } from "../dkim/index.ts";
 import { DnsError, type Resolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
 import { enqueue, newQueueId } from "../queue/index.ts";
@@ -157,7 +158,10 @@ async function writeMails(ctx: ReportContext, report: TlsReport, domain: string,
   try {
     for (const target of targets) {
       const message = reportMessage({ report, domain, submitter: config.hostname, from: `noreply-tls-reports@${config.hostname}`, to: target, now: ctx.now });
-      written.push({ id: newQueueId(), target, blob: await store.blobs.write([message]) });
+      const id = newQueueId();
+      // Signed as it is queued, as the host name's closest hosted domain (src/dkim).
+      const parts = await signForQueue(store.db, ctx.log, { id, parts: [message], source: `tls-report:${domain}` });
+      written.push({ id, target, blob: await store.blobs.write(parts) });
     }
   } catch (e) {
     for (const w of written) {

@@ -56,8 +56,10 @@ export function newQueueId(): string {
 
 /**
  * Adds a message inside the caller's transaction (so it commits with whatever else the hand-off
- * does). `ownsBlob`: no mailbox shares the blob, so the queue deletes it when the message is done.
- * `tlsRequired`: the message's RFC 8689 tag, kept with it (§4.1) until it is passed on.
+ * does). The blob is the message as it leaves: DKIM-signed before it was written, when it is
+ * signed at all (dkim's signForQueue). `ownsBlob`: no mailbox shares the blob, so the queue deletes
+ * it when the message is done. `tlsRequired`: the message's RFC 8689 tag, kept with it (§4.1)
+ * until it is passed on.
  */
 export async function enqueue(
   trx: Transaction<Database>,
@@ -75,6 +77,7 @@ export async function enqueue(
       source: msg.source,
       owns_blob: msg.ownsBlob === true ? 1 : 0,
       tls_required: msg.tlsRequired ?? null,
+      sign_on_delivery: 0,
     })
     .execute();
   await trx

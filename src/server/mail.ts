@@ -56,7 +56,7 @@ export function createMailListeners(d: MailDeps): Map<string, Listener> {
   });
   const senders = new SenderCheck(d.store, d.audit, () => senderCheckSettings(d.config()), d.log);
   const mx = new MxRole(d.store, d.audit, d.wake, d.accepted, senders);
-  const submission = new SubmissionRole(d.store, d.audit, d.auth, d.wake, d.accepted);
+  const submission = new SubmissionRole(d.store, d.audit, d.auth, d.log, d.wake, d.accepted);
   const smtp = { hostname, limits: () => smtpLimits(d.config()), tlsAvailable: () => true, audit: smtpAuditSink(d.audit) };
   const smtpListeners = [["mx", false, mx], ["submission", false, submission], ["submissions", true, submission]] as const;
   for (const [name, implicitTls, role] of smtpListeners) {

@@ -153,7 +153,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     const http = createHttpServer();
     // Mail written in the webmail goes through port 587's path (issue 14): the same role, with the
     // same store, audit, runner wake-up and metrics, and the [smtp] limits as they are now.
-    const webSubmission = new SubmissionRole(store, audit, auth, wake, (p) => metrics.messageIn(p));
+    const webSubmission = new SubmissionRole(store, audit, auth, log, wake, (p) => metrics.messageIn(p));
     const webAudit = smtpAuditSink(audit);
     const app = await createWebApp(
       {

@@ -14,9 +14,9 @@
  * parser), so the domain checked here is the one a signature would name.
  */
 import { domainToASCII } from "node:url";
-import { fieldAt, fieldName, parseAddressList, scanHeader } from "../mime/index.ts";
+import { fieldAt, fieldName, messageHead, parseAddressList, scanHeader } from "../mime/index.ts";
 import { Code, SmtpError, Status } from "../smtp/index.ts";
-import { messageHead } from "./received.ts";
+import { MAX_HEAD } from "./received.ts";
 
 /**
  * Whether `address` is the account's own (`account` as the directory stores it: lower case, the
@@ -56,7 +56,7 @@ const refused = (text: string): SmtpError => new SmtpError(Code.REJECTED_BY_POLI
  * account's own. One pass of the header scanner over the message's head (received.ts).
  */
 export function checkAuthor(account: string, parts: readonly Buffer[]): void {
-  const head = messageHead(parts);
+  const head = messageHead(parts, MAX_HEAD);
   const values: Record<Field, string[]> = { from: [], sender: [] };
   const counts: Record<Field, number> = { from: 0, sender: 0 };
   const { bodyStart } = scanHeader(head, 0, head.length, (start, colon, end) => {

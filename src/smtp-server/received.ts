@@ -4,7 +4,7 @@
  * (SMTP, ESMTP, ESMTPS, ESMTPSA; UTF8SMTP/UTF8SMTPS from RFC 6531 §3.7.3); and the count of
  * Received fields a message arrives with, for loop detection (RFC 5321 §6.3).
  */
-import { fieldName, scanHeader } from "../mime/index.ts";
+import { fieldName, messageHead, scanHeader } from "../mime/index.ts";
 import type { TlsInfo } from "../tls/index.ts";
 
 interface ReceivedInfo {
@@ -78,19 +78,11 @@ export function webReceivedHeader(r: Pick<ReceivedInfo, "clientIp" | "hostname" 
   return finish(lines, r.recipients, r.date);
 }
 
-/** How much of the message's start is searched for Received fields. */
-const MAX_HEAD = 256 * 1024;
-
 /**
- * The message's first MAX_HEAD bytes in one buffer, where its header section is looked at (the
- * Received count here, the TLS-Required field in tls-required.ts): a copy only when the body's
- * first part is shorter.
+ * How much of a message's start SMTP reads for its header section: the Received count here, the
+ * TLS-Required field (tls-required.ts), the From check (author-check.ts).
  */
-export function messageHead(parts: readonly Buffer[]): Buffer {
-  const first = parts[0];
-  const joined = first !== undefined && first.length >= MAX_HEAD ? first : Buffer.concat(parts.slice(0, headParts(parts)));
-  return joined.subarray(0, MAX_HEAD);
-}
+export const MAX_HEAD = 256 * 1024;
 
 /**
  * Received fields in the message's header section (up to the first empty line, within its first
@@ -99,7 +91,7 @@ export function messageHead(parts: readonly Buffer[]): Buffer {
  */
 export function countReceived(parts: readonly Buffer[], limit = Infinity): number {
   if (limit <= 0) return 0;
-  const head = messageHead(parts);
+  const head = messageHead(parts, MAX_HEAD);
   let n = 0;
   scanHeader(head, 0, head.length, (start, colon) => {
     // RFC 5322 §4.5.3: blanks may stand before the colon ("Received :").
@@ -107,12 +99,4 @@ export function countReceived(parts: readonly Buffer[], limit = Infinity): numbe
     return n < limit;
   });
   return n;
-}
-
-/** How many leading parts hold the first MAX_HEAD bytes. */
-function headParts(parts: readonly Buffer[]): number {
-  let bytes = 0;
-  let i = 0;
-  while (i < parts.length && bytes < MAX_HEAD) bytes += parts[i++]?.length ?? 0;
-  return i;
 }

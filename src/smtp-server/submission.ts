@@ -7,7 +7,9 @@
  */
 import type { Authenticator } from "../auth/index.ts";
 import type { AuditLog } from "../audit/index.ts";
+import { signForQueue } from "../dkim/index.ts";
 import { lookupRecipient } from "../directory/index.ts";
+import type { Logger } from "../log/index.ts";
 import { Code, Status, SmtpError, domainOf } from "../smtp/index.ts";
 import type { Store } from "../store/index.ts";
 import { checkAuthor, ownsAddress } from "./author-check.ts";
@@ -21,6 +23,7 @@ export class SubmissionRole implements SmtpRole {
   readonly #store: Store;
   readonly #audit: AuditLog;
 
+  readonly #log: Logger;
   readonly #queued: (() => void) | undefined;
   readonly #accepted: ((protocol: string) => void) | undefined;
 
@@ -28,10 +31,11 @@ export class SubmissionRole implements SmtpRole {
    * `queued` is called after a commit that put mail in the outbound queue (wakes the runner);
    * `accepted` after every message committed (the metrics count them).
    */
-  constructor(store: Store, audit: AuditLog, auth: Authenticator, queued?: () => void, accepted?: (protocol: string) => void) {
+  constructor(store: Store, audit: AuditLog, auth: Authenticator, log: Logger, queued?: () => void, accepted?: (protocol: string) => void) {
     this.#store = store;
     this.#audit = audit;
     this.auth = auth;
+    this.#log = log;
     this.#queued = queued;
     this.#accepted = accepted;
   }
@@ -63,14 +67,18 @@ export class SubmissionRole implements SmtpRole {
   async deliver(s: SessionInfo, tx: MailTransaction, id: string, message: Buffer[], size: number): Promise<void> {
     const user = s.authenticated;
     if (user === null) throw new SmtpError(Code.AUTH_REQUIRED, Status.SECURITY, "Authentication required");
-    // The message is signed as its From's domain on the way out (dkim/outgoing.ts): the header's
-    // author must be the account, whatever the envelope said (the null sender of an MDN too).
+    // The message is signed as its From's domain (dkim/outgoing.ts): the header's author must be
+    // the account, whatever the envelope said (the null sender of an MDN too).
     checkAuthor(user.address, message);
+    const source = `submission:${user.address}`;
+    // Signed once, as it goes into the queue (as Postfix with OpenDKIM and mox sign at submission);
+    // the hosted recipients' copy is the same blob, signed too. Mail for hosted recipients only is not signed.
+    const parts = tx.recipients.some((r) => r.accountId === null) ? await signForQueue(this.#store.db, this.#log, { id, parts: message, source }) : message;
     const queued = await handOff(this.#store, this.#audit, s, tx, {
       id,
-      message,
-      size,
-      source: `submission:${s.authenticated?.address ?? "?"}`,
+      message: parts,
+      size: parts === message ? size : parts.reduce((n, p) => n + p.length, 0),
+      source,
       outcome: (r) => (r.accountId === null ? { text: `queued as ${id}`, delivered: false } : { text: `delivered as ${id}`, delivered: true }),
     });
     this.#accepted?.(this.protocol);

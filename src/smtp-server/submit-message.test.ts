@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { AuditLog } from "../audit/index.ts";
 import { Authenticator } from "../auth/index.ts";
 import { addAccount, addDomain } from "../directory/index.ts";
+import { createLogger } from "../log/index.ts";
 import { listQueue } from "../queue/index.ts";
 import { listMessages, type Store } from "../store/index.ts";
 import { withTestAccount } from "../../test/support/store.ts";
@@ -27,7 +28,7 @@ async function bench(fn: (b: Bench) => Promise<void>): Promise<void> {
     const auth = new Authenticator(store.db, audit, () => ({ failureDelayMs: 0, maxFailuresPerIp: 10, maxFailuresPerNetwork: 30, maxFailuresPerUser: 5, windowMs: 300_000 }));
     let woken = 0;
     const accepted: string[] = [];
-    const role = new SubmissionRole(store, audit, auth, () => woken++, (p) => accepted.push(p));
+    const role = new SubmissionRole(store, audit, auth, createLogger({ write: () => undefined }), () => woken++, (p) => accepted.push(p));
     await addAccount(store.db, "b@example.test", "password2");
     await addAccount(store.db, "hidden@example.test", "password3");
     const submit: Bench["submit"] = (m, limits = {}) =>
@@ -66,13 +67,20 @@ test("a local and a remote recipient: delivered and queued under one id, named i
     assert.ok(r.sent);
     const [got] = await inbox(store, "b@example.test");
     assert.ok(got !== undefined);
-    assert.match(got, new RegExp(`^Received: from \\[198\\.51\\.100\\.9\\] \\(\\[198\\.51\\.100\\.9\\]\\)\\r\\n\\tby mx\\.sealpost\\.test \\(Sealpost webmail, authenticated over HTTPS\\) id ${r.id}\\r\\n\\t\\(using TLSv1\\.3 with cipher TLS_AES_128_GCM_SHA256\\); `));
+    // Signed as it was queued: the DKIM-Signature fields on top, above our Received (RFC 6376 §5.6: prepended, as trace fields are).
+    assert.match(got, new RegExp(`^(?:DKIM-Signature:.*\\r\\n(?:\\t.*\\r\\n)*){2}Received: from \\[198\\.51\\.100\\.9\\] \\(\\[198\\.51\\.100\\.9\\]\\)\\r\\n\\tby mx\\.sealpost\\.test \\(Sealpost webmail, authenticated over HTTPS\\) id ${r.id}\\r\\n\\t\\(using TLSv1\\.3 with cipher TLS_AES_128_GCM_SHA256\\); `));
     assert.doesNotMatch(got, /with (E?SMTP|HTTP)/, "no unregistered or untrue with-protocol (RFC 5321 §4.4)");
     assert.doesNotMatch(got.split("\r\n\r\n")[0] ?? "", /^Bcc:/im, "the Bcc field is gone");
     assert.match(got, /\r\n\r\nBcc: in the body stays/);
     assert.equal((await inbox(store, "hidden@example.test")).length, 1, "the Bcc recipient got it");
     const queued = await listQueue(store.db, { id: r.id });
     assert.deepEqual(queued.map((q) => [q.id, q.recipients]), [[r.id, ["someone@remote.test"]]]);
+    // Signed once as it was queued (dkim/outgoing.ts): the queued blob is the message as it leaves,
+    // and the hosted recipients' copy is that blob.
+    const blob = (await store.blobs.read(queued[0]?.blob ?? "")).toString("utf8");
+    assert.deepEqual([...blob.matchAll(/^DKIM-Signature:[^]*?\bd=([^;]+);/gm)].map((m) => m[1]), ["example.test", "example.test"]);
+    assert.equal(blob, got);
+    assert.equal(queued[0]?.size, Buffer.byteLength(blob), "the queued size counts the signatures");
     assert.equal(woken(), 1, "the runner was woken");
     assert.deepEqual(accepted, ["submission"]);
     await store.committer.flush();
@@ -141,9 +149,13 @@ test("the message's From must be the account's own too (550 5.7.1): another host
       ],
       "each recipient is recorded with the refusal, as at the end of DATA",
     );
-    // The account's own address, under a display name and with the domain in capitals, passes.
+    // The account's own address, under a display name and with the domain in capitals, passes;
+    // mail for hosted recipients only is not queued, so not signed.
     const own = await submit({ message: Buffer.from("From: \"A. Person\" <a@EXAMPLE.test>\r\nSubject: mine\r\n\r\nbody\r\n") });
     assert.ok(own.sent);
+    const [mine] = await inbox(store, "b@example.test");
+    assert.match(mine ?? "", /^Received: /);
+    assert.doesNotMatch(mine ?? "", /^DKIM-Signature:/m);
   });
 });
 

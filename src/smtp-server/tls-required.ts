@@ -4,8 +4,8 @@
  * aside (§4.2.2). A message received with it, and without the MAIL parameter REQUIRETLS, is tagged
  * so (§4.1) and keeps the tag in the queue; the field itself stays in the message for the next hop.
  */
-import { fieldAt, fieldName, scanHeader } from "../mime/index.ts";
-import { messageHead } from "./received.ts";
+import { fieldAt, fieldName, messageHead, scanHeader } from "../mime/index.ts";
+import { MAX_HEAD } from "./received.ts";
 import type { MailTransaction } from "./types.ts";
 
 const FIELD = "tls-required";
@@ -18,7 +18,7 @@ const FIELD = "tls-required";
  */
 export function tagTlsRequired(tx: MailTransaction, parts: readonly Buffer[]): void {
   if (tx.tlsRequired !== undefined) return;
-  const head = messageHead(parts);
+  const head = messageHead(parts, MAX_HEAD);
   let no = false;
   scanHeader(head, 0, head.length, (start, colon, end) => {
     if (colon - start < FIELD.length || fieldName(head, start, colon) !== FIELD) return true;

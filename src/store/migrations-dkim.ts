@@ -27,3 +27,14 @@ export const dkimKeys: Migration = {
     await db.schema.createIndex("dkim_keys_domain_state").on("dkim_keys").columns(["domain", "state"]).execute();
   },
 };
+
+/**
+ * Signing moves from delivery to the hand-off (src/dkim/outgoing.ts): a message is signed once as
+ * it goes into the queue. The messages already queued were stored unsigned and keep being signed
+ * as they leave: 1 for every row there is now; the queue writes 0 for every row it adds.
+ */
+export const signAtHandOff: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable("queue").addColumn("sign_on_delivery", "integer", (c) => c.notNull().defaultTo(1)).execute();
+  },
+};

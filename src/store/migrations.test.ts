@@ -8,6 +8,7 @@ import { Migrator } from "kysely/migration";
 import { migrations } from "./migrations.ts";
 import { openSqlite } from "./sqlite.ts";
 import { openStore } from "./database.ts";
+import { enqueue } from "../queue/index.ts";
 
 test("0009 drops the queue row's stale schedule columns and keeps the queued message and its recipients", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-migrate-"));
@@ -84,6 +85,26 @@ test("0017 moves subscriptions into their own table (the one truth) and makes ex
     assert.deepEqual(marks.map((r) => ({ ...r })), [{ name: "INBOX", recent_uid: 12 }, { name: "Lists", recent_uid: 5 }, { name: "Old", recent_uid: 1 }]);
   } finally {
     await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("0028: a message queued before signing moved to the hand-off is signed on delivery; one the queue adds since is not", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-migrate-"));
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: openSqlite(join(dir, "sealpost.db")) }) });
+  try {
+    assert.equal((await new Migrator({ db, provider: migrations }).migrateTo("0027_requiretls")).error, undefined);
+    await sql`insert into queue (id, created_at, mail_from, blob, size, source, owns_blob) values ('OLD', 1000, 'a@example.test', 'ab/cd', 10, 'submission:a@example.test', 1)`.execute(db);
+  } finally {
+    await db.destroy();
+  }
+  const store = await openStore(dir);
+  try {
+    await store.committer.submit((trx) => enqueue(trx, { id: "NEW", from: "a@example.test", recipients: ["b@example.org"], blob: "ef/gh", size: 10, source: "submission:a@example.test" }));
+    const rows = await store.db.selectFrom("queue").select(["id", "sign_on_delivery"]).orderBy("id").execute();
+    assert.deepEqual(rows.map((r) => ({ ...r })), [{ id: "NEW", sign_on_delivery: 0 }, { id: "OLD", sign_on_delivery: 1 }]);
+  } finally {
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

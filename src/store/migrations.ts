@@ -7,7 +7,7 @@ import { quota } from "./migrations-quota.ts";
 import { counters } from "./migrations-counters.ts";
 import { consoleAccounts, historyIndexes, webSessions } from "./migrations-console.ts";
 import { syncTombstones } from "./migrations-sync.ts";
-import { dkimKeys } from "./migrations-dkim.ts";
+import { dkimKeys, signAtHandOff } from "./migrations-dkim.ts";
 import { mtaStsHosting } from "./migrations-mta-sts.ts";
 import { authResults } from "./migrations-auth-results.ts";
 import { requireTls } from "./migrations-requiretls.ts";
@@ -350,6 +350,7 @@ export const migrations: MigrationProvider = {
       "0023_auth_results": authResults,
       "0026_tls_reports": tlsReports,
       "0027_requiretls": requireTls,
+      "0028_sign_at_hand_off": signAtHandOff,
     };
   },
 };

@@ -17,6 +17,8 @@ export interface QueueTable {
   bounce_requested: Generated<number>;
   /** RFC 8689: "requiretls" (the MAIL parameter), "no" (the header "TLS-Required: No"), or null (migration 0027). */
   tls_required: string | null;
+  /** 1: stored unsigned before signing moved to the hand-off, so DKIM-signed as it leaves (migration 0028); 0: stored as it leaves. */
+  sign_on_delivery: Generated<number>;
 }
 
 /** One recipient of a queued message: delivered per destination domain, retried on its own schedule. */
