@@ -16,6 +16,8 @@ interface Options {
   json: boolean;
   /** Signing costs less than this share of the rate. */
   target: number;
+  /** Run the servers with node --cpu-prof, the profiles written here. */
+  profileDir: string | undefined;
 }
 
 export async function pipelineMain(o: Options): Promise<void> {
@@ -31,7 +33,7 @@ export async function pipelineMain(o: Options): Promise<void> {
       const got = new Map<boolean, PipelineRun>();
       for (const dkim of order) {
         note(`round ${round + 1}/${o.rounds}: ${dkim ? "signed" : "unsigned"}`);
-        const r = await runSealpostPipeline({ ...opts, dkim });
+        const r = await runSealpostPipeline({ ...opts, dkim, profileDir: o.profileDir });
         note(`${dkim ? "signed" : "unsigned"}: ${r.delivered}/${r.messages} delivered in ${(r.elapsedMs / 1000).toFixed(1)} s = ${r.perSecond.toFixed(1)} msg/s; server CPU ${r.serverCpuMsPerMessage.toFixed(2)} ms/msg`);
         got.set(dkim, r);
       }

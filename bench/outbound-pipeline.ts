@@ -41,7 +41,7 @@ export interface PipelineRun {
   warnings: string[];
 }
 
-export async function runSealpostPipeline(o: RunOptions & { dkim: boolean }): Promise<PipelineRun> {
+export async function runSealpostPipeline(o: RunOptions & { dkim: boolean; profileDir: string | undefined }): Promise<PipelineRun> {
   const user = o.dkim ? FROM : `bench@${UNSIGNED_DOMAIN}`;
   const server = await startSealpostServer({
     dirPrefix: "sealpost-pipeline-bench-",
@@ -57,7 +57,7 @@ export async function runSealpostPipeline(o: RunOptions & { dkim: boolean }): Pr
       }
     },
     listeners: ["submission"],
-    profileDir: undefined,
+    profileDir: o.profileDir,
     note: o.note,
   });
   const removeServer = o.cleanup.add("sealpost server", () => server.remove());

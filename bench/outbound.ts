@@ -258,4 +258,4 @@ async function main(): Promise<void> {
   if (!complete) process.exitCode = 1;
 }
 
-runMain(flags.via === "submission" ? () => pipelineMain({ messages, size, concurrency, rounds, json: flags.json, target: DKIM_TARGET }) : main);
+runMain(flags.via === "submission" ? () => pipelineMain({ messages, size, concurrency, rounds, json: flags.json, target: DKIM_TARGET, profileDir: flags.profile }) : main);
