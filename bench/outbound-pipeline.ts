@@ -10,17 +10,15 @@
  */
 import { addAccount } from "../src/directory/index.ts";
 import { openStore } from "../src/store/index.ts";
-import { sleep } from "./common.ts";
 import { RCPT } from "./outbound-peers.ts";
-import { configure, cpuMeter, FROM, type OutboundRun, type RunOptions } from "./outbound-targets.ts";
+import { FROM } from "./outbound-fill.ts";
+import { configure, cpuMeter, waitUntilTried, type OutboundRun, type RunOptions } from "./outbound-targets.ts";
 import { startSealpostServer } from "./sealpost-target.ts";
 import { runSmtpLoad } from "./smtp-load.ts";
 
 /** A hosted domain without DKIM keys (as one hosted before Sealpost signed): its mail is not signed. */
 const UNSIGNED_DOMAIN = "unsigned.example";
 const PASSWORD = "bench-submission-pw";
-/** A run that makes no progress for this long is stopped and reported with what it got. */
-const STALL_MS = 60_000;
 
 export interface PipelineRun {
   dkim: boolean;
@@ -65,15 +63,6 @@ export async function runSealpostPipeline(o: RunOptions & { dkim: boolean; profi
     const ctl = await openStore(server.dir);
     try {
       const cpu = cpuMeter(server.pid, o.peers.receiver.master);
-      const untried = async (): Promise<number> => {
-        const r = await ctl.db
-          .selectFrom("queue_recipients")
-          .select((db) => db.fn.countAll<number>().as("n"))
-          .where("status", "=", "pending")
-          .where("attempts", "=", 0)
-          .executeTakeFirstOrThrow();
-        return Number(r.n);
-      };
       const t0 = Date.now();
       const load = await runSmtpLoad({
         host: "127.0.0.1",
@@ -88,19 +77,8 @@ export async function runSealpostPipeline(o: RunOptions & { dkim: boolean; profi
         auth: { user, password: PASSWORD },
       });
       o.note(`sealpost (${o.dkim ? "signed" : "unsigned"}): ${load.messages} submitted in ${(load.elapsedMs / 1000).toFixed(1)} s (${load.errors} errors); waiting until every message has been tried`);
-      let left = await untried();
-      let changed = Date.now();
       // Every accepted message was committed to the queue before its 250: none untried is all tried.
-      while (left > 0) {
-        await sleep(100);
-        const n = await untried();
-        if (n !== left) changed = Date.now();
-        left = n;
-        if (Date.now() - changed > STALL_MS) {
-          o.note(`sealpost: no progress for ${STALL_MS / 1000} s with ${left} messages untried; stopping the run`);
-          break;
-        }
-      }
+      await waitUntilTried(ctl.db, o, t0);
       const elapsedMs = Date.now() - t0;
       const usage = cpu();
       const rows = await ctl.db

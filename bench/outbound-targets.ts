@@ -18,17 +18,15 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { signForQueue } from "../src/dkim/index.ts";
-import { enqueue, newQueueId, setPaused } from "../src/queue/index.ts";
-import { openStore } from "../src/store/index.ts";
+import type { Kysely } from "kysely";
+import { setPaused } from "../src/queue/index.ts";
+import { openStore, type Database } from "../src/store/index.ts";
 import { cores, sleep, type Note } from "./common.ts";
+import { fillQueue, FROM, type HandOffSigning } from "./outbound-fill.ts";
 import { countFiles, exec, LogTail, RCPT, ReceiverLog, type Cleanup, type Peers, type ReceiverCounts } from "./outbound-peers.ts";
 import { machineJiffies, processTree, sampleRss, statusKb, treeCpuTicks } from "./proc-stats.ts";
-import { BENCH_DOMAIN, startSealpostServer } from "./sealpost-target.ts";
+import { startSealpostServer } from "./sealpost-target.ts";
 
-export const FROM = `bench@${BENCH_DOMAIN}`;
-/** A sender in a domain Sealpost does not host: its messages are queued without a DKIM signature (src/dkim), for the cost of signing. */
-const UNSIGNED_FROM = "bench@elsewhere.test";
 /** A run that makes no progress for this long is stopped and reported with what it got. */
 const STALL_MS = 60_000;
 /** smtp-source sends its own headers (From, To, Date, Message-Id) and the sender adds a Received header: this many bytes, about. */
@@ -97,29 +95,32 @@ const receiverRecord = (c: ReceiverCounts): OutboundRun["receiver"] => ({ ...c, 
 
 // ---- Sealpost ------------------------------------------------------------------------------
 
-/** A message of exactly `size` bytes (CRLF lines), unique per run and index; `date` fixed per run (it is signed). */
-export function buildMessage(i: number, size: number, runId: string, from = FROM, date = new Date()): Buffer {
-  const head = [
-    `From: Outbound bench <${from}>`,
-    `To: <${RCPT}>`,
-    `Subject: outbound bench ${i}`,
-    `Date: ${date.toUTCString()}`,
-    `Message-ID: <${runId}.${i}@${BENCH_DOMAIN}>`,
-    "MIME-Version: 1.0",
-    "Content-Type: text/plain; charset=us-ascii",
-    "",
-    "",
-  ].join("\r\n");
-  const line = "The quick brown fox jumps over the lazy dog; 0123456789 abcdefghijklmnopqrstu.\r\n";
-  let rest = size - head.length;
-  if (rest < 2) throw new Error(`--size ${size}: too small for the headers (${head.length} bytes)`);
-  const parts = [head];
-  while (rest >= line.length + 2 || rest === line.length) {
-    parts.push(line);
-    rest -= line.length;
+/**
+ * Polls the queue every 100 ms until no recipient is left that has not been tried (a note every
+ * 5 s), or until nothing has changed for STALL_MS; `t0` is when the batch was let go.
+ */
+export async function waitUntilTried(db: Kysely<Database>, o: Pick<RunOptions, "messages" | "note">, t0: number): Promise<void> {
+  const untried = async (): Promise<number> => {
+    const r = await db.selectFrom("queue_recipients").select((q) => q.fn.countAll<number>().as("n")).where("status", "=", "pending").where("attempts", "=", 0).executeTakeFirstOrThrow();
+    return Number(r.n);
+  };
+  let left = await untried();
+  let changed = Date.now();
+  let shown = Date.now();
+  while (left > 0) {
+    await sleep(100);
+    const n = await untried();
+    if (n !== left) changed = Date.now();
+    left = n;
+    if (Date.now() - shown >= 5000) {
+      shown = Date.now();
+      o.note(`sealpost: ${o.messages - left}/${o.messages} tried after ${((shown - t0) / 1000).toFixed(0)} s`);
+    }
+    if (Date.now() - changed > STALL_MS) {
+      o.note(`sealpost: no progress for ${STALL_MS / 1000} s with ${left} messages untried; stopping the run`);
+      return;
+    }
   }
-  if (rest > 0) parts.push(`${"x".repeat(rest - 2)}\r\n`);
-  return Buffer.from(parts.join(""), "latin1");
 }
 
 /** Points the fresh data directory's delivery at the receiver and the DNS fixture. */
@@ -138,87 +139,6 @@ export function configure(dir: string, o: RunOptions): void {
   set("ca_file", JSON.stringify(o.peers.ca));
   set("servers", JSON.stringify([o.peers.dns.address]));
   writeFileSync(path, text);
-}
-
-/** What the hand-off's signing step (dkim's signForQueue) cost while the queue was filled. */
-export interface HandOffSigning {
-  /** CPU of this process (every thread: libuv's pool signs) per message, ms. */
-  cpuMsPerMessage: number;
-  wallMs: number;
-  signed: number;
-  /** The DKIM-Signature fields' bytes per message, on average. */
-  bytesPerMessage: number;
-}
-
-/** Messages signed at once in the hand-off step: a server signs as many as it has sessions ending DATA. */
-const SIGN_WINDOW = 16;
-
-/**
- * Pauses the queue and fills it as a hand-off does: each message through dkim's signForQueue —
- * signed with the bench domain's keys when From is in it (`dkim`), else only looked at — then a
- * fsynced blob and committed rows. The signing step runs first, over the whole batch, and is
- * timed on its own (CPU of every thread of this process): delivery no longer signs, so this is
- * where signing costs.
- */
-async function fillQueue(dir: string, o: RunOptions, dkim: boolean): Promise<HandOffSigning> {
-  const t0 = Date.now();
-  const runId = newQueueId().toLowerCase();
-  const date = new Date();
-  const from = dkim ? FROM : UNSIGNED_FROM;
-  const store = await openStore(dir);
-  try {
-    await setPaused(store.db, true);
-    const ids = Array.from({ length: o.messages }, () => newQueueId());
-    // 1. The hand-off's signing step, timed: only the signatures are kept (each message is made again below).
-    const signaturesOf = new Array<Buffer | null>(o.messages).fill(null);
-    const cpu0 = process.cpuUsage();
-    const w0 = performance.now();
-    let next = 0;
-    const signer = async (): Promise<void> => {
-      for (let k = next++; k < o.messages; k = next++) {
-        const parts = await signForQueue(store.db, undefined, { id: ids[k] ?? "", parts: [buildMessage(k, o.size, runId, from, date)], source: `submission:${from}` });
-        signaturesOf[k] = parts.length > 1 ? (parts[0] ?? null) : null;
-      }
-    };
-    await Promise.all(Array.from({ length: SIGN_WINDOW }, signer));
-    const wallMs = performance.now() - w0;
-    const used = process.cpuUsage(cpu0);
-    const signing: HandOffSigning = {
-      cpuMsPerMessage: (used.user + used.system) / 1000 / o.messages,
-      wallMs,
-      signed: signaturesOf.filter((x) => x !== null).length,
-      bytesPerMessage: signaturesOf.reduce((n, x) => n + (x?.length ?? 0), 0) / o.messages,
-    };
-    if (dkim && signing.signed !== o.messages) throw new Error(`fill: only ${signing.signed} of ${o.messages} messages signed`);
-
-    // 2. Blobs and queue rows, as a hand-off leaves them.
-    const window = 64;
-    const blobs = new Array<Promise<{ name: string; size: number; dir: string }>>(o.messages);
-    const start = (k: number): void => {
-      if (k >= o.messages) return;
-      const signature = signaturesOf[k];
-      const message = buildMessage(k, o.size, runId, from, date);
-      blobs[k] = store.blobs.write(signature === null || signature === undefined ? [message] : [signature, message]);
-    };
-    for (let k = 0; k < Math.min(window, o.messages); k++) start(k);
-    const commits: Array<Promise<unknown>> = [];
-    for (let k = 0; k < o.messages; k++) {
-      const blob = await blobs[k];
-      if (blob === undefined) throw new Error("fill: blob missing");
-      start(k + window);
-      const msg = { id: ids[k] ?? newQueueId(), from, recipients: [RCPT], blob: blob.name, size: blob.size, source: `submission:${from}`, ownsBlob: true };
-      commits.push(store.committer.submit((trx) => enqueue(trx, msg), [blob.dir]));
-      if (commits.length >= 512) await Promise.all(commits.splice(0));
-    }
-    await Promise.all(commits);
-    o.note(
-      `sealpost: ${o.messages} messages of ${o.size} bytes queued (paused), ${dkim ? "DKIM-signed at the hand-off" : "unsigned (From not hosted)"}, in ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
-        `the signing step: ${signing.cpuMsPerMessage.toFixed(3)} ms CPU per message, ${(wallMs / 1000).toFixed(1)} s`,
-    );
-    return signing;
-  } finally {
-    await store.close();
-  }
 }
 
 /** One Sealpost batch; `dkim`: From in the hosted bench domain, whose keys sign every message (else a domain not hosted). */
@@ -245,35 +165,10 @@ export async function runSealpost(o: RunOptions & { profileDir: string | undefin
       const dnsBefore = o.peers.dns.queries.length;
       const stopRss = sampleRss(() => [server.pid], 100);
       const cpu = cpuMeter(server.pid, o.peers.receiver.master);
-      const untried = async (): Promise<number> => {
-        const r = await ctl.db
-          .selectFrom("queue_recipients")
-          .select((db) => db.fn.countAll<number>().as("n"))
-          .where("status", "=", "pending")
-          .where("attempts", "=", 0)
-          .executeTakeFirstOrThrow();
-        return Number(r.n);
-      };
       const t0 = Date.now();
       await setPaused(ctl.db, false);
       o.note("sealpost: queue resumed; waiting until every message has been tried");
-      let left = o.messages;
-      let changed = Date.now();
-      let shown = Date.now();
-      while (left > 0) {
-        await sleep(100);
-        const n = await untried();
-        if (n !== left) changed = Date.now();
-        left = n;
-        if (Date.now() - shown >= 5000) {
-          shown = Date.now();
-          o.note(`sealpost: ${o.messages - left}/${o.messages} tried after ${((shown - t0) / 1000).toFixed(0)} s`);
-        }
-        if (Date.now() - changed > STALL_MS) {
-          o.note(`sealpost: no progress for ${STALL_MS / 1000} s with ${left} messages untried; stopping the run`);
-          break;
-        }
-      }
+      await waitUntilTried(ctl.db, o, t0);
       const elapsedMs = Date.now() - t0;
       const usage = cpu();
       const peakRssKb = Math.max(stopRss().rss, statusKb(server.pid, "VmHWM"));
