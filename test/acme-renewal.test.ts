@@ -76,7 +76,7 @@ test("renewal replaces the served certificate in every process while open connec
   const browser = await launchChromium();
   t.after(() => browser.close());
   assert.equal(h.cli(["user", "set", ADMIN, "--role", "admin"]).status, 0);
-  const first = await eventually(() => servedCertificate(webPort, HOST, pebble.root).catch(() => undefined), 90_000, `the first certificate:\n${h.log()}`);
+  const first = await eventually(() => servedCertificate(webPort, HOST, pebble.root).catch(() => undefined), 90_000, () => `the first certificate:\n${h.log()}`);
   // The workers serve IMAPS: they loaded the new certificate when the primary said so.
   const imapsFirst = await eventually(() => servedCertificate(h.ports.imaps, HOST, pebble.root).catch(() => undefined), 15_000, "the certificate on IMAPS");
   assert.equal(imapsFirst.fingerprint256, first.fingerprint256);

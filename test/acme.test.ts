@@ -80,7 +80,7 @@ test("HTTP-01: the host's and a domain's certificates chain to pebble's root; a 
   try {
     // [acme] with http-01 runs port 80, though [listeners.http] enabled = false.
     assert.equal(h.ports["http"], httpPort, h.log());
-    const host = await eventually(() => servedCertificate(webPort, HOST, pebble.root).catch(() => undefined), 90_000, `the host's certificate:\n${h.log()}`);
+    const host = await eventually(() => servedCertificate(webPort, HOST, pebble.root).catch(() => undefined), 90_000, () => `the host's certificate:\n${h.log()}`);
     assert.equal(host.subjectAltName, `DNS:${HOST}`);
     const domain = await eventually(() => servedCertificate(webPort, "autoconfig.example.test", pebble.root).catch(() => undefined), 90_000, "the domain's certificate");
     assert.equal(domain.subjectAltName, "DNS:mta-sts.example.test, DNS:autoconfig.example.test");
@@ -153,7 +153,7 @@ test("TLS-ALPN-01 on the web port: the certificate comes without port 80; a hell
   const h = await start('["tls-alpn-01"]', ["example.test"], false);
   try {
     assert.equal(h.ports["http"], undefined, "no port-80 listener without http-01");
-    const host = await eventually(() => servedCertificate(webPort, HOST, pebble.root).catch(() => undefined), 90_000, `the host's certificate:\n${h.log()}`);
+    const host = await eventually(() => servedCertificate(webPort, HOST, pebble.root).catch(() => undefined), 90_000, () => `the host's certificate:\n${h.log()}`);
     assert.equal(host.subjectAltName, `DNS:${HOST}`);
     assert.match(h.log(), new RegExp(`certificate for ${HOST} issued \\(tls-alpn-01\\)`));
     await eventually(() => servedCertificate(webPort, "mta-sts.example.test", pebble.root).catch(() => undefined), 90_000, "the domain's certificate");

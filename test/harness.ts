@@ -198,12 +198,13 @@ export async function startSealpost(opts: StartOptions = {}): Promise<ServerHand
 }
 
 /** Polls `fn` until it returns a value that is not undefined, or throws after `timeoutMs`. */
-export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = "condition"): Promise<T> {
+export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what: string | (() => string) = "condition"): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    // `what` as a function is read at the timeout: a server's log as it is then, not as it was at the call.
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -118,7 +118,7 @@ test("the JSON log of a failing IMAP command carries the session id that the log
     assert.match(out.wrong, /AUTHENTICATIONFAILED/);
 
     // The operator's side: the failure at level error, on the connection's bound logger.
-    const failure = await eventually(() => logLines(h).find((l) => l.level === "error" && l.proto === "imap" && /internal error/.test(l.msg)), 5000, `the internal error in the log:\n${h.log()}`);
+    const failure = await eventually(() => logLines(h).find((l) => l.level === "error" && l.proto === "imap" && /internal error/.test(l.msg)), 5000, () => `the internal error in the log:\n${h.log()}`);
     const session = failure.session ?? "";
     assert.match(session, /^[0-9A-F]{16}$/, JSON.stringify(failure));
     assert.equal(failure.client, "127.0.0.1");

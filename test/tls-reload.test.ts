@@ -68,7 +68,7 @@ test("SIGHUP with a broken config keeps serving with the running one", { timeout
     const path = join(h.dataDir, "sealpost.toml");
     writeFileSync(path, readFileSync(path, "utf8").replace(/^max_errors = \d+$/m, "max_errors = -1"));
     h.proc.kill("SIGHUP");
-    await eventually(() => (/reload failed.*smtp\.max_errors/.test(h.log()) ? true : undefined), 5_000, `the reload error in the log:\n${h.log()}`);
+    await eventually(() => (/reload failed.*smtp\.max_errors/.test(h.log()) ? true : undefined), 5_000, () => `the reload error in the log:\n${h.log()}`);
     const c = await RawSmtp.open(h.mxPort);
     assert.equal((await c.command("EHLO a.test")).code, 250);
     c.send("QUIT\r\n");
