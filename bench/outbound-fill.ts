@@ -51,7 +51,7 @@ export interface HandOffSigning {
   bytesPerMessage: number;
 }
 
-/** Messages signed at once in the hand-off step: a server signs as many as it has sessions ending DATA. */
+/** Hand-off steps in flight at once, as a server has several sessions ending DATA; the signatures are synchronous, so only the key look-ups overlap. */
 const SIGN_WINDOW = 16;
 
 /**
