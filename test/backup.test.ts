@@ -23,6 +23,8 @@ const scratch = mkdtempSync(join(tmpdir(), "sealpost-backup-test-"));
 
 before(async () => {
   h = await startSealpost({
+    // backup and restore copy a SQLite database; a PostgreSQL store is refused (test/cluster.test.ts).
+    sqlite: true,
     domains: [{ name: "example.test" }],
     users: [ALICE, CAROL, DAVE].map((address) => ({ address, password: PW })),
     settings: { auth: "failure_delay_ms = 50" },

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { CLI, NODE, prepareDataDir, runCli } from "./harness.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 function oneLineError(r: { status: number; stderr: string }, pattern: RegExp): void {
   assert.equal(r.status, 2, `exit status 2, stderr: ${r.stderr}`);
@@ -115,9 +116,8 @@ test("domains and users: add, set, list, --json; generated passwords are printed
 test("queue list shows what waits for delivery, as a table and as JSON", async () => {
   const dir = prepareDataDir();
   try {
-    const { openStore } = await import("../src/store/index.ts");
     const { enqueue } = await import("../src/queue/index.ts");
-    const store = await openStore(dir);
+    const store = await openDataDir(dir);
     const blob = await store.blobs.write([Buffer.from("Subject: q\r\n\r\nqueued\r\n")]);
     await store.committer.submit((trx) => enqueue(trx, { id: "ABC123", from: "a@example.test", recipients: ["x@remote.test"], blob: blob.name, size: blob.size, source: "test" }), [blob.dir]);
     await store.close();

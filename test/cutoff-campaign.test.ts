@@ -17,6 +17,7 @@ import { ImapFlow } from "imapflow";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { launchChromium, newContext, shot, signIn } from "./support/browser.ts";
 import { oldTlsHandshake } from "./tls-client-env.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 const ANNA = "anna@example.test";
 const BEN = "ben@example.test";
@@ -62,10 +63,15 @@ M = imaplib.IMAP4_SSL("127.0.0.1", int(e["IMAPS"]), ssl_context=ctx); M.login(e[
 print(ctx.maximum_version)
 `;
 
-const LANGUAGE_OF = `
-import os, sqlite3
-print(sqlite3.connect(os.environ["DB"]).execute("select language from accounts where address = ?", (os.environ["ADDRESS"],)).fetchone()[0])
-`;
+/** The language an account's notices go out in, as stored. */
+async function languageOf(dataDir: string, address: string): Promise<string | null> {
+  const store = await openDataDir(dataDir);
+  try {
+    return (await store.db.selectFrom("accounts").select("language").where("address", "=", address).executeTakeFirstOrThrow()).language;
+  } finally {
+    await store.close();
+  }
+}
 
 function inbox(h: ServerHandle, user: string): Mail[] {
   return JSON.parse(python(READ_INBOX, { IMAPS: String(h.ports.imaps), USER: user, PW })) as Mail[];
@@ -189,7 +195,7 @@ test("a cut-off mails exactly the affected account once per notify day, across a
     // His language switch stores his choice: the notices Sealpost mails him would be German.
     await Promise.all([benPage.waitForURL(/\/account$/), benPage.getByRole("button", { name: "Deutsch" }).click()]);
     await benPage.getByRole("heading", { name: "Mein Konto" }).waitFor();
-    assert.equal(python(LANGUAGE_OF, { DB: join(h.dataDir, "sealpost.db"), ADDRESS: BEN }).trim(), "de");
+    assert.equal(await languageOf(h.dataDir, BEN), "de");
 
     // The admin page's campaign: the cut-off, anna with one device, the notices per day, the grants.
     for (const who of [[ANNA, "--protocols", "imap,pop3"], ["192.0.2.25"]]) {

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { testStoreOptions } from "./support/postgres.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const NODE = process.execPath;
@@ -77,12 +78,18 @@ export interface StartOptions {
   hostname?: string;
   /** Extra environment of the server and of `cli()`: e.g. SEALPOST_CLOCK_FILE (src/clock). */
   env?: Record<string, string>;
+  /** The PostgreSQL database to keep the store in (`init --store`), e.g. one that several nodes share. */
+  database?: string;
+  /** SQLite in the data directory also on PostgreSQL runs: for tests of what only SQLite has (`backup`, `restore`). */
+  sqlite?: boolean;
 }
 
 /** Creates a data directory with `sealpost init`, sets the listeners to port 0, applies settings. */
 export function prepareDataDir(opts: StartOptions = {}): string {
   const dataDir = mkdtempSync(join(tmpdir(), "sealpost-e2e-"));
-  const init = runCli(dataDir, ["init", "--hostname", opts.hostname ?? "mx.sealpost.test", "--listen", "127.0.0.1"]);
+  // On PostgreSQL runs (scripts/test-postgres.ts), each data directory's store is a database of its own.
+  const store = opts.sqlite === true ? undefined : (opts.database ?? testStoreOptions().postgres);
+  const init = runCli(dataDir, ["init", "--hostname", opts.hostname ?? "mx.sealpost.test", "--listen", "127.0.0.1", ...(store !== undefined ? ["--store", store] : [])]);
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
   const path = join(dataDir, "sealpost.toml");
   let toml = readFileSync(path, "utf8").replace(/^port = \d+$/gm, "port = 0");

@@ -12,7 +12,8 @@ import { ImapFlow } from "imapflow";
 import { python, startSealpost, type ServerHandle } from "./harness.ts";
 import { RawImap } from "./imap-raw.ts";
 import { listAccounts } from "../src/directory/index.ts";
-import { getMailbox, openStore } from "../src/store/index.ts";
+import { getMailbox } from "../src/store/index.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -222,7 +223,7 @@ test("a mailbox without tombstones (kept only since migration 0018) answers VANI
   await c.ok("LOGOUT").catch(() => undefined);
   c.close();
   // What migration 0018 does for a mailbox that existed before it: no record, the floor at its highest modseq.
-  const store = await openStore(h.dataDir);
+  const store = await openDataDir(h.dataDir);
   try {
     const acct = (await listAccounts(store.db)).find((a) => a.address === CAROL);
     const inbox = acct === undefined ? undefined : await getMailbox(store.db, acct.id, "INBOX");

@@ -10,9 +10,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ImapFlow } from "imapflow";
-import { openStore } from "../src/store/index.ts";
 import { eventually } from "./harness.ts";
 import { ALICE, HOSTED, PW, dkimKey, headerIn, headersIn, message, ours, send, sendAll, sign, startAuthServer, tag, type AuthServer, type DkimKey, type Outgoing } from "./support/inbound-auth.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 let s: AuthServer;
 let key: DkimKey;
@@ -143,7 +143,7 @@ test("DMARC p=quarantine: the hosted recipient's copy goes to Junk, an IDLE sess
     assert.match(ours(await headerIn(s.h, "Junk", subject)), /; spf=fail .*; dmarc=fail \(p=QUARANTINE arc=none\) policy\.dmarc=quarantine header\.from=quarantine\.test$/);
     // The relay domain's copy waits in the queue for its next hop, stamped all the same.
     const id = /queued as (\S+)/.exec(reply.text)?.[1] ?? "";
-    const store = await openStore(s.h.dataDir);
+    const store = await openDataDir(s.h.dataDir);
     try {
       const row = await store.db.selectFrom("queue").select("blob").where("id", "=", id).executeTakeFirstOrThrow();
       const queued = (await store.blobs.read(row.blob)).toString("latin1");

@@ -12,12 +12,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HistoryEntry } from "../src/audit/index.ts";
-import { openStore } from "../src/store/index.ts";
 import { generateSelfSigned } from "../src/tls/index.ts";
 import { eventually, prepareDataDir, python, runCli, startSealpost, type ServerHandle } from "./harness.ts";
 import { waitForMessage } from "./mailbox.ts";
 import { launchChromium, newContext, shot, signIn } from "./support/browser.ts";
 import { oldTlsHandshake, permissiveOpensslConf, runTool } from "./tls-client-env.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -298,7 +298,7 @@ s.quit()
   assert.equal(send("no-grant"), "TLSv1 550 5.7.1 This is the legacy MX for old sending hosts with a legacy grant only, and none after the cut-off; send to port 25 with TLS 1.2 or newer");
   // Recorded as the MX's refusals are: a row of the SMTP audit, here before any recipient.
   const recorded = await eventually(async () => {
-    const store = await openStore(h.dataDir);
+    const store = await openDataDir(h.dataDir);
     try {
       const rows = await store.db.selectFrom("smtp_recipients").select(["client_ip", "mail_from", "rcpt", "code", "enhanced", "tls_version"]).where("code", "=", 550).execute();
       return rows.length > 0 ? rows.map((r) => ({ ...r })) : undefined;

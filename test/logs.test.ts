@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, rmSync } from "node:fs";
 import type { HistoryEntry } from "../src/audit/index.ts";
 import { listAccounts } from "../src/directory/index.ts";
-import { listMessages, openStore } from "../src/store/index.ts";
+import { listMessages } from "../src/store/index.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { waitForMessage } from "./mailbox.ts";
 import { RawSmtp } from "./smtp-raw.ts";
@@ -56,7 +56,7 @@ function history(h: ServerHandle): HistoryEntry[] {
 
 /** Makes the message's file unreadable as a file (a directory in its place): reading it fails with EISDIR. */
 async function breakMessageFile(dataDir: string): Promise<void> {
-  const store = await openStore(dataDir);
+  const store = await openDataDir(dataDir);
   try {
     const account = (await listAccounts(store.db)).find((a) => a.address === ALICE);
     assert.ok(account !== undefined);
@@ -90,6 +90,7 @@ except imaplib.IMAP4.error as x:
 W.logout()
 print(json.dumps(out))
 `;
+import { openDataDir } from "./support/postgres.ts";
 
 test("the JSON log of a failing IMAP command carries the session id that the login history shows; no line carries a password", async () => {
   const h = await startSealpost({
@@ -138,7 +139,7 @@ test("the JSON log of a failing IMAP command carries the session id that the log
     const human = h.cli(["history", ALICE]);
     assert.equal(human.status, 0, human.stderr);
     assert.match(human.stdout, new RegExp(`imap:${h.ports.imaps} +127\\.0\\.0\\.1 +session ${session} `));
-    const store = await openStore(h.dataDir);
+    const store = await openDataDir(h.dataDir);
     try {
       const tls = await eventually(() => store.db.selectFrom("tls_events").selectAll().where("session_id", "=", session).executeTakeFirst(), 5000, "the TLS event");
       assert.deepEqual([tls.outcome, tls.mode, tls.protocol], ["ok", "implicit", "imap"]);

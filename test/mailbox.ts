@@ -3,13 +3,14 @@
  * safe to read while the server runs) and the TLS audit through `sealpost tls-report --json`.
  */
 import { listAccounts } from "../src/directory/index.ts";
-import { listMessages, openStore } from "../src/store/index.ts";
+import { listMessages } from "../src/store/index.ts";
 import type { TlsReport } from "../src/audit/index.ts";
 import { eventually, type ServerHandle } from "./harness.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 /** The raw bytes of every message in `address`'s INBOX, by UID. */
 export async function readMailbox(dataDir: string, address: string): Promise<Buffer[]> {
-  const store = await openStore(dataDir);
+  const store = await openDataDir(dataDir);
   try {
     const acct = (await listAccounts(store.db)).find((a) => a.address === address.toLowerCase());
     if (acct === undefined) throw new Error(`no account ${address}`);

@@ -10,32 +10,17 @@
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ROOT } from "./harness.ts";
+import { freePort } from "./support/ports.ts";
+
+export { freePort };
 
 // A copy of ../shared/peers/postfix-peer.sh (and its common.sh), so a clean clone needs nothing beside it.
 const SCRIPT = resolve(ROOT, "test/peers/postfix-peer.sh");
 export type Variant = "modern" | "legacy" | "plain";
-
-/**
- * A port for a peer that binds it later (Postfix, Dovecot): free now, and below Linux's ephemeral
- * range (32768–60999), where the thousands of client sockets other test files open (the connection
- * floods) take their local ports — a port picked by the kernel from that range could be a client's
- * by the time the peer binds it.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((res) => {
-      const s = createServer();
-      s.once("error", () => res(false));
-      s.listen(port, "127.0.0.1", () => s.close(() => res(true)));
-    });
-    if (free) return port;
-  }
-}
 
 export interface PostfixPeers {
   dir: string;

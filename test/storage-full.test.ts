@@ -14,9 +14,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statfsSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { listMessages, openStore } from "../src/store/index.ts";
+import { listMessages } from "../src/store/index.ts";
 import { prepareDataDir, python, startServer, type ServerHandle } from "./harness.ts";
 import { readMailboxText } from "./mailbox.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 const MB = 1024 * 1024;
 const ALICE = "alice@example.test";
@@ -24,7 +25,8 @@ const ALICE_PW = "alice-password";
 
 /** A data directory (init, domain, account, settings) moved onto a fresh tmpfs of `sizeMb`. */
 function dataDirOnTmpfs(sizeMb: number, settings: Record<string, string>): string {
-  const prepared = prepareDataDir({ domains: [{ name: "example.test" }], users: [{ address: ALICE, password: ALICE_PW }], settings });
+  // The database on the full file system too: SQLite's, whatever the run (PostgreSQL's disk is its own).
+  const prepared = prepareDataDir({ sqlite: true, domains: [{ name: "example.test" }], users: [{ address: ALICE, password: ALICE_PW }], settings });
   const mnt = mkdtempSync(join(tmpdir(), "sealpost-full-"));
   execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeMb}m`, "tmpfs", mnt]);
   execFileSync("cp", ["-a", `${prepared}/.`, mnt]);
@@ -48,7 +50,7 @@ async function blobsOnDiskAndInRows(dataDir: string): Promise<{ disk: string[]; 
   const disk = readdirSync(join(dataDir, "blobs"), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => `${e.parentPath.slice(join(dataDir, "blobs").length + 1)}/${e.name}`);
-  const store = await openStore(dataDir);
+  const store = await openDataDir(dataDir);
   try {
     const account = await store.db.selectFrom("accounts").select("id").where("address", "=", ALICE).executeTakeFirstOrThrow();
     const rows = (await listMessages(store.db, account.id)).map((m) => m.blob);

@@ -9,12 +9,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { startScriptedServer, type ScriptedServer } from "./support/smtp-scripted-server.ts";
-import { openStore, referencedBlobs } from "../src/store/index.ts";
+import { referencedBlobs } from "../src/store/index.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { readMailboxText } from "./mailbox.ts";
 import { RawSmtp } from "./smtp-raw.ts";
+import { holdWriteLock, openDataDir } from "./support/postgres.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -79,22 +79,12 @@ def send(to, subject):
   return JSON.parse(python(`${prelude}\n${code}\nprint(json.dumps(out))`, env)) as Record<string, unknown>;
 }
 
-/** Takes the database's write lock from this process; returns its release. */
-function holdWriteLock(): () => void {
-  const db = new DatabaseSync(join(h.dataDir, "sealpost.db"), { timeout: 10_000 });
-  db.exec("BEGIN IMMEDIATE");
-  return () => {
-    db.exec("ROLLBACK");
-    db.close();
-  };
-}
-
 /** Message files on disk that no row names, read from the database (the server may be down). */
 async function orphans(): Promise<string[]> {
   const onDisk = readdirSync(blobDir(), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name).slice(blobDir().length + 1));
-  const store = await openStore(h.dataDir);
+  const store = await openDataDir(h.dataDir);
   try {
     const named = await referencedBlobs(store.db, onDisk);
     return onDisk.filter((n) => !named.has(n));
@@ -106,13 +96,13 @@ async function orphans(): Promise<string[]> {
 test("a commit that fails leaves no file; `store sweep` by hand removes an old interrupted write and keeps a fresh one, the server's sweep takes that too", async () => {
   // The server's commit cannot get the database (another process writes): the delivery fails, and
   // its message file goes with it.
-  const release = holdWriteLock();
+  const release = await holdWriteLock(h.dataDir);
   const c = await RawSmtp.open(h.mxPort);
   let reply;
   try {
     reply = await c.deliver({ from: "sender@remote.test", to: [ALICE], body: "Subject: commit-fails\r\n\r\nbody\r\n" });
   } finally {
-    release();
+    await release();
     await c.quit();
   }
   assert.equal(reply.code, 451, reply.raw);

@@ -11,10 +11,10 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { listQueue } from "../src/queue/index.ts";
-import { openStore } from "../src/store/index.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { readMailboxText, waitForMessage } from "./mailbox.ts";
 import { SMTPLIB_PRELUDE } from "./support/python-smtp.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -98,7 +98,7 @@ test("own From (display name, domain in capitals) is delivered; another hosted d
   const inbox = await readMailboxText(h.dataDir, BOB);
   assert.deepEqual(inbox.filter((m) => m.includes(tag)).map((m) => /^Subject: (.*)$/m.exec(m)?.[1]?.trim()), [name("own")]);
 
-  const store = await openStore(h.dataDir);
+  const store = await openDataDir(h.dataDir);
   try {
     const queued = await Promise.all((await listQueue(store.db)).map(async (q) => (await store.blobs.read(q.blob)).toString("latin1")));
     assert.deepEqual(queued.filter((m) => m.includes(tag)).map((m) => /^Subject: (.*)$/m.exec(m)?.[1]?.trim()), [name("own")], "only the accepted message is queued for the remote recipient");

@@ -12,12 +12,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import nodemailer, { type SMTPTransportOptions } from "nodemailer";
 import { listQueue, type QueuedMessage } from "../src/queue/index.ts";
-import { openStore } from "../src/store/index.ts";
 import type { HistoryEntry } from "../src/audit/index.ts";
 import { eventually, python, startSealpost, type ServerHandle, type StartOptions } from "./harness.ts";
 import { readMailboxText, splitReceived, waitForMessage } from "./mailbox.ts";
 import { RawSmtp } from "./smtp-raw.ts";
 import { SMTPLIB_PRELUDE } from "./support/python-smtp.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 const ALICE = "alice@example.test";
 const BOB = "bob@example.test";
@@ -52,7 +52,7 @@ const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 const plain = (user: string, pass: string): string => b64(`\0${user}\0${pass}`);
 
 async function queue(dataDir: string): Promise<Array<QueuedMessage & { bytes: Buffer }>> {
-  const store = await openStore(dataDir);
+  const store = await openDataDir(dataDir);
   try {
     const rows = await listQueue(store.db);
     return await Promise.all(rows.map(async (r) => ({ ...r, bytes: await store.blobs.read(r.blob) })));

@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HistoryEntry } from "../src/audit/index.ts";
-import { openStore } from "../src/store/index.ts";
 import { eventually, python, startSealpost, type ServerHandle } from "./harness.ts";
 import { oldTlsHandshake, runTool } from "./tls-client-env.ts";
+import { openDataDir } from "./support/postgres.ts";
 
 const ALICE = "alice@example.test";
 const PW = "correct horse battery";
@@ -154,7 +154,7 @@ test("the web console refuses bad sign-ins alike, forged and stale requests, oth
     assert.equal((await curl(`https://127.0.0.1:${h.ports.web}/account`, { jar: jar("a") })).status, 200, "still signed in after a restart");
 
     // An expired session: idle for longer than [web] session_idle.
-    const store = await openStore(h.dataDir);
+    const store = await openDataDir(h.dataDir);
     try {
       await store.db.updateTable("web_sessions").set({ last_seen: Date.now() - 2 * 3600_000 }).execute();
     } finally {

@@ -155,7 +155,7 @@ Content-Disposition: attachment; filename="quote\\"d; filename=x.svg"
 --b--
 `),
     ]);
-    const inbox = folderId(h.dataDir, ALICE, "INBOX");
+    const inbox = await folderId(h.dataDir, ALICE, "INBOX");
     const base = `https://127.0.0.1:${h.ports.web}`;
     const context = await newContext(browser);
     const page = await context.newPage();

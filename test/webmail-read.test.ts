@@ -82,7 +82,7 @@ test("in Chromium a user opens a multipart message: headers, the HTML in its fra
     const base = `https://127.0.0.1:${h.ports.web}`;
     const page = await (await newContext(browser)).newPage();
     await signIn(page, base, ALICE, PW);
-    const inbox = folderId(h.dataDir, ALICE, "INBOX");
+    const inbox = await folderId(h.dataDir, ALICE, "INBOX");
     const url = `${base}/mail/f/${inbox}/1`;
     await page.goto(url);
 
@@ -141,7 +141,7 @@ test("in Chromium a user opens a multipart message: headers, the HTML in its fra
     // Another account's message, a missing one, a missing part: all the same 404.
     const bobPage = await (await newContext(browser)).newPage();
     await signIn(bobPage, base, BOB, PW);
-    const bobInbox = folderId(h.dataDir, BOB, "INBOX");
+    const bobInbox = await folderId(h.dataDir, BOB, "INBOX");
     for (const path of [`/mail/f/${bobInbox}/1`, `/mail/f/${bobInbox}/1/body`, `/mail/f/${bobInbox}/1/part/1`, `/mail/f/${inbox}/2`, `/mail/f/${inbox}/1/part/9`, `/mail/f/${inbox}/1/part/1`, `/mail/f/${inbox}/1/part/0`, `/mail/f/${inbox}/x`, `/mail/f/999999/1`]) {
       const r = await page.request.get(`${base}${path}`);
       assert.equal(r.status(), 404, path);

@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuditLog } from "../audit/index.ts";
 import { addAccount, addDomain, dummyVerify, grantLegacy, setAccount, setPassword, verifyPassword } from "../directory/index.ts";
-import { openStore, type Store } from "../store/index.ts";
+import { type Store } from "../store/index.ts";
 import { Authenticator, type AuthContext, type AuthLimits, type PasswordCheck } from "./authenticator.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 const ALICE = "alice@example.test";
 const PW = "alice-password";
@@ -38,7 +39,7 @@ function counting(checks: string[], real: boolean): PasswordCheck {
 
 async function withAuth(limits: Partial<AuthLimits>, fn: (b: Bench) => Promise<void>, passwords: PasswordCheck | "scrypt" | "fast" = "fast"): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-auth-"));
-  const store = await openStore(dir, { auditFlushMs: 10 });
+  const store = await openTestStore(dir, { auditFlushMs: 10 });
   try {
     await addDomain(store.db, "example.test");
     await addAccount(store.db, ALICE, PW);
@@ -153,7 +154,7 @@ test("one throttled row per user name, address and window, counting its attempts
 
 test("the observer hears every recorded attempt's protocol and result, never the name or the password", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-auth-"));
-  const store = await openStore(dir, { auditFlushMs: 10 });
+  const store = await openTestStore(dir, { auditFlushMs: 10 });
   try {
     await addDomain(store.db, "example.test");
     await addAccount(store.db, ALICE, PW);
@@ -179,7 +180,7 @@ test("the observer hears every recorded attempt's protocol and result, never the
 
 test("on a legacy endpoint a right password needs a running grant for the protocol, by the gate's clock, until the cut-off; every row is flagged", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-auth-"));
-  const store = await openStore(dir, { auditFlushMs: 10 });
+  const store = await openTestStore(dir, { auditFlushMs: 10 });
   try {
     await addDomain(store.db, "example.test");
     await addAccount(store.db, ALICE, PW);

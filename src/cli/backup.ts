@@ -17,6 +17,9 @@ export function registerBackup(program: Command): void {
     .description("copy the database, message files, config and certificates into DIR (new or empty), consistently, while the server runs")
     .option("--json", "print the manifest as JSON")
     .action(async (dir: string, flags: { data?: string; json?: boolean }) => {
+      if (loadConfig(dataDir(flags)).store.backend === "postgres") {
+        throw new UsageError("the store is in PostgreSQL (store.backend): back up the database with pg_dump and the message files (blobs/ or store.postgres.blob_dir) as files");
+      }
       const { manifest, dir: dest } = await backupDataDir(dataDir(flags), dir);
       if (flags.json === true) return printJson(manifest);
       process.stdout.write(

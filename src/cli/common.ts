@@ -1,6 +1,6 @@
 /** What every CLI command shares: the data directory, one-line errors with exit status 2, output. */
 import { userInfo } from "node:os";
-import { loadConfig } from "../config/index.ts";
+import { databaseOptions, loadConfig } from "../config/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { dataDir } from "./output.ts";
 
@@ -17,8 +17,7 @@ export async function readStdin(): Promise<string> {
 /** Opens the data directory's store for one command (checking that its config is valid first). */
 export async function withStore<T>(flags: { data?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
   const dir = dataDir(flags);
-  loadConfig(dir);
-  const store = await openStore(dir);
+  const store = await openStore(dir, databaseOptions(loadConfig(dir), dir));
   try {
     return await fn(store);
   } finally {

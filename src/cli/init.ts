@@ -1,7 +1,7 @@
-/** `sealpost init`: writes the config and a self-signed certificate into a new data directory. */
+/** `sealpost init`: writes the config and a self-signed certificate into a new data directory, and readies its database. */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderConfig, STANDARD_PORTS } from "../config/index.ts";
+import { databaseOptions, loadConfig, renderConfig, STANDARD_PORTS, validateConfig } from "../config/index.ts";
 import { openStore } from "../store/index.ts";
 import { generateSelfSigned, writeCertificateFiles } from "../tls/index.ts";
 import { UsageError } from "./common.ts";
@@ -10,6 +10,8 @@ interface InitOptions {
   hostname: string;
   portBase: number;
   listen: string;
+  /** A PostgreSQL database's URL (`--store`): store.backend = "postgres"; unset: SQLite in the data directory. */
+  store?: string;
 }
 
 export async function initDataDir(dir: string, opts: InitOptions): Promise<string> {
@@ -19,12 +21,16 @@ export async function initDataDir(dir: string, opts: InitOptions): Promise<strin
   for (const p of Object.values(STANDARD_PORTS)) {
     if (opts.portBase + p > 65535) throw new UsageError(`--port-base: ${opts.portBase} + ${p} is past 65535`);
   }
+  const store = opts.store === undefined ? {} : { store: { backend: "postgres", postgres: { url: opts.store } } };
+  // The URL is checked before anything is written: a refused one leaves no config behind.
+  if (opts.store !== undefined) databaseOptions(validateConfig({ hostname: opts.hostname, ...store }), dir);
   mkdirSync(join(dir, "certs"), { recursive: true });
   const pair = await generateSelfSigned({ hostnames: [opts.hostname], keyType: "ecdsa", days: 825 });
   await writeCertificateFiles(join(dir, "certs"), opts.hostname, pair);
   const port = (p: number): number => opts.portBase + p;
   const text = renderConfig({
     hostname: opts.hostname,
+    ...store,
     tls: { certificates: [{ cert: `certs/${opts.hostname}.pem`, key: `certs/${opts.hostname}.key` }] },
     listeners: Object.fromEntries(
       Object.entries(STANDARD_PORTS).map(([name, p]) =>
@@ -35,7 +41,8 @@ export async function initDataDir(dir: string, opts: InitOptions): Promise<strin
     ),
   });
   writeFileSync(configPath, text, { mode: 0o600, flag: "wx" });
-  const store = await openStore(dir);
-  await store.close();
+  // The database is made ready (migrated) now, so a wrong URL or a missing database shows here.
+  const opened = await openStore(dir, databaseOptions(loadConfig(dir), dir));
+  await opened.close();
   return configPath;
 }

@@ -48,10 +48,11 @@ export async function buildProgram(only?: string): Promise<Command> {
     .option("--hostname <name>", "this server's host name", "localhost")
     .option("--port-base <n>", "run each standard port P on N+P (10000 → 10025, …)", "0")
     .option("--listen <address>", "address the mail listeners bind to (metrics stay on 127.0.0.1)", "0.0.0.0")
-    .action(async (flags: { data?: string; hostname: string; portBase: string; listen: string }) => {
+    .option("--store <url>", "keep the store in this PostgreSQL database (postgres://USER@HOST:PORT/DATABASE) instead of SQLite in the data directory")
+    .action(async (flags: { data?: string; hostname: string; portBase: string; listen: string; store?: string }) => {
       const portBase = parseIntFlag("--port-base", flags.portBase, 0, 65000);
       const { initDataDir } = await import("./init.ts");
-      const path = await initDataDir(dataDir(flags), { hostname: flags.hostname, portBase, listen: flags.listen });
+      const path = await initDataDir(dataDir(flags), { hostname: flags.hostname, portBase, listen: flags.listen, ...(flags.store !== undefined ? { store: flags.store } : {}) });
       process.stdout.write(`wrote ${path}\n`);
     });
   const load = only !== undefined && COMMANDS[only] !== undefined ? [COMMANDS[only]] : [...new Set(Object.values(COMMANDS))];

@@ -7,6 +7,7 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { databaseOptions, loadConfig } from "../config/index.ts";
 import { addAccount, addDomain, generatePassword } from "../directory/index.ts";
 import { createLogger } from "../log/index.ts";
 import { startServer } from "../server/index.ts";
@@ -20,7 +21,7 @@ const DEMO_ADMIN = `admin@${DEMO_DOMAIN}`;
 
 async function setUpDemo(dir: string): Promise<void> {
   await initDataDir(dir, { hostname: "localhost", portBase: 10000, listen: "127.0.0.1" });
-  const store = await openStore(dir);
+  const store = await openStore(dir, databaseOptions(loadConfig(dir), dir));
   try {
     await addDomain(store.db, DEMO_DOMAIN);
     const password = generatePassword();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "smol-toml";
-import { ConfigError, loadConfig, renderConfig, validateConfig } from "./index.ts";
+import { ConfigError, databaseOptions, loadConfig, renderConfig, validateConfig } from "./index.ts";
 
 const minimal = { hostname: "mx.example.test" };
 
@@ -64,4 +64,24 @@ test("loadConfig resolves certificate paths and reports TOML errors in one line"
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("store.backend postgres needs a URL without a password, and a refused URL is not repeated", () => {
+  assert.deepEqual(databaseOptions(validateConfig(minimal), "/srv/sealpost"), {});
+  const url = "postgres://sealpost@127.0.0.1:5432/sealpost";
+  assert.deepEqual(databaseOptions(validateConfig({ ...minimal, store: { backend: "postgres", postgres: { url } } }), "/srv/sealpost"), { postgres: url });
+  assert.throws(() => databaseOptions(validateConfig({ ...minimal, store: { backend: "postgres" } }), "/srv/sealpost"), { name: "ConfigError", message: 'store.postgres.url: missing (store.backend is "postgres")' });
+  for (const bad of ["postgres://sealpost:hunter2@127.0.0.1/sealpost", "postgres://127.0.0.1/sealpost?password=hunter2", "mysql://hunter2@db/sealpost", "postgres://db"]) {
+    assert.throws(
+      () => validateConfig({ ...minimal, store: { backend: "postgres", postgres: { url: bad } } }),
+      (e: unknown) => e instanceof ConfigError && e.message.startsWith("store.postgres.url: expected postgres://") && !e.message.includes("hunter2") && !e.message.includes(bad),
+      bad,
+    );
+  }
+  // The nodes' shared message files: an absolute path, or one in the data directory.
+  const blobs = (blobDir: string) => databaseOptions(validateConfig({ ...minimal, store: { backend: "postgres", postgres: { url, blob_dir: blobDir } } }), "/srv/sealpost").blobDir;
+  assert.equal(blobs("/mnt/shared/blobs"), "/mnt/shared/blobs");
+  assert.equal(blobs("shared"), "/srv/sealpost/shared");
+  // The URL is the database's: a password in PGPASSWORD or ~/.pgpass, parameters allowed.
+  validateConfig({ ...minimal, store: { postgres: { url: "postgresql://sealpost@[::1]:5433/mail?sslmode=require" } } });
 });

@@ -26,7 +26,7 @@ function check(field: Field, value: unknown, key: string): unknown {
       }
       if (typeof value !== "string") throw new ConfigError(`${key}: expected a string, got ${describeValue(value)}`);
       if (field.pattern !== undefined && !field.pattern.test(value)) {
-        throw new ConfigError(`${key}: expected ${field.patternHint ?? "a valid value"}, got ${describeValue(value)}`);
+        throw new ConfigError(`${key}: expected ${field.patternHint ?? "a valid value"}, got ${field.secret === true ? "something else (not shown)" : describeValue(value)}`);
       }
       return value;
     case "enum":
@@ -151,4 +151,16 @@ export function renderConfig(values: Record<string, unknown>): string {
 
 function defaultOf(f: Field): unknown {
   return "default" in f ? f.default : undefined;
+}
+
+/**
+ * How the store opens its database under this config: PostgreSQL at `[store.postgres] url` with its
+ * message files in `blob_dir` (shared by the nodes), or SQLite and blobs/ in the data directory.
+ * Throws a one-line ConfigError when postgres has no URL.
+ */
+export function databaseOptions(config: Config, dataDir: string): { postgres?: string; blobDir?: string } {
+  if (config.store.backend !== "postgres") return {};
+  const { url, blob_dir: blobDir } = config.store.postgres;
+  if (url === "") throw new ConfigError('store.postgres.url: missing (store.backend is "postgres")');
+  return { postgres: url, ...(blobDir !== "" ? { blobDir: isAbsolute(blobDir) ? blobDir : join(dataDir, blobDir) } : {}) };
 }

@@ -4,8 +4,37 @@ import type { Field } from "./field.ts";
 export const OPS_SECTIONS = {
   store: {
     kind: "table",
-    description: "The data directory's message store: the free space it keeps, and the sweep of message files nothing refers to.",
+    description: "The message store: its database, the free space it keeps, and the sweep of message files nothing refers to.",
     fields: {
+      backend: {
+        kind: "enum",
+        values: ["sqlite", "postgres"],
+        default: "sqlite",
+        description:
+          "Where accounts, mailboxes, the message index, the queue and the audit live: \"sqlite\" (sealpost.db in the data directory, one machine) or \"postgres\" (the database at store.postgres.url, which several Sealpost nodes can share). Message files stay in the data directory's blobs/ (shared storage for several nodes).",
+      },
+      postgres: {
+        kind: "table",
+        description: "The PostgreSQL database of store.backend = \"postgres\".",
+        fields: {
+          url: {
+            kind: "string",
+            default: "",
+            // A password is not kept here: PostgreSQL's own places for it are PGPASSWORD and ~/.pgpass.
+            pattern: /^$|^postgres(?:ql)?:\/\/(?:[^:@/]+@)?[^@/?#]+\/[^/?#]+(?:\?(?![^#]*\bpassword=)[^#]*)?$/,
+            patternHint: "postgres://USER@HOST:PORT/DATABASE without a password (it goes in PGPASSWORD or ~/.pgpass)",
+            secret: true,
+            description:
+              "The database, as postgres://USER@HOST:PORT/DATABASE (make it with `createdb -O USER -E UTF8 sealpost`); the password is read from PGPASSWORD or ~/.pgpass, never from here.",
+          },
+          blob_dir: {
+            kind: "string",
+            default: "",
+            description:
+              "The directory of message files, shared by every node on the database (NFS, CephFS; an absolute path, or relative to the data directory); \"\" is blobs/ in the data directory, for one node.",
+          },
+        },
+      },
       min_free_space: {
         kind: "int",
         default: 100,

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore } from "../store/index.ts";
 import { addAccount, addDomain, countAccounts, DirectoryError, domainChanges, isHostedDomain, listAccounts, listDomains, lookupRecipient, normalizeAddress, parseMtaStsMode, parseRole, publishedMtaSts, setAccount, setDomain, setPassword } from "./index.ts";
 import { dummyVerify, generatePassword, hashPassword, verifyPassword } from "./password.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 test("scrypt hashes verify, and never contain the password", async () => {
   const h = await hashPassword("correct horse");
@@ -28,7 +28,7 @@ test("addresses and domains are normalised and validated", () => {
 
 test("recipient lookup: account, unknown user, not hosted; policy changes apply at once", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-dir-"));
-  const store = await openStore(dir);
+  const store = await openTestStore(dir);
   try {
     await addDomain(store.db, "example.test", { mandatoryTls: true });
     await assert.rejects(addDomain(store.db, "EXAMPLE.test"), /exists already/);
@@ -55,7 +55,7 @@ test("recipient lookup: account, unknown user, not hosted; policy changes apply 
 
 test("recipient lookup: a relay domain's recipients, all of them or only the listed local parts", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-dir-"));
-  const store = await openStore(dir);
+  const store = await openTestStore(dir);
   try {
     // The rows `sealpost relay set` writes (the table is the store's; outbound manages it).
     const relay = (domain: string, localParts: string[] | null) =>
@@ -76,7 +76,7 @@ test("recipient lookup: a relay domain's recipients, all of them or only the lis
 
 test("roles and disabling: an account starts as a user; a disabled one is unknown to the MX", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-dir-"));
-  const store = await openStore(dir);
+  const store = await openTestStore(dir);
   try {
     await addDomain(store.db, "example.test");
     assert.equal((await addAccount(store.db, "u@example.test", "password1")).role, "user");
@@ -99,7 +99,7 @@ test("roles and disabling: an account starts as a user; a disabled one is unknow
 
 test("the last enabled admin cannot be disabled or demoted; with another admin, either can be", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-dir-"));
-  const store = await openStore(dir);
+  const store = await openTestStore(dir);
   try {
     await addDomain(store.db, "example.test");
     await addAccount(store.db, "root@example.test", "password1", "admin");
@@ -122,7 +122,7 @@ test("the last enabled admin cannot be disabled or demoted; with another admin, 
 
 test("MTA-STS: a hosted domain's mode, a new id with every change of mode and the same id for the same mode, withdrawn and published again, recorded; not for relay domains", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-dir-"));
-  const store = await openStore(dir);
+  const store = await openTestStore(dir);
   try {
     await addDomain(store.db, "example.test");
     assert.equal(await publishedMtaSts(store.db, "example.test"), null, "not published by default");

@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore } from "../store/index.ts";
 import { addAccount, addDomain, domainAdmins, grantDomainAdmin, revokeDomainAdmin, setAccount } from "./index.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 test("a domain's administrators: its own domain-admins, the accounts given it (also a relay domain), the admins; disabled ones are not", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-domadm-"));
-  const store = await openStore(dir);
+  const store = await openTestStore(dir);
   try {
     await addDomain(store.db, "example.test");
     await addDomain(store.db, "other.test");

@@ -5,13 +5,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addDomain, domainChanges } from "../directory/index.ts";
-import { openStore, type Store } from "../store/index.ts";
+import { type Store } from "../store/index.ts";
 import { activateKeys, DkimError, ensureKeys, listKeys, newKeys, rotateKeys } from "./index.ts";
 import { nextGeneration, selectorOf } from "./keys.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-dkim-"));
-  const store = await openStore(dir);
+  const store = await openTestStore(dir);
   try {
     await fn(store);
   } finally {

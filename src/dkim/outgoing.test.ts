@@ -4,16 +4,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addDomain } from "../directory/index.ts";
-import { openStore, type Store } from "../store/index.ts";
+import { type Store } from "../store/index.ts";
 import { activateKeys, listKeys, rotateKeys, signForQueue, signOutgoing } from "./index.ts";
 import { fromDomain } from "./outgoing.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 let dir: string;
 let store: Store;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "sealpost-dkim-out-"));
-  store = await openStore(dir);
+  store = await openTestStore(dir);
   for (const d of ["example.org", "lists.example.org", "xn--bcher-kva.example"]) await addDomain(store.db, d);
   // Hosted before Sealpost signed: no keys.
   await store.db.insertInto("domains").values({ name: "nokeys.example.org", mandatory_tls: 0, created_at: 1 }).execute();

@@ -7,9 +7,10 @@ import { startDnsServer, type DnsServer, type Zone } from "../../test/dns-server
 import { addDomain, checkPublished, domainChanges, zoneLine } from "../directory/index.ts";
 import { createResolver, type ZoneResolver } from "../dns/index.ts";
 import { createLogger } from "../log/index.ts";
-import { openStore, type Store } from "../store/index.ts";
+import { type Store } from "../store/index.ts";
 import { activateIfPublished, dkimTxtRecords, keyRecords, listKeys, rotateKeys, type DkimKey, type DkimRecord, type RecordCheck } from "./index.ts";
 import { activatePublished } from "./watch.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 let dns: DnsServer;
 let resolver: ZoneResolver;
@@ -22,7 +23,7 @@ before(async () => {
   resolver = createResolver({ servers: [dns.address], timeoutMs: 500, tries: 1 });
   check = (records) => checkPublished(records, resolver);
   dir = mkdtempSync(join(tmpdir(), "sealpost-dkim-records-"));
-  store = await openStore(dir);
+  store = await openTestStore(dir);
 });
 
 after(async () => {

@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "../config/index.ts";
-import { openStore } from "../store/index.ts";
 import { addRelay, setPolicy } from "./admin.ts";
 import { configuredLevel, parseNextHop, policyNote, relayRoute, tlsRequirement, withDane, withMtaSts, withoutMtaSts, withRequireTls, withTlsOptional, type LevelChoice } from "./policy.ts";
 import { backoffMs } from "./runner.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 test("level precedence: relay hop, then `policy set`, then [delivery] policies, then the default; MTA-STS enforce raises to verify", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-policy-"));
-  const store = await openStore(dir);
+  const store = await openTestStore(dir);
   try {
     const config = validateConfig({ hostname: "mx.test", delivery: { tls_policy: "may", policies: [{ domain: "cfg.test", level: "encrypt" }, { domain: "both.test", level: "encrypt" }] } });
     await setPolicy(store.db, "Both.Test", "verify-once");

@@ -11,10 +11,11 @@ import { MtaStsCache, memoryPolicyStore } from "../mta-sts/index.ts";
 import { enqueue } from "../queue/index.ts";
 import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
 import { startScriptedServer } from "../../test/support/smtp-scripted-server.ts";
-import { listMessages, openStore, type Store } from "../store/index.ts";
+import { listMessages, type Store } from "../store/index.ts";
 import { setPolicy } from "./admin.ts";
 import { listAttempts } from "./attempts.ts";
 import { QueueRunner, type DeliveryObserver } from "./runner.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 const RESOLVER: Resolver = {
   mx: async () => [{ exchange: "mx.example.net", priority: 10 }],
@@ -44,7 +45,7 @@ interface RunnerContext {
 /** A runner on a fresh store; stopped and removed after `body`, also when it throws. */
 async function withRunner(setup: RunnerSetup, body: (ctx: RunnerContext) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-runner-"));
-  const store = await openStore(dir, setup.minFree === undefined ? {} : { space: { minFree: setup.minFree, cacheMs: () => 0 } });
+  const store = await openTestStore(dir, setup.minFree === undefined ? {} : { space: { minFree: setup.minFree, cacheMs: () => 0 } });
   const warnings: string[] = [];
   const errors: string[] = [];
   const lines: Array<Record<string, unknown>> = [];

@@ -18,7 +18,7 @@ import { signForQueue } from "../dkim/index.ts";
 import { DnsError, type Resolver } from "../dns/index.ts";
 import type { Logger } from "../log/index.ts";
 import { enqueue, newQueueId } from "../queue/index.ts";
-import { commitWithBlobs, type Database, type Store, type WrittenBlob } from "../store/index.ts";
+import { commitWithBlobs, engineOf, type Database, type Store, type WrittenBlob } from "../store/index.ts";
 import { buildReport, reportBody, reportTotals, reportDestinations, reportMessage, tlsRptName, utcDayStart, type AttemptFacts, type PolicyDescription, type TlsReport } from "../tls-rpt/index.ts";
 import type { DeliveryProblem } from "../bounce/index.ts";
 import { uploadReport } from "./tls-report-upload.ts";
@@ -102,9 +102,14 @@ async function saveRow(db: Kysely<Database>, row: NewRow, now: number): Promise<
  */
 async function attemptsOfDay(db: Kysely<Database>, dayStart: number, domain?: string): Promise<Map<string, AttemptFacts[]>> {
   const columns = ["domain", "mx_host", "address", "policy_source", "outcome", "starttls_offered", "tls_version", "problem"] as const;
-  const reportMails = sql<string>`(select json_extract(d.value, '$.detail') from tls_reports_sent, json_each(tls_reports_sent.destinations) as d
-    where tls_reports_sent.day >= ${dayName(dayStart - 3 * DAY_MS)} and tls_reports_sent.day <= ${dayName(dayStart)}
-    and json_extract(d.value, '$.kind') = 'mailto' and json_extract(d.value, '$.detail') is not null)`;
+  const days = sql`tls_reports_sent.day >= ${dayName(dayStart - 3 * DAY_MS)} and tls_reports_sent.day <= ${dayName(dayStart)}`;
+  // The destinations are a JSON array in a text column: each engine has its own way into it.
+  const reportMails =
+    engineOf(db) === "postgres"
+      ? sql<string>`(select d ->> 'detail' from tls_reports_sent, jsonb_array_elements(tls_reports_sent.destinations::jsonb) as d
+          where ${days} and d ->> 'kind' = 'mailto' and d ->> 'detail' is not null)`
+      : sql<string>`(select json_extract(d.value, '$.detail') from tls_reports_sent, json_each(tls_reports_sent.destinations) as d
+          where ${days} and json_extract(d.value, '$.kind') = 'mailto' and json_extract(d.value, '$.detail') is not null)`;
   const rows = await db
     .selectFrom("delivery_attempts")
     .select([...columns, (eb) => eb.fn.countAll<number>().as("n")])

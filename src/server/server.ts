@@ -51,7 +51,10 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   // The calendar the schedules read (grants, the cut-off, maintenance windows): the system's, or SEALPOST_CLOCK_FILE's.
   const clock = processClock();
   log.setLevel(config.log.level);
-  const store = await openStore(dataDir, storeOptions(() => config, log));
+  // [acme] enabled is read at start; its settings are checked now (and at each reload), not at the
+  // first order — before the store opens, so a refusal leaves no database connection open.
+  if (config.acme.enabled) acmeSettings(config, dataDir);
+  const store = await openStore(dataDir, storeOptions(dataDir, () => config, log));
   const audit = new AuditLog(store.committer);
   const cutoff = new CutoffWatch(store.db, () => clock.now());
   await cutoff.refresh();
@@ -62,8 +65,6 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
     queue: () => queueSummary(store.db),
     certificates: () => tls.certs.describe().map((c) => ({ name: c.names[0] ?? "", keyType: c.keyType, daysLeft: certificateDaysLeft(c.notAfter, today()) })),
   });
-  // [acme] enabled is read at start; its settings are checked now (and at each reload), not at the first order.
-  if (config.acme.enabled) acmeSettings(config, dataDir);
   const tls: ServerTls = await ServerTls.load({ config: () => config, onEvent: recordTlsEvent(audit, metrics, log), cutoffPassed: () => cutoff.passed(), managed: acmeCertificates(dataDir), log }).catch(
     async (e: unknown) => {
       await store.close();

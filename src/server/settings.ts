@@ -1,6 +1,6 @@
 /** What the server's parts are configured with, read from the loaded config (all processes alike). */
 import { managedCertificates, type AcmeSettings } from "../acme/index.ts";
-import { ConfigError, readCaFile, type Config } from "../config/index.ts";
+import { ConfigError, databaseOptions, readCaFile, type Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { AuthLimits } from "../auth/index.ts";
 import type { ImapLimits } from "../imap-server/index.ts";
@@ -78,9 +78,10 @@ export function pop3Limits(config: Config): Pop3Limits {
   };
 }
 
-/** How the server's processes open the store: the WAL fsynced off the event loop before a reply, the free-space floor. */
-export function storeOptions(config: () => Config, log: Logger) {
+/** How the server's processes open the store: its database, the WAL fsynced off the event loop before a reply, the free-space floor. */
+export function storeOptions(dataDir: string, config: () => Config, log: Logger) {
   return {
+    ...databaseOptions(config(), dataDir),
     auditFlushMs: config().audit.flush_ms,
     durability: "async-wal-fsync",
     space: {

@@ -28,7 +28,7 @@ export async function runWorker(dataDir: string, log: Logger): Promise<void> {
   let config = loadConfig(dataDir);
   log.setLevel(config.log.level);
   const clock = processClock();
-  const store = await openStore(dataDir, storeOptions(() => config, log));
+  const store = await openStore(dataDir, storeOptions(dataDir, () => config, log));
   const audit = new AuditLog(store.committer);
   const cutoff = new CutoffWatch(store.db, () => clock.now());
   await cutoff.refresh();
@@ -47,7 +47,8 @@ export async function runWorker(dataDir: string, log: Logger): Promise<void> {
   const tls = await ServerTls.load({ config: () => config, onEvent: recordTlsEvent(audit, metrics, log), cutoffPassed: () => cutoff.passed(), managed: acmeCertificates(dataDir), log });
   const legacyGate = legacyGateOf(clock, cutoff);
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { gate: link, observer: metrics, legacy: legacyGate });
-  link.relayChanges(store);
+  // On PostgreSQL every process hears every other's changes by LISTEN (src/store/pg-notify.ts).
+  if (store.engine === "sqlite") link.relayChanges(store);
   listeners = createMailListeners({
     config: () => config,
     store,

@@ -1,11 +1,14 @@
-/** Opens the data directory's SQLite database, applies migrations, and wires blobs and group commit. */
+/** Opens the store's database (SQLite in the data directory, or PostgreSQL), applies migrations, and wires blobs and group commit. */
 import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Kysely, SqliteDialect } from "kysely";
-import { Migrator } from "kysely/migration";
+import { Migrator, type MigrationProvider } from "kysely/migration";
 import { openSqlite, type NodeSqliteDatabase } from "./sqlite.ts";
 import { migrations } from "./migrations.ts";
+import { postgresMigrations } from "./migrations-postgres.ts";
+import { postgresDialect, postgresPool } from "./postgres.ts";
+import { ChangeChannel } from "./pg-notify.ts";
 import { BlobStore } from "./blobs.ts";
 import { GroupCommitter } from "./committer.ts";
 import { DiskSpace, type DiskSpaceOptions } from "./space.ts";
@@ -19,7 +22,7 @@ import { HeldSync } from "./fsync.ts";
  * watchers, not every session of the process (10,000 idle sessions must not make each change, or
  * each session's end, cost 10,000 steps).
  */
-class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number, relayed?: boolean] }> {
+export class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number, relayed?: boolean] }> {
   readonly #watchers = new Map<number, Set<() => void>>();
 
   constructor() {
@@ -43,8 +46,13 @@ class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number, relayed?
   }
 }
 
+/** The database engine: SQLite in the data directory (one machine), or PostgreSQL (several nodes). */
+export type Engine = "sqlite" | "postgres";
+
 export interface Store {
   readonly db: Kysely<Database>;
+  /** Where the queries run; the few statements that differ between engines ask. */
+  readonly engine: Engine;
   readonly events: MailboxEvents;
   readonly blobs: BlobStore;
   readonly committer: GroupCommitter;
@@ -63,46 +71,98 @@ interface StoreOptions {
   durability?: "full" | "async-wal-fsync";
   /** The free-space floor and how often statfs is asked; default: no floor (the CLI, tests), 1 s. */
   space?: Partial<DiskSpaceOptions>;
+  /** The PostgreSQL database's URL (`[store.postgres] url`); unset: SQLite in the data directory. */
+  postgres?: string;
+  /** The message files' directory (`[store.postgres] blob_dir`, shared by the nodes); unset: DIR/blobs. */
+  blobDir?: string;
 }
 
-export async function openStore(dataDir: string, opts: StoreOptions = {}): Promise<Store> {
-  mkdirSync(dataDir, { recursive: true });
-  const dbPath = join(dataDir, "sealpost.db");
-  const asyncWal = opts.durability === "async-wal-fsync";
-  const sqlite: NodeSqliteDatabase = openSqlite(dbPath, asyncWal ? "NORMAL" : "FULL");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+/** The database behind a store, opened and migrated: SQLite in the data directory, or PostgreSQL. */
+interface Opened {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** Makes commits durable when COMMIT does not (SQLite with synchronous=NORMAL). */
+  syncWal?: () => Promise<void>;
+  close(): Promise<void>;
+}
+
+async function migrate(db: Kysely<Database>, provider: MigrationProvider): Promise<void> {
   // Migration names are handed out per branch ahead of time, and branches merge in any order: a
   // database may have run 0009 before 0008 arrives. Each migration stands alone, so run it late.
-  const migrator = new Migrator({ db, provider: migrations, allowUnorderedMigrations: true });
-  // A migration that rebuilds a table (0015) must not fire the foreign keys of the rows it moves
-  // (a DROP TABLE deletes them first, and ON DELETE CASCADE would follow): SQLite's own procedure
-  // is keys off while the schema changes, then a check that every reference still holds.
-  sqlite.raw.exec("PRAGMA foreign_keys = OFF");
-  const { error } = await migrator.migrateToLatest();
-  sqlite.raw.exec("PRAGMA foreign_keys = ON");
-  const broken = error === undefined ? sqlite.raw.prepare("PRAGMA foreign_key_check").all() : [];
-  if (broken.length > 0) {
-    await db.destroy();
-    throw new Error(`database migration left ${broken.length} broken references (first: ${JSON.stringify(broken[0])})`);
-  }
+  const { error } = await new Migrator({ db, provider, allowUnorderedMigrations: true }).migrateToLatest();
   if (error !== undefined) {
     await db.destroy();
     throw new Error(`database migration failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
   }
-  const blobDir = join(dataDir, "blobs");
+}
+
+async function openSqliteStore(dbPath: string, asyncWal: boolean): Promise<Opened> {
+  const sqlite: NodeSqliteDatabase = openSqlite(dbPath, asyncWal ? "NORMAL" : "FULL");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // A migration that rebuilds a table (0015) must not fire the foreign keys of the rows it moves
+  // (a DROP TABLE deletes them first, and ON DELETE CASCADE would follow): SQLite's own procedure
+  // is keys off while the schema changes, then a check that every reference still holds.
+  sqlite.raw.exec("PRAGMA foreign_keys = OFF");
+  await migrate(db, migrations);
+  sqlite.raw.exec("PRAGMA foreign_keys = ON");
+  const broken = sqlite.raw.prepare("PRAGMA foreign_key_check").all();
+  if (broken.length > 0) {
+    await db.destroy();
+    throw new Error(`database migration left ${broken.length} broken references (first: ${JSON.stringify(broken[0])})`);
+  }
+  const walSync = new HeldSync({ limit: 1, missingOk: true });
+  return {
+    db,
+    engine: "sqlite",
+    // The WAL, held open (a missing file has nothing unsynced: SQLite removed it after a full checkpoint).
+    ...(asyncWal ? { syncWal: () => walSync.sync(`${dbPath}-wal`) } : {}),
+    async close() {
+      await db.destroy();
+      await walSync.close();
+    },
+  };
+}
+
+async function openPostgresStore(url: string, events: MailboxEvents): Promise<Opened> {
+  const pool = postgresPool(url);
+  const db = new Kysely<Database>({ dialect: postgresDialect(pool) });
+  await migrate(db, postgresMigrations);
+  const channel = new ChangeChannel(url, pool, events);
+  try {
+    await channel.start();
+  } catch (e) {
+    await channel.close();
+    await db.destroy();
+    throw e;
+  }
+  return {
+    db,
+    engine: "postgres",
+    async close() {
+      await channel.close();
+      await db.destroy();
+    },
+  };
+}
+
+export async function openStore(dataDir: string, opts: StoreOptions = {}): Promise<Store> {
+  mkdirSync(dataDir, { recursive: true });
+  const asyncWal = opts.durability === "async-wal-fsync";
+  const events = new MailboxEvents();
+  const opened = opts.postgres === undefined ? await openSqliteStore(join(dataDir, "sealpost.db"), asyncWal) : await openPostgresStore(opts.postgres, events);
+  const { db, syncWal } = opened;
+  const blobDir = opts.blobDir ?? join(dataDir, "blobs");
   const space = new DiskSpace([dataDir, blobDir], { minFree: () => 0, cacheMs: () => 1000, ...opts.space });
   const blobs = new BlobStore(blobDir, space);
-  const walSync = new HeldSync({ limit: 1, missingOk: true });
   const committer = new GroupCommitter(db, {
     syncDirs: (dirs) => blobs.syncDirs(dirs),
     onFull: () => space.invalidate("the database could not commit: no space left"),
-    // The WAL, held open (a missing file has nothing unsynced: SQLite removed it after a full checkpoint).
-    ...(asyncWal ? { syncWal: () => walSync.sync(`${dbPath}-wal`) } : {}),
+    ...(syncWal !== undefined ? { syncWal } : {}),
     ...(opts.auditFlushMs !== undefined ? { auditFlushMs: opts.auditFlushMs } : {}),
   });
-  const events = new MailboxEvents();
   return {
     db,
+    engine: opened.engine,
     events,
     blobs,
     committer,
@@ -110,8 +170,7 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
     dataDir,
     async close() {
       await committer.flush();
-      await db.destroy();
-      await walSync.close();
+      await opened.close();
       await blobs.close();
     },
   };

@@ -6,12 +6,13 @@ import { join } from "node:path";
 import { addAccount, addDomain } from "../directory/index.ts";
 import {
   createMailbox, deleteMailbox, deliverMessage, getMailbox, listMailboxes, listMessages, listSubscriptions, mailboxStatus, MailboxAdminError,
-  MAX_MAILBOXES, openStore, renameMailbox, setSubscribed, superiorNames, validateNewName, type MailboxAdminCode, type Store,
+  MAX_MAILBOXES, renameMailbox, setSubscribed, superiorNames, validateNewName, type MailboxAdminCode, type Store,
 } from "./index.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 async function withAccount(fn: (store: Store, accountId: number) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-mbadmin-"));
-  const store = await openStore(dir, { auditFlushMs: 10 });
+  const store = await openTestStore(dir, { auditFlushMs: 10 });
   try {
     await addDomain(store.db, "example.test");
     const a = await addAccount(store.db, "alice@example.test", "password1");

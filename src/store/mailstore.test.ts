@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addAccount, addDomain } from "../directory/index.ts";
 import { DEFAULT_MAILBOXES, deliverMessage, listMessages, openStore } from "./index.ts";
+import { openTestStore } from "../../test/support/postgres.ts";
 
 async function withStore(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-store-"));
-  const store = await openStore(dir, { auditFlushMs: 10 });
+  const store = await openTestStore(dir, { auditFlushMs: 10 });
   try {
     await fn(store);
   } finally {

@@ -45,27 +45,40 @@ interface PruneOptions {
   signal?: AbortSignal;
 }
 
-/** One table's batch delete: the rowids of at most `limit` rows older than `cutoff`. */
-type Victims = (cutoff: number, limit: number) => RawBuilder<unknown>;
+/**
+ * One table's batch delete: its key (the primary key, a column list for a composite one) and the
+ * keys of at most `limit` rows older than `cutoff` (the same statement on SQLite and PostgreSQL).
+ */
+interface Pruned {
+  key: Exclude<keyof PruneReport, "cutoff" | "ms" | "keptForQueue">;
+  table: string;
+  columns: string;
+  victims: (cutoff: number, limit: number) => RawBuilder<unknown>;
+}
 
-const TABLES: ReadonlyArray<{ key: Exclude<keyof PruneReport, "cutoff" | "ms" | "keptForQueue">; table: string; victims: Victims }> = [
-  { key: "logins", table: "logins", victims: (c, n) => sql`select rowid from logins where time < ${c} limit ${n}` },
-  { key: "tlsEvents", table: "tls_events", victims: (c, n) => sql`select rowid from tls_events where time < ${c} limit ${n}` },
+/** The UTC day ("2026-12-06") of a time in milliseconds. */
+const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+const TABLES: readonly Pruned[] = [
+  { key: "logins", table: "logins", columns: "id", victims: (c, n) => sql`select id from logins where time < ${c} limit ${n}` },
+  { key: "tlsEvents", table: "tls_events", columns: "id", victims: (c, n) => sql`select id from tls_events where time < ${c} limit ${n}` },
   {
     key: "smtpSessions",
     table: "smtp_sessions",
+    columns: "id",
     // started_at has the index; a session that started before the cutoff but ended after it stays.
-    victims: (c, n) => sql`select rowid from smtp_sessions where started_at < ${c} and ended_at < ${c} limit ${n}`,
+    victims: (c, n) => sql`select id from smtp_sessions where started_at < ${c} and ended_at < ${c} limit ${n}`,
   },
-  { key: "smtpRecipients", table: "smtp_recipients", victims: (c, n) => sql`select rowid from smtp_recipients where time < ${c} limit ${n}` },
+  { key: "smtpRecipients", table: "smtp_recipients", columns: "id", victims: (c, n) => sql`select id from smtp_recipients where time < ${c} limit ${n}` },
   {
     key: "deliveryAttempts",
     table: "delivery_attempts",
-    victims: (c, n) => sql`select rowid from delivery_attempts where time < ${c} and queue_id not in (select id from queue) limit ${n}`,
+    columns: "id",
+    victims: (c, n) => sql`select id from delivery_attempts where time < ${c} and queue_id not in (select id from queue) limit ${n}`,
   },
-  { key: "authResults", table: "auth_results", victims: (c, n) => sql`select rowid from auth_results where time < ${c} limit ${n}` },
+  { key: "authResults", table: "auth_results", columns: "id", victims: (c, n) => sql`select id from auth_results where time < ${c} limit ${n}` },
   // A sent report's row is named by its UTC day ("2026-12-06"), which sorts as text.
-  { key: "tlsReportsSent", table: "tls_reports_sent", victims: (c, n) => sql`select rowid from tls_reports_sent where day < strftime('%Y-%m-%d', ${c} / 1000, 'unixepoch') limit ${n}` },
+  { key: "tlsReportsSent", table: "tls_reports_sent", columns: "day, domain", victims: (c, n) => sql`select day, domain from tls_reports_sent where day < ${utcDay(c)} limit ${n}` },
 ];
 
 /** Removes the audit rows older than `retentionDays`; see the module comment for what and why. */
@@ -79,7 +92,7 @@ export async function pruneAudit(store: Store, opts: PruneOptions): Promise<Prun
     for (;;) {
       if (opts.signal?.aborted === true) return { ...report, ms: now() - started };
       const removed = await store.committer.submit(async (trx) => {
-        const res = await sql`delete from ${sql.table(t.table)} where rowid in (${t.victims(cutoff, batch)})`.execute(trx);
+        const res = await sql`delete from ${sql.table(t.table)} where (${sql.raw(t.columns)}) in (${t.victims(cutoff, batch)})`.execute(trx);
         return Number(res.numAffectedRows ?? 0n);
       });
       report[t.key] += removed;

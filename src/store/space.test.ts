@@ -78,13 +78,18 @@ test("the least free of the data and blob directories counts; a directory not ma
   assert.equal(await space.available(), 10 * 4096);
 });
 
-test("full-disk errors are recognised: ENOSPC, EDQUOT, SQLITE_FULL (also extended); others are not", () => {
+test("full-disk errors are recognised: ENOSPC, EDQUOT, SQLITE_FULL (also extended), PostgreSQL's disk_full; others are not", () => {
   assert.ok(isStorageFull(Object.assign(new Error("x"), { code: "ENOSPC" })));
   assert.ok(isStorageFull(Object.assign(new Error("x"), { code: "EDQUOT" })));
   assert.ok(isStorageFull(Object.assign(new Error("database or disk is full"), { code: "ERR_SQLITE_ERROR", errcode: 13 })));
   assert.ok(isStorageFull(Object.assign(new Error("x"), { code: "ERR_SQLITE_ERROR", errcode: 13 | (1 << 8) })));
   assert.ok(!isStorageFull(Object.assign(new Error("busy"), { code: "ERR_SQLITE_ERROR", errcode: 5 })));
   assert.ok(!isStorageFull(Object.assign(new Error("x"), { code: "EIO" })));
+  // PostgreSQL's disk_full (SQLSTATE 53100, as `pg` reports it), named as the database server's.
+  const pgFull = asStorageError(Object.assign(new Error('could not extend file "base/16384/16385": No space left on device'), { code: "53100" }));
+  assert.ok(pgFull instanceof StorageFullError);
+  assert.equal(pgFull.message, "no space left on the PostgreSQL server's disk");
+  assert.ok(!isStorageFull(Object.assign(new Error("lock timeout"), { code: "55P03" })));
   const wrapped = asStorageError(Object.assign(new Error("x"), { code: "ENOSPC" }));
   assert.ok(wrapped instanceof StorageFullError);
   const other = new Error("other");

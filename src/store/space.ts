@@ -17,12 +17,14 @@ export class StorageFullError extends Error {
   override name = "StorageFullError";
 }
 
-/** ENOSPC / EDQUOT from the file system, or SQLITE_FULL ("database or disk is full") from SQLite. */
+/** ENOSPC / EDQUOT from the file system, SQLITE_FULL ("database or disk is full") from SQLite, disk_full from PostgreSQL. */
 export function isStorageFull(e: unknown): boolean {
   if (e instanceof StorageFullError) return true;
   if (typeof e !== "object" || e === null) return false;
   const { code, errcode } = e as { code?: unknown; errcode?: unknown };
   if (code === "ENOSPC" || code === "EDQUOT") return true;
+  // PostgreSQL's SQLSTATE 53100, disk_full (its own disk, not the data directory's: the message says which).
+  if (code === "53100") return true;
   // SQLite result code 13, SQLITE_FULL (the low byte of an extended code).
   return code === "ERR_SQLITE_ERROR" && typeof errcode === "number" && (errcode & 0xff) === 13;
 }
@@ -30,7 +32,8 @@ export function isStorageFull(e: unknown): boolean {
 /** The error to pass on: a full-storage error becomes StorageFullError (the cause kept), others stay. */
 export function asStorageError(e: unknown): unknown {
   if (e instanceof StorageFullError || !isStorageFull(e)) return e;
-  return new StorageFullError("no space left on the data directory's file system", { cause: e });
+  const where = (e as { code?: unknown }).code === "53100" ? "the PostgreSQL server's disk" : "the data directory's file system";
+  return new StorageFullError(`no space left on ${where}`, { cause: e });
 }
 
 export interface DiskSpaceOptions {

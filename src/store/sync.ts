@@ -7,7 +7,7 @@
  * MAX_TOMBSTONES the oldest go and `expunged_floor` rises to the newest modseq forgotten; below it
  * the IMAP layer answers the way §3.2.5.2 allows a server that keeps no record.
  */
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -59,7 +59,7 @@ async function prune(trx: Transaction<Database>, mailboxId: number): Promise<voi
   await trx
     .updateTable("mailboxes")
     .set((eb) => ({
-      expunged_floor: eb.fn<number>("max", [eb.ref("expunged_floor"), eb.val(cut.modseq)]),
+      expunged_floor: sql<number>`case when expunged_floor > ${cut.modseq} then expunged_floor else ${cut.modseq} end`,
       expunged_count: eb("expunged_count", "-", Number(res.numDeletedRows)),
     }))
     .where("id", "=", mailboxId)

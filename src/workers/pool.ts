@@ -67,7 +67,8 @@ export class WorkerPool {
   constructor(opts: PoolOptions) {
     this.#opts = opts;
     this.#workers = Array.from({ length: opts.workers }, () => null);
-    opts.store.events.on("changed", this.#onLocalChange);
+    // On PostgreSQL every process hears every other's changes by LISTEN (src/store/pg-notify.ts).
+    if (opts.store.engine === "sqlite") opts.store.events.on("changed", this.#onLocalChange);
   }
 
   /** The listening side of a mail listener, whose connections go to the workers. */

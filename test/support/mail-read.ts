@@ -6,9 +6,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { python } from "../harness.ts";
 import { IMAP_LOGIN } from "./python-imap.ts";
+import { openDataDir } from "./postgres.ts";
 
 const IMAP = `${IMAP_LOGIN}import sys, time
 for path in filter(None, e.get("FILES", "").split("\\n")):
@@ -35,18 +35,21 @@ export function imapAppend(ports: { imaps: number }, user: string, password: str
   return python(IMAP, { IMAPS: String(ports.imaps), USER: user, PW: password, FILES: files.join("\n") }).trim().split("\n").filter((l) => l !== "");
 }
 
-/**
- * The id of `address`'s folder `name`, as the webmail's addresses name it (`/mail/f/ID/UID`), read
- * from the server's database (read-only, while it runs: WAL lets a reader in).
- */
-export function folderId(dataDir: string, address: string, name: string): number {
-  const db = new DatabaseSync(join(dataDir, "sealpost.db"), { readOnly: true });
+/** The id of `address`'s folder `name`, as the webmail's addresses name it (`/mail/f/ID/UID`), read from the server's store while it runs. */
+export async function folderId(dataDir: string, address: string, name: string): Promise<number> {
+  const store = await openDataDir(dataDir);
   try {
-    const row = db.prepare("SELECT m.id AS id FROM mailboxes m JOIN accounts a ON a.id = m.account_id WHERE a.address = ? AND m.name = ?").get(address, name);
-    if (typeof row?.id !== "number") throw new Error(`no folder ${name} for ${address}`);
+    const row = await store.db
+      .selectFrom("mailboxes as m")
+      .innerJoin("accounts as a", "a.id", "m.account_id")
+      .select("m.id")
+      .where("a.address", "=", address)
+      .where("m.name", "=", name)
+      .executeTakeFirst();
+    if (row === undefined) throw new Error(`no folder ${name} for ${address}`);
     return row.id;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

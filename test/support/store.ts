@@ -24,6 +24,7 @@ import {
   storeFlags,
   type Store,
 } from "../../src/store/index.ts";
+import { testStoreOptions } from "./postgres.ts";
 
 export interface TestAccount {
   account: number;
@@ -33,7 +34,7 @@ export interface TestAccount {
 
 export async function withTestAccount(fn: (store: Store, ids: TestAccount) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sealpost-store-"));
-  const store = await openStore(dir, { auditFlushMs: 10 });
+  const store = await openStore(dir, { auditFlushMs: 10, ...testStoreOptions() });
   try {
     await addDomain(store.db, "example.test");
     const a = await addAccount(store.db, "a@example.test", "password1");
