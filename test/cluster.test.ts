@@ -98,3 +98,25 @@ test("a node's CLI works on the shared store: backup refuses it in one line, exp
   assert.match(readFileSync(file, "utf8"), /^Subject: NODE-1\r?$/m);
   rmSync(join(file, ".."), { recursive: true, force: true });
 });
+
+test("sealpost nodes, from either node: both live with what they serve; a node stopped with SIGTERM is shown stopped", async () => {
+  const [one, two] = nodes;
+  assert.ok(one !== undefined && two !== undefined);
+  type Node = { dataDir: string; state: string; roles: string[]; pid: number };
+  const list = (via: ServerHandle): Node[] => {
+    const r = via.cli(["nodes", "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as Node[];
+  };
+  const seen = list(one);
+  assert.deepEqual(seen.map((n) => n.state), ["live", "live"]);
+  assert.deepEqual(new Set(seen.map((n) => n.dataDir)), new Set([one.dataDir, two.dataDir]));
+  assert.deepEqual(new Set(seen.map((n) => n.pid)), new Set([one.proc.pid, two.proc.pid]));
+  for (const n of seen) assert.ok(["mx", "imaps", "submission", "pop3s", "web", "queue"].every((role) => n.roles.includes(role)), n.roles.join(","));
+  assert.equal(await one.stop("SIGTERM"), 0);
+  const after = list(two);
+  assert.deepEqual(after.map((n) => [n.dataDir, n.state]), [[two.dataDir, "live"], [one.dataDir, "stopped"]]);
+  const table = two.cli(["nodes"]);
+  assert.match(table.stdout, /^STATE +HOST +DATA DIRECTORY +PID +LAST SEEN +ROLES$/m);
+  assert.match(table.stdout, new RegExp(`^stopped +mx\\.sealpost\\.test +${one.dataDir} +${one.proc.pid ?? ""} +\\d+ s ago +`, "m"));
+});

@@ -89,7 +89,10 @@ test("status: listeners, queue and certificate of a running server (exit 0), the
   const ports: Record<string, number> = {};
   // Every listener `init` turns on (the HTTP redirect and the legacy endpoints are off until asked for).
   for (const name of Object.keys(STANDARD_PORTS).filter((n) => n !== "http" && !n.startsWith("legacy_"))) {
-    ports[name] = await freePort();
+    // Free now, and not one already picked: two picks from the same range can be the same port.
+    let port = await freePort();
+    while (Object.values(ports).includes(port)) port = await freePort();
+    ports[name] = port;
     toml = toml.replace(new RegExp(`(\\[listeners\\.${name}\\][^[]*?)^port = 0$`, "m"), `$1port = ${ports[name]}`);
   }
   writeFileSync(path, toml);

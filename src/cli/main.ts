@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   export: async () => (await import("./backup.ts")).registerBackup,
   import: async () => (await import("./backup.ts")).registerBackup,
   cutoff: async () => (await import("./cutoff.ts")).registerCutoff,
+  nodes: async () => (await import("./nodes.ts")).registerNodes,
 };
 
 /** The program with every command, or only `only` (and `init`) when given. */

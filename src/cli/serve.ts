@@ -14,6 +14,7 @@ import { startServer } from "../server/index.ts";
 import { openStore } from "../store/index.ts";
 import { dataDir } from "./common.ts";
 import { initDataDir } from "./init.ts";
+import { versionLine } from "./version.ts";
 
 const DEMO_DOMAIN = "example.test";
 const DEMO_ACCOUNT = `demo@${DEMO_DOMAIN}`;
@@ -65,7 +66,7 @@ export function registerServe(program: Command): void {
       process.on("SIGTERM", () => onStop("SIGTERM"));
       process.on("SIGINT", () => onStop("SIGINT"));
       process.on("SIGHUP", () => onHup());
-      const server = await startServer(dir, log);
+      const server = await startServer(dir, log, versionLine());
       log.info(`sealpost serving from ${dir}`);
       onHup = () => {
         server

@@ -11,7 +11,7 @@ export const OPS_SECTIONS = {
         values: ["sqlite", "postgres"],
         default: "sqlite",
         description:
-          "Where accounts, mailboxes, the message index, the queue and the audit live: \"sqlite\" (sealpost.db in the data directory, one machine) or \"postgres\" (the database at store.postgres.url, which several Sealpost nodes can share). Message files stay in the data directory's blobs/ (shared storage for several nodes).",
+          "Where accounts, mailboxes, the message index, the queue and the audit live: \"sqlite\" (sealpost.db in the data directory, one machine) or \"postgres\" (the database at store.postgres.url, which several Sealpost nodes can share). Message files stay files: blobs/ in the data directory, or store.postgres.blob_dir for several nodes.",
       },
       postgres: {
         kind: "table",

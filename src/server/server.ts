@@ -30,6 +30,7 @@ import type { FrontListener, Listener } from "../net/index.ts";
 import { startOutbound } from "../outbound/index.ts";
 import { queueSummary } from "../queue/index.ts";
 import { auditPruner, blobSweeper, openStore, pruneSummary, sweepSummary } from "../store/index.ts";
+import { NodeHeartbeat, nodeId } from "../cluster/index.ts";
 import { createHttpListener, createHttpServer, createWebApp, createWebListener, type MailSettings } from "../web/index.ts";
 import { certificateDaysLeft } from "../tls/index.ts";
 import { SubmissionRole, smtpAuditSink, submitMessage } from "../smtp-server/index.ts";
@@ -46,7 +47,7 @@ interface RunningServer {
 /** What the web console and the metrics read of a listener, in this process or (a primary's) handed to workers. */
 type Serving = Pick<Listener, "port" | "listening" | "activeSessions" | "listen">;
 
-export async function startServer(dataDir: string, log: Logger): Promise<RunningServer> {
+export async function startServer(dataDir: string, log: Logger, version = "unknown"): Promise<RunningServer> {
   let config = loadConfig(dataDir);
   // The calendar the schedules read (grants, the cut-off, maintenance windows): the system's, or SEALPOST_CLOCK_FILE's.
   const clock = processClock();
@@ -275,6 +276,11 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
   pruner.start();
 
   campaign.start();
+  // This node in `sealpost nodes`: what it serves, renewed while it runs (src/cluster).
+  const heartbeat = new NodeHeartbeat(store.db, { id: nodeId(dataDir), hostname: config.hostname, dataDir, roles: [...listeners.keys(), "queue"], version }, (e) =>
+    log.warn("node heartbeat failed", e),
+  );
+  await heartbeat.start();
   const unwatch = tls.watch(log);
   // The challenges' listeners are up: the first check may order at once.
   await acme?.start();
@@ -303,6 +309,7 @@ export async function startServer(dataDir: string, log: Logger): Promise<Running
       await sweeper.stop();
       await pruner.stop();
       await campaign.stop();
+      await heartbeat.stop();
       await store.close();
     },
   };

@@ -255,6 +255,9 @@ export class GroupCommitter {
 
 /** SQLITE_BUSY or SQLITE_LOCKED (with any extended code) from node:sqlite: the lock, not the item. */
 function isBusy(e: unknown): boolean {
-  const code = (e as { errcode?: unknown } | null)?.errcode;
-  return typeof code === "number" && ((code & 0xff) === 5 || (code & 0xff) === 6);
+  const { errcode, code } = (e ?? {}) as { errcode?: unknown; code?: unknown };
+  // PostgreSQL: SQLSTATE 55P03, lock_not_available (the write lock's lock_timeout, postgres.ts).
+  if (code === "55P03") return true;
+  // SQLite: SQLITE_BUSY or SQLITE_LOCKED (the low byte of an extended code).
+  return typeof errcode === "number" && ((errcode & 0xff) === 5 || (errcode & 0xff) === 6);
 }

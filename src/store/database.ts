@@ -51,8 +51,6 @@ export type Engine = "sqlite" | "postgres";
 
 export interface Store {
   readonly db: Kysely<Database>;
-  /** Where the queries run; the few statements that differ between engines ask. */
-  readonly engine: Engine;
   readonly events: MailboxEvents;
   readonly blobs: BlobStore;
   readonly committer: GroupCommitter;
@@ -80,7 +78,6 @@ interface StoreOptions {
 /** The database behind a store, opened and migrated: SQLite in the data directory, or PostgreSQL. */
 interface Opened {
   db: Kysely<Database>;
-  engine: Engine;
   /** Makes commits durable when COMMIT does not (SQLite with synchronous=NORMAL). */
   syncWal?: () => Promise<void>;
   close(): Promise<void>;
@@ -113,7 +110,6 @@ async function openSqliteStore(dbPath: string, asyncWal: boolean): Promise<Opene
   const walSync = new HeldSync({ limit: 1, missingOk: true });
   return {
     db,
-    engine: "sqlite",
     // The WAL, held open (a missing file has nothing unsynced: SQLite removed it after a full checkpoint).
     ...(asyncWal ? { syncWal: () => walSync.sync(`${dbPath}-wal`) } : {}),
     async close() {
@@ -137,7 +133,6 @@ async function openPostgresStore(url: string, events: MailboxEvents): Promise<Op
   }
   return {
     db,
-    engine: "postgres",
     async close() {
       await channel.close();
       await db.destroy();
@@ -162,7 +157,6 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
   });
   return {
     db,
-    engine: opened.engine,
     events,
     blobs,
     committer,

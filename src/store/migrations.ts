@@ -12,6 +12,7 @@ import { mtaStsHosting } from "./migrations-mta-sts.ts";
 import { authResults } from "./migrations-auth-results.ts";
 import { requireTls } from "./migrations-requiretls.ts";
 import { tlsReports } from "./migrations-tls-reports.ts";
+import { nodes } from "./migrations-cluster.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -351,6 +352,7 @@ export const migrations: MigrationProvider = {
       "0026_tls_reports": tlsReports,
       "0027_requiretls": requireTls,
       "0028_sign_at_hand_off": signAtHandOff,
+      "0029_nodes": nodes,
     };
   },
 };

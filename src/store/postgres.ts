@@ -6,7 +6,7 @@
  *   milliseconds, sizes, counters — is far below 2^53);
  * - write transactions run one at a time, as SQLite's BEGIN IMMEDIATE makes them (sqlite.ts): each
  *   takes one transaction-scoped advisory lock first. The store's read-then-write transactions
- *   (the next UID, the next MODSEQ, a queue claim, a sign-in limit) rely on it, on every node.
+ *   (the next UID and MODSEQ of a mailbox, a tombstone prune) rely on it, on every node.
  */
 import pg from "pg";
 import { CompiledQuery, PostgresAdapter, PostgresDialect, PostgresDriver, type DatabaseConnection, type Driver, type Kysely, type TransactionSettings } from "kysely";
@@ -14,7 +14,7 @@ import type { PostgresDialectConfig } from "kysely";
 import type { Database } from "./schema.ts";
 import type { Engine } from "./database.ts";
 
-/** The advisory lock key of the store's write transactions ("SEALPOST" in a 63-bit integer's reach). */
+/** The advisory lock key of the store's write transactions (any fixed number; Sealpost's own). */
 export const WRITE_LOCK = 0x5ea1_9057;
 
 const INT8 = 20;
@@ -36,8 +36,15 @@ const LOCK_TIMEOUT_MS = 5000;
 class SerializedWritesDriver extends PostgresDriver {
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     await super.beginTransaction(connection, settings);
-    await connection.executeQuery(CompiledQuery.raw(`set local lock_timeout = ${LOCK_TIMEOUT_MS}`));
-    await connection.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${WRITE_LOCK})`));
+    try {
+      await connection.executeQuery(CompiledQuery.raw(`set local lock_timeout = ${LOCK_TIMEOUT_MS}`));
+      await connection.executeQuery(CompiledQuery.raw(`select pg_advisory_xact_lock(${WRITE_LOCK})`));
+    } catch (e) {
+      // Kysely rolls back only a transaction that began: this one must not go back to the pool
+      // aborted, where the next query on the connection would fail ("current transaction is aborted").
+      await connection.executeQuery(CompiledQuery.raw("rollback")).catch(() => undefined);
+      throw e;
+    }
   }
 }
 
@@ -57,7 +64,11 @@ const POOL_SIZE = 8;
 
 /** The connections to the database at `url` (`postgres://user@host:port/db`; a password comes from PGPASSWORD or ~/.pgpass). */
 export function postgresPool(url: string): pg.Pool {
-  return new pg.Pool({ connectionString: url, max: POOL_SIZE, types });
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, types });
+  // An idle connection that breaks (the server restarted) is dropped and replaced by the pool; left
+  // unheard, the error would end the process. A query on a broken connection fails as itself.
+  pool.on("error", () => undefined);
+  return pool;
 }
 
 /** A Kysely dialect over `pool`, its write transactions one at a time. */

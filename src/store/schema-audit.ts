@@ -193,3 +193,22 @@ export interface MaintenanceWindowTable {
   pause_delivery: Generated<number>;
   created_at: number;
 }
+
+/**
+ * A Sealpost node: one `sealpost serve` (its primary and workers) on the database, as it announced
+ * itself at start and in its heartbeat (src/cluster). `id` is the data directory's own, kept in
+ * its `node-id` file, so a node that restarts keeps its row.
+ */
+export interface NodeTable {
+  id: string;
+  hostname: string;
+  data_dir: string;
+  pid: number;
+  /** What it serves, comma-separated: its enabled listeners, and "queue". */
+  roles: string;
+  version: string;
+  started_at: number;
+  last_seen: number;
+  /** When it stopped cleanly; null while it runs (or after it died). */
+  stopped_at: number | null;
+}

@@ -6,7 +6,7 @@
  */
 import type { AccountTable, DomainAdminTable, DomainTable, ExpungedTable, MailboxTable, MessageTable, SubscriptionTable } from "./schema-mail.ts";
 import type { DeliveryAttemptTable, DkimKeyTable, MtaStsPolicyTable, QueueRecipientTable, QueueTable, RelayDomainTable, TlsPolicyTable, TlsReportReceivedTable, TlsReportSentTable } from "./schema-delivery.ts";
-import type { AuthResultTable, CutoffNoticeTable, CutoffTable, DomainChangeTable, LegacyGrantTable, LoginTable, MaintenanceWindowTable, SettingTable, SmtpRecipientTable, SmtpSessionTable, TlsEventTable, WebSessionTable } from "./schema-audit.ts";
+import type { AuthResultTable, CutoffNoticeTable, CutoffTable, DomainChangeTable, LegacyGrantTable, LoginTable, MaintenanceWindowTable, NodeTable, SettingTable, SmtpRecipientTable, SmtpSessionTable, TlsEventTable, WebSessionTable } from "./schema-audit.ts";
 
 export interface Database {
   domains: DomainTable;
@@ -37,4 +37,5 @@ export interface Database {
   dkim_keys: DkimKeyTable;
   tls_reports_sent: TlsReportSentTable;
   tls_reports_received: TlsReportReceivedTable;
+  nodes: NodeTable;
 }
