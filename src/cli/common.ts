@@ -14,10 +14,14 @@ export async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Opens the data directory's store for one command (checking that its config is valid first). */
+/** The data directory's store, in the database its config names (checking the config first). */
+export function openDataDirStore(dir: string): Promise<Store> {
+  return openStore(dir, databaseOptions(loadConfig(dir), dir));
+}
+
+/** Opens the data directory's store for one command. */
 export async function withStore<T>(flags: { data?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
-  const dir = dataDir(flags);
-  const store = await openStore(dir, databaseOptions(loadConfig(dir), dir));
+  const store = await openDataDirStore(dataDir(flags));
   try {
     return await fn(store);
   } finally {

@@ -1,10 +1,9 @@
 /** `sealpost init`: writes the config and a self-signed certificate into a new data directory, and readies its database. */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { databaseOptions, loadConfig, renderConfig, STANDARD_PORTS, validateConfig } from "../config/index.ts";
-import { openStore } from "../store/index.ts";
+import { databaseOptions, renderConfig, STANDARD_PORTS, validateConfig } from "../config/index.ts";
 import { generateSelfSigned, writeCertificateFiles } from "../tls/index.ts";
-import { UsageError } from "./common.ts";
+import { openDataDirStore, UsageError } from "./common.ts";
 
 interface InitOptions {
   hostname: string;
@@ -42,7 +41,7 @@ export async function initDataDir(dir: string, opts: InitOptions): Promise<strin
   });
   writeFileSync(configPath, text, { mode: 0o600, flag: "wx" });
   // The database is made ready (migrated) now, so a wrong URL or a missing database shows here.
-  const opened = await openStore(dir, databaseOptions(loadConfig(dir), dir));
+  const opened = await openDataDirStore(dir);
   await opened.close();
   return configPath;
 }

@@ -7,12 +7,10 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { databaseOptions, loadConfig } from "../config/index.ts";
 import { addAccount, addDomain, generatePassword } from "../directory/index.ts";
 import { createLogger } from "../log/index.ts";
 import { startServer } from "../server/index.ts";
-import { openStore } from "../store/index.ts";
-import { dataDir } from "./common.ts";
+import { dataDir, openDataDirStore } from "./common.ts";
 import { initDataDir } from "./init.ts";
 import { versionLine } from "./version.ts";
 
@@ -22,7 +20,7 @@ const DEMO_ADMIN = `admin@${DEMO_DOMAIN}`;
 
 async function setUpDemo(dir: string): Promise<void> {
   await initDataDir(dir, { hostname: "localhost", portBase: 10000, listen: "127.0.0.1" });
-  const store = await openStore(dir, databaseOptions(loadConfig(dir), dir));
+  const store = await openDataDirStore(dir);
   try {
     await addDomain(store.db, DEMO_DOMAIN);
     const password = generatePassword();
