@@ -8,6 +8,8 @@
  * Of the files the globs name, it runs those that reach test/support/postgres.ts through their
  * relative imports: the ones whose stores follow the run's engine. The others (the checker, the
  * parsers, the migrations of SQLite) do the same on every run, so a second run proves nothing.
+ * Nor does it run files that start a cluster of their own (the tests of several nodes): they ran
+ * on PostgreSQL in the first pass already.
  *
  *   node scripts/test-postgres.ts "src/**\/*.test.ts" "test/**\/*.test.ts"
  */
@@ -47,8 +49,9 @@ if (globs.length === 0) {
 }
 const all = [...new Set(globs.flatMap((g) => globSync(g)))].sort();
 const seen = new Map<string, boolean>();
-const files = all.filter((f) => followsEngine(resolve(f), seen));
-console.log(`PostgreSQL run: ${files.length} of ${all.length} test files open their stores through the test scaffolding`);
+const ownCluster = (f: string): boolean => readFileSync(f, "utf8").includes("startCluster()");
+const files = all.filter((f) => followsEngine(resolve(f), seen) && !ownCluster(f));
+console.log(`PostgreSQL run: ${files.length} of ${all.length} test files open their stores through the test scaffolding (and do not start a cluster of their own)`);
 const cluster = await startCluster();
 const child = spawn(process.execPath, ["--test", "--test-concurrency=4", ...files], { stdio: "inherit", env: { ...process.env, [TEST_POSTGRES_ENV]: cluster.url } });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));

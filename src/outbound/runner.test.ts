@@ -65,6 +65,7 @@ async function withRunner(setup: RunnerSetup, body: (ctx: RunnerContext) => Prom
         if (r.level === "error") errors.push(r.msg);
       },
     }),
+    owner: "test-node",
     pollMs: 20,
     ...(setup.observer === undefined ? {} : { observer: setup.observer }),
     ...(setup.held === undefined ? {} : { held: setup.held }),

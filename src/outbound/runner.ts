@@ -5,7 +5,9 @@
  * (min_backoff doubling to max_backoff); past the lifetime, or on a permanent failure, the
  * recipient is returned to the sender with a DSN. Nothing is marked delivered before the remote
  * 250, and nothing acknowledged is lost: a SIGKILL at any point leaves pending rows that the next
- * start delivers (at worst twice, if it came between the remote 250 and our commit).
+ * start delivers (at worst twice, if it came between the remote 250 and our commit). Recipients are
+ * claimed with leases (leases.ts) before they are delivered, so several nodes on one database share
+ * the queue without delivering a recipient twice.
  */
 import type { Config } from "../config/index.ts";
 import type { DeliveryProblem } from "../bounce/index.ts";
@@ -23,6 +25,7 @@ import { configuredLevel, relayRoute, withMtaSts, withTlsOptional, type LevelCho
 import { returnToSender, type Bounced, type PendingDsn } from "./bounces.ts";
 import { recordAttempts } from "./attempts.ts";
 import { humanDuration, problemLine } from "./problem-line.ts";
+import { Leases, type DueRow } from "./leases.ts";
 
 interface RunnerOptions {
   store: Store;
@@ -33,6 +36,10 @@ interface RunnerOptions {
   dane?: () => DaneLookup | null;
   ca: () => readonly string[];
   log: Logger;
+  /** This node's id (src/cluster `nodeId`): the owner of its claims on queued recipients. */
+  owner: string;
+  /** How long a claim on queued recipients holds without renewal, ms (leases.ts; shorter in tests). */
+  leaseMs?: number;
   /** How often due messages are looked for when nothing wakes the runner, ms. */
   pollMs?: number;
   send?: JobContext["send"];
@@ -54,19 +61,15 @@ export interface DeliveryObserver {
   sent(): void;
 }
 
-interface DueRow {
-  id: number;
-  queue_id: string;
-  recipient: string;
-  domain: string;
-  attempts: number;
-}
-
 export class QueueRunner {
   readonly #o: RunnerOptions;
   readonly #inFlight = new Set<string>();
   readonly #perDomain = new Map<string, number>();
   readonly #jobs = new Set<Promise<void>>();
+  readonly #leases: Leases;
+  /** Rows claimed by jobs in progress: their claims are renewed every quarter of a lease. */
+  readonly #claimed = new Set<number>();
+  #renewal: NodeJS.Timeout | null = null;
   readonly #abort = new AbortController();
   /** SMTP sessions kept between jobs (connection-cache.ts); all closed by `stop`. */
   readonly #connections: ConnectionCache;
@@ -80,14 +83,29 @@ export class QueueRunner {
 
   constructor(o: RunnerOptions) {
     this.#o = o;
+    this.#leases = new Leases(o.store.db, o.owner, o.leaseMs);
     this.#connections = new ConnectionCache({ perKey: o.config().queue.per_destination });
   }
 
+  /**
+   * Gives back what this node had claimed before it last stopped (a SIGKILL leaves claims behind),
+   * then looks for due work every `pollMs` and renews the claims of deliveries in progress.
+   */
   start(): void {
     const every = this.#o.pollMs ?? 500;
-    this.#timer = setInterval(() => this.wake(true), every);
-    this.#timer.unref();
-    this.wake();
+    this.#renewal = setInterval(() => {
+      this.#leases.renew([...this.#claimed], Date.now()).catch((e: unknown) => this.#o.log.warn("could not renew the claims of deliveries in progress", e));
+    }, this.#leases.leaseMs / 4);
+    this.#renewal.unref();
+    this.#leases
+      .release()
+      .catch((e: unknown) => this.#o.log.warn("could not give back this node's earlier claims on queued mail", e))
+      .finally(() => {
+        if (this.#stopped) return;
+        this.#timer = setInterval(() => this.wake(true), every);
+        this.#timer.unref();
+        this.wake();
+      });
   }
 
   /**
@@ -113,13 +131,18 @@ export class QueueRunner {
       });
   }
 
-  /** Stops picking work and abandons deliveries in progress (their rows stay pending). */
+  /**
+   * Stops picking work and abandons deliveries in progress: their rows stay pending and their
+   * claims are given back, for another node to take at once.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== null) clearInterval(this.#timer);
+    if (this.#renewal !== null) clearInterval(this.#renewal);
     this.#abort.abort();
     await Promise.allSettled([...this.#jobs]);
     await this.#connections.close();
+    await this.#leases.release().catch((e: unknown) => this.#o.log.warn("could not give back this node's claims on queued mail; they expire by themselves", e));
   }
 
   get busy(): number {
@@ -127,9 +150,9 @@ export class QueueRunner {
   }
 
   /**
-   * Starts jobs for due recipients: per destination domain with room under `per_destination`,
-   * oldest first, skipping messages already in flight — so one busy destination never starves
-   * the others, and each tick reads only as many rows as it can start.
+   * Claims and starts jobs for due recipients: per destination domain with room under
+   * `per_destination`, oldest first, skipping messages already in flight — so one busy destination
+   * never starves the others, and each tick claims only as many messages as it can start.
    */
   async #tick(): Promise<void> {
     const { store } = this.#o;
@@ -139,31 +162,24 @@ export class QueueRunner {
     if (free <= 0 || this.#o.held?.() === true || (await isPaused(store.db))) return;
     const now = Date.now();
     const busy = [...new Set([...this.#inFlight].map((k) => k.slice(0, k.indexOf("\n"))))];
-    const due = store.db
-      .selectFrom("queue_recipients")
-      .where("status", "=", "pending")
-      .where("next_attempt_at", "<=", now)
-      .$if(busy.length > 0, (q) => q.where("queue_id", "not in", busy));
     if (this.#refresh) {
       this.#refresh = false;
-      this.#domains = (await due.select("domain").distinct().limit(1000).execute()).map((r) => r.domain);
+      this.#domains = await this.#leases.domains(busy, now, 1000);
     }
     for (const domain of this.#domains) {
       const room = Math.min(free, cfg.per_destination - (this.#perDomain.get(domain) ?? 0));
       if (room <= 0) continue;
-      const rows: DueRow[] = await due
-        .select(["id", "queue_id", "recipient", "domain", "attempts"])
-        .where("domain", "=", domain)
-        .orderBy("next_attempt_at")
-        .limit(room * 4)
-        .execute();
       const groups = new Map<string, DueRow[]>();
-      for (const r of rows) {
+      const over: number[] = [];
+      for (const r of await this.#leases.claim(domain, room, busy, now)) {
         const g = groups.get(r.queue_id) ?? [];
         if (g.length < cfg.max_recipients_per_attempt) g.push(r);
+        else over.push(r.id);
         groups.set(r.queue_id, g);
       }
-      for (const group of [...groups.values()].slice(0, room)) this.#start(group, domain);
+      // Recipients past max_recipients_per_attempt go back, for the message's next transaction.
+      if (over.length > 0) await this.#leases.release(over);
+      for (const group of groups.values()) this.#start(group, domain);
       free = cfg.concurrency - this.#inFlight.size;
       if (free <= 0) return;
     }
@@ -172,6 +188,7 @@ export class QueueRunner {
   #start(group: DueRow[], domain: string): void {
     const key = `${group[0]?.queue_id ?? ""}\n${domain}`;
     this.#inFlight.add(key);
+    for (const r of group) this.#claimed.add(r.id);
     this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 0) + 1);
     const p = this.#run(group)
       .catch(async (e: unknown) => {
@@ -180,6 +197,7 @@ export class QueueRunner {
       })
       .finally(() => {
         this.#inFlight.delete(key);
+        for (const r of group) this.#claimed.delete(r.id);
         this.#perDomain.set(domain, (this.#perDomain.get(domain) ?? 1) - 1);
         this.#jobs.delete(p);
         // A macrotask later: a job that fails at once must not spin the event loop.
@@ -196,9 +214,10 @@ export class QueueRunner {
       for (const r of group) {
         await trx
           .updateTable("queue_recipients")
-          .set({ attempts: r.attempts + 1, next_attempt_at: now + backoffMs(r.attempts + 1, cfg.min_backoff, cfg.max_backoff), last_reply: "local error; retrying", updated_at: now })
+          .set({ attempts: r.attempts + 1, next_attempt_at: now + backoffMs(r.attempts + 1, cfg.min_backoff, cfg.max_backoff), last_reply: "local error; retrying", updated_at: now, lease_owner: null, lease_until: null })
           .where("id", "=", r.id)
           .where("status", "=", "pending")
+          .where("lease_owner", "=", this.#o.owner)
           .execute();
       }
     });
@@ -269,9 +288,12 @@ export class QueueRunner {
     if (stopping) bounced.length = 0;
     const dsn = bounced.length > 0 && q.mail_from !== "" ? await this.#dsnOrHold(q, bounced, updates) : null;
     let done = false;
+    let lost = 0;
     const settle = async (trx: Transaction<Database>): Promise<void> => {
+      lost = 0;
       for (const u of updates) {
-        await trx
+        // Written only where this node still holds the claim (another node took it if ours lapsed).
+        const [r] = await trx
           .updateTable("queue_recipients")
           .set({
             status: u.status,
@@ -281,9 +303,13 @@ export class QueueRunner {
             last_reply: u.reply ?? (u.problem === null ? null : problemLine(u.problem)),
             remote_mta: u.mx,
             updated_at: now,
+            lease_owner: null,
+            lease_until: null,
           })
           .where("id", "=", u.row.id)
+          .where("lease_owner", "=", this.#o.owner)
           .execute();
+        if (r === undefined || r.numUpdatedRows === 0n) lost++;
       }
       await recordAttempts(trx, q.id, domain, attempts);
       const pending = await trx.selectFrom("queue_recipients").select("id").where("queue_id", "=", q.id).where("status", "=", "pending").limit(1).executeTakeFirst();
@@ -307,6 +333,7 @@ export class QueueRunner {
       });
     }
     if (done && q.owns_blob === 1) await store.blobs.remove(q.blob);
+    if (lost > 0) this.#o.log.warn(`delivery ${q.id} to ${domain}: this node's claim on ${lost} recipient(s) had lapsed and another node took them over; their outcome here is not recorded`);
     for (const a of attempts) {
       // One line per connection, with the id its attempt row carries (`sealpost queue show`).
       this.#o.log.info("delivery attempt", {

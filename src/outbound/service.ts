@@ -7,6 +7,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock/index.ts";
+import { nodeId } from "../cluster/index.ts";
 import { readCaFile, type Config } from "../config/index.ts";
 import { DaneLookup } from "../dane/index.ts";
 import { watchPendingKeys } from "../dkim/index.ts";
@@ -40,7 +41,8 @@ export function startOutbound(store: Store, dataDir: string, initial: Config, lo
     return { resolver, ca, mtaSts: new MtaStsCache(sqlitePolicyStore(store.db), { resolver, port: c.delivery.mta_sts_port, ca }), dane: c.delivery.dane ? daneLookup(c, log) : null };
   };
   let parts = build(config);
-  const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, dane: () => parts.dane, ca: () => parts.ca, log, observer, held });
+  const owner = nodeId(dataDir);
+  const runner = new QueueRunner({ store, config: () => config, resolver: () => parts.resolver, mtaSts: () => parts.mtaSts, dane: () => parts.dane, ca: () => parts.ca, log, owner, observer, held });
   runner.start();
   // A DKIM rotation's new keys sign once their records are seen through the same resolver (src/dkim).
   const dkim = watchPendingKeys(store.db, () => (records) => checkPublished(records, parts.resolver), log);

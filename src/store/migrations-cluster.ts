@@ -22,3 +22,14 @@ export const nodes: Migration = {
       .execute();
   },
 };
+
+/**
+ * Leases on queued recipients (src/outbound/leases.ts): the node delivering a recipient and until
+ * when its claim holds, so two nodes on one database never deliver it at once.
+ */
+export const queueLeases: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable("queue_recipients").addColumn("lease_owner", "text").execute();
+    await db.schema.alterTable("queue_recipients").addColumn("lease_until", "bigint").execute();
+  },
+};

@@ -12,7 +12,7 @@ import { mtaStsHosting } from "./migrations-mta-sts.ts";
 import { authResults } from "./migrations-auth-results.ts";
 import { requireTls } from "./migrations-requiretls.ts";
 import { tlsReports } from "./migrations-tls-reports.ts";
-import { nodes } from "./migrations-cluster.ts";
+import { nodes, queueLeases } from "./migrations-cluster.ts";
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -353,6 +353,7 @@ export const migrations: MigrationProvider = {
       "0027_requiretls": requireTls,
       "0028_sign_at_hand_off": signAtHandOff,
       "0029_nodes": nodes,
+      "0030_queue_leases": queueLeases,
     };
   },
 };

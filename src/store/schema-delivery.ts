@@ -39,6 +39,10 @@ export interface QueueRecipientTable {
   /** The MX host of the last attempt. */
   remote_mta: string | null;
   updated_at: number;
+  /** The node delivering it now (its `nodes` id), or null (migration 0030, src/outbound/leases.ts). */
+  lease_owner: string | null;
+  /** Until when that node's claim holds, ms; renewed while it delivers. */
+  lease_until: number | null;
 }
 
 /** Every delivery attempt to one host: what TLS it offered, what policy applied, what came of it. */
