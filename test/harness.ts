@@ -82,6 +82,8 @@ export interface StartOptions {
   database?: string;
   /** SQLite in the data directory also on PostgreSQL runs: for tests of what only SQLite has (`backup`, `restore`). */
   sqlite?: boolean;
+  /** The listeners' address (`init --listen`): 127.0.0.1 unless given, e.g. 127.0.0.2 for a second node. */
+  listen?: string;
 }
 
 /** Creates a data directory with `sealpost init`, sets the listeners to port 0, applies settings. */
@@ -89,7 +91,7 @@ export function prepareDataDir(opts: StartOptions = {}): string {
   const dataDir = mkdtempSync(join(tmpdir(), "sealpost-e2e-"));
   // On PostgreSQL runs (scripts/test-postgres.ts), each data directory's store is a database of its own.
   const store = opts.sqlite === true ? undefined : (opts.database ?? testStoreOptions().postgres);
-  const init = runCli(dataDir, ["init", "--hostname", opts.hostname ?? "mx.sealpost.test", "--listen", "127.0.0.1", ...(store !== undefined ? ["--store", store] : [])]);
+  const init = runCli(dataDir, ["init", "--hostname", opts.hostname ?? "mx.sealpost.test", "--listen", opts.listen ?? "127.0.0.1", ...(store !== undefined ? ["--store", store] : [])]);
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
   const path = join(dataDir, "sealpost.toml");
   let toml = readFileSync(path, "utf8").replace(/^port = \d+$/gm, "port = 0");

@@ -36,8 +36,8 @@ export class RawImap extends RawSocket {
     super(socket);
   }
 
-  /** Connects with implicit TLS (from `localAddress` if given) and waits for the greeting. */
-  static async open(port: number, opts: { localAddress?: string } = {}): Promise<RawImap> {
+  /** Connects with implicit TLS (to `host`, 127.0.0.1 unless given; from `localAddress` if given) and waits for the greeting. */
+  static async open(port: number, opts: { localAddress?: string; host?: string } = {}): Promise<RawImap> {
     const c = new RawImap(await RawSocket.dial(port, { tls: true, ...opts }));
     await c.waitFor((l) => l.startsWith("* "), 5000);
     return c;

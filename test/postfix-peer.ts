@@ -31,6 +31,8 @@ export interface PostfixPeers {
   cert: string;
   /** Messages in a variant's Maildir. */
   messages(v: Variant): string[];
+  /** How many messages are in a variant's Maildir (without reading them). */
+  count(v: Variant): number;
   /** The variant's Postfix log. */
   log(v: Variant): string;
   /** Connections the variant accepted ("connect from" lines). */
@@ -93,29 +95,32 @@ export async function startPostfixPeers(variants: readonly Variant[], opts: { se
       return "";
     }
   };
+  /** The paths of the messages in a variant's Maildir. */
+  const files = (v: Variant): string[] => {
+    const out: string[] = [];
+    const walk = (d: string): void => {
+      let entries;
+      try {
+        entries = readdirSync(d, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\/(new|cur)\//.test(p)) out.push(p);
+      }
+    };
+    walk(join(instance(v), "mail"));
+    return out;
+  };
   return {
     dir,
     ports,
     ca: join(certs, "ca.pem"),
     cert: join(certs, "server.pem"),
-    messages(v) {
-      const out: string[] = [];
-      const walk = (d: string): void => {
-        let entries;
-        try {
-          entries = readdirSync(d, { withFileTypes: true });
-        } catch {
-          return;
-        }
-        for (const e of entries) {
-          const p = join(d, e.name);
-          if (e.isDirectory()) walk(p);
-          else if (/\/(new|cur)\//.test(p)) out.push(readFileSync(p, "latin1"));
-        }
-      };
-      walk(join(instance(v), "mail"));
-      return out;
-    },
+    messages: (v) => files(v).map((p) => readFileSync(p, "latin1")),
+    count: (v) => files(v).length,
     log,
     connections: (v) => (log(v).match(/\bconnect from /g) ?? []).length,
     stop,

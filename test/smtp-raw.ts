@@ -43,8 +43,8 @@ export class RawSmtp extends RawSocket {
   }
 
   /** Connects and reads the 220 greeting. */
-  static async open(port: number, opts: { localAddress?: string } = {}): Promise<RawSmtp> {
-    const c = await RawSmtp.connect(port, "127.0.0.1", opts.localAddress);
+  static async open(port: number, opts: { localAddress?: string; host?: string } = {}): Promise<RawSmtp> {
+    const c = await RawSmtp.connect(port, opts.host ?? "127.0.0.1", opts.localAddress);
     const greeting = await c.readReply();
     if (greeting.code !== 220) throw new Error(`unexpected greeting: ${greeting.raw}`);
     return c;
