@@ -1,10 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Clock } from "../clock/index.ts";
 import { addAccount, grantLegacy, listLegacyGrants } from "../directory/index.ts";
 import { createLogger } from "../log/index.ts";
-import { listMessages, type GroupCommitter, type Store } from "../store/index.ts";
+import { addDomain } from "../directory/index.ts";
+import { listMessages, openStore, type GroupCommitter, type Store } from "../store/index.ts";
 import { withFailingWal, withTestAccount } from "../../test/support/store.ts";
+import { testStoreOptions } from "../../test/support/postgres.ts";
 import { affectedAccountCount } from "./index.ts";
 import { currentCutoff, CutoffWatch, scheduleCutoff } from "./cutoff.ts";
 import { CutoffScheduler } from "./scheduler.ts";
@@ -39,9 +44,9 @@ async function oldSignIn(store: Store, accountId: number, address: string, time:
     .execute();
 }
 
+/** How many messages `accountId`'s INBOX holds. */
 async function inbox(store: Store, accountId: number): Promise<number> {
-  const box = await store.db.selectFrom("mailboxes").select("id").where("account_id", "=", accountId).where("name", "=", "INBOX").executeTakeFirstOrThrow();
-  return (await listMessages(store.db, box.id)).length;
+  return (await listMessages(store.db, accountId)).length;
 }
 
 test("only accounts with a mailbox and TLS 1.0/1.1 devices are affected: not TLS 1.2, not console-only", async () => {
@@ -69,8 +74,8 @@ test("a notice once per account and notify day: repeated ticks, a commit that ne
 
     // 10 days before: the 30-day notice is due (the one closest to the date already reached), once.
     const s = scheduler(store, clock, lines);
-    assert.deepEqual(await s.tick(), { ended: false, sent: 1, failed: 0, left: 0 });
-    assert.deepEqual(await s.tick(), { ended: false, sent: 0, failed: 0, left: 0 });
+    assert.deepEqual(await s.tick(), { ended: false, sent: 1, sentElsewhere: 0, failed: 0, left: 0 });
+    assert.deepEqual(await s.tick(), { ended: false, sent: 0, sentElsewhere: 0, failed: 0, left: 0 });
     assert.equal(await inbox(store, ids.account), 1);
 
     // 7 days before. A crash between the blob and the commit: the commit never happens (no row, no message).
@@ -136,4 +141,35 @@ test("the count of affected accounts the status page shows is read by the schedu
     await s.tick();
     assert.equal(s.affected()?.length ?? null, 1);
   });
+});
+
+test("two nodes' schedulers on one database: each affected account gets one notice, not one per node, and neither logs an error", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealpost-campaign-nodes-"));
+  const database = testStoreOptions();
+  const [a, b] = [await openStore(dir, database), await openStore(dir, database)];
+  try {
+    const start = Date.now();
+    await addDomain(a.db, "example.test");
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const acct = await addAccount(a.db, `u${i}@example.test`, "password1");
+      await oldSignIn(a, acct.id, `u${i}@example.test`, start - DAY);
+      ids.push(acct.id);
+    }
+    await scheduleCutoff(a.db, { date: start + 10 * DAY, notifyDays: [30], now: start });
+    const clock = handClock(start);
+    const lines: string[] = [];
+    const reports = await Promise.all([scheduler(a, clock, lines).tick(), scheduler(b, clock, lines).tick()]);
+    assert.deepEqual(lines.filter((l) => (JSON.parse(l) as { level: string }).level === "error"), []);
+    assert.equal(reports[0].sent + reports[1].sent, 20, `sent on a ${reports[0].sent}, on b ${reports[1].sent}`);
+    assert.deepEqual([reports[0].failed, reports[1].failed, reports[0].left, reports[1].left], [0, 0, 0, 0]);
+    const counts = await Promise.all(ids.map((id) => inbox(a, id)));
+    assert.deepEqual(counts, ids.map(() => 1), "one notice each");
+    const rows = await b.db.selectFrom("cutoff_notices").select("account_id").execute();
+    assert.equal(rows.length, 20);
+  } finally {
+    await a.close();
+    await b.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -9,6 +9,9 @@
  * exists exactly when the message does, so a notice goes out once per account and notify day,
  * across restarts and crashes (a crash before the commit leaves no row and an orphan file for the
  * sweep; the next tick sends it). Work per tick is bounded; a failure is logged and retried.
+ * Several nodes on one database each run a scheduler: the commit looks for the row first (write
+ * transactions run one at a time, store/postgres.ts), so the node that comes second finds the
+ * notice sent and stores nothing — an account gets one notice, not one per node.
  */
 import { setImmediate as yieldLoop } from "node:timers/promises";
 import type { Clock } from "../clock/index.ts";
@@ -49,12 +52,17 @@ interface SchedulerOptions {
 interface TickReport {
   ended: boolean;
   sent: number;
+  /** Notices another node (another scheduler on the database) had sent first. */
+  sentElsewhere: number;
   failed: number;
   /** Affected accounts still without their notice for the due day after this tick. */
   left: number;
 }
 
 const asLanguage = (s: string | null, fallback: Language): Language => (s === "en" || s === "de" ? s : fallback);
+
+/** The notice was in the database when this commit looked: another node sent it first. */
+class SentElsewhere extends Error {}
 
 export class CutoffScheduler {
   readonly #o: SchedulerOptions;
@@ -121,7 +129,7 @@ export class CutoffScheduler {
 
   /** One tick (see the module comment). */
   async tick(): Promise<TickReport> {
-    const report: TickReport = { ended: false, sent: 0, failed: 0, left: 0 };
+    const report: TickReport = { ended: false, sent: 0, sentElsewhere: 0, failed: 0, left: 0 };
     const c = await this.#o.watch.refresh();
     if (c === null || c.state === "cancelled") return report;
     const now = this.#o.clock.now();
@@ -146,6 +154,7 @@ export class CutoffScheduler {
       const results = await Promise.allSettled(work.slice(i, i + BATCH).map((a) => this.#send(c, day, a, now)));
       for (const [j, r] of results.entries()) {
         if (r.status === "fulfilled") report.sent++;
+        else if (r.reason instanceof SentElsewhere) report.sentElsewhere++;
         else {
           report.failed++;
           this.#o.log.error(`cut-off campaign: the ${day}-day notice to ${work[i + j]?.address ?? "?"} failed; trying again at the next tick`, r.reason);
@@ -153,7 +162,7 @@ export class CutoffScheduler {
       }
       await yieldLoop();
     }
-    report.left = todo.length - report.sent;
+    report.left = todo.length - report.sent - report.sentElsewhere;
     if (report.sent > 0) this.#o.log.info(`cut-off campaign: sent ${report.sent} notice(s) for ${day} day(s) before the cut-off on ${new Date(c.date).toISOString()}`);
     if (report.left === 0 && this.#complete?.key !== key) this.#o.log.info(`cut-off campaign: every affected account (${affected}) has its notice for ${day} day(s) before the cut-off`);
     this.#complete = report.left === 0 ? { key, at: Date.now() } : null;
@@ -207,8 +216,11 @@ export class CutoffScheduler {
       message: [message],
       accounts: [a.id],
       internalDate: now,
-      // A second notice for the same day would break the primary key: the whole commit, message included, fails.
+      // Sent by another node meanwhile: nothing commits (the message file is removed). A second
+      // notice for the same day would break the primary key anyway.
       alsoInCommit: async (trx) => {
+        const sent = await trx.selectFrom("cutoff_notices").select("account_id").where("cutoff_id", "=", c.id).where("account_id", "=", a.id).where("notify_day", "=", day).executeTakeFirst();
+        if (sent !== undefined) throw new SentElsewhere(`the ${day}-day notice to ${a.address} was sent by another node`);
         await trx.insertInto("cutoff_notices").values({ cutoff_id: c.id, account_id: a.id, notify_day: day, sent_at: now, devices: a.devices.length }).execute();
       },
     });
