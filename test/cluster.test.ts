@@ -25,7 +25,8 @@ before(async () => {
   const clusterUrl = testCluster() ?? (cluster = await startCluster()).url;
   const database = createDatabase(clusterUrl);
   shared = mkdtempSync(join(tmpdir(), "sealpost-shared-blobs-"));
-  const settings = { "store.postgres": `blob_dir = "${shared}"` };
+  // No failure delay: the sign-in limits' test makes several failed attempts.
+  const settings = { "store.postgres": `blob_dir = "${shared}"`, auth: "failure_delay_ms = 0" };
   // The first node's CLI makes the domain and the account; the second sees them through the database.
   nodes.push(await startServer(prepareDataDir({ database, settings, domains: [{ name: "example.test" }], users: [{ address: ALICE, password: PW }] })));
   nodes.push(await startServer(prepareDataDir({ database, settings })));
@@ -83,6 +84,41 @@ test("mail delivered to one node is announced to IDLE sessions on the other, and
   } finally {
     raw.close();
     await flow.logout();
+  }
+});
+
+test("sign-in limits hold across nodes: a name that failed its limit on node 1 is refused on node 2 without a password check", async () => {
+  const [one, two] = nodes;
+  assert.ok(one !== undefined && two !== undefined);
+  // A session on node 2 that hears node 1's commits: NOTIFY comes in commit order, so once it has
+  // heard a delivery made after the failures, node 2 has heard the failures too.
+  const watcher = await RawImap.open(two.ports.imaps);
+  try {
+    await watcher.login(ALICE, PW);
+    const selected = await watcher.ok("SELECT INBOX");
+    const exists = Number(/\* (\d+) EXISTS/.exec(selected.untagged.join("\n"))?.[1] ?? "0");
+    watcher.send("w1 IDLE\r\n");
+    await watcher.waitFor((l) => l.startsWith("+ "));
+    // max_failures_per_user (5) wrong passwords for one name from this address, on node 1.
+    const guesser = await RawImap.open(one.ports.imaps);
+    const answer = async (c: RawImap, password: string): Promise<string> => {
+      const r = await c.command(`LOGIN mallory@example.test ${password}`);
+      return `${r.status} ${r.text}`;
+    };
+    for (let i = 0; i < 5; i++) assert.match(await answer(guesser, `wrong-${i}`), /^NO \[AUTHENTICATIONFAILED\]/);
+    guesser.close();
+    await deliver(one, "AFTER-GUESSES");
+    assert.equal(await watcher.waitFor((l) => /^\* \d+ EXISTS$/.test(l)), `* ${exists + 1} EXISTS`);
+    const next = await RawImap.open(two.ports.imaps);
+    try {
+      assert.match(await answer(next, "wrong-5"), /^NO \[UNAVAILABLE\] Too many failed logins/);
+    } finally {
+      next.close();
+    }
+    watcher.send("DONE\r\n");
+    await watcher.waitFor((l) => l.startsWith("w1 "));
+  } finally {
+    watcher.close();
   }
 });
 

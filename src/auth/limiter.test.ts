@@ -314,3 +314,19 @@ test("a name that signed in from an address is held to its own limit there: neig
   for (let i = 0; i < 10; i++) slotOf(lapsed.admit(`guess${i}@example.test`, "203.0.113.50", LIMITS, T0 + KNOWN_FOR_MS)).fail();
   assert.equal(refusal(lapsed.admit("alice@example.test", "203.0.113.50", LIMITS, T0 + KNOWN_FOR_MS)), "address 10 203.0.113.50");
 });
+
+test("another node's outcomes count here: its failures fill the same counters, its sign-in makes the name known at that address", () => {
+  const l = new LoginLimiter();
+  for (let i = 0; i < LIMITS.maxFailuresPerUser; i++) l.failedElsewhere("victim@example.test", "198.51.100.7", LIMITS, T0);
+  assert.match(refusal(l.admit("Victim@Example.test", "198.51.100.7", LIMITS, T0 + 1)), /^user /);
+  // The same name from the owner's other address is not affected.
+  assert.equal(l.admit("victim@example.test", "203.0.113.9", LIMITS, T0 + 1).kind, "admitted");
+  // Failures of other names from one address fill the address's counter, as local ones do.
+  for (let i = 0; i < LIMITS.maxFailuresPerIp; i++) l.failedElsewhere(`guess${i}@example.test`, "192.0.2.50", LIMITS, T0);
+  assert.match(refusal(l.admit("new@example.test", "192.0.2.50", LIMITS, T0 + 1)), /^address /);
+  // The owner signed in from that address on another node: here too it answers to its own counter only.
+  l.succeededElsewhere("owner@example.test", "192.0.2.50", LIMITS, T0 + 2);
+  assert.equal(l.admit("owner@example.test", "192.0.2.50", LIMITS, T0 + 3).kind, "admitted");
+  // Past the window the failures are gone, as local ones are.
+  assert.equal(l.admit("new@example.test", "192.0.2.50", LIMITS, T0 + LIMITS.windowMs + 1).kind, "admitted");
+});

@@ -195,6 +195,9 @@ export class Slot {
  */
 export const KNOWN_FOR_MS = 30 * 86_400_000;
 
+/** The user-name counter's key: the typed name (not the account it may resolve to: an unknown name counts like a known one) at an address. */
+const userKeyOf = (user: string, address: string): string => `${user.trim().toLowerCase().slice(0, 255)}\n${address}`;
+
 export class LoginLimiter {
   readonly #users: Counters;
   readonly #addresses: Counters;
@@ -221,8 +224,7 @@ export class LoginLimiter {
    */
   admit(user: string, ip: string, s: LimiterSettings, now: number, retry = false): Admission {
     const { address, network } = clientKey(ip);
-    // The typed name, not the account it may resolve to: an unknown name counts like a known one.
-    const userKey = `${user.trim().toLowerCase().slice(0, 255)}\n${address}`;
+    const userKey = userKeyOf(user, address);
     const w = s.windowMs;
     const byUser = this.#users.find(userKey, now, w);
     const byAddress = this.#addresses.find(address, now, w);
@@ -254,6 +256,26 @@ export class LoginLimiter {
     const others = [byAddress ?? this.#addresses.obtain(address, now, w), byNetwork ?? this.#networks.obtain(network, now, w)];
     for (const e of [forUser, ...others]) e.inFlight++;
     return { kind: "admitted", slot: new Slot(forUser, others, () => this.#known.set(userKey, now)) };
+  }
+
+  /**
+   * Another node's password check of `user` from `ip` failed (src/auth/gate.ts hears it): it
+   * counts here as a failure too, so a client that spreads its guesses over the nodes meets one set
+   * of limits. It was never in flight here; failures only grow, so no one in line is woken.
+   */
+  failedElsewhere(user: string, ip: string, s: LimiterSettings, now: number): void {
+    const { address, network } = clientKey(ip);
+    this.#users.obtain(userKeyOf(user, address), now, s.windowMs).failures++;
+    this.#addresses.obtain(address, now, s.windowMs).failures++;
+    this.#networks.obtain(network, now, s.windowMs).failures++;
+  }
+
+  /** Another node's check of `user` from `ip` succeeded: the name starts afresh at that address, and is known there. */
+  succeededElsewhere(user: string, ip: string, s: LimiterSettings, now: number): void {
+    const userKey = userKeyOf(user, clientKey(ip).address);
+    const e = this.#users.find(userKey, now, s.windowMs);
+    if (e !== undefined) e.failures = 0;
+    this.#known.set(userKey, now);
   }
 
   /**

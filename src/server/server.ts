@@ -74,7 +74,8 @@ export async function startServer(dataDir: string, log: Logger, version = "unkno
   );
   const legacyGate = legacyGateOf(clock, cutoff);
   // One gate for the sign-in limits: this process's sign-ins, and (with workers) every worker's.
-  const gate = new LocalSignInGate(new LoginLimiter(), audit);
+  // With several nodes on one database, every node's outcomes count on every node (src/auth/gate.ts).
+  const gate = new LocalSignInGate(new LoginLimiter(), audit, store.bus === null ? undefined : { bus: store.bus, settings: () => authLimits(config) });
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { gate, observer: metrics, legacy: legacyGate });
   /** What the account page tells a mail program: the enabled listeners' ports (as bound: a port 0 in tests shows the real one). */
   const mailSettings = (): MailSettings => {

@@ -12,7 +12,7 @@ import { Authenticator } from "../auth/index.ts";
 import type { Logger } from "../log/index.ts";
 import { Metrics } from "../metrics/index.ts";
 import type { Listener } from "../net/index.ts";
-import { engineOf, openStore } from "../store/index.ts";
+import { openStore } from "../store/index.ts";
 import { PrimaryLink } from "../workers/index.ts";
 import { createMailListeners, legacyGateOf } from "./mail.ts";
 import { acmeCertificates, authLimits, storeOptions } from "./settings.ts";
@@ -47,8 +47,8 @@ export async function runWorker(dataDir: string, log: Logger): Promise<void> {
   const tls = await ServerTls.load({ config: () => config, onEvent: recordTlsEvent(audit, metrics, log), cutoffPassed: () => cutoff.passed(), managed: acmeCertificates(dataDir), log });
   const legacyGate = legacyGateOf(clock, cutoff);
   const auth = new Authenticator(store.db, audit, () => authLimits(config), { gate: link, observer: metrics, legacy: legacyGate });
-  // On PostgreSQL every process hears every other's changes by LISTEN (src/store/pg-notify.ts).
-  if (engineOf(store.db) === "sqlite") link.relayChanges(store);
+  // With a bus (PostgreSQL) every process hears every other's changes already (src/store/pg-notify.ts).
+  if (store.bus === null) link.relayChanges(store);
   listeners = createMailListeners({
     config: () => config,
     store,

@@ -8,7 +8,7 @@ import { openSqlite, type NodeSqliteDatabase } from "./sqlite.ts";
 import { migrations } from "./migrations.ts";
 import { postgresMigrations } from "./migrations-postgres.ts";
 import { postgresDialect, postgresPool } from "./postgres.ts";
-import { ChangeChannel } from "./pg-notify.ts";
+import { PgBus, type ClusterBus } from "./pg-notify.ts";
 import { BlobStore } from "./blobs.ts";
 import { GroupCommitter } from "./committer.ts";
 import { DiskSpace, type DiskSpaceOptions } from "./space.ts";
@@ -22,7 +22,7 @@ import { HeldSync } from "./fsync.ts";
  * watchers, not every session of the process (10,000 idle sessions must not make each change, or
  * each session's end, cost 10,000 steps).
  */
-export class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number, relayed?: boolean] }> {
+class MailboxEvents extends EventEmitter<{ changed: [mailboxId: number, relayed?: boolean] }> {
   readonly #watchers = new Map<number, Set<() => void>>();
 
   constructor() {
@@ -57,6 +57,8 @@ export interface Store {
   /** Free space and the floor kept free (`[store] min_free_space`). */
   readonly space: DiskSpace;
   readonly dataDir: string;
+  /** Items to the other processes and nodes on the database (pg-notify.ts); null on SQLite. */
+  readonly bus: ClusterBus | null;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ interface Opened {
   db: Kysely<Database>;
   /** Makes commits durable when COMMIT does not (SQLite with synchronous=NORMAL). */
   syncWal?: () => Promise<void>;
+  bus?: ClusterBus;
   close(): Promise<void>;
 }
 
@@ -123,18 +126,29 @@ async function openPostgresStore(url: string, events: MailboxEvents): Promise<Op
   const pool = postgresPool(url);
   const db = new Kysely<Database>({ dialect: postgresDialect(pool) });
   await migrate(db, postgresMigrations);
-  const channel = new ChangeChannel(url, pool, events);
+  const bus = new PgBus(url, pool);
   try {
-    await channel.start();
+    await bus.start();
   } catch (e) {
-    await channel.close();
+    await bus.close();
     await db.destroy();
     throw e;
   }
+  // This process's commits' changes to the others, theirs to this process's sessions.
+  const onChange = (mailboxId: number, relayed?: boolean): void => {
+    if (relayed !== true) bus.publish("mailbox", String(mailboxId), true);
+  };
+  events.on("changed", onChange);
+  bus.subscribe("mailbox", (item) => {
+    const id = Number(item);
+    if (Number.isSafeInteger(id) && id > 0) events.emit("changed", id, true);
+  });
   return {
     db,
+    bus,
     async close() {
-      await channel.close();
+      events.off("changed", onChange);
+      await bus.close();
       await db.destroy();
     },
   };
@@ -162,6 +176,7 @@ export async function openStore(dataDir: string, opts: StoreOptions = {}): Promi
     committer,
     space,
     dataDir,
+    bus: opened.bus ?? null,
     async close() {
       await committer.flush();
       await opened.close();

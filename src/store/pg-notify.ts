@@ -1,51 +1,75 @@
 /**
- * Mailbox changes between processes and nodes on one PostgreSQL database (issue 16): what a
- * process commits it announces with NOTIFY, and what the others announced it hears on one LISTEN
- * connection of its own and passes to its sessions as a `relayed` change (IDLE's EXISTS, EXPUNGE
- * and FETCH; a selected mailbox's next untagged updates). The changes of one turn of the event
- * loop go out in one NOTIFY. NOTIFY is delivered after the sender's commit, in commit order, to
- * every listening session — across machines, which the workers' IPC relay (src/workers) is not.
+ * Short messages between processes and nodes on one PostgreSQL database (issue 16): what a process
+ * publishes goes out by NOTIFY, and what the others published it hears on one LISTEN connection of
+ * its own. The items of one turn of the event loop go out together (one NOTIFY per 7,900 bytes).
+ * NOTIFY is delivered after the sender's commit, in commit order, to every listening session —
+ * across machines, which the workers' IPC relay (src/workers) is not. Topics:
  *
- * A lost LISTEN connection is opened again (after 1 s, then up to 30 s apart); changes announced
- * meanwhile are missed, as a session's next command or poll finds them.
+ *  - "mailbox": a mailbox's id when a commit changed it, passed to this process's sessions as a
+ *    `relayed` change (IDLE's EXISTS, EXPUNGE and FETCH; a selected mailbox's next updates);
+ *  - the sign-in limits' outcomes (src/auth), so that every node counts every node's failures.
+ *
+ * A lost LISTEN connection is opened again (after 1 s, then up to 30 s apart); items published
+ * meanwhile are missed: a session's next command or poll finds the change, and a missed sign-in
+ * failure is one the limits there do not count.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import type { MailboxEvents } from "./database.ts";
 
-const CHANNEL = "sealpost_mailbox";
-/** NOTIFY's payload limit is 8000 bytes; mailbox ids are short. */
+const CHANNEL = "sealpost";
+/** NOTIFY's payload limit is 8000 bytes. */
 const MAX_PAYLOAD = 7900;
 const RECONNECT_MS = [1000, 2000, 5000, 10_000, 30_000] as const;
 
-export class ChangeChannel {
-  /** This process's mark on its own notices, so it does not hear its own changes twice. */
+/** Items for every other process on the database (null on SQLite: one machine, the workers' IPC). */
+export interface ClusterBus {
+  /**
+   * Sends `item` (one line; at most a few hundred bytes) under `topic` (a word) to every other
+   * process. `once`: the same item twice in one turn goes once.
+   */
+  publish(topic: string, item: string, once?: boolean): void;
+  /** Hears what the other processes publish under `topic`. */
+  subscribe(topic: string, fn: (item: string) => void): void;
+}
+
+export class PgBus implements ClusterBus {
+  /** This process's mark on its own notices, so it does not hear its own items. */
   readonly #token = randomBytes(6).toString("hex");
   readonly #url: string;
-  readonly #events: MailboxEvents;
   readonly #pool: pg.Pool;
+  readonly #subscribers = new Map<string, Array<(item: string) => void>>();
   #listener: pg.Client | null = null;
-  #pending = new Set<number>();
+  /** "topic item" lines of this turn, in order; `#once` those that go once. */
+  #pending: string[] = [];
+  #once = new Set<string>();
   #flushing: Promise<void> | null = null;
   #closed = false;
   #failures = 0;
   #retry: NodeJS.Timeout | null = null;
-  readonly #onChange = (mailboxId: number, relayed?: boolean): void => {
-    if (relayed === true || this.#closed) return;
-    this.#pending.add(mailboxId);
-    this.#flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.#flush());
-  };
 
-  constructor(url: string, pool: pg.Pool, events: MailboxEvents) {
+  constructor(url: string, pool: pg.Pool) {
     this.#url = url;
     this.#pool = pool;
-    this.#events = events;
   }
 
-  /** Starts listening; resolves once the LISTEN is in place (a change committed after it is heard). */
+  /** Starts listening; resolves once the LISTEN is in place (an item published after it is heard). */
   async start(): Promise<void> {
-    this.#events.on("changed", this.#onChange);
     await this.#listen();
+  }
+
+  publish(topic: string, item: string, once = false): void {
+    if (this.#closed) return;
+    const line = `${topic} ${item}`;
+    if (once) {
+      if (this.#once.has(line)) return;
+      this.#once.add(line);
+    }
+    this.#pending.push(line);
+    this.#flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.#flush());
+  }
+
+  subscribe(topic: string, fn: (item: string) => void): void {
+    this.#subscribers.set(topic, [...(this.#subscribers.get(topic) ?? []), fn]);
   }
 
   async #listen(): Promise<void> {
@@ -77,37 +101,38 @@ export class ChangeChannel {
     this.#retry.unref();
   }
 
-  /** "TOKEN:ID,ID,…" from another process: its changes, to this process's watchers. */
+  /** "TOKEN\ntopic item\n…" from another process: each item to the topic's subscribers. */
   #heard(payload: string): void {
-    const colon = payload.indexOf(":");
-    if (colon < 0 || payload.slice(0, colon) === this.#token) return;
-    for (const id of payload.slice(colon + 1).split(",")) {
-      const n = Number(id);
-      if (Number.isSafeInteger(n) && n > 0) this.#events.emit("changed", n, true);
+    const lines = payload.split("\n");
+    if (lines[0] === this.#token) return;
+    for (const line of lines.slice(1)) {
+      const space = line.indexOf(" ");
+      if (space < 0) continue;
+      for (const fn of this.#subscribers.get(line.slice(0, space)) ?? []) fn(line.slice(space + 1));
     }
   }
 
   async #flush(): Promise<void> {
-    const ids = [...this.#pending];
-    this.#pending = new Set();
+    const lines = this.#pending;
+    this.#pending = [];
+    this.#once = new Set();
     this.#flushing = null;
     const payloads: string[] = [];
-    let current = "";
-    for (const id of ids) {
-      const next = current === "" ? String(id) : `${current},${id}`;
-      if (next.length > MAX_PAYLOAD - this.#token.length - 1) {
+    let current = this.#token;
+    for (const line of lines) {
+      if (current.length + 1 + line.length > MAX_PAYLOAD && current !== this.#token) {
         payloads.push(current);
-        current = String(id);
-      } else current = next;
+        current = this.#token;
+      }
+      current += `\n${line}`;
     }
-    if (current !== "") payloads.push(current);
-    // A failed NOTIFY (the database briefly unreachable) loses only the wake-up, not the change.
-    await Promise.all(payloads.map((p) => this.#pool.query("select pg_notify($1, $2)", [CHANNEL, `${this.#token}:${p}`]).catch(() => undefined)));
+    if (current !== this.#token) payloads.push(current);
+    // A failed NOTIFY (the database briefly unreachable) loses only what it told, not a change.
+    await Promise.all(payloads.map((p) => this.#pool.query("select pg_notify($1, $2)", [CHANNEL, p]).catch(() => undefined)));
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#events.off("changed", this.#onChange);
     if (this.#retry !== null) clearTimeout(this.#retry);
     await this.#flushing;
     const client = this.#listener;

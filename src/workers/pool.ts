@@ -20,7 +20,7 @@ import type { Socket } from "node:net";
 import type { SignInGate, SignInSlot } from "../auth/index.ts";
 import type { Logger } from "../log/index.ts";
 import { FrontListener, type Refusal } from "../net/index.ts";
-import { engineOf, type Store } from "../store/index.ts";
+import type { Store } from "../store/index.ts";
 import type { ToPrimary, ToWorker } from "./messages.ts";
 
 interface PoolOptions {
@@ -67,8 +67,8 @@ export class WorkerPool {
   constructor(opts: PoolOptions) {
     this.#opts = opts;
     this.#workers = Array.from({ length: opts.workers }, () => null);
-    // On PostgreSQL every process hears every other's changes by LISTEN (src/store/pg-notify.ts).
-    if (engineOf(opts.store.db) === "sqlite") opts.store.events.on("changed", this.#onLocalChange);
+    // With a bus (PostgreSQL) every process hears every other's changes already (src/store/pg-notify.ts).
+    if (opts.store.bus === null) opts.store.events.on("changed", this.#onLocalChange);
   }
 
   /** The listening side of a mail listener, whose connections go to the workers. */
