@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   import: async () => (await import("./backup.ts")).registerBackup,
   cutoff: async () => (await import("./cutoff.ts")).registerCutoff,
   nodes: async () => (await import("./nodes.ts")).registerNodes,
+  migrate: async () => (await import("./migrate.ts")).registerMigrate,
 };
 
 /** The program with every command, or only `only` (and `init`) when given. */

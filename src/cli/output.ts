@@ -27,7 +27,7 @@ export function printTable(headers: readonly string[], rows: ReadonlyArray<reado
 }
 
 /** Errors that mean "you asked for something invalid" (by class name, so this file imports none of them). */
-const USAGE_ERRORS: ReadonlySet<string> = new Set(["UsageError", "ConfigError", "DirectoryError", "TlsPolicyError", "OutboundAdminError", "BackupError", "TargetError", "CutoffError", "ClockFileError", "MaintenanceError", "DkimError"]);
+const USAGE_ERRORS: ReadonlySet<string> = new Set(["UsageError", "ConfigError", "DirectoryError", "TlsPolicyError", "OutboundAdminError", "BackupError", "TargetError", "CutoffError", "ClockFileError", "MaintenanceError", "DkimError", "CopyError"]);
 
 /** Maps an error to its one line and exit status: 2 for usage/config/data errors, 1 otherwise. */
 export function reportError(e: unknown): number {

@@ -1,5 +1,6 @@
 /** The store: SQLite database (WAL, fsync per group commit), blob files and their sweep, free space, mailboxes. */
 export { openStore, type Store } from "./database.ts";
+export { copyToPostgres } from "./copy-to-postgres.ts";
 export type { ClusterBus } from "./pg-notify.ts";
 export { engineOf, WRITE_LOCK } from "./postgres.ts";
 export type { Database } from "./schema.ts";
