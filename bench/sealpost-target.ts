@@ -46,14 +46,26 @@ export function livePid(pidFile: string): number | null {
   }
 }
 
+/** A node of several on one PostgreSQL database (bench/cluster.ts). */
+interface NodeOptions {
+  /** The listeners' address (127.0.0.2 for a second node on this machine). */
+  listen: string;
+  url: string;
+  blobDir: string;
+  /** Another node made the store's domain and users already: no `domain add`, no seed. */
+  joins: boolean;
+}
+
 /**
  * `sealpost init` + config edits (`[process] workers` when given; the MX's sender checks off, or on
  * with `senderChecksDns` as the resolver) + `domain add`; `seed` then adds the users and mail.
  */
-async function prepare(dir: string, maxConnections: number, seed: (dir: string) => Promise<void>, workers: number | undefined, senderChecksDns: string | undefined): Promise<void> {
-  await run(process.execPath, [CLI, "init", "--data", dir, "--hostname", BENCH_HOSTNAME, "--listen", "127.0.0.1", "--port-base", "0"]);
+async function prepare(dir: string, maxConnections: number, seed: (dir: string) => Promise<void>, workers: number | undefined, senderChecksDns: string | undefined, node?: NodeOptions): Promise<void> {
+  const store = node === undefined ? [] : ["--store", node.url];
+  await run(process.execPath, [CLI, "init", "--data", dir, "--hostname", BENCH_HOSTNAME, "--listen", node?.listen ?? "127.0.0.1", "--port-base", "0", ...store]);
   const configPath = join(dir, "sealpost.toml");
   let config = readFileSync(configPath, "utf8");
+  if (node !== undefined) config = config.replace(/^blob_dir = ""$/m, `blob_dir = "${node.blobDir}"`);
   config = config.replace(/^port = \d+$/gm, "port = 0");
   config = config.replace(/^max_connections_per_ip = \d+$/m, `max_connections_per_ip = ${maxConnections}`);
   config = config.replace(/^max_connections = \d+$/m, `max_connections = ${maxConnections}`);
@@ -66,11 +78,13 @@ async function prepare(dir: string, maxConnections: number, seed: (dir: string) 
     /^port = [1-9]/m.test(config) ||
     !config.includes(`max_connections_per_ip = ${maxConnections}`) ||
     !config.includes(`max_connections = ${maxConnections}`) ||
-    (workers !== undefined && !config.includes(`\nworkers = ${workers}\n`))
+    (workers !== undefined && !config.includes(`\nworkers = ${workers}\n`)) ||
+    (node !== undefined && !config.includes(`blob_dir = "${node.blobDir}"`))
   ) {
     throw new Error(`could not edit ${configPath}`);
   }
   writeFileSync(configPath, config);
+  if (node?.joins === true) return;
   await run(process.execPath, [CLI, "domain", "add", BENCH_DOMAIN, "--data", dir]);
   await seed(dir);
 }
@@ -108,7 +122,7 @@ function serve(dir: string, nodeArgs: readonly string[], need: readonly string[]
       log += s;
       if (!log.includes("sealpost serving from")) return;
       const ports = new Map<string, number>();
-      for (const m of log.matchAll(/(\w+) listening on 127\.0\.0\.1:(\d+)/g)) if (m[1] !== undefined) ports.set(m[1], Number(m[2]));
+      for (const m of log.matchAll(/(\w+) listening on [\d.]+:(\d+)/g)) if (m[1] !== undefined) ports.set(m[1], Number(m[2]));
       const missing = need.filter((n) => !ports.has(n));
       if (missing.length > 0) return fail(`no '${missing.join("', '")} listening on' line`);
       settled = true;
@@ -156,6 +170,8 @@ export async function startSealpostServer(opts: {
   workers?: number;
   /** The MX's sender checks (`[smtp] authentication`) on, with this resolver ("127.0.0.1:PORT"); default off. */
   senderChecksDns?: string;
+  /** A node on a PostgreSQL database (default: SQLite in the data directory). */
+  node?: NodeOptions;
   note: Note;
 }): Promise<SealpostServer> {
   const dir = mkdtempSync(join(tmpdir(), opts.dirPrefix));
@@ -169,14 +185,14 @@ export async function startSealpostServer(opts: {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await prepare(dir, opts.maxConnections, opts.seed, opts.workers, opts.senderChecksDns);
+    await prepare(dir, opts.maxConnections, opts.seed, opts.workers, opts.senderChecksDns, opts.node);
     const problems: string[] = [];
     const profile = opts.profileDir !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${resolve(opts.profileDir)}`] : [];
     const s = await serve(dir, [...profile, ...(opts.nodeArgs ?? [])], opts.listeners, problems);
     child = s.child;
     const pid = s.child.pid ?? 0;
     const [first] = opts.listeners;
-    if (first !== undefined) opts.note(`sealpost: pid ${pid}, ${first} on 127.0.0.1:${s.ports.get(first)}, data ${dir}`);
+    if (first !== undefined) opts.note(`sealpost: pid ${pid}, ${first} on ${opts.node?.listen ?? "127.0.0.1"}:${s.ports.get(first)}, data ${dir}`);
     return { dir, pid, port: (name) => s.ports.get(name) ?? 0, problems, stop, remove };
   } catch (e) {
     await remove();

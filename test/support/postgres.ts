@@ -45,7 +45,8 @@ function run(bin: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${bin.split("/").at(-1) ?? bin} failed: ${(r.stderr || r.stdout || String(r.error)).trim().split("\n").slice(-3).join(" / ")}`);
 }
 
-export async function startCluster(): Promise<Cluster> {
+/** `durable`: fsync and synchronous commits on, as a production server runs (for benchmarks); default off. */
+export async function startCluster(opts: { durable?: boolean } = {}): Promise<Cluster> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), "sealpost-pg-"));
   if (userInfo().uid === 0) {
@@ -61,9 +62,7 @@ export async function startCluster(): Promise<Cluster> {
     `-p ${port}`,
     "-c listen_addresses=127.0.0.1",
     `-c unix_socket_directories=${dir}`,
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
+    ...(opts.durable === true ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
     "-c max_connections=400",
     "-c shared_buffers=64MB",
   ].join(" ");
