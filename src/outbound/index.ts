@@ -11,3 +11,4 @@ export { startOutbound, sendTlsReportsNow } from "./service.ts";
 export { sentReports, dayName, type SentReport } from "./tls-reports.ts";
 export { setPolicy, deletePolicy, listPolicies, addRelay, deleteRelay, listRelays, parseLevel } from "./admin.ts";
 export { outboundReport, type OutboundDomainReport } from "./report.ts";
+export { QueueRunner, type DeliveryObserver } from "./runner.ts";

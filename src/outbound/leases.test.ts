@@ -10,21 +10,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "../config/index.ts";
-import type { Resolver } from "../dns/index.ts";
-import { createLogger } from "../log/index.ts";
-import { MtaStsCache, memoryPolicyStore } from "../mta-sts/index.ts";
 import { enqueue } from "../queue/index.ts";
 import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { Leases } from "./leases.ts";
 import { QueueRunner } from "./runner.ts";
 import { testStoreOptions } from "../../test/support/postgres.ts";
-
-const RESOLVER: Resolver = {
-  mx: async () => [{ exchange: "mx.example.net", priority: 10 }],
-  addresses: async () => ["127.0.0.1"],
-  txt: async () => [],
-};
+import { testRunner } from "../../test/support/queue-runner.ts";
 
 type Send = (req: DeliveryRequest) => Promise<DeliveryResult>;
 
@@ -45,22 +37,13 @@ async function withStores(count: number, body: (stores: Store[]) => Promise<void
 /** A runner for node `owner` on `store` (not started); its warnings go to `warnings`. */
 function runner(store: Store, owner: string, send: Send, opts: { leaseMs?: number; warnings?: string[] } = {}): QueueRunner {
   const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false }, queue: { concurrency: 8, per_destination: 4 } });
-  return new QueueRunner({
-    store,
-    config: () => config,
-    resolver: () => RESOLVER,
-    mtaSts: () => new MtaStsCache(memoryPolicyStore(), { resolver: RESOLVER }),
-    ca: () => [],
-    log: createLogger({
-      write: (line) => {
-        const r = JSON.parse(line) as { level: string; msg: string };
-        if (r.level === "warn") opts.warnings?.push(r.msg);
-      },
-    }),
+  return testRunner(store, config, {
     owner,
-    pollMs: 20,
-    ...(opts.leaseMs === undefined ? {} : { leaseMs: opts.leaseMs }),
     send,
+    onLog: (r) => {
+      if (r.level === "warn") opts.warnings?.push(r.msg);
+    },
+    ...(opts.leaseMs === undefined ? {} : { leaseMs: opts.leaseMs }),
   });
 }
 

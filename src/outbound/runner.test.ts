@@ -5,9 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConfig } from "../config/index.ts";
 import { addAccount, addDomain } from "../directory/index.ts";
-import type { Resolver } from "../dns/index.ts";
-import { createLogger, SESSION_ID_PATTERN } from "../log/index.ts";
-import { MtaStsCache, memoryPolicyStore } from "../mta-sts/index.ts";
+import { SESSION_ID_PATTERN } from "../log/index.ts";
 import { enqueue } from "../queue/index.ts";
 import type { DeliveryRequest, DeliveryResult } from "../smtp-client/index.ts";
 import { startScriptedServer } from "../../test/support/smtp-scripted-server.ts";
@@ -16,12 +14,7 @@ import { setPolicy } from "./admin.ts";
 import { listAttempts } from "./attempts.ts";
 import { QueueRunner, type DeliveryObserver } from "./runner.ts";
 import { openTestStore } from "../../test/support/postgres.ts";
-
-const RESOLVER: Resolver = {
-  mx: async () => [{ exchange: "mx.example.net", priority: 10 }],
-  addresses: async () => ["127.0.0.1"],
-  txt: async () => [],
-};
+import { testRunner } from "../../test/support/queue-runner.ts";
 
 interface RunnerSetup {
   /** The delivery attempt; without it the runner's own SMTP client sends to `remotePort`. */
@@ -51,22 +44,12 @@ async function withRunner(setup: RunnerSetup, body: (ctx: RunnerContext) => Prom
   const lines: Array<Record<string, unknown>> = [];
   const config = validateConfig({ hostname: "out.test", delivery: { mta_sts: false, ...(setup.remotePort === undefined ? {} : { remote_port: setup.remotePort }) } });
   const send = setup.send;
-  const runner = new QueueRunner({
-    store,
-    config: () => config,
-    resolver: () => RESOLVER,
-    mtaSts: () => new MtaStsCache(memoryPolicyStore(), { resolver: RESOLVER }),
-    ca: () => [],
-    log: createLogger({
-      write: (line) => {
-        const r = JSON.parse(line) as { level: string; msg: string };
-        lines.push(r);
-        if (r.level === "warn") warnings.push(r.msg);
-        if (r.level === "error") errors.push(r.msg);
-      },
-    }),
-    owner: "test-node",
-    pollMs: 20,
+  const runner = testRunner(store, config, {
+    onLog: (r) => {
+      lines.push(r);
+      if (r.level === "warn") warnings.push(r.msg);
+      if (r.level === "error") errors.push(r.msg);
+    },
     ...(setup.observer === undefined ? {} : { observer: setup.observer }),
     ...(setup.held === undefined ? {} : { held: setup.held }),
     ...(send === undefined ? {} : { send: (req: DeliveryRequest) => send(req, req.signal) }),
