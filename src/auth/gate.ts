@@ -72,7 +72,8 @@ export class LocalSignInGate implements SignInGate {
   #told(slot: SignInSlot, user: string, ip: string, bus: ClusterBus): SignInSlot {
     let open = true;
     const tell = (outcome: "fail" | "ok"): void => {
-      if (open) bus.publish(TOPIC, JSON.stringify([outcome, user, ip]));
+      // The name as far as the limiter keys it (limiter.ts): a NOTIFY holds at most 8000 bytes.
+      if (open) bus.publish(TOPIC, JSON.stringify([outcome, user.trim().slice(0, 255), ip]));
       open = false;
     };
     return {
