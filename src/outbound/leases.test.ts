@@ -143,16 +143,26 @@ test("a node's outcome is not written over a claim another node took when its ow
     assert.ok(store !== undefined);
     await queue(store, 1);
     const warnings: string[] = [];
-    let release: () => void = () => undefined;
-    const slow = runner(store, "node-a", async (req) => {
-      await new Promise<void>((r) => {
-        release = r;
-      });
-      return accepting(() => 0)(req);
-    }, { warnings });
+    // The remote server's answer waits for the test; a stop (the runner's abort) ends it as well.
+    const sending: Array<() => void> = [];
+    const slow = runner(
+      store,
+      "node-a",
+      async (req) => {
+        await new Promise<void>((resolve, reject) => {
+          sending.push(resolve);
+          req.signal?.addEventListener("abort", () => reject(new Error("aborted")));
+        });
+        return accepting(() => 0)(req);
+      },
+      { warnings },
+    );
+    const release = (): void => sending.forEach((r) => r());
     slow.start();
     try {
-      await until("node a to claim", async () => (await pending(store))[0]?.lease_owner === "node-a");
+      // Node a has claimed the recipient and is in the middle of sending it.
+      await until("node a to send", async () => sending.length > 0);
+      assert.equal((await pending(store))[0]?.lease_owner, "node-a");
       // Node a's claim lapsed (no renewal reached the database) and node b took the recipient.
       await store.db.updateTable("queue_recipients").set({ lease_owner: "node-b", lease_until: Date.now() + 60_000 }).execute();
       release();
