@@ -134,9 +134,7 @@ async function idleDelays(s: Setup, probes: number): Promise<number[]> {
   const delays: number[] = [];
   try {
     await watcher.login(WATCH, PASSWORD);
-    await watcher.ok("SELECT INBOX");
-    watcher.send("w IDLE\r\n");
-    await watcher.waitFor((l) => l.startsWith("+ "));
+    await watcher.idleIn("INBOX", "w");
     for (let i = 0; i < probes; i++) {
       const r = await smtp.deliver({ from: "probe@client.example", to: [WATCH], body: `Subject: probe ${i}\r\n\r\nprobe\r\n` });
       const acked = performance.now();

@@ -96,10 +96,7 @@ test("mail delivered to node 1 is announced to an IDLE session on node 3", async
   const imap = await RawImap.open(node(2).ports.imaps, { host: address(2) });
   try {
     await imap.login(ALICE, PW);
-    const selected = await imap.ok("SELECT INBOX");
-    const before = Number(/\* (\d+) EXISTS/.exec(selected.untagged.join("\n"))?.[1] ?? "0");
-    imap.send("i1 IDLE\r\n");
-    await imap.waitFor((l) => l.startsWith("+ "));
+    const before = await imap.idleIn("INBOX", "i1");
     const smtp = await RawSmtp.open(node(0).ports.mx, { host: address(0) });
     const sent = Date.now();
     const r = await smtp.deliver({ from: "sender@remote.test", to: [ALICE], body: "From: <sender@remote.test>\r\nSubject: across\r\n\r\nbody\r\n", tls: true });

@@ -95,10 +95,7 @@ test("sign-in limits hold across nodes: a name that failed its limit on node 1 i
   const watcher = await RawImap.open(two.ports.imaps);
   try {
     await watcher.login(ALICE, PW);
-    const selected = await watcher.ok("SELECT INBOX");
-    const exists = Number(/\* (\d+) EXISTS/.exec(selected.untagged.join("\n"))?.[1] ?? "0");
-    watcher.send("w1 IDLE\r\n");
-    await watcher.waitFor((l) => l.startsWith("+ "));
+    const exists = await watcher.idleIn("INBOX", "w1");
     // max_failures_per_user (5) wrong passwords for one name from this address, on node 1.
     const guesser = await RawImap.open(one.ports.imaps);
     const answer = async (c: RawImap, password: string): Promise<string> => {

@@ -108,6 +108,15 @@ export class RawImap extends RawSocket {
     await this.ok(`LOGIN "${user}" "${pass}"`);
   }
 
+  /** SELECTs `mailbox` and enters IDLE (tag `tag`) once the server has said `+`; resolves with the EXISTS count SELECT gave. */
+  async idleIn(mailbox: string, tag: string): Promise<number> {
+    const selected = await this.ok(`SELECT ${mailbox}`);
+    const exists = Number(/\* (\d+) EXISTS/.exec(selected.untagged.join("\n"))?.[1] ?? "0");
+    this.send(`${tag} IDLE\r\n`);
+    await this.waitFor((l) => l.startsWith("+ "));
+    return exists;
+  }
+
   close(): void {
     this.socket.destroy();
   }
